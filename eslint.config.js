@@ -1,0 +1,55 @@
+// ESLint flat config: type-aware rules plus the layering zones of LAYOUT.md house rule 1.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const pureZones = ['router-core/contracts/**/*.ts', 'router-core/routing/**/*.ts', 'router-core/data/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Pure layers: no I/O, no runtime npm packages, no clock.
+    files: pureZones,
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'os', 'http', 'child_process', 'worker_threads'], message: 'contracts/, routing/ and data/ are pure: no I/O.' },
+            { group: ['[a-z@]*', '!./*', '!../*'], message: 'contracts/, routing/ and data/ import no runtime npm packages.' },
+            { group: ['../engines/*', '../ledger/*', '../gateway/*', '../host/*', '../server/*'], message: 'pure layers import only contracts/, data/ and routing/.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'Date', message: 'routing is pure: take the clock as an argument.' }, { name: 'fetch', message: 'no I/O in pure layers.' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'routing is deterministic.' }, { object: 'Date', property: 'now', message: 'take the clock as an argument.' }],
+    },
+  },
+  {
+    // Only the composition root knows concrete engines and stores.
+    files: ['router-core/gateway/**/*.ts', 'router-core/pipeline.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/engines/llamacpp*', '**/engines/ollama*', '**/engines/anthropic*', '**/ledger/sqlite*'], message: 'only server/wiring.ts knows concrete engines and stores.' }] },
+      ],
+    },
+  },
+  {
+    files: ['tests/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

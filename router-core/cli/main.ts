@@ -1,0 +1,45 @@
+// `hybrid-ai` dispatcher: route | ask | serve.
+import { pathToFileURL } from 'node:url';
+
+const help = `Usage: hybrid-ai <command>
+
+Commands:
+  serve [options]          start the headless server (see: hybrid-ai serve --help)
+  ask "prompt"             answer one prompt through the router, streaming
+  route --tier N           read JSONL {"id","prompt"} on stdin, write routing decisions
+`;
+
+export async function cli(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'route':
+        return await (await import('./route.js')).runRoute(rest);
+      case 'ask':
+        return await (await import('./ask.js')).runAsk(rest);
+      case 'serve': {
+        process.argv = [process.argv[0]!, 'serve', ...rest];
+        await (await import('../server/main.js')).main();
+        return -1; // keeps running
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(help);
+        return cmd === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route.\n\n${help}`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`hybrid-ai ${cmd}: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  void cli(process.argv.slice(2)).then((code) => {
+    if (code >= 0) process.exitCode = code;
+  });
+}

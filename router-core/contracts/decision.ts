@@ -1,0 +1,39 @@
+// Route decisions: which rung of the ladder answers, on which engine, and why.
+
+/** A rung of the model ladder. */
+export type Route = 'small' | 'medium' | 'large' | 'cloud';
+
+/** Engines the registry knows. */
+export type EngineId = 'llamacpp' | 'ollama' | 'anthropic' | 'openai-compat';
+
+/** Machine tier from the seed's VPS table. */
+export type Tier = 1 | 2 | 3 | 4;
+
+/** One concrete way to answer: a model on an engine. */
+export interface RouteCandidate {
+  route: Route;
+  model: string;
+  engine: EngineId;
+}
+
+/** The router's answer for one request, with human-readable reasons. */
+export interface RouteDecision extends RouteCandidate {
+  /** Complexity score in [0,1]. */
+  complexity: number;
+  reasons: string[];
+  /** Ordered alternatives tried when the chosen one fails before its first token. */
+  fallbacks: RouteCandidate[];
+}
+
+/** What each engine can serve right now (from probes). */
+export interface Availability {
+  engines: Partial<Record<EngineId, EngineAvailability>>;
+}
+
+export interface EngineAvailability {
+  ok: boolean;
+  /** Catalog model ids this engine can answer with now. */
+  models: string[];
+  /** Why not, when !ok (shown in reasons). */
+  reason?: string;
+}

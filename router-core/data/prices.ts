@@ -1,0 +1,21 @@
+// Per-model prices as integer micro-dollars per million tokens (Anthropic list prices).
+import type { ModelId } from './models.js';
+
+/** Price of one model: micro-dollars per 1,000,000 tokens. */
+export interface Price {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+/** Local models cost nothing per token (electricity is not billed per request). */
+const free: Price = { inputPerMTok: 0, outputPerMTok: 0 };
+
+export const prices = {
+  tinyllama: free,
+  phi2: free,
+  'mistral-7b': free,
+  // Anthropic list prices, USD per million tokens: Haiku 4.5 $1/$5, Sonnet 4.5 $3/$15, Opus 4.5 $5/$25.
+  'claude-haiku': { inputPerMTok: 1_000_000, outputPerMTok: 5_000_000 },
+  'claude-sonnet': { inputPerMTok: 3_000_000, outputPerMTok: 15_000_000 },
+  'claude-opus': { inputPerMTok: 5_000_000, outputPerMTok: 25_000_000 },
+} as const satisfies Record<ModelId, Price>;

@@ -1,0 +1,26 @@
+// The one interface every engine implements (embedded llama.cpp, Ollama, Anthropic, OpenAI-compatible).
+import type { ChatRequest } from '../contracts/chat.js';
+import type { EngineAvailability, EngineId } from '../contracts/decision.js';
+import type { StreamEvent } from '../contracts/stream.js';
+
+/** What the pipeline hands an engine: the request plus the concrete model chosen. */
+export interface EngineCall {
+  request: ChatRequest;
+  /** Catalog model id (or a provider model id for cloud engines). */
+  model: string;
+}
+
+/**
+ * An engine streams events for one call.
+ * Contract (tests/contract/engine.contract.ts): yields `start` first, then text-deltas, exactly one
+ * `usage`, then `done`; throws CoreError (never raw upstream errors) on failure; stops generating
+ * promptly when `signal` aborts and then throws CoreError('aborted').
+ */
+export interface Engine {
+  readonly id: EngineId;
+  /** Cheap check of what the engine can serve now; never throws. */
+  probe(): Promise<EngineAvailability>;
+  chat(call: EngineCall, signal: AbortSignal): AsyncIterable<StreamEvent>;
+  /** Release processes, workers, sockets. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+// Engine registry: adding an engine is one file in this folder and one line here.
+import type { EngineId } from '../contracts/decision.js';
+import type { Engine } from './engine.js';
+import { createAnthropicEngine } from './anthropic.js';
+import { createLlamaCppEngine } from './llamacpp.js';
+import { createOllamaEngine } from './ollama.js';
+
+/** What the composition root knows when it builds engines. */
+export interface EngineSettings {
+  /** Catalog model id → GGUF path for the embedded engine. */
+  modelFiles: Record<string, string>;
+  threads?: number;
+  ollamaHost: string;
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
+}
+
+/** Each factory returns an engine, or null when it cannot exist in this configuration. */
+export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => Engine | null>> = {
+  llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads }),
+  ollama: (s) => createOllamaEngine({ host: s.ollamaHost }),
+  anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),
+};

@@ -1,0 +1,55 @@
+// One error catalogue: ErrorType -> HTTP status; CoreError carries a message safe to show a user.
+import type { ErrorType } from './contracts/errors.js';
+
+export type { ErrorType };
+
+/** HTTP status for each error type: 4xx for the caller's mistakes, 5xx for ours or upstream's. */
+export const errorStatus: Record<ErrorType, number> = {
+  invalid_request: 400,
+  unsupported_media_type: 415,
+  authentication: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  no_model_available: 503,
+  upstream_auth: 502,
+  upstream_rate_limited: 503,
+  upstream_overloaded: 503,
+  upstream_error: 502,
+  upstream_unavailable: 503,
+  timeout: 504,
+  // 499 is nginx's "client closed request": nobody reads it, but the ledger and metrics do.
+  aborted: 499,
+  internal: 500,
+};
+
+/** An expected failure with a message that is safe to show (never a secret, never a stack). */
+export class CoreError extends Error {
+  readonly type: ErrorType;
+  /** Seconds a client should wait before retrying (429/503), when known. */
+  readonly retryAfter?: number;
+
+  constructor(type: ErrorType, message: string, options?: { cause?: unknown; retryAfter?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CoreError';
+    this.type = type;
+    this.retryAfter = options?.retryAfter;
+  }
+
+  get status(): number {
+    return errorStatus[this.type];
+  }
+}
+
+/** Narrowing helper that also works across module copies. */
+export function isCoreError(e: unknown): e is CoreError {
+  return e instanceof CoreError || (e instanceof Error && e.name === 'CoreError' && 'type' in e);
+}
+
+/** Anything thrown -> a CoreError; unknown errors become a generic 'internal' without their text. */
+export function toCoreError(e: unknown): CoreError {
+  if (isCoreError(e)) return e;
+  if (e instanceof Error && e.name === 'AbortError') return new CoreError('aborted', 'The request was cancelled.', { cause: e });
+  return new CoreError('internal', 'Internal error.', { cause: e });
+}

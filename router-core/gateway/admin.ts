@@ -1,0 +1,154 @@
+// Admin and read-only routes: /health, /ready, /api/v1/stats, /api/v1/complexity, model lists, /metrics.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Availability } from '../contracts/decision.js';
+import { modelCatalog, findModel } from '../data/models.js';
+import { tierLadders } from '../data/tiers.js';
+import { CoreError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ChatPipeline } from '../pipeline.js';
+import type { RoutingConfig } from '../routing/policy.js';
+import type { Tier } from '../contracts/decision.js';
+import { validModelNames } from '../routing/policy.js';
+import type { Metrics } from './metrics.js';
+import { parseBody } from './protocols/validate.js';
+
+export interface AdminDeps {
+  version: string;
+  startedAt: number;
+  now(): number;
+  ledger: Ledger;
+  pipeline: ChatPipeline;
+  metrics: Metrics;
+  availability(): Promise<Availability>;
+  routing(): RoutingConfig;
+  tier(): { tier: Tier; reason: string };
+}
+
+const DAY = 86_400_000;
+
+/** Start of the local day containing `t`, and of its month. */
+export function periodStarts(t: number): { day: number; month: number } {
+  const d = new Date(t);
+  return {
+    day: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(),
+    month: new Date(d.getFullYear(), d.getMonth(), 1).getTime(),
+  };
+}
+
+const complexityBody = z.object({
+  prompt: z.string().trim().min(1, 'must be a non-empty string'),
+  model: z.string().min(1).default('auto'),
+  thresholds: z
+    .object({ medium: z.number().min(0).max(1), cloud: z.number().min(0).max(1.01) })
+    .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud' })
+    .optional(),
+});
+
+export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
+  app.get('/health', { config: { public: true } }, async () => ({
+    status: 'ok',
+    service: 'hybrid-ai-stack',
+    version: deps.version,
+    uptime_s: Math.round((deps.now() - deps.startedAt) / 1000),
+  }));
+
+  app.get('/ready', { config: { public: true } }, async (_req, reply) => {
+    const a = await deps.availability();
+    const engines = Object.fromEntries(Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]));
+    let ledgerOk = true;
+    try {
+      deps.ledger.spendSince(deps.now(), deps.now());
+    } catch {
+      ledgerOk = false;
+    }
+    const anyEngine = Object.values(a.engines).some((e) => e.ok && e.models.length > 0);
+    const ready = ledgerOk && anyEngine;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ledger: ledgerOk, engines });
+  });
+
+  app.get('/api/v1/stats', async (req) => {
+    const q = req.query as { range?: string; from?: string; to?: string };
+    const now = deps.now();
+    const starts = periodStarts(now);
+    const ranges: Record<string, number> = { today: starts.day, '7d': starts.day - 6 * DAY, '30d': starts.day - 29 * DAY, month: starts.month, all: 0 };
+    let from: number;
+    let to = now + 1;
+    if (q.from !== undefined || q.to !== undefined) {
+      from = Number(q.from ?? 0);
+      to = Number(q.to ?? now + 1);
+      if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
+    } else {
+      const range = q.range ?? 'today';
+      const f = ranges[range];
+      if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
+      from = f;
+    }
+    const stats = deps.ledger.stats(from, to);
+    const spend = deps.ledger.spendSince(starts.day, starts.month);
+    const budget = deps.routing().budget;
+    return {
+      ...stats,
+      budget: {
+        daily_cap_micros: budget.dailyMicros ?? null,
+        monthly_cap_micros: budget.monthlyMicros ?? null,
+        spent_today_micros: spend.todayMicros,
+        spent_month_micros: spend.monthMicros,
+      },
+    };
+  });
+
+  app.post('/api/v1/complexity', async (req) => {
+    const b = parseBody(complexityBody, req.body);
+    const request = { model: b.model, messages: [{ role: 'user' as const, content: b.prompt }], params: {} };
+    const decision = b.thresholds
+      ? await deps.pipeline.decide(request, { thresholds: b.thresholds })
+      : await deps.pipeline.decide(request);
+    return {
+      complexity: Number(decision.complexity.toFixed(3)),
+      route: decision.route,
+      recommended_model: decision.model,
+      engine: decision.engine,
+      backend: decision.engine === 'anthropic' ? 'cloud' : 'local',
+      reasons: decision.reasons,
+      reasoning: decision.reasons.join('; '),
+      fallbacks: decision.fallbacks,
+    };
+  });
+
+  app.get('/api/v1/models', async () => {
+    const a = await deps.availability();
+    const t = deps.tier();
+    return {
+      tier: t.tier,
+      tier_reason: t.reason,
+      ladder: tierLadders[t.tier].routes,
+      models: modelCatalog.map((m) => ({
+        id: m.id,
+        label: m.label,
+        kind: m.kind,
+        routes: m.routes,
+        available_on: Object.entries(a.engines)
+          .filter(([, v]) => v.ok && v.models.includes(m.id))
+          .map(([k]) => k),
+      })),
+      engines: a.engines,
+    };
+  });
+
+  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => {
+    const a = await deps.availability();
+    const created = Math.floor(deps.startedAt / 1000);
+    return {
+      object: 'list',
+      data: validModelNames(a)
+        .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
+        .map((id) => ({ id, object: 'model', created, owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local' })),
+    };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+}

@@ -1,0 +1,61 @@
+// The single error handler: CoreError → the route's protocol shape; framework 4xx → our types; else a safe 500.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Protocol } from '../contracts/chat.js';
+import { CoreError, isCoreError } from '../errors.js';
+import type { ProtocolAdapter } from './protocol.js';
+
+/** Translate Fastify's own errors (body parsing, limits) into our catalogue with messages that say what is valid. */
+function fromFramework(err: FastifyError, bodyLimit: number): CoreError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new CoreError('payload_too_large', `Request body is larger than the ${Math.round(bodyLimit / 1024 / 1024)} MiB limit.`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new CoreError('invalid_request', 'The request body is empty: send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new CoreError('invalid_request', `The request body is not valid JSON (${err.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'parse error'}).`);
+  }
+  if (err.statusCode === 400 && /JSON/i.test(err.message)) return new CoreError('invalid_request', 'The request body is not valid JSON.');
+  if (err.statusCode === 413) return new CoreError('payload_too_large', `Request body is larger than the ${Math.round(bodyLimit / 1024 / 1024)} MiB limit.`);
+  if (err.statusCode === 415) return new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".');
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return new CoreError('invalid_request', 'The request could not be read.');
+  return undefined;
+}
+
+/** Install onError and the 404 handler. */
+export function installErrorHandling(app: FastifyInstance, adapters: readonly ProtocolAdapter[], fallback: ProtocolAdapter, bodyLimit: number): void {
+  const byName = new Map<Protocol, ProtocolAdapter>(adapters.map((a) => [a.name, a]));
+  const adapterFor = (req: FastifyRequest): ProtocolAdapter => {
+    const p = (req.routeOptions.config as { protocol?: Protocol } | undefined)?.protocol;
+    return (p && byName.get(p)) || fallback;
+  };
+
+  const send = (req: FastifyRequest, reply: FastifyReply, err: CoreError): FastifyReply => {
+    if (err.retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(err.retryAfter)));
+    return reply.code(err.status).type('application/json; charset=utf-8').send(adapterFor(req).encodeError(err));
+  };
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    let err: CoreError;
+    if (isCoreError(error)) err = error;
+    else {
+      const mapped = fromFramework(error, bodyLimit);
+      if (mapped) err = mapped;
+      else {
+        req.log.error({ err: error }, 'unhandled error');
+        err = new CoreError('internal', `Internal error (request id ${req.id}).`);
+      }
+    }
+    if (err.status >= 500 && err.type !== 'internal') req.log.warn({ type: err.type, msg: err.message }, 'request failed');
+    return send(req, reply, err);
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    send(
+      req,
+      reply,
+      new CoreError('not_found', `No route ${req.method} ${req.url.split('?')[0]}. Try POST /api/v1/chat, POST /v1/chat/completions, GET /v1/models or GET /health.`),
+    ),
+  );
+}

@@ -1,0 +1,6 @@
+// Protocol registry: adding a protocol is one file in this folder and one line here.
+import type { ProtocolAdapter } from '../protocol.js';
+import { nativeProtocol } from './native.js';
+import { openaiProtocol } from './openai.js';
+
+export const protocols: readonly ProtocolAdapter[] = [nativeProtocol, openaiProtocol];

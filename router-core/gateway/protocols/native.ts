@@ -1,0 +1,111 @@
+// Native API (seed-compatible): POST /api/v1/chat with {prompt | messages, model}, JSON or SSE with full reasons.
+import { z } from 'zod';
+import type { ChatMessage } from '../../contracts/chat.js';
+import { CoreError } from '../../errors.js';
+import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
+import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import { parseBody } from './validate.js';
+import { sseFrame } from '../sse.js';
+
+const message = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+const body = z
+  .object({
+    prompt: z.string().trim().min(1, 'must be a non-empty string').optional(),
+    messages: z.array(message).min(1, 'must have at least one message').optional(),
+    model: z.string().min(1).default('auto'),
+    stream: z.boolean().default(false),
+    max_tokens: z.number().int().min(1).max(32_768).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+    local_only: z.boolean().optional(),
+  })
+  .refine((b) => b.prompt !== undefined || b.messages !== undefined, { message: 'provide "prompt" (a non-empty string) or "messages"', path: ['prompt'] });
+
+/** The decision as the native API shows it: everything the badge needs. */
+export function routingInfo(run: PipelineRun) {
+  const d = run.decision;
+  return {
+    route: d.route,
+    model: d.model,
+    engine: d.engine,
+    complexity: Number(d.complexity.toFixed(3)),
+    reasons: d.reasons,
+    reasoning: d.reasons.join('; '),
+    fallback_from: run.fallbackFrom,
+  };
+}
+
+function summaryInfo(s: Summary) {
+  return {
+    usage: { input_tokens: s.usage.inputTokens, output_tokens: s.usage.outputTokens },
+    cost: s.costMicros / 1e6,
+    cost_micros: s.costMicros,
+    all_cloud_cost_micros: s.allCloudMicros,
+    savings_micros: s.savingsMicros,
+    latency_seconds: s.latencyMs / 1000,
+    ttft_ms: s.ttftMs,
+  };
+}
+
+export const nativeProtocol: ProtocolAdapter = {
+  name: 'native',
+  chatRoutes: [{ method: 'POST', url: '/api/v1/chat' }],
+
+  decode(raw: unknown): Decoded {
+    const b = parseBody(body, raw);
+    const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
+    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
+      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
+    }
+    return {
+      stream: b.stream,
+      request: {
+        model: b.model,
+        messages,
+        params: { maxTokens: b.max_tokens, temperature: b.temperature, topP: b.top_p, stop: typeof b.stop === 'string' ? [b.stop] : b.stop },
+        localOnly: b.local_only,
+      },
+    };
+  },
+
+  encodeResponse(run: PipelineRun, c: Collected) {
+    return {
+      id: run.requestId,
+      response: c.text,
+      model: run.decision.model,
+      backend: run.decision.engine === 'anthropic' ? 'cloud' : 'local',
+      engine: run.decision.engine,
+      finish_reason: c.finishReason,
+      routing: routingInfo(run),
+      ...summaryInfo(c.summary),
+      cached: false,
+    };
+  },
+
+  createStreamEncoder(run: PipelineRun): StreamEncoder {
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      begin: () => sseFrame('route', { id: run.requestId, ...routingInfo(run) }),
+      encode(ev: PipelineEvent): string {
+        switch (ev.type) {
+          case 'text-delta':
+            return sseFrame('delta', { text: ev.text });
+          case 'summary':
+            return sseFrame('summary', summaryInfo(ev.summary));
+          case 'done':
+            return sseFrame('done', { finish_reason: ev.finishReason });
+          case 'error':
+            return sseFrame('error', { error: ev.error });
+          default:
+            return '';
+        }
+      },
+      end: () => '',
+    };
+  },
+
+  encodeError(err: CoreError) {
+    return { error: { type: err.type, message: err.message } };
+  },
+};

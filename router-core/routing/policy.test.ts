@@ -1,0 +1,181 @@
+// Route policy: ladder per tier, override, local-only, no key, budget cap, fallbacks when models are missing.
+import { describe, expect, it } from 'vitest';
+import type { Availability, Tier } from '../contracts/decision.js';
+import type { ChatRequest } from '../contracts/chat.js';
+import { decideRoute, type RoutingConfig } from './policy.js';
+import { estimateComplexity } from './complexity.js';
+
+// Thresholds that force every prompt into one band, so these tests do not depend on the estimator.
+const ALL_SMALL = { medium: 1.01, cloud: 1.02 };
+const ALL_MEDIUM = { medium: 0, cloud: 1.01 };
+const ALL_CLOUD = { medium: 0, cloud: 0 };
+
+const config = (over: Partial<RoutingConfig> = {}): RoutingConfig => ({
+  thresholds: ALL_SMALL,
+  localOnly: false,
+  cloudModel: 'claude-sonnet',
+  budget: {},
+  localEnginePreference: ['ollama', 'llamacpp'],
+  ...over,
+});
+const req = (content: string, model = 'auto', extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  model,
+  messages: [{ role: 'user', content }],
+  params: {},
+  ...extra,
+});
+const everything: Availability = {
+  engines: {
+    llamacpp: { ok: true, models: ['tinyllama', 'phi2', 'mistral-7b'] },
+    anthropic: { ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'] },
+  },
+};
+const noKey: Availability = {
+  engines: { llamacpp: everything.engines.llamacpp, anthropic: { ok: false, models: [], reason: 'no Claude API key configured' } },
+};
+const nothingSpent = { todayMicros: 0, monthMicros: 0 };
+
+function decide(content: string, opts: { cfg?: Partial<RoutingConfig>; tier?: Tier; availability?: Availability; model?: string; spend?: typeof nothingSpent } = {}) {
+  return decideRoute({
+    request: req(content, opts.model),
+    config: config(opts.cfg),
+    tier: opts.tier ?? 2,
+    availability: opts.availability ?? everything,
+    spend: opts.spend ?? nothingSpent,
+  });
+}
+
+describe('decideRoute: the ladder', () => {
+  it('small prompts go to the tier small model', () => {
+    const o = decide('hi');
+    expect(o.ok && o.decision).toMatchObject({ route: 'small', model: 'tinyllama', engine: 'llamacpp' });
+  });
+
+  it('medium prompts go to phi2 on tier 2 but to the cloud on tier 1 (no local medium model)', () => {
+    const t2 = decide('explain', { cfg: { thresholds: ALL_MEDIUM }, tier: 2 });
+    expect(t2.ok && t2.decision).toMatchObject({ route: 'medium', model: 'phi2' });
+    const t1 = decide('explain', { cfg: { thresholds: ALL_MEDIUM }, tier: 1 });
+    expect(t1.ok && t1.decision).toMatchObject({ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' });
+    expect(t1.ok && t1.decision.reasons.join(' ')).toMatch(/tier 1 has no local medium model/);
+  });
+
+  it('the upper medium band goes to the large model on tier 3', () => {
+    const prompt = 'Write a short story about a lighthouse keeper.';
+    const s = estimateComplexity(prompt).score;
+    // Band [0, s + ε): s sits in its upper third on tier 3 (large) but not in the upper ~0% of tier 2 (no large rung).
+    const o = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s + 0.001 } }, tier: 3 });
+    expect(o.ok && o.decision).toMatchObject({ route: 'large', model: 'mistral-7b' });
+    const low = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s * 3 + 0.01 } }, tier: 3 });
+    expect(low.ok && low.decision).toMatchObject({ route: 'medium', model: 'phi2' });
+  });
+
+  it('cloud prompts go to Claude with local models as fallbacks, strongest first', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD }, tier: 3 });
+    expect(o.ok).toBe(true);
+    if (!o.ok) return;
+    expect(o.decision).toMatchObject({ route: 'cloud', engine: 'anthropic' });
+    expect(o.decision.fallbacks.map((f) => f.model)).toEqual(['mistral-7b', 'phi2', 'tinyllama']);
+  });
+
+  it('reasons start with the complexity score', () => {
+    const o = decide('hi');
+    expect(o.ok && o.decision.reasons[0]).toMatch(/^complexity \d\.\d\d → small$/);
+  });
+});
+
+describe('decideRoute: cloud off', () => {
+  it('no key: cloud prompts go to the best local model and the reasons say so', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD }, availability: noKey, tier: 2 });
+    expect(o.ok && o.decision).toMatchObject({ route: 'medium', model: 'phi2' });
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/cloud disabled \(no Claude API key configured\) → best local model phi2/);
+    expect(o.ok && o.decision.fallbacks.some((f) => f.engine === 'anthropic')).toBe(false);
+  });
+
+  it('local-only mode keeps everything local', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD, localOnly: true } });
+    expect(o.ok && o.decision.engine).toBe('llamacpp');
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/local-only mode is on/);
+  });
+
+  it('per-request localOnly keeps it local', () => {
+    const o = decideRoute({ request: req('x', 'auto', { localOnly: true }), config: config({ thresholds: ALL_CLOUD }), tier: 2, availability: everything, spend: nothingSpent });
+    expect(o.ok && o.decision.engine).toBe('llamacpp');
+  });
+
+  it('budget cap reached: local only, with the reason', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } }, spend: { todayMicros: 1_000_000, monthMicros: 1_000_000 } });
+    expect(o.ok && o.decision.engine).toBe('llamacpp');
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/daily cloud budget of \$1\.00 reached/);
+  });
+
+  it('budget not yet reached: cloud allowed', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } }, spend: { todayMicros: 999_999, monthMicros: 999_999 } });
+    expect(o.ok && o.decision.engine).toBe('anthropic');
+  });
+
+  it('nothing available at all is a clear error', () => {
+    const o = decide('hi', { availability: { engines: { anthropic: { ok: false, models: [], reason: 'no Claude API key configured' } } } });
+    expect(o.ok).toBe(false);
+    expect(!o.ok && o.error.type).toBe('no_model_available');
+    expect(!o.ok && o.error.message).toMatch(/HYBRID_AI_LOCAL_MODEL/);
+  });
+});
+
+describe('decideRoute: missing models and engines', () => {
+  it('small model missing: next rung up, then cloud, then weaker', () => {
+    const a: Availability = { engines: { llamacpp: { ok: true, models: ['phi2'] }, anthropic: everything.engines.anthropic } };
+    const o = decide('hi', { availability: a });
+    expect(o.ok && o.decision).toMatchObject({ model: 'phi2', route: 'medium' });
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/no small model available/);
+    expect(o.ok && o.decision.fallbacks.map((f) => f.engine)).toEqual(['anthropic']);
+  });
+
+  it('prefers the engine order given and offers the other engine as fallback for the same model', () => {
+    const a: Availability = { engines: { ...everything.engines, ollama: { ok: true, models: ['tinyllama'] } } };
+    const o = decide('hi', { availability: a });
+    expect(o.ok && o.decision).toMatchObject({ model: 'tinyllama', engine: 'ollama' });
+    expect(o.ok && o.decision.fallbacks[0]).toMatchObject({ model: 'tinyllama', engine: 'llamacpp' });
+  });
+});
+
+describe('decideRoute: model override', () => {
+  it('a local model by id or seed alias', () => {
+    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD }, model: 'PHI-2' });
+    expect(o.ok && o.decision).toMatchObject({ model: 'phi2', engine: 'llamacpp' });
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/requested by the caller/);
+  });
+
+  it('a Claude alias and a raw Claude id', () => {
+    const a = decide('hi', { model: 'claude-sonnet' });
+    expect(a.ok && a.decision).toMatchObject({ model: 'claude-sonnet', engine: 'anthropic', route: 'cloud' });
+    const b = decide('hi', { model: 'claude-3-5-haiku-latest' });
+    expect(b.ok && b.decision).toMatchObject({ model: 'claude-3-5-haiku-latest', engine: 'anthropic' });
+  });
+
+  it('unknown model → invalid_request listing the valid ones', () => {
+    const o = decide('hi', { model: 'gpt-9' });
+    expect(!o.ok && o.error.type).toBe('invalid_request');
+    expect(!o.ok && o.error.message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama, phi2, mistral-7b, claude-haiku/);
+  });
+
+  it('Claude requested without a key → no_model_available; in local-only mode → forbidden', () => {
+    const a = decide('hi', { model: 'claude-sonnet', availability: noKey });
+    expect(!a.ok && a.error.type).toBe('no_model_available');
+    expect(!a.ok && a.error.message).toMatch(/no Claude API key configured/);
+    const b = decide('hi', { model: 'claude-sonnet', cfg: { localOnly: true } });
+    expect(!b.ok && b.error.type).toBe('forbidden');
+  });
+
+  it('catalog model not installed → no_model_available with the pull hint', () => {
+    const a: Availability = { engines: { llamacpp: { ok: true, models: ['tinyllama'] } } };
+    const o = decide('hi', { model: 'mistral-7b', availability: a });
+    expect(!o.ok && o.error).toMatchObject({ type: 'no_model_available' });
+    expect(!o.ok && o.error.message).toMatch(/hybrid-ai models pull mistral-7b/);
+  });
+
+  it('a raw Ollama tag the server has', () => {
+    const a: Availability = { engines: { ollama: { ok: true, models: ['qwen2.5:0.5b'] } } };
+    const o = decide('hi', { model: 'qwen2.5:0.5b', availability: a });
+    expect(o.ok && o.decision).toMatchObject({ model: 'qwen2.5:0.5b', engine: 'ollama' });
+  });
+});

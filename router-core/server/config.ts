@@ -1,0 +1,178 @@
+// Config from flags + environment (+ optional JSON file), validated; every error names the bad field.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Tier } from '../contracts/decision.js';
+import { CoreError } from '../errors.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** From HYBRID_AI_TOKEN; undefined = generate/load one from the data dir (loopback only). */
+  token?: string;
+  localModel?: string;
+  anthropicApiKey?: string;
+  anthropicBaseUrl?: string;
+  ollamaHost: string;
+  openaiCompatUrl?: string;
+  tier?: Tier;
+  threads?: number;
+  localOnly: boolean;
+  history: boolean;
+  dailyBudgetMicros?: number;
+  monthlyBudgetMicros?: number;
+  logLevel: string;
+  /** Extra Host header values to accept (e.g. a reverse proxy's name). */
+  allowedHosts: string[];
+  allowedOrigins: string[];
+}
+
+export class ConfigError extends CoreError {
+  constructor(message: string) {
+    super('invalid_request', message);
+    this.name = 'CoreError';
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || (process.platform === 'darwin' ? path.join(os.homedir(), 'Library', 'Application Support') : path.join(os.homedir(), '.local', 'share'));
+  return path.join(base, 'hybrid-ai');
+}
+
+function int(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`Invalid ${name}: "${raw}" (must be an integer from ${min} to ${max}).`);
+  return n;
+}
+
+function usd(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`Invalid ${name}: "${raw}" (must be a number of US dollars ≥ 0, e.g. 5 or 0.50).`);
+  return Math.round(n * 1_000_000);
+}
+
+function bool(name: string, raw: string | boolean | undefined): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'boolean') return raw;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`Invalid ${name}: "${raw}" (use true or false).`);
+}
+
+export const usage = `Usage: hybrid-ai serve [options]
+
+Options:
+  --port N            port to listen on (default 8787; 0 picks a free one)
+  --host H            address to bind (default 127.0.0.1; non-loopback requires HYBRID_AI_TOKEN)
+  --data-dir D        where the ledger, token and models live (default ${defaultDataDir()})
+  --tier 1-4          override the detected machine tier
+  --threads N         CPU threads for embedded llama.cpp (default: chosen for this machine)
+  --local-only        never send anything to the cloud
+  --history           keep prompt and answer text in the ledger
+  --config FILE       JSON file with any of these settings (flags and env win)
+  -h, --help          this text
+
+Environment: HYBRID_AI_TOKEN, HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
+OLLAMA_HOST, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
+
+const fileKeys = ['port', 'host', 'dataDir', 'tier', 'threads', 'localOnly', 'history', 'dailyBudgetUsd', 'monthlyBudgetUsd', 'ollamaHost', 'localModel', 'logLevel', 'allowedHosts', 'allowedOrigins'] as const;
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read --config file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`--config file ${file} is not valid JSON: ${(e as Error).message}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`--config file ${file} must hold a JSON object.`);
+  for (const k of Object.keys(parsed)) {
+    if (!(fileKeys as readonly string[]).includes(k)) throw new ConfigError(`Unknown setting "${k}" in ${file}. Valid: ${fileKeys.join(', ')}.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Parse argv (without node and script) and env into a validated Config; throws ConfigError. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        tier: { type: 'string' },
+        threads: { type: 'string' },
+        'local-only': { type: 'boolean' },
+        history: { type: 'boolean' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\n\n${usage}`);
+  }
+  if (values.help) return 'help';
+  const file = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+  const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+  const pick = (flag: unknown, envName: string, fileKey: string): string | undefined => str(flag) ?? (env[envName] || undefined) ?? str(file[fileKey]);
+
+  const host = pick(values.host, 'HYBRID_AI_HOST', 'host') ?? '127.0.0.1';
+  const port = int('--port', pick(values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
+  const tier = int('--tier', pick(values.tier, 'HYBRID_AI_TIER', 'tier'), 1, 4) as Tier | undefined;
+  const threads = int('--threads', pick(values.threads, 'HYBRID_AI_THREADS', 'threads'), 1, 256);
+  const token = env.HYBRID_AI_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) throw new ConfigError('Invalid HYBRID_AI_TOKEN: use at least 16 characters.');
+  if (!isLoopback(host) && token === undefined) {
+    throw new ConfigError(`Refusing to listen on ${host} without HYBRID_AI_TOKEN: anyone on the network could use your models and your Claude key. Set HYBRID_AI_TOKEN, or bind to 127.0.0.1.`);
+  }
+  const localModel = pick(undefined, 'HYBRID_AI_LOCAL_MODEL', 'localModel');
+  const list = (k: 'allowedHosts' | 'allowedOrigins', envName: string): string[] => {
+    const fromEnv = env[envName];
+    if (fromEnv) return fromEnv.split(',').map((s) => s.trim()).filter(Boolean);
+    const v = file[k];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`Invalid "${k}": must be a list of strings.`);
+    return v as string[];
+  };
+  return {
+    host,
+    port,
+    dataDir: path.resolve(pick(values['data-dir'], 'HYBRID_AI_DATA_DIR', 'dataDir') ?? defaultDataDir()),
+    token,
+    localModel: localModel ? path.resolve(localModel) : undefined,
+    anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+    anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
+    ollamaHost: pick(undefined, 'OLLAMA_HOST', 'ollamaHost') ?? '127.0.0.1:11434',
+    openaiCompatUrl: env.HYBRID_AI_OPENAI_COMPAT_URL || undefined,
+    tier,
+    threads,
+    localOnly: bool('--local-only', (values['local-only'] as boolean | undefined) ?? env.HYBRID_AI_LOCAL_ONLY ?? str(file.localOnly)) ?? false,
+    history: bool('--history', (values.history as boolean | undefined) ?? env.HYBRID_AI_HISTORY ?? str(file.history)) ?? false,
+    dailyBudgetMicros: usd('HYBRID_AI_DAILY_BUDGET_USD', env.HYBRID_AI_DAILY_BUDGET_USD ?? str(file.dailyBudgetUsd)),
+    monthlyBudgetMicros: usd('HYBRID_AI_MONTHLY_BUDGET_USD', env.HYBRID_AI_MONTHLY_BUDGET_USD ?? str(file.monthlyBudgetUsd)),
+    logLevel: pick(undefined, 'LOG_LEVEL', 'logLevel') ?? 'info',
+    allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
+    allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
+  };
+}

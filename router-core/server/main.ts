@@ -1,0 +1,79 @@
+// Headless entry (`npm run serve`, `hybrid-ai serve`, and the process the desktop shell starts).
+import { pathToFileURL } from 'node:url';
+import { isCoreError } from '../errors.js';
+import { loadConfig, usage } from './config.js';
+import { createCore, type Core } from './wiring.js';
+
+/** How long in-flight requests get to finish on SIGINT/SIGTERM before they are cut. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Start the server; resolves with the running core and the URL once it listens. */
+export async function startServer(argv: string[]): Promise<{ core: Core; url: string; stop: () => Promise<void> } | null> {
+  const config = loadConfig(argv);
+  if (config === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return null;
+  }
+  const core = createCore(config);
+  await core.app.listen({ port: config.port, host: config.host });
+  const addr = core.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${shownHost}:${port}`;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const timer = setTimeout(() => {
+        core.logger.warn('in-flight requests did not finish in time; closing connections');
+        core.app.server.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS);
+      timer.unref();
+      await core.app.close();
+      clearTimeout(timer);
+      await core.close();
+    })());
+  return { core, url, stop };
+}
+
+async function main(): Promise<void> {
+  let started: Awaited<ReturnType<typeof startServer>>;
+  try {
+    started = await startServer(process.argv.slice(2));
+  } catch (e) {
+    const msg = isCoreError(e) ? e.message : (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `The port is already in use: ${(e as Error).message}. Choose another with --port.` : `Could not start: ${(e as Error).message}`;
+    process.stderr.write(`hybrid-ai: ${msg}\n`);
+    process.exit(2);
+  }
+  if (!started) return;
+  const { core, url, stop } = started;
+  const t = core.tier;
+  process.stdout.write(
+    [
+      `Hybrid AI Stack ${url}  (tier ${t.tier}: ${t.reason})`,
+      `Open the app: ${url}/#token=${core.token}`,
+      core.tokenCreated ? `A new API token was created and saved in ${core.config.dataDir}/api-token` : '',
+      `API: curl -H "Authorization: Bearer ${core.token}" -H "Content-Type: application/json" -d '{"prompt":"hello"}' ${url}/api/v1/chat`,
+      '',
+    ]
+      .filter((l, i, a) => l !== '' || i === a.length - 1)
+      .join('\n'),
+  );
+  // The desktop shell (child/utility process) learns where the core listens through this message.
+  process.send?.({ type: 'ready', url, token: core.token });
+  const onSignal = (sig: NodeJS.Signals): void => {
+    core.logger.info({ signal: sig }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        core.logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();
+
+export { main };

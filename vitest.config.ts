@@ -1,0 +1,14 @@
+// Vitest: pure unit tests colocated in router-core, process/socket tests under tests/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['router-core/**/*.test.ts', 'tests/**/*.test.ts'],
+    // Real inference, real sockets and child processes: generous but bounded.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: run files in parallel, but not more workers than cores.
+    maxWorkers: 2,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
