@@ -1,0 +1,70 @@
+// Test helpers: a core on a real loopback port with a temp data dir and captured logs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { EngineId } from '../../router-core/contracts/decision.js';
+import type { Engine } from '../../router-core/engines/engine.js';
+import { loadConfig, type Config } from '../../router-core/server/config.js';
+import { createCore, type Core } from '../../router-core/server/wiring.js';
+import { redactPaths } from '../../router-core/server/logger.js';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestServer {
+  core: Core;
+  url: string;
+  port: number;
+  logs: string[];
+  dataDir: string;
+  auth: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Start a core on 127.0.0.1:0. `engines` replaces the real registry when given. */
+export async function startTestServer(opts: { env?: NodeJS.ProcessEnv; args?: string[]; engines?: Map<EngineId, Engine> } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hai-test-'));
+  const config = loadConfig(['--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], { HYBRID_AI_TOKEN: TOKEN, OLLAMA_HOST: '127.0.0.1:9', ...opts.env }) as Config;
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug', redact: { paths: redactPaths, censor: '[redacted]' } }, sink);
+  const core = createCore(config, { logger, engines: opts.engines });
+  await core.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = core.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    core,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    logs,
+    dataDir,
+    auth: { authorization: `Bearer ${TOKEN}` },
+    async close() {
+      await core.app.close();
+      await core.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Read an SSE body into [{event, data}] frames. */
+export function parseSse(text: string): Array<{ event: string | null; data: string }> {
+  return text
+    .split('\n\n')
+    .filter((f) => f.trim() !== '')
+    .map((f) => {
+      const lines = f.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? null;
+      const data = lines
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n');
+      return { event, data };
+    });
+}
