@@ -83,18 +83,19 @@ export const modelCatalog = [
   {
     id: 'claude-sonnet',
     kind: 'cloud',
-    label: 'Claude Sonnet 4.5',
+    label: 'Claude Sonnet 4.6',
     routes: ['cloud'],
-    providerModel: 'claude-sonnet-4-5',
-    aliases: ['claude-sonnet-4-5', 'claude'],
+    // 4.5 reaches end of life on 2026-11-30 (the SDK warns on every call), so the catalog uses 4.6.
+    providerModel: 'claude-sonnet-4-6',
+    aliases: ['claude-sonnet-4-6', 'claude'],
   },
   {
     id: 'claude-opus',
     kind: 'cloud',
-    label: 'Claude Opus 4.5',
+    label: 'Claude Opus 4.6',
     routes: ['cloud'],
-    providerModel: 'claude-opus-4-5',
-    aliases: ['claude-opus-4-5'],
+    providerModel: 'claude-opus-4-6',
+    aliases: ['claude-opus-4-6'],
   },
 ] as const satisfies readonly ModelEntry[];
 

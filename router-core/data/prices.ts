@@ -14,7 +14,7 @@ export const prices = {
   tinyllama: free,
   phi2: free,
   'mistral-7b': free,
-  // Anthropic list prices, USD per million tokens: Haiku 4.5 $1/$5, Sonnet 4.5 $3/$15, Opus 4.5 $5/$25.
+  // Anthropic list prices, USD per million tokens: Haiku 4.5 $1/$5, Sonnet 4.6 $3/$15, Opus 4.6 $5/$25.
   'claude-haiku': { inputPerMTok: 1_000_000, outputPerMTok: 5_000_000 },
   'claude-sonnet': { inputPerMTok: 3_000_000, outputPerMTok: 15_000_000 },
   'claude-opus': { inputPerMTok: 5_000_000, outputPerMTok: 25_000_000 },

@@ -1,0 +1,210 @@
+// Pure tests of the Anthropic converters and error mapping (no network).
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../contracts/chat.js';
+import type { StreamEvent } from '../contracts/stream.js';
+import {
+  DEFAULT_MAX_TOKENS,
+  type AnthropicWireEvent,
+  createAnthropicEngine,
+  fromAnthropicEvent,
+  initialAnthropicState,
+  mapAnthropicError,
+  toAnthropicModel,
+  toAnthropicParams,
+} from './anthropic.js';
+
+const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: 'auto',
+  messages: [{ role: 'user', content: 'hi' }],
+  params: {},
+  ...over,
+});
+
+describe('toAnthropicParams', () => {
+  it('moves system messages to `system` and merges consecutive same-role turns', () => {
+    const p = toAnthropicParams({
+      model: 'claude-sonnet',
+      request: req({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+          { role: 'system', content: 'Be kind.' },
+          { role: 'assistant', content: 'c' },
+          { role: 'user', content: '' },
+          { role: 'user', content: 'd' },
+        ],
+      }),
+    });
+    expect(p.system).toBe('Be brief.\n\nBe kind.');
+    expect(p.messages).toEqual([
+      { role: 'user', content: 'a\n\nb' },
+      { role: 'assistant', content: 'c' },
+      { role: 'user', content: 'd' },
+    ]);
+    expect(p.stream).toBe(true);
+  });
+
+  it('maps catalog ids and aliases to provider ids; raw claude-* ids pass through', () => {
+    expect(toAnthropicParams({ model: 'claude-sonnet', request: req() }).model).toBe('claude-sonnet-4-6');
+    expect(toAnthropicParams({ model: 'claude', request: req() }).model).toBe('claude-sonnet-4-6');
+    expect(toAnthropicModel('claude-3-7-sonnet-20250219')).toBe('claude-3-7-sonnet-20250219');
+  });
+
+  it('refuses a local model, naming the valid ones', () => {
+    expect(() => toAnthropicModel('tinyllama')).toThrow(/claude-haiku, claude-sonnet, claude-opus/);
+    try {
+      toAnthropicModel('tinyllama');
+    } catch (e) {
+      expect((e as { type: string }).type).toBe('no_model_available');
+    }
+  });
+
+  it('applies max_tokens default and maps sampling params', () => {
+    const d = toAnthropicParams({ model: 'claude-haiku', request: req() });
+    expect(d.max_tokens).toBe(DEFAULT_MAX_TOKENS);
+    expect(d).not.toHaveProperty('temperature');
+    expect(d).not.toHaveProperty('stop_sequences');
+    const p = toAnthropicParams({
+      model: 'claude-haiku',
+      request: req({ params: { maxTokens: 50, temperature: 1.7, topP: 0.9, stop: ['END', ''], seed: 3 } }),
+    });
+    expect(p.max_tokens).toBe(50);
+    expect(p.temperature).toBe(1); // clamped to Claude's [0,1]
+    expect(p).not.toHaveProperty('top_p'); // not both: Claude 4.5 refuses the pair
+    expect(p.stop_sequences).toEqual(['END']);
+    expect(p).not.toHaveProperty('seed');
+    expect(toAnthropicParams({ model: 'claude-haiku', request: req({ params: { topP: 0.5 } }) }).top_p).toBe(0.5);
+  });
+
+  it('trims trailing whitespace of a final assistant prefill and rejects an empty conversation', () => {
+    const p = toAnthropicParams({
+      model: 'claude-haiku',
+      request: req({
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: 'The answer is ' },
+        ],
+      }),
+    });
+    expect(p.messages.at(-1)).toEqual({ role: 'assistant', content: 'The answer is' });
+    expect(() => toAnthropicParams({ model: 'claude-haiku', request: req({ messages: [{ role: 'system', content: 's' }] }) })).toThrow(
+      /at least one/,
+    );
+  });
+});
+
+describe('fromAnthropicEvent', () => {
+  const run = (events: AnthropicWireEvent[]) => {
+    let state = initialAnthropicState('claude-sonnet');
+    const out: StreamEvent[] = [];
+    for (const e of events) {
+      const r = fromAnthropicEvent(e, state);
+      state = r.state;
+      out.push(...r.events);
+    }
+    return { out, state };
+  };
+
+  it('turns the wire order into start, deltas, one usage, done', () => {
+    const { out, state } = run([
+      {
+        type: 'message_start',
+        message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: null } },
+      },
+      { type: 'content_block_start', index: 0 },
+      { type: 'ping' },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 2 } },
+      { type: 'message_stop' },
+    ]);
+    expect(out).toEqual([
+      { type: 'start', model: 'claude-sonnet', engine: 'anthropic' },
+      { type: 'text-delta', text: 'Hel' },
+      { type: 'text-delta', text: 'lo' },
+      { type: 'usage', usage: { inputTokens: 15, outputTokens: 2 } },
+      { type: 'done', finishReason: 'stop' },
+    ]);
+    expect(state.ended).toBe(true);
+  });
+
+  it('reports max_tokens as length', () => {
+    const { out } = run([
+      { type: 'message_start', message: { model: 'm', usage: { input_tokens: 1 } } },
+      { type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 3, input_tokens: 4 } },
+      { type: 'message_stop' },
+    ]);
+    expect(out.slice(-2)).toEqual([
+      { type: 'usage', usage: { inputTokens: 4, outputTokens: 3 } },
+      { type: 'done', finishReason: 'length' },
+    ]);
+  });
+
+  it('maps an SSE error event to an error event of our catalogue', () => {
+    const { out } = run([{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
+    expect(out).toEqual([{ type: 'error', error: { type: 'upstream_overloaded', message: expect.stringContaining('overloaded_error') } }]);
+  });
+});
+
+describe('mapAnthropicError', () => {
+  const KEY = 'sk-ant-api03-SECRET-never-show';
+  const ctx = { apiKey: KEY, baseURL: 'http://127.0.0.1:9', started: false };
+  const apiErr = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>
+    APIError.generate(status, { type: 'error', error: { type, message } }, undefined, new Headers({ 'x-api-key': KEY, ...headers }));
+
+  it.each([
+    [401, 'authentication_error', 'upstream_auth'],
+    [403, 'permission_error', 'upstream_auth'],
+    [429, 'rate_limit_error', 'upstream_rate_limited'],
+    [529, 'overloaded_error', 'upstream_overloaded'],
+    [500, 'api_error', 'upstream_error'],
+    [400, 'invalid_request_error', 'upstream_error'],
+  ])('HTTP %i %s → %s, without the key', (status, type, expected) => {
+    const e = mapAnthropicError(apiErr(status, type, `bad thing ${KEY}`), ctx);
+    expect(e.type).toBe(expected);
+    expect(e.message).not.toContain(KEY);
+    expect(JSON.stringify(e.cause ?? null)).not.toContain(KEY);
+  });
+
+  it('keeps Claude’s message for a 400 and carries retry-after for a 429', () => {
+    expect(mapAnthropicError(apiErr(400, 'invalid_request_error', 'max_tokens: too large'), ctx).message).toContain(
+      'max_tokens: too large',
+    );
+    expect(mapAnthropicError(apiErr(429, 'rate_limit_error', 'slow down', { 'retry-after': '7' }), ctx).retryAfter).toBe(7);
+    expect(mapAnthropicError(apiErr(401, 'authentication_error', 'x'), ctx).message).toBe('Claude rejected the API key.');
+  });
+
+  it('maps connection, timeout, abort and broken-stream errors', () => {
+    expect(mapAnthropicError(new APIConnectionError({ message: 'Connection error.' }), ctx).type).toBe('upstream_unavailable');
+    expect(mapAnthropicError(new APIConnectionTimeoutError(), ctx).type).toBe('timeout');
+    expect(mapAnthropicError(new APIUserAbortError(), ctx).type).toBe('aborted');
+    expect(mapAnthropicError(new TypeError('terminated'), { ...ctx, started: true })).toMatchObject({
+      type: 'upstream_error',
+      message: expect.stringMatching(/^Claude stream ended unexpectedly/),
+    });
+    expect(mapAnthropicError(undefined, { ...ctx, stopCause: 'first-token-timeout', firstTokenTimeoutMs: 2000 })).toMatchObject({
+      type: 'timeout',
+    });
+    expect(mapAnthropicError(new Error('x'), { ...ctx, stopCause: 'caller' }).type).toBe('aborted');
+  });
+});
+
+describe('createAnthropicEngine without a key', () => {
+  it('probes unavailable with a reason, and never calls out', async () => {
+    const engine = createAnthropicEngine({});
+    expect(await engine.probe()).toEqual({ ok: false, models: [], reason: 'no Claude API key configured' });
+    const it = engine.chat({ model: 'claude-sonnet', request: req() }, new AbortController().signal)[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toMatchObject({ type: 'upstream_auth' });
+  });
+
+  it('probes available with the cloud catalog ids when a key is set', async () => {
+    const engine = createAnthropicEngine({ apiKey: 'k', baseURL: 'http://127.0.0.1:9' });
+    expect(await engine.probe()).toEqual({ ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'] });
+    await engine.close();
+  });
+});

@@ -1,0 +1,357 @@
+// Claude via @anthropic-ai/sdk: pure toAnthropicParams()/fromAnthropicEvent() + thin streaming I/O; SDK errors → our ErrorType.
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { EngineAvailability } from '../contracts/decision.js';
+import type { ErrorType } from '../contracts/errors.js';
+import type { FinishReason, StreamEvent } from '../contracts/stream.js';
+import { cloudModels, findModel } from '../data/models.js';
+import { CoreError } from '../errors.js';
+import type { Engine, EngineCall } from './engine.js';
+
+/** Used when the caller gives no maxTokens: Claude requires max_tokens, and 1024 fits a chat answer without runaway cost. */
+export const DEFAULT_MAX_TOKENS = 1024;
+/** Per-attempt wait for response headers; a streamed reply sends them with message_start, normally within seconds. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Whole-call wait (retries included) for the first text delta: past this the pipeline is better off falling back. */
+const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 60_000;
+
+/** Options of {@link createAnthropicEngine}. */
+export interface AnthropicEngineOptions {
+  /** The Claude API key; without one the engine reports itself unavailable and never calls out. */
+  apiKey?: string;
+  /** API base URL (ANTHROPIC_BASE_URL); undefined lets the SDK read the env or use api.anthropic.com. */
+  baseURL?: string;
+  /** SDK retries on 408/409/429/5xx/529 and connection errors, honouring retry-after; default 2 (the SDK's). */
+  maxRetries?: number;
+  /** Per-attempt timeout for the response headers, in ms. */
+  timeoutMs?: number;
+  /** Whole-call timeout until the first text delta, in ms. */
+  firstTokenTimeoutMs?: number;
+}
+
+/** The wire events we read; the SDK's RawMessageStreamEvent is assignable to it (plus the SSE `error` event). */
+export type AnthropicWireEvent =
+  | {
+      type: 'message_start';
+      message: {
+        model: string;
+        usage: { input_tokens: number; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null };
+      };
+    }
+  | { type: 'content_block_start'; index: number }
+  | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string } }
+  | { type: 'content_block_stop'; index: number }
+  | { type: 'message_delta'; delta: { stop_reason: string | null }; usage: { output_tokens: number; input_tokens?: number | null } }
+  | { type: 'message_stop' }
+  | { type: 'ping' }
+  | { type: 'error'; error: { type: string; message: string } };
+
+/** What {@link fromAnthropicEvent} carries from one event to the next (usage arrives split over two events). */
+export interface AnthropicStreamState {
+  /** The model id reported in `start` (the catalog id the pipeline asked for). */
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  stopReason: string | null;
+  started: boolean;
+  /** message_stop seen: anything ending the stream before this is a broken stream. */
+  ended: boolean;
+}
+
+/** A fresh state for one call. */
+export function initialAnthropicState(model: string): AnthropicStreamState {
+  return { model, inputTokens: 0, outputTokens: 0, stopReason: null, started: false, ended: false };
+}
+
+/**
+ * The streaming params we send. SDK 1.x dropped `temperature`/`top_p` from its typings (deprecated there),
+ * but the Messages API still takes them for the catalog's Claude 4.5 models and the SDK sends the body as is.
+ */
+export type AnthropicParams = MessageCreateParamsStreaming & { temperature?: number; top_p?: number };
+
+/** Resolve our model id to Claude's: catalog id/alias → providerModel; a raw `claude-*` id passes through. */
+export function toAnthropicModel(model: string): string {
+  const entry = findModel(model);
+  if (entry?.kind === 'cloud') return entry.providerModel;
+  if (!entry && /^claude-/i.test(model.trim())) return model.trim();
+  throw new CoreError(
+    'no_model_available',
+    `Claude cannot serve model "${model}"; valid: ${cloudModels.map((m) => m.id).join(', ')} or a claude-* model id.`,
+  );
+}
+
+/** Claude accepts temperature in [0, 1]; OpenAI-style callers may send up to 2. */
+function clampTemperature(t: number): number {
+  return Math.min(1, Math.max(0, t));
+}
+
+/**
+ * Pure: our call → Messages API params (streaming).
+ * System messages go to `system`; consecutive same-role messages are merged (Claude wants alternation);
+ * empty messages are dropped (the API rejects empty text blocks).
+ */
+export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: number } = {}): AnthropicParams {
+  const { request } = call;
+  const system = request.messages
+    .filter((m) => m.role === 'system' && m.content.trim() !== '')
+    .map((m) => m.content)
+    .join('\n\n');
+  const turns: Array<{ role: 'user' | 'assistant'; content: string }> = [];
+  for (const m of request.messages) {
+    if (m.role === 'system' || m.content.trim() === '') continue;
+    const last = turns.at(-1);
+    if (last && last.role === m.role) last.content = `${last.content}\n\n${m.content}`;
+    else turns.push({ role: m.role, content: m.content });
+  }
+  if (turns.length === 0) throw new CoreError('invalid_request', 'A Claude request needs at least one user or assistant message.');
+  const final = turns.at(-1)!;
+  // The API rejects a final (prefill) assistant turn that ends in whitespace.
+  if (final.role === 'assistant') final.content = final.content.trimEnd();
+
+  const p = request.params;
+  const params: AnthropicParams = {
+    model: toAnthropicModel(call.model),
+    max_tokens: p.maxTokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,
+    messages: turns,
+    stream: true,
+  };
+  if (system) params.system = system;
+  // Claude 4.5 models refuse temperature and top_p together; temperature is the one callers mean.
+  if (p.temperature !== undefined) params.temperature = clampTemperature(p.temperature);
+  else if (p.topP !== undefined) params.top_p = p.topP;
+  const stops = (p.stop ?? []).filter((s) => s.trim() !== '');
+  if (stops.length > 0) params.stop_sequences = stops;
+  // p.seed: the Messages API has no seed; ignored.
+  return params;
+}
+
+function finishReasonOf(stop: string | null): FinishReason {
+  return stop === 'max_tokens' || stop === 'model_context_window_exceeded' ? 'length' : 'stop';
+}
+
+/** Claude's error `type` (in JSON bodies and SSE `error` events) → ours. */
+export function errorTypeOfClaude(claudeType: string | null | undefined, status?: number): ErrorType {
+  if (status === 401 || status === 403 || claudeType === 'authentication_error' || claudeType === 'permission_error')
+    return 'upstream_auth';
+  if (status === 429 || claudeType === 'rate_limit_error') return 'upstream_rate_limited';
+  if (status === 529 || claudeType === 'overloaded_error') return 'upstream_overloaded';
+  if (status === 408 || status === 504 || claudeType === 'timeout_error') return 'timeout';
+  return 'upstream_error';
+}
+
+/**
+ * Pure: one wire event → our events, plus the next state.
+ * `start` on message_start; a text-delta per non-empty text_delta; usage + done on message_stop;
+ * non-text blocks (thinking, tool input) and pings yield nothing; an SSE error event yields an `error` event.
+ */
+export function fromAnthropicEvent(
+  event: AnthropicWireEvent,
+  state: AnthropicStreamState,
+): { events: StreamEvent[]; state: AnthropicStreamState } {
+  switch (event.type) {
+    case 'message_start': {
+      const u = event.message.usage;
+      // Cached prompt tokens are still input tokens the caller sent.
+      const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+      return {
+        events: [{ type: 'start', model: state.model, engine: 'anthropic' }],
+        state: { ...state, inputTokens: input, started: true },
+      };
+    }
+    case 'content_block_delta':
+      if (event.delta.type === 'text_delta' && event.delta.text) return { events: [{ type: 'text-delta', text: event.delta.text }], state };
+      return { events: [], state };
+    case 'message_delta': {
+      const next = { ...state, outputTokens: event.usage.output_tokens, stopReason: event.delta.stop_reason ?? state.stopReason };
+      // Newer API versions repeat cumulative input_tokens here; take it when given.
+      if (typeof event.usage.input_tokens === 'number' && event.usage.input_tokens > 0)
+        next.inputTokens = Math.max(state.inputTokens, event.usage.input_tokens);
+      return { events: [], state: next };
+    }
+    case 'message_stop':
+      return {
+        events: [
+          { type: 'usage', usage: { inputTokens: state.inputTokens, outputTokens: state.outputTokens } },
+          { type: 'done', finishReason: finishReasonOf(state.stopReason) },
+        ],
+        state: { ...state, ended: true },
+      };
+    case 'error':
+      return {
+        events: [
+          {
+            type: 'error',
+            error: { type: errorTypeOfClaude(event.error.type), message: `Claude reported an error mid-stream (${event.error.type}).` },
+          },
+        ],
+        state,
+      };
+    default:
+      return { events: [], state };
+  }
+}
+
+/** Replace every occurrence of the key (should one ever be echoed back) before a text leaves this module. */
+function redact(text: string, apiKey: string | undefined): string {
+  return apiKey ? text.split(apiKey).join('[redacted]') : text;
+}
+
+function retryAfterSeconds(headers: Headers | undefined): number | undefined {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
+  const s = headers?.get('retry-after');
+  if (s && Number.isFinite(Number(s))) return Math.max(0, Number(s));
+  return undefined;
+}
+
+/** Why the internal controller fired, when it did. */
+type StopCause = 'caller' | 'first-token-timeout' | 'consumer-left';
+
+/**
+ * Any error out of the SDK → CoreError with a message we build ourselves (never the SDK's text or headers,
+ * which could carry the key). `cause` is a plain summary, no request headers.
+ */
+export function mapAnthropicError(
+  e: unknown,
+  ctx: { apiKey?: string; baseURL: string; started: boolean; stopCause?: StopCause; firstTokenTimeoutMs?: number },
+): CoreError {
+  if (ctx.stopCause === 'caller' || ctx.stopCause === 'consumer-left') return new CoreError('aborted', 'The request was cancelled.');
+  if (ctx.stopCause === 'first-token-timeout') {
+    return new CoreError('timeout', `Claude sent no answer within ${Math.round((ctx.firstTokenTimeoutMs ?? 0) / 1000)} s.`);
+  }
+  const summary = (x: unknown) => ({
+    name: x instanceof Error ? x.name : typeof x,
+    status: x instanceof APIError ? x.status : undefined,
+    requestId: x instanceof APIError ? x.requestID : undefined,
+  });
+  if (e instanceof APIUserAbortError) return new CoreError('aborted', 'The request was cancelled.', { cause: summary(e) });
+  if (e instanceof APIConnectionTimeoutError) return new CoreError('timeout', 'Claude did not answer in time.', { cause: summary(e) });
+  if (e instanceof APIConnectionError)
+    return new CoreError('upstream_unavailable', `Could not reach Claude at ${ctx.baseURL}.`, { cause: summary(e) });
+  if (e instanceof APIError) {
+    const status = e.status;
+    const type = errorTypeOfClaude(e.type, status);
+    const cause = summary(e);
+    if (status === undefined) {
+      // An SSE `error` event mid-stream (e.g. overloaded_error) surfaces as a status-less APIError.
+      return new CoreError(type, `Claude reported an error mid-stream (${e.type ?? 'unknown'}).`, { cause });
+    }
+    switch (type) {
+      case 'upstream_auth':
+        return new CoreError('upstream_auth', 'Claude rejected the API key.', { cause });
+      case 'upstream_rate_limited': {
+        const retryAfter = retryAfterSeconds(e.headers);
+        return new CoreError('upstream_rate_limited', 'Claude is rate limiting this API key; try again shortly.', { cause, retryAfter });
+      }
+      case 'upstream_overloaded':
+        return new CoreError('upstream_overloaded', 'Claude is overloaded right now; try again shortly.', {
+          cause,
+          retryAfter: retryAfterSeconds(e.headers),
+        });
+      case 'timeout':
+        return new CoreError('timeout', 'Claude did not answer in time.', { cause });
+      default:
+        if (status >= 500) return new CoreError('upstream_error', `Claude failed with HTTP ${status}.`, { cause });
+        // 4xx other than auth/rate limit: Claude's own message says what was wrong with the request.
+        return new CoreError(
+          'upstream_error',
+          redact(`Claude refused the request (HTTP ${status}): ${(e.apiMessage ?? 'no details').slice(0, 500)}`, ctx.apiKey),
+          { cause },
+        );
+    }
+  }
+  if (ctx.started)
+    return new CoreError('upstream_error', 'Claude stream ended unexpectedly (the connection broke mid-answer).', { cause: summary(e) });
+  return new CoreError('upstream_unavailable', `Could not reach Claude at ${ctx.baseURL}.`, { cause: summary(e) });
+}
+
+/** The Anthropic engine: streams Claude answers through the official SDK. */
+export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine {
+  const apiKey = opts.apiKey?.trim() || undefined;
+  const firstTokenTimeoutMs = opts.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS;
+  const client = apiKey
+    ? new Anthropic({
+        apiKey,
+        baseURL: opts.baseURL,
+        maxRetries: opts.maxRetries ?? 2,
+        timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        // The SDK's own logs are off: everything it knows surfaces as a CoreError we word ourselves.
+        logLevel: 'off',
+      })
+    : undefined;
+  const baseURL = client?.baseURL ?? opts.baseURL ?? 'https://api.anthropic.com';
+  /** Stoppers of in-flight calls, so close() ends them as 'aborted'. */
+  const live = new Set<() => void>();
+
+  async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+    if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+    if (!client) throw new CoreError('upstream_auth', 'No Claude API key configured.');
+    const params = toAnthropicParams(call);
+
+    const ac = new AbortController();
+    let stopCause: StopCause | undefined;
+    const stop = (cause: StopCause) => {
+      stopCause ??= cause;
+      ac.abort();
+    };
+    const stopOnClose = () => stop('consumer-left');
+    live.add(stopOnClose);
+    const onAbort = () => stop('caller');
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => stop('first-token-timeout'), firstTokenTimeoutMs);
+    let state = initialAnthropicState(call.model);
+    const fail = (e: unknown) => mapAnthropicError(e, { apiKey, baseURL, started: state.started, stopCause, firstTokenTimeoutMs });
+
+    try {
+      let stream: AsyncIterable<unknown>;
+      try {
+        stream = await client.messages.create(params, { signal: ac.signal });
+      } catch (e) {
+        throw fail(e);
+      }
+      try {
+        for await (const raw of stream) {
+          if (stopCause) break;
+          const r = fromAnthropicEvent(raw as AnthropicWireEvent, state);
+          state = r.state;
+          for (const ev of r.events) {
+            if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
+            if (ev.type === 'text-delta' && timer) {
+              clearTimeout(timer);
+              timer = undefined;
+            }
+            yield ev;
+            if (stopCause) break;
+          }
+          if (state.ended) break;
+        }
+      } catch (e) {
+        if (e instanceof CoreError) throw e;
+        throw fail(e);
+      }
+      // The SDK ends iteration silently when its signal aborts: tell why ourselves.
+      if (stopCause) throw fail(undefined);
+      if (!state.ended) throw new CoreError('upstream_error', 'Claude stream ended unexpectedly (no message_stop).');
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      // Consumer left early (break/return) or we failed: make sure the upstream connection is closed.
+      if (!state.ended) stop('consumer-left');
+      live.delete(stopOnClose);
+    }
+  }
+
+  return {
+    id: 'anthropic',
+    // No network call: a probe request would cost money and latency; a bad key shows up as upstream_auth on use.
+    async probe(): Promise<EngineAvailability> {
+      if (!apiKey) return { ok: false, models: [], reason: 'no Claude API key configured' };
+      return { ok: true, models: cloudModels.map((m) => m.id) };
+    },
+    chat,
+    async close() {
+      for (const stopCall of live) stopCall();
+      live.clear();
+    },
+  };
+}

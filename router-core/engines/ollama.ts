@@ -1,0 +1,255 @@
+// Ollama via the official `ollama` client: pure toOllamaChat()/fromOllamaChunk() + thin streaming I/O; errors → our ErrorType.
+import { Ollama } from 'ollama';
+import type { ChatRequest as OllamaChatRequest, ChatResponse as OllamaChatResponse, Options as OllamaOptions } from 'ollama';
+import type { EngineAvailability } from '../contracts/decision.js';
+import type { StreamEvent } from '../contracts/stream.js';
+import { findModel, localModels } from '../data/models.js';
+import { CoreError } from '../errors.js';
+import type { Engine, EngineCall } from './engine.js';
+
+/** How long probe() waits for /api/tags: a local server answers in milliseconds; longer means it is not there. */
+const PROBE_TIMEOUT_MS = 1_500;
+/** Ollama's default port, used when OLLAMA_HOST names no port (as the official clients do). */
+const DEFAULT_PORT = 11434;
+
+/** Options of {@link createOllamaEngine}. */
+export interface OllamaEngineOptions {
+  /** OLLAMA_HOST semantics: "127.0.0.1:11434", ":11434", "host" or "http://host:port". */
+  host: string;
+  /** Catalog id → Ollama tag; defaults to each local catalog entry's `ollamaTag`. */
+  modelTags?: Record<string, string>;
+  /** Ollama `keep_alive` (e.g. "5m", "-1"): how long the model stays loaded after a call. */
+  keepAlive?: string;
+  /** probe() timeout in ms. */
+  probeTimeoutMs?: number;
+}
+
+/** The chunk fields we read; the client's ChatResponse is assignable to it. */
+export interface OllamaChunk {
+  message?: { content?: string };
+  done: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+}
+
+/** OLLAMA_HOST → base URL ("http://host:port", no trailing slash), the way the official clients read it. */
+export function normalizeOllamaHost(host: string): string {
+  let h = host.trim() || `127.0.0.1:${DEFAULT_PORT}`;
+  if (h.startsWith(':')) h = `127.0.0.1${h}`;
+  const explicit = h.includes('://');
+  const url = new URL(explicit ? h : `http://${h}`);
+  // 0.0.0.0 is a bind address: as a client, talk to the loopback.
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  if (!url.port && !explicit) url.port = String(DEFAULT_PORT);
+  return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** Ollama treats a bare name as `name:latest`. */
+function canonicalTag(tag: string): string {
+  return tag.includes(':') ? tag : `${tag}:latest`;
+}
+
+/** Pure: does a tag the server lists satisfy the wanted tag (exact, `:latest` variants, or a registry-prefixed name)? */
+export function tagMatches(wanted: string, present: string): boolean {
+  const w = canonicalTag(wanted.toLowerCase());
+  const p = canonicalTag(present.toLowerCase());
+  return w === p || p.endsWith(`/${w}`);
+}
+
+/** Pure: rough token estimate (~4 chars/token), used only when Ollama omits prompt_eval_count (fully cached prompt). */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** Pure: our call → Ollama /api/chat request (streaming). `tag` is the Ollama model tag to run. */
+export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: true } {
+  const p = call.request.params;
+  const options: Partial<OllamaOptions> = {};
+  if (p.maxTokens !== undefined) options.num_predict = p.maxTokens;
+  if (p.temperature !== undefined) options.temperature = p.temperature;
+  if (p.topP !== undefined) options.top_p = p.topP;
+  if (p.stop && p.stop.length > 0) options.stop = [...p.stop];
+  if (p.seed !== undefined) options.seed = p.seed;
+  const req: OllamaChatRequest & { stream: true } = {
+    model: tag,
+    messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+    stream: true,
+    options,
+  };
+  if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
+  return req;
+}
+
+/**
+ * Pure: one NDJSON chunk → our events. Text becomes a text-delta; the final chunk (done:true) becomes
+ * usage (prompt_eval_count / eval_count) then done ('length' when done_reason is 'length').
+ * `fallbackInputTokens` stands in when Ollama omits prompt_eval_count (it does for a fully cached prompt).
+ */
+export function fromOllamaChunk(chunk: OllamaChunk, fallbackInputTokens = 0): StreamEvent[] {
+  const out: StreamEvent[] = [];
+  const text = chunk.message?.content ?? '';
+  if (text) out.push({ type: 'text-delta', text });
+  if (chunk.done) {
+    out.push({
+      type: 'usage',
+      usage: { inputTokens: chunk.prompt_eval_count ?? fallbackInputTokens, outputTokens: chunk.eval_count ?? 0 },
+    });
+    out.push({ type: 'done', finishReason: chunk.done_reason === 'length' ? 'length' : 'stop' });
+  }
+  return out;
+}
+
+/** Node's fetch wraps socket errors: look for the errno code anywhere in the cause chain. */
+function networkCode(e: unknown): string | undefined {
+  for (let cur: unknown = e, i = 0; cur && i < 5; i++) {
+    if (typeof cur === 'object' && 'code' in cur && typeof (cur as { code: unknown }).code === 'string')
+      return (cur as { code: string }).code;
+    cur = typeof cur === 'object' && cur !== null && 'cause' in cur ? (cur as { cause: unknown }).cause : undefined;
+  }
+  return undefined;
+}
+
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/** Any error out of the client → CoreError. `phase` says whether the answer had started streaming. */
+export function mapOllamaError(e: unknown, ctx: { baseURL: string; tag: string; started: boolean; aborted: boolean }): CoreError {
+  if (ctx.aborted) return new CoreError('aborted', 'The request was cancelled.');
+  const status =
+    typeof e === 'object' && e !== null && 'status_code' in e ? Number((e as { status_code: unknown }).status_code) : undefined;
+  const detail = e instanceof Error ? e.message.slice(0, 300) : 'unknown error';
+  if (status === 404)
+    return new CoreError(
+      'no_model_available',
+      `Ollama at ${ctx.baseURL} has no model "${ctx.tag}"; pull it with \`ollama pull ${ctx.tag}\`.`,
+    );
+  if (status !== undefined && Number.isFinite(status))
+    return new CoreError('upstream_error', `Ollama failed with HTTP ${status}: ${detail}`);
+  if (ctx.started) return new CoreError('upstream_error', `Ollama stream ended unexpectedly: ${detail}`);
+  const code = networkCode(e);
+  if ((code && unreachableCodes.has(code)) || (e instanceof TypeError && /fetch failed/i.test(e.message))) {
+    return new CoreError('upstream_unavailable', `Ollama is not running at ${ctx.baseURL}.`);
+  }
+  return new CoreError('upstream_error', `Ollama failed: ${detail}`);
+}
+
+/** A fetch that also aborts on `signal` (and, when given, after `timeoutMs`). */
+function fetchWith(signal: AbortSignal | undefined, timeoutMs?: number): typeof fetch {
+  return (input, init) => {
+    const signals = [init?.signal, signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
+      (s): s is AbortSignal => !!s,
+    );
+    return fetch(input, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : null });
+  };
+}
+
+/** The Ollama engine: talks to a system (or bundled) Ollama server over HTTP through the official client. */
+export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
+  const baseURL = normalizeOllamaHost(opts.host);
+  const modelTags: Record<string, string> = opts.modelTags ?? Object.fromEntries(localModels.map((m) => [m.id, m.ollamaTag]));
+  const probeTimeoutMs = opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
+  const live = new Set<AbortController>();
+
+  /** Catalog id (or alias) → tag; a cloud model is refused; anything else is taken as a raw Ollama tag. */
+  function tagFor(model: string): string {
+    const direct = modelTags[model];
+    if (direct) return direct;
+    const entry = findModel(model);
+    if (entry?.kind === 'cloud')
+      throw new CoreError(
+        'no_model_available',
+        `Ollama cannot serve the cloud model "${model}"; valid: ${Object.keys(modelTags).join(', ')} or an Ollama tag.`,
+      );
+    if (entry) return modelTags[entry.id] ?? entry.ollamaTag;
+    return model;
+  }
+
+  async function probe(): Promise<EngineAvailability> {
+    try {
+      const client = new Ollama({ host: baseURL, fetch: fetchWith(undefined, probeTimeoutMs) });
+      const { models } = await client.list();
+      const present = models.map((m) => m.name);
+      const ids = Object.entries(modelTags)
+        .filter(([, tag]) => present.some((p) => tagMatches(tag, p)))
+        .map(([id]) => id);
+      // Raw tags are listed too, so a caller may ask for any model the server has by its Ollama name.
+      for (const p of present) if (!ids.includes(p)) ids.push(p);
+      return { ok: true, models: ids };
+    } catch {
+      return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
+    }
+  }
+
+  async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+    if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+    const tag = tagFor(call.model);
+    const req = toOllamaChat(call, tag, { keepAlive: opts.keepAlive });
+    const fallbackInput = estimateTokens(call.request.messages.map((m) => m.content).join('\n'));
+
+    // One controller per call reaches the HTTP request from the first byte (the client's own abort()
+    // only exists once the response has started).
+    const ac = new AbortController();
+    live.add(ac);
+    const onAbort = () => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const client = new Ollama({ host: baseURL, fetch: fetchWith(ac.signal) });
+    let started = false;
+    let finished = false;
+    let iterator: { abort(): void } | undefined;
+    // ac fires only for the caller's signal or close(): either way a cancellation, not a failure.
+    const fail = (e: unknown) => mapOllamaError(e, { baseURL, tag, started, aborted: signal.aborted || ac.signal.aborted });
+
+    try {
+      let stream: AsyncIterable<OllamaChatResponse> & { abort(): void };
+      try {
+        stream = await client.chat(req);
+      } catch (e) {
+        throw fail(e);
+      }
+      iterator = stream;
+      started = true;
+      yield { type: 'start', model: call.model, engine: 'ollama' };
+      try {
+        for await (const chunk of stream) {
+          if (ac.signal.aborted) break;
+          for (const ev of fromOllamaChunk(chunk as OllamaChunk, fallbackInput)) {
+            yield ev;
+            if (ac.signal.aborted) break;
+          }
+          // No break on done: the client's iterator returns by itself after it, releasing the body.
+          if (chunk.done) finished = true;
+        }
+      } catch (e) {
+        throw fail(e);
+      }
+      if (ac.signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+      if (!finished) throw new CoreError('upstream_error', 'Ollama stream ended unexpectedly (no final chunk).');
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (!finished) {
+        iterator?.abort();
+        ac.abort();
+      }
+      live.delete(ac);
+    }
+  }
+
+  return {
+    id: 'ollama',
+    probe,
+    chat,
+    async close() {
+      for (const ac of live) ac.abort();
+      live.clear();
+    },
+  };
+}

@@ -1,0 +1,236 @@
+// Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/chat, /api/generate) in tests.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * How the stand-in answers chat/generate requests.
+ * - `normal`: a deterministic answer derived from the prompt, one word per NDJSON chunk.
+ * - `break`: stream `afterChunks` chunks, then destroy the socket (the server died midway).
+ * - `stream-error`: stream `afterChunks` chunks, then an `{"error": ...}` line (Ollama's mid-stream error).
+ * - `error500`: answer 500 `{"error": message}` (e.g. the runner crashed while loading).
+ * - `hang`: accept and never answer.
+ */
+export type OllamaStandInMode =
+  | { kind: 'normal' }
+  | { kind: 'break'; afterChunks: number }
+  | { kind: 'stream-error'; afterChunks: number; message?: string }
+  | { kind: 'error500'; message?: string }
+  | { kind: 'hang' };
+
+/** One request as the stand-in saw it. */
+export interface RecordedOllamaRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  /** True when the client closed the connection before the response ended. */
+  disconnected: boolean;
+}
+
+/** Options of {@link startOllamaStandIn}. */
+export interface OllamaStandInOptions {
+  /** Model tags the server "has" (`/api/tags`); default ['tinyllama:1.1b']. */
+  models?: string[];
+  /** Delay before each generated token in ms; default 5 (small, so aborts can land mid-stream). */
+  tokenDelayMs?: number;
+  /** Words in a full answer before num_predict cuts it; default 24. */
+  answerWords?: number;
+  /** `/api/version` answer; default '0.12.6'. */
+  version?: string;
+  mode?: OllamaStandInMode;
+}
+
+/** A running stand-in. */
+export interface OllamaStandIn {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** `127.0.0.1:PORT`, the OLLAMA_HOST form. */
+  host: string;
+  requests: RecordedOllamaRequest[];
+  /** How many responses the client abandoned before they ended. */
+  readonly disconnects: number;
+  setMode(mode: OllamaStandInMode): void;
+  setModels(tags: string[]): void;
+  setTokenDelay(ms: number): void;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const words = (s: unknown) => (typeof s === 'string' ? s.split(/\s+/).filter(Boolean) : []);
+
+/** Ollama resolves a bare name to `name:latest`. */
+function normalizeTag(tag: string): string {
+  return tag.includes(':') ? tag : `${tag}:latest`;
+}
+
+/** Starts the stand-in on 127.0.0.1 with an ephemeral port. */
+export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promise<OllamaStandIn> {
+  let models = opts.models ?? ['tinyllama:1.1b'];
+  let tokenDelayMs = opts.tokenDelayMs ?? 5;
+  const answerWords = opts.answerWords ?? 24;
+  const version = opts.version ?? '0.12.6';
+  let mode: OllamaStandInMode = opts.mode ?? { kind: 'normal' };
+  let disconnects = 0;
+  const requests: RecordedOllamaRequest[] = [];
+  const sockets = new Set<Socket>();
+  const broken = new WeakSet<RecordedOllamaRequest>();
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedOllamaRequest) => {
+    const { path } = record;
+    if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
+    if (req.method === 'GET' && path === '/api/tags') {
+      return json(res, 200, {
+        models: models.map((name) => ({
+          name,
+          model: name,
+          modified_at: '2025-01-01T00:00:00Z',
+          size: 637700138,
+          digest: 'sha256:0000000000000000000000000000000000000000000000000000000000000000',
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: 'llama',
+            families: ['llama'],
+            parameter_size: '1B',
+            quantization_level: 'Q4_0',
+          },
+        })),
+      });
+    }
+    if (req.method === 'GET' && path === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('Ollama is running');
+    }
+    const isChat = path === '/api/chat';
+    if (req.method !== 'POST' || (!isChat && path !== '/api/generate')) return json(res, 404, { error: '404 page not found' });
+
+    const body = record.body as Record<string, unknown> | undefined;
+    if (!body || typeof body.model !== 'string' || !body.model) return json(res, 400, { error: 'model is required' });
+    const tag = body.model;
+    if (!models.some((m) => normalizeTag(m) === normalizeTag(tag)))
+      return json(res, 404, { error: `model '${tag}' not found, try pulling it first` });
+    if (mode.kind === 'error500') return json(res, 500, { error: mode.message ?? 'llama runner process has terminated: exit status 2' });
+    if (mode.kind === 'hang') return;
+
+    const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+    const promptTokens = isChat
+      ? messages.reduce((n, m) => n + words(m.content).length, 0)
+      : words(body.system).length + words(body.prompt).length;
+    const lastUser = isChat ? [...messages].reverse().find((m) => m.role === 'user')?.content : body.prompt;
+    const all = ['Stand-in', 'Ollama', 'heard:', ...words(lastUser)].slice(0, answerWords);
+    for (let i = 1; all.length < answerWords; i++) all.push(`w${i}`);
+    const options = (body.options ?? {}) as { num_predict?: number };
+    // num_predict < 0 means "no limit" in Ollama.
+    const limit = typeof options.num_predict === 'number' && options.num_predict >= 0 ? options.num_predict : Infinity;
+    const out = all.slice(0, limit);
+    const doneReason = out.length < all.length ? 'length' : 'stop';
+    const stream = body.stream !== false; // Ollama streams unless told not to
+    const started = process.hrtime.bigint();
+    const created = () => new Date().toISOString();
+    const piece = (text: string) => (isChat ? { message: { role: 'assistant', content: text } } : { response: text });
+    const final = () => {
+      const total = Number(process.hrtime.bigint() - started);
+      return {
+        model: tag,
+        created_at: created(),
+        ...piece(''),
+        done: true,
+        done_reason: doneReason,
+        total_duration: total,
+        load_duration: 1000,
+        prompt_eval_count: promptTokens,
+        prompt_eval_duration: 1000,
+        eval_count: out.length,
+        eval_duration: total,
+        ...(isChat ? {} : { context: [1, 2, 3] }),
+      };
+    };
+
+    if (!stream) {
+      for (let i = 0; i < out.length; i++) await sleep(tokenDelayMs);
+      return json(res, 200, { ...final(), ...piece(out.join(' ')) });
+    }
+
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const line = (obj: unknown) => {
+      if (!res.destroyed) res.write(`${JSON.stringify(obj)}\n`);
+    };
+    for (let i = 0; i < out.length; i++) {
+      if (mode.kind === 'break' && i === mode.afterChunks) {
+        broken.add(record);
+        req.socket.destroy();
+        return;
+      }
+      if (mode.kind === 'stream-error' && i === mode.afterChunks) {
+        line({ error: mode.message ?? 'an error was encountered while running the model' });
+        res.end();
+        return;
+      }
+      await sleep(tokenDelayMs);
+      if (res.destroyed || record.disconnected) return;
+      line({ model: tag, created_at: created(), ...piece((i === 0 ? '' : ' ') + out[i]), done: false });
+    }
+    line(final());
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const record: RecordedOllamaRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        body,
+        disconnected: false,
+      };
+      requests.push(record);
+      res.on('close', () => {
+        if (!res.writableFinished && !broken.has(record)) {
+          record.disconnected = true;
+          disconnects++;
+        }
+      });
+      handle(req, res, record).catch(() => res.destroy());
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    get disconnects() {
+      return disconnects;
+    },
+    setMode(m) {
+      mode = m;
+    },
+    setModels(tags) {
+      models = [...tags];
+    },
+    setTokenDelay(ms) {
+      tokenDelayMs = ms;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
