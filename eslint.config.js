@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const pureZones = ['router-core/contracts/**/*.ts', 'router-core/routing/**/*.ts', 'router-core/data/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,8 +27,8 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'http', 'child_process', 'worker_threads'], message: 'contracts/, routing/ and data/ are pure: no I/O.' },
-            { group: ['[a-z@]*', '!./*', '!../*'], message: 'contracts/, routing/ and data/ import no runtime npm packages.' },
+            { regex: '^node:', message: 'contracts/, routing/ and data/ are pure: no I/O.' },
+            { regex: '^[^.]', message: 'contracts/, routing/ and data/ import no runtime npm packages (nor node built-ins).' },
             { group: ['../engines/*', '../ledger/*', '../gateway/*', '../host/*', '../server/*'], message: 'pure layers import only contracts/, data/ and routing/.' },
           ],
         },
@@ -50,6 +50,6 @@ export default tseslint.config(
   },
   {
     files: ['tests/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

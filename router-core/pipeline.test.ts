@@ -22,7 +22,14 @@ function setup(engineList: FakeEngine[], routing: Partial<RoutingConfig> = {}, h
     ledger,
     availability: () => cache.get(),
     invalidate: () => cache.invalidate(),
-    routing: () => ({ thresholds: ALL_SMALL, localOnly: false, cloudModel: 'claude-sonnet', budget: {}, localEnginePreference: ['ollama', 'llamacpp'], ...routing }),
+    routing: () => ({
+      thresholds: ALL_SMALL,
+      localOnly: false,
+      cloudModel: 'claude-sonnet',
+      budget: {},
+      localEnginePreference: ['ollama', 'llamacpp'],
+      ...routing,
+    }),
     tier: () => 2,
     history: () => history,
     now,
@@ -52,10 +59,23 @@ describe('pipeline', () => {
     const events = await drain(run.events);
     expect(events.map((e) => e.type)).toEqual(['text-delta', 'text-delta', 'text-delta', 'usage', 'summary', 'done']);
     const summary = events.find((e) => e.type === 'summary');
-    expect(summary?.type === 'summary' && summary.summary).toMatchObject({ costMicros: 0, allCloudMicros: 2 * 3 + 3 * 15, savingsMicros: 51 });
+    expect(summary?.type === 'summary' && summary.summary).toMatchObject({
+      costMicros: 0,
+      allCloudMicros: 2 * 3 + 3 * 15,
+      savingsMicros: 51,
+    });
     const rows = ledger.recent(10);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'ok', model: 'tinyllama', inputTokens: 2, outputTokens: 3, costMicros: 0, allCloudMicros: 51, prompt: null, response: null });
+    expect(rows[0]).toMatchObject({
+      status: 'ok',
+      model: 'tinyllama',
+      inputTokens: 2,
+      outputTokens: 3,
+      costMicros: 0,
+      allCloudMicros: 51,
+      prompt: null,
+      response: null,
+    });
   });
 
   it('cloud answers are charged at Sonnet prices', async () => {
@@ -74,13 +94,19 @@ describe('pipeline', () => {
     expect(run.decision).toMatchObject({ engine: 'llamacpp', model: 'phi2' });
     expect(run.decision.reasons.at(-1)).toBe('fell back: claude-sonnet on anthropic: upstream_overloaded');
     await drain(run.events);
-    expect(ledger.recent(1)[0]).toMatchObject({ status: 'ok', engine: 'llamacpp', fallbackFrom: ['claude-sonnet on anthropic: upstream_overloaded'] });
+    expect(ledger.recent(1)[0]).toMatchObject({
+      status: 'ok',
+      engine: 'llamacpp',
+      fallbackFrom: ['claude-sonnet on anthropic: upstream_overloaded'],
+    });
   });
 
   it('does not fall back on an explicit model override with a single engine; the error is recorded', async () => {
     const cloud = createFakeEngine({ id: 'anthropic', models: ['claude-sonnet'], failBeforeFirst: 'upstream_auth' });
     const { ledger, pipeline } = setup([cloud, createFakeEngine({ id: 'llamacpp', models: ['tinyllama'] })]);
-    await expect(pipeline.handle(req('hi', 'claude-sonnet'), { protocol: 'native' }, new AbortController().signal)).rejects.toMatchObject({ type: 'upstream_auth' });
+    await expect(pipeline.handle(req('hi', 'claude-sonnet'), { protocol: 'native' }, new AbortController().signal)).rejects.toMatchObject({
+      type: 'upstream_auth',
+    });
     expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'upstream_auth', model: 'claude-sonnet' });
   });
 
@@ -94,7 +120,12 @@ describe('pipeline', () => {
   });
 
   it('an abort mid-stream stops the engine and records an aborted row', async () => {
-    const local = createFakeEngine({ id: 'llamacpp', models: ['tinyllama'], words: () => Array.from({ length: 100 }, () => 'w '), delayMs: 1 });
+    const local = createFakeEngine({
+      id: 'llamacpp',
+      models: ['tinyllama'],
+      words: () => Array.from({ length: 100 }, () => 'w '),
+      delayMs: 1,
+    });
     const { ledger, pipeline } = setup([local]);
     const ac = new AbortController();
     const run = await pipeline.handle(req(), { protocol: 'native' }, ac.signal);
@@ -108,7 +139,9 @@ describe('pipeline', () => {
 
   it('refused requests (unknown model) get a row too', async () => {
     const { ledger, pipeline } = setup([createFakeEngine({ id: 'llamacpp', models: ['tinyllama'] })]);
-    await expect(pipeline.handle(req('hi', 'nope'), { protocol: 'openai' }, new AbortController().signal)).rejects.toMatchObject({ type: 'invalid_request' });
+    await expect(pipeline.handle(req('hi', 'nope'), { protocol: 'openai' }, new AbortController().signal)).rejects.toMatchObject({
+      type: 'invalid_request',
+    });
     expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'invalid_request', model: null });
   });
 
@@ -125,7 +158,14 @@ describe('pipeline', () => {
     await drain((await pipeline.handle(req('a'), { protocol: 'native' }, new AbortController().signal)).events);
     await drain((await pipeline.handle(req('b', 'claude-sonnet'), { protocol: 'native' }, new AbortController().signal)).events);
     const s = ledger.stats(0, Number.MAX_SAFE_INTEGER);
-    expect(s.totals).toMatchObject({ requests: 2, local: 1, cloud: 1, localShare: 0.5, costMicros: 1 * 3 + 3 * 15, allCloudMicros: 2 * 48 });
+    expect(s.totals).toMatchObject({
+      requests: 2,
+      local: 1,
+      cloud: 1,
+      localShare: 0.5,
+      costMicros: 1 * 3 + 3 * 15,
+      allCloudMicros: 2 * 48,
+    });
     expect(s.totals.savingsMicros).toBe(48);
     expect(s.byModel.map((m) => m.model).sort()).toEqual(['claude-sonnet', 'tinyllama']);
   });

@@ -21,7 +21,8 @@ export interface Summary {
 }
 
 /** What the pipeline streams to a protocol encoder. */
-export type PipelineEvent = Exclude<StreamEvent, { type: 'done' | 'start' }> | { type: 'summary'; summary: Summary } | { type: 'done'; finishReason: FinishReason };
+export type PipelineEvent =
+  Exclude<StreamEvent, { type: 'done' | 'start' }> | { type: 'summary'; summary: Summary } | { type: 'done'; finishReason: FinishReason };
 
 /** A started answer: the final decision (after any fallback) and the rest of the stream. */
 export interface PipelineRun {
@@ -122,10 +123,24 @@ export function createPipeline(deps: PipelineDeps) {
           continue;
         }
         const chosen: RouteDecision = { ...decision, ...cand, reasons: withFallbackReasons(decision.reasons, failed) };
-        finish({ ...base, decision: chosen, usage: zero, status: err.type === 'aborted' ? 'aborted' : 'error', errorType: err.type, fallbackFrom: failed, ttft: null, text: '' });
+        finish({
+          ...base,
+          decision: chosen,
+          usage: zero,
+          status: err.type === 'aborted' ? 'aborted' : 'error',
+          errorType: err.type,
+          fallbackFrom: failed,
+          ttft: null,
+          text: '',
+        });
         throw err;
       }
-      const chosen: RouteDecision = { ...decision, ...cand, reasons: withFallbackReasons(decision.reasons, failed), fallbacks: candidates.slice(i + 1) };
+      const chosen: RouteDecision = {
+        ...decision,
+        ...cand,
+        reasons: withFallbackReasons(decision.reasons, failed),
+        fallbacks: candidates.slice(i + 1),
+      };
       return { requestId, decision: chosen, fallbackFrom: failed, events: rest(chosen, head, iterator, base, failed, started) };
     }
     const err = lastError ?? new CoreError('no_model_available', 'No engine could serve this request.');
@@ -182,14 +197,32 @@ export function createPipeline(deps: PipelineDeps) {
       const err = toCoreError(e);
       const status: RequestStatus = err.type === 'aborted' ? 'aborted' : 'error';
       // Usage is unknown after a break: count streamed chunks (about one token each) so spend is not hidden.
-      finish({ ...base, decision, usage: usage ?? { inputTokens: 0, outputTokens: deltas }, status, errorType: err.type, fallbackFrom: failed, ttft, text });
+      finish({
+        ...base,
+        decision,
+        usage: usage ?? { inputTokens: 0, outputTokens: deltas },
+        status,
+        errorType: err.type,
+        fallbackFrom: failed,
+        ttft,
+        text,
+      });
       if (status === 'aborted') return;
       yield { type: 'error', error: { type: err.type, message: err.message } };
       return;
     } finally {
       if (!ended) await iterator.return?.();
     }
-    const summary = finish({ ...base, decision, usage: usage ?? { inputTokens: 0, outputTokens: deltas }, status: 'ok', errorType: null, fallbackFrom: failed, ttft, text });
+    const summary = finish({
+      ...base,
+      decision,
+      usage: usage ?? { inputTokens: 0, outputTokens: deltas },
+      status: 'ok',
+      errorType: null,
+      fallbackFrom: failed,
+      ttft,
+      text,
+    });
     yield { type: 'summary', summary };
     yield { type: 'done', finishReason };
   }
@@ -233,7 +266,15 @@ export function createPipeline(deps: PipelineDeps) {
     };
     deps.ledger.record(record);
     deps.onRecord?.(record);
-    return { requestId: r.id, usage: r.usage, costMicros, allCloudMicros, savingsMicros: savings(costMicros, allCloudMicros), latencyMs, ttftMs: r.ttft };
+    return {
+      requestId: r.id,
+      usage: r.usage,
+      costMicros,
+      allCloudMicros,
+      savingsMicros: savings(costMicros, allCloudMicros),
+      latencyMs,
+      ttftMs: r.ttft,
+    };
   }
 
   return { decide, handle };

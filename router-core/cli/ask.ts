@@ -9,7 +9,13 @@ import pino from 'pino';
 export async function runAsk(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { model: { type: 'string' }, 'max-tokens': { type: 'string' }, 'data-dir': { type: 'string' }, 'local-only': { type: 'boolean' }, tier: { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'local-only': { type: 'boolean' },
+      tier: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -23,7 +29,11 @@ export async function runAsk(argv: string[]): Promise<number> {
     process.stderr.write(`hybrid-ai ask: invalid --max-tokens "${values['max-tokens']}" (a positive integer)\n`);
     return 2;
   }
-  const flags = [...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []), ...(values.tier ? ['--tier', values.tier] : []), ...(values['local-only'] ? ['--local-only'] : [])];
+  const flags = [
+    ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []),
+    ...(values.tier ? ['--tier', values.tier] : []),
+    ...(values['local-only'] ? ['--local-only'] : []),
+  ];
   const config = loadConfig(flags);
   if (config === 'help') return 0;
   // Logs would interleave with the answer: only warnings, to stderr.
@@ -31,7 +41,11 @@ export async function runAsk(argv: string[]): Promise<number> {
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   try {
-    const run = await core.pipeline.handle({ model: values.model ?? 'auto', messages: [{ role: 'user', content: prompt }], params: { maxTokens } }, { protocol: 'cli' }, ac.signal);
+    const run = await core.pipeline.handle(
+      { model: values.model ?? 'auto', messages: [{ role: 'user', content: prompt }], params: { maxTokens } },
+      { protocol: 'cli' },
+      ac.signal,
+    );
     const d = run.decision;
     process.stderr.write(`[${d.route} · ${d.model} on ${d.engine} · complexity ${d.complexity.toFixed(2)}] ${d.reasons.join('; ')}\n`);
     let code = 0;

@@ -10,12 +10,22 @@ import { decideRoute, type RoutingConfig } from '../routing/policy.js';
 const everything = (cloud: boolean): Availability => ({
   engines: {
     llamacpp: { ok: true, models: localModels.map((m) => m.id) },
-    anthropic: cloud ? { ok: true, models: cloudModels.map((m) => m.id) } : { ok: false, models: [], reason: 'cloud disabled by --no-cloud' },
+    anthropic: cloud
+      ? { ok: true, models: cloudModels.map((m) => m.id) }
+      : { ok: false, models: [], reason: 'cloud disabled by --no-cloud' },
   },
 });
 
-export async function runRoute(argv: string[], input: NodeJS.ReadableStream = process.stdin, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { tier: { type: 'string' }, 'no-cloud': { type: 'boolean' }, 'local-only': { type: 'boolean' } }, strict: true });
+export async function runRoute(
+  argv: string[],
+  input: NodeJS.ReadableStream = process.stdin,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { tier: { type: 'string' }, 'no-cloud': { type: 'boolean' }, 'local-only': { type: 'boolean' } },
+    strict: true,
+  });
   const tier = Number(values.tier ?? 2);
   if (![1, 2, 3, 4].includes(tier)) {
     process.stderr.write(`hybrid-ai route: invalid --tier "${values.tier}" (valid: 1, 2, 3, 4)\n`);
@@ -61,7 +71,9 @@ export async function runRoute(argv: string[], input: NodeJS.ReadableStream = pr
       continue;
     }
     const d = o.decision;
-    out.write(`${JSON.stringify({ id: obj.id ?? null, route: d.route, model: d.model, complexity: Number(d.complexity.toFixed(3)), reasons: d.reasons })}\n`);
+    out.write(
+      `${JSON.stringify({ id: obj.id ?? null, route: d.route, model: d.model, complexity: Number(d.complexity.toFixed(3)), reasons: d.reasons })}\n`,
+    );
   }
   return bad > 0 ? 1 : 0;
 }

@@ -104,8 +104,12 @@ export type ModelId = (typeof modelCatalog)[number]['id'];
 /** The cloud model every "all-cloud" counterfactual and every cloud route uses by default. */
 export const defaultCloudModel: ModelId = 'claude-sonnet';
 
-export const localModels: readonly LocalModelEntry[] = modelCatalog.filter((m): m is (typeof modelCatalog)[number] & LocalModelEntry => m.kind === 'local');
-export const cloudModels: readonly CloudModelEntry[] = modelCatalog.filter((m): m is (typeof modelCatalog)[number] & CloudModelEntry => m.kind === 'cloud');
+export const localModels: readonly LocalModelEntry[] = modelCatalog.filter(
+  (m): m is (typeof modelCatalog)[number] & LocalModelEntry => m.kind === 'local',
+);
+export const cloudModels: readonly CloudModelEntry[] = modelCatalog.filter(
+  (m): m is (typeof modelCatalog)[number] & CloudModelEntry => m.kind === 'cloud',
+);
 
 /** Resolve an id or alias (case-insensitive) to a catalog entry. */
 export function findModel(name: string): ModelEntry | undefined {

@@ -20,7 +20,9 @@ export function createAvailabilityCache(engines: ReadonlyMap<EngineId, Engine>, 
   const refresh = (): Promise<Availability> => {
     refreshing ??= (async () => {
       const entries = await Promise.all(
-        [...engines].map(async ([id, e]) => [id, await e.probe().catch((err: unknown) => ({ ok: false, models: [], reason: String(err) }))] as const),
+        [...engines].map(
+          async ([id, e]) => [id, await e.probe().catch((err: unknown) => ({ ok: false, models: [], reason: String(err) }))] as const,
+        ),
       );
       value = { engines: Object.fromEntries(entries) };
       valuePromise = Promise.resolve(value);

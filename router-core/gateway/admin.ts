@@ -55,7 +55,9 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
 
   app.get('/ready', { config: { public: true } }, async (_req, reply) => {
     const a = await deps.availability();
-    const engines = Object.fromEntries(Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]));
+    const engines = Object.fromEntries(
+      Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]),
+    );
     let ledgerOk = true;
     try {
       deps.ledger.spendSince(deps.now(), deps.now());
@@ -71,13 +73,20 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const q = req.query as { range?: string; from?: string; to?: string };
     const now = deps.now();
     const starts = periodStarts(now);
-    const ranges: Record<string, number> = { today: starts.day, '7d': starts.day - 6 * DAY, '30d': starts.day - 29 * DAY, month: starts.month, all: 0 };
+    const ranges: Record<string, number> = {
+      today: starts.day,
+      '7d': starts.day - 6 * DAY,
+      '30d': starts.day - 29 * DAY,
+      month: starts.month,
+      all: 0,
+    };
     let from: number;
     let to = now + 1;
     if (q.from !== undefined || q.to !== undefined) {
       from = Number(q.from ?? 0);
       to = Number(q.to ?? now + 1);
-      if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
+      if (!Number.isFinite(from) || !Number.isFinite(to) || from > to)
+        throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
     } else {
       const range = q.range ?? 'today';
       const f = ranges[range];
@@ -101,9 +110,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.post('/api/v1/complexity', async (req) => {
     const b = parseBody(complexityBody, req.body);
     const request = { model: b.model, messages: [{ role: 'user' as const, content: b.prompt }], params: {} };
-    const decision = b.thresholds
-      ? await deps.pipeline.decide(request, { thresholds: b.thresholds })
-      : await deps.pipeline.decide(request);
+    const decision = b.thresholds ? await deps.pipeline.decide(request, { thresholds: b.thresholds }) : await deps.pipeline.decide(request);
     return {
       complexity: Number(decision.complexity.toFixed(3)),
       route: decision.route,
@@ -143,7 +150,12 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       object: 'list',
       data: validModelNames(a)
         .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
-        .map((id) => ({ id, object: 'model', created, owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local' })),
+        .map((id) => ({
+          id,
+          object: 'model',
+          created,
+          owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
+        })),
     };
   });
 

@@ -14,17 +14,28 @@ function fromFramework(err: FastifyError, bodyLimit: number): CoreError | undefi
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new CoreError('invalid_request', 'The request body is empty: send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new CoreError('invalid_request', `The request body is not valid JSON (${err.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'parse error'}).`);
+      return new CoreError(
+        'invalid_request',
+        `The request body is not valid JSON (${err.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').trim() || 'parse error'}).`,
+      );
   }
   if (err.statusCode === 400 && /JSON/i.test(err.message)) return new CoreError('invalid_request', 'The request body is not valid JSON.');
-  if (err.statusCode === 413) return new CoreError('payload_too_large', `Request body is larger than the ${Math.round(bodyLimit / 1024 / 1024)} MiB limit.`);
-  if (err.statusCode === 415) return new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".');
-  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return new CoreError('invalid_request', 'The request could not be read.');
+  if (err.statusCode === 413)
+    return new CoreError('payload_too_large', `Request body is larger than the ${Math.round(bodyLimit / 1024 / 1024)} MiB limit.`);
+  if (err.statusCode === 415)
+    return new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".');
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
+    return new CoreError('invalid_request', 'The request could not be read.');
   return undefined;
 }
 
 /** Install onError and the 404 handler. */
-export function installErrorHandling(app: FastifyInstance, adapters: readonly ProtocolAdapter[], fallback: ProtocolAdapter, bodyLimit: number): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  adapters: readonly ProtocolAdapter[],
+  fallback: ProtocolAdapter,
+  bodyLimit: number,
+): void {
   const byName = new Map<Protocol, ProtocolAdapter>(adapters.map((a) => [a.name, a]));
   const adapterFor = (req: FastifyRequest): ProtocolAdapter => {
     const p = (req.routeOptions.config as { protocol?: Protocol } | undefined)?.protocol;
@@ -55,7 +66,10 @@ export function installErrorHandling(app: FastifyInstance, adapters: readonly Pr
     send(
       req,
       reply,
-      new CoreError('not_found', `No route ${req.method} ${req.url.split('?')[0]}. Try POST /api/v1/chat, POST /v1/chat/completions, GET /v1/models or GET /health.`),
+      new CoreError(
+        'not_found',
+        `No route ${req.method} ${req.url.split('?')[0]}. Try POST /api/v1/chat, POST /v1/chat/completions, GET /v1/models or GET /health.`,
+      ),
     ),
   );
 }

@@ -25,7 +25,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
-  const cost = new Counter({ name: 'api_gateway_cost_total', help: 'Total cost in USD', labelNames: ['model'] as const, registers: [registry] });
+  const cost = new Counter({
+    name: 'api_gateway_cost_total',
+    help: 'Total cost in USD',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
   const savings = new Counter({
     name: 'api_gateway_savings_total',
     help: 'USD saved versus sending the same request to the reference cloud model',

@@ -29,7 +29,13 @@ export function mountProtocol(app: FastifyInstance, adapter: ProtocolAdapter, pi
   }
 }
 
-async function handleChat(adapter: ProtocolAdapter, route: ChatRoute, pipeline: ChatPipeline, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function handleChat(
+  adapter: ProtocolAdapter,
+  route: ChatRoute,
+  pipeline: ChatPipeline,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
   const decoded = adapter.decode(req.body, route);
   const ac = new AbortController();
   // 'close' on the response fires when the connection goes away; if we had not finished, nobody is reading.
@@ -60,7 +66,13 @@ async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: Pipel
   return adapter.encodeResponse(run, { text, finishReason, summary }, decoded);
 }
 
-async function streamRun(adapter: ProtocolAdapter, decoded: Decoded, run: PipelineRun, reply: FastifyReply, ac: AbortController): Promise<void> {
+async function streamRun(
+  adapter: ProtocolAdapter,
+  decoded: Decoded,
+  run: PipelineRun,
+  reply: FastifyReply,
+  ac: AbortController,
+): Promise<void> {
   const enc = adapter.createStreamEncoder(run, decoded);
   reply.hijack();
   const res = reply.raw;

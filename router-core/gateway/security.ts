@@ -47,7 +47,10 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
     if (o.allowedHosts.size > 0) {
       const host = (req.headers.host ?? '').toLowerCase();
       if (!o.allowedHosts.has(host)) {
-        throw new CoreError('forbidden', `Host "${host || '(none)'}" is not allowed: this server answers only to ${[...o.allowedHosts].join(', ')}.`);
+        throw new CoreError(
+          'forbidden',
+          `Host "${host || '(none)'}" is not allowed: this server answers only to ${[...o.allowedHosts].join(', ')}.`,
+        );
       }
     }
     const origin = req.headers.origin;
@@ -62,7 +65,10 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
     }
     const presented = presentedToken(req);
     if (presented === undefined) {
-      throw new CoreError('authentication', 'Missing API token: send "Authorization: Bearer <token>" (the token is printed by `npm run serve`).');
+      throw new CoreError(
+        'authentication',
+        'Missing API token: send "Authorization: Bearer <token>" (the token is printed by `npm run serve`).',
+      );
     }
     if (!tokenMatches(presented, cachedDigest)) throw new CoreError('authentication', 'Invalid API token.');
   });

@@ -17,7 +17,10 @@ export function openDataDir(root: string): DataDir {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     mkdirSync(path.join(root, 'models'), { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new CoreError('invalid_request', `Cannot create the data dir ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}. Choose another with --data-dir.`);
+    throw new CoreError(
+      'invalid_request',
+      `Cannot create the data dir ${root}: ${(e as NodeJS.ErrnoException).code ?? String(e)}. Choose another with --data-dir.`,
+    );
   }
   return { root, ledgerFile: path.join(root, 'ledger.db'), modelsDir: path.join(root, 'models'), tokenFile: path.join(root, 'api-token') };
 }

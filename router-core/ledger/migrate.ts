@@ -7,7 +7,9 @@ export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {
-    throw new Error(`The ledger database has schema version ${current}, newer than this app supports (${newest}). Update the app or use another --data-dir.`);
+    throw new Error(
+      `The ledger database has schema version ${current}, newer than this app supports (${newest}). Update the app or use another --data-dir.`,
+    );
   }
   for (const m of migrations) {
     if (m.version <= current) continue;

@@ -49,9 +49,15 @@ export function openSqliteLedger(file: string): Ledger {
       SUM(engine = 'anthropic' AND status = 'ok') AS cloud,
       AVG(latency_ms) AS avgLatencyMs
     FROM requests WHERE ts >= ? AND ts < ?`);
-  const byModel = db.prepare(`SELECT model, engine, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? AND model IS NOT NULL GROUP BY model, engine ORDER BY requests DESC`);
-  const byRoute = db.prepare(`SELECT route, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? AND route IS NOT NULL GROUP BY route ORDER BY requests DESC`);
-  const byDay = db.prepare(`SELECT strftime('%Y-%m-%d', ts / 1000, 'unixepoch', 'localtime') AS day, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? GROUP BY day ORDER BY day`);
+  const byModel = db.prepare(
+    `SELECT model, engine, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? AND model IS NOT NULL GROUP BY model, engine ORDER BY requests DESC`,
+  );
+  const byRoute = db.prepare(
+    `SELECT route, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? AND route IS NOT NULL GROUP BY route ORDER BY requests DESC`,
+  );
+  const byDay = db.prepare(
+    `SELECT strftime('%Y-%m-%d', ts / 1000, 'unixepoch', 'localtime') AS day, ${sliceColumns} FROM requests WHERE ts >= ? AND ts < ? GROUP BY day ORDER BY day`,
+  );
   const spend = db.prepare(`SELECT
       COALESCE(SUM(CASE WHEN ts >= @day THEN cost_micros END), 0) AS today,
       COALESCE(SUM(cost_micros), 0) AS month

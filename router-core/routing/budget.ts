@@ -17,7 +17,10 @@ export type BudgetVerdict = { allowCloud: true } | { allowCloud: false; reason: 
 /** Decide whether the cloud may still be used given spend so far. */
 export function budgetGuard(spend: SpendSoFar, caps: BudgetCaps): BudgetVerdict {
   if (caps.dailyMicros !== undefined && spend.todayMicros >= caps.dailyMicros) {
-    return { allowCloud: false, reason: `daily cloud budget of ${usd(caps.dailyMicros)} reached (${usd(spend.todayMicros)} spent today): local only until midnight` };
+    return {
+      allowCloud: false,
+      reason: `daily cloud budget of ${usd(caps.dailyMicros)} reached (${usd(spend.todayMicros)} spent today): local only until midnight`,
+    };
   }
   if (caps.monthlyMicros !== undefined && spend.monthMicros >= caps.monthlyMicros) {
     return {

@@ -35,7 +35,10 @@ const noKey: Availability = {
 };
 const nothingSpent = { todayMicros: 0, monthMicros: 0 };
 
-function decide(content: string, opts: { cfg?: Partial<RoutingConfig>; tier?: Tier; availability?: Availability; model?: string; spend?: typeof nothingSpent } = {}) {
+function decide(
+  content: string,
+  opts: { cfg?: Partial<RoutingConfig>; tier?: Tier; availability?: Availability; model?: string; spend?: typeof nothingSpent } = {},
+) {
   return decideRoute({
     request: req(content, opts.model),
     config: config(opts.cfg),
@@ -98,18 +101,30 @@ describe('decideRoute: cloud off', () => {
   });
 
   it('per-request localOnly keeps it local', () => {
-    const o = decideRoute({ request: req('x', 'auto', { localOnly: true }), config: config({ thresholds: ALL_CLOUD }), tier: 2, availability: everything, spend: nothingSpent });
+    const o = decideRoute({
+      request: req('x', 'auto', { localOnly: true }),
+      config: config({ thresholds: ALL_CLOUD }),
+      tier: 2,
+      availability: everything,
+      spend: nothingSpent,
+    });
     expect(o.ok && o.decision.engine).toBe('llamacpp');
   });
 
   it('budget cap reached: local only, with the reason', () => {
-    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } }, spend: { todayMicros: 1_000_000, monthMicros: 1_000_000 } });
+    const o = decide('prove it', {
+      cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } },
+      spend: { todayMicros: 1_000_000, monthMicros: 1_000_000 },
+    });
     expect(o.ok && o.decision.engine).toBe('llamacpp');
     expect(o.ok && o.decision.reasons.join(' ')).toMatch(/daily cloud budget of \$1\.00 reached/);
   });
 
   it('budget not yet reached: cloud allowed', () => {
-    const o = decide('prove it', { cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } }, spend: { todayMicros: 999_999, monthMicros: 999_999 } });
+    const o = decide('prove it', {
+      cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } },
+      spend: { todayMicros: 999_999, monthMicros: 999_999 },
+    });
     expect(o.ok && o.decision.engine).toBe('anthropic');
   });
 

@@ -143,7 +143,8 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   if (isCloud) {
     const blocked = cloudBlock(input);
     if (blocked !== null) {
-      const type: ErrorType = config.localOnly || input.request.localOnly ? 'forbidden' : blocked.includes('budget') ? 'rate_limited' : 'no_model_available';
+      const type: ErrorType =
+        config.localOnly || input.request.localOnly ? 'forbidden' : blocked.includes('budget') ? 'rate_limited' : 'no_model_available';
       return { ok: false, error: { type, message: `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked}.` } };
     }
     const model = entry?.id ?? requested;
@@ -157,7 +158,10 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
     if (!entry) {
       return {
         ok: false,
-        error: { type: 'invalid_request', message: `Unknown model "${requested}". Valid models: ${validModelNames(availability).join(', ')}.` },
+        error: {
+          type: 'invalid_request',
+          message: `Unknown model "${requested}". Valid models: ${validModelNames(availability).join(', ')}.`,
+        },
       };
     }
     return {

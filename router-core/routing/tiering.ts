@@ -36,7 +36,11 @@ export function pickTier(profile: HardwareProfile, override?: Tier): TierDecisio
   if (tier === 4) {
     const gpuOk = profile.gpus.known && profile.gpus.value.some((g) => (g.vramMiB ?? 0) >= TIER4_MIN_VRAM_MIB);
     if (!gpuOk) {
-      return { tier: 3, reason: `${gib(ram)} RAM, ${gpuText} → tier 3 (tier 4 needs a GPU with ≥ ${gib(TIER4_MIN_VRAM_MIB)})`, overridden: false };
+      return {
+        tier: 3,
+        reason: `${gib(ram)} RAM, ${gpuText} → tier 3 (tier 4 needs a GPU with ≥ ${gib(TIER4_MIN_VRAM_MIB)})`,
+        overridden: false,
+      };
     }
   }
   return { tier, reason: `${gib(ram)} RAM, ${gpuText} → tier ${tier}`, overridden: false };

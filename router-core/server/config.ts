@@ -44,21 +44,27 @@ export function isLoopback(host: string): boolean {
 }
 
 function defaultDataDir(): string {
-  const base = process.env.XDG_DATA_HOME || (process.platform === 'darwin' ? path.join(os.homedir(), 'Library', 'Application Support') : path.join(os.homedir(), '.local', 'share'));
+  const base =
+    process.env.XDG_DATA_HOME ||
+    (process.platform === 'darwin'
+      ? path.join(os.homedir(), 'Library', 'Application Support')
+      : path.join(os.homedir(), '.local', 'share'));
   return path.join(base, 'hybrid-ai');
 }
 
 function int(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`Invalid ${name}: "${raw}" (must be an integer from ${min} to ${max}).`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`Invalid ${name}: "${raw}" (must be an integer from ${min} to ${max}).`);
   return n;
 }
 
 function usd(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`Invalid ${name}: "${raw}" (must be a number of US dollars ≥ 0, e.g. 5 or 0.50).`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(`Invalid ${name}: "${raw}" (must be a number of US dollars ≥ 0, e.g. 5 or 0.50).`);
   return Math.round(n * 1_000_000);
 }
 
@@ -87,7 +93,22 @@ Environment: HYBRID_AI_TOKEN, HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KE
 OLLAMA_HOST, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
 
-const fileKeys = ['port', 'host', 'dataDir', 'tier', 'threads', 'localOnly', 'history', 'dailyBudgetUsd', 'monthlyBudgetUsd', 'ollamaHost', 'localModel', 'logLevel', 'allowedHosts', 'allowedOrigins'] as const;
+const fileKeys = [
+  'port',
+  'host',
+  'dataDir',
+  'tier',
+  'threads',
+  'localOnly',
+  'history',
+  'dailyBudgetUsd',
+  'monthlyBudgetUsd',
+  'ollamaHost',
+  'localModel',
+  'logLevel',
+  'allowedHosts',
+  'allowedOrigins',
+] as const;
 
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
@@ -102,9 +123,11 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new ConfigError(`--config file ${file} is not valid JSON: ${(e as Error).message}.`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`--config file ${file} must hold a JSON object.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`--config file ${file} must hold a JSON object.`);
   for (const k of Object.keys(parsed)) {
-    if (!(fileKeys as readonly string[]).includes(k)) throw new ConfigError(`Unknown setting "${k}" in ${file}. Valid: ${fileKeys.join(', ')}.`);
+    if (!(fileKeys as readonly string[]).includes(k))
+      throw new ConfigError(`Unknown setting "${k}" in ${file}. Valid: ${fileKeys.join(', ')}.`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -135,7 +158,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (values.help) return 'help';
   const file = typeof values.config === 'string' ? readConfigFile(values.config) : {};
   const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
-  const pick = (flag: unknown, envName: string, fileKey: string): string | undefined => str(flag) ?? (env[envName] || undefined) ?? str(file[fileKey]);
+  const pick = (flag: unknown, envName: string, fileKey: string): string | undefined =>
+    str(flag) ?? (env[envName] || undefined) ?? str(file[fileKey]);
 
   const host = pick(values.host, 'HYBRID_AI_HOST', 'host') ?? '127.0.0.1';
   const port = int('--port', pick(values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
@@ -144,12 +168,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const token = env.HYBRID_AI_TOKEN || undefined;
   if (token !== undefined && token.length < 16) throw new ConfigError('Invalid HYBRID_AI_TOKEN: use at least 16 characters.');
   if (!isLoopback(host) && token === undefined) {
-    throw new ConfigError(`Refusing to listen on ${host} without HYBRID_AI_TOKEN: anyone on the network could use your models and your Claude key. Set HYBRID_AI_TOKEN, or bind to 127.0.0.1.`);
+    throw new ConfigError(
+      `Refusing to listen on ${host} without HYBRID_AI_TOKEN: anyone on the network could use your models and your Claude key. Set HYBRID_AI_TOKEN, or bind to 127.0.0.1.`,
+    );
   }
   const localModel = pick(undefined, 'HYBRID_AI_LOCAL_MODEL', 'localModel');
   const list = (k: 'allowedHosts' | 'allowedOrigins', envName: string): string[] => {
     const fromEnv = env[envName];
-    if (fromEnv) return fromEnv.split(',').map((s) => s.trim()).filter(Boolean);
+    if (fromEnv)
+      return fromEnv
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     const v = file[k];
     if (v === undefined) return [];
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`Invalid "${k}": must be a list of strings.`);
@@ -167,7 +197,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     openaiCompatUrl: env.HYBRID_AI_OPENAI_COMPAT_URL || undefined,
     tier,
     threads,
-    localOnly: bool('--local-only', (values['local-only'] as boolean | undefined) ?? env.HYBRID_AI_LOCAL_ONLY ?? str(file.localOnly)) ?? false,
+    localOnly:
+      bool('--local-only', (values['local-only'] as boolean | undefined) ?? env.HYBRID_AI_LOCAL_ONLY ?? str(file.localOnly)) ?? false,
     history: bool('--history', (values.history as boolean | undefined) ?? env.HYBRID_AI_HISTORY ?? str(file.history)) ?? false,
     dailyBudgetMicros: usd('HYBRID_AI_DAILY_BUDGET_USD', env.HYBRID_AI_DAILY_BUDGET_USD ?? str(file.dailyBudgetUsd)),
     monthlyBudgetMicros: usd('HYBRID_AI_MONTHLY_BUDGET_USD', env.HYBRID_AI_MONTHLY_BUDGET_USD ?? str(file.monthlyBudgetUsd)),

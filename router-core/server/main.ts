@@ -40,7 +40,11 @@ async function main(): Promise<void> {
   try {
     started = await startServer(process.argv.slice(2));
   } catch (e) {
-    const msg = isCoreError(e) ? e.message : (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `The port is already in use: ${(e as Error).message}. Choose another with --port.` : `Could not start: ${(e as Error).message}`;
+    const msg = isCoreError(e)
+      ? e.message
+      : (e as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `The port is already in use: ${(e as Error).message}. Choose another with --port.`
+        : `Could not start: ${(e as Error).message}`;
     process.stderr.write(`hybrid-ai: ${msg}\n`);
     process.exit(2);
   }

@@ -46,7 +46,10 @@ export interface Core {
 function modelFiles(config: Config, modelsDir: string): Record<string, string> {
   if (config.localModel) {
     if (!existsSync(config.localModel) || !statSync(config.localModel).isFile()) {
-      throw new CoreError('invalid_request', `HYBRID_AI_LOCAL_MODEL points to ${config.localModel}, which is not a file. Give the path of a .gguf model.`);
+      throw new CoreError(
+        'invalid_request',
+        `HYBRID_AI_LOCAL_MODEL points to ${config.localModel}, which is not a file. Give the path of a .gguf model.`,
+      );
     }
     return Object.fromEntries(localModels.map((m) => [m.id, config.localModel!]));
   }
@@ -79,7 +82,9 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
   const availability = createAvailabilityCache(engines, now);
   const tier = pickTier(detectHardware(), config.tier);
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
-  const localEnginePreference: EngineId[] = config.localModel ? ['llamacpp', 'ollama', 'openai-compat'] : ['ollama', 'llamacpp', 'openai-compat'];
+  const localEnginePreference: EngineId[] = config.localModel
+    ? ['llamacpp', 'ollama', 'openai-compat']
+    : ['ollama', 'llamacpp', 'openai-compat'];
   const routing = (): RoutingConfig => ({
     thresholds: ledger.getSetting('routing.thresholds') ?? defaultThresholds,
     localOnly: ledger.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
@@ -102,7 +107,17 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     onRecord: (r) => {
       metrics.observe(r);
       logger.info(
-        { id: r.id, protocol: r.protocol, route: r.route, model: r.model, engine: r.engine, status: r.status, error: r.errorType, ms: Math.round(r.latencyMs), cost_micros: r.costMicros },
+        {
+          id: r.id,
+          protocol: r.protocol,
+          route: r.route,
+          model: r.model,
+          engine: r.engine,
+          status: r.status,
+          error: r.errorType,
+          ms: Math.round(r.latencyMs),
+          cost_micros: r.costMicros,
+        },
         'request',
       );
     },

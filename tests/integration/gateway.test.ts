@@ -14,7 +14,13 @@ let local: FakeEngine;
 let cloud: FakeEngine;
 
 beforeAll(async () => {
-  local = createFakeEngine({ id: 'llamacpp', models: ['tinyllama', 'phi2'], words: (c) => (c.request.messages.at(-1)!.content.includes('long') ? Array.from({ length: 200 }, (_, i) => `w${i} `) : ['Hello', ' world']), delayMs: 2 });
+  local = createFakeEngine({
+    id: 'llamacpp',
+    models: ['tinyllama', 'phi2'],
+    words: (c) =>
+      c.request.messages.at(-1)!.content.includes('long') ? Array.from({ length: 200 }, (_, i) => `w${i} `) : ['Hello', ' world'],
+    delayMs: 2,
+  });
   cloud = createFakeEngine({ id: 'anthropic', models: ['claude-haiku', 'claude-sonnet', 'claude-opus'], failBeforeFirst: undefined });
   const engines = new Map<EngineId, Engine>([
     ['llamacpp', local],
@@ -26,7 +32,11 @@ afterAll(async () => {
   await srv.close();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers; text: string }> {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; headers: Headers; text: string }> {
   const res = await fetch(`${srv.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...srv.auth, ...headers },
@@ -52,7 +62,14 @@ describe('native API', () => {
   it('POST /api/v1/chat answers with the decision, cost and savings (seed-compatible fields)', async () => {
     const r = await post('/api/v1/chat', { prompt: 'hi' });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ response: 'Hello world', model: 'tinyllama', backend: 'local', routing: { route: 'small', engine: 'llamacpp' }, cost: 0, cached: false });
+    expect(r.json).toMatchObject({
+      response: 'Hello world',
+      model: 'tinyllama',
+      backend: 'local',
+      routing: { route: 'small', engine: 'llamacpp' },
+      cost: 0,
+      cached: false,
+    });
     expect(r.json.routing.reasons[0]).toMatch(/^complexity/);
     expect(r.json.all_cloud_cost_micros).toBeGreaterThan(0);
     expect(r.json.savings_micros).toBe(r.json.all_cloud_cost_micros);
@@ -67,7 +84,12 @@ describe('native API', () => {
     const frames = parseSse(r.text);
     expect(frames.map((f) => f.event)).toEqual(['route', 'delta', 'delta', 'summary', 'done']);
     expect(JSON.parse(frames[0]!.data)).toMatchObject({ route: 'small', model: 'tinyllama' });
-    expect(frames.slice(1, 3).map((f) => JSON.parse(f.data).text).join('')).toBe('Hello world');
+    expect(
+      frames
+        .slice(1, 3)
+        .map((f) => JSON.parse(f.data).text)
+        .join(''),
+    ).toBe('Hello world');
   });
 
   it('POST /api/v1/complexity explains without answering', async () => {
@@ -101,7 +123,13 @@ describe('OpenAI-compatible API through the official client', () => {
   const client = () => new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
 
   it('chat.completions.create with model auto', async () => {
-    const c = await client().chat.completions.create({ model: 'auto', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] });
+    const c = await client().chat.completions.create({
+      model: 'auto',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     expect(c.choices[0]!.message.content).toBe('Hello world');
     expect(c.model).toBe('tinyllama');
     expect(c.usage!.completion_tokens).toBe(2);
@@ -109,7 +137,12 @@ describe('OpenAI-compatible API through the official client', () => {
   });
 
   it('streams with include_usage', async () => {
-    const stream = await client().chat.completions.create({ model: 'auto', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await client().chat.completions.create({
+      model: 'auto',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined | null;
     let finish: string | null | undefined;
@@ -158,15 +191,35 @@ describe('bad input: clear JSON errors, never a 500, the server keeps serving', 
     ['non-string prompt', () => post('/api/v1/chat', { prompt: 42 }), 400, /Invalid "prompt"/],
     ['invalid JSON', () => post('/api/v1/chat', '{"prompt": '), 400, /not valid JSON/],
     ['array body', () => post('/api/v1/chat', '[1,2]'), 400, /JSON object/],
-    ['wrong content type', () => post('/api/v1/chat', 'prompt=hi', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json/],
+    [
+      'wrong content type',
+      () => post('/api/v1/chat', 'prompt=hi', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      /application\/json/,
+    ],
     ['body over the limit', () => post('/api/v1/chat', { prompt: 'x'.repeat(9 * 1024 * 1024) }), 413, /larger than the 8 MiB limit/],
-    ['unknown model', () => post('/api/v1/chat', { prompt: 'hi', model: 'nope' }), 400, /Unknown model "nope"\. Valid models: auto, tinyllama, phi2/],
+    [
+      'unknown model',
+      () => post('/api/v1/chat', { prompt: 'hi', model: 'nope' }),
+      400,
+      /Unknown model "nope"\. Valid models: auto, tinyllama, phi2/,
+    ],
     ['bad token', () => post('/api/v1/chat', { prompt: 'hi' }, { authorization: 'Bearer wrong' }), 401, /Invalid API token/],
     ['missing token', () => post('/api/v1/chat', { prompt: 'hi' }, { authorization: '' }), 401, /Missing API token/],
     ['unknown route', () => post('/api/v2/chat', { prompt: 'hi' }), 404, /No route POST \/api\/v2\/chat/],
     ['temperature out of range', () => post('/api/v1/chat', { prompt: 'hi', temperature: 7 }), 400, /Invalid "temperature"/],
-    ['max_tokens not an integer', () => post('/v1/chat/completions', { model: 'auto', max_tokens: 1.5, messages: [{ role: 'user', content: 'hi' }] }), 400, /Invalid "max_tokens"/],
-    ['messages with a bad role', () => post('/v1/chat/completions', { model: 'auto', messages: [{ role: 'robot', content: 'hi' }] }), 400, /Invalid "messages\[0\]\.role"/],
+    [
+      'max_tokens not an integer',
+      () => post('/v1/chat/completions', { model: 'auto', max_tokens: 1.5, messages: [{ role: 'user', content: 'hi' }] }),
+      400,
+      /Invalid "max_tokens"/,
+    ],
+    [
+      'messages with a bad role',
+      () => post('/v1/chat/completions', { model: 'auto', messages: [{ role: 'robot', content: 'hi' }] }),
+      400,
+      /Invalid "messages\[0\]\.role"/,
+    ],
   ];
   for (const [name, call, status, message] of cases) {
     it(name, async () => {
@@ -208,7 +261,12 @@ describe('disconnects and secrets', () => {
   it('a client that disconnects mid-stream aborts generation', async () => {
     const before = local.aborted;
     const ac = new AbortController();
-    const res = await fetch(`${srv.url}/api/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.auth }, body: JSON.stringify({ prompt: 'a long answer please', stream: true }), signal: ac.signal });
+    const res = await fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ prompt: 'a long answer please', stream: true }),
+      signal: ac.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     ac.abort();

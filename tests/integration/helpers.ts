@@ -23,9 +23,15 @@ export interface TestServer {
 }
 
 /** Start a core on 127.0.0.1:0. `engines` replaces the real registry when given. */
-export async function startTestServer(opts: { env?: NodeJS.ProcessEnv; args?: string[]; engines?: Map<EngineId, Engine> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: NodeJS.ProcessEnv; args?: string[]; engines?: Map<EngineId, Engine> } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hai-test-'));
-  const config = loadConfig(['--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], { HYBRID_AI_TOKEN: TOKEN, OLLAMA_HOST: '127.0.0.1:9', ...opts.env }) as Config;
+  const config = loadConfig(['--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
+    HYBRID_AI_TOKEN: TOKEN,
+    OLLAMA_HOST: '127.0.0.1:9',
+    ...opts.env,
+  }) as Config;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -46,7 +52,11 @@ export async function startTestServer(opts: { env?: NodeJS.ProcessEnv; args?: st
     dataDir,
     auth: { authorization: `Bearer ${TOKEN}` },
     async close() {
+      // Clients may leave a pre-opened keep-alive socket that never sends a request; the server's own
+      // shutdown cuts those after a grace period, and so do the tests (sooner).
+      const cut = setTimeout(() => core.app.server.closeAllConnections(), 500);
       await core.app.close();
+      clearTimeout(cut);
       await core.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

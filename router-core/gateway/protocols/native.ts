@@ -20,7 +20,10 @@ const body = z
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
     local_only: z.boolean().optional(),
   })
-  .refine((b) => b.prompt !== undefined || b.messages !== undefined, { message: 'provide "prompt" (a non-empty string) or "messages"', path: ['prompt'] });
+  .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
+    message: 'provide "prompt" (a non-empty string) or "messages"',
+    path: ['prompt'],
+  });
 
 /** The decision as the native API shows it: everything the badge needs. */
 export function routingInfo(run: PipelineRun) {
@@ -63,7 +66,12 @@ export const nativeProtocol: ProtocolAdapter = {
       request: {
         model: b.model,
         messages,
-        params: { maxTokens: b.max_tokens, temperature: b.temperature, topP: b.top_p, stop: typeof b.stop === 'string' ? [b.stop] : b.stop },
+        params: {
+          maxTokens: b.max_tokens,
+          temperature: b.temperature,
+          topP: b.top_p,
+          stop: typeof b.stop === 'string' ? [b.stop] : b.stop,
+        },
         localOnly: b.local_only,
       },
     };

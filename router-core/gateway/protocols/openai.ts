@@ -84,7 +84,9 @@ export const openaiProtocol: ProtocolAdapter = {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: run.decision.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: c.text, refusal: null }, logprobs: null, finish_reason: finish(c.finishReason) }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: c.text, refusal: null }, logprobs: null, finish_reason: finish(c.finishReason) },
+      ],
       usage: {
         prompt_tokens: c.summary.usage.inputTokens,
         completion_tokens: c.summary.usage.outputTokens,
@@ -117,11 +119,17 @@ export const openaiProtocol: ProtocolAdapter = {
           case 'done': {
             const last = chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish(ev.finishReason) }]);
             if (!includeUsage || !usage) return last;
-            const u = { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
+            const u = {
+              prompt_tokens: usage.inputTokens,
+              completion_tokens: usage.outputTokens,
+              total_tokens: usage.inputTokens + usage.outputTokens,
+            };
             return last + chunk([], { usage: u });
           }
           case 'error':
-            return sseFrame(null, { error: { message: ev.error.message, type: openAiErrorType[ev.error.type] ?? 'api_error', param: null, code: ev.error.type } });
+            return sseFrame(null, {
+              error: { message: ev.error.message, type: openAiErrorType[ev.error.type] ?? 'api_error', param: null, code: ev.error.type },
+            });
           default:
             return '';
         }

@@ -10,6 +10,11 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : 'body';
+  const path = issue.path.length
+    ? issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '')
+    : 'body';
   throw new CoreError('invalid_request', `Invalid "${path}": ${issue.message}.`);
 }

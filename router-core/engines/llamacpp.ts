@@ -1,0 +1,414 @@
+// Embedded llama.cpp engine (node-llama-cpp): worker host, deliberate thread count, LRU of loaded models, FIFO per model.
+//
+// Inference runs in a worker thread (llamacpp.worker.ts) so the HTTP event loop keeps serving while a model
+// generates. This side decides *what* runs *when*; the worker only loads and generates.
+//
+// One call's life:
+//
+//   queued ──(model slot free, LRU room)──> running ──(worker: end)──────> done
+//     │                                       │ └───(worker: failed)────> CoreError
+//     │                                       └─────(worker crashed)────> CoreError('upstream_error')
+//     └──(signal aborts)──> removed             (signal aborts: abort sent to the worker, the caller gets
+//                                                'aborted' at once; the slot frees when the worker confirms)
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
+import type { EngineAvailability } from '../contracts/decision.js';
+import type { StreamEvent } from '../contracts/stream.js';
+import { CoreError } from '../errors.js';
+import type { Engine, EngineCall } from './engine.js';
+import type { FromWorker, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
+
+export { defaultThreadCount } from './llamacpp.worker.js';
+
+/** Options for {@link createLlamaCppEngine}. */
+export interface LlamaCppEngineOptions {
+  /** Catalog model id -> absolute path of its GGUF file. */
+  modelFiles: Record<string, string>;
+  /** Threads for token evaluation; default {@link defaultThreadCount} (1 on machines with <= 2 cores). */
+  threads?: number;
+  /** Upper bound on each model's context window in tokens; default 4096. */
+  contextSize?: number;
+  /** How many models stay loaded at once (least recently used is unloaded first); default 1. */
+  maxLoadedModels?: number;
+  /**
+   * 'auto' (default): use a prebuilt CUDA/Vulkan/Metal binary when one works on this machine, else the CPU build.
+   * false: CPU only (skips probing the GPU binaries: 0.8 s instead of 2.2 s to start on the 2-core CPU-only VM).
+   * Either way nothing is ever built or downloaded at run time (build 'never', skipDownload).
+   */
+  gpu?: 'auto' | false;
+  /** Where worker crashes, load failures and llama.cpp warnings go (pino-compatible). */
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+/** What the engine knows about its runtime (for /api/v1/system, logs and tests). */
+export interface LlamaCppEngineInfo {
+  /** Threads llama.cpp uses; undefined until the worker has started. */
+  threads?: number;
+  /** Threads the last loaded context reported using. */
+  contextThreads?: number;
+  gpu?: string | false;
+  mathCores?: number;
+  /** Worker threads started so far (a crash makes the next call start a fresh one). */
+  workersStarted: number;
+  /** Paths of the models currently loaded (or loading), least recently used first. */
+  loadedModels: string[];
+}
+
+/** The llama.cpp engine: the {@link Engine} interface plus runtime info. */
+export interface LlamaCppEngine extends Engine {
+  info(): LlamaCppEngineInfo;
+  /**
+   * Test seam: kills the worker as a crash would (the engine is not told), to exercise crash recovery.
+   * Call it while llama.cpp is not evaluating: a worker torn down mid-evaluation can abort the whole process
+   * (node-addon-api throws into a dying environment), which is also why a worker thread, unlike a child
+   * process, does not isolate the server from a native crash.
+   */
+  terminateWorkerForTesting(): Promise<void>;
+}
+
+// Chat replies from small local models are short; 512 bounds a runaway generation (random or looping output)
+// to a few seconds on a CPU while leaving room for a real answer.
+const DEFAULT_MAX_TOKENS = 512;
+// Prompts in this product are chat turns, not documents; 4096 fits them and keeps the f16 KV cache of a
+// GQA 7B model (Mistral-7B) around 0.5 GB, which matters on the 4-8 GB tiers. The library's "auto" would
+// size it from free RAM instead, up to the model's full training context.
+const DEFAULT_CONTEXT_SIZE = 4096;
+// Disposing a model takes milliseconds; if llama.cpp hangs we terminate anyway so shutdown never blocks.
+const CLOSE_TIMEOUT_MS = 5_000;
+
+type JobEvent = Exclude<FromWorker, { type: 'ready' | 'log' | 'closed' }> | { type: 'crash'; message: string };
+
+interface Job {
+  id: number;
+  modelId: string;
+  path: string;
+  messages: ChatMessage[];
+  params: WorkerGenerationParams;
+  state: 'queued' | 'running' | 'finished';
+  abortSent: boolean;
+  events: JobEvent[];
+  wake: (() => void) | null;
+}
+
+interface Slot {
+  /** The job using this model now, if any (one at a time per model). */
+  busy: Job | null;
+}
+
+/**
+ * How to start the worker: the compiled .js next to this file, or — when running from TypeScript (tsx, vitest) —
+ * a two-line bootstrap that registers tsx's loader inside the worker and then imports the .ts source.
+ * Why not `execArgv: ['--import', 'tsx']`: on Node 20 module hooks given to a Worker through execArgv are not
+ * applied to it (nodejs/node#47747; the worker fails with ERR_UNKNOWN_FILE_EXTENSION), while tsx's
+ * `register()` called inside the worker works on Node 20 and 22.
+ */
+function startWorkerThread(workerData: WorkerInit): Worker {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./llamacpp.worker.js', here), { workerData });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./llamacpp.worker.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+const aborted = (): CoreError => new CoreError('aborted', 'The request was cancelled.');
+
+/** Creates the embedded llama.cpp engine. Nothing starts until the first chat; probe() never loads a model. */
+export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngine {
+  const maxLoaded = Math.max(1, opts.maxLoadedModels ?? 1);
+  const init: WorkerInit = {
+    kind: 'hybrid-ai-llamacpp',
+    threads: opts.threads,
+    gpu: opts.gpu ?? 'auto',
+    contextSize: opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
+  };
+  const log = opts.logger;
+
+  let worker: Worker | null = null;
+  let runtimeInfo: WorkerRuntimeInfo | undefined;
+  let contextThreads: number | undefined;
+  let workersStarted = 0;
+  let closed = false;
+  let nextId = 1;
+  const queue: Job[] = [];
+  const running = new Map<number, Job>();
+  /** Loaded (or loading) models by path; Map order is the LRU order, least recently used first. */
+  const slots = new Map<string, Slot>();
+  let onClosed: (() => void) | null = null;
+
+  const push = (job: Job, ev: JobEvent): void => {
+    job.events.push(ev);
+    job.wake?.();
+  };
+
+  function send(msg: ToWorker): void {
+    worker?.postMessage(msg);
+  }
+
+  /** The worker only keeps the process alive while it has work, so a forgotten close() never hangs exit. */
+  function refreshRef(): void {
+    if (!worker) return;
+    if (running.size > 0) worker.ref();
+    else worker.unref();
+  }
+
+  function finish(job: Job): void {
+    job.state = 'finished';
+    running.delete(job.id);
+    const slot = slots.get(job.path);
+    if (slot?.busy === job) slot.busy = null;
+    refreshRef();
+  }
+
+  function onCrash(w: Worker, why: string): void {
+    if (worker !== w) return; // already handled (error then exit), or a deliberate close
+    worker = null;
+    slots.clear();
+    log?.warn({ engine: 'llamacpp', inFlight: running.size }, `llama.cpp worker stopped unexpectedly: ${why}`);
+    for (const job of [...running.values()]) {
+      finish(job);
+      push(job, { type: 'crash', message: why });
+    }
+    // Calls still queued get a fresh worker.
+    pump();
+  }
+
+  function startWorker(): Worker {
+    const w = startWorkerThread(init);
+    workersStarted++;
+    w.on('message', (m: FromWorker) => {
+      if (worker !== w) {
+        if (m.type === 'closed') onClosed?.();
+        return;
+      }
+      switch (m.type) {
+        case 'ready':
+          runtimeInfo = m.info;
+          return;
+        case 'log':
+          log?.warn({ engine: 'llamacpp', level: m.level }, m.message);
+          return;
+        case 'closed':
+          return;
+      }
+      const job = running.get(m.id);
+      if (!job) return;
+      if (m.type === 'started') contextThreads = m.contextThreads;
+      if (m.type === 'end' || m.type === 'failed') {
+        // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
+        if (m.type === 'failed' && m.stage !== 'generate') slots.delete(job.path);
+        finish(job);
+        pump();
+      }
+      push(job, m);
+    });
+    w.on('error', (e) => onCrash(w, e instanceof Error ? e.message : String(e)));
+    w.on('exit', (code) => {
+      if (worker === w) onCrash(w, `exit code ${code}`);
+      else onClosed?.();
+    });
+    return w;
+  }
+
+  function dispatch(job: Job): void {
+    queue.splice(queue.indexOf(job), 1);
+    slots.delete(job.path);
+    slots.set(job.path, { busy: job }); // most recently used
+    job.state = 'running';
+    running.set(job.id, job);
+    worker ??= startWorker();
+    refreshRef();
+    send({ type: 'chat', id: job.id, path: job.path, messages: job.messages, params: job.params });
+  }
+
+  /** Starts every queued job that can run now, oldest first, keeping FIFO order per model. */
+  function pump(): void {
+    if (closed) return;
+    const blocked = new Set<string>();
+    for (const job of [...queue]) {
+      if (blocked.has(job.path)) continue;
+      const slot = slots.get(job.path);
+      if (slot) {
+        if (slot.busy) {
+          blocked.add(job.path);
+          continue;
+        }
+      } else if (slots.size >= maxLoaded) {
+        const idle = [...slots].find(([, s]) => !s.busy);
+        if (!idle) {
+          blocked.add(job.path);
+          continue;
+        }
+        slots.delete(idle[0]);
+        send({ type: 'unload', path: idle[0] });
+      }
+      dispatch(job);
+    }
+  }
+
+  function cancel(job: Job): void {
+    if (job.state === 'queued') {
+      queue.splice(queue.indexOf(job), 1);
+      job.state = 'finished';
+    } else if (job.state === 'running' && !job.abortSent) {
+      job.abortSent = true;
+      send({ type: 'abort', id: job.id });
+    }
+  }
+
+  async function resolveModel(modelId: string): Promise<string> {
+    const path = Object.hasOwn(opts.modelFiles, modelId) ? opts.modelFiles[modelId] : undefined;
+    if (!path) {
+      const known = Object.keys(opts.modelFiles);
+      throw new CoreError(
+        'no_model_available',
+        `Local model "${modelId}" is not configured for the llama.cpp engine (configured: ${known.length ? known.join(', ') : 'none'}).`,
+      );
+    }
+    try {
+      await access(path, fsConstants.R_OK);
+    } catch {
+      throw new CoreError('no_model_available', `Local model "${modelId}" is not available: no readable file at ${path}.`);
+    }
+    return path;
+  }
+
+  async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+    if (signal.aborted) throw aborted();
+    if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
+    const path = await resolveModel(call.model);
+    if (signal.aborted) throw aborted();
+    const p: GenerationParams = call.request.params;
+    const job: Job = {
+      id: nextId++,
+      modelId: call.model,
+      path,
+      messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+      params: { maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: p.temperature, topP: p.topP, stop: p.stop, seed: p.seed },
+      state: 'queued',
+      abortSent: false,
+      events: [],
+      wake: null,
+    };
+    queue.push(job);
+    const onAbort = (): void => {
+      cancel(job);
+      job.wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      pump();
+      for (;;) {
+        if (signal.aborted) throw aborted();
+        const ev = job.events.shift();
+        if (!ev) {
+          await new Promise<void>((resolve) => (job.wake = resolve));
+          job.wake = null;
+          continue;
+        }
+        switch (ev.type) {
+          case 'started':
+            yield { type: 'start', model: call.model, engine: 'llamacpp' };
+            break;
+          case 'delta':
+            yield { type: 'text-delta', text: ev.text };
+            break;
+          case 'end':
+            if (ev.stopReason === 'abort')
+              throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
+            yield { type: 'usage', usage: { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens } };
+            yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
+            return;
+          case 'failed':
+            if (ev.stage === 'load') {
+              log?.warn({ engine: 'llamacpp', model: call.model, path }, `model load failed: ${ev.message}`);
+              throw new CoreError('upstream_error', `Local model ${call.model} could not be loaded: ${ev.message}`);
+            }
+            if (ev.stage === 'runtime')
+              throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+            throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
+          case 'crash':
+            throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // The consumer stopped early (break, return, abort): stop the work it no longer wants.
+      if (job.state !== 'finished') cancel(job);
+    }
+  }
+
+  async function probe(): Promise<EngineAvailability> {
+    try {
+      const checks = await Promise.all(
+        Object.entries(opts.modelFiles).map(async ([id, path]) => {
+          try {
+            await access(path, fsConstants.R_OK);
+            return (await stat(path)).isFile() ? id : null;
+          } catch {
+            return null;
+          }
+        }),
+      );
+      const models = checks.filter((id): id is string => id !== null);
+      if (models.length > 0) return { ok: true, models };
+      const n = Object.keys(opts.modelFiles).length;
+      return {
+        ok: false,
+        models: [],
+        reason: n === 0 ? 'No local model is configured.' : `None of the ${n} configured local model files is on disk.`,
+      };
+    } catch (e) {
+      return { ok: false, models: [], reason: `Could not check local model files: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    for (const job of [...queue]) {
+      queue.splice(queue.indexOf(job), 1);
+      job.state = 'finished';
+      push(job, { type: 'crash', message: 'engine closed' });
+    }
+    for (const job of [...running.values()]) {
+      finish(job);
+      push(job, { type: 'crash', message: 'engine closed' });
+    }
+    const w = worker;
+    worker = null;
+    slots.clear();
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      onClosed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      w.postMessage({ type: 'close' } satisfies ToWorker);
+    });
+    onClosed = null;
+    await w.terminate();
+  }
+
+  return {
+    id: 'llamacpp',
+    probe,
+    chat,
+    close,
+    info: () => ({
+      threads: runtimeInfo?.threads,
+      contextThreads,
+      gpu: runtimeInfo?.gpu,
+      mathCores: runtimeInfo?.mathCores,
+      workersStarted,
+      loadedModels: [...slots.keys()],
+    }),
+    async terminateWorkerForTesting() {
+      const w = worker;
+      if (w) await w.terminate();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// Worker-thread side of the embedded llama.cpp engine: loads GGUF models and generates, off the HTTP event loop.
+//
+// The host (llamacpp.ts) owns scheduling: it sends a `chat` only when the model's slot is free, and an `unload`
+// before loading a model that would exceed its LRU limit. This file just does what it is told, one message at a
+// time per model, and reports back with small plain objects (structured-clone friendly, no class instances).
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
+
+/** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
+export const WORKER_KIND = 'hybrid-ai-llamacpp';
+
+/** Options fixed for the life of one worker (sent as `workerData`). */
+export interface WorkerInit {
+  kind: typeof WORKER_KIND;
+  /** Explicit thread count; undefined = {@link defaultThreadCount}. */
+  threads?: number;
+  /** 'auto' = use a prebuilt GPU binary when one works here, else CPU; false = CPU only. Never builds. */
+  gpu: 'auto' | false;
+  /** Upper bound on the context window, in tokens. */
+  contextSize: number;
+}
+
+/** Host -> worker. */
+export type ToWorker =
+  | { type: 'chat'; id: number; path: string; messages: ChatMessage[]; params: WorkerGenerationParams }
+  | { type: 'abort'; id: number }
+  | { type: 'unload'; path: string }
+  | { type: 'close' };
+
+/** Generation parameters after the host applied its defaults. */
+export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxTokens'> {
+  maxTokens: number;
+}
+
+/** What the worker learned about the runtime once llama.cpp started. */
+export interface WorkerRuntimeInfo {
+  /** Threads llama.cpp evaluates with (the deliberate count, never the library default). */
+  threads: number;
+  /** 'cuda' | 'vulkan' | 'metal', or false for CPU. */
+  gpu: string | false;
+  /** Physical cores useful for math, as llama.cpp counts them. */
+  mathCores: number;
+}
+
+/** Worker -> host. */
+export type FromWorker =
+  | { type: 'ready'; info: WorkerRuntimeInfo }
+  | { type: 'started'; id: number; contextThreads: number }
+  | { type: 'delta'; id: number; text: string }
+  | { type: 'end'; id: number; inputTokens: number; outputTokens: number; stopReason: string }
+  | { type: 'failed'; id: number; stage: 'runtime' | 'load' | 'generate'; message: string }
+  | { type: 'log'; level: 'warn' | 'error'; message: string }
+  | { type: 'closed' };
+
+/**
+ * The deliberate thread count.
+ * On <= 2 logical cores: 1. Measured on a 2-vCPU VM (shared/ENVIRONMENT.md §5): 1 thread ~1,100-1,400 tokens/s,
+ * 2 threads ~60-80, the library default (4) ~7 — ggml's helper threads spin against Node's main and libuv
+ * threads, so any extra thread loses by an order of magnitude.
+ * Otherwise: physical math cores - 1 (one core stays free for the HTTP event loop and the OS), capped at 4
+ * because CPU decode is memory-bandwidth bound and more threads stop helping small models (a conservative cap,
+ * not measured here; pass `threads` to override).
+ */
+export function defaultThreadCount(logicalCores: number, mathCores: number): number {
+  if (logicalCores <= 2) return 1;
+  return Math.max(1, Math.min(4, mathCores - 1));
+}
+
+// When a request gives no temperature: 0.8 is Ollama's and llama.cpp server's default, so answers feel the
+// same whichever local engine serves them.
+const DEFAULT_TEMPERATURE = 0.8;
+
+interface Loaded {
+  model: LlamaModel;
+  context: LlamaContext;
+  chat: LlamaChat;
+}
+
+const init = workerData as WorkerInit | undefined;
+const port = init?.kind === WORKER_KIND ? parentPort : null;
+
+const post = (m: FromWorker): void => port?.postMessage(m);
+
+let llamaPromise: Promise<{ llama: Llama; threads: number }> | undefined;
+const loaded = new Map<string, Promise<Loaded>>();
+const running = new Map<number, AbortController>();
+/** Chats in progress; close() waits for them so nothing is disposed under a running llama.cpp evaluation. */
+const inflight = new Set<Promise<void>>();
+/** Unloads still freeing memory; a load waits for them so two models never overlap past the LRU limit. */
+let unloading: Promise<void> = Promise.resolve();
+
+/** Starts llama.cpp once: prebuilt binaries only (build 'never', skipDownload), so nothing is fetched or compiled. */
+function runtime(): Promise<{ llama: Llama; threads: number }> {
+  llamaPromise ??= (async () => {
+    const cfg = init!;
+    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+    const llama = await getLlama({
+      gpu: cfg.gpu,
+      build: 'never',
+      skipDownload: true,
+      usePrebuiltBinaries: true,
+      progressLogs: false,
+      // Start at the explicit count (or 1) so the library's oversubscribing default is never in effect.
+      maxThreads: cfg.threads ?? 1,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        if (level === LlamaLogLevel.warn || level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
+          post({ type: 'log', level: level === LlamaLogLevel.warn ? 'warn' : 'error', message: message.trim() });
+        }
+      },
+    });
+    const threads = cfg.threads ?? defaultThreadCount(os.availableParallelism(), llama.cpuMathCores);
+    llama.maxThreads = threads;
+    post({ type: 'ready', info: { threads, gpu: llama.gpu, mathCores: llama.cpuMathCores } });
+    return { llama, threads };
+  })();
+  return llamaPromise;
+}
+
+function load(path: string): Promise<Loaded> {
+  let p = loaded.get(path);
+  if (!p) {
+    p = (async () => {
+      await unloading;
+      const { llama, threads } = await runtime();
+      const { LlamaChat } = await import('node-llama-cpp');
+      const model = await llama.loadModel({ modelPath: path });
+      try {
+        // One sequence: the host runs one request at a time per model (FIFO), which keeps memory predictable.
+        const context = await model.createContext({ contextSize: { max: init!.contextSize }, sequences: 1, threads });
+        const chat = new LlamaChat({ contextSequence: context.getSequence() });
+        return { model, context, chat };
+      } catch (e) {
+        await model.dispose();
+        throw e;
+      }
+    })();
+    loaded.set(path, p);
+    // A failed load is forgotten so a later request (after the file is fixed) tries again.
+    p.catch(() => loaded.delete(path));
+  }
+  return p;
+}
+
+async function unload(path: string): Promise<void> {
+  const p = loaded.get(path);
+  loaded.delete(path);
+  if (!p) return;
+  try {
+    const m = await p;
+    m.chat.dispose();
+    await m.context.dispose();
+    await m.model.dispose();
+  } catch {
+    // It never loaded; nothing to free.
+  }
+}
+
+function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m) =>
+    m.role === 'system'
+      ? { type: 'system', text: m.content }
+      : m.role === 'user'
+        ? { type: 'user', text: m.content }
+        : { type: 'model', response: [m.content] },
+  );
+  // generateResponse continues the last model turn: add an empty one unless the caller pre-filled it.
+  if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
+  return history;
+}
+
+/** One-line reason from whatever llama.cpp threw (its messages can be long and multi-line). */
+function shortReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split('\n').find((l) => l.trim()) ?? 'unknown error';
+  // 200 chars: enough to name the cause, short enough for a log line or an error body.
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
+  const ac = new AbortController();
+  running.set(msg.id, ac);
+  try {
+    try {
+      await runtime();
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, stage: 'runtime', message: shortReason(e) });
+      return;
+    }
+    let m: Loaded;
+    try {
+      m = await load(msg.path);
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
+      return;
+    }
+    if (ac.signal.aborted) {
+      post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
+      return;
+    }
+    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads });
+    const history = toHistory(msg.messages);
+    const sequence = m.chat.sequence;
+    // Prompt tokens as the chat template renders them (the KV cache may reuse a prefix, so the meter alone
+    // would under-count the prompt of a follow-up turn).
+    const inputTokens = m.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer).length;
+    const before = sequence.tokenMeter.getState();
+    const p = msg.params;
+    const res = await m.chat.generateResponse(history, {
+      maxTokens: p.maxTokens,
+      temperature: p.temperature ?? DEFAULT_TEMPERATURE,
+      topP: p.topP,
+      seed: p.seed,
+      customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+      signal: ac.signal,
+      // Return what was generated instead of throwing: the host already told its caller "aborted".
+      stopOnAbortSignal: true,
+      onTextChunk: (text) => {
+        if (text) post({ type: 'delta', id: msg.id, text });
+      },
+    });
+    const outputTokens = sequence.tokenMeter.diff(before).usedOutputTokens;
+    post({ type: 'end', id: msg.id, inputTokens, outputTokens, stopReason: ac.signal.aborted ? 'abort' : res.metadata.stopReason });
+  } catch (e) {
+    if (ac.signal.aborted) post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
+    else post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
+  } finally {
+    running.delete(msg.id);
+  }
+}
+
+async function close(): Promise<void> {
+  for (const ac of running.values()) ac.abort();
+  // Aborted generations stop within a token; freeing a model under a running evaluation could crash llama.cpp.
+  await Promise.allSettled([...inflight]);
+  await Promise.all([...loaded.keys()].map((p) => unload(p)));
+  if (llamaPromise) {
+    try {
+      await (await llamaPromise).llama.dispose();
+    } catch {
+      // Never started; nothing to free.
+    }
+  }
+  post({ type: 'closed' });
+  port?.close();
+}
+
+port?.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'chat': {
+      const done = chat(msg);
+      inflight.add(done);
+      void done.finally(() => inflight.delete(done));
+      break;
+    }
+    case 'abort':
+      running.get(msg.id)?.abort();
+      break;
+    case 'unload':
+      unloading = Promise.all([unloading, unload(msg.path)]).then(() => undefined);
+      break;
+    case 'close':
+      void close();
+      break;
+  }
+});

@@ -1,0 +1,206 @@
+// End to end through the real server: real llama.cpp on a generated GGUF, Claude and Ollama stand-ins via the official clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
+import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { startOllamaStandIn, type OllamaStandIn } from '../stand-ins/ollama-server.js';
+import { parseSse, startTestServer, TOKEN, type TestServer } from './helpers.js';
+
+const CLAUDE_KEY = 'sk-ant-api03-e2e-secret-key-do-not-leak';
+let claude: AnthropicStandIn;
+let ollama: OllamaStandIn;
+let srv: TestServer;
+let ggufDir: string;
+let ollamaClosed = false;
+
+beforeAll(async () => {
+  ggufDir = mkdtempSync(path.join(os.tmpdir(), 'hai-e2e-'));
+  const gguf = await makeTinyGguf(path.join(ggufDir, 'tiny.gguf'));
+  claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 2 });
+  ollama = await startOllamaStandIn({ models: ['phi:2.7b', 'qwen2.5:0.5b'], tokenDelayMs: 1 });
+  srv = await startTestServer({
+    env: {
+      HYBRID_AI_LOCAL_MODEL: gguf.path,
+      ANTHROPIC_API_KEY: CLAUDE_KEY,
+      ANTHROPIC_BASE_URL: claude.url,
+      OLLAMA_HOST: ollama.host,
+      HYBRID_AI_THREADS: '1',
+    },
+    args: ['--tier', '2'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await srv?.close();
+  await claude?.close();
+  if (!ollamaClosed) await ollama?.close();
+  rmSync(ggufDir, { recursive: true, force: true });
+});
+
+async function chat(body: Record<string, unknown>): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+  const res = await fetch(`${srv.url}/api/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...srv.auth },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+describe('real engines through the gateway', () => {
+  it('a simple prompt is answered by real llama.cpp inference on the GGUF', async () => {
+    const r = await chat({ prompt: 'hi', max_tokens: 12 });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ backend: 'local', engine: 'llamacpp', model: 'tinyllama', routing: { route: 'small' }, cost: 0 });
+    expect(r.json.response.length).toBeGreaterThan(0);
+    expect(r.json.usage.output_tokens).toBeGreaterThan(0);
+    expect(r.json.usage.output_tokens).toBeLessThanOrEqual(12);
+    expect(r.json.savings_micros).toBeGreaterThan(0);
+  });
+
+  it('a hard prompt goes to Claude through the official SDK and is charged at Sonnet prices', async () => {
+    const r = await chat({ prompt: 'Prove that there are infinitely many prime numbers.', max_tokens: 50 });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ backend: 'cloud', engine: 'anthropic', model: 'claude-sonnet', routing: { route: 'cloud' } });
+    const u = r.json.usage;
+    expect(r.json.cost_micros).toBe(u.input_tokens * 3 + u.output_tokens * 15);
+    const h = claude.requests.at(-1)!.headers;
+    expect([h['x-api-key'], h.authorization]).toContain(h['x-api-key'] === CLAUDE_KEY ? CLAUDE_KEY : `Bearer ${CLAUDE_KEY}`);
+  });
+
+  it('a model only Ollama has is served by Ollama through the official client', async () => {
+    const r = await chat({ prompt: 'hi', model: 'qwen2.5:0.5b', max_tokens: 5 });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ engine: 'ollama', model: 'qwen2.5:0.5b', cost: 0 });
+    expect(ollama.requests.some((q) => q.path === '/api/chat')).toBe(true);
+  });
+
+  it('OpenAI client streaming over real llama.cpp', async () => {
+    const client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: 'tinyllama',
+      stream: true,
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    let text = '';
+    let chunks = 0;
+    for await (const c of stream) {
+      text += c.choices[0]?.delta.content ?? '';
+      chunks++;
+    }
+    expect(chunks).toBeGreaterThan(2);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('Claude overloaded (529) → falls back to the best local model and the reasons say so', async () => {
+    claude.setMode({ kind: 'error', status: 529 });
+    try {
+      const r = await chat({ prompt: 'Prove that the square root of 2 is irrational.', max_tokens: 8 });
+      expect(r.status).toBe(200);
+      expect(r.json.engine).not.toBe('anthropic');
+      expect(r.json.routing.reasons.join('; ')).toMatch(/fell back: claude-sonnet on anthropic: upstream_overloaded/);
+      const row = srv.core.ledger.recent(1)[0]!;
+      expect(row.fallbackFrom).toEqual(['claude-sonnet on anthropic: upstream_overloaded']);
+    } finally {
+      claude.setMode({ kind: 'normal' });
+    }
+  }, 20_000);
+
+  it('Claude asked for by name and rejecting the key → a clear 502, a ledger row with the error type, no key anywhere', async () => {
+    claude.setMode({ kind: 'error', status: 401 });
+    try {
+      const r = await chat({ prompt: 'hi', model: 'claude-sonnet' });
+      expect(r.status).toBe(502);
+      expect(r.json.error.type).toBe('upstream_auth');
+      expect(r.json.error.message).toMatch(/Claude rejected the API key/);
+      expect(srv.core.ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'upstream_auth' });
+      expect(r.text).not.toContain(CLAUDE_KEY);
+      expect(srv.logs.join('\n')).not.toContain(CLAUDE_KEY);
+    } finally {
+      claude.setMode({ kind: 'normal' });
+    }
+  });
+
+  it('Claude rate limit on an explicit request → 503 with Retry-After', async () => {
+    claude.setMode({ kind: 'error', status: 429, retryAfter: '0' });
+    try {
+      const r = await chat({ prompt: 'hi', model: 'claude-haiku' });
+      expect(r.status).toBe(503);
+      expect(r.json.error.type).toBe('upstream_rate_limited');
+      expect(r.headers.get('retry-after')).not.toBeNull();
+    } finally {
+      claude.setMode({ kind: 'normal' });
+    }
+  }, 20_000);
+
+  it('a Claude stream that breaks midway ends with an SSE error event and an error row', async () => {
+    claude.setMode({ kind: 'break', afterDeltas: 2 });
+    try {
+      const r = await chat({ prompt: 'hi', model: 'claude-sonnet', stream: true });
+      const frames = parseSse(r.text);
+      expect(frames.filter((f) => f.event === 'delta').length).toBeGreaterThanOrEqual(1);
+      expect(frames.at(-1)!.event).toBe('error');
+      expect(JSON.parse(frames.at(-1)!.data).error.type).toBe('upstream_error');
+      expect(srv.core.ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'upstream_error' });
+    } finally {
+      claude.setMode({ kind: 'normal' });
+    }
+  });
+
+  it('a client that disconnects from a Claude stream makes the gateway drop the upstream request', async () => {
+    claude.setDeltaDelay(30);
+    try {
+      const before = claude.disconnects;
+      const ac = new AbortController();
+      const res = await fetch(`${srv.url}/api/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...srv.auth },
+        body: JSON.stringify({ prompt: 'hi', model: 'claude-sonnet', stream: true, max_tokens: 500 }),
+        signal: ac.signal,
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      ac.abort();
+      await expect.poll(() => claude.disconnects, { timeout: 5000 }).toBeGreaterThan(before);
+      await expect.poll(() => srv.core.ledger.recent(1)[0]?.status, { timeout: 5000 }).toBe('aborted');
+    } finally {
+      claude.setDeltaDelay(2);
+    }
+  });
+
+  it('a client that disconnects from a local stream stops llama.cpp generation', async () => {
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const res = await fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ prompt: 'hi', model: 'tinyllama', stream: true, max_tokens: 4000 }),
+      signal: ac.signal,
+    });
+    await res.body!.getReader().read();
+    ac.abort();
+    await expect.poll(() => srv.core.ledger.recent(1)[0]?.status, { timeout: 5000 }).toBe('aborted');
+    const row = srv.core.ledger.recent(1)[0]!;
+    expect(row.outputTokens).toBeLessThan(4000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('Ollama down: the model it served is answered by another engine or refused clearly', async () => {
+    await ollama.close();
+    ollamaClosed = true;
+    srv.core.engines.get('ollama');
+    const r = await chat({ prompt: 'hi', model: 'phi2', max_tokens: 5 });
+    // HYBRID_AI_LOCAL_MODEL makes the embedded engine serve every local model, so phi2 is still answered.
+    expect(r.status).toBe(200);
+    expect(r.json.engine).toBe('llamacpp');
+  });
+});
