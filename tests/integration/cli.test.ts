@@ -1,0 +1,131 @@
+// The `hybrid-ai` CLI and `npm run serve` entry as real processes: route, ask, serve start/refuse/shutdown.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
+
+const BIN = path.resolve('bin/hybrid-ai.mjs');
+let dir: string;
+let gguf: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-cli-'));
+  gguf = (await makeTinyGguf(path.join(dir, 'tiny.gguf'))).path;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const baseEnv = { ...process.env, ANTHROPIC_API_KEY: '', OLLAMA_HOST: '127.0.0.1:9', HYBRID_AI_TOKEN: '' };
+
+function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? '', env: { ...baseEnv, ...opts.env }, encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('hybrid-ai route', () => {
+  it('turns JSONL prompts into JSONL decisions for the tier', () => {
+    const input = [
+      { id: 'a', prompt: 'hi' },
+      { id: 'b', prompt: 'Prove that there are infinitely many primes.' },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const r = run(['route', '--tier', '2'], { input });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ id: 'a', route: 'small', model: 'tinyllama' });
+    expect(lines[1]).toMatchObject({ id: 'b', route: 'cloud', model: 'claude-sonnet' });
+    expect(Object.keys(lines[1]).sort()).toEqual(['complexity', 'id', 'model', 'reasons', 'route']);
+    expect(lines[1].reasons.length).toBeGreaterThan(0);
+  });
+
+  it('reports bad lines without stopping and exits 1', () => {
+    const r = run(['route', '--tier', '1'], { input: 'not json\n{"id":"x","prompt":"hi"}\n{"id":"y"}\n' });
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ line: 1, error: expect.stringMatching(/not valid JSON/) });
+    expect(lines[1]).toMatchObject({ id: 'x', route: 'small' });
+    expect(lines[2]).toMatchObject({ id: 'y', error: '"prompt" must be a string' });
+  });
+
+  it('rejects an invalid tier', () => {
+    const r = run(['route', '--tier', '7']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/invalid --tier "7" \(valid: 1, 2, 3, 4\)/);
+  });
+});
+
+describe('hybrid-ai ask', () => {
+  it('streams an answer from the embedded engine and prints the badge on stderr', () => {
+    const r = run(['ask', '--data-dir', path.join(dir, 'ask'), '--max-tokens', '8', 'hello there'], { env: { HYBRID_AI_LOCAL_MODEL: gguf, HYBRID_AI_THREADS: '1' } });
+    expect(r.stderr).toMatch(/\[small · tinyllama on llamacpp · complexity \d\.\d\d\]/);
+    expect(r.stderr).toMatch(/in \/ \d+ out · cost \$0\.000000 · all-cloud \$0\.\d+/);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.status).toBe(0);
+  });
+
+  it('says clearly when no model can answer', () => {
+    const r = run(['ask', '--data-dir', path.join(dir, 'none'), 'hello']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/No model can answer/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('unknown command lists the valid ones', () => {
+    const r = run(['frobnicate']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"\. Valid: serve, ask, route/);
+  });
+});
+
+describe('serve', () => {
+  it('refuses a non-loopback host without a token', () => {
+    const r = run(['serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', path.join(dir, 'x')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without HYBRID_AI_TOKEN/);
+  });
+
+  it('names a bad flag value', () => {
+    const r = run(['serve', '--port', 'abc', '--data-dir', path.join(dir, 'x')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Invalid --port: "abc" \(must be an integer from 0 to 65535\)/);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`prints the UI link with a generated token, serves, and exits cleanly on ${signal}`, async () => {
+      const dataDir = path.join(dir, `serve-${signal}`);
+      const child = spawn(process.execPath, ['--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', dataDir], {
+        env: { ...baseEnv, HYBRID_AI_LOCAL_MODEL: gguf, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const link = await new Promise<RegExpExecArray>((resolve, reject) => {
+        const t = setInterval(() => {
+          const m = /Open the app: (http:\/\/127\.0\.0\.1:\d+)\/#token=(hai_[\w-]+)/.exec(out);
+          if (m) {
+            clearInterval(t);
+            resolve(m);
+          }
+        }, 20);
+        child.once('exit', (code) => {
+          clearInterval(t);
+          reject(new Error(`exited ${code}: ${out}`));
+        });
+      });
+      const [, url, token] = link;
+      const res = await fetch(`${url}/api/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ prompt: 'hi', max_tokens: 4 }),
+      });
+      expect(res.status).toBe(200);
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const t0 = Date.now();
+      child.kill(signal);
+      expect(await exit).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(6000);
+    }, 60_000);
+  }
+});
