@@ -66,9 +66,18 @@ export function openSqliteLedger(file: string): Ledger {
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
 
+  // Hot-path caches: every decision reads settings and spend-so-far. Settings change only through
+  // setSetting; spend only through record(), so both stay exact without a query per request.
+  const settingsCache = new Map<string, unknown>();
+  let spendMemo: { day: number; month: number; spend: SpendSoFar } | undefined;
+
   return {
     record(r: RequestRecord): void {
       insert.run({ ...r, reasons: JSON.stringify(r.reasons), fallbackFrom: JSON.stringify(r.fallbackFrom) });
+      if (spendMemo && r.costMicros > 0) {
+        if (r.ts >= Math.min(spendMemo.day, spendMemo.month)) spendMemo.spend.monthMicros += r.costMicros;
+        if (r.ts >= spendMemo.day) spendMemo.spend.todayMicros += r.costMicros;
+      }
     },
     stats(from: number, to: number): Stats {
       const t = totals.get(from, to) as Row;
@@ -92,8 +101,11 @@ export function openSqliteLedger(file: string): Ledger {
       };
     },
     spendSince(dayStart: number, monthStart: number): SpendSoFar {
-      const r = spend.get({ day: dayStart, month: Math.min(dayStart, monthStart) }) as Row;
-      return { todayMicros: Number(r.today), monthMicros: Number(r.month) };
+      if (!spendMemo || spendMemo.day !== dayStart || spendMemo.month !== monthStart) {
+        const r = spend.get({ day: dayStart, month: Math.min(dayStart, monthStart) }) as Row;
+        spendMemo = { day: dayStart, month: monthStart, spend: { todayMicros: Number(r.today), monthMicros: Number(r.month) } };
+      }
+      return { ...spendMemo.spend };
     },
     recent(limit: number): RequestRecord[] {
       return (recent.all(limit) as Row[]).map((r) => ({
@@ -119,11 +131,15 @@ export function openSqliteLedger(file: string): Ledger {
       }));
     },
     getSetting<T>(key: string): T | undefined {
-      const r = getSetting.get(key) as { value: string } | undefined;
-      return r ? (JSON.parse(r.value) as T) : undefined;
+      if (!settingsCache.has(key)) {
+        const r = getSetting.get(key) as { value: string } | undefined;
+        settingsCache.set(key, r ? (JSON.parse(r.value) as unknown) : undefined);
+      }
+      return settingsCache.get(key) as T | undefined;
     },
     setSetting(key: string, value: unknown): void {
       setSetting.run(key, JSON.stringify(value));
+      settingsCache.set(key, value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown));
     },
     close(): void {
       db.close();
