@@ -151,7 +151,7 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     };
 
     if (!stream) {
-      for (let i = 0; i < out.length; i++) await sleep(tokenDelayMs);
+      if (tokenDelayMs > 0) for (let i = 0; i < out.length; i++) await sleep(tokenDelayMs);
       return json(res, 200, { ...final(), ...piece(out.join(' ')) });
     }
 
@@ -170,7 +170,7 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
         res.end();
         return;
       }
-      await sleep(tokenDelayMs);
+      if (tokenDelayMs > 0) await sleep(tokenDelayMs);
       if (res.destroyed || record.disconnected) return;
       line({ model: tag, created_at: created(), ...piece((i === 0 ? '' : ' ') + out[i]), done: false });
     }
