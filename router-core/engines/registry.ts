@@ -4,6 +4,7 @@ import type { Engine } from './engine.js';
 import { createAnthropicEngine } from './anthropic.js';
 import { createLlamaCppEngine } from './llamacpp.js';
 import { createOllamaEngine } from './ollama.js';
+import { createOpenAICompatEngine } from './openai-compat.js';
 
 /** What the composition root knows when it builds engines. */
 export interface EngineSettings {
@@ -13,11 +14,15 @@ export interface EngineSettings {
   ollamaHost: string;
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
+  /** HYBRID_AI_OPENAI_COMPAT_URL: an OpenAI-compatible server (LM Studio, llama-server, vLLM). */
+  openaiCompatUrl?: string;
+  openaiCompatModel?: string;
 }
 
 /** Each factory returns an engine, or null when it cannot exist in this configuration. */
 export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => Engine | null>> = {
   llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads }),
   ollama: (s) => createOllamaEngine({ host: s.ollamaHost }),
+  'openai-compat': (s) => (s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null),
   anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),
 };

@@ -17,6 +17,8 @@ export interface Config {
   anthropicBaseUrl?: string;
   ollamaHost: string;
   openaiCompatUrl?: string;
+  /** Server model that answers every local route on the OpenAI-compatible server (else matched by name). */
+  openaiCompatModel?: string;
   tier?: Tier;
   threads?: number;
   localOnly: boolean;
@@ -90,7 +92,7 @@ Options:
   -h, --help          this text
 
 Environment: HYBRID_AI_TOKEN, HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
-OLLAMA_HOST, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+OLLAMA_HOST, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
 
 const fileKeys = [
@@ -195,6 +197,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
     ollamaHost: pick(undefined, 'OLLAMA_HOST', 'ollamaHost') ?? '127.0.0.1:11434',
     openaiCompatUrl: env.HYBRID_AI_OPENAI_COMPAT_URL || undefined,
+    openaiCompatModel: env.HYBRID_AI_OPENAI_COMPAT_MODEL || undefined,
     tier,
     threads,
     localOnly:

@@ -71,6 +71,8 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     ollamaHost: config.ollamaHost,
     anthropicApiKey: config.anthropicApiKey,
     anthropicBaseUrl: config.anthropicBaseUrl,
+    openaiCompatUrl: config.openaiCompatUrl,
+    openaiCompatModel: config.openaiCompatModel,
   };
   const engines = opts.engines ?? new Map<EngineId, Engine>();
   if (!opts.engines) {
