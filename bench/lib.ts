@@ -1,0 +1,183 @@
+// Bench helpers: child processes that announce a URL, keep-alive HTTP load, percentiles, /proc CPU time, tables.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+
+export const repoRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+
+/** A started child and the first stdout line that matched. */
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  line: string;
+  match: RegExpMatchArray;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawn `node <args>` in the repo root and wait (up to `timeoutMs`) for a stdout line matching `ready`.
+ * stdin stays a pipe so helper children (which exit when it closes) die with the bench; stderr is kept for errors.
+ */
+export async function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env, timeoutMs = 30_000): Promise<Child> {
+  const proc = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  const lines = createInterface({ input: proc.stdout! });
+  const found = await new Promise<{ line: string; match: RegExpMatchArray }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${ready} from node ${args.join(' ')}\n${stderr}`)), timeoutMs);
+    lines.on('line', (line) => {
+      const match = line.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ line, match });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node ${args.join(' ')} exited with ${code} before it was ready\n${stderr}`));
+    });
+  });
+  lines.on('line', () => undefined); // keep draining stdout
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    ...found,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGINT');
+        const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(killer);
+      }
+    },
+  };
+}
+
+const clockTicks = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, all threads) of process `pid` in µs, from /proc/<pid>/stat; resolution 1/CLK_TCK s. */
+export function procCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1e6) / clockTicks;
+}
+export const cpuTickMicros = 1e6 / clockTicks;
+
+/** One HTTP target of the load generator. */
+export interface Target {
+  name: string;
+  url: string;
+  path: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/** Result of one request: total latency, time to first body byte, status, body (kept only when asked). */
+export interface Sample {
+  ms: number;
+  firstByteMs: number;
+  status: number;
+  body?: string;
+  headers?: IncomingHttpHeaders;
+}
+
+/** POST `t` once over `agent`; resolves when the whole body has been read. */
+export function post(t: Target, agent: Agent, keepBody = false): Promise<Sample> {
+  const u = new URL(t.url);
+  return new Promise<Sample>((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: t.path,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t.body), ...t.headers },
+      },
+      (res) => {
+        let firstByteMs = -1;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (firstByteMs < 0) firstByteMs = performance.now() - t0;
+          if (keepBody) chunks.push(c);
+        });
+        res.on('end', () => {
+          const ms = performance.now() - t0;
+          resolve({
+            ms,
+            firstByteMs: firstByteMs < 0 ? ms : firstByteMs,
+            status: res.statusCode ?? 0,
+            body: keepBody ? Buffer.concat(chunks).toString('utf8') : undefined,
+            headers: res.headers,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(t.body);
+  });
+}
+
+/** A keep-alive agent sized for `concurrency`. */
+export function keepAliveAgent(concurrency: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+}
+
+/** Closed-loop load: `concurrency` workers issue `total` requests back to back. Throws on any non-2xx. */
+export async function load(t: Target, agent: Agent, concurrency: number, total: number): Promise<{ samples: Sample[]; wallMs: number }> {
+  const samples: Sample[] = [];
+  let issued = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (issued < total) {
+      issued++;
+      const s = await post(t, agent);
+      if (s.status < 200 || s.status >= 300) throw new Error(`${t.name}: HTTP ${s.status}`);
+      samples.push(s);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { samples, wallMs: performance.now() - t0 };
+}
+
+/** Percentile (nearest rank) of an unsorted list; `p` in [0, 100]. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export const median = (values: number[]): number => percentile(values, 50);
+
+/** Fixed-width text table; the first row is the header. Columns whose cells all start with a number are right-aligned. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const numeric = rows[0]!.map((_, i) => rows.slice(1).every((r) => /^(?:[-+]?\d|-?$|\(baseline\))/.test(r[i] ?? '')));
+  const line = (r: string[]): string => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Number formatting with a fixed number of decimals (NaN → '-'). */
+export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,793 @@
+// Prompt feature extractors for the complexity estimate: script-aware length, code, structure, pattern hits → numbers with reasons.
+import { lowResourceScriptRanges, patternGroups, scriptWeights, type PatternGroupId } from '../data/keywords.js';
+
+/** A feature value in [0,1] with the human-readable reason it has that value. */
+export interface FactorValue {
+  value: number;
+  reason: string;
+}
+
+/** Where a pattern group is looked for. */
+export type Scope =
+  /** The instruction part: the whole prose of a normal prompt, or the head + tail of a long one. */
+  | 'ask'
+  /** Matches starting in the first or last EDGE_WINDOW_CHARS of the ask window: where the ask of a long input sits. */
+  | 'edges'
+  /** The whole prompt, trimmed (its first WHOLE_CAP characters); for anchored patterns on short prompts. */
+  | 'whole';
+
+/** Code found in the prompt. */
+export interface CodeStats {
+  /** Number of fenced (```) blocks. */
+  fencedBlocks: number;
+  /** Lines that look like code (inside fences, or code-shaped lines outside them). */
+  codeLines: number;
+  /** Characters inside fenced blocks. */
+  fencedChars: number;
+}
+
+/** Everything the estimator needs to know about one prompt; pattern tests are lazy and memoised. */
+export interface PromptFeatures {
+  /** Raw length in UTF-16 code units. */
+  chars: number;
+  /** Script-aware length of the whole prompt (CJK characters weigh ≈ 3 Latin ones; long prose scaled from the ask window). */
+  effLength: number;
+  /** Script-aware length of the prose (prompt minus fenced code). */
+  proseEffLength: number;
+  /** Script-aware length of the ask window. */
+  askEffLength: number;
+  /** The prompt carries a long input (article, thread, code) beside its ask. */
+  longInput: boolean;
+  /** Code in the prompt. */
+  code: CodeStats;
+  /** Share of characters in CJK scripts (0..1), measured on the ask window. */
+  cjkShare: number;
+  /** Ask window written mostly in a script low-resource for local models (Kannada, Amharic, ...). */
+  lowResourceScript: boolean;
+  /** Numbers in the ask (word-problem density). */
+  readonly numberCount: number;
+  /** List items / numbered requirement lines in the prose. */
+  readonly listItems: number;
+  /** Names a statute ("the Fair Labor Standards Act", "GDPR Article 17"): read on the original casing. */
+  readonly namedLaw: boolean;
+  /** Asks for a non-round word count of 100+ (e.g. "a 999-word poem"), i.e. an exact-count constraint. */
+  readonly exactWordCount: boolean;
+  /** Does pattern group `id` match in `scope` (default 'ask')? */
+  has(id: PatternGroupId, scope?: Scope): boolean;
+  /** How many matches (up to `cap`) of group `id` in the ask window (memoised). */
+  count(id: PatternGroupId, cap?: number): number;
+  /** The (lower-cased) text a scope looks at; for tests and debugging, never shown to users. */
+  text(scope: Scope): string;
+  /** Where matches of a scope may start in text(scope): [0, headEnd) ∪ [tailStart, ∞). */
+  startRange(scope: Scope): { headEnd: number; tailStart: number };
+}
+
+/**
+ * A prompt whose prose exceeds this script-aware length is read as "long input + ask".
+ * why: the rule-2 examples start at a few paragraphs (≈ 150+ words ≈ 900 chars); shorter prompts are all ask.
+ */
+export const LONG_INPUT_EFF_CHARS = 900;
+/**
+ * Characters taken from each end of a long prose as its ask window.
+ * why: instructions sit at the start or end of pasted material, and scanning only the ends keeps the cost
+ * of a 4,000-character prompt flat (regex time grows with the text scanned).
+ */
+export const ASK_WINDOW_CHARS = 400;
+/**
+ * The 'whole' scope keeps at most this many characters. why: it serves anchored patterns (a bare greeting,
+ * bare arithmetic) that only ever match short prompts, so scanning a long prompt in full is wasted work.
+ */
+export const WHOLE_CAP = 300;
+/** Characters from each end used for the narrower 'edges' scope (where a trivial ask would be). */
+export const EDGE_WINDOW_CHARS = 250;
+
+// ── Pattern index ────────────────────────────────────────────────────────────────────────────
+// Running ~90 alternation regexes over every window costs hundreds of µs. Instead, at module load we
+// derive from each pattern the literal prefixes that EVERY match must start with (e.g. "prove", "proof"
+// for the proof group), put them in one trie, walk that trie once per text window from each word start
+// (and each occurrence of a rarer start character: CJK, Cyrillic, '<', '≤', …), and then try a group's regex only at the positions where one of its
+// prefixes occurs (sticky matching). A pattern whose prefixes cannot be derived keeps a full scan.
+// This is exact: a match can only begin where its required prefix occurs (tests check it against
+// plain regex scans).
+
+type ReNode =
+  | { t: 'lit'; c: string }
+  | { t: 'set'; cs: string[] | null }
+  | { t: 'assert'; anchor: boolean }
+  | { t: 'alt'; alts: ReNode[][] }
+  | { t: 'rep'; n: ReNode; min: number; max: number };
+
+/** Parse the subset of JS regex syntax used in data/keywords.ts into a small AST. */
+function parseRegex(src: string): ReNode[][] {
+  let i = 0;
+  const parseAlt = (): ReNode[][] => {
+    const alts: ReNode[][] = [parseSeq()];
+    while (src[i] === '|') {
+      i++;
+      alts.push(parseSeq());
+    }
+    return alts;
+  };
+  const parseSeq = (): ReNode[] => {
+    const seq: ReNode[] = [];
+    while (i < src.length && src[i] !== '|' && src[i] !== ')') {
+      let atom = parseAtom();
+      const q = /^(?:\?|\*|\+|\{(\d+)(,(\d*))?\})/.exec(src.slice(i, i + 12));
+      if (q) {
+        i += q[0].length;
+        if (src[i] === '?') i++;
+        let min = 0;
+        let max = 1;
+        if (q[0] === '*') max = Infinity;
+        else if (q[0] === '+') {
+          min = 1;
+          max = Infinity;
+        } else if (q[0] !== '?') {
+          min = Number(q[1]);
+          max = q[2] === undefined ? min : q[3] === '' ? Infinity : Number(q[3]);
+        }
+        atom = { t: 'rep', n: atom, min, max };
+      }
+      seq.push(atom);
+    }
+    return seq;
+  };
+  const parseAtom = (): ReNode => {
+    const ch = src[i++]!;
+    if (ch === '(') {
+      let look = false;
+      if (src[i] === '?') {
+        if (src[i + 1] === ':') i += 2;
+        else if (src[i + 1] === '=' || src[i + 1] === '!') {
+          i += 2;
+          look = true;
+        } else if (src[i + 1] === '<' && (src[i + 2] === '=' || src[i + 2] === '!')) {
+          i += 3;
+          look = true;
+        } else if (src[i + 1] === '<') i = src.indexOf('>', i) + 1;
+      }
+      const alts = parseAlt();
+      i++; // ')'
+      return look ? { t: 'assert', anchor: false } : { t: 'alt', alts };
+    }
+    if (ch === '[') {
+      let j = i;
+      let simple = src[j] !== '^';
+      const cs: string[] = [];
+      while (j < src.length && src[j] !== ']') {
+        if (src[j] === '\\') {
+          const e = src[j + 1]!;
+          if (/[wWdDsSbBpPu]/.test(e)) simple = false;
+          else cs.push(e === 'n' ? '\n' : e === 't' ? '\t' : e);
+          j += 2;
+        } else {
+          if (src[j + 1] === '-' && src[j + 2] !== ']' && src[j + 2] !== undefined) {
+            // A small range such as 0-9 is expanded; a large one (a-z) gives up on this item.
+            const lo = src.charCodeAt(j);
+            const hi = src.charCodeAt(j + 2);
+            if (hi - lo > 9) simple = false;
+            for (let c = lo; c <= hi; c++) cs.push(String.fromCharCode(c));
+            j += 3;
+            continue;
+          }
+          cs.push(src[j]!);
+          j++;
+        }
+      }
+      i = j + 1;
+      return { t: 'set', cs: simple && cs.length <= 10 ? cs : null };
+    }
+    if (ch === '.') return { t: 'set', cs: null };
+    if (ch === '^') return { t: 'assert', anchor: true };
+    if (ch === '$') return { t: 'assert', anchor: false };
+    if (ch === '\\') {
+      const e = src[i++]!;
+      if (e === 'b') return { t: 'assert', anchor: true };
+      if (e === 'B') return { t: 'assert', anchor: false };
+      if (e === 'd') return { t: 'set', cs: DIGITS };
+      if (/[wWDsS1-9]/.test(e)) return { t: 'set', cs: null };
+      if (e === 'n') return { t: 'lit', c: '\n' };
+      if (e === 't') return { t: 'lit', c: '\t' };
+      if (e === 'u') {
+        const c = String.fromCharCode(parseInt(src.slice(i, i + 4), 16));
+        i += 4;
+        return { t: 'lit', c };
+      }
+      return { t: 'lit', c: e };
+    }
+    return { t: 'lit', c: ch };
+  };
+  return parseAlt();
+}
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/** why: 6 characters are selective enough to make candidate positions rare, and keep the trie small. */
+const PREFIX_LEN = 6;
+/** why: past this many alternative prefixes a pattern is cheaper to scan than to index. */
+const MAX_PREFIXES = 400;
+
+/** Literal prefixes every match of `seq` (from item i on) starts with; '' means "unknown". */
+function prefixes(seq: readonly ReNode[], i: number, depth: number): string[] {
+  if (i >= seq.length || depth >= PREFIX_LEN) return [''];
+  const n = seq[i]!;
+  const rest = (): string[] => prefixes(seq, i + 1, depth);
+  let out: string[];
+  switch (n.t) {
+    case 'assert':
+      return rest();
+    case 'lit':
+      return prefixes(seq, i + 1, depth + 1).map((s) => n.c + s);
+    case 'set': {
+      if (n.cs === null) return [''];
+      const tail = prefixes(seq, i + 1, depth + 1);
+      out = n.cs.flatMap((c) => tail.map((s) => c + s));
+      break;
+    }
+    case 'alt':
+      out = n.alts.flatMap((a) => prefixes([...a, ...seq.slice(i + 1)], 0, depth));
+      break;
+    case 'rep': {
+      // max 1: the item is followed by the rest; repeated: a match starts with one copy of the item.
+      const take = n.max === 1 ? prefixes([n.n, ...seq.slice(i + 1)], 0, depth) : prefixes([n.n], 0, depth);
+      out = n.min === 0 ? [...take, ...rest()] : take;
+      break;
+    }
+  }
+  return out.length > MAX_PREFIXES ? [''] : out;
+}
+
+/** Does every path reach its first character through \b or ^ (so a match starts at a word start)? */
+function anchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
+  if (i >= seq.length) return false;
+  const n = seq[i]!;
+  switch (n.t) {
+    case 'assert':
+      return anchored(seq, i + 1, seen || n.anchor);
+    case 'lit':
+    case 'set':
+      return seen;
+    case 'alt':
+      return n.alts.every((a) => anchored([...a, ...seq.slice(i + 1)], 0, seen));
+    case 'rep':
+      return (n.min > 0 || anchored(seq, i + 1, seen)) && anchored([n.n], 0, seen);
+  }
+}
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** Compact lookup, filled by compactTrie(): the only child (most nodes), or an ASCII table for wide nodes. */
+  onlyKey: number;
+  only: TrieNode | undefined;
+  ascii: (TrieNode | undefined)[] | null;
+  /** Group indices for which a required prefix ends here. */
+  groups: number[] | null;
+}
+
+const groupIds = Object.keys(patternGroups) as PatternGroupId[];
+const groupIndex = new Map<PatternGroupId, number>(groupIds.map((id, k) => [id, k]));
+/** Sticky regex per group, tried only at candidate positions. */
+const groupSticky = groupIds.map((id) => new RegExp(patternGroups[id].patterns.map((p) => `(?:${p})`).join('|'), 'y'));
+/** Plain regex per group, for groups that could not be indexed. */
+const groupScan = groupIds.map((id) => new RegExp(patternGroups[id].patterns.map((p) => `(?:${p})`).join('|'), 'g'));
+/** Groups with at least one pattern we could not index: scanned in full. */
+const unindexed = new Uint8Array(groupIds.length);
+const trieRoot: TrieNode = newNode();
+/** The root's ASCII children in an array: the first step of every walk is an index, not a hash lookup. */
+const rootAscii: (TrieNode | undefined)[] = new Array<TrieNode | undefined>(128).fill(undefined);
+
+function newNode(): TrieNode {
+  return { next: new Map(), onlyKey: -1, only: undefined, ascii: null, groups: null };
+}
+
+/** why: 8+ children get a 128-slot ASCII table; one child is a direct field; the rest keep their Map. */
+const WIDE_NODE = 8;
+
+/** Fill the compact lookup fields once the trie is built. */
+function compactTrie(node: TrieNode): void {
+  if (node.next.size === 1) {
+    const [[k, child]] = [...node.next.entries()] as [[number, TrieNode]];
+    node.onlyKey = k;
+    node.only = child;
+  } else if (node.next.size >= WIDE_NODE) {
+    node.ascii = new Array<TrieNode | undefined>(128).fill(undefined);
+    for (const [k, child] of node.next) if (k < 128) node.ascii[k] = child;
+  }
+  for (const child of node.next.values()) compactTrie(child);
+}
+
+/** The child of `node` for character code `c`, if any. */
+function step(node: TrieNode, c: number): TrieNode | undefined {
+  if (node.onlyKey === c) return node.only;
+  if (node.onlyKey !== -1) return undefined;
+  if (node.ascii !== null && c < 128) return node.ascii[c];
+  return node.next.size === 0 ? undefined : node.next.get(c);
+}
+const unindexedSources: string[] = [];
+
+const isWordCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+/** First characters of prefixes that may start anywhere (not only at a word start): CJK, punctuation, … */
+const anywhereFirst = new Set<number>();
+/** Same set as a 64 Ki lookup table (one byte per UTF-16 code unit): the walk tests it for every character. */
+const anywhereTable = new Uint8Array(65536);
+
+function addPrefix(prefix: string, g: number): void {
+  let node = trieRoot;
+  for (let k = 0; k < prefix.length; k++) {
+    const c = prefix.charCodeAt(k);
+    let child = node.next.get(c);
+    if (child === undefined) {
+      child = newNode();
+      node.next.set(c, child);
+      if (k === 0 && c < 128) rootAscii[c] = child;
+    }
+    node = child;
+  }
+  node.groups ??= [];
+  if (!node.groups.includes(g)) node.groups.push(g);
+}
+
+groupIds.forEach((id, g) => {
+  for (const src of patternGroups[id].patterns) {
+    for (const alt of parseRegex(src)) {
+      const pre = [...new Set(prefixes(alt, 0, 0))];
+      // Usable if every prefix is non-empty. Prefixes of a \b/^-anchored pattern that start with a word
+      // character are looked for at word starts; any other prefix at every occurrence of its first character.
+      const wordStart = anchored(alt, 0, false);
+      const ok = pre.every((p) => p !== '');
+      if (ok) {
+        for (const p of pre) {
+          if (wordStart && isWordCode(p.charCodeAt(0))) continue;
+          const c = p.charCodeAt(0);
+          anywhereFirst.add(c);
+          anywhereTable[c] = 1;
+        }
+      }
+      if (!ok) {
+        unindexed[g] = 1;
+        unindexedSources.push(`${id}: ${src}`);
+        continue;
+      }
+      for (const p of pre) addPrefix(p, g);
+    }
+  }
+});
+
+compactTrie(trieRoot);
+
+/**
+ * Candidate start positions of one text window, grouped: positions of group g are
+ * `positions[offsets[g] .. offsets[g + 1])`, ascending. Flat typed arrays keep allocation per call small.
+ */
+interface Candidates {
+  offsets: Int32Array;
+  positions: Int32Array;
+}
+
+/** A range restriction on match starts: [0, headEnd) ∪ [tailStart, ∞). */
+interface StartRange {
+  headEnd: number;
+  tailStart: number;
+}
+
+const ANY_START: StartRange = { headEnd: Infinity, tailStart: Infinity };
+
+/** Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix. */
+function indexText(text: string): Candidates {
+  const G = groupIds.length;
+  const last = new Int32Array(G).fill(-1);
+  const hits: number[] = []; // flat (g, p) pairs, in p order
+  let prevWord = false;
+  for (let p = 0; p < text.length; p++) {
+    const c = text.charCodeAt(p);
+    const word = isWordCode(c);
+    if ((word && !prevWord) || p === 0 || anywhereTable[c] === 1) {
+      let node: TrieNode | undefined = c < 128 ? rootAscii[c] : trieRoot.next.get(c);
+      for (let j = p + 1; node !== undefined; j++) {
+        if (node.groups !== null) {
+          for (const g of node.groups) {
+            if (last[g] !== p) {
+              last[g] = p;
+              hits.push(g, p);
+            }
+          }
+        }
+        node = j < text.length ? step(node, text.charCodeAt(j)) : undefined;
+      }
+    }
+    prevWord = word;
+  }
+  // Counting sort by group (stable, so positions stay ascending).
+  const offsets = new Int32Array(G + 1);
+  for (let k = 0; k < hits.length; k += 2) offsets[hits[k]! + 1]!++;
+  for (let g = 0; g < G; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, G);
+  const positions = new Int32Array(hits.length / 2);
+  for (let k = 0; k < hits.length; k += 2) positions[fill[hits[k]!]!++] = hits[k + 1]!;
+  return { offsets, positions };
+}
+
+const inRange = (p: number, r: StartRange): boolean => p < r.headEnd || p >= r.tailStart;
+
+/** Does group g match in text, starting inside range r (exactly like a regex tried at each such start)? */
+function groupTest(g: number, text: string, cands: Candidates, r: StartRange): boolean {
+  if (unindexed[g] === 1) {
+    const re = groupScan[g]!;
+    let hit = false;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (inRange(m.index, r)) {
+        hit = true;
+        break;
+      }
+      re.lastIndex = m.index + 1;
+    }
+    re.lastIndex = 0;
+    return hit;
+  }
+  const re = groupSticky[g]!;
+  for (let k = cands.offsets[g]!; k < cands.offsets[g + 1]!; k++) {
+    const p = cands.positions[k]!;
+    if (!inRange(p, r)) continue;
+    re.lastIndex = p;
+    if (re.test(text)) return true;
+  }
+  return false;
+}
+
+/** Count non-overlapping matches of group g in the whole text (as a global scan would), up to cap. */
+function groupCount(g: number, text: string, cands: Candidates, cap: number): number {
+  if (unindexed[g] === 1) return countMatches(groupScan[g]!, text, cap);
+  const re = groupSticky[g]!;
+  let n = 0;
+  let end = 0;
+  for (let k = cands.offsets[g]!; k < cands.offsets[g + 1]!; k++) {
+    const p = cands.positions[k]!;
+    if (p < end) continue;
+    re.lastIndex = p;
+    // A sticky test leaves lastIndex at the match end: no match array is allocated.
+    if (re.test(text)) {
+      n++;
+      end = Math.max(p + 1, re.lastIndex);
+      if (n >= cap) break;
+    }
+  }
+  return n;
+}
+
+/** Patterns that cannot use the index, as "group: source" (their group falls back to a full scan). */
+export function unindexedPatterns(): readonly string[] {
+  return unindexedSources;
+}
+
+/** Characters at which the trie walk starts besides word starts (tests keep ASCII letters out of it). */
+export function anywhereStartChars(): string {
+  return [...anywhereFirst].map((c) => String.fromCharCode(c)).join('');
+}
+
+const FENCE_RE = /```[^\n]*\n?([\s\S]*?)(?:```|$)/g;
+// A line that looks like code: keywords at line start, an assignment or a bare call, a line ending in ; { } or "):",
+// a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame.
+const CODE_LINE_RE =
+  /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|[^\n]*[;{}][ \t]*|[^\n]*\)[ \t]*:[ \t]*|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
+/** Cheap necessary condition for CODE_LINE_RE: a code character, or a line starting with a code keyword. */
+const CODE_HINT_RE =
+  /[;{}=()<>:#/"[]|^[ \t]*(?:def|class|import|from|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert|update|create|if|for|while)\b/i;
+/** why: code lines are short; longer lines are prose paragraphs and are skipped without a regex. */
+const MAX_CODE_LINE = 160;
+/** why: 30 code lines already count as a long listing (codeFactor), so counting further is wasted work. */
+const CODE_LINE_CAP = 30;
+const NUMBER_RE = /\d+(?:[.,]\d+)*/g;
+const LIST_ITEM_RE = /^[ \t]*(?:\d{1,2}[.)]|[-*•]|[a-h][.)])[ \t]+\S/gm;
+// A capitalised name ending in Act/Directive/Regulation/Code, or an article/section reference of a law.
+const NAMED_LAW_RE =
+  /\b(?:[A-Z][\w-]*\s){1,6}(?:Act|Directive|Regulation|Code|Statute)\b|\b(?:Article|Section|§)\s?\d+[a-z]?(?:\(\w+\))?\s(?:of\s)?(?:the\s)?[A-Z]/;
+const WORD_COUNT_RE = /\b(\d{3,5})[- ]?words?\b/g;
+const CURLY_RE = /[\u2018\u2019\u201c\u201d]/g;
+
+// Anything outside printable ASCII and common whitespace sends scriptStats down the exact path.
+const NON_ASCII_RE = /[^\t\n\r -~]/;
+interface ScriptStats {
+  eff: number;
+  cjk: number;
+  lowResource: number;
+  letters: number;
+}
+
+/** Script-aware length: one pass over code units, CJK weighs more (see scriptWeights). */
+export function scriptStats(text: string): ScriptStats {
+  // Fast path: pure ASCII text (most prompts) has no weighted scripts.
+  if (!NON_ASCII_RE.test(text)) return { eff: text.length, cjk: 0, lowResource: 0, letters: text.length };
+  let cjk = 0;
+  let hangul = 0;
+  let lowResource = 0;
+  let letters = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x0530) {
+      if (c > 0x40) letters++;
+      continue;
+    }
+    letters++;
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) {
+      cjk++;
+    } else if (c >= 0xac00 && c <= 0xd7af) {
+      hangul++;
+    } else if (c < 0x1400) {
+      for (const [lo, hi] of lowResourceScriptRanges) {
+        if (c >= lo && c <= hi) {
+          lowResource++;
+          break;
+        }
+      }
+    }
+  }
+  const eff = text.length - cjk - hangul + cjk * scriptWeights.cjk + hangul * scriptWeights.hangul;
+  return { eff, cjk, lowResource, letters };
+}
+
+/** Drop trailing emoji, symbols and punctuation other than ? ! . ) (so "hi!! 👋" reads as "hi!!"). */
+function trimEndSymbols(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1);
+    const keep =
+      (c >= 48 && c <= 57) ||
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      c === 63 ||
+      c === 33 ||
+      c === 46 ||
+      c === 41 ||
+      (c >= 0x80 && !(c >= 0x2000 && c <= 0x2bff) && !(c >= 0xd800 && c <= 0xdfff) && c !== 0xfe0f && c !== 0x3000);
+    if (keep) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** Lines of `text` that look like code, up to `cap`; one anchored regex test per short line. */
+function countCodeLines(text: string, cap: number): number {
+  let n = 0;
+  for (let start = 0; start < text.length && n < cap;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const len = end - start;
+    if (len > 1 && len <= MAX_CODE_LINE) {
+      const line = text.slice(start, end);
+      if (CODE_HINT_RE.test(line) && CODE_LINE_RE.test(line)) n++;
+    }
+    start = end + 1;
+  }
+  return n;
+}
+
+function countNonEmptyLines(text: string): number {
+  let n = 0;
+  let blank = true;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10) {
+      if (!blank) n++;
+      blank = true;
+    } else if (c !== 32 && c !== 9 && c !== 13) blank = false;
+  }
+  return blank ? n : n + 1;
+}
+
+function countMatches(re: RegExp, text: string, cap: number): number {
+  re.lastIndex = 0;
+  let n = 0;
+  while (n < cap && re.exec(text) !== null) n++;
+  re.lastIndex = 0;
+  return n;
+}
+
+/**
+ * Extract the features of one prompt. Pure and allocation-light: fixed-size windows of long prompts,
+ * one combined regex per pattern group, evaluated only when the estimator asks for it.
+ */
+export function extractFeatures(prompt: string): PromptFeatures {
+  const lower = prompt.toLowerCase().replace(CURLY_RE, (q) => (q === '\u2018' || q === '\u2019' ? "'" : '"'));
+
+  // Code: fenced blocks first, then code-shaped lines in what is left.
+  let fencedBlocks = 0;
+  let fencedChars = 0;
+  let fencedLines = 0;
+  let prose = lower;
+  if (lower.includes('```')) {
+    prose = lower.replace(FENCE_RE, (_m, body: string) => {
+      fencedBlocks++;
+      fencedChars += body.length;
+      fencedLines += countNonEmptyLines(body);
+      return ' [code] ';
+    });
+  }
+  const looseCodeLines = countCodeLines(prose, CODE_LINE_CAP);
+  const code: CodeStats = { fencedBlocks, codeLines: fencedLines + (looseCodeLines >= 2 ? looseCodeLines : 0), fencedChars };
+
+  const trimmed = prose.trim();
+  const ask =
+    trimmed.length > ASK_WINDOW_CHARS * 3 ? `${trimmed.slice(0, ASK_WINDOW_CHARS)}\n\n${trimmed.slice(-ASK_WINDOW_CHARS)}` : trimmed;
+  // Script statistics come from the ask window; a longer prose is scaled by the window's density.
+  // why: weights only add length, so the estimate is never shorter than the raw text, and a 4,000-character
+  // prompt is not walked character by character just to learn that it is long.
+  const askStats = scriptStats(ask);
+  const askEff = askStats.eff;
+  const density = ask.length === 0 ? 1 : askEff / ask.length;
+  const proseEff = ask === trimmed ? askEff : Math.round(trimmed.length * density);
+  const effLength = proseEff + Math.max(0, lower.length - prose.length);
+  const longInput = proseEff > LONG_INPUT_EFF_CHARS || code.codeLines >= 8;
+  // 'edges' is not a separate string: it restricts match starts to both ends of the ask window.
+  const edgeRange: StartRange = { headEnd: EDGE_WINDOW_CHARS, tailStart: Math.max(EDGE_WINDOW_CHARS, ask.length - EDGE_WINDOW_CHARS) };
+  const core = trimEndSymbols(lower.slice(0, WHOLE_CAP).trim());
+
+  const textOf = (scope: Scope): string => (scope === 'whole' ? core : ask);
+  const rangeOf = (scope: Scope): StartRange => (scope === 'edges' ? edgeRange : ANY_START);
+  let askCands: Candidates | undefined;
+  let coreCands: Candidates | undefined;
+  const candsOf = (text: string): Candidates => (text === ask ? (askCands ??= indexText(ask)) : (coreCands ??= indexText(core)));
+  // Memo per scope and group: -1 unknown, 0 no, 1 yes.
+  const G = groupIds.length;
+  const memo = new Int8Array(G * 3).fill(-1);
+  const scopeSlot: Record<Scope, number> = { ask: 0, edges: G, whole: 2 * G };
+  const counts = new Map<number, number>();
+  let numbers: number | undefined;
+  let list: number | undefined;
+  let exact: boolean | undefined;
+  let law: boolean | undefined;
+
+  return {
+    chars: prompt.length,
+    effLength,
+    proseEffLength: proseEff,
+    askEffLength: askEff,
+    longInput,
+    code,
+    cjkShare: askStats.letters === 0 ? 0 : askStats.cjk / askStats.letters,
+    lowResourceScript: askStats.letters > 0 && askStats.lowResource / askStats.letters > 0.3,
+    get numberCount() {
+      return (numbers ??= countMatches(NUMBER_RE, ask, 50));
+    },
+    get listItems() {
+      return (list ??= countMatches(LIST_ITEM_RE, prose, 50));
+    },
+    get exactWordCount() {
+      return (exact ??= hasExactWordCount(ask));
+    },
+    get namedLaw() {
+      return (law ??= NAMED_LAW_RE.test(
+        prompt.length > ASK_WINDOW_CHARS * 3 ? prompt.slice(0, ASK_WINDOW_CHARS) + prompt.slice(-ASK_WINDOW_CHARS) : prompt,
+      ));
+    },
+    has(id, scope = 'ask') {
+      const g = groupIndex.get(id)!;
+      const slot = scopeSlot[scope] + g;
+      if (memo[slot] === -1) {
+        const text = textOf(scope);
+        memo[slot] = groupTest(g, text, candsOf(text), rangeOf(scope)) ? 1 : 0;
+      }
+      return memo[slot] === 1;
+    },
+    count(id, cap = 10) {
+      const g = groupIndex.get(id)!;
+      const key = g * 1000 + cap;
+      let n = counts.get(key);
+      if (n === undefined) {
+        n = groupCount(g, ask, candsOf(ask), cap);
+        counts.set(key, n);
+      }
+      return n;
+    },
+    text(scope) {
+      return textOf(scope);
+    },
+    startRange(scope) {
+      return rangeOf(scope);
+    },
+  };
+}
+
+/**
+ * why: round targets ("500 words") read as approximate, while an odd number of 100+ ("999 words")
+ * is an exact count over a long output, which rule 10 sends to the cloud.
+ */
+function hasExactWordCount(text: string): boolean {
+  WORD_COUNT_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let found = false;
+  while ((m = WORD_COUNT_RE.exec(text)) !== null) {
+    const n = Number(m[1]);
+    if (n >= 100 && n % 50 !== 0) {
+      found = true;
+      break;
+    }
+  }
+  WORD_COUNT_RE.lastIndex = 0;
+  return found;
+}
+
+/** Human-readable reason of a pattern group (from data/keywords.ts). */
+export function groupReason(id: PatternGroupId): string {
+  return patternGroups[id].reason;
+}
+
+// ── The seed's four factors, each mapped to [0,1] ─────────────────────────────────────────────
+
+/**
+ * Length factor: log-scaled script-aware length, 0 at ≤ 40 effective characters, 1 at ≥ 2,000.
+ * why: the seed's step function (<100, <500, else) jumps at arbitrary points; a log ramp keeps the
+ * ordering but treats "a bit longer" smoothly, and script weighting stops dense CJK looking short.
+ */
+export function lengthFactor(f: PromptFeatures): FactorValue {
+  const lo = Math.log(40);
+  const hi = Math.log(2000);
+  const value = clamp01((Math.log(Math.max(f.effLength, 1)) - lo) / (hi - lo));
+  const words = Math.round(f.effLength / 6);
+  const size = value < 0.25 ? 'short' : value < 0.6 ? 'medium-length' : 'long';
+  return { value, reason: `${size} prompt (~${words} words${f.cjkShare > 0.3 ? ', CJK weighted' : ''})` };
+}
+
+/**
+ * Keyword factor: 0.35 neutral, +0.2 per analysis/depth keyword, −0.2 per simple-ask keyword.
+ * why: the seed's ±0.1 per keyword hardly moved the score; 0.2 lets two depth words lift a neutral
+ * prompt to the top of the factor while one "what is" pulls it down.
+ */
+export function keywordFactor(f: PromptFeatures): FactorValue {
+  const complex = f.count('complexKeywords', 4);
+  const simple = f.count('simpleKeywords', 3);
+  const value = clamp01(0.35 + 0.2 * complex - 0.2 * simple);
+  const parts: string[] = [];
+  if (complex > 0) parts.push(`${complex} analysis/depth keyword${complex > 1 ? 's' : ''}`);
+  if (simple > 0) parts.push(`${simple} simple-ask keyword${simple > 1 ? 's' : ''}`);
+  return { value, reason: parts.length > 0 ? parts.join(', ') : 'no telling keywords' };
+}
+
+/**
+ * Code factor: 0 none, 0.4 a programming task without code, 0.7 some pasted code, 1 a long listing.
+ * why: pasted code must be read and reasoned about, and the longer it is the more can go wrong.
+ */
+export function codeFactor(f: PromptFeatures): FactorValue {
+  if (f.code.codeLines >= 30) return { value: 1, reason: `long code pasted (~${f.code.codeLines} lines)` };
+  if (f.code.codeLines >= 3 || f.code.fencedBlocks > 0) return { value: 0.7, reason: `code pasted (~${f.code.codeLines} lines)` };
+  if (f.has('programming')) return { value: 0.4, reason: 'programming task, no code pasted' };
+  return { value: 0, reason: 'no code' };
+}
+
+/** Coarse task type, from the cheapest kind of request to the most demanding. */
+export type TaskType = 'chit-chat' | 'lookup' | 'question' | 'generation' | 'code-or-math' | 'reasoning';
+
+/**
+ * Task-type factor: what kind of work the ask is, 0 (chit-chat) … 1 (reasoning/design).
+ * why: the seed scored only "question" vs "create/build"; these six kinds follow the labelling ladder.
+ */
+export function taskTypeFactor(f: PromptFeatures): FactorValue & { type: TaskType } {
+  const type = taskType(f);
+  const value = TASK_TYPE_VALUE[type];
+  return { value, type, reason: `task type: ${type}` };
+}
+
+/** why: values spread the six kinds evenly-ish over [0,1] in the order of the labelling ladder. */
+const TASK_TYPE_VALUE: Record<TaskType, number> = {
+  'chit-chat': 0,
+  lookup: 0.1,
+  question: 0.3,
+  generation: 0.5,
+  'code-or-math': 0.7,
+  reasoning: 1,
+};
+
+function taskType(f: PromptFeatures): TaskType {
+  if (f.effLength <= 80 && (f.has('greeting', 'whole') || f.has('aboutAssistant', 'whole'))) return 'chit-chat';
+  if (f.has('proof') || f.has('systemDesign') || f.has('logicPuzzle') || f.has('competitionMath') || f.has('deepDomain'))
+    return 'reasoning';
+  if (f.code.codeLines >= 3 || f.has('codeGeneration') || f.has('algebra') || f.has('probability')) return 'code-or-math';
+  if (f.has('routineWriting') || f.has('explanation') || f.has('howTo') || f.has('rolePlay') || f.has('advice')) return 'generation';
+  if (f.has('wordLevel') || f.has('classification') || f.has('translate') || f.has('arithmetic', 'whole') || f.has('trivialAsk', 'edges'))
+    return 'lookup';
+  return 'question';
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
