@@ -6,6 +6,7 @@ import type { StreamEvent } from '../contracts/stream.js';
 import { findModel, localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall } from './engine.js';
+import { nodeFetch } from './node-fetch.js';
 
 /** How long probe() waits for /api/tags: a local server answers in milliseconds; longer means it is not there. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -142,14 +143,15 @@ export function mapOllamaError(e: unknown, ctx: { baseURL: string; tag: string; 
   return new CoreError('upstream_error', `Ollama failed: ${detail}`);
 }
 
-/** A fetch that also aborts on `signal` (and, when given, after `timeoutMs`). */
+/** A fetch (node:http, keep-alive) that also aborts on `signal` (and, when given, after `timeoutMs`). */
 function fetchWith(signal: AbortSignal | undefined, timeoutMs?: number): typeof fetch {
-  return (input, init) => {
+  return ((input: string | URL | Request, init?: RequestInit) => {
     const signals = [init?.signal, signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
       (s): s is AbortSignal => !!s,
     );
-    return fetch(input, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : null });
-  };
+    const merged = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    return nodeFetch(input, { ...init, signal: merged });
+  }) as unknown as typeof fetch;
 }
 
 /** The Ollama engine: talks to a system (or bundled) Ollama server over HTTP through the official client. */
