@@ -42,18 +42,26 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
 
   return new Promise<MinimalResponse>((resolve, reject) => {
     const req = lib.request(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] });
+    let response: http.IncomingMessage | undefined;
+    // Before the response: fail the request like fetch does. After it: just close the body; a pending read
+    // ends with a premature-close error for its reader instead of an error event nobody listens to.
     const onAbort = (): void => {
-      req.destroy(abortError());
+      if (response) response.destroy();
+      else req.destroy(abortError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
-    req.once('error', (err) => {
+    // 'on', not 'once': an abort after the response started emits a second error, which must not go unhandled.
+    req.on('error', (err) => {
       cleanup();
       reject(err.name === 'AbortError' ? err : Object.assign(new TypeError('fetch failed'), { cause: err }));
     });
     req.once('response', (res) => {
+      response = res;
       const h = new Headers();
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+      // Errors after an abort surface through the iterator when someone reads; never as an unhandled event.
+      res.on('error', () => undefined);
       const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       res.once('close', cleanup);
       const readAll = async (): Promise<string> => {
