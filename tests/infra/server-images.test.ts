@@ -1,0 +1,432 @@
+// server-images/ checked offline (no Docker daemon, no cloud): Dockerfile rules, Compose structure, Prometheus (promtool), Grafana, systemd, shell scripts.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dir = path.resolve('server-images');
+const read = (rel: string): string => readFileSync(path.join(dir, rel), 'utf8');
+const have = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+// Tools that .ci/run installs (shellcheck, prometheus's promtool) must run in CI; elsewhere a missing tool skips
+// only the check that needs it.
+const ciOr = (bin: string): boolean => have(bin) || !!process.env.CI;
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'hai-images-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Dockerfile instructions (continuations joined, comments dropped), grouped by build stage. */
+interface Instruction {
+  op: string;
+  args: string;
+}
+function parseDockerfile(text: string): { preamble: Instruction[]; stages: Array<{ name: string; from: string; body: Instruction[] }> } {
+  const logical: string[] = [];
+  let cur = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (cur === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.startsWith('#')) continue; // comment inside a continued instruction
+    if (line.endsWith('\\')) cur += `${line.slice(0, -1)} `;
+    else {
+      logical.push(cur + line);
+      cur = '';
+    }
+  }
+  const preamble: Instruction[] = [];
+  const stages: Array<{ name: string; from: string; body: Instruction[] }> = [];
+  for (const l of logical) {
+    const [op, ...rest] = l.split(/\s+/);
+    const ins = { op: op!.toUpperCase(), args: rest.join(' ') };
+    if (ins.op === 'FROM') {
+      const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args)!;
+      stages.push({ from: m[1]!, name: m[2] ?? String(stages.length), body: [] });
+    } else if (stages.length === 0) preamble.push(ins);
+    else stages.at(-1)!.body.push(ins);
+  }
+  return { preamble, stages };
+}
+
+describe('Dockerfile', () => {
+  const df = parseDockerfile(read('Dockerfile'));
+  const final = df.stages.at(-1)!;
+  const ops = (op: string): Instruction[] => final.body.filter((i) => i.op === op);
+
+  it('is multi-stage: build, production dependencies, runtime', () => {
+    expect(df.stages.map((s) => s.name)).toEqual(['build', 'runtime-deps', 'runtime']);
+  });
+
+  it('pins the base image by digest, never by a moving tag', () => {
+    const arg = df.preamble.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='))!;
+    expect(arg.args).toMatch(/^NODE_IMAGE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    for (const s of df.stages) expect(s.from, s.name).toBe('${NODE_IMAGE}');
+    expect(read('Dockerfile')).not.toMatch(/:latest\b/);
+  });
+
+  it('runs as a non-root user with the data dir on a volume and a HEALTHCHECK', () => {
+    const user = ops('USER');
+    expect(user).toHaveLength(1);
+    expect(user[0]!.args).not.toMatch(/^(root|0)(:|$)/);
+    expect(user[0]!.args).toMatch(/^10001:10001$/);
+    expect(ops('VOLUME').map((i) => i.args)).toEqual(['["/data"]']);
+    const env = ops('ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(env).toContain('HYBRID_AI_DATA_DIR=/data');
+    const hc = ops('HEALTHCHECK');
+    expect(hc).toHaveLength(1);
+    expect(hc[0]!.args).toMatch(/--interval=\d+s --timeout=\d+s/);
+    expect(hc[0]!.args).toContain('/health');
+  });
+
+  it('ships only production dependencies, installed (native modules built) inside the image', () => {
+    const deps = df.stages.find((s) => s.name === 'runtime-deps')!;
+    const runs = deps.body.filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(runs.some((r) => r.includes('npm ci --omit=dev'))).toBe(true);
+    const copies = ops('COPY').map((i) => i.args);
+    expect(copies).toContain('--from=runtime-deps /app/node_modules ./node_modules');
+    expect(copies).toContain('--from=build /src/dist/server ./');
+    // Nothing from the build context reaches the final stage directly (no sources, no dev node_modules).
+    expect(copies.every((c) => c.startsWith('--from='))).toBe(true);
+  });
+
+  it('starts the bundle with the same entry as the systemd unit', () => {
+    expect(JSON.parse(ops('CMD')[0]!.args)).toEqual(['node', 'router-core/server/main.js']);
+    const unit = read('vm/hybrid-ai.service');
+    expect(unit).toMatch(/^WorkingDirectory=\/opt\/hybrid-ai\/server$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/hybrid-ai\/server\/router-core\/server\/main\.js$/m);
+  });
+
+  it('puts no secret in a layer: no secret-looking ENV/ARG value, secrets and env files excluded from the context', () => {
+    for (const s of [...df.stages.map((st) => st.body), df.preamble])
+      for (const i of s.filter((x) => x.op === 'ENV' || x.op === 'ARG'))
+        for (const [, key] of i.args.matchAll(/([A-Z0-9_]+)=/g)) expect(key, `${i.op} ${key}`).not.toMatch(/TOKEN|API_KEY|SECRET|PASSWORD/);
+    const ignore = read('Dockerfile.dockerignore').split('\n');
+    for (const p of ['node_modules', 'dist', '.git', 'server-images/secrets', '**/.env', '**/api-token', 'terraform/**/*.tfvars'])
+      expect(ignore, p).toContain(p);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  interface Service {
+    image?: string;
+    build?: unknown;
+    profiles?: string[];
+    ports?: string[];
+    environment?: Record<string, string>;
+    volumes?: string[];
+    secrets?: string[];
+    deploy?: { resources?: { reservations?: { devices?: Array<{ driver: string; capabilities: string[] }> } } };
+    networks?: Record<string, { aliases?: string[] }>;
+  }
+  const compose = load(read('docker-compose.yml')) as {
+    services: Record<string, Service>;
+    secrets: Record<string, { file: string }>;
+    volumes: Record<string, unknown>;
+  };
+  const s = compose.services;
+
+  it('has the gateway, Ollama in a CPU and a GPU profile, Prometheus and Grafana; no Redis or Postgres', () => {
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['gateway', 'ollama', 'ollama-gpu', 'ollama-pull', 'prometheus', 'grafana']));
+    expect(s.ollama!.profiles).toEqual(['cpu']);
+    expect(s['ollama-gpu']!.profiles).toEqual(['gpu']);
+    expect(s['ollama-gpu']!.deploy!.resources!.reservations!.devices![0]).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
+    // Both Ollama variants answer to the same name, so the gateway needs no per-profile setting.
+    expect(s.ollama!.networks!.default!.aliases).toContain('ollama');
+    expect(s['ollama-gpu']!.networks!.default!.aliases).toContain('ollama');
+    expect(s.gateway!.environment!.OLLAMA_HOST).toBe('ollama:11434');
+    const images = Object.values(s).map((v) => v.image ?? '');
+    expect(images.some((i) => /redis|postgres/.test(i))).toBe(false);
+  });
+
+  it('pins every image to a version (no latest, no bare name)', () => {
+    for (const [name, svc] of Object.entries(s)) {
+      const image = svc.image!;
+      expect(image, name).toMatch(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/);
+      expect(image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('builds the gateway from server-images/Dockerfile and keeps secrets in files, never in the environment', () => {
+    expect(s.gateway!.build).toEqual({ context: '..', dockerfile: 'server-images/Dockerfile' });
+    const env = s.gateway!.environment!;
+    expect(env.HYBRID_AI_TOKEN_FILE).toBe('/run/secrets/hybrid_ai_token');
+    expect(env.ANTHROPIC_API_KEY_FILE).toBe('/run/secrets/anthropic_api_key');
+    for (const svc of Object.values(s))
+      for (const key of Object.keys(svc.environment ?? {}))
+        expect(key).not.toMatch(/^(HYBRID_AI_TOKEN|ANTHROPIC_API_KEY|GF_SECURITY_ADMIN_PASSWORD)$/);
+    for (const [name, secret] of Object.entries(compose.secrets)) expect(secret.file, name).toMatch(/^\.\/secrets\//);
+    expect(read('secrets/.gitignore')).toMatch(/^\*$/m);
+  });
+
+  it('publishes nothing beyond loopback except Caddy (tls profile), and never Ollama', () => {
+    for (const [name, svc] of Object.entries(s)) {
+      for (const p of svc.ports ?? []) {
+        if (name === 'caddy') expect(['80:80', '443:443']).toContain(p);
+        else expect(p, `${name} publishes ${p}`).toMatch(/^127\.0\.0\.1:/);
+      }
+    }
+    expect(s.ollama!.ports).toBeUndefined();
+    expect(s['ollama-gpu']!.ports).toBeUndefined();
+  });
+
+  it('mounts only files that exist (Prometheus config and rules, Grafana provisioning, the Caddyfile)', () => {
+    const binds = Object.values(s).flatMap((svc) => (svc.volumes ?? []).filter((v) => v.startsWith('./')));
+    expect(binds.length).toBeGreaterThan(4);
+    for (const b of binds) expect(existsSync(path.join(dir, b.split(':')[0]!)), b).toBe(true);
+  });
+
+  // The Compose plugin validates the file fully (interpolation, schema) without a daemon, where it exists.
+  it.runIf(spawnSync('docker', ['compose', 'version']).status === 0)('passes docker compose config', () => {
+    const r = spawnSync('docker', ['compose', '-f', path.join(dir, 'docker-compose.yml'), '--profile', 'cpu', 'config', '-q'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('Prometheus', () => {
+  const config = load(read('prometheus/prometheus.yml')) as {
+    rule_files: string[];
+    scrape_configs: Array<{
+      job_name: string;
+      authorization?: { type: string; credentials_file: string };
+      static_configs: Array<{ targets: string[] }>;
+    }>;
+  };
+  const rules = load(read('prometheus/alerts.yml')) as { groups: Array<{ rules: Array<{ alert: string; expr: string; for: string }> }> };
+
+  it('scrapes the gateway with its bearer token read from the Docker secret file', () => {
+    const job = config.scrape_configs.find((j) => j.job_name === 'hybrid-ai')!;
+    expect(job.static_configs[0]!.targets).toEqual(['gateway:8787']);
+    expect(job.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/hybrid_ai_token' });
+    expect(config.rule_files).toEqual(['alerts.yml']);
+  });
+
+  it('has the alerts the issue asks for: spend over the daily budget, errors over 5%, p95 latency, Ollama down', () => {
+    const alerts = Object.fromEntries(rules.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    expect(alerts.HybridAICloudSpendOverDailyBudget!.expr).toContain('api_gateway_cost_total[1d]');
+    expect(alerts.HybridAIHighErrorRate!.expr).toMatch(/> 0\.05/);
+    expect(alerts.HybridAIHighLatencyP95!.expr).toContain('histogram_quantile(0.95');
+    expect(alerts.HybridAIOllamaDown!.expr).toContain('api_gateway_engine_up{engine="ollama"}');
+    expect(alerts.HybridAIGatewayDown!.expr).toContain('up{job="hybrid-ai"}');
+  });
+
+  describe.runIf(ciOr('promtool'))('promtool (Debian prometheus package, installed by .ci/run)', () => {
+    it('check rules', () => {
+      const r = spawnSync('promtool', ['check', 'rules', path.join(dir, 'prometheus/alerts.yml')], { encoding: 'utf8' });
+      expect(r.error?.message ?? '', 'promtool missing').toBe('');
+      expect(r.stdout + r.stderr).toMatch(/SUCCESS: 6 rules found/);
+      expect(r.status).toBe(0);
+    });
+
+    it('check config (with a stand-in token file where the container has the Docker secret)', () => {
+      const work = path.join(tmp, 'prom');
+      mkdirSync(work, { recursive: true });
+      writeFileSync(path.join(work, 'token'), 'x'.repeat(32));
+      cpSync(path.join(dir, 'prometheus/alerts.yml'), path.join(work, 'alerts.yml'));
+      writeFileSync(
+        path.join(work, 'prometheus.yml'),
+        read('prometheus/prometheus.yml').replace('/run/secrets/hybrid_ai_token', path.join(work, 'token')),
+      );
+      const r = spawnSync('promtool', ['check', 'config', path.join(work, 'prometheus.yml')], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toMatch(/SUCCESS: 1 rule files found/);
+      expect(r.status).toBe(0);
+    });
+
+    it('test rules: every alert fires on a series that should trip it and stays quiet otherwise', () => {
+      const r = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: path.join(dir, 'prometheus/tests'), encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toMatch(/SUCCESS/);
+      expect(r.status).toBe(0);
+    });
+
+    it('test rules fails when an alert would not fire (the unit tests have teeth)', () => {
+      const work = path.join(tmp, 'prom-broken');
+      mkdirSync(path.join(work, 'tests'), { recursive: true });
+      // Raise the error-rate threshold above the test's 9% errors: the firing case must now fail.
+      writeFileSync(path.join(work, 'alerts.yml'), read('prometheus/alerts.yml').replace('> 0.05', '> 0.5'));
+      cpSync(path.join(dir, 'prometheus/tests/alerts.test.yml'), path.join(work, 'tests/alerts.test.yml'));
+      const r = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: path.join(work, 'tests'), encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/HybridAIHighErrorRate/);
+    });
+  });
+});
+
+describe('Grafana provisioning', () => {
+  const datasources = load(read('grafana/provisioning/datasources/prometheus.yml')) as {
+    datasources: Array<{ uid: string; url: string; type: string }>;
+  };
+  const providers = load(read('grafana/provisioning/dashboards/hybrid-ai.yml')) as { providers: Array<{ options: { path: string } }> };
+  const dashboard = JSON.parse(read('grafana/dashboards/hybrid-ai.json')) as {
+    uid: string;
+    panels: Array<{ title: string; datasource: { uid: string }; targets: Array<{ expr: string; datasource: { uid: string } }> }>;
+  };
+
+  it('points the datasource at the compose Prometheus and the provider at the mounted dashboards folder', () => {
+    expect(datasources.datasources[0]).toMatchObject({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' });
+    const compose = read('docker-compose.yml');
+    expect(compose).toContain(`./grafana/dashboards:${providers.providers[0]!.options.path}:ro`);
+  });
+
+  it('has panels for requests by model/backend, local share, spend and savings, latency percentiles and errors', () => {
+    const titles = dashboard.panels.map((p) => p.title);
+    for (const t of [
+      'Requests by model and backend',
+      'Local share',
+      'Spend and savings per hour',
+      'Latency percentiles',
+      'Errors by model and backend',
+    ])
+      expect(titles).toContain(t);
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    for (const q of [
+      'histogram_quantile(0.50',
+      'histogram_quantile(0.95',
+      'histogram_quantile(0.99',
+      'api_gateway_savings_total',
+      'status="error"',
+    ])
+      expect(exprs).toContain(q);
+  });
+
+  it('every panel and query uses the provisioned datasource uid', () => {
+    for (const p of dashboard.panels) {
+      expect(p.datasource.uid, p.title).toBe(datasources.datasources[0]!.uid);
+      for (const t of p.targets) expect(t.datasource.uid, p.title).toBe('prometheus');
+    }
+  });
+});
+
+describe('VM files: systemd units, cloud-init helper scripts', () => {
+  // systemd-analyze checks keys, values and that ExecStart binaries exist: point the units at a bundle-shaped folder.
+  it.runIf(have('systemd-analyze'))('systemd-analyze verify accepts both units', () => {
+    const root = path.join(tmp, 'unit-root');
+    mkdirSync(path.join(root, 'router-core/server'), { recursive: true });
+    mkdirSync(path.join(root, 'deploy/vm'), { recursive: true });
+    writeFileSync(path.join(root, 'router-core/server/main.js'), '');
+    cpSync(path.join(dir, 'vm/fetch-secrets.sh'), path.join(root, 'deploy/vm/fetch-secrets.sh'));
+    chmodSync(path.join(root, 'deploy/vm/fetch-secrets.sh'), 0o755);
+    const units = path.join(tmp, 'units');
+    mkdirSync(units, { recursive: true });
+    for (const u of ['hybrid-ai.service', 'hybrid-ai-secrets.service']) {
+      let text = read(`vm/${u}`).replaceAll('/opt/hybrid-ai/server', root);
+      if (!existsSync('/usr/bin/node')) text = text.replace('/usr/bin/node', process.execPath);
+      writeFileSync(path.join(units, u), text);
+    }
+    const r = spawnSync('systemd-analyze', ['verify', 'hybrid-ai.service', 'hybrid-ai-secrets.service'], { cwd: units, encoding: 'utf8' });
+    // verify exits 0 even for unknown keys; any message at all is a problem.
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('the gateway unit binds loopback, takes secrets as credentials and runs unprivileged', () => {
+    const unit = read('vm/hybrid-ai.service');
+    expect(unit).toMatch(/^Environment=HYBRID_AI_HOST=127\.0\.0\.1$/m);
+    expect(unit).toMatch(/^LoadCredential=api-token:\/run\/hybrid-ai\/secrets\/api-token$/m);
+    expect(unit).toMatch(/^Environment=HYBRID_AI_TOKEN_FILE=%d\/api-token$/m);
+    expect(unit).toMatch(/^User=hybrid-ai$/m);
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m);
+    expect(unit).not.toMatch(/^Environment=(HYBRID_AI_TOKEN|ANTHROPIC_API_KEY)=/m);
+  });
+
+  it.runIf(ciOr('shellcheck'))('every shell script passes shellcheck', () => {
+    const scripts = [
+      path.resolve('deploy-all.sh'),
+      ...readdirSync(path.join(dir, 'vm'))
+        .filter((f) => f.endsWith('.sh'))
+        .map((f) => path.join(dir, 'vm', f)),
+    ];
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    for (const sh of scripts) expect(statSync(sh).mode & 0o111, `${sh} is executable`).not.toBe(0);
+    const r = spawnSync('shellcheck', scripts, { encoding: 'utf8' });
+    expect(r.error?.message ?? '', 'shellcheck missing: .ci/run installs it').toBe('');
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  describe('fetch-secrets.sh (run for real with the file provider)', () => {
+    const script = path.join(dir, 'vm/fetch-secrets.sh');
+    const run = (env: Record<string, string>) =>
+      spawnSync('bash', [script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+
+    it('writes the token and key as owner-only files in a private folder', () => {
+      const src = path.join(tmp, 'src');
+      mkdirSync(src, { recursive: true });
+      writeFileSync(path.join(src, 'token'), 'a-token-of-at-least-16-chars');
+      writeFileSync(path.join(src, 'claude'), 'sk-ant-example');
+      const out = path.join(tmp, 'run-secrets');
+      const r = run({
+        HYBRID_AI_SECRETS_PROVIDER: 'file',
+        HYBRID_AI_TOKEN_SECRET: path.join(src, 'token'),
+        ANTHROPIC_KEY_SECRET: path.join(src, 'claude'),
+        HYBRID_AI_SECRETS_DIR: out,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(readFileSync(path.join(out, 'api-token'), 'utf8')).toBe('a-token-of-at-least-16-chars');
+      expect(readFileSync(path.join(out, 'anthropic-api-key'), 'utf8')).toBe('sk-ant-example');
+      expect(statSync(out).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(out, 'api-token')).mode & 0o777).toBe(0o600);
+      expect(readdirSync(out).sort()).toEqual(['anthropic-api-key', 'api-token']);
+    });
+
+    it('without a Claude secret writes an empty key (local models only)', () => {
+      const src = path.join(tmp, 'token-only');
+      writeFileSync(src, 'another-token-of-16-chars-plus');
+      const out = path.join(tmp, 'run-secrets-2');
+      const r = run({ HYBRID_AI_SECRETS_PROVIDER: 'file', HYBRID_AI_TOKEN_SECRET: src, HYBRID_AI_SECRETS_DIR: out });
+      expect(r.status).toBe(0);
+      expect(readFileSync(path.join(out, 'anthropic-api-key'), 'utf8')).toBe('');
+    });
+
+    it('refuses a short token, an unknown provider and a missing secret, naming the problem', () => {
+      const short = path.join(tmp, 'short');
+      writeFileSync(short, 'too-short');
+      let r = run({ HYBRID_AI_SECRETS_PROVIDER: 'file', HYBRID_AI_TOKEN_SECRET: short, HYBRID_AI_SECRETS_DIR: path.join(tmp, 'x1') });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/has 9 characters; use at least 16/);
+      r = run({ HYBRID_AI_SECRETS_PROVIDER: 'vault', HYBRID_AI_TOKEN_SECRET: short, HYBRID_AI_SECRETS_DIR: path.join(tmp, 'x2') });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/HYBRID_AI_SECRETS_PROVIDER is 'vault'; valid: aws, gcp, file/);
+      r = run({
+        HYBRID_AI_SECRETS_PROVIDER: 'file',
+        HYBRID_AI_TOKEN_SECRET: path.join(tmp, 'nope'),
+        HYBRID_AI_SECRETS_DIR: path.join(tmp, 'x3'),
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/could not read secret '.*nope' from file/);
+      expect(readdirSync(path.join(tmp, 'x3'))).toEqual([]);
+    });
+  });
+});
+
+describe('deploy-all.sh', () => {
+  const run = (args: string[]) =>
+    spawnSync('bash', ['deploy-all.sh', ...args], { encoding: 'utf8', input: '', env: { ...process.env, HYBRID_AI_ASSUME_YES: '' } });
+
+  it('validates the target and the tier before doing anything', () => {
+    let r = run([]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: .*docker\|aws\|gcp \[tier 1-4/);
+    r = run(['azure']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/unknown target 'azure'; valid: docker, aws, gcp/);
+    r = run(['aws', '5']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/invalid tier '5'; valid: 1 \(2 GB\), 2 \(4 GB\), 3 \(8 GB\), 4 \(16 GB \+ GPU\)/);
+  });
+
+  it('warns about the monthly cost and refuses to go on without a confirmation', () => {
+    const r = run(['gcp', '4']);
+    expect(r.stdout).toMatch(/tier 4: about \$405\.97 \(n1-standard-4 \+ NVIDIA T4\) per month/);
+    expect(r.stdout).toMatch(/billed until you run: terraform -chdir=terraform\/gcp destroy/);
+    expect(r.stderr).toMatch(/re-run with --yes to accept the cost/);
+    expect(r.status).toBe(1);
+  });
+});
