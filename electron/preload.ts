@@ -1,0 +1,25 @@
+// Sandboxed preload: exposes `window.shell` (ShellApi), one function per 'app:' channel, never ipcRenderer itself.
+// Bundled into one CommonJS file (dist/electron/preload.cjs): a sandboxed preload can require only 'electron'.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { channels, type CoreState, type ShellApi } from './ipc-contract.js';
+
+/** The bridge; kept a plain object of functions so contextBridge copies it as is. */
+export const shellApi: ShellApi = {
+  getGateway: () => ipcRenderer.invoke(channels.getGateway),
+  openExternal: (url) => ipcRenderer.invoke(channels.openExternal, url),
+  hideQuickAsk: () => ipcRenderer.invoke(channels.hideQuickAsk),
+  openConversation: (conversationId) => ipcRenderer.invoke(channels.openConversation, conversationId),
+  getCoreState: () => ipcRenderer.invoke(channels.getCoreState),
+  onCoreState: (listener) => {
+    // The page gets the state only, never the IPC event (it carries the sender and ports).
+    const forward = (_event: IpcRendererEvent, state: CoreState): void => listener(state);
+    ipcRenderer.on(channels.coreState, forward);
+    return () => {
+      ipcRenderer.removeListener(channels.coreState, forward);
+    };
+  },
+  getShortcut: () => ipcRenderer.invoke(channels.getShortcut),
+  setShortcut: (accelerator) => ipcRenderer.invoke(channels.setShortcut, accelerator),
+};
+
+contextBridge.exposeInMainWorld('shell', shellApi);

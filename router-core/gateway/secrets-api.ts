@@ -1,0 +1,78 @@
+// Claude key settings: GET/PUT/DELETE /api/v1/settings/claude-key; the key goes in, only its status comes out.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { CoreError } from '../errors.js';
+import { CLAUDE_KEY, type SecretStatus, type SecretStore } from '../host/secrets.js';
+
+/** What the routes need: the core's secret store. */
+export interface SecretsApiDeps {
+  secrets: SecretStore;
+}
+
+/** Every Claude key starts with this (api03 keys, admin keys, and keys of proxies that mimic them). */
+export const CLAUDE_KEY_PREFIX = 'sk-ant-';
+/**
+ * Shortest key accepted: real keys are about 108 characters; 20 rejects a truncated or wrong paste (a prefix alone,
+ * a last-4 copied back from the UI) without rejecting shorter keys of gateways that mimic Claude's format.
+ */
+export const MIN_CLAUDE_KEY_LENGTH = 20;
+/** Longest key accepted: 4× a real key; anything longer is a paste of something else. */
+export const MAX_CLAUDE_KEY_LENGTH = 512;
+const KEY_CHARS = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Check a pasted key's shape. The message names what is wrong and what is valid, and never echoes the value
+ * (at most its length), because error messages reach logs and the UI.
+ */
+export function validateClaudeKey(raw: unknown): string {
+  if (typeof raw !== 'string')
+    throw new CoreError('invalid_request', `Invalid "key": send {"key": "${CLAUDE_KEY_PREFIX}..."}, a string with your Claude API key.`);
+  const key = raw.trim();
+  if (!key.startsWith(CLAUDE_KEY_PREFIX))
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "key": a Claude API key starts with "${CLAUDE_KEY_PREFIX}" (create one at console.anthropic.com → API keys).`,
+    );
+  if (key.length < MIN_CLAUDE_KEY_LENGTH || key.length > MAX_CLAUDE_KEY_LENGTH)
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "key": ${key.length} characters; a Claude API key has ${MIN_CLAUDE_KEY_LENGTH} to ${MAX_CLAUDE_KEY_LENGTH} (check that it was copied whole).`,
+    );
+  if (!KEY_CHARS.test(key))
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "key": only letters, digits, "-" and "_" may follow "sk-ant-" (no spaces or quotes inside).',
+    );
+  return key;
+}
+
+function parseStore(q: unknown): 'keychain' | 'file' | undefined {
+  const store = (q as { store?: unknown } | undefined)?.store;
+  if (store === undefined || store === '') return undefined;
+  if (store === 'keychain' || store === 'file') return store;
+  throw new CoreError('invalid_request', `Invalid "store": ${JSON.stringify(store).slice(0, 40)}. Valid: keychain, file.`);
+}
+
+const send = (reply: FastifyReply, s: SecretStatus): SecretStatus => {
+  // The status says which key is set; no cache or proxy needs to keep it.
+  void reply.header('cache-control', 'no-store');
+  return s;
+};
+
+/** Mount the three routes (behind the token like every /api route). */
+export function mountSecretsApi(app: FastifyInstance, deps: SecretsApiDeps): void {
+  const route = '/api/v1/settings/claude-key';
+  app.get(route, async (_req, reply) => send(reply, await deps.secrets.status(CLAUDE_KEY)));
+
+  app.put(route, async (req, reply) => {
+    const store = parseStore(req.query);
+    const body = req.body;
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CoreError('invalid_request', `The request body must be a JSON object: {"key": "${CLAUDE_KEY_PREFIX}..."}.`);
+    const extra = Object.keys(body).filter((k) => k !== 'key');
+    if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
+    const key = validateClaudeKey((body as { key?: unknown }).key);
+    return send(reply, await deps.secrets.set(CLAUDE_KEY, key, store ? { store } : {}));
+  });
+
+  app.delete(route, async (_req, reply) => send(reply, await deps.secrets.delete(CLAUDE_KEY)));
+}
