@@ -1,5 +1,6 @@
 // What the core knows about the machine; each field may be unknown, with the reason.
-import type { Tier } from './decision.js';
+import type { EngineId, Tier } from './decision.js';
+import type { DownloadProgress, OllamaProcessStatus } from './events.js';
 
 /** A measured value or why it could not be measured. */
 export type Known<T> = { known: true; value: T } | { known: false; reason: string };
@@ -12,12 +13,17 @@ export interface GpuInfo {
 }
 
 export interface HardwareProfile {
+  /** Physical RAM, or the container's memory limit when that is lower. */
   totalRamMiB: Known<number>;
   freeRamMiB: Known<number>;
   cpuCores: Known<number>;
   gpus: Known<GpuInfo[]>;
+  /** Free space on the file system holding the data dir (where models are downloaded). */
+  diskFreeMiB: Known<number>;
   platform: string;
   arch: string;
+  /** Facts worth showing beside the tier, e.g. "running in a container", "memory limited to 2 GB by cgroup". */
+  notes: string[];
 }
 
 /** The tier chosen and the sentence shown to the user ("8 GB RAM, no GPU → tier 3"). */
@@ -25,4 +31,38 @@ export interface TierDecision {
   tier: Tier;
   reason: string;
   overridden: boolean;
+}
+
+/** How a local engine is provided on this machine. */
+export type LocalEngineKind = 'embedded' | 'system-ollama' | 'bundled-ollama' | 'openai-compat' | 'cloud';
+
+/** One engine as `GET /api/v1/system` shows it. */
+export interface EngineInUse {
+  id: EngineId;
+  kind: LocalEngineKind;
+  ok: boolean;
+  /** Catalog model ids (or raw names) it can answer with now. */
+  models: string[];
+  reason?: string;
+  /** Where it listens, for HTTP engines. */
+  url?: string;
+}
+
+/** `GET /api/v1/system`: the machine, the tier and why, the engines, the models and downloads. */
+export interface SystemInfo {
+  /** Null until the first detection finished (it takes well under a second after start). */
+  hardware: HardwareProfile | null;
+  /** Milliseconds the last hardware detection took (null before it finished). */
+  detectionMs: number | null;
+  tier: TierDecision;
+  /** The tier detection alone would pick (differs from `tier` when the user overrides it). */
+  detectedTier: TierDecision;
+  engines: EngineInUse[];
+  /** The Ollama the core uses or manages. */
+  ollama: OllamaProcessStatus;
+  /** Catalog ids of local models whose file is on disk / not on disk. */
+  models: { present: string[]; missing: string[] };
+  /** What the tier's ladder would like on disk (the first model of each rung). */
+  recommended: string[];
+  downloads: DownloadProgress[];
 }

@@ -14,6 +14,8 @@ export const prices = {
   tinyllama: free,
   phi2: free,
   'mistral-7b': free,
+  'qwen2.5-1.5b': free,
+  'llama-3.2-3b': free,
   // Anthropic list prices, USD per million tokens: Haiku 4.5 $1/$5, Sonnet 4.6 $3/$15, Opus 4.6 $5/$25.
   'claude-haiku': { inputPerMTok: 1_000_000, outputPerMTok: 5_000_000 },
   'claude-sonnet': { inputPerMTok: 3_000_000, outputPerMTok: 15_000_000 },

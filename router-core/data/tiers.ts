@@ -1,12 +1,13 @@
-// Machine tiers (seed's VPS table) and the route ladder each tier runs locally.
+// Machine tiers (seed's VPS table) and the route ladder each tier runs locally, derived from the model catalog.
 import type { Route, Tier } from '../contracts/decision.js';
+import { localModels, type LocalRoute } from './models.js';
 
 /** One tier's local ladder: which catalog models serve each local route, best first. */
 export interface TierLadder {
   tier: Tier;
   /** Seed's RAM figure for this tier, GiB. */
   ramGiB: number;
-  /** Local routes with their models (strongest first); a route absent here goes to the cloud. */
+  /** Local routes with their models (preferred first, from the catalog); a route absent here goes to the cloud. */
   routes: Partial<Record<Exclude<Route, 'cloud'>, readonly string[]>>;
   /**
    * Share of the medium complexity band (its upper part) that goes to the 'large' route when the tier
@@ -17,16 +18,26 @@ export interface TierLadder {
   localShareTarget: readonly [number, number];
 }
 
+/**
+ * A tier's local routes from the catalog: every local model whose `minTier` the tier reaches fills its
+ * `ladderRoute`, in catalog order (seed model first, newer alternates after it).
+ */
+export function ladderRoutesFor(tier: Tier): Partial<Record<LocalRoute, readonly string[]>> {
+  const routes: Partial<Record<LocalRoute, string[]>> = {};
+  for (const m of localModels) if (m.minTier <= tier) (routes[m.ladderRoute] ??= []).push(m.id);
+  return routes;
+}
+
 export const tierLadders: Record<Tier, TierLadder> = {
   // 2 GB: only TinyLlama fits beside the OS; everything above "small" goes to the cloud.
-  1: { tier: 1, ramGiB: 2, routes: { small: ['tinyllama'] }, largeShareOfMedium: 0, localShareTarget: [0.3, 0.3] },
-  // 4 GB: TinyLlama + Phi-2 (2.3 GB at Q4) — medium prompts stay local.
-  2: { tier: 2, ramGiB: 4, routes: { small: ['tinyllama'], medium: ['phi2'] }, largeShareOfMedium: 0, localShareTarget: [0.6, 0.7] },
+  1: { tier: 1, ramGiB: 2, routes: ladderRoutesFor(1), largeShareOfMedium: 0, localShareTarget: [0.3, 0.3] },
+  // 4 GB: TinyLlama + Phi-2 (2.3 GB at Q4) — medium prompts stay local (Qwen2.5 1.5B / Llama 3.2 3B as alternates).
+  2: { tier: 2, ramGiB: 4, routes: ladderRoutesFor(2), largeShareOfMedium: 0, localShareTarget: [0.6, 0.7] },
   // 8 GB: Mistral-7B (5.2 GB at Q4) fits; it takes the harder third of the medium band.
   3: {
     tier: 3,
     ramGiB: 8,
-    routes: { small: ['tinyllama'], medium: ['phi2'], large: ['mistral-7b'] },
+    routes: ladderRoutesFor(3),
     largeShareOfMedium: 1 / 3,
     localShareTarget: [0.75, 0.85],
   },
@@ -34,8 +45,14 @@ export const tierLadders: Record<Tier, TierLadder> = {
   4: {
     tier: 4,
     ramGiB: 16,
-    routes: { small: ['tinyllama'], medium: ['phi2'], large: ['mistral-7b'] },
+    routes: ladderRoutesFor(4),
     largeShareOfMedium: 1 / 2,
     localShareTarget: [0.85, 0.95],
   },
 };
+
+/** What to download for a tier: the preferred (first) model of each rung of its ladder, weakest rung first. */
+export function recommendedModels(tier: Tier): string[] {
+  const routes = tierLadders[tier].routes;
+  return (['small', 'medium', 'large'] as const).flatMap((r) => (routes[r]?.[0] ? [routes[r][0]] : []));
+}

@@ -1,0 +1,86 @@
+// Machine and model-file routes: /api/v1/system, local model list, pulls (with an SSE progress stream), cancel, delete.
+import type { FastifyInstance } from 'fastify';
+import type { DownloadEvent, DownloadProgress } from '../contracts/events.js';
+import type { SystemInfo } from '../contracts/hardware.js';
+import { CoreError } from '../errors.js';
+import type { LocalModelStatus, ModelsOnDisk } from '../host/catalog.js';
+import type { DownloadManager } from '../host/downloads.js';
+import { sseFrame } from './sse.js';
+
+/** SSE comment every 15 s: proxies and browsers drop idle streams after 30–60 s. */
+const HEARTBEAT_MS = 15_000;
+
+/** What the routes need; built by server/wiring.ts. */
+export interface ModelsApiDeps {
+  system(): Promise<SystemInfo>;
+  downloads: DownloadManager;
+  modelsOnDisk(): Promise<ModelsOnDisk>;
+  /** Free bytes where models are stored (null when unknown). */
+  diskFreeBytes(): Promise<number | null>;
+  /** Delete a model's files; throws CoreError (not_found, invalid_request). */
+  deleteModel(id: string): Promise<{ id: string; freedBytes: number }>;
+}
+
+/** One row of `GET /api/v1/models/local`. */
+export interface LocalModelRow extends LocalModelStatus {
+  /** The running (or last) download of this model, if any since the server started. */
+  download: DownloadProgress | null;
+}
+
+function idParam(params: unknown): string {
+  const id = (params as { id?: unknown }).id;
+  if (typeof id !== 'string' || id.trim() === '') throw new CoreError('invalid_request', 'Missing model id in the URL.');
+  return id;
+}
+
+/** Mount the machine, model-file and download routes (master token only: they have no protocol config). */
+export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void {
+  app.get('/api/v1/system', async () => deps.system());
+
+  app.get('/api/v1/models/local', async () => {
+    const [disk, free] = await Promise.all([deps.modelsOnDisk(), deps.diskFreeBytes()]);
+    const downloads = new Map(deps.downloads.list().map((d) => [d.modelId, d]));
+    const models: LocalModelRow[] = disk.models.map((m) => ({ ...m, download: downloads.get(m.id) ?? null }));
+    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free };
+  });
+
+  app.post('/api/v1/models/:id/pull', async (req, reply) => {
+    const via = (req.query as { via?: unknown }).via ?? 'http';
+    if (via !== 'http' && via !== 'ollama') {
+      throw new CoreError('invalid_request', `Invalid "via": "${String(via)}". Valid: http (the GGUF file), ollama (Ollama's /api/pull).`);
+    }
+    const progress = await deps.downloads.start(idParam(req.params), { via });
+    return reply.code(202).send({ download: progress });
+  });
+
+  app.delete('/api/v1/models/:id', async (req) => deps.deleteModel(idParam(req.params)));
+
+  app.get('/api/v1/downloads', async () => ({ downloads: deps.downloads.list() }));
+
+  app.delete('/api/v1/downloads/:id', async (req) => ({ download: deps.downloads.cancel(idParam(req.params)) }));
+
+  app.get('/api/v1/downloads/events', async (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    // Headers now, not with the first event (which may be minutes away); then the current state, so a subscriber
+    // needs no second request.
+    res.flushHeaders();
+    for (const p of deps.downloads.list()) res.write(sseFrame('download', p));
+    const send = (e: DownloadEvent): void => {
+      if (!res.destroyed && !res.writableEnded) res.write(sseFrame(e.type, e.progress));
+    };
+    const off = deps.downloads.subscribe(send);
+    const beat = setInterval(() => {
+      if (!res.destroyed) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
+    beat.unref();
+    const stop = (): void => {
+      off();
+      clearInterval(beat);
+      if (!res.writableEnded) res.end();
+    };
+    req.raw.once('close', stop);
+    res.once('close', stop);
+  });
+}

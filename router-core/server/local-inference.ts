@@ -1,0 +1,257 @@
+// Wiring for local inference: hardware detection → tier (with overrides), model downloads, the Ollama process, /api/v1/system.
+import { statfs } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { EngineId, Tier } from '../contracts/decision.js';
+import type { OllamaProcessStatus } from '../contracts/events.js';
+import type { EngineInUse, HardwareProfile, Known, LocalEngineKind, SystemInfo, TierDecision } from '../contracts/hardware.js';
+import { recommendedModels } from '../data/tiers.js';
+import type { AvailabilityCache } from '../engines/availability.js';
+import { CoreError } from '../errors.js';
+import type { ModelsApiDeps } from '../gateway/models-api.js';
+import { deleteModelFiles, listModelsOnDisk, resolveModelSources } from '../host/catalog.js';
+import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
+import { detectHardware } from '../host/hardware.js';
+import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { pickTier } from '../routing/tiering.js';
+import type { Config } from './config.js';
+
+/** Free RAM and disk change while the app runs; /api/v1/system re-measures when the last detection is older. */
+const REDETECT_AFTER_MS = 30_000;
+/** A detection cut short by its time box is repeated once, 2 s later, with 5 s for the probes. */
+const RETRY_AFTER_MS = 2_000;
+const RETRY_BUDGET_MS = 5_000;
+/** The setting the Settings screen writes to override the detected tier (1–4; absent or null = detect). */
+export const TIER_OVERRIDE_SETTING = 'hardware.tierOverride';
+
+/** What createLocalInference needs from the composition root. */
+export interface LocalInferenceDeps {
+  config: Config;
+  modelsDir: string;
+  ledger: Ledger;
+  availability: AvailabilityCache;
+  /** Engines in use (read for /api/v1/system). */
+  engines: ReadonlyMap<EngineId, unknown>;
+  /** Point the Ollama engine at another base URL (a process we started); absent = leave engines alone. */
+  useOllamaAt?: (url: string) => void;
+  logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  now: () => number;
+}
+
+/** The local-inference side of the core. */
+export interface LocalInference {
+  /** The tier in force now: --tier, else the saved setting, else detection. */
+  tier(): TierDecision;
+  /** Resolves when the first hardware detection finished (well under a second). */
+  hardwareReady: Promise<void>;
+  downloads: DownloadManager;
+  ollama: OllamaProcessManager | null;
+  api: ModelsApiDeps;
+  close(): Promise<void>;
+}
+
+/** Before detection finishes: RAM from the OS (instant), GPU unknown, so the tier is never too high. */
+function preliminaryProfile(): HardwareProfile {
+  const pending = { known: false as const, reason: 'detection still running' };
+  return {
+    totalRamMiB: { known: true, value: Math.round(os.totalmem() / 1048576) },
+    freeRamMiB: pending,
+    cpuCores: { known: true, value: os.availableParallelism() },
+    gpus: pending,
+    diskFreeMiB: pending,
+    platform: process.platform,
+    arch: process.arch,
+    notes: [],
+  };
+}
+
+const isTimeout = (k: Known<unknown>): boolean => !k.known && /did not answer within/.test(k.reason);
+
+/** Did any probe run out of time? */
+function timedOut(p: HardwareProfile): boolean {
+  return [p.totalRamMiB, p.freeRamMiB, p.cpuCores, p.gpus, p.diskFreeMiB].some(isTimeout);
+}
+
+/** A re-detection whose probe timed out keeps the value measured before (RAM and GPUs do not vanish). */
+function keepKnown(old: HardwareProfile, fresh: HardwareProfile): HardwareProfile {
+  const pick = <T>(o: Known<T>, f: Known<T>): Known<T> => (isTimeout(f) && o.known ? o : f);
+  return {
+    ...fresh,
+    totalRamMiB: pick(old.totalRamMiB, fresh.totalRamMiB),
+    freeRamMiB: pick(old.freeRamMiB, fresh.freeRamMiB),
+    cpuCores: pick(old.cpuCores, fresh.cpuCores),
+    gpus: pick(old.gpus, fresh.gpus),
+    diskFreeMiB: pick(old.diskFreeMiB, fresh.diskFreeMiB),
+  };
+}
+
+function validTier(v: unknown): Tier | undefined {
+  return v === 1 || v === 2 || v === 3 || v === 4 ? v : undefined;
+}
+
+/** Build detection, downloads and the Ollama manager; starts detection and Ollama discovery in the background. */
+export function createLocalInference(d: LocalInferenceDeps): LocalInference {
+  const { config, ledger, availability, logger } = d;
+  // First, before anything starts: a bad mirror or override file stops the core with a message naming it.
+  const sources = resolveModelSources({ HYBRID_AI_MODEL_BASE_URL: config.modelBaseUrl, HYBRID_AI_MODEL_CATALOG: config.modelCatalog });
+  let profile: HardwareProfile | null = null;
+  let detectionMs: number | null = null;
+  let detectedAt = 0;
+  let detecting: Promise<void> | null = null;
+
+  const detect = (budgetMs?: number): Promise<void> =>
+    (detecting ??= (async () => {
+      const t0 = performance.now();
+      const fresh = await detectHardware({ dataDir: d.modelsDir, budgetMs });
+      profile = profile ? keepKnown(profile, fresh) : fresh;
+      detectionMs = Math.round((performance.now() - t0) * 10) / 10;
+      detectedAt = d.now();
+      logger.info({ ms: detectionMs, tier: pickTier(profile).reason, notes: profile.notes }, 'hardware detected');
+    })().finally(() => {
+      detecting = null;
+    }));
+  let retry: NodeJS.Timeout | undefined;
+  const hardwareReady = detect()
+    .then(() => {
+      // A probe cut by the time box (a loaded machine, a slow driver) is measured again in the background with
+      // more time, so a GPU that answered late still lifts the tier.
+      if (profile && timedOut(profile)) {
+        retry = setTimeout(() => void detect(RETRY_BUDGET_MS).catch(() => undefined), RETRY_AFTER_MS);
+        retry.unref();
+      }
+    })
+    .catch((e: unknown) => logger.warn({ err: e }, 'hardware detection failed'));
+
+  const detectedTier = (): TierDecision => pickTier(profile ?? preliminaryProfile());
+  const tier = (): TierDecision => {
+    if (config.tier !== undefined)
+      return { ...pickTier(profile ?? preliminaryProfile(), config.tier), reason: `tier ${config.tier} set by --tier` };
+    const raw = ledger.getSetting<unknown>(TIER_OVERRIDE_SETTING);
+    const saved = validTier(raw);
+    if (saved !== undefined) return { ...pickTier(profile ?? preliminaryProfile(), saved), reason: `tier ${saved} chosen in Settings` };
+    const t = detectedTier();
+    if (raw !== undefined && raw !== null)
+      return { ...t, reason: `${t.reason} (ignored the saved tier ${JSON.stringify(raw)}: valid are 1, 2, 3, 4)` };
+    return t;
+  };
+
+  const downloads = createDownloadManager({
+    modelsDir: d.modelsDir,
+    sources,
+    // The Ollama the engine talks to: one we started, else a system one on OLLAMA_HOST when it answered.
+    ollamaUrl: () => {
+      const o = ollama?.status();
+      return o && (o.state === 'running' || o.state === 'external') ? o.url : null;
+    },
+    onFinished: (p) => {
+      availability.invalidate();
+      logger.info({ model: p.modelId, state: p.state, detail: p.message }, 'model download finished');
+    },
+  });
+
+  let ollama: OllamaProcessManager | null = null;
+  if (config.manageOllama !== false) {
+    ollama = createOllamaProcessManager({
+      host: config.ollamaHost,
+      binary: config.ollamaBinary,
+      bundledBinary: config.resourcesDir ? bundledOllamaPath(config.resourcesDir) : undefined,
+      modelsDir: path.join(d.modelsDir, 'ollama'),
+      pidFile: path.join(path.dirname(d.modelsDir), 'ollama.pid'),
+      logger,
+    });
+    let lastUrl: string | null = null;
+    ollama.subscribe(({ status }) => {
+      if (status.state === 'running' && status.url && status.url !== lastUrl && status.source !== 'system') {
+        lastUrl = status.url;
+        d.useOllamaAt?.(status.url);
+        availability.invalidate();
+      }
+    });
+    void ollama.start().then((s) => logger.info({ state: s.state, source: s.source, url: s.url, detail: s.message }, 'ollama'));
+  }
+  const ollamaStatus = (): OllamaProcessStatus =>
+    ollama?.status() ?? {
+      state: 'idle',
+      source: null,
+      url: null,
+      binary: null,
+      pid: null,
+      restarts: 0,
+      message: 'Ollama process management is off (HYBRID_AI_MANAGE_OLLAMA=off); an Ollama on OLLAMA_HOST is still used.',
+    };
+
+  const kindOf = (id: EngineId, o: OllamaProcessStatus): LocalEngineKind => {
+    if (id === 'llamacpp') return 'embedded';
+    if (id === 'anthropic') return 'cloud';
+    if (id === 'openai-compat') return 'openai-compat';
+    return o.source === 'bundled' ? 'bundled-ollama' : 'system-ollama';
+  };
+
+  const api: ModelsApiDeps = {
+    downloads,
+    modelsOnDisk: () => listModelsOnDisk(d.modelsDir, sources),
+    // One statfs, measured now (the models folder is created with the data dir).
+    diskFreeBytes: () =>
+      statfs(d.modelsDir).then(
+        (st) => st.bavail * st.bsize,
+        () => null,
+      ),
+    async system(): Promise<SystemInfo> {
+      if (!profile || d.now() - detectedAt > REDETECT_AFTER_MS) await detect().catch(() => undefined);
+      const [a, disk] = await Promise.all([availability.get(), listModelsOnDisk(d.modelsDir, sources)]);
+      const o = ollamaStatus();
+      const engines: EngineInUse[] = [...d.engines.keys()].map((id) => {
+        const e = a.engines[id];
+        const row: EngineInUse = { id, kind: kindOf(id, o), ok: e?.ok ?? false, models: e?.models ?? [] };
+        if (e?.reason) row.reason = e.reason;
+        if (id === 'ollama') row.url = o.url ?? undefined;
+        return row;
+      });
+      const t = tier();
+      return {
+        hardware: profile,
+        detectionMs,
+        tier: t,
+        detectedTier: detectedTier(),
+        engines,
+        ollama: o,
+        models: {
+          present: disk.models.filter((m) => m.present).map((m) => m.id),
+          missing: disk.models.filter((m) => !m.present).map((m) => m.id),
+        },
+        recommended: recommendedModels(t.tier),
+        downloads: downloads.list(),
+      };
+    },
+    async deleteModel(id) {
+      const s = downloads.source(id);
+      if (downloads.isActive(s.id)) {
+        throw new CoreError('invalid_request', `Model "${s.id}" is being downloaded: cancel it first (DELETE /api/v1/downloads/${s.id}).`);
+      }
+      try {
+        const { freedBytes } = await deleteModelFiles(d.modelsDir, s);
+        availability.invalidate();
+        return { id: s.id, freedBytes };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') {
+          throw new CoreError('invalid_request', `Cannot delete the files of "${s.id}" (${code}): they are in use or read-only.`);
+        }
+        throw e;
+      }
+    },
+  };
+
+  return {
+    tier,
+    hardwareReady,
+    downloads,
+    ollama,
+    api,
+    async close() {
+      clearTimeout(retry);
+      await Promise.allSettled([downloads.close(), ollama?.stop()]);
+    },
+  };
+}

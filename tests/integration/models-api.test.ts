@@ -1,0 +1,228 @@
+// /api/v1/system, local models, pulls with an SSE progress stream, cancel and delete, through the real gateway on loopback.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DownloadProgress } from '../../router-core/contracts/events.js';
+import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
+import { startFileServer, type FileServer } from '../fixtures/gguf-server.js';
+import { startOllamaStandIn, type OllamaStandIn } from '../stand-ins/ollama-server.js';
+import { parseSse, startTestServer, type TestServer } from './helpers.js';
+
+const TINY = 'tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf';
+const gguf = buildTinyGguf(5);
+let files: FileServer;
+let srv: TestServer;
+let dir: string;
+
+beforeAll(async () => {
+  files = await startFileServer();
+  files.put(TINY, gguf);
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-models-api-'));
+  const catalog = path.join(dir, 'catalog.json');
+  writeFileSync(
+    catalog,
+    JSON.stringify({
+      tinyllama: { url: `${files.url}/${TINY}`, sizeBytes: gguf.length, sha256: createHash('sha256').update(gguf).digest('hex') },
+    }),
+  );
+  srv = await startTestServer({ env: { HYBRID_AI_MODEL_CATALOG: catalog } });
+  await srv.core.hardwareReady;
+});
+afterAll(async () => {
+  await srv.close();
+  await files.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function api(method: string, url: string): Promise<{ status: number; json: any }> {
+  const r = await fetch(`${srv.url}${url}`, { method, headers: srv.auth });
+  return { status: r.status, json: await r.json() };
+}
+async function until<T>(f: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('GET /api/v1/system', () => {
+  it('hardware, tier with its reason, engines with their kind, models present/missing, downloads', async () => {
+    const { status, json } = await api('GET', '/api/v1/system');
+    expect(status).toBe(200);
+    const s = json as SystemInfo;
+    expect(s.hardware?.totalRamMiB.known).toBe(true);
+    // Measured, or (on a heavily loaded machine) cut by the detection time box, which the reason then says.
+    const disk = s.hardware!.diskFreeMiB;
+    if (disk.known) expect(disk.value).toBeGreaterThan(0);
+    else expect(disk.reason).toMatch(/did not answer within \d+ ms/);
+    expect(s.detectionMs).toBeGreaterThan(0);
+    expect(s.tier).toMatchObject({ tier: expect.any(Number), overridden: false });
+    expect(s.tier.reason).toMatch(/RAM, .* → tier [1-4]/);
+    expect(s.engines.find((e) => e.id === 'llamacpp')).toMatchObject({ kind: 'embedded', ok: false });
+    expect(s.engines.find((e) => e.id === 'ollama')).toMatchObject({ kind: 'system-ollama', ok: false });
+    expect(s.ollama.state).toBe('idle'); // process management is off in tests (helpers.ts)
+    expect(s.models).toEqual({ present: [], missing: ['tinyllama', 'phi2', 'mistral-7b', 'qwen2.5-1.5b', 'llama-3.2-3b'] });
+    expect(s.recommended[0]).toBe('tinyllama');
+    expect(s.downloads).toEqual([]);
+  });
+
+  it('the tier override saved in Settings wins and says so; an invalid saved value is ignored with the reason', async () => {
+    srv.core.ledger.setSetting('hardware.tierOverride', 1);
+    let s = (await api('GET', '/api/v1/system')).json as SystemInfo;
+    expect(s.tier).toEqual({ tier: 1, reason: 'tier 1 chosen in Settings', overridden: true });
+    expect(srv.core.tier.tier).toBe(1);
+    srv.core.ledger.setSetting('hardware.tierOverride', 9);
+    s = (await api('GET', '/api/v1/system')).json as SystemInfo;
+    expect(s.tier.tier).toBe(s.detectedTier.tier);
+    expect(s.tier.reason).toMatch(/ignored the saved tier 9: valid are 1, 2, 3, 4/);
+    srv.core.ledger.setSetting('hardware.tierOverride', null);
+  });
+
+  it('needs the token', async () => {
+    const r = await fetch(`${srv.url}/api/v1/system`);
+    expect(r.status).toBe(401);
+  });
+});
+
+describe('model files over the API', () => {
+  it('an unknown or traversal id is a 400 that lists the valid ids, and nothing is written', async () => {
+    for (const id of ['nope', '..%2F..%2Fetc%2Fpasswd']) {
+      const r = await api('POST', `/api/v1/models/${id}/pull`);
+      expect(r.status).toBe(400);
+      expect(r.json.error.type).toBe('invalid_request');
+      expect(r.json.error.message).toMatch(
+        /^Unknown local model ".*"\. Valid: tinyllama, phi2, mistral-7b, qwen2\.5-1\.5b, llama-3\.2-3b\.$/,
+      );
+    }
+    expect(existsSync(path.join(srv.dataDir, 'etc'))).toBe(false);
+    expect((await api('DELETE', '/api/v1/downloads/tinyllama')).status).toBe(404);
+    expect((await api('DELETE', '/api/v1/models/tinyllama')).status).toBe(404);
+  });
+
+  it('pull: 202, progress on the SSE stream until done, then the model is present and the embedded engine has it', async () => {
+    const ac = new AbortController();
+    const events = fetch(`${srv.url}/api/v1/downloads/events`, { headers: srv.auth, signal: ac.signal });
+    const res = await events;
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const pulled = await api('POST', '/api/v1/models/tinyllama/pull');
+    expect(pulled.status).toBe(202);
+    expect(pulled.json.download).toMatchObject({ modelId: 'tinyllama', totalBytes: gguf.length });
+
+    let text = '';
+    const dec = new TextDecoder();
+    while (!/"state":"done"/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value);
+    }
+    ac.abort();
+    const frames = parseSse(text).filter((f) => f.event === 'download');
+    const states = frames.map((f) => (JSON.parse(f.data) as DownloadProgress).state);
+    expect(states).toContain('downloading');
+    expect(states).toContain('verifying');
+    expect(states.at(-1)).toBe('done');
+
+    const local = await api('GET', '/api/v1/models/local');
+    const tiny = local.json.models.find((m: { id: string }) => m.id === 'tinyllama');
+    expect(tiny).toMatchObject({ present: true, bytesOnDisk: gguf.length, download: { state: 'done' } });
+    expect(local.json.diskUsedBytes).toBe(gguf.length);
+    expect(local.json.diskFreeBytes).toBeGreaterThan(0);
+
+    const s = await until(async () => {
+      const sys = (await api('GET', '/api/v1/system')).json as SystemInfo;
+      return sys.engines.find((e) => e.id === 'llamacpp')?.models.includes('tinyllama') ? sys : undefined;
+    }, 'the embedded engine to see the new file');
+    expect(s.models.present).toEqual(['tinyllama']);
+    expect((await api('GET', '/api/v1/downloads')).json.downloads).toMatchObject([{ modelId: 'tinyllama', state: 'done' }]);
+  });
+
+  it('delete frees the space; a running download can be cancelled, and cannot be deleted meanwhile', async () => {
+    const del = await api('DELETE', '/api/v1/models/tinyllama');
+    expect(del).toEqual({ status: 200, json: { id: 'tinyllama', freedBytes: gguf.length } });
+
+    files.set({ chunkBytes: 2 * 1024, chunkDelayMs: 30 });
+    try {
+      expect((await api('POST', '/api/v1/models/tinyllama/pull')).status).toBe(202);
+      await until(async () => {
+        const d = (await api('GET', '/api/v1/downloads')).json.downloads[0] as DownloadProgress;
+        return d.state === 'downloading' && d.bytes > 0 ? d : undefined;
+      }, 'bytes to arrive');
+      const busy = await api('DELETE', '/api/v1/models/tinyllama');
+      expect(busy.status).toBe(400);
+      expect(busy.json.error.message).toBe('Model "tinyllama" is being downloaded: cancel it first (DELETE /api/v1/downloads/tinyllama).');
+      expect((await api('DELETE', '/api/v1/downloads/tinyllama')).status).toBe(200);
+      const end = await until(async () => {
+        const d = (await api('GET', '/api/v1/downloads')).json.downloads[0] as DownloadProgress;
+        return d.state === 'cancelled' ? d : undefined;
+      }, 'the cancel');
+      expect(end.message).toMatch(/a later pull resumes/);
+      expect(existsSync(path.join(srv.dataDir, 'models', TINY))).toBe(false);
+    } finally {
+      files.set({});
+    }
+  });
+});
+
+describe('pulling through Ollama (/api/pull) with the same progress events', () => {
+  let ollama: OllamaStandIn;
+  let withOllama: TestServer;
+  beforeAll(async () => {
+    ollama = await startOllamaStandIn({ models: ['tinyllama:1.1b'], pullable: ['phi:2.7b', 'llama3.2:3b'], pullStepMs: 20 });
+    withOllama = await startTestServer({ env: { OLLAMA_HOST: ollama.host, HYBRID_AI_MANAGE_OLLAMA: 'auto' } });
+  });
+  afterAll(async () => {
+    await withOllama.close();
+    await ollama.close();
+  });
+  const call = async (method: string, url: string) => {
+    const r = await fetch(`${withOllama.url}${url}`, { method, headers: withOllama.auth });
+    return { status: r.status, json: await r.json() };
+  };
+  const finished = (id: string) =>
+    until(async () => {
+      const d = ((await call('GET', '/api/v1/downloads')).json.downloads as DownloadProgress[]).find((x) => x.modelId === id);
+      return d && ['done', 'failed', 'cancelled'].includes(d.state) ? d : undefined;
+    }, `the ${id} pull`);
+
+  it('the system Ollama is used as is and pulls the tag; the Ollama engine then serves the model', async () => {
+    const sys0 = await until(async () => {
+      const s = (await call('GET', '/api/v1/system')).json as SystemInfo;
+      return s.ollama.state === 'external' ? s : undefined;
+    }, 'the Ollama probe');
+    expect(sys0.ollama).toMatchObject({ source: 'system', url: ollama.url });
+
+    const r = await call('POST', '/api/v1/models/phi2/pull?via=ollama');
+    expect(r.status).toBe(202);
+    expect(r.json.download).toMatchObject({ modelId: 'phi2', via: 'ollama', file: 'phi:2.7b' });
+    const end = await finished('phi2');
+    expect(end).toMatchObject({ state: 'done', via: 'ollama', bytes: 4096, totalBytes: 4096 });
+    expect(ollama.requests.find((q) => q.path === '/api/pull')?.body).toEqual({ model: 'phi:2.7b', stream: true });
+    const sys = await until(async () => {
+      const s = (await call('GET', '/api/v1/system')).json as SystemInfo;
+      return s.engines.find((e) => e.id === 'ollama')?.models.includes('phi2') ? s : undefined;
+    }, 'the Ollama engine to list phi2');
+    expect(sys.engines.find((e) => e.id === 'ollama')).toMatchObject({ ok: true, kind: 'system-ollama', url: ollama.url });
+  });
+
+  it('a tag Ollama cannot find fails with not_found; a bad via is a 400; no Ollama at all is a 503', async () => {
+    expect((await call('POST', '/api/v1/models/mistral-7b/pull?via=ollama')).status).toBe(202);
+    const end = await finished('mistral-7b');
+    expect(end).toMatchObject({ state: 'failed', errorType: 'not_found' });
+    expect(end.message).toBe('Ollama could not pull mistral:7b: pull model manifest: file does not exist');
+
+    const bad = await call('POST', '/api/v1/models/phi2/pull?via=ftp');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toBe('Invalid "via": "ftp". Valid: http (the GGUF file), ollama (Ollama\'s /api/pull).');
+
+    const none = await api('POST', '/api/v1/models/phi2/pull?via=ollama'); // the first server: management off, nothing on OLLAMA_HOST
+    expect(none.status).toBe(503);
+    expect(none.json.error.message).toMatch(/No Ollama is running to pull "phi2" \(phi:2\.7b\)/);
+  });
+});
