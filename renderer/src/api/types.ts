@@ -1,0 +1,125 @@
+// Wire shapes of the gateway's native API as the UI reads them (snake_case, money in integer micro-dollars).
+import type { EngineId, Route, Tier } from '../../../router-core/contracts/decision';
+import type { ErrorType } from '../../../router-core/contracts/errors';
+
+export type { EngineId, ErrorType, Route, Tier };
+
+/** `route` SSE event and the `routing` object of a stored answer. */
+export interface RoutingInfo {
+  id?: string;
+  route: Route;
+  model: string;
+  engine: EngineId;
+  complexity: number;
+  reasons: string[];
+  fallback_from: string[];
+}
+
+/** `summary` SSE event: tokens, money and timing of a finished answer. */
+export interface AnswerSummary {
+  usage: { input_tokens: number; output_tokens: number };
+  cost_micros: number;
+  all_cloud_cost_micros: number;
+  savings_micros: number;
+  latency_seconds: number;
+  ttft_ms: number | null;
+}
+
+export interface ConversationDto {
+  id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+}
+
+export interface MessageDto {
+  id: string;
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  created_at: number;
+  request_id: string | null;
+  status: 'ok' | 'error' | 'aborted' | null;
+  error_type: ErrorType | null;
+  routing: RoutingInfo | null;
+  summary: AnswerSummary | null;
+}
+
+export interface StatsSlice {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+  allCloudMicros: number;
+  savingsMicros: number;
+}
+
+export interface StatsDto {
+  from: number;
+  to: number;
+  totals: StatsSlice & { local: number; cloud: number; localShare: number; savingsPct: number; avgLatencyMs: number };
+  byModel: Array<StatsSlice & { model: string; engine: string }>;
+  byRoute: Array<StatsSlice & { route: string }>;
+  byDay: Array<StatsSlice & { day: string }>;
+  budget: {
+    daily_cap_micros: number | null;
+    monthly_cap_micros: number | null;
+    spent_today_micros: number;
+    spent_month_micros: number;
+  };
+}
+
+export interface EngineStatus {
+  ok: boolean;
+  models: string[];
+  reason?: string;
+}
+
+/** GET /api/v1/models. */
+export interface ModelsDto {
+  tier: Tier;
+  tier_reason: string;
+  ladder: Partial<Record<Route, string[]>>;
+  models: Array<{ id: string; label: string; kind: 'local' | 'cloud'; routes: Route[]; available_on: string[] }>;
+  engines: Partial<Record<EngineId, EngineStatus>>;
+}
+
+export interface Thresholds {
+  medium: number;
+  cloud: number;
+}
+
+/** GET/PUT /api/v1/settings. */
+export interface SettingsDto {
+  thresholds: Thresholds;
+  default_thresholds: Thresholds;
+  local_only: boolean;
+  daily_budget_micros: number | null;
+  monthly_budget_micros: number | null;
+  history_enabled: boolean;
+  budget_status: { spent_today_micros: number; spent_month_micros: number; cloud_blocked: string | null };
+  api: { address: string; token: string; token_source: 'env' | 'data-dir' };
+}
+
+export type SettingsUpdate = Partial<
+  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'>
+>;
+
+/** GET /api/v1/settings/claude-key: the key itself never comes back. */
+export interface ClaudeKeyStatus {
+  configured: boolean;
+  last4?: string;
+  store: 'keychain' | 'file' | 'env';
+  warning?: string;
+}
+
+/** POST /api/v1/complexity. */
+export interface ComplexityDto {
+  complexity: number;
+  route: Route;
+  recommended_model: string;
+  engine: EngineId;
+  backend: 'local' | 'cloud';
+  reasons: string[];
+}

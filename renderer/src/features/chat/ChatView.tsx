@@ -1,0 +1,196 @@
+// Chat screen: sidebar + conversation + composer, with plain-spoken states for no local model, no key, budget.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useClaudeKey, useConversations, useModels, useSettings } from '../../api/queries';
+import type { ConversationDto, ModelsDto } from '../../api/types';
+import { Icon } from '../../components/Icon';
+import { Notice } from '../../components/Notice';
+import { Spinner } from '../../components/Spinner';
+import { Composer, modelOptions } from './Composer';
+import { ConversationSidebar } from './ConversationSidebar';
+import { MessageList, type RetryAvailability } from './MessageList';
+import { LOCAL_ONLY_CHOICE, useChatStream } from './useChatStream';
+
+/** Fired by the app-wide Ctrl/Cmd+K shortcut. */
+export const NEW_CHAT_EVENT = 'hybrid-ai:new-chat';
+
+/** The cloud model "Retry with Claude" asks: the router's own cloud rung. */
+const RETRY_CLOUD_MODEL = 'claude-sonnet';
+
+const samples = [
+  'What is the capital of Australia?',
+  'Write a haiku about a quiet server room',
+  'Compare B-trees and LSM-trees for a write-heavy workload, with trade-offs',
+];
+
+function hasLocalModel(models: ModelsDto | undefined): boolean {
+  return (models?.models ?? []).some((m) => m.kind === 'local' && m.available_on.length > 0);
+}
+
+export function ChatView({ conversationId, navigate }: { conversationId: string | null; navigate(hash: string): void }) {
+  const models = useModels();
+  const settings = useSettings();
+  const claudeKey = useClaudeKey();
+  const titles = useConversations('');
+  const historyEnabled = settings.data?.history_enabled ?? false;
+  const [model, setModel] = useState('auto');
+  const composer = useRef<HTMLTextAreaElement>(null);
+
+  const onCreated = useCallback((c: ConversationDto) => navigate(`#/chat/${c.id}`), [navigate]);
+  const chat = useChatStream(conversationId, historyEnabled, onCreated);
+
+  const anthropic = models.data?.engines.anthropic;
+  const keyConfigured = claudeKey.data?.configured ?? anthropic?.ok ?? false;
+  const cloudOff: string | null = settings.data?.local_only
+    ? 'local-only mode'
+    : settings.data?.budget_status.cloud_blocked
+      ? 'budget reached'
+      : !keyConfigured || (anthropic !== undefined && !anthropic.ok)
+        ? 'no Claude key'
+        : null;
+  const localReady = hasLocalModel(models.data);
+  const options = useMemo(() => modelOptions(models.data, cloudOff), [models.data, cloudOff]);
+  const retry: RetryAvailability = {
+    cloud: cloudOff === null,
+    local: localReady,
+    cloudWhyNot: cloudOff ? `Claude is unavailable: ${cloudOff}` : undefined,
+    localWhyNot: localReady ? undefined : 'No local model is installed yet',
+  };
+
+  useEffect(() => {
+    const onNew = (): void => {
+      if (conversationId === null) chat.reset();
+      composer.current?.focus();
+    };
+    window.addEventListener(NEW_CHAT_EVENT, onNew);
+    return () => window.removeEventListener(NEW_CHAT_EVENT, onNew);
+  }, [conversationId, chat]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape' && chat.streaming) {
+        e.preventDefault();
+        chat.stop();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [chat]);
+
+  useEffect(() => {
+    composer.current?.focus();
+  }, [conversationId]);
+
+  const title =
+    conversationId === null ? 'New chat' : (titles.data?.conversations.find((c) => c.id === conversationId)?.title ?? 'Conversation');
+  const empty = chat.messages.length === 0 && !chat.loading;
+
+  const footer = (
+    <>
+      {settings.data?.local_only && (
+        <span className="chip">
+          <Icon name="laptop" size={12} /> Local only
+        </span>
+      )}
+      {settings.data?.budget_status.cloud_blocked && !settings.data.local_only && (
+        <span className="chip chip-warn">
+          <Icon name="alert" size={12} /> Cloud budget reached: local only until it resets
+        </span>
+      )}
+      {!historyEnabled && <span className="chip">History off: this chat is not saved</span>}
+      {model === LOCAL_ONLY_CHOICE && <span className="chip">This message stays on this computer</span>}
+    </>
+  );
+
+  return (
+    <div className="chat-layout">
+      <ConversationSidebar
+        activeId={conversationId}
+        historyEnabled={historyEnabled}
+        onNewChat={() => {
+          navigate('#/chat');
+          window.dispatchEvent(new Event(NEW_CHAT_EVENT));
+        }}
+        onDeleted={(id) => {
+          if (id === conversationId) navigate('#/chat');
+        }}
+      />
+      <section className="chat-main" aria-labelledby="chat-title">
+        <header className="chat-head">
+          <h1 id="chat-title" className="chat-title">
+            {title}
+          </h1>
+          {chat.streaming && <Spinner label="Answering" />}
+        </header>
+        {chat.loadError && (
+          <div className="chat-notice">
+            <Notice tone="error" title="Could not open this conversation">
+              {chat.loadError}
+            </Notice>
+          </div>
+        )}
+        <MessageList
+          messages={chat.messages}
+          retry={retry}
+          busy={chat.streaming}
+          onRetry={(key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL)}
+        >
+          {chat.loading && (
+            <div className="center-pad">
+              <Spinner label="Loading the conversation" />
+            </div>
+          )}
+          {empty && (
+            <div className="welcome">
+              <div className="welcome-mark" aria-hidden="true">
+                <Icon name="spark" size={28} />
+              </div>
+              <h2>What can I help with?</h2>
+              <p className="muted">
+                Simple prompts run free on this computer; hard ones go to Claude. Every answer shows which model answered, why, and what it
+                cost.
+              </p>
+              <div className="welcome-notices">
+                {models.data && !localReady && (
+                  <Notice tone="warn" title="No local model yet">
+                    Prompts can only go to Claude until you download one. <a href="#/models">Open Models</a> to get a small model (about 700
+                    MB).
+                  </Notice>
+                )}
+                {models.data && !keyConfigured && (
+                  <Notice tone="info" title="Claude is off: no API key">
+                    Hard prompts will be answered by the best local model instead. Add your key in <a href="#/settings">Settings</a> to use
+                    Claude.
+                  </Notice>
+                )}
+                {settings.data?.budget_status.cloud_blocked && (
+                  <Notice tone="warn" title="Cloud budget reached">
+                    {settings.data.budget_status.cloud_blocked}.
+                  </Notice>
+                )}
+              </div>
+              <ul className="samples" aria-label="Example prompts">
+                {samples.map((s) => (
+                  <li key={s}>
+                    <button type="button" className="sample" onClick={() => void chat.send(s, model)}>
+                      {s}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </MessageList>
+        <Composer
+          ref={composer}
+          streaming={chat.streaming}
+          model={model}
+          options={options}
+          onModel={setModel}
+          onSend={(t) => void chat.send(t, model)}
+          onStop={chat.stop}
+          footer={footer}
+        />
+      </section>
+    </div>
+  );
+}

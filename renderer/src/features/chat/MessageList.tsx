@@ -1,0 +1,214 @@
+// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, retry actions.
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Button } from '../../components/Button';
+import { CopyButton } from '../../components/CopyButton';
+import { Markdown } from '../../components/Markdown';
+import { RouteBadge } from './RouteBadge';
+import type { UiMessage } from './useChatStream';
+
+/** How close to the bottom (px) still counts as "following" the stream: about two lines of text. */
+const FOLLOW_SLACK_PX = 48;
+
+/**
+ * Long conversations render their newest messages first and earlier ones in pages as the reader scrolls up:
+ * 60 messages of Markdown render in well under a frame budget's worth of batches, 300 at once do not.
+ */
+export const MESSAGE_PAGE = 60;
+
+export interface RetryAvailability {
+  cloud: boolean;
+  local: boolean;
+  cloudWhyNot?: string;
+  localWhyNot?: string;
+}
+
+function errorHint(type: string): ReactNode {
+  switch (type) {
+    case 'no_model_available':
+      return (
+        <>
+          Download a local model in <a href="#/models">Models</a>, or add a Claude key in <a href="#/settings">Settings</a>.
+        </>
+      );
+    case 'upstream_auth':
+      return (
+        <>
+          Claude refused the API key: check it in <a href="#/settings">Settings</a>.
+        </>
+      );
+    case 'rate_limited':
+      return (
+        <>
+          The cloud budget is used up: raise it in <a href="#/settings">Settings</a> or retry locally.
+        </>
+      );
+    case 'forbidden':
+      return (
+        <>
+          Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
+        </>
+      );
+    case 'network':
+      return <>Check that the server is still running.</>;
+    default:
+      return null;
+  }
+}
+
+function Answer({
+  m,
+  retry,
+  onRetry,
+  busy,
+}: {
+  m: UiMessage;
+  retry: RetryAvailability;
+  onRetry(key: string, where: 'cloud' | 'local'): void;
+  busy: boolean;
+}) {
+  const finished = m.state !== 'streaming';
+  return (
+    <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
+      {m.content ? (
+        <Markdown text={m.content} />
+      ) : m.state === 'streaming' ? (
+        <div className="typing" aria-label="Waiting for the first words">
+          <span />
+          <span />
+          <span />
+        </div>
+      ) : null}
+      {m.state === 'stopped' && <p className="msg-note">Stopped{m.content ? '' : ' before the first word'}.</p>}
+      {m.state === 'error' && m.error && (
+        <div className="msg-error" role="alert" data-testid="answer-error">
+          <strong>{m.content ? 'The answer broke off: ' : 'No answer: '}</strong>
+          {m.error.message} {errorHint(m.error.type)}
+        </div>
+      )}
+      {m.routing && <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} />}
+      {finished && (
+        <div className="msg-actions">
+          {m.content && <CopyButton text={m.content} label="Copy answer" showText />}
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="cloud"
+            disabled={busy || !retry.cloud}
+            title={retry.cloud ? 'Ask Claude instead (replaces this answer)' : retry.cloudWhyNot}
+            onClick={() => onRetry(m.key, 'cloud')}
+          >
+            Retry with Claude
+          </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="laptop"
+            disabled={busy || !retry.local}
+            title={retry.local ? 'Ask a local model instead (replaces this answer)' : retry.localWhyNot}
+            onClick={() => onRetry(m.key, 'local')}
+          >
+            Retry locally
+          </Button>
+        </div>
+      )}
+    </article>
+  );
+}
+
+/** Scrolls with the stream while the reader is at the bottom; stays put when they scrolled up to read. */
+export function MessageList({
+  messages,
+  retry,
+  onRetry,
+  busy,
+  children,
+}: {
+  messages: UiMessage[];
+  retry: RetryAvailability;
+  onRetry(key: string, where: 'cloud' | 'local'): void;
+  busy: boolean;
+  children?: ReactNode;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const lastCount = useRef(0);
+  const firstKey = messages[0]?.key;
+  const [page, setPage] = useState({ key: firstKey, from: Math.max(0, messages.length - MESSAGE_PAGE) });
+  let from = page.from;
+  if (page.key !== firstKey) {
+    // Another conversation (or a new one): start from its newest page (derived during render, so the full list
+    // is never rendered even once).
+    from = Math.max(0, messages.length - MESSAGE_PAGE);
+    setPage({ key: firstKey, from });
+  }
+  const setFrom = (next: (f: number) => number): void => setPage((p) => ({ ...p, from: next(p.from) }));
+  /** Distance from the bottom before earlier messages were added, to keep what the reader sees in place. */
+  const anchor = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    // A new turn always scrolls into view; streamed text only while following.
+    if (messages.length !== lastCount.current || following.current) el.scrollTop = el.scrollHeight;
+    if (messages.length !== lastCount.current) following.current = true;
+    lastCount.current = messages.length;
+  }, [messages]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || anchor.current === null) return;
+    el.scrollTop = el.scrollHeight - anchor.current;
+    anchor.current = null;
+  }, [from]);
+
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || from === 0) return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((e) => e.isIntersecting) || !scroller.current) return;
+        anchor.current = scroller.current.scrollHeight - scroller.current.scrollTop;
+        setFrom((f) => Math.max(0, f - MESSAGE_PAGE));
+      },
+      // Start loading a screen before the reader reaches the top.
+      { root: scroller.current, rootMargin: '600px 0px 0px 0px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [from]);
+
+  const shown = from > 0 ? messages.slice(from) : messages;
+
+  return (
+    <div
+      className="messages"
+      ref={scroller}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
+      }}
+      tabIndex={0}
+      role="region"
+      aria-label="Conversation"
+    >
+      <div className="messages-inner">
+        {children}
+        {from > 0 && (
+          <div ref={sentinel} className="earlier" role="status">
+            {from} earlier messages
+          </div>
+        )}
+        {shown.map((m) =>
+          m.role === 'user' ? (
+            <article key={m.key} className="msg msg-user" aria-label="You">
+              <div className="bubble">{m.content}</div>
+            </article>
+          ) : (
+            <Answer key={m.key} m={m} retry={retry} onRetry={onRetry} busy={busy} />
+          ),
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// The badge under each answer: model and engine, complexity and why, tokens, cost, the all-Claude cost, latency.
+import type { AnswerSummary, RoutingInfo } from '../../api/types';
+import { formatDuration, formatMoney, formatScore, formatTokens } from '../../lib/format';
+
+const engineNames: Record<string, string> = {
+  llamacpp: 'llama.cpp (embedded)',
+  ollama: 'Ollama',
+  anthropic: 'Anthropic',
+  'openai-compat': 'OpenAI-compatible server',
+};
+
+/** Human name of an engine id. */
+export function engineName(id: string): string {
+  return engineNames[id] ?? id;
+}
+
+/** `summary` is absent while the answer streams; the row keeps its height so nothing jumps when it arrives. */
+export function RouteBadge({ routing, summary, streaming }: { routing: RoutingInfo; summary?: AnswerSummary; streaming?: boolean }) {
+  const cloud = routing.engine === 'anthropic';
+  const fellBack = routing.fallback_from.length > 0;
+  const tokens = summary ? summary.usage.input_tokens + summary.usage.output_tokens : null;
+  return (
+    <div className="badge" data-testid="route-badge">
+      <div className="badge-row">
+        <span className={`route-pill route-${routing.route}`} title={`Route: ${routing.route}`}>
+          {routing.route}
+        </span>
+        <span className="badge-model" data-testid="badge-model">
+          {routing.model}
+        </span>
+        <span className="badge-sep" aria-hidden="true">
+          ·
+        </span>
+        <span>{engineName(routing.engine)}</span>
+        <span className="badge-sep" aria-hidden="true">
+          ·
+        </span>
+        <span title="Complexity score: 0 = trivial, 1 = hardest">complexity {formatScore(routing.complexity)}</span>
+        {summary ? (
+          <>
+            <span className="badge-sep" aria-hidden="true">
+              ·
+            </span>
+            <span title={`${summary.usage.input_tokens} in, ${summary.usage.output_tokens} out`}>{formatTokens(tokens ?? 0)} tokens</span>
+            <span className="badge-sep" aria-hidden="true">
+              ·
+            </span>
+            <span data-testid="badge-cost" className={cloud ? 'badge-cost-cloud' : 'badge-cost-free'}>
+              {formatMoney(summary.cost_micros)}
+            </span>
+            <span className="badge-sep" aria-hidden="true">
+              ·
+            </span>
+            <span data-testid="badge-all-cloud" title="What this answer would have cost if it had been sent to Claude">
+              on Claude {formatMoney(summary.all_cloud_cost_micros)}
+            </span>
+            <span className="badge-sep" aria-hidden="true">
+              ·
+            </span>
+            <span title={summary.ttft_ms !== null ? `first token after ${formatDuration(summary.ttft_ms)}` : undefined}>
+              {formatDuration(summary.latency_seconds * 1000)}
+            </span>
+          </>
+        ) : (
+          streaming && <span className="badge-streaming">answering…</span>
+        )}
+      </div>
+      {fellBack && (
+        <div className="badge-fallback" data-testid="badge-fallback">
+          Fell back: {routing.fallback_from.join('; ')}
+        </div>
+      )}
+      <details className="badge-why">
+        <summary>Why this model?</summary>
+        <ul>
+          {routing.reasons.map((r, i) => (
+            <li key={i}>{r}</li>
+          ))}
+        </ul>
+      </details>
+    </div>
+  );
+}

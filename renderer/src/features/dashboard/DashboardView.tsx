@@ -1,0 +1,219 @@
+// Cost dashboard: spend, savings versus all-Claude, local share, by model and route, spend over time, budget progress.
+import { useState } from 'react';
+import { useStats } from '../../api/queries';
+import type { StatsDto } from '../../api/types';
+import { Notice } from '../../components/Notice';
+import { Spinner } from '../../components/Spinner';
+import { formatDuration, formatMoney, formatPercent, formatTokens } from '../../lib/format';
+import { engineName } from '../chat/RouteBadge';
+import { budgetProgress, dashboardRanges, daySeries, type DashboardRange } from './ranges';
+import { SpendChart } from './SpendChart';
+
+function Card({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId: string }) {
+  return (
+    <div className="stat-card">
+      <div className="stat-label">{label}</div>
+      <div className="stat-value" data-testid={testId}>
+        {value}
+      </div>
+      {sub && <div className="stat-sub">{sub}</div>}
+    </div>
+  );
+}
+
+/** One cap: spent vs cap as a bar; says plainly when the cap is reached and until when the cloud is off. */
+export function BudgetBar({ label, spent, cap, resets }: { label: string; spent: number; cap: number | null; resets: string }) {
+  const p = budgetProgress(spent, cap);
+  return (
+    <div className="budget">
+      <div className="budget-head">
+        <span className="budget-label">{label}</span>
+        <span className="budget-nums">
+          {formatMoney(spent)}
+          {cap !== null ? ` of ${formatMoney(cap)}` : ' spent · no cap'}
+        </span>
+      </div>
+      {p && (
+        <>
+          <div
+            className={`progress${p.reached ? ' progress-full' : p.fraction >= 0.8 ? ' progress-warn' : ''}`}
+            role="progressbar"
+            aria-label={`${label} used`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(p.fraction * 100)}
+          >
+            <div className="progress-fill" style={{ width: `${p.fraction * 100}%` }} />
+          </div>
+          {p.reached && (
+            <p className="budget-reached" data-testid="budget-reached">
+              Cap reached: everything stays on local models until {resets}.
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function Breakdown({ stats }: { stats: StatsDto }) {
+  return (
+    <div className="grid-2">
+      <section className="card" aria-labelledby="by-model">
+        <h2 id="by-model" className="card-title">
+          By model
+        </h2>
+        {stats.byModel.length === 0 ? (
+          <p className="muted">No requests in this range.</p>
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Tokens
+                </th>
+                <th scope="col" className="num">
+                  Spent
+                </th>
+                <th scope="col" className="num">
+                  Saved
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.byModel.map((m) => (
+                <tr key={`${m.model}-${m.engine}`}>
+                  <th scope="row">
+                    <span className="cell-main">{m.model}</span>
+                    <span className="cell-sub">{engineName(m.engine)}</span>
+                  </th>
+                  <td className="num">{m.requests}</td>
+                  <td className="num">{formatTokens(m.inputTokens + m.outputTokens)}</td>
+                  <td className="num">{formatMoney(m.costMicros)}</td>
+                  <td className="num">{formatMoney(m.savingsMicros)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="card" aria-labelledby="by-route">
+        <h2 id="by-route" className="card-title">
+          By route
+        </h2>
+        {stats.byRoute.length === 0 ? (
+          <p className="muted">No requests in this range.</p>
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Route</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Share
+                </th>
+                <th scope="col" className="num">
+                  Spent
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.byRoute.map((r) => (
+                <tr key={r.route}>
+                  <th scope="row">
+                    <span className={`route-pill route-${r.route}`}>{r.route}</span>
+                  </th>
+                  <td className="num">{r.requests}</td>
+                  <td className="num">{formatPercent(stats.totals.requests ? r.requests / stats.totals.requests : 0)}</td>
+                  <td className="num">{formatMoney(r.costMicros)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+export default function DashboardView() {
+  const [range, setRange] = useState<DashboardRange>('7d');
+  const stats = useStats(range);
+  const s = stats.data;
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <h1>Cost dashboard</h1>
+          <p className="muted">What you spent, and what the same requests would have cost sent to Claude.</p>
+        </div>
+        <div className="segmented" role="group" aria-label="Time range">
+          {dashboardRanges.map((r) => (
+            <button key={r.value} type="button" aria-pressed={range === r.value} onClick={() => setRange(r.value)}>
+              {r.label}
+            </button>
+          ))}
+        </div>
+      </header>
+      {stats.error && (
+        <Notice tone="error" title="Could not load the numbers">
+          {stats.error.message}
+        </Notice>
+      )}
+      {!s ? (
+        <div className="center-pad">
+          <Spinner label="Loading the dashboard" />
+        </div>
+      ) : (
+        <div className={`page-body${stats.loading ? ' is-refreshing' : ''}`}>
+          <div className="stat-grid">
+            <Card label="Spent" value={formatMoney(s.totals.costMicros)} sub={`${s.totals.cloud} cloud requests`} testId="stat-spend" />
+            <Card
+              label="Saved vs all-Claude"
+              value={formatMoney(s.totals.savingsMicros)}
+              sub={`${formatPercent(s.totals.savingsPct)} of ${formatMoney(s.totals.allCloudMicros)}`}
+              testId="stat-saved"
+            />
+            <Card
+              label="Answered locally"
+              value={formatPercent(s.totals.localShare)}
+              sub={`${s.totals.local} of ${s.totals.local + s.totals.cloud} answers`}
+              testId="stat-local-share"
+            />
+            <Card
+              label="Requests"
+              value={String(s.totals.requests)}
+              sub={`${s.totals.errors} failed · avg ${formatDuration(s.totals.avgLatencyMs)}`}
+              testId="stat-requests"
+            />
+          </div>
+          <section className="card" aria-labelledby="spend-title">
+            <h2 id="spend-title" className="card-title">
+              Spend over time
+            </h2>
+            <SpendChart points={daySeries(s)} />
+          </section>
+          <section className="card" aria-labelledby="budget-title">
+            <h2 id="budget-title" className="card-title">
+              Cloud budget
+            </h2>
+            <div className="grid-2">
+              <BudgetBar label="Today" spent={s.budget.spent_today_micros} cap={s.budget.daily_cap_micros} resets="midnight" />
+              <BudgetBar label="This month" spent={s.budget.spent_month_micros} cap={s.budget.monthly_cap_micros} resets="the 1st" />
+            </div>
+            <p className="muted small">
+              Set caps in <a href="#/settings">Settings</a>. When a cap is reached, prompts stay on local models until it resets.
+            </p>
+          </section>
+          <Breakdown stats={s} />
+        </div>
+      )}
+    </div>
+  );
+}

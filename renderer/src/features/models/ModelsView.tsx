@@ -1,0 +1,331 @@
+// Models: the machine's tier and why, each route's models (present/missing, size, download, delete), disk, engines.
+import { useEffect, useState } from 'react';
+import type { DownloadProgress as Progress } from '../../../../router-core/contracts/events';
+import type { EngineInUse, SystemInfo } from '../../../../router-core/contracts/hardware';
+import { api, ApiError } from '../../api/client';
+import { subscribeSse } from '../../api/events';
+import { invalidate, useApi, useModels } from '../../api/queries';
+import type { Route } from '../../api/types';
+import { Button } from '../../components/Button';
+import { Dialog } from '../../components/Dialog';
+import { Notice } from '../../components/Notice';
+import { Spinner } from '../../components/Spinner';
+import { formatBytes } from '../../lib/format';
+import { DownloadProgress, isActive } from './DownloadProgress';
+
+/** One row of GET /api/v1/models/local. */
+interface LocalModelRow {
+  id: string;
+  label: string;
+  file: string;
+  quantization: string;
+  licence: string;
+  ladderRoute: Exclude<Route, 'cloud'>;
+  minTier: number;
+  ramMiB: number;
+  contextLength: number;
+  sizeBytes: number;
+  present: boolean;
+  bytesOnDisk: number;
+  partialBytes: number;
+  download: Progress | null;
+}
+
+interface LocalModelsDto {
+  models: LocalModelRow[];
+  diskUsedBytes: number;
+  diskFreeBytes: number | null;
+}
+
+const routeHelp: Record<Exclude<Route, 'cloud'>, string> = {
+  small: 'Simple prompts: greetings, facts, short rewrites',
+  medium: 'Everyday tasks: explanations, summaries, small code',
+  large: 'Harder work the machine can still run locally',
+};
+
+const engineKinds: Record<EngineInUse['kind'], string> = {
+  embedded: 'Embedded llama.cpp',
+  'system-ollama': 'System Ollama',
+  'bundled-ollama': 'Bundled Ollama',
+  'openai-compat': 'OpenAI-compatible server',
+  cloud: 'Claude (cloud)',
+};
+
+function ramText(mib: number): string {
+  return `${(mib / 1024).toFixed(mib < 10_240 ? 1 : 0)} GB RAM`;
+}
+
+function Machine({ s }: { s: SystemInfo }) {
+  const h = s.hardware;
+  const facts: string[] = [];
+  if (h) {
+    if (h.totalRamMiB.known) facts.push(`${ramText(h.totalRamMiB.value)}`);
+    if (h.cpuCores.known) facts.push(`${h.cpuCores.value} CPU cores`);
+    if (h.gpus.known) facts.push(h.gpus.value.length ? h.gpus.value.map((g) => g.model).join(', ') : 'no GPU');
+    if (h.diskFreeMiB.known) facts.push(`${formatBytes(h.diskFreeMiB.value * 1024 * 1024)} free`);
+    facts.push(`${h.platform}/${h.arch}`);
+  }
+  return (
+    <section className="card machine" aria-labelledby="machine-title">
+      <div className="machine-tier" aria-hidden="true">
+        <span className="machine-tier-num">{s.tier.tier}</span>
+        <span className="machine-tier-label">tier</span>
+      </div>
+      <div>
+        <h2 id="machine-title" className="card-title">
+          This computer is tier {s.tier.tier} of 4
+        </h2>
+        <p className="machine-reason">{s.tier.reason}</p>
+        {s.tier.overridden && (
+          <p className="muted small">
+            Set by you; detection alone would pick tier {s.detectedTier.tier} ({s.detectedTier.reason}).
+          </p>
+        )}
+        {facts.length > 0 && <p className="muted small">{facts.join(' · ')}</p>}
+        {h?.notes.map((n) => (
+          <p key={n} className="muted small">
+            {n}
+          </p>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ModelRow({
+  m,
+  recommended,
+  onPull,
+  onCancel,
+  onDelete,
+}: {
+  m: LocalModelRow;
+  recommended: boolean;
+  onPull(): void;
+  onCancel(): void;
+  onDelete(): void;
+}) {
+  const d = m.download;
+  const active = isActive(d);
+  return (
+    <li className="model-row" data-testid={`model-${m.id}`}>
+      <div className="model-info">
+        <div className="model-name">
+          {m.label}
+          {recommended && <span className="chip chip-accent">Recommended</span>}
+        </div>
+        <div className="muted small model-meta">
+          <span>{formatBytes(m.sizeBytes)}</span>
+          <span>{m.quantization}</span>
+          <span>needs {ramText(m.ramMiB)}</span>
+          <span>{m.contextLength.toLocaleString('en-US')} tokens context</span>
+          <span>{m.licence}</span>
+        </div>
+      </div>
+      <div className="model-side">
+        {active && d ? (
+          <DownloadProgress p={d} label={m.label} onCancel={onCancel} />
+        ) : m.present ? (
+          <>
+            <span className="status status-ok" data-testid={`status-${m.id}`}>
+              Installed · {formatBytes(m.bytesOnDisk)}
+            </span>
+            <Button size="sm" variant="danger" icon="trash" onClick={onDelete} aria-label={`Delete ${m.label}`}>
+              Delete
+            </Button>
+          </>
+        ) : (
+          <>
+            <span className="status status-missing" data-testid={`status-${m.id}`}>
+              {d?.state === 'failed'
+                ? `Download failed: ${d.message ?? 'unknown error'}`
+                : m.partialBytes > 0
+                  ? `Paused at ${formatBytes(m.partialBytes)}`
+                  : 'Not installed'}
+            </span>
+            <Button size="sm" variant="primary" icon="download" onClick={onPull} aria-label={`Download ${m.label}`}>
+              {m.partialBytes > 0 ? 'Resume' : 'Download'}
+            </Button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export default function ModelsView() {
+  const system = useApi<SystemInfo>('/api/v1/system');
+  const local = useApi<LocalModelsDto>('/api/v1/models/local');
+  const catalog = useModels();
+  const [live, setLive] = useState<Record<string, Progress>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<LocalModelRow | null>(null);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    void subscribeSse(
+      '/api/v1/downloads/events',
+      (event, data) => {
+        if (event !== 'download') return;
+        const p = data as Progress;
+        setLive((prev) => ({ ...prev, [p.modelId]: p }));
+        if (p.state === 'done' || p.state === 'failed' || p.state === 'cancelled') {
+          invalidate('/api/v1/models');
+          invalidate('/api/v1/system');
+        }
+      },
+      ac.signal,
+    );
+    return () => ac.abort();
+  }, []);
+
+  const act = async (fn: () => Promise<unknown>): Promise<void> => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+  const pull = (m: LocalModelRow) =>
+    act(async () => {
+      const r = await api<{ download: Progress }>('POST', `/api/v1/models/${encodeURIComponent(m.id)}/pull`);
+      setLive((prev) => ({ ...prev, [m.id]: r.download }));
+    });
+  const cancel = (m: LocalModelRow) => act(() => api('DELETE', `/api/v1/downloads/${encodeURIComponent(m.id)}`));
+  const remove = (m: LocalModelRow) =>
+    act(async () => {
+      setConfirm(null);
+      await api('DELETE', `/api/v1/models/${encodeURIComponent(m.id)}`);
+      invalidate('/api/v1/models');
+      invalidate('/api/v1/system');
+    });
+
+  const s = system.data;
+  const rows = (local.data?.models ?? []).map((m) => ({ ...m, download: live[m.id] ?? m.download }));
+  const unavailable = system.error?.status === 404 || local.error?.status === 404;
+  const cloud = catalog.data?.engines.anthropic;
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <h1>Models</h1>
+          <p className="muted">The models this computer runs, which prompts each one answers, and the engines that run them.</p>
+        </div>
+      </header>
+      {error && (
+        <Notice tone="error" title="That did not work">
+          {error}
+        </Notice>
+      )}
+      {unavailable && <Notice tone="info">This core does not manage model files; models come from Ollama or HYBRID_AI_LOCAL_MODEL.</Notice>}
+      {!s && !unavailable ? (
+        <div className="center-pad">
+          <Spinner label="Loading models" />
+        </div>
+      ) : (
+        <div className="page-body">
+          {s && <Machine s={s} />}
+          {local.data && (
+            <section className="card" aria-labelledby="local-title">
+              <div className="card-head">
+                <h2 id="local-title" className="card-title">
+                  Local models
+                </h2>
+                <span className="muted small" data-testid="disk-used">
+                  {formatBytes(local.data.diskUsedBytes)} used
+                  {local.data.diskFreeBytes !== null ? ` · ${formatBytes(local.data.diskFreeBytes)} free` : ''}
+                </span>
+              </div>
+              <div className="ladder">
+                {(['small', 'medium', 'large'] as const).map((r) => {
+                  const list = rows.filter((m) => m.ladderRoute === r);
+                  if (list.length === 0) return null;
+                  return (
+                    <section key={r} className="ladder-rung" aria-labelledby={`rung-${r}`}>
+                      <div className="rung-head">
+                        <h3 id={`rung-${r}`}>
+                          <span className={`route-pill route-${r}`}>{r}</span>
+                        </h3>
+                        <span className="muted small">{routeHelp[r]}</span>
+                      </div>
+                      <ul className="model-rows">
+                        {list.map((m) => (
+                          <ModelRow
+                            key={m.id}
+                            m={m}
+                            recommended={s?.recommended.includes(m.id) ?? false}
+                            onPull={() => void pull(m)}
+                            onCancel={() => void cancel(m)}
+                            onDelete={() => setConfirm(m)}
+                          />
+                        ))}
+                      </ul>
+                    </section>
+                  );
+                })}
+                <section className="ladder-rung" aria-labelledby="rung-cloud">
+                  <div className="rung-head">
+                    <h3 id="rung-cloud">
+                      <span className="route-pill route-cloud">cloud</span>
+                    </h3>
+                    <span className="muted small">The hardest prompts, when Claude is available</span>
+                  </div>
+                  <ul className="model-rows">
+                    <li className="model-row">
+                      <div className="model-info">
+                        <div className="model-name">Claude (Anthropic)</div>
+                        <div className="muted small">Paid per token; used only when the router or you choose it.</div>
+                      </div>
+                      <div className="model-side">
+                        {cloud?.ok ? (
+                          <span className="status status-ok">Ready</span>
+                        ) : (
+                          <span className="status status-missing">
+                            {cloud?.reason ?? 'Not configured'} · <a href="#/settings">Add a key</a>
+                          </span>
+                        )}
+                      </div>
+                    </li>
+                  </ul>
+                </section>
+              </div>
+            </section>
+          )}
+          {s && (
+            <section className="card" aria-labelledby="engines-title">
+              <h2 id="engines-title" className="card-title">
+                Engines
+              </h2>
+              <ul className="engine-list">
+                {s.engines.map((e) => (
+                  <li key={e.id} className="engine-row" data-testid={`engine-${e.id}`}>
+                    <span className={`dot ${e.ok ? 'dot-ok' : 'dot-off'}`} aria-hidden="true" />
+                    <span className="model-name">{engineKinds[e.kind] ?? e.id}</span>
+                    <span className="muted small">
+                      {e.ok ? `in use · ${e.models.length} model${e.models.length === 1 ? '' : 's'} ready` : (e.reason ?? 'not available')}
+                      {e.url ? ` · ${e.url}` : ''}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </div>
+      )}
+      <Dialog open={confirm !== null} title={`Delete ${confirm?.label ?? 'this model'}?`} onClose={() => setConfirm(null)}>
+        <p>
+          This frees {formatBytes(confirm?.bytesOnDisk ?? 0)}. You can download it again later; prompts for its route go to another model
+          meanwhile.
+        </p>
+        <div className="dialog-actions">
+          <Button onClick={() => setConfirm(null)}>Cancel</Button>
+          <Button variant="danger" onClick={() => confirm && void remove(confirm)}>
+            Delete model
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+// Claude API key: typed once and saved through the core into the keychain; afterwards only "configured ••••1234".
+import { useState } from 'react';
+import { api, ApiError } from '../../api/client';
+import { invalidate } from '../../api/queries';
+import type { ClaudeKeyStatus } from '../../api/types';
+import { Button } from '../../components/Button';
+import { Dialog } from '../../components/Dialog';
+import { Notice } from '../../components/Notice';
+
+const storeNames: Record<ClaudeKeyStatus['store'], string> = {
+  keychain: 'the system keychain',
+  file: 'a private file in the data folder (no keychain available)',
+  env: 'the ANTHROPIC_API_KEY environment variable',
+};
+
+/** Anthropic keys start with "sk-ant-"; anything else is almost surely a paste mistake, but the core decides. */
+const KEY_HINT = /^sk-ant-/;
+
+/**
+ * `status` undefined while loading; `unavailable` when the core has no key endpoint (then the key can only come
+ * from ANTHROPIC_API_KEY). `onChange` receives the new status from the core (never the key).
+ */
+export function KeyField({
+  status,
+  unavailable,
+  onChange,
+}: {
+  status: ClaudeKeyStatus | undefined;
+  unavailable?: string;
+  onChange(s: ClaudeKeyStatus): void;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [key, setKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  /** The keychain refused (locked, no Secret Service): the core can keep the key in a 0600 file instead. */
+  const [offerFile, setOfferFile] = useState(false);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+
+  const save = async (store?: 'file'): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    setOfferFile(false);
+    try {
+      const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/settings/claude-key${store ? `?store=${store}` : ''}`, { key: key.trim() });
+      setKey('');
+      setEditing(false);
+      onChange(s);
+      invalidate('/api/v1/models');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+      setOfferFile(e instanceof ApiError && e.message.includes('?store=file'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async (): Promise<void> => {
+    setConfirmRemove(false);
+    setBusy(true);
+    setError(null);
+    try {
+      onChange(await api<ClaudeKeyStatus>('DELETE', '/api/v1/settings/claude-key'));
+      invalidate('/api/v1/models');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (unavailable) {
+    return <Notice tone="info">{unavailable}</Notice>;
+  }
+  if (!status) return <p className="muted">Checking…</p>;
+
+  const showForm = editing || !status.configured;
+  return (
+    <div className="key-field">
+      {status.configured && !editing && (
+        <div className="key-configured">
+          <span className="key-dot" aria-hidden="true" />
+          <span>
+            Configured{' '}
+            <span className="mono" data-testid="key-mask">
+              ••••{status.last4 ?? ''}
+            </span>
+            <span className="muted small"> · stored in {storeNames[status.store]}</span>
+          </span>
+          {status.store !== 'env' && (
+            <span className="key-actions">
+              <Button size="sm" onClick={() => setEditing(true)}>
+                Replace
+              </Button>
+              <Button size="sm" variant="danger" onClick={() => setConfirmRemove(true)}>
+                Remove
+              </Button>
+            </span>
+          )}
+        </div>
+      )}
+      {showForm && (
+        <form
+          className="key-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (key.trim()) void save();
+          }}
+        >
+          <label htmlFor="claude-key">{status.configured ? 'New Claude API key' : 'Claude API key'}</label>
+          <div className="input-row">
+            <input
+              id="claude-key"
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="sk-ant-…"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              aria-describedby="claude-key-help"
+            />
+            <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
+              Save key
+            </Button>
+            {editing && (
+              <Button
+                onClick={() => {
+                  setEditing(false);
+                  setKey('');
+                }}
+              >
+                Cancel
+              </Button>
+            )}
+          </div>
+          <p id="claude-key-help" className="muted small">
+            Saved by the core in your system keychain; this window never sees it again.
+            {key && !KEY_HINT.test(key.trim()) ? ' Anthropic keys usually start with “sk-ant-”.' : ''}
+          </p>
+        </form>
+      )}
+      {status.warning && <Notice tone="warn">{status.warning}</Notice>}
+      {error && <Notice tone="error">{error}</Notice>}
+      {offerFile && (
+        <div className="form-actions">
+          <Button onClick={() => void save('file')} disabled={busy || !key.trim()}>
+            Save in a private file instead
+          </Button>
+        </div>
+      )}
+      <Dialog open={confirmRemove} title="Remove the Claude key?" onClose={() => setConfirmRemove(false)}>
+        <p>Claude will be off until you add a key again; prompts stay on local models.</p>
+        <div className="dialog-actions">
+          <Button onClick={() => setConfirmRemove(false)}>Cancel</Button>
+          <Button variant="danger" onClick={() => void remove()}>
+            Remove key
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

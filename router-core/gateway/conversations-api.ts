@@ -1,0 +1,132 @@
+// Conversations API: list/search/create/rename/delete stored chats, their messages, and "delete all history".
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CoreError } from '../errors.js';
+import type { Conversation, Ledger, StoredMessage } from '../ledger/ledger.js';
+import { parseBody } from './protocols/validate.js';
+
+/** What the conversations routes need from the core. */
+export interface ConversationsDeps {
+  ledger: Ledger;
+  now(): number;
+  /** Whether prompts and answers are kept (Settings → history). */
+  history(): boolean;
+}
+
+/** Longest title kept: a sidebar shows ~40 characters; 200 leaves room for a sentence without storing a prompt. */
+const MAX_TITLE = 200;
+/** Default and largest page of conversations: a sidebar rarely needs more; search finds the rest. */
+const DEFAULT_LIMIT = 200;
+const MAX_LIMIT = 1000;
+
+const titleBody = z.object({
+  title: z.string().trim().min(1, 'must be a non-empty string').max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`),
+});
+
+/** Wire shape of a conversation (snake_case like the rest of the native API). */
+export function conversationJson(c: Conversation) {
+  return { id: c.id, title: c.title, created_at: c.createdAt, updated_at: c.updatedAt, message_count: c.messageCount };
+}
+
+/** Wire shape of a message; assistant messages carry the same `routing` and `summary` objects as the chat stream. */
+export function messageJson(m: StoredMessage) {
+  const r = m.request;
+  return {
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    created_at: m.createdAt,
+    request_id: m.requestId,
+    status: r?.status ?? null,
+    error_type: r?.errorType ?? null,
+    routing:
+      r && r.route && r.model && r.engine
+        ? {
+            route: r.route,
+            model: r.model,
+            engine: r.engine,
+            complexity: Number((r.complexity ?? 0).toFixed(3)),
+            reasons: r.reasons,
+            fallback_from: r.fallbackFrom,
+          }
+        : null,
+    summary: r
+      ? {
+          usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+          cost_micros: r.costMicros,
+          all_cloud_cost_micros: r.allCloudMicros,
+          savings_micros: Math.max(0, r.allCloudMicros - r.costMicros),
+          latency_seconds: r.latencyMs / 1000,
+          ttft_ms: r.ttftMs,
+        }
+      : null,
+  };
+}
+
+function find(deps: ConversationsDeps, id: string): Conversation {
+  const c = deps.ledger.getConversation(id);
+  if (!c) throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
+  return c;
+}
+
+/** Register the routes (all need the token). */
+export function mountConversationsApi(app: FastifyInstance, deps: ConversationsDeps): void {
+  app.get('/api/v1/conversations', async (req) => {
+    const q = req.query as { search?: string; limit?: string };
+    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new CoreError('invalid_request', `Invalid "limit": "${q.limit}" (must be an integer from 1 to ${MAX_LIMIT}).`);
+    }
+    const search = typeof q.search === 'string' ? q.search.slice(0, MAX_TITLE) : undefined;
+    return {
+      history_enabled: deps.history(),
+      conversations: deps.ledger.listConversations({ search, limit }).map(conversationJson),
+    };
+  });
+
+  app.post('/api/v1/conversations', async (req, reply) => {
+    const b = parseBody(titleBody, req.body);
+    if (!deps.history()) {
+      throw new CoreError(
+        'forbidden',
+        'History is off, so conversations are not stored. Turn it on in Settings (PUT /api/v1/settings {"history_enabled": true}).',
+      );
+    }
+    return reply.code(201).send({ conversation: conversationJson(deps.ledger.createConversation(b.title, deps.now())) });
+  });
+
+  app.get('/api/v1/conversations/:id', async (req) => {
+    const c = find(deps, (req.params as { id: string }).id);
+    return { conversation: conversationJson(c), messages: deps.ledger.listMessages(c.id).map(messageJson) };
+  });
+
+  app.patch('/api/v1/conversations/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    const b = parseBody(titleBody, req.body);
+    const c = deps.ledger.renameConversation(id, b.title, deps.now());
+    if (!c) throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
+    return { conversation: conversationJson(c) };
+  });
+
+  app.delete('/api/v1/conversations/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    if (!deps.ledger.deleteConversation(id)) {
+      throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
+    }
+    return { deleted: true, id };
+  });
+
+  // Regenerate: drop a message and everything after it, then send the prompt again with conversation_id.
+  app.delete('/api/v1/conversations/:id/messages/:messageId', async (req) => {
+    const { id, messageId } = req.params as { id: string; messageId: string };
+    const c = find(deps, id);
+    const deleted = deps.ledger.deleteMessagesFrom(c.id, messageId);
+    if (deleted === 0) throw new CoreError('not_found', `No message "${messageId}" in conversation "${id}".`);
+    return { deleted };
+  });
+
+  app.delete('/api/v1/history', async () => {
+    const d = deps.ledger.deleteAllHistory();
+    return { deleted: { conversations: d.conversations, messages: d.messages, request_texts: d.requestTexts } };
+  });
+}

@@ -1,0 +1,111 @@
+// Settings API: routing thresholds, local-only, cloud budget caps, history, and the API address + token (regenerate).
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CoreError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { budgetGuard } from '../routing/budget.js';
+import type { ComplexityThresholds } from '../routing/complexity.js';
+import type { RoutingConfig } from '../routing/policy.js';
+import { parseBody } from './protocols/validate.js';
+
+/** Ledger setting keys this API owns (wiring reads the same keys). */
+export const settingKeys = {
+  thresholds: 'routing.thresholds',
+  localOnly: 'routing.localOnly',
+  dailyBudget: 'budget.dailyMicros',
+  monthlyBudget: 'budget.monthlyMicros',
+  history: 'history.enabled',
+} as const;
+
+/** What the settings routes need from the core. */
+export interface SettingsDeps {
+  ledger: Ledger;
+  now(): number;
+  /** Effective routing config (settings over config). */
+  routing(): RoutingConfig;
+  history(): boolean;
+  /** Thresholds used when none are saved. */
+  defaultThresholds: ComplexityThresholds;
+  /** Start of the local day and month (budget status). */
+  periodStarts(now: number): { day: number; month: number };
+  /** Where the API listens and the token that opens it. */
+  apiAccess(): { address: string; token: string; tokenSource: 'env' | 'data-dir' };
+  /** Replace the token (saved in the data dir); the old one stops working at once. Throws when the env sets it. */
+  regenerateToken(): string;
+}
+
+/** Largest cap accepted: $1,000,000 in micro-dollars; more is surely a unit mistake. */
+const MAX_BUDGET_MICROS = 1_000_000_000_000;
+
+const budget = z
+  .number()
+  .int('must be an integer number of micro-dollars (1 USD = 1000000)')
+  .min(0, 'must be ≥ 0')
+  .max(MAX_BUDGET_MICROS, `must be at most ${MAX_BUDGET_MICROS} (1,000,000 USD)`)
+  .nullable();
+
+const putBody = z.object({
+  thresholds: z
+    .object({
+      medium: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
+      cloud: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
+    })
+    .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud (0 ≤ medium ≤ cloud ≤ 1)', path: ['medium'] })
+    .optional(),
+  local_only: z.boolean().optional(),
+  daily_budget_micros: budget.optional(),
+  monthly_budget_micros: budget.optional(),
+  history_enabled: z.boolean().optional(),
+});
+const putKeys = Object.keys(putBody.shape);
+
+/** The settings as the UI shows them. */
+function view(deps: SettingsDeps) {
+  const r = deps.routing();
+  const p = deps.periodStarts(deps.now());
+  const spend = deps.ledger.spendSince(p.day, p.month);
+  const verdict = budgetGuard(spend, r.budget);
+  const access = deps.apiAccess();
+  return {
+    thresholds: r.thresholds,
+    default_thresholds: deps.defaultThresholds,
+    local_only: r.localOnly,
+    daily_budget_micros: r.budget.dailyMicros ?? null,
+    monthly_budget_micros: r.budget.monthlyMicros ?? null,
+    history_enabled: deps.history(),
+    budget_status: {
+      spent_today_micros: spend.todayMicros,
+      spent_month_micros: spend.monthMicros,
+      cloud_blocked: verdict.allowCloud ? null : verdict.reason,
+    },
+    api: { address: access.address, token: access.token, token_source: access.tokenSource },
+  };
+}
+
+/** Register the routes (all need the token). */
+export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void {
+  app.get('/api/v1/settings', async () => view(deps));
+
+  app.put('/api/v1/settings', async (req) => {
+    if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+      const unknown = Object.keys(req.body).filter((k) => !putKeys.includes(k));
+      if (unknown.length > 0) {
+        throw new CoreError('invalid_request', `Unknown setting "${unknown[0]}". Valid: ${putKeys.join(', ')}.`);
+      }
+    }
+    const b = parseBody(putBody, req.body);
+    const { ledger } = deps;
+    if (b.thresholds !== undefined) ledger.setSetting(settingKeys.thresholds, b.thresholds);
+    if (b.local_only !== undefined) ledger.setSetting(settingKeys.localOnly, b.local_only);
+    // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
+    if (b.daily_budget_micros !== undefined) ledger.setSetting(settingKeys.dailyBudget, b.daily_budget_micros);
+    if (b.monthly_budget_micros !== undefined) ledger.setSetting(settingKeys.monthlyBudget, b.monthly_budget_micros);
+    if (b.history_enabled !== undefined) ledger.setSetting(settingKeys.history, b.history_enabled);
+    return view(deps);
+  });
+
+  app.post('/api/v1/settings/token/regenerate', async () => {
+    const token = deps.regenerateToken();
+    return { token, address: deps.apiAccess().address };
+  });
+}
