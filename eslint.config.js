@@ -49,6 +49,39 @@ export default tseslint.config(
     },
   },
   {
+    // The desktop shell starts the core as a process (electron/core-process.ts); it never imports core internals.
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)router-core/', message: 'electron/ talks to the core over HTTP and process messages only; it imports nothing from router-core/.' }] },
+      ],
+    },
+  },
+  {
+    // Renderer (browser): typed by tsconfig.web.json; only type imports from contracts and the shell's IPC contract.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: false, project: ['./tsconfig.web.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'renderer/ runs in a browser: no Node built-ins.' },
+            { regex: 'router-core/(?!contracts/)', message: 'renderer/ talks to the core over HTTP only; it may import types from router-core/contracts.' },
+            { regex: 'router-core/contracts/', allowTypeImports: true, message: 'renderer/ may only `import type` from router-core/contracts.' },
+            { regex: '(^|/)electron/(?!ipc-contract)', message: 'renderer/ may import only types from electron/ipc-contract.ts.' },
+            { regex: '(^|/)electron/ipc-contract', allowTypeImports: true, message: 'renderer/ may only `import type` from electron/ipc-contract.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['tests/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['router-core/**/*.test.ts', 'tests/**/*.test.ts'],
+    // Renderer tests pick jsdom per file (`// @vitest-environment jsdom`).
+    include: ['router-core/**/*.test.ts', 'tests/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
     // Real inference, real sockets and child processes: generous but bounded.
     testTimeout: 30_000,
     hookTimeout: 60_000,

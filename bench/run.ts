@@ -29,6 +29,7 @@ import {
   type Target,
 } from './lib.js';
 import { runProfile } from './profile.js';
+import { benchRouting, logRouting, type RoutingBenchResult } from './routing.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, 'answer-words': { type: 'string' } },
@@ -41,6 +42,7 @@ const GATEWAY_READY = /Hybrid AI Stack (http:\/\/\S+)/;
 
 const targets = {
   estimatorP99Us: 50,
+  learnedP99Us: 100,
   addedP50Ms: 0.35,
   cpuPerReqUs: 250,
   addedTtfbMs: 1,
@@ -716,7 +718,7 @@ function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'FAIL';
 }
 
-function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult): string {
+function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: RoutingBenchResult): string {
   const rows: string[][] = [['metric', 'value', 'baseline (same run)', 'target', '']];
   const add = (metric: string, value: string, baseline: string, target = '', ok?: boolean): void => {
     rows.push([metric, value, baseline, target, ok === undefined ? '' : verdict(ok)]);
@@ -732,6 +734,20 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult): stri
   if (est.dev)
     add(`estimator routing-dev mean (${est.dev.prompts} prompts)`, `${fmt(est.dev.meanUs, 1)} µs`, `p99 ${fmt(est.dev.p99Us, 1)} µs`);
   else add('estimator routing-dev', est.devNote ?? 'skipped', '-');
+  add('learned estimator 4k p50', `${fmt(rt.learned4k.p50Us, 1)} µs`, `rules p50 ${fmt(est.p50Us, 1)} µs`);
+  add(
+    'learned estimator 4k p99',
+    `${fmt(rt.learned4k.p99Us, 1)} µs`,
+    `CPU-time p99 ${fmt(rt.learned4k.cpuP99Us, 0)} µs`,
+    `< ${targets.learnedP99Us} µs`,
+    rt.learned4k.p99Us < targets.learnedP99Us,
+  );
+  add('route decision 4k p50 / p99', `${fmt(rt.decision4k.p50Us, 1)} / ${fmt(rt.decision4k.p99Us, 1)} µs`, 'estimator + privacy + budget');
+  add(
+    `cache lookup hit p50 / p99 (${rt.cacheEntries})`,
+    `${fmt(rt.cacheHit.p50Us, 1)} / ${fmt(rt.cacheHit.p99Us, 1)} µs`,
+    `miss ${fmt(rt.cacheMiss.p50Us, 1)} µs`,
+  );
   for (const s of [gw.c1, gw.c16]) {
     const c = `c=${s.concurrency}`;
     const m = s.median;
@@ -801,6 +817,8 @@ async function main(): Promise<void> {
         `mean ${fmt(est.dev.meanUs, 1)} µs, p50 ${fmt(est.dev.p50Us, 1)} µs, p99 ${fmt(est.dev.p99Us, 1)} µs`,
     );
   } else log(`  routing-dev.jsonl: ${est.devNote}`);
+  const rt = await benchRouting(mixedPrompt(4000), QUICK);
+  logRouting(rt, log);
 
   log(
     `\n2. Gateway overhead vs an instant Ollama stand-in (answer of ${ANSWER_WORDS} words; separate processes, node:http keep-alive client)`,
@@ -811,7 +829,7 @@ async function main(): Promise<void> {
   const ll = await benchLlama();
 
   log('\nSummary');
-  log(summary(est, gw, ll));
+  log(summary(est, gw, ll, rt));
   const out = path.join(repoRoot, 'bench', 'results.json');
   const results = {
     when: new Date().toISOString(),
@@ -821,6 +839,7 @@ async function main(): Promise<void> {
     quick: QUICK,
     targets,
     estimator: est,
+    routing: rt,
     gateway: gw,
     embedded: ll,
     seconds: (performance.now() - started) / 1000,

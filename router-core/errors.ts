@@ -1,7 +1,7 @@
 // One error catalogue: ErrorType -> HTTP status; CoreError carries a message safe to show a user.
-import type { ErrorType } from './contracts/errors.js';
+import type { ErrorDetails, ErrorType } from './contracts/errors.js';
 
-export type { ErrorType };
+export type { ErrorDetails, ErrorType };
 
 /** HTTP status for each error type: 4xx for the caller's mistakes, 5xx for ours or upstream's. */
 export const errorStatus: Record<ErrorType, number> = {
@@ -21,6 +21,8 @@ export const errorStatus: Record<ErrorType, number> = {
   timeout: 504,
   // 499 is nginx's "client closed request": nobody reads it, but the ledger and metrics do.
   aborted: 499,
+  // Not enough free disk for a model download (WebDAV's 507, the one status that says exactly this).
+  insufficient_storage: 507,
   internal: 500,
 };
 
@@ -29,12 +31,14 @@ export class CoreError extends Error {
   readonly type: ErrorType;
   /** Seconds a client should wait before retrying (429/503), when known. */
   readonly retryAfter?: number;
+  readonly details?: ErrorDetails;
 
-  constructor(type: ErrorType, message: string, options?: { cause?: unknown; retryAfter?: number }) {
+  constructor(type: ErrorType, message: string, options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
     this.type = type;
     this.retryAfter = options?.retryAfter;
+    this.details = options?.details;
   }
 
   get status(): number {

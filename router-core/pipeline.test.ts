@@ -140,9 +140,9 @@ describe('pipeline', () => {
   it('refused requests (unknown model) get a row too', async () => {
     const { ledger, pipeline } = setup([createFakeEngine({ id: 'llamacpp', models: ['tinyllama'] })]);
     await expect(pipeline.handle(req('hi', 'nope'), { protocol: 'openai' }, new AbortController().signal)).rejects.toMatchObject({
-      type: 'invalid_request',
+      type: 'not_found',
     });
-    expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'invalid_request', model: null });
+    expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'not_found', model: null });
   });
 
   it('keeps prompt and answer text only when history is on', async () => {

@@ -1,8 +1,18 @@
-// Measures estimateComplexity on a labelled JSONL set: accuracy, under/over-routing, cloud-call rate, confusion, per category.
+// Measures the estimators (rules and learned) on a labelled JSONL set: accuracy, under/over-routing, cloud-call rate, confusion, per category, threshold curve.
+//
+// Usage: npx tsx scripts/eval-routing.ts [FILE] [--json] [--misses]
+//   FILE      default ../shared/eval/routing-dev.jsonl (for MEASURING only: never train on it)
+//   --misses  also list the prompts each estimator gets wrong (first 80 characters)
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { estimateComplexity, type ComplexityLevel } from '../router-core/routing/complexity.js';
+import {
+  defaultThresholds,
+  estimateComplexity,
+  type ComplexityLevel,
+  type ComplexityThresholds,
+} from '../router-core/routing/complexity.js';
+import { estimateLearned, weights } from '../router-core/routing/learned.js';
 
 /** One labelled prompt of routing-dev.jsonl. */
 interface LabelledPrompt {
@@ -22,7 +32,7 @@ interface RoutingMetrics {
   trueCloudShare: number;
   /** confusion[label][predicted] = count. */
   confusion: Record<ComplexityLevel, Record<ComplexityLevel, number>>;
-  perCategory: Record<string, { n: number; exact: number }>;
+  perCategory: Record<string, { n: number; exact: number; under: number; over: number }>;
 }
 
 /** The seed's published numbers on routing-dev.jsonl (shared/eval/README.md), shown for comparison. */
@@ -30,8 +40,15 @@ const SEED = { exact: 0.506, underRouted: 0.373, overRouted: 0.12, cloudRate: 0.
 const LEVELS: readonly ComplexityLevel[] = ['small', 'medium', 'cloud'];
 const RANK: Record<ComplexityLevel, number> = { small: 0, medium: 1, cloud: 2 };
 
-/** Compute metrics for a labelled set (pure over its input). */
-function evaluate(rows: readonly LabelledPrompt[]): RoutingMetrics {
+type Estimator = (prompt: string, thresholds: ComplexityThresholds) => { score: number; level: ComplexityLevel };
+const estimators: Record<'rules' | 'learned', Estimator> = { rules: estimateComplexity, learned: estimateLearned };
+
+function levelOf(score: number, t: ComplexityThresholds): ComplexityLevel {
+  return score >= t.cloud ? 'cloud' : score >= t.medium ? 'medium' : 'small';
+}
+
+/** Compute metrics from predicted levels (pure over its input). */
+function evaluate(rows: readonly LabelledPrompt[], predicted: readonly ComplexityLevel[]): RoutingMetrics {
   const confusion = Object.fromEntries(
     LEVELS.map((l) => [l, Object.fromEntries(LEVELS.map((p) => [p, 0]))]),
   ) as RoutingMetrics['confusion'];
@@ -41,19 +58,24 @@ function evaluate(rows: readonly LabelledPrompt[]): RoutingMetrics {
   let over = 0;
   let cloud = 0;
   let trueCloud = 0;
-  for (const row of rows) {
-    const predicted = estimateComplexity(row.prompt).level;
-    confusion[row.tier][predicted]++;
-    const cat = (perCategory[row.category ?? '(none)'] ??= { n: 0, exact: 0 });
+  rows.forEach((row, i) => {
+    const p = predicted[i]!;
+    confusion[row.tier][p]++;
+    const cat = (perCategory[row.category ?? '(none)'] ??= { n: 0, exact: 0, under: 0, over: 0 });
     cat.n++;
-    if (predicted === row.tier) {
+    if (p === row.tier) {
       exact++;
       cat.exact++;
-    } else if (RANK[predicted] < RANK[row.tier]) under++;
-    else over++;
-    if (predicted === 'cloud') cloud++;
+    } else if (RANK[p] < RANK[row.tier]) {
+      under++;
+      cat.under++;
+    } else {
+      over++;
+      cat.over++;
+    }
+    if (p === 'cloud') cloud++;
     if (row.tier === 'cloud') trueCloud++;
-  }
+  });
   const n = rows.length;
   const share = (x: number): number => (n === 0 ? 0 : x / n);
   return {
@@ -72,8 +94,25 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
+/** Metrics when the cloud threshold moves (medium fixed): the cost/quality trade-off. */
+function curve(rows: readonly LabelledPrompt[], scores: readonly number[]): Array<{ cloud: number; m: RoutingMetrics }> {
+  const out: Array<{ cloud: number; m: RoutingMetrics }> = [];
+  for (let c = 0.35; c <= 0.951; c += 0.05) {
+    const t = { medium: Math.min(defaultThresholds.medium, c), cloud: c };
+    out.push({
+      cloud: Math.round(c * 100) / 100,
+      m: evaluate(
+        rows,
+        scores.map((s) => levelOf(s, t)),
+      ),
+    });
+  }
+  return out;
+}
+
 function main(argv: readonly string[]): void {
   const json = argv.includes('--json');
+  const misses = argv.includes('--misses');
   const pathArg = argv.find((a) => !a.startsWith('--'));
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const path = resolve(repoRoot, pathArg ?? '../shared/eval/routing-dev.jsonl');
@@ -81,31 +120,102 @@ function main(argv: readonly string[]): void {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as LabelledPrompt);
-  const m = evaluate(rows);
+
+  const results = Object.fromEntries(
+    (Object.keys(estimators) as Array<keyof typeof estimators>).map((name) => {
+      const est = rows.map((r) => estimators[name](r.prompt, defaultThresholds));
+      return [
+        name,
+        {
+          scores: est.map((e) => e.score),
+          levels: est.map((e) => e.level),
+          m: evaluate(
+            rows,
+            est.map((e) => e.level),
+          ),
+        },
+      ];
+    }),
+  ) as Record<keyof typeof estimators, { scores: number[]; levels: ComplexityLevel[]; m: RoutingMetrics }>;
 
   if (json) {
-    process.stdout.write(`${JSON.stringify({ file: path, ...m, seed: SEED }, null, 2)}\n`);
+    const out = Object.fromEntries(
+      Object.entries(results).map(([k, v]) => [
+        k,
+        {
+          ...v.m,
+          curve: curve(rows, v.scores).map((c) => ({
+            cloudThreshold: c.cloud,
+            exact: c.m.exact,
+            underRouted: c.m.underRouted,
+            cloudRate: c.m.cloudRate,
+          })),
+        },
+      ]),
+    );
+    process.stdout.write(`${JSON.stringify({ file: path, ...out, seed: SEED }, null, 2)}\n`);
     return;
   }
+  const { rules, learned } = results;
   const out: string[] = [];
+  const heldOut = weights().meta.heldOut as { learned?: Record<string, number>; rules?: Record<string, number> } | undefined;
   out.push(`file: ${path}`);
-  out.push(`N = ${m.n}   (true cloud share ${pct(m.trueCloudShare)})`);
+  out.push(
+    `N = ${rules.m.n}   (true cloud share ${pct(rules.m.trueCloudShare)})   thresholds ${defaultThresholds.medium} / ${defaultThresholds.cloud}`,
+  );
   out.push('');
-  out.push('metric            this     seed');
-  out.push(`exact accuracy    ${pct(m.exact).padStart(6)}   ${pct(SEED.exact).padStart(6)}`);
-  out.push(`under-routed      ${pct(m.underRouted).padStart(6)}   ${pct(SEED.underRouted).padStart(6)}`);
-  out.push(`over-routed       ${pct(m.overRouted).padStart(6)}   ${pct(SEED.overRouted).padStart(6)}`);
-  out.push(`cloud-call rate   ${pct(m.cloudRate).padStart(6)}   ${pct(SEED.cloudRate).padStart(6)}`);
-  out.push('note: the rules were checked against this file while they were written, so treat it as a');
-  out.push('      development number; unseen prompts (the held-out set) will score lower.');
+  out.push('metric            learned    rules     seed');
+  const line = (name: string, k: 'exact' | 'underRouted' | 'overRouted' | 'cloudRate'): string =>
+    `${name.padEnd(16)} ${pct(learned.m[k]).padStart(8)} ${pct(rules.m[k]).padStart(8)} ${pct(SEED[k]).padStart(8)}`;
+  out.push(
+    line('exact accuracy', 'exact'),
+    line('under-routed', 'underRouted'),
+    line('over-routed', 'overRouted'),
+    line('cloud-call rate', 'cloudRate'),
+  );
+  out.push('note: the rules were written while looking at this file, so their number here is inflated; the learned');
+  out.push('      model never saw it (training data is checked for near-duplicates of it).');
+  if (heldOut?.learned && heldOut.rules) {
+    out.push(
+      `held-out split of our own training data (weights meta): learned ${pct(heldOut.learned.exact!)} exact / ${pct(heldOut.learned.under!)} under; ` +
+        `rules ${pct(heldOut.rules.exact!)} / ${pct(heldOut.rules.under!)}`,
+    );
+  }
+  for (const [name, r] of Object.entries(results)) {
+    out.push('');
+    out.push(`${name}: confusion (rows = label, columns = predicted)`);
+    out.push(`${'label'.padEnd(8)}${LEVELS.map((l) => l.padStart(8)).join('')}`);
+    for (const l of LEVELS) out.push(`${l.padEnd(8)}${LEVELS.map((p) => String(r.m.confusion[l][p]).padStart(8)).join('')}`);
+  }
   out.push('');
-  out.push('confusion (rows = label, columns = predicted)');
-  out.push(`${'label'.padEnd(8)}${LEVELS.map((l) => l.padStart(8)).join('')}`);
-  for (const l of LEVELS) out.push(`${l.padEnd(8)}${LEVELS.map((p) => String(m.confusion[l][p]).padStart(8)).join('')}`);
+  out.push('trade-off over the cloud threshold (medium threshold 0.3): learned | rules');
+  out.push('cloud≥   exact  under  cloud   |  exact  under  cloud');
+  const lc = curve(rows, learned.scores);
+  const rc = curve(rows, rules.scores);
+  lc.forEach((c, i) => {
+    const r = rc[i]!;
+    out.push(
+      `${c.cloud.toFixed(2).padEnd(6)} ${pct(c.m.exact).padStart(6)} ${pct(c.m.underRouted).padStart(6)} ${pct(c.m.cloudRate).padStart(6)}   | ${pct(r.m.exact).padStart(6)} ${pct(r.m.underRouted).padStart(6)} ${pct(r.m.cloudRate).padStart(6)}`,
+    );
+  });
   out.push('');
-  out.push('per category (exact)');
-  for (const [cat, c] of Object.entries(m.perCategory).sort((a, b) => a[0].localeCompare(b[0]))) {
-    out.push(`  ${cat.padEnd(26)} ${String(c.exact).padStart(3)}/${String(c.n).padEnd(3)} ${pct(c.exact / c.n).padStart(6)}`);
+  out.push('per category: exact (under/over)            learned           rules');
+  const cats = Object.keys(learned.m.perCategory).sort();
+  for (const cat of cats) {
+    const l = learned.m.perCategory[cat]!;
+    const r = rules.m.perCategory[cat]!;
+    out.push(
+      `  ${cat.padEnd(26)} ${`${l.exact}/${l.n} (${l.under}/${l.over})`.padStart(16)} ${`${r.exact}/${r.n} (${r.under}/${r.over})`.padStart(16)}`,
+    );
+  }
+  if (misses) {
+    for (const [name, r] of Object.entries(results)) {
+      out.push('');
+      out.push(`${name} misses:`);
+      rows.forEach((row, i) => {
+        if (r.levels[i] !== row.tier) out.push(`  ${row.tier}→${r.levels[i]} [${row.category}] ${JSON.stringify(row.prompt.slice(0, 80))}`);
+      });
+    }
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

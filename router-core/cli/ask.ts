@@ -37,7 +37,12 @@ export async function runAsk(argv: string[]): Promise<number> {
   const config = loadConfig(flags);
   if (config === 'help') return 0;
   // Logs would interleave with the answer: only warnings, to stderr.
-  const core = createCore(config, { logger: createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) }) });
+  // One answer does not justify starting an `ollama serve`; a running Ollama (OLLAMA_HOST) is still used.
+  const core = createCore(
+    { ...config, manageOllama: false },
+    { logger: createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) }) },
+  );
+  await core.hardwareReady; // the tier depends on the GPU found (< 1 s)
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   try {

@@ -1,4 +1,4 @@
-// `hybrid-ai` dispatcher: route | ask | serve.
+// `hybrid-ai` dispatcher: route | ask | serve | models.
 import { pathToFileURL } from 'node:url';
 
 const help = `Usage: hybrid-ai <command>
@@ -7,6 +7,8 @@ Commands:
   serve [options]          start the headless server (see: hybrid-ai serve --help)
   ask "prompt"             answer one prompt through the router, streaming
   route --tier N           read JSONL {"id","prompt"} on stdin, write routing decisions
+  models list|pull|rm      local model files: list, download (progress bar, resumable), delete
+  tune [--yes]             propose routing thresholds from your feedback; applies them only if you accept
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -17,6 +19,10 @@ export async function cli(argv: string[]): Promise<number> {
         return await (await import('./route.js')).runRoute(rest);
       case 'ask':
         return await (await import('./ask.js')).runAsk(rest);
+      case 'models':
+        return await (await import('./models.js')).runModels(rest);
+      case 'tune':
+        return await (await import('./tune.js')).runTune(rest);
       case 'serve': {
         process.argv = [process.argv[0]!, 'serve', ...rest];
         await (await import('../server/main.js')).main();
@@ -29,7 +35,7 @@ export async function cli(argv: string[]): Promise<number> {
         process.stdout.write(help);
         return cmd === undefined ? 2 : 0;
       default:
-        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route.\n\n${help}`);
+        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune.\n\n${help}`);
         return 2;
     }
   } catch (e) {

@@ -1,13 +1,39 @@
 // Our neutral chat request: every protocol adapter decodes into this, no vendor's wire format.
 
-/** Who said a message. */
-export type Role = 'system' | 'user' | 'assistant';
+/** Who said a message; 'tool' carries a tool's result back to the model. */
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
-/** One message of a conversation (text only for now). */
+/** One function call the model asked for. */
+export interface ToolCall {
+  /** The caller echoes this id with the result (`toolCallId`). */
+  id: string;
+  name: string;
+  /** The arguments as JSON text of an object (what OpenAI sends; engines parse it when their wire wants an object). */
+  arguments: string;
+}
+
+/** One message of a conversation (text, plus tool calls and tool results when tools are in use). */
 export interface ChatMessage {
   role: Role;
   content: string;
+  /** role 'assistant': the calls the model made in this turn. */
+  toolCalls?: ToolCall[];
+  /** role 'tool': the call this message answers. */
+  toolCallId?: string;
+  /** role 'tool': the tool's name, when the protocol gives it (Ollama and Anthropic need it back on some paths). */
+  name?: string;
 }
+
+/** A function the model may call. */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+/** Whether the model may, must, or must not call a tool, or must call this one. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 /** Sampling and length parameters, already validated by the adapter. */
 export interface GenerationParams {
@@ -27,6 +53,13 @@ export interface ChatRequest {
   params: GenerationParams;
   /** Per-request "never leave this machine". */
   localOnly?: boolean;
+  /** Response cache for this request: true = use it even when sampling (temperature > 0), false = bypass it. */
+  cache?: boolean;
+  /** Cascade for this request: true = answer locally first and escalate when weak, false = never (default: settings). */
+  cascade?: boolean;
+  /** Functions the model may call; the router only picks models that support tool calling when present. */
+  tools?: ToolSpec[];
+  toolChoice?: ToolChoice;
 }
 
 /** Which door a request came in by (ledger + metrics label). */

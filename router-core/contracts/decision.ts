@@ -36,4 +36,6 @@ export interface EngineAvailability {
   models: string[];
   /** Why not, when !ok (shown in reasons). */
   reason?: string;
+  /** The engine passes `tools` to its models and returns their tool calls (absent = it does not). */
+  tools?: boolean;
 }

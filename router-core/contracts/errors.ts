@@ -17,7 +17,18 @@ export type ErrorType =
   | 'upstream_unavailable'
   | 'timeout'
   | 'aborted'
+  | 'insufficient_storage'
   | 'internal';
+
+/**
+ * What a protocol needs to word an error its own way (Ollama: "model 'x' not found"; OpenAI: `param`).
+ * `param` is the request field at fault, `value` what the caller sent there, `valid` what would have worked.
+ */
+export interface ErrorDetails {
+  param?: string;
+  value?: string;
+  valid?: readonly string[];
+}
 
 /** Wire shape of every native error response. */
 export interface ErrorBody {

@@ -1,20 +1,27 @@
 // The stream of events an engine yields and the pipeline forwards to protocol encoders.
+import type { ToolCall } from './chat.js';
 import type { EngineId } from './decision.js';
 import type { ErrorType } from './errors.js';
 
-/** Why generation ended. */
-export type FinishReason = 'stop' | 'length' | 'abort';
+/** Why generation ended ('tool_calls': the model stopped to let the caller run the tools it called). */
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
 
 /** Token counts as reported by the engine that answered. */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Mean natural-log probability of the generated tokens, when the engine was asked for it and can tell (cascade check). */
+  meanLogprob?: number;
 }
 
-/** Events in order: start, text-delta*, usage, done — or error at any point after start. */
+/**
+ * Events in order: start, (text-delta | tool-call)*, usage, done — or error at any point after start.
+ * A tool-call carries one whole call (its arguments complete): engines buffer partial arguments.
+ */
 export type StreamEvent =
   | { type: 'start'; model: string; engine: EngineId }
   | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
   | { type: 'done'; finishReason: FinishReason }
   | { type: 'error'; error: { type: ErrorType; message: string } };

@@ -204,7 +204,99 @@ describe('createAnthropicEngine without a key', () => {
 
   it('probes available with the cloud catalog ids when a key is set', async () => {
     const engine = createAnthropicEngine({ apiKey: 'k', baseURL: 'http://127.0.0.1:9' });
-    expect(await engine.probe()).toEqual({ ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'] });
+    expect(await engine.probe()).toEqual({ ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'], tools: true });
     await engine.close();
+  });
+});
+
+describe('tools through Claude', () => {
+  it('toAnthropicParams: tools with object schemas, tool_choice, tool_use blocks and tool_result turns', () => {
+    const p = toAnthropicParams({
+      model: 'claude-sonnet',
+      request: req({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          {
+            role: 'assistant',
+            content: 'Checking.',
+            toolCalls: [
+              { id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+              { id: 'toolu_2', name: 'get_weather', arguments: '' },
+            ],
+          },
+          { role: 'tool', content: 'sunny', toolCallId: 'toolu_1' },
+          { role: 'tool', content: 'rain', toolCallId: 'toolu_2' },
+          { role: 'user', content: 'Thanks, and tomorrow?' },
+        ],
+        tools: [{ name: 'get_weather', description: 'Weather', parameters: { properties: { city: { type: 'string' } } } }],
+        toolChoice: 'required',
+      }),
+    });
+    expect(p.tools).toEqual([
+      { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+    ]);
+    expect(p.tool_choice).toEqual({ type: 'any' });
+    expect(p.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris and Rome?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+          { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' },
+          { type: 'tool_result', tool_use_id: 'toolu_2', content: 'rain' },
+          { type: 'text', text: 'Thanks, and tomorrow?' },
+        ],
+      },
+    ]);
+  });
+
+  it('tool arguments that are not a JSON object are a 400, not a silent {}', () => {
+    expect(() =>
+      toAnthropicParams({
+        model: 'claude-sonnet',
+        request: req({
+          messages: [
+            { role: 'user', content: 'x' },
+            { role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'f', arguments: '[1' }] },
+          ],
+        }),
+      }),
+    ).toThrow(/arguments of the earlier call to tool "f" are not a JSON object/);
+  });
+
+  it('fromAnthropicEvent: a tool_use block streams its input in pieces and comes out as one tool-call; stop_reason tool_use', () => {
+    let state = initialAnthropicState('claude-sonnet');
+    const events: StreamEvent[] = [];
+    const wire: AnthropicWireEvent[] = [
+      { type: 'message_start', message: { model: 'claude-sonnet-4-6', usage: { input_tokens: 20 } } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Checking.' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_9', name: 'get_weather' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 12 } },
+      { type: 'message_stop' },
+    ];
+    for (const w of wire) {
+      const r = fromAnthropicEvent(w, state);
+      state = r.state;
+      events.push(...r.events);
+    }
+    expect(events.slice(1)).toEqual([
+      { type: 'text-delta', text: 'Checking.' },
+      { type: 'tool-call', call: { id: 'toolu_9', name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { type: 'usage', usage: { inputTokens: 20, outputTokens: 12 } },
+      { type: 'done', finishReason: 'tool_calls' },
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 // Claude via @anthropic-ai/sdk: pure toAnthropicParams()/fromAnthropicEvent() + thin streaming I/O; SDK errors → our ErrorType.
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  ContentBlockParam,
+  MessageCreateParamsStreaming,
+  MessageParam,
+  Tool as AnthropicTool,
+  ToolChoice as AnthropicToolChoice,
+} from '@anthropic-ai/sdk/resources/messages';
+import type { ChatMessage, ToolChoice, ToolSpec } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { FinishReason, StreamEvent } from '../contracts/stream.js';
@@ -17,8 +24,11 @@ const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 60_000;
 
 /** Options of {@link createAnthropicEngine}. */
 export interface AnthropicEngineOptions {
-  /** The Claude API key; without one the engine reports itself unavailable and never calls out. */
-  apiKey?: string;
+  /**
+   * The Claude API key, or a getter read on every probe and call (a key saved in Settings takes effect at once);
+   * without one the engine reports itself unavailable and never calls out.
+   */
+  apiKey?: string | (() => string | undefined);
   /** API base URL (ANTHROPIC_BASE_URL); undefined lets the SDK read the env or use api.anthropic.com. */
   baseURL?: string;
   /** SDK retries on 408/409/429/5xx/529 and connection errors, honouring retry-after; default 2 (the SDK's). */
@@ -38,8 +48,8 @@ export type AnthropicWireEvent =
         usage: { input_tokens: number; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null };
       };
     }
-  | { type: 'content_block_start'; index: number }
-  | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string } }
+  | { type: 'content_block_start'; index: number; content_block?: { type: string; id?: string; name?: string } }
+  | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string; partial_json?: string } }
   | { type: 'content_block_stop'; index: number }
   | { type: 'message_delta'; delta: { stop_reason: string | null }; usage: { output_tokens: number; input_tokens?: number | null } }
   | { type: 'message_stop' }
@@ -56,11 +66,13 @@ export interface AnthropicStreamState {
   started: boolean;
   /** message_stop seen: anything ending the stream before this is a broken stream. */
   ended: boolean;
+  /** tool_use blocks still streaming their input, by block index (the call is emitted whole at content_block_stop). */
+  toolBlocks?: Readonly<Record<number, { id: string; name: string; json: string }>>;
 }
 
 /** A fresh state for one call. */
 export function initialAnthropicState(model: string): AnthropicStreamState {
-  return { model, inputTokens: 0, outputTokens: 0, stopReason: null, started: false, ended: false };
+  return { model, inputTokens: 0, outputTokens: 0, stopReason: null, started: false, ended: false, toolBlocks: {} };
 }
 
 /**
@@ -85,10 +97,48 @@ function clampTemperature(t: number): number {
   return Math.min(1, Math.max(0, t));
 }
 
+/** Tool arguments (JSON text) → the object Claude wants as `input`; a caller that echoes broken JSON gets a 400. */
+function toolInput(args: string, name: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(args);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new CoreError('invalid_request', `The arguments of the earlier call to tool "${name}" are not a JSON object.`);
+}
+
+/** Our tool specs → Claude's (`input_schema` must be an object schema). */
+export function toAnthropicTools(tools: readonly ToolSpec[]): AnthropicTool[] {
+  return tools.map((t) => ({
+    name: t.name,
+    ...(t.description ? { description: t.description } : {}),
+    input_schema: { type: 'object', ...t.parameters } as AnthropicTool['input_schema'],
+  }));
+}
+
+/** Our tool choice → Claude's ('required' is Claude's 'any'). */
+export function toAnthropicToolChoice(choice: ToolChoice): AnthropicToolChoice {
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  return { type: 'tool', name: choice.name };
+}
+
+/** One of our messages as Claude content blocks (empty text dropped: the API rejects empty text blocks). */
+function blocksOf(m: ChatMessage): ContentBlockParam[] {
+  if (m.role === 'tool') return [{ type: 'tool_result', tool_use_id: m.toolCallId ?? '', content: m.content }];
+  const out: ContentBlockParam[] = m.content.trim() === '' ? [] : [{ type: 'text', text: m.content }];
+  for (const c of m.toolCalls ?? []) out.push({ type: 'tool_use', id: c.id, name: c.name, input: toolInput(c.arguments, c.name) });
+  return out;
+}
+
 /**
  * Pure: our call → Messages API params (streaming).
- * System messages go to `system`; consecutive same-role messages are merged (Claude wants alternation);
- * empty messages are dropped (the API rejects empty text blocks).
+ * System messages go to `system`; consecutive same-role messages are merged (Claude wants alternation; tool results
+ * travel in user turns); empty messages are dropped (the API rejects empty text blocks). A turn that is one text
+ * block is sent as a plain string.
  */
 export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: number } = {}): AnthropicParams {
   const { request } = call;
@@ -96,23 +146,38 @@ export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: numb
     .filter((m) => m.role === 'system' && m.content.trim() !== '')
     .map((m) => m.content)
     .join('\n\n');
-  const turns: Array<{ role: 'user' | 'assistant'; content: string }> = [];
+  const turns: Array<{ role: 'user' | 'assistant'; blocks: ContentBlockParam[] }> = [];
   for (const m of request.messages) {
-    if (m.role === 'system' || m.content.trim() === '') continue;
+    if (m.role === 'system') continue;
+    const blocks = blocksOf(m);
+    if (blocks.length === 0) continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
     const last = turns.at(-1);
-    if (last && last.role === m.role) last.content = `${last.content}\n\n${m.content}`;
-    else turns.push({ role: m.role, content: m.content });
+    if (!last || last.role !== role) {
+      turns.push({ role, blocks });
+      continue;
+    }
+    for (const b of blocks) {
+      const prev = last.blocks.at(-1);
+      if (b.type === 'text' && prev?.type === 'text') prev.text = `${prev.text}\n\n${b.text}`;
+      else last.blocks.push(b);
+    }
   }
   if (turns.length === 0) throw new CoreError('invalid_request', 'A Claude request needs at least one user or assistant message.');
   const final = turns.at(-1)!;
+  const tail = final.blocks.at(-1);
   // The API rejects a final (prefill) assistant turn that ends in whitespace.
-  if (final.role === 'assistant') final.content = final.content.trimEnd();
+  if (final.role === 'assistant' && tail?.type === 'text') tail.text = tail.text.trimEnd();
+  const messages: MessageParam[] = turns.map((t) => {
+    const only = t.blocks.length === 1 ? t.blocks[0] : undefined;
+    return { role: t.role, content: only?.type === 'text' ? only.text : t.blocks };
+  });
 
   const p = request.params;
   const params: AnthropicParams = {
     model: toAnthropicModel(call.model),
     max_tokens: p.maxTokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,
-    messages: turns,
+    messages,
     stream: true,
   };
   if (system) params.system = system;
@@ -121,11 +186,15 @@ export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: numb
   else if (p.topP !== undefined) params.top_p = p.topP;
   const stops = (p.stop ?? []).filter((s) => s.trim() !== '');
   if (stops.length > 0) params.stop_sequences = stops;
+  if (request.tools && request.tools.length > 0) params.tools = toAnthropicTools(request.tools);
+  if (request.toolChoice !== undefined && request.tools && request.tools.length > 0)
+    params.tool_choice = toAnthropicToolChoice(request.toolChoice);
   // p.seed: the Messages API has no seed; ignored.
   return params;
 }
 
 function finishReasonOf(stop: string | null): FinishReason {
+  if (stop === 'tool_use') return 'tool_calls';
   return stop === 'max_tokens' || stop === 'model_context_window_exceeded' ? 'length' : 'stop';
 }
 
@@ -141,8 +210,9 @@ export function errorTypeOfClaude(claudeType: string | null | undefined, status?
 
 /**
  * Pure: one wire event → our events, plus the next state.
- * `start` on message_start; a text-delta per non-empty text_delta; usage + done on message_stop;
- * non-text blocks (thinking, tool input) and pings yield nothing; an SSE error event yields an `error` event.
+ * `start` on message_start; a text-delta per non-empty text_delta; a tool-call when a tool_use block stops (its
+ * input_json_delta pieces joined); usage + done on message_stop; other blocks (thinking) and pings yield nothing;
+ * an SSE error event yields an `error` event.
  */
 export function fromAnthropicEvent(
   event: AnthropicWireEvent,
@@ -158,9 +228,31 @@ export function fromAnthropicEvent(
         state: { ...state, inputTokens: input, started: true },
       };
     }
-    case 'content_block_delta':
+    case 'content_block_start': {
+      const b = event.content_block;
+      if (b?.type !== 'tool_use') return { events: [], state };
+      const toolBlocks = { ...state.toolBlocks, [event.index]: { id: b.id ?? `toolu_${event.index}`, name: b.name ?? '', json: '' } };
+      return { events: [], state: { ...state, toolBlocks } };
+    }
+    case 'content_block_delta': {
       if (event.delta.type === 'text_delta' && event.delta.text) return { events: [{ type: 'text-delta', text: event.delta.text }], state };
+      const tool = state.toolBlocks?.[event.index];
+      if (event.delta.type === 'input_json_delta' && tool) {
+        const toolBlocks = { ...state.toolBlocks, [event.index]: { ...tool, json: tool.json + (event.delta.partial_json ?? '') } };
+        return { events: [], state: { ...state, toolBlocks } };
+      }
       return { events: [], state };
+    }
+    case 'content_block_stop': {
+      const tool = state.toolBlocks?.[event.index];
+      if (!tool) return { events: [], state };
+      const toolBlocks = { ...state.toolBlocks };
+      delete toolBlocks[event.index];
+      return {
+        events: [{ type: 'tool-call', call: { id: tool.id, name: tool.name, arguments: tool.json.trim() === '' ? '{}' : tool.json } }],
+        state: { ...state, toolBlocks },
+      };
+    }
     case 'message_delta': {
       const next = { ...state, outputTokens: event.usage.output_tokens, stopReason: event.delta.stop_reason ?? state.stopReason };
       // Newer API versions repeat cumulative input_tokens here; take it when given.
@@ -267,25 +359,36 @@ export function mapAnthropicError(
 
 /** The Anthropic engine: streams Claude answers through the official SDK. */
 export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine {
-  const apiKey = opts.apiKey?.trim() || undefined;
+  const keyOption = opts.apiKey;
+  const currentKey = (): string | undefined => (typeof keyOption === 'function' ? keyOption() : keyOption)?.trim() || undefined;
   const firstTokenTimeoutMs = opts.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS;
-  const client = apiKey
-    ? new Anthropic({
-        apiKey,
-        baseURL: opts.baseURL,
-        maxRetries: opts.maxRetries ?? 2,
-        timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        // The SDK's own logs are off: everything it knows surfaces as a CoreError we word ourselves.
-        logLevel: 'off',
-      })
-    : undefined;
-  const baseURL = client?.baseURL ?? opts.baseURL ?? 'https://api.anthropic.com';
+  /** One SDK client per key: rebuilt only when the key changes. */
+  let cached: { key: string; client: Anthropic } | undefined;
+  const clientFor = (key: string): Anthropic => {
+    if (cached?.key !== key) {
+      cached = {
+        key,
+        client: new Anthropic({
+          apiKey: key,
+          baseURL: opts.baseURL,
+          maxRetries: opts.maxRetries ?? 2,
+          timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          // The SDK's own logs are off: everything it knows surfaces as a CoreError we word ourselves.
+          logLevel: 'off',
+        }),
+      };
+    }
+    return cached.client;
+  };
   /** Stoppers of in-flight calls, so close() ends them as 'aborted'. */
   const live = new Set<() => void>();
 
   async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
-    if (!client) throw new CoreError('upstream_auth', 'No Claude API key configured.');
+    const apiKey = currentKey();
+    if (!apiKey) throw new CoreError('upstream_auth', 'No Claude API key configured.');
+    const client = clientFor(apiKey);
+    const baseURL = client.baseURL;
     const params = toAnthropicParams(call);
 
     const ac = new AbortController();
@@ -345,8 +448,8 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     id: 'anthropic',
     // No network call: a probe request would cost money and latency; a bad key shows up as upstream_auth on use.
     async probe(): Promise<EngineAvailability> {
-      if (!apiKey) return { ok: false, models: [], reason: 'no Claude API key configured' };
-      return { ok: true, models: cloudModels.map((m) => m.id) };
+      if (!currentKey()) return { ok: false, models: [], reason: 'no Claude API key configured' };
+      return { ok: true, models: cloudModels.map((m) => m.id), tools: true };
     },
     chat,
     async close() {

@@ -5,6 +5,8 @@ import type { Engine } from './engine.js';
 export interface AvailabilityCache {
   get(): Promise<Availability>;
   invalidate(engine?: EngineId): void;
+  /** Probe now and resolve with the fresh result (after a change the next request must see, e.g. a saved key). */
+  refresh(): Promise<Availability>;
 }
 
 /**
@@ -42,6 +44,11 @@ export function createAvailabilityCache(engines: ReadonlyMap<EngineId, Engine>, 
     },
     invalidate(): void {
       at = 0;
+    },
+    async refresh(): Promise<Availability> {
+      // A probe already in flight may have read the state from before the change: wait for it, then probe again.
+      if (refreshing) await refreshing.catch(() => undefined);
+      return refresh();
     },
   };
 }

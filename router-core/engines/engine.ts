@@ -8,6 +8,14 @@ export interface EngineCall {
   request: ChatRequest;
   /** Catalog model id (or a provider model id for cloud engines). */
   model: string;
+  /** Ask for `usage.meanLogprob` (engines that cannot measure it ignore this). */
+  confidence?: boolean;
+}
+
+/** Embedding vectors for some texts, in input order, and the tokens they took. */
+export interface EmbedResult {
+  embeddings: number[][];
+  inputTokens: number;
 }
 
 /**
@@ -21,6 +29,12 @@ export interface Engine {
   /** Cheap check of what the engine can serve now; never throws. */
   probe(): Promise<EngineAvailability>;
   chat(call: EngineCall, signal: AbortSignal): AsyncIterable<StreamEvent>;
+  /**
+   * Embedding vectors for `texts` from `model` (a catalog id, or a name native to the engine); present only on
+   * engines that can embed. Over-long texts are truncated to the model's window (as Ollama does by default).
+   * Throws CoreError like chat(); CoreError('aborted') once `signal` aborts.
+   */
+  embed?(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult>;
   /** Release processes, workers, sockets. */
   close(): Promise<void>;
 }

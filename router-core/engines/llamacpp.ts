@@ -17,7 +17,7 @@ import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import { CoreError } from '../errors.js';
-import type { Engine, EngineCall } from './engine.js';
+import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import type { FromWorker, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
 
 export { defaultThreadCount } from './llamacpp.worker.js';
@@ -82,6 +82,9 @@ type JobEvent = Exclude<FromWorker, { type: 'ready' | 'log' | 'closed' }> | { ty
 
 interface Job {
   id: number;
+  /** A chat generates; an embed computes vectors for `texts` (same queue, so a model is never unloaded under either). */
+  kind: 'chat' | 'embed';
+  texts?: string[];
   modelId: string;
   path: string;
   messages: ChatMessage[];
@@ -196,7 +199,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       const job = running.get(m.id);
       if (!job) return;
       if (m.type === 'started') contextThreads = m.contextThreads;
-      if (m.type === 'end' || m.type === 'failed') {
+      if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded') {
         // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
         if (m.type === 'failed' && m.stage !== 'generate') slots.delete(job.path);
         finish(job);
@@ -220,7 +223,8 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     running.set(job.id, job);
     worker ??= startWorker();
     refreshRef();
-    send({ type: 'chat', id: job.id, path: job.path, messages: job.messages, params: job.params });
+    if (job.kind === 'embed') send({ type: 'embed', id: job.id, path: job.path, texts: job.texts ?? [] });
+    else send({ type: 'chat', id: job.id, path: job.path, messages: job.messages, params: job.params });
   }
 
   /** Starts every queued job that can run now, oldest first, keeping FIFO order per model. */
@@ -283,10 +287,18 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     const p: GenerationParams = call.request.params;
     const job: Job = {
       id: nextId++,
+      kind: 'chat',
       modelId: call.model,
       path,
       messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
-      params: { maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS, temperature: p.temperature, topP: p.topP, stop: p.stop, seed: p.seed },
+      params: {
+        maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS,
+        temperature: p.temperature,
+        topP: p.topP,
+        stop: p.stop,
+        seed: p.seed,
+        confidence: call.confidence,
+      },
       state: 'queued',
       abortSent: false,
       events: [],
@@ -318,7 +330,14 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           case 'end':
             if (ev.stopReason === 'abort')
               throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
-            yield { type: 'usage', usage: { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens } };
+            yield {
+              type: 'usage',
+              usage: {
+                inputTokens: ev.inputTokens,
+                outputTokens: ev.outputTokens,
+                ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
+              },
+            };
             yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
             return;
           case 'failed':
@@ -336,6 +355,55 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     } finally {
       signal.removeEventListener('abort', onAbort);
       // The consumer stopped early (break, return, abort): stop the work it no longer wants.
+      if (job.state !== 'finished') cancel(job);
+    }
+  }
+
+  async function embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult> {
+    if (signal.aborted) throw aborted();
+    if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
+    const path = await resolveModel(model);
+    if (signal.aborted) throw aborted();
+    const job: Job = {
+      id: nextId++,
+      kind: 'embed',
+      texts: [...texts],
+      modelId: model,
+      path,
+      messages: [],
+      params: { maxTokens: 0 },
+      state: 'queued',
+      abortSent: false,
+      events: [],
+      wake: null,
+    };
+    queue.push(job);
+    const onAbort = (): void => {
+      cancel(job);
+      job.wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      pump();
+      for (;;) {
+        if (signal.aborted) throw aborted();
+        const ev = job.events.shift();
+        if (!ev) {
+          await new Promise<void>((resolve) => (job.wake = resolve));
+          job.wake = null;
+          continue;
+        }
+        if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
+        if (ev.type === 'crash') throw new CoreError('upstream_error', `The local llama.cpp worker stopped while embedding with ${model}.`);
+        if (ev.type === 'failed') {
+          if (ev.stage === 'load') throw new CoreError('upstream_error', `Local model ${model} could not be loaded: ${ev.message}`);
+          if (ev.stage === 'runtime')
+            throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+          throw new CoreError('upstream_error', `Local model ${model} failed to embed: ${ev.message}`);
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
       if (job.state !== 'finished') cancel(job);
     }
   }
@@ -397,6 +465,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     id: 'llamacpp',
     probe,
     chat,
+    embed,
     close,
     info: () => ({
       threads: runtimeInfo?.threads,

@@ -5,7 +5,7 @@
 // time per model, and reports back with small plain objects (structured-clone friendly, no class instances).
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
@@ -25,6 +25,7 @@ export interface WorkerInit {
 /** Host -> worker. */
 export type ToWorker =
   | { type: 'chat'; id: number; path: string; messages: ChatMessage[]; params: WorkerGenerationParams }
+  | { type: 'embed'; id: number; path: string; texts: string[] }
   | { type: 'abort'; id: number }
   | { type: 'unload'; path: string }
   | { type: 'close' };
@@ -32,6 +33,8 @@ export type ToWorker =
 /** Generation parameters after the host applied its defaults. */
 export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxTokens'> {
   maxTokens: number;
+  /** Measure the answer's mean token log-probability (one extra batched pass over the answer tokens). */
+  confidence?: boolean;
 }
 
 /** What the worker learned about the runtime once llama.cpp started. */
@@ -49,7 +52,8 @@ export type FromWorker =
   | { type: 'ready'; info: WorkerRuntimeInfo }
   | { type: 'started'; id: number; contextThreads: number }
   | { type: 'delta'; id: number; text: string }
-  | { type: 'end'; id: number; inputTokens: number; outputTokens: number; stopReason: string }
+  | { type: 'end'; id: number; inputTokens: number; outputTokens: number; stopReason: string; meanLogprob?: number }
+  | { type: 'embedded'; id: number; embeddings: number[][]; inputTokens: number }
   | { type: 'failed'; id: number; stage: 'runtime' | 'load' | 'generate'; message: string }
   | { type: 'log'; level: 'warn' | 'error'; message: string }
   | { type: 'closed' };
@@ -76,7 +80,13 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   chat: LlamaChat;
+  /** Created on the first embed request for this model (a second, embeddings-only context). */
+  embedding?: Promise<LlamaEmbeddingContext>;
 }
+
+// Embedding inputs are passages (chunks of a few hundred tokens in retrieval use); 2048 covers them, and the whole
+// input must fit one batch, so the batch is the same size. Longer inputs are truncated, as Ollama does by default.
+const EMBED_CONTEXT_MAX = 2048;
 
 const init = workerData as WorkerInit | undefined;
 const port = init?.kind === WORKER_KIND ? parentPort : null;
@@ -152,6 +162,7 @@ async function unload(path: string): Promise<void> {
     const m = await p;
     m.chat.dispose();
     await m.context.dispose();
+    if (m.embedding) await (await m.embedding.catch(() => undefined))?.dispose();
     await m.model.dispose();
   } catch {
     // It never loaded; nothing to free.
@@ -159,10 +170,11 @@ async function unload(path: string): Promise<void> {
 }
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+  // Tool requests are never routed to this engine (it does not claim `tools`); a stray tool result reads as a user turn.
   const history: ChatHistoryItem[] = messages.map((m) =>
     m.role === 'system'
       ? { type: 'system', text: m.content }
-      : m.role === 'user'
+      : m.role === 'user' || m.role === 'tool'
         ? { type: 'user', text: m.content }
         : { type: 'model', response: [m.content] },
   );
@@ -222,12 +234,107 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       },
     });
     const outputTokens = sequence.tokenMeter.diff(before).usedOutputTokens;
-    post({ type: 'end', id: msg.id, inputTokens, outputTokens, stopReason: ac.signal.aborted ? 'abort' : res.metadata.stopReason });
+    const meanLogprob = p.confidence && outputTokens > 0 && !ac.signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
+    post({
+      type: 'end',
+      id: msg.id,
+      inputTokens,
+      outputTokens,
+      stopReason: ac.signal.aborted ? 'abort' : res.metadata.stopReason,
+      meanLogprob,
+    });
   } catch (e) {
     if (ac.signal.aborted) post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
     else post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
   } finally {
     running.delete(msg.id);
+  }
+}
+
+/** The model's embedding context (created once) and how many tokens one input may have. */
+async function embeddingContext(m: Loaded, threads: number): Promise<{ ctx: LlamaEmbeddingContext; maxTokens: number }> {
+  const size = Math.min(EMBED_CONTEXT_MAX, init!.contextSize, m.model.trainContextSize);
+  m.embedding ??= m.model.createEmbeddingContext({ contextSize: size, batchSize: size, threads });
+  // A failed creation is forgotten so the next request tries again.
+  m.embedding.catch(() => (m.embedding = undefined));
+  // The library adds BOS/EOS and wants the input strictly shorter than the window.
+  return { ctx: await m.embedding, maxTokens: Math.max(1, size - 3) };
+}
+
+async function embed(msg: Extract<ToWorker, { type: 'embed' }>): Promise<void> {
+  const ac = new AbortController();
+  running.set(msg.id, ac);
+  const aborted = (): void => post({ type: 'failed', id: msg.id, stage: 'generate', message: 'aborted' });
+  try {
+    let threads: number;
+    try {
+      threads = (await runtime()).threads;
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, stage: 'runtime', message: shortReason(e) });
+      return;
+    }
+    let m: Loaded;
+    try {
+      m = await load(msg.path);
+    } catch (e) {
+      post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
+      return;
+    }
+    const { ctx, maxTokens } = await embeddingContext(m, threads);
+    const embeddings: number[][] = [];
+    let inputTokens = 0;
+    for (const text of msg.texts) {
+      if (ac.signal.aborted) return aborted();
+      const tokens = m.model.tokenize(text).slice(0, maxTokens);
+      inputTokens += tokens.length;
+      embeddings.push([...(await ctx.getEmbeddingFor(tokens)).vector]);
+    }
+    if (ac.signal.aborted) return aborted();
+    post({ type: 'embedded', id: msg.id, embeddings, inputTokens });
+  } catch (e) {
+    post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
+  } finally {
+    running.delete(msg.id);
+  }
+}
+
+/**
+ * Mean natural-log probability of the last `answerTokens` tokens of the sequence (the answer just generated).
+ * LlamaChat does not expose per-token probabilities, so the answer is re-scored: its tokens (and the one before
+ * it) are erased from the context and evaluated again in one batch, asking for each next token's raw logit and the
+ * total logit weight: log p(t) = (logit(t) − max) − ln Σ exp(logit − max). The context ends as it was, so the
+ * next turn still reuses it. Undefined when it cannot be measured (the caller then skips the check).
+ */
+async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: number): Promise<number | undefined> {
+  try {
+    const tokens = sequence.contextTokens;
+    const k = Math.min(answerTokens, tokens.length - 1);
+    if (k <= 0) return undefined;
+    const start = tokens.length - k - 1;
+    const tail = tokens.slice(start);
+    await sequence.eraseContextTokenRanges([{ start, end: tokens.length }]);
+    const out = await sequence.controlledEvaluate(
+      tail.map((t, i) =>
+        i < tail.length - 1
+          ? [t, { generateNext: { logits: { filter: { tokens: [tail[i + 1]!], includeMax: true } }, totalLogitWeight: true } }]
+          : t,
+      ),
+    );
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < k; i++) {
+      const next = out[i]?.next;
+      const logit = next?.logits?.get(tail[i + 1]!);
+      if (!next?.logits || logit === undefined || next.totalLogitWeight === undefined) continue;
+      let max = -Infinity;
+      for (const v of next.logits.values()) max = Math.max(max, v);
+      sum += logit - max - Math.log(next.totalLogitWeight);
+      n++;
+    }
+    return n === 0 ? undefined : sum / n;
+  } catch (e) {
+    post({ type: 'log', level: 'warn', message: `could not measure answer confidence: ${shortReason(e)}` });
+    return undefined;
   }
 }
 
@@ -251,6 +358,12 @@ port?.on('message', (msg: ToWorker) => {
   switch (msg.type) {
     case 'chat': {
       const done = chat(msg);
+      inflight.add(done);
+      void done.finally(() => inflight.delete(done));
+      break;
+    }
+    case 'embed': {
+      const done = embed(msg);
       inflight.add(done);
       void done.finally(() => inflight.delete(done));
       break;

@@ -110,3 +110,49 @@ describe('mapOllamaError', () => {
     expect(mapOllamaError(new Error('whatever'), { ...ctx, aborted: true }).type).toBe('aborted');
   });
 });
+
+describe('tools through Ollama', () => {
+  it('toOllamaChat passes tools, assistant tool calls (as objects) and tool results (by tool name)', () => {
+    const r = toOllamaChat(
+      {
+        model: 'qwen2.5-1.5b',
+        request: {
+          model: 'auto',
+          messages: [
+            { role: 'user', content: 'weather?' },
+            { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+            { role: 'tool', content: 'sunny', toolCallId: 'c1', name: 'get_weather' },
+          ],
+          params: {},
+          tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object' } }],
+        },
+      },
+      'qwen2.5:1.5b',
+    );
+    expect(r.messages).toEqual([
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+      { role: 'tool', content: 'sunny', tool_name: 'get_weather' },
+    ]);
+    expect(r.tools).toEqual([
+      { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object' } } },
+    ]);
+  });
+
+  it('toolChoice none offers no tools (Ollama has no tool_choice)', () => {
+    const call = {
+      model: 'x',
+      request: { model: 'auto', messages: [{ role: 'user' as const, content: 'hi' }], params: {}, tools: [{ name: 'f', parameters: {} }] },
+    };
+    expect(toOllamaChat({ ...call, request: { ...call.request, toolChoice: 'none' } }, 'x').tools).toBeUndefined();
+  });
+
+  it('fromOllamaChunk turns tool_calls into tool-call events with ids, and finishes with tool_calls', () => {
+    const chunk = { message: { content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] }, done: false };
+    expect(fromOllamaChunk(chunk, 0, 2)).toEqual([{ type: 'tool-call', call: { id: 'call_2', name: 'f', arguments: '{"a":1}' } }]);
+    expect(fromOllamaChunk({ done: true, done_reason: 'stop', eval_count: 1, prompt_eval_count: 3 }, 0, 1).at(-1)).toEqual({
+      type: 'done',
+      finishReason: 'tool_calls',
+    });
+  });
+});

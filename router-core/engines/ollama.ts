@@ -1,11 +1,18 @@
 // Ollama via the official `ollama` client: pure toOllamaChat()/fromOllamaChunk() + thin streaming I/O; errors → our ErrorType.
 import { Ollama } from 'ollama';
-import type { ChatRequest as OllamaChatRequest, ChatResponse as OllamaChatResponse, Options as OllamaOptions } from 'ollama';
+import type {
+  ChatRequest as OllamaChatRequest,
+  ChatResponse as OllamaChatResponse,
+  Message as OllamaMessage,
+  Options as OllamaOptions,
+  Tool as OllamaTool,
+} from 'ollama';
+import type { ChatMessage } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import { findModel, localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
-import type { Engine, EngineCall } from './engine.js';
+import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { nodeFetch } from './node-fetch.js';
 
 /** How long probe() waits for /api/tags: a local server answers in milliseconds; longer means it is not there. */
@@ -27,7 +34,7 @@ export interface OllamaEngineOptions {
 
 /** The chunk fields we read; the client's ChatResponse is assignable to it. */
 export interface OllamaChunk {
-  message?: { content?: string };
+  message?: { content?: string; tool_calls?: Array<{ id?: string; function: { name: string; arguments?: unknown } }> };
   done: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -63,6 +70,25 @@ export function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
+/** Tool-call arguments (JSON text) → the object Ollama wants; anything unparsable becomes {} (Ollama would refuse it). */
+function argumentsObject(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Pure: one of our messages → Ollama's (tool calls carry objects; a tool result names its tool). */
+function toOllamaMessage(m: ChatMessage): OllamaMessage {
+  const out: OllamaMessage = { role: m.role, content: m.content };
+  if (m.toolCalls && m.toolCalls.length > 0)
+    out.tool_calls = m.toolCalls.map((c) => ({ function: { name: c.name, arguments: argumentsObject(c.arguments) } }));
+  if (m.role === 'tool' && m.name) out.tool_name = m.name;
+  return out;
+}
+
 /** Pure: our call → Ollama /api/chat request (streaming). `tag` is the Ollama model tag to run. */
 export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: true } {
   const p = call.request.params;
@@ -74,29 +100,45 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
   if (p.seed !== undefined) options.seed = p.seed;
   const req: OllamaChatRequest & { stream: true } = {
     model: tag,
-    messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+    messages: call.request.messages.map(toOllamaMessage),
     stream: true,
     options,
   };
+  // Ollama has no tool_choice: 'none' is honoured by not offering the tools.
+  if (call.request.tools && call.request.tools.length > 0 && call.request.toolChoice !== 'none') {
+    req.tools = call.request.tools.map((t): OllamaTool => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.parameters as OllamaTool['function']['parameters'] },
+    }));
+  }
   if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
   return req;
 }
 
 /**
- * Pure: one NDJSON chunk → our events. Text becomes a text-delta; the final chunk (done:true) becomes
- * usage (prompt_eval_count / eval_count) then done ('length' when done_reason is 'length').
+ * Pure: one NDJSON chunk → our events. Text becomes a text-delta, each tool call a tool-call (Ollama gives no ids
+ * before 0.12: `call_<n>` counts from `toolCallsSoFar`); the final chunk (done:true) becomes usage
+ * (prompt_eval_count / eval_count) then done ('length' when done_reason is 'length', 'tool_calls' after a call).
  * `fallbackInputTokens` stands in when Ollama omits prompt_eval_count (it does for a fully cached prompt).
  */
-export function fromOllamaChunk(chunk: OllamaChunk, fallbackInputTokens = 0): StreamEvent[] {
+export function fromOllamaChunk(chunk: OllamaChunk, fallbackInputTokens = 0, toolCallsSoFar = 0): StreamEvent[] {
   const out: StreamEvent[] = [];
   const text = chunk.message?.content ?? '';
   if (text) out.push({ type: 'text-delta', text });
+  const calls = chunk.message?.tool_calls ?? [];
+  calls.forEach((c, i) =>
+    out.push({
+      type: 'tool-call',
+      call: { id: c.id ?? `call_${toolCallsSoFar + i}`, name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) },
+    }),
+  );
   if (chunk.done) {
     out.push({
       type: 'usage',
       usage: { inputTokens: chunk.prompt_eval_count ?? fallbackInputTokens, outputTokens: chunk.eval_count ?? 0 },
     });
-    out.push({ type: 'done', finishReason: chunk.done_reason === 'length' ? 'length' : 'stop' });
+    const finishReason = chunk.done_reason === 'length' ? 'length' : toolCallsSoFar + calls.length > 0 ? 'tool_calls' : 'stop';
+    out.push({ type: 'done', finishReason });
   }
   return out;
 }
@@ -185,7 +227,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         .map(([id]) => id);
       // Raw tags are listed too, so a caller may ask for any model the server has by its Ollama name.
       for (const p of present) if (!ids.includes(p)) ids.push(p);
-      return { ok: true, models: ids };
+      return { ok: true, models: ids, tools: true };
     } catch {
       return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
     }
@@ -206,6 +248,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     const client = new Ollama({ host: baseURL, fetch: fetchWith(ac.signal) });
     let started = false;
     let finished = false;
+    let toolCalls = 0;
     let iterator: { abort(): void } | undefined;
     // ac fires only for the caller's signal or close(): either way a cancellation, not a failure.
     const fail = (e: unknown) => mapOllamaError(e, { baseURL, tag, started, aborted: signal.aborted || ac.signal.aborted });
@@ -223,7 +266,8 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
       try {
         for await (const chunk of stream) {
           if (ac.signal.aborted) break;
-          for (const ev of fromOllamaChunk(chunk as OllamaChunk, fallbackInput)) {
+          for (const ev of fromOllamaChunk(chunk as OllamaChunk, fallbackInput, toolCalls)) {
+            if (ev.type === 'tool-call') toolCalls++;
             yield ev;
             if (ac.signal.aborted) break;
           }
@@ -245,10 +289,35 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     }
   }
 
+  async function embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult> {
+    if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+    const tag = tagFor(model);
+    const ac = new AbortController();
+    live.add(ac);
+    const onAbort = () => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const client = new Ollama({ host: baseURL, fetch: fetchWith(ac.signal) });
+      const r = await client.embed({
+        model: tag,
+        input: [...texts],
+        truncate: true,
+        ...(opts.keepAlive ? { keep_alive: opts.keepAlive } : {}),
+      });
+      return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTokens(texts.join('\n')) };
+    } catch (e) {
+      throw mapOllamaError(e, { baseURL, tag, started: false, aborted: signal.aborted || ac.signal.aborted });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      live.delete(ac);
+    }
+  }
+
   return {
     id: 'ollama',
     probe,
     chat,
+    embed,
     async close() {
       for (const ac of live) ac.abort();
       live.clear();

@@ -38,7 +38,8 @@ export function toOpenAIParams(call: EngineCall, serverModel: string): ChatCompl
   const p = call.request.params;
   return {
     model: serverModel,
-    messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+    // Tool requests are never routed here (probe() does not claim `tools`); a tool turn is sent as plain text.
+    messages: call.request.messages.map((m) => ({ role: m.role === 'tool' ? 'user' : m.role, content: m.content })),
     stream: true,
     stream_options: { include_usage: true },
     ...(p.maxTokens !== undefined ? { max_tokens: p.maxTokens } : {}),

@@ -12,7 +12,8 @@ export interface EngineSettings {
   modelFiles: Record<string, string>;
   threads?: number;
   ollamaHost: string;
-  anthropicApiKey?: string;
+  /** The Claude key, or a getter so a key saved at run time is used at once. */
+  anthropicApiKey?: string | (() => string | undefined);
   anthropicBaseUrl?: string;
   /** HYBRID_AI_OPENAI_COMPAT_URL: an OpenAI-compatible server (LM Studio, llama-server, vLLM). */
   openaiCompatUrl?: string;
@@ -23,6 +24,7 @@ export interface EngineSettings {
 export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => Engine | null>> = {
   llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads }),
   ollama: (s) => createOllamaEngine({ host: s.ollamaHost }),
-  'openai-compat': (s) => (s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null),
+  'openai-compat': (s) =>
+    s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null,
   anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),
 };

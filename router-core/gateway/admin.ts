@@ -58,15 +58,27 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const engines = Object.fromEntries(
       Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]),
     );
+    // Ready = a request can be answered AND recorded: the ledger takes a write and a read (spend and settings are
+    // cached in memory, so only a real statement proves the database file is still usable: disk full, read-only
+    // volume, deleted file), and at least one engine has a model.
+    const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      deps.ledger.spendSince(deps.now(), deps.now());
-    } catch {
+      deps.ledger.setSetting('health.readyProbeAt', deps.now());
+      deps.ledger.recent(1);
+    } catch (e) {
       ledgerOk = false;
+      reasons.push(`ledger: ${e instanceof Error ? e.message : String(e)}`);
     }
     const anyEngine = Object.values(a.engines).some((e) => e.ok && e.models.length > 0);
+    if (!anyEngine) {
+      const why = Object.entries(a.engines).map(([k, v]) => `${k}: ${v.reason ?? 'no model'}`);
+      reasons.push(`no engine has a model (${why.join('; ') || 'no engine configured'})`);
+    }
     const ready = ledgerOk && anyEngine;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ledger: ledgerOk, engines });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', ledger: ledgerOk, engines, ...(ready ? {} : { reasons }) });
   });
 
   app.get('/api/v1/stats', async (req) => {
@@ -104,6 +116,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         spent_today_micros: spend.todayMicros,
         spent_month_micros: spend.monthMicros,
       },
+      // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
+      routing: deps.ledger.routingStats(from, to),
     };
   });
 

@@ -4,22 +4,55 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { ChatPipeline } from '../pipeline.js';
 import { mountAdmin, type AdminDeps } from './admin.js';
+import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
+import { mountFeedbackApi } from './feedback-api.js';
+import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
 import { installErrorHandling } from './errors.js';
-import { mountProtocol } from './mount.js';
+import { mountKeysApi, type AppKeys } from './keys-api.js';
+import { createProtocolServices, mountProtocol } from './mount.js';
 import { protocols } from './protocols/index.js';
+import { mountRoutingSettingsApi } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
 import { installSecurity, type SecurityOptions } from './security.js';
+import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
+import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
+import { mountStatic } from './static.js';
 
-export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'> {
+export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, ConversationsDeps, SettingsDeps {
   pipeline: ChatPipeline;
+  /** Machine, model files and downloads (absent in tests that build a bare gateway). */
+  models?: ModelsApiDeps;
+  /** The built UI served at / (default dist/renderer). */
+  uiDir?: string;
   logger: Logger;
   security: () => SecurityOptions;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
+  /** Per-app API keys (absent = only the master token authenticates, and /api/v1/keys does not exist). */
+  keys?: AppKeys;
+  /** The Claude key store behind /api/v1/settings/claude-key (absent in tests that build a bare gateway). */
+  secrets?: SecretsApiDeps['secrets'];
 }
 
 /** Default body limit: 8 MiB fits a long pasted document plus history; larger is a 413. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * One JSON access line (with Fastify's `reqId`) for every request the pipeline does not log itself: successful chat
+ * requests are logged once by the pipeline with their ledger row; everything else (admin API, refused tokens,
+ * invalid bodies) is logged here. Streamed chats are hijacked and never reach onResponse.
+ */
+function installAccessLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const isChat = req.method === 'POST' && (req.routeOptions.config as { protocol?: string } | undefined)?.protocol !== undefined;
+    if (isChat && reply.statusCode < 400) return;
+    const line = { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    // Successful reads at debug: healthchecks (30 s), scrapes (15 s) and the UI's polling would flood info;
+    // changes and every refused or failed request (401, 400, 5xx) at info.
+    if (req.method === 'GET' && reply.statusCode < 400) req.log.debug(line, 'http');
+    else req.log.info(line, 'http');
+  });
+}
 
 export function buildGateway(opts: GatewayOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({
@@ -33,8 +66,18 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
-  installSecurity(app, opts.security);
+  installAccessLog(app);
+  installSecurity(app, opts.security, opts.keys);
   mountAdmin(app, opts);
-  for (const p of protocols) mountProtocol(app, p, opts.pipeline);
+  mountConversationsApi(app, opts);
+  mountSettingsApi(app, opts);
+  mountRoutingSettingsApi(app, opts);
+  mountFeedbackApi(app, { ledger: opts.ledger, now: opts.now, thresholds: () => opts.routing().thresholds });
+  if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets });
+  if (opts.models) mountModelsApi(app, opts.models);
+  mountStatic(app, { uiDir: opts.uiDir });
+  if (opts.keys) mountKeysApi(app, opts.keys);
+  const services = createProtocolServices(opts);
+  for (const p of protocols) mountProtocol(app, p, opts.pipeline, services);
   return app;
 }

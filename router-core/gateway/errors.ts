@@ -68,7 +68,7 @@ export function installErrorHandling(
       reply,
       new CoreError(
         'not_found',
-        `No route ${req.method} ${req.url.split('?')[0]}. Try POST /api/v1/chat, POST /v1/chat/completions, GET /v1/models or GET /health.`,
+        `No route ${req.method} ${req.url.split('?')[0]}. Try POST /api/v1/chat, POST /v1/chat/completions, POST /v1/messages, POST /api/chat, GET /v1/models, GET /api/tags or GET /health.`,
       ),
     ),
   );

@@ -1,5 +1,6 @@
 // Prometheus metrics with the seed's names, observed once per finished request from its ledger row.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Availability } from '../contracts/decision.js';
 import type { RequestRecord } from '../ledger/ledger.js';
 
 export interface Metrics {
@@ -58,4 +59,42 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       if (r.outputTokens > 0) tokens.inc({ model, direction: 'output' }, r.outputTokens);
     },
   };
+}
+
+/** What the state gauges read at scrape time. */
+export interface StateSources {
+  availability(): Promise<Availability>;
+  /** The cloud caps in force (settings or config), micro-dollars; undefined = no cap. */
+  budget(): { dailyMicros?: number; monthlyMicros?: number };
+}
+
+/**
+ * Gauges computed when Prometheus scrapes: `api_gateway_engine_up{engine}` (1 when the engine answers its probe
+ * and has a model; the "Ollama down" alert reads it, since Ollama exports no metrics of its own) and
+ * `api_gateway_budget_usd{period}` (the cloud caps, so the "spend over budget" alert needs no copy of them).
+ */
+export function registerStateGauges(metrics: Metrics, sources: StateSources): void {
+  new Gauge({
+    name: 'api_gateway_engine_up',
+    help: 'Whether the engine is reachable and has at least one model (1) or not (0)',
+    labelNames: ['engine'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const a = await sources.availability();
+      this.reset();
+      for (const [engine, v] of Object.entries(a.engines)) this.set({ engine }, v.ok && v.models.length > 0 ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'api_gateway_budget_usd',
+    help: 'Cloud spend cap per period in USD (absent when no cap is set)',
+    labelNames: ['period'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const b = sources.budget();
+      this.reset();
+      if (b.dailyMicros !== undefined) this.set({ period: 'day' }, b.dailyMicros / 1e6);
+      if (b.monthlyMicros !== undefined) this.set({ period: 'month' }, b.monthlyMicros / 1e6);
+    },
+  });
 }

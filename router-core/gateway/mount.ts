@@ -1,9 +1,14 @@
 // Generic chat route: decode → pipeline.handle → JSON or stream encode; a client disconnect aborts generation.
+// Also mounts each protocol's non-chat routes over framework-free ProtocolServices.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ToolCall } from '../contracts/chat.js';
+import type { Availability, EngineId } from '../contracts/decision.js';
+import { modelCatalog } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
-import type { ChatRoute, Decoded, ProtocolAdapter } from './protocol.js';
+import type { ChatRoute, Decoded, ModelListing, ProtocolAdapter, ProtocolServices } from './protocol.js';
+import { appKeyIdOf } from './security.js';
 import { CoalescingWriter } from './sse.js';
 
 /** Response headers every protocol carries so any client can see the route (issue: "x-hybrid-*"). */
@@ -17,14 +22,94 @@ export function routeHeaders(run: PipelineRun): Record<string, string> {
   };
 }
 
-/** Register every chat route of `adapter` on `app`. */
-export function mountProtocol(app: FastifyInstance, adapter: ProtocolAdapter, pipeline: ChatPipeline): void {
+/** What {@link createProtocolServices} builds the services from. */
+export interface ProtocolServicesDeps {
+  version: string;
+  startedAt: number;
+  now(): number;
+  availability(): Promise<Availability>;
+  pipeline: ChatPipeline;
+}
+
+/** The models a caller may name now, for every protocol's model list (pure over an availability snapshot). */
+export function listModels(a: Availability, embedEngines: readonly EngineId[]): ModelListing[] {
+  const on = (id: string): EngineId[] =>
+    (Object.entries(a.engines) as Array<[EngineId, NonNullable<Availability['engines'][EngineId]>]>)
+      .filter(([, e]) => e.ok && e.models.includes(id))
+      .map(([engine]) => engine);
+  const toolsOn = (engines: EngineId[]): boolean => engines.some((e) => a.engines[e]?.tools === true);
+  const out: ModelListing[] = [];
+  const known = new Set<string>();
+  for (const m of modelCatalog) {
+    known.add(m.id);
+    const engines = on(m.id);
+    if (engines.length === 0) continue;
+    out.push({
+      id: m.id,
+      kind: m.kind,
+      label: m.label,
+      engines,
+      supportsTools: m.supportsTools === true && toolsOn(engines),
+      canEmbed: m.kind === 'local' && engines.some((e) => embedEngines.includes(e)),
+      ...(m.kind === 'local'
+        ? { paramsB: m.paramsB, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes }
+        : {}),
+    });
+  }
+  // Names an engine offers beyond the catalog (an Ollama tag): abilities unknown here, the engine decides.
+  for (const engine of Object.values(a.engines)) {
+    for (const id of engine?.ok ? engine.models : []) {
+      if (known.has(id)) continue;
+      known.add(id);
+      const engines = on(id);
+      out.push({ id, kind: 'local', label: id, engines, supportsTools: false, canEmbed: engines.some((e) => embedEngines.includes(e)) });
+    }
+  }
+  const auto: ModelListing = {
+    id: 'auto',
+    kind: 'auto',
+    label: 'Routed: the cheapest model that will do it well',
+    engines: [],
+    supportsTools: out.some((m) => m.supportsTools),
+    canEmbed: out.some((m) => m.canEmbed),
+  };
+  return [auto, ...out];
+}
+
+/** Services for the protocols' non-chat routes. */
+export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServices {
+  return {
+    version: deps.version,
+    startedAt: deps.startedAt,
+    now: deps.now,
+    models: async () => listModels(await deps.availability(), deps.pipeline.embedEngines()),
+    embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
+  };
+}
+
+/** Register every chat route (and non-chat route, given services) of `adapter` on `app`. */
+export function mountProtocol(app: FastifyInstance, adapter: ProtocolAdapter, pipeline: ChatPipeline, services?: ProtocolServices): void {
   for (const route of adapter.chatRoutes) {
     app.route({
       method: route.method,
       url: route.url,
       config: { protocol: adapter.name },
       handler: (req, reply) => handleChat(adapter, route, pipeline, req, reply),
+    });
+  }
+  if (!services) return;
+  for (const route of adapter.extraRoutes ?? []) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      config: { protocol: adapter.name },
+      handler: async (req, reply) => {
+        const ac = new AbortController();
+        reply.raw.on('close', () => {
+          if (!reply.raw.writableFinished) ac.abort();
+        });
+        return route.handle({ body: req.body, signal: ac.signal }, services);
+      },
     });
   }
 }
@@ -43,7 +128,11 @@ async function handleChat(
     if (!reply.raw.writableFinished) ac.abort();
   };
   reply.raw.on('close', onClose);
-  const run = await pipeline.handle(decoded.request, { protocol: adapter.name, requestId: req.id }, ac.signal);
+  const run = await pipeline.handle(
+    decoded.request,
+    { protocol: adapter.name, requestId: req.id, conversationId: decoded.conversationId, apiKeyId: appKeyIdOf(req) },
+    ac.signal,
+  );
   if (decoded.stream) {
     await streamRun(adapter, decoded, run, reply, ac);
     return reply;
@@ -53,17 +142,19 @@ async function handleChat(
 
 async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: PipelineRun, reply: FastifyReply): Promise<unknown> {
   let text = '';
+  const toolCalls: ToolCall[] = [];
   let finishReason: FinishReason = 'stop';
   let summary: Summary | undefined;
   for await (const ev of run.events) {
     if (ev.type === 'text-delta') text += ev.text;
+    else if (ev.type === 'tool-call') toolCalls.push(ev.call);
     else if (ev.type === 'summary') summary = ev.summary;
     else if (ev.type === 'done') finishReason = ev.finishReason;
     else if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
   }
   if (!summary) throw new CoreError('aborted', 'The request was cancelled.');
   void reply.headers({ ...routeHeaders(run), 'x-hybrid-cost-usd': (summary.costMicros / 1e6).toFixed(6) });
-  return adapter.encodeResponse(run, { text, finishReason, summary }, decoded);
+  return adapter.encodeResponse(run, { text, toolCalls, finishReason, summary }, decoded);
 }
 
 async function streamRun(

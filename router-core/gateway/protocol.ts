@@ -1,7 +1,8 @@
 // ProtocolAdapter: a wire protocol as pure decode/encode over our neutral ChatRequest and pipeline events.
-import type { ChatRequest, Protocol } from '../contracts/chat.js';
+import type { ChatRequest, Protocol, ToolCall } from '../contracts/chat.js';
+import type { EngineId } from '../contracts/decision.js';
 import type { CoreError } from '../errors.js';
-import type { PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
+import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
 
 /** A decoded request and how the caller wants the answer back. */
@@ -10,11 +11,15 @@ export interface Decoded {
   stream: boolean;
   /** Adapter-specific options the encoders need (e.g. OpenAI include_usage). */
   options?: Record<string, unknown>;
+  /** Stored conversation the exchange is appended to (native API, history on). */
+  conversationId?: string;
 }
 
 /** A whole (non-streamed) answer collected from the pipeline. */
 export interface Collected {
   text: string;
+  /** Tool calls the model made, in order (empty when none). */
+  toolCalls: ToolCall[];
   finishReason: FinishReason;
   summary: Summary;
 }
@@ -37,9 +42,52 @@ export interface ChatRoute {
   variant?: string;
 }
 
+/** A model a caller may name now, with what it can do (for /api/tags, /api/show and the like). */
+export interface ModelListing {
+  /** 'auto', a catalog id, or a name native to an engine (an Ollama tag). */
+  id: string;
+  kind: 'auto' | 'local' | 'cloud';
+  label: string;
+  /** Engines that can serve it now (empty for 'auto'). */
+  engines: EngineId[];
+  supportsTools: boolean;
+  canEmbed: boolean;
+  paramsB?: number;
+  contextLength?: number;
+  quantization?: string;
+  sizeBytes?: number;
+}
+
+/**
+ * What a protocol's non-chat routes may use. Framework-free on purpose: extra routes stay plain functions of
+ * (body, services) → JSON, testable without a server, and the protocol file never learns about Fastify.
+ */
+export interface ProtocolServices {
+  /** This app's version. */
+  version: string;
+  startedAt: number;
+  now(): number;
+  /** Models a caller may name now: 'auto' first, then available catalog models, then engine-native names. */
+  models(): Promise<ModelListing[]>;
+  embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+}
+
+/**
+ * A non-chat endpoint of a protocol (model lists, version, embeddings, token counts). Mounted by mount.ts with
+ * the protocol's name, so auth, 413s and thrown CoreErrors come back in the protocol's own error shape.
+ */
+export interface ExtraRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  /** Returns the JSON body; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away. */
+  handle(input: { body: unknown; signal: AbortSignal }, services: ProtocolServices): Promise<unknown>;
+}
+
 export interface ProtocolAdapter {
   name: Protocol;
   chatRoutes: ChatRoute[];
+  /** Non-chat endpoints the protocol's clients call (absent = none). */
+  extraRoutes?: ExtraRoute[];
   /** Throws CoreError('invalid_request') naming the bad field and what is valid. */
   decode(body: unknown, route: ChatRoute): Decoded;
   encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded): unknown;

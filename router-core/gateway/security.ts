@@ -1,4 +1,4 @@
-// Bearer-token auth (timing-safe) and Host/Origin checks against DNS rebinding and foreign pages.
+// Bearer-token auth (master token timing-safe, app keys by hash), Host/Origin checks against DNS rebinding and foreign pages.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CoreError } from '../errors.js';
@@ -12,6 +12,31 @@ export interface SecurityOptions {
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** An app key the caller authenticated with, and the limits it runs under. */
+export interface AuthenticatedKey {
+  id: string;
+  name: string;
+}
+
+/**
+ * App keys as the auth hook sees them (implemented by keys-api.ts over an in-memory cache, so no database
+ * query runs per request).
+ */
+export interface AppKeyAuth {
+  /** The active (unrevoked) key whose sha256 is `hashHex`, if any. */
+  lookup(hashHex: string): AuthenticatedKey | undefined;
+  /** Rate limit and monthly budget for one request: undefined = admitted, else the 429 to answer with. */
+  admit(key: AuthenticatedKey): CoreError | undefined;
+}
+
+/** Which app key authenticated each request (absent = the master token or a public route). */
+const appKeyByRequest = new WeakMap<FastifyRequest, AuthenticatedKey>();
+
+/** The id of the app key `req` authenticated with; undefined for the master token. */
+export function appKeyIdOf(req: FastifyRequest): string | undefined {
+  return appKeyByRequest.get(req)?.id;
+}
 
 /** Constant-time comparison of a presented token with the expected one (hashing first equalises lengths). */
 export function tokenMatches(presented: string, expectedDigest: Buffer): boolean {
@@ -38,8 +63,13 @@ export function loopbackHosts(port: number, bindHost: string): Set<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost}:${port}`].map((h) => h.toLowerCase()));
 }
 
-/** Install the checks as the first onRequest hook. Routes with `config.public` skip the token check only. */
-export function installSecurity(app: FastifyInstance, opts: () => SecurityOptions): void {
+/**
+ * Install the checks as the first onRequest hook. Routes with `config.public` skip the token check only.
+ * The master token opens every route; an app key opens only the model APIs (routes that declare a protocol:
+ * chat, model lists, embeddings), never key management, settings, history or stats, and is held to its own
+ * rate limit and monthly budget.
+ */
+export function installSecurity(app: FastifyInstance, opts: () => SecurityOptions, keys?: AppKeyAuth): void {
   let cachedToken = '';
   let cachedDigest = digest('');
   app.addHook('onRequest', async (req) => {
@@ -70,6 +100,22 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
         'Missing API token: send "Authorization: Bearer <token>" (the token is printed by `npm run serve`).',
       );
     }
-    if (!tokenMatches(presented, cachedDigest)) throw new CoreError('authentication', 'Invalid API token.');
+    // One sha256 per request serves both checks: constant-time against the master token, then a hash lookup for
+    // app keys (a lookup by hash leaks nothing useful: finding a key from its hash is a preimage attack on sha256).
+    const presentedDigest = digest(presented);
+    if (timingSafeEqual(presentedDigest, cachedDigest)) return;
+    const key = keys?.lookup(presentedDigest.toString('hex'));
+    if (!key) throw new CoreError('authentication', 'Invalid API token.');
+    const config = req.routeOptions.config as { protocol?: string } | undefined;
+    // Unmatched URLs (no route) fall through to the 404 handler, which says what exists.
+    if (config?.protocol === undefined && req.routeOptions.url !== undefined) {
+      throw new CoreError(
+        'forbidden',
+        `App key "${key.name}" may call the model APIs only (chat, model lists, embeddings); ${req.method} ${req.routeOptions.url} needs the master token.`,
+      );
+    }
+    const refused = keys!.admit(key);
+    if (refused) throw refused;
+    appKeyByRequest.set(req, key);
   });
 }

@@ -1,6 +1,15 @@
 // Complexity estimate: the seed's four weighted factors, then ordered rules from the labelling principle that pin the tier band.
 import type { PatternGroupId } from '../data/keywords.js';
-import { codeFactor, extractFeatures, groupReason, keywordFactor, lengthFactor, taskTypeFactor, type PromptFeatures } from './features.js';
+import {
+  codeFactor,
+  extractFeatures,
+  groupReason,
+  keywordFactor,
+  lengthFactor,
+  taskTypeFactor,
+  type PromptFeatures,
+  type TaskType,
+} from './features.js';
 
 /** Which class of model a prompt needs: ~1B local, ~3-8B local, or a frontier cloud model. */
 export type ComplexityLevel = 'small' | 'medium' | 'cloud';
@@ -77,6 +86,28 @@ type Band = 'chitchat' | 'small' | 'medium' | { cloud: number };
 interface Decision {
   band: Band;
   reason: string;
+  /** Pattern group (or named signal) that decided, when one did. */
+  id?: string;
+}
+
+/** The rules' reading of one prompt: the seed-factor base score, the deciding rule's band, the final score, reasons. */
+export interface RuleAnalysis {
+  /** Seed-factor score plus structure boosts, before any rule pins it. */
+  base: number;
+  /** Band of the first matching rule, or null when no rule decided. */
+  band: 'chitchat' | 'small' | 'medium' | 'cloud' | null;
+  /** Pattern group (or named signal) of the deciding rule, when it has one. */
+  rule: string | null;
+  /** Score floor of a cloud rule (0 for other bands): the surer the signal, the higher. */
+  cloudFloor: number;
+  /** The rules' final score in [0,1]. */
+  score: number;
+  /** The seed's four factors. */
+  factors: { length: number; keywords: number; code: number; taskType: number; task: TaskType };
+  /** Multi-step/requirement markers counted (up to 8). */
+  steps: number;
+  /** Human-readable reasons, the deciding one first. */
+  reasons: string[];
 }
 
 /**
@@ -94,8 +125,12 @@ interface Decision {
  * (see features.ts), so a 4,000-character prompt costs tens of microseconds.
  */
 export function estimateComplexity(prompt: string, thresholds: ComplexityThresholds = defaultThresholds): ComplexityEstimate {
-  const f = extractFeatures(prompt);
+  const a = analyseRules(extractFeatures(prompt));
+  return { score: a.score, level: levelOf(a.score, thresholds), reasons: a.reasons };
+}
 
+/** The rule-based analysis of already extracted features (shared with the learned estimator, which reads it as features). */
+export function analyseRules(f: PromptFeatures): RuleAnalysis {
   const length = lengthFactor(f);
   const keywords = keywordFactor(f);
   const code = codeFactor(f);
@@ -128,12 +163,18 @@ export function estimateComplexity(prompt: string, thresholds: ComplexityThresho
 
   const decision = decide(f);
   let score = base;
+  let band: RuleAnalysis['band'] = null;
+  let cloudFloor = 0;
   if (decision !== undefined) {
     const b = decision.band;
     if (b === 'chitchat') score = Math.min(base, CHITCHAT_CAP);
     else if (b === 'small') score = Math.min(base, SMALL_CAP);
     else if (b === 'medium') score = Math.min(Math.max(base, MEDIUM_FLOOR), MEDIUM_CAP);
-    else score = Math.max(base, b.cloud);
+    else {
+      score = Math.max(base, b.cloud);
+      cloudFloor = b.cloud;
+    }
+    band = typeof b === 'string' ? b : 'cloud';
   }
   score = Math.round(clamp01(score) * 1000) / 1000;
 
@@ -145,11 +186,20 @@ export function estimateComplexity(prompt: string, thresholds: ComplexityThresho
   if (code.value > 0) reasons.push(code.reason);
   reasons.push(task.reason, ...boostReasons);
 
-  return { score, level: levelOf(score, thresholds), reasons };
+  return {
+    base,
+    band,
+    rule: decision?.id ?? null,
+    cloudFloor,
+    score,
+    factors: { length: length.value, keywords: keywords.value, code: code.value, taskType: task.value, task: task.type },
+    steps,
+    reasons,
+  };
 }
 
 /** Read a score against thresholds. */
-function levelOf(score: number, thresholds: ComplexityThresholds = defaultThresholds): ComplexityLevel {
+export function levelOf(score: number, thresholds: ComplexityThresholds = defaultThresholds): ComplexityLevel {
   if (score >= thresholds.cloud) return 'cloud';
   if (score >= thresholds.medium) return 'medium';
   return 'small';
@@ -157,7 +207,7 @@ function levelOf(score: number, thresholds: ComplexityThresholds = defaultThresh
 
 /** The ordered rules; first match wins. Each mirrors one rule of shared/eval/README.md. */
 function decide(f: PromptFeatures): Decision | undefined {
-  const hit = (id: PatternGroupId, band: Band): Decision => ({ band, reason: groupReason(id) });
+  const hit = (id: PatternGroupId, band: Band): Decision => ({ band, reason: groupReason(id), id });
   const hasCode = f.code.codeLines >= 3 || f.code.fencedBlocks > 0;
   const programming = hasCode || f.has('programming') || f.has('codeGeneration');
   const shortAsk = !f.longInput && !hasCode && f.askEffLength <= SHORT_ASK;
@@ -168,7 +218,11 @@ function decide(f: PromptFeatures): Decision | undefined {
   }
   // Rule 12: written in a script local models barely know → the answer will be in it too.
   if (f.lowResourceScript)
-    return { band: { cloud: CLOUD_STRONG }, reason: 'written in a low-resource script → local models answer poorly' };
+    return {
+      band: { cloud: CLOUD_STRONG },
+      reason: 'written in a low-resource script → local models answer poorly',
+      id: 'lowResourceScript',
+    };
   // Rule 11: character-level and exact-count tasks look trivial but are not (unless the ask is code that counts).
   if (f.has('charLevel') && !(f.has('codeGeneration') && f.has('programming'))) return hit('charLevel', { cloud: CLOUD_STRONG });
 
@@ -237,7 +291,7 @@ function decide(f: PromptFeatures): Decision | undefined {
  * court case with "give it a title" is a title request.
  */
 function askOnMaterial(f: PromptFeatures, hasCode: boolean): Decision | undefined {
-  const hit = (id: PatternGroupId, band: Band): Decision => ({ band, reason: groupReason(id) });
+  const hit = (id: PatternGroupId, band: Band): Decision => ({ band, reason: groupReason(id), id });
   const askCloud = askLevelCloud(f);
   if (hasCode) {
     const hard = f.has('codeHardAsk') || f.has('concurrencyCode');
@@ -265,16 +319,17 @@ function askOnMaterial(f: PromptFeatures, hasCode: boolean): Decision | undefine
 
 /** Cloud signals that are about the ASK itself (how it must be answered), so they hold even on long inputs. */
 function askLevelCloud(f: PromptFeatures): Decision | undefined {
-  if (f.has('proof', 'edges')) return { band: { cloud: CLOUD_SURE }, reason: groupReason('proof') };
+  if (f.has('proof', 'edges')) return { band: { cloud: CLOUD_SURE }, reason: groupReason('proof'), id: 'proof' };
   if (f.has('lexicalConstraint', 'edges') || f.exactWordCount)
-    return { band: { cloud: CLOUD_STRONG }, reason: groupReason('lexicalConstraint') };
-  if (f.has('lowResourceLanguage', 'edges')) return { band: { cloud: CLOUD_STRONG }, reason: groupReason('lowResourceLanguage') };
+    return { band: { cloud: CLOUD_STRONG }, reason: groupReason('lexicalConstraint'), id: 'lexicalConstraint' };
+  if (f.has('lowResourceLanguage', 'edges'))
+    return { band: { cloud: CLOUD_STRONG }, reason: groupReason('lowResourceLanguage'), id: 'lowResourceLanguage' };
   return undefined;
 }
 
 /** Rules 7-10 and 12: cloud signals on the ask, surest first. */
 function cloudSignal(f: PromptFeatures, programming: boolean): Decision | undefined {
-  const hit = (id: PatternGroupId, floor: number): Decision => ({ band: { cloud: floor }, reason: groupReason(id) });
+  const hit = (id: PatternGroupId, floor: number): Decision => ({ band: { cloud: floor }, reason: groupReason(id), id });
   if (f.has('proof')) return hit('proof', CLOUD_SURE);
   if (f.has('lexicalConstraint') || f.exactWordCount) return hit('lexicalConstraint', CLOUD_STRONG);
   if (f.has('competitionMath')) return hit('competitionMath', CLOUD_STRONG);

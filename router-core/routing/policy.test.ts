@@ -1,8 +1,8 @@
 // Route policy: ladder per tier, override, local-only, no key, budget cap, fallbacks when models are missing.
 import { describe, expect, it } from 'vitest';
-import type { Availability, Tier } from '../contracts/decision.js';
+import type { Availability, EngineId, Tier } from '../contracts/decision.js';
 import type { ChatRequest } from '../contracts/chat.js';
-import { decideRoute, type RoutingConfig } from './policy.js';
+import { decideEmbedding, decideRoute, type RoutingConfig } from './policy.js';
 import { estimateComplexity } from './complexity.js';
 
 // Thresholds that force every prompt into one band, so these tests do not depend on the estimator.
@@ -66,9 +66,9 @@ describe('decideRoute: the ladder', () => {
     const prompt = 'Write a short story about a lighthouse keeper.';
     const s = estimateComplexity(prompt).score;
     // Band [0, s + ε): s sits in its upper third on tier 3 (large) but not in the upper ~0% of tier 2 (no large rung).
-    const o = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s + 0.001 } }, tier: 3 });
+    const o = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s + 0.001 }, estimator: 'rules' }, tier: 3 });
     expect(o.ok && o.decision).toMatchObject({ route: 'large', model: 'mistral-7b' });
-    const low = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s * 3 + 0.01 } }, tier: 3 });
+    const low = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s * 3 + 0.01 }, estimator: 'rules' }, tier: 3 });
     expect(low.ok && low.decision).toMatchObject({ route: 'medium', model: 'phi2' });
   });
 
@@ -123,9 +123,19 @@ describe('decideRoute: cloud off', () => {
   it('budget not yet reached: cloud allowed', () => {
     const o = decide('prove it', {
       cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } },
-      spend: { todayMicros: 999_999, monthMicros: 999_999 },
+      spend: { todayMicros: 900_000, monthMicros: 900_000 },
     });
     expect(o.ok && o.decision.engine).toBe('anthropic');
+  });
+
+  it('budget that this request would exceed (estimated before the call): local only, with the reason', () => {
+    // 'prove it' at Sonnet prices: ~11 input tokens + up to 1024 output tokens ≈ $0.0154, more than the $0.01 left.
+    const o = decide('prove it', {
+      cfg: { thresholds: ALL_CLOUD, budget: { dailyMicros: 1_000_000 } },
+      spend: { todayMicros: 990_000, monthMicros: 990_000 },
+    });
+    expect(o.ok && o.decision.engine).toBe('llamacpp');
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/daily cloud budget of \$1\.00 would be exceeded/);
   });
 
   it('nothing available at all is a clear error', () => {
@@ -167,10 +177,11 @@ describe('decideRoute: model override', () => {
     expect(b.ok && b.decision).toMatchObject({ model: 'claude-3-5-haiku-latest', engine: 'anthropic' });
   });
 
-  it('unknown model → invalid_request listing the valid ones', () => {
+  it('unknown model → not_found (a 404 in every protocol) listing the valid ones', () => {
     const o = decide('hi', { model: 'gpt-9' });
-    expect(!o.ok && o.error.type).toBe('invalid_request');
-    expect(!o.ok && o.error.message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama, phi2, mistral-7b, claude-haiku/);
+    expect(!o.ok && o.error.type).toBe('not_found');
+    expect(!o.ok && o.error.details).toMatchObject({ param: 'model', value: 'gpt-9' });
+    expect(!o.ok && o.error.message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama, phi2, mistral-7b, .*claude-haiku/);
   });
 
   it('Claude requested without a key → no_model_available; in local-only mode → forbidden', () => {
@@ -192,5 +203,115 @@ describe('decideRoute: model override', () => {
     const a: Availability = { engines: { ollama: { ok: true, models: ['qwen2.5:0.5b'] } } };
     const o = decide('hi', { model: 'qwen2.5:0.5b', availability: a });
     expect(o.ok && o.decision).toMatchObject({ model: 'qwen2.5:0.5b', engine: 'ollama' });
+  });
+});
+
+describe('decideRoute: tools', () => {
+  const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const withTools: Availability = {
+    engines: {
+      llamacpp: { ok: true, models: ['tinyllama', 'phi2', 'qwen2.5-1.5b'] },
+      ollama: { ok: true, models: ['qwen2.5-1.5b', 'tinyllama', 'llama3.1:8b'], tools: true },
+      anthropic: { ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'], tools: true },
+    },
+  };
+  const run = (model: string, availability: Availability, extra: Partial<ChatRequest> = { tools }) =>
+    decideRoute({ request: req('hi', model, extra), config: config(), tier: 2, availability, spend: nothingSpent });
+
+  it('auto with tools picks a tool-calling model on an engine that passes tools, and says so', () => {
+    const o = run('auto', withTools);
+    expect(o.ok && o.decision).toMatchObject({ model: 'qwen2.5-1.5b', engine: 'ollama' });
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(
+      /tools requested → only models that can call tools \(qwen2\.5-1\.5b, claude-sonnet\)/,
+    );
+    // Every fallback can call tools too: no tinyllama, no llama.cpp (it does not pass tools).
+    expect(o.ok && o.decision.fallbacks).toEqual([{ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' }]);
+  });
+
+  const claudeTools = everythingWith({ anthropic: { ok: true, models: ['claude-sonnet'], tools: true } });
+
+  it('without a local tool-calling engine, tools go to Claude', () => {
+    const o = run('auto', claudeTools);
+    expect(o.ok && o.decision).toMatchObject({ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' });
+  });
+
+  it('a conversation holding tool results needs a tool-calling model even without new tools', () => {
+    const o = decideRoute({
+      request: {
+        model: 'auto',
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{}' }] },
+          { role: 'tool', content: 'sunny', toolCallId: 'c1' },
+        ],
+        params: {},
+      },
+      config: config(),
+      tier: 2,
+      availability: claudeTools,
+      spend: nothingSpent,
+    });
+    expect(o.ok && o.decision.model).toBe('claude-sonnet');
+  });
+
+  it('nothing can call tools → no_model_available naming the models that could', () => {
+    const o = run('auto', noKey);
+    expect(!o.ok && o.error.type).toBe('no_model_available');
+    expect(!o.ok && o.error.message).toMatch(/No available model can call tools.*qwen2\.5-1\.5b, llama-3\.2-3b/);
+  });
+
+  it('a named model that cannot call tools → invalid_request listing those that can', () => {
+    const o = run('tinyllama', withTools);
+    expect(!o.ok && o.error).toMatchObject({ type: 'invalid_request', details: { param: 'model', value: 'tinyllama' } });
+    expect(!o.ok && o.error.message).toMatch(
+      /Model "tinyllama" cannot call tools\. Models that can: qwen2\.5-1\.5b, llama-3\.2-3b, claude-haiku/,
+    );
+  });
+
+  it('a tool-calling model only on an engine that does not pass tools → no_model_available saying why', () => {
+    const o = run('qwen2.5-1.5b', everythingWith({ llamacpp: { ok: true, models: ['qwen2.5-1.5b'] } }));
+    expect(!o.ok && o.error.type).toBe('no_model_available');
+    expect(!o.ok && o.error.message).toMatch(/engine running it here \(llamacpp\) does not pass tools/);
+  });
+
+  it('named Claude models and raw Ollama tags take tools (Ollama itself refuses a model without them)', () => {
+    expect(run('claude-haiku', withTools)).toMatchObject({ ok: true, decision: { model: 'claude-haiku', engine: 'anthropic' } });
+    expect(run('llama3.1:8b', withTools)).toMatchObject({ ok: true, decision: { model: 'llama3.1:8b', engine: 'ollama' } });
+  });
+
+  it('requests without tools are routed as before', () => {
+    expect(run('auto', withTools, {})).toMatchObject({ ok: true, decision: { model: 'tinyllama' } });
+  });
+
+  function everythingWith(engines: Availability['engines']): Availability {
+    return { engines: { ...everything.engines, ...engines } };
+  }
+});
+
+describe('decideEmbedding', () => {
+  const a: Availability = {
+    engines: {
+      llamacpp: { ok: true, models: ['phi2', 'tinyllama'] },
+      ollama: { ok: true, models: ['nomic-embed-text:latest'] },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const embed = (model: string, embedEngines: EngineId[] = ['llamacpp', 'ollama']) =>
+    decideEmbedding({ model, tier: 2, availability: a, embedEngines, preference: ['ollama', 'llamacpp'] });
+
+  it('auto takes the smallest available local model on an engine that can embed', () => {
+    expect(embed('auto')).toMatchObject({ ok: true, model: 'tinyllama', engine: 'llamacpp' });
+  });
+  it('a named local model or an engine-native name is used as given', () => {
+    expect(embed('phi-2')).toMatchObject({ ok: true, model: 'phi2', engine: 'llamacpp' });
+    expect(embed('nomic-embed-text:latest')).toMatchObject({ ok: true, model: 'nomic-embed-text:latest', engine: 'ollama' });
+  });
+  it('Claude cannot embed; unknown names are not_found; no engine that embeds → no_model_available', () => {
+    expect(embed('claude-sonnet')).toMatchObject({ ok: false, error: { type: 'invalid_request', details: { param: 'model' } } });
+    const unknown = embed('text-embedding-3-small');
+    expect(unknown).toMatchObject({ ok: false, error: { type: 'not_found', details: { value: 'text-embedding-3-small' } } });
+    expect(!unknown.ok && unknown.error.message).toMatch(/Valid models for embeddings: auto, tinyllama, phi2, nomic-embed-text:latest/);
+    expect(embed('auto', [])).toMatchObject({ ok: false, error: { type: 'no_model_available' } });
+    expect(embed('mistral-7b')).toMatchObject({ ok: false, error: { type: 'no_model_available' } });
   });
 });

@@ -1,11 +1,14 @@
 // Route policy: complexity + tier ladder + availability + local-only/budget/no-key → one decision with reasons.
 import type { ChatRequest } from '../contracts/chat.js';
 import type { Availability, EngineId, Route, RouteCandidate, RouteDecision, Tier } from '../contracts/decision.js';
-import type { ErrorType } from '../contracts/errors.js';
+import type { ErrorDetails, ErrorType } from '../contracts/errors.js';
 import { cloudModels, findModel, localModels } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
-import { budgetGuard, type BudgetCaps, type SpendSoFar } from './budget.js';
+import { budgetGuard, estimateCloudCostMicros, type BudgetCaps, type SpendSoFar } from './budget.js';
 import { estimateComplexity, type ComplexityThresholds } from './complexity.js';
+import { estimateLearned } from './learned.js';
+import { privacyGuard, PRIVACY_REASON_PREFIX, type PrivacyRules } from './privacy.js';
+import { priceOf } from './pricing.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 
 /** Routing settings (from config and the Settings screen). */
@@ -18,6 +21,10 @@ export interface RoutingConfig {
   budget: BudgetCaps;
   /** Local engines, most preferred first (e.g. a system Ollama with a GPU before embedded llama.cpp). */
   localEnginePreference: readonly EngineId[];
+  /** Complexity estimator: the learned model (default) or the hand-written rules. */
+  estimator?: 'learned' | 'rules';
+  /** Secrets and personal data stay local (default: guard on, no private words). */
+  privacy?: PrivacyRules;
 }
 
 /** Everything a decision depends on: no clock, no I/O. */
@@ -29,7 +36,8 @@ export interface RouteInput {
   spend: SpendSoFar;
 }
 
-export type RouteOutcome = { ok: true; decision: RouteDecision } | { ok: false; error: { type: ErrorType; message: string } };
+export type RouteOutcome =
+  { ok: true; decision: RouteDecision } | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails } };
 
 const CLOUD_ENGINE: EngineId = 'anthropic';
 const localRoutesWeakToStrong: ReadonlyArray<Exclude<Route, 'cloud'>> = ['small', 'medium', 'large'];
@@ -43,13 +51,41 @@ export function promptForScoring(request: ChatRequest): string {
   return '';
 }
 
+/**
+ * True when answering needs a model that can call tools: tools are offered, or the conversation already holds
+ * tool calls or tool results (a model without tool turns in its template cannot read those back).
+ */
+export function requestUsesTools(request: ChatRequest): boolean {
+  return (request.tools?.length ?? 0) > 0 || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
+}
+
+/** Whether `model` was trained for tool calls: the catalog says so, or it is a raw Claude id (all current Claude models are). */
+export function modelSupportsTools(model: string): boolean {
+  const entry = findModel(model);
+  if (entry) return entry.supportsTools === true;
+  return /^claude-/i.test(model.trim());
+}
+
+/** A candidate can serve a tool request when its model can call tools and its engine passes them through. */
+function toolCapable(c: RouteCandidate, availability: Availability): boolean {
+  return modelSupportsTools(c.model) && availability.engines[c.engine]?.tools === true;
+}
+
+/** Catalog models that can call tools, for error messages. */
+export function toolModelNames(): string[] {
+  return [...localModels, ...cloudModels].filter((m) => m.supportsTools === true).map((m) => m.id);
+}
+
 /** Why the cloud is off for this request, or null when it may be used. */
 function cloudBlock(input: RouteInput): string | null {
   if (input.config.localOnly) return 'local-only mode is on';
   if (input.request.localOnly) return 'the request asked to stay on this machine';
+  const privacy = privacyGuard(input.request.messages, input.config.privacy);
+  if (!privacy.mayLeave) return privacy.reason;
   const a = input.availability.engines[CLOUD_ENGINE];
   if (!a?.ok) return a?.reason ?? 'no Claude API key configured';
-  const budget = budgetGuard(input.spend, input.config.budget);
+  const estimate = estimateCloudCostMicros(input.request, priceOf(input.config.cloudModel));
+  const budget = budgetGuard(input.spend, input.config.budget, estimate);
   if (!budget.allowCloud) return budget.reason;
   return null;
 }
@@ -88,13 +124,35 @@ function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input:
 /** Decide where one request goes. Pure: same input, same decision. */
 export function decideRoute(input: RouteInput): RouteOutcome {
   const { request, config } = input;
-  const estimate = estimateComplexity(promptForScoring(request), config.thresholds);
+  const estimate = (config.estimator === 'rules' ? estimateComplexity : estimateLearned)(promptForScoring(request), config.thresholds);
   const reasons = [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons];
   const requested = request.model.trim();
   if (requested !== '' && requested.toLowerCase() !== 'auto') return decideOverride(input, requested, estimate.score, reasons);
 
-  const blocked = cloudBlock(input);
-  const locals = localCandidates(input);
+  let blocked = cloudBlock(input);
+  let locals = localCandidates(input);
+  const tools = requestUsesTools(request);
+  if (tools) {
+    const capable = locals.filter((c) => toolCapable(c, input.availability));
+    const cloudCan = toolCapable(cloudCandidate(config), input.availability);
+    const where = [...new Set(capable.map((c) => c.model)), ...(blocked === null && cloudCan ? [config.cloudModel] : [])];
+    reasons.push(`tools requested → only models that can call tools (${where.length > 0 ? where.join(', ') : 'none available'})`);
+    locals = capable;
+    if (blocked === null && !cloudCan) blocked = `${config.cloudModel} on ${CLOUD_ENGINE} cannot take tools`;
+    if (locals.length === 0 && blocked !== null) {
+      return {
+        ok: false,
+        error: {
+          type: 'no_model_available',
+          message:
+            `No available model can call tools: the cloud is unavailable (${blocked}) and no local tool-calling model ` +
+            `(${toolModelNames()
+              .filter((m) => findModel(m)?.kind === 'local')
+              .join(', ')}) is running in an engine that passes tools (Ollama).`,
+        },
+      };
+    }
+  }
   const want = desiredRoute(estimate.score, estimate.level, input, reasons);
   const strength = (r: Route): number => (r === 'cloud' ? 3 : localRoutesWeakToStrong.indexOf(r));
 
@@ -110,11 +168,14 @@ export function decideRoute(input: RouteInput): RouteOutcome {
     const same = locals.filter((c) => c.route === want);
     const stronger = locals.filter((c) => strength(c.route) > strength(want)).reverse(); // next rung up first
     const weaker = locals.filter((c) => strength(c.route) < strength(want));
-    if (same.length === 0) {
+    if (same.length === 0 && tools) {
+      reasons.push(`no ${want} model that can call tools is available`);
+    } else if (same.length === 0) {
       const missing = (tierLadders[input.tier].routes[want as Exclude<Route, 'cloud'>] ?? []).join(', ');
       reasons.push(`no ${want} model available (${missing || 'none in the ladder'} not installed or not running)`);
     }
     chain = [...same, ...stronger, ...(blocked === null ? [cloudCandidate(config)] : []), ...weaker];
+    if (blocked?.startsWith(PRIVACY_REASON_PREFIX)) reasons.push(blocked);
     if (same.length === 0 && chain[0]) reasons.push(`→ ${chain[0].model} instead`);
   }
   chain = dedupeCandidates(chain);
@@ -140,11 +201,28 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   const { availability, config } = input;
   const entry = findModel(requested);
   const isCloud = entry ? entry.kind === 'cloud' : requested.toLowerCase().startsWith('claude-');
+  const tools = requestUsesTools(input.request);
+  // A raw Ollama tag's abilities are unknown here: Ollama itself refuses tools for a model that lacks them.
+  if (tools && (entry || isCloud) && !modelSupportsTools(requested)) {
+    const valid = toolModelNames();
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_request',
+        message: `Model "${requested}" cannot call tools. Models that can: ${valid.join(', ')} (or "auto", which picks one).`,
+        details: { param: 'model', value: requested, valid },
+      },
+    };
+  }
   if (isCloud) {
     const blocked = cloudBlock(input);
     if (blocked !== null) {
       const type: ErrorType =
-        config.localOnly || input.request.localOnly ? 'forbidden' : blocked.includes('budget') ? 'rate_limited' : 'no_model_available';
+        config.localOnly || input.request.localOnly || blocked.startsWith(PRIVACY_REASON_PREFIX)
+          ? 'forbidden'
+          : blocked.includes('budget')
+            ? 'rate_limited'
+            : 'no_model_available';
       return { ok: false, error: { type, message: `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked}.` } };
     }
     const model = entry?.id ?? requested;
@@ -153,14 +231,26 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   }
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
-  const engines = enginesFor(model, availability, config.localEnginePreference);
+  const all = enginesFor(model, availability, config.localEnginePreference);
+  const engines = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
+  if (tools && all.length > 0 && engines.length === 0) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${model}" can call tools, but the engine running it here (${all.join(', ')}) does not pass tools; run it in Ollama, or choose "auto".`,
+      },
+    };
+  }
   if (engines.length === 0) {
     if (!entry) {
+      const valid = validModelNames(availability);
       return {
         ok: false,
         error: {
-          type: 'invalid_request',
-          message: `Unknown model "${requested}". Valid models: ${validModelNames(availability).join(', ')}.`,
+          type: 'not_found',
+          message: `Unknown model "${requested}". Valid models: ${valid.join(', ')}.`,
+          details: { param: 'model', value: requested, valid },
         },
       };
     }
@@ -175,4 +265,83 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   reasons.push(`model "${requested}" requested by the caller`);
   const [first, ...rest] = engines.map((engine) => ({ route, model, engine }));
   return { ok: true, decision: { ...first!, complexity: score, reasons, fallbacks: rest } };
+}
+
+/** What an embedding request may use: engines that can embed, in local preference order. */
+export interface EmbedRouteInput {
+  model: string;
+  tier: Tier;
+  availability: Availability;
+  /** Engines that implement embeddings (and are configured), any order. */
+  embedEngines: readonly EngineId[];
+  preference: readonly EngineId[];
+}
+
+export type EmbedRouteOutcome =
+  | { ok: true; model: string; engine: EngineId; reason: string }
+  | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails } };
+
+/**
+ * Which local model and engine compute embeddings. "auto" takes the tier's weakest available rung (the cheapest
+ * vectors; any model's hidden state embeds, and one model per app keeps its vectors comparable); a name must be a
+ * local model (or an engine's own name) on an engine that can embed. Claude has no embeddings API.
+ */
+export function decideEmbedding(input: EmbedRouteInput): EmbedRouteOutcome {
+  const { availability } = input;
+  const preference = input.preference.filter((e) => input.embedEngines.includes(e));
+  const servable = (model: string): EngineId[] => enginesFor(model, availability, preference);
+  const rawNames = preference
+    .flatMap((e) => (availability.engines[e]?.ok ? availability.engines[e].models : []))
+    .filter((m) => !findModel(m));
+  const valid = ['auto', ...localModels.map((m) => m.id).filter((m) => servable(m).length > 0), ...new Set(rawNames)];
+  const requested = input.model.trim();
+  if (requested === '' || requested.toLowerCase() === 'auto') {
+    const ladder = tierLadders[input.tier].routes;
+    const order = [...localRoutesWeakToStrong.flatMap((r) => ladder[r] ?? []), ...localModels.map((m) => m.id)];
+    for (const model of order) {
+      const engine = servable(model)[0];
+      if (engine) return { ok: true, model, engine, reason: `"auto" embeds with the smallest available local model, ${model}` };
+    }
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message:
+          input.embedEngines.length === 0
+            ? 'No engine here can compute embeddings (the embedded llama.cpp engine and Ollama can; Claude cannot).'
+            : 'No local model is available to compute embeddings: set HYBRID_AI_LOCAL_MODEL, pull a model, or start Ollama.',
+      },
+    };
+  }
+  const entry = findModel(requested);
+  if (entry?.kind === 'cloud' || (!entry && /^claude-/i.test(requested))) {
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_request',
+        message: `Model "${requested}" cannot compute embeddings (Claude has no embeddings API). Valid: ${valid.join(', ')}.`,
+        details: { param: 'model', value: requested, valid },
+      },
+    };
+  }
+  const model = entry?.id ?? requested;
+  const engine = servable(model)[0];
+  if (engine) return { ok: true, model, engine, reason: `model "${requested}" requested by the caller` };
+  if (entry) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${model}" is not available to an engine that can embed. Pull it with \`hybrid-ai models pull ${model}\`, or choose "auto".`,
+      },
+    };
+  }
+  return {
+    ok: false,
+    error: {
+      type: 'not_found',
+      message: `Unknown model "${requested}". Valid models for embeddings: ${valid.join(', ')}.`,
+      details: { param: 'model', value: requested, valid },
+    },
+  };
 }

@@ -8,8 +8,10 @@ const profile = (ramMiB: number | null, gpus: HardwareProfile['gpus'] = { known:
   freeRamMiB: { known: false, reason: 'not measured' },
   cpuCores: { known: true, value: 2 },
   gpus,
+  diskFreeMiB: { known: true, value: 50_000 },
   platform: 'linux',
   arch: 'x64',
+  notes: [],
 });
 
 describe('pickTier', () => {

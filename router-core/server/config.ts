@@ -16,6 +16,18 @@ export interface Config {
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
   ollamaHost: string;
+  /** HYBRID_AI_MANAGE_OLLAMA=off: never start an Ollama process (a running one on OLLAMA_HOST is still used). */
+  manageOllama?: boolean;
+  /** HYBRID_AI_KEYCHAIN=off: never read or write the OS keychain (the Claude key then lives in env or a 0600 file). */
+  keychain?: boolean;
+  /** HYBRID_AI_OLLAMA_BIN: the `ollama` executable to start (else PATH, else the bundled one). */
+  ollamaBinary?: string;
+  /** HYBRID_AI_RESOURCES_DIR: the packaged app's resources folder (holds ollama/<platform>-<arch>/ollama). */
+  resourcesDir?: string;
+  /** HYBRID_AI_MODEL_BASE_URL: a mirror for model downloads (each URL becomes <base>/<file>). */
+  modelBaseUrl?: string;
+  /** HYBRID_AI_MODEL_CATALOG: JSON file overriding url/sizeBytes/sha256 of catalog models (mirrors, tests). */
+  modelCatalog?: string;
   openaiCompatUrl?: string;
   /** Server model that answers every local route on the OpenAI-compatible server (else matched by name). */
   openaiCompatModel?: string;
@@ -70,6 +82,23 @@ function usd(name: string, raw: string | undefined): number | undefined {
   return Math.round(n * 1_000_000);
 }
 
+/**
+ * A secret from `NAME`, or else from the file named by `NAME_FILE` (Docker/Compose secrets, systemd credentials):
+ * the file's content with surrounding whitespace trimmed. An empty file counts as unset.
+ */
+function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  if (env[name]) return env[name];
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (e) {
+    throw new ConfigError(
+      `Cannot read ${name}_FILE ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}. Give a readable file, or set ${name} instead.`,
+    );
+  }
+}
+
 function bool(name: string, raw: string | boolean | undefined): boolean | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw === 'boolean') return raw;
@@ -91,9 +120,9 @@ Options:
   --config FILE       JSON file with any of these settings (flags and env win)
   -h, --help          this text
 
-Environment: HYBRID_AI_TOKEN, HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,
-OLLAMA_HOST, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
-HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
+Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
+ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
 
 const fileKeys = [
   'port',
@@ -167,11 +196,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const port = int('--port', pick(values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
   const tier = int('--tier', pick(values.tier, 'HYBRID_AI_TIER', 'tier'), 1, 4) as Tier | undefined;
   const threads = int('--threads', pick(values.threads, 'HYBRID_AI_THREADS', 'threads'), 1, 256);
-  const token = env.HYBRID_AI_TOKEN || undefined;
+  const token = secret(env, 'HYBRID_AI_TOKEN');
   if (token !== undefined && token.length < 16) throw new ConfigError('Invalid HYBRID_AI_TOKEN: use at least 16 characters.');
   if (!isLoopback(host) && token === undefined) {
     throw new ConfigError(
-      `Refusing to listen on ${host} without HYBRID_AI_TOKEN: anyone on the network could use your models and your Claude key. Set HYBRID_AI_TOKEN, or bind to 127.0.0.1.`,
+      `Refusing to listen on ${host} without HYBRID_AI_TOKEN: anyone on the network could use your models and your Claude key. Set HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), or bind to 127.0.0.1.`,
     );
   }
   const localModel = pick(undefined, 'HYBRID_AI_LOCAL_MODEL', 'localModel');
@@ -193,9 +222,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     dataDir: path.resolve(pick(values['data-dir'], 'HYBRID_AI_DATA_DIR', 'dataDir') ?? defaultDataDir()),
     token,
     localModel: localModel ? path.resolve(localModel) : undefined,
-    anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+    anthropicApiKey: secret(env, 'ANTHROPIC_API_KEY'),
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
     ollamaHost: pick(undefined, 'OLLAMA_HOST', 'ollamaHost') ?? '127.0.0.1:11434',
+    manageOllama: bool('HYBRID_AI_MANAGE_OLLAMA', env.HYBRID_AI_MANAGE_OLLAMA?.replace(/^auto$/i, 'on')) ?? true,
+    keychain: bool('HYBRID_AI_KEYCHAIN', env.HYBRID_AI_KEYCHAIN?.replace(/^auto$/i, 'on')) ?? true,
+    ollamaBinary: env.HYBRID_AI_OLLAMA_BIN ? path.resolve(env.HYBRID_AI_OLLAMA_BIN) : undefined,
+    resourcesDir: env.HYBRID_AI_RESOURCES_DIR ? path.resolve(env.HYBRID_AI_RESOURCES_DIR) : undefined,
+    modelBaseUrl: env.HYBRID_AI_MODEL_BASE_URL || undefined,
+    modelCatalog: env.HYBRID_AI_MODEL_CATALOG ? path.resolve(env.HYBRID_AI_MODEL_CATALOG) : undefined,
     openaiCompatUrl: env.HYBRID_AI_OPENAI_COMPAT_URL || undefined,
     openaiCompatModel: env.HYBRID_AI_OPENAI_COMPAT_MODEL || undefined,
     tier,

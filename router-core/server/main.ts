@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   }
   if (!started) return;
   const { core, url, stop } = started;
+  // Detection takes well under a second; the banner should show the tier it found.
+  await core.hardwareReady;
   const t = core.tier;
   process.stdout.write(
     [
@@ -63,7 +65,9 @@ async function main(): Promise<void> {
       .join('\n'),
   );
   // The desktop shell (child/utility process) learns where the core listens through this message.
-  process.send?.({ type: 'ready', url, token: core.token });
+  const ready = { type: 'ready', url, token: core.token };
+  process.send?.(ready);
+  shellPort()?.postMessage(ready);
   const onSignal = (sig: NodeJS.Signals): void => {
     core.logger.info({ signal: sig }, 'shutting down');
     stop().then(
@@ -76,8 +80,20 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The desktop shell asks for a graceful stop with {type:'shutdown'} (Windows has no SIGTERM for it to send).
+  const onShellMessage = (m: unknown): void => {
+    if ((m as { type?: unknown } | null)?.type === 'shutdown') onSignal('SIGTERM');
+  };
+  process.on('message', onShellMessage);
+  shellPort()?.on('message', (e) => onShellMessage(e.data));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();
+/** Electron's utility process talks through process.parentPort (it has no process.send); undefined elsewhere. */
+function shellPort(): { postMessage(m: unknown): void; on(ev: 'message', l: (e: { data: unknown }) => void): void } | undefined {
+  return (process as { parentPort?: ReturnType<typeof shellPort> }).parentPort;
+}
+
+// Run when executed directly, or as the entry of the desktop shell's utility process (its argv differs from Node's).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || shellPort() !== undefined) void main();
 
 export { main };

@@ -1,5 +1,5 @@
 // Composition root: the one place that knows concrete engines and stores; builds the core and its gateway.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -13,17 +13,20 @@ import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
 import { periodStarts } from '../gateway/admin.js';
-import { createMetrics } from '../gateway/metrics.js';
+import { createAppKeys } from '../gateway/keys-api.js';
+import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
 import { loopbackHosts, type SecurityOptions } from '../gateway/security.js';
-import { detectHardware } from '../host/hardware.js';
 import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
+import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
 import { createPipeline, type ChatPipeline } from '../pipeline.js';
+import { createRoutingExtras } from '../pipeline-routing.js';
+import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import type { RoutingConfig } from '../routing/policy.js';
-import { pickTier } from '../routing/tiering.js';
 import { isLoopback, type Config } from './config.js';
+import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
 
 export const VERSION = '0.1.0';
@@ -36,7 +39,12 @@ export interface Core {
   engines: ReadonlyMap<EngineId, Engine>;
   token: string;
   tokenCreated: boolean;
-  tier: TierDecision;
+  /** The tier in force (detected, or overridden by --tier or the `hardware.tierOverride` setting). */
+  readonly tier: TierDecision;
+  /** Resolves once hardware detection finished (< 1 s); `tier` may rise then (a GPU found). */
+  hardwareReady: Promise<void>;
+  /** Hardware, model downloads and the Ollama process. */
+  local: LocalInference;
   logger: Logger;
   /** Close engines and the ledger (the HTTP server is closed by the caller first). */
   close(): Promise<void>;
@@ -56,6 +64,11 @@ function modelFiles(config: Config, modelsDir: string): Record<string, string> {
   return Object.fromEntries(localModels.map((m) => [m.id, path.join(modelsDir, m.file)]));
 }
 
+/** A budget cap saved in Settings (null = explicitly none) or, when never saved, the config's. */
+function budgetCap(saved: number | null | undefined, fromConfig: number | undefined): number | undefined {
+  return saved === undefined ? fromConfig : (saved ?? undefined);
+}
+
 /** Build everything; nothing listens yet. */
 export function createCore(config: Config, opts: { logger?: Logger; now?: () => number; engines?: Map<EngineId, Engine> } = {}): Core {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
@@ -64,12 +77,19 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
   const { token, created, warning } = config.token ? { token: config.token, created: false, warning: undefined } : loadOrCreateToken(dir);
   if (warning) logger.warn(warning);
   const ledger = openSqliteLedger(dir.ledgerFile);
+  // The Claude key: env → OS keychain → 0600 file in the data dir; saved through /api/v1/settings/claude-key.
+  const secrets = createSecretStore({
+    dataDir: dir.root,
+    env: { [CLAUDE_KEY]: config.anthropicApiKey },
+    keychain: config.keychain === false ? 'off' : 'auto',
+    onWarning: (m) => logger.warn(m),
+  });
 
   const settings: EngineSettings = {
     modelFiles: modelFiles(config, dir.modelsDir),
     threads: config.threads,
     ollamaHost: config.ollamaHost,
-    anthropicApiKey: config.anthropicApiKey,
+    anthropicApiKey: () => secrets.peek(CLAUDE_KEY),
     anthropicBaseUrl: config.anthropicBaseUrl,
     openaiCompatUrl: config.openaiCompatUrl,
     openaiCompatModel: config.openaiCompatModel,
@@ -82,7 +102,33 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     }
   }
   const availability = createAvailabilityCache(engines, now);
-  const tier = pickTier(detectHardware(), config.tier);
+  // A saved or deleted key counts from the next request: re-probe before the API call answers.
+  secrets.onChange(async () => {
+    await availability.refresh();
+  });
+  // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
+  void secrets.status(CLAUDE_KEY).then(
+    (s) => logger.info({ configured: s.configured, store: s.store }, s.warning ?? 'Claude key store ready'),
+    (e: unknown) => logger.warn({ err: e }, 'Claude key lookup failed'),
+  );
+  const local = createLocalInference({
+    config,
+    modelsDir: dir.modelsDir,
+    ledger,
+    availability,
+    engines,
+    logger,
+    now,
+    // An Ollama we started listens on a private port: point the Ollama engine there (not when tests inject engines).
+    useOllamaAt: opts.engines
+      ? undefined
+      : (url) => {
+          const old = engines.get('ollama');
+          const next = engineFactories.ollama?.({ ...settings, ollamaHost: url });
+          if (next) engines.set('ollama', next);
+          void old?.close();
+        },
+  });
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
   const localEnginePreference: EngineId[] = config.localModel
     ? ['llamacpp', 'ollama', 'openai-compat']
@@ -91,26 +137,37 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     thresholds: ledger.getSetting('routing.thresholds') ?? defaultThresholds,
     localOnly: ledger.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
     cloudModel: 'claude-sonnet',
-    budget: { dailyMicros: config.dailyBudgetMicros, monthlyMicros: config.monthlyBudgetMicros },
+    // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
+    budget: {
+      dailyMicros: budgetCap(ledger.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
+      monthlyMicros: budgetCap(ledger.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
+    },
     localEnginePreference,
+    estimator: readRoutingSettings(ledger).estimator,
+    privacy: readRoutingSettings(ledger).privacy,
   });
   const metrics = createMetrics();
+  const keys = createAppKeys({ ledger, now, periodStarts });
+  registerStateGauges(metrics, { availability: () => availability.get(), budget: () => routing().budget });
   const pipeline = createPipeline({
     engines,
     ledger,
     availability: () => availability.get(),
     invalidate: (e) => availability.invalidate(e),
     routing,
-    tier: () => tier.tier,
+    tier: () => local.tier().tier,
     history: () => ledger.getSetting<boolean>('history.enabled') ?? config.history,
     now,
     periodStarts,
     newId: randomUUID,
+    // Cache, cascade and budget reservations; the semantic cache embeds with the local "auto" embedding model.
+    extras: createRoutingExtras({ ledger, now, embed: (texts, signal) => pipeline.embed(texts, 'auto', signal) }),
     onRecord: (r) => {
       metrics.observe(r);
+      keys.observe(r);
       logger.info(
         {
-          id: r.id,
+          reqId: r.id,
           protocol: r.protocol,
           route: r.route,
           model: r.model,
@@ -126,7 +183,28 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
   });
 
   let security: SecurityOptions | undefined;
+  let currentToken = token;
+  const regenerateToken = (): string => {
+    if (config.token) {
+      throw new CoreError('forbidden', 'The API token is set by HYBRID_AI_TOKEN: change it there and restart the server.');
+    }
+    rmSync(dir.tokenFile, { force: true });
+    currentToken = loadOrCreateToken(dir).token;
+    if (security) security.token = currentToken;
+    logger.info('API token regenerated; the old one no longer works');
+    return currentToken;
+  };
+  const address = (): string => {
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  };
   const app = buildGateway({
+    history: () => ledger.getSetting<boolean>('history.enabled') ?? config.history,
+    defaultThresholds,
+    periodStarts,
+    apiAccess: () => ({ address: address(), token: currentToken, tokenSource: config.token ? 'env' : 'data-dir' }),
+    regenerateToken,
     version: VERSION,
     startedAt: now(),
     now,
@@ -135,9 +213,12 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     metrics,
     availability: () => availability.get(),
     routing,
-    tier: () => ({ tier: tier.tier, reason: tier.reason }),
+    tier: () => local.tier(),
+    models: local.api,
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    keys,
+    secrets,
     security: () => {
       if (!security) {
         // The port is known only after listen(); computed once on the first request.
@@ -145,7 +226,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
         const port = typeof addr === 'object' && addr ? addr.port : config.port;
         const hosts = isLoopback(config.host) ? loopbackHosts(port, config.host) : new Set<string>();
         for (const h of config.allowedHosts) hosts.add(h.toLowerCase());
-        security = { token, allowedHosts: hosts, allowedOrigins: new Set(config.allowedOrigins.map((o) => o.toLowerCase())) };
+        security = { token: currentToken, allowedHosts: hosts, allowedOrigins: new Set(config.allowedOrigins.map((o) => o.toLowerCase())) };
       }
       return security;
     },
@@ -157,11 +238,18 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     pipeline,
     ledger,
     engines,
-    token,
+    get token() {
+      return currentToken;
+    },
     tokenCreated: created,
-    tier,
+    get tier() {
+      return local.tier();
+    },
+    hardwareReady: local.hardwareReady,
+    local,
     logger,
     async close() {
+      await local.close();
       await Promise.allSettled([...engines.values()].map((e) => e.close()));
       ledger.close();
     },

@@ -1,4 +1,5 @@
 // Scripted in-process engine for pipeline and gateway tests (stands in for any Engine; no model, no network).
+import type { ToolCall } from '../../router-core/contracts/chat.js';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { ErrorType } from '../../router-core/contracts/errors.js';
 import type { StreamEvent } from '../../router-core/contracts/stream.js';
@@ -16,7 +17,13 @@ export interface FakeEngineOptions {
   failAfter?: number;
   /** Delay between deltas, ms (0 = yield to the event loop only). */
   delayMs?: number;
+  /** Reported as usage.meanLogprob when the call asks for confidence (as the llama.cpp engine does). */
+  meanLogprob?: number;
   ok?: boolean;
+  /** Probe says the engine passes tools (like Ollama and Anthropic). */
+  tools?: boolean;
+  /** Tool calls to make after the words when the request offers tools (finish reason becomes 'tool_calls'). */
+  toolCalls?: (call: EngineCall) => ToolCall[];
 }
 
 export interface FakeEngine extends Engine {
@@ -32,7 +39,8 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
     aborted: 0,
     closed: false,
     async probe() {
-      return o.ok === false ? { ok: false, models: [], reason: `${o.id} is down` } : { ok: true, models: o.models };
+      if (o.ok === false) return { ok: false, models: [], reason: `${o.id} is down` };
+      return o.tools ? { ok: true, models: o.models, tools: true } : { ok: true, models: o.models };
     },
     async *chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
       engine.calls.push(call);
@@ -53,9 +61,12 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
         yield { type: 'text-delta', text: w };
         n++;
       }
+      const calls = call.request.tools?.length && o.toolCalls ? o.toolCalls(call) : [];
+      for (const c of calls) yield { type: 'tool-call', call: c };
       const input = call.request.messages.reduce((a, m) => a + m.content.split(/\s+/).filter(Boolean).length, 0);
-      yield { type: 'usage', usage: { inputTokens: Math.max(1, input), outputTokens: n } };
-      yield { type: 'done', finishReason: n >= max && n < words.length ? 'length' : 'stop' };
+      const confidence = call.confidence && o.meanLogprob !== undefined ? { meanLogprob: o.meanLogprob } : {};
+      yield { type: 'usage', usage: { inputTokens: Math.max(1, input), outputTokens: n + calls.length, ...confidence } };
+      yield { type: 'done', finishReason: calls.length > 0 ? 'tool_calls' : n >= max && n < words.length ? 'length' : 'stop' };
     },
     async close() {
       engine.closed = true;

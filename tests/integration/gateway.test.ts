@@ -169,12 +169,13 @@ describe('OpenAI-compatible API through the official client', () => {
     expect(ids).not.toContain('mistral-7b');
   });
 
-  it('unknown model → 400 in OpenAI shape listing valid models', async () => {
+  it('unknown model → 404 model_not_found in OpenAI shape listing valid models', async () => {
     const err = await client()
       .chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama/);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama/);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
   });
 
   it('n=2 → 400', async () => {
@@ -201,7 +202,7 @@ describe('bad input: clear JSON errors, never a 500, the server keeps serving', 
     [
       'unknown model',
       () => post('/api/v1/chat', { prompt: 'hi', model: 'nope' }),
-      400,
+      404,
       /Unknown model "nope"\. Valid models: auto, tinyllama, phi2/,
     ],
     ['bad token', () => post('/api/v1/chat', { prompt: 'hi' }, { authorization: 'Bearer wrong' }), 401, /Invalid API token/],

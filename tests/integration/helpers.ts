@@ -30,6 +30,10 @@ export async function startTestServer(
   const config = loadConfig(['--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     HYBRID_AI_TOKEN: TOKEN,
     OLLAMA_HOST: '127.0.0.1:9',
+    // Hermetic on machines with Ollama installed: never start an `ollama serve` unless a test asks for it.
+    HYBRID_AI_MANAGE_OLLAMA: 'off',
+    // Hermetic on desktops: never read the developer's real keychain (tests/integration/secrets.test.ts turns it on).
+    HYBRID_AI_KEYCHAIN: 'off',
     ...opts.env,
   }) as Config;
   const logs: string[] = [];

@@ -263,3 +263,29 @@ describe('ollama stand-in: the rest of the API', () => {
     expect(await missing.json()).toEqual({ error: "model 'nope' not found, try pulling it first" });
   });
 });
+
+describe('ollama engine: embeddings through the official client', () => {
+  it('embeds a batch with the catalog model tag, and maps errors like chat does', async () => {
+    standIn.setModels(['tinyllama:1.1b']);
+    const engine = createOllamaEngine({ host: standIn.host });
+    const r = await engine.embed!(['hello world', 'x'], 'tinyllama', new AbortController().signal);
+    expect(r.embeddings).toHaveLength(2);
+    expect(Math.hypot(...r.embeddings[0]!)).toBeCloseTo(1, 6);
+    expect(r.inputTokens).toBe(3);
+    expect(standIn.requests.at(-1)).toMatchObject({
+      path: '/api/embed',
+      body: { model: 'tinyllama:1.1b', input: ['hello world', 'x'], truncate: true },
+    });
+    await expect(engine.embed!(['x'], 'phi2', new AbortController().signal)).rejects.toMatchObject({ type: 'no_model_available' });
+    await expect(createOllamaEngine({ host: deadHost }).embed!(['x'], 'tinyllama', new AbortController().signal)).rejects.toMatchObject({
+      type: 'upstream_unavailable',
+    });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(engine.embed!(['x'], 'tinyllama', ac.signal)).rejects.toMatchObject({ type: 'aborted' });
+  });
+
+  it('probe says the engine passes tools', async () => {
+    expect((await createOllamaEngine({ host: standIn.host }).probe()).tools).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-// Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/chat, /api/generate) in tests.
+// Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/chat, /api/generate, /api/embed) in tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -36,7 +36,13 @@ export interface OllamaStandInOptions {
   answerWords?: number;
   /** `/api/version` answer; default '0.12.6'. */
   version?: string;
+  /** Port to listen on (127.0.0.1); default 0 = an ephemeral one. The stand-in binary passes OLLAMA_HOST's port. */
+  port?: number;
   mode?: OllamaStandInMode;
+  /** Tags `/api/pull` can fetch (each becomes listed by /api/tags); default: any tag. */
+  pullable?: string[];
+  /** Delay between `/api/pull` progress lines in ms; default 5. */
+  pullStepMs?: number;
 }
 
 /** A running stand-in. */
@@ -101,9 +107,48 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
         })),
       });
     }
+    if (req.method === 'POST' && path === '/api/pull') {
+      // Ollama's pull: NDJSON status lines (manifest, per-layer bytes, verify, success) or an {"error"} line.
+      const body = record.body as { model?: unknown; name?: unknown } | undefined;
+      const tag = typeof body?.model === 'string' ? body.model : typeof body?.name === 'string' ? body.name : '';
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const line = (o: unknown) => {
+        if (!res.destroyed) res.write(`${JSON.stringify(o)}\n`);
+      };
+      line({ status: 'pulling manifest' });
+      if (!tag || (opts.pullable && !opts.pullable.includes(tag))) {
+        line({ error: 'pull model manifest: file does not exist' });
+        return res.end();
+      }
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      const total = 4096;
+      for (let done = 1024; done <= total; done += 1024) {
+        await sleep(opts.pullStepMs ?? 5);
+        if (res.destroyed || record.disconnected) return;
+        line({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: done });
+      }
+      line({ status: 'verifying sha256 digest' });
+      line({ status: 'writing manifest' });
+      if (!models.some((m) => normalizeTag(m) === normalizeTag(tag))) models = [...models, tag];
+      line({ status: 'success' });
+      return res.end();
+    }
     if (req.method === 'GET' && path === '/') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end('Ollama is running');
+    }
+    if (req.method === 'POST' && path === '/api/embed') {
+      const b = (record.body ?? {}) as { model?: unknown; input?: unknown };
+      if (typeof b.model !== 'string' || !models.some((m) => normalizeTag(m) === normalizeTag(b.model as string)))
+        return json(res, 404, { error: `model '${String(b.model)}' not found, try pulling it first` });
+      const inputs = typeof b.input === 'string' ? [b.input] : Array.isArray(b.input) ? (b.input as unknown[]).map(String) : [];
+      // A deterministic unit vector per text (length and word count), as Ollama's /api/embed returns unit vectors.
+      const embeddings = inputs.map((t) => {
+        const v = [t.length + 1, words(t).length + 1];
+        const n = Math.hypot(v[0]!, v[1]!);
+        return v.map((x) => x / n);
+      });
+      return json(res, 200, { model: b.model, embeddings, prompt_eval_count: inputs.reduce((n, t) => n + words(t).length, 0) });
     }
     const isChat = path === '/api/chat';
     if (req.method !== 'POST' || (!isChat && path !== '/api/generate')) return json(res, 404, { error: '404 page not found' });
@@ -209,7 +254,7 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

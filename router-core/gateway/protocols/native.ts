@@ -19,6 +19,9 @@ const body = z
     top_p: z.number().gt(0).max(1).optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
     local_only: z.boolean().optional(),
+    cache: z.boolean().optional(),
+    cascade: z.boolean().optional(),
+    conversation_id: z.string().min(1, 'must be a conversation id from POST /api/v1/conversations').max(200).optional(),
   })
   .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
     message: 'provide "prompt" (a non-empty string) or "messages"',
@@ -36,6 +39,8 @@ export function routingInfo(run: PipelineRun) {
     reasons: d.reasons,
     reasoning: d.reasons.join('; '),
     fallback_from: run.fallbackFrom,
+    // Only on hits, so an ordinary answer's route frame is unchanged.
+    ...(run.cached ? { cached: true } : {}),
   };
 }
 
@@ -63,6 +68,7 @@ export const nativeProtocol: ProtocolAdapter = {
     }
     return {
       stream: b.stream,
+      conversationId: b.conversation_id,
       request: {
         model: b.model,
         messages,
@@ -73,6 +79,8 @@ export const nativeProtocol: ProtocolAdapter = {
           stop: typeof b.stop === 'string' ? [b.stop] : b.stop,
         },
         localOnly: b.local_only,
+        cache: b.cache,
+        cascade: b.cascade,
       },
     };
   },
@@ -87,7 +95,7 @@ export const nativeProtocol: ProtocolAdapter = {
       finish_reason: c.finishReason,
       routing: routingInfo(run),
       ...summaryInfo(c.summary),
-      cached: false,
+      cached: run.cached === true,
     };
   },
 

@@ -1,19 +1,39 @@
-// OpenAI-compatible /v1/chat/completions: JSON and SSE chunks ending in `data: [DONE]`; OpenAI error shape.
+// OpenAI-compatible /v1/chat/completions (JSON and SSE chunks ending in `data: [DONE]`, tools) and /v1/embeddings.
 import { z } from 'zod';
-import type { ChatMessage } from '../../contracts/chat.js';
+import type { ChatMessage, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
+import type { FinishReason } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
-import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { parseBody } from './validate.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const message = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([z.string(), z.array(textPart)]).nullable(),
-  name: z.string().optional(),
+const content = z.union([z.string(), z.array(textPart)]).nullish();
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
 });
+const message = z.discriminatedUnion('role', [
+  z.object({ role: z.enum(['system', 'developer', 'user']), content, name: z.string().optional() }),
+  z.object({ role: z.literal('assistant'), content, name: z.string().optional(), tool_calls: z.array(toolCall).nullish() }),
+  z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1, 'must name the tool call this answers') }),
+]);
+const tool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
 const body = z.object({
   model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
   messages: z.array(message).min(1, 'must have at least one message'),
@@ -26,12 +46,24 @@ const body = z.object({
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.number().int().nullish(),
   seed: z.number().int().nullish(),
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  functions: z.unknown().optional(),
   user: z.string().optional(),
 });
 
-function text(content: string | Array<{ text: string }> | null): string {
-  if (content === null) return '';
-  return typeof content === 'string' ? content : content.map((p) => p.text).join('');
+const embeddingsBody = z.object({
+  model: z.string().min(1, 'must name a model ("auto" picks a local one)'),
+  input: z.union([z.string(), z.array(z.string()).min(1, 'must have at least one string').max(2048, 'must have at most 2048 strings')]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().min(1).optional(),
+  user: z.string().optional(),
+});
+
+function text(c: string | Array<{ text: string }> | null | undefined): string {
+  if (c === null || c === undefined) return '';
+  return typeof c === 'string' ? c : c.map((p) => p.text).join('');
 }
 
 const openAiErrorType: Partial<Record<ErrorType, string>> = {
@@ -44,22 +76,88 @@ const openAiErrorType: Partial<Record<ErrorType, string>> = {
   rate_limited: 'rate_limit_error',
 };
 
-function finish(reason: string): 'stop' | 'length' {
-  return reason === 'length' ? 'length' : 'stop';
+/** Our error → OpenAI's `{error: {message, type, param, code}}`; an unknown model is `model_not_found` as upstream. */
+function openAiError(type: ErrorType, message: string, param?: string) {
+  const code = type === 'not_found' && param === 'model' ? 'model_not_found' : type;
+  return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: param ?? null, code } };
 }
+
+function finish(reason: FinishReason): 'stop' | 'length' | 'tool_calls' {
+  return reason === 'length' ? 'length' : reason === 'tool_calls' ? 'tool_calls' : 'stop';
+}
+
+function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
+  return typeof c === 'string' ? c : { name: c.function.name };
+}
+
+const wireToolCall = (c: ToolCall) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } });
+
+/** float32 little-endian bytes in base64: what `encoding_format: "base64"` means (the openai client's default). */
+export function float32Base64(v: readonly number[]): string {
+  return Buffer.from(new Float32Array(v).buffer).toString('base64');
+}
+
+const embeddingsRoute: ExtraRoute = {
+  method: 'POST',
+  url: '/v1/embeddings',
+  async handle({ body: raw, signal }, services) {
+    const b = parseBody(embeddingsBody, raw);
+    const texts = typeof b.input === 'string' ? [b.input] : b.input;
+    const r = await services.embed(texts, b.model, signal);
+    if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
+      throw new CoreError(
+        'invalid_request',
+        `Invalid "dimensions": ${r.model} gives ${r.embeddings[0]?.length ?? 0}-dimensional vectors and cannot shorten them; leave "dimensions" out.`,
+      );
+    }
+    const base64 = b.encoding_format === 'base64';
+    return {
+      object: 'list',
+      data: r.embeddings.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? float32Base64(v) : v })),
+      model: r.model,
+      usage: { prompt_tokens: r.inputTokens, total_tokens: r.inputTokens },
+    };
+  },
+};
 
 export const openaiProtocol: ProtocolAdapter = {
   name: 'openai',
   chatRoutes: [{ method: 'POST', url: '/v1/chat/completions' }],
+  extraRoutes: [embeddingsRoute],
 
   decode(raw: unknown): Decoded {
     const b = parseBody(body, raw);
     if (b.n !== undefined && b.n !== null && b.n !== 1) {
       throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`);
     }
-    const messages: ChatMessage[] = b.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
-    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
+    if (b.functions !== undefined) {
+      throw new CoreError('invalid_request', 'Invalid "functions": the deprecated functions API is not supported; send "tools" instead.');
+    }
+    const messages: ChatMessage[] = b.messages.map((m): ChatMessage => {
+      if (m.role === 'tool') return { role: 'tool', content: text(m.content), toolCallId: m.tool_call_id };
+      if (m.role === 'assistant') {
+        const calls = (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+        return calls.length > 0
+          ? { role: 'assistant', content: text(m.content), toolCalls: calls }
+          : { role: 'assistant', content: text(m.content) };
+      }
+      return { role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) };
+    });
+    // A tool result ends a turn as well as a user message does (the model answers what the tool said).
+    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
       throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
+    }
+    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
+      name: t.function.name,
+      description: t.function.description,
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
+    const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
+    if (choice && typeof choice === 'object' && !tools?.some((t) => t.name === choice.name)) {
+      throw new CoreError(
+        'invalid_request',
+        `Invalid "tool_choice": no tool named "${choice.name}" in "tools" (${tools?.map((t) => t.name).join(', ') || 'none given'}).`,
+      );
     }
     return {
       stream: b.stream === true,
@@ -74,18 +172,27 @@ export const openaiProtocol: ProtocolAdapter = {
           stop: typeof b.stop === 'string' ? [b.stop] : (b.stop ?? undefined),
           seed: b.seed ?? undefined,
         },
+        ...(tools && tools.length > 0 ? { tools } : {}),
+        ...(choice && tools && tools.length > 0 ? { toolChoice: choice } : {}),
       },
     };
   },
 
   encodeResponse(run: PipelineRun, c: Collected) {
+    const calls = c.toolCalls.length > 0 ? { tool_calls: c.toolCalls.map(wireToolCall) } : {};
     return {
       id: `chatcmpl-${run.requestId}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: run.decision.model,
       choices: [
-        { index: 0, message: { role: 'assistant', content: c.text, refusal: null }, logprobs: null, finish_reason: finish(c.finishReason) },
+        {
+          index: 0,
+          // OpenAI sends content null when the turn is only tool calls.
+          message: { role: 'assistant', content: c.text === '' && c.toolCalls.length > 0 ? null : c.text, refusal: null, ...calls },
+          logprobs: null,
+          finish_reason: finish(c.finishReason),
+        },
       ],
       usage: {
         prompt_tokens: c.summary.usage.inputTokens,
@@ -104,6 +211,7 @@ export const openaiProtocol: ProtocolAdapter = {
     const prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":`;
     const includeUsage = decoded.options?.includeUsage === true;
     let usage: { inputTokens: number; outputTokens: number } | undefined;
+    let toolIndex = 0;
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       sseFrame(null, { id, object: 'chat.completion.chunk', created, model, system_fingerprint: null, choices, ...extra });
     return {
@@ -113,6 +221,11 @@ export const openaiProtocol: ProtocolAdapter = {
         switch (ev.type) {
           case 'text-delta':
             return `${prefix}${JSON.stringify(ev.text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+          case 'tool-call':
+            // One chunk per call with its whole arguments: clients concatenate argument pieces by index, one piece is valid.
+            return chunk([
+              { index: 0, delta: { tool_calls: [{ index: toolIndex++, ...wireToolCall(ev.call) }] }, logprobs: null, finish_reason: null },
+            ]);
           case 'usage':
             usage = ev.usage;
             return '';
@@ -127,9 +240,7 @@ export const openaiProtocol: ProtocolAdapter = {
             return last + chunk([], { usage: u });
           }
           case 'error':
-            return sseFrame(null, {
-              error: { message: ev.error.message, type: openAiErrorType[ev.error.type] ?? 'api_error', param: null, code: ev.error.type },
-            });
+            return sseFrame(null, openAiError(ev.error.type, ev.error.message));
           default:
             return '';
         }
@@ -139,6 +250,6 @@ export const openaiProtocol: ProtocolAdapter = {
   },
 
   encodeError(err: CoreError) {
-    return { error: { message: err.message, type: openAiErrorType[err.type] ?? 'api_error', param: null, code: err.type } };
+    return openAiError(err.type, err.message, err.details?.param);
   },
 };

@@ -1,0 +1,163 @@
+// Bench section for the routing features: learned estimator and full route decision µs per call, response-cache lookup time.
+// Usable alone: `npx tsx bench/routing.ts [--quick]` (also run by bench/run.ts).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ChatRequest } from '../router-core/contracts/chat.js';
+import { openSqliteLedger } from '../router-core/ledger/sqlite.js';
+import { createResponseCache } from '../router-core/response-cache.js';
+import { defaultCacheConfig } from '../router-core/routing/cache-policy.js';
+import { estimateLearned } from '../router-core/routing/learned.js';
+import { decideRoute } from '../router-core/routing/policy.js';
+import { fmt, percentile, repoRoot } from './lib.js';
+
+/** Per-call timings in µs: wall clock (hrtime) and CPU time (excludes preemption on a shared machine). */
+export interface Timing {
+  calls: number;
+  p50Us: number;
+  p99Us: number;
+  cpuP99Us: number;
+}
+
+export interface RoutingBenchResult {
+  learned4k: Timing;
+  learnedDev?: Timing & { prompts: number };
+  decision4k: Timing;
+  cacheHit: Timing;
+  cacheMiss: Timing;
+  cacheEntries: number;
+}
+
+function time(calls: number, fn: (i: number) => unknown): Timing {
+  let sink = 0;
+  for (let i = 0; i < Math.min(2000, calls); i++) sink += fn(i) ? 1 : 0;
+  const us = new Array<number>(calls);
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    sink += fn(i) ? 1 : 0;
+    us[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  const cpu = new Array<number>(calls);
+  for (let i = 0; i < calls; i++) {
+    const c0 = process.cpuUsage();
+    sink += fn(i) ? 1 : 0;
+    const d = process.cpuUsage(c0);
+    cpu[i] = d.user + d.system;
+  }
+  if (sink === -1) process.stdout.write('impossible\n');
+  return { calls, p50Us: percentile(us, 50), p99Us: percentile(us, 99), cpuP99Us: percentile(cpu, 99) };
+}
+
+/** Run the routing benchmarks on `prompt4k` (the estimator section's mixed 4,000-character prompt). */
+export async function benchRouting(prompt4k: string, quick: boolean): Promise<RoutingBenchResult> {
+  const calls = quick ? 5_000 : 20_000;
+  const learned4k = time(calls, () => estimateLearned(prompt4k).score);
+  const devFile = path.resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
+  let learnedDev: RoutingBenchResult['learnedDev'];
+  if (existsSync(devFile)) {
+    const prompts = readFileSync(devFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+    learnedDev = {
+      ...time(prompts.length * (quick ? 3 : 10), (i) => estimateLearned(prompts[i % prompts.length]!).score),
+      prompts: prompts.length,
+    };
+  }
+  // A whole decision: estimator + privacy guard + budget estimate + ladder, as the pipeline calls it.
+  const request: ChatRequest = { model: 'auto', messages: [{ role: 'user', content: prompt4k }], params: {} };
+  const availability = {
+    engines: {
+      llamacpp: { ok: true, models: ['tinyllama', 'phi2', 'mistral-7b'] },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const decision4k = time(
+    calls,
+    () =>
+      decideRoute({
+        request,
+        config: {
+          thresholds: { medium: 0.3, cloud: 0.6 },
+          localOnly: false,
+          cloudModel: 'claude-sonnet',
+          budget: { dailyMicros: 5_000_000 },
+          localEnginePreference: ['llamacpp'],
+        },
+        tier: 3,
+        availability,
+        spend: { todayMicros: 100, monthMicros: 100 },
+      }).ok,
+  );
+
+  // Cache lookups against a ledger holding `entries` answers (in-memory SQLite, same code as the server's file).
+  const ledger = openSqliteLedger(':memory:');
+  const cache = createResponseCache({ store: ledger, now: () => 1_000, config: () => defaultCacheConfig });
+  const entries = quick ? 2_000 : 10_000;
+  const req = (i: number): ChatRequest => ({
+    model: 'auto',
+    messages: [{ role: 'user', content: `question number ${i} about caching` }],
+    params: { temperature: 0 },
+  });
+  const decision = {
+    route: 'small' as const,
+    model: 'tinyllama',
+    engine: 'llamacpp' as const,
+    complexity: 0.1,
+    reasons: [],
+    fallbacks: [],
+  };
+  const signal = new AbortController().signal;
+  for (let i = 0; i < entries; i++) {
+    const probe = (await cache.probe(req(i), signal))!;
+    cache.store(probe, {
+      requestId: `r${i}`,
+      decision,
+      text: `answer ${i}`,
+      usage: { inputTokens: 5, outputTokens: 3 },
+      finishReason: 'stop',
+      costMicros: 0,
+    });
+  }
+  const lookups = quick ? 2_000 : 10_000;
+  const timeAsync = async (fn: (i: number) => Promise<unknown>): Promise<Timing> => {
+    for (let i = 0; i < 500; i++) await fn(i);
+    const us: number[] = [];
+    for (let i = 0; i < lookups; i++) {
+      const t0 = process.hrtime.bigint();
+      await fn(i);
+      us.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    return { calls: lookups, p50Us: percentile(us, 50), p99Us: percentile(us, 99), cpuP99Us: Number.NaN };
+  };
+  const cacheHit = await timeAsync(async (i) => (await cache.probe(req(i % entries), signal))?.hit);
+  const cacheMiss = await timeAsync(async (i) => (await cache.probe(req(entries + i), signal))?.hit);
+  ledger.close();
+  return { learned4k, learnedDev, decision4k, cacheHit, cacheMiss, cacheEntries: entries };
+}
+
+/** Print the section (used by run.ts and when run alone). */
+export function logRouting(r: RoutingBenchResult, log: (s: string) => void): void {
+  log(
+    `  learned estimator, 4,000-char prompt: p50 ${fmt(r.learned4k.p50Us, 1)} µs, p99 ${fmt(r.learned4k.p99Us, 1)} µs, ` +
+      `CPU-time p99 ${fmt(r.learned4k.cpuP99Us, 0)} µs (${r.learned4k.calls} calls)`,
+  );
+  if (r.learnedDev) {
+    log(
+      `  learned estimator, routing-dev prompts (${r.learnedDev.prompts}): p50 ${fmt(r.learnedDev.p50Us, 1)} µs, p99 ${fmt(r.learnedDev.p99Us, 1)} µs`,
+    );
+  }
+  log(
+    `  whole route decision (estimator + privacy guard + budget + ladder), 4k prompt: p50 ${fmt(r.decision4k.p50Us, 1)} µs, p99 ${fmt(r.decision4k.p99Us, 1)} µs`,
+  );
+  log(
+    `  response cache lookup (${r.cacheEntries} entries, SQLite): hit p50 ${fmt(r.cacheHit.p50Us, 1)} µs / p99 ${fmt(r.cacheHit.p99Us, 1)} µs, ` +
+      `miss p50 ${fmt(r.cacheMiss.p50Us, 1)} µs / p99 ${fmt(r.cacheMiss.p99Us, 1)} µs`,
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick');
+  const prompt = `${'Our billing service reconciles invoices nightly; the job times out since the provider changed pagination. '.repeat(38)}\n\nWhy does the loop never terminate?`;
+  void benchRouting(prompt.slice(-4000), quick).then((r) => logRouting(r, (s) => process.stdout.write(`${s}\n`)));
+}

@@ -1,0 +1,213 @@
+// Per-app API keys: create (shown once) / list / revoke, and the in-memory auth, rate limit and budget checks.
+//
+// Why sha256 and not argon2/bcrypt: those slow hashes protect low-entropy passwords from offline guessing. A key
+// here is 256 random bits, which no amount of guessing finds from its hash, so a fast hash is just as safe and
+// lets every request be checked in microseconds (a slow hash on the hot path would also hand out a CPU-burning
+// DoS to anyone who can send a bad token).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CoreError } from '../errors.js';
+import type { ApiKeyRecord, Ledger, RequestRecord } from '../ledger/ledger.js';
+import { parseBody } from './protocols/validate.js';
+import type { AppKeyAuth, AuthenticatedKey } from './security.js';
+
+/** Visible start of every key, so a leaked one is recognisable (secret scanners, logs). */
+export const KEY_PREFIX = 'hai_';
+// 32 random bytes = 256 bits: beyond brute force, which is what makes a plain sha256 of the key safe to store.
+const KEY_BYTES = 32;
+// "hai_" + 8 key characters: enough to tell keys apart in a list, far too few to help guess the rest.
+const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+const MINUTE_MS = 60_000;
+
+/** An active key with its limits, as the auth hook and the limiter see it. */
+interface ActiveKey extends AuthenticatedKey {
+  rateLimitPerMin: number | null;
+  monthlyBudgetMicros: number | null;
+}
+
+/** The key store: the ledger for durability, memory for the per-request checks. */
+export interface AppKeys extends AppKeyAuth {
+  /** Stores a new key; the returned `key` is the only time the secret exists outside the caller's hands. */
+  create(input: { name: string; rateLimitPerMin?: number; monthlyBudgetMicros?: number }): { record: ApiKeyRecord; key: string };
+  list(): Array<ApiKeyRecord & { spentThisMonthMicros: number }>;
+  /** Revokes at once (the next request with it is a 401); undefined when there is no such key. Idempotent. */
+  revoke(id: string): ApiKeyRecord | undefined;
+  /** Feed every finished request here (pipeline onRecord) so budgets stay current without a query per request. */
+  observe(r: RequestRecord): void;
+}
+
+/** What {@link createAppKeys} needs. */
+export interface AppKeysDeps {
+  ledger: Ledger;
+  now(): number;
+  /** Start of the local month containing `now` (the budget period). */
+  periodStarts(now: number): { day: number; month: number };
+}
+
+const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** Start of the month after the one starting at `monthStart` (local time), ms. */
+function nextMonthStart(monthStart: number): number {
+  const d = new Date(monthStart);
+  return new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+}
+
+// Cents for budgets a person sets; micro-dollar precision below a cent, so a tiny budget does not read "$0.00".
+const usd = (micros: number): string => `$${(micros / 1e6).toFixed(micros < 10_000 ? 6 : 2)}`;
+
+/** Builds the key store over the ledger; loads the active keys once. */
+export function createAppKeys(deps: AppKeysDeps): AppKeys {
+  const byHash = new Map<string, ActiveKey>();
+  const active = (k: ApiKeyRecord): ActiveKey => ({
+    id: k.id,
+    name: k.name,
+    rateLimitPerMin: k.rateLimitPerMin,
+    monthlyBudgetMicros: k.monthlyBudgetMicros,
+  });
+  for (const k of deps.ledger.listApiKeys()) if (k.revokedAt === null) byHash.set(k.hash, active(k));
+
+  /** Token buckets: capacity = the per-minute limit, refilled continuously, so bursts up to the limit are fine. */
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Cloud spend per key this month; reloaded from the ledger (one query) when the month changes. */
+  let spend: { month: number; byKey: Map<string, number> } | undefined;
+  const spendNow = (): Map<string, number> => {
+    const month = deps.periodStarts(deps.now()).month;
+    if (!spend || spend.month !== month) spend = { month, byKey: new Map(Object.entries(deps.ledger.spendByApiKeySince(month))) };
+    return spend.byKey;
+  };
+
+  function rateLimited(key: ActiveKey, now: number): CoreError | undefined {
+    const limit = key.rateLimitPerMin;
+    if (limit === null) return undefined;
+    const perMs = limit / MINUTE_MS;
+    const b = buckets.get(key.id) ?? { tokens: limit, at: now };
+    b.tokens = Math.min(limit, b.tokens + (now - b.at) * perMs);
+    b.at = now;
+    buckets.set(key.id, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return undefined;
+    }
+    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
+    return new CoreError(
+      'rate_limited',
+      `App key "${key.name}" is over its rate limit of ${limit} requests per minute; retry in ${retryAfter} s.`,
+      { retryAfter },
+    );
+  }
+
+  function overBudget(key: ActiveKey, now: number): CoreError | undefined {
+    const budget = key.monthlyBudgetMicros;
+    if (budget === null) return undefined;
+    const spent = spendNow().get(key.id) ?? 0;
+    if (spent < budget) return undefined;
+    const resets = nextMonthStart(deps.periodStarts(now).month);
+    return new CoreError(
+      'rate_limited',
+      `App key "${key.name}" has used its monthly cloud budget of ${usd(budget)} (spent ${usd(spent)}); it resets on ${new Date(resets).toDateString()}.`,
+      { retryAfter: Math.max(1, Math.ceil((resets - now) / 1000)) },
+    );
+  }
+
+  return {
+    lookup: (hashHex) => byHash.get(hashHex),
+    admit(key) {
+      const k = key as ActiveKey;
+      const now = deps.now();
+      // Budget first: a request refused for money must not also use up a rate-limit token.
+      return overBudget(k, now) ?? rateLimited(k, now);
+    },
+    create(input) {
+      const key = `${KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
+      const record: ApiKeyRecord = {
+        id: randomUUID(),
+        name: input.name,
+        hash: sha256Hex(key),
+        prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+        createdAt: deps.now(),
+        revokedAt: null,
+        rateLimitPerMin: input.rateLimitPerMin ?? null,
+        monthlyBudgetMicros: input.monthlyBudgetMicros ?? null,
+      };
+      deps.ledger.createApiKey(record);
+      byHash.set(record.hash, active(record));
+      return { record, key };
+    },
+    list() {
+      const spent = spendNow();
+      return deps.ledger.listApiKeys().map((k) => ({ ...k, spentThisMonthMicros: spent.get(k.id) ?? 0 }));
+    },
+    revoke(id) {
+      const existing = deps.ledger.listApiKeys().find((k) => k.id === id);
+      if (!existing) return undefined;
+      if (existing.revokedAt !== null) return existing;
+      const at = deps.now();
+      deps.ledger.revokeApiKey(id, at);
+      byHash.delete(existing.hash);
+      buckets.delete(id);
+      return { ...existing, revokedAt: at };
+    },
+    observe(r) {
+      if (!r.apiKeyId || r.costMicros <= 0) return;
+      // Not loaded yet, or a new month: the next load reads this row from the ledger (written before onRecord).
+      if (!spend || spend.month !== deps.periodStarts(deps.now()).month) {
+        spend = undefined;
+        return;
+      }
+      if (r.ts >= spend.month) spend.byKey.set(r.apiKeyId, (spend.byKey.get(r.apiKeyId) ?? 0) + r.costMicros);
+    },
+  };
+}
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1, 'must be a non-empty string naming the app').max(100, 'must be at most 100 characters'),
+    rate_limit_per_min: z.number().int().min(1).max(1_000_000).nullish(),
+    monthly_budget_usd: z.number().gt(0, 'must be more than 0 (leave it out for no budget)').max(1_000_000).nullish(),
+  })
+  .strict();
+
+/** The list/create shape: never the hash; the key itself only in the create answer. */
+function publicKey(k: ApiKeyRecord & { spentThisMonthMicros?: number }) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    created_at: k.createdAt,
+    revoked_at: k.revokedAt,
+    rate_limit_per_min: k.rateLimitPerMin,
+    monthly_budget_micros: k.monthlyBudgetMicros,
+    ...(k.spentThisMonthMicros !== undefined ? { spent_this_month_micros: k.spentThisMonthMicros } : {}),
+  };
+}
+
+/**
+ * Routes (master token only: they declare no protocol, so the auth hook refuses app keys):
+ * POST /api/v1/keys {name, rate_limit_per_min?, monthly_budget_usd?} → 201 with the key, shown once;
+ * GET /api/v1/keys; DELETE /api/v1/keys/:id (revoke).
+ */
+export function mountKeysApi(app: FastifyInstance, keys: AppKeys): void {
+  app.post('/api/v1/keys', async (req, reply) => {
+    const b = parseBody(createBody, req.body);
+    const { record, key } = keys.create({
+      name: b.name,
+      rateLimitPerMin: b.rate_limit_per_min ?? undefined,
+      monthlyBudgetMicros: b.monthly_budget_usd == null ? undefined : Math.round(b.monthly_budget_usd * 1_000_000),
+    });
+    return reply.code(201).send({
+      ...publicKey(record),
+      key,
+      note: 'Store this key now: it is shown only once. Send it as "Authorization: Bearer <key>" (or "x-api-key").',
+    });
+  });
+
+  app.get('/api/v1/keys', async () => ({ keys: keys.list().map(publicKey) }));
+
+  app.delete('/api/v1/keys/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    const revoked = keys.revoke(id);
+    if (!revoked) throw new CoreError('not_found', `No API key with id "${id}". GET /api/v1/keys lists them.`);
+    return publicKey(revoked);
+  });
+}

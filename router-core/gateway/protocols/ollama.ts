@@ -1,0 +1,412 @@
+// Ollama-compatible API: /api/chat and /api/generate (NDJSON or stream:false), /api/tags, /api/show, /api/version, /api/embed.
+//
+// Ollama clients send no credentials by default: they must add the gateway's token as a header, e.g. the `ollama`
+// npm client `new Ollama({ host, headers: { Authorization: 'Bearer <token or app key>' } })`. There is no
+// unauthenticated door.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ChatMessage, ToolSpec } from '../../contracts/chat.js';
+import type { FinishReason } from '../../contracts/stream.js';
+import { findModel, localModels } from '../../data/models.js';
+import { CoreError } from '../../errors.js';
+import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
+import type { ChatRoute, Collected, Decoded, ExtraRoute, ModelListing, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import { ndjsonLine } from '../sse.js';
+import { parseBody } from './validate.js';
+
+/**
+ * The Ollama API level this adapter speaks, reported by /api/version. Clients gate features on it (tools in
+ * /api/chat need ≥ 0.3, /api/embed ≥ 0.3.4); this is the release whose API the adapter was written against.
+ */
+export const OLLAMA_API_VERSION = '0.12.6';
+// Ollama's num_predict sentinels: -1 = no limit, -2 = fill the context. Both mean "the engine's default" here.
+const NO_LIMIT = 0;
+// The other protocols cap max_tokens at 32768; a bigger num_predict is clamped, not refused (Ollama never refuses it).
+const MAX_PREDICT = 32_768;
+
+const options = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    num_predict: z.number().int().optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(16)]).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    seed: z.number().int().optional(),
+  })
+  // Other runtime options (num_ctx, top_k, repeat_penalty, ...) are Ollama's own knobs: ignored, as Ollama ignores unknown ones.
+  .passthrough();
+const toolCall = z.object({
+  id: z.string().optional(),
+  function: z.object({ name: z.string().min(1), arguments: z.record(z.string(), z.unknown()).default({}) }),
+});
+const message = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string().default(''),
+  images: z.array(z.string()).optional(),
+  tool_calls: z.array(toolCall).optional(),
+  tool_name: z.string().optional(),
+  thinking: z.string().optional(),
+});
+const tool = z.object({
+  type: z.literal('function').default('function'),
+  function: z.object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+const common = {
+  model: z.string().trim().min(1, 'must name a model ("auto" lets the router choose)'),
+  stream: z.boolean().default(true),
+  options: options.optional(),
+  format: z.unknown().optional(),
+  keep_alive: z.unknown().optional(),
+  think: z.unknown().optional(),
+};
+const chatBody = z.object({
+  ...common,
+  messages: z.array(message).min(1, 'must have at least one message'),
+  tools: z.array(tool).max(128).optional(),
+});
+const generateBody = z.object({
+  ...common,
+  prompt: z.string().trim().min(1, 'must be a non-empty string'),
+  system: z.string().optional(),
+  suffix: z.string().optional(),
+  images: z.array(z.string()).optional(),
+  template: z.string().optional(),
+  context: z.array(z.number()).optional(),
+  raw: z.boolean().optional(),
+});
+const showBody = z.object({
+  model: z.string().trim().min(1).optional(),
+  name: z.string().trim().min(1).optional(),
+  verbose: z.boolean().optional(),
+});
+const embedBody = z.object({
+  model: z.string().trim().min(1, 'must name a model ("auto" picks a local one)'),
+  input: z.union([z.string(), z.array(z.string()).max(2048, 'must have at most 2048 strings')]),
+  truncate: z.boolean().optional(),
+  dimensions: z.number().int().min(1).optional(),
+  options: z.unknown().optional(),
+  keep_alive: z.unknown().optional(),
+});
+const legacyEmbedBody = z.object({ model: z.string().trim().min(1), prompt: z.string(), options: z.unknown().optional() });
+
+/**
+ * Ollama clients name models `name:tag`: `x:latest` is `x` for our names, and a catalog model's Ollama tag
+ * (`phi:2.7b`) is that model. Anything else (an Ollama tag only the Ollama engine has) passes through.
+ */
+export function normalizeOllamaModel(name: string): string {
+  const n = name.trim();
+  const lower = n.toLowerCase();
+  const bare = lower.endsWith(':latest') ? n.slice(0, -':latest'.length) : n;
+  if (bare.toLowerCase() === 'auto') return 'auto';
+  if (bare !== n && findModel(bare)) return bare;
+  const byTag = localModels.find((m) => m.ollamaTag.toLowerCase() === lower);
+  return byTag ? byTag.id : n;
+}
+
+/** A name as /api/tags lists it: our names get Ollama's `:latest` tag, engine tags stay as they are. */
+export function ollamaName(id: string): string {
+  return id.includes(':') ? id : `${id}:latest`;
+}
+
+function refuseUnsupported(b: { format?: unknown; images?: string[]; suffix?: string }, messages?: Array<{ images?: string[] }>): void {
+  if (b.format !== undefined && b.format !== null && b.format !== '') {
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "format": JSON mode and structured outputs are not supported by this server; leave "format" out.',
+    );
+  }
+  if ((b.images?.length ?? 0) > 0 || messages?.some((m) => (m.images?.length ?? 0) > 0)) {
+    throw new CoreError('invalid_request', 'Invalid "images": image input is not supported by this server; send text only.');
+  }
+  if (b.suffix) throw new CoreError('invalid_request', 'Invalid "suffix": fill-in-the-middle is not supported by this server.');
+}
+
+function paramsOf(o: z.infer<typeof options> | undefined) {
+  const n = o?.num_predict;
+  return {
+    maxTokens: n === undefined || n <= NO_LIMIT ? undefined : Math.min(n, MAX_PREDICT),
+    temperature: o?.temperature,
+    topP: o?.top_p,
+    stop: typeof o?.stop === 'string' ? [o.stop] : o?.stop,
+    seed: o?.seed,
+  };
+}
+
+function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
+  let seq = 0;
+  const lastCallId = new Map<string, string>();
+  return list.map((m): ChatMessage => {
+    if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
+      const toolCalls = m.tool_calls.map((c) => {
+        const id = c.id ?? `call_${seq++}`;
+        lastCallId.set(c.function.name, id);
+        return { id, name: c.function.name, arguments: JSON.stringify(c.function.arguments) };
+      });
+      return { role: 'assistant', content: m.content, toolCalls };
+    }
+    // Ollama pairs a result with its call by tool name, not id: take the last call of that name.
+    if (m.role === 'tool')
+      return { role: 'tool', content: m.content, toolCallId: lastCallId.get(m.tool_name ?? '') ?? '', name: m.tool_name };
+    return { role: m.role, content: m.content };
+  });
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const ns = (ms: number): number => Math.round(ms * 1e6);
+
+function doneReason(f: FinishReason): 'stop' | 'length' {
+  return f === 'length' ? 'length' : 'stop';
+}
+
+/** Ollama's timing and count fields from our summary (durations in nanoseconds). */
+function metrics(s: Summary | undefined) {
+  if (!s) return { total_duration: 0, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: 0, eval_duration: 0 };
+  const first = s.ttftMs ?? s.latencyMs;
+  return {
+    total_duration: ns(s.latencyMs),
+    load_duration: 0,
+    prompt_eval_count: s.usage.inputTokens,
+    prompt_eval_duration: ns(first),
+    eval_count: s.usage.outputTokens,
+    eval_duration: ns(Math.max(0, s.latencyMs - first)),
+  };
+}
+
+const wireCalls = (calls: Collected['toolCalls']) =>
+  calls.map((c) => {
+    let args: unknown = {};
+    try {
+      args = JSON.parse(c.arguments);
+    } catch {
+      // keep {}
+    }
+    return { id: c.id, function: { name: c.name, arguments: args } };
+  });
+
+/** Family shown in details (Ollama clients group by it). */
+function familyOf(m: ModelListing): string {
+  if (m.kind === 'auto') return 'router';
+  if (m.kind === 'cloud') return 'claude';
+  const id = m.id.toLowerCase();
+  return id.startsWith('phi') ? 'phi2' : id.startsWith('qwen') ? 'qwen2' : id.split(/[:\-.]/)[0] || 'llama';
+}
+
+function details(m: ModelListing) {
+  const family = familyOf(m);
+  return {
+    parent_model: '',
+    format: m.kind === 'local' ? 'gguf' : 'api',
+    family,
+    families: [family],
+    parameter_size: m.paramsB !== undefined ? `${m.paramsB}B` : '',
+    quantization_level: m.quantization ?? '',
+  };
+}
+
+function digestOf(m: ModelListing): string {
+  const entry = findModel(m.id);
+  if (entry?.kind === 'local') return entry.sha256;
+  return createHash('sha256').update(m.id).digest('hex');
+}
+
+/** The listing for a name, or Ollama's 404 naming what exists. */
+async function findListing(name: string, models: () => Promise<ModelListing[]>): Promise<ModelListing> {
+  const all = await models();
+  const wanted = normalizeOllamaModel(name);
+  const entry = findModel(wanted);
+  const hit = all.find((m) => m.id === wanted || m.id === entry?.id);
+  if (hit) return hit;
+  const valid = all.map((m) => ollamaName(m.id));
+  throw new CoreError('not_found', `Unknown model "${name}". Valid models: ${valid.join(', ')}.`, {
+    details: { param: 'model', value: name, valid },
+  });
+}
+
+const routes: ExtraRoute[] = [
+  {
+    method: 'GET',
+    url: '/api/version',
+    handle: async () => ({ version: OLLAMA_API_VERSION }),
+  },
+  {
+    method: 'GET',
+    url: '/api/tags',
+    async handle(_input, services) {
+      const modified = iso(services.startedAt);
+      return {
+        models: (await services.models()).map((m) => ({
+          name: ollamaName(m.id),
+          model: ollamaName(m.id),
+          modified_at: modified,
+          size: m.sizeBytes ?? 0,
+          digest: digestOf(m),
+          details: details(m),
+        })),
+      };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/show',
+    async handle({ body }, services) {
+      const b = parseBody(showBody, body);
+      const name = b.model ?? b.name;
+      if (!name) throw new CoreError('invalid_request', 'Invalid "model": name the model to show (e.g. "auto" or "tinyllama").');
+      const m = await findListing(name, () => services.models());
+      const d = details(m);
+      const entry = findModel(m.id);
+      return {
+        license: entry?.kind === 'local' ? entry.licence : '',
+        modelfile: `# Served by the hybrid-ai gateway: ${m.label}\nFROM ${m.id}\n`,
+        parameters: '',
+        template: '{{ .Prompt }}',
+        system: '',
+        details: d,
+        model_info: {
+          'general.architecture': d.family,
+          ...(m.paramsB !== undefined ? { 'general.parameter_count': Math.round(m.paramsB * 1e9) } : {}),
+          ...(m.contextLength !== undefined ? { [`${d.family}.context_length`]: m.contextLength } : {}),
+        },
+        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.canEmbed ? ['embedding'] : [])],
+        modified_at: iso(services.startedAt),
+      };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/embed',
+    async handle({ body, signal }, services) {
+      const b = parseBody(embedBody, body);
+      const texts = typeof b.input === 'string' ? [b.input] : b.input;
+      const model = normalizeOllamaModel(b.model);
+      // An empty input list is how Ollama clients preload a model: nothing to compute.
+      if (texts.length === 0) return { model: b.model, embeddings: [], total_duration: 0, load_duration: 0, prompt_eval_count: 0 };
+      const started = services.now();
+      const r = await services.embed(texts, model, signal);
+      if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
+        throw new CoreError(
+          'invalid_request',
+          `Invalid "dimensions": ${r.model} gives ${r.embeddings[0]?.length ?? 0}-dimensional vectors; leave "dimensions" out.`,
+        );
+      }
+      return {
+        model: b.model,
+        embeddings: r.embeddings,
+        total_duration: ns(services.now() - started),
+        load_duration: 0,
+        prompt_eval_count: r.inputTokens,
+      };
+    },
+  },
+  {
+    // The pre-0.3 endpoint, still called by older clients (`ollama.embeddings()`): one prompt, one vector.
+    method: 'POST',
+    url: '/api/embeddings',
+    async handle({ body, signal }, services) {
+      const b = parseBody(legacyEmbedBody, body);
+      const r = await services.embed([b.prompt], normalizeOllamaModel(b.model), signal);
+      return { embedding: r.embeddings[0] ?? [] };
+    },
+  },
+];
+
+export const ollamaProtocol: ProtocolAdapter = {
+  name: 'ollama',
+  chatRoutes: [
+    { method: 'POST', url: '/api/chat', variant: 'chat' },
+    { method: 'POST', url: '/api/generate', variant: 'generate' },
+  ],
+  extraRoutes: routes,
+
+  decode(raw: unknown, route: ChatRoute): Decoded {
+    if (route.variant === 'generate') {
+      const b = parseBody(generateBody, raw);
+      refuseUnsupported(b);
+      const messages: ChatMessage[] = [
+        ...(b.system && b.system.trim() !== '' ? [{ role: 'system' as const, content: b.system }] : []),
+        { role: 'user', content: b.prompt },
+      ];
+      return {
+        stream: b.stream,
+        options: { variant: 'generate', model: b.model },
+        request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options) },
+      };
+    }
+    const b = parseBody(chatBody, raw);
+    refuseUnsupported(b, b.messages);
+    const messages = messagesOf(b.messages);
+    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
+      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
+    }
+    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
+      name: t.function.name,
+      description: t.function.description,
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    }));
+    return {
+      stream: b.stream,
+      options: { variant: 'chat', model: b.model },
+      request: {
+        model: normalizeOllamaModel(b.model),
+        messages,
+        params: paramsOf(b.options),
+        ...(tools && tools.length > 0 ? { tools } : {}),
+      },
+    };
+  },
+
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+    const head = { model: String(decoded.options?.model ?? run.decision.model), created_at: new Date().toISOString() };
+    const tail = { done: true, done_reason: doneReason(c.finishReason), ...metrics(c.summary) };
+    if (decoded.options?.variant === 'generate') return { ...head, response: c.text, ...tail, context: [] };
+    const calls = c.toolCalls.length > 0 ? { tool_calls: wireCalls(c.toolCalls) } : {};
+    return { ...head, message: { role: 'assistant', content: c.text, ...calls }, ...tail };
+  },
+
+  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+    const model = String(decoded.options?.model ?? run.decision.model);
+    const generate = decoded.options?.variant === 'generate';
+    let summary: Summary | undefined;
+    const line = (fields: Record<string, unknown>): string => ndjsonLine({ model, created_at: new Date().toISOString(), ...fields });
+    return {
+      contentType: 'application/x-ndjson',
+      begin: () => '',
+      encode(ev: PipelineEvent): string {
+        switch (ev.type) {
+          case 'text-delta':
+            return generate
+              ? line({ response: ev.text, done: false })
+              : line({ message: { role: 'assistant', content: ev.text }, done: false });
+          case 'tool-call':
+            // /api/generate has no tool calls; only /api/chat can carry them.
+            return generate ? '' : line({ message: { role: 'assistant', content: '', tool_calls: wireCalls([ev.call]) }, done: false });
+          case 'summary':
+            summary = ev.summary;
+            return '';
+          case 'done': {
+            const tail = { done: true, done_reason: doneReason(ev.finishReason), ...metrics(summary) };
+            return generate ? line({ response: '', ...tail, context: [] }) : line({ message: { role: 'assistant', content: '' }, ...tail });
+          }
+          case 'error':
+            // The official client throws on a line with `error`.
+            return ndjsonLine({ error: ev.error.message });
+          default:
+            return '';
+        }
+      },
+      end: () => '',
+    };
+  },
+
+  encodeError(err: CoreError) {
+    const d = err.details;
+    if (err.type === 'not_found' && d?.param === 'model' && d.value !== undefined) {
+      const valid = d.valid?.map(ollamaName).join(', ');
+      return { error: `model '${d.value}' not found${valid ? `; available models: ${valid}` : ''}` };
+    }
+    return { error: err.message };
+  },
+};

@@ -1,0 +1,139 @@
+// Routing feature settings (estimator, privacy guard, response cache, cascade) and routing stats: /api/v1/routing/*.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CoreError } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
+import type { CacheConfig } from '../routing/cache-policy.js';
+import type { CascadeConfig } from '../routing/cascade.js';
+import type { PrivacyKind, PrivacyRules } from '../routing/privacy.js';
+import { parseBody } from './protocols/validate.js';
+
+const kinds = [
+  'private-key',
+  'api-key',
+  'password',
+  'card-number',
+  'national-id',
+  'phone',
+  'email',
+  'custom-word',
+] as const satisfies readonly PrivacyKind[];
+/** why: a word list is typed by a person; 500 entries of ≤ 100 characters is plenty and keeps the regex small. */
+const MAX_WORDS = 500;
+/** why: a week is the longest an answer should be trusted without asking again; 0 would disable the cache (use enabled). */
+const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const putBody = z
+  .object({
+    estimator: z.enum(['learned', 'rules']).optional(),
+    privacy: z
+      .object({
+        enabled: z.boolean().optional(),
+        words: z
+          .array(z.string().trim().min(1, 'words must not be empty').max(100, 'words are at most 100 characters'))
+          .max(MAX_WORDS)
+          .optional(),
+        disabled_kinds: z.array(z.enum(kinds)).optional(),
+      })
+      .strict()
+      .optional(),
+    cache: z
+      .object({
+        enabled: z.boolean().optional(),
+        ttl_ms: z
+          .number()
+          .int()
+          .min(1000, 'must be at least 1000 (1 s)')
+          .max(MAX_TTL_MS, `must be at most ${MAX_TTL_MS} (7 days)`)
+          .optional(),
+        include_sampled: z.boolean().optional(),
+        semantic: z.boolean().optional(),
+        semantic_threshold: z.number().min(0.5, 'must be between 0.5 and 1').max(1, 'must be between 0.5 and 1').optional(),
+      })
+      .strict()
+      .optional(),
+    cascade: z
+      .object({
+        enabled: z.boolean().optional(),
+        min_mean_logprob: z.number().min(-20, 'must be between -20 and 0').max(0, 'must be between -20 and 0').optional(),
+        unsure_margin: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+function view(s: RoutingFeatureSettings) {
+  return {
+    estimator: s.estimator,
+    privacy: { enabled: s.privacy.enabled, words: s.privacy.words, disabled_kinds: s.privacy.disabledKinds ?? [] },
+    cache: {
+      enabled: s.cache.enabled,
+      ttl_ms: s.cache.ttlMs,
+      include_sampled: s.cache.includeSampled,
+      semantic: s.cache.semantic,
+      semantic_threshold: s.cache.semanticThreshold,
+    },
+    cascade: { enabled: s.cascade.enabled, min_mean_logprob: s.cascade.minMeanLogprob, unsure_margin: s.cascade.unsureMargin },
+  };
+}
+
+/** What the routes need. */
+export interface RoutingSettingsDeps {
+  ledger: Ledger;
+  now(): number;
+  periodStarts(now: number): { day: number; month: number };
+}
+
+const DAY = 86_400_000;
+
+/** Register /api/v1/routing/settings (GET, PUT), /api/v1/routing/cache (DELETE) and /api/v1/routing/stats (GET). */
+export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSettingsDeps): void {
+  app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.ledger)));
+
+  app.put('/api/v1/routing/settings', async (req) => {
+    const b = parseBody(putBody, req.body);
+    const { ledger } = deps;
+    const cur = readRoutingSettings(ledger);
+    if (b.estimator !== undefined) ledger.setSetting(routingSettingKeys.estimator, b.estimator);
+    if (b.privacy) {
+      ledger.setSetting(routingSettingKeys.privacy, {
+        enabled: b.privacy.enabled ?? cur.privacy.enabled,
+        words: b.privacy.words ?? cur.privacy.words,
+        disabledKinds: b.privacy.disabled_kinds ?? cur.privacy.disabledKinds ?? [],
+      } satisfies PrivacyRules);
+    }
+    if (b.cache) {
+      ledger.setSetting(routingSettingKeys.cache, {
+        enabled: b.cache.enabled ?? cur.cache.enabled,
+        ttlMs: b.cache.ttl_ms ?? cur.cache.ttlMs,
+        includeSampled: b.cache.include_sampled ?? cur.cache.includeSampled,
+        semantic: b.cache.semantic ?? cur.cache.semantic,
+        semanticThreshold: b.cache.semantic_threshold ?? cur.cache.semanticThreshold,
+      } satisfies CacheConfig);
+    }
+    if (b.cascade) {
+      ledger.setSetting(routingSettingKeys.cascade, {
+        enabled: b.cascade.enabled ?? cur.cascade.enabled,
+        minMeanLogprob: b.cascade.min_mean_logprob ?? cur.cascade.minMeanLogprob,
+        unsureMargin: b.cascade.unsure_margin ?? cur.cascade.unsureMargin,
+      } satisfies CascadeConfig);
+    }
+    return view(readRoutingSettings(ledger));
+  });
+
+  app.delete('/api/v1/routing/cache', async () => ({ deleted: deps.ledger.cacheClear() }));
+
+  app.get('/api/v1/routing/stats', async (req) => {
+    const q = req.query as { range?: string };
+    const now = deps.now();
+    const s = deps.periodStarts(now);
+    const ranges: Record<string, number> = { today: s.day, '7d': s.day - 6 * DAY, '30d': s.day - 29 * DAY, month: s.month, all: 0 };
+    const range = q.range ?? '30d';
+    const from = ranges[range];
+    if (from === undefined)
+      throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
+    return { range, ...deps.ledger.routingStats(from, now + 1) };
+  });
+}

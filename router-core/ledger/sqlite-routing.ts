@@ -1,0 +1,145 @@
+// SQLite side of the routing store (cache, routing events, feedback) over the ledger's open database (migration 4).
+import type Database from 'better-sqlite3';
+import type { CacheEntry, FeedbackRecord, FeedbackSample, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
+
+type Row = Record<string, unknown>;
+
+/** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
+const PURGE_EVERY = 64;
+
+function toEntry(r: Row): CacheEntry {
+  const blob = r.embedding as Buffer | null;
+  return {
+    key: String(r.key),
+    scope: String(r.scope),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    requestId: String(r.request_id),
+    route: r.route as CacheEntry['route'],
+    model: String(r.model),
+    engine: r.engine as CacheEntry['engine'],
+    complexity: Number(r.complexity),
+    response: String(r.response),
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    finishReason: r.finish_reason as CacheEntry['finishReason'],
+    costMicros: Number(r.cost_micros),
+    ...(blob ? { embedding: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) } : {}),
+  };
+}
+
+/** Build the routing store on `db` (already migrated). The ledger spreads it into its own object. */
+export function createSqliteRoutingStore(db: Database.Database): RoutingStore {
+  const get = db.prepare(`SELECT * FROM response_cache WHERE key = ? AND expires_at > ?`);
+  const put = db.prepare(`INSERT OR REPLACE INTO response_cache
+      (key, scope, created_at, expires_at, request_id, route, model, engine, complexity, response, input_tokens, output_tokens, finish_reason, cost_micros, embedding)
+      VALUES (@key, @scope, @createdAt, @expiresAt, @requestId, @route, @model, @engine, @complexity, @response, @inputTokens, @outputTokens, @finishReason, @costMicros, @embedding)`);
+  const purge = db.prepare(`DELETE FROM response_cache WHERE expires_at <= ?`);
+  const withEmbeddings = db.prepare(
+    `SELECT * FROM response_cache WHERE scope = ? AND embedding IS NOT NULL AND expires_at > ? ORDER BY created_at DESC LIMIT ?`,
+  );
+  const clear = db.prepare(`DELETE FROM response_cache`);
+  const event = db.prepare(`INSERT INTO routing_events
+      (request_id, ts, kind, model, engine, input_tokens, output_tokens, cost_micros, saved_micros, detail)
+      VALUES (@requestId, @ts, @kind, @model, @engine, @inputTokens, @outputTokens, @costMicros, @savedMicros, @detail)`);
+  const requestExists = db.prepare(`SELECT 1 FROM requests WHERE id = ?`);
+  const feedback = db.prepare(`INSERT INTO feedback (request_id, ts, rating, comment) VALUES (@requestId, @ts, @rating, @comment)
+      ON CONFLICT(request_id) DO UPDATE SET ts = excluded.ts, rating = excluded.rating, comment = excluded.comment`);
+  const samples = db.prepare(`SELECT f.request_id, f.ts, f.rating, r.route, r.engine, r.model, r.complexity
+      FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= ? ORDER BY f.ts`);
+  const scores = db.prepare(`SELECT complexity, engine FROM requests
+      WHERE ts >= ? AND status = 'ok' AND complexity IS NOT NULL AND reasons NOT LIKE '%requested by the caller%'`);
+  const eventCounts = db.prepare(`SELECT kind, COUNT(*) AS n, COALESCE(SUM(saved_micros), 0) AS saved, COALESCE(SUM(cost_micros), 0) AS cost
+      FROM routing_events WHERE ts >= ? AND ts < ? GROUP BY kind`);
+  const feedbackByRoute = db.prepare(`SELECT COALESCE(r.route, '') AS route,
+        SUM(f.rating = 'up') AS up, SUM(f.rating = 'down') AS down, SUM(f.rating = 'retry') AS retry,
+        SUM(r.engine IS NOT NULL AND r.engine != 'anthropic') AS local_rated,
+        SUM(r.engine IS NOT NULL AND r.engine != 'anthropic' AND f.rating != 'up') AS local_missed
+      FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= ? AND f.ts < ? GROUP BY route ORDER BY route`);
+  let puts = 0;
+
+  return {
+    cacheGet(key, now) {
+      const r = get.get(key, now) as Row | undefined;
+      return r ? toEntry(r) : undefined;
+    },
+    cachePut(e, now) {
+      if (++puts % PURGE_EVERY === 1) purge.run(now);
+      put.run({ ...e, embedding: e.embedding ? Buffer.from(e.embedding.buffer, e.embedding.byteOffset, e.embedding.byteLength) : null });
+    },
+    cacheWithEmbeddings(scope, now, limit) {
+      return (withEmbeddings.all(scope, now, limit) as Row[]).map(toEntry);
+    },
+    cacheClear() {
+      return clear.run().changes;
+    },
+    recordRoutingEvent(e: RoutingEvent) {
+      event.run({
+        requestId: e.requestId,
+        ts: e.ts,
+        kind: e.kind,
+        model: e.model ?? null,
+        engine: e.engine ?? null,
+        inputTokens: e.inputTokens ?? 0,
+        outputTokens: e.outputTokens ?? 0,
+        costMicros: e.costMicros ?? 0,
+        savedMicros: e.savedMicros ?? 0,
+        detail: e.detail ?? null,
+      });
+    },
+    recordFeedback(f: FeedbackRecord) {
+      if (!requestExists.get(f.requestId)) return false;
+      feedback.run(f);
+      return true;
+    },
+    feedbackSamples(from) {
+      return (samples.all(from) as Row[]).map((r): FeedbackSample => ({
+        requestId: String(r.request_id),
+        ts: Number(r.ts),
+        rating: r.rating as FeedbackSample['rating'],
+        route: (r.route ?? null) as string | null,
+        engine: (r.engine ?? null) as string | null,
+        model: (r.model ?? null) as string | null,
+        complexity: r.complexity === null ? null : Number(r.complexity),
+      }));
+    },
+    requestScores(from) {
+      return (scores.all(from) as Row[]).map((r) => ({ complexity: Number(r.complexity), engine: (r.engine ?? null) as string | null }));
+    },
+    routingStats(from, to): RoutingStats {
+      const ev = new Map(
+        (eventCounts.all(from, to) as Row[]).map((r) => [String(r.kind), { n: Number(r.n), saved: Number(r.saved), cost: Number(r.cost) }]),
+      );
+      const n = (k: string): number => ev.get(k)?.n ?? 0;
+      const saved = (k: string): number => ev.get(k)?.saved ?? 0;
+      const kept = n('cascade_kept');
+      const escalated = n('cascade_escalated');
+      const fb = feedbackByRoute.all(from, to) as Row[];
+      const sum = (k: string): number => fb.reduce((a, r) => a + Number(r[k] ?? 0), 0);
+      const localRated = sum('local_rated');
+      return {
+        cache: { hits: n('cache_hit'), semanticHits: n('semantic_hit'), savedMicros: saved('cache_hit') + saved('semantic_hit') },
+        cascade: {
+          runs: kept + escalated,
+          escalated,
+          escalationRate: kept + escalated === 0 ? 0 : escalated / (kept + escalated),
+          savedMicros: saved('cascade_kept'),
+          firstAttemptCostMicros: ev.get('cascade_escalated')?.cost ?? 0,
+        },
+        privacy: { keptLocal: n('privacy_local') },
+        feedback: {
+          up: sum('up'),
+          down: sum('down'),
+          retry: sum('retry'),
+          localMissRate: localRated === 0 ? 0 : sum('local_missed') / localRated,
+          byRoute: fb.map((r) => ({
+            route: String(r.route),
+            up: Number(r.up ?? 0),
+            down: Number(r.down ?? 0),
+            retry: Number(r.retry ?? 0),
+          })),
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// Pipeline helpers for the routing features: the cache and cascade hooks, budget reservations, a held-back first attempt.
+import type { ChatRequest } from './contracts/chat.js';
+import type { RouteCandidate } from './contracts/decision.js';
+import type { FinishReason, StreamEvent, Usage } from './contracts/stream.js';
+import type { Engine } from './engines/engine.js';
+import { CoreError, toCoreError } from './errors.js';
+import type { RoutingStore } from './ledger/routing-store.js';
+import { createResponseCache, type Embedder, type ResponseCache } from './response-cache.js';
+import { readRoutingSettings } from './routing-settings.js';
+import { budgetGuard, type BudgetCaps, type SpendSoFar } from './routing/budget.js';
+import { judgeAnswer, type CascadeConfig } from './routing/cascade.js';
+
+/** Optional routing features the pipeline uses when wiring provides them. */
+export interface RoutingExtras {
+  cache?: ResponseCache;
+  /** Cascade settings (a request's own `cascade` flag overrides `enabled`). */
+  cascade?(): CascadeConfig;
+  reservations?: BudgetReservations;
+}
+
+/**
+ * Estimated cost of cloud calls in flight, added to the ledger's spend when deciding, so concurrent requests
+ * cannot all see the same headroom under a cap. Reserved synchronously right after a decision, released when
+ * the request's row (with its real cost) is written.
+ */
+export interface BudgetReservations {
+  /** Reserve `micros` for request `id` (replacing an earlier reservation of the same request). */
+  reserve(id: string, micros: number): void;
+  /** Reserve only when the caps still allow it with everything already reserved; false otherwise. */
+  tryReserve(id: string, micros: number, spend: SpendSoFar, caps: BudgetCaps): boolean;
+  release(id: string): void;
+  /** Spend plus everything reserved (both periods: a reservation is for a call happening now). */
+  withReserved(spend: SpendSoFar): SpendSoFar;
+  /** Total reserved now (tests, stats). */
+  total(): number;
+}
+
+/**
+ * The extras as wiring builds them: settings read from the ledger on each request, the cache in the ledger, and
+ * (when given) an embedder for the semantic cache.
+ */
+export function createRoutingExtras(deps: {
+  ledger: RoutingStore & { getSetting<T>(key: string): T | undefined };
+  now(): number;
+  embed?: (texts: readonly string[], signal: AbortSignal) => Promise<{ embeddings: number[][] }>;
+}): RoutingExtras {
+  const embed: Embedder | undefined = deps.embed
+    ? async (text, signal) => Float32Array.from((await deps.embed!([text], signal)).embeddings[0] ?? [])
+    : undefined;
+  return {
+    cache: createResponseCache({ store: deps.ledger, now: deps.now, config: () => readRoutingSettings(deps.ledger).cache, embed }),
+    cascade: () => readRoutingSettings(deps.ledger).cascade,
+    reservations: createBudgetReservations(),
+  };
+}
+
+export function createBudgetReservations(): BudgetReservations {
+  const held = new Map<string, number>();
+  let total = 0;
+  const api: BudgetReservations = {
+    reserve(id, micros) {
+      api.release(id);
+      held.set(id, micros);
+      total += micros;
+    },
+    tryReserve(id, micros, spend, caps) {
+      const mine = held.get(id) ?? 0;
+      const others = { todayMicros: spend.todayMicros + total - mine, monthMicros: spend.monthMicros + total - mine };
+      if (!budgetGuard(others, caps, micros).allowCloud) return false;
+      api.reserve(id, micros);
+      return true;
+    },
+    release(id) {
+      const m = held.get(id);
+      if (m === undefined) return;
+      held.delete(id);
+      total -= m;
+    },
+    withReserved(spend) {
+      return { todayMicros: spend.todayMicros + total, monthMicros: spend.monthMicros + total };
+    },
+    total: () => total,
+  };
+  return api;
+}
+
+/** The outcome of a held-back first attempt. */
+export type FirstAttempt =
+  | { kind: 'kept'; events: StreamEvent[]; usage: Usage }
+  | { kind: 'weak'; reason: string; usage: Usage; text: string }
+  | { kind: 'failed'; error: CoreError };
+
+/**
+ * Run `cand` to the end without showing anything, then judge the answer: kept (its events are replayed to the
+ * caller), weak (the reason; the caller escalates) or failed (an engine error; the caller escalates unless aborted).
+ * Holding back is the streaming choice: a weak answer is never shown and then taken back, which no protocol
+ * (OpenAI, Anthropic, Ollama framing) could express; the price is that a cascaded answer streams only after it is
+ * complete, which for a local model is a short wait.
+ */
+export async function runFirstAttempt(
+  engine: Engine,
+  cand: RouteCandidate,
+  request: ChatRequest,
+  config: CascadeConfig,
+  signal: AbortSignal,
+): Promise<FirstAttempt> {
+  const events: StreamEvent[] = [];
+  let text = '';
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let finishReason: FinishReason = 'stop';
+  let deltas = 0;
+  try {
+    for await (const ev of engine.chat({ request, model: cand.model, confidence: true }, signal)) {
+      if (ev.type === 'start') continue;
+      if (ev.type === 'error') return { kind: 'failed', error: new CoreError(ev.error.type, ev.error.message) };
+      events.push(ev);
+      if (ev.type === 'text-delta') {
+        text += ev.text;
+        deltas++;
+      } else if (ev.type === 'usage') usage = ev.usage;
+      else if (ev.type === 'done') finishReason = ev.finishReason;
+    }
+  } catch (e) {
+    return { kind: 'failed', error: toCoreError(e) };
+  }
+  if (usage.outputTokens === 0 && deltas > 0) usage = { ...usage, outputTokens: deltas };
+  const verdict = judgeAnswer({ text, finishReason, meanLogprob: usage.meanLogprob, outputTokens: usage.outputTokens }, request, config);
+  return verdict.ok ? { kind: 'kept', events, usage } : { kind: 'weak', reason: verdict.reason, usage, text };
+}
+
+/** An iterator that is already finished (the whole answer is in the head events). */
+export function finishedIterator(): AsyncIterator<StreamEvent> {
+  return { next: async () => ({ done: true, value: undefined }) };
+}

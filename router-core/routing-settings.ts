@@ -1,0 +1,31 @@
+// Routing feature settings (estimator, privacy guard, response cache, cascade): ledger keys, defaults, one reader.
+import type { Ledger } from './ledger/ledger.js';
+import { defaultCacheConfig, type CacheConfig } from './routing/cache-policy.js';
+import { defaultCascadeConfig, type CascadeConfig } from './routing/cascade.js';
+import { defaultPrivacyRules, type PrivacyRules } from './routing/privacy.js';
+
+/** Ledger setting keys (one JSON object per feature, merged over the defaults). */
+export const routingSettingKeys = {
+  estimator: 'routing.estimator',
+  privacy: 'privacy',
+  cache: 'cache',
+  cascade: 'cascade',
+} as const;
+
+/** The effective routing feature settings. */
+export interface RoutingFeatureSettings {
+  estimator: 'learned' | 'rules';
+  privacy: PrivacyRules;
+  cache: CacheConfig;
+  cascade: CascadeConfig;
+}
+
+/** Read the saved settings over the defaults (cheap: the ledger caches settings in memory). */
+export function readRoutingSettings(ledger: Pick<Ledger, 'getSetting'>): RoutingFeatureSettings {
+  return {
+    estimator: ledger.getSetting<'learned' | 'rules'>(routingSettingKeys.estimator) ?? 'learned',
+    privacy: { ...defaultPrivacyRules, ...ledger.getSetting<Partial<PrivacyRules>>(routingSettingKeys.privacy) },
+    cache: { ...defaultCacheConfig, ...ledger.getSetting<Partial<CacheConfig>>(routingSettingKeys.cache) },
+    cascade: { ...defaultCascadeConfig, ...ledger.getSetting<Partial<CascadeConfig>>(routingSettingKeys.cascade) },
+  };
+}

@@ -1,0 +1,392 @@
+// Learned complexity estimate: an ordinal logistic model over the rule features, pattern groups and hashed words (weights in data/router-weights.json).
+import { patternGroups, type PatternGroupId } from '../data/keywords.js';
+import weightsJson from '../data/router-weights.json' with { type: 'json' };
+import { analyseRules, defaultThresholds, levelOf, type ComplexityEstimate, type ComplexityThresholds } from './complexity.js';
+import { extractFeatures } from './features.js';
+
+/**
+ * The trained model, as scripts/train-router.ts writes it.
+ *
+ * Ordinal logistic regression over one linear score z = w·x:
+ *   P(tier ≥ medium) = σ(z − cuts[0]),  P(tier = cloud) = σ(z − cuts[1]).
+ * The complexity score is σ(scale·(z − center)): monotone in z, and fitted so that the default thresholds
+ * (0.3 / 0.6) fall on the operating points chosen at training time.
+ */
+export interface RouterWeights {
+  version: 1;
+  /** Names of the dense features, in the order of `dense`. */
+  features: string[];
+  /** Weight of each dense feature. */
+  dense: number[];
+  /** Number of hashed word buckets and their weights. */
+  lexBuckets: number;
+  lex: number[];
+  /** Ordinal cut points (medium, cloud) on z. */
+  cuts: [number, number];
+  /** Score map: score = σ(scale·(z − center)). */
+  scale: number;
+  center: number;
+  /** Provenance: how it was trained and what it scored on its own held-out split (never on the dev set). */
+  meta: Record<string, unknown>;
+}
+
+/** A learned estimate: the usual score/level/reasons plus the tier probabilities. */
+export interface LearnedEstimate extends ComplexityEstimate {
+  /** P(small), P(medium), P(cloud). */
+  probs: [number, number, number];
+}
+
+/** Groups also read at the edges of a long prompt (where the ask of a long input sits). */
+const EDGE_GROUPS = [
+  'trivialAsk',
+  'longSummaryRewrite',
+  'synthesis',
+  'codeTrivialQuestion',
+  'codeExplain',
+  'codeHardAsk',
+  'labelSet',
+  'proof',
+  'lexicalConstraint',
+  'lowResourceLanguage',
+] as const satisfies readonly PatternGroupId[];
+/** Groups anchored to the whole (short) prompt. */
+const WHOLE_GROUPS = [
+  'greeting',
+  'aboutAssistant',
+  'arithmetic',
+  'titleRequest',
+  'whyQuestion',
+] as const satisfies readonly PatternGroupId[];
+/** Groups whose number of hits matters (up to COUNT_CAP). */
+const COUNT_GROUPS = [
+  'multiStepMarkers',
+  'formatConstraint',
+  'legalTerms',
+  'taxTerms',
+  'medicalTerms',
+  'financeTerms',
+  'complexKeywords',
+  'simpleKeywords',
+  'statsTerms',
+  'arrangementClue',
+  'wordProblemTrap',
+  'jurisdiction',
+  'compassDirection',
+] as const satisfies readonly PatternGroupId[];
+/** why: past four hits a count says nothing new (a fifth legal term is not a harder question). */
+const COUNT_CAP = 4;
+/**
+ * Groups read in the ask window: all but 'arithmetic', whose pattern cannot use the prefix index (a full regex scan
+ * of the window, the single most expensive test) and which only means something on a short whole prompt (WHOLE_GROUPS).
+ */
+const GROUP_IDS = (Object.keys(patternGroups) as PatternGroupId[]).filter((g) => g !== 'arithmetic');
+const TASKS = ['chit-chat', 'lookup', 'question', 'generation', 'code-or-math', 'reasoning'] as const;
+
+/** Dense feature names, in vector order; the weights file must list exactly these. */
+export const denseFeatureNames: readonly string[] = [
+  'bias',
+  'rule:none',
+  'rule:chitchat',
+  'rule:small',
+  'rule:medium',
+  'rule:cloud',
+  'rule:cloud-floor',
+  'rule:score',
+  'base',
+  'factor:length',
+  'factor:keywords',
+  'factor:code',
+  ...TASKS.map((t) => `task:${t}`),
+  'len:<=40',
+  'len:<=120',
+  'len:<=220',
+  'len:<=400',
+  'len:<=900',
+  'len:long-input',
+  'code:fenced',
+  'code:3+lines',
+  'code:8+lines',
+  'code:30+lines',
+  'num:count',
+  'num:2+',
+  'num:5+',
+  'list:4+',
+  'script:cjk',
+  'script:low-resource',
+  'text:question-mark',
+  'text:lines',
+  'text:exact-word-count',
+  'text:named-law',
+  ...GROUP_IDS.map((g) => `group:${g}`),
+  ...EDGE_GROUPS.map((g) => `edge:${g}`),
+  ...WHOLE_GROUPS.map((g) => `whole:${g}`),
+  ...COUNT_GROUPS.map((g) => `count:${g}`),
+];
+
+/** Features of one prompt: the dense vector and the active hashed word buckets (deduplicated). */
+export interface LearnedFeatures {
+  dense: Float64Array;
+  lex: number[];
+  /** The rules' own analysis (its deciding reason leads the learned reasons). */
+  rules: ReturnType<typeof analyseRules>;
+}
+
+/**
+ * Word buckets: FNV-1a of word unigrams and bigrams (CJK: character unigrams and bigrams) of the ask window.
+ * why: lets the model learn vocabulary the pattern tables lack, at a fixed cost; binary presence, so a long
+ * prompt does not outweigh a short one by repetition.
+ */
+export function lexBuckets(text: string, buckets: number): number[] {
+  const out: number[] = [];
+  // A reusable mark per bucket (cleared before returning): cheaper than a Set on the hot path.
+  if (seen.length !== buckets) seen = new Uint8Array(buckets);
+  const mark = seen;
+  const mask = buckets - 1;
+  const add = (b: number): void => {
+    if (mark[b] === 0) {
+      mark[b] = 1;
+      out.push(b);
+    }
+  };
+  let prev = 0;
+  let h = 0x811c9dc5;
+  let len = 0;
+  let prevCjk = 0;
+  const flush = (): void => {
+    if (len >= 2 && len <= 24) {
+      const w = h >>> 0;
+      add(w & mask);
+      if (prev !== 0) add(((Math.imul(prev ^ 0x9e3779b9, 0x01000193) ^ w) >>> 0) & mask);
+      prev = w;
+    } else if (len > 0) prev = 0;
+    h = 0x811c9dc5;
+    len = 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    const cjk = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
+    if (cjk) {
+      flush();
+      const u = Math.imul(c ^ 0x811c9dc5, 0x01000193) >>> 0;
+      add(u & mask);
+      if (prevCjk !== 0) add(((Math.imul(prevCjk, 31) ^ u) >>> 0) & mask);
+      prevCjk = u;
+      continue;
+    }
+    prevCjk = 0;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 39 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
+    if (word) {
+      // Digits fold to one symbol: "12 apples" and "7 apples" are the same wording.
+      if (c >= 48 && c <= 57) c = 48;
+      h = Math.imul(h ^ c, 0x01000193);
+      len++;
+    } else flush();
+  }
+  flush();
+  for (const b of out) mark[b] = 0;
+  return out;
+}
+
+let seen = new Uint8Array(0);
+
+/** Compute the learned model's inputs for a prompt (pure). */
+export function learnedFeatures(prompt: string, buckets: number = weights().lexBuckets): LearnedFeatures {
+  const f = extractFeatures(prompt);
+  const rules = analyseRules(f);
+  const x = new Float64Array(denseFeatureNames.length);
+  let k = 0;
+  const put = (v: number | boolean): void => {
+    x[k++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  };
+  put(1);
+  put(rules.band === null);
+  put(rules.band === 'chitchat');
+  put(rules.band === 'small');
+  put(rules.band === 'medium');
+  put(rules.band === 'cloud');
+  // why: cloud floors run 0.7-0.85; rescaled to 0..1 so the surest rules can weigh more.
+  put(rules.cloudFloor === 0 ? 0 : (rules.cloudFloor - 0.6) / 0.3);
+  put(rules.score);
+  put(rules.base);
+  put(rules.factors.length);
+  put(rules.factors.keywords);
+  put(rules.factors.code);
+  for (const t of TASKS) put(rules.factors.task === t);
+  put(f.effLength <= 40);
+  put(f.effLength <= 120);
+  put(f.effLength <= 220);
+  put(f.effLength <= 400);
+  put(f.effLength <= 900);
+  put(f.longInput);
+  put(f.code.fencedBlocks > 0);
+  put(f.code.codeLines >= 3);
+  put(f.code.codeLines >= 8);
+  put(f.code.codeLines >= 30);
+  put(Math.min(f.numberCount, 10) / 10);
+  put(f.numberCount >= 2);
+  put(f.numberCount >= 5);
+  // As in the rules: a list only counts in an instruction, not inside pasted material (and skipping it there
+  // saves a regex pass over a long prompt).
+  put(!f.longInput && f.listItems >= 4);
+  put(f.cjkShare);
+  put(f.lowResourceScript);
+  const ask = f.text('ask');
+  put(ask.includes('?') || ask.includes('？'));
+  put(Math.min(countLines(ask), 20) / 20);
+  put(f.exactWordCount);
+  // A statute name only matters next to legal vocabulary (the rules read it the same way); skips a regex otherwise.
+  put(f.count('legalTerms', 1) > 0 && f.namedLaw);
+  for (const g of GROUP_IDS) put(f.has(g));
+  for (const g of EDGE_GROUPS) put(f.has(g, 'edges'));
+  for (const g of WHOLE_GROUPS) put(f.has(g, 'whole'));
+  for (const g of COUNT_GROUPS) put(f.count(g, COUNT_CAP) / COUNT_CAP);
+  return { dense: x, lex: lexBuckets(ask, buckets), rules };
+}
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+let loaded: RouterWeights | undefined;
+
+/** The shipped weights, checked once against the feature list of this build. */
+export function weights(): RouterWeights {
+  if (!loaded) {
+    const w = weightsJson as unknown as RouterWeights;
+    if (
+      w.version !== 1 ||
+      w.features.length !== denseFeatureNames.length ||
+      w.features.some((n, i) => n !== denseFeatureNames[i]) ||
+      w.dense.length !== w.features.length ||
+      w.lex.length !== w.lexBuckets ||
+      (w.lexBuckets & (w.lexBuckets - 1)) !== 0
+    ) {
+      throw new Error("data/router-weights.json does not match this build's features: run `npx tsx scripts/train-router.ts`.");
+    }
+    loaded = w;
+  }
+  return loaded;
+}
+
+/** Linear score z of a feature vector under `w`. */
+export function linearScore(x: LearnedFeatures, w: RouterWeights): number {
+  let z = 0;
+  for (let i = 0; i < x.dense.length; i++) z += w.dense[i]! * x.dense[i]!;
+  for (const b of x.lex) z += w.lex[b]!;
+  return z;
+}
+
+/** Tier probabilities from z and the ordinal cuts. */
+export function tierProbs(z: number, cuts: readonly [number, number]): [number, number, number] {
+  const atLeastMedium = sigmoid(z - cuts[0]);
+  const cloud = Math.min(atLeastMedium, sigmoid(z - cuts[1]));
+  return [1 - atLeastMedium, atLeastMedium - cloud, cloud];
+}
+
+/** Words for a dense feature, for reasons (never the prompt's own text). */
+function describe(name: string): string {
+  const [kind, id] = name.split(':') as [string, string | undefined];
+  if ((kind === 'group' || kind === 'edge' || kind === 'whole' || kind === 'count') && id && id in patternGroups) {
+    const r = patternGroups[id as PatternGroupId].reason.split(' → ')[0]!;
+    return kind === 'edge' ? `${r} (at the ask)` : kind === 'count' ? `several ${r} signals` : r;
+  }
+  const words: Record<string, string> = {
+    'rule:none': 'no decisive rule',
+    'rule:chitchat': 'chit-chat rule',
+    'rule:small': 'a small-tier rule',
+    'rule:medium': 'a medium-tier rule',
+    'rule:cloud': 'a cloud rule',
+    'rule:cloud-floor': 'a sure cloud rule',
+    'rule:score': 'rule score',
+    base: 'seed factors',
+    'factor:length': 'prompt length',
+    'factor:keywords': 'analysis/depth keywords',
+    'factor:code': 'code in the prompt',
+    'len:<=40': 'very short prompt',
+    'len:<=120': 'one-line prompt',
+    'len:<=220': 'short prompt',
+    'len:<=400': 'medium-length prompt',
+    'len:<=900': 'prompt under ~150 words',
+    'len:long-input': 'long input pasted',
+    'code:fenced': 'fenced code block',
+    'code:3+lines': 'code pasted',
+    'code:8+lines': 'non-trivial code pasted',
+    'code:30+lines': 'long code listing',
+    'num:count': 'numbers in the ask',
+    'num:2+': 'several numbers',
+    'num:5+': 'many numbers',
+    'list:4+': 'multi-item list',
+    'script:cjk': 'CJK text',
+    'script:low-resource': 'low-resource script',
+    'text:question-mark': 'phrased as a question',
+    'text:lines': 'multi-line ask',
+    'text:exact-word-count': 'exact word count',
+    'text:named-law': 'names a statute',
+  };
+  if (kind === 'task' && id) return `task type ${id}`;
+  return words[name] ?? name;
+}
+
+/**
+ * Rules precise enough to override the model (first match of the rule list decides).
+ * why: on the training set these bands were right on every (or all but one) prompt they fired on: greetings and
+ * questions about the assistant are small; proofs, letter counting and low-resource languages are cloud. The model
+ * learns them too, but a hard override keeps them right when unusual wording pulls the linear score elsewhere.
+ */
+const SURE_SMALL_RULES: ReadonlySet<string> = new Set(['greeting', 'aboutAssistant']);
+const SURE_CLOUD_RULES: ReadonlySet<string> = new Set(['proof', 'charLevel', 'lowResourceScript', 'lowResourceLanguage']);
+/** Scores the overrides pin to. why: the rules' own chit-chat cap and sure-cloud floor, well inside their bands. */
+const OVERRIDE_SMALL_SCORE = 0.05;
+const OVERRIDE_CLOUD_SCORE = 0.85;
+
+/** The level a high-precision rule forces, or null when the model decides. */
+export function ruleOverride(rules: LearnedFeatures['rules']): 'small' | 'cloud' | null {
+  if (rules.rule === null) return null;
+  if (SURE_SMALL_RULES.has(rules.rule)) return 'small';
+  if (SURE_CLOUD_RULES.has(rules.rule)) return 'cloud';
+  return null;
+}
+
+/** why: three contributions name what drove the decision without turning the badge into a table. */
+const TOP_REASONS = 3;
+/** why: contributions under 0.25 in z move a probability by a few points at most; not worth a reason. */
+const MIN_REASON_WEIGHT = 0.25;
+
+/**
+ * Estimate complexity with the learned model. Same contract as estimateComplexity: score in [0,1], level
+ * against `thresholds`, short reasons that never echo the prompt (top contributing features in words).
+ */
+export function estimateLearned(prompt: string, thresholds: ComplexityThresholds = defaultThresholds): LearnedEstimate {
+  const w = weights();
+  const x = learnedFeatures(prompt, w.lexBuckets);
+  const z = linearScore(x, w);
+  const probs = tierProbs(z, w.cuts);
+  let score = Math.round(sigmoid(w.scale * (z - w.center)) * 1000) / 1000;
+  const forced = ruleOverride(x.rules);
+  if (forced === 'small') score = Math.min(score, OVERRIDE_SMALL_SCORE);
+  else if (forced === 'cloud') score = Math.max(score, OVERRIDE_CLOUD_SCORE);
+
+  // Contributions of named features (bias excluded) and of the word buckets taken together (-1); words only for the top ones.
+  const contrib: Array<{ v: number; i: number }> = [];
+  for (let i = 1; i < x.dense.length; i++) {
+    const v = w.dense[i]! * x.dense[i]!;
+    if (Math.abs(v) >= MIN_REASON_WEIGHT) contrib.push({ v, i });
+  }
+  let lex = 0;
+  for (const b of x.lex) lex += w.lex[b]!;
+  if (Math.abs(lex) >= MIN_REASON_WEIGHT) contrib.push({ v: lex, i: -1 });
+  contrib.sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
+  const nameOf = (c: { v: number; i: number }): string =>
+    c.i >= 0 ? describe(denseFeatureNames[c.i]!) : c.v > 0 ? 'wording typical of harder prompts' : 'wording typical of simpler prompts';
+  const pct = (p: number): string => `${Math.round(p * 100)}%`;
+  const reasons = [
+    `learned estimate: small ${pct(probs[0])}, medium ${pct(probs[1])}, cloud ${pct(probs[2])}`,
+    ...(forced !== null ? [`rule decides: ${x.rules.reasons[0]}`] : x.rules.band !== null ? [`rule: ${x.rules.reasons[0]}`] : []),
+    ...contrib.slice(0, TOP_REASONS).map((c) => `${c.v > 0 ? '↑' : '↓'} ${nameOf(c)} (${c.v > 0 ? '+' : ''}${c.v.toFixed(1)})`),
+  ];
+  return { score, level: levelOf(score, thresholds), reasons, probs };
+}

@@ -1,0 +1,144 @@
+// The three official clients against the real gateway: embedded llama.cpp on a generated tiny GGUF (chat and
+// embeddings) and the Claude stand-in behind the Anthropic engine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
+import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { startTestServer, TOKEN, type TestServer } from './helpers.js';
+
+const CLAUDE_KEY = 'sk-ant-api03-compat-secret-key';
+let claude: AnthropicStandIn;
+let srv: TestServer;
+let ggufDir: string;
+
+beforeAll(async () => {
+  ggufDir = mkdtempSync(path.join(os.tmpdir(), 'hai-compat-'));
+  const gguf = await makeTinyGguf(path.join(ggufDir, 'tiny.gguf'));
+  claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 1 });
+  srv = await startTestServer({
+    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: CLAUDE_KEY, ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
+    args: ['--tier', '2'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await srv?.close();
+  await claude?.close();
+  rmSync(ggufDir, { recursive: true, force: true });
+});
+
+const ollama = () => new Ollama({ host: srv.url, headers: { Authorization: `Bearer ${TOKEN}` } });
+const openai = () => new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+const anthropic = () => new Anthropic({ baseURL: srv.url, apiKey: TOKEN, maxRetries: 0 });
+const norm = (v: ArrayLike<number>): number => Math.sqrt(Array.from(v).reduce((a, x) => a + x * x, 0));
+
+describe('chat through each protocol on real engines', () => {
+  it('ollama: a streamed chat answered by llama.cpp', async () => {
+    const stream = await ollama().chat({
+      model: 'auto',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+      options: { num_predict: 8, temperature: 0 },
+    });
+    let text = '';
+    let last;
+    for await (const c of stream) {
+      text += c.message.content;
+      last = c;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(last).toMatchObject({ done: true });
+    expect(last!.eval_count).toBeGreaterThan(0);
+    expect(last!.eval_count).toBeLessThanOrEqual(8);
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'ollama', engine: 'llamacpp', status: 'ok' });
+  });
+
+  it('anthropic: claude-sonnet streams from the Claude stand-in through the gateway; auto stays local', async () => {
+    const stream = anthropic().messages.stream({
+      model: 'claude-sonnet',
+      max_tokens: 6,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'ping pong' }],
+    });
+    const final = await stream.finalMessage();
+    expect(final.model).toBe('claude-sonnet');
+    expect(final.content[0]).toMatchObject({ type: 'text', text: 'Stand-in Claude heard: ping pong w1' });
+    expect(final.stop_reason).toBe('max_tokens');
+    expect(claude.requests.at(-1)!.body).toMatchObject({ system: 'Be brief.', max_tokens: 6 });
+    const local = await anthropic().messages.create({
+      model: 'auto',
+      max_tokens: 5,
+      stop_sequences: ['\n\n'],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(local.model).toBe('tinyllama');
+    expect(local.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('openai: chat over llama.cpp', async () => {
+    const c = await openai().chat.completions.create({ model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    expect(c.choices[0]!.message.content!.length).toBeGreaterThan(0);
+  });
+});
+
+describe('embeddings from the embedded engine', () => {
+  it('ollama embed: one vector per input, unit length, deterministic, different texts differ', async () => {
+    const r = await ollama().embed({ model: 'auto', input: ['hello world', 'a different sentence'] });
+    expect(r.embeddings).toHaveLength(2);
+    const [a, b] = r.embeddings as [number[], number[]];
+    expect(a.length).toBe(32);
+    expect(norm(a)).toBeCloseTo(1, 5);
+    expect(a).not.toEqual(b);
+    const again = await ollama().embed({ model: 'tinyllama', input: 'hello world' });
+    expect(again.embeddings[0]).toEqual(a);
+    expect(r.prompt_eval_count).toBeGreaterThan(0);
+    const legacy = await ollama().embeddings({ model: 'tinyllama:latest', prompt: 'hello world' });
+    expect(legacy.embedding).toEqual(a);
+  });
+
+  it('ollama show lists the embedding capability; errors come in Ollama shape', async () => {
+    expect((await ollama().show({ model: 'tinyllama' })).capabilities).toEqual(['completion', 'embedding']);
+    const e = await ollama()
+      .embed({ model: 'claude-sonnet', input: 'x' })
+      .catch((err: unknown) => err);
+    expect(e).toMatchObject({ status_code: 400, error: expect.stringMatching(/cannot compute embeddings/) });
+    const nf = await ollama()
+      .embed({ model: 'nomic-embed-text', input: 'x' })
+      .catch((err: unknown) => err);
+    expect(nf).toMatchObject({ status_code: 404, error: expect.stringMatching(/^model 'nomic-embed-text' not found/) });
+  });
+
+  it('openai embeddings: the client default (base64) and float give the same vectors', async () => {
+    const b64 = await openai().embeddings.create({ model: 'auto', input: ['hello world', 'another'] });
+    const float = await openai().embeddings.create({ model: 'auto', input: ['hello world', 'another'], encoding_format: 'float' });
+    expect(b64.data).toHaveLength(2);
+    expect(b64.model).toBe('tinyllama');
+    expect(b64.usage.prompt_tokens).toBeGreaterThan(0);
+    const x = Array.from(b64.data[0]!.embedding);
+    const y = float.data[0]!.embedding;
+    expect(x).toHaveLength(32);
+    x.forEach((v, i) => expect(v).toBeCloseTo(y[i]!, 5));
+    const ollamaVec = (await ollama().embed({ model: 'auto', input: 'hello world' })).embeddings[0]!;
+    expect(y).toEqual(ollamaVec);
+  });
+
+  it('openai embeddings errors: unknown model 404, Claude 400, wrong dimensions 400', async () => {
+    const nf = await openai()
+      .embeddings.create({ model: 'text-embedding-3-small', input: 'x' })
+      .catch((e: unknown) => e);
+    expect(nf).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((nf as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+    const cl = await openai()
+      .embeddings.create({ model: 'claude-haiku', input: 'x' })
+      .catch((e: unknown) => e);
+    expect(cl).toBeInstanceOf(OpenAI.BadRequestError);
+    const dim = await openai()
+      .embeddings.create({ model: 'auto', input: 'x', dimensions: 8 })
+      .catch((e: unknown) => e);
+    expect((dim as Error).message).toMatch(/Invalid "dimensions": tinyllama gives 32-dimensional vectors/);
+  });
+});

@@ -1,0 +1,171 @@
+// The official `openai` client pointed at the gateway (scripted engines): multi-turn params, tools, errors.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineId } from '../../router-core/contracts/decision.js';
+import type { Engine } from '../../router-core/engines/engine.js';
+import { createFakeEngine, type FakeEngine } from '../fakes/engines.js';
+import { startTestServer, TOKEN, type TestServer } from './helpers.js';
+
+let srv: TestServer;
+let local: FakeEngine;
+let cloud: FakeEngine;
+
+beforeAll(async () => {
+  local = createFakeEngine({ id: 'llamacpp', models: ['tinyllama', 'phi2'], words: () => ['Hello', ' world'] });
+  cloud = createFakeEngine({
+    id: 'anthropic',
+    models: ['claude-haiku', 'claude-sonnet', 'claude-opus'],
+    tools: true,
+    words: () => [],
+    toolCalls: (c) =>
+      c.request.messages.some((m) => m.role === 'tool')
+        ? []
+        : [
+            { id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { id: 'toolu_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
+          ],
+  });
+  const engines = new Map<EngineId, Engine>([
+    ['llamacpp', local],
+    ['anthropic', cloud],
+  ]);
+  srv = await startTestServer({ engines, env: { ANTHROPIC_API_KEY: 'sk-ant-test-key' } });
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+const client = (apiKey = TOKEN) => new OpenAI({ baseURL: `${srv.url}/v1`, apiKey, maxRetries: 0 });
+const tools: OpenAI.ChatCompletionTool[] = [
+  {
+    type: 'function',
+    function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  },
+];
+
+describe('OpenAI client: chat completions', () => {
+  it('multi-turn with system messages and every sampling parameter reaches the engine', async () => {
+    const c = await client().chat.completions.create({
+      model: 'auto',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'developer', content: 'no emojis' },
+        { role: 'user', content: 'again' },
+      ],
+      max_completion_tokens: 40,
+      stop: ['END', 'STOP'],
+      temperature: 0.5,
+      top_p: 0.8,
+      seed: 3,
+      n: 1,
+    });
+    expect(c.choices[0]!.message.content).toBe('Hello world');
+    expect(local.calls.at(-1)!.request).toMatchObject({
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'system', content: 'no emojis' },
+        { role: 'user', content: 'again' },
+      ],
+      params: { maxTokens: 40, stop: ['END', 'STOP'], temperature: 0.5, topP: 0.8, seed: 3 },
+    });
+    await client().chat.completions.create({ model: 'auto', max_tokens: 12, messages: [{ role: 'user', content: 'hi' }] });
+    expect(local.calls.at(-1)!.request.params.maxTokens).toBe(12);
+  });
+
+  it('tools: routed to a model that can call them; tool_calls come back with finish_reason tool_calls', async () => {
+    const c = await client().chat.completions.create({
+      model: 'auto',
+      tools,
+      tool_choice: 'auto',
+      messages: [{ role: 'user', content: 'Weather in Paris and Rome?' }],
+    });
+    expect(c.model).toBe('claude-sonnet');
+    expect(c.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(c.choices[0]!.message.content).toBeNull();
+    expect(c.choices[0]!.message.tool_calls).toEqual([
+      { id: 'toolu_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { id: 'toolu_b', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+    ]);
+    expect(cloud.calls.at(-1)!.request.tools).toEqual([
+      { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    ]);
+    expect(cloud.calls.at(-1)!.request.toolChoice).toBe('auto');
+  });
+
+  it('tools while streaming: the SDK accumulates the tool-call chunks', async () => {
+    const stream = client().chat.completions.stream({ model: 'auto', tools, messages: [{ role: 'user', content: 'Weather?' }] });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(final.choices[0]!.message.tool_calls!.map((t) => t.type === 'function' && t.function.arguments)).toEqual([
+      '{"city":"Paris"}',
+      '{"city":"Rome"}',
+    ]);
+  });
+
+  it('tool results go back as tool turns', async () => {
+    const c = await client().chat.completions.create({
+      model: 'auto',
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'toolu_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        },
+        { role: 'tool', tool_call_id: 'toolu_a', content: 'Sunny' },
+      ],
+    });
+    expect(c.choices[0]!.finish_reason).toBe('stop');
+    expect(cloud.calls.at(-1)!.request.messages.slice(1)).toEqual([
+      { role: 'assistant', content: '', toolCalls: [{ id: 'toolu_a', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+      { role: 'tool', content: 'Sunny', toolCallId: 'toolu_a' },
+    ]);
+  });
+
+  it('a named model that cannot call tools → 400 listing those that can; unknown tool_choice → 400', async () => {
+    const e = await client()
+      .chat.completions.create({ model: 'tinyllama', tools, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/cannot call tools\. Models that can: .*claude-sonnet/);
+    expect((e as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('model');
+    const f = await client()
+      .chat.completions.create({
+        model: 'auto',
+        tools,
+        tool_choice: { type: 'function', function: { name: 'nope' } },
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .catch((err: unknown) => err);
+    expect((f as Error).message).toMatch(/Invalid "tool_choice": no tool named "nope"/);
+  });
+
+  it('n > 1, the deprecated functions API and a bad key are refused in OpenAI shape', async () => {
+    const n = await client()
+      .chat.completions.create({ model: 'auto', n: 3, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(n).toBeInstanceOf(OpenAI.BadRequestError);
+    const fn = await client()
+      .chat.completions.create({ model: 'auto', functions: [{ name: 'f' }], messages: [{ role: 'user', content: 'hi' }] } as never)
+      .catch((e: unknown) => e);
+    expect((fn as Error).message).toMatch(/send "tools" instead/);
+    const auth = await client('bad')
+      .chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((auth as InstanceType<typeof OpenAI.AuthenticationError>).type).toBe('authentication_error');
+  });
+
+  it('a body over the limit → 413 in OpenAI shape', async () => {
+    const e = await client()
+      .chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] })
+      .catch((err: unknown) => err);
+    expect((e as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+    expect((e as InstanceType<typeof OpenAI.APIError>).type).toBe('invalid_request_error');
+  });
+});

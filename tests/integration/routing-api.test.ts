@@ -1,0 +1,158 @@
+// Routing features through the real gateway on a loopback socket (scripted engines stand in for llama.cpp and Claude):
+// feedback API, routing settings, cached answers in the badge and stats, privacy kept local, the tuner endpoints.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineId } from '../../router-core/contracts/decision.js';
+import type { Engine } from '../../router-core/engines/engine.js';
+import { createFakeEngine, type FakeEngine } from '../fakes/engines.js';
+import { parseSse, startTestServer, type TestServer } from './helpers.js';
+
+let srv: TestServer;
+let local: FakeEngine;
+let cloud: FakeEngine;
+
+beforeAll(async () => {
+  local = createFakeEngine({ id: 'llamacpp', models: ['tinyllama', 'phi2'], words: () => ['local ', 'answer'] });
+  cloud = createFakeEngine({
+    id: 'anthropic',
+    models: ['claude-haiku', 'claude-sonnet', 'claude-opus'],
+    words: () => ['cloud ', 'answer'],
+  });
+  const engines = new Map<EngineId, Engine>([
+    ['llamacpp', local],
+    ['anthropic', cloud],
+  ]);
+  srv = await startTestServer({ engines, env: { ANTHROPIC_API_KEY: 'sk-ant-test-key' } });
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(`${srv.url}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...srv.auth },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+describe('feedback API', () => {
+  it('stores thumbs up/down and "retry" on an answer, and counts them', async () => {
+    const a = await call('POST', '/api/v1/chat', { prompt: 'hello there', temperature: 0.5 });
+    expect(a.status).toBe(200);
+    const up = await call('POST', '/api/v1/feedback', { request_id: a.json.id, rating: 'down', comment: 'too short' });
+    expect(up.status).toBe(201);
+    expect(up.json).toEqual({ request_id: a.json.id, rating: 'down', stored: true });
+    // Changing one's mind replaces the earlier rating.
+    expect((await call('POST', '/api/v1/feedback', { request_id: a.json.id, rating: 'retry' })).status).toBe(201);
+    const stats = await call('GET', '/api/v1/feedback/stats');
+    expect(stats.json).toMatchObject({ retry: 1, down: 0 });
+    expect(stats.json.localMissRate).toBe(1);
+  });
+
+  it('refuses bad feedback with a clear JSON error', async () => {
+    const unknown = await call('POST', '/api/v1/feedback', { request_id: 'no-such-request', rating: 'up' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.message).toMatch(/Unknown request_id "no-such-request"/);
+    const bad = await call('POST', '/api/v1/feedback', { request_id: 'x', rating: 'meh' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/Invalid "rating": must be "up", "down" or "retry"/);
+    const extra = await call('POST', '/api/v1/feedback', { request_id: 'x', rating: 'up', stars: 5 });
+    expect(extra.status).toBe(400);
+    expect((await call('POST', '/api/v1/feedback', '[1]')).status).toBe(400);
+  });
+});
+
+describe('response cache through the API', () => {
+  it('marks a repeated temperature-0 answer cached in the JSON badge, the SSE route frame and the stats', async () => {
+    const body = { prompt: 'What is the boiling point of ethanol at sea level?', temperature: 0 };
+    const first = await call('POST', '/api/v1/chat', body);
+    expect(first.json.cached).toBe(false);
+    const second = await call('POST', '/api/v1/chat', body);
+    expect(second.json).toMatchObject({ cached: true, cost_micros: 0, response: first.json.response });
+    expect(second.json.routing.cached).toBe(true);
+    expect(second.json.routing.reasons[0]).toMatch(/^cache hit/);
+    const streamed = await fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ ...body, stream: true }),
+    });
+    const frames = parseSse(await streamed.text());
+    expect(JSON.parse(frames[0]!.data)).toMatchObject({ cached: true });
+    const stats = await call('GET', '/api/v1/stats?range=all');
+    expect(stats.json.routing.cache.hits).toBe(2);
+    const routingStats = await call('GET', '/api/v1/routing/stats?range=all');
+    expect(routingStats.json.cache.hits).toBe(2);
+    expect((await call('GET', '/api/v1/routing/stats?range=forever')).status).toBe(400);
+  });
+
+  it('can be emptied', async () => {
+    const r = await call('DELETE', '/api/v1/routing/cache');
+    expect(r.status).toBe(200);
+    expect(r.json.deleted).toBeGreaterThan(0);
+  });
+});
+
+describe('routing settings', () => {
+  it('shows the defaults and saves partial changes', async () => {
+    const get = await call('GET', '/api/v1/routing/settings');
+    expect(get.json).toMatchObject({
+      estimator: 'learned',
+      privacy: { enabled: true, words: [] },
+      cache: { enabled: true },
+      cascade: { enabled: false },
+    });
+    const put = await call('PUT', '/api/v1/routing/settings', {
+      privacy: { words: ['Project Kestrel'] },
+      cascade: { min_mean_logprob: -2 },
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.privacy).toEqual({ enabled: true, words: ['Project Kestrel'], disabled_kinds: [] });
+    expect(put.json.cascade.min_mean_logprob).toBe(-2);
+  });
+
+  it('names the bad field', async () => {
+    const r = await call('PUT', '/api/v1/routing/settings', { cache: { semantic_threshold: 2 } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.message).toMatch(/Invalid "cache\.semantic_threshold": must be between 0\.5 and 1/);
+    expect((await call('PUT', '/api/v1/routing/settings', { estimator: 'magic' })).status).toBe(400);
+  });
+
+  it('keeps private words and secrets off the cloud, saying why without the secret', async () => {
+    const before = cloud.calls.length;
+    const r = await call('POST', '/api/v1/chat', { prompt: 'Prove that the Project Kestrel budget covers three years.', model: 'auto' });
+    expect(r.json.backend).toBe('local');
+    expect(r.json.routing.reasons.join(' ')).toMatch(/privacy guard: .*a word from your private list/);
+    expect(r.json.routing.reasons.join(' ')).not.toMatch(/Kestrel/);
+    const forced = await call('POST', '/api/v1/chat', { prompt: 'card 4539 1488 0343 6467 declined, why?', model: 'claude-sonnet' });
+    expect(forced.status).toBe(403);
+    expect(forced.json.error.message).toMatch(/payment card number/);
+    expect(forced.json.error.message).not.toMatch(/4539/);
+    expect(cloud.calls.length).toBe(before);
+  });
+});
+
+describe('tuner endpoints', () => {
+  it('propose from feedback and apply only on request', async () => {
+    const p = await call('GET', '/api/v1/feedback/tune?days=30');
+    expect(p.status).toBe(200);
+    expect(p.json).toMatchObject({
+      current: { medium: expect.any(Number), cloud: expect.any(Number) },
+      enough_data: false,
+      changed: false,
+    });
+    expect((await call('GET', '/api/v1/feedback/tune?days=zero')).status).toBe(400);
+    const applied = await call('POST', '/api/v1/feedback/tune/apply', { medium: 0.35, cloud: 0.62 });
+    expect(applied.json).toEqual({ thresholds: { medium: 0.35, cloud: 0.62 } });
+    const settings = await call('GET', '/api/v1/settings');
+    expect(settings.json.thresholds).toEqual({ medium: 0.35, cloud: 0.62 });
+    expect((await call('POST', '/api/v1/feedback/tune/apply', { medium: 0.7, cloud: 0.6 })).status).toBe(400);
+  });
+});
