@@ -1,5 +1,6 @@
 // Privacy guard: secrets and personal data are found (and never echoed); look-alikes (UUIDs, SHAs, test cards, order numbers) are not.
 import { describe, expect, it } from 'vitest';
+import { decideRoute } from './policy.js';
 import { defaultPrivacyRules, luhnValid, privacyGuard, scanText, type PrivacyKind } from './privacy.js';
 
 const kinds = (text: string, words: string[] = []): PrivacyKind[] => scanText(text, { ...defaultPrivacyRules, words }).map((f) => f.kind);
@@ -123,5 +124,40 @@ describe('luhn', () => {
     expect(luhnValid('4539148803436467')).toBe(true);
     expect(luhnValid('4539148803436468')).toBe(false);
     expect(luhnValid('79927398713')).toBe(true);
+  });
+});
+
+describe('privacy guard in the route policy', () => {
+  const config = {
+    thresholds: { medium: 0, cloud: 0 },
+    localOnly: false,
+    cloudModel: 'claude-sonnet',
+    budget: {},
+    localEnginePreference: ['llamacpp'] as const,
+  };
+  const availability = {
+    engines: { llamacpp: { ok: true, models: ['tinyllama', 'phi2'] }, anthropic: { ok: true, models: ['claude-sonnet'] } },
+  };
+  const decide = (content: string, model = 'auto', privacy = defaultPrivacyRules) =>
+    decideRoute({
+      request: { model, messages: [{ role: 'user', content }], params: {} },
+      config: { ...config, localEnginePreference: [...config.localEnginePreference], privacy },
+      tier: 2,
+      availability,
+      spend: { todayMicros: 0, monthMicros: 0 },
+    });
+
+  it('routes a cloud-bound prompt with a secret to the best local model, with the reason and no cloud fallback', () => {
+    const o = decide(`Why is my key ${awsKey} rejected?`);
+    expect(o.ok && o.decision.engine).toBe('llamacpp');
+    expect(o.ok && o.decision.fallbacks.some((f) => f.engine === 'anthropic')).toBe(false);
+    expect(o.ok && o.decision.reasons.join(' ')).toMatch(/cloud disabled \(privacy guard: .*API key/);
+  });
+
+  it('refuses a named cloud model for such a prompt (403), and lets it through when the guard is off', () => {
+    const o = decide(`key ${awsKey}`, 'claude-sonnet');
+    expect(!o.ok && o.error.type).toBe('forbidden');
+    expect(!o.ok && o.error.message).not.toContain(awsKey);
+    expect(decide(`key ${awsKey}`, 'claude-sonnet', { enabled: false, words: [] }).ok).toBe(true);
   });
 });

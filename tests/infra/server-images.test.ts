@@ -86,7 +86,7 @@ describe('Dockerfile', () => {
   it('ships only production dependencies, installed (native modules built) inside the image', () => {
     const deps = df.stages.find((s) => s.name === 'runtime-deps')!;
     const runs = deps.body.filter((i) => i.op === 'RUN').map((i) => i.args);
-    expect(runs.some((r) => r.includes('npm ci --omit=dev'))).toBe(true);
+    expect(runs.some((r) => r.includes('npm install --omit=dev'))).toBe(true);
     const copies = ops('COPY').map((i) => i.args);
     expect(copies).toContain('--from=runtime-deps /app/node_modules ./node_modules');
     expect(copies).toContain('--from=build /src/dist/server ./');
@@ -181,6 +181,8 @@ describe('docker-compose.yml', () => {
   });
 
   // The Compose plugin validates the file fully (interpolation, schema) without a daemon, where it exists.
+  // Runs only where the Compose v2 plugin exists: Debian 12 ships the docker client without it, and its
+  // docker-compose v1 cannot read the Compose spec (no top-level `name`). The structural checks above still run.
   it.runIf(spawnSync('docker', ['compose', 'version']).status === 0)('passes docker compose config', () => {
     const r = spawnSync('docker', ['compose', '-f', path.join(dir, 'docker-compose.yml'), '--profile', 'cpu', 'config', '-q'], {
       encoding: 'utf8',
