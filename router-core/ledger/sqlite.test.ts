@@ -92,7 +92,16 @@ describe('sqlite ledger', () => {
     l.record(row({ ts: 11, engine: 'anthropic', model: 'claude-opus', route: 'cloud', costMicros: 300, allCloudMicros: 180 }));
     l.record(row({ ts: 12, status: 'error', errorType: 'upstream_error', costMicros: 0, allCloudMicros: 0 }));
     const s = l.stats(0, 100);
-    expect(s.totals).toMatchObject({ requests: 3, errors: 1, costMicros: 300, allCloudMicros: 280, savingsMicros: 100, local: 1, cloud: 1, localShare: 0.5 });
+    expect(s.totals).toMatchObject({
+      requests: 3,
+      errors: 1,
+      costMicros: 300,
+      allCloudMicros: 280,
+      savingsMicros: 100,
+      local: 1,
+      cloud: 1,
+      localShare: 0.5,
+    });
     expect(s.byRoute.find((r) => r.route === 'cloud')).toMatchObject({ requests: 1, costMicros: 300 });
     l.close();
   });

@@ -19,7 +19,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const baseEnv = { ...process.env, ANTHROPIC_API_KEY: '', OLLAMA_HOST: '127.0.0.1:9', HYBRID_AI_TOKEN: '' };
 
 function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? '', env: { ...baseEnv, ...opts.env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    input: opts.input ?? '',
+    env: { ...baseEnv, ...opts.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('hybrid-ai route', () => {
@@ -32,7 +37,10 @@ describe('hybrid-ai route', () => {
       .join('\n');
     const r = run(['route', '--tier', '2'], { input });
     expect(r.status).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ id: 'a', route: 'small', model: 'tinyllama' });
     expect(lines[1]).toMatchObject({ id: 'b', route: 'cloud', model: 'claude-sonnet' });
@@ -43,7 +51,10 @@ describe('hybrid-ai route', () => {
   it('reports bad lines without stopping and exits 1', () => {
     const r = run(['route', '--tier', '1'], { input: 'not json\n{"id":"x","prompt":"hi"}\n{"id":"y"}\n' });
     expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ line: 1, error: expect.stringMatching(/not valid JSON/) });
     expect(lines[1]).toMatchObject({ id: 'x', route: 'small' });
     expect(lines[2]).toMatchObject({ id: 'y', error: '"prompt" must be a string' });
@@ -58,7 +69,9 @@ describe('hybrid-ai route', () => {
 
 describe('hybrid-ai ask', () => {
   it('streams an answer from the embedded engine and prints the badge on stderr', () => {
-    const r = run(['ask', '--data-dir', path.join(dir, 'ask'), '--max-tokens', '8', 'hello there'], { env: { HYBRID_AI_LOCAL_MODEL: gguf, HYBRID_AI_THREADS: '1' } });
+    const r = run(['ask', '--data-dir', path.join(dir, 'ask'), '--max-tokens', '8', 'hello there'], {
+      env: { HYBRID_AI_LOCAL_MODEL: gguf, HYBRID_AI_THREADS: '1' },
+    });
     expect(r.stderr).toMatch(/\[small · tinyllama on llamacpp · complexity \d\.\d\d\]/);
     expect(r.stderr).toMatch(/in \/ \d+ out · cost \$0\.000000 · all-cloud \$0\.\d+/);
     expect(r.stdout.length).toBeGreaterThan(0);
