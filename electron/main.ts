@@ -1,4 +1,5 @@
 // Desktop shell lifecycle only: single-instance lock, whenReady → core, window, tray, shortcut; quit → stop the core.
+import { createUpdater } from './updater.js';
 import { createWriteStream, mkdirSync, statSync, truncateSync, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,8 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
 
   await app.whenReady();
   hardenSession(session.defaultSession, appOrigin);
+  // Off until the build has a publish target (app-update.yml); see electron/updater.ts for how it turns on.
+  void createUpdater({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath }).start();
   const preload = preloadPath(loc);
 
   const quickAsk = createQuickAsk({

@@ -1,6 +1,7 @@
 // App layout: navigation rail + the four screens (hash routes), the token gate, and app-wide keyboard shortcuts.
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { getToken, onTokenChange } from './api/client';
+import { CoreBanner } from './components/CoreBanner';
 import { Icon, type IconName } from './components/Icon';
 import { Spinner } from './components/Spinner';
 import { ChatView, NEW_CHAT_EVENT } from './features/chat/ChatView';
@@ -86,6 +87,7 @@ export function App() {
 
   return (
     <div className="app">
+      <CoreBanner />
       <a
         href="#main"
         className="skip-link"

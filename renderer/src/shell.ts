@@ -1,5 +1,5 @@
 // The only file touching window.shell (the desktop shell's preload bridge); a null object in a plain browser.
-import type { ShellApi } from '../../electron/ipc-contract';
+import type { CoreState, ShellApi } from '../../electron/ipc-contract';
 
 declare global {
   interface Window {
@@ -48,4 +48,27 @@ export function openConversation(id: string): void {
   const b = bridge();
   if (b) void b.openConversation(id).catch(() => undefined);
   else window.location.hash = `#/chat/${encodeURIComponent(id)}`;
+}
+
+/**
+ * Follow the core process as the desktop shell runs it: the current state first, then every change. Returns the
+ * unsubscribe function; in a browser (no shell) it never calls back.
+ */
+export function onCoreState(listener: (state: CoreState) => void): () => void {
+  const b = bridge();
+  if (!b) return () => undefined;
+  let live = true;
+  const off = b.onCoreState((s) => {
+    if (live) listener(s);
+  });
+  void b
+    .getCoreState()
+    .then((s) => {
+      if (live) listener(s);
+    })
+    .catch(() => undefined);
+  return () => {
+    live = false;
+    off();
+  };
 }

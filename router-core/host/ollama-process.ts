@@ -1,6 +1,6 @@
 // Ollama process manager: use a system Ollama, else spawn `ollama serve` (PATH or bundled); readiness, restarts, stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -71,8 +71,17 @@ export interface OllamaProcessManager {
 }
 
 /** Where electron-builder puts the bundled Ollama: `<resources>/ollama/<platform>-<arch>/ollama[.exe]`. */
-export function bundledOllamaPath(resourcesDir: string, platform: string = process.platform, arch: string = process.arch): string {
-  return path.join(resourcesDir, 'ollama', `${platform}-${arch}`, platform === 'win32' ? 'ollama.exe' : 'ollama');
+export function bundledOllamaPath(
+  resourcesDir: string,
+  platform: string = process.platform,
+  arch: string = process.arch,
+  exists: (p: string) => boolean = existsSync,
+): string {
+  const dir = path.join(resourcesDir, 'ollama', `${platform}-${arch}`);
+  if (platform === 'win32') return path.join(dir, 'ollama.exe');
+  // The Linux release archive unpacks to bin/ollama with its GPU runners in lib/ollama beside it.
+  const inBin = path.join(dir, 'bin', 'ollama');
+  return exists(inBin) ? inBin : path.join(dir, 'ollama');
 }
 
 /** OLLAMA_HOST → base URL the way the official clients read it (default port 11434, 0.0.0.0 → loopback). */

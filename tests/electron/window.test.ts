@@ -191,6 +191,10 @@ describe('paths', () => {
     expect(coreResourcesDir(dev)).toBeUndefined();
     const dir = coreResourcesDir(packed)!;
     expect(bundledOllamaPath(dir, 'linux', 'x64')).toBe('/opt/Hybrid AI/resources/ollama/linux-x64/ollama');
+    // The Linux release archive (scripts/fetch-ollama.ts) unpacks to bin/ollama: that layout is found too.
+    const bin = '/opt/Hybrid AI/resources/ollama/linux-x64/bin/ollama';
+    expect(bundledOllamaPath(dir, 'linux', 'x64', (p) => p === bin)).toBe(bin);
+    expect(bundledOllamaPath(dir, 'win32', 'x64')).toBe('/opt/Hybrid AI/resources/ollama/win32-x64/ollama.exe');
   });
 
   it('the dev tray icons exist as valid PNGs', () => {
