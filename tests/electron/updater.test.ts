@@ -1,19 +1,8 @@
 // The auto-update hooks: off without a publish target, a clear "not installed" state without electron-updater (a stand-in autoUpdater replaces the package).
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createUpdater, type AutoUpdaterLike, type UpdaterState } from '../../electron/updater.js';
-
-/** Whether electron-updater is installed: the lazy-import test below is about the machine where it is not. */
-const updaterInstalled = ((): boolean => {
-  try {
-    createRequire(import.meta.url).resolve('electron-updater');
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const RES = '/opt/hybrid-ai/resources';
 const withConfig = (f: string): boolean => f === path.join(RES, 'app-update.yml');
