@@ -29,11 +29,18 @@ function abortError(): Error {
   return e;
 }
 
-/** fetch(url, init) over node:http; rejects like fetch (TypeError 'fetch failed' with the socket error as cause). */
-export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<MinimalResponse> {
+/**
+ * fetch(url, init) over node:http; rejects like fetch (TypeError 'fetch failed' with the socket error as cause).
+ * `extraSignals` abort it too: plain listeners, cheaper than AbortSignal.any (which showed up in profiles).
+ */
+export function nodeFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+  extraSignals: readonly AbortSignal[] = [],
+): Promise<MinimalResponse> {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-  const signal = init.signal ?? undefined;
-  if (signal?.aborted) return Promise.reject(abortError());
+  const signals = init.signal ? [init.signal, ...extraSignals] : extraSignals;
+  if (signals.some((s) => s.aborted)) return Promise.reject(abortError());
   const lib = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((v, k) => (headers[k] = v));
@@ -49,8 +56,10 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
       if (response) response.destroy();
       else req.destroy(abortError());
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => signal?.removeEventListener('abort', onAbort);
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    const cleanup = (): void => {
+      for (const s of signals) s.removeEventListener('abort', onAbort);
+    };
     // 'on', not 'once': an abort after the response started emits a second error, which must not go unhandled.
     req.on('error', (err) => {
       cleanup();

@@ -191,8 +191,7 @@ function fetchWith(signal: AbortSignal | undefined, timeoutMs?: number): typeof 
     const signals = [init?.signal, signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
       (s): s is AbortSignal => !!s,
     );
-    const merged = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    return nodeFetch(input, { ...init, signal: merged });
+    return nodeFetch(input, { ...init, signal: undefined }, signals);
   }) as unknown as typeof fetch;
 }
 
