@@ -56,6 +56,10 @@ export interface PromptFeatures {
   has(id: PatternGroupId, scope?: Scope): boolean;
   /** How many matches (up to `cap`) of group `id` in the ask window (memoised). */
   count(id: PatternGroupId, cap?: number): number;
+  /** has() by group number (groupNumber(id)): the same memo, without the name lookup, for callers that test every group. */
+  hasGroup(g: number, scope?: Scope): boolean;
+  /** count() by group number (groupNumber(id)). */
+  countGroup(g: number, cap?: number): number;
   /** The (lower-cased) text a scope looks at; for tests and debugging, never shown to users. */
   text(scope: Scope): string;
   /** Where matches of a scope may start in text(scope): [0, headEnd) ∪ [tailStart, ∞). */
@@ -280,8 +284,11 @@ function newNode(): TrieNode {
   return { next: new Map(), onlyKey: -1, only: undefined, ascii: null, groups: null };
 }
 
-/** why: 8+ children get a 128-slot ASCII table; one child is a direct field; the rest keep their Map. */
-const WIDE_NODE = 8;
+/**
+ * why: 2+ children get a 128-slot ASCII table (≈ 800 nodes, under 1 MB): prompts are mostly ASCII, and an array index
+ * is several times cheaper than the Map lookup it replaces on the walk; one child is a direct field; non-ASCII keys keep the Map.
+ */
+const WIDE_NODE = 2;
 
 /** Fill the compact lookup fields once the trie is built. */
 function compactTrie(node: TrieNode): void {
@@ -356,13 +363,11 @@ groupIds.forEach((id, g) => {
 compactTrie(trieRoot);
 
 /**
- * Candidate start positions of one text window, grouped: positions of group g are
- * `positions[offsets[g] .. offsets[g + 1])`, ascending. Flat typed arrays keep allocation per call small.
+ * Candidate start positions of one text window, grouped, in ONE array (one allocation per window, on the JS heap: a
+ * small typed array gets an off-heap backing store, slower to allocate and a trigger for extra GCs): entries
+ * [0, G] are offsets, and positions of group g are `cands[G + 1 + cands[g]] .. cands[G + 1 + cands[g + 1] - 1]`, ascending.
  */
-interface Candidates {
-  offsets: Int32Array;
-  positions: Int32Array;
-}
+type Candidates = number[];
 
 /** A range restriction on match starts: [0, headEnd) ∪ [tailStart, ∞). */
 interface StartRange {
@@ -370,13 +375,17 @@ interface StartRange {
   tailStart: number;
 }
 
+/** 16-bit words holding one bit per (scope, group): three scopes. */
+const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
+
 const ANY_START: StartRange = { headEnd: Infinity, tailStart: Infinity };
 
 /** Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix. */
 function indexText(text: string): Candidates {
   const G = groupIds.length;
-  const last = new Int32Array(G).fill(-1);
-  const hits: number[] = []; // flat (g, p) pairs, in p order
+  const last = lastHit;
+  let hits = hitScratch; // flat (g, p) pairs, in p order; a module-level buffer, grown on demand
+  let nHits = 0;
   let prevWord = false;
   for (let p = 0; p < text.length; p++) {
     const c = text.charCodeAt(p);
@@ -384,11 +393,19 @@ function indexText(text: string): Candidates {
     if ((word && !prevWord) || p === 0 || anywhereTable[c] === 1) {
       let node: TrieNode | undefined = c < 128 ? rootAscii[c] : trieRoot.next.get(c);
       for (let j = p + 1; node !== undefined; j++) {
-        if (node.groups !== null) {
-          for (const g of node.groups) {
+        const groups = node.groups;
+        if (groups !== null) {
+          for (let k = 0; k < groups.length; k++) {
+            const g = groups[k]!;
             if (last[g] !== p) {
               last[g] = p;
-              hits.push(g, p);
+              if (nHits + 2 > hits.length) {
+                const grown = new Int32Array(hits.length * 2);
+                grown.set(hits);
+                hits = hitScratch = grown;
+              }
+              hits[nHits++] = g;
+              hits[nHits++] = p;
             }
           }
         }
@@ -397,15 +414,24 @@ function indexText(text: string): Candidates {
     }
     prevWord = word;
   }
-  // Counting sort by group (stable, so positions stay ascending).
-  const offsets = new Int32Array(G + 1);
-  for (let k = 0; k < hits.length; k += 2) offsets[hits[k]! + 1]!++;
-  for (let g = 0; g < G; g++) offsets[g + 1]! += offsets[g]!;
-  const fill = offsets.slice(0, G);
-  const positions = new Int32Array(hits.length / 2);
-  for (let k = 0; k < hits.length; k += 2) positions[fill[hits[k]!]!++] = hits[k + 1]!;
-  return { offsets, positions };
+  // Counting sort by group (stable, so positions stay ascending); `last` is reset for the next call.
+  const out = new Array<number>(G + 1 + nHits / 2).fill(0);
+  for (let k = 0; k < nHits; k += 2) {
+    out[hits[k]! + 1]!++;
+    last[hits[k]!] = -1;
+  }
+  for (let g = 0; g < G; g++) out[g + 1]! += out[g]!;
+  const fill = fillScratch;
+  for (let g = 0; g < G; g++) fill[g] = G + 1 + out[g]!;
+  for (let k = 0; k < nHits; k += 2) out[fill[hits[k]!]!++] = hits[k + 1]!;
+  return out;
 }
+
+/** Scratch buffers of indexText (pure code is single-threaded: no call is re-entered). */
+const lastHit = new Int32Array(groupIds.length).fill(-1);
+const fillScratch = new Int32Array(groupIds.length);
+/** why: 256 (group, position) pairs cover the windows of nearly every prompt; it doubles when one needs more. */
+let hitScratch = new Int32Array(512);
 
 const inRange = (p: number, r: StartRange): boolean => p < r.headEnd || p >= r.tailStart;
 
@@ -426,8 +452,9 @@ function groupTest(g: number, text: string, cands: Candidates, r: StartRange): b
     return hit;
   }
   const re = groupSticky[g]!;
-  for (let k = cands.offsets[g]!; k < cands.offsets[g + 1]!; k++) {
-    const p = cands.positions[k]!;
+  const base = groupIds.length + 1;
+  for (let k = base + cands[g]!; k < base + cands[g + 1]!; k++) {
+    const p = cands[k]!;
     if (!inRange(p, r)) continue;
     re.lastIndex = p;
     if (re.test(text)) return true;
@@ -441,8 +468,9 @@ function groupCount(g: number, text: string, cands: Candidates, cap: number): nu
   const re = groupSticky[g]!;
   let n = 0;
   let end = 0;
-  for (let k = cands.offsets[g]!; k < cands.offsets[g + 1]!; k++) {
-    const p = cands.positions[k]!;
+  const base = groupIds.length + 1;
+  for (let k = base + cands[g]!; k < base + cands[g + 1]!; k++) {
+    const p = cands[k]!;
     if (p < end) continue;
     re.lastIndex = p;
     // A sticky test leaves lastIndex at the match end: no match array is allocated.
@@ -465,7 +493,11 @@ export function anywhereStartChars(): string {
   return [...anywhereFirst].map((c) => String.fromCharCode(c)).join('');
 }
 
-const FENCE_RE = /```[^\n]*\n?([\s\S]*?)(?:```|$)/g;
+/**
+ * Fenced blocks are found as /```[^\n]*\n?([\s\S]*?)(?:```|$)/g would find them (opening fence and the rest of its line,
+ * body up to the next ``` or the end), but with indexOf: that regex's lazy body costs tens of µs on a 4,000-character prompt.
+ */
+const FENCE = '```';
 // A line that looks like code: keywords at line start, an assignment or a bare call, a line ending in ; { } or "):",
 // a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame.
 const CODE_LINE_RE =
@@ -562,17 +594,25 @@ function countCodeLines(text: string, cap: number): number {
   return n;
 }
 
-function countNonEmptyLines(text: string): number {
+/**
+ * Lines of text[start, end) holding something other than spaces, tabs and CRs. Line ends are found with indexOf (a fast
+ * native search), and a line is read only up to its first such character: code lines rarely start blank.
+ */
+function countNonEmptyLines(text: string, start: number, end: number): number {
   let n = 0;
-  let blank = true;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 10) {
-      if (!blank) n++;
-      blank = true;
-    } else if (c !== 32 && c !== 9 && c !== 13) blank = false;
+  for (let s = start; s < end;) {
+    let e = text.indexOf('\n', s);
+    if (e === -1 || e > end) e = end;
+    for (let k = s; k < e; k++) {
+      const c = text.charCodeAt(k);
+      if (c !== 32 && c !== 9 && c !== 13) {
+        n++;
+        break;
+      }
+    }
+    s = e + 1;
   }
-  return blank ? n : n + 1;
+  return n;
 }
 
 function countMatches(re: RegExp, text: string, cap: number): number {
@@ -595,13 +635,23 @@ export function extractFeatures(prompt: string): PromptFeatures {
   let fencedChars = 0;
   let fencedLines = 0;
   let prose = lower;
-  if (lower.includes('```')) {
-    prose = lower.replace(FENCE_RE, (_m, body: string) => {
+  let open = lower.indexOf(FENCE);
+  if (open !== -1) {
+    // Each block (fence line, body, closing fence or end of text) becomes ' [code] ' in the prose.
+    let out = '';
+    let from = 0;
+    for (; open !== -1; open = lower.indexOf(FENCE, from)) {
+      const eol = lower.indexOf('\n', open + FENCE.length);
+      const bodyStart = eol === -1 ? lower.length : eol + 1;
+      const close = lower.indexOf(FENCE, bodyStart);
+      const bodyEnd = close === -1 ? lower.length : close;
       fencedBlocks++;
-      fencedChars += body.length;
-      fencedLines += countNonEmptyLines(body);
-      return ' [code] ';
-    });
+      fencedChars += bodyEnd - bodyStart;
+      fencedLines += countNonEmptyLines(lower, bodyStart, bodyEnd);
+      out += `${lower.slice(from, open)} [code] `;
+      from = close === -1 ? lower.length : close + FENCE.length;
+    }
+    prose = out + lower.slice(from);
   }
   const looseCodeLines = countCodeLines(prose, CODE_LINE_CAP);
   const code: CodeStats = { fencedBlocks, codeLines: fencedLines + (looseCodeLines >= 2 ? looseCodeLines : 0), fencedChars };
@@ -627,10 +677,30 @@ export function extractFeatures(prompt: string): PromptFeatures {
   let askCands: Candidates | undefined;
   let coreCands: Candidates | undefined;
   const candsOf = (text: string): Candidates => (text === ask ? (askCands ??= indexText(ask)) : (coreCands ??= indexText(core)));
-  // Memo per scope and group: -1 unknown, 0 no, 1 yes.
+  // Memo per scope and group, as bits in 16-bit words (small integers, so a short plain array on the JS heap):
+  // words [0, MEMO_WORDS) say "known", words [MEMO_WORDS, 2 * MEMO_WORDS) say "matches".
   const G = groupIds.length;
-  const memo = new Int8Array(G * 3).fill(-1);
-  const scopeSlot: Record<Scope, number> = { ask: 0, edges: G, whole: 2 * G };
+  const memo = new Array<number>(2 * MEMO_WORDS).fill(0);
+  const hasGroup = (g: number, scope: Scope): boolean => {
+    const slot = (scope === 'ask' ? 0 : scope === 'edges' ? G : 2 * G) + g;
+    const w = slot >>> 4;
+    const bit = 1 << (slot & 15);
+    if ((memo[w]! & bit) === 0) {
+      const text = textOf(scope);
+      memo[w]! |= bit;
+      if (groupTest(g, text, candsOf(text), rangeOf(scope))) memo[MEMO_WORDS + w]! |= bit;
+    }
+    return (memo[MEMO_WORDS + w]! & bit) !== 0;
+  };
+  const countGroup = (g: number, cap: number): number => {
+    const key = g * 1000 + cap;
+    let n = counts.get(key);
+    if (n === undefined) {
+      n = groupCount(g, ask, candsOf(ask), cap);
+      counts.set(key, n);
+    }
+    return n;
+  };
   const counts = new Map<number, number>();
   let numbers: number | undefined;
   let list: number | undefined;
@@ -661,23 +731,16 @@ export function extractFeatures(prompt: string): PromptFeatures {
       ));
     },
     has(id, scope = 'ask') {
-      const g = groupIndex.get(id)!;
-      const slot = scopeSlot[scope] + g;
-      if (memo[slot] === -1) {
-        const text = textOf(scope);
-        memo[slot] = groupTest(g, text, candsOf(text), rangeOf(scope)) ? 1 : 0;
-      }
-      return memo[slot] === 1;
+      return hasGroup(groupIndex.get(id)!, scope);
     },
     count(id, cap = 10) {
-      const g = groupIndex.get(id)!;
-      const key = g * 1000 + cap;
-      let n = counts.get(key);
-      if (n === undefined) {
-        n = groupCount(g, ask, candsOf(ask), cap);
-        counts.set(key, n);
-      }
-      return n;
+      return countGroup(groupIndex.get(id)!, cap);
+    },
+    hasGroup(g, scope = 'ask') {
+      return hasGroup(g, scope);
+    },
+    countGroup(g, cap = 10) {
+      return countGroup(g, cap);
     },
     text(scope) {
       return textOf(scope);
@@ -705,6 +768,11 @@ function hasExactWordCount(text: string): boolean {
   }
   WORD_COUNT_RE.lastIndex = 0;
   return found;
+}
+
+/** The number of pattern group `id`, for PromptFeatures.hasGroup / countGroup. */
+export function groupNumber(id: PatternGroupId): number {
+  return groupIndex.get(id)!;
 }
 
 /** Human-readable reason of a pattern group (from data/keywords.ts). */

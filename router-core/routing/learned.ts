@@ -2,7 +2,7 @@
 import { patternGroups, type PatternGroupId } from '../data/keywords.js';
 import weightsJson from '../data/router-weights.json' with { type: 'json' };
 import { analyseRules, defaultThresholds, levelOf, type ComplexityEstimate, type ComplexityThresholds } from './complexity.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, groupNumber } from './features.js';
 
 /**
  * The trained model, as scripts/train-router.ts writes it.
@@ -80,6 +80,11 @@ const COUNT_CAP = 4;
  * of the window, the single most expensive test) and which only means something on a short whole prompt (WHOLE_GROUPS).
  */
 const GROUP_IDS = (Object.keys(patternGroups) as PatternGroupId[]).filter((g) => g !== 'arithmetic');
+/** The same lists as group numbers (features.ts), so the per-request loops skip a name lookup per group. */
+const GROUP_NUMBERS = GROUP_IDS.map(groupNumber);
+const EDGE_NUMBERS = EDGE_GROUPS.map(groupNumber);
+const WHOLE_NUMBERS = WHOLE_GROUPS.map(groupNumber);
+const COUNT_NUMBERS = COUNT_GROUPS.map(groupNumber);
 const TASKS = ['chit-chat', 'lookup', 'question', 'generation', 'code-or-math', 'reasoning'] as const;
 
 /** Dense feature names, in vector order; the weights file must list exactly these. */
@@ -191,9 +196,13 @@ let seen = new Uint8Array(0);
 
 /** Compute the learned model's inputs for a prompt (pure). */
 export function learnedFeatures(prompt: string, buckets: number = weights().lexBuckets): LearnedFeatures {
+  return fillFeatures(prompt, buckets, new Float64Array(denseFeatureNames.length));
+}
+
+/** learnedFeatures() writing the dense vector into `x` (every entry is written). */
+function fillFeatures(prompt: string, buckets: number, x: Float64Array): LearnedFeatures {
   const f = extractFeatures(prompt);
   const rules = analyseRules(f);
-  const x = new Float64Array(denseFeatureNames.length);
   let k = 0;
   const put = (v: number | boolean): void => {
     x[k++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
@@ -236,10 +245,10 @@ export function learnedFeatures(prompt: string, buckets: number = weights().lexB
   put(f.exactWordCount);
   // A statute name only matters next to legal vocabulary (the rules read it the same way); skips a regex otherwise.
   put(f.count('legalTerms', 1) > 0 && f.namedLaw);
-  for (const g of GROUP_IDS) put(f.has(g));
-  for (const g of EDGE_GROUPS) put(f.has(g, 'edges'));
-  for (const g of WHOLE_GROUPS) put(f.has(g, 'whole'));
-  for (const g of COUNT_GROUPS) put(f.count(g, COUNT_CAP) / COUNT_CAP);
+  for (const g of GROUP_NUMBERS) put(f.hasGroup(g));
+  for (const g of EDGE_NUMBERS) put(f.hasGroup(g, 'edges'));
+  for (const g of WHOLE_NUMBERS) put(f.hasGroup(g, 'whole'));
+  for (const g of COUNT_NUMBERS) put(f.countGroup(g, COUNT_CAP) / COUNT_CAP);
   return { dense: x, lex: lexBuckets(ask, buckets), rules };
 }
 
@@ -252,6 +261,8 @@ function countLines(text: string): number {
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 let loaded: RouterWeights | undefined;
+/** estimateLearned's dense vector (pure code is single-threaded, and the vector never leaves the call). */
+const denseScratch = new Float64Array(denseFeatureNames.length);
 
 /** The shipped weights, checked once against the feature list of this build. */
 export function weights(): RouterWeights {
@@ -287,6 +298,41 @@ export function tierProbs(z: number, cuts: readonly [number, number]): [number, 
   return [1 - atLeastMedium, atLeastMedium - cloud, cloud];
 }
 
+/** Words for the dense features that are not pattern groups or task types. */
+const DENSE_WORDS: Readonly<Record<string, string>> = {
+  'rule:none': 'no decisive rule',
+  'rule:chitchat': 'chit-chat rule',
+  'rule:small': 'a small-tier rule',
+  'rule:medium': 'a medium-tier rule',
+  'rule:cloud': 'a cloud rule',
+  'rule:cloud-floor': 'a sure cloud rule',
+  'rule:score': 'rule score',
+  base: 'seed factors',
+  'factor:length': 'prompt length',
+  'factor:keywords': 'analysis/depth keywords',
+  'factor:code': 'code in the prompt',
+  'len:<=40': 'very short prompt',
+  'len:<=120': 'one-line prompt',
+  'len:<=220': 'short prompt',
+  'len:<=400': 'medium-length prompt',
+  'len:<=900': 'prompt under ~150 words',
+  'len:long-input': 'long input pasted',
+  'code:fenced': 'fenced code block',
+  'code:3+lines': 'code pasted',
+  'code:8+lines': 'non-trivial code pasted',
+  'code:30+lines': 'long code listing',
+  'num:count': 'numbers in the ask',
+  'num:2+': 'several numbers',
+  'num:5+': 'many numbers',
+  'list:4+': 'multi-item list',
+  'script:cjk': 'CJK text',
+  'script:low-resource': 'low-resource script',
+  'text:question-mark': 'phrased as a question',
+  'text:lines': 'multi-line ask',
+  'text:exact-word-count': 'exact word count',
+  'text:named-law': 'names a statute',
+};
+
 /** Words for a dense feature, for reasons (never the prompt's own text). */
 function describe(name: string): string {
   const [kind, id] = name.split(':') as [string, string | undefined];
@@ -294,41 +340,15 @@ function describe(name: string): string {
     const r = patternGroups[id as PatternGroupId].reason.split(' → ')[0]!;
     return kind === 'edge' ? `${r} (at the ask)` : kind === 'count' ? `several ${r} signals` : r;
   }
-  const words: Record<string, string> = {
-    'rule:none': 'no decisive rule',
-    'rule:chitchat': 'chit-chat rule',
-    'rule:small': 'a small-tier rule',
-    'rule:medium': 'a medium-tier rule',
-    'rule:cloud': 'a cloud rule',
-    'rule:cloud-floor': 'a sure cloud rule',
-    'rule:score': 'rule score',
-    base: 'seed factors',
-    'factor:length': 'prompt length',
-    'factor:keywords': 'analysis/depth keywords',
-    'factor:code': 'code in the prompt',
-    'len:<=40': 'very short prompt',
-    'len:<=120': 'one-line prompt',
-    'len:<=220': 'short prompt',
-    'len:<=400': 'medium-length prompt',
-    'len:<=900': 'prompt under ~150 words',
-    'len:long-input': 'long input pasted',
-    'code:fenced': 'fenced code block',
-    'code:3+lines': 'code pasted',
-    'code:8+lines': 'non-trivial code pasted',
-    'code:30+lines': 'long code listing',
-    'num:count': 'numbers in the ask',
-    'num:2+': 'several numbers',
-    'num:5+': 'many numbers',
-    'list:4+': 'multi-item list',
-    'script:cjk': 'CJK text',
-    'script:low-resource': 'low-resource script',
-    'text:question-mark': 'phrased as a question',
-    'text:lines': 'multi-line ask',
-    'text:exact-word-count': 'exact word count',
-    'text:named-law': 'names a statute',
-  };
   if (kind === 'task' && id) return `task type ${id}`;
-  return words[name] ?? name;
+  return DENSE_WORDS[name] ?? name;
+}
+
+let descriptions: string[] | undefined;
+
+/** describe() of every dense feature, in vector order, computed once (reasons are built on every request). */
+function denseDescriptions(): string[] {
+  return (descriptions ??= denseFeatureNames.map(describe));
 }
 
 /**
@@ -362,7 +382,8 @@ const MIN_REASON_WEIGHT = 0.25;
  */
 export function estimateLearned(prompt: string, thresholds: ComplexityThresholds = defaultThresholds): LearnedEstimate {
   const w = weights();
-  const x = learnedFeatures(prompt, w.lexBuckets);
+  // The dense vector lives only for this call: a reused buffer saves an off-heap allocation per request.
+  const x = fillFeatures(prompt, w.lexBuckets, denseScratch);
   const z = linearScore(x, w);
   const probs = tierProbs(z, w.cuts);
   let score = Math.round(sigmoid(w.scale * (z - w.center)) * 1000) / 1000;
@@ -381,7 +402,7 @@ export function estimateLearned(prompt: string, thresholds: ComplexityThresholds
   if (Math.abs(lex) >= MIN_REASON_WEIGHT) contrib.push({ v: lex, i: -1 });
   contrib.sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
   const nameOf = (c: { v: number; i: number }): string =>
-    c.i >= 0 ? describe(denseFeatureNames[c.i]!) : c.v > 0 ? 'wording typical of harder prompts' : 'wording typical of simpler prompts';
+    c.i >= 0 ? denseDescriptions()[c.i]! : c.v > 0 ? 'wording typical of harder prompts' : 'wording typical of simpler prompts';
   const pct = (p: number): string => `${Math.round(p * 100)}%`;
   const reasons = [
     `learned estimate: small ${pct(probs[0])}, medium ${pct(probs[1])}, cloud ${pct(probs[2])}`,

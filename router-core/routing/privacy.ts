@@ -72,9 +72,17 @@ const URL_CREDENTIALS_RE = /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/@]{1,64}:([^\s@/]
 /** `password = value`, `"api_key": "value"`, `SECRET_TOKEN=value` in configs and code (group 2: the quote, if any). */
 const SECRET_ASSIGN_RE =
   /\b([\w.-]*(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|credentials?))["']?\s*(?::|=|=>|:=)\s*(["'`]?)([^\s"',;`]{4,})/gi;
+/** The key words every SECRET_ASSIGN_RE match contains (same alternatives, same flags, no context): a necessary condition. */
+const SECRET_ASSIGN_WORD_RE =
+  /password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key|credentials?/i;
 /** "my password is X", "the pin is X" in prose (group 1: a possessive, group 2: the value). */
 const SECRET_PROSE_RE =
   /\b(my |our |his |her |their |the new )?(?:password|passcode|passphrase|pin(?: code)?)\s+(?:is|was)\s*:?\s*["'`]?([^\s"'`,;]{4,})/gi;
+/**
+ * A necessary condition of SECRET_PROSE_RE (its key word at a word start, followed by white space; same flags): the
+ * optional possessive before the word makes that regex retry at every character, this one is a quick literal scan.
+ */
+const SECRET_PROSE_WORD_RE = /\b(?:password|passcode|passphrase|pin)\s/i;
 /** Words that follow "password is" when it describes a state, not a value. */
 const PROSE_STATE_WORDS = new Set(
   'incorrect invalid wrong expired correct required missing empty weak strong secure stored hashed encrypted saved changed reset blank long short visible hidden mandatory optional valid accepted rejected different same case-sensitive protected compromised leaked needed too not still always never being'.split(
@@ -93,8 +101,26 @@ function isPlaceholder(value: string): boolean {
   return v.length < 4 || PLACEHOLDER_RE.test(v) || CODE_REFERENCE_RE.test(v);
 }
 
-/** Candidate tokens for the entropy check: long runs of key-alphabet characters. */
-const TOKEN_RE = /[A-Za-z0-9+/=_-]{24,200}/g;
+/**
+ * Candidate tokens for the entropy check: runs of key-alphabet characters [A-Za-z0-9+/=_-], cut into pieces of at most
+ * TOKEN_MAX, each at least TOKEN_MIN long: exactly what /[A-Za-z0-9+/=_-]{24,200}/g finds, without that regex's retry
+ * at every character of a shorter run (the most expensive scan of the guard).
+ */
+const TOKEN_MIN = 24;
+const TOKEN_MAX = 200;
+
+/** Letters, digits and _ - + / = (base64 and URL-safe base64 alphabets), as a table: one load per character. */
+const KEY_CODE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  KEY_CODE[c] =
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61
+      ? 1
+      : 0;
+}
+
+function isKeyCode(c: number): boolean {
+  return c < 128 && KEY_CODE[c] === 1;
+}
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A key-ish word shortly before a token makes a shorter/lower-entropy token count. */
 const KEY_CONTEXT_RE = /(?:key|token|secret|passw|credential|auth|bearer|signature|api)[^\n]{0,30}$/i;
@@ -130,21 +156,35 @@ const PUBLIC_KEY_BLOCK_RE =
 function highEntropyTokens(raw: string): number {
   const text = raw.includes('-----BEGIN') || raw.includes('ssh-') || raw.includes('ecdsa-') ? raw.replace(PUBLIC_KEY_BLOCK_RE, ' ') : raw;
   let n = 0;
-  TOKEN_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TOKEN_RE.exec(text)) !== null) {
-    const tok = m[0];
-    if (UUID_RE.test(tok) || charClasses(tok) < 3) continue;
-    // Inside a data: URI or a long base64 blob (an image, a certificate body) it is data, not a key.
-    const before = text.slice(Math.max(0, m.index - 40), m.index);
-    if (/base64,\s*$/i.test(before) || tok.length === 200) continue;
-    // Paths and identifiers: mostly letters with separators (a/b/c, snake_case_names) read as words.
-    if (/^[A-Za-z]+(?:[/_-][A-Za-z]+)+$/.test(tok)) continue;
-    const context = KEY_CONTEXT_RE.test(before);
-    const h = entropy(tok);
-    if ((context && h >= ENTROPY_WITH_CONTEXT) || (tok.length >= BARE_TOKEN_MIN && h >= ENTROPY_BARE)) n++;
+  for (let i = 0; i < text.length;) {
+    if (!isKeyCode(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < text.length && isKeyCode(text.charCodeAt(end))) end++;
+    for (let index = i; end - index >= TOKEN_MIN;) {
+      const tok = text.slice(index, Math.min(end, index + TOKEN_MAX));
+      const at = index;
+      index += tok.length;
+      if (tokenIsKey(text, tok, at)) n++;
+    }
+    i = end;
   }
   return n;
+}
+
+/** The entropy test of one candidate token found at `index` of `text`. */
+function tokenIsKey(text: string, tok: string, index: number): boolean {
+  if (UUID_RE.test(tok) || charClasses(tok) < 3) return false;
+  // Inside a data: URI or a long base64 blob (an image, a certificate body) it is data, not a key.
+  const before = text.slice(Math.max(0, index - 40), index);
+  if (/base64,\s*$/i.test(before) || tok.length === TOKEN_MAX) return false;
+  // Paths and identifiers: mostly letters with separators (a/b/c, snake_case_names) read as words.
+  if (/^[A-Za-z]+(?:[/_-][A-Za-z]+)+$/.test(tok)) return false;
+  const context = KEY_CONTEXT_RE.test(before);
+  const h = entropy(tok);
+  return (context && h >= ENTROPY_WITH_CONTEXT) || (tok.length >= BARE_TOKEN_MIN && h >= ENTROPY_BARE);
 }
 
 /** Card-number candidates: 13-19 digits, optionally in groups separated by one space or dash. */
@@ -285,24 +325,31 @@ const CODE_VALUE_RE = /^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*)?|[A-Z
 
 function passwords(text: string): number {
   let n = 0;
-  SECRET_ASSIGN_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = SECRET_ASSIGN_RE.exec(text)) !== null) {
-    const quoted = m[2] !== '';
-    // Closing brackets belong to the surrounding code: connect(password=pw) reads "pw".
-    const value = quoted ? m[3]! : m[3]!.replace(/[)\]}]+$/, '');
-    if (isPlaceholder(value) || (!quoted && CODE_VALUE_RE.test(value))) continue;
-    n++;
+  // SECRET_ASSIGN_RE's leading [\w.-]* makes it retry at every character; its key words are a cheap necessary condition.
+  if (SECRET_ASSIGN_WORD_RE.test(text)) {
+    SECRET_ASSIGN_RE.lastIndex = 0;
+    while ((m = SECRET_ASSIGN_RE.exec(text)) !== null) {
+      const quoted = m[2] !== '';
+      // Closing brackets belong to the surrounding code: connect(password=pw) reads "pw".
+      const value = quoted ? m[3]! : m[3]!.replace(/[)\]}]+$/, '');
+      if (isPlaceholder(value) || (!quoted && CODE_VALUE_RE.test(value))) continue;
+      n++;
+    }
   }
-  SECRET_PROSE_RE.lastIndex = 0;
-  while ((m = SECRET_PROSE_RE.exec(text)) !== null) {
-    const value = m[2]!;
-    if (isPlaceholder(value) || PROSE_STATE_WORDS.has(value.toLowerCase())) continue;
-    // A plain lowercase word after "password is" is a description unless someone's password is being told.
-    if (m[1] === undefined && /^[a-z]+$/.test(value)) continue;
-    n++;
+  // Same for SECRET_PROSE_RE: its optional possessive makes it retry at every character.
+  if (SECRET_PROSE_WORD_RE.test(text)) {
+    SECRET_PROSE_RE.lastIndex = 0;
+    while ((m = SECRET_PROSE_RE.exec(text)) !== null) {
+      const value = m[2]!;
+      if (isPlaceholder(value) || PROSE_STATE_WORDS.has(value.toLowerCase())) continue;
+      // A plain lowercase word after "password is" is a description unless someone's password is being told.
+      if (m[1] === undefined && /^[a-z]+$/.test(value)) continue;
+      n++;
+    }
   }
-  const url = URL_CREDENTIALS_RE.exec(text);
+  // Every match contains "://": without it the regex (a scan of the whole text) cannot match.
+  const url = text.includes('://') ? URL_CREDENTIALS_RE.exec(text) : null;
   if (url && !isPlaceholder(url[1]!)) n++;
   return n;
 }
@@ -343,9 +390,7 @@ function longestKeyRun(text: string): number {
   let best = 0;
   let cur = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // Letters, digits and _ - + / = (base64 and URL-safe base64 alphabets).
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61) {
+    if (isKeyCode(text.charCodeAt(i))) {
       if (++cur > best) best = cur;
     } else cur = 0;
   }
