@@ -279,6 +279,36 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     return path;
   }
 
+  /**
+   * Queue `job` and yield the worker's events for it as they arrive. Shared by chat and embed: an abort (or a
+   * consumer that stops early) cancels the job in the worker; an aborted signal ends with CoreError('aborted').
+   */
+  async function* runJob(job: Job, signal: AbortSignal): AsyncGenerator<JobEvent> {
+    queue.push(job);
+    const onAbort = (): void => {
+      cancel(job);
+      job.wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      pump();
+      for (;;) {
+        if (signal.aborted) throw aborted();
+        const ev = job.events.shift();
+        if (!ev) {
+          await new Promise<void>((resolve) => (job.wake = resolve));
+          job.wake = null;
+          continue;
+        }
+        yield ev;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // The consumer stopped early (break, return, abort): stop the work it no longer wants.
+      if (job.state !== 'finished') cancel(job);
+    }
+  }
+
   async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     if (signal.aborted) throw aborted();
     if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
@@ -304,58 +334,38 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       events: [],
       wake: null,
     };
-    queue.push(job);
-    const onAbort = (): void => {
-      cancel(job);
-      job.wake?.();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      pump();
-      for (;;) {
-        if (signal.aborted) throw aborted();
-        const ev = job.events.shift();
-        if (!ev) {
-          await new Promise<void>((resolve) => (job.wake = resolve));
-          job.wake = null;
-          continue;
-        }
-        switch (ev.type) {
-          case 'started':
-            yield { type: 'start', model: call.model, engine: 'llamacpp' };
-            break;
-          case 'delta':
-            yield { type: 'text-delta', text: ev.text };
-            break;
-          case 'end':
-            if (ev.stopReason === 'abort')
-              throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
-            yield {
-              type: 'usage',
-              usage: {
-                inputTokens: ev.inputTokens,
-                outputTokens: ev.outputTokens,
-                ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
-              },
-            };
-            yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
-            return;
-          case 'failed':
-            if (ev.stage === 'load') {
-              log?.warn({ engine: 'llamacpp', model: call.model, path }, `model load failed: ${ev.message}`);
-              throw new CoreError('upstream_error', `Local model ${call.model} could not be loaded: ${ev.message}`);
-            }
-            if (ev.stage === 'runtime')
-              throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
-            throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
-          case 'crash':
-            throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
-        }
+    for await (const ev of runJob(job, signal)) {
+      switch (ev.type) {
+        case 'started':
+          yield { type: 'start', model: call.model, engine: 'llamacpp' };
+          break;
+        case 'delta':
+          yield { type: 'text-delta', text: ev.text };
+          break;
+        case 'end':
+          if (ev.stopReason === 'abort')
+            throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
+          yield {
+            type: 'usage',
+            usage: {
+              inputTokens: ev.inputTokens,
+              outputTokens: ev.outputTokens,
+              ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
+            },
+          };
+          yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
+          return;
+        case 'failed':
+          if (ev.stage === 'load') {
+            log?.warn({ engine: 'llamacpp', model: call.model, path }, `model load failed: ${ev.message}`);
+            throw new CoreError('upstream_error', `Local model ${call.model} could not be loaded: ${ev.message}`);
+          }
+          if (ev.stage === 'runtime')
+            throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+          throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
+        case 'crash':
+          throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      // The consumer stopped early (break, return, abort): stop the work it no longer wants.
-      if (job.state !== 'finished') cancel(job);
     }
   }
 
@@ -377,35 +387,16 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       events: [],
       wake: null,
     };
-    queue.push(job);
-    const onAbort = (): void => {
-      cancel(job);
-      job.wake?.();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      pump();
-      for (;;) {
-        if (signal.aborted) throw aborted();
-        const ev = job.events.shift();
-        if (!ev) {
-          await new Promise<void>((resolve) => (job.wake = resolve));
-          job.wake = null;
-          continue;
-        }
-        if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
-        if (ev.type === 'crash') throw new CoreError('upstream_error', `The local llama.cpp worker stopped while embedding with ${model}.`);
-        if (ev.type === 'failed') {
-          if (ev.stage === 'load') throw new CoreError('upstream_error', `Local model ${model} could not be loaded: ${ev.message}`);
-          if (ev.stage === 'runtime')
-            throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
-          throw new CoreError('upstream_error', `Local model ${model} failed to embed: ${ev.message}`);
-        }
+    for await (const ev of runJob(job, signal)) {
+      if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
+      if (ev.type === 'crash') throw new CoreError('upstream_error', `The local llama.cpp worker stopped while embedding with ${model}.`);
+      if (ev.type === 'failed') {
+        if (ev.stage === 'load') throw new CoreError('upstream_error', `Local model ${model} could not be loaded: ${ev.message}`);
+        if (ev.stage === 'runtime') throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+        throw new CoreError('upstream_error', `Local model ${model} failed to embed: ${ev.message}`);
       }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (job.state !== 'finished') cancel(job);
     }
+    throw new CoreError('upstream_error', `The local llama.cpp worker ended the embedding of ${model} without a result.`);
   }
 
   async function probe(): Promise<EngineAvailability> {

@@ -4,6 +4,7 @@ import { constants as fsConstants, existsSync } from 'node:fs';
 import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { normalizeOllamaHost } from '../engines/ollama.js';
 import type { OllamaProcessEvent, OllamaProcessState, OllamaProcessStatus, OllamaSource } from '../contracts/events.js';
 
 /** A local server answers /api/version in milliseconds; 1 s means "nobody is there". */
@@ -82,17 +83,6 @@ export function bundledOllamaPath(
   // The Linux release archive unpacks to bin/ollama with its GPU runners in lib/ollama beside it.
   const inBin = path.join(dir, 'bin', 'ollama');
   return exists(inBin) ? inBin : path.join(dir, 'ollama');
-}
-
-/** OLLAMA_HOST → base URL the way the official clients read it (default port 11434, 0.0.0.0 → loopback). */
-export function ollamaBaseUrl(host: string): string {
-  let h = host.trim() || '127.0.0.1:11434';
-  if (h.startsWith(':')) h = `127.0.0.1${h}`;
-  const explicit = h.includes('://');
-  const url = new URL(explicit ? h : `http://${h}`);
-  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
-  if (!url.port && !explicit) url.port = '11434';
-  return `${url.protocol}//${url.host}`;
 }
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -339,7 +329,7 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
       settle = resolve;
     });
     set('probing', { message: `looking for Ollama at ${opts.host}` });
-    const systemUrl = ollamaBaseUrl(opts.host);
+    const systemUrl = normalizeOllamaHost(opts.host);
     const found = await answers(f, systemUrl, probeTimeout);
     if (stopping) return done;
     if (found) {
