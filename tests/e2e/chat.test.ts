@@ -284,6 +284,8 @@ describe('chat in Chromium', () => {
     const fresh = await browser.context.newPage();
     await fresh.goto(`${srv.url}/#token=${TOKEN}`);
     await fresh.locator('#prompt').waitFor();
+    // Chromium records the paint entry asynchronously, a frame or two after the DOM is there: wait for it.
+    await fresh.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout: 10_000 });
     const fcp = await fresh.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     await fresh.close();
     expect(fcp).toBeGreaterThan(0);
