@@ -124,4 +124,15 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX feedback_ts ON feedback (ts);
     `,
   },
+  {
+    version: 5,
+    name: 'requests_api_key_partial_index',
+    // Most requests come with the master token (api_key_id NULL): a partial index leaves them out, so their
+    // insert touches one b-tree fewer (measured: ~10 µs of the ~50 µs CPU an insert costs on this VM), and the
+    // per-key spend query (api_key_id IS NOT NULL AND ts >= ?) still uses it.
+    sql: `
+      DROP INDEX requests_api_key_ts;
+      CREATE INDEX requests_api_key_ts ON requests (api_key_id, ts) WHERE api_key_id IS NOT NULL;
+    `,
+  },
 ];

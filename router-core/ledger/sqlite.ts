@@ -1,5 +1,5 @@
 // SQLite ledger (better-sqlite3, WAL): the only file that imports the driver.
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import Database from 'better-sqlite3';
 import type { ApiKeyRecord, Conversation, Ledger, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
 import { migrate } from './migrate.js';
@@ -155,7 +155,7 @@ export function openSqliteLedger(file: string): Ledger {
   const appendMessages = db.transaction(
     (conversationId: string, messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>, now: number) => {
       if (touchConversation.run(now, conversationId).changes === 0) return false;
-      for (const m of messages) insertMessage.run(randomUUID(), conversationId, m.role, m.content, m.requestId, now);
+      for (const m of messages) insertMessage.run(uuidv7(), conversationId, m.role, m.content, m.requestId, now);
       return true;
     },
   );
@@ -243,7 +243,7 @@ export function openSqliteLedger(file: string): Ledger {
       return r ? toConversation(r) : undefined;
     },
     createConversation(title, now) {
-      const id = randomUUID();
+      const id = uuidv7();
       insertConversation.run(id, title, now, now);
       return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
     },

@@ -1,7 +1,7 @@
 // Composition root: the one place that knows concrete engines and stores; builds the core and its gateway.
 import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EngineId } from '../contracts/decision.js';
@@ -159,7 +159,9 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     history: () => ledger.getSetting<boolean>('history.enabled') ?? config.history,
     now,
     periodStarts,
-    newId: randomUUID,
+    // Time-ordered UUIDs (v7): each ledger row lands at the end of the id index instead of a random page, which
+    // roughly halves the pages an insert writes to the WAL.
+    newId: uuidv7,
     // Cache, cascade and budget reservations; the semantic cache embeds with the local "auto" embedding model.
     extras: createRoutingExtras({ ledger, now, embed: (texts, signal) => pipeline.embed(texts, 'auto', signal) }),
     onRecord: (r) => {
