@@ -7,6 +7,26 @@ import { createInterface } from 'node:readline';
 
 export const repoRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
+/**
+ * Node arguments that start the gateway as users run it: `server` = the server bundle (`npm run build:server`,
+ * tsc-compiled plain JavaScript, exactly what the image's CMD and the systemd unit start), rebuilt here first so it
+ * matches the sources; `source` = the TypeScript sources through tsx (`npm run serve`). why the bundle by default:
+ * tsx's transform wraps every closure in a name-keeping helper and routes imports through its loader, which on
+ * this VM doubles the CPU time of the routing code; the bench measures the gateway, not the dev-time transpiler.
+ */
+export function gatewayEntry(kind: 'server' | 'source'): string[] {
+  if (kind === 'source') return ['--import', 'tsx', 'router-core/server/main.ts'];
+  if (!builtServer) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    builtServer = true;
+  }
+  return ['dist/server/router-core/server/main.js'];
+}
+let builtServer = false;
+
 /** A started child and the first stdout line that matched. */
 export interface Child {
   proc: ChildProcess;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmt, keepAliveAgent, load, repoRoot, startChild, table, type Child } from './lib.js';
+import { fmt, gatewayEntry, keepAliveAgent, load, repoRoot, startChild, table, type Child } from './lib.js';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 
@@ -51,6 +51,9 @@ function shortUrl(url: string): string {
   if (!url) return '';
   let u = url.replace(/^file:\/\//, '');
   u = u.startsWith(`${repoRoot}/`) ? u.slice(repoRoot.length + 1) : u;
+  // The server bundle's compiled files stand for their sources (one .js per .ts, same tree).
+  const bundled = /^dist\/server\/(router-core\/.*)\.js$/.exec(u);
+  if (bundled) return `${bundled[1]}.ts`;
   return u.replace(/^.*node_modules\//, 'node_modules/');
 }
 
@@ -183,6 +186,8 @@ export async function runProfile(opts: {
   top: number;
   keep?: boolean;
   answerWords?: number;
+  /** Which gateway build to profile (bench/lib.ts gatewayEntry); default the server bundle. */
+  gateway?: 'server' | 'source';
 }): Promise<{ summary: ProfileSummary; requests: number; text: string }> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hybrid-bench-prof-'));
   const profDir = path.join(tmp, 'prof');
@@ -204,9 +209,7 @@ export async function runProfile(opts: {
         '--cpu-prof',
         '--cpu-prof-dir',
         profDir,
-        '--import',
-        'tsx',
-        'router-core/server/main.ts',
+        ...gatewayEntry(opts.gateway ?? 'server'),
         '--port',
         '0',
         '--data-dir',
@@ -252,7 +255,20 @@ export async function runProfile(opts: {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, top: { type: 'string' }, keep: { type: 'boolean' } } });
-  const { text } = await runProfile({ seconds: Number(values.seconds ?? 5), top: Number(values.top ?? 25), keep: values.keep === true });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string' },
+      top: { type: 'string' },
+      keep: { type: 'boolean' },
+      gateway: { type: 'string', default: 'server' },
+    },
+  });
+  const gateway = values.gateway === 'source' ? 'source' : 'server';
+  const { text } = await runProfile({
+    seconds: Number(values.seconds ?? 5),
+    top: Number(values.top ?? 25),
+    keep: values.keep === true,
+    gateway,
+  });
   process.stdout.write(`${text}\n`);
 }

@@ -16,6 +16,7 @@ import { makeTinyGguf } from '../tests/fixtures/make-tiny-gguf.js';
 import {
   cpuTickMicros,
   fmt,
+  gatewayEntry,
   keepAliveAgent,
   load,
   median,
@@ -32,8 +33,18 @@ import { runProfile } from './profile.js';
 import { benchRouting, logRouting, type RoutingBenchResult } from './routing.js';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean' }, profile: { type: 'boolean' }, 'answer-words': { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    profile: { type: 'boolean' },
+    'answer-words': { type: 'string' },
+    gateway: { type: 'string', default: 'server' },
+  },
 });
+if (args.gateway !== 'server' && args.gateway !== 'source') {
+  process.stderr.write(`--gateway must be "server" (the built server bundle, default) or "source" (tsx), not "${args.gateway}"\n`);
+  process.exit(2);
+}
+const GATEWAY_KIND = args.gateway;
 const QUICK = args.quick === true;
 const ANSWER_WORDS = Number(args['answer-words'] ?? 8);
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -70,11 +81,7 @@ function gatewayEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 async function startGateway(name: string, env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<{ child: Child; url: string }> {
   const dir = mkdtempSync(path.join(tmpRoot, `${name}-`));
-  const c = await child(
-    ['--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', dir, ...extraArgs],
-    GATEWAY_READY,
-    env,
-  );
+  const c = await child([...gatewayEntry(GATEWAY_KIND), '--port', '0', '--data-dir', dir, ...extraArgs], GATEWAY_READY, env);
   return { child: c, url: c.match[1]! };
 }
 
@@ -849,7 +856,7 @@ async function main(): Promise<void> {
 
   if (args.profile) {
     log('\n4. CPU profile of the gateway (concurrency 1, /api/v1/chat, 5 s)');
-    const { text } = await runProfile({ seconds: 5, top: 25, answerWords: ANSWER_WORDS });
+    const { text } = await runProfile({ seconds: 5, top: 25, answerWords: ANSWER_WORDS, gateway: GATEWAY_KIND });
     log(text);
   }
 }
