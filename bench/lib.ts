@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import type * as ComplexityModule from '../router-core/routing/complexity.js';
+import type * as LearnedModule from '../router-core/routing/learned.js';
+import type * as PolicyModule from '../router-core/routing/policy.js';
 
 export const repoRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -26,6 +29,29 @@ export function gatewayEntry(kind: 'server' | 'source'): string[] {
   return ['dist/server/router-core/server/main.js'];
 }
 let builtServer = false;
+
+/** The routing functions the bench times. */
+export interface RoutingCode {
+  estimateComplexity: typeof ComplexityModule.estimateComplexity;
+  estimateLearned: typeof LearnedModule.estimateLearned;
+  decideRoute: typeof PolicyModule.decideRoute;
+}
+
+/**
+ * The routing code as `kind` ships it (see gatewayEntry): `server` imports the server bundle's compiled modules
+ * (what the gateway runs), `source` the TypeScript through tsx.
+ */
+export async function routingCode(kind: 'server' | 'source'): Promise<RoutingCode> {
+  const dir =
+    kind === 'server' ? (gatewayEntry('server'), `${repoRoot}/dist/server/router-core/routing`) : `${repoRoot}/router-core/routing`;
+  const ext = kind === 'server' ? 'js' : 'ts';
+  const [complexity, learned, policy] = await Promise.all([
+    import(`${dir}/complexity.${ext}`) as Promise<typeof ComplexityModule>,
+    import(`${dir}/learned.${ext}`) as Promise<typeof LearnedModule>,
+    import(`${dir}/policy.${ext}`) as Promise<typeof PolicyModule>,
+  ]);
+  return { estimateComplexity: complexity.estimateComplexity, estimateLearned: learned.estimateLearned, decideRoute: policy.decideRoute };
+}
 
 /** A started child and the first stdout line that matched. */
 export interface Child {

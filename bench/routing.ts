@@ -7,9 +7,7 @@ import type { ChatRequest } from '../router-core/contracts/chat.js';
 import { openSqliteLedger } from '../router-core/ledger/sqlite.js';
 import { createResponseCache } from '../router-core/response-cache.js';
 import { defaultCacheConfig } from '../router-core/routing/cache-policy.js';
-import { estimateLearned } from '../router-core/routing/learned.js';
-import { decideRoute } from '../router-core/routing/policy.js';
-import { fmt, percentile, repoRoot } from './lib.js';
+import { fmt, percentile, repoRoot, routingCode, type RoutingCode } from './lib.js';
 
 /** Per-call timings in µs: wall clock (hrtime) and CPU time (excludes preemption on a shared machine). */
 export interface Timing {
@@ -49,7 +47,8 @@ function time(calls: number, fn: (i: number) => unknown): Timing {
 }
 
 /** Run the routing benchmarks on `prompt4k` (the estimator section's mixed 4,000-character prompt). */
-export async function benchRouting(prompt4k: string, quick: boolean): Promise<RoutingBenchResult> {
+export async function benchRouting(prompt4k: string, quick: boolean, code: RoutingCode): Promise<RoutingBenchResult> {
+  const { estimateLearned, decideRoute } = code;
   const calls = quick ? 5_000 : 20_000;
   const learned4k = time(calls, () => estimateLearned(prompt4k).score);
   const devFile = path.resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
@@ -158,6 +157,7 @@ export function logRouting(r: RoutingBenchResult, log: (s: string) => void): voi
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick');
+  const code = await routingCode(process.argv.includes('--source') ? 'source' : 'server');
   const prompt = `${'Our billing service reconciles invoices nightly; the job times out since the provider changed pagination. '.repeat(38)}\n\nWhy does the loop never terminate?`;
-  void benchRouting(prompt.slice(-4000), quick).then((r) => logRouting(r, (s) => process.stdout.write(`${s}\n`)));
+  void benchRouting(prompt.slice(-4000), quick, code).then((r) => logRouting(r, (s) => process.stdout.write(`${s}\n`)));
 }

@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { request, type Agent } from 'node:http';
-import { estimateComplexity } from '../router-core/routing/complexity.js';
 import { makeTinyGguf } from '../tests/fixtures/make-tiny-gguf.js';
 import {
   cpuTickMicros,
@@ -24,6 +23,8 @@ import {
   post,
   procCpuMicros,
   repoRoot,
+  routingCode,
+  type RoutingCode,
   startChild,
   table,
   type Child,
@@ -150,7 +151,7 @@ interface EstimatorResult {
   devNote?: string;
 }
 
-function benchEstimator(): EstimatorResult {
+function benchEstimator({ estimateComplexity }: RoutingCode): EstimatorResult {
   const prompt = mixedPrompt(4000);
   const calls = QUICK ? 5_000 : 20_000;
   let sink = 0;
@@ -811,8 +812,9 @@ async function main(): Promise<void> {
   );
   log('Every comparison is against a baseline measured in this run, phases alternating in rotated order; values are medians of rounds.\n');
 
-  log('1. Complexity estimator (in process)');
-  const est = benchEstimator();
+  log(`1. Complexity estimator (in process; the ${GATEWAY_KIND === 'server' ? "server bundle's compiled" : 'tsx-transpiled source'} code)`);
+  const code = await routingCode(GATEWAY_KIND);
+  const est = benchEstimator(code);
   log(
     `  4,000-char mixed prompt: p50 ${fmt(est.p50Us, 1)} µs, p99 ${fmt(est.p99Us, 1)} µs, max ${fmt(est.maxUs, 0)} µs over ${est.calls} calls ` +
       `(hrtime.bigint per call, after 2,000 warm-up calls); mean in batches of 1,000: ${fmt(est.batchMeanUs, 1)} µs; ` +
@@ -824,7 +826,7 @@ async function main(): Promise<void> {
         `mean ${fmt(est.dev.meanUs, 1)} µs, p50 ${fmt(est.dev.p50Us, 1)} µs, p99 ${fmt(est.dev.p99Us, 1)} µs`,
     );
   } else log(`  routing-dev.jsonl: ${est.devNote}`);
-  const rt = await benchRouting(mixedPrompt(4000), QUICK);
+  const rt = await benchRouting(mixedPrompt(4000), QUICK, code);
   logRouting(rt, log);
 
   log(

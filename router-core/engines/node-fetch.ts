@@ -42,8 +42,7 @@ export function nodeFetch(
   const signals = init.signal ? [init.signal, ...extraSignals] : extraSignals;
   if (signals.some((s) => s.aborted)) return Promise.reject(abortError());
   const lib = url.protocol === 'https:' ? https : http;
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+  const headers = plainHeaders(init.headers);
   const body = typeof init.body === 'string' ? init.body : init.body == null ? undefined : String(init.body);
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
@@ -67,37 +66,34 @@ export function nodeFetch(
     });
     req.once('response', (res) => {
       response = res;
-      const h = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-      // Errors after an abort surface through the iterator when someone reads; never as an unhandled event.
+      // Errors after an abort surface through the reader when someone reads; never as an unhandled event.
       res.on('error', () => undefined);
-      const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       res.once('close', cleanup);
+      const reader = chunkReader(res);
+      // Whole body, decoded once (a character split across chunks stays whole).
       const readAll = async (): Promise<string> => {
-        let s = '';
+        const parts: Buffer[] = [];
         for (;;) {
-          const r = await iterator.next();
-          if (r.done) return s;
-          s += r.value.toString('utf8');
+          const r = await reader.read();
+          if (r.done) return Buffer.concat(parts).toString('utf8');
+          parts.push(r.value as Buffer);
         }
       };
+      let h: Headers | undefined;
       resolve({
         ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
         status: res.statusCode ?? 0,
         statusText: res.statusMessage ?? '',
-        headers: h,
-        body: {
-          getReader: () => ({
-            read: async () => {
-              const r = await iterator.next();
-              return r.done ? { done: true } : { done: false, value: r.value };
-            },
-            releaseLock: () => undefined,
-            cancel: async () => {
-              res.destroy();
-            },
-          }),
+        // Built on first use: clients read headers only on the error path, and a Headers object costs a
+        // noticeable share of a local request.
+        get headers() {
+          if (!h) {
+            h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          return h;
         },
+        body: { getReader: () => reader },
         json: async () => JSON.parse(await readAll()) as unknown,
         text: readAll,
       });
@@ -105,3 +101,98 @@ export function nodeFetch(
     req.end(body);
   });
 }
+
+/** Request headers as a plain lowercase-keyed object; a plain object (what the `ollama` client passes) skips Headers. */
+function plainHeaders(init: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (init == null) return out;
+  if (init instanceof Headers || Array.isArray(init)) {
+    new Headers(init).forEach((v, k) => (out[k] = v));
+    return out;
+  }
+  for (const k of Object.keys(init)) {
+    const v = (init as Record<string, string | undefined>)[k];
+    if (v !== undefined) out[k.toLowerCase()] = String(v);
+  }
+  return out;
+}
+
+/** What body.getReader() returns: the subset of a ReadableStreamDefaultReader the clients use. */
+export interface ChunkReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  releaseLock(): void;
+  cancel(): Promise<void>;
+}
+
+/** why: past 16 unread chunks the socket is paused (backpressure), and it resumes once the reader has drained half. */
+const HIGH_WATER_CHUNKS = 16;
+
+/**
+ * A reader over a response's 'data' events. Why not the stream's async iterator: on a loopback answer of a few
+ * chunks, the iterator's machinery (Readable.read, per-chunk promises and listeners) costs more than the HTTP
+ * parsing itself. Semantics match a fetch body reader: chunks in order, `done` after 'end', and a read pending
+ * or made after the response was closed early (abort, socket error) rejects with the cause.
+ */
+export function chunkReader(res: http.IncomingMessage): ChunkReader {
+  const queue: Buffer[] = [];
+  let head = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let waiter: { resolve(r: { done: boolean; value?: Uint8Array }): void; reject(e: Error): void } | undefined;
+  res.on('data', (chunk: Buffer) => {
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w.resolve({ done: false, value: chunk });
+      return;
+    }
+    queue.push(chunk);
+    if (queue.length - head >= HIGH_WATER_CHUNKS) res.pause();
+  });
+  res.once('end', () => {
+    ended = true;
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w.resolve({ done: true });
+    }
+  });
+  res.once('close', () => {
+    if (ended) return;
+    failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w.reject(failure);
+    }
+  });
+  res.on('error', (err) => {
+    if (!ended) failure ??= err;
+  });
+  return {
+    read() {
+      if (head < queue.length) {
+        const value = queue[head]!;
+        queue[head++] = EMPTY;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        if (res.isPaused() && queue.length - head <= HIGH_WATER_CHUNKS / 2) res.resume();
+        return Promise.resolve({ done: false, value });
+      }
+      if (ended) return Promise.resolve({ done: true });
+      if (failure) return Promise.reject(failure);
+      if (res.isPaused()) res.resume();
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+      });
+    },
+    releaseLock: () => undefined,
+    cancel: async () => {
+      res.destroy();
+    },
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
