@@ -11,7 +11,13 @@ let local: FakeEngine;
 let cloud: FakeEngine;
 
 beforeAll(async () => {
-  local = createFakeEngine({ id: 'llamacpp', models: ['tinyllama', 'phi2'], words: () => ['local ', 'answer'] });
+  // A prompt asking it to decline gets a refusal (the cascade's "weak answer" case); anything else a plain answer.
+  local = createFakeEngine({
+    id: 'llamacpp',
+    models: ['tinyllama', 'phi2'],
+    words: (call) =>
+      /please decline/i.test(call.request.messages.at(-1)?.content ?? '') ? ["I'm sorry, ", "but I can't ", 'help.'] : ['local ', 'answer'],
+  });
   cloud = createFakeEngine({
     id: 'anthropic',
     models: ['claude-haiku', 'claude-sonnet', 'claude-opus'],
@@ -97,6 +103,27 @@ describe('response cache through the API', () => {
     const r = await call('DELETE', '/api/v1/routing/cache');
     expect(r.status).toBe(200);
     expect(r.json.deleted).toBeGreaterThan(0);
+  });
+});
+
+describe('cascade through the API', () => {
+  it('says in the badge that a weak local answer was escalated, from which model and why (JSON and the SSE route frame)', async () => {
+    const body = { prompt: 'hi, please decline this one', cascade: true, model: 'auto' };
+    const r = await call('POST', '/api/v1/chat', body);
+    expect(r.status).toBe(200);
+    expect(r.json.routing.escalated).toEqual({ from: 'tinyllama', reason: 'the model declined or said it does not know' });
+    expect(r.json.routing.model).not.toBe('tinyllama');
+    const streamed = await fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ ...body, stream: true }),
+    });
+    expect(JSON.parse(parseSse(await streamed.text())[0]!.data).escalated).toEqual(r.json.routing.escalated);
+    // An answer that passed (or skipped) the check carries no escalation.
+    const plain = await call('POST', '/api/v1/chat', { prompt: 'hello there', cascade: true });
+    expect(plain.json.routing.escalated).toBeUndefined();
+    const stats = await call('GET', '/api/v1/stats?range=all');
+    expect(stats.json.routing.cascade.escalated).toBe(2);
   });
 });
 

@@ -13,6 +13,10 @@ export interface RoutingInfo {
   complexity: number;
   reasons: string[];
   fallback_from: string[];
+  /** Answered from the response cache (no model ran, nothing charged); absent on ordinary answers. */
+  cached?: boolean;
+  /** The cascade held `from`'s answer back as weak (`reason`) and asked a stronger model; absent otherwise. */
+  escalated?: { from: string; reason: string };
 }
 
 /** `summary` SSE event: tokens, money and timing of a finished answer. */
@@ -55,6 +59,30 @@ export interface StatsSlice {
   savingsMicros: number;
 }
 
+/** `routing` of GET /api/v1/stats: the routing features' counters (money in micro-dollars). */
+export interface RoutingStatsDto {
+  cache: { hits: number; semanticHits: number; savedMicros: number };
+  cascade: { runs: number; escalated: number; escalationRate: number; savedMicros: number; firstAttemptCostMicros: number };
+  privacy: { keptLocal: number };
+  feedback: {
+    up: number;
+    down: number;
+    retry: number;
+    localMissRate: number;
+    byRoute: Array<{ route: string; up: number; down: number; retry: number }>;
+  };
+}
+
+/** A verdict on an answer: thumbs up/down, or "retry" (asked Claude again: a miss for a local answer). */
+export type FeedbackRating = 'up' | 'down' | 'retry';
+
+/** POST /api/v1/feedback answer. */
+export interface FeedbackDto {
+  request_id: string;
+  rating: FeedbackRating;
+  stored: boolean;
+}
+
 export interface StatsDto {
   from: number;
   to: number;
@@ -68,6 +96,8 @@ export interface StatsDto {
     spent_today_micros: number;
     spent_month_micros: number;
   };
+  /** Cache hits, cascades, privacy and feedback (absent from a core older than the routing features). */
+  routing?: RoutingStatsDto;
 }
 
 export interface EngineStatus {

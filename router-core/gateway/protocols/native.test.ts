@@ -1,7 +1,7 @@
 // Golden frames for the native API adapter: the route frame with full reasons, deltas, summary, done.
 import { describe, expect, it } from 'vitest';
 import type { PipelineRun, Summary } from '../../pipeline.js';
-import { nativeProtocol } from './native.js';
+import { escalationOf, nativeProtocol } from './native.js';
 
 const run: PipelineRun = {
   requestId: 'r1',
@@ -45,5 +45,18 @@ describe('native SSE (golden)', () => {
         'event: summary\ndata: {"usage":{"input_tokens":3,"output_tokens":2},"cost":0,"cost_micros":0,"all_cloud_cost_micros":39,"savings_micros":39,"latency_seconds":0.025,"ttft_ms":5}\n\n' +
         'event: done\ndata: {"finish_reason":"stop"}\n\n',
     );
+  });
+});
+
+describe('escalationOf', () => {
+  it('reads the cascade escalation from the reasons (model and why, parentheses in the why kept), null when none', () => {
+    expect(
+      escalationOf([
+        'complexity 0.12 → small',
+        'cascade: tinyllama answers, checked before it is shown; phi2 if it looks weak',
+        "cascade: tinyllama's answer looked weak (it failed (upstream_unavailable)) → escalated",
+      ]),
+    ).toEqual({ from: 'tinyllama', reason: 'it failed (upstream_unavailable)' });
+    expect(escalationOf(['complexity 0.12 → small', 'cascade: the answer passed the check'])).toBeNull();
   });
 });

@@ -28,8 +28,21 @@ const body = z
     path: ['prompt'],
   });
 
+/** Wording of the reason the pipeline adds when the cascade escalates (pipeline.ts): "cascade: M's answer looked weak (why) → escalated". */
+const ESCALATED_REASON = /^cascade: (.+?)'s answer looked weak \((.*)\) → escalated$/;
+
+/** The cascade escalation recorded in a decision's reasons: which model's answer was held back and why; null when none. */
+export function escalationOf(reasons: readonly string[]): { from: string; reason: string } | null {
+  for (const r of reasons) {
+    const m = ESCALATED_REASON.exec(r);
+    if (m) return { from: m[1]!, reason: m[2]! };
+  }
+  return null;
+}
+
 /** The decision as the native API shows it: everything the badge needs. */
 export function routingInfo(run: PipelineRun) {
+  const escalated = escalationOf(run.decision.reasons);
   const d = run.decision;
   return {
     route: d.route,
@@ -41,6 +54,8 @@ export function routingInfo(run: PipelineRun) {
     fallback_from: run.fallbackFrom,
     // Only on hits, so an ordinary answer's route frame is unchanged.
     ...(run.cached ? { cached: true } : {}),
+    // Only when the cascade held a weak local answer back and asked a stronger model (the badge says so).
+    ...(escalated ? { escalated } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
-// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, retry actions.
+// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, thumbs, retry actions.
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { Button } from '../../components/Button';
 import { CopyButton } from '../../components/CopyButton';
 import { Markdown } from '../../components/Markdown';
+import { FeedbackButtons } from './FeedbackButtons';
 import { RouteBadge } from './RouteBadge';
-import type { UiMessage } from './useChatStream';
+import { isLocalAnswer, type UiMessage } from './useChatStream';
 
 /** How close to the bottom (px) still counts as "following" the stream: about two lines of text. */
 const FOLLOW_SLACK_PX = 48;
@@ -67,6 +68,14 @@ function Answer({
   busy: boolean;
 }) {
   const finished = m.state !== 'streaming';
+  // Only an answer the server recorded can be rated: it needs its request id (and some text to judge).
+  const rateable = finished && m.state !== 'error' && m.requestId !== undefined && m.content !== '';
+  const local = isLocalAnswer(m);
+  const cloudTitle = !retry.cloud
+    ? retry.cloudWhyNot
+    : local && m.requestId
+      ? 'Ask Claude instead (replaces this answer and tells the router this local answer was a miss)'
+      : 'Ask Claude instead (replaces this answer)';
   return (
     <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
       {m.content ? (
@@ -86,15 +95,26 @@ function Answer({
         </div>
       )}
       {m.routing && <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} />}
+      {m.retriedFrom &&
+        (m.retriedFrom.recorded ? (
+          <p className="msg-note retry-note" data-testid="retry-note">
+            Asked Claude again: {m.retriedFrom.model}&rsquo;s answer was recorded as a miss for the router.
+          </p>
+        ) : (
+          <p className="msg-note retry-note retry-note-error" role="alert" data-testid="retry-note">
+            Asked Claude again, but {m.retriedFrom.model}&rsquo;s answer was not recorded as a miss: {m.retriedFrom.error}
+          </p>
+        ))}
       {finished && (
         <div className="msg-actions">
+          {rateable && <FeedbackButtons key={m.requestId} requestId={m.requestId!} />}
           {m.content && <CopyButton text={m.content} label="Copy answer" showText />}
           <Button
             size="sm"
             variant="ghost"
             icon="cloud"
             disabled={busy || !retry.cloud}
-            title={retry.cloud ? 'Ask Claude instead (replaces this answer)' : retry.cloudWhyNot}
+            title={cloudTitle}
             onClick={() => onRetry(m.key, 'cloud')}
           >
             Retry with Claude

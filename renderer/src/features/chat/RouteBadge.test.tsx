@@ -73,4 +73,56 @@ describe('RouteBadge', () => {
     expect(screen.getByTestId('badge-fallback').textContent).toBe('Fell back: phi2 on ollama: upstream_unavailable');
     expect(screen.getByTestId('route-badge').textContent).toContain('Anthropic');
   });
+
+  it('an answer from the response cache says "cached", that it cost nothing and what it saved', () => {
+    render(
+      <RouteBadge
+        routing={{ ...local, cached: true, reasons: ['cache hit: the same request was answered 2 min ago by tinyllama'] }}
+        summary={summary}
+      />,
+    );
+    expect(screen.getByTestId('badge-cached').textContent).toBe('cached');
+    expect(screen.getByTestId('badge-cost').textContent).toBe('$0');
+    expect(screen.getByTestId('badge-cache-saved').textContent).toBe('free from the cache, saved $0.0230 vs Claude');
+    expect(screen.queryByTestId('badge-escalated')).toBeNull();
+  });
+
+  it('a cached cloud answer is shown as free, not as a cloud charge', () => {
+    render(
+      <RouteBadge
+        routing={{ ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic', cached: true }}
+        summary={{ ...summary, cost_micros: 0, all_cloud_cost_micros: 9_000, savings_micros: 9_000 }}
+      />,
+    );
+    expect(screen.getByTestId('badge-cost').className).toBe('badge-cost-free');
+    expect(screen.getByTestId('badge-cache-saved').textContent).toBe('free from the cache, saved $0.0090 vs Claude');
+  });
+
+  it('a cascade escalation says "escalated", from which model and why', () => {
+    render(
+      <RouteBadge
+        routing={{
+          ...local,
+          route: 'medium',
+          model: 'phi2',
+          escalated: { from: 'tinyllama', reason: 'the model declined or said it does not know' },
+        }}
+        summary={summary}
+      />,
+    );
+    const badge = screen.getByTestId('route-badge');
+    expect(badge.querySelector('.flag-escalated')?.textContent).toBe('escalated');
+    expect(screen.getByTestId('badge-escalated').textContent).toBe(
+      'Escalated from tinyllama: its answer looked weak (the model declined or said it does not know), so phi2 answered instead.',
+    );
+    expect(screen.queryByTestId('badge-cached')).toBeNull();
+  });
+
+  it('an ordinary answer has neither flag', () => {
+    render(<RouteBadge routing={local} summary={summary} />);
+    expect(screen.queryByTestId('badge-cached')).toBeNull();
+    expect(screen.queryByTestId('badge-cache-saved')).toBeNull();
+    expect(screen.queryByTestId('badge-escalated')).toBeNull();
+    expect(screen.getByTestId('route-badge').querySelector('.flag-pill')).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-// The badge under each answer: model and engine, complexity and why, tokens, cost, the all-Claude cost, latency.
+// The badge under each answer: model and engine, complexity and why, tokens, cost, the all-Claude cost, latency; cached or escalated.
 import type { AnswerSummary, RoutingInfo } from '../../api/types';
 import { formatDuration, formatMoney, formatScore, formatTokens } from '../../lib/format';
 
@@ -25,6 +25,20 @@ export function RouteBadge({ routing, summary, streaming }: { routing: RoutingIn
         <span className={`route-pill route-${routing.route}`} title={`Route: ${routing.route}`}>
           {routing.route}
         </span>
+        {routing.cached && (
+          <span
+            className="flag-pill flag-cached"
+            data-testid="badge-cached"
+            title="Served from the response cache: no model ran, nothing was charged"
+          >
+            cached
+          </span>
+        )}
+        {routing.escalated && (
+          <span className="flag-pill flag-escalated" title={`${routing.escalated.from}'s answer looked weak: ${routing.escalated.reason}`}>
+            escalated
+          </span>
+        )}
         <span className="badge-model" data-testid="badge-model">
           {routing.model}
         </span>
@@ -45,9 +59,19 @@ export function RouteBadge({ routing, summary, streaming }: { routing: RoutingIn
             <span className="badge-sep" aria-hidden="true">
               ·
             </span>
-            <span data-testid="badge-cost" className={cloud ? 'badge-cost-cloud' : 'badge-cost-free'}>
+            <span data-testid="badge-cost" className={cloud && !routing.cached ? 'badge-cost-cloud' : 'badge-cost-free'}>
               {formatMoney(summary.cost_micros)}
             </span>
+            {routing.cached && (
+              <>
+                <span className="badge-sep" aria-hidden="true">
+                  ·
+                </span>
+                <span data-testid="badge-cache-saved" title="A cached answer costs nothing: this is what Claude would have charged for it">
+                  free from the cache, saved {formatMoney(summary.savings_micros)} vs Claude
+                </span>
+              </>
+            )}
             <span className="badge-sep" aria-hidden="true">
               ·
             </span>
@@ -65,6 +89,11 @@ export function RouteBadge({ routing, summary, streaming }: { routing: RoutingIn
           streaming && <span className="badge-streaming">answering…</span>
         )}
       </div>
+      {routing.escalated && (
+        <div className="badge-escalated" data-testid="badge-escalated">
+          Escalated from {routing.escalated.from}: its answer looked weak ({routing.escalated.reason}), so {routing.model} answered instead.
+        </div>
+      )}
       {fellBack && (
         <div className="badge-fallback" data-testid="badge-fallback">
           Fell back: {routing.fallback_from.join('; ')}

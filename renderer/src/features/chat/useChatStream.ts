@@ -1,6 +1,7 @@
 // Chat state: load a stored conversation, send a prompt and stream its answer, stop it, retry an answer elsewhere.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api/client';
+import { sendFeedback } from '../../api/feedback';
 import { invalidate } from '../../api/queries';
 import { streamChat } from '../../api/stream';
 import type { AnswerSummary, ConversationDto, ErrorType, MessageDto, RoutingInfo } from '../../api/types';
@@ -31,6 +32,16 @@ export interface UiMessage {
   requested?: string;
   /** The request this message belongs to (from the `route` event, or the stored message). */
   requestId?: string;
+  /**
+   * This answer replaced a local one the person retried with Claude: that model, and whether the "retry" verdict
+   * (a miss, for the tuner) was stored on its request, or the error that stopped it.
+   */
+  retriedFrom?: { model: string; recorded: true } | { model: string; recorded: false; error: string };
+}
+
+/** An answer a local model gave (a cached answer counts as the model's that first gave it). */
+export function isLocalAnswer(m: UiMessage): boolean {
+  return m.role === 'assistant' && m.routing !== undefined && m.routing.engine !== 'anthropic';
 }
 
 /** Model choice value meaning "auto, but never leave this machine" (retry locally). */
@@ -171,7 +182,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
   );
 
   const run = useCallback(
-    async (prompt: string, model: string, base: UiMessage[]): Promise<void> => {
+    async (prompt: string, model: string, base: UiMessage[], answerExtra?: Partial<UiMessage>): Promise<void> => {
       if (abortRef.current && !abortRef.current.signal.aborted) return;
       const ac = new AbortController();
       abortRef.current = ac;
@@ -185,7 +196,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       setMessages([
         ...base,
         { key: questionKey, role: 'user', content: prompt, state: 'done' },
-        { key: answerKey, role: 'assistant', content: '', state: 'streaming', requested: model },
+        { ...answerExtra, key: answerKey, role: 'assistant', content: '', state: 'streaming', requested: model },
       ]);
       try {
         if (convId === null && historyEnabled) {
@@ -288,7 +299,8 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       const list = messagesRef.current;
       const i = list.findIndex((m) => m.key === answerKey);
       const question = list[i - 1];
-      if (i < 1 || !question || question.role !== 'user') return;
+      const answer = list[i];
+      if (i < 1 || !question || question.role !== 'user' || !answer) return;
       // Regenerate = drop the question and everything after it on the server, then ask again.
       if (convId && question.serverId) {
         try {
@@ -297,7 +309,19 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
           if (!(e instanceof ApiError && e.status === 404)) throw e;
         }
       }
-      await run(question.content, where === 'cloud' ? cloudModel : LOCAL_ONLY_CHOICE, list.slice(0, i - 1));
+      // Asking Claude after a local answer is the router's miss: record it on that answer's request for the tuner.
+      // A failed record does not stop the retry; the new answer says it was not recorded and why.
+      let extra: Partial<UiMessage> | undefined;
+      if (where === 'cloud' && isLocalAnswer(answer) && answer.requestId) {
+        const model = answer.routing!.model;
+        try {
+          await sendFeedback(answer.requestId, 'retry');
+          extra = { retriedFrom: { model, recorded: true } };
+        } catch (e) {
+          extra = { retriedFrom: { model, recorded: false, error: e instanceof Error ? e.message : String(e) } };
+        }
+      }
+      await run(question.content, where === 'cloud' ? cloudModel : LOCAL_ONLY_CHOICE, list.slice(0, i - 1), extra);
     },
     [run, syncIds, historyEnabled],
   );

@@ -1,7 +1,8 @@
-// Cost dashboard: spend, savings versus all-Claude, local share, by model and route, spend over time, budget progress.
+// Cost dashboard: spend, savings versus all-Claude, local share, by model and route, spend over time, budget progress,
+// and what the routing features did (cache hits, cascade escalations, feedback).
 import { useState } from 'react';
 import { useStats } from '../../api/queries';
-import type { StatsDto } from '../../api/types';
+import type { RoutingStatsDto, StatsDto } from '../../api/types';
 import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { formatDuration, formatMoney, formatPercent, formatTokens } from '../../lib/format';
@@ -53,6 +54,48 @@ export function BudgetBar({ label, spent, cap, resets }: { label: string; spent:
         </>
       )}
     </div>
+  );
+}
+
+/** Cache hits and cascade escalations with what they saved, and the people's verdicts (from `routing` of the stats). */
+export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
+  const { cache, cascade, feedback } = routing;
+  const hits = cache.hits + cache.semanticHits;
+  const rated = feedback.up + feedback.down + feedback.retry;
+  return (
+    <section className="card" aria-labelledby="routing-title">
+      <h2 id="routing-title" className="card-title">
+        Cache and cascade
+      </h2>
+      <div className="stat-grid">
+        <Card
+          label="Cache hits"
+          value={String(hits)}
+          sub={`saved ${formatMoney(cache.savedMicros)} in repeat calls${cache.semanticHits ? ` · ${cache.semanticHits} by meaning` : ''}`}
+          testId="stat-cache-hits"
+        />
+        <Card
+          label="Cascade escalations"
+          value={String(cascade.escalated)}
+          sub={`of ${cascade.runs} checked (${formatPercent(cascade.escalationRate)}) · saved ${formatMoney(cascade.savedMicros)}`}
+          testId="stat-escalations"
+        />
+        <Card
+          label="Your verdicts"
+          value={String(rated)}
+          sub={
+            rated
+              ? `${feedback.up} up · ${feedback.down} down · ${feedback.retry} retried · local misses ${formatPercent(feedback.localMissRate)}`
+              : 'Rate answers in the chat to tune the router'
+          }
+          testId="stat-feedback"
+        />
+      </div>
+      <p className="muted small">
+        A cache hit answers a repeated request at no cost (it saves what the first answer cost); the cascade checks a local answer and asks
+        a stronger model only when it looks weak (it saves the cloud calls a good local answer made unnecessary).
+      </p>
+    </section>
   );
 }
 
@@ -211,6 +254,7 @@ export default function DashboardView() {
               Set caps in <a href="#/settings">Settings</a>. When a cap is reached, prompts stay on local models until it resets.
             </p>
           </section>
+          {s.routing && <RoutingCards routing={s.routing} />}
           <Breakdown stats={s} />
         </div>
       )}
