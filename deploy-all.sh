@@ -114,6 +114,8 @@ deploy_docker() {
     umask 077
     [ -s "$secrets_dir/hybrid_ai_token" ] || random_secret >"$secrets_dir/hybrid_ai_token"
     [ -s "$secrets_dir/grafana_admin_password" ] || random_secret >"$secrets_dir/grafana_admin_password"
+    # The replicas profile's PostgreSQL password (unused by the default single gateway, but Compose wants the file).
+    [ -s "$secrets_dir/postgres_password" ] || random_secret >"$secrets_dir/postgres_password"
     if [ ! -e "$secrets_dir/anthropic_api_key" ]; then
       # Empty = no Claude: the gateway answers with local models only.
       printf '%s' "${ANTHROPIC_API_KEY:-}" >"$secrets_dir/anthropic_api_key"

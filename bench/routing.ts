@@ -109,7 +109,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
   const signal = new AbortController().signal;
   for (let i = 0; i < entries; i++) {
     const probe = (await cache.probe(req(i), signal))!;
-    cache.store(probe, {
+    await cache.store(probe, {
       requestId: `r${i}`,
       decision,
       text: `answer ${i}`,
@@ -131,7 +131,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
   };
   const cacheHit = await timeAsync(async (i) => (await cache.probe(req(i % entries), signal))?.hit);
   const cacheMiss = await timeAsync(async (i) => (await cache.probe(req(entries + i), signal))?.hit);
-  ledger.close();
+  await ledger.close();
   return { learned4k, learnedDev, decision4k, cacheHit, cacheMiss, cacheEntries: entries };
 }
 

@@ -1,46 +1,29 @@
-// Pipeline helpers for the routing features: the cache and cascade hooks, budget reservations, a held-back first attempt.
+// Pipeline helpers for the routing features: the cache and cascade hooks, a held-back first attempt.
 import type { ChatRequest } from './contracts/chat.js';
 import type { RouteCandidate } from './contracts/decision.js';
 import type { FinishReason, StreamEvent, Usage } from './contracts/stream.js';
 import type { Engine } from './engines/engine.js';
 import { CoreError, toCoreError } from './errors.js';
 import type { RoutingStore } from './ledger/routing-store.js';
+import type { SettingsView } from './ledger/settings-view.js';
 import { createResponseCache, type Embedder, type ResponseCache } from './response-cache.js';
 import { readRoutingSettings } from './routing-settings.js';
-import { budgetGuard, type BudgetCaps, type SpendSoFar } from './routing/budget.js';
 import { judgeAnswer, type CascadeConfig } from './routing/cascade.js';
 
-/** Optional routing features the pipeline uses when wiring provides them. */
+/** Optional routing features the pipeline uses when wiring provides them. (Budget reservations are a ledger operation.) */
 export interface RoutingExtras {
   cache?: ResponseCache;
   /** Cascade settings (a request's own `cascade` flag overrides `enabled`). */
   cascade?(): CascadeConfig;
-  reservations?: BudgetReservations;
 }
 
 /**
- * Estimated cost of cloud calls in flight, added to the ledger's spend when deciding, so concurrent requests
- * cannot all see the same headroom under a cap. Reserved synchronously right after a decision, released when
- * the request's row (with its real cost) is written.
- */
-export interface BudgetReservations {
-  /** Reserve `micros` for request `id` (replacing an earlier reservation of the same request). */
-  reserve(id: string, micros: number): void;
-  /** Reserve only when the caps still allow it with everything already reserved; false otherwise. */
-  tryReserve(id: string, micros: number, spend: SpendSoFar, caps: BudgetCaps): boolean;
-  release(id: string): void;
-  /** Spend plus everything reserved (both periods: a reservation is for a call happening now). */
-  withReserved(spend: SpendSoFar): SpendSoFar;
-  /** Total reserved now (tests, stats). */
-  total(): number;
-}
-
-/**
- * The extras as wiring builds them: settings read from the ledger on each request, the cache in the ledger, and
- * (when given) an embedder for the semantic cache.
+ * The extras as wiring builds them: settings read from the settings view on each request, the cache in the ledger,
+ * and (when given) an embedder for the semantic cache.
  */
 export function createRoutingExtras(deps: {
-  ledger: RoutingStore & { getSetting<T>(key: string): T | undefined };
+  store: RoutingStore;
+  settings: Pick<SettingsView, 'getSetting'>;
   now(): number;
   embed?: (texts: readonly string[], signal: AbortSignal) => Promise<{ embeddings: number[][] }>;
 }): RoutingExtras {
@@ -48,40 +31,9 @@ export function createRoutingExtras(deps: {
     ? async (text, signal) => Float32Array.from((await deps.embed!([text], signal)).embeddings[0] ?? [])
     : undefined;
   return {
-    cache: createResponseCache({ store: deps.ledger, now: deps.now, config: () => readRoutingSettings(deps.ledger).cache, embed }),
-    cascade: () => readRoutingSettings(deps.ledger).cascade,
-    reservations: createBudgetReservations(),
+    cache: createResponseCache({ store: deps.store, now: deps.now, config: () => readRoutingSettings(deps.settings).cache, embed }),
+    cascade: () => readRoutingSettings(deps.settings).cascade,
   };
-}
-
-export function createBudgetReservations(): BudgetReservations {
-  const held = new Map<string, number>();
-  let total = 0;
-  const api: BudgetReservations = {
-    reserve(id, micros) {
-      api.release(id);
-      held.set(id, micros);
-      total += micros;
-    },
-    tryReserve(id, micros, spend, caps) {
-      const mine = held.get(id) ?? 0;
-      const others = { todayMicros: spend.todayMicros + total - mine, monthMicros: spend.monthMicros + total - mine };
-      if (!budgetGuard(others, caps, micros).allowCloud) return false;
-      api.reserve(id, micros);
-      return true;
-    },
-    release(id) {
-      const m = held.get(id);
-      if (m === undefined) return;
-      held.delete(id);
-      total -= m;
-    },
-    withReserved(spend) {
-      return { todayMicros: spend.todayMicros + total, monthMicros: spend.monthMicros + total };
-    },
-    total: () => total,
-  };
-  return api;
 }
 
 /** The outcome of a held-back first attempt. */

@@ -64,7 +64,7 @@ describe('pipeline', () => {
       allCloudMicros: 2 * 3 + 3 * 15,
       savingsMicros: 51,
     });
-    const rows = ledger.recent(10);
+    const rows = await ledger.recent(10);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       status: 'ok',
@@ -83,7 +83,7 @@ describe('pipeline', () => {
     const { ledger, pipeline } = setup([cloud, createFakeEngine({ id: 'llamacpp', models: ['tinyllama'] })], { thresholds: ALL_CLOUD });
     const run = await pipeline.handle(req('prove it'), { protocol: 'openai' }, new AbortController().signal);
     await drain(run.events);
-    expect(ledger.recent(1)[0]).toMatchObject({ engine: 'anthropic', costMicros: 2 * 3 + 3 * 15, allCloudMicros: 51 });
+    expect((await ledger.recent(1))[0]).toMatchObject({ engine: 'anthropic', costMicros: 2 * 3 + 3 * 15, allCloudMicros: 51 });
   });
 
   it('falls back before the first token and says so in the reasons and the ledger', async () => {
@@ -94,7 +94,7 @@ describe('pipeline', () => {
     expect(run.decision).toMatchObject({ engine: 'llamacpp', model: 'phi2' });
     expect(run.decision.reasons.at(-1)).toBe('fell back: claude-sonnet on anthropic: upstream_overloaded');
     await drain(run.events);
-    expect(ledger.recent(1)[0]).toMatchObject({
+    expect((await ledger.recent(1))[0]).toMatchObject({
       status: 'ok',
       engine: 'llamacpp',
       fallbackFrom: ['claude-sonnet on anthropic: upstream_overloaded'],
@@ -107,7 +107,7 @@ describe('pipeline', () => {
     await expect(pipeline.handle(req('hi', 'claude-sonnet'), { protocol: 'native' }, new AbortController().signal)).rejects.toMatchObject({
       type: 'upstream_auth',
     });
-    expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'upstream_auth', model: 'claude-sonnet' });
+    expect((await ledger.recent(1))[0]).toMatchObject({ status: 'error', errorType: 'upstream_auth', model: 'claude-sonnet' });
   });
 
   it('a stream that breaks midway yields an error event and records the error with partial usage', async () => {
@@ -116,7 +116,7 @@ describe('pipeline', () => {
     const run = await pipeline.handle(req(), { protocol: 'native' }, new AbortController().signal);
     const events = await drain(run.events);
     expect(events.at(-1)).toMatchObject({ type: 'error', error: { type: 'upstream_error' } });
-    expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'upstream_error', outputTokens: 2 });
+    expect((await ledger.recent(1))[0]).toMatchObject({ status: 'error', errorType: 'upstream_error', outputTokens: 2 });
   });
 
   it('an abort mid-stream stops the engine and records an aborted row', async () => {
@@ -132,7 +132,7 @@ describe('pipeline', () => {
     let n = 0;
     for await (const e of run.events) if (e.type === 'text-delta' && ++n === 3) ac.abort();
     expect(local.aborted).toBe(1);
-    const row = ledger.recent(1)[0]!;
+    const row = (await ledger.recent(1))[0]!;
     expect(row.status).toBe('aborted');
     expect(row.outputTokens).toBeLessThan(10);
   });
@@ -142,13 +142,13 @@ describe('pipeline', () => {
     await expect(pipeline.handle(req('hi', 'nope'), { protocol: 'openai' }, new AbortController().signal)).rejects.toMatchObject({
       type: 'not_found',
     });
-    expect(ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'not_found', model: null });
+    expect((await ledger.recent(1))[0]).toMatchObject({ status: 'error', errorType: 'not_found', model: null });
   });
 
   it('keeps prompt and answer text only when history is on', async () => {
     const { ledger, pipeline } = setup([createFakeEngine({ id: 'llamacpp', models: ['tinyllama'] })], {}, true);
     await drain((await pipeline.handle(req('remember me'), { protocol: 'native' }, new AbortController().signal)).events);
-    expect(ledger.recent(1)[0]).toMatchObject({ prompt: 'remember me', response: 'answer from tinyllama' });
+    expect((await ledger.recent(1))[0]).toMatchObject({ prompt: 'remember me', response: 'answer from tinyllama' });
   });
 
   it('stats agree with the rows', async () => {
@@ -157,7 +157,7 @@ describe('pipeline', () => {
     const { ledger, pipeline } = setup([cloud, local]);
     await drain((await pipeline.handle(req('a'), { protocol: 'native' }, new AbortController().signal)).events);
     await drain((await pipeline.handle(req('b', 'claude-sonnet'), { protocol: 'native' }, new AbortController().signal)).events);
-    const s = ledger.stats(0, Number.MAX_SAFE_INTEGER);
+    const s = await ledger.stats(0, Number.MAX_SAFE_INTEGER);
     expect(s.totals).toMatchObject({
       requests: 2,
       local: 1,

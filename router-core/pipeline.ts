@@ -7,11 +7,11 @@ import { CoreError, toCoreError } from './errors.js';
 import type { Ledger, RequestRecord, RequestStatus } from './ledger/ledger.js';
 import { finishedIterator, runFirstAttempt, type RoutingExtras } from './pipeline-routing.js';
 import type { CacheProbe } from './response-cache.js';
-import { estimateCloudCostMicros } from './routing/budget.js';
+import { budgetGuard, estimateCloudCostMicros, type SpendSoFar } from './routing/budget.js';
 import { planCascade } from './routing/cascade.js';
 import { describeCandidate, shouldFallback } from './routing/fallback.js';
 import { PRIVACY_REASON_PREFIX } from './routing/privacy.js';
-import { decideEmbedding, decideRoute, promptForScoring, type RoutingConfig } from './routing/policy.js';
+import { decideEmbedding, decideRoute, promptForScoring, type RouteInput, type RoutingConfig } from './routing/policy.js';
 import { allCloudCost, costOf, priceOf, savings } from './routing/pricing.js';
 
 /** Money and timing of a finished answer, sent to the caller after the last token. */
@@ -56,7 +56,7 @@ export interface PipelineDeps {
   newId(): string;
   /** Called once per request after its ledger row is written (metrics, logs). */
   onRecord?(r: RequestRecord): void;
-  /** Response cache, cascade and budget reservations (pipeline-routing.ts); absent = none of them. */
+  /** Response cache and cascade (pipeline-routing.ts); absent = neither. */
   extras?: RoutingExtras;
 }
 
@@ -79,27 +79,79 @@ export interface EmbedOutcome {
 
 /** Build the pipeline over its dependencies (server/wiring.ts is the only caller that knows concrete ones). */
 export function createPipeline(deps: PipelineDeps) {
-  /** Decide only (for /api/v1/complexity and `hybrid-ai route`). */
-  async function decide(
+  /** Decide only (for /api/v1/complexity and `hybrid-ai route`); takes no budget reservation. */
+  async function decide(request: ChatRequest, override?: Partial<RoutingConfig>): Promise<RouteDecision> {
+    return (await decideAndReserve(request, override)).decision;
+  }
+
+  /**
+   * Read spend (with every live reservation) → pure decision → for a cloud decision under a cap, reserve its estimated
+   * cost atomically in the ledger (`reserveFor` = the request id). When the reservation is refused (concurrent
+   * requests, here or in another gateway, took the headroom meanwhile), decide again with the spend the ledger saw:
+   * the request stays local and its reasons say the cap was reached.
+   */
+  async function decideAndReserve(
     request: ChatRequest,
     override?: Partial<RoutingConfig>,
-    /** Called synchronously with the decision (before any other request can decide): budget reservations. */
-    onDecided?: (d: RouteDecision) => void,
-  ): Promise<RouteDecision> {
+    reserveFor?: string,
+  ): Promise<{ decision: RouteDecision; reserved: boolean }> {
     const availability = await deps.availability();
     const now = deps.now();
     const p = deps.periodStarts(now);
-    const spend = deps.ledger.spendSince(p.day, p.month);
-    const outcome = decideRoute({
-      request,
-      config: override ? { ...deps.routing(), ...override } : deps.routing(),
-      tier: deps.tier(),
-      availability,
-      spend: deps.extras?.reservations?.withReserved(spend) ?? spend,
+    const config = override ? { ...deps.routing(), ...override } : deps.routing();
+    const capped = hasCaps(config);
+    // No cap, nothing to check: skip the spend query (a PostgreSQL round trip) altogether.
+    const spend = capped ? await deps.ledger.budgetSpend(p.day, p.month, now) : NO_SPEND;
+    const input: RouteInput = { request, config, tier: deps.tier(), availability, spend };
+    const first = decideOrThrow(input);
+    if (reserveFor === undefined || !capped || first.engine !== CLOUD_ENGINE) return { decision: first, reserved: false };
+    const micros = estimateCloudCostMicros(request, priceOf(first.model));
+    const r = await deps.ledger.reserveBudget({ id: reserveFor, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
+    if (r.reserved) return { decision: first, reserved: true };
+    return { decision: decideCapped(input, r.spend, first, micros), reserved: false };
+  }
+
+  /** The decision once the cloud's reservation was refused: the policy again on the spend the ledger saw, never the cloud. */
+  function decideCapped(input: RouteInput, seen: SpendSoFar, first: RouteDecision, micros: number): RouteDecision {
+    const verdict = budgetGuard(seen, input.config.budget, micros);
+    const why = verdict.allowCloud ? 'the cloud budget was taken by concurrent requests' : verdict.reason;
+    const again = decideOrThrow({ ...input, spend: seen });
+    const noCloud = (c: RouteCandidate): boolean => c.engine !== CLOUD_ENGINE;
+    if (again.engine !== CLOUD_ENGINE) return { ...again, fallbacks: again.fallbacks.filter(noCloud) };
+    // The policy estimated with the default cloud model's price; this request's model costs more. Keep it local here.
+    const requested = input.request.model.trim();
+    if (requested !== '' && requested.toLowerCase() !== 'auto') {
+      throw new CoreError('rate_limited', `Model "${requested}" is a cloud model and the cloud is unavailable: ${why}.`);
+    }
+    const locals = [first, ...first.fallbacks].filter(noCloud);
+    const best = locals[0];
+    if (!best) throw new CoreError('no_model_available', `No local model can answer and the cloud is unavailable: ${why}.`);
+    return {
+      ...first,
+      ...best,
+      reasons: [...first.reasons, `cloud disabled (${why}) → best local model ${best.model} instead`],
+      fallbacks: locals.slice(1),
+    };
+  }
+
+  /**
+   * Reserve the estimate of a cloud candidate reached by fallback or escalation (the first decision was local):
+   * true when the caps allow it (or there are none).
+   */
+  async function reserveLater(request: ChatRequest, requestId: string, cand: RouteCandidate): Promise<boolean> {
+    const config = deps.routing();
+    if (!hasCaps(config)) return true;
+    const now = deps.now();
+    const p = deps.periodStarts(now);
+    const r = await deps.ledger.reserveBudget({
+      id: requestId,
+      micros: estimateCloudCostMicros(request, priceOf(cand.model)),
+      caps: config.budget,
+      dayStart: p.day,
+      monthStart: p.month,
+      now,
     });
-    if (!outcome.ok) throw new CoreError(outcome.error.type, outcome.error.message, { details: outcome.error.details });
-    onDecided?.(outcome.decision);
-    return outcome.decision;
+    return r.reserved;
   }
 
   /** Engines that can compute embeddings. */
@@ -138,7 +190,7 @@ export function createPipeline(deps: PipelineDeps) {
   async function handle(request: ChatRequest, ctx: RequestContext, signal: AbortSignal): Promise<PipelineRun> {
     const started = deps.now();
     const requestId = ctx.requestId ?? deps.newId();
-    if (ctx.conversationId !== undefined && deps.history() && !deps.ledger.getConversation(ctx.conversationId)) {
+    if (ctx.conversationId !== undefined && deps.history() && !(await deps.ledger.getConversation(ctx.conversationId))) {
       throw new CoreError(
         'not_found',
         `Unknown conversation_id "${ctx.conversationId}": create one with POST /api/v1/conversations, or leave it out.`,
@@ -151,6 +203,7 @@ export function createPipeline(deps: PipelineDeps) {
       prompt: deps.history() ? promptForScoring(request) : null,
       conversationId: ctx.conversationId,
       apiKeyId: ctx.apiKeyId ?? null,
+      budget: { reserved: false, recorded: false },
     } as RequestBase;
     const extras = deps.extras;
     const probe = extras?.cache ? await extras.cache.probe(request, signal) : null;
@@ -169,7 +222,7 @@ export function createPipeline(deps: PipelineDeps) {
         ],
         fallbacks: [],
       };
-      deps.ledger.recordRoutingEvent({
+      await deps.ledger.recordRoutingEvent({
         requestId,
         ts: started,
         kind: semantic ? 'semantic_hit' : 'cache_hit',
@@ -195,19 +248,20 @@ export function createPipeline(deps: PipelineDeps) {
     if (probe) base.cacheProbe = probe;
     let decision: RouteDecision;
     try {
-      // A cloud decision reserves its estimated cost at once, so concurrent requests see it (released in finish()).
-      decision = await decide(request, undefined, (d) => {
-        if (d.engine === 'anthropic') extras?.reservations?.reserve(requestId, estimateCloudCostMicros(request, priceOf(d.model)));
-      });
+      // A cloud decision reserves its estimated cost in the ledger, so concurrent requests (in any gateway sharing
+      // it) see it; the reservation goes when the request's row is recorded.
+      const decided = await decideAndReserve(request, undefined, requestId);
+      decision = decided.decision;
+      base.budget.reserved = decided.reserved;
     } catch (e) {
       const err = toCoreError(e);
       // A refused request (bad model name, nothing available) is still a request: it gets its row.
-      finish({ ...base, decision: null, usage: zero, status: 'error', errorType: err.type, fallbackFrom: [], ttft: null, text: '' });
+      await finish({ ...base, decision: null, usage: zero, status: 'error', errorType: err.type, fallbackFrom: [], ttft: null, text: '' });
       throw err;
     }
 
     if (decision.reasons.some((r) => r.includes(PRIVACY_REASON_PREFIX))) {
-      deps.ledger.recordRoutingEvent({
+      await deps.ledger.recordRoutingEvent({
         requestId,
         ts: started,
         kind: 'privacy_local',
@@ -226,13 +280,13 @@ export function createPipeline(deps: PipelineDeps) {
     if (plan && cascadeConfig && firstEngine) {
       const attempt = await runFirstAttempt(firstEngine, plan.first, request, cascadeConfig, signal);
       if (attempt.kind === 'failed' && attempt.error.type === 'aborted') {
-        finish({ ...base, decision, usage: zero, status: 'aborted', errorType: 'aborted', fallbackFrom: [], ttft: null, text: '' });
+        await finish({ ...base, decision, usage: zero, status: 'aborted', errorType: 'aborted', fallbackFrom: [], ttft: null, text: '' });
         throw attempt.error;
       }
       if (attempt.kind === 'kept') {
         // A local answer kept instead of the cloud saves what the cloud would have charged for it.
         const saved = plan.mode === 'try-local' ? costOf(attempt.usage, priceOf(decision.model)) : 0;
-        deps.ledger.recordRoutingEvent({
+        await deps.ledger.recordRoutingEvent({
           requestId,
           ts: started,
           kind: 'cascade_kept',
@@ -255,7 +309,7 @@ export function createPipeline(deps: PipelineDeps) {
       }
       const why = attempt.kind === 'weak' ? attempt.reason : `it failed (${attempt.error.type})`;
       const usage = attempt.kind === 'weak' ? attempt.usage : zero;
-      deps.ledger.recordRoutingEvent({
+      await deps.ledger.recordRoutingEvent({
         requestId,
         ts: started,
         kind: 'cascade_escalated',
@@ -269,25 +323,16 @@ export function createPipeline(deps: PipelineDeps) {
       candidates = plan.escalateTo;
       const up = candidates[0];
       // Escalating to the cloud reserves its estimate now, and only if the caps still allow it.
-      if (up?.engine === 'anthropic' && extras?.reservations && plan.mode === 'verify') {
-        const p = deps.periodStarts(deps.now());
-        if (
-          !extras.reservations.tryReserve(
-            requestId,
-            estimateCloudCostMicros(request, priceOf(up.model)),
-            deps.ledger.spendSince(p.day, p.month),
-            deps.routing().budget,
-          )
-        ) {
-          candidates = candidates.filter((c) => c.engine !== 'anthropic');
-        }
+      if (up?.engine === CLOUD_ENGINE && plan.mode === 'verify') {
+        if (await reserveLater(request, requestId, up)) base.budget.reserved = true;
+        else candidates = candidates.filter((c) => c.engine !== CLOUD_ENGINE);
       }
       decision = {
         ...decision,
         reasons: [...decision.reasons, plan.reason, `cascade: ${plan.first.model}'s answer looked weak (${why}) → escalated`],
       };
       if (candidates.length === 0) {
-        finish({
+        await finish({
           ...base,
           decision,
           usage: zero,
@@ -306,6 +351,14 @@ export function createPipeline(deps: PipelineDeps) {
       const cand = candidates[i]!;
       const engine = deps.engines.get(cand.engine);
       if (!engine) continue;
+      // A fallback to the cloud from a local decision has no reservation yet: it needs one, within the caps.
+      if (cand.engine === CLOUD_ENGINE && !base.budget.reserved) {
+        if (!(await reserveLater(request, requestId, cand))) {
+          failed.push(`${describeCandidate(cand)}: cloud budget reached`);
+          continue;
+        }
+        base.budget.reserved = true;
+      }
       const iterator = engine.chat({ request, model: cand.model }, signal)[Symbol.asyncIterator]();
       const head: StreamEvent[] = [];
       try {
@@ -326,7 +379,7 @@ export function createPipeline(deps: PipelineDeps) {
           continue;
         }
         const chosen: RouteDecision = { ...decision, ...cand, reasons: withFallbackReasons(decision.reasons, failed) };
-        finish({
+        await finish({
           ...base,
           decision: chosen,
           usage: zero,
@@ -347,7 +400,7 @@ export function createPipeline(deps: PipelineDeps) {
       return { requestId, decision: chosen, fallbackFrom: failed, events: rest(chosen, head, iterator, base, failed, started) };
     }
     const err = lastError ?? new CoreError('no_model_available', 'No engine could serve this request.');
-    finish({ ...base, decision, usage: zero, status: 'error', errorType: err.type, fallbackFrom: failed, ttft: null, text: '' });
+    await finish({ ...base, decision, usage: zero, status: 'error', errorType: err.type, fallbackFrom: failed, ttft: null, text: '' });
     throw err;
   }
 
@@ -400,7 +453,7 @@ export function createPipeline(deps: PipelineDeps) {
       const err = toCoreError(e);
       const status: RequestStatus = err.type === 'aborted' ? 'aborted' : 'error';
       // Usage is unknown after a break: count streamed chunks (about one token each) so spend is not hidden.
-      finish({
+      await finish({
         ...base,
         decision,
         usage: usage ?? { inputTokens: 0, outputTokens: deltas },
@@ -416,9 +469,10 @@ export function createPipeline(deps: PipelineDeps) {
     } finally {
       if (!ended) await iterator.return?.();
       // A consumer that stops reading (break) skips finish(): the budget reservation must not outlive the request.
-      deps.extras?.reservations?.release(base.id);
+      // (After a row is recorded its reservation is already gone: no query then.)
+      if (base.budget.reserved && !base.budget.recorded) await deps.ledger.releaseBudget(base.id).catch(() => undefined);
     }
-    const summary = finish({
+    const summary = await finish({
       ...base,
       decision,
       usage: usage ?? { inputTokens: 0, outputTokens: deltas },
@@ -429,7 +483,7 @@ export function createPipeline(deps: PipelineDeps) {
       text,
     });
     if (base.cacheProbe) {
-      deps.extras?.cache?.store(base.cacheProbe, {
+      await deps.extras?.cache?.store(base.cacheProbe, {
         requestId: base.id,
         decision,
         text,
@@ -442,7 +496,7 @@ export function createPipeline(deps: PipelineDeps) {
     yield { type: 'done', finishReason };
   }
 
-  function finish(
+  async function finish(
     r: RequestBase & {
       decision: RouteDecision | null;
       usage: Usage;
@@ -452,9 +506,8 @@ export function createPipeline(deps: PipelineDeps) {
       ttft: number | null;
       text: string;
     },
-  ): Summary {
+  ): Promise<Summary> {
     const latencyMs = deps.now() - r.ts;
-    deps.extras?.reservations?.release(r.id);
     // A cache hit costs nothing and is neither a local nor a cloud call (no engine ran).
     const costMicros = r.decision && !r.cached ? costOf(r.usage, priceOf(r.decision.model)) : 0;
     const allCloudMicros = allCloudCost(r.usage);
@@ -480,10 +533,12 @@ export function createPipeline(deps: PipelineDeps) {
       response: r.prompt === null ? null : r.text,
       apiKeyId: r.apiKeyId,
     };
-    deps.ledger.record(record);
+    // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
+    await deps.ledger.record(record);
+    r.budget.recorded = true;
     // History on (prompt kept) and a conversation named: the exchange joins it, the answer even when cut short.
     if (r.conversationId !== undefined && r.prompt !== null) {
-      deps.ledger.appendMessages(
+      await deps.ledger.appendMessages(
         r.conversationId,
         [
           { role: 'user', content: r.prompt, requestId: r.id },
@@ -523,6 +578,23 @@ interface RequestBase {
   cached?: boolean;
   /** The cache lookup of an eligible request: a complete answer is stored under it. */
   cacheProbe?: CacheProbe;
+  /** Shared by every copy of the base: a budget reservation is held (released with the row, or when the stream is abandoned), the row is written. */
+  budget: { reserved: boolean; recorded: boolean };
+}
+
+const CLOUD_ENGINE: EngineId = 'anthropic';
+const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
+
+/** Whether a daily or monthly cloud cap is set. */
+function hasCaps(config: RoutingConfig): boolean {
+  return config.budget.dailyMicros !== undefined || config.budget.monthlyMicros !== undefined;
+}
+
+/** The policy's decision, or its refusal as a CoreError. */
+function decideOrThrow(input: RouteInput): RouteDecision {
+  const outcome = decideRoute(input);
+  if (!outcome.ok) throw new CoreError(outcome.error.type, outcome.error.message, { details: outcome.error.details });
+  return outcome.decision;
 }
 
 /** Scale a vector to length 1 (cosine similarity becomes a dot product); a zero vector stays as it is. */

@@ -39,7 +39,7 @@ export interface ResponseCache {
   /** Null when the request may not use the cache (see cacheEligibility). */
   probe(request: ChatRequest, signal: AbortSignal): Promise<CacheProbe | null>;
   /** Store a complete answer under the probe's key (cut-off or empty answers are not stored). */
-  store(probe: CacheProbe, answer: CachedAnswer): void;
+  store(probe: CacheProbe, answer: CachedAnswer): Promise<void>;
 }
 
 /** why: brute-force cosine over 500 vectors of a few hundred dimensions takes well under a millisecond. */
@@ -55,7 +55,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       const material = cacheKeyMaterial(request);
       const probe: CacheProbe = { key: sha256(material.key), scope: sha256(material.scope) };
       const now = deps.now();
-      const exact = deps.store.cacheGet(probe.key, now);
+      const exact = await deps.store.cacheGet(probe.key, now);
       if (exact) return { ...probe, hit: { entry: exact, semantic: false, similarity: 1 } };
       if (!config.semantic || !deps.embed || material.prompt === '') return probe;
       try {
@@ -65,16 +65,16 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
         return probe;
       }
       let best: { entry: CacheEntry; similarity: number } | undefined;
-      for (const entry of deps.store.cacheWithEmbeddings(probe.scope, deps.now(), SEMANTIC_SCAN_LIMIT)) {
+      for (const entry of await deps.store.cacheWithEmbeddings(probe.scope, deps.now(), SEMANTIC_SCAN_LIMIT)) {
         const s = cosine(probe.embedding, entry.embedding!);
         if (s >= config.semanticThreshold && (!best || s > best.similarity)) best = { entry, similarity: s };
       }
       return best ? { ...probe, hit: { entry: best.entry, semantic: true, similarity: best.similarity } } : probe;
     },
-    store(probe, a) {
+    async store(probe, a) {
       if (a.finishReason !== 'stop' || a.text.trim() === '') return;
       const now = deps.now();
-      deps.store.cachePut(
+      await deps.store.cachePut(
         {
           key: probe.key,
           scope: probe.scope,

@@ -1,5 +1,5 @@
 // Routing feature settings (estimator, privacy guard, response cache, cascade): ledger keys, defaults, one reader.
-import type { Ledger } from './ledger/ledger.js';
+import type { SettingsView } from './ledger/settings-view.js';
 import { defaultCacheConfig, type CacheConfig } from './routing/cache-policy.js';
 import { defaultCascadeConfig, type CascadeConfig } from './routing/cascade.js';
 import { defaultPrivacyRules, type PrivacyRules } from './routing/privacy.js';
@@ -20,8 +20,8 @@ export interface RoutingFeatureSettings {
   cascade: CascadeConfig;
 }
 
-/** Read the saved settings over the defaults (cheap: the ledger caches settings in memory). */
-export function readRoutingSettings(ledger: Pick<Ledger, 'getSetting'>): RoutingFeatureSettings {
+/** Read the saved settings over the defaults (cheap: the settings view answers from memory). */
+export function readRoutingSettings(ledger: Pick<SettingsView, 'getSetting'>): RoutingFeatureSettings {
   return {
     estimator: ledger.getSetting<'learned' | 'rules'>(routingSettingKeys.estimator) ?? 'learned',
     privacy: { ...defaultPrivacyRules, ...ledger.getSetting<Partial<PrivacyRules>>(routingSettingKeys.privacy) },

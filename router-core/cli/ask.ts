@@ -38,7 +38,7 @@ export async function runAsk(argv: string[]): Promise<number> {
   if (config === 'help') return 0;
   // Logs would interleave with the answer: only warnings, to stderr.
   // One answer does not justify starting an `ollama serve`; a running Ollama (OLLAMA_HOST) is still used.
-  const core = createCore(
+  const core = await createCore(
     { ...config, manageOllama: false },
     { logger: createLogger({ level: 'warn', destination: pino.destination({ fd: 2, sync: true }) }) },
   );

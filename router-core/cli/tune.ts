@@ -4,16 +4,17 @@ import { parseArgs } from 'node:util';
 import { tuningProposal } from '../gateway/feedback-api.js';
 import { settingKeys } from '../gateway/settings-api.js';
 import { openDataDir } from '../host/data-dir.js';
-import { openSqliteLedger } from '../ledger/sqlite.js';
 import { defaultThresholds, type ComplexityThresholds } from '../routing/complexity.js';
 import { loadConfig } from '../server/config.js';
+import { openLedger } from '../server/wiring.js';
 
-const usage = `Usage: hybrid-ai tune [--data-dir D] [--days N] [--yes] [--json]
+const usage = `Usage: hybrid-ai tune [--data-dir D] [--ledger-url URL] [--days N] [--yes] [--json]
 
 Reads the feedback stored in the ledger (thumbs up/down, "retry with Claude"), proposes new complexity
 thresholds with the expected change in cloud share and misses, and applies them only when you accept
-(or pass --yes). A running server uses the new thresholds after a restart; the Settings screen and
-POST /api/v1/feedback/tune/apply apply them live.
+(or pass --yes). The ledger is the server's: --data-dir's SQLite file, or the PostgreSQL of --ledger-url /
+HYBRID_AI_LEDGER_URL. A running server on SQLite uses the new thresholds after a restart (on PostgreSQL within a
+second); the Settings screen and POST /api/v1/feedback/tune/apply apply them live.
 `;
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -24,12 +25,13 @@ export async function runTune(
   out: NodeJS.WritableStream = process.stdout,
   ask?: (question: string) => Promise<string>,
 ): Promise<number> {
-  let values: { 'data-dir'?: string; days?: string; yes?: boolean; json?: boolean; help?: boolean };
+  let values: { 'data-dir'?: string; 'ledger-url'?: string; days?: string; yes?: boolean; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         'data-dir': { type: 'string' },
+        'ledger-url': { type: 'string' },
         days: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
@@ -50,12 +52,15 @@ export async function runTune(
     process.stderr.write(`hybrid-ai tune: invalid --days "${values.days}" (a whole number of days from 1 to 3650)\n`);
     return 2;
   }
-  const config = loadConfig(values['data-dir'] ? ['--data-dir', values['data-dir']] : []);
+  const config = loadConfig([
+    ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []),
+    ...(values['ledger-url'] ? ['--ledger-url', values['ledger-url']] : []),
+  ]);
   if (config === 'help') return 0;
-  const ledger = openSqliteLedger(openDataDir(config.dataDir).ledgerFile);
+  const ledger = await openLedger(config, openDataDir(config.dataDir).ledgerFile);
   try {
-    const current = ledger.getSetting<ComplexityThresholds>(settingKeys.thresholds) ?? defaultThresholds;
-    const p = tuningProposal(ledger, current, Date.now() - days * 86_400_000);
+    const current = (await ledger.getSetting<ComplexityThresholds>(settingKeys.thresholds)) ?? defaultThresholds;
+    const p = await tuningProposal(ledger, current, Date.now() - days * 86_400_000);
     const changed = p.proposed.medium !== current.medium || p.proposed.cloud !== current.cloud;
     if (values.json) {
       out.write(`${JSON.stringify({ ...p, changed })}\n`);
@@ -96,10 +101,12 @@ export async function runTune(
       out.write('not applied.\n');
       return 0;
     }
-    ledger.setSetting(settingKeys.thresholds, p.proposed);
-    out.write(`applied: medium ${p.proposed.medium}, cloud ${p.proposed.cloud} (restart a running server to use them).\n`);
+    await ledger.setSetting(settingKeys.thresholds, p.proposed);
+    out.write(
+      `applied: medium ${p.proposed.medium}, cloud ${p.proposed.cloud} (${ledger.shared ? 'running servers pick them up within a second' : 'restart a running server to use them'}).\n`,
+    );
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }

@@ -59,16 +59,16 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]),
     );
     // Ready = a request can be answered AND recorded: the ledger takes a write and a read (spend and settings are
-    // cached in memory, so only a real statement proves the database file is still usable: disk full, read-only
-    // volume, deleted file), and at least one engine has a model.
+    // cached in memory, so only a real statement proves the database is still usable: disk full, read-only volume,
+    // deleted file, PostgreSQL down or unreachable), and at least one engine has a model.
     const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      deps.ledger.setSetting('health.readyProbeAt', deps.now());
-      deps.ledger.recent(1);
+      await deps.ledger.setSetting('health.readyProbeAt', deps.now());
+      await deps.ledger.recent(1);
     } catch (e) {
       ledgerOk = false;
-      reasons.push(`ledger: ${e instanceof Error ? e.message : String(e)}`);
+      reasons.push(`ledger (${deps.ledger.kind}): ${e instanceof Error ? e.message : String(e)}`);
     }
     const anyEngine = Object.values(a.engines).some((e) => e.ok && e.models.length > 0);
     if (!anyEngine) {
@@ -76,9 +76,13 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       reasons.push(`no engine has a model (${why.join('; ') || 'no engine configured'})`);
     }
     const ready = ledgerOk && anyEngine;
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not_ready', ledger: ledgerOk, engines, ...(ready ? {} : { reasons }) });
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready',
+      ledger: ledgerOk,
+      ledger_store: deps.ledger.kind,
+      engines,
+      ...(ready ? {} : { reasons }),
+    });
   });
 
   app.get('/api/v1/stats', async (req) => {
@@ -105,8 +109,11 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
       from = f;
     }
-    const stats = deps.ledger.stats(from, to);
-    const spend = deps.ledger.spendSince(starts.day, starts.month);
+    const [stats, spend, routing] = await Promise.all([
+      deps.ledger.stats(from, to),
+      deps.ledger.spendSince(starts.day, starts.month),
+      deps.ledger.routingStats(from, to),
+    ]);
     const budget = deps.routing().budget;
     return {
       ...stats,
@@ -117,7 +124,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         spent_month_micros: spend.monthMicros,
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
-      routing: deps.ledger.routingStats(from, to),
+      routing,
     };
   });
 

@@ -73,7 +73,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountConversationsApi(app, opts);
   mountSettingsApi(app, opts);
   mountRoutingSettingsApi(app, opts);
-  mountFeedbackApi(app, { ledger: opts.ledger, now: opts.now, thresholds: () => opts.routing().thresholds });
+  mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
   if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets });
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });

@@ -63,8 +63,8 @@ export function messageJson(m: StoredMessage) {
   };
 }
 
-function find(deps: ConversationsDeps, id: string): Conversation {
-  const c = deps.ledger.getConversation(id);
+async function find(deps: ConversationsDeps, id: string): Promise<Conversation> {
+  const c = await deps.ledger.getConversation(id);
   if (!c) throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
   return c;
 }
@@ -80,7 +80,7 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     const search = typeof q.search === 'string' ? q.search.slice(0, MAX_TITLE) : undefined;
     return {
       history_enabled: deps.history(),
-      conversations: deps.ledger.listConversations({ search, limit }).map(conversationJson),
+      conversations: (await deps.ledger.listConversations({ search, limit })).map(conversationJson),
     };
   });
 
@@ -92,25 +92,25 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
         'History is off, so conversations are not stored. Turn it on in Settings (PUT /api/v1/settings {"history_enabled": true}).',
       );
     }
-    return reply.code(201).send({ conversation: conversationJson(deps.ledger.createConversation(b.title, deps.now())) });
+    return reply.code(201).send({ conversation: conversationJson(await deps.ledger.createConversation(b.title, deps.now())) });
   });
 
   app.get('/api/v1/conversations/:id', async (req) => {
-    const c = find(deps, (req.params as { id: string }).id);
-    return { conversation: conversationJson(c), messages: deps.ledger.listMessages(c.id).map(messageJson) };
+    const c = await find(deps, (req.params as { id: string }).id);
+    return { conversation: conversationJson(c), messages: (await deps.ledger.listMessages(c.id)).map(messageJson) };
   });
 
   app.patch('/api/v1/conversations/:id', async (req) => {
     const { id } = req.params as { id: string };
     const b = parseBody(titleBody, req.body);
-    const c = deps.ledger.renameConversation(id, b.title, deps.now());
+    const c = await deps.ledger.renameConversation(id, b.title, deps.now());
     if (!c) throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
     return { conversation: conversationJson(c) };
   });
 
   app.delete('/api/v1/conversations/:id', async (req) => {
     const { id } = req.params as { id: string };
-    if (!deps.ledger.deleteConversation(id)) {
+    if (!(await deps.ledger.deleteConversation(id))) {
       throw new CoreError('not_found', `No conversation "${id}". List them with GET /api/v1/conversations.`);
     }
     return { deleted: true, id };
@@ -119,14 +119,14 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
   // Regenerate: drop a message and everything after it, then send the prompt again with conversation_id.
   app.delete('/api/v1/conversations/:id/messages/:messageId', async (req) => {
     const { id, messageId } = req.params as { id: string; messageId: string };
-    const c = find(deps, id);
-    const deleted = deps.ledger.deleteMessagesFrom(c.id, messageId);
+    const c = await find(deps, id);
+    const deleted = await deps.ledger.deleteMessagesFrom(c.id, messageId);
     if (deleted === 0) throw new CoreError('not_found', `No message "${messageId}" in conversation "${id}".`);
     return { deleted };
   });
 
   app.delete('/api/v1/history', async () => {
-    const d = deps.ledger.deleteAllHistory();
+    const d = await deps.ledger.deleteAllHistory();
     return { deleted: { conversations: d.conversations, messages: d.messages, request_texts: d.requestTexts } };
   });
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SettingsView } from '../ledger/settings-view.js';
 import type { ComplexityThresholds } from '../routing/complexity.js';
 import { proposeThresholds, type RatedAnswer, type TuningProposal } from '../routing/tuner.js';
 import { parseBody } from './protocols/validate.js';
@@ -11,6 +12,8 @@ import { settingKeys } from './settings-api.js';
 /** What the routes need. */
 export interface FeedbackDeps {
   ledger: Ledger;
+  /** Where applied thresholds are saved (written through to the ledger). */
+  settings: Pick<SettingsView, 'setSetting'>;
   now(): number;
   /** Thresholds in effect now (settings over defaults). */
   thresholds(): ComplexityThresholds;
@@ -37,12 +40,16 @@ const applyBody = z
   .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud', path: ['medium'] });
 
 /** Build the tuner's proposal from the ledger (also used by `hybrid-ai tune`). */
-export function tuningProposal(ledger: Ledger, current: ComplexityThresholds, from: number): TuningProposal {
-  const rated: RatedAnswer[] = ledger
-    .feedbackSamples(from)
+export async function tuningProposal(
+  ledger: Pick<Ledger, 'feedbackSamples' | 'requestScores'>,
+  current: ComplexityThresholds,
+  from: number,
+): Promise<TuningProposal> {
+  const [samples, requestScores] = await Promise.all([ledger.feedbackSamples(from), ledger.requestScores(from)]);
+  const rated: RatedAnswer[] = samples
     .filter((s) => s.complexity !== null && s.engine !== null)
     .map((s) => ({ complexity: s.complexity!, route: s.route ?? '', cloud: s.engine === 'anthropic', rating: s.rating }));
-  const scores = ledger.requestScores(from).map((r) => r.complexity);
+  const scores = requestScores.map((r) => r.complexity);
   return proposeThresholds(rated, scores, current);
 }
 
@@ -65,25 +72,25 @@ function proposalView(p: TuningProposal) {
 export function mountFeedbackApi(app: FastifyInstance, deps: FeedbackDeps): void {
   app.post('/api/v1/feedback', async (req, reply) => {
     const b = parseBody(feedbackBody, req.body);
-    const ok = deps.ledger.recordFeedback({ requestId: b.request_id, ts: deps.now(), rating: b.rating, comment: b.comment ?? null });
+    const ok = await deps.ledger.recordFeedback({ requestId: b.request_id, ts: deps.now(), rating: b.rating, comment: b.comment ?? null });
     if (!ok) throw new CoreError('not_found', `Unknown request_id "${b.request_id}": give the id of an answer from this server.`);
     return reply.code(201).send({ request_id: b.request_id, rating: b.rating, stored: true });
   });
 
-  app.get('/api/v1/feedback/stats', async () => deps.ledger.routingStats(0, deps.now() + 1).feedback);
+  app.get('/api/v1/feedback/stats', async () => (await deps.ledger.routingStats(0, deps.now() + 1)).feedback);
 
   app.get('/api/v1/feedback/tune', async (req) => {
     const q = req.query as { days?: string };
     const days = q.days === undefined ? DEFAULT_TUNE_DAYS : Number(q.days);
     if (!Number.isInteger(days) || days < 1 || days > 3650)
       throw new CoreError('invalid_request', 'Invalid "days": give a whole number of days from 1 to 3650.');
-    return proposalView(tuningProposal(deps.ledger, deps.thresholds(), deps.now() - days * DAY));
+    return proposalView(await tuningProposal(deps.ledger, deps.thresholds(), deps.now() - days * DAY));
   });
 
   // Applied only when the person accepts a proposal (the UI and `hybrid-ai tune` ask first).
   app.post('/api/v1/feedback/tune/apply', async (req) => {
     const b = parseBody(applyBody, req.body);
-    deps.ledger.setSetting(settingKeys.thresholds, { medium: b.medium, cloud: b.cloud });
+    await deps.settings.setSetting(settingKeys.thresholds, { medium: b.medium, cloud: b.cloud });
     return { thresholds: { medium: b.medium, cloud: b.cloud } };
   });
 }

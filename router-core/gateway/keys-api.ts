@@ -29,12 +29,17 @@ interface ActiveKey extends AuthenticatedKey {
 /** The key store: the ledger for durability, memory for the per-request checks. */
 export interface AppKeys extends AppKeyAuth {
   /** Stores a new key; the returned `key` is the only time the secret exists outside the caller's hands. */
-  create(input: { name: string; rateLimitPerMin?: number; monthlyBudgetMicros?: number }): { record: ApiKeyRecord; key: string };
-  list(): Array<ApiKeyRecord & { spentThisMonthMicros: number }>;
+  create(input: { name: string; rateLimitPerMin?: number; monthlyBudgetMicros?: number }): Promise<{ record: ApiKeyRecord; key: string }>;
+  list(): Promise<Array<ApiKeyRecord & { spentThisMonthMicros: number }>>;
   /** Revokes at once (the next request with it is a 401); undefined when there is no such key. Idempotent. */
-  revoke(id: string): ApiKeyRecord | undefined;
+  revoke(id: string): Promise<ApiKeyRecord | undefined>;
   /** Feed every finished request here (pipeline onRecord) so budgets stay current without a query per request. */
   observe(r: RequestRecord): void;
+  /**
+   * (Re)load the active keys and this month's spend per key from the ledger: once before serving, and, on a ledger
+   * other gateways share, periodically (wiring), so a key created or revoked there and their spend arrive here.
+   */
+  reload(): Promise<void>;
 }
 
 /** What {@link createAppKeys} needs. */
@@ -56,24 +61,36 @@ function nextMonthStart(monthStart: number): number {
 // Cents for budgets a person sets; micro-dollar precision below a cent, so a tiny budget does not read "$0.00".
 const usd = (micros: number): string => `$${(micros / 1e6).toFixed(micros < 10_000 ? 6 : 2)}`;
 
-/** Builds the key store over the ledger; loads the active keys once. */
+/** Builds the key store over the ledger; call reload() before serving (it loads the active keys). */
 export function createAppKeys(deps: AppKeysDeps): AppKeys {
-  const byHash = new Map<string, ActiveKey>();
+  let byHash = new Map<string, ActiveKey>();
   const active = (k: ApiKeyRecord): ActiveKey => ({
     id: k.id,
     name: k.name,
     rateLimitPerMin: k.rateLimitPerMin,
     monthlyBudgetMicros: k.monthlyBudgetMicros,
   });
-  for (const k of deps.ledger.listApiKeys()) if (k.revokedAt === null) byHash.set(k.hash, active(k));
-
   /** Token buckets: capacity = the per-minute limit, refilled continuously, so bursts up to the limit are fine. */
   const buckets = new Map<string, { tokens: number; at: number }>();
-  /** Cloud spend per key this month; reloaded from the ledger (one query) when the month changes. */
-  let spend: { month: number; byKey: Map<string, number> } | undefined;
+  /** Cloud spend per key this month, loaded by reload() and kept current by observe(). */
+  let spend: { month: number; byKey: Map<string, number> } = { month: deps.periodStarts(deps.now()).month, byKey: new Map() };
+
+  async function reload(): Promise<void> {
+    const month = deps.periodStarts(deps.now()).month;
+    const [keys, spent] = await Promise.all([deps.ledger.listApiKeys(), deps.ledger.spendByApiKeySince(month)]);
+    const next = new Map<string, ActiveKey>();
+    for (const k of keys) if (k.revokedAt === null) next.set(k.hash, active(k));
+    byHash = next;
+    spend = { month, byKey: new Map(Object.entries(spent)) };
+  }
+
   const spendNow = (): Map<string, number> => {
     const month = deps.periodStarts(deps.now()).month;
-    if (!spend || spend.month !== month) spend = { month, byKey: new Map(Object.entries(deps.ledger.spendByApiKeySince(month))) };
+    if (spend.month !== month) {
+      // A new month: nothing spent yet as far as memory knows; the ledger's count replaces it shortly.
+      spend = { month, byKey: new Map() };
+      void reload().catch(() => undefined);
+    }
     return spend.byKey;
   };
 
@@ -118,7 +135,8 @@ export function createAppKeys(deps: AppKeysDeps): AppKeys {
       // Budget first: a request refused for money must not also use up a rate-limit token.
       return overBudget(k, now) ?? rateLimited(k, now);
     },
-    create(input) {
+    reload,
+    async create(input) {
       const key = `${KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
       const record: ApiKeyRecord = {
         id: randomUUID(),
@@ -130,32 +148,28 @@ export function createAppKeys(deps: AppKeysDeps): AppKeys {
         rateLimitPerMin: input.rateLimitPerMin ?? null,
         monthlyBudgetMicros: input.monthlyBudgetMicros ?? null,
       };
-      deps.ledger.createApiKey(record);
+      await deps.ledger.createApiKey(record);
       byHash.set(record.hash, active(record));
       return { record, key };
     },
-    list() {
+    async list() {
       const spent = spendNow();
-      return deps.ledger.listApiKeys().map((k) => ({ ...k, spentThisMonthMicros: spent.get(k.id) ?? 0 }));
+      return (await deps.ledger.listApiKeys()).map((k) => ({ ...k, spentThisMonthMicros: spent.get(k.id) ?? 0 }));
     },
-    revoke(id) {
-      const existing = deps.ledger.listApiKeys().find((k) => k.id === id);
+    async revoke(id) {
+      const existing = (await deps.ledger.listApiKeys()).find((k) => k.id === id);
       if (!existing) return undefined;
       if (existing.revokedAt !== null) return existing;
       const at = deps.now();
-      deps.ledger.revokeApiKey(id, at);
+      await deps.ledger.revokeApiKey(id, at);
       byHash.delete(existing.hash);
       buckets.delete(id);
       return { ...existing, revokedAt: at };
     },
     observe(r) {
       if (!r.apiKeyId || r.costMicros <= 0) return;
-      // Not loaded yet, or a new month: the next load reads this row from the ledger (written before onRecord).
-      if (!spend || spend.month !== deps.periodStarts(deps.now()).month) {
-        spend = undefined;
-        return;
-      }
-      if (r.ts >= spend.month) spend.byKey.set(r.apiKeyId, (spend.byKey.get(r.apiKeyId) ?? 0) + r.costMicros);
+      const byKey = spendNow();
+      if (r.ts >= spend.month) byKey.set(r.apiKeyId, (byKey.get(r.apiKeyId) ?? 0) + r.costMicros);
     },
   };
 }
@@ -190,7 +204,7 @@ function publicKey(k: ApiKeyRecord & { spentThisMonthMicros?: number }) {
 export function mountKeysApi(app: FastifyInstance, keys: AppKeys): void {
   app.post('/api/v1/keys', async (req, reply) => {
     const b = parseBody(createBody, req.body);
-    const { record, key } = keys.create({
+    const { record, key } = await keys.create({
       name: b.name,
       rateLimitPerMin: b.rate_limit_per_min ?? undefined,
       monthlyBudgetMicros: b.monthly_budget_usd == null ? undefined : Math.round(b.monthly_budget_usd * 1_000_000),
@@ -202,11 +216,11 @@ export function mountKeysApi(app: FastifyInstance, keys: AppKeys): void {
     });
   });
 
-  app.get('/api/v1/keys', async () => ({ keys: keys.list().map(publicKey) }));
+  app.get('/api/v1/keys', async () => ({ keys: (await keys.list()).map(publicKey) }));
 
   app.delete('/api/v1/keys/:id', async (req) => {
     const { id } = req.params as { id: string };
-    const revoked = keys.revoke(id);
+    const revoked = await keys.revoke(id);
     if (!revoked) throw new CoreError('not_found', `No API key with id "${id}". GET /api/v1/keys lists them.`);
     return publicKey(revoked);
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SettingsView } from '../ledger/settings-view.js';
 import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
 import type { CacheConfig } from '../routing/cache-policy.js';
 import type { CascadeConfig } from '../routing/cascade.js';
@@ -82,6 +83,8 @@ function view(s: RoutingFeatureSettings) {
 /** What the routes need. */
 export interface RoutingSettingsDeps {
   ledger: Ledger;
+  /** Settings as the core reads them; writes go through it to the ledger. */
+  settings: SettingsView;
   now(): number;
   periodStarts(now: number): { day: number; month: number };
 }
@@ -90,22 +93,22 @@ const DAY = 86_400_000;
 
 /** Register /api/v1/routing/settings (GET, PUT), /api/v1/routing/cache (DELETE) and /api/v1/routing/stats (GET). */
 export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSettingsDeps): void {
-  app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.ledger)));
+  app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.settings)));
 
   app.put('/api/v1/routing/settings', async (req) => {
     const b = parseBody(putBody, req.body);
-    const { ledger } = deps;
-    const cur = readRoutingSettings(ledger);
-    if (b.estimator !== undefined) ledger.setSetting(routingSettingKeys.estimator, b.estimator);
+    const { settings } = deps;
+    const cur = readRoutingSettings(settings);
+    if (b.estimator !== undefined) await settings.setSetting(routingSettingKeys.estimator, b.estimator);
     if (b.privacy) {
-      ledger.setSetting(routingSettingKeys.privacy, {
+      await settings.setSetting(routingSettingKeys.privacy, {
         enabled: b.privacy.enabled ?? cur.privacy.enabled,
         words: b.privacy.words ?? cur.privacy.words,
         disabledKinds: b.privacy.disabled_kinds ?? cur.privacy.disabledKinds ?? [],
       } satisfies PrivacyRules);
     }
     if (b.cache) {
-      ledger.setSetting(routingSettingKeys.cache, {
+      await settings.setSetting(routingSettingKeys.cache, {
         enabled: b.cache.enabled ?? cur.cache.enabled,
         ttlMs: b.cache.ttl_ms ?? cur.cache.ttlMs,
         includeSampled: b.cache.include_sampled ?? cur.cache.includeSampled,
@@ -114,16 +117,16 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
       } satisfies CacheConfig);
     }
     if (b.cascade) {
-      ledger.setSetting(routingSettingKeys.cascade, {
+      await settings.setSetting(routingSettingKeys.cascade, {
         enabled: b.cascade.enabled ?? cur.cascade.enabled,
         minMeanLogprob: b.cascade.min_mean_logprob ?? cur.cascade.minMeanLogprob,
         unsureMargin: b.cascade.unsure_margin ?? cur.cascade.unsureMargin,
       } satisfies CascadeConfig);
     }
-    return view(readRoutingSettings(ledger));
+    return view(readRoutingSettings(settings));
   });
 
-  app.delete('/api/v1/routing/cache', async () => ({ deleted: deps.ledger.cacheClear() }));
+  app.delete('/api/v1/routing/cache', async () => ({ deleted: await deps.ledger.cacheClear() }));
 
   app.get('/api/v1/routing/stats', async (req) => {
     const q = req.query as { range?: string };
@@ -134,6 +137,6 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
     const from = ranges[range];
     if (from === undefined)
       throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
-    return { range, ...deps.ledger.routingStats(from, now + 1) };
+    return { range, ...(await deps.ledger.routingStats(from, now + 1)) };
   });
 }

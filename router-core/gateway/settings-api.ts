@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SettingsView } from '../ledger/settings-view.js';
 import { budgetGuard } from '../routing/budget.js';
 import type { ComplexityThresholds } from '../routing/complexity.js';
 import type { RoutingConfig } from '../routing/policy.js';
@@ -20,6 +21,8 @@ export const settingKeys = {
 /** What the settings routes need from the core. */
 export interface SettingsDeps {
   ledger: Ledger;
+  /** Settings as the core reads them; writes go through it to the ledger. */
+  settings: SettingsView;
   now(): number;
   /** Effective routing config (settings over config). */
   routing(): RoutingConfig;
@@ -60,10 +63,10 @@ const putBody = z.object({
 const putKeys = Object.keys(putBody.shape);
 
 /** The settings as the UI shows them. */
-function view(deps: SettingsDeps) {
+async function view(deps: SettingsDeps) {
   const r = deps.routing();
   const p = deps.periodStarts(deps.now());
-  const spend = deps.ledger.spendSince(p.day, p.month);
+  const spend = await deps.ledger.spendSince(p.day, p.month);
   const verdict = budgetGuard(spend, r.budget);
   const access = deps.apiAccess();
   return {
@@ -94,13 +97,13 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
       }
     }
     const b = parseBody(putBody, req.body);
-    const { ledger } = deps;
-    if (b.thresholds !== undefined) ledger.setSetting(settingKeys.thresholds, b.thresholds);
-    if (b.local_only !== undefined) ledger.setSetting(settingKeys.localOnly, b.local_only);
+    const { settings } = deps;
+    if (b.thresholds !== undefined) await settings.setSetting(settingKeys.thresholds, b.thresholds);
+    if (b.local_only !== undefined) await settings.setSetting(settingKeys.localOnly, b.local_only);
     // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
-    if (b.daily_budget_micros !== undefined) ledger.setSetting(settingKeys.dailyBudget, b.daily_budget_micros);
-    if (b.monthly_budget_micros !== undefined) ledger.setSetting(settingKeys.monthlyBudget, b.monthly_budget_micros);
-    if (b.history_enabled !== undefined) ledger.setSetting(settingKeys.history, b.history_enabled);
+    if (b.daily_budget_micros !== undefined) await settings.setSetting(settingKeys.dailyBudget, b.daily_budget_micros);
+    if (b.monthly_budget_micros !== undefined) await settings.setSetting(settingKeys.monthlyBudget, b.monthly_budget_micros);
+    if (b.history_enabled !== undefined) await settings.setSetting(settingKeys.history, b.history_enabled);
     return view(deps);
   });
 

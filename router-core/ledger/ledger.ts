@@ -1,8 +1,8 @@
-// Ledger interface: one row per request, stats from SQL, settings; SQLite today, another store later.
+// Ledger interface: one row per request, stats from SQL, settings, budget reservations; SQLite or PostgreSQL behind it.
 import type { EngineId, Route } from '../contracts/decision.js';
 import type { Protocol } from '../contracts/chat.js';
 import type { ErrorType } from '../contracts/errors.js';
-import type { SpendSoFar } from '../routing/budget.js';
+import type { BudgetCaps, SpendSoFar } from '../routing/budget.js';
 import type { RoutingStore } from './routing-store.js';
 
 export type RequestStatus = 'ok' | 'error' | 'aborted';
@@ -101,42 +101,87 @@ export interface HistoryDeletion {
   requestTexts: number;
 }
 
-/** The ledger also holds the routing store (cache, routing events, feedback: routing-store.ts). */
+/** A cloud call's estimated cost held against the budget caps while it runs (see reserveBudget). Money in micro-dollars. */
+export interface BudgetReservationRequest {
+  /** The request id: one reservation per request (a second one for the same id replaces it). */
+  id: string;
+  micros: number;
+  caps: BudgetCaps;
+  /** Start of the local day and month the caps apply to (ms). */
+  dayStart: number;
+  monthStart: number;
+  now: number;
+}
+
+/** What reserveBudget saw: `spend` is spend so far plus every other live reservation (what a refusal is decided on). */
+export interface BudgetReservationOutcome {
+  reserved: boolean;
+  spend: SpendSoFar;
+}
+
+/**
+ * The ledger: one row per request, stats, conversations, settings, app keys, and the routing store (cache, routing
+ * events, feedback: routing-store.ts). Every method is async so a networked store (PostgreSQL) fits the same interface;
+ * SQLite answers synchronously inside and resolves at once.
+ */
 export interface Ledger extends RoutingStore {
-  /** Durable once it returns (the row is committed). */
-  record(r: RequestRecord): void;
-  stats(from: number, to: number): Stats;
-  /** Cloud spend since the given local-day and local-month starts. */
-  spendSince(dayStart: number, monthStart: number): SpendSoFar;
-  recent(limit: number): RequestRecord[];
-  getSetting<T>(key: string): T | undefined;
-  setSetting(key: string, value: unknown): void;
+  /** Which store this is; `shared` = other gateway processes may write to it at the same time (PostgreSQL). */
+  readonly kind: 'sqlite' | 'postgres';
+  readonly shared: boolean;
+  /** Durable once it resolves (the row is committed); releases the request's budget reservation in the same transaction. */
+  record(r: RequestRecord): Promise<void>;
+  stats(from: number, to: number): Promise<Stats>;
+  /** Cloud spend since the given local-day and local-month starts (recorded rows only). */
+  spendSince(dayStart: number, monthStart: number): Promise<SpendSoFar>;
+  /** spendSince plus the estimated cost of cloud calls in flight (live reservations of every gateway sharing the store). */
+  budgetSpend(dayStart: number, monthStart: number, now: number): Promise<SpendSoFar>;
+  /**
+   * Atomically reserve `micros` for request `id` only if spend + every other live reservation + `micros` stays within
+   * the caps (budgetGuard). Concurrent callers, in this process or (PostgreSQL) in other gateways, are serialised, so
+   * together they cannot overshoot a cap by more than the error of one estimate.
+   */
+  reserveBudget(r: BudgetReservationRequest): Promise<BudgetReservationOutcome>;
+  /** Drop the reservation of request `id` (no-op when none). */
+  releaseBudget(id: string): Promise<void>;
+  recent(limit: number): Promise<RequestRecord[]>;
+  getSetting<T>(key: string): Promise<T | undefined>;
+  /** Every saved setting (one read: the settings view loads them all at once). */
+  allSettings(): Promise<Record<string, unknown>>;
+  setSetting(key: string, value: unknown): Promise<void>;
   /** Newest first; `search` matches titles and message text (case-insensitive substring). */
-  listConversations(opts: { search?: string; limit: number }): Conversation[];
-  getConversation(id: string): Conversation | undefined;
-  createConversation(title: string, now: number): Conversation;
+  listConversations(opts: { search?: string; limit: number }): Promise<Conversation[]>;
+  getConversation(id: string): Promise<Conversation | undefined>;
+  createConversation(title: string, now: number): Promise<Conversation>;
   /** undefined when no such conversation. */
-  renameConversation(id: string, title: string, now: number): Conversation | undefined;
+  renameConversation(id: string, title: string, now: number): Promise<Conversation | undefined>;
   /** Deletes the conversation and its messages; false when it did not exist. */
-  deleteConversation(id: string): boolean;
+  deleteConversation(id: string): Promise<boolean>;
   /** Oldest first. */
-  listMessages(conversationId: string): StoredMessage[];
+  listMessages(conversationId: string): Promise<StoredMessage[]>;
   /** Append in order (one transaction) and bump the conversation's updated_at; false when the conversation is gone. */
   appendMessages(
     conversationId: string,
     messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>,
     now: number,
-  ): boolean;
+  ): Promise<boolean>;
   /** Delete `messageId` and every later message of the conversation (regenerate); returns how many went. */
-  deleteMessagesFrom(conversationId: string, messageId: string): number;
+  deleteMessagesFrom(conversationId: string, messageId: string): Promise<number>;
   /** Conversations, messages and the prompt/answer text of request rows; costs stay. */
-  deleteAllHistory(): HistoryDeletion;
-  createApiKey(key: ApiKeyRecord): void;
+  deleteAllHistory(): Promise<HistoryDeletion>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
   /** Every key, revoked ones included, oldest first. */
-  listApiKeys(): ApiKeyRecord[];
+  listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked at `at`; false when there is no such key or it was already revoked. */
-  revokeApiKey(id: string, at: number): boolean;
+  revokeApiKey(id: string, at: number): Promise<boolean>;
   /** Spend (micro-dollars) per app key over requests started at or after `since`; keys that spent nothing are absent. */
-  spendByApiKeySince(since: number): Record<string, number>;
-  close(): void;
+  spendByApiKeySince(since: number): Promise<Record<string, number>>;
+  close(): Promise<void>;
 }
+
+/**
+ * The same methods answering synchronously: what the SQLite store is inside (better-sqlite3 is synchronous), for
+ * tools and tests that read a local ledger directly. Generic methods lose their type parameter here.
+ */
+export type SyncLedger = {
+  [K in keyof Ledger]: Ledger[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : Ledger[K];
+};

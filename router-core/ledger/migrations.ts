@@ -1,26 +1,93 @@
-// Schema migrations as ordered SQL strings (kept in TS so a bundled server carries them without loose files).
+// Schema migrations as one ordered list for SQLite and PostgreSQL (kept in TS so a bundled server carries them without loose files).
+//
+// One SQL text serves both dialects wherever it can: BIGINT and DOUBLE PRECISION give SQLite the same INTEGER and
+// REAL column affinities its first schema had, and give PostgreSQL the 64-bit integers that ms timestamps and
+// micro-dollar sums need (its INTEGER is 32-bit) and 8-byte floats (its REAL is 4-byte). Only where the dialects
+// truly differ does a migration carry a { sqlite, postgres } pair.
 
-/** Each migration runs once, in order, inside one transaction; PRAGMA user_version records the last applied. */
-export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+/** The SQL dialects the ledger runs on. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** One schema step: the same SQL for both dialects, or a pair where they differ. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string | Readonly<Record<Dialect, string>>;
+}
+
+/** The SQL of `m` for `dialect`. */
+export function migrationSql(m: Migration, dialect: Dialect): string {
+  return typeof m.sql === 'string' ? m.sql : m.sql[dialect];
+}
+
+/** Response cache, routing events and feedback (migration 4); `blob` is the dialect's binary type for embeddings. */
+const routingTables = (blob: string): string => `
+      CREATE TABLE response_cache (
+        key           TEXT PRIMARY KEY,
+        scope         TEXT NOT NULL,
+        created_at    BIGINT NOT NULL,
+        expires_at    BIGINT NOT NULL,
+        request_id    TEXT NOT NULL,
+        route         TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        engine        TEXT NOT NULL,
+        complexity    DOUBLE PRECISION NOT NULL,
+        response      TEXT NOT NULL,
+        input_tokens  INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        finish_reason TEXT NOT NULL,
+        cost_micros   BIGINT NOT NULL DEFAULT 0,
+        embedding     ${blob}
+      );
+      CREATE INDEX response_cache_expires ON response_cache (expires_at);
+      CREATE INDEX response_cache_scope ON response_cache (scope, created_at);
+      CREATE TABLE routing_events (
+        request_id    TEXT NOT NULL,
+        ts            BIGINT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('cache_hit', 'semantic_hit', 'privacy_local', 'cascade_kept', 'cascade_escalated')),
+        model         TEXT,
+        engine        TEXT,
+        input_tokens  INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_micros   BIGINT NOT NULL DEFAULT 0,
+        saved_micros  BIGINT NOT NULL DEFAULT 0,
+        detail        TEXT
+      );
+      CREATE INDEX routing_events_ts ON routing_events (ts);
+      CREATE INDEX routing_events_request ON routing_events (request_id);
+      CREATE TABLE feedback (
+        request_id TEXT PRIMARY KEY,
+        ts         BIGINT NOT NULL,
+        rating     TEXT NOT NULL CHECK (rating IN ('up', 'down', 'retry')),
+        comment    TEXT
+      );
+      CREATE INDEX feedback_ts ON feedback (ts);
+    `;
+
+/**
+ * Each migration runs once, in order, inside one transaction. SQLite records the last applied in PRAGMA
+ * user_version; PostgreSQL in the schema_migrations table (see migrate.ts).
+ */
+export const migrations: readonly Migration[] = [
   {
     version: 1,
     name: 'init',
     sql: `
       CREATE TABLE requests (
         id               TEXT PRIMARY KEY,
-        ts               INTEGER NOT NULL,
+        ts               BIGINT NOT NULL,
         protocol         TEXT NOT NULL,
         route            TEXT,
         model            TEXT,
         engine           TEXT,
-        complexity       REAL,
+        complexity       DOUBLE PRECISION,
         reasons          TEXT NOT NULL DEFAULT '[]',
         input_tokens     INTEGER NOT NULL DEFAULT 0,
         output_tokens    INTEGER NOT NULL DEFAULT 0,
-        cost_micros      INTEGER NOT NULL DEFAULT 0,
-        all_cloud_micros INTEGER NOT NULL DEFAULT 0,
-        latency_ms       REAL NOT NULL,
-        ttft_ms          REAL,
+        cost_micros      BIGINT NOT NULL DEFAULT 0,
+        all_cloud_micros BIGINT NOT NULL DEFAULT 0,
+        latency_ms       DOUBLE PRECISION NOT NULL,
+        ttft_ms          DOUBLE PRECISION,
         status           TEXT NOT NULL CHECK (status IN ('ok', 'error', 'aborted')),
         error_type       TEXT,
         fallback_from    TEXT NOT NULL DEFAULT '[]',
@@ -41,8 +108,8 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE TABLE conversations (
         id         TEXT PRIMARY KEY,
         title      TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
       );
       CREATE INDEX conversations_updated ON conversations (updated_at);
       CREATE TABLE messages (
@@ -51,7 +118,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
         role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
         content         TEXT NOT NULL,
         request_id      TEXT,
-        created_at      INTEGER NOT NULL
+        created_at      BIGINT NOT NULL
       );
       CREATE INDEX messages_conversation ON messages (conversation_id, created_at);
     `,
@@ -67,10 +134,10 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
         name                  TEXT NOT NULL,
         hash                  TEXT NOT NULL UNIQUE,
         prefix                TEXT NOT NULL,
-        created_at            INTEGER NOT NULL,
-        revoked_at            INTEGER,
+        created_at            BIGINT NOT NULL,
+        revoked_at            BIGINT,
         rate_limit_per_min    INTEGER CHECK (rate_limit_per_min IS NULL OR rate_limit_per_min > 0),
-        monthly_budget_micros INTEGER CHECK (monthly_budget_micros IS NULL OR monthly_budget_micros >= 0)
+        monthly_budget_micros BIGINT CHECK (monthly_budget_micros IS NULL OR monthly_budget_micros >= 0)
       );
       ALTER TABLE requests ADD COLUMN api_key_id TEXT REFERENCES api_keys (id);
       CREATE INDEX requests_api_key_ts ON requests (api_key_id, ts);
@@ -81,48 +148,8 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
     name: 'routing',
     // Response cache (keyed by a hash of the normalised request; the prompt is not stored), routing events
     // (cache hits, cascades with their first attempt's cost, privacy-kept requests) and feedback on answers.
-    sql: `
-      CREATE TABLE response_cache (
-        key           TEXT PRIMARY KEY,
-        scope         TEXT NOT NULL,
-        created_at    INTEGER NOT NULL,
-        expires_at    INTEGER NOT NULL,
-        request_id    TEXT NOT NULL,
-        route         TEXT NOT NULL,
-        model         TEXT NOT NULL,
-        engine        TEXT NOT NULL,
-        complexity    REAL NOT NULL,
-        response      TEXT NOT NULL,
-        input_tokens  INTEGER NOT NULL,
-        output_tokens INTEGER NOT NULL,
-        finish_reason TEXT NOT NULL,
-        cost_micros   INTEGER NOT NULL DEFAULT 0,
-        embedding     BLOB
-      );
-      CREATE INDEX response_cache_expires ON response_cache (expires_at);
-      CREATE INDEX response_cache_scope ON response_cache (scope, created_at);
-      CREATE TABLE routing_events (
-        request_id    TEXT NOT NULL,
-        ts            INTEGER NOT NULL,
-        kind          TEXT NOT NULL CHECK (kind IN ('cache_hit', 'semantic_hit', 'privacy_local', 'cascade_kept', 'cascade_escalated')),
-        model         TEXT,
-        engine        TEXT,
-        input_tokens  INTEGER NOT NULL DEFAULT 0,
-        output_tokens INTEGER NOT NULL DEFAULT 0,
-        cost_micros   INTEGER NOT NULL DEFAULT 0,
-        saved_micros  INTEGER NOT NULL DEFAULT 0,
-        detail        TEXT
-      );
-      CREATE INDEX routing_events_ts ON routing_events (ts);
-      CREATE INDEX routing_events_request ON routing_events (request_id);
-      CREATE TABLE feedback (
-        request_id TEXT PRIMARY KEY,
-        ts         INTEGER NOT NULL,
-        rating     TEXT NOT NULL CHECK (rating IN ('up', 'down', 'retry')),
-        comment    TEXT
-      );
-      CREATE INDEX feedback_ts ON feedback (ts);
-    `,
+    // The embedding column is the one true difference: BLOB in SQLite, BYTEA in PostgreSQL.
+    sql: { sqlite: routingTables('BLOB'), postgres: routingTables('BYTEA') },
   },
   {
     version: 5,
@@ -134,5 +161,41 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       DROP INDEX requests_api_key_ts;
       CREATE INDEX requests_api_key_ts ON requests (api_key_id, ts) WHERE api_key_id IS NOT NULL;
     `,
+  },
+  {
+    version: 6,
+    name: 'budget_reservations',
+    // Estimated cost of cloud calls in flight, shared by every gateway on one PostgreSQL (SQLite keeps them in the
+    // one process's memory, where they are exact, and leaves this table empty). expires_at: a crashed gateway's
+    // reservations stop counting (see RESERVATION_TTL_MS in postgres.ts).
+    // requests_spend: the budget check sums this month's cloud cost on every request; a partial index over the
+    // (few) rows that cost anything, holding ts and cost_micros, answers that without reading the table.
+    sql: `
+      CREATE TABLE budget_reservations (
+        id         TEXT PRIMARY KEY,
+        micros     BIGINT NOT NULL CHECK (micros >= 0),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX budget_reservations_expires ON budget_reservations (expires_at);
+      CREATE INDEX requests_spend ON requests (ts, cost_micros) WHERE cost_micros > 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'insertion_order',
+    // "Oldest first" and "this message and every later one" use SQLite's implicit rowid; PostgreSQL has none, so it
+    // gets an explicit insertion counter on the tables that are ordered that way (ties in created_at/ts are common:
+    // one request appends its prompt and its answer in the same millisecond).
+    sql: {
+      sqlite: `-- SQLite tables already have a rowid in insertion order.`,
+      postgres: `
+      ALTER TABLE requests ADD COLUMN seq BIGSERIAL;
+      ALTER TABLE conversations ADD COLUMN seq BIGSERIAL;
+      ALTER TABLE messages ADD COLUMN seq BIGSERIAL;
+      ALTER TABLE api_keys ADD COLUMN seq BIGSERIAL;
+      CREATE INDEX messages_seq ON messages (conversation_id, seq);
+    `,
+    },
   },
 ];

@@ -88,21 +88,22 @@ export interface RoutingStats {
   };
 }
 
+/** Async like the rest of the ledger (see ledger.ts). */
 export interface RoutingStore {
   /** A live (unexpired) cached answer for `key`, or undefined. */
-  cacheGet(key: string, now: number): CacheEntry | undefined;
+  cacheGet(key: string, now: number): Promise<CacheEntry | undefined>;
   /** Insert or replace an entry; expired entries are purged on the way. */
-  cachePut(entry: CacheEntry, now: number): void;
+  cachePut(entry: CacheEntry, now: number): Promise<void>;
   /** Newest live entries of `scope` that have an embedding (semantic lookup), at most `limit`. */
-  cacheWithEmbeddings(scope: string, now: number, limit: number): CacheEntry[];
+  cacheWithEmbeddings(scope: string, now: number, limit: number): Promise<CacheEntry[]>;
   /** Drop every cached answer; returns how many. */
-  cacheClear(): number;
-  recordRoutingEvent(e: RoutingEvent): void;
+  cacheClear(): Promise<number>;
+  recordRoutingEvent(e: RoutingEvent): Promise<void>;
   /** Store (or replace) the feedback on a request; false when no such request exists. */
-  recordFeedback(f: FeedbackRecord): boolean;
+  recordFeedback(f: FeedbackRecord): Promise<boolean>;
   /** Rated requests since `from` (ms), joined with their route, engine, model and complexity. */
-  feedbackSamples(from: number): FeedbackSample[];
+  feedbackSamples(from: number): Promise<FeedbackSample[]>;
   /** Complexity scores of answered auto-routed requests since `from` (what a threshold change would move). */
-  requestScores(from: number): Array<{ complexity: number; engine: string | null }>;
-  routingStats(from: number, to: number): RoutingStats;
+  requestScores(from: number): Promise<Array<{ complexity: number; engine: string | null }>>;
+  routingStats(from: number, to: number): Promise<RoutingStats>;
 }

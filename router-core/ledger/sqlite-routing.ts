@@ -1,35 +1,14 @@
 // SQLite side of the routing store (cache, routing events, feedback) over the ledger's open database (migration 4).
 import type Database from 'better-sqlite3';
-import type { CacheEntry, FeedbackRecord, FeedbackSample, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
-
-type Row = Record<string, unknown>;
+import type { SyncLedger } from './ledger.js';
+import type { FeedbackRecord, FeedbackSample, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
+import { embeddingParam, routingStatsFrom, toEntry, type Row } from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
 
-function toEntry(r: Row): CacheEntry {
-  const blob = r.embedding as Buffer | null;
-  return {
-    key: String(r.key),
-    scope: String(r.scope),
-    createdAt: Number(r.created_at),
-    expiresAt: Number(r.expires_at),
-    requestId: String(r.request_id),
-    route: r.route as CacheEntry['route'],
-    model: String(r.model),
-    engine: r.engine as CacheEntry['engine'],
-    complexity: Number(r.complexity),
-    response: String(r.response),
-    inputTokens: Number(r.input_tokens),
-    outputTokens: Number(r.output_tokens),
-    finishReason: r.finish_reason as CacheEntry['finishReason'],
-    costMicros: Number(r.cost_micros),
-    ...(blob ? { embedding: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) } : {}),
-  };
-}
-
-/** Build the routing store on `db` (already migrated). The ledger spreads it into its own object. */
-export function createSqliteRoutingStore(db: Database.Database): RoutingStore {
+/** Build the routing store on `db` (already migrated), synchronous like the rest of the SQLite store, which spreads it into its own object. */
+export function createSqliteRoutingStore(db: Database.Database): Pick<SyncLedger, keyof RoutingStore> {
   const get = db.prepare(`SELECT * FROM response_cache WHERE key = ? AND expires_at > ?`);
   const put = db.prepare(`INSERT OR REPLACE INTO response_cache
       (key, scope, created_at, expires_at, request_id, route, model, engine, complexity, response, input_tokens, output_tokens, finish_reason, cost_micros, embedding)
@@ -65,7 +44,7 @@ export function createSqliteRoutingStore(db: Database.Database): RoutingStore {
     },
     cachePut(e, now) {
       if (++puts % PURGE_EVERY === 1) purge.run(now);
-      put.run({ ...e, embedding: e.embedding ? Buffer.from(e.embedding.buffer, e.embedding.byteOffset, e.embedding.byteLength) : null });
+      put.run({ ...e, embedding: embeddingParam(e) });
     },
     cacheWithEmbeddings(scope, now, limit) {
       return (withEmbeddings.all(scope, now, limit) as Row[]).map(toEntry);
@@ -107,39 +86,7 @@ export function createSqliteRoutingStore(db: Database.Database): RoutingStore {
       return (scores.all(from) as Row[]).map((r) => ({ complexity: Number(r.complexity), engine: (r.engine ?? null) as string | null }));
     },
     routingStats(from, to): RoutingStats {
-      const ev = new Map(
-        (eventCounts.all(from, to) as Row[]).map((r) => [String(r.kind), { n: Number(r.n), saved: Number(r.saved), cost: Number(r.cost) }]),
-      );
-      const n = (k: string): number => ev.get(k)?.n ?? 0;
-      const saved = (k: string): number => ev.get(k)?.saved ?? 0;
-      const kept = n('cascade_kept');
-      const escalated = n('cascade_escalated');
-      const fb = feedbackByRoute.all(from, to) as Row[];
-      const sum = (k: string): number => fb.reduce((a, r) => a + Number(r[k] ?? 0), 0);
-      const localRated = sum('local_rated');
-      return {
-        cache: { hits: n('cache_hit'), semanticHits: n('semantic_hit'), savedMicros: saved('cache_hit') + saved('semantic_hit') },
-        cascade: {
-          runs: kept + escalated,
-          escalated,
-          escalationRate: kept + escalated === 0 ? 0 : escalated / (kept + escalated),
-          savedMicros: saved('cascade_kept'),
-          firstAttemptCostMicros: ev.get('cascade_escalated')?.cost ?? 0,
-        },
-        privacy: { keptLocal: n('privacy_local') },
-        feedback: {
-          up: sum('up'),
-          down: sum('down'),
-          retry: sum('retry'),
-          localMissRate: localRated === 0 ? 0 : sum('local_missed') / localRated,
-          byRoute: fb.map((r) => ({
-            route: String(r.route),
-            up: Number(r.up ?? 0),
-            down: Number(r.down ?? 0),
-            retry: Number(r.retry ?? 0),
-          })),
-        },
-      };
+      return routingStatsFrom(eventCounts.all(from, to) as Row[], feedbackByRoute.all(from, to) as Row[]);
     },
   };
 }

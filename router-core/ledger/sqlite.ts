@@ -1,10 +1,11 @@
-// SQLite ledger (better-sqlite3, WAL): the only file that imports the driver.
+// SQLite ledger (better-sqlite3, WAL): the only file that imports the driver. Synchronous inside, async outside.
 import { v7 as uuidv7 } from 'uuid';
 import Database from 'better-sqlite3';
-import type { ApiKeyRecord, Conversation, Ledger, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
+import type { BudgetReservationRequest, Ledger, RequestRecord, Stats, StoredMessage, SyncLedger } from './ledger.js';
 import { migrate } from './migrate.js';
+import { likePattern, recordParams, statsFrom, toApiKey, toConversation, toRecord, toStoredMessage, type Row } from './rows.js';
 import { createSqliteRoutingStore } from './sqlite-routing.js';
-import type { SpendSoFar } from '../routing/budget.js';
+import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 
 const sliceColumns = `
   COUNT(*) AS requests,
@@ -15,76 +16,44 @@ const sliceColumns = `
   SUM(all_cloud_micros) AS allCloudMicros,
   SUM(MAX(all_cloud_micros - cost_micros, 0)) AS savingsMicros`;
 
-type Row = Record<string, unknown>;
-
-function slice(r: Row): StatsSlice {
-  const n = (k: string): number => Number(r[k] ?? 0);
-  return {
-    requests: n('requests'),
-    errors: n('errors'),
-    inputTokens: n('inputTokens'),
-    outputTokens: n('outputTokens'),
-    costMicros: n('costMicros'),
-    allCloudMicros: n('allCloudMicros'),
-    savingsMicros: n('savingsMicros'),
-  };
+/** The SQLite ledger: the async Ledger, plus its synchronous inside for tools and tests that read a local file. */
+export interface SqliteLedger extends Ledger {
+  readonly kind: 'sqlite';
+  /** The same store answering synchronously (no promise): shares its caches and reservations with the async face. */
+  readonly sync: SyncLedger;
 }
 
-function toRecord(r: Row): RequestRecord {
-  return {
-    id: String(r.id),
-    ts: Number(r.ts),
-    protocol: r.protocol as RequestRecord['protocol'],
-    route: (r.route ?? null) as RequestRecord['route'],
-    model: (r.model ?? null) as string | null,
-    engine: (r.engine ?? null) as RequestRecord['engine'],
-    complexity: r.complexity === null ? null : Number(r.complexity),
-    reasons: JSON.parse(String(r.reasons)) as string[],
-    inputTokens: Number(r.input_tokens),
-    outputTokens: Number(r.output_tokens),
-    costMicros: Number(r.cost_micros),
-    allCloudMicros: Number(r.all_cloud_micros),
-    latencyMs: Number(r.latency_ms),
-    ttftMs: r.ttft_ms === null ? null : Number(r.ttft_ms),
-    status: r.status as RequestRecord['status'],
-    errorType: (r.error_type ?? null) as RequestRecord['errorType'],
-    fallbackFrom: JSON.parse(String(r.fallback_from)) as string[],
-    prompt: (r.prompt ?? null) as string | null,
-    response: (r.response ?? null) as string | null,
-    apiKeyId: (r.api_key_id ?? null) as string | null,
-  };
+/** True when `l` is the SQLite store (and so has a synchronous face). */
+export function isSqliteLedger(l: Ledger): l is SqliteLedger {
+  return l.kind === 'sqlite' && 'sync' in l;
 }
 
-function toApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: String(r.id),
-    name: String(r.name),
-    hash: String(r.hash),
-    prefix: String(r.prefix),
-    createdAt: Number(r.created_at),
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    rateLimitPerMin: r.rate_limit_per_min === null ? null : Number(r.rate_limit_per_min),
-    monthlyBudgetMicros: r.monthly_budget_micros === null ? null : Number(r.monthly_budget_micros),
-  };
-}
-
-function toConversation(r: Row): Conversation {
-  return {
-    id: String(r.id),
-    title: String(r.title),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    messageCount: Number(r.message_count ?? 0),
-  };
-}
-
-/** `%text%` for LIKE, with LIKE's wildcards in `text` escaped by a backslash (paired with ESCAPE below). */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * Wrap every method of the synchronous store in a resolved (or rejected) promise: no queue, no extra work, so the
+ * per-request hot path costs one promise per call more than before.
+ */
+function asyncFace(sync: SyncLedger): SqliteLedger {
+  const out: Record<string, unknown> = { kind: 'sqlite', shared: false, sync };
+  for (const [name, fn] of Object.entries(sync)) {
+    if (typeof fn !== 'function') continue;
+    out[name] = (...args: unknown[]): Promise<unknown> => {
+      try {
+        return Promise.resolve((fn as (...a: unknown[]) => unknown)(...args));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    };
+  }
+  return out as unknown as SqliteLedger;
 }
 
 /** Open (creating if needed) the ledger at `file` (":memory:" for tests). */
-export function openSqliteLedger(file: string): Ledger {
+export function openSqliteLedger(file: string): SqliteLedger {
+  return asyncFace(openSyncSqliteLedger(file));
+}
+
+/** The synchronous store over one better-sqlite3 connection. */
+function openSyncSqliteLedger(file: string): SyncLedger {
   const db = new Database(file);
   // WAL: readers never block the writer. synchronous=NORMAL: a committed row survives a process crash
   // (kill -9); only an OS crash/power loss can lose the last commits, which is the usual desktop trade-off.
@@ -170,64 +139,91 @@ export function openSqliteLedger(file: string): Ledger {
     return { conversations, messages, requestTexts };
   });
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
+  const allSettings = db.prepare(`SELECT key, value FROM settings`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
 
   // Hot-path caches: every decision reads settings and spend-so-far. Settings change only through
   // setSetting; spend only through record(), so both stay exact without a query per request.
   const settingsCache = new Map<string, unknown>();
   let spendMemo: { day: number; month: number; spend: SpendSoFar } | undefined;
+  const spendSince = (dayStart: number, monthStart: number): SpendSoFar => {
+    if (!spendMemo || spendMemo.day !== dayStart || spendMemo.month !== monthStart) {
+      const r = spend.get({ day: dayStart, month: Math.min(dayStart, monthStart) }) as Row;
+      spendMemo = { day: dayStart, month: monthStart, spend: { todayMicros: Number(r.today), monthMicros: Number(r.month) } };
+    }
+    return { ...spendMemo.spend };
+  };
+
+  // Budget reservations of cloud calls in flight. One process owns a SQLite ledger, so memory is exact here and
+  // costs no query: a reservation is checked and taken in one synchronous step that no other request can interleave.
+  const reserved = new Map<string, number>();
+  let reservedTotal = 0;
+  const release = (id: string): void => {
+    const m = reserved.get(id);
+    if (m === undefined) return;
+    reserved.delete(id);
+    reservedTotal -= m;
+  };
 
   return {
+    kind: 'sqlite',
+    shared: false,
     ...createSqliteRoutingStore(db),
     record(r: RequestRecord): void {
-      insert.run({ ...r, reasons: JSON.stringify(r.reasons), fallbackFrom: JSON.stringify(r.fallbackFrom), apiKeyId: r.apiKeyId ?? null });
+      insert.run(recordParams(r));
+      release(r.id);
       if (spendMemo && r.costMicros > 0) {
         if (r.ts >= Math.min(spendMemo.day, spendMemo.month)) spendMemo.spend.monthMicros += r.costMicros;
         if (r.ts >= spendMemo.day) spendMemo.spend.todayMicros += r.costMicros;
       }
     },
+    budgetSpend(dayStart: number, monthStart: number): SpendSoFar {
+      const s = spendSince(dayStart, monthStart);
+      return { todayMicros: s.todayMicros + reservedTotal, monthMicros: s.monthMicros + reservedTotal };
+    },
+    reserveBudget(q: BudgetReservationRequest) {
+      const s = spendSince(q.dayStart, q.monthStart);
+      const others = reservedTotal - (reserved.get(q.id) ?? 0);
+      const seen = { todayMicros: s.todayMicros + others, monthMicros: s.monthMicros + others };
+      // A refused request will not call the cloud: an earlier reservation of it goes too.
+      release(q.id);
+      if (!budgetGuard(seen, q.caps, q.micros).allowCloud) return { reserved: false, spend: seen };
+      reserved.set(q.id, q.micros);
+      reservedTotal += q.micros;
+      return { reserved: true, spend: seen };
+    },
+    releaseBudget(id: string): void {
+      release(id);
+    },
     stats(from: number, to: number): Stats {
-      const t = totals.get(from, to) as Row;
-      const s = slice(t);
-      const local = Number(t.local ?? 0);
-      const cloud = Number(t.cloud ?? 0);
-      return {
+      return statsFrom(
         from,
         to,
-        totals: {
-          ...s,
-          local,
-          cloud,
-          localShare: local + cloud === 0 ? 0 : local / (local + cloud),
-          savingsPct: s.allCloudMicros === 0 ? 0 : s.savingsMicros / s.allCloudMicros,
-          avgLatencyMs: Number(t.avgLatencyMs ?? 0),
-        },
-        byModel: (byModel.all(from, to) as Row[]).map((r) => ({ model: String(r.model), engine: String(r.engine ?? ''), ...slice(r) })),
-        byRoute: (byRoute.all(from, to) as Row[]).map((r) => ({ route: String(r.route), ...slice(r) })),
-        byDay: (byDay.all(from, to) as Row[]).map((r) => ({ day: String(r.day), ...slice(r) })),
-        byApp: (byApp.all(from, to) as Row[]).map((r) => ({
-          apiKeyId: (r.apiKeyId ?? null) as string | null,
-          name: (r.name ?? null) as string | null,
-          ...slice(r),
-        })),
-      };
+        totals.get(from, to) as Row,
+        byModel.all(from, to) as Row[],
+        byRoute.all(from, to) as Row[],
+        byDay.all(from, to) as Row[],
+        byApp.all(from, to) as Row[],
+      );
     },
-    spendSince(dayStart: number, monthStart: number): SpendSoFar {
-      if (!spendMemo || spendMemo.day !== dayStart || spendMemo.month !== monthStart) {
-        const r = spend.get({ day: dayStart, month: Math.min(dayStart, monthStart) }) as Row;
-        spendMemo = { day: dayStart, month: monthStart, spend: { todayMicros: Number(r.today), monthMicros: Number(r.month) } };
-      }
-      return { ...spendMemo.spend };
-    },
+    spendSince,
     recent(limit: number): RequestRecord[] {
       return (recent.all(limit) as Row[]).map(toRecord);
     },
-    getSetting<T>(key: string): T | undefined {
+    getSetting(key: string): unknown {
       if (!settingsCache.has(key)) {
         const r = getSetting.get(key) as { value: string } | undefined;
         settingsCache.set(key, r ? (JSON.parse(r.value) as unknown) : undefined);
       }
-      return settingsCache.get(key) as T | undefined;
+      return settingsCache.get(key);
+    },
+    allSettings(): Record<string, unknown> {
+      const out: Record<string, unknown> = {};
+      for (const r of allSettings.all() as Array<{ key: string; value: string }>) {
+        out[r.key] = JSON.parse(r.value) as unknown;
+        settingsCache.set(r.key, out[r.key]);
+      }
+      return out;
     },
     setSetting(key: string, value: unknown): void {
       setSetting.run(key, JSON.stringify(value));
@@ -255,22 +251,7 @@ export function openSqliteLedger(file: string): Ledger {
       return deleteConversation.run(id).changes > 0;
     },
     listMessages(conversationId) {
-      return (listMessages.all(conversationId) as Row[]).map((r): StoredMessage => {
-        let request: StoredMessage['request'] = null;
-        if (r.id !== null && r.id !== undefined) {
-          const { prompt: _prompt, response: _response, ...rest } = toRecord(r);
-          request = rest;
-        }
-        return {
-          id: String(r.m_id),
-          conversationId: String(r.m_conversation_id),
-          role: r.m_role as StoredMessage['role'],
-          content: String(r.m_content),
-          requestId: (r.m_request_id ?? null) as string | null,
-          createdAt: Number(r.m_created_at),
-          request,
-        };
-      });
+      return (listMessages.all(conversationId) as Row[]).map(toStoredMessage);
     },
     appendMessages(conversationId, messages, now) {
       return appendMessages(conversationId, messages, now);
@@ -294,7 +275,7 @@ export function openSqliteLedger(file: string): Ledger {
       return Object.fromEntries((spendByApiKey.all(since) as Row[]).map((r) => [String(r.id), Number(r.spent)]));
     },
     close(): void {
-      db.close();
+      if (db.open) db.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Tier } from '../contracts/decision.js';
 import { CoreError } from '../errors.js';
+import { LedgerUrlError, parseLedgerUrl } from '../ledger/ledger-url.js';
 
 export interface Config {
   host: string;
@@ -38,6 +39,14 @@ export interface Config {
   dailyBudgetMicros?: number;
   monthlyBudgetMicros?: number;
   logLevel: string;
+  /**
+   * --ledger-url / HYBRID_AI_LEDGER_URL (or _FILE) / `ledgerUrl`: postgres://… or postgresql://… = a PostgreSQL
+   * ledger that several gateway replicas share; absent (or sqlite:…) = SQLite in the data dir. May hold a password:
+   * never log it (ledger/ledger-url.ts redactUrl).
+   */
+  ledgerUrl?: string;
+  /** HYBRID_AI_LEDGER_PASSWORD (or _FILE): the PostgreSQL password when the URL has none (a Docker or systemd secret). */
+  ledgerPassword?: string;
   /** Extra Host header values to accept (e.g. a reverse proxy's name). */
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -117,12 +126,14 @@ Options:
   --threads N         CPU threads for embedded llama.cpp (default: chosen for this machine)
   --local-only        never send anything to the cloud
   --history           keep prompt and answer text in the ledger
+  --ledger-url URL    postgres://USER@HOST:PORT/DB: a PostgreSQL ledger shared by gateway replicas (default: SQLite in the data dir)
   --config FILE       JSON file with any of these settings (flags and env win)
   -h, --help          this text
 
 Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
 ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
-HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, LOG_LEVEL`;
+HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
+HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), LOG_LEVEL`;
 
 const fileKeys = [
   'port',
@@ -139,6 +150,7 @@ const fileKeys = [
   'logLevel',
   'allowedHosts',
   'allowedOrigins',
+  'ledgerUrl',
 ] as const;
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -177,6 +189,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         threads: { type: 'string' },
         'local-only': { type: 'boolean' },
         history: { type: 'boolean' },
+        'ledger-url': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -216,6 +229,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`Invalid "${k}": must be a list of strings.`);
     return v as string[];
   };
+  const ledger = ledgerSettings(values['ledger-url'], env, file);
   return {
     host,
     port,
@@ -241,7 +255,39 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     dailyBudgetMicros: usd('HYBRID_AI_DAILY_BUDGET_USD', env.HYBRID_AI_DAILY_BUDGET_USD ?? str(file.dailyBudgetUsd)),
     monthlyBudgetMicros: usd('HYBRID_AI_MONTHLY_BUDGET_USD', env.HYBRID_AI_MONTHLY_BUDGET_USD ?? str(file.monthlyBudgetUsd)),
     logLevel: pick(undefined, 'LOG_LEVEL', 'logLevel') ?? 'info',
+    ...ledger,
     allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
     allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
   };
+}
+
+/** The ledger URL (flag, then env or its _FILE, then the config file) and password, checked; errors name the field they came from. */
+function ledgerSettings(
+  flag: string | boolean | undefined,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+): { ledgerUrl?: string; ledgerPassword?: string } {
+  let field: string;
+  let url: string | undefined;
+  if (typeof flag === 'string') {
+    field = '--ledger-url';
+    url = flag;
+  } else if (env.HYBRID_AI_LEDGER_URL || env.HYBRID_AI_LEDGER_URL_FILE) {
+    field = env.HYBRID_AI_LEDGER_URL ? 'HYBRID_AI_LEDGER_URL' : 'HYBRID_AI_LEDGER_URL_FILE';
+    url = secret(env, 'HYBRID_AI_LEDGER_URL');
+  } else {
+    field = '"ledgerUrl" in the --config file';
+    if (file.ledgerUrl !== undefined && typeof file.ledgerUrl !== 'string') {
+      throw new ConfigError(`Invalid ${field}: must be a string such as "postgres://user@host:5432/hybrid_ai".`);
+    }
+    url = file.ledgerUrl as string | undefined;
+  }
+  const password = secret(env, 'HYBRID_AI_LEDGER_PASSWORD');
+  try {
+    parseLedgerUrl(url, password);
+  } catch (e) {
+    if (e instanceof LedgerUrlError) throw new ConfigError(`${e.message.replace(/^Invalid ledger URL/, `Invalid ${field}`)}`);
+    throw e;
+  }
+  return { ledgerUrl: url || undefined, ledgerPassword: password };
 }

@@ -13,7 +13,7 @@ import { deleteModelFiles, listModelsOnDisk, resolveModelSources } from '../host
 import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
 import { detectHardware } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { SettingsView } from '../ledger/settings-view.js';
 import { pickTier } from '../routing/tiering.js';
 import type { Config } from './config.js';
 
@@ -29,7 +29,8 @@ export const TIER_OVERRIDE_SETTING = 'hardware.tierOverride';
 export interface LocalInferenceDeps {
   config: Config;
   modelsDir: string;
-  ledger: Ledger;
+  /** Saved settings (the tier override). */
+  settings: Pick<SettingsView, 'getSetting'>;
   availability: AvailabilityCache;
   /** Engines in use (read for /api/v1/system). */
   engines: ReadonlyMap<EngineId, unknown>;
@@ -92,7 +93,7 @@ function validTier(v: unknown): Tier | undefined {
 
 /** Build detection, downloads and the Ollama manager; starts detection and Ollama discovery in the background. */
 export function createLocalInference(d: LocalInferenceDeps): LocalInference {
-  const { config, ledger, availability, logger } = d;
+  const { config, settings, availability, logger } = d;
   // First, before anything starts: a bad mirror or override file stops the core with a message naming it.
   const sources = resolveModelSources({ HYBRID_AI_MODEL_BASE_URL: config.modelBaseUrl, HYBRID_AI_MODEL_CATALOG: config.modelCatalog });
   let profile: HardwareProfile | null = null;
@@ -127,7 +128,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
   const tier = (): TierDecision => {
     if (config.tier !== undefined)
       return { ...pickTier(profile ?? preliminaryProfile(), config.tier), reason: `tier ${config.tier} set by --tier` };
-    const raw = ledger.getSetting<unknown>(TIER_OVERRIDE_SETTING);
+    const raw = settings.getSetting<unknown>(TIER_OVERRIDE_SETTING);
     const saved = validTier(raw);
     if (saved !== undefined) return { ...pickTier(profile ?? preliminaryProfile(), saved), reason: `tier ${saved} chosen in Settings` };
     const t = detectedTier();

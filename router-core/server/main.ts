@@ -14,8 +14,13 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
     process.stdout.write(`${usage}\n`);
     return null;
   }
-  const core = createCore(config);
-  await core.app.listen({ port: config.port, host: config.host });
+  const core = await createCore(config);
+  try {
+    await core.app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await core.close().catch(() => undefined);
+    throw e;
+  }
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -19,6 +19,9 @@ import { loopbackHosts, type SecurityOptions } from '../gateway/security.js';
 import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
 import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { parseLedgerUrl } from '../ledger/ledger-url.js';
+import { openPostgresLedger } from '../ledger/postgres.js';
+import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
 import { createPipeline, type ChatPipeline } from '../pipeline.js';
 import { createRoutingExtras } from '../pipeline-routing.js';
@@ -36,6 +39,8 @@ export interface Core {
   app: FastifyInstance;
   pipeline: ChatPipeline;
   ledger: Ledger;
+  /** The settings as the core reads them (synchronously); writes go through to the ledger. */
+  settings: SettingsView;
   engines: ReadonlyMap<EngineId, Engine>;
   token: string;
   tokenCreated: boolean;
@@ -69,14 +74,51 @@ function budgetCap(saved: number | null | undefined, fromConfig: number | undefi
   return saved === undefined ? fromConfig : (saved ?? undefined);
 }
 
+/**
+ * How often a gateway on a shared ledger (PostgreSQL) re-reads settings and app keys that other replicas may have
+ * changed. why: these change by hand, rarely; a second's delay before another replica's change applies here is
+ * harmless, and one small query per second per replica is nothing, while reading them on every request would not be.
+ * Spend and budget reservations are never cached: they are read in the database on every decision.
+ */
+export const SHARED_REFRESH_MS = 1_000;
+
+/**
+ * Open the ledger the config selects: PostgreSQL for a postgres:// URL, else SQLite (the data dir's ledger.db, or
+ * the file of a sqlite: URL). A bad URL or an unreachable database fails here with a plain message (password hidden).
+ */
+export async function openLedger(config: Config, ledgerFile: string, logger?: Logger): Promise<Ledger> {
+  const target = parseLedgerUrl(config.ledgerUrl, config.ledgerPassword);
+  if (target.kind === 'postgres') {
+    const ledger = await openPostgresLedger({
+      url: target.url,
+      onIdleError: (m) => logger?.warn({ ledger: target.shown }, `ledger connection lost: ${m}`),
+    });
+    logger?.info({ ledger: target.shown }, 'ledger: PostgreSQL (shared with other gateway replicas)');
+    return ledger;
+  }
+  return openSqliteLedger(target.file ? path.resolve(target.file) : ledgerFile);
+}
+
 /** Build everything; nothing listens yet. */
-export function createCore(config: Config, opts: { logger?: Logger; now?: () => number; engines?: Map<EngineId, Engine> } = {}): Core {
+export async function createCore(
+  config: Config,
+  opts: { logger?: Logger; now?: () => number; engines?: Map<EngineId, Engine> } = {},
+): Promise<Core> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const now = opts.now ?? Date.now;
   const dir = openDataDir(config.dataDir);
   const { token, created, warning } = config.token ? { token: config.token, created: false, warning: undefined } : loadOrCreateToken(dir);
   if (warning) logger.warn(warning);
-  const ledger = openSqliteLedger(dir.ledgerFile);
+  // Checked before the ledger opens, so a bad path leaves no connection pool behind.
+  const files = modelFiles(config, dir.modelsDir);
+  const ledger = await openLedger(config, dir.ledgerFile, logger);
+  let settingsView: SettingsView;
+  try {
+    settingsView = await createSettingsView(ledger);
+  } catch (e) {
+    await ledger.close();
+    throw e;
+  }
   // The Claude key: env → OS keychain → 0600 file in the data dir; saved through /api/v1/settings/claude-key.
   const secrets = createSecretStore({
     dataDir: dir.root,
@@ -86,7 +128,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
   });
 
   const settings: EngineSettings = {
-    modelFiles: modelFiles(config, dir.modelsDir),
+    modelFiles: files,
     threads: config.threads,
     ollamaHost: config.ollamaHost,
     anthropicApiKey: () => secrets.peek(CLAUDE_KEY),
@@ -114,7 +156,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
   const local = createLocalInference({
     config,
     modelsDir: dir.modelsDir,
-    ledger,
+    settings: settingsView,
     availability,
     engines,
     logger,
@@ -134,20 +176,36 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     ? ['llamacpp', 'ollama', 'openai-compat']
     : ['ollama', 'llamacpp', 'openai-compat'];
   const routing = (): RoutingConfig => ({
-    thresholds: ledger.getSetting('routing.thresholds') ?? defaultThresholds,
-    localOnly: ledger.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
+    thresholds: settingsView.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
+    localOnly: settingsView.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
     cloudModel: 'claude-sonnet',
     // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
     budget: {
-      dailyMicros: budgetCap(ledger.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
-      monthlyMicros: budgetCap(ledger.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
+      dailyMicros: budgetCap(settingsView.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
+      monthlyMicros: budgetCap(settingsView.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
     },
     localEnginePreference,
-    estimator: readRoutingSettings(ledger).estimator,
-    privacy: readRoutingSettings(ledger).privacy,
+    estimator: readRoutingSettings(settingsView).estimator,
+    privacy: readRoutingSettings(settingsView).privacy,
   });
   const metrics = createMetrics();
   const keys = createAppKeys({ ledger, now, periodStarts });
+  await keys.reload();
+  // Another replica's settings and app keys (created, revoked, their spend) arrive within a second.
+  let refreshing = false;
+  const refresh = ledger.shared
+    ? setInterval(() => {
+        // A slow database must not pile reloads up: skip a tick while one is still running.
+        if (refreshing) return;
+        refreshing = true;
+        Promise.all([settingsView.reload(), keys.reload()])
+          .catch((e: unknown) =>
+            logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not refresh settings from the shared ledger'),
+          )
+          .finally(() => (refreshing = false));
+      }, SHARED_REFRESH_MS)
+    : undefined;
+  refresh?.unref();
   registerStateGauges(metrics, { availability: () => availability.get(), budget: () => routing().budget });
   const pipeline = createPipeline({
     engines,
@@ -156,14 +214,19 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     invalidate: (e) => availability.invalidate(e),
     routing,
     tier: () => local.tier().tier,
-    history: () => ledger.getSetting<boolean>('history.enabled') ?? config.history,
+    history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     now,
     periodStarts,
     // Time-ordered UUIDs (v7): each ledger row lands at the end of the id index instead of a random page, which
     // roughly halves the pages an insert writes to the WAL.
     newId: uuidv7,
-    // Cache, cascade and budget reservations; the semantic cache embeds with the local "auto" embedding model.
-    extras: createRoutingExtras({ ledger, now, embed: (texts, signal) => pipeline.embed(texts, 'auto', signal) }),
+    // Cache and cascade; the semantic cache embeds with the local "auto" embedding model.
+    extras: createRoutingExtras({
+      store: ledger,
+      settings: settingsView,
+      now,
+      embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
+    }),
     onRecord: (r) => {
       metrics.observe(r);
       keys.observe(r);
@@ -202,7 +265,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   };
   const app = buildGateway({
-    history: () => ledger.getSetting<boolean>('history.enabled') ?? config.history,
+    history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     defaultThresholds,
     periodStarts,
     apiAccess: () => ({ address: address(), token: currentToken, tokenSource: config.token ? 'env' : 'data-dir' }),
@@ -211,6 +274,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     startedAt: now(),
     now,
     ledger,
+    settings: settingsView,
     pipeline,
     metrics,
     availability: () => availability.get(),
@@ -239,6 +303,7 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     app,
     pipeline,
     ledger,
+    settings: settingsView,
     engines,
     get token() {
       return currentToken;
@@ -252,8 +317,9 @@ export function createCore(config: Config, opts: { logger?: Logger; now?: () => 
     logger,
     async close() {
       await local.close();
+      clearInterval(refresh);
       await Promise.allSettled([...engines.values()].map((e) => e.close()));
-      ledger.close();
+      await ledger.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../router-core/server/config.js';
 
 const dir = path.resolve('server-images');
 const read = (rel: string): string => readFileSync(path.join(dir, rel), 'utf8');
@@ -122,6 +123,8 @@ describe('docker-compose.yml', () => {
     secrets?: string[];
     deploy?: { resources?: { reservations?: { devices?: Array<{ driver: string; capabilities: string[] }> } } };
     networks?: Record<string, { aliases?: string[] }>;
+    depends_on?: Record<string, { condition: string }>;
+    healthcheck?: { test: string[] };
   }
   const compose = load(read('docker-compose.yml')) as {
     services: Record<string, Service>;
@@ -130,7 +133,7 @@ describe('docker-compose.yml', () => {
   };
   const s = compose.services;
 
-  it('has the gateway, Ollama in a CPU and a GPU profile, Prometheus and Grafana; no Redis or Postgres', () => {
+  it('has the gateway, Ollama in a CPU and a GPU profile, Prometheus and Grafana; no Redis, and Postgres only for replicas', () => {
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['gateway', 'ollama', 'ollama-gpu', 'ollama-pull', 'prometheus', 'grafana']));
     expect(s.ollama!.profiles).toEqual(['cpu']);
     expect(s['ollama-gpu']!.profiles).toEqual(['gpu']);
@@ -139,8 +142,68 @@ describe('docker-compose.yml', () => {
     expect(s.ollama!.networks!.default!.aliases).toContain('ollama');
     expect(s['ollama-gpu']!.networks!.default!.aliases).toContain('ollama');
     expect(s.gateway!.environment!.OLLAMA_HOST).toBe('ollama:11434');
-    const images = Object.values(s).map((v) => v.image ?? '');
-    expect(images.some((i) => /redis|postgres/.test(i))).toBe(false);
+    const images = Object.entries(s).map(([name, v]) => [name, v.image ?? ''] as const);
+    expect(images.some(([, i]) => /redis/.test(i))).toBe(false);
+    for (const [name, image] of images) if (/postgres/.test(image)) expect(s[name]!.profiles, name).toEqual(['replicas']);
+    // The default single gateway keeps its ledger in SQLite on its volume.
+    expect(s.gateway!.profiles).toBeUndefined();
+    expect(s.gateway!.environment!.HYBRID_AI_LEDGER_URL).toBeUndefined();
+  });
+
+  it('replicas profile: two gateways on one PostgreSQL, the password only in a secret file, behind Caddy', () => {
+    const replicas = ['gateway-1', 'gateway-2'].map((n) => s[n]!);
+    for (const r of replicas) {
+      expect(r.profiles).toEqual(['replicas']);
+      // The same image and build as the single gateway.
+      expect(r.image).toBe(s.gateway!.image);
+      expect(r.build).toEqual(s.gateway!.build);
+      const env = r.environment!;
+      const url = new URL(env.HYBRID_AI_LEDGER_URL!);
+      expect(url.protocol).toBe('postgres:');
+      expect(`${url.hostname}:${url.port}`).toBe('postgres:5432');
+      expect(url.password).toBe('');
+      expect(env.HYBRID_AI_LEDGER_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
+      expect(r.secrets).toEqual(expect.arrayContaining(['hybrid_ai_token', 'anthropic_api_key', 'postgres_password']));
+      expect(r.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      expect(r.ports).toBeUndefined();
+      // The gateway accepts this environment as it stands: Compose's ${VAR:-default} interpolated with nothing set,
+      // and the Docker secret files where the container has them.
+      const secretsDir = path.join(tmp, 'compose-replica-secrets');
+      mkdirSync(secretsDir, { recursive: true });
+      writeFileSync(path.join(secretsDir, 'hybrid_ai_token'), 'x'.repeat(32));
+      writeFileSync(path.join(secretsDir, 'anthropic_api_key'), '');
+      writeFileSync(path.join(secretsDir, 'postgres_password'), 'from-the-secret\n');
+      const asRun = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1').replace('/run/secrets/', `${secretsDir}/`)]),
+      );
+      const config = loadConfig([], asRun) as Config;
+      expect(config.ledgerUrl).toBe(env.HYBRID_AI_LEDGER_URL);
+      expect(config.ledgerPassword).toBe('from-the-secret');
+    }
+    // Each replica its own data volume (model files); everything shared is in PostgreSQL.
+    expect(replicas[0]!.volumes).toEqual(['gateway-1-data:/data']);
+    expect(replicas[1]!.volumes).toEqual(['gateway-2-data:/data']);
+    const pgSvc = s.postgres!;
+    expect(pgSvc.image).toMatch(/^postgres:\d+\.\d+/);
+    expect(pgSvc.environment).toMatchObject({
+      POSTGRES_USER: 'hybrid_ai',
+      POSTGRES_DB: 'hybrid_ai',
+      POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password',
+    });
+    expect(pgSvc.environment!.POSTGRES_PASSWORD).toBeUndefined();
+    expect(pgSvc.secrets).toEqual(['postgres_password']);
+    expect(pgSvc.ports).toBeUndefined();
+    expect(pgSvc.healthcheck!.test.join(' ')).toMatch(/pg_isready -U hybrid_ai -d hybrid_ai/);
+    expect(compose.secrets.postgres_password).toEqual({ file: './secrets/postgres_password' });
+    expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['gateway-1-data', 'gateway-2-data', 'postgres-data']));
+    // Caddy balances over whatever HYBRID_AI_UPSTREAM lists (the single gateway by default); the file says how.
+    expect(s.caddy!.environment!.HYBRID_AI_UPSTREAM).toBe('${HYBRID_AI_UPSTREAM:-gateway:8787}');
+    expect(read('docker-compose.yml')).toContain('HYBRID_AI_UPSTREAM="gateway-1:8787 gateway-2:8787"');
+    expect(read('vm/Caddyfile')).toMatch(
+      /reverse_proxy \{\$HYBRID_AI_UPSTREAM:127\.0\.0\.1:8787\} \{[^}]*lb_policy round_robin[^}]*lb_try_duration/,
+    );
+    // deploy-all.sh creates the password file Compose expects.
+    expect(readFileSync('deploy-all.sh', 'utf8')).toMatch(/random_secret >"\$secrets_dir\/postgres_password"/);
   });
 
   it('pins every image to a version (no latest, no bare name)', () => {
@@ -158,7 +221,9 @@ describe('docker-compose.yml', () => {
     expect(env.ANTHROPIC_API_KEY_FILE).toBe('/run/secrets/anthropic_api_key');
     for (const svc of Object.values(s))
       for (const key of Object.keys(svc.environment ?? {}))
-        expect(key).not.toMatch(/^(HYBRID_AI_TOKEN|ANTHROPIC_API_KEY|GF_SECURITY_ADMIN_PASSWORD)$/);
+        expect(key).not.toMatch(
+          /^(HYBRID_AI_TOKEN|ANTHROPIC_API_KEY|GF_SECURITY_ADMIN_PASSWORD|POSTGRES_PASSWORD|HYBRID_AI_LEDGER_PASSWORD|PGPASSWORD)$/,
+        );
     for (const [name, secret] of Object.entries(compose.secrets)) expect(secret.file, name).toMatch(/^\.\/secrets\//);
     expect(read('secrets/.gitignore')).toMatch(/^\*$/m);
   });

@@ -9,6 +9,7 @@ import type { StreamEvent } from '../../router-core/contracts/stream.js';
 import { createAvailabilityCache } from '../../router-core/engines/availability.js';
 import type { Engine } from '../../router-core/engines/engine.js';
 import { createLlamaCppEngine, type LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
+import { createSettingsView } from '../../router-core/ledger/settings-view.js';
 import { openSqliteLedger } from '../../router-core/ledger/sqlite.js';
 import { createPipeline } from '../../router-core/pipeline.js';
 import { createRoutingExtras } from '../../router-core/pipeline-routing.js';
@@ -73,7 +74,8 @@ describe('llama.cpp confidence and the cascade', () => {
       let t = 1_700_000_000_000;
       const now = () => (t += 1);
       const availability = createAvailabilityCache(engines, now);
-      ledger.setSetting(routingSettingKeys.cascade, { enabled: true });
+      const settings = await createSettingsView(ledger);
+      await settings.setSetting(routingSettingKeys.cascade, { enabled: true });
       let id = 0;
       const pipeline = createPipeline({
         engines,
@@ -91,7 +93,7 @@ describe('llama.cpp confidence and the cascade', () => {
         now,
         periodStarts: () => ({ day: 0, month: 0 }),
         newId: () => `r${++id}`,
-        extras: createRoutingExtras({ ledger, now }),
+        extras: createRoutingExtras({ store: ledger, settings, now }),
       });
       const run = await pipeline.handle(request('hi there'), { protocol: 'native' }, new AbortController().signal);
       let text = '';
@@ -101,10 +103,10 @@ describe('llama.cpp confidence and the cascade', () => {
       expect(run.decision.reasons.join(' | '), run.decision.reasons.join(' | ')).toMatch(
         /tinyllama's answer looked weak \(.*low confidence \(mean token log-probability -\d/,
       );
-      const stats = ledger.routingStats(0, t + 1);
+      const stats = await ledger.routingStats(0, t + 1);
       expect(stats.cascade).toMatchObject({ runs: 1, escalated: 1 });
-      expect(ledger.recent(5)).toHaveLength(1);
-      ledger.close();
+      expect(await ledger.recent(5)).toHaveLength(1);
+      await ledger.close();
     },
     TIMEOUT,
   );

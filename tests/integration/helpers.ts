@@ -6,14 +6,23 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
+import type { SyncLedger } from '../../router-core/ledger/ledger.js';
+import { isSqliteLedger } from '../../router-core/ledger/sqlite.js';
 import { loadConfig, type Config } from '../../router-core/server/config.js';
 import { createCore, type Core } from '../../router-core/server/wiring.js';
 import { redactPaths } from '../../router-core/server/logger.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
+/**
+ * The core as tests see it: the same object, but `ledger` is the SQLite store's synchronous face (tests read rows
+ * right after a request without an await per assertion; it shares the store's caches). The server itself uses
+ * the async Ledger (`asyncLedger` here). Settings are written through `core.settings`, which the server reads.
+ */
+export type TestCore = Omit<Core, 'ledger'> & { ledger: Omit<SyncLedger, 'setSetting'>; asyncLedger: Core['ledger'] };
+
 export interface TestServer {
-  core: Core;
+  core: TestCore;
   url: string;
   port: number;
   logs: string[];
@@ -44,12 +53,17 @@ export async function startTestServer(
     },
   });
   const logger = pino({ level: 'debug', redact: { paths: redactPaths, censor: '[redacted]' } }, sink);
-  const core = createCore(config, { logger, engines: opts.engines });
+  const core = await createCore(config, { logger, engines: opts.engines });
   await core.app.listen({ port: 0, host: '127.0.0.1' });
+  const ledger = core.ledger;
+  if (!isSqliteLedger(ledger)) throw new Error('startTestServer runs on the SQLite ledger (PostgreSQL tests start server processes).');
+  const testCore = new Proxy(core, {
+    get: (target, prop) => (prop === 'ledger' ? ledger.sync : prop === 'asyncLedger' ? ledger : Reflect.get(target, prop, target)),
+  }) as unknown as TestCore;
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    core,
+    core: testCore,
     url: `http://127.0.0.1:${port}`,
     port,
     logs,

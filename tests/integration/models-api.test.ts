@@ -73,15 +73,15 @@ describe('GET /api/v1/system', () => {
   });
 
   it('the tier override saved in Settings wins and says so; an invalid saved value is ignored with the reason', async () => {
-    srv.core.ledger.setSetting('hardware.tierOverride', 1);
+    await srv.core.settings.setSetting('hardware.tierOverride', 1);
     let s = (await api('GET', '/api/v1/system')).json as SystemInfo;
     expect(s.tier).toEqual({ tier: 1, reason: 'tier 1 chosen in Settings', overridden: true });
     expect(srv.core.tier.tier).toBe(1);
-    srv.core.ledger.setSetting('hardware.tierOverride', 9);
+    await srv.core.settings.setSetting('hardware.tierOverride', 9);
     s = (await api('GET', '/api/v1/system')).json as SystemInfo;
     expect(s.tier.tier).toBe(s.detectedTier.tier);
     expect(s.tier.reason).toMatch(/ignored the saved tier 9: valid are 1, 2, 3, 4/);
-    srv.core.ledger.setSetting('hardware.tierOverride', null);
+    await srv.core.settings.setSetting('hardware.tierOverride', null);
   });
 
   it('needs the token', async () => {

@@ -7,6 +7,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInLock, type PackageLock } from '../../scripts/build-server.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
+import { PG_TEST_PASSWORD, postgresSkipReason, startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
 
 const repo = path.resolve('.');
@@ -17,6 +18,7 @@ let tmp: string;
 let bundle: string;
 let gguf: string;
 let claude: AnthropicStandIn;
+let pgServer: TestPostgres | undefined;
 let buildLog = '';
 
 /** A bundle server process and everything it printed. */
@@ -146,11 +148,14 @@ beforeAll(async () => {
   }
   gguf = (await makeTinyGguf(path.join(tmp, 'tiny.gguf'))).path;
   claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 0 });
+  // The same bundle once more with its ledger on a real PostgreSQL (in CI a missing PostgreSQL fails here).
+  if (!postgresSkipReason) pgServer = await startPostgres();
 }, 300_000);
 
 afterAll(async () => {
   await Promise.all(running.map(stop));
   await claude?.close();
+  await pgServer?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -265,15 +270,35 @@ describe('npm run build:server: the bundle', () => {
   });
 });
 
-describe('the bundle started as the image CMD starts it (plain node, no tsx)', () => {
+// SQLite in the data dir (one gateway), and PostgreSQL as the compose file's replicas profile points the gateways at
+// it: the URL without a password in the environment, the password from a Docker secret file.
+const ledgers = [
+  { ledger: 'sqlite', skip: undefined },
+  { ledger: 'postgres', skip: postgresSkipReason },
+] as const;
+
+describe.each(ledgers)('the bundle started as the image CMD starts it (plain node, no tsx), ledger on $ledger', ({ ledger, skip }) => {
+  if (skip) it.skip(`needs PostgreSQL: ${skip}`, () => undefined);
+  else bundleAsImage(ledger);
+});
+
+function bundleAsImage(ledger: 'sqlite' | 'postgres'): void {
   let srv: Running;
   const auth = { authorization: `Bearer ${TOKEN}` };
 
   beforeAll(async () => {
-    const secrets = path.join(tmp, 'docker-secrets');
+    const secrets = path.join(tmp, `docker-secrets-${ledger}`);
     mkdirSync(secrets, { recursive: true });
     writeFileSync(path.join(secrets, 'hybrid_ai_token'), `${TOKEN}\n`);
     writeFileSync(path.join(secrets, 'anthropic_api_key'), CLAUDE_KEY);
+    const ledgerEnv: Record<string, string> = {};
+    if (ledger === 'postgres') {
+      writeFileSync(path.join(secrets, 'postgres_password'), `${PG_TEST_PASSWORD}\n`);
+      const url = new URL(await pgServer!.createDatabase());
+      url.password = '';
+      ledgerEnv.HYBRID_AI_LEDGER_URL = url.toString();
+      ledgerEnv.HYBRID_AI_LEDGER_PASSWORD_FILE = path.join(secrets, 'postgres_password');
+    }
     // The image's ENV and the compose file's environment; the host, port and data dir differ only so the test can
     // run anywhere.
     const imageEnv = dockerEnv();
@@ -287,7 +312,7 @@ describe('the bundle started as the image CMD starts it (plain node, no tsx)', (
       ...imageEnv,
       HYBRID_AI_HOST: '127.0.0.1',
       HYBRID_AI_PORT: '0',
-      HYBRID_AI_DATA_DIR: path.join(tmp, 'data-docker'),
+      HYBRID_AI_DATA_DIR: path.join(tmp, `data-docker-${ledger}`),
       HYBRID_AI_TOKEN_FILE: path.join(secrets, 'hybrid_ai_token'),
       ANTHROPIC_API_KEY_FILE: path.join(secrets, 'anthropic_api_key'),
       ANTHROPIC_BASE_URL: claude.url,
@@ -296,6 +321,7 @@ describe('the bundle started as the image CMD starts it (plain node, no tsx)', (
       HYBRID_AI_DAILY_BUDGET_USD: '5',
       OLLAMA_HOST: '127.0.0.1:9',
       LOG_LEVEL: 'info',
+      ...ledgerEnv,
     });
   }, 60_000);
 
@@ -306,7 +332,7 @@ describe('the bundle started as the image CMD starts it (plain node, no tsx)', (
     const ready = await fetch(`${srv.url}/ready`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; ledger: boolean; engines: Record<string, { ok: boolean }> };
-    expect(body).toMatchObject({ status: 'ready', ledger: true });
+    expect(body).toMatchObject({ status: 'ready', ledger: true, ledger_store: ledger });
     expect(body.engines.llamacpp!.ok).toBe(true);
     expect(body.engines.ollama!.ok).toBe(false);
   });
@@ -385,6 +411,7 @@ describe('the bundle started as the image CMD starts it (plain node, no tsx)', (
       expect(l.reqId, JSON.stringify(l)).toMatch(/^[0-9a-f-]{36}$/);
     const all = srv.stdout() + srv.stderr();
     expect(all).not.toContain(CLAUDE_KEY);
+    expect(all).not.toContain(PG_TEST_PASSWORD);
     expect(all.replace(`#token=${TOKEN}`, '').replace(`Bearer ${TOKEN}`, '')).not.toContain(TOKEN);
   });
 
@@ -451,7 +478,7 @@ describe('the bundle started as the image CMD starts it (plain node, no tsx)', (
   it('stops cleanly on SIGTERM (docker stop)', async () => {
     expect(await stop(srv)).toBe(0);
   });
-});
+}
 
 describe('the bundle started as the systemd unit starts it', () => {
   it('reads its secrets through fetch-secrets.sh and LoadCredential, binds loopback and is ready', async () => {
@@ -518,6 +545,26 @@ describe('the bundle refuses a bad configuration with a message naming the field
     const r = refuse({ HYBRID_AI_HOST: '0.0.0.0', HYBRID_AI_TOKEN_FILE: path.join(tmp, 'no-such-secret') });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Cannot read HYBRID_AI_TOKEN_FILE .*no-such-secret: ENOENT/);
+  });
+
+  it('a ledger URL that selects no ledger, without echoing its password', () => {
+    const r = refuse({ HYBRID_AI_LEDGER_URL: 'mysql://hai:hunter2-secret@db/hai' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /Invalid HYBRID_AI_LEDGER_URL "mysql:\/\/hai:\*\*\*@db\/hai": unsupported scheme "mysql:"\. Valid: postgres:\/\//,
+    );
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreachable PostgreSQL ledger: a plain message at start, password hidden, no stack', () => {
+    const r = refuse({ HYBRID_AI_LEDGER_URL: 'postgres://hai:hunter2-secret@127.0.0.1:9/hai' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /Cannot connect to the PostgreSQL ledger at postgres:\/\/hai:\*\*\*@127\.0\.0\.1:9\/hai: nothing listens there \(is PostgreSQL running/,
+    );
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a bad --config file field', () => {

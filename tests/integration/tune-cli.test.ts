@@ -17,7 +17,8 @@ afterEach(() => {
 function dataDirWithFeedback(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hai-tune-'));
   dirs.push(dir);
-  const ledger = openSqliteLedger(path.join(dir, 'ledger.db'));
+  // The synchronous face: this test writes a local ledger file the way a tool would, row by row.
+  const ledger = openSqliteLedger(path.join(dir, 'ledger.db')).sync;
   const now = Date.now();
   const row = (id: string, complexity: number, engine: RequestRecord['engine'], route: RequestRecord['route']): RequestRecord => ({
     id,
@@ -69,9 +70,9 @@ function sink(): { out: Writable; text: () => string } {
 }
 
 const thresholds = (dir: string) => {
-  const l = openSqliteLedger(path.join(dir, 'ledger.db'));
+  const l = openSqliteLedger(path.join(dir, 'ledger.db')).sync;
   try {
-    return l.getSetting<{ medium: number; cloud: number }>('routing.thresholds');
+    return l.getSetting('routing.thresholds') as { medium: number; cloud: number } | undefined;
   } finally {
     l.close();
   }

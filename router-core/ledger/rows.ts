@@ -1,0 +1,187 @@
+// Row → record mapping shared by the SQLite and PostgreSQL stores (both name their result columns alike).
+import type { ApiKeyRecord, Conversation, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
+import type { CacheEntry, RoutingStats } from './routing-store.js';
+
+/** One result row as a driver returns it. PostgreSQL's BIGINT/NUMERIC arrive as strings: every number goes through Number(). */
+export type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => Number(v ?? 0);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A stats slice from the aggregate columns (requests, errors, inputTokens, ...). */
+export function slice(r: Row): StatsSlice {
+  return {
+    requests: num(r.requests),
+    errors: num(r.errors),
+    inputTokens: num(r.inputTokens),
+    outputTokens: num(r.outputTokens),
+    costMicros: num(r.costMicros),
+    allCloudMicros: num(r.allCloudMicros),
+    savingsMicros: num(r.savingsMicros),
+  };
+}
+
+/** The whole stats answer from the totals row and the grouped rows. */
+export function statsFrom(from: number, to: number, t: Row, byModel: Row[], byRoute: Row[], byDay: Row[], byApp: Row[]): Stats {
+  const s = slice(t);
+  const local = num(t.local);
+  const cloud = num(t.cloud);
+  return {
+    from,
+    to,
+    totals: {
+      ...s,
+      local,
+      cloud,
+      localShare: local + cloud === 0 ? 0 : local / (local + cloud),
+      savingsPct: s.allCloudMicros === 0 ? 0 : s.savingsMicros / s.allCloudMicros,
+      avgLatencyMs: num(t.avgLatencyMs),
+    },
+    byModel: byModel.map((r) => ({ model: String(r.model), engine: String(r.engine ?? ''), ...slice(r) })),
+    byRoute: byRoute.map((r) => ({ route: String(r.route), ...slice(r) })),
+    byDay: byDay.map((r) => ({ day: String(r.day), ...slice(r) })),
+    byApp: byApp.map((r) => ({
+      apiKeyId: (r.apiKeyId ?? null) as string | null,
+      name: (r.name ?? null) as string | null,
+      ...slice(r),
+    })),
+  };
+}
+
+/** A `requests` row. */
+export function toRecord(r: Row): RequestRecord {
+  return {
+    id: String(r.id),
+    ts: Number(r.ts),
+    protocol: r.protocol as RequestRecord['protocol'],
+    route: (r.route ?? null) as RequestRecord['route'],
+    model: (r.model ?? null) as string | null,
+    engine: (r.engine ?? null) as RequestRecord['engine'],
+    complexity: numOrNull(r.complexity),
+    reasons: JSON.parse(String(r.reasons)) as string[],
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    costMicros: Number(r.cost_micros),
+    allCloudMicros: Number(r.all_cloud_micros),
+    latencyMs: Number(r.latency_ms),
+    ttftMs: numOrNull(r.ttft_ms),
+    status: r.status as RequestRecord['status'],
+    errorType: (r.error_type ?? null) as RequestRecord['errorType'],
+    fallbackFrom: JSON.parse(String(r.fallback_from)) as string[],
+    prompt: (r.prompt ?? null) as string | null,
+    response: (r.response ?? null) as string | null,
+    apiKeyId: (r.api_key_id ?? null) as string | null,
+  };
+}
+
+/** The columns `record()` binds, in the named-parameter shape both stores use. */
+export function recordParams(r: RequestRecord) {
+  return { ...r, reasons: JSON.stringify(r.reasons), fallbackFrom: JSON.stringify(r.fallbackFrom), apiKeyId: r.apiKeyId ?? null };
+}
+
+/** An `api_keys` row. */
+export function toApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    hash: String(r.hash),
+    prefix: String(r.prefix),
+    createdAt: Number(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+    rateLimitPerMin: numOrNull(r.rate_limit_per_min),
+    monthlyBudgetMicros: numOrNull(r.monthly_budget_micros),
+  };
+}
+
+/** A `conversations` row with its message_count. */
+export function toConversation(r: Row): Conversation {
+  return {
+    id: String(r.id),
+    title: String(r.title),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    messageCount: num(r.message_count),
+  };
+}
+
+/** A message row (m_* columns) left-joined with its request row (r.*). */
+export function toStoredMessage(r: Row): StoredMessage {
+  let request: StoredMessage['request'] = null;
+  if (r.id !== null && r.id !== undefined) {
+    const { prompt: _prompt, response: _response, ...rest } = toRecord(r);
+    request = rest;
+  }
+  return {
+    id: String(r.m_id),
+    conversationId: String(r.m_conversation_id),
+    role: r.m_role as StoredMessage['role'],
+    content: String(r.m_content),
+    requestId: (r.m_request_id ?? null) as string | null,
+    createdAt: Number(r.m_created_at),
+    request,
+  };
+}
+
+/** `%text%` for LIKE, with LIKE's wildcards in `text` escaped by a backslash (paired with ESCAPE '\' in the SQL). */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A `response_cache` row (the embedding column is a Buffer in both drivers: BLOB / BYTEA). */
+export function toEntry(r: Row): CacheEntry {
+  const blob = r.embedding as Buffer | null;
+  return {
+    key: String(r.key),
+    scope: String(r.scope),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    requestId: String(r.request_id),
+    route: r.route as CacheEntry['route'],
+    model: String(r.model),
+    engine: r.engine as CacheEntry['engine'],
+    complexity: Number(r.complexity),
+    response: String(r.response),
+    inputTokens: Number(r.input_tokens),
+    outputTokens: Number(r.output_tokens),
+    finishReason: r.finish_reason as CacheEntry['finishReason'],
+    costMicros: Number(r.cost_micros),
+    ...(blob ? { embedding: new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)) } : {}),
+  };
+}
+
+/** The embedding as the driver stores it (a Buffer over the same bytes), or null. */
+export function embeddingParam(e: CacheEntry): Buffer | null {
+  return e.embedding ? Buffer.from(e.embedding.buffer, e.embedding.byteOffset, e.embedding.byteLength) : null;
+}
+
+/**
+ * Routing stats from the per-kind event counts (kind, n, saved, cost) and the per-route feedback rows
+ * (route, up, down, retry, local_rated, local_missed).
+ */
+export function routingStatsFrom(eventRows: Row[], feedbackRows: Row[]): RoutingStats {
+  const ev = new Map(eventRows.map((r) => [String(r.kind), { n: num(r.n), saved: num(r.saved), cost: num(r.cost) }]));
+  const n = (k: string): number => ev.get(k)?.n ?? 0;
+  const saved = (k: string): number => ev.get(k)?.saved ?? 0;
+  const kept = n('cascade_kept');
+  const escalated = n('cascade_escalated');
+  const sum = (k: string): number => feedbackRows.reduce((a, r) => a + num(r[k]), 0);
+  const localRated = sum('local_rated');
+  return {
+    cache: { hits: n('cache_hit'), semanticHits: n('semantic_hit'), savedMicros: saved('cache_hit') + saved('semantic_hit') },
+    cascade: {
+      runs: kept + escalated,
+      escalated,
+      escalationRate: kept + escalated === 0 ? 0 : escalated / (kept + escalated),
+      savedMicros: saved('cascade_kept'),
+      firstAttemptCostMicros: ev.get('cascade_escalated')?.cost ?? 0,
+    },
+    privacy: { keptLocal: n('privacy_local') },
+    feedback: {
+      up: sum('up'),
+      down: sum('down'),
+      retry: sum('retry'),
+      localMissRate: localRated === 0 ? 0 : sum('local_missed') / localRated,
+      byRoute: feedbackRows.map((r) => ({ route: String(r.route), up: num(r.up), down: num(r.down), retry: num(r.retry) })),
+    },
+  };
+}
