@@ -1,5 +1,5 @@
 // Builds the Fastify app: security → public routes → authed protocols, admin API and metrics.
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '../ids.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ChatPipeline } from '../pipeline.js';
@@ -59,7 +59,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit,
     // The request id is also the ledger row's id: time-ordered (v7) so rows append to the id index (see wiring.ts).
-    genReqId: () => uuidv7(),
+    genReqId: () => timeOrderedId(),
     // One log line per request is written by the pipeline's onRecord; Fastify's two extra lines cost ~30 µs each.
     logController: new LogController({ disableRequestLogging: true }),
     // Streams can be long; a single answer may legitimately take minutes.

@@ -4,7 +4,7 @@
 // Budget reservations are rows, checked and taken under one advisory lock, so replicas cannot both spend the same
 // headroom.
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '../ids.js';
 import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 import type { BudgetReservationRequest, Ledger, RequestRecord, StoredMessage } from './ledger.js';
 import { redactUrl } from './ledger-url.js';
@@ -307,7 +307,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
     },
     getConversation: conversation,
     async createConversation(title, now) {
-      const id = uuidv7();
+      const id = timeOrderedId();
       await pool.query(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [id, title, now]);
       return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
     },
@@ -337,7 +337,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
         for (const m of messages) {
           await c.query(
             `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [uuidv7(), conversationId, m.role, m.content, m.requestId, now],
+            [timeOrderedId(), conversationId, m.role, m.content, m.requestId, now],
           );
         }
         return true;

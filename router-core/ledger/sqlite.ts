@@ -1,5 +1,5 @@
 // SQLite ledger (better-sqlite3, WAL): the only file that imports the driver. Synchronous inside, async outside.
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '../ids.js';
 import Database from 'better-sqlite3';
 import type { BudgetReservationRequest, Ledger, RequestRecord, Stats, StoredMessage, SyncLedger } from './ledger.js';
 import { migrate } from './migrate.js';
@@ -124,7 +124,7 @@ function openSyncSqliteLedger(file: string): SyncLedger {
   const appendMessages = db.transaction(
     (conversationId: string, messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>, now: number) => {
       if (touchConversation.run(now, conversationId).changes === 0) return false;
-      for (const m of messages) insertMessage.run(uuidv7(), conversationId, m.role, m.content, m.requestId, now);
+      for (const m of messages) insertMessage.run(timeOrderedId(), conversationId, m.role, m.content, m.requestId, now);
       return true;
     },
   );
@@ -239,7 +239,7 @@ function openSyncSqliteLedger(file: string): SyncLedger {
       return r ? toConversation(r) : undefined;
     },
     createConversation(title, now) {
-      const id = uuidv7();
+      const id = timeOrderedId();
       insertConversation.run(id, title, now, now);
       return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
     },

@@ -1,7 +1,7 @@
 // Composition root: the one place that knows concrete engines and stores; builds the core and its gateway.
 import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EngineId } from '../contracts/decision.js';
@@ -219,7 +219,7 @@ export async function createCore(
     periodStarts,
     // Time-ordered UUIDs (v7): each ledger row lands at the end of the id index instead of a random page, which
     // roughly halves the pages an insert writes to the WAL.
-    newId: uuidv7,
+    newId: () => timeOrderedId(),
     // Cache and cascade; the semantic cache embeds with the local "auto" embedding model.
     extras: createRoutingExtras({
       store: ledger,
