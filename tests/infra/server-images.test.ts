@@ -263,14 +263,18 @@ describe('Prometheus', () => {
     scrape_configs: Array<{
       job_name: string;
       authorization?: { type: string; credentials_file: string };
-      static_configs: Array<{ targets: string[] }>;
+      dns_sd_configs: Array<{ names: string[]; type: string; port: number }>;
     }>;
   };
   const rules = load(read('prometheus/alerts.yml')) as { groups: Array<{ rules: Array<{ alert: string; expr: string; for: string }> }> };
 
   it('scrapes the gateway with its bearer token read from the Docker secret file', () => {
     const job = config.scrape_configs.find((j) => j.job_name === 'hybrid-ai')!;
-    expect(job.static_configs[0]!.targets).toEqual(['gateway:8787']);
+    // Every gateway service of the compose file (the single one and both replicas), found by compose's DNS.
+    const compose = load(read('docker-compose.yml')) as { services: Record<string, { profiles?: string[]; image?: string }> };
+    const gatewayServices = Object.keys(compose.services).filter((n) => /^gateway(-\d+)?$/.test(n));
+    expect(gatewayServices.sort()).toEqual(['gateway', 'gateway-1', 'gateway-2']);
+    expect(job.dns_sd_configs).toEqual([expect.objectContaining({ names: gatewayServices, type: 'A', port: 8787 })]);
     expect(job.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/hybrid_ai_token' });
     expect(config.rule_files).toEqual(['alerts.yml']);
   });
