@@ -160,6 +160,8 @@ describe('cascade', () => {
     expect(r.text).toBe("I'm sorry, but I can't help.");
     expect(r.run.decision.model).toBe('phi2');
     expect(r.run.decision.reasons.join(' | ')).toMatch(/tinyllama's answer looked weak \(the model declined/);
+    // The same story as a field, for callers (the badge) that must not parse words.
+    expect(r.run.escalated).toEqual({ from: 'tinyllama', reason: 'the model declined or said it does not know' });
     const ev = (await ledger.routingStats(0, Date.now() * 2)).cascade;
     expect(ev).toMatchObject({ runs: 1, escalated: 1, escalationRate: 1 });
     expect(await ledger.recent(5)).toHaveLength(1);
@@ -175,6 +177,7 @@ describe('cascade', () => {
     expect(r.run.decision).toMatchObject({ route: 'cloud', model: 'claude-sonnet' });
     expect(r.text).toBe('a careful cloud answer');
     expect(r.run.decision.reasons.join(' ')).toMatch(/low confidence \(mean token log-probability -4\.20 < -1\.5\)/);
+    expect(r.run.escalated).toMatchObject({ from: 'tinyllama', reason: expect.stringMatching(/^low confidence/) });
     const [row] = await ledger.recent(1);
     expect(row!.costMicros).toBeGreaterThan(0);
   });
@@ -187,6 +190,7 @@ describe('cascade', () => {
     const r = await run(pipeline, req('Compare two sorting algorithms.', {}, null));
     expect(cloud.calls).toHaveLength(0);
     expect(r.run.decision).toMatchObject({ engine: 'llamacpp', model: 'phi2' });
+    expect(r.run.escalated).toBeUndefined();
     expect(r.events.map((e) => e.type)).toEqual(['text-delta', 'text-delta', 'text-delta', 'usage', 'summary', 'done']);
     const stats = (await ledger.routingStats(0, Date.now() * 2)).cascade;
     expect(stats).toMatchObject({ runs: 1, escalated: 0 });

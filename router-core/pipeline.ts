@@ -38,6 +38,14 @@ export interface PipelineRun {
   events: AsyncIterable<PipelineEvent>;
   /** Answered from the response cache (cost nothing). */
   cached?: boolean;
+  /** The cascade held a weak first answer back and asked a stronger model: whose answer (`from`, a model id) and why. */
+  escalated?: Escalation;
+}
+
+/** A cascade escalation: the model whose answer was held back as weak, and why (the check's words). */
+export interface Escalation {
+  from: string;
+  reason: string;
 }
 
 export interface PipelineDeps {
@@ -67,6 +75,8 @@ export interface RequestContext {
   conversationId?: string;
   /** The app key the caller authenticated with (absent = the master token); recorded on the ledger row. */
   apiKeyId?: string;
+  /** With `conversationId`: the request whose answer this one replaces (Retry with Claude), stored on the new answer. */
+  retryOf?: string;
 }
 
 /** Embedding vectors (unit length, as OpenAI's and Ollama's /api/embed are) and what computed them. */
@@ -203,6 +213,7 @@ export function createPipeline(deps: PipelineDeps) {
       prompt: deps.history() ? promptForScoring(request) : null,
       conversationId: ctx.conversationId,
       apiKeyId: ctx.apiKeyId ?? null,
+      retryOf: ctx.retryOf,
       budget: { reserved: false, recorded: false },
     } as RequestBase;
     const extras = deps.extras;
@@ -269,6 +280,7 @@ export function createPipeline(deps: PipelineDeps) {
       });
     }
     let candidates: RouteCandidate[] = [decision, ...decision.fallbacks];
+    let escalated: Escalation | undefined;
     const cascadeConfig = extras?.cascade?.();
     const plan = cascadeConfig
       ? planCascade(request, decision, deps.routing().thresholds.cloud, {
@@ -308,6 +320,7 @@ export function createPipeline(deps: PipelineDeps) {
         };
       }
       const why = attempt.kind === 'weak' ? attempt.reason : `it failed (${attempt.error.type})`;
+      escalated = { from: plan.first.model, reason: why };
       const usage = attempt.kind === 'weak' ? attempt.usage : zero;
       await deps.ledger.recordRoutingEvent({
         requestId,
@@ -397,7 +410,13 @@ export function createPipeline(deps: PipelineDeps) {
         reasons: withFallbackReasons(decision.reasons, failed),
         fallbacks: candidates.slice(i + 1),
       };
-      return { requestId, decision: chosen, fallbackFrom: failed, events: rest(chosen, head, iterator, base, failed, started) };
+      return {
+        requestId,
+        decision: chosen,
+        fallbackFrom: failed,
+        ...(escalated ? { escalated } : {}),
+        events: rest(chosen, head, iterator, base, failed, started),
+      };
     }
     const err = lastError ?? new CoreError('no_model_available', 'No engine could serve this request.');
     await finish({ ...base, decision, usage: zero, status: 'error', errorType: err.type, fallbackFrom: failed, ttft: null, text: '' });
@@ -542,7 +561,7 @@ export function createPipeline(deps: PipelineDeps) {
         r.conversationId,
         [
           { role: 'user', content: r.prompt, requestId: r.id },
-          ...(r.text ? [{ role: 'assistant' as const, content: r.text, requestId: r.id }] : []),
+          ...(r.text ? [{ role: 'assistant' as const, content: r.text, requestId: r.id, retryOf: r.retryOf ?? null }] : []),
         ],
         deps.now(),
       );
@@ -574,6 +593,8 @@ interface RequestBase {
   prompt: string | null;
   conversationId?: string;
   apiKeyId: string | null;
+  /** The request whose answer this one replaces (Retry with Claude); stored on the conversation's new answer. */
+  retryOf?: string;
   /** Answered from the cache: no cost, no engine. */
   cached?: boolean;
   /** The cache lookup of an eligible request: a complete answer is stored under it. */

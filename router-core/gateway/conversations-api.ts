@@ -28,9 +28,15 @@ export function conversationJson(c: Conversation) {
   return { id: c.id, title: c.title, created_at: c.createdAt, updated_at: c.updatedAt, message_count: c.messageCount };
 }
 
-/** Wire shape of a message; assistant messages carry the same `routing` and `summary` objects as the chat stream. */
+/**
+ * Wire shape of a message; assistant messages carry the same `routing` and `summary` objects as the chat stream
+ * (`cached` and `escalated` included), the person's `rating`, and `retried_from` when the answer replaced one the
+ * person retried with Claude.
+ */
 export function messageJson(m: StoredMessage) {
   const r = m.request;
+  // A cached answer's row names no engine (none ran): the badge shows the engine of the answer it reused.
+  const engine = r?.engine ?? m.cacheHit?.engine ?? null;
   return {
     id: m.id,
     role: m.role,
@@ -40,16 +46,21 @@ export function messageJson(m: StoredMessage) {
     status: r?.status ?? null,
     error_type: r?.errorType ?? null,
     routing:
-      r && r.route && r.model && r.engine
+      r && r.route && r.model && engine
         ? {
             route: r.route,
             model: r.model,
-            engine: r.engine,
+            engine,
             complexity: Number((r.complexity ?? 0).toFixed(3)),
             reasons: r.reasons,
             fallback_from: r.fallbackFrom,
+            // Present only when true, as in the chat stream's route frame.
+            ...(m.cacheHit ? { cached: true } : {}),
+            ...(m.escalated ? { escalated: m.escalated } : {}),
           }
         : null,
+    rating: m.rating,
+    retried_from: m.retryOf ? { request_id: m.retryOf.requestId, model: m.retryOf.model, rating: m.retryOf.rating } : null,
     summary: r
       ? {
           usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },

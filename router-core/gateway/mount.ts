@@ -130,7 +130,13 @@ async function handleChat(
   reply.raw.on('close', onClose);
   const run = await pipeline.handle(
     decoded.request,
-    { protocol: adapter.name, requestId: req.id, conversationId: decoded.conversationId, apiKeyId: appKeyIdOf(req) },
+    {
+      protocol: adapter.name,
+      requestId: req.id,
+      conversationId: decoded.conversationId,
+      retryOf: decoded.retryOf,
+      apiKeyId: appKeyIdOf(req),
+    },
     ac.signal,
   );
   if (decoded.stream) {

@@ -13,6 +13,8 @@ export interface Decoded {
   options?: Record<string, unknown>;
   /** Stored conversation the exchange is appended to (native API, history on). */
   conversationId?: string;
+  /** With conversationId: the request whose answer this one replaces (native API, Retry with Claude). */
+  retryOf?: string;
 }
 
 /** A whole (non-streamed) answer collected from the pipeline. */

@@ -247,6 +247,55 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('answers carry their rating, cache hit (with the reused engine), escalation and the answer they replaced', async () => {
+    await withLedger(open, async (l) => {
+      const c = await l.createConversation('c', 1);
+      // A local answer rated "retry", the Claude answer that replaced it (escalated by the cascade first) rated up,
+      // and a cache hit (no engine on its row) rated down.
+      await l.record(row({ id: 'local1', ts: 2 }));
+      await l.recordFeedback({ requestId: 'local1', ts: 3, rating: 'retry', comment: null });
+      await l.record(row({ id: 'cloud1', ts: 4, route: 'cloud', engine: 'anthropic', model: 'claude-sonnet', costMicros: 42 }));
+      await l.recordRoutingEvent({ requestId: 'cloud1', ts: 4, kind: 'privacy_local' });
+      await l.recordRoutingEvent({ requestId: 'cloud1', ts: 4, kind: 'cascade_escalated', model: 'tinyllama', detail: 'empty answer' });
+      await l.recordFeedback({ requestId: 'cloud1', ts: 5, rating: 'up', comment: null });
+      await l.record(row({ id: 'hit1', ts: 6, route: 'cloud', engine: null, model: 'claude-sonnet', costMicros: 0 }));
+      await l.recordRoutingEvent({ requestId: 'hit1', ts: 6, kind: 'semantic_hit', model: 'claude-sonnet', engine: 'anthropic' });
+      await l.recordFeedback({ requestId: 'hit1', ts: 7, rating: 'down', comment: null });
+      await l.record(row({ id: 'plain', ts: 8 }));
+      await l.appendMessages(
+        c.id,
+        [
+          { role: 'user', content: 'q', requestId: 'cloud1' },
+          { role: 'assistant', content: 'a cloud', requestId: 'cloud1', retryOf: 'local1' },
+          { role: 'user', content: 'q again', requestId: 'hit1' },
+          { role: 'assistant', content: 'a cached', requestId: 'hit1' },
+          { role: 'assistant', content: 'a plain', requestId: 'plain' },
+          { role: 'assistant', content: 'a retry of nothing known', requestId: null, retryOf: 'gone' },
+        ],
+        9,
+      );
+      const [q, cloud, , hit, plain, orphan] = await l.listMessages(c.id);
+      expect(q).toMatchObject({ rating: null, cacheHit: null, escalated: null, retryOf: null });
+      expect(cloud).toMatchObject({
+        rating: 'up',
+        cacheHit: null,
+        escalated: { from: 'tinyllama', reason: 'empty answer' },
+        retryOf: { requestId: 'local1', model: 'tinyllama', rating: 'retry' },
+        request: { id: 'cloud1', engine: 'anthropic' },
+      });
+      expect(hit).toMatchObject({
+        rating: 'down',
+        cacheHit: { semantic: true, engine: 'anthropic' },
+        escalated: null,
+        retryOf: null,
+        request: { id: 'hit1', engine: null, model: 'claude-sonnet' },
+      });
+      expect(plain).toMatchObject({ rating: null, cacheHit: null, escalated: null, retryOf: null });
+      // A replaced answer the ledger does not know: the link stays, nothing is invented about it.
+      expect(orphan).toMatchObject({ request: null, retryOf: { requestId: 'gone', model: null, rating: null } });
+    });
+  });
+
   test('deleting all history keeps costs but erases text, conversations and cached answers', async () => {
     await withLedger(open, async (l) => {
       const c = await l.createConversation('c', 1);

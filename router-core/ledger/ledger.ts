@@ -3,7 +3,7 @@ import type { EngineId, Route } from '../contracts/decision.js';
 import type { Protocol } from '../contracts/chat.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { BudgetCaps, SpendSoFar } from '../routing/budget.js';
-import type { RoutingStore } from './routing-store.js';
+import type { FeedbackRating, RoutingStore } from './routing-store.js';
 
 export type RequestStatus = 'ok' | 'error' | 'aborted';
 
@@ -82,7 +82,10 @@ export interface Conversation {
   messageCount: number;
 }
 
-/** One stored message; assistant messages carry their request's row (route, cost, ...) for the badge. */
+/**
+ * One stored message; assistant messages carry their request's row (route, cost, ...) for the badge, and what the
+ * routing events and feedback say about it. Every field past `request` is null on user and system messages.
+ */
 export interface StoredMessage {
   id: string;
   conversationId: string;
@@ -91,6 +94,22 @@ export interface StoredMessage {
   requestId: string | null;
   createdAt: number;
   request: Omit<RequestRecord, 'prompt' | 'response'> | null;
+  /** The person's verdict on this answer (feedback table). */
+  rating: FeedbackRating | null;
+  /** Served from the response cache (its request row has no engine): the engine of the answer it reused. */
+  cacheHit: { semantic: boolean; engine: EngineId | null } | null;
+  /** The cascade held `from`'s weak answer back and asked a stronger model (its cascade_escalated routing event). */
+  escalated: { from: string; reason: string } | null;
+  /** This answer replaced one the person retried with Claude: that answer's request, its model and verdict. */
+  retryOf: { requestId: string; model: string | null; rating: FeedbackRating | null } | null;
+}
+
+/** A message to append; `retryOf` = the request whose answer this one replaces (Retry with Claude). */
+export interface NewMessage {
+  role: StoredMessage['role'];
+  content: string;
+  requestId: string | null;
+  retryOf?: string | null;
 }
 
 /** What "delete all history" removed. */
@@ -156,14 +175,10 @@ export interface Ledger extends RoutingStore {
   renameConversation(id: string, title: string, now: number): Promise<Conversation | undefined>;
   /** Deletes the conversation and its messages; false when it did not exist. */
   deleteConversation(id: string): Promise<boolean>;
-  /** Oldest first. */
+  /** Oldest first, with each answer's request row, rating, cache hit, escalation and replaced answer (one query). */
   listMessages(conversationId: string): Promise<StoredMessage[]>;
   /** Append in order (one transaction) and bump the conversation's updated_at; false when the conversation is gone. */
-  appendMessages(
-    conversationId: string,
-    messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>,
-    now: number,
-  ): Promise<boolean>;
+  appendMessages(conversationId: string, messages: NewMessage[], now: number): Promise<boolean>;
   /** Delete `messageId` and every later message of the conversation (regenerate); returns how many went. */
   deleteMessagesFrom(conversationId: string, messageId: string): Promise<number>;
   /** Conversations, messages and the prompt/answer text of request rows; costs stay. */

@@ -198,4 +198,11 @@ export const migrations: readonly Migration[] = [
     `,
     },
   },
+  {
+    version: 8,
+    name: 'message_retry_of',
+    // An answer that replaced one the person retried with Claude keeps that answer's request id, so a reopened
+    // conversation can say which model's answer it replaced and whether the miss was recorded (feedback table).
+    sql: `ALTER TABLE messages ADD COLUMN retry_of TEXT;`,
+  },
 ];

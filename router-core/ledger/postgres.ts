@@ -6,11 +6,21 @@
 import pg from 'pg';
 import { timeOrderedId } from '../ids.js';
 import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
-import type { BudgetReservationRequest, Ledger, RequestRecord, StoredMessage } from './ledger.js';
+import type { BudgetReservationRequest, Ledger, NewMessage, RequestRecord } from './ledger.js';
 import { redactUrl } from './ledger-url.js';
 import { migratePostgres } from './migrate.js';
 import { createPostgresRoutingStore } from './postgres-routing.js';
-import { likePattern, recordParams, statsFrom, toApiKey, toConversation, toRecord, toStoredMessage, type Row } from './rows.js';
+import {
+  likePattern,
+  MESSAGES_SQL,
+  recordParams,
+  statsFrom,
+  toApiKey,
+  toConversation,
+  toRecord,
+  toStoredMessage,
+  type Row,
+} from './rows.js';
 
 /**
  * How long a budget reservation counts when its request never reports back. why: a replica killed mid-call leaves
@@ -320,24 +330,18 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       return ((await pool.query(`DELETE FROM conversations WHERE id = $1`, [id])).rowCount ?? 0) > 0;
     },
     async listMessages(conversationId) {
-      return (
-        await rows(
-          `SELECT m.id AS m_id, m.conversation_id AS m_conversation_id, m.role AS m_role, m.content AS m_content,
-             m.request_id AS m_request_id, m.created_at AS m_created_at, r.*
-           FROM messages m LEFT JOIN requests r ON m.role = 'assistant' AND r.id = m.request_id
-           WHERE m.conversation_id = $1 ORDER BY m.created_at, m.seq`,
-          [conversationId],
-        )
-      ).map(toStoredMessage);
+      return (await rows(`${MESSAGES_SQL} WHERE m.conversation_id = $1 ORDER BY m.created_at, m.seq`, [conversationId])).map(
+        toStoredMessage,
+      );
     },
-    async appendMessages(conversationId, messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>, now) {
+    async appendMessages(conversationId, messages: NewMessage[], now) {
       return tx(async (c) => {
         const touched = await c.query(`UPDATE conversations SET updated_at = $1 WHERE id = $2`, [now, conversationId]);
         if (touched.rowCount === 0) return false;
         for (const m of messages) {
           await c.query(
-            `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [timeOrderedId(), conversationId, m.role, m.content, m.requestId, now],
+            `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [timeOrderedId(), conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null],
           );
         }
         return true;

@@ -1,6 +1,6 @@
 // Row → record mapping shared by the SQLite and PostgreSQL stores (both name their result columns alike).
 import type { ApiKeyRecord, Conversation, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
-import type { CacheEntry, RoutingStats } from './routing-store.js';
+import type { CacheEntry, FeedbackRating, RoutingStats } from './routing-store.js';
 
 /** One result row as a driver returns it. PostgreSQL's BIGINT/NUMERIC arrive as strings: every number goes through Number(). */
 export type Row = Record<string, unknown>;
@@ -104,21 +104,55 @@ export function toConversation(r: Row): Conversation {
   };
 }
 
-/** A message row (m_* columns) left-joined with its request row (r.*). */
+/** The first routing event of `kinds` for the answer's request: one of `column`. */
+const eventOf = (column: string, kinds: string): string =>
+  `(SELECT e.${column} FROM routing_events e WHERE e.request_id = r.id AND e.kind IN (${kinds}) ORDER BY e.ts LIMIT 1)`;
+
+/**
+ * Select list and joins of listMessages, the same SQL in both dialects (each store adds its WHERE and ORDER BY): every
+ * message with, for answers, its request row (r.*), its rating, its cache hit and cascade escalation (routing events,
+ * by their request_id index) and the answer it replaced with its verdict. One query for the whole conversation.
+ */
+export const MESSAGES_SQL = `SELECT m.id AS m_id, m.conversation_id AS m_conversation_id, m.role AS m_role, m.content AS m_content,
+    m.request_id AS m_request_id, m.created_at AS m_created_at, m.retry_of AS m_retry_of, r.*,
+    f.rating AS m_rating,
+    ${eventOf('kind', `'cache_hit', 'semantic_hit'`)} AS m_hit_kind,
+    ${eventOf('engine', `'cache_hit', 'semantic_hit'`)} AS m_hit_engine,
+    ${eventOf('model', `'cascade_escalated'`)} AS m_escalated_from,
+    ${eventOf('detail', `'cascade_escalated'`)} AS m_escalated_reason,
+    o.model AS m_retry_model, ofb.rating AS m_retry_rating
+  FROM messages m
+  LEFT JOIN requests r ON m.role = 'assistant' AND r.id = m.request_id
+  LEFT JOIN feedback f ON f.request_id = r.id
+  LEFT JOIN requests o ON m.role = 'assistant' AND o.id = m.retry_of
+  LEFT JOIN feedback ofb ON m.role = 'assistant' AND ofb.request_id = m.retry_of`;
+
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** A row of {@link MESSAGES_SQL}: the message (m_* columns) with its request row (r.*) and what is known about the answer. */
 export function toStoredMessage(r: Row): StoredMessage {
   let request: StoredMessage['request'] = null;
   if (r.id !== null && r.id !== undefined) {
     const { prompt: _prompt, response: _response, ...rest } = toRecord(r);
     request = rest;
   }
+  const hit = strOrNull(r.m_hit_kind);
+  const escalatedFrom = strOrNull(r.m_escalated_from);
+  const retryOf = r.m_role === 'assistant' ? strOrNull(r.m_retry_of) : null;
   return {
     id: String(r.m_id),
     conversationId: String(r.m_conversation_id),
     role: r.m_role as StoredMessage['role'],
     content: String(r.m_content),
-    requestId: (r.m_request_id ?? null) as string | null,
+    requestId: strOrNull(r.m_request_id),
     createdAt: Number(r.m_created_at),
     request,
+    rating: strOrNull(r.m_rating) as FeedbackRating | null,
+    cacheHit: hit ? { semantic: hit === 'semantic_hit', engine: strOrNull(r.m_hit_engine) as RequestRecord['engine'] } : null,
+    escalated: escalatedFrom ? { from: escalatedFrom, reason: strOrNull(r.m_escalated_reason) ?? '' } : null,
+    retryOf: retryOf
+      ? { requestId: retryOf, model: strOrNull(r.m_retry_model), rating: strOrNull(r.m_retry_rating) as FeedbackRating | null }
+      : null,
   };
 }
 

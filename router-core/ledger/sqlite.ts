@@ -1,9 +1,19 @@
 // SQLite ledger (better-sqlite3, WAL): the only file that imports the driver. Synchronous inside, async outside.
 import { timeOrderedId } from '../ids.js';
 import Database from 'better-sqlite3';
-import type { BudgetReservationRequest, Ledger, RequestRecord, Stats, StoredMessage, SyncLedger } from './ledger.js';
+import type { BudgetReservationRequest, Ledger, NewMessage, RequestRecord, Stats, SyncLedger } from './ledger.js';
 import { migrate } from './migrate.js';
-import { likePattern, recordParams, statsFrom, toApiKey, toConversation, toRecord, toStoredMessage, type Row } from './rows.js';
+import {
+  likePattern,
+  MESSAGES_SQL,
+  recordParams,
+  statsFrom,
+  toApiKey,
+  toConversation,
+  toRecord,
+  toStoredMessage,
+  type Row,
+} from './rows.js';
 import { createSqliteRoutingStore } from './sqlite-routing.js';
 import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 
@@ -112,22 +122,17 @@ function openSyncSqliteLedger(file: string): SyncLedger {
   const renameConversation = db.prepare(`UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`);
   const touchConversation = db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`);
   const deleteConversation = db.prepare(`DELETE FROM conversations WHERE id = ?`);
-  const listMessages = db.prepare(`SELECT m.id AS m_id, m.conversation_id AS m_conversation_id, m.role AS m_role,
-      m.content AS m_content, m.request_id AS m_request_id, m.created_at AS m_created_at, r.*
-    FROM messages m LEFT JOIN requests r ON m.role = 'assistant' AND r.id = m.request_id
-    WHERE m.conversation_id = ? ORDER BY m.created_at, m.rowid`);
+  const listMessages = db.prepare(`${MESSAGES_SQL} WHERE m.conversation_id = ? ORDER BY m.created_at, m.rowid`);
   const insertMessage = db.prepare(
-    `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const deleteMessagesFrom = db.prepare(`DELETE FROM messages WHERE conversation_id = @c AND rowid >= (
       SELECT rowid FROM messages WHERE id = @m AND conversation_id = @c)`);
-  const appendMessages = db.transaction(
-    (conversationId: string, messages: Array<{ role: StoredMessage['role']; content: string; requestId: string | null }>, now: number) => {
-      if (touchConversation.run(now, conversationId).changes === 0) return false;
-      for (const m of messages) insertMessage.run(timeOrderedId(), conversationId, m.role, m.content, m.requestId, now);
-      return true;
-    },
-  );
+  const appendMessages = db.transaction((conversationId: string, messages: NewMessage[], now: number) => {
+    if (touchConversation.run(now, conversationId).changes === 0) return false;
+    for (const m of messages) insertMessage.run(timeOrderedId(), conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null);
+    return true;
+  });
   const deleteAllHistory = db.transaction(() => {
     const messages = db.prepare(`DELETE FROM messages`).run().changes;
     const conversations = db.prepare(`DELETE FROM conversations`).run().changes;

@@ -371,6 +371,10 @@ describe('chat in Chromium', () => {
       await qa.waitForFunction(() => document.querySelector('.quick article')?.getAttribute('data-state') === 'done');
       expect(await qa.getByTestId('badge-model').textContent()).toBe('tinyllama');
       expect(await qa.getByRole('button', { name: 'Open in app' }).isVisible()).toBe(true);
+      // Rated like a chat answer.
+      const up = qa.getByRole('button', { name: 'Thumbs up' });
+      await up.click();
+      await expect.poll(() => up.getAttribute('aria-pressed')).toBe('true');
       for (const scheme of ['light', 'dark'] as const) {
         await qa.emulateMedia({ colorScheme: scheme });
         expect(describeViolations(await seriousAxeViolations(qa))).toBe('');

@@ -1,5 +1,6 @@
 // Routing feedback in real Chromium against the real server (llama.cpp on a generated GGUF, the Claude stand-in): thumbs,
-// "Retry with Claude" recorded as a miss, the "cached" and "escalated" badges, and the dashboard's cache and cascade numbers.
+// "Retry with Claude" recorded as a miss, the "cached" and "escalated" badges, all kept when the conversation is reopened
+// (page reload), and the dashboard's cache and cascade numbers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +83,18 @@ async function verdictOf(requestId: string): Promise<string | undefined> {
   return samples.find((s) => s.requestId === requestId)?.rating;
 }
 
+/** Reload the page (a reopened conversation: everything comes from the conversations API) and wait for its answers. */
+async function reopen(): Promise<void> {
+  const url = page.url();
+  expect(url).toMatch(/#\/chat\/.+/);
+  await page.reload();
+  await page.waitForFunction(() => {
+    const all = document.querySelectorAll('article[aria-label="Answer"]');
+    return all.length > 0 && all[all.length - 1]?.getAttribute('data-state') === 'done';
+  });
+  expect(page.url()).toBe(url);
+}
+
 async function newChat(): Promise<void> {
   await page.keyboard.press('Control+k');
   await page.getByRole('heading', { name: 'New chat' }).waitFor();
@@ -115,6 +128,17 @@ describe('feedback in the chat', () => {
     await down.click();
     expect(await down.getAttribute('aria-pressed')).toBe('true');
     expect(await verdictOf(requestId)).toBe('down');
+
+    // Reopened (reload): the stored verdict is the pressed thumb again, and changing it still works.
+    await reopen();
+    expect(await down.getAttribute('aria-pressed')).toBe('true');
+    expect(await up.getAttribute('aria-pressed')).toBe('false');
+    await up.click();
+    await expect.poll(() => up.getAttribute('aria-pressed')).toBe('true');
+    expect(await verdictOf(requestId)).toBe('up');
+    await reopen();
+    expect(await up.getAttribute('aria-pressed')).toBe('true');
+    expect(await down.getAttribute('aria-pressed')).toBe('false');
 
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -153,6 +177,14 @@ describe('feedback in the chat', () => {
     const fresh = await newestAnswerRequestId();
     expect(fresh).not.toBe(original);
     expect(await lastAnswer().getByRole('button', { name: 'Thumbs up' }).isVisible()).toBe(true);
+
+    // Reopened: Claude's answer still says it replaced tinyllama's, whose miss was recorded.
+    await reopen();
+    expect(await page.locator('article[aria-label="Answer"]').count()).toBe(1);
+    expect(await lastAnswer().getByTestId('badge-model').textContent()).toBe('claude-sonnet');
+    expect(await lastAnswer().getByTestId('retry-note').textContent()).toBe(
+      'Asked Claude again: tinyllama’s answer was recorded as a miss for the router.',
+    );
   });
 
   it('a repeated prompt answered from the response cache shows "cached", $0 and what it saved; Claude is not asked again', async () => {
@@ -189,6 +221,11 @@ describe('feedback in the chat', () => {
       );
       const cache = (await apiJson('GET', '/api/v1/stats?range=today')).routing.cache;
       expect(cache).toMatchObject({ hits: 1, savedMicros: firstCost });
+      // Reopened: still "cached", on the engine of the answer it reused, still free.
+      await reopen();
+      await badge.getByTestId('badge-cached').waitFor();
+      expect(await badge.getByTestId('badge-model').textContent()).toBe('claude-sonnet');
+      expect(await badge.getByTestId('badge-cost').textContent()).toBe('$0');
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
         expect(describeViolations(await seriousAxeViolations(page))).toBe('');
@@ -214,6 +251,10 @@ describe('feedback in the chat', () => {
         /^Escalated from tinyllama: its answer looked weak \(.*low confidence.*\), so \S+ answered instead\.$/,
       );
       expect(await badge.locator('.flag-escalated').textContent()).toBe('escalated');
+      // Reopened: the same escalation, from the ledger's record of it.
+      const live = await badge.getByTestId('badge-escalated').textContent();
+      await reopen();
+      expect(await badge.getByTestId('badge-escalated').textContent()).toBe(live);
       expect((await apiJson('GET', '/api/v1/stats?range=today')).routing.cascade.escalated).toBeGreaterThanOrEqual(1);
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });

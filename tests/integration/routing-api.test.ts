@@ -183,3 +183,62 @@ describe('tuner endpoints', () => {
     expect((await call('POST', '/api/v1/feedback/tune/apply', { medium: 0.7, cloud: 0.6 })).status).toBe(400);
   });
 });
+
+describe('a reopened conversation', () => {
+  it('gives each answer its rating, "cached" and "escalated" as live, and the answer a Claude retry replaced', async () => {
+    expect((await call('PUT', '/api/v1/settings', { history_enabled: true })).status).toBe(200);
+    try {
+      const conv = (await call('POST', '/api/v1/conversations', { title: 'Reopen me' })).json.conversation.id as string;
+      const ask = (body: object) => call('POST', '/api/v1/chat', { conversation_id: conv, ...body });
+      // A local answer, retried with Claude the way the chat does it: the verdict, drop the exchange, ask again.
+      const local1 = await ask({ prompt: 'hello there' });
+      expect(local1.json.engine).toBe('llamacpp');
+      expect((await call('POST', '/api/v1/feedback', { request_id: local1.json.id, rating: 'retry' })).status).toBe(201);
+      const firstQuestion = (await call('GET', `/api/v1/conversations/${conv}`)).json.messages[0].id as string;
+      expect((await call('DELETE', `/api/v1/conversations/${conv}/messages/${firstQuestion}`)).json.deleted).toBe(2);
+      const retried = await ask({ prompt: 'hello there', model: 'claude-sonnet', retry_of: local1.json.id });
+      expect((await call('POST', '/api/v1/feedback', { request_id: retried.json.id, rating: 'up' })).status).toBe(201);
+      const escalated = await ask({ prompt: 'hi, please decline this one', cascade: true });
+      expect(escalated.json.routing.escalated).toEqual({ from: 'tinyllama', reason: 'the model declined or said it does not know' });
+      const cachedPrompt = { prompt: 'How many legs does a spider have?', temperature: 0, model: 'claude-sonnet' };
+      await ask(cachedPrompt);
+      const hit = await ask(cachedPrompt);
+      expect(hit.json.routing.cached).toBe(true);
+      expect((await call('POST', '/api/v1/feedback', { request_id: hit.json.id, rating: 'down' })).status).toBe(201);
+
+      const got = await call('GET', `/api/v1/conversations/${conv}`);
+      expect(got.status).toBe(200);
+      const answers = got.json.messages.filter((m: any) => m.role === 'assistant');
+      expect(answers.map((m: any) => m.request_id)).toEqual([retried.json.id, escalated.json.id, expect.any(String), hit.json.id]);
+      const [a, b, c, d] = answers;
+      expect(a).toMatchObject({
+        rating: 'up',
+        retried_from: { request_id: local1.json.id, model: 'tinyllama', rating: 'retry' },
+        routing: { model: 'claude-sonnet', engine: 'anthropic' },
+      });
+      expect(a.routing).not.toHaveProperty('cached');
+      expect(a.routing).not.toHaveProperty('escalated');
+      // The same escalation object the chat answer carried live.
+      expect(b).toMatchObject({ rating: null, retried_from: null });
+      expect(b.routing.escalated).toEqual(escalated.json.routing.escalated);
+      expect(b.routing.model).toBe(escalated.json.routing.model);
+      expect(c.routing).not.toHaveProperty('cached');
+      // A cache hit's row has no engine: the routing shows the engine of the answer it reused, as live.
+      expect(d).toMatchObject({ rating: 'down', retried_from: null, summary: { cost_micros: 0 } });
+      expect(d.routing).toEqual({
+        route: hit.json.routing.route,
+        model: hit.json.routing.model,
+        engine: hit.json.routing.engine,
+        complexity: hit.json.routing.complexity,
+        reasons: hit.json.routing.reasons,
+        fallback_from: [],
+        cached: true,
+      });
+      expect(got.json.messages.filter((m: any) => m.role === 'user').every((m: any) => m.rating === null && m.retried_from === null)).toBe(
+        true,
+      );
+    } finally {
+      await call('PUT', '/api/v1/settings', { history_enabled: false });
+    }
+  });
+});

@@ -8,6 +8,8 @@ export interface ChatStreamRequest {
   model: string;
   local_only?: boolean;
   conversation_id?: string;
+  /** With conversation_id: the request whose answer this one replaces (Retry with Claude), kept for a reopened chat. */
+  retry_of?: string;
 }
 
 export interface ChatStreamHandlers {

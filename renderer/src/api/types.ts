@@ -47,6 +47,10 @@ export interface MessageDto {
   error_type: ErrorType | null;
   routing: RoutingInfo | null;
   summary: AnswerSummary | null;
+  /** The person's verdict on this answer (absent from a core older than reopened feedback). */
+  rating?: FeedbackRating | null;
+  /** This answer replaced one the person retried with Claude: that answer's request, model and stored verdict. */
+  retried_from?: { request_id: string; model: string | null; rating: FeedbackRating | null } | null;
 }
 
 export interface StatsSlice {

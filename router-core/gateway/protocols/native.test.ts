@@ -1,7 +1,7 @@
 // Golden frames for the native API adapter: the route frame with full reasons, deltas, summary, done.
 import { describe, expect, it } from 'vitest';
 import type { PipelineRun, Summary } from '../../pipeline.js';
-import { escalationOf, nativeProtocol } from './native.js';
+import { nativeProtocol, routingInfo } from './native.js';
 
 const run: PipelineRun = {
   requestId: 'r1',
@@ -48,15 +48,39 @@ describe('native SSE (golden)', () => {
   });
 });
 
-describe('escalationOf', () => {
-  it('reads the cascade escalation from the reasons (model and why, parentheses in the why kept), null when none', () => {
-    expect(
-      escalationOf([
-        'complexity 0.12 → small',
-        'cascade: tinyllama answers, checked before it is shown; phi2 if it looks weak',
-        "cascade: tinyllama's answer looked weak (it failed (upstream_unavailable)) → escalated",
-      ]),
-    ).toEqual({ from: 'tinyllama', reason: 'it failed (upstream_unavailable)' });
-    expect(escalationOf(['complexity 0.12 → small', 'cascade: the answer passed the check'])).toBeNull();
+describe('routingInfo', () => {
+  const reasons = [
+    'complexity 0.12 → small',
+    'cascade: tinyllama answers, checked before it is shown; phi2 if it looks weak',
+    "cascade: tinyllama's answer looked weak (it failed (upstream_unavailable)) → escalated",
+  ];
+
+  it('shows the run’s escalation field as it is (model and why), with the reasons kept for people', () => {
+    const escalated: PipelineRun = {
+      ...run,
+      decision: { ...run.decision, route: 'medium', model: 'phi2', reasons },
+      escalated: { from: 'tinyllama', reason: 'it failed (upstream_unavailable)' },
+    };
+    expect(routingInfo(escalated)).toMatchObject({
+      model: 'phi2',
+      escalated: { from: 'tinyllama', reason: 'it failed (upstream_unavailable)' },
+      reasons,
+    });
+  });
+
+  it('the field, not the wording of a reason, decides: no field, no escalation; cached only on hits', () => {
+    const info = routingInfo({ ...run, decision: { ...run.decision, reasons } });
+    expect(info).not.toHaveProperty('escalated');
+    expect(info).not.toHaveProperty('cached');
+    expect(routingInfo({ ...run, cached: true })).toMatchObject({ cached: true });
+  });
+});
+
+describe('native decode', () => {
+  it('takes retry_of (the answer a retry replaces) beside conversation_id, and names a bad one', () => {
+    const d = nativeProtocol.decode({ prompt: 'hi', conversation_id: 'c1', retry_of: 'req-1' }, nativeProtocol.chatRoutes[0]!);
+    expect(d).toMatchObject({ conversationId: 'c1', retryOf: 'req-1' });
+    expect(nativeProtocol.decode({ prompt: 'hi' }, nativeProtocol.chatRoutes[0]!).retryOf).toBeUndefined();
+    expect(() => nativeProtocol.decode({ prompt: 'hi', retry_of: '' }, nativeProtocol.chatRoutes[0]!)).toThrow(/retry_of/);
   });
 });

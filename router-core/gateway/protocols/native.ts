@@ -22,27 +22,17 @@ const body = z
     cache: z.boolean().optional(),
     cascade: z.boolean().optional(),
     conversation_id: z.string().min(1, 'must be a conversation id from POST /api/v1/conversations').max(200).optional(),
+    // With conversation_id: the answer this request replaces (Retry with Claude), so a reopened chat can say so.
+    retry_of: z.string().min(1, 'must be the request id of the answer this one replaces').max(200).optional(),
   })
   .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
     message: 'provide "prompt" (a non-empty string) or "messages"',
     path: ['prompt'],
   });
 
-/** Wording of the reason the pipeline adds when the cascade escalates (pipeline.ts): "cascade: M's answer looked weak (why) → escalated". */
-const ESCALATED_REASON = /^cascade: (.+?)'s answer looked weak \((.*)\) → escalated$/;
-
-/** The cascade escalation recorded in a decision's reasons: which model's answer was held back and why; null when none. */
-export function escalationOf(reasons: readonly string[]): { from: string; reason: string } | null {
-  for (const r of reasons) {
-    const m = ESCALATED_REASON.exec(r);
-    if (m) return { from: m[1]!, reason: m[2]! };
-  }
-  return null;
-}
-
 /** The decision as the native API shows it: everything the badge needs. */
 export function routingInfo(run: PipelineRun) {
-  const escalated = escalationOf(run.decision.reasons);
+  const escalated = run.escalated;
   const d = run.decision;
   return {
     route: d.route,
@@ -54,8 +44,9 @@ export function routingInfo(run: PipelineRun) {
     fallback_from: run.fallbackFrom,
     // Only on hits, so an ordinary answer's route frame is unchanged.
     ...(run.cached ? { cached: true } : {}),
-    // Only when the cascade held a weak local answer back and asked a stronger model (the badge says so).
-    ...(escalated ? { escalated } : {}),
+    // Only when the cascade held a weak local answer back and asked a stronger model (the badge says so); the
+    // reasons keep the same story in words.
+    ...(escalated ? { escalated: { from: escalated.from, reason: escalated.reason } } : {}),
   };
 }
 
@@ -84,6 +75,7 @@ export const nativeProtocol: ProtocolAdapter = {
     return {
       stream: b.stream,
       conversationId: b.conversation_id,
+      retryOf: b.retry_of,
       request: {
         model: b.model,
         messages,

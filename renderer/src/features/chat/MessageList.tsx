@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 're
 import { Button } from '../../components/Button';
 import { CopyButton } from '../../components/CopyButton';
 import { Markdown } from '../../components/Markdown';
-import { FeedbackButtons } from './FeedbackButtons';
+import { FeedbackButtons, type Thumb } from './FeedbackButtons';
 import { RouteBadge } from './RouteBadge';
 import { isLocalAnswer, type UiMessage } from './useChatStream';
 
@@ -56,6 +56,11 @@ function errorHint(type: string): ReactNode {
   }
 }
 
+/** The thumb a stored verdict presses ("retry" presses neither: it is the replaced answer's, shown as a note). */
+export function thumbOf(rating: UiMessage['rating']): Thumb | null {
+  return rating === 'up' || rating === 'down' ? rating : null;
+}
+
 function Answer({
   m,
   retry,
@@ -105,9 +110,14 @@ function Answer({
             Asked Claude again, but {m.retriedFrom.model}&rsquo;s answer was not recorded as a miss: {m.retriedFrom.error}
           </p>
         ))}
+      {m.rating === 'retry' && (
+        <p className="msg-note retry-note" data-testid="retried-note">
+          You asked Claude again after this answer: it was recorded as a miss for the router.
+        </p>
+      )}
       {finished && (
         <div className="msg-actions">
-          {rateable && <FeedbackButtons key={m.requestId} requestId={m.requestId!} />}
+          {rateable && <FeedbackButtons key={m.requestId} requestId={m.requestId!} initial={thumbOf(m.rating)} />}
           {m.content && <CopyButton text={m.content} label="Copy answer" showText />}
           <Button
             size="sm"

@@ -4,7 +4,7 @@ import { api, ApiError } from '../../api/client';
 import { sendFeedback } from '../../api/feedback';
 import { invalidate } from '../../api/queries';
 import { streamChat } from '../../api/stream';
-import type { AnswerSummary, ConversationDto, ErrorType, MessageDto, RoutingInfo } from '../../api/types';
+import type { AnswerSummary, ConversationDto, ErrorType, FeedbackRating, MessageDto, RoutingInfo } from '../../api/types';
 
 /*
  * One answer's life:
@@ -37,6 +37,8 @@ export interface UiMessage {
    * (a miss, for the tuner) was stored on its request, or the error that stopped it.
    */
   retriedFrom?: { model: string; recorded: true } | { model: string; recorded: false; error: string };
+  /** The verdict the server holds on this answer (a reopened conversation); a live answer's thumbs keep their own. */
+  rating?: FeedbackRating;
 }
 
 /** An answer a local model gave (a cached answer counts as the model's that first gave it). */
@@ -62,7 +64,16 @@ export function titleFromPrompt(prompt: string): string {
   return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-function fromDto(m: MessageDto): UiMessage {
+/** What a stored answer says about the one it replaced (Retry with Claude), as the live answer said it. */
+function retriedFromDto(r: MessageDto['retried_from']): UiMessage['retriedFrom'] {
+  if (!r?.model) return undefined;
+  return r.rating === 'retry'
+    ? { model: r.model, recorded: true }
+    : { model: r.model, recorded: false, error: 'the server holds no "retry" verdict on it.' };
+}
+
+/** A stored message as the chat shows it: badge (cached, escalated), rating and retry note as when it was live. */
+export function fromDto(m: MessageDto): UiMessage {
   return {
     key: m.id,
     serverId: m.id,
@@ -73,6 +84,8 @@ function fromDto(m: MessageDto): UiMessage {
     requestId: m.request_id ?? undefined,
     summary: m.summary ?? undefined,
     error: m.status === 'error' ? { type: m.error_type ?? 'internal', message: 'This answer ended with an error.' } : undefined,
+    rating: m.rating ?? undefined,
+    retriedFrom: retriedFromDto(m.retried_from),
   };
 }
 
@@ -182,7 +195,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
   );
 
   const run = useCallback(
-    async (prompt: string, model: string, base: UiMessage[], answerExtra?: Partial<UiMessage>): Promise<void> => {
+    async (prompt: string, model: string, base: UiMessage[], answerExtra?: Partial<UiMessage>, retryOf?: string): Promise<void> => {
       if (abortRef.current && !abortRef.current.signal.aborted) return;
       const ac = new AbortController();
       abortRef.current = ac;
@@ -222,7 +235,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
             messages: [...history, { role: 'user', content: prompt }],
             model: model === LOCAL_ONLY_CHOICE ? 'auto' : model,
             ...(model === LOCAL_ONLY_CHOICE ? { local_only: true } : {}),
-            ...(convId && historyEnabled ? { conversation_id: convId } : {}),
+            ...(convId && historyEnabled ? { conversation_id: convId, ...(retryOf ? { retry_of: retryOf } : {}) } : {}),
           },
           {
             onRoute: (routing) => {
@@ -312,7 +325,9 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       // Asking Claude after a local answer is the router's miss: record it on that answer's request for the tuner.
       // A failed record does not stop the retry; the new answer says it was not recorded and why.
       let extra: Partial<UiMessage> | undefined;
+      let retryOf: string | undefined;
       if (where === 'cloud' && isLocalAnswer(answer) && answer.requestId) {
+        retryOf = answer.requestId;
         const model = answer.routing!.model;
         try {
           await sendFeedback(answer.requestId, 'retry');
@@ -321,7 +336,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
           extra = { retriedFrom: { model, recorded: false, error: e instanceof Error ? e.message : String(e) } };
         }
       }
-      await run(question.content, where === 'cloud' ? cloudModel : LOCAL_ONLY_CHOICE, list.slice(0, i - 1), extra);
+      await run(question.content, where === 'cloud' ? cloudModel : LOCAL_ONLY_CHOICE, list.slice(0, i - 1), extra, retryOf);
     },
     [run, syncIds, historyEnabled],
   );

@@ -1,4 +1,4 @@
-// Quick ask (the desktop tray window, #/quick-ask): one prompt, the streamed answer with its badge; Esc stops or hides.
+// Quick ask (the desktop tray window, #/quick-ask): one prompt, the streamed answer with its badge and thumbs; Esc stops or hides.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSettings } from '../../api/queries';
 import type { ConversationDto } from '../../api/types';
@@ -7,6 +7,8 @@ import { CopyButton } from '../../components/CopyButton';
 import { Icon } from '../../components/Icon';
 import { Markdown } from '../../components/Markdown';
 import { hideQuickAsk, openConversation } from '../../shell';
+import { FeedbackButtons } from '../chat/FeedbackButtons';
+import { thumbOf } from '../chat/MessageList';
 import { RouteBadge } from '../chat/RouteBadge';
 import { useChatStream } from '../chat/useChatStream';
 
@@ -103,6 +105,10 @@ export default function QuickAskView() {
       </div>
       {answer && answer.state !== 'streaming' && (
         <div className="quick-actions">
+          {/* Rateable like a chat answer: recorded by the server (a request id) with text to judge. */}
+          {answer.state !== 'error' && answer.requestId && answer.content && (
+            <FeedbackButtons key={answer.requestId} requestId={answer.requestId} initial={thumbOf(answer.rating)} />
+          )}
           {answer.content && <CopyButton text={answer.content} label="Copy answer" showText />}
           {conversationId && (
             <Button size="sm" variant="ghost" icon="chat" onClick={() => openConversation(conversationId)}>
