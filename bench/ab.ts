@@ -1,0 +1,100 @@
+// A/B of two compiled gateway builds against one instant Ollama stand-in: c=1 added latency and CPU per request, alternating rounds.
+//
+// Usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds 8] [--per-round 600]   (a side may also be
+// "--import=tsx router-core/server/main.ts": node arguments separated by spaces)
+// Build each side with `npx tsc -p tsconfig.server.json --outDir DIR` in the checkout to compare (a git worktree of an older
+// commit, say) and pass DIR/router-core/server/main.js. Both run with plain node, same flags, same upstream, phases rotated.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fmt, keepAliveAgent, load, median, percentile, procCpuMicros, startChild, table, type Child } from './lib.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '600' } },
+});
+if (positionals.length !== 2) {
+  process.stderr.write('usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds N] [--per-round N]\n');
+  process.exit(2);
+}
+const TOKEN = 'bench-token-0123456789abcdef';
+const rounds = Number(values.rounds);
+const perRound = Number(values['per-round']);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'hybrid-ab-'));
+const children: Child[] = [];
+
+try {
+  const upstream = await startChild(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', '8'], /^\{.*"url"/);
+  children.push(upstream);
+  const up = JSON.parse(upstream.line) as { url: string; host: string };
+  const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: up.host, HYBRID_AI_TOKEN: TOKEN, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '' };
+  delete env.HYBRID_AI_LOCAL_MODEL;
+  const sides = await Promise.all(
+    positionals.map(async (main, i) => {
+      const c = await startChild(
+        [...main.split(' '), '--port', '0', '--data-dir', path.join(tmp, `side${i}`)],
+        /Hybrid AI Stack (http:\/\/\S+)/,
+        env,
+      );
+      children.push(c);
+      return { name: i === 0 ? 'A' : 'B', main, child: c, url: c.match[1]!, lat: [] as number[], cpu: [] as number[] };
+    }),
+  );
+  const direct = { name: 'direct', url: up.url, lat: [] as number[] };
+  const body = JSON.stringify({ prompt: 'hi' });
+  const agent = keepAliveAgent(1);
+  const target = (url: string, p: string, b: string, headers: Record<string, string>) => ({ name: url, url, path: p, body: b, headers });
+  const directTarget = target(
+    up.url,
+    '/api/chat',
+    JSON.stringify({ model: 'tinyllama:1.1b', messages: [{ role: 'user', content: 'hi' }], stream: false }),
+    {},
+  );
+  // Warm-up long enough for V8 to optimise the hot paths (the first ~1,000 requests cost twice as much).
+  for (const s of sides) await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, 1, 3000);
+  await load(directTarget, agent, 1, 400);
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? sides : [...sides].reverse();
+    const d = await load(directTarget, agent, 1, perRound);
+    direct.lat.push(
+      percentile(
+        d.samples.map((x) => x.ms),
+        50,
+      ),
+    );
+    for (const s of order) {
+      const c0 = procCpuMicros(s.child.pid);
+      const res = await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, 1, perRound);
+      s.cpu.push((procCpuMicros(s.child.pid) - c0) / perRound);
+      s.lat.push(
+        percentile(
+          res.samples.map((x) => x.ms),
+          50,
+        ),
+      );
+    }
+  }
+  const dp50 = median(direct.lat);
+  process.stdout.write(`direct upstream p50 ${fmt(dp50, 3)} ms (median of ${rounds} rounds × ${perRound} requests, c=1)\n`);
+  process.stdout.write(
+    `${table([
+      ['side', 'p50 ms', 'added p50 ms', 'CPU µs/request', 'per-round CPU', 'build'],
+      ...sides.map((s) => [
+        s.name,
+        fmt(median(s.lat), 3),
+        fmt(median(s.lat) - dp50, 3),
+        fmt(median(s.cpu), 0),
+        s.cpu.map((c) => fmt(c, 0)).join(' '),
+        s.main,
+      ]),
+    ])}\n`,
+  );
+  const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  process.stdout.write(
+    `B/A: added latency ${fmt((median(b.lat) - dp50) / (median(a.lat) - dp50), 2)}, CPU per request ${fmt(median(b.cpu) / median(a.cpu), 2)}\n`,
+  );
+} finally {
+  for (const c of children.reverse()) await c.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
