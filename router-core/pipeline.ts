@@ -77,6 +77,8 @@ export interface RequestContext {
   apiKeyId?: string;
   /** With `conversationId`: the request whose answer this one replaces (Retry with Claude), stored on the new answer. */
   retryOf?: string;
+  /** false: the caller reads the answer whole (engines may then fetch it in one response; EngineCall.stream). */
+  stream?: boolean;
 }
 
 /** Embedding vectors (unit length, as OpenAI's and Ollama's /api/embed are) and what computed them. */
@@ -372,7 +374,7 @@ export function createPipeline(deps: PipelineDeps) {
         }
         base.budget.reserved = true;
       }
-      const iterator = engine.chat({ request, model: cand.model }, signal)[Symbol.asyncIterator]();
+      const iterator = engine.chat({ request, model: cand.model, stream: ctx.stream }, signal)[Symbol.asyncIterator]();
       const head: StreamEvent[] = [];
       try {
         // Pull until the first event after 'start': a failure up to here may fall back.

@@ -10,6 +10,11 @@ export interface EngineCall {
   model: string;
   /** Ask for `usage.meanLogprob` (engines that cannot measure it ignore this). */
   confidence?: boolean;
+  /**
+   * false: the caller reads the answer whole (a non-streaming client request), so an engine may fetch it in one
+   * upstream response instead of a token stream; the events are the same, text arriving in one delta. Default true.
+   */
+  stream?: boolean;
 }
 
 /** Embedding vectors for some texts, in input order, and the tokens they took. */

@@ -89,8 +89,11 @@ function toOllamaMessage(m: ChatMessage): OllamaMessage {
   return out;
 }
 
-/** Pure: our call → Ollama /api/chat request (streaming). `tag` is the Ollama model tag to run. */
-export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: true } {
+/**
+ * Pure: our call → Ollama /api/chat request. `tag` is the Ollama model tag to run. Streams unless the caller reads
+ * the answer whole (`call.stream === false`): then one JSON answer spares a parse and an event per token.
+ */
+export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: boolean } {
   const p = call.request.params;
   const options: Partial<OllamaOptions> = {};
   if (p.maxTokens !== undefined) options.num_predict = p.maxTokens;
@@ -98,10 +101,10 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
   if (p.topP !== undefined) options.top_p = p.topP;
   if (p.stop && p.stop.length > 0) options.stop = [...p.stop];
   if (p.seed !== undefined) options.seed = p.seed;
-  const req: OllamaChatRequest & { stream: true } = {
+  const req: OllamaChatRequest & { stream: boolean } = {
     model: tag,
     messages: call.request.messages.map(toOllamaMessage),
-    stream: true,
+    stream: call.stream !== false,
     options,
   };
   // Ollama has no tool_choice: 'none' is honoured by not offering the tools.
@@ -253,9 +256,24 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     const fail = (e: unknown) => mapOllamaError(e, { baseURL, tag, started, aborted: signal.aborted || ac.signal.aborted });
 
     try {
+      if (!req.stream) {
+        // The whole answer in one response (the caller does not stream): the same events, text in one delta.
+        let whole: OllamaChatResponse;
+        try {
+          whole = await client.chat({ ...req, stream: false });
+        } catch (e) {
+          throw fail(e);
+        }
+        started = true;
+        if (ac.signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+        yield { type: 'start', model: call.model, engine: 'ollama' };
+        finished = true;
+        for (const ev of fromOllamaChunk({ ...(whole as OllamaChunk), done: true }, fallbackInput, 0)) yield ev;
+        return;
+      }
       let stream: AsyncIterable<OllamaChatResponse> & { abort(): void };
       try {
-        stream = await client.chat(req);
+        stream = await client.chat({ ...req, stream: true });
       } catch (e) {
         throw fail(e);
       }

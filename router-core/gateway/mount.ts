@@ -136,6 +136,7 @@ async function handleChat(
       conversationId: decoded.conversationId,
       retryOf: decoded.retryOf,
       apiKeyId: appKeyIdOf(req),
+      stream: decoded.stream,
     },
     ac.signal,
   );

@@ -83,6 +83,24 @@ describe('real engines through the gateway', () => {
     expect(ollama.requests.some((q) => q.path === '/api/chat')).toBe(true);
   });
 
+  it('Ollama is asked for one whole answer when the client does not stream, for a token stream when it does', async () => {
+    const whole = await chat({ prompt: 'one two three', model: 'qwen2.5:0.5b', max_tokens: 5 });
+    expect(whole.status).toBe(200);
+    expect(ollama.requests.at(-1)!.body).toMatchObject({ model: 'qwen2.5:0.5b', stream: false });
+    // The stand-in answers one word a token: five tokens.
+    expect(whole.json).toMatchObject({ engine: 'ollama', response: 'Stand-in Ollama heard: one two', finish_reason: 'length' });
+    expect(whole.json.usage).toMatchObject({ output_tokens: 5 });
+
+    const streamed = await chat({ prompt: 'one two three', model: 'qwen2.5:0.5b', max_tokens: 5, stream: true });
+    expect(streamed.status).toBe(200);
+    expect(ollama.requests.at(-1)!.body).toMatchObject({ model: 'qwen2.5:0.5b', stream: true });
+    const text = parseSse(streamed.text)
+      .filter((f) => f.event === 'delta')
+      .map((f) => (JSON.parse(f.data) as { text: string }).text)
+      .join('');
+    expect(text).toBe('Stand-in Ollama heard: one two');
+  });
+
   it('OpenAI client streaming over real llama.cpp', async () => {
     const client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
     const stream = await client.chat.completions.create({

@@ -142,6 +142,34 @@ describe('ollama engine: chat on the wire', () => {
     ]);
   });
 
+  it('fetches one whole answer when the caller does not stream: same events, the text in one delta', async () => {
+    const n = standIn.requests.length;
+    const call = { model: 'tinyllama', request: request('one two three', 4) };
+    const streamed = await collect(createOllamaEngine({ host: standIn.host }).chat(call, new AbortController().signal));
+    const whole = await collect(createOllamaEngine({ host: standIn.host }).chat({ ...call, stream: false }, new AbortController().signal));
+    expect(standIn.requests[n]!.body).toMatchObject({ stream: true });
+    expect(standIn.requests[n + 1]!.body).toMatchObject({ model: 'tinyllama:1.1b', stream: false, options: { num_predict: 4 } });
+    const text = (evs: StreamEvent[]) => evs.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
+    expect(text(whole)).toBe(text(streamed));
+    expect(whole.filter((e) => e.type === 'text-delta')).toHaveLength(1);
+    expect(whole[0]).toEqual({ type: 'start', model: 'tinyllama', engine: 'ollama' });
+    expect(whole.slice(-2)).toEqual(streamed.slice(-2));
+    expect(whole.slice(-2)).toEqual([
+      { type: 'usage', usage: { inputTokens: 3, outputTokens: 4 } },
+      { type: 'done', finishReason: 'length' },
+    ]);
+  });
+
+  it('maps errors of a whole-answer call like a streamed one (model not pulled, runner 500, Ollama down)', async () => {
+    const whole = (host: string, model = 'tinyllama') =>
+      failureOf(collect(createOllamaEngine({ host }).chat({ model, request: request('hi'), stream: false }, new AbortController().signal)));
+    expect(await whole(standIn.host, 'phi2')).toMatchObject({ type: 'no_model_available', message: expect.stringContaining('phi:2.7b') });
+    standIn.setMode({ kind: 'error500' });
+    expect(await whole(standIn.host)).toMatchObject({ type: 'upstream_error' });
+    standIn.setMode({ kind: 'normal' });
+    expect(await whole(deadHost)).toMatchObject({ type: 'upstream_unavailable' });
+  });
+
   it('answers a raw Ollama tag the server has', async () => {
     const events = await collect(
       createOllamaEngine({ host: standIn.host }).chat({ model: 'llama3.2:1b', request: request('hi') }, new AbortController().signal),
@@ -191,6 +219,23 @@ describe('ollama engine: abort reaches upstream', () => {
     setTimeout(() => ac.abort(), 100);
     const err = await failureOf(
       collect(createOllamaEngine({ host: standIn.host }).chat({ model: 'tinyllama', request: request('hi') }, ac.signal)),
+    );
+    expect(err).toMatchObject({ type: 'aborted' });
+    await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
+  }, 5_000);
+
+  it('a whole-answer call aborted while Ollama is still generating hangs up and ends as aborted', async () => {
+    standIn.setTokenDelay(40); // the stand-in waits 40 ms a token before its one JSON answer
+    const before = standIn.disconnects;
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const err = await failureOf(
+      collect(
+        createOllamaEngine({ host: standIn.host }).chat(
+          { model: 'tinyllama', request: request('Write a long story.'), stream: false },
+          ac.signal,
+        ),
+      ),
     );
     expect(err).toMatchObject({ type: 'aborted' });
     await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
