@@ -1,4 +1,5 @@
 // Ollama via the official `ollama` client: pure toOllamaChat()/fromOllamaChunk() + thin streaming I/O; errors → our ErrorType.
+import { setMaxListeners } from 'node:events';
 import { Ollama } from 'ollama';
 import type {
   ChatRequest as OllamaChatRequest,
@@ -188,14 +189,23 @@ export function mapOllamaError(e: unknown, ctx: { baseURL: string; tag: string; 
   return new CoreError('upstream_error', `Ollama failed: ${detail}`);
 }
 
-/** A fetch (node:http, keep-alive) that also aborts on `signal` (and, when given, after `timeoutMs`). */
-function fetchWith(signal: AbortSignal | undefined, timeoutMs?: number): typeof fetch {
+/** A fetch (node:http, keep-alive) that also aborts on any of `signals` (and, when given, after `timeoutMs`). */
+function fetchWith(signals: readonly AbortSignal[], timeoutMs?: number): typeof fetch {
   return ((input: string | URL | Request, init?: RequestInit) => {
-    const signals = [init?.signal, signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
-      (s): s is AbortSignal => !!s,
-    );
-    return nodeFetch(input, { ...init, signal: undefined }, signals);
+    const all = init?.signal ? [init.signal, ...signals] : [...signals];
+    if (timeoutMs !== undefined) all.push(AbortSignal.timeout(timeoutMs));
+    return nodeFetch(input, { ...init, signal: undefined }, all);
   }) as unknown as typeof fetch;
+}
+
+/**
+ * The engine-wide "closed" controller: every in-flight request listens to its signal, so the listener count is the
+ * number of concurrent requests; no limit (Node warns of a leak past 10 listeners on one signal).
+ */
+function closingController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }
 
 /** The Ollama engine: talks to a system (or bundled) Ollama server over HTTP through the official client. */
@@ -203,7 +213,10 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
   const baseURL = normalizeOllamaHost(opts.host);
   const modelTags: Record<string, string> = opts.modelTags ?? Object.fromEntries(localModels.map((m) => [m.id, m.ollamaTag]));
   const probeTimeoutMs = opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
-  const live = new Set<AbortController>();
+  // Aborted by close(): every call's HTTP request also listens to it (replaced afterwards, so the engine stays usable).
+  // why one per engine rather than one per call: the caller's signal already reaches the request directly, and an
+  // AbortController plus its listeners per call showed up in the gateway's profile.
+  let closing = closingController();
 
   /** Catalog id (or alias) → tag; a cloud model is refused; anything else is taken as a raw Ollama tag. */
   function tagFor(model: string): string {
@@ -221,7 +234,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
 
   async function probe(): Promise<EngineAvailability> {
     try {
-      const client = new Ollama({ host: baseURL, fetch: fetchWith(undefined, probeTimeoutMs) });
+      const client = new Ollama({ host: baseURL, fetch: fetchWith([], probeTimeoutMs) });
       const { models } = await client.list();
       const present = models.map((m) => m.name);
       const ids = Object.entries(modelTags)
@@ -241,19 +254,17 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     const req = toOllamaChat(call, tag, { keepAlive: opts.keepAlive });
     const fallbackInput = estimateTokens(call.request.messages.map((m) => m.content).join('\n'));
 
-    // One controller per call reaches the HTTP request from the first byte (the client's own abort()
-    // only exists once the response has started).
-    const ac = new AbortController();
-    live.add(ac);
-    const onAbort = () => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const client = new Ollama({ host: baseURL, fetch: fetchWith(ac.signal) });
+    // The caller's signal and close() reach the HTTP request from the first byte (the client's own abort() only
+    // exists once the response has started).
+    const closed = closing.signal;
+    const cancelled = (): boolean => signal.aborted || closed.aborted;
+    const client = new Ollama({ host: baseURL, fetch: fetchWith([signal, closed]) });
     let started = false;
     let finished = false;
     let toolCalls = 0;
     let iterator: { abort(): void } | undefined;
-    // ac fires only for the caller's signal or close(): either way a cancellation, not a failure.
-    const fail = (e: unknown) => mapOllamaError(e, { baseURL, tag, started, aborted: signal.aborted || ac.signal.aborted });
+    // Either signal means a cancellation, not a failure.
+    const fail = (e: unknown) => mapOllamaError(e, { baseURL, tag, started, aborted: cancelled() });
 
     try {
       if (!req.stream) {
@@ -265,7 +276,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
           throw fail(e);
         }
         started = true;
-        if (ac.signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+        if (cancelled()) throw new CoreError('aborted', 'The request was cancelled.');
         yield { type: 'start', model: call.model, engine: 'ollama' };
         finished = true;
         for (const ev of fromOllamaChunk({ ...(whole as OllamaChunk), done: true }, fallbackInput, 0)) yield ev;
@@ -282,11 +293,11 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
       yield { type: 'start', model: call.model, engine: 'ollama' };
       try {
         for await (const chunk of stream) {
-          if (ac.signal.aborted) break;
+          if (cancelled()) break;
           for (const ev of fromOllamaChunk(chunk as OllamaChunk, fallbackInput, toolCalls)) {
             if (ev.type === 'tool-call') toolCalls++;
             yield ev;
-            if (ac.signal.aborted) break;
+            if (cancelled()) break;
           }
           // No break on done: the client's iterator returns by itself after it, releasing the body.
           if (chunk.done) finished = true;
@@ -294,27 +305,20 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
       } catch (e) {
         throw fail(e);
       }
-      if (ac.signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
+      if (cancelled()) throw new CoreError('aborted', 'The request was cancelled.');
       if (!finished) throw new CoreError('upstream_error', 'Ollama stream ended unexpectedly (no final chunk).');
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (!finished) {
-        iterator?.abort();
-        ac.abort();
-      }
-      live.delete(ac);
+      // A consumer that stopped early (or a failure mid-stream): hang up so Ollama stops generating.
+      if (!finished) iterator?.abort();
     }
   }
 
   async function embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult> {
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     const tag = tagFor(model);
-    const ac = new AbortController();
-    live.add(ac);
-    const onAbort = () => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const closed = closing.signal;
     try {
-      const client = new Ollama({ host: baseURL, fetch: fetchWith(ac.signal) });
+      const client = new Ollama({ host: baseURL, fetch: fetchWith([signal, closed]) });
       const r = await client.embed({
         model: tag,
         input: [...texts],
@@ -323,10 +327,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
       });
       return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTokens(texts.join('\n')) };
     } catch (e) {
-      throw mapOllamaError(e, { baseURL, tag, started: false, aborted: signal.aborted || ac.signal.aborted });
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      live.delete(ac);
+      throw mapOllamaError(e, { baseURL, tag, started: false, aborted: signal.aborted || closed.aborted });
     }
   }
 
@@ -336,8 +337,8 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     chat,
     embed,
     async close() {
-      for (const ac of live) ac.abort();
-      live.clear();
+      closing.abort();
+      closing = closingController();
     },
   };
 }

@@ -268,6 +268,28 @@ describe('ollama engine: abort reaches upstream', () => {
     await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
   }, 5_000);
 
+  it('serves 20 concurrent calls without a listener-leak warning, and still answers after close()', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const engine = createOllamaEngine({ host: standIn.host });
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          collect(engine.chat({ model: 'tinyllama', request: request('hi') }, new AbortController().signal)),
+        ),
+      );
+      expect(runs.every((evs) => evs.at(-1)?.type === 'done')).toBe(true);
+      await engine.close();
+      const after = await collect(engine.chat({ model: 'tinyllama', request: request('hi') }, new AbortController().signal));
+      expect(after.at(-1)).toEqual({ type: 'done', finishReason: 'stop' });
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((m) => /listener/i.test(m))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('closes the upstream connection when the consumer stops reading', async () => {
     standIn.setTokenDelay(40);
     const before = standIn.disconnects;
