@@ -29,12 +29,15 @@ const DAY = 86_400_000;
 
 /** Start of the local day containing `t`, and of its month. */
 export function periodStarts(t: number): { day: number; month: number } {
+  // Every request asks (budgets): the answer holds for the whole local day, so it is kept until the day ends.
+  if (periodMemo && t >= periodMemo.day && t < periodMemo.nextDay) return { day: periodMemo.day, month: periodMemo.month };
   const d = new Date(t);
-  return {
-    day: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(),
-    month: new Date(d.getFullYear(), d.getMonth(), 1).getTime(),
-  };
+  const day = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const month = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+  periodMemo = { day, month, nextDay: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime() };
+  return { day, month };
 }
+let periodMemo: { day: number; month: number; nextDay: number } | undefined;
 
 const complexityBody = z.object({
   prompt: z.string().trim().min(1, 'must be a non-empty string'),
