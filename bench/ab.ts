@@ -38,7 +38,7 @@ try {
         env,
       );
       children.push(c);
-      return { name: i === 0 ? 'A' : 'B', main, child: c, url: c.match[1]!, lat: [] as number[], cpu: [] as number[] };
+      return { name: i === 0 ? 'A' : 'B', main, child: c, url: c.match[1]!, lat: [] as number[], p99: [] as number[], cpu: [] as number[] };
     }),
   );
   const direct = { name: 'direct', url: up.url, lat: [] as number[] };
@@ -67,23 +67,21 @@ try {
       const c0 = procCpuMicros(s.child.pid);
       const res = await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, 1, perRound);
       s.cpu.push((procCpuMicros(s.child.pid) - c0) / perRound);
-      s.lat.push(
-        percentile(
-          res.samples.map((x) => x.ms),
-          50,
-        ),
-      );
+      const ms = res.samples.map((x) => x.ms);
+      s.lat.push(percentile(ms, 50));
+      s.p99.push(percentile(ms, 99));
     }
   }
   const dp50 = median(direct.lat);
   process.stdout.write(`direct upstream p50 ${fmt(dp50, 3)} ms (median of ${rounds} rounds × ${perRound} requests, c=1)\n`);
   process.stdout.write(
     `${table([
-      ['side', 'p50 ms', 'added p50 ms', 'CPU µs/request', 'per-round CPU', 'build'],
+      ['side', 'p50 ms', 'added p50 ms', 'p99 ms', 'CPU µs/request', 'per-round CPU', 'build'],
       ...sides.map((s) => [
         s.name,
         fmt(median(s.lat), 3),
         fmt(median(s.lat) - dp50, 3),
+        fmt(median(s.p99), 3),
         fmt(median(s.cpu), 0),
         s.cpu.map((c) => fmt(c, 0)).join(' '),
         s.main,
