@@ -1,7 +1,7 @@
 // PostgreSQL side of the routing store (cache, routing events, feedback) over the ledger's pool; same behaviour as sqlite-routing.ts.
 import type pg from 'pg';
-import type { CacheEntry, FeedbackSample, RoutingStore } from './routing-store.js';
-import { embeddingParam, routingStatsFrom, toEntry, type Row } from './rows.js';
+import type { CacheEntry, RoutingStore } from './routing-store.js';
+import { embeddingParam, routingStatsFrom, toEntry, toFeedbackSample, type Row } from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -95,15 +95,7 @@ export function createPostgresRoutingStore(pool: pg.Pool): RoutingStore {
            FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= $1 ORDER BY f.ts, f.request_id`,
           [from],
         )
-      ).map((r): FeedbackSample => ({
-        requestId: String(r.request_id),
-        ts: Number(r.ts),
-        rating: r.rating as FeedbackSample['rating'],
-        route: (r.route ?? null) as string | null,
-        engine: (r.engine ?? null) as string | null,
-        model: (r.model ?? null) as string | null,
-        complexity: r.complexity === null ? null : Number(r.complexity),
-      }));
+      ).map(toFeedbackSample);
     },
     async requestScores(from) {
       return (

@@ -1,6 +1,6 @@
 // Row → record mapping shared by the SQLite and PostgreSQL stores (both name their result columns alike).
 import type { ApiKeyRecord, Conversation, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
-import type { CacheEntry, FeedbackRating, RoutingStats } from './routing-store.js';
+import type { CacheEntry, FeedbackRating, FeedbackSample, RoutingStats } from './routing-store.js';
 
 /** One result row as a driver returns it. PostgreSQL's BIGINT/NUMERIC arrive as strings: every number goes through Number(). */
 export type Row = Record<string, unknown>;
@@ -217,5 +217,18 @@ export function routingStatsFrom(eventRows: Row[], feedbackRows: Row[]): Routing
       localMissRate: localRated === 0 ? 0 : sum('local_missed') / localRated,
       byRoute: feedbackRows.map((r) => ({ route: String(r.route), up: num(r.up), down: num(r.down), retry: num(r.retry) })),
     },
+  };
+}
+
+/** A feedback row joined with its request (route, engine, model, complexity), for the tuner. */
+export function toFeedbackSample(r: Row): FeedbackSample {
+  return {
+    requestId: String(r.request_id),
+    ts: Number(r.ts),
+    rating: r.rating as FeedbackSample['rating'],
+    route: (r.route ?? null) as string | null,
+    engine: (r.engine ?? null) as string | null,
+    model: (r.model ?? null) as string | null,
+    complexity: r.complexity === null ? null : Number(r.complexity),
   };
 }

@@ -1,8 +1,8 @@
 // SQLite side of the routing store (cache, routing events, feedback) over the ledger's open database (migration 4).
 import type Database from 'better-sqlite3';
 import type { SyncLedger } from './ledger.js';
-import type { FeedbackRecord, FeedbackSample, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
-import { embeddingParam, routingStatsFrom, toEntry, type Row } from './rows.js';
+import type { FeedbackRecord, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
+import { embeddingParam, routingStatsFrom, toEntry, toFeedbackSample, type Row } from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -72,15 +72,7 @@ export function createSqliteRoutingStore(db: Database.Database): Pick<SyncLedger
       return true;
     },
     feedbackSamples(from) {
-      return (samples.all(from) as Row[]).map((r): FeedbackSample => ({
-        requestId: String(r.request_id),
-        ts: Number(r.ts),
-        rating: r.rating as FeedbackSample['rating'],
-        route: (r.route ?? null) as string | null,
-        engine: (r.engine ?? null) as string | null,
-        model: (r.model ?? null) as string | null,
-        complexity: r.complexity === null ? null : Number(r.complexity),
-      }));
+      return (samples.all(from) as Row[]).map(toFeedbackSample);
     },
     requestScores(from) {
       return (scores.all(from) as Row[]).map((r) => ({ complexity: Number(r.complexity), engine: (r.engine ?? null) as string | null }));
