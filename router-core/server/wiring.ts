@@ -175,19 +175,22 @@ export async function createCore(
   const localEnginePreference: EngineId[] = config.localModel
     ? ['llamacpp', 'ollama', 'openai-compat']
     : ['ollama', 'llamacpp', 'openai-compat'];
-  const routing = (): RoutingConfig => ({
-    thresholds: settingsView.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
-    localOnly: settingsView.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
-    cloudModel: 'claude-sonnet',
-    // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
-    budget: {
-      dailyMicros: budgetCap(settingsView.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
-      monthlyMicros: budgetCap(settingsView.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
-    },
-    localEnginePreference,
-    estimator: readRoutingSettings(settingsView).estimator,
-    privacy: readRoutingSettings(settingsView).privacy,
-  });
+  const routing = (): RoutingConfig => {
+    const features = readRoutingSettings(settingsView);
+    return {
+      thresholds: settingsView.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
+      localOnly: settingsView.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
+      cloudModel: 'claude-sonnet',
+      // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
+      budget: {
+        dailyMicros: budgetCap(settingsView.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
+        monthlyMicros: budgetCap(settingsView.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
+      },
+      localEnginePreference,
+      estimator: features.estimator,
+      privacy: features.privacy,
+    };
+  };
   const metrics = createMetrics();
   const keys = createAppKeys({ ledger, now, periodStarts });
   await keys.reload();
