@@ -79,27 +79,50 @@ export function nodeFetch(
           parts.push(r.value as Buffer);
         }
       };
-      let h: Headers | undefined;
-      resolve({
-        ok: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300,
-        status: res.statusCode ?? 0,
-        statusText: res.statusMessage ?? '',
-        // Built on first use: clients read headers only on the error path, and a Headers object costs a
-        // noticeable share of a local request.
-        get headers() {
-          if (!h) {
-            h = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-          }
-          return h;
-        },
-        body: { getReader: () => reader },
-        json: async () => JSON.parse(await readAll()) as unknown,
-        text: readAll,
-      });
+      resolve(new NodeResponse(res, reader, readAll));
     });
     req.end(body);
   });
+}
+
+/**
+ * The Response-like result of nodeFetch. A class, not an object literal: a literal's lazy `headers` getter would close
+ * over the call and give every response its own hidden class (old-space garbage that outlives scavenges).
+ */
+class NodeResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly body: { getReader: () => ChunkReader };
+  private h: Headers | undefined = undefined;
+
+  constructor(
+    private readonly res: http.IncomingMessage,
+    reader: ChunkReader,
+    private readonly readAll: () => Promise<string>,
+  ) {
+    this.status = res.statusCode ?? 0;
+    this.ok = this.status >= 200 && this.status < 300;
+    this.statusText = res.statusMessage ?? '';
+    this.body = { getReader: () => reader };
+  }
+
+  /** Built on first use: clients read headers only on the error path, and a Headers object costs a noticeable share of a local request. */
+  get headers(): Headers {
+    if (!this.h) {
+      this.h = new Headers();
+      for (const [k, v] of Object.entries(this.res.headers)) if (v !== undefined) this.h.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    return this.h;
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.readAll()) as unknown;
+  }
+
+  text(): Promise<string> {
+    return this.readAll();
+  }
 }
 
 /** Request headers as a plain lowercase-keyed object; a plain object (what the `ollama` client passes) skips Headers. */
