@@ -21,6 +21,8 @@ export interface RoutingBenchResult {
   learned4k: Timing;
   learnedDev?: Timing & { prompts: number };
   decision4k: Timing;
+  /** Whole decisions over the routing-dev prompts (real prompts, mostly short): what a request usually costs. */
+  decisionDev?: Timing & { prompts: number };
   cacheHit: Timing;
   cacheMiss: Timing;
   cacheEntries: number;
@@ -51,43 +53,44 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
   const { estimateLearned, decideRoute } = code;
   const calls = quick ? 5_000 : 20_000;
   const learned4k = time(calls, () => estimateLearned(prompt4k).score);
-  const devFile = path.resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
-  let learnedDev: RoutingBenchResult['learnedDev'];
-  if (existsSync(devFile)) {
-    const prompts = readFileSync(devFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
-    learnedDev = {
-      ...time(prompts.length * (quick ? 3 : 10), (i) => estimateLearned(prompts[i % prompts.length]!).score),
-      prompts: prompts.length,
-    };
-  }
   // A whole decision: estimator + privacy guard + budget estimate + ladder, as the pipeline calls it.
-  const request: ChatRequest = { model: 'auto', messages: [{ role: 'user', content: prompt4k }], params: {} };
   const availability = {
     engines: {
       llamacpp: { ok: true, models: ['tinyllama', 'phi2', 'mistral-7b'] },
       anthropic: { ok: true, models: ['claude-sonnet'] },
     },
   };
-  const decision4k = time(
-    calls,
-    () =>
-      decideRoute({
-        request,
-        config: {
-          thresholds: { medium: 0.3, cloud: 0.6 },
-          localOnly: false,
-          cloudModel: 'claude-sonnet',
-          budget: { dailyMicros: 5_000_000 },
-          localEnginePreference: ['llamacpp'],
-        },
-        tier: 3,
-        availability,
-        spend: { todayMicros: 100, monthMicros: 100 },
-      }).ok,
-  );
+  const decide = (request: ChatRequest): boolean =>
+    decideRoute({
+      request,
+      config: {
+        thresholds: { medium: 0.3, cloud: 0.6 },
+        localOnly: false,
+        cloudModel: 'claude-sonnet',
+        budget: { dailyMicros: 5_000_000 },
+        localEnginePreference: ['llamacpp'],
+      },
+      tier: 3,
+      availability,
+      spend: { todayMicros: 100, monthMicros: 100 },
+    }).ok;
+  const asRequest = (content: string): ChatRequest => ({ model: 'auto', messages: [{ role: 'user', content }], params: {} });
+  const request4k = asRequest(prompt4k);
+  const decision4k = time(calls, () => decide(request4k));
+  const devFile = path.resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
+  let learnedDev: RoutingBenchResult['learnedDev'];
+  let decisionDev: RoutingBenchResult['decisionDev'];
+  if (existsSync(devFile)) {
+    // Parsed from JSON like a request body, so each prompt is a flat string, as in the gateway.
+    const prompts = readFileSync(devFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+    const passes = prompts.length * (quick ? 3 : 10);
+    learnedDev = { ...time(passes, (i) => estimateLearned(prompts[i % prompts.length]!).score), prompts: prompts.length };
+    const requests = prompts.map(asRequest);
+    decisionDev = { ...time(passes, (i) => decide(requests[i % requests.length]!)), prompts: prompts.length };
+  }
 
   // Cache lookups against a ledger holding `entries` answers (in-memory SQLite, same code as the server's file).
   const ledger = openSqliteLedger(':memory:');
@@ -132,7 +135,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
   const cacheHit = await timeAsync(async (i) => (await cache.probe(req(i % entries), signal))?.hit);
   const cacheMiss = await timeAsync(async (i) => (await cache.probe(req(entries + i), signal))?.hit);
   await ledger.close();
-  return { learned4k, learnedDev, decision4k, cacheHit, cacheMiss, cacheEntries: entries };
+  return { learned4k, learnedDev, decision4k, decisionDev, cacheHit, cacheMiss, cacheEntries: entries };
 }
 
 /** Print the section (used by run.ts and when run alone). */
@@ -149,6 +152,11 @@ export function logRouting(r: RoutingBenchResult, log: (s: string) => void): voi
   log(
     `  whole route decision (estimator + privacy guard + budget + ladder), 4k prompt: p50 ${fmt(r.decision4k.p50Us, 1)} µs, p99 ${fmt(r.decision4k.p99Us, 1)} µs`,
   );
+  if (r.decisionDev) {
+    log(
+      `  whole route decision, routing-dev prompts (${r.decisionDev.prompts}): p50 ${fmt(r.decisionDev.p50Us, 1)} µs, p99 ${fmt(r.decisionDev.p99Us, 1)} µs`,
+    );
+  }
   log(
     `  response cache lookup (${r.cacheEntries} entries, SQLite): hit p50 ${fmt(r.cacheHit.p50Us, 1)} µs / p99 ${fmt(r.cacheHit.p99Us, 1)} µs, ` +
       `miss p50 ${fmt(r.cacheMiss.p50Us, 1)} µs / p99 ${fmt(r.cacheMiss.p99Us, 1)} µs`,
