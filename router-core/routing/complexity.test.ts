@@ -514,6 +514,44 @@ describe('features: pattern index', () => {
     }
   });
 
+  it('reads a long prompt the same whether it normalises the whole text or only the windows it reads', () => {
+    const quoted = ARTICLE.replace(/\. /g, '.\u201d \u201cIt\u2019s ');
+    // An astral capital (Deseret, lower-cased as a surrogate pair) split by each cut of the 400-character ask windows.
+    const edge = (from: string): string => from.replace(/\s+/g, ' ').slice(0, 399);
+    const astral = `${edge(ARTICLE.toUpperCase())}\u{10400}\n\n${ARTICLE}\n\n\u{10400}${edge(ARTICLE.toUpperCase())}`;
+    const listy = `A) FIRST ITEM TO CHECK\nB) Second item\nC. third\n${'Some Filler Prose Here. '.repeat(120)}`;
+    const codeLines = `File \u201cmain.py\u201d, line 12\nKEY: Value\n\u201cx\u201d = 1;\nIMPORT os\n${'Plain Prose Line.\n'.repeat(140)}`;
+    const prompts = [
+      `${quoted} ${quoted}\n\nWHAT IS THE MAIN POINT?`,
+      astral,
+      `${listy}\n\n${ARTICLE}`,
+      `${codeLines}\n\nFind the bug.`,
+      `${ARTICLE}\n\n\`\`\`py\n${CODE}\n\`\`\`\n\n${quoted}\nExplain.`,
+      `${'Ünïcödé Çäsé Wörds “quoted” ’ '.repeat(90)}\nSummarize.`,
+    ];
+    for (const prompt of prompts) {
+      expect(prompt.length).toBeGreaterThan(2000);
+      const windowed = extractFeatures(prompt);
+      const whole = extractFeatures(prompt, { normaliseWhole: true });
+      for (const scope of ['ask', 'whole'] as const) expect(windowed.text(scope)).toBe(whole.text(scope));
+      expect(windowed.code).toEqual(whole.code);
+      expect(windowed.listItems).toBe(whole.listItems);
+      expect([windowed.effLength, windowed.proseEffLength, windowed.longInput]).toEqual([
+        whole.effLength,
+        whole.proseEffLength,
+        whole.longInput,
+      ]);
+      for (const g of Object.keys(patternGroups) as PatternGroupId[]) expect(windowed.has(g)).toBe(whole.has(g));
+    }
+    // The cases above do exercise what the window path must get right.
+    expect(prompts[0]).toContain('\u2019');
+    // The tail window starts with the low half of the lower-cased pair (U+10428 is D801 DC28).
+    expect(extractFeatures(astral).text('ask').slice(-400).charCodeAt(0)).toBe(0xdc28);
+    expect(extractFeatures(prompts[0]!).text('ask')).toContain("'");
+    expect(extractFeatures(prompts[3]!).code.codeLines).toBeGreaterThanOrEqual(3);
+    expect(extractFeatures(prompts[2]!, { normaliseWhole: true }).listItems).toBeGreaterThanOrEqual(3);
+  });
+
   it('stays fast on a 4,000-character prompt', () => {
     const long = `${ARTICLE} ${ARTICLE} ${ARTICLE}`.slice(0, 3950) + '\n\nWhat is the main point?';
     for (let i = 0; i < 200; i++) estimateComplexity(long);

@@ -258,12 +258,9 @@ function anchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
   }
 }
 
+/** A trie node while the trie is built (the walk uses the flat form, FlatTrie). */
 interface TrieNode {
   next: Map<number, TrieNode>;
-  /** Compact lookup, filled by compactTrie(): the only child (most nodes), or an ASCII table for wide nodes. */
-  onlyKey: number;
-  only: TrieNode | undefined;
-  ascii: (TrieNode | undefined)[] | null;
   /** Group indices for which a required prefix ends here. */
   groups: number[] | null;
 }
@@ -277,38 +274,81 @@ const groupScan = groupIds.map((id) => new RegExp(patternGroups[id].patterns.map
 /** Groups with at least one pattern we could not index: scanned in full. */
 const unindexed = new Uint8Array(groupIds.length);
 const trieRoot: TrieNode = newNode();
-/** The root's ASCII children in an array: the first step of every walk is an index, not a hash lookup. */
-const rootAscii: (TrieNode | undefined)[] = new Array<TrieNode | undefined>(128).fill(undefined);
 
 function newNode(): TrieNode {
-  return { next: new Map(), onlyKey: -1, only: undefined, ascii: null, groups: null };
+  return { next: new Map(), groups: null };
 }
 
 /**
- * why: 2+ children get a 128-slot ASCII table (≈ 800 nodes, under 1 MB): prompts are mostly ASCII, and an array index
- * is several times cheaper than the Map lookup it replaces on the walk; one child is a direct field; non-ASCII keys keep the Map.
+ * The trie as flat typed arrays (≈ 7,000 nodes in ~100 KB), numbered breadth-first from the root (0) so the first
+ * levels, which every walk reads, sit together. why: the walk of the object trie chased one pointer per character
+ * through ~7,000 scattered objects (and ~900 128-slot tables); between two prompts those left the CPU caches, and the
+ * misses made indexText the biggest cost of an estimate when requests are interleaved.
  */
-const WIDE_NODE = 2;
-
-/** Fill the compact lookup fields once the trie is built. */
-function compactTrie(node: TrieNode): void {
-  if (node.next.size === 1) {
-    const [[k, child]] = [...node.next.entries()] as [[number, TrieNode]];
-    node.onlyKey = k;
-    node.only = child;
-  } else if (node.next.size >= WIDE_NODE) {
-    node.ascii = new Array<TrieNode | undefined>(128).fill(undefined);
-    for (const [k, child] of node.next) if (k < 128) node.ascii[k] = child;
-  }
-  for (const child of node.next.values()) compactTrie(child);
+interface FlatTrie {
+  /** Children of node n: edges edgeStart[n] .. edgeStart[n + 1] - 1, ascending by character. */
+  edgeStart: Int32Array;
+  edgeChar: Uint16Array;
+  edgeNode: Int32Array;
+  /** Groups whose required prefix ends at node n: groupList[groupStart[n] .. groupStart[n + 1] - 1]. */
+  groupStart: Int32Array;
+  groupList: Int32Array;
+  /** The root's child per ASCII character, -1 for none: the first step of every walk is an index. */
+  rootAscii: Int32Array;
 }
 
-/** The child of `node` for character code `c`, if any. */
-function step(node: TrieNode, c: number): TrieNode | undefined {
-  if (node.onlyKey === c) return node.only;
-  if (node.onlyKey !== -1) return undefined;
-  if (node.ascii !== null && c < 128) return node.ascii[c];
-  return node.next.size === 0 ? undefined : node.next.get(c);
+function flattenTrie(root: TrieNode): FlatTrie {
+  const order: TrieNode[] = [root];
+  const ids = new Map<TrieNode, number>([[root, 0]]);
+  const sortedChildren = (n: TrieNode): Array<[number, TrieNode]> => [...n.next.entries()].sort((a, b) => a[0] - b[0]);
+  for (let i = 0; i < order.length; i++) {
+    for (const [, child] of sortedChildren(order[i]!)) {
+      ids.set(child, order.length);
+      order.push(child);
+    }
+  }
+  const n = order.length;
+  const edgeStart = new Int32Array(n + 1);
+  const groupStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    edgeStart[i + 1] = edgeStart[i]! + order[i]!.next.size;
+    groupStart[i + 1] = groupStart[i]! + (order[i]!.groups?.length ?? 0);
+  }
+  const edgeChar = new Uint16Array(edgeStart[n]!);
+  const edgeNode = new Int32Array(edgeStart[n]!);
+  const groupList = new Int32Array(groupStart[n]!);
+  for (let i = 0; i < n; i++) {
+    let e = edgeStart[i]!;
+    for (const [c, child] of sortedChildren(order[i]!)) {
+      edgeChar[e] = c;
+      edgeNode[e++] = ids.get(child)!;
+    }
+    groupList.set(order[i]!.groups ?? [], groupStart[i]!);
+  }
+  const rootAscii = new Int32Array(128).fill(-1);
+  for (let e = edgeStart[0]!; e < edgeStart[1]!; e++) if (edgeChar[e]! < 128) rootAscii[edgeChar[e]!] = edgeNode[e]!;
+  return { edgeStart, edgeChar, edgeNode, groupStart, groupList, rootAscii };
+}
+
+/** why: most nodes have one or two children; a short linear scan beats a binary search up to about this many. */
+const LINEAR_EDGES = 8;
+
+/** The child of node `node` for character code `c`, or -1. */
+function child(t: FlatTrie, node: number, c: number): number {
+  let lo = t.edgeStart[node]!;
+  let hi = t.edgeStart[node + 1]! - 1;
+  if (hi - lo < LINEAR_EDGES) {
+    for (; lo <= hi; lo++) if (t.edgeChar[lo] === c) return t.edgeNode[lo]!;
+    return -1;
+  }
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = t.edgeChar[mid]!;
+    if (x === c) return t.edgeNode[mid]!;
+    if (x < c) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 const unindexedSources: string[] = [];
 
@@ -326,7 +366,6 @@ function addPrefix(prefix: string, g: number): void {
     if (child === undefined) {
       child = newNode();
       node.next.set(c, child);
-      if (k === 0 && c < 128) rootAscii[c] = child;
     }
     node = child;
   }
@@ -360,7 +399,7 @@ groupIds.forEach((id, g) => {
   }
 });
 
-compactTrie(trieRoot);
+const flatTrie = flattenTrie(trieRoot);
 
 /**
  * Candidate start positions of one text window, grouped, in ONE array (one allocation per window, on the JS heap: a
@@ -380,6 +419,30 @@ const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
 
 const ANY_START: StartRange = { headEnd: Infinity, tailStart: Infinity };
 
+// ── Code units ────────────────────────────────────────────────────────────────────────────────
+// The texts the estimator walks character by character come as flat one-byte, flat two-byte, sliced or concatenated
+// strings, and a loop over charCodeAt that sees several of these representations is compiled for all of them: in a
+// server where prompts alternate it ran at 8-14 ns per character against ~2 over a typed array. So a walk first copies
+// the text's UTF-16 code units (a native copy, code units as they are, lone surrogates included) into a scratch array.
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let codeScratch = new Uint16Array(2048);
+let codeWriter = Buffer.from(codeScratch.buffer);
+
+/**
+ * The UTF-16 code units of `text` in positions [0, text.length) of a shared scratch array, valid until the next call
+ * (pure code is single-threaded, and no caller holds it across another call).
+ */
+export function codeUnits(text: string): Uint16Array {
+  if (text.length > codeScratch.length) {
+    codeScratch = new Uint16Array(Math.max(text.length, codeScratch.length * 2));
+    codeWriter = Buffer.from(codeScratch.buffer);
+  }
+  if (LITTLE_ENDIAN) codeWriter.write(text, 0, 'utf16le');
+  else for (let i = 0; i < text.length; i++) codeScratch[i] = text.charCodeAt(i);
+  return codeScratch;
+}
+
 /** Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix. */
 function indexText(text: string): Candidates {
   const G = groupIds.length;
@@ -387,29 +450,32 @@ function indexText(text: string): Candidates {
   let hits = hitScratch; // flat (g, p) pairs, in p order; a module-level buffer, grown on demand
   let nHits = 0;
   let prevWord = false;
-  for (let p = 0; p < text.length; p++) {
-    const c = text.charCodeAt(p);
+  const t = flatTrie;
+  const groupStart = t.groupStart;
+  const groupList = t.groupList;
+  const codes = codeUnits(text);
+  const n = text.length;
+  for (let p = 0; p < n; p++) {
+    const c = codes[p]!;
     const word = isWordCode(c);
     if ((word && !prevWord) || p === 0 || anywhereTable[c] === 1) {
-      let node: TrieNode | undefined = c < 128 ? rootAscii[c] : trieRoot.next.get(c);
-      for (let j = p + 1; node !== undefined; j++) {
-        const groups = node.groups;
-        if (groups !== null) {
-          for (let k = 0; k < groups.length; k++) {
-            const g = groups[k]!;
-            if (last[g] !== p) {
-              last[g] = p;
-              if (nHits + 2 > hits.length) {
-                const grown = new Int32Array(hits.length * 2);
-                grown.set(hits);
-                hits = hitScratch = grown;
-              }
-              hits[nHits++] = g;
-              hits[nHits++] = p;
+      let node = c < 128 ? t.rootAscii[c]! : child(t, 0, c);
+      for (let j = p + 1; node !== -1; j++) {
+        const gEnd = groupStart[node + 1]!;
+        for (let k = groupStart[node]!; k < gEnd; k++) {
+          const g = groupList[k]!;
+          if (last[g] !== p) {
+            last[g] = p;
+            if (nHits + 2 > hits.length) {
+              const grown = new Int32Array(hits.length * 2);
+              grown.set(hits);
+              hits = hitScratch = grown;
             }
+            hits[nHits++] = g;
+            hits[nHits++] = p;
           }
         }
-        node = j < text.length ? step(node, text.charCodeAt(j)) : undefined;
+        node = j < n ? child(t, node, codes[j]!) : -1;
       }
     }
     prevWord = word;
@@ -516,6 +582,40 @@ const NAMED_LAW_RE =
   /\b(?:[A-Z][\w-]*\s){1,6}(?:Act|Directive|Regulation|Code|Statute)\b|\b(?:Article|Section|§)\s?\d+[a-z]?(?:\(\w+\))?\s(?:of\s)?(?:the\s)?[A-Z]/;
 const WORD_COUNT_RE = /\b(\d{3,5})[- ]?words?\b/g;
 const CURLY_RE = /[\u2018\u2019\u201c\u201d]/g;
+const unCurly = (q: string): string => (q === '\u2018' || q === '\u2019' ? "'" : '"');
+/** What the estimator reads: lower case, typographic quotes as ASCII ones. */
+function normalise(text: string): string {
+  return text.toLowerCase().replace(CURLY_RE, unCurly);
+}
+/**
+ * Prompts longer than this are not normalised whole: only the windows the estimator reads are (the ask window, the
+ * 'whole' head, short lines tested as code). why: lower-casing and quote-mapping 14,000 characters of typographic
+ * text costs ~35 µs, more than the rest of the estimate; below 2,000 characters the whole pass costs a few µs.
+ */
+const WINDOWED_NORMALISE_MIN = 2000;
+/**
+ * Does the text hold a character whose lower case depends on the neighbours (Σ), changes the length (İ) or is ASCII
+ * (the Kelvin sign)? With one of these, normalising a window could differ from a window of the normalised text, so the
+ * whole text is normalised as before. Every other character lower-cases on its own, to one character (one code unit pair for astral
+ * ones, which the window cuts keep whole by normalising one unit beyond each cut).
+ */
+function hasCaseSpecial(text: string): boolean {
+  // Three native searches: a character-class regex over a long two-byte string costs ten times more.
+  return text.includes('\u0130') || text.includes('\u03a3') || text.includes('\u212a');
+}
+/** Typographic quotes as ASCII ones, case kept (for the case-insensitive code-line regexes). */
+function unCurlyText(text: string): string {
+  return CURLY_ANY_RE.test(text) ? text.replace(CURLY_RE, unCurly) : text;
+}
+const CURLY_ANY_RE = /[\u2018\u2019\u201c\u201d]/;
+const DOUBLE_CURLY_RE = /[\u201c\u201d]/;
+
+/** normalise(text).slice(from, to), for 0 ≤ from ≤ to ≤ text.length, without normalising the rest of the text. */
+function normalisedSlice(text: string, from: number, to: number): string {
+  const a = Math.max(0, from - 1);
+  const b = Math.min(text.length, to + 1);
+  return normalise(text.slice(a, b)).slice(from - a, from - a + (to - from));
+}
 
 // Anything outside printable ASCII and common whitespace sends scriptStats down the exact path.
 const NON_ASCII_RE = /[^\t\n\r -~]/;
@@ -579,7 +679,7 @@ function trimEndSymbols(text: string): string {
 }
 
 /** Lines of `text` that look like code, up to `cap`; one anchored regex test per short line. */
-function countCodeLines(text: string, cap: number): number {
+function countCodeLines(text: string, cap: number, raw: boolean): number {
   let n = 0;
   for (let start = 0; start < text.length && n < cap;) {
     let end = text.indexOf('\n', start);
@@ -587,7 +687,14 @@ function countCodeLines(text: string, cap: number): number {
     const len = end - start;
     if (len > 1 && len <= MAX_CODE_LINE) {
       const line = text.slice(start, end);
-      if (CODE_HINT_RE.test(line) && CODE_LINE_RE.test(line)) n++;
+      if (!raw) {
+        if (CODE_HINT_RE.test(line) && CODE_LINE_RE.test(line)) n++;
+      } else if (CODE_HINT_RE.test(line) || DOUBLE_CURLY_RE.test(line)) {
+        // `raw`: the text is not normalised yet. Both regexes ignore case, and without the characters that
+        // hasCaseSpecial() excludes they read a line and its lower case alike; only the quotes need mapping, and
+        // of those only “ ” can make the hint match (as ", one of its code characters).
+        if (CODE_LINE_RE.test(unCurlyText(line))) n++;
+      }
     }
     start = end + 1;
   }
@@ -627,8 +734,12 @@ function countMatches(re: RegExp, text: string, cap: number): number {
  * Extract the features of one prompt. Pure and allocation-light: fixed-size windows of long prompts,
  * one combined regex per pattern group, evaluated only when the estimator asks for it.
  */
-export function extractFeatures(prompt: string): PromptFeatures {
-  const lower = prompt.toLowerCase().replace(CURLY_RE, (q) => (q === '\u2018' || q === '\u2019' ? "'" : '"'));
+export function extractFeatures(prompt: string, opts: { normaliseWhole?: boolean } = {}): PromptFeatures {
+  // `lower` is the normalised prompt, or (windowed) the prompt itself: same length, same line breaks and fences, so
+  // every position below is the same either way, and each text a regex reads is normalised before it reads it.
+  // `normaliseWhole` forces the whole-text path (tests compare both paths on long prompts).
+  const windowed = opts.normaliseWhole !== true && prompt.length > WINDOWED_NORMALISE_MIN && !hasCaseSpecial(prompt);
+  const lower = windowed ? prompt : normalise(prompt);
 
   // Code: fenced blocks first, then code-shaped lines in what is left.
   let fencedBlocks = 0;
@@ -653,24 +764,30 @@ export function extractFeatures(prompt: string): PromptFeatures {
     }
     prose = out + lower.slice(from);
   }
-  const looseCodeLines = countCodeLines(prose, CODE_LINE_CAP);
+  const looseCodeLines = countCodeLines(prose, CODE_LINE_CAP, windowed);
   const code: CodeStats = { fencedBlocks, codeLines: fencedLines + (looseCodeLines >= 2 ? looseCodeLines : 0), fencedChars };
 
   const trimmed = prose.trim();
-  const ask =
-    trimmed.length > ASK_WINDOW_CHARS * 3 ? `${trimmed.slice(0, ASK_WINDOW_CHARS)}\n\n${trimmed.slice(-ASK_WINDOW_CHARS)}` : trimmed;
+  const askIsWindow = trimmed.length > ASK_WINDOW_CHARS * 3;
+  let ask: string;
+  if (!askIsWindow) ask = windowed ? normalise(trimmed) : trimmed;
+  else if (!windowed) ask = `${trimmed.slice(0, ASK_WINDOW_CHARS)}\n\n${trimmed.slice(-ASK_WINDOW_CHARS)}`;
+  else {
+    const n = trimmed.length;
+    ask = `${normalisedSlice(trimmed, 0, ASK_WINDOW_CHARS)}\n\n${normalisedSlice(trimmed, n - ASK_WINDOW_CHARS, n)}`;
+  }
   // Script statistics come from the ask window; a longer prose is scaled by the window's density.
   // why: weights only add length, so the estimate is never shorter than the raw text, and a 4,000-character
   // prompt is not walked character by character just to learn that it is long.
   const askStats = scriptStats(ask);
   const askEff = askStats.eff;
   const density = ask.length === 0 ? 1 : askEff / ask.length;
-  const proseEff = ask === trimmed ? askEff : Math.round(trimmed.length * density);
+  const proseEff = askIsWindow ? Math.round(trimmed.length * density) : askEff;
   const effLength = proseEff + Math.max(0, lower.length - prose.length);
   const longInput = proseEff > LONG_INPUT_EFF_CHARS || code.codeLines >= 8;
   // 'edges' is not a separate string: it restricts match starts to both ends of the ask window.
   const edgeRange: StartRange = { headEnd: EDGE_WINDOW_CHARS, tailStart: Math.max(EDGE_WINDOW_CHARS, ask.length - EDGE_WINDOW_CHARS) };
-  const core = trimEndSymbols(lower.slice(0, WHOLE_CAP).trim());
+  const core = trimEndSymbols((windowed ? normalisedSlice(lower, 0, Math.min(WHOLE_CAP, lower.length)) : lower.slice(0, WHOLE_CAP)).trim());
 
   const textOf = (scope: Scope): string => (scope === 'whole' ? core : ask);
   const rangeOf = (scope: Scope): StartRange => (scope === 'edges' ? edgeRange : ANY_START);
@@ -707,6 +824,7 @@ export function extractFeatures(prompt: string): PromptFeatures {
     prompt,
     ask,
     prose,
+    windowed,
     effLength,
     proseEff,
     askEff,
@@ -737,6 +855,8 @@ class Features implements PromptFeatures {
     private readonly prompt: string,
     private readonly ask: string,
     private readonly prose: string,
+    /** `prose` is not normalised yet (a long prompt: see WINDOWED_NORMALISE_MIN). */
+    private readonly proseRaw: boolean,
     readonly effLength: number,
     readonly proseEffLength: number,
     readonly askEffLength: number,
@@ -757,7 +877,7 @@ class Features implements PromptFeatures {
   }
 
   get listItems(): number {
-    return (this.list ??= countMatches(LIST_ITEM_RE, this.prose, 50));
+    return (this.list ??= countMatches(LIST_ITEM_RE, this.proseRaw ? normalise(this.prose) : this.prose, 50));
   }
 
   get exactWordCount(): boolean {

@@ -2,7 +2,7 @@
 import { patternGroups, type PatternGroupId } from '../data/keywords.js';
 import weightsJson from '../data/router-weights.json' with { type: 'json' };
 import { analyseRules, defaultThresholds, levelOf, type ComplexityEstimate, type ComplexityThresholds } from './complexity.js';
-import { extractFeatures, groupNumber } from './features.js';
+import { codeUnits, extractFeatures, groupNumber } from './features.js';
 
 /**
  * The trained model, as scripts/train-router.ts writes it.
@@ -167,8 +167,10 @@ export function lexBuckets(text: string, buckets: number): number[] {
     h = 0x811c9dc5;
     len = 0;
   };
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
+  const codes = codeUnits(text);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    let c = codes[i]!;
     const cjk = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
     if (cjk) {
       flush();
