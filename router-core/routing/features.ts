@@ -1,5 +1,6 @@
 // Prompt feature extractors for the complexity estimate: script-aware length, code, structure, pattern hits → numbers with reasons.
 import { lowResourceScriptRanges, patternGroups, scriptWeights, type PatternGroupId } from '../data/keywords.js';
+import { codeUnits } from './code-units.js';
 
 /** A feature value in [0,1] with the human-readable reason it has that value. */
 export interface FactorValue {
@@ -418,30 +419,6 @@ interface StartRange {
 const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
 
 const ANY_START: StartRange = { headEnd: Infinity, tailStart: Infinity };
-
-// ── Code units ────────────────────────────────────────────────────────────────────────────────
-// The texts the estimator walks character by character come as flat one-byte, flat two-byte, sliced or concatenated
-// strings, and a loop over charCodeAt that sees several of these representations is compiled for all of them: in a
-// server where prompts alternate it ran at 8-14 ns per character against ~2 over a typed array. So a walk first copies
-// the text's UTF-16 code units (a native copy, code units as they are, lone surrogates included) into a scratch array.
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-let codeScratch = new Uint16Array(2048);
-let codeWriter = Buffer.from(codeScratch.buffer);
-
-/**
- * The UTF-16 code units of `text` in positions [0, text.length) of a shared scratch array, valid until the next call
- * (pure code is single-threaded, and no caller holds it across another call).
- */
-export function codeUnits(text: string): Uint16Array {
-  if (text.length > codeScratch.length) {
-    codeScratch = new Uint16Array(Math.max(text.length, codeScratch.length * 2));
-    codeWriter = Buffer.from(codeScratch.buffer);
-  }
-  if (LITTLE_ENDIAN) codeWriter.write(text, 0, 'utf16le');
-  else for (let i = 0; i < text.length; i++) codeScratch[i] = text.charCodeAt(i);
-  return codeScratch;
-}
 
 /** Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix. */
 function indexText(text: string): Candidates {

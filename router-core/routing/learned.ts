@@ -2,7 +2,8 @@
 import { patternGroups, type PatternGroupId } from '../data/keywords.js';
 import weightsJson from '../data/router-weights.json' with { type: 'json' };
 import { analyseRules, defaultThresholds, levelOf, type ComplexityEstimate, type ComplexityThresholds } from './complexity.js';
-import { codeUnits, extractFeatures, groupNumber } from './features.js';
+import { codeUnits } from './code-units.js';
+import { extractFeatures, groupNumber } from './features.js';
 
 /**
  * The trained model, as scripts/train-router.ts writes it.
