@@ -36,6 +36,23 @@ describe('privacy guard: positives', () => {
     ['US phone', 'Call me at (415) 867-5309 tomorrow', 'phone'],
     ['international phone', 'WhatsApp +44 20 7946 0958', 'phone'],
     ['email address', 'Reply to jane.doe@gmail.com with the invoice', 'email'],
+    [
+      'SendGrid key (its prefix ends at a dot)',
+      `SENDGRID=${['SG', 'aB3dE5fG7hJ9kL1mN3pQ5r', 'sT7uV9wX1yZ3aB5cD7eF9gH1jK3lM5nP7qR9sT1uV3'].join('.')}`,
+      'api-key',
+    ],
+    ['Slack bot token', `slack: ${['xoxb', '2947116412', 'aBcDeFgHiJkLmNoP'].join('-')}`, 'api-key'],
+    ['Stripe live key', `stripe.api_key = ${['sk', 'live', '4eC39HqLyjWDarjtT1zdp7dc'].join('_')}`, 'api-key'],
+    [
+      'a key deep inside a long prompt',
+      `${'Our billing job times out after the provider changed pagination. '.repeat(60)}\nconfig: ${awsKey}\n${'More notes. '.repeat(40)}`,
+      'api-key',
+    ],
+    [
+      'a phone number after long prose',
+      `${'Notes from the call, nothing sensitive here. '.repeat(80)}Reach her on +49 30 901820 tomorrow.`,
+      'phone',
+    ],
   ];
   for (const [name, text, kind] of positives) {
     it(`finds ${name}`, () => {
