@@ -611,8 +611,10 @@ export function scriptStats(text: string): ScriptStats {
   let hangul = 0;
   let lowResource = 0;
   let letters = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  const codes = codeUnits(text);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
     if (c < 0x0530) {
       if (c > 0x40) letters++;
       continue;
