@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { patternGroups, type PatternGroupId } from '../data/keywords.js';
 import { defaultThresholds, estimateComplexity, type ComplexityLevel } from './complexity.js';
-import { anywhereStartChars, extractFeatures, unindexedPatterns } from './features.js';
+import { anywhereStartChars, extractFeatures, isCodeLine, unindexedPatterns } from './features.js';
 
 // Prompts below are written for these tests (none copied from shared/eval), one or more per labelling rule.
 const ARTICLE = [
@@ -550,6 +550,48 @@ describe('features: pattern index', () => {
     expect(extractFeatures(prompts[0]!).text('ask')).toContain("'");
     expect(extractFeatures(prompts[3]!).code.codeLines).toBeGreaterThanOrEqual(3);
     expect(extractFeatures(prompts[2]!, { normaliseWhole: true }).listItems).toBeGreaterThanOrEqual(3);
+  });
+
+  it('tells code lines exactly like the single code-line regex it replaces', () => {
+    // The reference: the regex before its two end-anchored alternatives became a check from the line's end.
+    const reference =
+      /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|[^\n]*[;{}][ \t]*|[^\n]*\)[ \t]*:[ \t]*|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
+    const lines = [...SAMPLE, ...MORE_SAMPLE, ['', ARTICLE], ['', CODE]].flatMap(([, p]) => p.split('\n'));
+    const parts = [
+      'foo',
+      'x',
+      ' ',
+      '\t',
+      ';',
+      '{',
+      '}',
+      ')',
+      '(',
+      ':',
+      '=',
+      '"',
+      "'",
+      'def',
+      'if',
+      '<a>',
+      '#',
+      '//',
+      'error: ',
+      'é',
+      ',',
+      '.',
+      'Key',
+    ];
+    let seed = 11;
+    const pick = (): string => parts[(seed = (seed * 48271) % 2147483647) % parts.length]!;
+    for (let i = 0; i < 3000; i++) lines.push(Array.from({ length: 1 + (i % 9) }, pick).join(''));
+    let codeLike = 0;
+    for (const line of lines) {
+      expect(isCodeLine(line), JSON.stringify(line)).toBe(reference.test(line));
+      if (reference.test(line)) codeLike++;
+    }
+    expect(codeLike).toBeGreaterThan(300);
+    expect(lines.length - codeLike).toBeGreaterThan(300);
   });
 
   it('stays fast on a 4,000-character prompt', () => {

@@ -542,10 +542,33 @@ export function anywhereStartChars(): string {
  */
 const FENCE = '```';
 // A line that looks like code: keywords at line start, an assignment or a bare call, a line ending in ; { } or "):",
-// a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame.
-const CODE_LINE_RE =
-  /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|[^\n]*[;{}][ \t]*|[^\n]*\)[ \t]*:[ \t]*|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
-/** Cheap necessary condition for CODE_LINE_RE: a code character, or a line starting with a code keyword. */
+// a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame. CODE_LINE_START_RE has the
+// alternatives that read from the start of the line; the two read at its end are endsLikeCode(), a check from the end.
+const CODE_LINE_START_RE =
+  /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
+
+/**
+ * The line ends in ; { or }, or in ")" then ":", each followed by nothing but spaces and tabs: the code-line pattern's
+ * alternatives `[^\n]*[;{}][ \t]*` and `[^\n]*\)[ \t]*:[ \t]*` (the line holds no line break). why a loop from the end:
+ * as regexes they scan and backtrack over the whole line, the most expensive test of a long prompt of short lines.
+ */
+function endsLikeCode(line: string): boolean {
+  let i = line.length - 1;
+  while (i >= 0 && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i--;
+  if (i < 0) return false;
+  const c = line.charCodeAt(i);
+  if (c === 59 || c === 123 || c === 125) return true; // ; { }
+  if (c !== 58) return false; // :
+  i--;
+  while (i >= 0 && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i--;
+  return i >= 0 && line.charCodeAt(i) === 41; // )
+}
+
+/** Does the line (no line break in it) look like code (see CODE_LINE_START_RE)? Exported for tests. */
+export function isCodeLine(line: string): boolean {
+  return endsLikeCode(line) || CODE_LINE_START_RE.test(line);
+}
+/** Cheap necessary condition for isCodeLine: a code character, or a line starting with a code keyword. */
 const CODE_HINT_RE =
   /[;{}=()<>:#/"[]|^[ \t]*(?:def|class|import|from|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert|update|create|if|for|while)\b/i;
 /** why: code lines are short; longer lines are prose paragraphs and are skipped without a regex. */
@@ -667,12 +690,12 @@ function countCodeLines(text: string, cap: number, raw: boolean): number {
     if (len > 1 && len <= MAX_CODE_LINE) {
       const line = text.slice(start, end);
       if (!raw) {
-        if (CODE_HINT_RE.test(line) && CODE_LINE_RE.test(line)) n++;
+        if (CODE_HINT_RE.test(line) && isCodeLine(line)) n++;
       } else if (CODE_HINT_RE.test(line) || DOUBLE_CURLY_RE.test(line)) {
         // `raw`: the text is not normalised yet. Both regexes ignore case, and without the characters that
         // hasCaseSpecial() excludes they read a line and its lower case alike; only the quotes need mapping, and
         // of those only “ ” can make the hint match (as ", one of its code characters).
-        if (CODE_LINE_RE.test(unCurlyText(line))) n++;
+        if (isCodeLine(unCurlyText(line))) n++;
       }
     }
     start = end + 1;
