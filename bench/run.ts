@@ -354,6 +354,9 @@ async function benchGateway(): Promise<GatewayResult> {
   const up = JSON.parse(upstream.line) as { url: string; host: string };
   const proxy = await child(['--import', 'tsx', 'bench/bare-proxy.ts', up.url], /^\{.*"url"/);
   const proxyUrl = (JSON.parse(proxy.line) as { url: string }).url;
+  // Fastify + the official ollama client and nothing else: what the required libraries cost, beside the bare proxy.
+  const floor = await child(['--import', 'tsx', 'bench/library-floor.ts', up.url], /^\{.*"url"/);
+  const floorUrl = (JSON.parse(floor.line) as { url: string }).url;
   // Every request adds a ledger row and the gateway's cost grows with the row count (see the ledger line), so each
   // section gets a fresh gateway (fresh data dir): sections do not inherit the rows of the ones before.
   const newGateway = (name: string): Promise<{ child: Child; url: string }> => startGateway(name, gatewayEnv({ OLLAMA_HOST: up.host }));
@@ -369,6 +372,7 @@ async function benchGateway(): Promise<GatewayResult> {
   const jsonPhases = (gw: { child: Child; url: string }): Phase[] => [
     mk('direct', 'direct upstream /api/chat', up.url, '/api/chat', ollamaBody(false), upstream.pid),
     mk('proxy', 'bare node:http proxy', proxyUrl, '/api/chat', ollamaBody(false), proxy.pid),
+    mk('floor', 'Fastify + ollama client (tsx)', floorUrl, '/api/v1/chat', JSON.stringify({ prompt: 'hi' }), floor.pid),
     mk('native', 'gateway /api/v1/chat', gw.url, '/api/v1/chat', JSON.stringify({ prompt: 'hi' }), gw.child.pid, AUTH),
     mk(
       'openai',
@@ -386,8 +390,9 @@ async function benchGateway(): Promise<GatewayResult> {
   const gw1 = await newGateway('gw-c1');
   const phases1 = jsonPhases(gw1);
   const verifyAgent = keepAliveAgent(1);
-  const nat = await post(phases1[2]!.target, verifyAgent, true);
-  const oai = await post(phases1[3]!.target, verifyAgent, true);
+  const phaseOf = (key: string): Phase => phases1.find((p) => p.key === key)!;
+  const nat = await post(phaseOf('native').target, verifyAgent, true);
+  const oai = await post(phaseOf('openai').target, verifyAgent, true);
   verifyAgent.destroy();
   const natBody = JSON.parse(nat.body ?? '{}') as { model?: string; engine?: string; routing?: { route?: string } };
   const oaiBody = JSON.parse(oai.body ?? '{}') as { model?: string };
@@ -468,6 +473,7 @@ async function benchGateway(): Promise<GatewayResult> {
   await gwS.child.stop();
   await gw16.child.stop();
   await proxy.stop();
+  await floor.stop();
   await upstream.stop();
   return { answerWords: ANSWER_WORDS, verified, c1, c16, ttfb, ledger };
 }
@@ -802,6 +808,11 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
       );
       add(`${c} ${name} req/s`, fmt(m[k]!.rps, 0), `direct ${fmt(m.direct!.rps, 0)}, proxy ${fmt(m.proxy!.rps, 0)}`);
     }
+    add(
+      `${c} Fastify + ollama client floor: added p50 / CPU`,
+      `${fmt(s.addedP50Ms.floor!, 3)} ms / ${fmt(m.floor!.cpuUs, 0)} µs`,
+      'no routing, ledger, auth or metrics',
+    );
   }
   add('TTFB direct NDJSON p50', `${fmt(gw.ttfb.median.direct!.p50Ms, 3)} ms`, '(baseline)');
   for (const k of ['native', 'openai'] as const) {
