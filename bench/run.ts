@@ -440,7 +440,8 @@ async function benchGateway(): Promise<GatewayResult> {
 
   // Ledger growth: the c=16 gateway (its ledger now holds c16Rows rows) against the stream gateway's (fewer rows), alternating.
   const streamRows = 2 * (50 + ttfb.perPhase);
-  const ledgerPhases = [phases16[2]!, { ...phases16[2]!, target: { ...phases16[2]!.target, url: gwS.url } }];
+  const native16 = phases16.find((p) => p.key === 'native')!;
+  const ledgerPhases = [native16, { ...native16, target: { ...native16.target, url: gwS.url } }];
   const lAgents = ledgerPhases.map(() => keepAliveAgent(1));
   for (let i = 0; i < 2; i++) await load(ledgerPhases[i]!.target, lAgents[i]!, 1, 100);
   const lr: number[][] = [[], []];
