@@ -590,6 +590,18 @@ describe('features: pattern index', () => {
       expect(isCodeLine(line), JSON.stringify(line)).toBe(reference.test(line));
       if (reference.test(line)) codeLike++;
     }
+    // Raw typographic quotes read as the ASCII ones they normalise to.
+    const curly = lines.map((l) =>
+      l.replace(/'/g, (q, i: number) => (i % 2 ? '\u2019' : '\u2018')).replace(/"/g, (q, i: number) => (i % 2 ? '\u201d' : '\u201c')),
+    );
+    curly.push('File \u201cmain.py\u201d, line 12', '\u201cx\u201d = 1', '\u2018k\u2019 = 2', 'file \u201ca"b\u201d, line 3');
+    let quoted = 0;
+    for (const line of curly) {
+      const ascii = line.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
+      expect(isCodeLine(line, true), JSON.stringify(line)).toBe(reference.test(ascii));
+      if (ascii !== line && reference.test(ascii)) quoted++;
+    }
+    expect(quoted).toBeGreaterThan(20);
     expect(codeLike).toBeGreaterThan(300);
     expect(lines.length - codeLike).toBeGreaterThan(300);
   });

@@ -546,6 +546,12 @@ const FENCE = '```';
 // alternatives that read from the start of the line; the two read at its end are endsLikeCode(), a check from the end.
 const CODE_LINE_START_RE =
   /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
+/**
+ * CODE_LINE_START_RE for a line whose typographic quotes are not mapped yet: ‘ ’ read as ' and “ ” as ", where the
+ * pattern names a quote (its other classes take any quote alike). Saves mapping every short line of a long prompt.
+ */
+const CODE_LINE_START_ANY_QUOTES_RE =
+  /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"\u2018\u2019\u201c\u201d]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file ["\u201c\u201d][^"\u201c\u201d\n]+["\u201c\u201d], line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
 
 /**
  * The line ends in ; { or }, or in ")" then ":", each followed by nothing but spaces and tabs: the code-line pattern's
@@ -564,9 +570,12 @@ function endsLikeCode(line: string): boolean {
   return i >= 0 && line.charCodeAt(i) === 41; // )
 }
 
-/** Does the line (no line break in it) look like code (see CODE_LINE_START_RE)? Exported for tests. */
-export function isCodeLine(line: string): boolean {
-  return endsLikeCode(line) || CODE_LINE_START_RE.test(line);
+/**
+ * Does the line (no line break in it) look like code (see CODE_LINE_START_RE)? `rawQuotes`: typographic quotes in it
+ * count as the ASCII ones, as if normalised first. Exported for tests.
+ */
+export function isCodeLine(line: string, rawQuotes = false): boolean {
+  return endsLikeCode(line) || (rawQuotes ? CODE_LINE_START_ANY_QUOTES_RE : CODE_LINE_START_RE).test(line);
 }
 /** Cheap necessary condition for isCodeLine: a code character, or a line starting with a code keyword. */
 const CODE_HINT_RE =
@@ -603,11 +612,6 @@ function hasCaseSpecial(text: string): boolean {
   // Three native searches: a character-class regex over a long two-byte string costs ten times more.
   return text.includes('\u0130') || text.includes('\u03a3') || text.includes('\u212a');
 }
-/** Typographic quotes as ASCII ones, case kept (for the case-insensitive code-line regexes). */
-function unCurlyText(text: string): string {
-  return CURLY_ANY_RE.test(text) ? text.replace(CURLY_RE, unCurly) : text;
-}
-const CURLY_ANY_RE = /[\u2018\u2019\u201c\u201d]/;
 const DOUBLE_CURLY_RE = /[\u201c\u201d]/;
 
 /** normalise(text).slice(from, to), for 0 ≤ from ≤ to ≤ text.length, without normalising the rest of the text. */
@@ -693,9 +697,9 @@ function countCodeLines(text: string, cap: number, raw: boolean): number {
         if (CODE_HINT_RE.test(line) && isCodeLine(line)) n++;
       } else if (CODE_HINT_RE.test(line) || DOUBLE_CURLY_RE.test(line)) {
         // `raw`: the text is not normalised yet. Both regexes ignore case, and without the characters that
-        // hasCaseSpecial() excludes they read a line and its lower case alike; only the quotes need mapping, and
-        // of those only “ ” can make the hint match (as ", one of its code characters).
-        if (isCodeLine(unCurlyText(line))) n++;
+        // hasCaseSpecial() excludes they read a line and its lower case alike; only the quotes differ: of those
+        // only “ ” can make the hint match (as ", one of its code characters), and isCodeLine(…, true) reads them.
+        if (isCodeLine(line, true)) n++;
       }
     }
     start = end + 1;
