@@ -281,7 +281,7 @@ function newNode(): TrieNode {
 }
 
 /**
- * The trie as flat typed arrays (≈ 7,000 nodes in ~100 KB), numbered breadth-first from the root (0) so the first
+ * The trie as flat typed arrays (≈ 7,000 nodes, ~170 KB), numbered breadth-first from the root (0) so the first
  * levels, which every walk reads, sit together. why: the walk of the object trie chased one pointer per character
  * through ~7,000 scattered objects (and ~900 128-slot tables); between two prompts those left the CPU caches, and the
  * misses made indexText the biggest cost of an estimate when requests are interleaved.
@@ -609,8 +609,8 @@ const WINDOWED_NORMALISE_MIN = 2000;
 /**
  * Does the text hold a character whose lower case depends on the neighbours (Σ), changes the length (İ) or is ASCII
  * (the Kelvin sign)? With one of these, normalising a window could differ from a window of the normalised text, so the
- * whole text is normalised as before. Every other character lower-cases on its own, to one character (one code unit pair for astral
- * ones, which the window cuts keep whole by normalising one unit beyond each cut).
+ * whole text is normalised as before. Every other character lower-cases on its own, to one character (one code
+ * unit pair for astral ones, which the window cuts keep whole by normalising one unit beyond each cut).
  */
 function hasCaseSpecial(text: string): boolean {
   // Three native searches: a character-class regex over a long two-byte string costs ten times more.
