@@ -106,6 +106,42 @@ describe('privacy guard: tricky negatives', () => {
   }
 });
 
+describe('privacy guard: every key word of the ID, SSN and password detectors', () => {
+  // One pass finds the key words that gate these detectors; each word must still open its detector, in any case, and a
+  // word the detector reads only at a word start must not open it from inside another word.
+  const found: Array<[string, PrivacyKind]> = [
+    ['Aadhaar 1234 5678 9012', 'national-id'],
+    ['DNI 12345678Z', 'national-id'],
+    ['NIF: X1234567L', 'national-id'],
+    ['Personalausweis L01X00T47', 'national-id'],
+    ['Steuer-ID 12345678901', 'national-id'],
+    ['tax id: 12-3456789', 'national-id'],
+    ["driver's license D1234567", 'national-id'],
+    ['ID card 12345678', 'national-id'],
+    ['identity card number 987654321', 'national-id'],
+    ['national ID 1234567890', 'national-id'],
+    ['PASSPORT number: X12345678', 'national-id'],
+    ['SSN 123 45 6789', 'national-id'],
+    ['Social Security No. 123456789', 'national-id'],
+    ['The PIN is 4821', 'password'],
+    ['Passphrase: correct-horse-battery', 'password'],
+    ['my passcode is 77aa88bb', 'password'],
+    ['DB_PASSWORD=hunter2hunter2', 'password'],
+    ['export GITLAB_ACCESS-TOKEN=q8ZrT2vLm9', 'password'],
+  ];
+  for (const [text, kind] of found) {
+    it(`finds ${kind} in ${JSON.stringify(text)}`, () => {
+      expect(scanText(text).map((f) => f.kind)).toContain(kind);
+    });
+  }
+  const clean = ['significant 12345678 results', 'xpassport 12345678', 'spin is 4821 rpm', 'the unpinned 12345678 build'];
+  for (const text of clean) {
+    it(`finds nothing in ${JSON.stringify(text)}`, () => {
+      expect(scanText(text)).toEqual([]);
+    });
+  }
+});
+
 describe('privacyGuard verdict', () => {
   it('lets ordinary conversations leave', () => {
     expect(privacyGuard([{ content: 'Explain TCP slow start' }])).toEqual({ mayLeave: true });
