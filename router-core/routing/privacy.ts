@@ -432,6 +432,8 @@ interface Keyword {
   family: number;
   /** The regex has \b right before the word. */
   wordStart: boolean;
+  /** The regex has \s right after the word. */
+  spaceAfter?: boolean;
 }
 
 const KEYWORDS: readonly Keyword[] = [
@@ -441,7 +443,8 @@ const KEYWORDS: readonly Keyword[] = [
       ['', '_', '-'].map((sep) => `${a}${sep}${['key', 'key', 'token', 'token', 'secret', 'key'][i]}`),
     ),
   ].map((word) => ({ word, family: KW_ASSIGN, wordStart: false })),
-  ...['password', 'passcode', 'passphrase', 'pin'].map((word) => ({ word, family: KW_PROSE, wordStart: true })),
+  // SECRET_PROSE_RE has \s after the word: without it "pin" would open that costly regex for every "pink" and "pinned".
+  ...['password', 'passcode', 'passphrase', 'pin'].map((word) => ({ word, family: KW_PROSE, wordStart: true, spaceAfter: true })),
   ...['passport', 'national id', 'id card', 'identity card', 'driver', 'tax id', 'personalausweis', 'dni', 'nif', 'aadhaar', 'steuer'].map(
     (word) => ({ word, family: KW_ID, wordStart: true }),
   ),
@@ -460,16 +463,18 @@ KW_SYMBOL[95] = 26;
 KW_SYMBOL[45] = 27;
 KW_SYMBOL[32] = 28;
 
+/** Flag of a transition into a state where a word ends (the one test on the common path). */
+const KW_OUT = 1 << 24;
+
 /** The automaton as a full transition table, with what ends at each state (failure links folded in). */
 interface KeywordAutomaton {
+  /** next[s * KW_SYMBOLS + symbol] = t * KW_SYMBOLS, plus KW_OUT when a word ends at t (no multiply on the walk). */
   next: Int32Array;
-  /** Families of words without \b that end here. */
+  /** Families of words without \b or \s conditions that end at state s. */
   anyMask: Uint8Array;
-  /** Words with \b that end here: pairs (length, family) in bounded[boundedStart[s] .. boundedStart[s + 1]). */
+  /** Words with conditions that end at s: triples (length, family, \s after) in bounded[boundedStart[s] .. boundedStart[s + 1]). */
   boundedStart: Int32Array;
   bounded: Int32Array;
-  /** Something ends here (either kind): the one test on the common path. */
-  hasOut: Uint8Array;
 }
 
 function buildKeywordAutomaton(words: readonly Keyword[]): KeywordAutomaton {
@@ -511,21 +516,41 @@ function buildKeywordAutomaton(words: readonly Keyword[]): KeywordAutomaton {
     }
   }
   const anyMask = new Uint8Array(n);
-  const hasOut = new Uint8Array(n);
   const boundedStart = new Int32Array(n + 1);
-  const pairs: number[] = [];
+  const triples: number[] = [];
   for (let s = 0; s < n; s++) {
     for (const k of ends[s]!) {
-      if (k.wordStart) pairs.push(k.word.length, k.family);
+      if (k.wordStart || k.spaceAfter === true) triples.push(k.word.length, k.family, k.spaceAfter === true ? 1 : 0);
       else anyMask[s] = anyMask[s]! | k.family;
     }
-    boundedStart[s + 1] = pairs.length;
-    hasOut[s] = ends[s]!.length > 0 ? 1 : 0;
+    boundedStart[s + 1] = triples.length;
   }
-  return { next, anyMask, boundedStart, bounded: Int32Array.from(pairs), hasOut };
+  if (n * KW_SYMBOLS >= KW_OUT) throw new Error(`keyword automaton too large (${n} states)`);
+  for (let i = 0; i < next.length; i++) {
+    const t = next[i]!;
+    next[i] = t * KW_SYMBOLS + (ends[t]!.length > 0 ? KW_OUT : 0);
+  }
+  return { next, anyMask, boundedStart, bounded: Int32Array.from(triples) };
 }
 
 const keywordAutomaton = buildKeywordAutomaton(KEYWORDS);
+
+/** What \s matches (ECMAScript WhiteSpace and LineTerminator). */
+function isSpaceUnit(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
 
 /** [A-Za-z0-9_]: what \b looks at. */
 function isWordUnit(c: number): boolean {
@@ -548,19 +573,29 @@ function textFacts(text: string): TextFacts {
   let plusDigit = false;
   let at = false;
   const ac = keywordAutomaton;
-  let state = 0;
+  const next = ac.next;
+  let base = 0;
   let keywords = 0;
   for (let i = 0; i < n; i++) {
     const c = codes[i]!;
-    state = ac.next[state * KW_SYMBOLS + (c < 128 ? KW_SYMBOL[c]! : KW_OTHER)]!;
-    if (ac.hasOut[state] === 1) {
-      keywords |= ac.anyMask[state]!;
-      for (let e = ac.boundedStart[state]!; e < ac.boundedStart[state + 1]!; e += 2) {
+    let k = 0;
+    let sym = KW_OTHER;
+    if (c < 128) {
+      k = CHAR_CLASS[c]!;
+      sym = KW_SYMBOL[c]!;
+    }
+    const t = next[base + sym]!;
+    base = t & (KW_OUT - 1);
+    if (t >= KW_OUT) {
+      const st = base / KW_SYMBOLS;
+      keywords |= ac.anyMask[st]!;
+      for (let e = ac.boundedStart[st]!; e < ac.boundedStart[st + 1]!; e += 3) {
         const start = i + 1 - ac.bounded[e]!;
-        if (start === 0 || !isWordUnit(codes[start - 1]!)) keywords |= ac.bounded[e + 1]!;
+        if (start > 0 && isWordUnit(codes[start - 1]!)) continue;
+        if (ac.bounded[e + 2] === 1 && !(i + 1 < n && isSpaceUnit(codes[i + 1]!))) continue;
+        keywords |= ac.bounded[e + 1]!;
       }
     }
-    const k = c < 128 ? CHAR_CLASS[c]! : 0;
     if ((k & 1) !== 0) {
       run++;
     } else {
