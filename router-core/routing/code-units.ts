@@ -25,11 +25,24 @@ let codeWriter: Utf16Writer | undefined = nativeCopy ? bufferFrom(codeScratch.bu
  * (pure code is single-threaded, and no caller holds it across another call).
  */
 export function codeUnits(text: string): Uint16Array {
+  if (text.length > SCRATCH_MAX) return copyInto(new Uint16Array(text.length), text, undefined);
   if (text.length > codeScratch.length) {
-    codeScratch = new Uint16Array(Math.max(text.length, codeScratch.length * 2));
+    codeScratch = new Uint16Array(Math.min(SCRATCH_MAX, Math.max(text.length, codeScratch.length * 2)));
     codeWriter = nativeCopy ? bufferFrom(codeScratch.buffer) : undefined;
   }
-  if (codeWriter !== undefined) codeWriter.write(text, 0, 'utf16le');
-  else for (let i = 0; i < text.length; i++) codeScratch[i] = text.charCodeAt(i);
-  return codeScratch;
+  return copyInto(codeScratch, text, codeWriter);
+}
+
+/**
+ * why: the scratch grows to the longest text seen and stays; past 128 KB (a 64,000-character prompt, far beyond a
+ * typical one, up to the 8 MiB body limit) a call gets an array of its own instead, so one huge prompt does not pin
+ * megabytes for the life of the process.
+ */
+const SCRATCH_MAX = 1 << 16;
+
+function copyInto(target: Uint16Array<ArrayBuffer>, text: string, writer: Utf16Writer | undefined): Uint16Array {
+  const w = writer ?? (nativeCopy ? bufferFrom(target.buffer) : undefined);
+  if (w !== undefined) w.write(text, 0, 'utf16le');
+  else for (let i = 0; i < text.length; i++) target[i] = text.charCodeAt(i);
+  return target;
 }
