@@ -598,7 +598,7 @@ describe('features: pattern index', () => {
     let quoted = 0;
     for (const line of curly) {
       const ascii = line.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
-      expect(isCodeLine(line, true), JSON.stringify(line)).toBe(reference.test(ascii));
+      expect(isCodeLine(line), JSON.stringify(line)).toBe(reference.test(ascii));
       if (ascii !== line && reference.test(ascii)) quoted++;
     }
     expect(quoted).toBeGreaterThan(20);

@@ -545,16 +545,15 @@ export function anywhereStartChars(): string {
  * body up to the next ``` or the end), but with indexOf: that regex's lazy body costs tens of µs on a 4,000-character prompt.
  */
 const FENCE = '```';
-// A line that looks like code: keywords at line start, an assignment or a bare call, a line ending in ; { } or "):",
-// a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame. CODE_LINE_START_RE has the
-// alternatives that read from the start of the line; the two read at its end are endsLikeCode(), a check from the end.
-const CODE_LINE_START_RE =
-  /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file "[^"\n]+", line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
 /**
- * CODE_LINE_START_RE for a line whose typographic quotes are not mapped yet: ‘ ’ read as ' and “ ” as ", where the
- * pattern names a quote (its other classes take any quote alike). Saves mapping every short line of a long prompt.
+ * A line that looks like code: keywords at line start, an assignment or a bare call, a line ending in ; { } or "):",
+ * a shell command, an HTML/XML tag line, a config "key: value" line, or a stack-trace frame. This regex has the
+ * alternatives that read from the start of the line; the two read at its end are endsLikeCode(), a check from the end.
+ * Where it names a quote it also takes the typographic ones (‘ ’ as ', “ ” as "), and its other classes take any quote
+ * alike: a line reads the same before and after normalisation maps its quotes, so the short lines of a long prompt are
+ * tested without mapping them one by one.
  */
-const CODE_LINE_START_ANY_QUOTES_RE =
+const CODE_LINE_START_RE =
   /^[ \t]*(?:(?:def|class|import|from \S+ import|#include|function|const|let|var|public|private|protected|static|return|elif|else|try|catch|except|finally|switch|case|fn|func|package|using|namespace|struct|impl|assert|raise|del|async|await|yield|echo|exit|fi|then|done|esac|export|local|select|insert into|update \w+ set|create table)\b[^\n]*|[\w.[\]'"\u2018\u2019\u201c\u201d]+[ \t]*(?:[-+*/%|&]?=|:=)[ \t]*[^\s=][^\n]*|[\w.]+\([^\n]*\)[ \t]*;?|(?:if|for|while) ?[([][^\n]*|[ \t]*(?:\/\/|#!)[^\n]*|<\/?[a-z][\w-]*[^>\n]*>[ \t]*|[a-z_][\w.-]*:(?:[ \t]+[^\s#]\S*)?|file ["\u201c\u201d][^"\u201c\u201d\n]+["\u201c\u201d], line \d+[^\n]*|traceback \(most recent call last\):|\w+(?:error|exception): [^\n]*)$/i;
 
 /**
@@ -575,11 +574,11 @@ function endsLikeCode(line: string): boolean {
 }
 
 /**
- * Does the line (no line break in it) look like code (see CODE_LINE_START_RE)? `rawQuotes`: typographic quotes in it
- * count as the ASCII ones, as if normalised first. Exported for tests.
+ * Does the line (no line break in it) look like code (see CODE_LINE_START_RE)? Typographic quotes in it count as the
+ * ASCII ones, as if normalised first. Exported for tests.
  */
-export function isCodeLine(line: string, rawQuotes = false): boolean {
-  return endsLikeCode(line) || (rawQuotes ? CODE_LINE_START_ANY_QUOTES_RE : CODE_LINE_START_RE).test(line);
+export function isCodeLine(line: string): boolean {
+  return endsLikeCode(line) || CODE_LINE_START_RE.test(line);
 }
 /** Cheap necessary condition for isCodeLine: a code character, or a line starting with a code keyword. */
 const CODE_HINT_RE =
@@ -702,8 +701,8 @@ function countCodeLines(text: string, cap: number, raw: boolean): number {
       } else if (CODE_HINT_RE.test(line) || DOUBLE_CURLY_RE.test(line)) {
         // `raw`: the text is not normalised yet. Both regexes ignore case, and without the characters that
         // hasCaseSpecial() excludes they read a line and its lower case alike; only the quotes differ: of those
-        // only “ ” can make the hint match (as ", one of its code characters), and isCodeLine(…, true) reads them.
-        if (isCodeLine(line, true)) n++;
+        // only “ ” can make the hint match (as ", one of its code characters), and isCodeLine reads them as ASCII.
+        if (isCodeLine(line)) n++;
       }
     }
     start = end + 1;
