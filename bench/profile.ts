@@ -1,6 +1,7 @@
-// CPU profile of the gateway under concurrency-1 native chat load: --cpu-prof child, then the top self-time functions.
+// CPU profile of the gateway under native chat load (concurrency 1 by default): --cpu-prof child, then the top self-time
+// functions. At concurrency 16 the per-wake-up cost is shared by many requests, so the gateway's own per-request work stands out.
 //
-// Usage: tsx bench/profile.ts [--seconds 5] [--top 25] [--keep]   (also run by `npm run bench -- --profile`)
+// Usage: tsx bench/profile.ts [--seconds 5] [--top 25] [--concurrency 1] [--keep]   (also run by `npm run bench -- --profile`)
 // The gateway child runs with --cpu-prof; SIGINT makes it shut down cleanly, which writes the .cpuprofile. Only samples
 // taken while the load ran are counted (V8 profile timestamps and process.hrtime share the monotonic clock).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -180,12 +181,13 @@ export function formatProfile(s: ProfileSummary, requests: number): string {
   ].join('\n');
 }
 
-/** Start upstream + a profiled gateway, load it for `seconds` at concurrency 1, stop it and summarize the profile. */
+/** Start upstream + a profiled gateway, load it for `seconds` at `concurrency` (default 1), stop it and summarize the profile. */
 export async function runProfile(opts: {
   seconds: number;
   top: number;
   keep?: boolean;
   answerWords?: number;
+  concurrency?: number;
   /** Which gateway build to profile (bench/lib.ts gatewayEntry); default the server bundle. */
   gateway?: 'server' | 'source';
 }): Promise<{ summary: ProfileSummary; requests: number; text: string }> {
@@ -225,14 +227,15 @@ export async function runProfile(opts: {
       body: JSON.stringify({ prompt: 'hi' }),
       headers: { authorization: `Bearer ${TOKEN}` },
     };
-    const agent = keepAliveAgent(1);
-    await load(target, agent, 1, 300); // warm-up: JIT, availability probe, connection
+    const c = opts.concurrency ?? 1;
+    const agent = keepAliveAgent(c);
+    await load(target, agent, c, 300 * c); // warm-up: JIT, availability probe, connections
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     let requests = 0;
     const deadline = Date.now() + opts.seconds * 1000;
     while (Date.now() < deadline) {
-      await load(target, agent, 1, 100);
-      requests += 100;
+      await load(target, agent, c, 100 * c);
+      requests += 100 * c;
     }
     const toUs = Number(process.hrtime.bigint() / 1000n);
     agent.destroy();
@@ -260,6 +263,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       seconds: { type: 'string' },
       top: { type: 'string' },
       keep: { type: 'boolean' },
+      concurrency: { type: 'string' },
       gateway: { type: 'string', default: 'server' },
     },
   });
@@ -268,6 +272,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     seconds: Number(values.seconds ?? 5),
     top: Number(values.top ?? 25),
     keep: values.keep === true,
+    concurrency: Number(values.concurrency ?? 1),
     gateway,
   });
   process.stdout.write(`${text}\n`);

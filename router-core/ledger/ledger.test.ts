@@ -1,5 +1,5 @@
 // The ledger on both stores (SQLite file, real PostgreSQL): migrations, rows, stats, spend, settings, conversations, keys, budget reservations.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -436,6 +436,75 @@ describe('sqlite ledger', () => {
     const p = l.record(row({ id: 'dup' }));
     await expect(p).rejects.toThrow(/UNIQUE/);
     await l.close();
+  });
+
+  it('group commit: rows recorded in one turn commit together, and each promise resolves only once its row is on disk', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    try {
+      const file = path.join(dir, 'l.db');
+      const l = openSqliteLedger(file);
+      const reader = new Database(file, { readonly: true });
+      const count = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
+      const ids = Array.from({ length: 20 }, (_, i) => `g${i}`);
+      const settled: string[] = [];
+      const writes = ids.map((id) => l.record(row({ id })).then(() => settled.push(id)));
+      // Nothing is written (or reported) within the turn that recorded the rows...
+      expect(count()).toBe(0);
+      await Promise.resolve();
+      expect(settled).toEqual([]);
+      // ...and when a promise resolves, another connection already sees every row of its batch.
+      await writes[0];
+      expect(count()).toBe(20);
+      await Promise.all(writes);
+      expect(settled).toHaveLength(20);
+      // One commit for the batch, not twenty: the WAL grew by a few pages (each commit appends every page it changed,
+      // so twenty commits would append 20+ frames).
+      const frames = (): number => Math.max(0, statSync(`${file}-wal`).size - 32) / (24 + 4096);
+      const before = frames();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => l.record(row({ id: `h${i}` }))));
+      expect(count()).toBe(40);
+      expect(frames() - before).toBeGreaterThan(0);
+      expect(frames() - before).toBeLessThan(8);
+      reader.close();
+      await l.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('group commit: a row the batch cannot take fails alone, the others are stored', async () => {
+    const l = openSqliteLedger(':memory:');
+    await l.record(row({ id: 'taken' }));
+    const results = await Promise.allSettled([
+      l.record(row({ id: 'a1' })),
+      l.record(row({ id: 'taken' })),
+      l.record(row({ id: 'a2', apiKeyId: 'no-such-key' })),
+      l.record(row({ id: 'a3' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+    expect((await l.recent(10)).map((r) => r.id).sort()).toEqual(['a1', 'a3', 'taken']);
+    await l.close();
+  });
+
+  it('group commit: close() writes the rows still waiting for their turn', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    try {
+      const file = path.join(dir, 'l.db');
+      const l = openSqliteLedger(file);
+      const writes = [l.record(row({ id: 'late1' })), l.record(row({ id: 'late2' }))];
+      await l.close();
+      await Promise.all(writes);
+      const db = new Database(file, { readonly: true });
+      expect((db.prepare('SELECT id FROM requests ORDER BY id').all() as Array<{ id: string }>).map((r) => r.id)).toEqual([
+        'late1',
+        'late2',
+      ]);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -40,9 +40,10 @@ export function isSqliteLedger(l: Ledger): l is SqliteLedger {
 
 /**
  * Wrap every method of the synchronous store in a resolved (or rejected) promise: no queue, no extra work, so the
- * per-request hot path costs one promise per call more than before.
+ * per-request hot path costs one promise per call more than before. `record` is the exception: see groupCommit.
  */
-function asyncFace(sync: SyncLedger): SqliteLedger {
+function asyncFace(store: SyncStore): SqliteLedger {
+  const sync = store.ledger;
   const out: Record<string, unknown> = { kind: 'sqlite', shared: false, sync };
   for (const [name, fn] of Object.entries(sync)) {
     if (typeof fn !== 'function') continue;
@@ -54,7 +55,59 @@ function asyncFace(sync: SyncLedger): SqliteLedger {
       }
     };
   }
+  const commit = groupCommit(store);
+  out.record = commit.record;
+  out.close = (): Promise<void> => {
+    commit.flush();
+    sync.close();
+    return Promise.resolve();
+  };
   return out as unknown as SqliteLedger;
+}
+
+/**
+ * Group commit: rows recorded in one turn of the event loop are inserted in one transaction, and each promise resolves
+ * only after that transaction committed, so an answer is still reported only once its row is durable (a kill -9 loses
+ * no reported row). why: a commit is most of an insert's cost (~30 µs alone, ~10 µs a row in a transaction of 16), and
+ * under concurrent load many requests finish in the same turn. A row the batch cannot take (a constraint) fails alone:
+ * the batch is then written row by row.
+ */
+function groupCommit(store: SyncStore): { record(r: RequestRecord): Promise<void>; flush(): void } {
+  let pending: Array<{ row: RequestRecord; resolve: () => void; reject: (e: Error) => void }> = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const batch = pending;
+    if (batch.length === 0) return;
+    pending = [];
+    try {
+      store.recordAll(batch.map((b) => b.row));
+    } catch {
+      for (const b of batch) {
+        try {
+          store.ledger.record(b.row);
+          b.resolve();
+        } catch (e) {
+          b.reject(e as Error);
+        }
+      }
+      return;
+    }
+    for (const b of batch) b.resolve();
+  };
+  return {
+    record(row: RequestRecord): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ row, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // setImmediate: after the I/O callbacks of this turn, so every request that finished in it shares the commit.
+          setImmediate(flush);
+        }
+      });
+    },
+    flush,
+  };
 }
 
 /** Open (creating if needed) the ledger at `file` (":memory:" for tests). */
@@ -62,8 +115,15 @@ export function openSqliteLedger(file: string): SqliteLedger {
   return asyncFace(openSyncSqliteLedger(file));
 }
 
+/** The synchronous store, and its many-rows insert for group commit. */
+interface SyncStore {
+  ledger: SyncLedger;
+  /** Insert `rows` in one transaction (all or none), then settle their budget reservations. */
+  recordAll(rows: RequestRecord[]): void;
+}
+
 /** The synchronous store over one better-sqlite3 connection. */
-function openSyncSqliteLedger(file: string): SyncLedger {
+function openSyncSqliteLedger(file: string): SyncStore {
   const db = new Database(file);
   // WAL: readers never block the writer. synchronous=NORMAL: a committed row survives a process crash
   // (kill -9); only an OS crash/power loss can lose the last commits, which is the usual desktop trade-off.
@@ -170,17 +230,25 @@ function openSyncSqliteLedger(file: string): SyncLedger {
     reservedTotal -= m;
   };
 
-  return {
+  /** A committed row: its reservation goes and its cost joins the spend memo. */
+  const recorded = (r: RequestRecord): void => {
+    release(r.id);
+    if (spendMemo && r.costMicros > 0) {
+      if (r.ts >= Math.min(spendMemo.day, spendMemo.month)) spendMemo.spend.monthMicros += r.costMicros;
+      if (r.ts >= spendMemo.day) spendMemo.spend.todayMicros += r.costMicros;
+    }
+  };
+  const insertAll = db.transaction((rows: RequestRecord[]) => {
+    for (const r of rows) insert.run(recordParams(r));
+  });
+
+  const ledger: SyncLedger = {
     kind: 'sqlite',
     shared: false,
     ...createSqliteRoutingStore(db),
     record(r: RequestRecord): void {
       insert.run(recordParams(r));
-      release(r.id);
-      if (spendMemo && r.costMicros > 0) {
-        if (r.ts >= Math.min(spendMemo.day, spendMemo.month)) spendMemo.spend.monthMicros += r.costMicros;
-        if (r.ts >= spendMemo.day) spendMemo.spend.todayMicros += r.costMicros;
-      }
+      recorded(r);
     },
     budgetSpend(dayStart: number, monthStart: number): SpendSoFar {
       const s = spendSince(dayStart, monthStart);
@@ -281,6 +349,14 @@ function openSyncSqliteLedger(file: string): SyncLedger {
     },
     close(): void {
       if (db.open) db.close();
+    },
+  };
+  return {
+    ledger,
+    recordAll(rows: RequestRecord[]): void {
+      if (rows.length === 1) insert.run(recordParams(rows[0]!));
+      else insertAll(rows);
+      for (const r of rows) recorded(r);
     },
   };
 }
