@@ -148,51 +148,52 @@ export function lexBuckets(text: string, buckets: number): number[] {
   if (seen.length !== buckets) seen = new Uint8Array(buckets);
   const mark = seen;
   const mask = buckets - 1;
-  const add = (b: number): void => {
-    if (mark[b] === 0) {
-      mark[b] = 1;
-      out.push(b);
-    }
-  };
+  // why no closures: a helper that closes over the loop's state keeps that state in a heap context, and every
+  // character then loads and stores it there (~14 ns a character against ~9 with the state in locals).
   let prev = 0;
   let h = 0x811c9dc5;
   let len = 0;
   let prevCjk = 0;
-  const flush = (): void => {
-    if (len >= 2 && len <= 24) {
-      const w = h >>> 0;
-      add(w & mask);
-      if (prev !== 0) add(((Math.imul(prev ^ 0x9e3779b9, 0x01000193) ^ w) >>> 0) & mask);
-      prev = w;
-    } else if (len > 0) prev = 0;
-    h = 0x811c9dc5;
-    len = 0;
-  };
   const codes = codeUnits(text);
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    let c = codes[i]!;
-    const cjk = (c >= 0x3040 && c <= 0x30ff) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
-    if (cjk) {
-      flush();
-      const u = Math.imul(c ^ 0x811c9dc5, 0x01000193) >>> 0;
-      add(u & mask);
-      if (prevCjk !== 0) add(((Math.imul(prevCjk, 31) ^ u) >>> 0) & mask);
-      prevCjk = u;
+  // One step past the end: a virtual separator ends the last word.
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? codes[i]! : 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 39 || (c >= 0xc0 && c < 0x2000 && c !== 0xd7 && c !== 0xf7)) {
+      prevCjk = 0;
+      // Digits fold to one symbol: "12 apples" and "7 apples" are the same wording.
+      h = Math.imul(h ^ (c >= 48 && c <= 57 ? 48 : c), 0x01000193);
+      len++;
       continue;
     }
-    prevCjk = 0;
-    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 39 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c < 0x2000);
-    if (word) {
-      // Digits fold to one symbol: "12 apples" and "7 apples" are the same wording.
-      if (c >= 48 && c <= 57) c = 48;
-      h = Math.imul(h ^ c, 0x01000193);
-      len++;
-    } else flush();
+    if (len > 0) {
+      // A word ends: its bucket, and its bigram with the word before (words of 2-24 characters only).
+      if (len >= 2 && len <= 24) {
+        const w = h >>> 0;
+        addBucket(mark, out, w & mask);
+        if (prev !== 0) addBucket(mark, out, ((Math.imul(prev ^ 0x9e3779b9, 0x01000193) ^ w) >>> 0) & mask);
+        prev = w;
+      } else prev = 0;
+      h = 0x811c9dc5;
+      len = 0;
+    }
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af)) {
+      const u = Math.imul(c ^ 0x811c9dc5, 0x01000193) >>> 0;
+      addBucket(mark, out, u & mask);
+      if (prevCjk !== 0) addBucket(mark, out, ((Math.imul(prevCjk, 31) ^ u) >>> 0) & mask);
+      prevCjk = u;
+    } else prevCjk = 0;
   }
-  flush();
   for (const b of out) mark[b] = 0;
   return out;
+}
+
+/** Add bucket b to `out` unless `mark` says it is there. */
+function addBucket(mark: Uint8Array, out: number[], b: number): void {
+  if (mark[b] === 0) {
+    mark[b] = 1;
+    out.push(b);
+  }
 }
 
 let seen = new Uint8Array(0);
