@@ -13,7 +13,8 @@ import { createPostgresRoutingStore } from './postgres-routing.js';
 import {
   likePattern,
   MESSAGES_SQL,
-  recordParams,
+  RECORD_COLUMNS,
+  recordValues,
   statsFrom,
   toApiKey,
   toConversation,
@@ -128,9 +129,6 @@ const sliceColumns = `
   COALESCE(SUM(all_cloud_micros), 0) AS "allCloudMicros",
   COALESCE(SUM(GREATEST(all_cloud_micros - cost_micros, 0)), 0) AS "savingsMicros"`;
 
-const requestColumns = `id, ts, protocol, route, model, engine, complexity, reasons, input_tokens, output_tokens, cost_micros,
-  all_cloud_micros, latency_ms, ttft_ms, status, error_type, fallback_from, prompt, response, api_key_id`;
-
 const conversationColumns = `c.id, c.title, c.created_at, c.updated_at,
   (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
 
@@ -186,35 +184,13 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
     shared: true,
     ...createPostgresRoutingStore(pool),
     async record(r: RequestRecord) {
-      const p = recordParams(r);
       // One statement: the row goes in and the request's reservation goes out atomically (a concurrent budget check
       // sees one or the other). It has committed when the promise resolves, so a reported answer survives kill -9.
       await pool.query(
         `WITH released AS (DELETE FROM budget_reservations WHERE id = $1)
-         INSERT INTO requests (${requestColumns})
+         INSERT INTO requests (${RECORD_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-        [
-          p.id,
-          p.ts,
-          p.protocol,
-          p.route,
-          p.model,
-          p.engine,
-          p.complexity,
-          p.reasons,
-          p.inputTokens,
-          p.outputTokens,
-          p.costMicros,
-          p.allCloudMicros,
-          p.latencyMs,
-          p.ttftMs,
-          p.status,
-          p.errorType,
-          p.fallbackFrom,
-          p.prompt,
-          p.response,
-          p.apiKeyId,
-        ],
+        recordValues(r),
       );
     },
     async stats(from, to) {
@@ -285,7 +261,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       await pool.query('DELETE FROM budget_reservations WHERE id = $1', [id]);
     },
     async recent(limit) {
-      return (await rows(`SELECT ${requestColumns} FROM requests ORDER BY ts DESC, seq DESC LIMIT $1`, [limit])).map(toRecord);
+      return (await rows(`SELECT ${RECORD_COLUMNS} FROM requests ORDER BY ts DESC, seq DESC LIMIT $1`, [limit])).map(toRecord);
     },
     async getSetting<T>(key: string) {
       const [r] = await rows(`SELECT value FROM settings WHERE key = $1`, [key]);

@@ -74,9 +74,38 @@ export function toRecord(r: Row): RequestRecord {
   };
 }
 
-/** The columns `record()` binds, in the named-parameter shape both stores use. */
-export function recordParams(r: RequestRecord) {
-  return { ...r, reasons: JSON.stringify(r.reasons), fallbackFrom: JSON.stringify(r.fallbackFrom), apiKeyId: r.apiKeyId ?? null };
+/** The `requests` columns `record()` writes, in the order of recordValues(). */
+export const RECORD_COLUMNS =
+  'id, ts, protocol, route, model, engine, complexity, reasons, input_tokens, output_tokens, cost_micros, ' +
+  'all_cloud_micros, latency_ms, ttft_ms, status, error_type, fallback_from, prompt, response, api_key_id';
+
+/**
+ * The values `record()` binds, positionally in RECORD_COLUMNS order (both stores). why positional: binding twenty
+ * named parameters from a copied object cost a few µs more per row than an array, on every request.
+ */
+export function recordValues(r: RequestRecord): unknown[] {
+  return [
+    r.id,
+    r.ts,
+    r.protocol,
+    r.route,
+    r.model,
+    r.engine,
+    r.complexity,
+    JSON.stringify(r.reasons),
+    r.inputTokens,
+    r.outputTokens,
+    r.costMicros,
+    r.allCloudMicros,
+    r.latencyMs,
+    r.ttftMs,
+    r.status,
+    r.errorType,
+    JSON.stringify(r.fallbackFrom),
+    r.prompt,
+    r.response,
+    r.apiKeyId ?? null,
+  ];
 }
 
 /** An `api_keys` row. */

@@ -6,7 +6,8 @@ import { migrate } from './migrate.js';
 import {
   likePattern,
   MESSAGES_SQL,
-  recordParams,
+  RECORD_COLUMNS,
+  recordValues,
   statsFrom,
   toApiKey,
   toConversation,
@@ -133,11 +134,11 @@ function openSyncSqliteLedger(file: string): SyncStore {
   db.pragma('foreign_keys = ON');
   migrate(db);
 
-  const insert = db.prepare(`
-    INSERT INTO requests (id, ts, protocol, route, model, engine, complexity, reasons, input_tokens, output_tokens,
-      cost_micros, all_cloud_micros, latency_ms, ttft_ms, status, error_type, fallback_from, prompt, response, api_key_id)
-    VALUES (@id, @ts, @protocol, @route, @model, @engine, @complexity, @reasons, @inputTokens, @outputTokens,
-      @costMicros, @allCloudMicros, @latencyMs, @ttftMs, @status, @errorType, @fallbackFrom, @prompt, @response, @apiKeyId)`);
+  const insert = db.prepare(
+    `INSERT INTO requests (${RECORD_COLUMNS}) VALUES (${RECORD_COLUMNS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
   const totals = db.prepare(`SELECT ${sliceColumns},
       SUM(engine IS NOT NULL AND engine != 'anthropic' AND status = 'ok') AS local,
       SUM(engine = 'anthropic' AND status = 'ok') AS cloud,
@@ -239,7 +240,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     }
   };
   const insertAll = db.transaction((rows: RequestRecord[]) => {
-    for (const r of rows) insert.run(recordParams(r));
+    for (const r of rows) insert.run(...recordValues(r));
   });
 
   const ledger: SyncLedger = {
@@ -247,7 +248,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     shared: false,
     ...createSqliteRoutingStore(db),
     record(r: RequestRecord): void {
-      insert.run(recordParams(r));
+      insert.run(...recordValues(r));
       recorded(r);
     },
     budgetSpend(dayStart: number, monthStart: number): SpendSoFar {
@@ -354,7 +355,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
   return {
     ledger,
     recordAll(rows: RequestRecord[]): void {
-      if (rows.length === 1) insert.run(recordParams(rows[0]!));
+      if (rows.length === 1) insert.run(...recordValues(rows[0]!));
       else insertAll(rows);
       for (const r of rows) recorded(r);
     },
