@@ -1,6 +1,7 @@
-// A/B of two compiled gateway builds against one instant Ollama stand-in: c=1 added latency and CPU per request, alternating rounds.
+// A/B of two compiled gateway builds against one instant Ollama stand-in: added latency and CPU per request at concurrency 1
+// (or --concurrency N), alternating rounds.
 //
-// Usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds 8] [--per-round 600]   (a side may also be
+// Usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds 8] [--per-round 600] [--concurrency 1]   (a side may also be
 // "--import=tsx router-core/server/main.ts": node arguments separated by spaces)
 // Build each side with `npx tsc -p tsconfig.server.json --outDir DIR` in the checkout to compare (a git worktree of an older
 // commit, say) and pass DIR/router-core/server/main.js. Both run with plain node, same flags, same upstream, phases rotated.
@@ -12,7 +13,11 @@ import { fmt, keepAliveAgent, load, median, percentile, procCpuMicros, startChil
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '8' }, 'per-round': { type: 'string', default: '600' } },
+  options: {
+    rounds: { type: 'string', default: '8' },
+    'per-round': { type: 'string', default: '600' },
+    concurrency: { type: 'string', default: '1' },
+  },
 });
 if (positionals.length !== 2) {
   process.stderr.write('usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds N] [--per-round N]\n');
@@ -21,6 +26,7 @@ if (positionals.length !== 2) {
 const TOKEN = 'bench-token-0123456789abcdef';
 const rounds = Number(values.rounds);
 const perRound = Number(values['per-round']);
+const concurrency = Number(values.concurrency);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hybrid-ab-'));
 const children: Child[] = [];
 
@@ -43,7 +49,7 @@ try {
   );
   const direct = { name: 'direct', url: up.url, lat: [] as number[] };
   const body = JSON.stringify({ prompt: 'hi' });
-  const agent = keepAliveAgent(1);
+  const agent = keepAliveAgent(concurrency);
   const target = (url: string, p: string, b: string, headers: Record<string, string>) => ({ name: url, url, path: p, body: b, headers });
   const directTarget = target(
     up.url,
@@ -52,11 +58,11 @@ try {
     {},
   );
   // Warm-up long enough for V8 to optimise the hot paths (the first ~1,000 requests cost twice as much).
-  for (const s of sides) await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, 1, 3000);
-  await load(directTarget, agent, 1, 400);
+  for (const s of sides) await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, concurrency, 3000);
+  await load(directTarget, agent, concurrency, 400);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
-    const d = await load(directTarget, agent, 1, perRound);
+    const d = await load(directTarget, agent, concurrency, perRound);
     direct.lat.push(
       percentile(
         d.samples.map((x) => x.ms),
@@ -65,7 +71,7 @@ try {
     );
     for (const s of order) {
       const c0 = procCpuMicros(s.child.pid);
-      const res = await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, 1, perRound);
+      const res = await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, concurrency, perRound);
       s.cpu.push((procCpuMicros(s.child.pid) - c0) / perRound);
       const ms = res.samples.map((x) => x.ms);
       s.lat.push(percentile(ms, 50));
@@ -73,7 +79,7 @@ try {
     }
   }
   const dp50 = median(direct.lat);
-  process.stdout.write(`direct upstream p50 ${fmt(dp50, 3)} ms (median of ${rounds} rounds × ${perRound} requests, c=1)\n`);
+  process.stdout.write(`direct upstream p50 ${fmt(dp50, 3)} ms (median of ${rounds} rounds × ${perRound} requests, c=${concurrency})\n`);
   process.stdout.write(
     `${table([
       ['side', 'p50 ms', 'added p50 ms', 'p99 ms', 'CPU µs/request', 'per-round CPU', 'build'],
