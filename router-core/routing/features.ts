@@ -593,11 +593,16 @@ const LIST_ITEM_RE = /^[ \t]*(?:\d{1,2}[.)]|[-*•]|[a-h][.)])[ \t]+\S/gm;
 const NAMED_LAW_RE =
   /\b(?:[A-Z][\w-]*\s){1,6}(?:Act|Directive|Regulation|Code|Statute)\b|\b(?:Article|Section|§)\s?\d+[a-z]?(?:\(\w+\))?\s(?:of\s)?(?:the\s)?[A-Z]/;
 const WORD_COUNT_RE = /\b(\d{3,5})[- ]?words?\b/g;
-const CURLY_RE = /[\u2018\u2019\u201c\u201d]/g;
-const unCurly = (q: string): string => (q === '\u2018' || q === '\u2019' ? "'" : '"');
-/** What the estimator reads: lower case, typographic quotes as ASCII ones. */
+const ANY_CURLY_RE = /[\u2018\u2019\u201c\u201d]/;
+const SINGLE_CURLY_RE = /[\u2018\u2019]/g;
+const DOUBLE_CURLY_G_RE = /[\u201c\u201d]/g;
+/**
+ * What the estimator reads: lower case, typographic quotes as ASCII ones. why a test and two plain replaces: most
+ * texts have no typographic quote, and where they do, a replace with a string skips the per-match callback.
+ */
 function normalise(text: string): string {
-  return text.toLowerCase().replace(CURLY_RE, unCurly);
+  const lower = text.toLowerCase();
+  return ANY_CURLY_RE.test(lower) ? lower.replace(SINGLE_CURLY_RE, "'").replace(DOUBLE_CURLY_G_RE, '"') : lower;
 }
 /**
  * Prompts longer than this are not normalised whole: only the windows the estimator reads are (the ask window, the
