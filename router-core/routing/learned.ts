@@ -207,52 +207,51 @@ export function learnedFeatures(prompt: string, buckets: number = weights().lexB
 function fillFeatures(prompt: string, buckets: number, x: Float64Array): LearnedFeatures {
   const f = extractFeatures(prompt);
   const rules = analyseRules(f);
+  // Written in order with a local index (booleans as 0/1). why not a put() helper: a closure over `k` keeps it in a heap
+  // context, so each of the 136 writes loaded and stored it there.
   let k = 0;
-  const put = (v: number | boolean): void => {
-    x[k++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-  };
-  put(1);
-  put(rules.band === null);
-  put(rules.band === 'chitchat');
-  put(rules.band === 'small');
-  put(rules.band === 'medium');
-  put(rules.band === 'cloud');
+  x[k++] = 1;
+  x[k++] = Number(rules.band === null);
+  x[k++] = Number(rules.band === 'chitchat');
+  x[k++] = Number(rules.band === 'small');
+  x[k++] = Number(rules.band === 'medium');
+  x[k++] = Number(rules.band === 'cloud');
   // why: cloud floors run 0.7-0.85; rescaled to 0..1 so the surest rules can weigh more.
-  put(rules.cloudFloor === 0 ? 0 : (rules.cloudFloor - 0.6) / 0.3);
-  put(rules.score);
-  put(rules.base);
-  put(rules.factors.length);
-  put(rules.factors.keywords);
-  put(rules.factors.code);
-  for (const t of TASKS) put(rules.factors.task === t);
-  put(f.effLength <= 40);
-  put(f.effLength <= 120);
-  put(f.effLength <= 220);
-  put(f.effLength <= 400);
-  put(f.effLength <= 900);
-  put(f.longInput);
-  put(f.code.fencedBlocks > 0);
-  put(f.code.codeLines >= 3);
-  put(f.code.codeLines >= 8);
-  put(f.code.codeLines >= 30);
-  put(Math.min(f.numberCount, 10) / 10);
-  put(f.numberCount >= 2);
-  put(f.numberCount >= 5);
+  x[k++] = rules.cloudFloor === 0 ? 0 : (rules.cloudFloor - 0.6) / 0.3;
+  x[k++] = rules.score;
+  x[k++] = rules.base;
+  x[k++] = rules.factors.length;
+  x[k++] = rules.factors.keywords;
+  x[k++] = rules.factors.code;
+  for (const t of TASKS) x[k++] = Number(rules.factors.task === t);
+  x[k++] = Number(f.effLength <= 40);
+  x[k++] = Number(f.effLength <= 120);
+  x[k++] = Number(f.effLength <= 220);
+  x[k++] = Number(f.effLength <= 400);
+  x[k++] = Number(f.effLength <= 900);
+  x[k++] = Number(f.longInput);
+  x[k++] = Number(f.code.fencedBlocks > 0);
+  x[k++] = Number(f.code.codeLines >= 3);
+  x[k++] = Number(f.code.codeLines >= 8);
+  x[k++] = Number(f.code.codeLines >= 30);
+  x[k++] = Math.min(f.numberCount, 10) / 10;
+  x[k++] = Number(f.numberCount >= 2);
+  x[k++] = Number(f.numberCount >= 5);
   // As in the rules: a list only counts in an instruction, not inside pasted material (and skipping it there
   // saves a regex pass over a long prompt).
-  put(!f.longInput && f.listItems >= 4);
-  put(f.cjkShare);
-  put(f.lowResourceScript);
+  x[k++] = Number(!f.longInput && f.listItems >= 4);
+  x[k++] = f.cjkShare;
+  x[k++] = Number(f.lowResourceScript);
   const ask = f.text('ask');
-  put(ask.includes('?') || ask.includes('？'));
-  put(Math.min(countLines(ask), 20) / 20);
-  put(f.exactWordCount);
+  x[k++] = Number(ask.includes('?') || ask.includes('？'));
+  x[k++] = Math.min(countLines(ask), 20) / 20;
+  x[k++] = Number(f.exactWordCount);
   // A statute name only matters next to legal vocabulary (the rules read it the same way); skips a regex otherwise.
-  put(f.count('legalTerms', 1) > 0 && f.namedLaw);
-  for (const g of GROUP_NUMBERS) put(f.hasGroup(g));
-  for (const g of EDGE_NUMBERS) put(f.hasGroup(g, 'edges'));
-  for (const g of WHOLE_NUMBERS) put(f.hasGroup(g, 'whole'));
-  for (const g of COUNT_NUMBERS) put(f.countGroup(g, COUNT_CAP) / COUNT_CAP);
+  x[k++] = Number(f.count('legalTerms', 1) > 0 && f.namedLaw);
+  for (const g of GROUP_NUMBERS) x[k++] = Number(f.hasGroup(g));
+  for (const g of EDGE_NUMBERS) x[k++] = Number(f.hasGroup(g, 'edges'));
+  for (const g of WHOLE_NUMBERS) x[k++] = Number(f.hasGroup(g, 'whole'));
+  for (const g of COUNT_NUMBERS) x[k++] = f.countGroup(g, COUNT_CAP) / COUNT_CAP;
   return { dense: x, lex: lexBuckets(ask, buckets), rules };
 }
 
