@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { patternGroups, type PatternGroupId } from '../data/keywords.js';
 import { defaultThresholds, estimateComplexity, type ComplexityLevel } from './complexity.js';
-import { anywhereStartChars, extractFeatures, isCodeLine, unindexedPatterns } from './features.js';
+import { anywhereStartChars, extractFeatures, isCodeLine, startAnchoredGroups, unindexedPatterns } from './features.js';
 
 // Prompts below are written for these tests (none copied from shared/eval), one or more per labelling rule.
 const ARTICLE = [
@@ -487,9 +487,25 @@ describe('features: pattern index', () => {
     expect(anywhereStartChars()).not.toMatch(/[a-z0-9]/i);
   });
 
+  it('reads the whole-prompt groups, all anchored at the start, from a walk at position 0 alone', () => {
+    // The groups rule 1 and the learned model read on the whole prompt; a walk of all its characters is not needed for them.
+    expect(startAnchoredGroups()).toEqual(expect.arrayContaining(['greeting', 'aboutAssistant', 'titleRequest', 'whyQuestion']));
+    // Not start-anchored: an alternative without ^ (commonFact's "是什么$"), or \b only.
+    expect(startAnchoredGroups()).not.toContain('commonFact');
+    expect(startAnchoredGroups()).not.toContain('codeGeneration');
+  });
+
   it('gives exactly the answers of plain regex scans', () => {
     const prompts = [...SAMPLE, ...MORE_SAMPLE].map(([, p]) => p);
     prompts.push(`${ARTICLE}\n\n${CODE}\n\nFind the bug.`, ARTICLE.toUpperCase(), '数学'.repeat(700));
+    // The whole text differs from the ask (trailing symbols, a long prompt), so start-anchored groups take the walk from 0.
+    prompts.push(
+      'hi!! 👋',
+      'Who are you?? 🙂',
+      `Why is the sky blue? ${ARTICLE}`,
+      `Write a title for this: ${ARTICLE}`,
+      `hello ${ARTICLE}`,
+    );
     for (const prompt of prompts) {
       const f = extractFeatures(prompt);
       for (const id of Object.keys(patternGroups) as PatternGroupId[]) {

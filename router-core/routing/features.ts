@@ -98,7 +98,7 @@ export const EDGE_WINDOW_CHARS = 250;
 type ReNode =
   | { t: 'lit'; c: string }
   | { t: 'set'; cs: string[] | null }
-  | { t: 'assert'; anchor: boolean }
+  | { t: 'assert'; anchor: boolean; start?: true }
   | { t: 'alt'; alts: ReNode[][] }
   | { t: 'rep'; n: ReNode; min: number; max: number };
 
@@ -183,7 +183,7 @@ function parseRegex(src: string): ReNode[][] {
       return { t: 'set', cs: simple && cs.length <= 10 ? cs : null };
     }
     if (ch === '.') return { t: 'set', cs: null };
-    if (ch === '^') return { t: 'assert', anchor: true };
+    if (ch === '^') return { t: 'assert', anchor: true, start: true };
     if (ch === '$') return { t: 'assert', anchor: false };
     if (ch === '\\') {
       const e = src[i++]!;
@@ -256,6 +256,23 @@ function anchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
       return n.alts.every((a) => anchored([...a, ...seq.slice(i + 1)], 0, seen));
     case 'rep':
       return (n.min > 0 || anchored(seq, i + 1, seen)) && anchored([n.n], 0, seen);
+  }
+}
+
+/** Does every path pass a ^ before its first character (so, without the m flag, a match can only start at 0)? */
+function startAnchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
+  if (i >= seq.length) return false;
+  const n = seq[i]!;
+  switch (n.t) {
+    case 'assert':
+      return startAnchored(seq, i + 1, seen || n.start === true);
+    case 'lit':
+    case 'set':
+      return seen;
+    case 'alt':
+      return n.alts.every((a) => startAnchored([...a, ...seq.slice(i + 1)], 0, seen));
+    case 'rep':
+      return (n.min > 0 || startAnchored(seq, i + 1, seen)) && startAnchored([n.n], 0, seen);
   }
 }
 
@@ -356,6 +373,12 @@ function child(t: FlatTrie, node: number, c: number): number {
   }
 }
 const unindexedSources: string[] = [];
+/**
+ * Groups whose every alternative starts with ^ (no m flag): a match can only start at position 0, so their candidates
+ * in a text are those of a walk from position 0 alone. why: the 'whole' scope serves such groups, and walking all of
+ * its 300 characters for them was a second trie walk per prompt.
+ */
+const startOnly = new Uint8Array(groupIds.length);
 
 const isWordCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 /** First characters of prefixes that may start anywhere (not only at a word start): CJK, punctuation, … */
@@ -379,8 +402,10 @@ function addPrefix(prefix: string, g: number): void {
 }
 
 groupIds.forEach((id, g) => {
+  startOnly[g] = 1;
   for (const src of patternGroups[id].patterns) {
     for (const alt of parseRegex(src)) {
+      if (!startAnchored(alt, 0, false)) startOnly[g] = 0;
       const pre = [...new Set(prefixes(alt, 0, 0))];
       // Usable if every prefix is non-empty. Prefixes of a \b/^-anchored pattern that start with a word
       // character are looked for at word starts; any other prefix at every occurrence of its first character.
@@ -424,8 +449,11 @@ const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
 
 const ANY_START: StartRange = { headEnd: Infinity, tailStart: Infinity };
 
-/** Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix. */
-function indexText(text: string): Candidates {
+/**
+ * Walk the prefix trie from position 0, every word start, and every character that can start an unanchored prefix;
+ * with `starts` = 1, from position 0 only (the candidates of start-anchored groups).
+ */
+function indexText(text: string, starts: number = text.length): Candidates {
   const G = groupIds.length;
   const last = lastHit;
   let hits = hitScratch; // flat (g, p) pairs, in p order; a module-level buffer, grown on demand
@@ -436,7 +464,8 @@ function indexText(text: string): Candidates {
   const groupList = t.groupList;
   const codes = codeUnits(text);
   const n = text.length;
-  for (let p = 0; p < n; p++) {
+  const walkEnd = Math.min(n, starts);
+  for (let p = 0; p < walkEnd; p++) {
     const c = codes[p]!;
     const word = isWordCode(c);
     if ((word && !prevWord) || p === 0 || anywhereTable[c] === 1) {
@@ -533,6 +562,11 @@ function groupCount(g: number, text: string, cands: Candidates, cap: number): nu
 /** Patterns that cannot use the index, as "group: source" (their group falls back to a full scan). */
 export function unindexedPatterns(): readonly string[] {
   return unindexedSources;
+}
+
+/** Groups read on the whole text from a walk at position 0 alone (every alternative starts with ^). */
+export function startAnchoredGroups(): PatternGroupId[] {
+  return groupIds.filter((_, g) => startOnly[g] === 1 && unindexed[g] === 0);
 }
 
 /** Characters at which the trie walk starts besides word starts (tests keep ASCII letters out of it). */
@@ -807,7 +841,11 @@ export function extractFeatures(prompt: string, opts: { normaliseWhole?: boolean
   const rangeOf = (scope: Scope): StartRange => (scope === 'edges' ? edgeRange : ANY_START);
   let askCands: Candidates | undefined;
   let coreCands: Candidates | undefined;
+  let coreStartCands: Candidates | undefined;
   const candsOf = (text: string): Candidates => (text === ask ? (askCands ??= indexText(ask)) : (coreCands ??= indexText(core)));
+  // A start-anchored group on the whole text needs only the walk from position 0 (unless the full index is there anyway).
+  const wholeCandsOf = (g: number): Candidates =>
+    core === ask || coreCands !== undefined || startOnly[g] === 0 ? candsOf(core) : (coreStartCands ??= indexText(core, 1));
   // Memo per scope and group, as bits in 16-bit words (small integers, so a short plain array on the JS heap):
   // words [0, MEMO_WORDS) say "known", words [MEMO_WORDS, 2 * MEMO_WORDS) say "matches".
   const G = groupIds.length;
@@ -819,7 +857,7 @@ export function extractFeatures(prompt: string, opts: { normaliseWhole?: boolean
     if ((memo[w]! & bit) === 0) {
       const text = textOf(scope);
       memo[w]! |= bit;
-      if (groupTest(g, text, candsOf(text), rangeOf(scope))) memo[MEMO_WORDS + w]! |= bit;
+      if (groupTest(g, text, scope === 'whole' ? wholeCandsOf(g) : candsOf(text), rangeOf(scope))) memo[MEMO_WORDS + w]! |= bit;
     }
     return (memo[MEMO_WORDS + w]! & bit) !== 0;
   };
