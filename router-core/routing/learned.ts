@@ -376,6 +376,24 @@ export function ruleOverride(rules: LearnedFeatures['rules']): 'small' | 'cloud'
 
 /** why: three contributions name what drove the decision without turning the badge into a table. */
 const TOP_REASONS = 3;
+/** The largest contributions so far (by |v|, largest first) and their features (-1 = word buckets): estimateLearned's. */
+const topV = new Float64Array(TOP_REASONS);
+const topI = new Int32Array(TOP_REASONS);
+
+/** Put contribution (v, i) among the top ones after any as large (stable order); returns how many are kept. */
+function keepTop(n: number, v: number, i: number): number {
+  const a = Math.abs(v);
+  let pos = 0;
+  while (pos < n && Math.abs(topV[pos]!) >= a) pos++;
+  if (pos >= TOP_REASONS) return n;
+  for (let k = Math.min(n, TOP_REASONS - 1); k > pos; k--) {
+    topV[k] = topV[k - 1]!;
+    topI[k] = topI[k - 1]!;
+  }
+  topV[pos] = v;
+  topI[pos] = i;
+  return Math.min(n + 1, TOP_REASONS);
+}
 /** why: contributions under 0.25 in z move a probability by a few points at most; not worth a reason. */
 const MIN_REASON_WEIGHT = 0.25;
 
@@ -394,23 +412,26 @@ export function estimateLearned(prompt: string, thresholds: ComplexityThresholds
   if (forced === 'small') score = Math.min(score, OVERRIDE_SMALL_SCORE);
   else if (forced === 'cloud') score = Math.max(score, OVERRIDE_CLOUD_SCORE);
 
-  // Contributions of named features (bias excluded) and of the word buckets taken together (-1); words only for the top ones.
-  const contrib: Array<{ v: number; i: number }> = [];
+  // Contributions of named features (bias excluded) and of the word buckets taken together (-1); words only for the top
+  // ones, kept as they come (no object per contribution, no sort): ties keep the earlier one, as a stable sort would.
+  let nTop = 0;
   for (let i = 1; i < x.dense.length; i++) {
     const v = w.dense[i]! * x.dense[i]!;
-    if (Math.abs(v) >= MIN_REASON_WEIGHT) contrib.push({ v, i });
+    if (Math.abs(v) >= MIN_REASON_WEIGHT) nTop = keepTop(nTop, v, i);
   }
   let lex = 0;
   for (const b of x.lex) lex += w.lex[b]!;
-  if (Math.abs(lex) >= MIN_REASON_WEIGHT) contrib.push({ v: lex, i: -1 });
-  contrib.sort((a, b) => Math.abs(b.v) - Math.abs(a.v));
-  const nameOf = (c: { v: number; i: number }): string =>
-    c.i >= 0 ? denseDescriptions()[c.i]! : c.v > 0 ? 'wording typical of harder prompts' : 'wording typical of simpler prompts';
+  if (Math.abs(lex) >= MIN_REASON_WEIGHT) nTop = keepTop(nTop, lex, -1);
   const pct = (p: number): string => `${Math.round(p * 100)}%`;
   const reasons = [
     `learned estimate: small ${pct(probs[0])}, medium ${pct(probs[1])}, cloud ${pct(probs[2])}`,
     ...(forced !== null ? [`rule decides: ${x.rules.reasons[0]}`] : x.rules.band !== null ? [`rule: ${x.rules.reasons[0]}`] : []),
-    ...contrib.slice(0, TOP_REASONS).map((c) => `${c.v > 0 ? '↑' : '↓'} ${nameOf(c)} (${c.v > 0 ? '+' : ''}${c.v.toFixed(1)})`),
   ];
+  for (let k = 0; k < nTop; k++) {
+    const v = topV[k]!;
+    const i = topI[k]!;
+    const name = i >= 0 ? denseDescriptions()[i]! : v > 0 ? 'wording typical of harder prompts' : 'wording typical of simpler prompts';
+    reasons.push(`${v > 0 ? '↑' : '↓'} ${name} (${v > 0 ? '+' : ''}${v.toFixed(1)})`);
+  }
   return { score, level: levelOf(score, thresholds), reasons, probs };
 }
