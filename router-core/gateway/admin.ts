@@ -9,7 +9,8 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
-import { validModelNames } from '../routing/policy.js';
+import { levelOf } from '../routing/complexity.js';
+import { estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
 
@@ -134,9 +135,32 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.post('/api/v1/complexity', async (req) => {
     const b = parseBody(complexityBody, req.body);
     const request = { model: b.model, messages: [{ role: 'user' as const, content: b.prompt }], params: {} };
-    const decision = b.thresholds ? await deps.pipeline.decide(request, { thresholds: b.thresholds }) : await deps.pipeline.decide(request);
+    let decision;
+    try {
+      decision = b.thresholds ? await deps.pipeline.decide(request, { thresholds: b.thresholds }) : await deps.pipeline.decide(request);
+    } catch (e) {
+      // Nothing installed or reachable yet: the estimate is still worth showing (Settings previews thresholds before a
+      // model is pulled), with the route empty and the reason nothing can answer.
+      if (!(e instanceof CoreError) || e.type !== 'no_model_available') throw e;
+      const estimate = estimateRequest(request, { ...deps.routing(), ...(b.thresholds ? { thresholds: b.thresholds } : {}) });
+      const reasons = [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons, e.message];
+      return {
+        complexity: Number(estimate.score.toFixed(3)),
+        level: estimate.level,
+        available: false,
+        route: null,
+        recommended_model: null,
+        engine: null,
+        backend: null,
+        reasons,
+        reasoning: reasons.join('; '),
+        fallbacks: [],
+      };
+    }
     return {
       complexity: Number(decision.complexity.toFixed(3)),
+      level: levelOf(decision.complexity, b.thresholds ?? deps.routing().thresholds),
+      available: true,
       route: decision.route,
       recommended_model: decision.model,
       engine: decision.engine,

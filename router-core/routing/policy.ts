@@ -121,10 +121,18 @@ function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input:
   return 'cloud';
 }
 
+/** The complexity estimate of a request with the configured estimator and thresholds (what decideRoute starts from). */
+export function estimateRequest(
+  request: ChatRequest,
+  config: Pick<RoutingConfig, 'estimator' | 'thresholds'>,
+): ReturnType<typeof estimateComplexity> {
+  return (config.estimator === 'rules' ? estimateComplexity : estimateLearned)(promptForScoring(request), config.thresholds);
+}
+
 /** Decide where one request goes. Pure: same input, same decision. */
 export function decideRoute(input: RouteInput): RouteOutcome {
   const { request, config } = input;
-  const estimate = (config.estimator === 'rules' ? estimateComplexity : estimateLearned)(promptForScoring(request), config.thresholds);
+  const estimate = estimateRequest(request, config);
   const reasons = [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons];
   const requested = request.model.trim();
   if (requested !== '' && requested.toLowerCase() !== 'auto') return decideOverride(input, requested, estimate.score, reasons);

@@ -294,3 +294,36 @@ describe('disconnects and secrets', () => {
     expect(r.text).not.toContain(SECRET_KEY);
   });
 });
+
+describe('with no model at all (a fresh install)', () => {
+  it('POST /api/v1/complexity still scores the prompt and says why nothing can answer; chat refuses with 503', async () => {
+    // The real engine registry: no GGUF in the data dir, no Ollama at 127.0.0.1:9, no Claude key.
+    const bare = await startTestServer();
+    try {
+      const ask = (path: string, body: unknown) =>
+        fetch(`${bare.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bare.auth },
+          body: JSON.stringify(body),
+        });
+      const r = await ask('/api/v1/complexity', { prompt: 'Prove that there are infinitely many primes.' });
+      expect(r.status).toBe(200);
+      const j = (await r.json()) as Record<string, unknown> & { reasons: string[]; complexity: number };
+      expect(j).toMatchObject({ available: false, level: 'cloud', route: null, recommended_model: null, engine: null, backend: null });
+      expect(j.complexity).toBeGreaterThanOrEqual(0.6);
+      expect(j.reasons[0]).toMatch(/^complexity 0\.\d\d → cloud$/);
+      expect(j.reasons.at(-1)).toMatch(/^No model can answer/);
+      // The thresholds of a preview apply here too.
+      const low = (await (await ask('/api/v1/complexity', { prompt: 'hi', thresholds: { medium: 0, cloud: 0 } })).json()) as {
+        level: string;
+      };
+      expect(low.level).toBe('cloud');
+      // Answering still needs a model: a clear 503, not a 200 with nothing in it.
+      const chat = await ask('/api/v1/chat', { prompt: 'hi' });
+      expect(chat.status).toBe(503);
+      expect(((await chat.json()) as { error: { type: string } }).error.type).toBe('no_model_available');
+    } finally {
+      await bare.close();
+    }
+  });
+});

@@ -148,12 +148,14 @@ export interface ClaudeKeyStatus {
   warning?: string;
 }
 
-/** POST /api/v1/complexity. */
+/** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */
 export interface ComplexityDto {
   complexity: number;
-  route: Route;
-  recommended_model: string;
-  engine: EngineId;
-  backend: 'local' | 'cloud';
+  level: 'small' | 'medium' | 'cloud';
+  available: boolean;
+  route: Route | null;
+  recommended_model: string | null;
+  engine: EngineId | null;
+  backend: 'local' | 'cloud' | null;
   reasons: string[];
 }

@@ -103,11 +103,20 @@ export function ThresholdPreview({
       <div className="preview" aria-live="polite" data-testid="threshold-preview">
         {error ? (
           <span className="error-text">{error}</span>
-        ) : preview ? (
+        ) : preview && preview.route !== null && preview.engine !== null ? (
           <>
             <span className={`route-pill route-${preview.route}`}>{preview.route}</span>
             <span>
               {preview.recommended_model} on {engineName(preview.engine)} · complexity {formatScore(preview.complexity)}
+            </span>
+            <span className="muted small preview-reasons">{preview.reasons.join(' · ')}</span>
+          </>
+        ) : preview ? (
+          // No model installed or reachable yet: the score and its band still show where the thresholds put this prompt.
+          <>
+            <span className="route-pill">no model</span>
+            <span>
+              {preview.level} band · complexity {formatScore(preview.complexity)}
             </span>
             <span className="muted small preview-reasons">{preview.reasons.join(' · ')}</span>
           </>

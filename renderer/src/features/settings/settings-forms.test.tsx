@@ -113,6 +113,8 @@ describe('ThresholdPreview', () => {
             status: 200,
             json: {
               complexity: 0.42,
+              level: 'medium',
+              available: true,
               route: (body as { thresholds: { cloud: number } }).thresholds.cloud <= 0.42 ? 'cloud' : 'medium',
               recommended_model: 'phi2',
               engine: 'llamacpp',
@@ -130,6 +132,31 @@ describe('ThresholdPreview', () => {
     expect(last.body).toMatchObject({ thresholds: { medium: 0.3, cloud: 0.4 } });
     fireEvent.click(screen.getByRole('button', { name: 'Save thresholds' }));
     expect(onSave).toHaveBeenCalledWith({ medium: 0.3, cloud: 0.4 });
+  });
+
+  it('with no model installed yet, still shows the score, its band and why nothing can answer', async () => {
+    respond = (_m, url) =>
+      url === '/api/v1/complexity'
+        ? {
+            status: 200,
+            json: {
+              complexity: 0.71,
+              level: 'cloud',
+              available: false,
+              route: null,
+              recommended_model: null,
+              engine: null,
+              backend: null,
+              reasons: ['complexity 0.71 → cloud', 'No model can answer: no local model is installed or running'],
+            },
+          }
+        : { status: 404, json: {} };
+    render(<ThresholdPreview saved={{ medium: 0.3, cloud: 0.6 }} defaults={{ medium: 0.3, cloud: 0.6 }} onSave={vi.fn()} />);
+    const preview = screen.getByTestId('threshold-preview');
+    await waitFor(() => expect(preview.querySelector('.route-pill')?.textContent).toBe('no model'));
+    expect(preview.textContent).toContain('cloud band · complexity 0.71');
+    expect(preview.textContent).toContain('No model can answer');
+    expect(preview.textContent).not.toContain('null');
   });
 });
 
