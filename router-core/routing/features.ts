@@ -242,39 +242,27 @@ function prefixes(seq: readonly ReNode[], i: number, depth: number): string[] {
   return out.length > MAX_PREFIXES ? [''] : out;
 }
 
-/** Does every path reach its first character through \b or ^ (so a match starts at a word start)? */
-function anchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
+/** Does every path of seq[i..] pass an assertion that `counts` accepts (or `seen` one already) before its first character? */
+function anchoredBy(seq: readonly ReNode[], i: number, seen: boolean, counts: (a: { anchor: boolean; start?: true }) => boolean): boolean {
   if (i >= seq.length) return false;
   const n = seq[i]!;
   switch (n.t) {
     case 'assert':
-      return anchored(seq, i + 1, seen || n.anchor);
+      return anchoredBy(seq, i + 1, seen || counts(n), counts);
     case 'lit':
     case 'set':
       return seen;
     case 'alt':
-      return n.alts.every((a) => anchored([...a, ...seq.slice(i + 1)], 0, seen));
+      return n.alts.every((a) => anchoredBy([...a, ...seq.slice(i + 1)], 0, seen, counts));
     case 'rep':
-      return (n.min > 0 || anchored(seq, i + 1, seen)) && anchored([n.n], 0, seen);
+      return (n.min > 0 || anchoredBy(seq, i + 1, seen, counts)) && anchoredBy([n.n], 0, seen, counts);
   }
 }
 
+/** Does every path reach its first character through \b or ^ (so a match starts at a word start)? */
+const anchored = (seq: readonly ReNode[]): boolean => anchoredBy(seq, 0, false, (a) => a.anchor);
 /** Does every path pass a ^ before its first character (so, without the m flag, a match can only start at 0)? */
-function startAnchored(seq: readonly ReNode[], i: number, seen: boolean): boolean {
-  if (i >= seq.length) return false;
-  const n = seq[i]!;
-  switch (n.t) {
-    case 'assert':
-      return startAnchored(seq, i + 1, seen || n.start === true);
-    case 'lit':
-    case 'set':
-      return seen;
-    case 'alt':
-      return n.alts.every((a) => startAnchored([...a, ...seq.slice(i + 1)], 0, seen));
-    case 'rep':
-      return (n.min > 0 || startAnchored(seq, i + 1, seen)) && startAnchored([n.n], 0, seen);
-  }
-}
+const startAnchored = (seq: readonly ReNode[]): boolean => anchoredBy(seq, 0, false, (a) => a.start === true);
 
 /** A trie node while the trie is built (the walk uses the flat form, FlatTrie). */
 interface TrieNode {
@@ -405,11 +393,11 @@ groupIds.forEach((id, g) => {
   startOnly[g] = 1;
   for (const src of patternGroups[id].patterns) {
     for (const alt of parseRegex(src)) {
-      if (!startAnchored(alt, 0, false)) startOnly[g] = 0;
+      if (!startAnchored(alt)) startOnly[g] = 0;
       const pre = [...new Set(prefixes(alt, 0, 0))];
       // Usable if every prefix is non-empty. Prefixes of a \b/^-anchored pattern that start with a word
       // character are looked for at word starts; any other prefix at every occurrence of its first character.
-      const wordStart = anchored(alt, 0, false);
+      const wordStart = anchored(alt);
       const ok = pre.every((p) => p !== '');
       if (ok) {
         for (const p of pre) {
