@@ -31,8 +31,12 @@ import {
   type Target,
 } from './lib.js';
 import { runProfile } from './profile.js';
-import { benchRouting, logRouting, type RoutingBenchResult } from './routing.js';
+import { benchRouting, logRouting, type RoutingBenchResult, type Timing } from './routing.js';
 
+/** ", p99 a–b over N rounds" for a measurement taken in rounds. */
+function rangeNote(t: Timing): string {
+  return t.rounds && t.rounds > 1 && t.p99RangeUs ? `, p99 ${fmt(t.p99RangeUs[0], 0)}–${fmt(t.p99RangeUs[1], 0)} over ${t.rounds}` : '';
+}
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' },
@@ -765,7 +769,7 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
     add(
       `learned estimator routing-dev p50 / p99 (${rt.learnedDev.prompts} prompts)`,
       `${fmt(rt.learnedDev.p50Us, 1)} / ${fmt(rt.learnedDev.p99Us, 1)} µs`,
-      'real prompts, interleaved',
+      `interleaved; median of rounds${rangeNote(rt.learnedDev)}`,
       `p99 < ${targets.learnedP99Us} µs`,
       rt.learnedDev.p99Us < targets.learnedP99Us,
     );
@@ -779,7 +783,7 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
     add(
       `route decision routing-dev p50 / p99 (${rt.decisionDev.prompts} prompts)`,
       `${fmt(rt.decisionDev.p50Us, 1)} / ${fmt(rt.decisionDev.p99Us, 1)} µs`,
-      'privacy guard reads every character',
+      `median of rounds${rangeNote(rt.decisionDev)}`,
     );
   }
   add(
