@@ -1,7 +1,7 @@
 // Privacy guard: secrets and personal data are found (and never echoed); look-alikes (UUIDs, SHAs, test cards, order numbers) are not.
 import { describe, expect, it } from 'vitest';
 import { decideRoute } from './policy.js';
-import { defaultPrivacyRules, luhnValid, privacyGuard, scanText, type PrivacyKind } from './privacy.js';
+import { defaultPrivacyRules, historyCacheSize, luhnValid, privacyGuard, scanText, type PrivacyKind } from './privacy.js';
 
 const kinds = (text: string, words: string[] = []): PrivacyKind[] => scanText(text, { ...defaultPrivacyRules, words }).map((f) => f.kind);
 
@@ -169,6 +169,45 @@ describe('privacyGuard verdict', () => {
     const text = [{ content: 'Reply to jane.doe@gmail.com' }];
     expect(privacyGuard(text, { enabled: false, words: [] }).mayLeave).toBe(true);
     expect(privacyGuard(text, { enabled: true, words: [], disabledKinds: ['email'] }).mayLeave).toBe(true);
+  });
+  describe('a conversation sent again with every turn', () => {
+    // Long texts (history is remembered from 512 characters on), each new per test so no other test warms them.
+    const filler = (tag: string): string =>
+      `${tag}: ${'The quarterly report covers revenue, churn and hiring plans in some detail. '.repeat(12)}`;
+    const turns = (history: string[], newest: string): Array<{ content: string }> => [...history, newest].map((content) => ({ content }));
+
+    it('gives the verdict of a fresh read on every turn, the secret in the history or in the newest message', () => {
+      const secret = `${filler('t1')} Connect with ${awsKey} please.`;
+      const clean = [filler('t2'), filler('t3'), filler('t4')];
+      for (let turn = 0; turn < 3; turn++) {
+        // A copy of each text (as a parsed request body gives): the history is matched by its characters, not its identity.
+        const copies = [secret, ...clean].map((t) => JSON.parse(JSON.stringify(t)) as string);
+        const v = privacyGuard(turns(copies, 'and now a haiku please'));
+        expect(v.mayLeave, `turn ${turn}`).toBe(false);
+        expect(!v.mayLeave && v.findings).toEqual([{ kind: 'api-key', count: 1 }]);
+        // The same history without the secret leaves; a secret in the newest message is read at once.
+        expect(privacyGuard(turns(clean, 'hello')).mayLeave).toBe(true);
+        expect(privacyGuard(turns(clean, `${filler('t5')} ${jwt}`)).mayLeave).toBe(false);
+      }
+    });
+
+    it('reads the history again when the rules change (a new private word, a kind switched off)', () => {
+      const history = [`${filler('t6')} Project Bluebird ships in May. Mail jane.doe@gmail.com for details.`];
+      const words = (w: string[], off: PrivacyKind[] = []) => ({ enabled: true, words: w, disabledKinds: off });
+      expect(privacyGuard(turns(history, 'summarise'), words([], ['email'])).mayLeave).toBe(true);
+      expect(privacyGuard(turns(history, 'summarise'), words(['bluebird'], ['email'])).mayLeave).toBe(false);
+      expect(privacyGuard(turns(history, 'summarise'), words([], ['email'])).mayLeave).toBe(true);
+      expect(privacyGuard(turns(history, 'summarise'), words([])).mayLeave).toBe(false);
+    });
+
+    it('remembers at most 4 million characters of history, oldest out first', () => {
+      const big = (i: number): string => `${i} ${'x'.repeat(200_000)}`;
+      for (let i = 0; i < 30; i++) privacyGuard(turns([big(i)], 'next'));
+      const size = historyCacheSize();
+      expect(size.chars).toBeLessThanOrEqual(4_000_000);
+      expect(size.chars).toBeGreaterThan(3_000_000);
+      expect(size.texts).toBeLessThan(30);
+    });
   });
 });
 
