@@ -26,6 +26,8 @@ export interface RoutingBenchResult {
   decision4k: Timing;
   /** Whole decisions over the routing-dev prompts (real prompts, mostly short): what a request usually costs. */
   decisionDev?: Timing & { prompts: number };
+  /** Whole decisions of a chat's 20th turn: the request carries the conversation so far (the privacy guard reads it). */
+  decisionChat: Timing & { historyChars: number };
   cacheHit: Timing;
   cacheMiss: Timing;
   cacheEntries: number;
@@ -116,6 +118,24 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
     decisionDev = { ...inRounds(rounds, () => time(passes, (i) => decide(requests[i % requests.length]!))), prompts: prompts.length };
   }
 
+  // A chat's 20th turn: 19 earlier questions and 2-3 KB answers sent again, as chat clients do. Each call gets a fresh
+  // parse of the request (new strings, as a request body gives), made outside the timed part.
+  const turns: ChatRequest['messages'] = [];
+  for (let t = 0; t < 19; t++) {
+    turns.push({ role: 'user', content: `Question ${t}: ${prompt4k.slice(t * 150, t * 150 + 120)}?` });
+    turns.push({ role: 'assistant', content: `Answer ${t}. ${prompt4k.slice(0, 2000 + ((t * 53) % 1000))}` });
+  }
+  turns.push({ role: 'user', content: 'And how would you test that change?' });
+  const chatJson = JSON.stringify({ model: 'auto', messages: turns, params: {} });
+  const chatCalls = quick ? 200 : 1000;
+  // time() makes warm-up, timed and CPU-timed calls: each takes the next parse, so no call sees strings hashed before.
+  const fresh = Array.from({ length: Math.min(2000, chatCalls) + chatCalls * 2 }, () => JSON.parse(chatJson) as ChatRequest);
+  let next = 0;
+  const decisionChat = {
+    ...time(chatCalls, () => decide(fresh[next++]!)),
+    historyChars: turns.reduce((n, m) => n + m.content.length, 0),
+  };
+
   // Cache lookups against a ledger holding `entries` answers (in-memory SQLite, same code as the server's file).
   const ledger = openSqliteLedger(':memory:');
   const cache = createResponseCache({ store: ledger, now: () => 1_000, config: () => defaultCacheConfig });
@@ -159,7 +179,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
   const cacheHit = await timeAsync(async (i) => (await cache.probe(req(i % entries), signal))?.hit);
   const cacheMiss = await timeAsync(async (i) => (await cache.probe(req(entries + i), signal))?.hit);
   await ledger.close();
-  return { learned4k, learnedDev, decision4k, decisionDev, cacheHit, cacheMiss, cacheEntries: entries };
+  return { learned4k, learnedDev, decision4k, decisionDev, decisionChat, cacheHit, cacheMiss, cacheEntries: entries };
 }
 
 /** " (median of N rounds; p99 a–b)" for a measurement taken in rounds. */
@@ -188,6 +208,10 @@ export function logRouting(r: RoutingBenchResult, log: (s: string) => void): voi
       `  whole route decision, routing-dev prompts (${r.decisionDev.prompts}): p50 ${fmt(r.decisionDev.p50Us, 1)} µs, p99 ${fmt(r.decisionDev.p99Us, 1)} µs${roundsNote(r.decisionDev)}`,
     );
   }
+  log(
+    `  whole route decision, turn 20 of a chat (${Math.round(r.decisionChat.historyChars / 1000)} KB sent again with it): ` +
+      `p50 ${fmt(r.decisionChat.p50Us, 1)} µs, p99 ${fmt(r.decisionChat.p99Us, 1)} µs`,
+  );
   log(
     `  response cache lookup (${r.cacheEntries} entries, SQLite): hit p50 ${fmt(r.cacheHit.p50Us, 1)} µs / p99 ${fmt(r.cacheHit.p99Us, 1)} µs, ` +
       `miss p50 ${fmt(r.cacheMiss.p50Us, 1)} µs / p99 ${fmt(r.cacheMiss.p99Us, 1)} µs`,

@@ -787,6 +787,11 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
     );
   }
   add(
+    `route decision, chat turn 20 (${Math.round(rt.decisionChat.historyChars / 1000)} KB history) p50 / p99`,
+    `${fmt(rt.decisionChat.p50Us, 1)} / ${fmt(rt.decisionChat.p99Us, 1)} µs`,
+    'history read once, then remembered',
+  );
+  add(
     `cache lookup hit p50 / p99 (${rt.cacheEntries})`,
     `${fmt(rt.cacheHit.p50Us, 1)} / ${fmt(rt.cacheHit.p99Us, 1)} µs`,
     `miss ${fmt(rt.cacheMiss.p50Us, 1)} µs`,
