@@ -114,7 +114,7 @@ export function ThresholdPreview({
         ) : preview ? (
           // No model installed or reachable yet: the score and its band still show where the thresholds put this prompt.
           <>
-            <span className="route-pill">no model</span>
+            <span className="route-pill route-none">no model</span>
             <span>
               {preview.level} band · complexity {formatScore(preview.complexity)}
             </span>
