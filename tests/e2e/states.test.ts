@@ -53,6 +53,8 @@ describe('chat states', () => {
     await open(srv);
     await page.getByText('No local model yet').waitFor();
     await page.getByText('Claude is off: no API key').waitFor();
+    // With neither, the first notice does not promise that prompts go to Claude.
+    await page.getByText('Nothing can answer until you download one or add a Claude key.').waitFor();
     expect(await page.getByRole('link', { name: 'Open Models' }).getAttribute('href')).toBe('#/models');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

@@ -152,8 +152,10 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
               <div className="welcome-notices">
                 {models.data && !localReady && (
                   <Notice tone="warn" title="No local model yet">
-                    Prompts can only go to Claude until you download one. <a href="#/models">Open Models</a> to get a small model (about 700
-                    MB).
+                    {keyConfigured
+                      ? 'Prompts can only go to Claude until you download one.'
+                      : 'Nothing can answer until you download one or add a Claude key.'}{' '}
+                    <a href="#/models">Open Models</a> to get a small model (about 700 MB).
                   </Notice>
                 )}
                 {models.data && !keyConfigured && (
