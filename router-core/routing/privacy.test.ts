@@ -200,13 +200,15 @@ describe('privacyGuard verdict', () => {
       expect(privacyGuard(turns(history, 'summarise'), words([])).mayLeave).toBe(false);
     });
 
-    it('remembers at most 4 million characters of history, oldest out first', () => {
-      const big = (i: number): string => `${i} ${'x'.repeat(200_000)}`;
-      for (let i = 0; i < 30; i++) privacyGuard(turns([big(i)], 'next'));
+    it('remembers at most 8,192 texts, by fingerprint: no conversation text is kept', () => {
+      const text = (i: number): string => `${i} ${filler('t7')}`;
+      for (let i = 0; i < 8300; i++) privacyGuard(turns([text(i)], 'next'));
       const size = historyCacheSize();
-      expect(size.chars).toBeLessThanOrEqual(4_000_000);
-      expect(size.chars).toBeGreaterThan(3_000_000);
-      expect(size.texts).toBeLessThan(30);
+      expect(size.texts).toBe(8192);
+      expect(size.holdsText).toBe(false);
+      // A text that differs from a remembered one (a secret added) is read anew.
+      expect(privacyGuard(turns([`${text(8299)} ${awsKey}`], 'next')).mayLeave).toBe(false);
+      expect(privacyGuard(turns([text(8299)], 'next')).mayLeave).toBe(true);
     });
   });
 });

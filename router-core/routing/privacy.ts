@@ -683,40 +683,60 @@ export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules
 }
 
 /**
- * Findings of earlier messages, by their exact text, for the rules they were read with. why: a chat client sends the
- * whole conversation with every turn, and reading it all again made the guard's cost grow with the conversation
- * (20 turns of 2-3 KB answers: ~0.3 ms a request). Only texts of HISTORY_MIN+ characters are kept (shorter ones cost
- * less to read than to look up), at most HISTORY_MAX_CHARS in all, oldest out first. Same answers as scanText: the key
- * is the whole text, so only an identical text reuses a result.
+ * Findings of earlier messages, by a fingerprint of their text, for the rules they were read with. why: a chat client
+ * sends the whole conversation with every turn, and reading it all again made the guard's cost grow with the
+ * conversation (20 turns of 2-3 KB answers: ~0.3 ms a request). Only texts of HISTORY_MIN+ characters are kept (shorter
+ * ones cost less to read than to fingerprint), at most HISTORY_MAX_TEXTS, oldest out first. The key is a 64-bit
+ * fingerprint and the length, not the text: the guard keeps no conversation text once a request is done.
  */
 function historyScan(text: string, rules: PrivacyRules): PrivacyFinding[] {
   if (text.length < HISTORY_MIN) return scanText(text, rules);
   const key = rulesKey(rules);
   if (key !== historyRules) {
     history.clear();
-    historyChars = 0;
     historyRules = key;
   }
-  let found = history.get(text);
+  const print = fingerprint(text);
+  let found = history.get(print);
   if (found === undefined) {
     found = scanText(text, rules);
-    history.set(text, found);
-    historyChars += text.length;
-    for (const old of history.keys()) {
-      if (historyChars <= HISTORY_MAX_CHARS) break;
-      history.delete(old);
-      historyChars -= old.length;
-    }
+    history.set(print, found);
+    if (history.size > HISTORY_MAX_TEXTS) history.delete(history.keys().next().value!);
   }
   return found;
 }
 
-/** why 512: below it a read costs a few µs at most, about what hashing the text for the lookup costs. */
+/**
+ * Two independent 32-bit hashes of the code units (FNV-1a, and a multiply-rotate lane), each finished with murmur3's
+ * mixer, and the length. why 64 bits: two different texts of a conversation history sharing a fingerprint by chance is
+ * ~1 in 10^19 per pair; a shared fingerprint would give the second text the first one's findings.
+ */
+function fingerprint(text: string): string {
+  const codes = codeUnits(text);
+  const n = text.length;
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0xcc9e2d51);
+    b = (b << 15) | (b >>> 17);
+  }
+  return `${n}:${(fmix32(a) >>> 0).toString(36)}:${(fmix32(b ^ n) >>> 0).toString(36)}`;
+}
+
+/** murmur3's 32-bit finaliser: every input bit moves every output bit. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** why 512: below it a read costs a few µs at most, about what fingerprinting the text costs. */
 const HISTORY_MIN = 512;
-/** why 4 M characters (~8 MB): the histories of a few dozen long conversations; the cache holds references to the texts. */
-const HISTORY_MAX_CHARS = 4_000_000;
+/** why 8,192: the histories of a few dozen long conversations, in well under a megabyte (fingerprints and findings only). */
+const HISTORY_MAX_TEXTS = 8192;
 const history = new Map<string, PrivacyFinding[]>();
-let historyChars = 0;
 let historyRules = '';
 let lastRules: PrivacyRules | undefined;
 let lastRulesKey = '';
@@ -730,7 +750,7 @@ function rulesKey(rules: PrivacyRules): string {
   return lastRulesKey;
 }
 
-/** How many earlier texts and characters the history holds (for tests). */
-export function historyCacheSize(): { texts: number; chars: number } {
-  return { texts: history.size, chars: historyChars };
+/** How many earlier texts the history holds, and whether it holds the text itself anywhere (for tests). */
+export function historyCacheSize(): { texts: number; holdsText: boolean } {
+  return { texts: history.size, holdsText: [...history.keys()].some((k) => k.length > 40) };
 }
