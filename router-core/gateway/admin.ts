@@ -10,7 +10,7 @@ import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
-import { estimateRequest, validModelNames } from '../routing/policy.js';
+import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
 
@@ -143,7 +143,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       // model is pulled), with the route empty and the reason nothing can answer.
       if (!(e instanceof CoreError) || e.type !== 'no_model_available') throw e;
       const estimate = estimateRequest(request, { ...deps.routing(), ...(b.thresholds ? { thresholds: b.thresholds } : {}) });
-      const reasons = [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons, e.message];
+      const reasons = [...estimateReasons(estimate), e.message];
       return {
         complexity: Number(estimate.score.toFixed(3)),
         level: estimate.level,

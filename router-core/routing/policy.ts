@@ -129,11 +129,16 @@ export function estimateRequest(
   return (config.estimator === 'rules' ? estimateComplexity : estimateLearned)(promptForScoring(request), config.thresholds);
 }
 
+/** The reasons every decision starts with: the score and its band, then the estimator's own reasons. */
+export function estimateReasons(estimate: ReturnType<typeof estimateComplexity>): string[] {
+  return [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons];
+}
+
 /** Decide where one request goes. Pure: same input, same decision. */
 export function decideRoute(input: RouteInput): RouteOutcome {
   const { request, config } = input;
   const estimate = estimateRequest(request, config);
-  const reasons = [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons];
+  const reasons = estimateReasons(estimate);
   const requested = request.model.trim();
   if (requested !== '' && requested.toLowerCase() !== 'auto') return decideOverride(input, requested, estimate.score, reasons);
 

@@ -666,10 +666,12 @@ export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules
   if (!rules.enabled) return { mayLeave: true };
   const merged = new Map<PrivacyKind, number>();
   const last = messages.length - 1;
+  const key = last > 0 ? rulesKey(rules) : '';
   for (let k = 0; k <= last; k++) {
     // The newest message is always read; the history the caller sends again with every turn comes from earlier reads.
     const text = messages[k]!.content;
-    for (const f of k < last ? historyScan(text, rules) : scanText(text, rules)) merged.set(f.kind, (merged.get(f.kind) ?? 0) + f.count);
+    for (const f of k < last ? historyScan(text, rules, key) : scanText(text, rules))
+      merged.set(f.kind, (merged.get(f.kind) ?? 0) + f.count);
   }
   if (merged.size === 0) return { mayLeave: true };
   const findings = [...merged].map(([kind, count]) => ({ kind, count }));
@@ -689,9 +691,8 @@ export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules
  * ones cost less to read than to fingerprint), at most HISTORY_MAX_TEXTS, oldest out first. The key is a 64-bit
  * fingerprint and the length, not the text: the guard keeps no conversation text once a request is done.
  */
-function historyScan(text: string, rules: PrivacyRules): PrivacyFinding[] {
+function historyScan(text: string, rules: PrivacyRules, key: string): PrivacyFinding[] {
   if (text.length < HISTORY_MIN) return scanText(text, rules);
-  const key = rulesKey(rules);
   if (key !== historyRules) {
     history.clear();
     historyRules = key;
@@ -738,16 +739,10 @@ const HISTORY_MIN = 512;
 const HISTORY_MAX_TEXTS = 8192;
 const history = new Map<string, PrivacyFinding[]>();
 let historyRules = '';
-let lastRules: PrivacyRules | undefined;
-let lastRulesKey = '';
 
 /** The rules as a string (changing the word list or the kinds empties the history). */
 function rulesKey(rules: PrivacyRules): string {
-  if (rules !== lastRules) {
-    lastRules = rules;
-    lastRulesKey = JSON.stringify([rules.words, rules.disabledKinds ?? []]);
-  }
-  return lastRulesKey;
+  return JSON.stringify([rules.words, rules.disabledKinds ?? []]);
 }
 
 /** How many earlier texts the history holds, and whether it holds the text itself anywhere (for tests). */
