@@ -1,5 +1,5 @@
 // Bench child: the smallest gateway made of the libraries the project requires (Fastify + the official `ollama` client
-// over the gateway's own node:http fetch), with no routing, ledger, auth or metrics: a second baseline for overhead.
+// over the gateway's own fetch on undici's request API), with no routing, ledger, auth or metrics: a second baseline for overhead.
 //
 // Usage: node bench/library-floor.js <ollama-host> (or tsx); prints `{"url"}` on stdout. POST /api/v1/chat {"prompt"}
 // asks the upstream for one whole answer (stream:false) and returns {"text"}.

@@ -1,11 +1,12 @@
-// A minimal fetch over node:http with a keep-alive agent, for official clients that accept a `fetch` option.
+// A minimal fetch over undici's request API with a keep-alive agent, for official clients that accept a `fetch` option.
 //
-// Why: Node 20's global fetch (undici + WHATWG streams + AbortSignal.any) costs ~300-400 µs of CPU per local
-// request in our profile, more than the rest of the gateway together. Local engines (Ollama on loopback) only
-// need POST/GET with a JSON body, a status, headers, json()/text() and a streaming body read with getReader().
-import http from 'node:http';
-import https from 'node:https';
-import { urlToHttpOptions } from 'node:url';
+// Why: Node 20's global fetch (undici's fetch + WHATWG streams + AbortSignal.any) costs ~300-400 µs of CPU per local
+// request in our profile, more than the rest of the gateway together, and node:http's client (ClientRequest, Agent
+// bookkeeping) another ~40 µs more than undici's request(). Local engines (Ollama on loopback) only need POST/GET with
+// a JSON body, a status, headers, json()/text() and a streaming body read with getReader().
+import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 
 /** The subset of the Fetch API Response the `ollama` client reads. */
 export interface MinimalResponse {
@@ -18,11 +19,12 @@ export interface MinimalResponse {
   text(): Promise<string>;
 }
 
-/** Keep-alive agents: one TCP connection per concurrent request, reused across requests. */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxFreeSockets: 16 }),
-  'https:': new https.Agent({ keepAlive: true, maxFreeSockets: 16 }),
-};
+/**
+ * One keep-alive agent (a connection pool per origin, one connection per concurrent request).
+ * why no timeouts: undici's defaults (300 s to the headers, 300 s between body chunks) would cut off a slow local
+ * model loading or answering without streaming; callers set their own deadline with a signal.
+ */
+const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
 function abortError(): Error {
   const e = new Error('The operation was aborted.');
@@ -31,72 +33,76 @@ function abortError(): Error {
 }
 
 /**
- * fetch(url, init) over node:http; rejects like fetch (TypeError 'fetch failed' with the socket error as cause).
- * `extraSignals` abort it too: plain listeners, cheaper than AbortSignal.any (which showed up in profiles).
+ * fetch(url, init) over undici's request(); rejects like fetch (TypeError 'fetch failed' with the socket error as
+ * cause, an AbortError when aborted). `extraSignals` abort it too: plain listeners, cheaper than AbortSignal.any
+ * (which showed up in profiles).
  */
 export function nodeFetch(
   input: string | URL | Request,
   init: RequestInit = {},
   extraSignals: readonly AbortSignal[] = [],
 ): Promise<MinimalResponse> {
-  const target = requestTarget(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  let target: RequestTarget;
+  try {
+    target = requestTarget(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
   const signals = init.signal ? [init.signal, ...extraSignals] : extraSignals;
   if (signals.some((s) => s.aborted)) return Promise.reject(abortError());
-  const lib = target.protocol === 'https:' ? https : http;
   const headers = plainHeaders(init.headers);
   const body = typeof init.body === 'string' ? init.body : init.body == null ? undefined : String(init.body);
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-
-  return new Promise<MinimalResponse>((resolve, reject) => {
-    const req = lib.request({ ...target, method: init.method ?? 'GET', headers, agent: agents[target.protocol] });
-    let response: http.IncomingMessage | undefined;
-    // Before the response: fail the request like fetch does. After it: just close the body; a pending read
-    // ends with a premature-close error for its reader instead of an error event nobody listens to.
-    const onAbort = (): void => {
-      if (response) response.destroy();
-      else req.destroy(abortError());
-    };
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
-    const cleanup = (): void => {
-      for (const s of signals) s.removeEventListener('abort', onAbort);
-    };
-    // 'on', not 'once': an abort after the response started emits a second error, which must not go unhandled.
-    req.on('error', (err) => {
-      cleanup();
-      reject(err.name === 'AbortError' ? err : Object.assign(new TypeError('fetch failed'), { cause: err }));
-    });
-    req.once('response', (res) => {
-      response = res;
-      // Errors after an abort surface through the reader when someone reads; never as an unhandled event.
-      res.on('error', () => undefined);
-      res.once('close', cleanup);
-      const reader = chunkReader(res);
-      // Whole body, decoded once (a character split across chunks stays whole).
-      const readAll = async (): Promise<string> => {
-        const parts: Buffer[] = [];
-        for (;;) {
-          const r = await reader.read();
-          if (r.done) return Buffer.concat(parts).toString('utf8');
-          parts.push(r.value as Buffer);
-        }
-      };
-      resolve(new NodeResponse(res, reader, readAll));
-    });
-    req.end(body);
-  });
+  const options: Dispatcher.RequestOptions = {
+    origin: target.origin,
+    path: target.path,
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers,
+    body,
+    // Before the response an abort fails the request; after it, it destroys the body, so a pending read rejects.
+    signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : anyOf(signals),
+  };
+  return dispatcher.request(options).then(
+    (res) => new NodeResponse(res),
+    (err: Error) => {
+      throw err.name === 'AbortError' ? err : Object.assign(new TypeError('fetch failed'), { cause: err });
+    },
+  );
 }
 
-type RequestTarget = ReturnType<typeof urlToHttpOptions> & { protocol: 'http:' | 'https:' };
+/**
+ * An abort source for several signals: undici listens through addEventListener, so the listener goes on each of
+ * them (no AbortController and no AbortSignal.any per request). undici reads only `aborted` and the two methods.
+ */
+function anyOf(signals: readonly AbortSignal[]): AbortSignal {
+  const source = {
+    aborted: false,
+    addEventListener(type: 'abort', listener: () => void) {
+      for (const s of signals) s.addEventListener(type, listener, { once: true });
+    },
+    removeEventListener(type: 'abort', listener: () => void) {
+      for (const s of signals) s.removeEventListener(type, listener);
+    },
+  };
+  return source as unknown as AbortSignal;
+}
+
+/** Where a URL's requests go: the origin (the agent's pool) and the path with the query. */
+interface RequestTarget {
+  origin: string;
+  path: string;
+}
 
 /**
- * The request options of a URL (what http.request derives from a URL itself), parsed once per URL string.
- * why: a client calls the same few URLs over and over, and parsing one plus converting it cost ~8 µs a request.
+ * The origin and path of a URL, parsed once per URL string.
+ * why: a client calls the same few URLs over and over, and parsing one cost ~5 µs a request.
  */
 function requestTarget(href: string): RequestTarget {
   let t = targets.get(href);
   if (t === undefined) {
-    // Another protocol passes through: http.request refuses it, and the promise rejects as before.
-    t = urlToHttpOptions(new URL(href)) as RequestTarget;
+    const url = new URL(href);
+    // Like fetch: only http(s); anything else fails as a fetch failure, not a crash inside the agent.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
+    t = { origin: url.origin, path: `${url.pathname}${url.search}` };
     // why a bound: URLs with per-request query strings must not grow the map forever.
     if (targets.size >= 64) targets.clear();
     targets.set(href, t);
@@ -114,16 +120,17 @@ class NodeResponse {
   readonly status: number;
   readonly statusText: string;
   readonly body: { getReader: () => ChunkReader };
+  private readonly reader: ChunkReader;
   private h: Headers | undefined = undefined;
 
-  constructor(
-    private readonly res: http.IncomingMessage,
-    reader: ChunkReader,
-    private readonly readAll: () => Promise<string>,
-  ) {
-    this.status = res.statusCode ?? 0;
+  constructor(private readonly res: Dispatcher.ResponseData) {
+    this.status = res.statusCode;
     this.ok = this.status >= 200 && this.status < 300;
-    this.statusText = res.statusMessage ?? '';
+    this.statusText = res.statusText || STATUS_CODES[this.status] || '';
+    // Errors after an abort surface through the reader when someone reads; never as an unhandled event.
+    res.body.on('error', () => undefined);
+    const reader = chunkReader(res.body);
+    this.reader = reader;
     this.body = { getReader: () => reader };
   }
 
@@ -137,11 +144,17 @@ class NodeResponse {
   }
 
   async json(): Promise<unknown> {
-    return JSON.parse(await this.readAll()) as unknown;
+    return JSON.parse(await this.text()) as unknown;
   }
 
-  text(): Promise<string> {
-    return this.readAll();
+  /** The whole body, decoded once (a character split across chunks stays whole). */
+  async text(): Promise<string> {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const r = await this.reader.read();
+      if (r.done) return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
+      parts.push(r.value as Buffer);
+    }
   }
 }
 
@@ -171,12 +184,12 @@ export interface ChunkReader {
 const HIGH_WATER_CHUNKS = 16;
 
 /**
- * A reader over a response's 'data' events. Why not the stream's async iterator: on a loopback answer of a few
+ * A reader over a response body's 'data' events. Why not the stream's async iterator: on a loopback answer of a few
  * chunks, the iterator's machinery (Readable.read, per-chunk promises and listeners) costs more than the HTTP
  * parsing itself. Semantics match a fetch body reader: chunks in order, `done` after 'end', and a read pending
  * or made after the response was closed early (abort, socket error) rejects with the cause.
  */
-export function chunkReader(res: http.IncomingMessage): ChunkReader {
+export function chunkReader(res: Readable): ChunkReader {
   const queue: Buffer[] = [];
   let head = 0;
   let ended = false;

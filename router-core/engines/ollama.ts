@@ -189,7 +189,7 @@ export function mapOllamaError(e: unknown, ctx: { baseURL: string; tag: string; 
   return new CoreError('upstream_error', `Ollama failed: ${detail}`);
 }
 
-/** A fetch (node:http, keep-alive) that also aborts on any of `signals` (and, when given, after `timeoutMs`). */
+/** A fetch (undici request API, keep-alive) that also aborts on any of `signals` (and, when given, after `timeoutMs`). */
 function fetchWith(signals: readonly AbortSignal[], timeoutMs?: number): typeof fetch {
   return ((input: string | URL | Request, init?: RequestInit) => {
     const all = init?.signal ? [init.signal, ...signals] : [...signals];
