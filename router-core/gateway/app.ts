@@ -8,6 +8,7 @@ import { mountConversationsApi, type ConversationsDeps } from './conversations-a
 import { mountFeedbackApi } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
 import { installErrorHandling } from './errors.js';
+import { LazyChildLogger } from './lazy-logger.js';
 import { mountKeysApi, type AppKeys } from './keys-api.js';
 import { createProtocolServices, mountProtocol } from './mount.js';
 import { protocols } from './protocols/index.js';
@@ -43,14 +44,17 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
  * invalid bodies) is logged here. Streamed chats are hijacked and never reach onResponse.
  */
 function installAccessLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (req, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (req, reply, done) => {
     const isChat = req.method === 'POST' && (req.routeOptions.config as { protocol?: string } | undefined)?.protocol !== undefined;
-    if (isChat && reply.statusCode < 400) return;
-    const line = { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    // Successful reads at debug: healthchecks (30 s), scrapes (15 s) and the UI's polling would flood info;
-    // changes and every refused or failed request (401, 400, 5xx) at info.
-    if (req.method === 'GET' && reply.statusCode < 400) req.log.debug(line, 'http');
-    else req.log.info(line, 'http');
+    if (!isChat || reply.statusCode >= 400) {
+      const line = { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+      // Successful reads at debug: healthchecks (30 s), scrapes (15 s) and the UI's polling would flood info;
+      // changes and every refused or failed request (401, 400, 5xx) at info.
+      if (req.method === 'GET' && reply.statusCode < 400) req.log.debug(line, 'http');
+      else req.log.info(line, 'http');
+    }
+    done();
   });
 }
 
@@ -62,6 +66,8 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     genReqId: () => timeOrderedId(),
     // One log line per request is written by the pipeline's onRecord; Fastify's two extra lines cost ~30 µs each.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's child logger is made when it first logs (see LazyChildLogger).
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
     // Streams can be long; a single answer may legitimately take minutes.
     requestTimeout: 0,
     return503OnClosing: true,

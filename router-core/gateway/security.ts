@@ -73,7 +73,8 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
   let cachedToken = '';
   let cachedDigest = digest('');
   let cachedBytes = Buffer.alloc(0);
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: no promise per request. A refusal is thrown; Fastify passes it on as the hook's error.
+  app.addHook('onRequest', (req, _reply, done) => {
     const o = opts();
     if (o.allowedHosts.size > 0) {
       const host = (req.headers.host ?? '').toLowerCase();
@@ -89,7 +90,7 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
     if (origin !== undefined && !sameOrigin(origin, req.headers.host) && !o.allowedOrigins.has(origin.toLowerCase())) {
       throw new CoreError('forbidden', `Requests from web pages at ${origin} are not allowed.`);
     }
-    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return done();
     if (o.token !== cachedToken) {
       cachedToken = o.token;
       cachedDigest = digest(o.token);
@@ -105,11 +106,11 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
     // The master token: constant-time comparison of the bytes when the lengths agree (the length of a token is
     // not a secret: every generated token has the same), which spares a sha256 on every request.
     const bytes = Buffer.from(presented);
-    if (bytes.length === cachedBytes.length && cachedBytes.length > 0 && timingSafeEqual(bytes, cachedBytes)) return;
+    if (bytes.length === cachedBytes.length && cachedBytes.length > 0 && timingSafeEqual(bytes, cachedBytes)) return done();
     // Otherwise one sha256 serves both checks: constant-time against the master token, then a hash lookup for app
     // keys (a lookup by hash leaks nothing useful: finding a key from its hash is a preimage attack on sha256).
     const presentedDigest = digest(presented);
-    if (timingSafeEqual(presentedDigest, cachedDigest)) return;
+    if (timingSafeEqual(presentedDigest, cachedDigest)) return done();
     const key = keys?.lookup(presentedDigest.toString('hex'));
     if (!key) throw new CoreError('authentication', 'Invalid API token.');
     const config = req.routeOptions.config as { protocol?: string } | undefined;
@@ -123,5 +124,6 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
     const refused = keys!.admit(key);
     if (refused) throw refused;
     appKeyByRequest.set(req, key);
+    done();
   });
 }
