@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeFetch } from './node-fetch.js';
+import { nodeFetch, type AbortSource } from './node-fetch.js';
 
 let server: http.Server;
 let base: string;
@@ -143,6 +143,37 @@ describe('nodeFetch', () => {
     const pending = reader.read();
     extra.abort();
     await expect(pending).rejects.toThrow();
+  });
+
+  it('an abort source that is not an AbortSignal works beside one: it aborts, and keeps no listener after the answer', async () => {
+    /** A switch like the Ollama engine's: listeners in a Set. */
+    const source = (): AbortSource & { listeners: Set<() => void>; fire(): void } => {
+      const listeners = new Set<() => void>();
+      const s = {
+        aborted: false,
+        listeners,
+        addEventListener: (_t: 'abort', l: () => void) => void listeners.add(l),
+        removeEventListener: (_t: 'abort', l: () => void) => void listeners.delete(l),
+        fire: () => {
+          s.aborted = true;
+          for (const l of [...listeners]) l();
+        },
+      };
+      return s;
+    };
+    const done = source();
+    const signal = new AbortController().signal;
+    await (await nodeFetch(`${base}/json`, { signal }, [done])).text();
+    expect(done.listeners.size).toBe(0);
+    // Alone, too (not an AbortSignal, so it goes through the same fan-in).
+    await (await nodeFetch(`${base}/json`, {}, [done])).text();
+    expect(done.listeners.size).toBe(0);
+    const closing = source();
+    const pending = nodeFetch(`${base}/slow-head`, {}, [closing]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(closing.listeners.size).toBe(1);
+    closing.fire();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('a refused connection rejects like fetch: TypeError "fetch failed" with the socket error as cause', async () => {

@@ -9,6 +9,16 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 
 /** The subset of the Fetch API Response the `ollama` client reads. */
+/**
+ * What can abort a request: an AbortSignal, or anything with the same three members that undici reads (the Ollama
+ * engine's close switch, whose listeners sit in a Set rather than on an EventTarget).
+ */
+export interface AbortSource {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface MinimalResponse {
   ok: boolean;
   status: number;
@@ -40,7 +50,7 @@ function abortError(): Error {
 export function nodeFetch(
   input: string | URL | Request,
   init: RequestInit = {},
-  extraSignals: readonly AbortSignal[] = [],
+  extraSignals: readonly AbortSource[] = [],
 ): Promise<MinimalResponse> {
   let target: RequestTarget;
   try {
@@ -48,7 +58,7 @@ export function nodeFetch(
   } catch (e) {
     return Promise.reject(e as Error);
   }
-  const signals = init.signal ? [init.signal, ...extraSignals] : extraSignals;
+  const signals: readonly AbortSource[] = init.signal ? [init.signal, ...extraSignals] : extraSignals;
   if (signals.some((s) => s.aborted)) return Promise.reject(abortError());
   const headers = plainHeaders(init.headers);
   const body = typeof init.body === 'string' ? init.body : init.body == null ? undefined : String(init.body);
@@ -59,7 +69,7 @@ export function nodeFetch(
     headers,
     body,
     // Before the response an abort fails the request; after it, it destroys the body, so a pending read rejects.
-    signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : anyOf(signals),
+    signal: signals.length === 0 ? undefined : signals.length === 1 && signals[0] instanceof AbortSignal ? signals[0] : anyOf(signals),
   };
   return dispatcher.request(options).then(
     (res) => new NodeResponse(res),
@@ -73,7 +83,7 @@ export function nodeFetch(
  * An abort source for several signals: undici listens through addEventListener, so the listener goes on each of
  * them (no AbortController and no AbortSignal.any per request). undici reads only `aborted` and the two methods.
  */
-function anyOf(signals: readonly AbortSignal[]): AbortSignal {
+function anyOf(signals: readonly AbortSource[]): AbortSignal {
   const source = {
     aborted: false,
     addEventListener(type: 'abort', listener: () => void) {
