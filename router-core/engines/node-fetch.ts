@@ -8,7 +8,6 @@ import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 
-/** The subset of the Fetch API Response the `ollama` client reads. */
 /**
  * What can abort a request: an AbortSignal, or anything with the same three members that undici reads (the Ollama
  * engine's close switch, whose listeners sit in a Set rather than on an EventTarget).
@@ -19,6 +18,7 @@ export interface AbortSource {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/** The subset of the Fetch API Response the `ollama` client reads. */
 export interface MinimalResponse {
   ok: boolean;
   status: number;
