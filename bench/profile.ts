@@ -1,7 +1,8 @@
 // CPU profile of the gateway under native chat load (concurrency 1 by default): --cpu-prof child, then the top self-time
 // functions. At concurrency 16 the per-wake-up cost is shared by many requests, so the gateway's own per-request work stands out.
 //
-// Usage: tsx bench/profile.ts [--seconds 5] [--top 25] [--concurrency 1] [--keep]   (also run by `npm run bench -- --profile`)
+// Usage: tsx bench/profile.ts [--seconds 5] [--top 25] [--concurrency 1] [--stream] [--keep]   (also run by `npm run bench -- --profile`)
+// --stream asks for SSE answers (the path whose time to first byte the bench reports) instead of whole JSON ones.
 // The gateway child runs with --cpu-prof; SIGINT makes it shut down cleanly, which writes the .cpuprofile. Only samples
 // taken while the load ran are counted (V8 profile timestamps and process.hrtime share the monotonic clock).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -188,6 +189,8 @@ export async function runProfile(opts: {
   keep?: boolean;
   answerWords?: number;
   concurrency?: number;
+  /** Streamed (SSE) answers instead of whole JSON ones. */
+  stream?: boolean;
   /** Which gateway build to profile (bench/lib.ts gatewayEntry); default the server bundle. */
   gateway?: 'server' | 'source';
 }): Promise<{ summary: ProfileSummary; requests: number; text: string }> {
@@ -224,7 +227,7 @@ export async function runProfile(opts: {
       name: 'gateway native',
       url: gateway.match[1]!,
       path: '/api/v1/chat',
-      body: JSON.stringify({ prompt: 'hi' }),
+      body: JSON.stringify(opts.stream ? { prompt: 'hi', stream: true } : { prompt: 'hi' }),
       headers: { authorization: `Bearer ${TOKEN}` },
     };
     const c = opts.concurrency ?? 1;
@@ -263,6 +266,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       seconds: { type: 'string' },
       top: { type: 'string' },
       keep: { type: 'boolean' },
+      stream: { type: 'boolean' },
       concurrency: { type: 'string' },
       gateway: { type: 'string', default: 'server' },
     },
@@ -273,6 +277,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     top: Number(values.top ?? 25),
     keep: values.keep === true,
     concurrency: Number(values.concurrency ?? 1),
+    stream: values.stream === true,
     gateway,
   });
   process.stdout.write(`${text}\n`);

@@ -125,16 +125,25 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
     .catch((e: unknown) => logger.warn({ err: e }, 'hardware detection failed'));
 
   const detectedTier = (): TierDecision => pickTier(profile ?? preliminaryProfile());
-  const tier = (): TierDecision => {
+  const tierFor = (raw: unknown): TierDecision => {
     if (config.tier !== undefined)
       return { ...pickTier(profile ?? preliminaryProfile(), config.tier), reason: `tier ${config.tier} set by --tier` };
-    const raw = settings.getSetting<unknown>(TIER_OVERRIDE_SETTING);
     const saved = validTier(raw);
     if (saved !== undefined) return { ...pickTier(profile ?? preliminaryProfile(), saved), reason: `tier ${saved} chosen in Settings` };
     const t = detectedTier();
     if (raw !== undefined && raw !== null)
       return { ...t, reason: `${t.reason} (ignored the saved tier ${JSON.stringify(raw)}: valid are 1, 2, 3, 4)` };
     return t;
+  };
+  // The pipeline asks for the tier on every request: the decision (and its reason text) is made again only when the
+  // profile (a new detection) or the saved override changed.
+  let tierMemo: { profile: HardwareProfile | null; raw: unknown; decision: TierDecision } | undefined;
+  const tier = (): TierDecision => {
+    const raw = config.tier !== undefined ? undefined : settings.getSetting<unknown>(TIER_OVERRIDE_SETTING);
+    if (tierMemo && tierMemo.profile === profile && Object.is(tierMemo.raw, raw)) return tierMemo.decision;
+    const decision = tierFor(raw);
+    tierMemo = { profile, raw, decision };
+    return decision;
   };
 
   const downloads = createDownloadManager({
