@@ -165,7 +165,7 @@ describe('nodeFetch', () => {
     const signal = new AbortController().signal;
     await (await nodeFetch(`${base}/json`, { signal }, [done])).text();
     expect(done.listeners.size).toBe(0);
-    // Alone, too (not an AbortSignal, so it goes through the same fan-in).
+    // Alone, too: handed to undici as it is.
     await (await nodeFetch(`${base}/json`, {}, [done])).text();
     expect(done.listeners.size).toBe(0);
     const closing = source();

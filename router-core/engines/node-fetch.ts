@@ -69,7 +69,8 @@ export function nodeFetch(
     headers,
     body,
     // Before the response an abort fails the request; after it, it destroys the body, so a pending read rejects.
-    signal: signals.length === 0 ? undefined : signals.length === 1 && signals[0] instanceof AbortSignal ? signals[0] : anyOf(signals),
+    // One source goes as it is (undici reads only `aborted` and the two listener methods); several through anyOf.
+    signal: signals.length === 0 ? undefined : signals.length === 1 ? (signals[0] as AbortSignal) : anyOf(signals),
   };
   return dispatcher.request(options).then(
     (res) => new NodeResponse(res),
