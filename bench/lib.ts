@@ -117,12 +117,16 @@ const clockTicks = ((): number => {
 
 /** CPU time (user + system, all threads) of process `pid` in µs, from /proc/<pid>/stat; resolution 1/CLK_TCK s. */
 export function procCpuMicros(pid: number): number {
+  const { userUs, systemUs } = procCpuSplit(pid);
+  return userUs + systemUs;
+}
+
+/** CPU time of process `pid` in µs split into user and system (kernel: syscalls such as loopback TCP writes) time. */
+export function procCpuSplit(pid: number): { userUs: number; systemUs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1e6) / clockTicks;
+  return { userUs: (Number(fields[11]) * 1e6) / clockTicks, systemUs: (Number(fields[12]) * 1e6) / clockTicks };
 }
 export const cpuTickMicros = 1e6 / clockTicks;
 

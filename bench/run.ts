@@ -22,6 +22,7 @@ import {
   percentile,
   post,
   procCpuMicros,
+  procCpuSplit,
   repoRoot,
   routingCode,
   type RoutingCode,
@@ -237,6 +238,8 @@ interface PhaseStats {
   rps: number;
   /** CPU µs per request of the process in front (gateway or proxy; the upstream itself for the direct phase). */
   cpuUs: number;
+  /** The user-mode part of cpuUs; the rest is kernel time (loopback TCP reads and writes, SQLite's WAL writes). */
+  userCpuUs: number;
   /** CPU µs per request of the upstream stand-in during this phase. */
   upstreamCpuUs: number;
 }
@@ -266,17 +269,18 @@ async function measureLoad(phases: Phase[], upstreamPid: number, concurrency: nu
   const perRound: Record<string, PhaseStats[]> = Object.fromEntries(phases.map((p) => [p.key, []]));
   for (let r = 0; r < rounds; r++) {
     for (const p of rotated(phases, r)) {
-      const c0 = procCpuMicros(p.pid);
+      const c0 = procCpuSplit(p.pid);
       const u0 = procCpuMicros(upstreamPid);
       const { samples, wallMs } = await load(p.target, agents.get(p.key)!, concurrency, n);
-      const c1 = procCpuMicros(p.pid);
+      const c1 = procCpuSplit(p.pid);
       const u1 = procCpuMicros(upstreamPid);
       const ms = samples.map((s) => s.ms);
       perRound[p.key]!.push({
         p50Ms: percentile(ms, 50),
         p99Ms: percentile(ms, 99),
         rps: (n * 1000) / wallMs,
-        cpuUs: (c1 - c0) / n,
+        cpuUs: (c1.userUs + c1.systemUs - c0.userUs - c0.systemUs) / n,
+        userCpuUs: (c1.userUs - c0.userUs) / n,
         upstreamCpuUs: (u1 - u0) / n,
       });
     }
@@ -291,6 +295,7 @@ async function measureLoad(phases: Phase[], upstreamPid: number, concurrency: nu
         p99Ms: med(p.key, 'p99Ms'),
         rps: med(p.key, 'rps'),
         cpuUs: med(p.key, 'cpuUs'),
+        userCpuUs: med(p.key, 'userCpuUs'),
         upstreamCpuUs: med(p.key, 'upstreamCpuUs'),
       },
     ]),
@@ -485,7 +490,7 @@ async function benchGateway(): Promise<GatewayResult> {
 
 function printLoad(s: LoadSection, phases: Phase[]): void {
   log(`\n  concurrency ${s.concurrency}: ${s.rounds} rounds × ${s.requestsPerRound} requests per phase (median of rounds)`);
-  const rows = [['phase', 'p50 ms', 'p99 ms', 'req/s', 'added p50', 'added p99', 'CPU µs/req', 'upstream CPU µs/req', 'p50 per round']];
+  const rows = [['phase', 'p50 ms', 'p99 ms', 'req/s', 'added p50', 'added p99', 'CPU µs/req', 'user / kernel', 'upstream CPU µs/req', 'p50 per round']];
   for (const p of phases) {
     const m = s.median[p.key]!;
     rows.push([
@@ -496,6 +501,7 @@ function printLoad(s: LoadSection, phases: Phase[]): void {
       p.key === 'direct' ? '(baseline)' : fmt(s.addedP50Ms[p.key]!, 3),
       p.key === 'direct' ? '' : fmt(s.addedP99Ms[p.key]!, 3),
       fmt(m.cpuUs, 0),
+      `${fmt(m.userCpuUs, 0)} / ${fmt(m.cpuUs - m.userCpuUs, 0)}`,
       fmt(m.upstreamCpuUs, 0),
       s.perRound[p.key]!.map((r) => fmt(r.p50Ms, 3)).join(' '),
     ]);
