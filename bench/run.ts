@@ -490,7 +490,9 @@ async function benchGateway(): Promise<GatewayResult> {
 
 function printLoad(s: LoadSection, phases: Phase[]): void {
   log(`\n  concurrency ${s.concurrency}: ${s.rounds} rounds × ${s.requestsPerRound} requests per phase (median of rounds)`);
-  const rows = [['phase', 'p50 ms', 'p99 ms', 'req/s', 'added p50', 'added p99', 'CPU µs/req', 'user / kernel', 'upstream CPU µs/req', 'p50 per round']];
+  const rows = [
+    ['phase', 'p50 ms', 'p99 ms', 'req/s', 'added p50', 'added p99', 'CPU µs/req', 'user / kernel', 'upstream CPU µs/req', 'p50 per round'],
+  ];
   for (const p of phases) {
     const m = s.median[p.key]!;
     rows.push([
