@@ -55,6 +55,9 @@ export async function openBrowser(opts: { colorScheme?: 'light' | 'dark' } = {})
     reducedMotion: 'reduce',
     permissions: ['clipboard-read', 'clipboard-write'],
   });
+  // why 20 s: below Vitest's 30 s test timeout, so a wait that never ends fails naming what it waited for,
+  // not as a bare "test timed out"; the slowest step on a loaded 2-core CI machine takes a few seconds.
+  context.setDefaultTimeout(20_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));

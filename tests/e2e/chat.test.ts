@@ -48,15 +48,38 @@ async function send(text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function waitForAnswerState(state: 'done' | 'stopped' | 'error', timeout = 30_000): Promise<void> {
-  await page.waitForFunction(
-    (s) => {
-      const all = document.querySelectorAll('article[aria-label="Answer"]');
-      return all[all.length - 1]?.getAttribute('data-state') === s;
-    },
-    state,
-    { timeout },
-  );
+/** Wait until the last answer's data-state is `state`; on timeout the error says what the page and the ledger show. */
+async function waitForAnswerState(state: 'done' | 'stopped' | 'error', timeout = 20_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (s) => {
+        const all = document.querySelectorAll('article[aria-label="Answer"]');
+        return all[all.length - 1]?.getAttribute('data-state') === s;
+      },
+      state,
+      { timeout },
+    );
+  } catch (e) {
+    const seen = await page
+      .evaluate(() => {
+        const all = document.querySelectorAll('article[aria-label="Answer"]');
+        const last = all[all.length - 1];
+        return {
+          url: location.hash,
+          answers: all.length,
+          lastState: last?.getAttribute('data-state') ?? null,
+          lastText: (last?.textContent ?? '').slice(0, 200),
+          composer: (document.getElementById('prompt') as HTMLTextAreaElement | null)?.value ?? null,
+        };
+      })
+      .catch((err: unknown) => `page did not answer: ${String(err)}`);
+    const rows = srv.core.ledger
+      .recent(3)
+      .map((r) => ({ model: r.model, status: r.status, errorType: r.errorType, latencyMs: r.latencyMs }));
+    throw new Error(
+      `answer never reached "${state}": ${(e as Error).message}\npage: ${JSON.stringify(seen)}\nledger: ${JSON.stringify(rows)}\nconsole: ${JSON.stringify(browser.console.slice(-5))}`,
+    );
+  }
 }
 
 async function until<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
