@@ -55,9 +55,11 @@ export function App() {
       if (window.location.hash.startsWith('#/quick-ask')) return;
       if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
         e.preventDefault();
+        // Told now, not after a timer: a mounted chat screen clears an unsaved chat before the next key arrives. A
+        // deferred reset could land after a message typed and sent right after Ctrl+K, and abort it. Coming from
+        // another screen, the chat screen mounts empty and focuses its composer itself.
+        window.dispatchEvent(new Event(NEW_CHAT_EVENT));
         navigate('#/chat');
-        // Let the chat screen mount first when coming from another screen.
-        setTimeout(() => window.dispatchEvent(new Event(NEW_CHAT_EVENT)), 0);
       }
     };
     window.addEventListener('keydown', onKey);

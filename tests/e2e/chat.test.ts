@@ -280,6 +280,38 @@ describe('chat in Chromium', () => {
     await page.getByRole('heading', { name: 'New chat' }).waitFor();
   });
 
+  it('a message sent right after Ctrl+K is kept: the new chat starts at the key press, not a moment later', async () => {
+    await send('gamma question about moths');
+    await waitForAnswerState('done');
+    expect(page.url()).toMatch(/#\/chat\/[\w-]+$/);
+    // Ctrl+K, then the next prompt typed and sent before any timer can run: each step only waits for React's
+    // microtask render. A new-chat reset deferred to a timer (as it once was) fires after this and aborts the
+    // message; a person typing fast right after Ctrl+K, or a loaded machine, hit that race.
+    await page.evaluate(async () => {
+      const settle = async (): Promise<void> => {
+        for (let i = 0; i < 5; i++) await new Promise<void>((r) => queueMicrotask(r));
+      };
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'k', ctrlKey: true, bubbles: true, cancelable: true }));
+      await settle();
+      const box = document.getElementById('prompt') as HTMLTextAreaElement;
+      Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!.call(box, 'delta question about wasps');
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      await settle();
+      box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      await settle();
+    });
+    await waitForAnswerState('done');
+    expect(await page.locator('article[aria-label="You"] .bubble').allTextContents()).toEqual(['delta question about wasps']);
+    const convs = (await apiJson('/api/v1/conversations')).conversations;
+    const wasps = convs.find((c: any) => c.title === 'delta question about wasps');
+    expect(wasps).toBeDefined();
+    await until(
+      () => apiJson(`/api/v1/conversations/${wasps.id}`),
+      (r) => r.messages.length === 2,
+    );
+    expect((await apiJson(`/api/v1/conversations/${wasps.id}`)).messages.map((m: any) => m.role)).toEqual(['user', 'assistant']);
+  });
+
   it('has no serious accessibility violations, light and dark; screenshots of both', async () => {
     const conv = (await apiJson('/api/v1/conversations')).conversations[0];
     await page.goto(`${srv.url}/#/chat/${conv.id}`);
