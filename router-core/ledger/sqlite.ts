@@ -83,7 +83,12 @@ function groupCommit(store: SyncStore): { record(r: RequestRecord): Promise<void
     pending = [];
     try {
       store.recordAll(batch.map((b) => b.row));
-    } catch {
+    } catch (e) {
+      // A batch of one already failed on its own row: no second try.
+      if (batch.length === 1) {
+        batch[0]!.reject(e as Error);
+        return;
+      }
       for (const b of batch) {
         try {
           store.ledger.record(b.row);
