@@ -11,6 +11,8 @@ export const errorStatus: Record<ErrorType, number> = {
   forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
+  // The prompt plus the answer's room does not fit the chosen model's context (OpenAI's code has the same name).
+  context_length_exceeded: 400,
   rate_limited: 429,
   no_model_available: 503,
   upstream_auth: 502,

@@ -38,4 +38,9 @@ export interface EngineAvailability {
   reason?: string;
   /** The engine passes `tools` to its models and returns their tool calls (absent = it does not). */
   tools?: boolean;
+  /**
+   * Tokens each model's context holds on this engine (model id → tokens), where the engine knows better than the
+   * catalog (the embedded engine: the GGUF's trained context, capped by its own context size). Absent = the catalog's.
+   */
+  contextLengths?: Record<string, number>;
 }

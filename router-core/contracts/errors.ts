@@ -8,6 +8,7 @@ export type ErrorType =
   | 'forbidden'
   | 'not_found'
   | 'payload_too_large'
+  | 'context_length_exceeded'
   | 'rate_limited'
   | 'no_model_available'
   | 'upstream_auth'

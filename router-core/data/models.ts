@@ -50,6 +50,8 @@ export interface CloudModelEntry {
   providerModel: string;
   /** Takes `tools` and answers with tool calls; absent = no. */
   supportsTools?: boolean;
+  /** Context window in tokens (prompt + answer), as the provider documents it. */
+  contextLength: number;
   aliases: readonly string[];
 }
 
@@ -177,6 +179,8 @@ export const modelCatalog = [
     routes: ['cloud'],
     providerModel: 'claude-haiku-4-5',
     supportsTools: true,
+    // Anthropic's documented window for every current Claude model (1M is a beta option this product does not ask for).
+    contextLength: 200_000,
     aliases: ['claude-haiku-4-5'],
   },
   {
@@ -187,6 +191,8 @@ export const modelCatalog = [
     // 4.5 reaches end of life on 2026-11-30 (the SDK warns on every call), so the catalog uses 4.6.
     providerModel: 'claude-sonnet-4-6',
     supportsTools: true,
+    // Anthropic's documented window for every current Claude model (1M is a beta option this product does not ask for).
+    contextLength: 200_000,
     aliases: ['claude-sonnet-4-6', 'claude'],
   },
   {
@@ -196,6 +202,8 @@ export const modelCatalog = [
     routes: ['cloud'],
     providerModel: 'claude-opus-4-6',
     supportsTools: true,
+    // Anthropic's documented window for every current Claude model (1M is a beta option this product does not ask for).
+    contextLength: 200_000,
     aliases: ['claude-opus-4-6'],
   },
 ] as const satisfies readonly ModelEntry[];

@@ -11,6 +11,8 @@ const retryable: ReadonlySet<ErrorType> = new Set<ErrorType>([
   'upstream_error',
   'upstream_unavailable',
   'timeout',
+  // The engine's real token count did not fit this model's context: a model with a larger one may take it.
+  'context_length_exceeded',
 ]);
 
 /** True when an engine failure (before any token reached the caller) should move to the next candidate. */

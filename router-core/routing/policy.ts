@@ -6,10 +6,12 @@ import { cloudModels, findModel, localModels } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { budgetGuard, estimateCloudCostMicros, type BudgetCaps, type SpendSoFar } from './budget.js';
 import { estimateComplexity, type ComplexityThresholds } from './complexity.js';
+import { estimateConversation, type ConversationEstimate } from './conversation.js';
 import { estimateLearned } from './learned.js';
 import { privacyGuard, PRIVACY_REASON_PREFIX, type PrivacyRules } from './privacy.js';
 import { priceOf } from './pricing.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
+import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
 
 /** Routing settings (from config and the Settings screen). */
 export interface RoutingConfig {
@@ -121,12 +123,16 @@ function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input:
   return 'cloud';
 }
 
-/** The complexity estimate of a request with the configured estimator and thresholds (what decideRoute starts from). */
-export function estimateRequest(
-  request: ChatRequest,
-  config: Pick<RoutingConfig, 'estimator' | 'thresholds'>,
-): ReturnType<typeof estimateComplexity> {
-  return (config.estimator === 'rules' ? estimateComplexity : estimateLearned)(promptForScoring(request), config.thresholds);
+/**
+ * The complexity estimate of a request's conversation with the configured estimator and thresholds (what decideRoute
+ * starts from): the last user turn, raised to the level of the task it continues when it is a follow-up
+ * (routing/conversation.ts).
+ */
+export function estimateRequest(request: ChatRequest, config: Pick<RoutingConfig, 'estimator' | 'thresholds'>): ConversationEstimate {
+  const kind = config.estimator === 'rules' ? 'rules' : 'learned';
+  const t = config.thresholds;
+  const estimate = kind === 'rules' ? estimateComplexity : estimateLearned;
+  return estimateConversation(request.messages, (text) => estimate(text, t), t, `${kind}|${t.medium}|${t.cloud}`);
 }
 
 /** The reasons every decision starts with: the score and its band, then the estimator's own reasons. */
@@ -166,8 +172,28 @@ export function decideRoute(input: RouteInput): RouteOutcome {
       };
     }
   }
+  // Context fit: a model whose window cannot hold the prompt and the answer's room is never given the request.
+  const need = contextNeed(request);
+  const tooSmall = new Map<string, number>();
+  locals = locals.filter((c) => {
+    const window = contextOf(c, input.availability);
+    if (window === undefined || need.total <= window) return true;
+    if (!tooSmall.has(c.model)) tooSmall.set(c.model, window);
+    return false;
+  });
+  const cloudWindow = contextOf(cloudCandidate(config), input.availability);
+  if (blocked === null && cloudWindow !== undefined && need.total > cloudWindow) {
+    blocked = `${describeNeed(need)} > ${config.cloudModel}'s ${formatTokens(cloudWindow)}-token context`;
+    tooSmall.set(config.cloudModel, cloudWindow);
+  }
+  if (locals.length === 0 && blocked !== null && tooSmall.size > 0) {
+    return { ok: false, error: contextError(need, tooSmall, blocked) };
+  }
+
   const want = desiredRoute(estimate.score, estimate.level, input, reasons);
   const strength = (r: Route): number => (r === 'cloud' ? 3 : localRoutesWeakToStrong.indexOf(r));
+  const ladderOf = (r: Route): readonly string[] => (r === 'cloud' ? [] : (tierLadders[input.tier].routes[r] ?? []));
+  const wantTooSmall = ladderOf(want).some((m) => tooSmall.has(m));
 
   let chain: RouteCandidate[];
   if (want === 'cloud') {
@@ -183,18 +209,70 @@ export function decideRoute(input: RouteInput): RouteOutcome {
     const weaker = locals.filter((c) => strength(c.route) < strength(want));
     if (same.length === 0 && tools) {
       reasons.push(`no ${want} model that can call tools is available`);
-    } else if (same.length === 0) {
-      const missing = (tierLadders[input.tier].routes[want as Exclude<Route, 'cloud'>] ?? []).join(', ');
+    } else if (same.length === 0 && !wantTooSmall) {
+      const missing = ladderOf(want).join(', ');
       reasons.push(`no ${want} model available (${missing || 'none in the ladder'} not installed or not running)`);
     }
     chain = [...same, ...stronger, ...(blocked === null ? [cloudCandidate(config)] : []), ...weaker];
     if (blocked?.startsWith(PRIVACY_REASON_PREFIX)) reasons.push(blocked);
-    if (same.length === 0 && chain[0]) reasons.push(`→ ${chain[0].model} instead`);
+    if (same.length === 0 && chain[0] && !wantTooSmall) reasons.push(`→ ${chain[0].model} instead`);
   }
   chain = dedupeCandidates(chain);
   const primary = chain[0];
   if (!primary) return { ok: false, error: { type: 'no_model_available', message: nothingAvailableMessage(blocked) } };
+  if (tooSmall.size > 0 && (want !== 'cloud' || blocked !== null)) {
+    reasons.push(`${describeNeed(need)} > ${describeWindows(tooSmall)} → ${primary.model}`);
+  }
   return { ok: true, decision: { ...primary, complexity: estimate.score, reasons, fallbacks: chain.slice(1) } };
+}
+
+/** Tokens a request needs in a model's context: its prompt (estimated, on the high side) and the answer's room. */
+export interface ContextNeed {
+  input: number;
+  answer: number;
+  total: number;
+}
+
+/** What `request` needs: the estimated prompt (all turns, template overhead) plus max_tokens or the minimum answer. */
+export function contextNeed(request: ChatRequest): ContextNeed {
+  const inputTokens = estimateRequestTokens(request);
+  const answer = answerBudget(request);
+  return { input: inputTokens, answer, total: inputTokens + answer };
+}
+
+/**
+ * The context window of `model` on `engine`: what the engine reports (the embedded engine reads it from the GGUF
+ * and its own context cap), else the catalog's, else undefined (a raw Ollama tag: not checked here).
+ */
+export function contextOf(c: { model: string; engine: EngineId }, availability: Availability): number | undefined {
+  const reported = availability.engines[c.engine]?.contextLengths?.[c.model];
+  return reported ?? findModel(c.model)?.contextLength;
+}
+
+/** "input ~2,900 tokens + 256 for the answer". */
+function describeNeed(need: ContextNeed): string {
+  return `input ~${formatTokens(need.input)} tokens + ${formatTokens(need.answer)} for the answer`;
+}
+
+/** "tinyllama's 2,048-token context, phi2's 2,048". */
+function describeWindows(windows: ReadonlyMap<string, number>): string {
+  return [...windows]
+    .map(([m, n], i) => (i === 0 ? `${m}'s ${formatTokens(n)}-token context` : `${m}'s ${formatTokens(n)}`))
+    .join(', ');
+}
+
+/** The refusal when no usable model's context holds the request: names the size, the limits and what to do. */
+function contextError(need: ContextNeed, windows: ReadonlyMap<string, number>, blocked: string) {
+  const largest = Math.max(...windows.values());
+  return {
+    type: 'context_length_exceeded' as const,
+    message:
+      `The request does not fit the context of any available model: the input is ~${formatTokens(need.input)} tokens and ` +
+      `the answer needs room for ${formatTokens(need.answer)} more (~${formatTokens(need.total)} in all), but the largest ` +
+      `context is ${formatTokens(largest)} tokens (${describeWindows(windows)}), and the cloud is unavailable (${blocked}). ` +
+      'Shorten the input or the conversation, or lower max_tokens.',
+    details: { param: 'messages', value: `~${need.total} tokens` },
+  };
 }
 
 function nothingAvailableMessage(blocked: string | null): string {
@@ -239,6 +317,8 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
       return { ok: false, error: { type, message: `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked}.` } };
     }
     const model = entry?.id ?? requested;
+    const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
+    if (tooBig) return { ok: false, error: tooBig };
     reasons.push(`model "${requested}" requested by the caller`);
     return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
   }
@@ -275,9 +355,27 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
       },
     };
   }
+  // The caller insisted on this model: one that cannot hold the request is a clear 400, never a truncated input.
+  const fitting = engines.filter((e) => overrideContextError(input, model, e) === null);
+  if (fitting.length === 0) return { ok: false, error: overrideContextError(input, model, engines[0]!)! };
   reasons.push(`model "${requested}" requested by the caller`);
-  const [first, ...rest] = engines.map((engine) => ({ route, model, engine }));
+  const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
   return { ok: true, decision: { ...first!, complexity: score, reasons, fallbacks: rest } };
+}
+
+/** The 400 for a caller-picked model whose context cannot hold the request on `engine`, or null when it fits. */
+function overrideContextError(input: RouteInput, model: string, engine: EngineId) {
+  const window = contextOf({ model, engine }, input.availability);
+  const need = contextNeed(input.request);
+  if (window === undefined || need.total <= window) return null;
+  return {
+    type: 'context_length_exceeded' as const,
+    message:
+      `Model "${model}" has a ${formatTokens(window)}-token context here, and this request needs ~${formatTokens(need.total)} ` +
+      `(input ~${formatTokens(need.input)} tokens + ${formatTokens(need.answer)} for the answer). Shorten the input or the ` +
+      'conversation, lower max_tokens, or use model "auto" to pick a model whose context fits.',
+    details: { param: 'messages', value: `~${need.total} tokens` },
+  };
 }
 
 /** What an embedding request may use: engines that can embed, in local preference order. */

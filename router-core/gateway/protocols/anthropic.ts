@@ -174,6 +174,7 @@ const anthropicErrorType: Partial<Record<ErrorType, string>> = {
   forbidden: 'permission_error',
   not_found: 'not_found_error',
   payload_too_large: 'request_too_large',
+  context_length_exceeded: 'invalid_request_error',
   rate_limited: 'rate_limit_error',
   upstream_overloaded: 'overloaded_error',
   timeout: 'timeout_error',

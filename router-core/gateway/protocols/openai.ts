@@ -70,6 +70,7 @@ const openAiErrorType: Partial<Record<ErrorType, string>> = {
   invalid_request: 'invalid_request_error',
   unsupported_media_type: 'invalid_request_error',
   payload_too_large: 'invalid_request_error',
+  context_length_exceeded: 'invalid_request_error',
   not_found: 'invalid_request_error',
   authentication: 'authentication_error',
   forbidden: 'permission_error',
