@@ -315,3 +315,155 @@ describe('decideEmbedding', () => {
     expect(embed('mistral-7b')).toMatchObject({ ok: false, error: { type: 'no_model_available' } });
   });
 });
+
+describe('decideRoute: context fit', () => {
+  // A 12,400-character document (plain English words) followed by a trivial ask: the shape of the reported bug.
+  const doc = 'The quarterly report describes sales, hiring and the new office in plain words. '.repeat(155);
+  const longAsk = `${doc}\n\nGive this text a short title.`;
+  const chat = (content: string, extra: Partial<ChatRequest> = {}, model = 'auto'): ChatRequest => req(content, model, extra);
+  const withContexts = (base: Availability, contextLengths: Record<string, number>): Availability => ({
+    engines: { ...base.engines, llamacpp: { ...base.engines.llamacpp!, contextLengths } },
+  });
+  const route = (request: ChatRequest, opts: { tier?: Tier; availability?: Availability; cfg?: Partial<RoutingConfig> } = {}) =>
+    decideRoute({
+      request,
+      config: config(opts.cfg),
+      tier: opts.tier ?? 3,
+      availability: opts.availability ?? everything,
+      spend: nothingSpent,
+    });
+
+  it('a long input with a trivial ask routes past TinyLlama to a model whose context fits, and says why', () => {
+    expect(longAsk.length).toBeGreaterThan(12_000);
+    const o = route(chat(longAsk), { availability: noKey });
+    expect(o.ok && o.decision).toMatchObject({ route: 'large', model: 'mistral-7b', engine: 'llamacpp' });
+    const why = o.ok ? o.decision.reasons.join(' | ') : '';
+    expect(why).toMatch(/input ~[\d,]+ tokens \+ 256 for the answer > tinyllama's 2,048-token context, phi2's 2,048 → mistral-7b/);
+    expect(why).not.toMatch(/not installed/);
+    // Models that cannot hold it are not even fallbacks (they would truncate it).
+    expect(o.ok && o.decision.fallbacks.map((f) => f.model)).toEqual([]);
+  });
+
+  it('with the cloud on, a long input that no local model holds goes to the cloud with the reason', () => {
+    const o = route(chat(longAsk), { tier: 2 });
+    expect(o.ok && o.decision).toMatchObject({ route: 'cloud', model: 'claude-sonnet' });
+    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/> tinyllama's 2,048-token context, phi2's 2,048 → claude-sonnet/);
+  });
+
+  it('the context the engine reports (GGUF, context cap) wins over the catalog', () => {
+    // mistral-7b's catalog window is 32,768, but the embedded engine runs it with a 2,048-token context here.
+    const capped = withContexts(noKey, { tinyllama: 2048, phi2: 2048, 'mistral-7b': 2048 });
+    const o = route(chat(longAsk), { availability: capped });
+    expect(o).toMatchObject({ ok: false, error: { type: 'context_length_exceeded' } });
+    // And a larger reported window lets a short-context catalog model take it.
+    const big = withContexts(noKey, { tinyllama: 16_384 });
+    expect(route(chat(longAsk), { availability: big, cfg: { thresholds: ALL_SMALL } })).toMatchObject({
+      ok: true,
+      decision: { model: 'tinyllama' },
+    });
+  });
+
+  it('nothing fits and the cloud is off → a clear error naming the size and the limit', () => {
+    const o = route(chat(longAsk), { tier: 2, availability: noKey });
+    expect(o.ok).toBe(false);
+    if (o.ok) return;
+    expect(o.error.type).toBe('context_length_exceeded');
+    expect(o.error.message).toMatch(/the input is ~[\d,]+ tokens and the answer needs room for 256 more/);
+    expect(o.error.message).toMatch(/largest context is 2,048 tokens \(tinyllama's 2,048-token context, phi2's 2,048\)/);
+    expect(o.error.message).toMatch(/the cloud is unavailable \(no Claude API key configured\)/);
+    expect(o.error.details?.param).toBe('messages');
+  });
+
+  it('max_tokens counts: a short prompt asking for more than a small context holds moves up', () => {
+    const o = route(chat('hi', { params: { maxTokens: 3000 } }), { availability: noKey, cfg: { thresholds: ALL_SMALL } });
+    expect(o.ok && o.decision.model).toBe('mistral-7b');
+    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/\+ 3,000 for the answer > tinyllama's 2,048-token context/);
+    expect(route(chat('hi', { params: { maxTokens: 200 } }), { availability: noKey, cfg: { thresholds: ALL_SMALL } })).toMatchObject({
+      ok: true,
+      decision: { model: 'tinyllama' },
+    });
+  });
+
+  it('history counts: many short turns add up past a small context', () => {
+    const messages: ChatRequest['messages'] = [];
+    for (let i = 0; i < 40; i++) {
+      messages.push({ role: 'user', content: `Question ${i}: what does the report say about topic number ${i}?` });
+      messages.push({ role: 'assistant', content: 'The report says the topic went well and the numbers improved. '.repeat(4) });
+    }
+    messages.push({ role: 'user', content: 'ok, and the next one?' });
+    const o = route({ model: 'auto', messages, params: {} }, { availability: noKey, cfg: { thresholds: ALL_SMALL } });
+    expect(o.ok && o.decision.model).toBe('mistral-7b');
+  });
+
+  it('a caller-picked model that cannot hold the request → context_length_exceeded naming both numbers', () => {
+    const o = route(chat(longAsk, {}, 'tinyllama'));
+    expect(o).toMatchObject({ ok: false, error: { type: 'context_length_exceeded' } });
+    expect(!o.ok && o.error.message).toMatch(/Model "tinyllama" has a 2,048-token context here, and this request needs ~[\d,]+ \(input ~[\d,]+ tokens \+ 256 for the answer\)/);
+    expect(route(chat(longAsk, {}, 'mistral-7b'))).toMatchObject({ ok: true, decision: { model: 'mistral-7b' } });
+  });
+});
+
+describe('decideRoute: conversations', () => {
+  const hard =
+    'Design a lock-free concurrent hash map in C++ with resizing, prove its linearizability, and analyse the memory ' +
+    'reclamation strategy under ABA hazards.';
+  const conversation = (...userTurns: string[]): ChatRequest => ({
+    model: 'auto',
+    params: {},
+    messages: userTurns.flatMap((t, i) =>
+      i < userTurns.length - 1
+        ? [
+            { role: 'user' as const, content: t },
+            { role: 'assistant' as const, content: `Here is a detailed answer number ${i}.` },
+          ]
+        : [{ role: 'user' as const, content: t }],
+    ),
+  });
+  const route = (request: ChatRequest) =>
+    decideRoute({ request, config: config({ thresholds: { medium: 0.3, cloud: 0.6 } }), tier: 2, availability: everything, spend: nothingSpent });
+
+  it('the hard task itself goes to the cloud (the premise of the tests below)', () => {
+    expect(route(conversation(hard))).toMatchObject({ ok: true, decision: { route: 'cloud' } });
+    // Alone, the follow-ups below are small prompts.
+    for (const t of ['now add tests', 'why?', 'make it faster']) expect(route(conversation(t))).toMatchObject({ ok: true, decision: { route: 'small' } });
+  });
+
+  it('a follow-up of a cloud-grade task stays in the cloud, and the reasons say so', () => {
+    for (const t of ['now add tests', 'why?', 'make it faster']) {
+      const o = route(conversation(hard, t));
+      expect(o.ok && o.decision.route).toBe('cloud');
+      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/follow-up of a cloud-grade task \(1 turn back, complexity 0\.\d\d\) → cloud/);
+      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/this turn alone: complexity 0\.\d\d → small/);
+    }
+  });
+
+  it('a chain of follow-ups does not flap: it stays with the task, then decays one explained step at a time', () => {
+    const turns = [hard, 'now add tests', 'why?', 'make it faster', 'and the docs?'];
+    const routes = turns.map((_, i) => {
+      const o = route(conversation(...turns.slice(0, i + 1)));
+      return o.ok ? o.decision.route : 'error';
+    });
+    expect(routes).toEqual(['cloud', 'cloud', 'cloud', 'cloud', 'cloud']);
+  });
+
+  it('"thanks" after a cloud-grade task goes small, and says it was judged alone', () => {
+    for (const t of ['thanks!', 'ok', 'Thank you so much.']) {
+      const o = route(conversation(hard, t));
+      expect(o.ok && o.decision.route).toBe('small');
+      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/acknowledgement → judged alone, not as the cloud-grade task before it/);
+    }
+    // And a follow-up after the thanks still belongs to the task (the acknowledgement is skipped, not a new topic).
+    const after = route(conversation(hard, 'thanks!', 'now add tests'));
+    expect(after.ok && after.decision.route).toBe('cloud');
+  });
+
+  it('a self-contained new request resets: judged on its own, with the reason', () => {
+    const fresh = 'Write a haiku about autumn leaves falling on a quiet pond.';
+    const o = route(conversation(hard, 'now add tests', fresh));
+    expect(o.ok && o.decision.route).toBe('small');
+    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/new request \(self-contained, no reference to earlier turns\) → judged on its own/);
+    // A follow-up of the new topic inherits the new topic, not the hard task before it.
+    const next = route(conversation(hard, 'now add tests', fresh, 'make it funnier'));
+    expect(next.ok && next.decision.route).toBe('small');
+  });
+});

@@ -254,9 +254,12 @@ function describeNeed(need: ContextNeed): string {
   return `input ~${formatTokens(need.input)} tokens + ${formatTokens(need.answer)} for the answer`;
 }
 
-/** "tinyllama's 2,048-token context, phi2's 2,048". */
+/** "tinyllama's 2,048-token context, phi2's 2,048": smallest first, the weaker rung first among equals. */
 function describeWindows(windows: ReadonlyMap<string, number>): string {
+  // Entries arrive strongest rung first (the order of the local candidates): reversed, then sorted (stable) by size.
   return [...windows]
+    .reverse()
+    .sort((a, b) => a[1] - b[1])
     .map(([m, n], i) => (i === 0 ? `${m}'s ${formatTokens(n)}-token context` : `${m}'s ${formatTokens(n)}`))
     .join(', ');
 }
