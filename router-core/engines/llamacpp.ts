@@ -16,8 +16,10 @@ import { Worker } from 'node:worker_threads';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
+import { findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
+import { readGgufContextLength } from './gguf-context.js';
 import type { FromWorker, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
 
 export { defaultThreadCount } from './llamacpp.worker.js';
@@ -201,7 +203,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       if (m.type === 'started') contextThreads = m.contextThreads;
       if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded') {
         // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
-        if (m.type === 'failed' && m.stage !== 'generate') slots.delete(job.path);
+        if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) slots.delete(job.path);
         finish(job);
         pump();
       }
@@ -362,6 +364,16 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           }
           if (ev.stage === 'runtime')
             throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+          if (ev.stage === 'context' && ev.context) {
+            const c = ev.context;
+            throw new CoreError(
+              'context_length_exceeded',
+              `The input is ${c.inputTokens.toLocaleString('en-US')} tokens (counted by ${call.model}'s tokenizer) and the answer ` +
+                `needs room for ${c.answerTokens.toLocaleString('en-US')} more, but ${call.model}'s context here is ` +
+                `${c.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, or lower max_tokens.`,
+              { details: { param: 'messages', value: `${c.inputTokens} tokens` } },
+            );
+          }
           throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
         case 'crash':
           throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
@@ -399,20 +411,42 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     throw new CoreError('upstream_error', `The local llama.cpp worker ended the embedding of ${model} without a result.`);
   }
 
+  /** Trained context of each GGUF file read so far, by path, size and mtime (a replaced file is read again). */
+  const trainedContext = new Map<string, { key: string; tokens: Promise<number | undefined> }>();
+
+  /**
+   * The context a model gets here: the engine's context cap, or less when the GGUF was trained for less (llama.cpp
+   * sizes the context within both); the catalog's figure when the header cannot be read.
+   */
+  async function contextFor(id: string, path: string, size: number, mtimeMs: number): Promise<number> {
+    const key = `${size}:${mtimeMs}`;
+    let known = trainedContext.get(path);
+    if (known?.key !== key) {
+      known = { key, tokens: readGgufContextLength(path).catch(() => undefined) };
+      trainedContext.set(path, known);
+    }
+    const trained = (await known.tokens) ?? findModel(id)?.contextLength;
+    return trained === undefined ? init.contextSize : Math.min(init.contextSize, trained);
+  }
+
   async function probe(): Promise<EngineAvailability> {
     try {
+      const contextLengths: Record<string, number> = {};
       const checks = await Promise.all(
         Object.entries(opts.modelFiles).map(async ([id, path]) => {
           try {
             await access(path, fsConstants.R_OK);
-            return (await stat(path)).isFile() ? id : null;
+            const st = await stat(path);
+            if (!st.isFile()) return null;
+            contextLengths[id] = await contextFor(id, path, st.size, st.mtimeMs);
+            return id;
           } catch {
             return null;
           }
         }),
       );
       const models = checks.filter((id): id is string => id !== null);
-      if (models.length > 0) return { ok: true, models };
+      if (models.length > 0) return { ok: true, models, contextLengths };
       const n = Object.keys(opts.modelFiles).length;
       return {
         ok: false,

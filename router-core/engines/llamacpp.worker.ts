@@ -7,6 +7,7 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
+import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
 export const WORKER_KIND = 'hybrid-ai-llamacpp';
@@ -54,7 +55,14 @@ export type FromWorker =
   | { type: 'delta'; id: number; text: string }
   | { type: 'end'; id: number; inputTokens: number; outputTokens: number; stopReason: string; meanLogprob?: number }
   | { type: 'embedded'; id: number; embeddings: number[][]; inputTokens: number }
-  | { type: 'failed'; id: number; stage: 'runtime' | 'load' | 'generate'; message: string }
+  | {
+      type: 'failed';
+      id: number;
+      stage: 'runtime' | 'load' | 'generate' | 'context';
+      message: string;
+      /** stage 'context': the real token count and the window it did not fit. */
+      context?: { inputTokens: number; answerTokens: number; contextSize: number };
+    }
   | { type: 'log'; level: 'warn' | 'error'; message: string }
   | { type: 'closed' };
 
@@ -221,14 +229,29 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
       return;
     }
-    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads });
     const history = toHistory(msg.messages);
     const sequence = m.chat.sequence;
     // Prompt tokens as the chat template renders them (the KV cache may reuse a prefix, so the meter alone
     // would under-count the prompt of a follow-up turn).
     const inputTokens = m.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer).length;
-    const before = sequence.tokenMeter.getState();
     const p = msg.params;
+    // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
+    // library would shift the context and silently drop the start of the conversation). The answer gets what is left.
+    const contextSize = m.context.contextSize;
+    const answerTokens = Math.min(p.maxTokens, MIN_ANSWER_TOKENS);
+    if (inputTokens + answerTokens > contextSize) {
+      post({
+        type: 'failed',
+        id: msg.id,
+        stage: 'context',
+        message: `input of ${inputTokens} tokens + ${answerTokens} for the answer > context of ${contextSize}`,
+        context: { inputTokens, answerTokens, contextSize },
+      });
+      return;
+    }
+    const maxTokens = Math.min(p.maxTokens, contextSize - inputTokens);
+    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads });
+    const before = sequence.tokenMeter.getState();
     // The first chunk goes out at once (time to first token); later ones are batched for up to DELTA_BATCH_MS, so
     // the main thread handles one message per few tokens instead of one per token.
     let pending = '';
@@ -242,7 +265,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     };
     flushDeltas = flush;
     const res = await m.chat.generateResponse(history, {
-      maxTokens: p.maxTokens,
+      maxTokens,
       temperature: p.temperature ?? DEFAULT_TEMPERATURE,
       topP: p.topP,
       seed: p.seed,

@@ -398,7 +398,9 @@ describe('decideRoute: context fit', () => {
   it('a caller-picked model that cannot hold the request → context_length_exceeded naming both numbers', () => {
     const o = route(chat(longAsk, {}, 'tinyllama'));
     expect(o).toMatchObject({ ok: false, error: { type: 'context_length_exceeded' } });
-    expect(!o.ok && o.error.message).toMatch(/Model "tinyllama" has a 2,048-token context here, and this request needs ~[\d,]+ \(input ~[\d,]+ tokens \+ 256 for the answer\)/);
+    expect(!o.ok && o.error.message).toMatch(
+      /Model "tinyllama" has a 2,048-token context here, and this request needs ~[\d,]+ \(input ~[\d,]+ tokens \+ 256 for the answer\)/,
+    );
     expect(route(chat(longAsk, {}, 'mistral-7b'))).toMatchObject({ ok: true, decision: { model: 'mistral-7b' } });
   });
 });
@@ -420,12 +422,19 @@ describe('decideRoute: conversations', () => {
     ),
   });
   const route = (request: ChatRequest) =>
-    decideRoute({ request, config: config({ thresholds: { medium: 0.3, cloud: 0.6 } }), tier: 2, availability: everything, spend: nothingSpent });
+    decideRoute({
+      request,
+      config: config({ thresholds: { medium: 0.3, cloud: 0.6 } }),
+      tier: 2,
+      availability: everything,
+      spend: nothingSpent,
+    });
 
   it('the hard task itself goes to the cloud (the premise of the tests below)', () => {
     expect(route(conversation(hard))).toMatchObject({ ok: true, decision: { route: 'cloud' } });
     // Alone, the follow-ups below are small prompts.
-    for (const t of ['now add tests', 'why?', 'make it faster']) expect(route(conversation(t))).toMatchObject({ ok: true, decision: { route: 'small' } });
+    for (const t of ['now add tests', 'why?', 'make it faster'])
+      expect(route(conversation(t))).toMatchObject({ ok: true, decision: { route: 'small' } });
   });
 
   it('a follow-up of a cloud-grade task stays in the cloud, and the reasons say so', () => {
@@ -461,7 +470,9 @@ describe('decideRoute: conversations', () => {
     const fresh = 'Write a haiku about autumn leaves falling on a quiet pond.';
     const o = route(conversation(hard, 'now add tests', fresh));
     expect(o.ok && o.decision.route).toBe('small');
-    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/new request \(self-contained, no reference to earlier turns\) → judged on its own/);
+    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(
+      /new request \(self-contained, no reference to earlier turns\) → judged on its own/,
+    );
     // A follow-up of the new topic inherits the new topic, not the hard task before it.
     const next = route(conversation(hard, 'now add tests', fresh, 'make it funnier'));
     expect(next.ok && next.decision.route).toBe('small');
