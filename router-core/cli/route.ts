@@ -1,6 +1,7 @@
-// `hybrid-ai route --tier N`: JSONL {"id","prompt"} on stdin → one JSONL decision per line (pure routing, no engines).
+// `hybrid-ai route --tier N`: JSONL {"id","prompt"} or {"id","messages"} on stdin → one JSONL decision per line (pure routing, no engines).
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { ChatMessage } from '../contracts/chat.js';
 import type { Availability, Tier } from '../contracts/decision.js';
 import { cloudModels, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
@@ -45,21 +46,24 @@ export async function runRoute(
   for await (const line of rl) {
     lineNo++;
     if (line.trim() === '') continue;
-    let obj: { id?: unknown; prompt?: unknown };
+    let obj: { id?: unknown; prompt?: unknown; messages?: unknown };
     try {
       obj = JSON.parse(line) as typeof obj;
     } catch {
-      out.write(`${JSON.stringify({ id: null, line: lineNo, error: 'not valid JSON: expected {"id", "prompt"}' })}\n`);
+      out.write(
+        `${JSON.stringify({ id: null, line: lineNo, error: 'not valid JSON: expected {"id", "prompt"} or {"id", "messages"}' })}\n`,
+      );
       bad++;
       continue;
     }
-    if (typeof obj.prompt !== 'string') {
-      out.write(`${JSON.stringify({ id: obj.id ?? null, line: lineNo, error: '"prompt" must be a string' })}\n`);
+    const messages = toMessages(obj);
+    if (typeof messages === 'string') {
+      out.write(`${JSON.stringify({ id: obj.id ?? null, line: lineNo, error: messages })}\n`);
       bad++;
       continue;
     }
     const o = decideRoute({
-      request: { model: 'auto', messages: [{ role: 'user', content: obj.prompt }], params: {} },
+      request: { model: 'auto', messages, params: {} },
       config,
       tier: tier as Tier,
       availability,
@@ -76,4 +80,23 @@ export async function runRoute(
     );
   }
   return bad > 0 ? 1 : 0;
+}
+
+const ROLES: readonly string[] = ['system', 'user', 'assistant'];
+
+/** The line's conversation: `prompt` as one user turn, or `messages` as /api/v1/chat takes them; else what is wrong. */
+function toMessages(obj: { prompt?: unknown; messages?: unknown }): ChatMessage[] | string {
+  if (obj.messages === undefined)
+    return typeof obj.prompt === 'string' ? [{ role: 'user', content: obj.prompt }] : '"prompt" must be a string';
+  if (!Array.isArray(obj.messages) || obj.messages.length === 0) return '"messages" must be a non-empty array of {"role", "content"}';
+  const out: ChatMessage[] = [];
+  for (const [i, m] of (obj.messages as unknown[]).entries()) {
+    const { role, content } = (m ?? {}) as { role?: unknown; content?: unknown };
+    if (typeof role !== 'string' || !ROLES.includes(role)) return `"messages[${i}].role" must be one of: ${ROLES.join(', ')}`;
+    if (typeof content !== 'string') return `"messages[${i}].content" must be a string`;
+    out.push({ role: role as ChatMessage['role'], content });
+  }
+  if (!out.some((m) => m.role === 'user' && m.content.trim() !== ''))
+    return '"messages" must include a user message with non-empty content';
+  return out;
 }

@@ -1,6 +1,7 @@
 // Admin and read-only routes: /health, /ready, /api/v1/stats, /api/v1/complexity, model lists, /metrics.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ChatMessage, ChatRequest } from '../contracts/chat.js';
 import type { Availability } from '../contracts/decision.js';
 import { modelCatalog, findModel } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
@@ -40,14 +41,27 @@ export function periodStarts(t: number): { day: number; month: number } {
 }
 let periodMemo: { day: number; month: number; nextDay: number } | undefined;
 
-const complexityBody = z.object({
-  prompt: z.string().trim().min(1, 'must be a non-empty string'),
-  model: z.string().min(1).default('auto'),
-  thresholds: z
-    .object({ medium: z.number().min(0).max(1), cloud: z.number().min(0).max(1.01) })
-    .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud' })
-    .optional(),
-});
+// The conversation fields as /api/v1/chat takes them (prompt or messages, max_tokens, local_only): the decision is the
+// one chat would make, so a follow-up is judged with its conversation and a long one against the models' contexts.
+const complexityBody = z
+  .object({
+    prompt: z.string().trim().min(1, 'must be a non-empty string').optional(),
+    messages: z
+      .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
+      .min(1, 'must have at least one message')
+      .optional(),
+    model: z.string().min(1).default('auto'),
+    max_tokens: z.number().int().min(1).max(32_768).optional(),
+    local_only: z.boolean().optional(),
+    thresholds: z
+      .object({ medium: z.number().min(0).max(1), cloud: z.number().min(0).max(1.01) })
+      .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud' })
+      .optional(),
+  })
+  .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
+    message: 'provide "prompt" (a non-empty string) or "messages"',
+    path: ['prompt'],
+  });
 
 export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.get('/health', { config: { public: true } }, async () => ({
@@ -134,7 +148,11 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
 
   app.post('/api/v1/complexity', async (req) => {
     const b = parseBody(complexityBody, req.body);
-    const request = { model: b.model, messages: [{ role: 'user' as const, content: b.prompt }], params: {} };
+    const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
+    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
+      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
+    }
+    const request: ChatRequest = { model: b.model, messages, params: { maxTokens: b.max_tokens }, localOnly: b.local_only };
     let decision;
     try {
       decision = b.thresholds ? await deps.pipeline.decide(request, { thresholds: b.thresholds }) : await deps.pipeline.decide(request);

@@ -48,6 +48,34 @@ describe('hybrid-ai route', () => {
     expect(lines[1].reasons.length).toBeGreaterThan(0);
   });
 
+  it('takes {"id","messages"} lines: a follow-up is routed as the task it continues, "thanks" as itself', () => {
+    const task = 'Design a lock-free concurrent hash map in C++ with resizing, and prove its linearizability.';
+    const turns = (last: string) => [
+      { role: 'user', content: task },
+      { role: 'assistant', content: 'Here is the design.' },
+      { role: 'user', content: last },
+    ];
+    const input = [
+      { id: 'alone', prompt: 'now add tests' },
+      { id: 'follow', messages: turns('now add tests') },
+      { id: 'thanks', messages: turns('thanks!') },
+      { id: 'bad', messages: [{ role: 'robot', content: 'x' }] },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const r = run(['route', '--tier', '2'], { input });
+    expect(r.status).toBe(1);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ id: 'alone', route: 'small' });
+    expect(lines[1]).toMatchObject({ id: 'follow', route: 'cloud', model: 'claude-sonnet' });
+    expect(lines[1].reasons.join(' | ')).toMatch(/follow-up of a cloud-grade task/);
+    expect(lines[2]).toMatchObject({ id: 'thanks', route: 'small' });
+    expect(lines[3]).toMatchObject({ id: 'bad', error: '"messages[0].role" must be one of: system, user, assistant' });
+  });
+
   it('reports bad lines without stopping and exits 1', () => {
     const r = run(['route', '--tier', '1'], { input: 'not json\n{"id":"x","prompt":"hi"}\n{"id":"y"}\n' });
     expect(r.status).toBe(1);
