@@ -4,8 +4,9 @@ import type { ChatRequest } from '../contracts/chat.js';
 /*
  * Tokens per character, by class. Each weight is an upper bound for the tokenizers of the catalog's models
  * (Llama-2 SentencePiece for TinyLlama, Mistral's, Phi-2's GPT-2 BPE, Qwen's and Llama-3's tiktoken-style BPE):
- * - ASCII letters 0.3 (one token per 3.3 letters): English words average ~4 letters a token on these vocabularies,
- *   rarer words and identifiers split more (camelCase, snake_case pieces), so 3.3 leaves margin for code.
+ * - ASCII letters: a word (run of letters) costs at least 1, and 0.3 a letter past its third (one token per 3.3
+ *   letters): short common words are one token each ("▁the", "▁fox"), longer and rarer words and identifiers split
+ *   more (camelCase, snake_case pieces), and 3.3 letters a token leaves margin for code.
  * - digits 1: Llama-2, Mistral and Qwen split numbers into single digits.
  * - ASCII punctuation 1: code is punctuation-heavy; some pairs merge ("()", "->"), never fewer than 1 per 2 chars,
  *   so counting each one is the safe side.
@@ -39,38 +40,86 @@ export const TOKENS_PER_REQUEST = 8;
  */
 export const MIN_ANSWER_TOKENS = 256;
 
-/** True when the character before `i` is a single space (not the start of a run): the "▁" that cannot merge. */
-function afterSpace(text: string, i: number): boolean {
-  return i > 0 && text.charCodeAt(i - 1) === 0x20;
-}
+/**
+ * Tenths of a token per ASCII character (the weights above, ×10 so the loop adds small integers): letters 3,
+ * digits/punctuation/control 10, space 0 (its run and lone-piece cases are handled in the loop).
+ */
+const ASCII_TENTHS = (() => {
+  const t = new Uint8Array(128).fill(10);
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = LETTER * 10;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = LETTER * 10;
+  t[0x20] = 0;
+  return t;
+})();
+const IS_LETTER = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  return t;
+})();
 
 /** An upper-side estimate of the tokens `text` takes on the catalog's tokenizers (never under-counts plain prose). */
 export function estimateTokens(text: string): number {
-  let t = 0;
-  let prevSpace = true;
+  // Tenths of a token, as an integer (one table lookup per ASCII character: this runs over whole conversations).
+  let tenths = 0;
+  // What the previous character was: 0 other, 1 a space, 2 a control character (newline, tab) or the start.
+  let prev = 2;
+  // Letters so far in the current word.
+  let run = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
-        t += LETTER;
-        prevSpace = false;
-      } else if (c === 0x20) {
-        if (prevSpace) t += SPACE_RUN;
-        prevSpace = true;
-      } else if (c < 0x20 || c === 0x7f) {
-        t += 1;
-        prevSpace = true;
-      } else {
-        // Digits and punctuation (and the lone space piece before them).
-        t += afterSpace(text, i) ? 2 : 1;
-        prevSpace = false;
+      if (c === 0x20) {
+        run = 0;
+        if (prev !== 0) tenths += SPACE_RUN * 10;
+        prev = 1;
+        continue;
       }
+      if (IS_LETTER[c] === 1) {
+        // A word's first letter is its first token; the next two ride on it; then 0.3 a letter.
+        run++;
+        tenths += run === 1 ? 10 : run <= 3 ? 0 : ASCII_TENTHS[c]!;
+        prev = 0;
+        continue;
+      }
+      run = 0;
+      tenths += ASCII_TENTHS[c]!;
+      // A digit or punctuation after a space: the "▁" stands alone.
+      if (prev === 1 && c > 0x20) tenths += 10;
+      prev = c < 0x20 || c === 0x7f ? 2 : 0;
     } else {
-      t += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdfff ? SURROGATE + (afterSpace(text, i) ? 1 : 0) : BMP_WIDE;
-      prevSpace = false;
+      run = 0;
+      if (c < 0x800) tenths += 10;
+      else if (c >= 0xd800 && c <= 0xdfff) tenths += SURROGATE * 10 + (prev === 1 ? 10 : 0);
+      else tenths += BMP_WIDE * 10;
+      prev = 0;
     }
   }
-  return Math.ceil(t);
+  return Math.ceil(tenths / 10);
+}
+
+/** Token estimates of long messages already seen (a chat resends its history with every turn). */
+const messageTokens = new Map<string, number>();
+/** why: counting a short message costs less than hashing it for a lookup; history turns are mostly longer. */
+const CACHE_MIN_CHARS = 256;
+/** why: a thousand recent messages covers the history of every live conversation of a busy server. */
+const CACHE_ENTRIES = 1024;
+/** why: pasted documents above this are counted again rather than held in memory. */
+const CACHE_MAX_CHARS = 65_536;
+
+/** {@link estimateTokens}, remembered for long messages (an LRU keyed by the text). */
+function messageEstimate(text: string): number {
+  if (text.length < CACHE_MIN_CHARS || text.length > CACHE_MAX_CHARS) return estimateTokens(text);
+  const hit = messageTokens.get(text);
+  if (hit !== undefined) {
+    messageTokens.delete(text);
+    messageTokens.set(text, hit);
+    return hit;
+  }
+  const n = estimateTokens(text);
+  messageTokens.set(text, n);
+  if (messageTokens.size > CACHE_ENTRIES) messageTokens.delete(messageTokens.keys().next().value!);
+  return n;
 }
 
 /**
@@ -80,7 +129,7 @@ export function estimateTokens(text: string): number {
 export function estimateRequestTokens(request: ChatRequest): number {
   let n = TOKENS_PER_REQUEST;
   for (const m of request.messages) {
-    n += TOKENS_PER_MESSAGE + estimateTokens(m.content);
+    n += TOKENS_PER_MESSAGE + messageEstimate(m.content);
     if (m.toolCalls) for (const c of m.toolCalls) n += estimateTokens(c.name) + estimateTokens(c.arguments) + TOKENS_PER_MESSAGE;
   }
   if (request.tools && request.tools.length > 0) n += estimateTokens(JSON.stringify(request.tools));
