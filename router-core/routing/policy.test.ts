@@ -374,14 +374,18 @@ describe('decideRoute: context fit', () => {
     expect(o.error.details?.param).toBe('messages');
   });
 
-  it('max_tokens counts: a short prompt asking for more than a small context holds moves up', () => {
-    const o = route(chat('hi', { params: { maxTokens: 3000 } }), { availability: noKey, cfg: { thresholds: ALL_SMALL } });
-    expect(o.ok && o.decision.model).toBe('mistral-7b');
-    expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/\+ 3,000 for the answer > tinyllama's 2,048-token context/);
-    expect(route(chat('hi', { params: { maxTokens: 200 } }), { availability: noKey, cfg: { thresholds: ALL_SMALL } })).toMatchObject({
-      ok: true,
-      decision: { model: 'tinyllama' },
-    });
+  it('max_tokens below the minimum answer room lowers the need; above it, it is a limit the context caps, with the reason', () => {
+    // ~1,850 estimated tokens: with the default 256-token answer room it does not fit 2,048; with max_tokens 16 it does.
+    const medium = 'The quarterly report describes sales, hiring and the new office in plain words. '.repeat(85);
+    const small = { availability: noKey, cfg: { thresholds: ALL_SMALL } };
+    expect(route(chat(medium), small)).toMatchObject({ ok: true, decision: { model: 'mistral-7b' } });
+    expect(route(chat(medium, { params: { maxTokens: 16 } }), small)).toMatchObject({ ok: true, decision: { model: 'tinyllama' } });
+    // SDKs send max_tokens 4,096 by default: that alone does not push a short prompt off the small model.
+    const big = route(chat('hi', { params: { maxTokens: 3000 } }), small);
+    expect(big.ok && big.decision.model).toBe('tinyllama');
+    expect(big.ok && big.decision.reasons.join(' | ')).toMatch(
+      /max_tokens 3,000 > the ~2,0\d\d tokens tinyllama's 2,048-token context leaves after the input → the answer is capped there/,
+    );
   });
 
   it('history counts: many short turns add up past a small context', () => {

@@ -223,6 +223,8 @@ export function decideRoute(input: RouteInput): RouteOutcome {
   if (tooSmall.size > 0 && (want !== 'cloud' || blocked !== null)) {
     reasons.push(`${describeNeed(need)} > ${describeWindows(tooSmall)} → ${primary.model}`);
   }
+  const capped = answerCap(request, need, primary, input.availability);
+  if (capped) reasons.push(capped);
   return { ok: true, decision: { ...primary, complexity: estimate.score, reasons, fallbacks: chain.slice(1) } };
 }
 
@@ -247,6 +249,17 @@ export function contextNeed(request: ChatRequest): ContextNeed {
 export function contextOf(c: { model: string; engine: EngineId }, availability: Availability): number | undefined {
   const reported = availability.engines[c.engine]?.contextLengths?.[c.model];
   return reported ?? findModel(c.model)?.contextLength;
+}
+
+/** The reason when max_tokens asks for more than the chosen model's context leaves (the engine caps the answer). */
+function answerCap(request: ChatRequest, need: ContextNeed, c: RouteCandidate, availability: Availability): string | null {
+  const asked = request.params.maxTokens;
+  const window = contextOf(c, availability);
+  if (asked === undefined || window === undefined || need.input + asked <= window) return null;
+  return (
+    `max_tokens ${formatTokens(asked)} > the ~${formatTokens(window - need.input)} tokens ${c.model}'s ` +
+    `${formatTokens(window)}-token context leaves after the input → the answer is capped there`
+  );
 }
 
 /** "input ~2,900 tokens + 256 for the answer". */
@@ -363,6 +376,8 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   if (fitting.length === 0) return { ok: false, error: overrideContextError(input, model, engines[0]!)! };
   reasons.push(`model "${requested}" requested by the caller`);
   const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
+  const capped = answerCap(input.request, contextNeed(input.request), first!, availability);
+  if (capped) reasons.push(capped);
   return { ok: true, decision: { ...first!, complexity: score, reasons, fallbacks: rest } };
 }
 

@@ -34,9 +34,10 @@ export const TOKENS_PER_MESSAGE = 8;
 export const TOKENS_PER_REQUEST = 8;
 
 /**
- * Room for the answer when the request sets no max_tokens. why: 256 tokens is a few paragraphs, a full answer to a
- * chat question; a model with less room left than that would cut an ordinary answer off mid-sentence, which is the
- * truncation the context check exists to prevent. (Engines then cap output to what really remains.)
+ * Room a model's context must have left for the answer (or max_tokens, when smaller). why: 256 tokens is a few
+ * paragraphs, a full answer to a chat question; a model with less room left would cut an ordinary answer off
+ * mid-sentence. A larger max_tokens is a limit, not a demand: the answer is capped at what the context leaves (SDKs
+ * send 4,096 by default, which would otherwise push every request past the 2,048-token local models).
  */
 export const MIN_ANSWER_TOKENS = 256;
 
@@ -136,9 +137,9 @@ export function estimateRequestTokens(request: ChatRequest): number {
   return n;
 }
 
-/** The room the answer needs: the caller's max_tokens, else {@link MIN_ANSWER_TOKENS}. */
+/** The room the answer needs in the context: the caller's max_tokens up to {@link MIN_ANSWER_TOKENS}. */
 export function answerBudget(request: ChatRequest): number {
-  return request.params.maxTokens ?? MIN_ANSWER_TOKENS;
+  return Math.min(request.params.maxTokens ?? MIN_ANSWER_TOKENS, MIN_ANSWER_TOKENS);
 }
 
 /** "12,400": thousands separators without Intl (pure code: no locale lookup). */

@@ -62,7 +62,7 @@ describe('llama.cpp engine: context fit', () => {
     'an input the real tokenizer finds too long is refused before a token is fed, naming the count and the window; the engine then serves the next request',
     async () => {
       const e = make(512);
-      const long = req(unusual(250));
+      const long = req(unusual(200));
       expect(estimateRequestTokens(long) + 256).toBeLessThan(512); // the estimate alone would have let it through
       const events: StreamEvent[] = [];
       let err: unknown;
