@@ -1,7 +1,7 @@
 // Pure tests of the Ollama converters, host parsing and error mapping (no network).
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../contracts/chat.js';
-import { fromOllamaChunk, mapOllamaError, normalizeOllamaHost, tagMatches, toOllamaChat } from './ollama.js';
+import { fromOllamaChunk, mapOllamaError, normalizeOllamaHost, ollamaContextLength, tagMatches, toOllamaChat } from './ollama.js';
 
 const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'auto',
@@ -59,6 +59,17 @@ describe('toOllamaChat', () => {
       options: { num_predict: 5, temperature: 0.2, top_p: 0.9, stop: ['\n\n'], seed: 42 },
       keep_alive: '10m',
     });
+  });
+
+  it('runs a catalog model with a known context: num_ctx 4,096 (or its trained context) where Ollama might default lower', () => {
+    const opts = (model: string) => toOllamaChat({ model, request: req() }, 'tag').options;
+    expect(opts('mistral-7b')).toEqual({ num_ctx: 4096 });
+    expect(opts('qwen2.5-1.5b')).toEqual({ num_ctx: 4096 });
+    // Trained for 2,048: every Ollama release runs it at that already, so no num_ctx (and no model reload).
+    expect(opts('tinyllama')).toEqual({});
+    expect(ollamaContextLength('tinyllama')).toBe(2048);
+    expect(ollamaContextLength('mistral-7b')).toBe(4096);
+    expect(ollamaContextLength('llama3.1:8b')).toBeUndefined();
   });
 
   it('omits unset options and keep_alive', () => {

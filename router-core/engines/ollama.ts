@@ -90,6 +90,23 @@ function toOllamaMessage(m: ChatMessage): OllamaMessage {
 }
 
 /**
+ * The context Ollama runs a catalog model with. why: Ollama's own default depends on its version and the GPU (2,048
+ * in older releases, 4,096 under 24 GiB of VRAM in newer ones) and a prompt past it is silently cut from the start,
+ * so the router must know the window: 4,096 (or the model's trained context, when smaller) is sent as `num_ctx`
+ * wherever it exceeds 2,048, and reported by probe(). 4,096 matches the embedded engine's context size and keeps a
+ * 7B model's KV cache near 0.5 GB.
+ */
+const OLLAMA_CONTEXT_SIZE = 4096;
+/** why: the smallest default any Ollama release has used; a window within it needs no `num_ctx` (no model reload). */
+const OLLAMA_MIN_DEFAULT_CONTEXT = 2048;
+
+/** The context window of a catalog model on Ollama, or undefined for a raw tag (its context is Ollama's business). */
+export function ollamaContextLength(model: string): number | undefined {
+  const entry = findModel(model);
+  return entry?.kind === 'local' ? Math.min(entry.contextLength, OLLAMA_CONTEXT_SIZE) : undefined;
+}
+
+/**
  * Pure: our call → Ollama /api/chat request. `tag` is the Ollama model tag to run. Streams unless the caller reads
  * the answer whole (`call.stream === false`): then one JSON answer spares a parse and an event per token.
  */
@@ -101,6 +118,8 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
   if (p.topP !== undefined) options.top_p = p.topP;
   if (p.stop && p.stop.length > 0) options.stop = [...p.stop];
   if (p.seed !== undefined) options.seed = p.seed;
+  const window = ollamaContextLength(call.model);
+  if (window !== undefined && window > OLLAMA_MIN_DEFAULT_CONTEXT) options.num_ctx = window;
   const req: OllamaChatRequest & { stream: boolean } = {
     model: tag,
     messages: call.request.messages.map(toOllamaMessage),
@@ -257,7 +276,12 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         .map(([id]) => id);
       // Raw tags are listed too, so a caller may ask for any model the server has by its Ollama name.
       for (const p of present) if (!ids.includes(p)) ids.push(p);
-      return { ok: true, models: ids, tools: true };
+      const contextLengths: Record<string, number> = {};
+      for (const id of ids) {
+        const n = ollamaContextLength(id);
+        if (n !== undefined) contextLengths[id] = n;
+      }
+      return { ok: true, models: ids, tools: true, contextLengths };
     } catch {
       return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
     }
