@@ -28,8 +28,17 @@ const DECAY_PER_TURN = 0.05;
  * so older turns cannot change the decision; the bound also caps the work (eight cached estimates) per decision.
  */
 const MAX_LOOKBACK = 8;
-/** why: "why?", "now in Rust", "make it faster": six words or fewer with no content of their own lean on the turn before. */
+/** why: "why?", "more examples", "the second one": three words or fewer cannot state a new task of their own. */
+const BARE_FOLLOW_UP_WORDS = 3;
+/**
+ * why: up to six words ("explain the time complexity", "summarize the main points") a turn often leans on the one
+ * before without a cue word; it counts as new only when the estimator is sure of it alone ("What is the capital of France?").
+ */
 const SHORT_FOLLOW_UP_WORDS = 6;
+/** why: 0.85 on the learned estimator's largest tier probability separates "What is the capital of France?" (0.89) from "Explain the time complexity" (0.80). */
+const CONFIDENT_PROB = 0.85;
+/** why: without probabilities, a score within 0.1 of a threshold (a third of a band) is one the estimator is unsure of. */
+const CONFIDENT_MARGIN = 0.1;
 /** why: a back-reference ("this", "your code") in the first six words is where a follow-up names its object. */
 const BACK_REFERENCE_WINDOW_WORDS = 6;
 /** why: past 30 words a turn usually carries its own material (pasted text, a full spec), so it stands alone. */
@@ -51,17 +60,31 @@ function firstWords(text: string, n: number): { words: string[]; more: boolean }
 
 /**
  * Classify one user turn. The heuristic, in order: a whole turn of thanks/ok/greeting is an acknowledgement; a turn
- * that opens with a continuation cue ("now", "and", "why", "make it"), is six words or fewer, or is short and points
- * back in its first words ("this", "your code") is a follow-up; anything else is a self-contained new request.
+ * that opens with a continuation cue ("now", "and", "why", "make it"), has three words or fewer, points back in its
+ * first words ("this", "your code"), or is short (six words or fewer) and not scored confidently on its own, is a
+ * follow-up; anything else is a self-contained new request. `confident`: the estimator is sure of the turn's band
+ * alone (see {@link isConfident}); "What is the capital of France?" is, "Explain the time complexity" is not.
  */
-export function classifyTurn(text: string): TurnKind {
+export function classifyTurn(text: string, confident: boolean): TurnKind {
   const t = text.trim();
   if (t.length <= ACK_MAX_CHARS && acknowledgementPattern.test(t)) return 'acknowledgement';
   if (continuationOpeners.test(t)) return 'follow-up';
   const head = firstWords(t, BACK_REFERENCE_MAX_WORDS);
-  if (!head.more && head.words.length <= SHORT_FOLLOW_UP_WORDS) return 'follow-up';
+  if (!head.more && head.words.length <= BARE_FOLLOW_UP_WORDS) return 'follow-up';
   if (!head.more && backReferences.test(head.words.slice(0, BACK_REFERENCE_WINDOW_WORDS).join(' '))) return 'follow-up';
+  if (!head.more && head.words.length <= SHORT_FOLLOW_UP_WORDS && !confident) return 'follow-up';
   return 'new-topic';
+}
+
+/**
+ * Whether the estimator is sure of a turn's band on its own: its largest tier probability when it gives them (the
+ * learned estimator), else the score's distance from the nearest threshold.
+ */
+export function isConfident(e: ComplexityEstimate, thresholds: ComplexityThresholds): boolean {
+  const probs = (e as { probs?: unknown }).probs;
+  if (Array.isArray(probs) && probs.length > 0 && probs.every((p) => typeof p === 'number'))
+    return Math.max(...(probs as number[])) >= CONFIDENT_PROB;
+  return Math.min(Math.abs(e.score - thresholds.medium), Math.abs(e.score - thresholds.cloud)) >= CONFIDENT_MARGIN;
 }
 
 /** Per-turn estimates by estimator and thresholds, so a long chat does not re-score its history on every turn. */
@@ -109,15 +132,15 @@ export function estimateConversation(
   const turn = cachedEstimate(cacheKey, estimate, current);
   if (users.length <= 1) return { ...turn, kind: 'alone', turn };
 
-  const kind = classifyTurn(current);
+  const kind = classifyTurn(current, isConfident(turn, thresholds));
   let best: { score: number; level: ComplexityLevel; distance: number } | undefined;
   const last = users.length - 1;
   for (let k = last - 1; k >= Math.max(0, last - MAX_LOOKBACK); k--) {
     const text = users[k]!;
-    const cls = classifyTurn(text);
+    const e = cachedEstimate(cacheKey, estimate, text);
+    const cls = classifyTurn(text, isConfident(e, thresholds));
     if (cls === 'acknowledgement') continue;
     const distance = last - k;
-    const e = cachedEstimate(cacheKey, estimate, text);
     const score = Math.round(Math.max(0, e.score - DECAY_PER_TURN * (distance - 1)) * 1000) / 1000;
     if (!best || score > best.score) best = { score, level: e.level, distance };
     if (cls === 'new-topic') break;
