@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -62,6 +63,25 @@ const conversation = (last: string) => [
 ];
 
 describe('context fit through the gateway', () => {
+  // First in the file, so the embedded engine has not started yet: its state shows whether anything was fed to it.
+  it('a 2 MiB prompt that no model holds (not even Claude) is refused at once, in the Ollama shape; no engine is started or called', async () => {
+    const llamacpp = srv.core.engines.get('llamacpp') as LlamaCppEngine;
+    expect(llamacpp.info().workersStarted).toBe(0);
+    const claudeCalls = claude.requests.length;
+    const r = await post('/api/generate', {
+      model: 'auto',
+      prompt: 'word '.repeat(420_000),
+      stream: false,
+      options: { num_predict: 1e15 },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatch(/the input is ~[\d,]+ tokens/);
+    expect(r.json.error).toMatch(/claude-sonnet's 200,000-token context/);
+    expect(llamacpp.info()).toMatchObject({ workersStarted: 0, loadedModels: [] });
+    expect(claude.requests.length).toBe(claudeCalls);
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ status: 'error', errorType: 'context_length_exceeded' });
+  });
+
   it('a long input with a trivial ask skips the local models it does not fit and goes to Claude whole, with the reason', async () => {
     const before = claude.requests.length;
     const r = await post('/api/v1/chat', { prompt: longAsk, max_tokens: 16 });
