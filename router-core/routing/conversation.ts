@@ -91,8 +91,8 @@ export function isConfident(e: ComplexityEstimate, thresholds: ComplexityThresho
 const turnCaches = new Map<string, Map<string, ComplexityEstimate>>();
 /** why: a few hundred turns covers every recent conversation of a busy server at a few hundred KB. */
 const TURN_CACHE_ENTRIES = 512;
-/** why: turns longer than this (pasted documents) are re-scored rather than held in memory. */
-const TURN_CACHE_MAX_CHARS = 20_000;
+/** why: turns longer than this (pasted documents) are re-scored rather than held in memory (at most 512 × 8K chars, 8 MB). */
+const TURN_CACHE_MAX_CHARS = 8_192;
 
 /** `estimate(text)`, remembered under `cacheKey` (the estimator and its thresholds) in a small LRU. */
 function cachedEstimate(cacheKey: string, estimate: TurnEstimator, text: string): ComplexityEstimate {

@@ -103,10 +103,10 @@ export function estimateTokens(text: string): number {
 const messageTokens = new Map<string, number>();
 /** why: counting a short message costs less than hashing it for a lookup; history turns are mostly longer. */
 const CACHE_MIN_CHARS = 256;
-/** why: a thousand recent messages covers the history of every live conversation of a busy server. */
-const CACHE_ENTRIES = 1024;
-/** why: pasted documents above this are counted again rather than held in memory. */
-const CACHE_MAX_CHARS = 65_536;
+/** why: five hundred recent messages cover the history of the live conversations of a busy desktop or small server. */
+const CACHE_ENTRIES = 512;
+/** why: longer messages (pasted documents) are counted again: the cache then holds at most 512 × 16K chars (16 MB). */
+const CACHE_MAX_CHARS = 16_384;
 
 /** {@link estimateTokens}, remembered for long messages (an LRU keyed by the text). */
 function messageEstimate(text: string): number {
