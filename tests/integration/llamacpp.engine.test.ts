@@ -93,7 +93,8 @@ describe('llamacpp engine', () => {
     const engine = make({ modelFiles: { tiny: good, gone: join(dir, 'gone.gguf') } });
     const none = make({ modelFiles: { gone: join(dir, 'gone.gguf') } });
     try {
-      expect(await engine.probe()).toEqual({ ok: true, models: ['tiny'] });
+      // With each present model's context (read from the GGUF header, not by loading it): the generated file's 2,048.
+      expect(await engine.probe()).toEqual({ ok: true, models: ['tiny'], contextLengths: { tiny: 2048 } });
       expect(engine.info().workersStarted).toBe(0);
       const a = await none.probe();
       expect(a.ok).toBe(false);
