@@ -35,7 +35,7 @@ const BARE_FOLLOW_UP_WORDS = 3;
  * before without a cue word; it counts as new only when the estimator is sure of it alone ("What is the capital of France?").
  */
 const SHORT_FOLLOW_UP_WORDS = 6;
-/** why: 0.85 on the learned estimator's largest tier probability separates "What is the capital of France?" (0.89) from "Explain the time complexity" (0.80). */
+/** why: 0.85 on the learned estimator's largest tier probability puts "What is the capital of France?" (0.89) above and "Explain the time complexity" (0.80) below it. */
 const CONFIDENT_PROB = 0.85;
 /** why: without probabilities, a score within 0.1 of a threshold (a third of a band) is one the estimator is unsure of. */
 const CONFIDENT_MARGIN = 0.1;
