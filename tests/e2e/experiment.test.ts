@@ -1,5 +1,6 @@
 // Routing experiment in real Chromium against the real server (llama.cpp on a generated GGUF, the Claude stand-in): the
-// dashboard compares the arms as the stats API reports them, and one click adopts the variant as the main policy.
+// experiment is started in Settings, the dashboard compares the arms as the stats API reports them, and one click adopts
+// the variant as the main policy.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,8 +52,25 @@ async function apiJson(method: string, url: string, body?: unknown): Promise<any
 }
 
 describe('routing experiment on the dashboard', () => {
-  it('shows both arms as the stats API counts them, and “Adopt B” makes the variant the main policy', async () => {
-    const exp = (await apiJson('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: ALL_CLOUD, name: 'all to Claude' })).experiment;
+  it('started in Settings; the dashboard shows both arms as the stats API counts them; “Adopt B” makes the variant the policy', async () => {
+    // Started in Settings, as a person would: half the conversations, both thresholds at 0 (everything to Claude).
+    await page.goto(`${srv.url}/#token=${TOKEN}`);
+    await page.goto(`${srv.url}/#/settings`);
+    const form = page.locator('section[aria-labelledby=set-experiment]');
+    await form.getByLabel('Name (optional)').fill('all to Claude');
+    await form.getByLabel('Share of conversations for the variant (%)').fill('50');
+    await form.getByLabel('Variant’s medium threshold').fill('0');
+    await form.getByLabel('Variant’s cloud threshold').fill('0');
+    await form.getByRole('button', { name: 'Start the experiment' }).click();
+    await form.getByTestId('experiment-running').waitFor();
+    const exp = (await apiJson('GET', '/api/v1/routing/experiment')).experiment;
+    expect(exp).toMatchObject({ name: 'all to Claude', status: 'running', share: 0.5, variant: ALL_CLOUD });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(describeViolations(await seriousAxeViolations(page))).toBe('');
+      await screenshot(page, `settings-experiment-${scheme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     // Three conversations per arm, through the real engines; a thumbs-down on one of B's answers.
     const count: Record<ArmId, number> = { A: 0, B: 0 };
     let downOn: string | undefined;
@@ -68,7 +86,6 @@ describe('routing experiment on the dashboard', () => {
     await apiJson('POST', '/api/v1/feedback', { request_id: downOn, rating: 'down' });
     const stats = await apiJson('GET', '/api/v1/routing/experiment/stats');
 
-    await page.goto(`${srv.url}/#token=${TOKEN}`);
     await page.goto(`${srv.url}/#/dashboard`);
     const card = page.locator('section[aria-labelledby=experiment-title]');
     await card.getByRole('heading', { name: 'Routing experiment' }).waitFor();
