@@ -59,8 +59,8 @@ describe('routing experiment on the dashboard', () => {
     const form = page.locator('section[aria-labelledby=set-experiment]');
     await form.getByLabel('Name (optional)').fill('all to Claude');
     await form.getByLabel('Share of conversations for the variant (%)').fill('50');
-    await form.getByLabel('Variant’s medium threshold').fill('0');
-    await form.getByLabel('Variant’s cloud threshold').fill('0');
+    await form.getByLabel('Variant’s medium cut-off').fill('0');
+    await form.getByLabel('Variant’s cloud cut-off').fill('0');
     await form.getByRole('button', { name: 'Start the experiment' }).click();
     await form.getByTestId('experiment-running').waitFor();
     const exp = (await apiJson('GET', '/api/v1/routing/experiment')).experiment;

@@ -29,8 +29,8 @@ describe('ExperimentForm', () => {
   it('starts from the main thresholds and submits the variant', async () => {
     const onStart = vi.fn(async () => undefined);
     render(<ExperimentForm experiment={null} thresholds={{ medium: 0.3, cloud: 0.7 }} onStart={onStart} onStop={async () => undefined} />);
-    expect((screen.getByLabelText('Variant’s cloud threshold') as HTMLInputElement).value).toBe('0.7');
-    fireEvent.change(screen.getByLabelText('Variant’s cloud threshold'), { target: { value: '0.5' } });
+    expect((screen.getByLabelText('Variant’s cloud cut-off') as HTMLInputElement).value).toBe('0.7');
+    fireEvent.change(screen.getByLabelText('Variant’s cloud cut-off'), { target: { value: '0.5' } });
     fireEvent.change(screen.getByLabelText('Share of conversations for the variant (%)'), { target: { value: '25' } });
     fireEvent.click(screen.getByRole('button', { name: 'Start the experiment' }));
     await waitFor(() => expect(onStart).toHaveBeenCalledWith({ share: 0.25, variant: { thresholds: { medium: 0.3, cloud: 0.5 } } }));

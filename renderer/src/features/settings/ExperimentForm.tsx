@@ -110,11 +110,11 @@ export function ExperimentForm({
       {changeThresholds && (
         <div className="grid-2">
           <div className="money-field">
-            <label htmlFor="exp-medium">Variant’s medium threshold</label>
+            <label htmlFor="exp-medium">Variant’s medium cut-off</label>
             <input id="exp-medium" inputMode="decimal" value={medium} onChange={(e) => setMedium(e.target.value)} />
           </div>
           <div className="money-field">
-            <label htmlFor="exp-cloud">Variant’s cloud threshold</label>
+            <label htmlFor="exp-cloud">Variant’s cloud cut-off</label>
             <input id="exp-cloud" inputMode="decimal" value={cloud} onChange={(e) => setCloud(e.target.value)} />
           </div>
         </div>
