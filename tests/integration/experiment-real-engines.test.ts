@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../router-core/ledger/ledger.js';
+import { estimateComplexity } from '../../router-core/routing/complexity.js';
 import { assignArm, meanInterval, wilsonInterval, type ArmId } from '../../router-core/routing/experiment.js';
+import { estimateLearned } from '../../router-core/routing/learned.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -191,5 +193,26 @@ describe('routing experiment through the gateway', () => {
     const keep = await call('POST', '/api/v1/routing/experiment/adopt', { arm: 'A' });
     expect(keep.json.experiment).toMatchObject({ id: second.id, status: 'stopped', adopted: 'A' });
     expect((await call('GET', '/api/v1/settings')).json.thresholds).toEqual({ medium: 0.5, cloud: 0.95 });
+  });
+
+  it('a variant with the other estimator: B scores prompts with the rules, A with the learned model (the main one)', async () => {
+    const prompt = 'Write a short poem about the sea, in four lines.';
+    const rules = estimateComplexity(prompt).score;
+    const learned = estimateLearned(prompt).score;
+    // The two estimators must disagree on this prompt, or the check below could not tell them apart.
+    expect(Math.abs(rules - learned)).toBeGreaterThan(0.01);
+    const e = (await call('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: { estimator: 'rules' } })).json.experiment;
+    expect(e.variant).toEqual({ estimator: 'rules' });
+    for (const arm of ['A', 'B'] as const) {
+      let i = 0;
+      while (assignArm(e.id, 0.5, `est-${i}`) !== arm) i++;
+      const r = await call('POST', '/api/v1/chat', { prompt, max_tokens: 8, conversation_id: `est-${i}` });
+      const row = rowOf(r.json.id);
+      expect(row.arm).toBe(arm);
+      expect(row.complexity).toBeCloseTo(arm === 'B' ? rules : learned, 6);
+    }
+    // The main policy never changed: the estimator setting still reads "learned".
+    expect((await call('GET', '/api/v1/routing/settings')).json.estimator).toBe('learned');
+    await call('DELETE', '/api/v1/routing/experiment');
   });
 });
