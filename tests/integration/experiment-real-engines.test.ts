@@ -215,4 +215,20 @@ describe('routing experiment through the gateway', () => {
     expect((await call('GET', '/api/v1/routing/settings')).json.estimator).toBe('learned');
     await call('DELETE', '/api/v1/routing/experiment');
   });
+
+  it('a cached answer belongs to no arm: no policy decided it', async () => {
+    const e = (await call('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: ALL_CLOUD })).json.experiment;
+    let i = 0;
+    while (assignArm(e.id, 0.5, `cache-${i}`) !== 'B') i++;
+    // Temperature 0 and Claude's complete answer: the second, identical request is served from the response cache.
+    const body = { prompt: 'Name three primary colours.', temperature: 0, max_tokens: 40 };
+    const first = await chat(`cache-${i}`, body);
+    expect(rowOf(first.json.id)).toMatchObject({ arm: 'B', engine: 'anthropic' });
+    const second = await chat(`cache-${i}`, body);
+    expect(second.json.cached).toBe(true);
+    expect(rowOf(second.json.id)).toMatchObject({ arm: null, experimentId: null, engine: null });
+    const b = (await call('GET', '/api/v1/routing/experiment/stats')).json.arms.find((a: any) => a.arm === 'B');
+    expect(b.requests).toBe(1);
+    await call('DELETE', '/api/v1/routing/experiment');
+  });
 });
