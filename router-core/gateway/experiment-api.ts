@@ -7,7 +7,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { experimentSettingKey, readExperiment, runningExperiment, type ExperimentRecord } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
-import { compareArms, type ArmComparison, type Proportion } from '../routing/experiment.js';
+import { compareArms, pickWinner, type ArmComparison, type Proportion } from '../routing/experiment.js';
 import { parseBody } from './protocols/validate.js';
 import { routingPutBody, routingSettingWrites } from './routing-settings-api.js';
 import { settingsPutBody, settingWrites } from './settings-api.js';
@@ -134,7 +134,7 @@ export function mountExperimentApi(app: FastifyInstance, deps: ExperimentDeps): 
     const e = readExperiment(deps.settings);
     if (!e) throw new CoreError('not_found', 'No routing experiment was ever started: start one with PUT /api/v1/routing/experiment.');
     const arms = compareArms(await deps.ledger.experimentTotals(e.id));
-    return { experiment: view(e), confidence: 0.95, arms: arms.map(armView) };
+    return { experiment: view(e), confidence: 0.95, arms: arms.map(armView), winner: pickWinner(arms) };
   });
 
   app.post('/api/v1/routing/experiment/adopt', async (req) => {

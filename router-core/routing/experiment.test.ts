@@ -1,6 +1,6 @@
 // Routing experiments: the hash split (sticky, even, fresh per experiment) and the intervals against published values.
 import { describe, expect, it } from 'vitest';
-import { assignArm, compareArms, fmix32, fnv1a32, meanInterval, wilsonInterval } from './experiment.js';
+import { assignArm, compareArms, fmix32, fnv1a32, meanInterval, pickWinner, wilsonInterval, type ArmTotals } from './experiment.js';
 
 describe('fnv1a32', () => {
   it('matches the FNV-1a reference vectors', () => {
@@ -111,5 +111,41 @@ describe('compareArms', () => {
     expect(b!.retryWithClaude).toMatchObject({ count: 0, total: 4, rate: 0 });
     // mean 225, s = 450, half-width 1.959964 × 450 / 2 = 440.99: [−216, 666] → low clamped to 0.
     expect(b!.meanCostMicros).toEqual({ mean: 225, low: 0, high: 666 });
+  });
+});
+
+describe('pickWinner', () => {
+  const t = (arm: 'A' | 'B', over: Partial<ArmTotals> = {}): ArmTotals => ({
+    arm,
+    requests: 100,
+    cloud: 0,
+    costMicros: 0,
+    costSquaresMicros: 0,
+    down: 5,
+    retried: 5,
+    ...over,
+  });
+  /** n requests, `paid` of them costing `each` micro-dollars, the rest nothing. */
+  const costs = (paid: number, each: number) => ({ cloud: paid, costMicros: paid * each, costSquaresMicros: paid * each * each });
+
+  it('a clearly cheaper arm that is not rated worse wins', () => {
+    expect(pickWinner(compareArms([t('A', costs(60, 1000)), t('B', costs(20, 1000))]))).toEqual({
+      arm: 'B',
+      reason: 'B costs clearly less per request and is not rated worse',
+    });
+    expect(pickWinner(compareArms([t('A', costs(20, 1000)), t('B', costs(60, 1000))])).arm).toBe('A');
+  });
+
+  it('quality first: a cheaper arm rated clearly worse loses', () => {
+    const v = pickWinner(compareArms([t('A', costs(60, 1000)), t('B', { ...costs(20, 1000), down: 40 })]));
+    expect(v).toEqual({ arm: 'A', reason: 'B is rated clearly worse (thumbs-down or retry with Claude)' });
+  });
+
+  it('overlapping intervals, or an arm without requests: no clear winner', () => {
+    expect(pickWinner(compareArms([t('A', costs(30, 1000)), t('B', costs(27, 1000))])).arm).toBeNull();
+    expect(pickWinner(compareArms([t('A', costs(60, 1000))]))).toEqual({
+      arm: null,
+      reason: 'no clear winner yet: each arm needs requests',
+    });
   });
 });

@@ -142,3 +142,37 @@ export function compareArms(totals: readonly ArmTotals[]): ArmComparison[] {
     };
   });
 }
+
+/** The arm the comparison favours, and why in words; null arm: no clear winner yet. */
+export interface Verdict {
+  arm: ArmId | null;
+  reason: string;
+}
+
+/** `x` is clearly above `y`: their 95% intervals do not overlap. */
+const clearlyAbove = (x: { low: number | null }, y: { high: number | null }): boolean =>
+  x.low !== null && y.high !== null && x.low > y.high;
+
+/**
+ * Which arm to adopt, judged only on differences the 95% intervals show (non-overlapping intervals: a conservative
+ * test, so a "winner" is never a streak of luck). Quality first: an arm clearly rated worse (thumbs-down or retry
+ * with Claude) loses whatever it saves. Then money: an arm clearly cheaper per request, and not clearly worse,
+ * wins. Anything else is "no clear winner yet".
+ */
+export function pickWinner(arms: readonly ArmComparison[]): Verdict {
+  const a = arms.find((x) => x.arm === 'A');
+  const b = arms.find((x) => x.arm === 'B');
+  if (!a || !b || a.requests === 0 || b.requests === 0) return { arm: null, reason: 'no clear winner yet: each arm needs requests' };
+  const worse = (x: ArmComparison, y: ArmComparison): boolean =>
+    clearlyAbove(x.thumbsDown, y.thumbsDown) || clearlyAbove(x.retryWithClaude, y.retryWithClaude);
+  const bWorse = worse(b, a);
+  const aWorse = worse(a, b);
+  if (bWorse && !aWorse) return { arm: 'A', reason: 'B is rated clearly worse (thumbs-down or retry with Claude)' };
+  if (aWorse && !bWorse) return { arm: 'B', reason: 'A is rated clearly worse (thumbs-down or retry with Claude)' };
+  if (bWorse || aWorse) return { arm: null, reason: 'no clear winner yet: each arm is rated worse on something' };
+  if (clearlyAbove(a.meanCostMicros, b.meanCostMicros))
+    return { arm: 'B', reason: 'B costs clearly less per request and is not rated worse' };
+  if (clearlyAbove(b.meanCostMicros, a.meanCostMicros))
+    return { arm: 'A', reason: 'A costs clearly less per request and is not rated worse' };
+  return { arm: null, reason: 'no clear winner yet: the 95% intervals overlap' };
+}

@@ -104,6 +104,9 @@ describe('routing experiment on the dashboard', () => {
     expect(await card.getByTestId('exp-A-cloud').textContent()).toBe('0%');
     expect(await card.getByTestId('exp-B-cloud').textContent()).toBe('100%');
     expect(await card.getByTestId('exp-B-down-detail').textContent()).toMatch(/^1 of 3 · 95% CI /);
+    // The suggestion is the API's verdict: A answered for nothing, B's identical Claude answers each cost the same.
+    expect(stats.winner).toEqual({ arm: 'A', reason: 'A costs clearly less per request and is not rated worse' });
+    expect(await card.getByTestId('experiment-winner').textContent()).toBe(`Suggested: adopt A (${stats.winner.reason}).`);
 
     await card.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     for (const scheme of ['light', 'dark'] as const) {

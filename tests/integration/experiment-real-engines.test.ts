@@ -163,6 +163,9 @@ describe('routing experiment through the gateway', () => {
       });
     }
     expect(stats.json.arms.map((a: any) => a.cloud_share.count)).toEqual([0, 5]);
+    // A answered locally for nothing; B's identical Claude answers cost the same each (a zero-width interval above 0),
+    // and neither arm is rated clearly worse on 5 requests: A is the suggested winner, on cost.
+    expect(stats.json.winner).toEqual({ arm: 'A', reason: 'A costs clearly less per request and is not rated worse' });
 
     // Adopt B: its thresholds become the main ones and the experiment stops.
     const adopt = await call('POST', '/api/v1/routing/experiment/adopt', { arm: 'B' });

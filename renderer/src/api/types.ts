@@ -201,4 +201,6 @@ export interface ExperimentStatsDto {
   experiment: ExperimentDto;
   confidence: number;
   arms: ArmStatsDto[];
+  /** The arm the 95% intervals favour (quality first, then cost), or null arm: no clear winner yet. */
+  winner: { arm: 'A' | 'B' | null; reason: string };
 }

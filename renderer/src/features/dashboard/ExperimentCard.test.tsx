@@ -30,6 +30,7 @@ const stats = (status: 'running' | 'stopped' = 'running'): ExperimentStatsDto =>
     adopted: status === 'running' ? null : 'B',
   },
   confidence: 0.95,
+  winner: { arm: null, reason: 'no clear winner yet: the 95% intervals overlap' },
   arms: [arm({ arm: 'A' }), arm({ arm: 'B', requests: 1, mean_cost_micros: { mean: 500, low: null, high: null }, cost_micros: 500 })],
 });
 
@@ -48,6 +49,17 @@ describe('ExperimentComparison', () => {
     expect(screen.getByTestId('exp-B-cost-detail').textContent).toBe('too few requests for an interval · total $0.0005');
     expect(screen.getByTestId('exp-A-down-detail').textContent).toBe('0 of 8 · 95% CI 0%–32%');
     expect(screen.getByTestId('exp-A-retry').textContent).toBe('13%');
+    expect(screen.getByTestId('experiment-winner').textContent).toBe('No clear winner yet (the 95% intervals overlap).');
+  });
+
+  it('names the suggested arm and makes its adopt button the primary one', () => {
+    const s = { ...stats(), winner: { arm: 'A' as const, reason: 'A costs clearly less per request and is not rated worse' } };
+    render(<ExperimentComparison stats={s} busy={false} onAdopt={() => undefined} onStop={() => undefined} />);
+    expect(screen.getByTestId('experiment-winner').textContent).toBe(
+      'Suggested: adopt A (A costs clearly less per request and is not rated worse).',
+    );
+    expect(screen.getByRole('button', { name: 'Adopt A: keep the main policy' }).className).toContain('btn-primary');
+    expect(screen.getByRole('button', { name: 'Adopt B: make the variant the main policy' }).className).toContain('btn-secondary');
   });
 
   it('one click adopts an arm; stop is its own button; a stopped experiment has no actions', () => {

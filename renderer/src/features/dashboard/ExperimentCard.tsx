@@ -117,12 +117,16 @@ export function ExperimentComparison({
         where two arms’ intervals overlap, the difference may be chance. Answers for a model you picked yourself, and cache hits, belong to
         no arm.
       </p>
+      <p data-testid="experiment-winner">
+        {stats.winner.arm ? <strong>Suggested: adopt {stats.winner.arm}</strong> : <strong>No clear winner yet</strong>}
+        {stats.winner.arm ? ` (${stats.winner.reason}).` : ` (${stats.winner.reason.replace(/^no clear winner yet: /, '')}).`}
+      </p>
       {running && (
         <div className="form-actions">
-          <Button variant="primary" disabled={busy} onClick={() => onAdopt('B')}>
+          <Button variant={stats.winner.arm === 'A' ? 'secondary' : 'primary'} disabled={busy} onClick={() => onAdopt('B')}>
             Adopt B: make the variant the main policy
           </Button>
-          <Button disabled={busy} onClick={() => onAdopt('A')}>
+          <Button variant={stats.winner.arm === 'A' ? 'primary' : 'secondary'} disabled={busy} onClick={() => onAdopt('A')}>
             Adopt A: keep the main policy
           </Button>
           <Button variant="ghost" disabled={busy} onClick={onStop}>
