@@ -37,6 +37,8 @@ const putBody = z
   })
   .strict();
 
+const putKeys = Object.keys(putBody.shape);
+
 const adoptBody = z
   .object({
     arm: z.enum(['A', 'B'], { message: 'must be "A" (keep the main policy) or "B" (make the variant the main policy)' }),
@@ -91,6 +93,10 @@ export function mountExperimentApi(app: FastifyInstance, deps: ExperimentDeps): 
 
   app.put('/api/v1/routing/experiment', async (req) => {
     const raw = req.body as { variant?: unknown } | undefined;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      const unknown = Object.keys(raw).filter((k) => !putKeys.includes(k));
+      if (unknown.length > 0) throw new CoreError('invalid_request', `Unknown field "${unknown[0]}". Valid: ${putKeys.join(', ')}.`);
+    }
     if (raw && typeof raw.variant === 'object' && raw.variant !== null && !Array.isArray(raw.variant)) {
       const unknown = Object.keys(raw.variant).filter((k) => !variantFields.includes(k));
       if (unknown.length > 0) {

@@ -63,6 +63,10 @@ describe('routing experiment through the gateway', () => {
       type: 'invalid_request',
       message: 'Unknown variant field "budget". Valid: thresholds, estimator.',
     });
+    const extra = await call('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: ALL_CLOUD, arms: 3 });
+    expect(extra.json.error.message).toBe('Unknown field "arms". Valid: share, variant, name.');
+    const noShare = await call('PUT', '/api/v1/routing/experiment', { variant: ALL_CLOUD });
+    expect(noShare.json.error.message).toMatch(/^Invalid "share": must be a number between 0 and 1/);
     const share = await call('PUT', '/api/v1/routing/experiment', { share: 1.5, variant: ALL_CLOUD });
     expect(share.status).toBe(400);
     expect(share.json.error.message).toMatch(/^Invalid "share": must be between 0 and 1, exclusive/);
