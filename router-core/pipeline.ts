@@ -11,6 +11,7 @@ import { budgetGuard, estimateCloudCostMicros, type SpendSoFar } from './routing
 import { planCascade } from './routing/cascade.js';
 import { describeCandidate, shouldFallback } from './routing/fallback.js';
 import { PRIVACY_REASON_PREFIX } from './routing/privacy.js';
+import { assignArm, type ArmId } from './routing/experiment.js';
 import { decideEmbedding, decideRoute, promptForScoring, type RouteInput, type RoutingConfig } from './routing/policy.js';
 import { allCloudCost, costOf, priceOf, savings } from './routing/pricing.js';
 
@@ -66,6 +67,17 @@ export interface PipelineDeps {
   onRecord?(r: RequestRecord): void;
   /** Response cache and cascade (pipeline-routing.ts); absent = neither. */
   extras?: RoutingExtras;
+  /** The running routing experiment, its arm B's whole routing config with it; absent or undefined = none. */
+  experiment?(): RunningExperiment | undefined;
+}
+
+/** A running routing experiment as the pipeline applies it (see routing/experiment.ts for the split). */
+export interface RunningExperiment {
+  id: string;
+  /** Share of conversations (or requests without one) that arm B decides. */
+  share: number;
+  /** Arm B's routing config: the main config with the variant's settings laid over it. */
+  variant: RoutingConfig;
 }
 
 export interface RequestContext {
@@ -259,11 +271,20 @@ export function createPipeline(deps: PipelineDeps) {
       };
     }
     if (probe) base.cacheProbe = probe;
+    // A routing experiment decides only what the router decides ("auto"): the arm comes from the conversation (every
+    // turn of a chat in one arm) or, without one, the request; arm B decides with its own config.
+    const experiment = isAuto(request) ? deps.experiment?.() : undefined;
+    let armConfig: RoutingConfig | undefined;
+    if (experiment) {
+      base.experimentId = experiment.id;
+      base.arm = assignArm(experiment.id, experiment.share, ctx.conversationId ?? requestId);
+      if (base.arm === 'B') armConfig = experiment.variant;
+    }
     let decision: RouteDecision;
     try {
       // A cloud decision reserves its estimated cost in the ledger, so concurrent requests (in any gateway sharing
       // it) see it; the reservation goes when the request's row is recorded.
-      const decided = await decideAndReserve(request, undefined, requestId);
+      const decided = await decideAndReserve(request, armConfig, requestId);
       decision = decided.decision;
       base.budget.reserved = decided.reserved;
     } catch (e) {
@@ -285,7 +306,7 @@ export function createPipeline(deps: PipelineDeps) {
     let escalated: Escalation | undefined;
     const cascadeConfig = extras?.cascade?.();
     const plan = cascadeConfig
-      ? planCascade(request, decision, deps.routing().thresholds.cloud, {
+      ? planCascade(request, decision, (armConfig ?? deps.routing()).thresholds.cloud, {
           ...cascadeConfig,
           enabled: request.cascade ?? cascadeConfig.enabled,
         })
@@ -553,6 +574,8 @@ export function createPipeline(deps: PipelineDeps) {
       prompt: r.prompt,
       response: r.prompt === null ? null : r.text,
       apiKeyId: r.apiKeyId,
+      experimentId: r.experimentId ?? null,
+      arm: r.arm ?? null,
     };
     // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
     await deps.ledger.record(record);
@@ -599,6 +622,9 @@ interface RequestBase {
   retryOf?: string;
   /** Answered from the cache: no cost, no engine. */
   cached?: boolean;
+  /** The routing experiment and arm that decided the request (none for a named model or a cache hit). */
+  experimentId?: string;
+  arm?: ArmId;
   /** The cache lookup of an eligible request: a complete answer is stored under it. */
   cacheProbe?: CacheProbe;
   /** Shared by every copy of the base: a budget reservation is held (released with the row, or when the stream is abandoned), the row is written. */
@@ -611,6 +637,12 @@ const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
 /** Whether a daily or monthly cloud cap is set. */
 function hasCaps(config: RoutingConfig): boolean {
   return config.budget.dailyMicros !== undefined || config.budget.monthlyMicros !== undefined;
+}
+
+/** The router decides (no model named, or "auto"), so a routing experiment's arm applies. */
+function isAuto(request: ChatRequest): boolean {
+  const m = request.model.trim().toLowerCase();
+  return m === '' || m === 'auto';
 }
 
 /** The policy's decision, or its refusal as a CoreError. */

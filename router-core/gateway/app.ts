@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ChatPipeline } from '../pipeline.js';
 import { mountAdmin, type AdminDeps } from './admin.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
+import { mountExperimentApi } from './experiment-api.js';
 import { mountFeedbackApi } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
 import { installErrorHandling } from './errors.js';
@@ -79,6 +80,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountConversationsApi(app, opts);
   mountSettingsApi(app, opts);
   mountRoutingSettingsApi(app, opts);
+  mountExperimentApi(app, opts);
   mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
   if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets });
   if (opts.models) mountModelsApi(app, opts.models);

@@ -25,7 +25,8 @@ const MAX_WORDS = 500;
 /** why: a week is the longest an answer should be trusted without asking again; 0 would disable the cache (use enabled). */
 const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-const putBody = z
+/** The PUT /api/v1/routing/settings body (routing experiments build their variant's schema from it). */
+export const routingPutBody = z
   .object({
     estimator: z.enum(['learned', 'rules']).optional(),
     privacy: z
@@ -65,6 +66,48 @@ const putBody = z
   })
   .strict();
 
+/**
+ * The ledger writes (key, value) a parsed routing settings body asks for, each feature merged over `cur` (the
+ * settings in force); features left out are not written.
+ */
+export function routingSettingWrites(b: Partial<z.infer<typeof routingPutBody>>, cur: RoutingFeatureSettings): Array<[string, unknown]> {
+  const w: Array<[string, unknown]> = [];
+  if (b.estimator !== undefined) w.push([routingSettingKeys.estimator, b.estimator]);
+  if (b.privacy) {
+    w.push([
+      routingSettingKeys.privacy,
+      {
+        enabled: b.privacy.enabled ?? cur.privacy.enabled,
+        words: b.privacy.words ?? cur.privacy.words,
+        disabledKinds: b.privacy.disabled_kinds ?? cur.privacy.disabledKinds ?? [],
+      } satisfies PrivacyRules,
+    ]);
+  }
+  if (b.cache) {
+    w.push([
+      routingSettingKeys.cache,
+      {
+        enabled: b.cache.enabled ?? cur.cache.enabled,
+        ttlMs: b.cache.ttl_ms ?? cur.cache.ttlMs,
+        includeSampled: b.cache.include_sampled ?? cur.cache.includeSampled,
+        semantic: b.cache.semantic ?? cur.cache.semantic,
+        semanticThreshold: b.cache.semantic_threshold ?? cur.cache.semanticThreshold,
+      } satisfies CacheConfig,
+    ]);
+  }
+  if (b.cascade) {
+    w.push([
+      routingSettingKeys.cascade,
+      {
+        enabled: b.cascade.enabled ?? cur.cascade.enabled,
+        minMeanLogprob: b.cascade.min_mean_logprob ?? cur.cascade.minMeanLogprob,
+        unsureMargin: b.cascade.unsure_margin ?? cur.cascade.unsureMargin,
+      } satisfies CascadeConfig,
+    ]);
+  }
+  return w;
+}
+
 function view(s: RoutingFeatureSettings) {
   return {
     estimator: s.estimator,
@@ -96,33 +139,9 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
   app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.settings)));
 
   app.put('/api/v1/routing/settings', async (req) => {
-    const b = parseBody(putBody, req.body);
+    const b = parseBody(routingPutBody, req.body);
     const { settings } = deps;
-    const cur = readRoutingSettings(settings);
-    if (b.estimator !== undefined) await settings.setSetting(routingSettingKeys.estimator, b.estimator);
-    if (b.privacy) {
-      await settings.setSetting(routingSettingKeys.privacy, {
-        enabled: b.privacy.enabled ?? cur.privacy.enabled,
-        words: b.privacy.words ?? cur.privacy.words,
-        disabledKinds: b.privacy.disabled_kinds ?? cur.privacy.disabledKinds ?? [],
-      } satisfies PrivacyRules);
-    }
-    if (b.cache) {
-      await settings.setSetting(routingSettingKeys.cache, {
-        enabled: b.cache.enabled ?? cur.cache.enabled,
-        ttlMs: b.cache.ttl_ms ?? cur.cache.ttlMs,
-        includeSampled: b.cache.include_sampled ?? cur.cache.includeSampled,
-        semantic: b.cache.semantic ?? cur.cache.semantic,
-        semanticThreshold: b.cache.semantic_threshold ?? cur.cache.semanticThreshold,
-      } satisfies CacheConfig);
-    }
-    if (b.cascade) {
-      await settings.setSetting(routingSettingKeys.cascade, {
-        enabled: b.cascade.enabled ?? cur.cascade.enabled,
-        minMeanLogprob: b.cascade.min_mean_logprob ?? cur.cascade.minMeanLogprob,
-        unsureMargin: b.cascade.unsure_margin ?? cur.cascade.unsureMargin,
-      } satisfies CascadeConfig);
-    }
+    for (const [key, value] of routingSettingWrites(b, readRoutingSettings(settings))) await settings.setSetting(key, value);
     return view(readRoutingSettings(settings));
   });
 

@@ -47,7 +47,8 @@ const budget = z
   .max(MAX_BUDGET_MICROS, `must be at most ${MAX_BUDGET_MICROS} (1,000,000 USD)`)
   .nullable();
 
-const putBody = z.object({
+/** The PUT /api/v1/settings body (routing experiments build their variant's schema from it). */
+export const settingsPutBody = z.object({
   thresholds: z
     .object({
       medium: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
@@ -60,7 +61,19 @@ const putBody = z.object({
   monthly_budget_micros: budget.optional(),
   history_enabled: z.boolean().optional(),
 });
-const putKeys = Object.keys(putBody.shape);
+const putKeys = Object.keys(settingsPutBody.shape);
+
+/** The ledger writes (key, value) a parsed settings body asks for, in order; fields left out are not written. */
+export function settingWrites(b: Partial<z.infer<typeof settingsPutBody>>): Array<[string, unknown]> {
+  const w: Array<[string, unknown]> = [];
+  if (b.thresholds !== undefined) w.push([settingKeys.thresholds, b.thresholds]);
+  if (b.local_only !== undefined) w.push([settingKeys.localOnly, b.local_only]);
+  // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
+  if (b.daily_budget_micros !== undefined) w.push([settingKeys.dailyBudget, b.daily_budget_micros]);
+  if (b.monthly_budget_micros !== undefined) w.push([settingKeys.monthlyBudget, b.monthly_budget_micros]);
+  if (b.history_enabled !== undefined) w.push([settingKeys.history, b.history_enabled]);
+  return w;
+}
 
 /** The settings as the UI shows them. */
 async function view(deps: SettingsDeps) {
@@ -96,14 +109,8 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
         throw new CoreError('invalid_request', `Unknown setting "${unknown[0]}". Valid: ${putKeys.join(', ')}.`);
       }
     }
-    const b = parseBody(putBody, req.body);
-    const { settings } = deps;
-    if (b.thresholds !== undefined) await settings.setSetting(settingKeys.thresholds, b.thresholds);
-    if (b.local_only !== undefined) await settings.setSetting(settingKeys.localOnly, b.local_only);
-    // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
-    if (b.daily_budget_micros !== undefined) await settings.setSetting(settingKeys.dailyBudget, b.daily_budget_micros);
-    if (b.monthly_budget_micros !== undefined) await settings.setSetting(settingKeys.monthlyBudget, b.monthly_budget_micros);
-    if (b.history_enabled !== undefined) await settings.setSetting(settingKeys.history, b.history_enabled);
+    const b = parseBody(settingsPutBody, req.body);
+    for (const [key, value] of settingWrites(b)) await deps.settings.setSetting(key, value);
     return view(deps);
   });
 

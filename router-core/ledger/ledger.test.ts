@@ -106,7 +106,7 @@ describe.each(stores)('ledger ($name)', (store) => {
       await l.record(b);
       const rows = await l.recent(5);
       expect(rows.map((r) => r.id)).toEqual(['b', 'a']);
-      expect(rows[1]).toEqual({ ...a, apiKeyId: null });
+      expect(rows[1]).toEqual({ ...a, apiKeyId: null, experimentId: null, arm: null });
       // Beyond 32 bits: micro-dollar sums need 64-bit integers.
       expect(rows[0]!.costMicros).toBe(2 ** 40);
       expect(rows[0]!.reasons).toEqual(['é', '→']);

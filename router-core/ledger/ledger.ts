@@ -3,6 +3,7 @@ import type { EngineId, Route } from '../contracts/decision.js';
 import type { Protocol } from '../contracts/chat.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { BudgetCaps, SpendSoFar } from '../routing/budget.js';
+import type { ArmId } from '../routing/experiment.js';
 import type { FeedbackRating, RoutingStore } from './routing-store.js';
 
 export type RequestStatus = 'ok' | 'error' | 'aborted';
@@ -33,6 +34,10 @@ export interface RequestRecord {
   response: string | null;
   /** The app key the caller authenticated with; null/absent = the master token. */
   apiKeyId?: string | null;
+  /** The routing experiment running when the router decided this request; null/absent = none. */
+  experimentId?: string | null;
+  /** Which of its arms decided ('A' the main policy, 'B' the variant); null/absent with no experiment. */
+  arm?: ArmId | null;
 }
 
 /** A named key an app uses instead of the master token. Only the key's sha256 is stored; money in micro-dollars. */

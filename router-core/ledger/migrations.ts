@@ -205,4 +205,18 @@ export const migrations: readonly Migration[] = [
     // conversation can say which model's answer it replaced and whether the miss was recorded (feedback table).
     sql: `ALTER TABLE messages ADD COLUMN retry_of TEXT;`,
   },
+  {
+    version: 9,
+    name: 'experiment_arm',
+    // Routing experiments: the experiment and the arm ('A' main policy, 'B' variant) whose policy decided the request
+    // (NULL when none ran, or the router did not decide: a model named by the caller, a cache hit). The partial index
+    // serves the per-arm comparison without touching the many rows outside any experiment; the one on retry_of finds
+    // the answers a person replaced with Claude's ("retry with Claude") without reading every message.
+    sql: `
+      ALTER TABLE requests ADD COLUMN experiment_id TEXT;
+      ALTER TABLE requests ADD COLUMN arm TEXT CHECK (arm IS NULL OR arm IN ('A', 'B'));
+      CREATE INDEX requests_experiment ON requests (experiment_id, arm) WHERE experiment_id IS NOT NULL;
+      CREATE INDEX messages_retry_of ON messages (retry_of) WHERE retry_of IS NOT NULL;
+    `,
+  },
 ];

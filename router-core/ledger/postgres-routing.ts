@@ -1,7 +1,7 @@
 // PostgreSQL side of the routing store (cache, routing events, feedback) over the ledger's pool; same behaviour as sqlite-routing.ts.
 import type pg from 'pg';
 import type { CacheEntry, RoutingStore } from './routing-store.js';
-import { embeddingParam, routingStatsFrom, toEntry, toFeedbackSample, type Row } from './rows.js';
+import { EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -125,6 +125,9 @@ export function createPostgresRoutingStore(pool: pg.Pool): RoutingStore {
         ),
       ]);
       return routingStatsFrom(events, feedback);
+    },
+    async experimentTotals(experimentId) {
+      return (await rows(EXPERIMENT_TOTALS_SQL.replace('?', '$1'), [experimentId])).map(toArmTotals);
     },
   };
 }

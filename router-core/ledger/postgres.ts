@@ -14,6 +14,7 @@ import {
   likePattern,
   MESSAGES_SQL,
   RECORD_COLUMNS,
+  RECORD_PLACEHOLDERS,
   recordValues,
   statsFrom,
   toApiKey,
@@ -189,7 +190,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       await pool.query(
         `WITH released AS (DELETE FROM budget_reservations WHERE id = $1)
          INSERT INTO requests (${RECORD_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+         VALUES (${RECORD_PLACEHOLDERS})`,
         recordValues(r),
       );
     },

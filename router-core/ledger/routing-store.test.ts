@@ -102,6 +102,34 @@ describe.each(stores)('routing store ($name)', (store) => {
     await l.close();
   });
 
+  test('records the experiment and arm on each row and sums each arm: cloud, cost, Σcost², thumbs-down, retried', async () => {
+    const l = await open();
+    const cloud = { engine: 'anthropic', route: 'cloud', model: 'claude-sonnet' } as const;
+    await l.record(row('a1', { experimentId: 'e1', arm: 'A' }));
+    await l.record(row('a2', { experimentId: 'e1', arm: 'A', ...cloud, costMicros: 300 }));
+    await l.record(row('b1', { experimentId: 'e1', arm: 'B', ...cloud, costMicros: 100 }));
+    await l.record(row('b2', { experimentId: 'e1', arm: 'B', ...cloud, costMicros: 200 }));
+    await l.record(row('b3', { experimentId: 'e1', arm: 'B' }));
+    // Outside the experiment: another experiment's row, and a row no experiment decided.
+    await l.record(row('x1', { experimentId: 'e0', arm: 'B', ...cloud, costMicros: 999 }));
+    await l.record(row('n1'));
+    // Thumbs-down on b1; a1 retried with Claude through the chat (its answer replaced), b3 by a retry verdict only.
+    await l.recordFeedback({ requestId: 'b1', ts: 2_000, rating: 'down', comment: null });
+    await l.recordFeedback({ requestId: 'b3', ts: 2_000, rating: 'retry', comment: null });
+    const c = await l.createConversation('t', 1_000);
+    await l.appendMessages(c.id, [{ role: 'assistant', content: 'again', requestId: 'r9', retryOf: 'a1' }], 2_000);
+
+    const stored = await l.recent(10);
+    expect(stored.find((r) => r.id === 'b2')).toMatchObject({ experimentId: 'e1', arm: 'B' });
+    expect(stored.find((r) => r.id === 'n1')).toMatchObject({ experimentId: null, arm: null });
+    expect(await l.experimentTotals('e1')).toEqual([
+      { arm: 'A', requests: 2, cloud: 1, costMicros: 300, costSquaresMicros: 90_000, down: 0, retried: 1 },
+      { arm: 'B', requests: 3, cloud: 2, costMicros: 300, costSquaresMicros: 50_000, down: 1, retried: 1 },
+    ]);
+    expect(await l.experimentTotals('nope')).toEqual([]);
+    await l.close();
+  });
+
   test('deleting all history also drops cached answers', async () => {
     const l = await open();
     await l.cachePut(entry('k1'), 1_000);

@@ -1,6 +1,7 @@
 // What the ledger keeps for routing features: the response cache, routing events (cache hits, cascades, privacy), feedback.
 import type { EngineId, Route } from '../contracts/decision.js';
 import type { FinishReason } from '../contracts/stream.js';
+import type { ArmTotals } from '../routing/experiment.js';
 
 /** One cached answer. Keyed by a hash of the normalised request; the prompt itself is not stored. */
 export interface CacheEntry {
@@ -106,4 +107,6 @@ export interface RoutingStore {
   /** Complexity scores of answered auto-routed requests since `from` (what a threshold change would move). */
   requestScores(from: number): Promise<Array<{ complexity: number; engine: string | null }>>;
   routingStats(from: number, to: number): Promise<RoutingStats>;
+  /** Per-arm totals of routing experiment `experimentId` (arms without requests are absent). */
+  experimentTotals(experimentId: string): Promise<ArmTotals[]>;
 }

@@ -1,5 +1,6 @@
 // Row → record mapping shared by the SQLite and PostgreSQL stores (both name their result columns alike).
 import type { ApiKeyRecord, Conversation, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
+import type { ArmTotals } from '../routing/experiment.js';
 import type { CacheEntry, FeedbackRating, FeedbackSample, RoutingStats } from './routing-store.js';
 
 /** One result row as a driver returns it. PostgreSQL's BIGINT/NUMERIC arrive as strings: every number goes through Number(). */
@@ -71,13 +72,20 @@ export function toRecord(r: Row): RequestRecord {
     prompt: (r.prompt ?? null) as string | null,
     response: (r.response ?? null) as string | null,
     apiKeyId: (r.api_key_id ?? null) as string | null,
+    experimentId: (r.experiment_id ?? null) as string | null,
+    arm: (r.arm ?? null) as RequestRecord['arm'],
   };
 }
 
 /** The `requests` columns `record()` writes, in the order of recordValues(). */
 export const RECORD_COLUMNS =
   'id, ts, protocol, route, model, engine, complexity, reasons, input_tokens, output_tokens, cost_micros, ' +
-  'all_cloud_micros, latency_ms, ttft_ms, status, error_type, fallback_from, prompt, response, api_key_id';
+  'all_cloud_micros, latency_ms, ttft_ms, status, error_type, fallback_from, prompt, response, api_key_id, experiment_id, arm';
+
+/** `$1, $2, ...` for every column of RECORD_COLUMNS (PostgreSQL's placeholders). */
+export const RECORD_PLACEHOLDERS = RECORD_COLUMNS.split(',')
+  .map((_, i) => `$${i + 1}`)
+  .join(', ');
 
 /**
  * The values `record()` binds, positionally in RECORD_COLUMNS order (both stores). why positional: binding twenty
@@ -105,7 +113,37 @@ export function recordValues(r: RequestRecord): unknown[] {
     r.prompt,
     r.response,
     r.apiKeyId ?? null,
+    r.experimentId ?? null,
+    r.arm ?? null,
   ];
+}
+
+/**
+ * Per-arm totals of one experiment, the same SQL in both dialects (`?` is replaced by the store's placeholder): the
+ * requests each arm decided, cloud answers, cost (Σ and Σ² as a float: a sum of squared micro-dollars can pass 2^63),
+ * thumbs-down verdicts, and "retry with Claude" (a retry verdict, or an answer stored as replacing this one).
+ */
+export const EXPERIMENT_TOTALS_SQL = `SELECT r.arm AS arm, COUNT(*) AS requests,
+    SUM(CASE WHEN r.engine = 'anthropic' THEN 1 ELSE 0 END) AS cloud,
+    COALESCE(SUM(r.cost_micros), 0) AS cost,
+    COALESCE(SUM(r.cost_micros * 1.0 * r.cost_micros), 0) AS cost_sq,
+    SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) AS down,
+    SUM(CASE WHEN f.rating = 'retry' OR EXISTS (SELECT 1 FROM messages m WHERE m.retry_of = r.id) THEN 1 ELSE 0 END) AS retried
+  FROM requests r LEFT JOIN feedback f ON f.request_id = r.id
+  WHERE r.experiment_id = ? AND r.arm IS NOT NULL
+  GROUP BY r.arm ORDER BY r.arm`;
+
+/** A row of {@link EXPERIMENT_TOTALS_SQL}. */
+export function toArmTotals(r: Row): ArmTotals {
+  return {
+    arm: String(r.arm) as ArmTotals['arm'],
+    requests: num(r.requests),
+    cloud: num(r.cloud),
+    costMicros: num(r.cost),
+    costSquaresMicros: num(r.cost_sq),
+    down: num(r.down),
+    retried: num(r.retried),
+  };
 }
 
 /** An `api_keys` row. */

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { SyncLedger } from './ledger.js';
 import type { FeedbackRecord, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
-import { embeddingParam, routingStatsFrom, toEntry, toFeedbackSample, type Row } from './rows.js';
+import { EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -35,6 +35,7 @@ export function createSqliteRoutingStore(db: Database.Database): Pick<SyncLedger
         SUM(r.engine IS NOT NULL AND r.engine != 'anthropic') AS local_rated,
         SUM(r.engine IS NOT NULL AND r.engine != 'anthropic' AND f.rating != 'up') AS local_missed
       FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= ? AND f.ts < ? GROUP BY route ORDER BY route`);
+  const experimentTotals = db.prepare(EXPERIMENT_TOTALS_SQL);
   let puts = 0;
 
   return {
@@ -79,6 +80,9 @@ export function createSqliteRoutingStore(db: Database.Database): Pick<SyncLedger
     },
     routingStats(from, to): RoutingStats {
       return routingStatsFrom(eventCounts.all(from, to) as Row[], feedbackByRoute.all(from, to) as Row[]);
+    },
+    experimentTotals(experimentId) {
+      return (experimentTotals.all(experimentId) as Row[]).map(toArmTotals);
     },
   };
 }

@@ -23,8 +23,9 @@ import { parseLedgerUrl } from '../ledger/ledger-url.js';
 import { openPostgresLedger } from '../ledger/postgres.js';
 import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
-import { createPipeline, type ChatPipeline } from '../pipeline.js';
+import { createPipeline, type ChatPipeline, type RunningExperiment } from '../pipeline.js';
 import { createRoutingExtras } from '../pipeline-routing.js';
+import { overlaySettings, runningExperiment } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import type { RoutingConfig } from '../routing/policy.js';
@@ -175,21 +176,28 @@ export async function createCore(
   const localEnginePreference: EngineId[] = config.localModel
     ? ['llamacpp', 'ollama', 'openai-compat']
     : ['ollama', 'llamacpp', 'openai-compat'];
-  const routing = (): RoutingConfig => {
-    const features = readRoutingSettings(settingsView);
+  // The routing config from a settings view: the saved settings, or (a routing experiment's arm B) the saved settings
+  // with the variant's laid over them, so the variant composes with every setting read here.
+  const routingFrom = (view: Pick<SettingsView, 'getSetting'>): RoutingConfig => {
+    const features = readRoutingSettings(view);
     return {
-      thresholds: settingsView.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
-      localOnly: settingsView.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
+      thresholds: view.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
+      localOnly: view.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
       cloudModel: 'claude-sonnet',
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
-        dailyMicros: budgetCap(settingsView.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
-        monthlyMicros: budgetCap(settingsView.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
+        dailyMicros: budgetCap(view.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
+        monthlyMicros: budgetCap(view.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
       },
       localEnginePreference,
       estimator: features.estimator,
       privacy: features.privacy,
     };
+  };
+  const routing = (): RoutingConfig => routingFrom(settingsView);
+  const experiment = (): RunningExperiment | undefined => {
+    const e = runningExperiment(settingsView);
+    return e && { id: e.id, share: e.share, variant: routingFrom(overlaySettings(settingsView, e.overrides)) };
   };
   const metrics = createMetrics();
   const keys = createAppKeys({ ledger, now, periodStarts });
@@ -216,6 +224,7 @@ export async function createCore(
     availability: () => availability.get(),
     invalidate: (e) => availability.invalidate(e),
     routing,
+    experiment,
     tier: () => local.tier().tier,
     history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     now,

@@ -159,3 +159,48 @@ export interface ComplexityDto {
   backend: 'local' | 'cloud' | null;
   reasons: string[];
 }
+
+/** A routing experiment (GET/PUT/DELETE /api/v1/routing/experiment): arm A runs the main policy, arm B the variant. */
+export interface ExperimentDto {
+  id: string;
+  name: string;
+  status: 'running' | 'stopped';
+  /** Share of conversations (or requests without one) the variant decides, in (0, 1). */
+  share: number;
+  /** A partial of the settings (e.g. {thresholds}, {estimator}) laid over the main policy for arm B. */
+  variant: Record<string, unknown>;
+  started_at: number;
+  stopped_at: number | null;
+  adopted: 'A' | 'B' | null;
+}
+
+/** A proportion with its 95% Wilson interval. */
+export interface ProportionDto {
+  count: number;
+  total: number;
+  rate: number;
+  low: number;
+  high: number;
+}
+
+/** One arm of GET /api/v1/routing/experiment/stats (money in integer micro-dollars). */
+export interface ArmStatsDto {
+  arm: 'A' | 'B';
+  policy: 'main' | 'variant';
+  requests: number;
+  cloud_share: ProportionDto;
+  cost_micros: number;
+  /** Mean cost per request with its 95% normal-approximation interval (null bounds: fewer than two requests). */
+  mean_cost_micros: { mean: number; low: number | null; high: number | null };
+  thumbs_down: ProportionDto;
+  retry_with_claude: ProportionDto;
+}
+
+/** GET /api/v1/routing/experiment/stats. */
+export interface ExperimentStatsDto {
+  experiment: ExperimentDto;
+  confidence: number;
+  arms: ArmStatsDto[];
+  /** The arm the 95% intervals favour (quality first, then cost), or null arm: no clear winner yet. */
+  winner: { arm: 'A' | 'B' | null; reason: string };
+}

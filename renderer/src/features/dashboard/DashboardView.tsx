@@ -1,5 +1,5 @@
 // Cost dashboard: spend, savings versus all-Claude, local share, by model and route, spend over time, budget progress,
-// and what the routing features did (cache hits, cascade escalations, feedback).
+// what the routing features did (cache hits, cascade escalations, feedback), and a routing experiment's arms.
 import { useState } from 'react';
 import { useStats } from '../../api/queries';
 import type { RoutingStatsDto, StatsDto } from '../../api/types';
@@ -7,6 +7,7 @@ import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { formatDuration, formatMoney, formatPercent, formatTokens } from '../../lib/format';
 import { engineName } from '../chat/RouteBadge';
+import { ExperimentCard } from './ExperimentCard';
 import { budgetProgress, dashboardRanges, daySeries, type DashboardRange } from './ranges';
 import { SpendChart } from './SpendChart';
 
@@ -255,6 +256,7 @@ export default function DashboardView() {
             </p>
           </section>
           {s.routing && <RoutingCards routing={s.routing} />}
+          <ExperimentCard />
           <Breakdown stats={s} />
         </div>
       )}

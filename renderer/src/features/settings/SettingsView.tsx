@@ -1,8 +1,8 @@
-// Settings: Claude key, routing thresholds with live preview, local-only, budget caps, history, the localhost API.
+// Settings: Claude key, routing thresholds with live preview, local-only, a routing experiment, budget caps, history, the localhost API.
 import { useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api/client';
-import { invalidate, useClaudeKey, useSettings } from '../../api/queries';
-import type { SettingsDto, SettingsUpdate } from '../../api/types';
+import { invalidate, useApi, useClaudeKey, useSettings } from '../../api/queries';
+import type { ExperimentDto, SettingsDto, SettingsUpdate } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
@@ -10,6 +10,7 @@ import { Spinner } from '../../components/Spinner';
 import { Switch } from '../../components/Switch';
 import { ApiAccess } from './ApiAccess';
 import { BudgetFields } from './BudgetFields';
+import { ExperimentForm, type ExperimentStart } from './ExperimentForm';
 import { KeyField } from './KeyField';
 import { ThresholdPreview } from './ThresholdPreview';
 
@@ -45,6 +46,18 @@ export default function SettingsView() {
       settings.set(s);
       setSaved(what);
       invalidate('/api/v1/stats');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+
+  const experiment = useApi<{ experiment: ExperimentDto | null }>('/api/v1/routing/experiment');
+  const changeExperiment = async (method: 'PUT' | 'DELETE', body: ExperimentStart | undefined, what: string): Promise<void> => {
+    setError(null);
+    try {
+      await api(method, '/api/v1/routing/experiment', body);
+      experiment.reload();
+      setSaved(what);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     }
@@ -128,6 +141,21 @@ export default function SettingsView() {
               checked={s.local_only}
               onChange={(v) => void update({ local_only: v }, v ? 'Local only is on' : 'Local only is off')}
             />
+          </Section>
+
+          <Section
+            id="set-experiment"
+            title="Routing experiment"
+            description="Try a second routing policy on a share of conversations (each chat stays with one policy), then compare the two on the Dashboard and adopt the better one."
+          >
+            {experiment.data && (
+              <ExperimentForm
+                experiment={experiment.data.experiment}
+                thresholds={s.thresholds}
+                onStart={(b) => changeExperiment('PUT', b, 'Experiment started')}
+                onStop={() => changeExperiment('DELETE', undefined, 'Experiment stopped')}
+              />
+            )}
           </Section>
 
           <Section
