@@ -1,8 +1,13 @@
-// Measures the estimators (rules and learned) on a labelled JSONL set: accuracy, under/over-routing, cloud-call rate, confusion, per category, threshold curve.
+// Routing evaluation: the leave-one-source-out validation shipped with the weights (the evidence), then the dev set as a final check.
 //
 // Usage: npx tsx scripts/eval-routing.ts [FILE] [--json] [--misses]
 //   FILE      default ../shared/eval/routing-dev.jsonl (for MEASURING only: never train on it)
 //   --misses  also list the prompts each estimator gets wrong (first 80 characters)
+//
+// Prints, in order: (1) leave-one-source-out results of the shipped estimator at the default setting and along the
+// Quality ↔ Cost knob (pooled, per source, per category), computed by scripts/train-router.ts where every source is
+// scored by a model that never saw it; (2) the dev set at the default and along the knob, beside the previous
+// estimator (scripts/training/baseline-weights.json, the model shipped before calibration) and the hand-written rules.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +17,8 @@ import {
   type ComplexityLevel,
   type ComplexityThresholds,
 } from '../router-core/routing/complexity.js';
-import { estimateLearned, weights } from '../router-core/routing/learned.js';
+import { estimateLearned, estimateLearnedWith, qualityCostKnob, weights, type RouterWeights } from '../router-core/routing/learned.js';
+import baselineJson from './training/baseline-weights.json' with { type: 'json' };
 
 /** One labelled prompt of routing-dev.jsonl. */
 interface LabelledPrompt {
@@ -41,7 +47,55 @@ const LEVELS: readonly ComplexityLevel[] = ['small', 'medium', 'cloud'];
 const RANK: Record<ComplexityLevel, number> = { small: 0, medium: 1, cloud: 2 };
 
 type Estimator = (prompt: string, thresholds: ComplexityThresholds) => { score: number; level: ComplexityLevel };
-const estimators: Record<'rules' | 'learned', Estimator> = { rules: estimateComplexity, learned: estimateLearned };
+const baseline = baselineJson as unknown as RouterWeights;
+const estimators: Record<'rules' | 'learned' | 'previous', Estimator> = {
+  rules: estimateComplexity,
+  learned: estimateLearned,
+  previous: (p, t) => estimateLearnedWith(baseline, p, t),
+};
+
+interface LosoMetrics {
+  n: number;
+  exact: number;
+  under: number;
+  over: number;
+  cloudRate: number;
+  trueCloud: number;
+}
+
+/** The leave-one-source-out section, from the weights' provenance (computed at training time, never on the dev set). */
+function losoSection(): string[] {
+  const w = weights();
+  const loso = w.meta.leaveOneSourceOut as
+    { pooled: LosoMetrics; perSource: Record<string, LosoMetrics>; perCategory: Record<string, LosoMetrics> } | undefined;
+  const op = w.meta.operatingPoint as { pMedium: number; pCloud: number } | undefined;
+  if (!loso || !op) return ['(these weights carry no leave-one-source-out validation: retrain with scripts/train-router.ts)'];
+  const row = (label: string, m: LosoMetrics): string =>
+    `${label.padEnd(34)} ${pct(m.exact).padStart(6)} ${pct(m.under).padStart(7)} ${pct(m.over).padStart(6)} ${pct(m.cloudRate).padStart(7)}  n=${m.n}, true cloud ${pct(m.trueCloud)}`;
+  const out: string[] = [];
+  const sources = w.meta.trainingSet as { prompts: number; sources?: Record<string, number> };
+  out.push(`LEAVE-ONE-SOURCE-OUT (the evidence): ${sources.prompts} prompts from ${Object.keys(sources.sources ?? {}).length} sources;`);
+  out.push(
+    'each source scored by a model and a calibration fitted without it. Default: P(cloud) ≥ ' + `${op.pCloud}, P(≥medium) ≥ ${op.pMedium}.`,
+  );
+  out.push(`${''.padEnd(34)}  exact   under   over   cloud`);
+  out.push(row('all held-out sources (default)', loso.pooled));
+  for (const [s, m] of Object.entries(loso.perSource)) out.push(row(`  ${s}`, m));
+  out.push('');
+  out.push('Quality ↔ Cost knob on held-out sources (P(cloud) threshold → cloud share, under, over, exact):');
+  for (const k of qualityCostKnob()) {
+    out.push(
+      `  P(cloud) ≥ ${k.pCloud.toFixed(2)}${k.pCloud === op.pCloud ? ' (default)' : '          '}  cloud ${pct(k.cloudShare).padStart(6)}  under ${pct(k.under).padStart(6)}  over ${pct(k.over).padStart(6)}  exact ${pct(k.exact).padStart(6)}   (score ≥ ${k.score.toFixed(3)})`,
+    );
+  }
+  out.push('');
+  out.push('per held-out category (source/category): exact, under, over, n');
+  for (const [c, m] of Object.entries(loso.perCategory)) {
+    if (m.n < 5) continue;
+    out.push(`  ${c.padEnd(44)} ${pct(m.exact).padStart(6)} ${pct(m.under).padStart(6)} ${pct(m.over).padStart(6)}  ${m.n}`);
+  }
+  return out;
+}
 
 function levelOf(score: number, t: ComplexityThresholds): ComplexityLevel {
   return score >= t.cloud ? 'cloud' : score >= t.medium ? 'medium' : 'small';
@@ -156,30 +210,39 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`${JSON.stringify({ file: path, ...out, seed: SEED }, null, 2)}\n`);
     return;
   }
-  const { rules, learned } = results;
-  const out: string[] = [];
-  const heldOut = weights().meta.heldOut as { learned?: Record<string, number>; rules?: Record<string, number> } | undefined;
+  const { rules, learned, previous } = results;
+  const out: string[] = [...losoSection(), ''];
+  out.push('DEV SET (final check only: nothing was trained, selected or tuned on it)');
   out.push(`file: ${path}`);
   out.push(
     `N = ${rules.m.n}   (true cloud share ${pct(rules.m.trueCloudShare)})   thresholds ${defaultThresholds.medium} / ${defaultThresholds.cloud}`,
   );
   out.push('');
-  out.push('metric            learned    rules     seed');
+  out.push('metric            learned  previous    rules     seed');
   const line = (name: string, k: 'exact' | 'underRouted' | 'overRouted' | 'cloudRate'): string =>
-    `${name.padEnd(16)} ${pct(learned.m[k]).padStart(8)} ${pct(rules.m[k]).padStart(8)} ${pct(SEED[k]).padStart(8)}`;
+    `${name.padEnd(16)} ${pct(learned.m[k]).padStart(8)} ${pct(previous.m[k]).padStart(9)} ${pct(rules.m[k]).padStart(8)} ${pct(SEED[k]).padStart(8)}`;
   out.push(
     line('exact accuracy', 'exact'),
     line('under-routed', 'underRouted'),
     line('over-routed', 'overRouted'),
     line('cloud-call rate', 'cloudRate'),
   );
-  out.push('note: the rules were written while looking at this file, so their number here is inflated; the learned');
-  out.push('      model never saw it (training data is checked for near-duplicates of it).');
-  if (heldOut?.learned && heldOut.rules) {
-    out.push(
-      `held-out split of our own training data (weights meta): learned ${pct(heldOut.learned.exact!)} exact / ${pct(heldOut.learned.under!)} under; ` +
-        `rules ${pct(heldOut.rules.exact!)} / ${pct(heldOut.rules.under!)}`,
-    );
+  out.push('note: "previous" is the estimator shipped before this one; the rules were written while looking at this file,');
+  out.push('      so their number here is inflated; neither learned model saw it (training data is checked for near-duplicates).');
+  const knob = qualityCostKnob();
+  if (knob.length > 0) {
+    out.push('');
+    out.push('dev set along the Quality ↔ Cost knob (learned):');
+    for (const k of knob) {
+      const t = { medium: Math.min(defaultThresholds.medium, k.score), cloud: k.score };
+      const m = evaluate(
+        rows,
+        learned.scores.map((sc) => levelOf(sc, t)),
+      );
+      out.push(
+        `  P(cloud) ≥ ${k.pCloud.toFixed(2)}  cloud ${pct(m.cloudRate).padStart(6)}  under ${pct(m.underRouted).padStart(6)}  over ${pct(m.overRouted).padStart(6)}  exact ${pct(m.exact).padStart(6)}`,
+      );
+    }
   }
   for (const [name, r] of Object.entries(results)) {
     out.push('');

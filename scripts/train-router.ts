@@ -1,34 +1,37 @@
 // Trains the learned router (ordinal logistic regression) on scripts/training/ and writes router-core/data/router-weights.json; deterministic.
 //
-// Usage: npx tsx scripts/train-router.ts [--check] [--dev PATH]
+// Usage: npx tsx scripts/train-router.ts [--check] [--dev PATH] [--public FILE]
 //   --check   train and report, but do not write the weights file (CI-friendly dry run)
 //   --dev     the dev set whose prompts must NOT appear in the training data (default ../shared/eval/routing-dev.jsonl);
 //             the build fails when any training prompt is a near-duplicate of one of them. The dev set is never
 //             used for training, model selection or the operating point: those use cross-validation on our own data.
 //
+//   --public  weak-labelled public prompts from scripts/training/import-public.ts (default ../shared/training/public.jsonl)
+//
 // Method:
 // 1. Features: router-core/routing/learned.ts (rule analysis, pattern groups, length/code/number features, hashed words).
-// 2. Split: groups (a hand-written prompt, or one ask phrasing of a template family) hashed into 5 folds; fold 0 is the
-//    held-out test side, folds 1-4 are used for 4-fold cross-validation.
+// 2. Sources: hand-written sets (by file), template families, and each public set are separate sources.
 // 3. Model: all-threshold ordinal logistic regression, z = w·x, P(≥medium) = σ(z − b1), P(cloud) = σ(z − b2), L2-regularised,
 //    full-batch Adam (no randomness, so the same data gives the same weights).
-// 4. Selection by cross-validated log-loss: feature set (rules only / dense / dense + words) and L2 strengths.
-// 5. Operating point: probability cuts that minimise 2·under-routed + over-routed on the out-of-fold predictions.
-// 6. Report the held-out fold (model trained on folds 1-4), then train on everything and ship that model.
+// 4. Selection by leave-one-source-out log-loss (each fold holds out a whole source; mean over sources).
+// 5. Calibration: Platt scaling of both ordinal thresholds on the out-of-source scores; reported per probability bin with
+//    each source calibrated on the others only.
+// 6. Operating point: P(≥medium) at the cost optimum (2·under + over); P(cloud) is the Quality ↔ Cost knob, its
+//    curve (cloud share, under- and over-routing at each stop) measured on held-out sources and shipped with the weights.
+// 7. Ship the same recipe trained on everything.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { denseFeatureNames, learnedFeatures, ruleOverride, type RouterWeights } from '../router-core/routing/learned.js';
-import { isHeldOut, trainingSet, type Example, type Tier } from './training/dataset.js';
+import { denseFeatureNames, learnedFeatures, ruleOverride, type Calibration, type RouterWeights } from '../router-core/routing/learned.js';
+import { publicExamples, trainingSet, type Example, type Tier } from './training/dataset.js';
 import { findOverlaps, NEAR_DUPLICATE } from './training/overlap.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WEIGHTS_PATH = resolve(repoRoot, 'router-core/data/router-weights.json');
 /** why: 2,048 buckets keep collisions rare for the few thousand distinct words and bigrams of the training set. */
 const LEX_BUCKETS = 2048;
-const FOLDS = 5;
 /** why: full-batch Adam converges on this convex loss well within 1,500 steps (the loss changes < 1e-5 at the end). */
 const ITERS = 1500;
 const LEARNING_RATE = 0.05;
@@ -46,6 +49,7 @@ interface Row {
   /** Level forced by a high-precision rule (learned.ts ruleOverride), if any. */
   forced: 0 | 2 | null;
   e: Example;
+  source: string;
 }
 
 interface Model {
@@ -154,60 +158,95 @@ function metrics(pred: readonly (0 | 1 | 2)[], rows: readonly Row[]): Metrics {
   return { n, exact: exact / n, under: under / n, over: over / n, cloudRate: cloud / n, trueCloud: trueCloud / n };
 }
 
-/** Level at probability cuts: cloud when P(cloud) ≥ pc, else medium when P(≥medium) ≥ pm, else small. */
-function levelAt(z: number, m: { b1: number; b2: number }, pm: number, pc: number): 0 | 1 | 2 {
-  if (z >= m.b2 + logit(pc)) return 2;
-  if (z >= m.b1 + logit(pm)) return 1;
+/** Calibrated P(≥medium) and P(cloud) of a linear score z (Platt scaling of the ordinal model's raw probabilities). */
+function calibrated(z: number, m: { b1: number; b2: number }, cal: Calibration): [number, number] {
+  const pm = sigmoid(cal.medium[0] * (z - m.b1) + cal.medium[1]);
+  return [pm, Math.min(pm, sigmoid(cal.cloud[0] * (z - m.b2) + cal.cloud[1]))];
+}
+
+/** Level at calibrated probability thresholds: cloud when P(cloud) ≥ tc, else medium when P(≥medium) ≥ tm. */
+function levelAt(p: readonly [number, number], tm: number, tc: number): 0 | 1 | 2 {
+  if (p[1] >= tc) return 2;
+  if (p[0] >= tm) return 1;
   return 0;
 }
 
 /** The shipped decision: a high-precision rule's level when one fires, else the model's. */
-function decideRow(r: Row, z: number, m: { b1: number; b2: number }, pm: number, pc: number): 0 | 1 | 2 {
-  return r.forced ?? levelAt(z, m, pm, pc);
+function decideRow(r: Row, p: readonly [number, number], tm: number, tc: number): 0 | 1 | 2 {
+  return r.forced ?? levelAt(p, tm, tc);
 }
 
 const cost = (x: Metrics): number => UNDER_COST * x.under + x.over;
 
-/** Cross-validated out-of-fold z (and per-fold b1/b2) over folds 1..FOLDS-1 of `rows`. */
-function crossValidate(rows: readonly Row[], o: FitOptions): { z: number[]; cuts: Array<{ b1: number; b2: number }>; loss: number } {
-  const fold = rows.map((r) => foldOf(r.e));
+/** Out-of-fold linear scores: each source's rows scored by a model trained on every other source. */
+interface Loso {
+  z: number[];
+  cuts: Array<{ b1: number; b2: number }>;
+  /** Mean over sources of each held-out source's log-loss (every dataset counts the same). */
+  macroLoss: number;
+}
+
+function leaveOneSourceOut(rows: readonly Row[], sources: readonly string[], o: FitOptions): Loso {
   const z = new Array<number>(rows.length).fill(0);
   const cuts = new Array<{ b1: number; b2: number }>(rows.length);
   let loss = 0;
-  for (let f = 1; f < FOLDS; f++) {
-    const train = rows.filter((_, i) => fold[i] !== f);
-    const test = rows.filter((_, i) => fold[i] === f);
+  for (const s of sources) {
+    const train = rows.filter((r) => r.source !== s);
+    const test = rows.filter((r) => r.source === s);
     const m = fit(train, o);
-    loss += logLoss(m, test) * test.length;
+    loss += logLoss(m, test);
     rows.forEach((r, i) => {
-      if (fold[i] === f) {
+      if (r.source === s) {
         z[i] = zOf(m, r);
         cuts[i] = { b1: m.b1, b2: m.b2 };
       }
     });
   }
-  return { z, cuts, loss: loss / rows.length };
+  return { z, cuts, macroLoss: loss / sources.length };
 }
 
-function foldOf(e: Example): number {
-  for (let f = 0; f < FOLDS; f++) if (isHeldOut(e, f, FOLDS)) return f;
-  return 0;
-}
-
-/** Probability cuts minimising the cost on out-of-fold predictions. */
-function chooseOperatingPoint(
-  rows: readonly Row[],
-  cv: { z: number[]; cuts: Array<{ b1: number; b2: number }> },
-): { pm: number; pc: number } {
-  let best = { pm: 0.5, pc: 0.5, c: Infinity };
-  for (let pm = 0.15; pm <= 0.651; pm += 0.05) {
-    for (let pc = 0.15; pc <= 0.651; pc += 0.05) {
-      const pred = rows.map((r, i) => decideRow(r, cv.z[i]!, cv.cuts[i]!, pm, pc));
-      const c = cost(metrics(pred, rows));
-      if (c < best.c - 1e-9) best = { pm: round(pm, 2), pc: round(pc, 2), c };
+/** Platt scaling of one ordinal threshold: fit a, c in σ(a·u + c) to the 0/1 outcomes by Newton's method. */
+function platt(u: readonly number[], y: readonly number[]): [number, number] {
+  let a = 1;
+  let c = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = 0;
+    let gc = 0;
+    let haa = 1e-6;
+    let hac = 0;
+    let hcc = 1e-6;
+    for (let i = 0; i < u.length; i++) {
+      const p = sigmoid(a * u[i]! + c);
+      const d = p - y[i]!;
+      const w = p * (1 - p);
+      ga += d * u[i]!;
+      gc += d;
+      haa += w * u[i]! * u[i]!;
+      hac += w * u[i]!;
+      hcc += w;
     }
+    const det = haa * hcc - hac * hac;
+    const da = (hcc * ga - hac * gc) / det;
+    const dc = (haa * gc - hac * ga) / det;
+    a -= da;
+    c -= dc;
+    if (Math.abs(da) + Math.abs(dc) < 1e-9) break;
   }
-  return { pm: best.pm, pc: best.pc };
+  return [a, c];
+}
+
+function fitCalibration(rows: readonly Row[], loso: Loso, keep: (r: Row) => boolean): Calibration {
+  const idx = rows.map((_, i) => i).filter((i) => keep(rows[i]!));
+  return {
+    medium: platt(
+      idx.map((i) => loso.z[i]! - loso.cuts[i]!.b1),
+      idx.map((i) => (rows[i]!.y >= 1 ? 1 : 0)),
+    ),
+    cloud: platt(
+      idx.map((i) => loso.z[i]! - loso.cuts[i]!.b2),
+      idx.map((i) => (rows[i]!.y >= 2 ? 1 : 0)),
+    ),
+  };
 }
 
 function round(x: number, digits: number): number {
@@ -218,13 +257,58 @@ function round(x: number, digits: number): number {
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function row(label: string, m: Metrics): string {
-  return `${label.padEnd(34)} ${pct(m.exact).padStart(6)} ${pct(m.under).padStart(7)} ${pct(m.over).padStart(6)} ${pct(m.cloudRate).padStart(7)}   (n=${m.n}, true cloud ${pct(m.trueCloud)})`;
+  return `${label.padEnd(30)} ${pct(m.exact).padStart(6)} ${pct(m.under).padStart(7)} ${pct(m.over).padStart(6)} ${pct(m.cloudRate).padStart(7)}   (n=${m.n}, true cloud ${pct(m.trueCloud)})`;
 }
 
+function roundMetrics(m: Metrics): Metrics {
+  return {
+    n: m.n,
+    exact: round(m.exact, 3),
+    under: round(m.under, 3),
+    over: round(m.over, 3),
+    cloudRate: round(m.cloudRate, 3),
+    trueCloud: round(m.trueCloud, 3),
+  };
+}
+
+/** Metrics of predictions grouped by a key (source or category). */
+function grouped(rows: readonly Row[], pred: readonly (0 | 1 | 2)[], key: (r: Row) => string): Record<string, Metrics> {
+  const keys = [...new Set(rows.map(key))].sort();
+  return Object.fromEntries(
+    keys.map((k) => {
+      const idx = rows.map((_, i) => i).filter((i) => key(rows[i]!) === k);
+      return [
+        k,
+        roundMetrics(
+          metrics(
+            idx.map((i) => pred[i]!),
+            idx.map((i) => rows[i]!),
+          ),
+        ),
+      ];
+    }),
+  );
+}
+
+/** why: the knob's stops: P(cloud) thresholds from "send most hard-looking prompts to Claude" to "only the surest". */
+/** why: a wrong local answer is what users notice; one prompt in ten under-routed is the most the product accepts. */
+const MAX_UNDER = 0.1;
+/** why: more than 40% to the cloud would break the 60-80% saving the product promises. */
+const MAX_CLOUD = 0.4;
+const KNOB_STOPS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8];
+
 function main(): void {
-  const { values } = parseArgs({ options: { check: { type: 'boolean' }, dev: { type: 'string' } } });
+  const { values } = parseArgs({ options: { check: { type: 'boolean' }, dev: { type: 'string' }, public: { type: 'string' } } });
   const log = (s = ''): void => void process.stdout.write(`${s}\n`);
-  const examples = trainingSet();
+  const publicPath = resolve(repoRoot, values.public ?? '../shared/training/public.jsonl');
+  const extra = publicExamples(publicPath);
+  if (extra.length === 0 && !values.check) {
+    process.stderr.write(
+      `train-router: no public prompts at ${publicPath}; run scripts/training/import-public.ts first (or pass --check to train without writing).\n`,
+    );
+    process.exit(1);
+  }
+  const examples = trainingSet(extra);
 
   // 1. Never train on the dev set: fail on any near-duplicate.
   const devPath = resolve(repoRoot, values.dev ?? '../shared/eval/routing-dev.jsonl');
@@ -241,12 +325,10 @@ function main(): void {
     if (overlaps.length > 0) {
       for (const o of overlaps) {
         process.stderr.write(
-          `near-duplicate of dev prompt ${o.devId} (similarity ${o.similarity.toFixed(2)}): training example ${o.trainIndex} (${examples[o.trainIndex]!.category})\n`,
+          `near-duplicate of dev prompt ${o.devId} (similarity ${o.similarity.toFixed(2)}): training example ${o.trainIndex} (${examples[o.trainIndex]!.source}/${examples[o.trainIndex]!.category})\n`,
         );
       }
-      process.stderr.write(
-        `train-router: ${overlaps.length} training prompt(s) overlap the dev set; remove them from scripts/training/.\n`,
-      );
+      process.stderr.write(`train-router: ${overlaps.length} training prompt(s) overlap the dev set; remove them.\n`);
       process.exit(1);
     }
     overlapCheck = {
@@ -267,128 +349,172 @@ function main(): void {
     const f = learnedFeatures(e.prompt, LEX_BUCKETS);
     const rl = f.rules.score >= 0.6 ? 2 : f.rules.score >= 0.3 ? 1 : 0;
     const o = ruleOverride(f.rules);
-    return { dense: f.dense, lex: f.lex, y: RANK[e.tier], rules: rl, forced: o === null ? null : o === 'small' ? 0 : 2, e };
+    return {
+      dense: f.dense,
+      lex: f.lex,
+      y: RANK[e.tier],
+      rules: rl,
+      forced: o === null ? null : o === 'small' ? 0 : 2,
+      e,
+      source: e.source ?? 'unknown',
+    };
   });
   const counts = Object.fromEntries(TIERS.map((t) => [t, examples.filter((e) => e.tier === t).length]));
+  const sources = [...new Set(rows.map((r) => r.source))];
   log(
-    `training set: ${rows.length} prompts (${TIERS.map((t) => `${counts[t]} ${t}`).join(', ')}), features in ${(performance.now() - t0).toFixed(0)} ms`,
+    `training set: ${rows.length} prompts (${TIERS.map((t) => `${counts[t]} ${t}`).join(', ')}) from ${sources.length} sources, features in ${(performance.now() - t0).toFixed(0)} ms`,
   );
-  const heldOut = rows.filter((r) => isHeldOut(r.e, 0, FOLDS));
-  const train = rows.filter((r) => !isHeldOut(r.e, 0, FOLDS));
-  log(`split: ${train.length} train (4-fold CV) / ${heldOut.length} held-out (fold 0, by group)`);
+  for (const s of sources) log(`  ${s.padEnd(18)} ${rows.filter((r) => r.source === s).length}`);
 
-  // 3-4. Model selection by cross-validated log-loss on the train side only.
+  // 3. Model selection by leave-one-source-out log-loss (macro: every held-out dataset weighs the same).
   const D = denseFeatureNames.length;
   const all = new Uint8Array(D).fill(1);
   const rulesOnly = new Uint8Array(D);
   denseFeatureNames.forEach((n, i) => {
     if (/^(rule:|base$|factor:|task:)/.test(n)) rulesOnly[i] = 1;
   });
-  const candidates: Array<{ name: string; o: FitOptions }> = [];
-  for (const l2 of [0.001, 0.003, 0.01])
-    candidates.push({ name: `rules-only l2=${l2}`, o: { l2Dense: l2, l2Lex: 0, mask: rulesOnly, useLex: false } });
-  for (const l2 of [0.001, 0.003, 0.01])
-    candidates.push({ name: `dense l2=${l2}`, o: { l2Dense: l2, l2Lex: 0, mask: all, useLex: false } });
-  for (const l2 of [0.0003, 0.001, 0.003]) {
-    for (const l2Lex of [0.003, 0.01, 0.03]) {
-      candidates.push({ name: `dense+words l2=${l2} l2words=${l2Lex}`, o: { l2Dense: l2, l2Lex, mask: all, useLex: true } });
-    }
-  }
+  const candidates: Array<{ name: string; o: FitOptions }> = [
+    { name: 'rules-only l2=0.003', o: { l2Dense: 0.003, l2Lex: 0, mask: rulesOnly, useLex: false } },
+    { name: 'rules-only l2=0.01', o: { l2Dense: 0.01, l2Lex: 0, mask: rulesOnly, useLex: false } },
+    { name: 'dense l2=0.01', o: { l2Dense: 0.01, l2Lex: 0, mask: all, useLex: false } },
+    { name: 'dense l2=0.03', o: { l2Dense: 0.03, l2Lex: 0, mask: all, useLex: false } },
+    { name: 'dense+words l2=0.01 l2words=0.1', o: { l2Dense: 0.01, l2Lex: 0.1, mask: all, useLex: true } },
+  ];
   log('');
-  log('cross-validation (train side, 4 folds): log-loss, and metrics at the cost-optimal operating point');
-  let best: { name: string; o: FitOptions; loss: number; cv: ReturnType<typeof crossValidate> } | undefined;
-  const cvReport: Array<Record<string, unknown>> = [];
+  log('leave-one-source-out: mean held-out-source log-loss');
+  let best: { name: string; o: FitOptions; loso: Loso } | undefined;
+  const selection: Array<Record<string, unknown>> = [];
   for (const c of candidates) {
-    const cv = crossValidate(train, c.o);
-    const op = chooseOperatingPoint(train, cv);
-    const m = metrics(
-      train.map((r, i) => decideRow(r, cv.z[i]!, cv.cuts[i]!, op.pm, op.pc)),
-      train,
-    );
-    cvReport.push({
-      model: c.name,
-      logLoss: round(cv.loss, 4),
-      exact: round(m.exact, 3),
-      under: round(m.under, 3),
-      cloudRate: round(m.cloudRate, 3),
-    });
-    log(`  ${c.name.padEnd(40)} loss ${cv.loss.toFixed(4)}  exact ${pct(m.exact)}  under ${pct(m.under)}  cloud ${pct(m.cloudRate)}`);
-    if (!best || cv.loss < best.loss) best = { ...c, loss: cv.loss, cv };
+    const loso = leaveOneSourceOut(rows, sources, c.o);
+    selection.push({ model: c.name, macroLogLoss: round(loso.macroLoss, 4) });
+    log(`  ${c.name.padEnd(40)} ${loso.macroLoss.toFixed(4)}`);
+    if (!best || loso.macroLoss < best.loso.macroLoss) best = { ...c, loso };
   }
   const chosen = best!;
-  const op = chooseOperatingPoint(train, chosen.cv);
-  log(`chosen: ${chosen.name}; operating point P(≥medium) ≥ ${op.pm}, P(cloud) ≥ ${op.pc}`);
+  log(`chosen: ${chosen.name}`);
 
-  // 5. Held-out report: model trained on the train side only.
-  const mTrain = fit(train, chosen.o);
-  const heldPred = heldOut.map((r) => decideRow(r, zOf(mTrain, r), mTrain, op.pm, op.pc));
-  const heldNoOverride = metrics(
-    heldOut.map((r) => levelAt(zOf(mTrain, r), mTrain, op.pm, op.pc)),
-    heldOut,
-  );
-  const heldMetrics = metrics(heldPred, heldOut);
-  const rulesHeld = metrics(
-    heldOut.map((r) => r.rules),
-    heldOut,
-  );
-  const trainFit = metrics(
-    train.map((r) => decideRow(r, zOf(mTrain, r), mTrain, op.pm, op.pc)),
-    train,
-  );
+  // 4. Calibration, validated honestly: each source's probabilities use Platt parameters fitted on the OTHER sources'
+  // out-of-fold scores, so neither the model nor its calibration has seen the source it is judged on.
+  const loso = chosen.loso;
+  const oofCal = new Map<string, Calibration>(sources.map((s) => [s, fitCalibration(rows, loso, (r) => r.source !== s)]));
+  const probs = rows.map((r, i) => calibrated(loso.z[i]!, loso.cuts[i]!, oofCal.get(r.source)!));
+  const reliability = (k: 0 | 1, yMin: 1 | 2): Array<Record<string, number>> => {
+    const bins = Array.from({ length: 10 }, () => ({ n: 0, predicted: 0, observed: 0 }));
+    rows.forEach((r, i) => {
+      const p = probs[i]![k];
+      const b = bins[Math.min(9, Math.floor(p * 10))]!;
+      b.n++;
+      b.predicted += p;
+      b.observed += r.y >= yMin ? 1 : 0;
+    });
+    return bins
+      .map((b, i) => ({
+        bin: i / 10,
+        n: b.n,
+        predicted: b.n ? round(b.predicted / b.n, 3) : 0,
+        observed: b.n ? round(b.observed / b.n, 3) : 0,
+      }))
+      .filter((b) => b.n > 0);
+  };
+  const relCloud = reliability(1, 2);
+  const relMedium = reliability(0, 1);
   log('');
-  log(`${''.padEnd(34)}  exact   under   over   cloud`);
-  log(row('held-out: learned (train side)', heldMetrics));
-  log(row('held-out: learned, no rule override', heldNoOverride));
-  log(row('held-out: rules', rulesHeld));
-  log(row('train side: learned (fit)', trainFit));
-  const perCat: Record<string, { n: number; exact: number; under: number }> = {};
-  heldOut.forEach((r, i) => {
-    const c = (perCat[r.e.category] ??= { n: 0, exact: 0, under: 0 });
-    c.n++;
-    if (heldPred[i] === r.y) c.exact++;
-    else if (heldPred[i]! < r.y) c.under++;
-  });
-  log('held-out per category (learned): exact / under');
-  for (const [cat, c] of Object.entries(perCat).sort((a, b) => a[0].localeCompare(b[0]))) {
-    log(`  ${cat.padEnd(28)} ${String(c.exact).padStart(3)}/${String(c.n).padEnd(3)} under ${c.under}`);
-  }
+  log('calibration of P(cloud) on held-out sources: bin, n, mean predicted, observed frequency');
+  for (const b of relCloud)
+    log(`  ${b.bin!.toFixed(1)}  n=${String(b.n).padEnd(4)} predicted ${b.predicted!.toFixed(2)}  observed ${b.observed!.toFixed(2)}`);
 
-  // 6. Ship: the same recipe trained on everything.
+  // 5. Operating point: P(≥medium) threshold at the cost optimum; P(cloud) threshold is the user's knob, its default
+  // the cost optimum (under-routing costs twice over-routing: the Bayes-optimal cut would be 1/3 when calibrated).
+  const predAt = (tm: number, tc: number): Array<0 | 1 | 2> => rows.map((r, i) => decideRow(r, probs[i]!, tm, tc));
+  let op = { tm: 0.5, tc: 0.5, c: Infinity };
+  for (let tm = 0.2; tm <= 0.701; tm += 0.05) {
+    for (const tc of KNOB_STOPS) {
+      const c = cost(metrics(predAt(tm, tc), rows));
+      if (c < op.c - 1e-9) op = { tm: round(tm, 2), tc, c };
+    }
+  }
+  const curve = KNOB_STOPS.map((tc) => ({ pCloud: tc, ...roundMetrics(metrics(predAt(op.tm, tc), rows)) }));
+  // The default is the most cost-saving stop that keeps held-out under-routing within MAX_UNDER and the cloud share
+  // within MAX_CLOUD (the product's quality bar); when no stop meets both, the cost optimum stays.
+  const withinBar = curve.filter((k) => k.under <= MAX_UNDER && k.cloudRate <= MAX_CLOUD);
+  if (withinBar.length > 0) op = { ...op, tc: withinBar[withinBar.length - 1]!.pCloud };
+  log('');
+  log(`knob (P(cloud) threshold) on held-out sources, P(≥medium) ≥ ${op.tm}:`);
+  log(`${'  P(cloud) ≥'.padEnd(30)}  exact   under   over   cloud`);
+  for (const k of curve) log(row(`  ${k.pCloud.toFixed(2)}${k.pCloud === op.tc ? ' (default)' : ''}`, k));
+  const pred = predAt(op.tm, op.tc);
+  const pooled = metrics(pred, rows);
+  const perSource = grouped(rows, pred, (r) => r.source);
+  const perCategory = grouped(rows, pred, (r) => `${r.source}/${r.e.category}`);
+  log('');
+  log('per held-out source at the default:');
+  for (const [s, m] of Object.entries(perSource)) log(row(`  ${s}`, m));
+
+  // 6. Ship: the same recipe trained on everything; calibration fitted on all out-of-fold scores.
   const mAll = fit(rows, chosen.o);
-  const denseW = Array.from(mAll.dense, (v) => round(v, 4));
-  const lexW = Array.from(mAll.lex, (v) => round(v, 4));
+  const cal = fitCalibration(rows, loso, () => true);
   const b1 = round(mAll.b1, 4);
   const b2 = round(mAll.b2, 4);
-  // Score map: the default thresholds 0.3 / 0.6 fall exactly on the operating point.
-  const z1 = b1 + logit(op.pm);
-  const z2 = b2 + logit(op.pc);
+  // z where a calibrated probability reaches p (inverse of Platt on one threshold).
+  const zAt = (p: number, [a, c]: readonly [number, number], b: number): number => b + (logit(p) - c) / a;
+  const z1 = zAt(op.tm, cal.medium, b1);
+  const z2 = zAt(op.tc, cal.cloud, b2);
   if (!(z2 > z1)) throw new Error(`operating point is not ordered (z1 ${z1}, z2 ${z2})`);
+  // Score map: the default thresholds 0.3 / 0.6 fall exactly on the default operating point.
   const scale = (logit(0.6) - logit(0.3)) / (z2 - z1);
   const center = z2 - logit(0.6) / scale;
-  const dataSha = createHash('sha256')
-    .update(JSON.stringify(examples.map((e) => [e.prompt, e.tier, e.group])))
-    .digest('hex')
-    .slice(0, 16);
+  const scoreAt = (z: number): number => round(sigmoid(scale * (z - center)), 4);
+  // Two hashes: our own prompts (a fresh clone can check them: tests/routing/router-weights.test.ts) and the public
+  // ones (outside the repo).
+  const sha = (xs: readonly Example[]): string =>
+    createHash('sha256')
+      .update(JSON.stringify(xs.map((e) => [e.prompt, e.tier, e.group])))
+      .digest('hex')
+      .slice(0, 16);
+  const own = trainingSet();
+  const dataSha = sha(own);
+  const publicSha = sha(examples.slice(own.length));
   const weights: RouterWeights = {
     version: 1,
     features: [...denseFeatureNames],
-    dense: denseW,
+    dense: Array.from(mAll.dense, (v) => round(v, 4)),
     lexBuckets: LEX_BUCKETS,
-    lex: lexW,
+    lex: Array.from(mAll.lex, (v) => round(v, 4)),
     cuts: [b1, b2],
     scale: round(scale, 6),
     center: round(center, 6),
+    calibration: {
+      medium: [round(cal.medium[0], 5), round(cal.medium[1], 5)],
+      cloud: [round(cal.cloud[0], 5), round(cal.cloud[1], 5)],
+    },
+    knob: curve.map((k) => ({
+      pCloud: k.pCloud,
+      score: scoreAt(zAt(k.pCloud, cal.cloud, b2)),
+      cloudShare: k.cloudRate,
+      under: k.under,
+      over: k.over,
+      exact: k.exact,
+    })),
     meta: {
       builtBy: 'scripts/train-router.ts',
-      trainingSet: { prompts: rows.length, ...counts, sha256: dataSha },
+      trainingSet: {
+        prompts: rows.length,
+        ...counts,
+        sources: Object.fromEntries(sources.map((s) => [s, rows.filter((r) => r.source === s).length])),
+        sha256: dataSha,
+        publicPrompts: examples.length - own.length,
+        publicSha256: publicSha,
+        publicFrom: 'scripts/training/import-public.ts',
+      },
       model: chosen.name,
-      operatingPoint: { pMedium: op.pm, pCloud: op.pc, underCost: UNDER_COST },
-      crossValidation: cvReport,
-      heldOut: {
-        note: 'fold 0 of 5 by group, model trained on folds 1-4 with the same recipe',
-        learned: roundMetrics(heldMetrics),
-        learnedWithoutOverrides: roundMetrics(heldNoOverride),
-        rules: roundMetrics(rulesHeld),
+      selection,
+      operatingPoint: { pMedium: op.tm, pCloud: op.tc, underCost: UNDER_COST },
+      leaveOneSourceOut: {
+        note: 'each source scored by a model trained on all other sources, calibrated on the other sources; never the dev set',
+        pooled: roundMetrics(pooled),
+        perSource,
+        perCategory,
+        reliability: { cloud: relCloud, atLeastMedium: relMedium },
       },
       overlapCheck,
     },
@@ -399,17 +525,6 @@ function main(): void {
   }
   writeFileSync(WEIGHTS_PATH, `${JSON.stringify(weights)}\n`);
   log(`wrote ${WEIGHTS_PATH}`);
-}
-
-function roundMetrics(m: Metrics): Record<string, number> {
-  return {
-    n: m.n,
-    exact: round(m.exact, 3),
-    under: round(m.under, 3),
-    over: round(m.over, 3),
-    cloudRate: round(m.cloudRate, 3),
-    trueCloud: round(m.trueCloud, 3),
-  };
 }
 
 main();

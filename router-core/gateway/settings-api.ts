@@ -5,7 +5,8 @@ import { CoreError } from '../errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { budgetGuard } from '../routing/budget.js';
-import type { ComplexityThresholds } from '../routing/complexity.js';
+import { defaultThresholds, type ComplexityThresholds } from '../routing/complexity.js';
+import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from '../routing/learned.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
 
@@ -60,19 +61,65 @@ export const settingsPutBody = z.object({
   daily_budget_micros: budget.optional(),
   monthly_budget_micros: budget.optional(),
   history_enabled: z.boolean().optional(),
+  quality_cost: z
+    .object({
+      p_cloud: z
+        .number()
+        .gt(0, 'must be a probability between 0 and 1 (exclusive)')
+        .lt(1, 'must be a probability between 0 and 1 (exclusive)'),
+    })
+    .strict()
+    .optional(),
 });
 const putKeys = Object.keys(settingsPutBody.shape);
 
-/** The ledger writes (key, value) a parsed settings body asks for, in order; fields left out are not written. */
-export function settingWrites(b: Partial<z.infer<typeof settingsPutBody>>): Array<[string, unknown]> {
+/**
+ * The ledger writes (key, value) a parsed settings body asks for, in order; fields left out are not written.
+ * `current` is the thresholds in force: the Quality ↔ Cost knob moves the cloud threshold and pulls medium down with it.
+ */
+export function settingWrites(
+  b: Partial<z.infer<typeof settingsPutBody>>,
+  current: ComplexityThresholds = defaultThresholds,
+): Array<[string, unknown]> {
   const w: Array<[string, unknown]> = [];
+  if (b.thresholds !== undefined && b.quality_cost !== undefined) {
+    throw new CoreError('invalid_request', 'Send either "thresholds" or "quality_cost", not both: the knob sets the cloud threshold.');
+  }
   if (b.thresholds !== undefined) w.push([settingKeys.thresholds, b.thresholds]);
+  if (b.quality_cost !== undefined) {
+    const cloud = scoreForCloudProbability(b.quality_cost.p_cloud);
+    if (cloud === null) {
+      throw new CoreError('invalid_request', 'The routing model has no calibration, so "quality_cost" cannot be set; use "thresholds".');
+    }
+    w.push([settingKeys.thresholds, { medium: Math.min(current.medium, cloud), cloud }]);
+  }
   if (b.local_only !== undefined) w.push([settingKeys.localOnly, b.local_only]);
   // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
   if (b.daily_budget_micros !== undefined) w.push([settingKeys.dailyBudget, b.daily_budget_micros]);
   if (b.monthly_budget_micros !== undefined) w.push([settingKeys.monthlyBudget, b.monthly_budget_micros]);
   if (b.history_enabled !== undefined) w.push([settingKeys.history, b.history_enabled]);
   return w;
+}
+
+/**
+ * The Quality ↔ Cost knob: one threshold on the calibrated probability that a prompt needs the cloud, with what each
+ * stop did on prompts from sources the estimator was not trained on (from the shipped weights).
+ */
+function qualityCostView(r: RoutingConfig) {
+  const stops = qualityCostKnob();
+  const op = (weights().meta.operatingPoint ?? {}) as { pCloud?: number };
+  return {
+    applies: r.estimator !== 'rules' && stops.length > 0,
+    current_p_cloud: knobStopFor(r.thresholds.cloud)?.pCloud ?? null,
+    default_p_cloud: op.pCloud ?? null,
+    stops: stops.map((k) => ({
+      p_cloud: k.pCloud,
+      cloud_threshold: k.score,
+      cloud_share: k.cloudShare,
+      under_routed: k.under,
+      over_routed: k.over,
+    })),
+  };
 }
 
 /** The settings as the UI shows them. */
@@ -89,6 +136,7 @@ async function view(deps: SettingsDeps) {
     daily_budget_micros: r.budget.dailyMicros ?? null,
     monthly_budget_micros: r.budget.monthlyMicros ?? null,
     history_enabled: deps.history(),
+    quality_cost: qualityCostView(r),
     budget_status: {
       spent_today_micros: spend.todayMicros,
       spent_month_micros: spend.monthMicros,
@@ -110,7 +158,7 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
       }
     }
     const b = parseBody(settingsPutBody, req.body);
-    for (const [key, value] of settingWrites(b)) await deps.settings.setSetting(key, value);
+    for (const [key, value] of settingWrites(b, deps.routing().thresholds)) await deps.settings.setSetting(key, value);
     return view(deps);
   });
 

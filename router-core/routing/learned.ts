@@ -27,8 +27,34 @@ export interface RouterWeights {
   /** Score map: score = σ(scale·(z − center)). */
   scale: number;
   center: number;
-  /** Provenance: how it was trained and what it scored on its own held-out split (never on the dev set). */
+  /**
+   * Platt scaling of each ordinal threshold, fitted on leave-one-source-out scores: calibrated
+   * P(≥medium) = σ(a·(z − cuts[0]) + c), P(cloud) = σ(a·(z − cuts[1]) + c). Absent: the raw ordinal probabilities.
+   */
+  calibration?: Calibration;
+  /** The Quality ↔ Cost knob: each stop's P(cloud) threshold, its score threshold, and what it did on held-out sources. */
+  knob?: KnobStop[];
+  /** Provenance: how it was trained and what it scored on held-out sources (never on the dev set). */
   meta: Record<string, unknown>;
+}
+
+/** [a, c] of σ(a·u + c) for the medium and cloud thresholds. */
+export interface Calibration {
+  medium: [number, number];
+  cloud: [number, number];
+}
+
+/** One stop of the Quality ↔ Cost knob, measured on sources the model was not trained on. */
+export interface KnobStop {
+  /** Send to the cloud when the calibrated P(cloud) is at least this. */
+  pCloud: number;
+  /** The complexity-score threshold equivalent to pCloud (what `thresholds.cloud` is set to). */
+  score: number;
+  /** Share of validation prompts sent to the cloud, under-routed, over-routed and exactly routed at this stop. */
+  cloudShare: number;
+  under: number;
+  over: number;
+  exact: number;
 }
 
 /** A learned estimate: the usual score/level/reasons plus the tier probabilities. */
@@ -294,11 +320,35 @@ export function linearScore(x: LearnedFeatures, w: RouterWeights): number {
   return z;
 }
 
-/** Tier probabilities from z and the ordinal cuts. */
-export function tierProbs(z: number, cuts: readonly [number, number]): [number, number, number] {
-  const atLeastMedium = sigmoid(z - cuts[0]);
-  const cloud = Math.min(atLeastMedium, sigmoid(z - cuts[1]));
+/** Tier probabilities from z and the ordinal cuts, calibrated when the weights carry a calibration. */
+export function tierProbs(z: number, cuts: readonly [number, number], cal?: Calibration): [number, number, number] {
+  const atLeastMedium = cal ? sigmoid(cal.medium[0] * (z - cuts[0]) + cal.medium[1]) : sigmoid(z - cuts[0]);
+  const rawCloud = cal ? sigmoid(cal.cloud[0] * (z - cuts[1]) + cal.cloud[1]) : sigmoid(z - cuts[1]);
+  const cloud = Math.min(atLeastMedium, rawCloud);
   return [1 - atLeastMedium, atLeastMedium - cloud, cloud];
+}
+
+/** The Quality ↔ Cost knob's stops of the shipped weights (empty for weights trained without validation data). */
+export function qualityCostKnob(w: RouterWeights = weights()): readonly KnobStop[] {
+  return w.knob ?? [];
+}
+
+/**
+ * The complexity-score threshold at which the calibrated P(cloud) reaches `p` (what the Quality ↔ Cost knob sets
+ * `thresholds.cloud` to); null when the weights carry no calibration.
+ */
+export function scoreForCloudProbability(p: number, w: RouterWeights = weights()): number | null {
+  if (!w.calibration || !(p > 0 && p < 1)) return null;
+  const [a, c] = w.calibration.cloud;
+  const z = w.cuts[1] + (Math.log(p / (1 - p)) - c) / a;
+  return Math.round(sigmoid(w.scale * (z - w.center)) * 10000) / 10000;
+}
+
+/** The knob stop whose score threshold is nearest `cloudThreshold` (what a Settings slider shows for saved thresholds). */
+export function knobStopFor(cloudThreshold: number, w: RouterWeights = weights()): KnobStop | null {
+  let best: KnobStop | null = null;
+  for (const k of qualityCostKnob(w)) if (!best || Math.abs(k.score - cloudThreshold) < Math.abs(best.score - cloudThreshold)) best = k;
+  return best;
 }
 
 /** Words for the dense features that are not pattern groups or task types. */
@@ -402,11 +452,19 @@ const MIN_REASON_WEIGHT = 0.25;
  * against `thresholds`, short reasons that never echo the prompt (top contributing features in words).
  */
 export function estimateLearned(prompt: string, thresholds: ComplexityThresholds = defaultThresholds): LearnedEstimate {
-  const w = weights();
+  return estimateLearnedWith(weights(), prompt, thresholds);
+}
+
+/** estimateLearned under explicit weights (an earlier model for comparison, or a routing experiment's arm). */
+export function estimateLearnedWith(
+  w: RouterWeights,
+  prompt: string,
+  thresholds: ComplexityThresholds = defaultThresholds,
+): LearnedEstimate {
   // The dense vector lives only for this call: a reused buffer saves an off-heap allocation per request.
   const x = fillFeatures(prompt, w.lexBuckets, denseScratch);
   const z = linearScore(x, w);
-  const probs = tierProbs(z, w.cuts);
+  const probs = tierProbs(z, w.cuts, w.calibration);
   let score = Math.round(sigmoid(w.scale * (z - w.center)) * 1000) / 1000;
   const forced = ruleOverride(x.rules);
   if (forced === 'small') score = Math.min(score, OVERRIDE_SMALL_SCORE);

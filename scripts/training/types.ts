@@ -13,6 +13,11 @@ export interface Example {
   rule: string;
   /** Split unit: examples of one group go to the same side of the train/held-out split (a template family shares one). */
   group: string;
+  /**
+   * Its validation source: leave-one-source-out validation holds out one source at a time (set by dataset.ts: the
+   * domain of a hand-written or template prompt, or a public set's name).
+   */
+  source?: string;
 }
 
 /** Hand-written prompts of one category, each its own split group. */

@@ -124,6 +124,23 @@ export interface Thresholds {
   cloud: number;
 }
 
+/** One stop of the Quality ↔ Cost knob, as measured on held-out sources. */
+export interface QualityCostStop {
+  p_cloud: number;
+  cloud_threshold: number;
+  cloud_share: number;
+  under_routed: number;
+  over_routed: number;
+}
+
+/** The Quality ↔ Cost knob (a threshold on the calibrated probability that a prompt needs the cloud). */
+export interface QualityCostDto {
+  applies: boolean;
+  current_p_cloud: number | null;
+  default_p_cloud: number | null;
+  stops: QualityCostStop[];
+}
+
 /** GET/PUT /api/v1/settings. */
 export interface SettingsDto {
   thresholds: Thresholds;
@@ -132,6 +149,7 @@ export interface SettingsDto {
   daily_budget_micros: number | null;
   monthly_budget_micros: number | null;
   history_enabled: boolean;
+  quality_cost?: QualityCostDto;
   budget_status: { spent_today_micros: number; spent_month_micros: number; cloud_blocked: string | null };
   api: { address: string; token: string; token_source: 'env' | 'data-dir' };
 }

@@ -132,6 +132,7 @@ export default function SettingsView() {
             <ThresholdPreview
               saved={s.thresholds}
               defaults={s.default_thresholds}
+              knob={s.quality_cost}
               onSave={(t) => update({ thresholds: t }, 'Thresholds saved')}
             />
             <hr className="divider" />

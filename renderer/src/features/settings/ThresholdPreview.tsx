@@ -1,7 +1,7 @@
 // Routing thresholds with a live preview: where a sample prompt would go with the thresholds being edited.
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../api/client';
-import type { ComplexityDto, Thresholds } from '../../api/types';
+import type { ComplexityDto, QualityCostDto, QualityCostStop, Thresholds } from '../../api/types';
 import { Button } from '../../components/Button';
 import { formatScore } from '../../lib/format';
 import { engineName } from '../chat/RouteBadge';
@@ -20,13 +20,68 @@ export function clampThresholds(t: Thresholds, moved: 'medium' | 'cloud'): Thres
   return moved === 'medium' ? { medium, cloud: medium } : { medium: cloud, cloud };
 }
 
+/** The knob stop nearest a cloud threshold (the slider's position for thresholds set by hand). */
+export function nearestStop(stops: readonly QualityCostStop[], cloud: number): number {
+  let best = 0;
+  stops.forEach((k, i) => {
+    if (Math.abs(k.cloud_threshold - cloud) < Math.abs(stops[best]!.cloud_threshold - cloud)) best = i;
+  });
+  return best;
+}
+
+const share = (x: number): string => `${Math.round(x * 100)}%`;
+
+/**
+ * Quality ↔ Cost: one slider over the knob's stops, from "more Claude" (left, higher quality) to "more local" (right,
+ * lower cost); it moves the cloud threshold and says what each stop did on prompts the router was not trained on.
+ */
+function QualityCost({ knob, t, onPick }: { knob: QualityCostDto; t: Thresholds; onPick(cloud: number): void }) {
+  const stops = knob.stops;
+  const i = nearestStop(stops, t.cloud);
+  const k = stops[i]!;
+  return (
+    <div className="slider-field quality-cost">
+      <div className="slider-head">
+        <label htmlFor="quality-cost">Quality ↔ Cost</label>
+        <output htmlFor="quality-cost" data-testid="quality-cost-value">
+          ~{share(k.cloud_share)} of prompts to Claude
+          {knob.default_p_cloud === k.p_cloud ? ' (default)' : ''}
+        </output>
+      </div>
+      <input
+        id="quality-cost"
+        type="range"
+        min={0}
+        max={stops.length - 1}
+        step={1}
+        value={i}
+        aria-valuetext={`${share(k.cloud_share)} of prompts to Claude, ${share(k.under_routed)} sent to a model too weak for them`}
+        aria-describedby="quality-cost-help"
+        onChange={(e) => onPick(stops[Number(e.target.value)]!.cloud_threshold)}
+      />
+      <div className="slider-ends muted small" aria-hidden="true">
+        <span>Quality: more Claude</span>
+        <span>Cost: more local</span>
+      </div>
+      <p id="quality-cost-help" className="muted small" data-testid="quality-cost-help">
+        Sends a prompt to Claude when the router is at least {share(k.p_cloud)} sure a local model would not do. On prompts from sources it
+        never trained on, this sent {share(k.cloud_share)} to Claude and {share(k.under_routed)} to a model too weak for them (
+        {share(k.over_routed)} went to a stronger model than needed).
+      </p>
+    </div>
+  );
+}
+
 export function ThresholdPreview({
   saved,
   defaults,
+  knob,
   onSave,
 }: {
   saved: Thresholds;
   defaults: Thresholds;
+  /** The Quality ↔ Cost knob, when the learned estimator is in use. */
+  knob?: QualityCostDto;
   onSave(t: Thresholds): Promise<void>;
 }) {
   const [t, setT] = useState<Thresholds>(saved);
@@ -86,6 +141,9 @@ export function ThresholdPreview({
 
   return (
     <div className="thresholds">
+      {knob?.applies && knob.stops.length > 0 && (
+        <QualityCost knob={knob} t={t} onPick={(cloud) => setT(clampThresholds({ ...t, cloud }, 'cloud'))} />
+      )}
       <div className="grid-2">
         {slider('medium', 'Medium threshold', 'Prompts scoring at least this go to a bigger local model.')}
         {slider('cloud', 'Cloud threshold', 'Prompts scoring at least this go to Claude (when it is available).')}

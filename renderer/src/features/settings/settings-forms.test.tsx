@@ -134,6 +134,38 @@ describe('ThresholdPreview', () => {
     expect(onSave).toHaveBeenCalledWith({ medium: 0.3, cloud: 0.4 });
   });
 
+  it('Quality ↔ Cost: one slider over the calibrated stops moves the cloud threshold and says what to expect', async () => {
+    respond = () => ({ status: 404, json: {} });
+    const knob = {
+      applies: true,
+      current_p_cloud: 0.35,
+      default_p_cloud: 0.35,
+      stops: [
+        { p_cloud: 0.2, cloud_threshold: 0.45, cloud_share: 0.41, under_routed: 0.05, over_routed: 0.3 },
+        { p_cloud: 0.35, cloud_threshold: 0.6, cloud_share: 0.3, under_routed: 0.09, over_routed: 0.2 },
+        { p_cloud: 0.5, cloud_threshold: 0.7, cloud_share: 0.2, under_routed: 0.14, over_routed: 0.15 },
+      ],
+    };
+    const onSave = vi.fn(async () => {});
+    render(<ThresholdPreview saved={{ medium: 0.5, cloud: 0.6 }} defaults={{ medium: 0.3, cloud: 0.6 }} knob={knob} onSave={onSave} />);
+    expect(screen.getByTestId('quality-cost-value').textContent).toBe('~30% of prompts to Claude (default)');
+    expect(screen.getByTestId('quality-cost-help').textContent).toContain('9% to a model too weak for them');
+    // Toward quality: the cloud threshold drops to that stop's, and the medium threshold follows it down.
+    fireEvent.change(screen.getByLabelText('Quality ↔ Cost'), { target: { value: '0' } });
+    expect(screen.getByTestId('quality-cost-value').textContent).toBe('~41% of prompts to Claude');
+    expect(screen.getByTestId('th-cloud-value').textContent).toBe('0.45');
+    fireEvent.click(screen.getByRole('button', { name: 'Save thresholds' }));
+    expect(onSave).toHaveBeenCalledWith({ medium: 0.45, cloud: 0.45 });
+  });
+
+  it('no knob for the rules estimator: only the two thresholds', () => {
+    respond = () => ({ status: 404, json: {} });
+    const knob = { applies: false, current_p_cloud: null, default_p_cloud: 0.35, stops: [] };
+    render(<ThresholdPreview saved={{ medium: 0.3, cloud: 0.6 }} defaults={{ medium: 0.3, cloud: 0.6 }} knob={knob} onSave={vi.fn()} />);
+    expect(screen.queryByLabelText('Quality ↔ Cost')).toBeNull();
+    expect(screen.getByLabelText('Cloud threshold')).toBeTruthy();
+  });
+
   it('with no model installed yet, still shows the score, its band and why nothing can answer', async () => {
     respond = (_m, url) =>
       url === '/api/v1/complexity'
