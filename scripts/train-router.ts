@@ -6,6 +6,8 @@
 //             the build fails when any training prompt is a near-duplicate of one of them. The dev set is never
 //             used for training, model selection or the operating point: those use cross-validation on our own data.
 //
+//   --eval-sources  a folder of the evaluation's public source prompts (*.jsonl, one JSON string a line; default
+//             ../shared/training/eval-sources); like the dev set, no training prompt may be a near-duplicate of them
 //   --public  weak-labelled public prompts from scripts/training/import-public.ts (default ../shared/training/public.jsonl)
 //
 // Method:
@@ -20,11 +22,20 @@
 //    curve (cloud share, under- and over-routing at each stop) measured on held-out sources and shipped with the weights.
 // 7. Ship the same recipe trained on everything.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { denseFeatureNames, learnedFeatures, ruleOverride, type Calibration, type RouterWeights } from '../router-core/routing/learned.js';
+import {
+  calibrate,
+  denseFeatureNames,
+  learnedFeatures,
+  ruleOverride,
+  uncalibrate,
+  type Calibration,
+  type CalibrationKnots,
+  type RouterWeights,
+} from '../router-core/routing/learned.js';
 import { publicExamples, trainingSet, type Example, type Tier } from './training/dataset.js';
 import { findOverlaps, NEAR_DUPLICATE } from './training/overlap.js';
 
@@ -158,10 +169,10 @@ function metrics(pred: readonly (0 | 1 | 2)[], rows: readonly Row[]): Metrics {
   return { n, exact: exact / n, under: under / n, over: over / n, cloudRate: cloud / n, trueCloud: trueCloud / n };
 }
 
-/** Calibrated P(≥medium) and P(cloud) of a linear score z (Platt scaling of the ordinal model's raw probabilities). */
+/** Calibrated P(≥medium) and P(cloud) of a linear score z (isotonic maps of the ordinal model's two thresholds). */
 function calibrated(z: number, m: { b1: number; b2: number }, cal: Calibration): [number, number] {
-  const pm = sigmoid(cal.medium[0] * (z - m.b1) + cal.medium[1]);
-  return [pm, Math.min(pm, sigmoid(cal.cloud[0] * (z - m.b2) + cal.cloud[1]))];
+  const pm = calibrate(cal.medium, z - m.b1);
+  return [pm, Math.min(pm, calibrate(cal.cloud, z - m.b2))];
 }
 
 /** Level at calibrated probability thresholds: cloud when P(cloud) ≥ tc, else medium when P(≥medium) ≥ tm. */
@@ -205,44 +216,44 @@ function leaveOneSourceOut(rows: readonly Row[], sources: readonly string[], o: 
   return { z, cuts, macroLoss: loss / sources.length };
 }
 
-/** Platt scaling of one ordinal threshold: fit a, c in σ(a·u + c) to the 0/1 outcomes by Newton's method. */
-function platt(u: readonly number[], y: readonly number[]): [number, number] {
-  let a = 1;
-  let c = 0;
-  for (let it = 0; it < 50; it++) {
-    let ga = 0;
-    let gc = 0;
-    let haa = 1e-6;
-    let hac = 0;
-    let hcc = 1e-6;
-    for (let i = 0; i < u.length; i++) {
-      const p = sigmoid(a * u[i]! + c);
-      const d = p - y[i]!;
-      const w = p * (1 - p);
-      ga += d * u[i]!;
-      gc += d;
-      haa += w * u[i]! * u[i]!;
-      hac += w * u[i]!;
-      hcc += w;
+/**
+ * Isotonic regression (pool adjacent violators) of 0/1 outcomes on u, as knots of a piecewise-linear map.
+ * why isotonic and not Platt: the rule features make z bimodal, and a logistic curve through two clusters is wrong in
+ * between (measured: 0.7-0.8 predicted where 0.98 was observed); isotonic only assumes "higher z, no less likely".
+ * why the shrink toward the base rate: a block of a few prompts would otherwise claim 0% or 100%.
+ */
+function isotonic(u: readonly number[], y: readonly number[]): CalibrationKnots {
+  const order = u.map((_, i) => i).sort((a, b) => u[a]! - u[b]!);
+  const base = y.reduce((a, b) => a + b, 0) / y.length;
+  const blocks: Array<{ sum: number; n: number; uSum: number }> = [];
+  for (const i of order) {
+    blocks.push({ sum: y[i]!, n: 1, uSum: u[i]! });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1]!;
+      const a = blocks[blocks.length - 2]!;
+      if (a.sum / a.n < b.sum / b.n) break;
+      blocks.splice(blocks.length - 2, 2, { sum: a.sum + b.sum, n: a.n + b.n, uSum: a.uSum + b.uSum });
     }
-    const det = haa * hcc - hac * hac;
-    const da = (hcc * ga - hac * gc) / det;
-    const dc = (haa * gc - hac * ga) / det;
-    a -= da;
-    c -= dc;
-    if (Math.abs(da) + Math.abs(dc) < 1e-9) break;
   }
-  return [a, c];
+  // why PRIOR_WEIGHT 5: five pseudo-prompts at the base rate keep small blocks off 0 and 1 and barely move large ones.
+  const PRIOR_WEIGHT = 5;
+  const knots: CalibrationKnots = blocks.map((b) => [
+    round(b.uSum / b.n, 4),
+    round((b.sum + PRIOR_WEIGHT * base) / (b.n + PRIOR_WEIGHT), 4),
+  ]);
+  // Shrinking can make neighbouring blocks cross by a hair; keep the map non-decreasing.
+  for (let i = 1; i < knots.length; i++) if (knots[i]![1] < knots[i - 1]![1]) knots[i]![1] = knots[i - 1]![1];
+  return knots;
 }
 
 function fitCalibration(rows: readonly Row[], loso: Loso, keep: (r: Row) => boolean): Calibration {
   const idx = rows.map((_, i) => i).filter((i) => keep(rows[i]!));
   return {
-    medium: platt(
+    medium: isotonic(
       idx.map((i) => loso.z[i]! - loso.cuts[i]!.b1),
       idx.map((i) => (rows[i]!.y >= 1 ? 1 : 0)),
     ),
-    cloud: platt(
+    cloud: isotonic(
       idx.map((i) => loso.z[i]! - loso.cuts[i]!.b2),
       idx.map((i) => (rows[i]!.y >= 2 ? 1 : 0)),
     ),
@@ -297,8 +308,17 @@ const MAX_UNDER = 0.1;
 const MAX_CLOUD = 0.4;
 const KNOB_STOPS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8];
 
+/** Stops that make the same decisions (a flat stretch of the calibration) are one stop: keep the first of each. */
+function dedupeStops<T extends { cloudRate: number; under: number; over: number }>(curve: readonly T[]): T[] {
+  return curve.filter(
+    (k, i) => i === 0 || !(k.cloudRate === curve[i - 1]!.cloudRate && k.under === curve[i - 1]!.under && k.over === curve[i - 1]!.over),
+  );
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { check: { type: 'boolean' }, dev: { type: 'string' }, public: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { check: { type: 'boolean' }, dev: { type: 'string' }, public: { type: 'string' }, 'eval-sources': { type: 'string' } },
+  });
   const log = (s = ''): void => void process.stdout.write(`${s}\n`);
   const publicPath = resolve(repoRoot, values.public ?? '../shared/training/public.jsonl');
   const extra = publicExamples(publicPath);
@@ -310,14 +330,28 @@ function main(): void {
   }
   const examples = trainingSet(extra);
 
-  // 1. Never train on the dev set: fail on any near-duplicate.
+  // 1. Never train on the dev set or on the evaluation's public sources: fail on any near-duplicate.
   const devPath = resolve(repoRoot, values.dev ?? '../shared/eval/routing-dev.jsonl');
+  const sourcesDir = resolve(repoRoot, values['eval-sources'] ?? '../shared/training/eval-sources');
   let overlapCheck: Record<string, unknown>;
   if (existsSync(devPath)) {
     const dev = readFileSync(devPath, 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as { id: string; prompt: string });
+    const devCount = dev.length;
+    // The evaluation's public sources (MT-Bench, Vicuna, Arena-Hard, GSM8K test, self-instruct, AlpacaEval, Koala,
+    // AlignBench, IFEval, awesome-chatgpt-prompts), one JSON string a line, when a copy is at hand.
+    if (existsSync(sourcesDir)) {
+      for (const f of readdirSync(sourcesDir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort()) {
+        readFileSync(resolve(sourcesDir, f), 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .forEach((l, i) => dev.push({ id: `${f}#${i + 1}`, prompt: JSON.parse(l) as string }));
+      }
+    }
     const { overlaps, maxSimilarity } = findOverlaps(
       examples.map((e) => e.prompt),
       dev,
@@ -332,12 +366,15 @@ function main(): void {
       process.exit(1);
     }
     overlapCheck = {
-      devPrompts: dev.length,
+      devPrompts: devCount,
+      evaluationSourcePrompts: dev.length - devCount,
       devSha256: createHash('sha256').update(readFileSync(devPath)).digest('hex').slice(0, 16),
       maxSimilarity: round(maxSimilarity, 3),
       threshold: NEAR_DUPLICATE,
     };
-    log(`overlap check: ${dev.length} dev prompts, max similarity ${maxSimilarity.toFixed(2)} (< ${NEAR_DUPLICATE})`);
+    log(
+      `overlap check: ${devCount} dev prompts and ${dev.length - devCount} evaluation-source prompts, max similarity ${maxSimilarity.toFixed(2)} (< ${NEAR_DUPLICATE})`,
+    );
   } else {
     overlapCheck = { skipped: `no dev file at ${values.dev ?? '../shared/eval/routing-dev.jsonl'}` };
     log(`overlap check skipped: ${devPath} not found`);
@@ -384,7 +421,27 @@ function main(): void {
   log('leave-one-source-out: mean held-out-source log-loss');
   let best: { name: string; o: FitOptions; loso: Loso } | undefined;
   const selection: Array<Record<string, unknown>> = [];
-  for (const c of candidates) {
+  // TRAIN_CACHE=FILE keeps the fitted models of this exact data and recipe, so calibration and reporting can be
+  // iterated without refitting (the fits are deterministic: the cache changes nothing but the time taken).
+  const cacheKey = createHash('sha256')
+    .update(JSON.stringify([examples.map((e) => [e.prompt, e.tier, e.source]), candidates.map((c) => c.name), ITERS, LEARNING_RATE]))
+    .digest('hex');
+  const cachePath = process.env.TRAIN_CACHE;
+  type Cached = {
+    key: string;
+    selection: Array<Record<string, unknown>>;
+    name: string;
+    loso: Loso;
+    all: { dense: number[]; lex: number[]; b1: number; b2: number };
+  };
+  const cached = cachePath && existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Cached) : null;
+  if (cached?.key === cacheKey) {
+    selection.push(...cached.selection);
+    const c = candidates.find((x) => x.name === cached.name)!;
+    best = { ...c, loso: cached.loso };
+    log('  (fitted models from TRAIN_CACHE)');
+  }
+  for (const c of cached?.key === cacheKey ? [] : candidates) {
     const loso = leaveOneSourceOut(rows, sources, c.o);
     selection.push({ model: c.name, macroLogLoss: round(loso.macroLoss, 4) });
     log(`  ${c.name.padEnd(40)} ${loso.macroLoss.toFixed(4)}`);
@@ -417,6 +474,27 @@ function main(): void {
       .filter((b) => b.n > 0);
   };
   const relCloud = reliability(1, 2);
+  // The same table for the raw ordinal P(cloud) = σ(z − b2), to show what calibration changed.
+  const rawCloud = (() => {
+    const bins = Array.from({ length: 10 }, () => ({ n: 0, predicted: 0, observed: 0 }));
+    rows.forEach((r, i) => {
+      const p = sigmoid(loso.z[i]! - loso.cuts[i]!.b2);
+      const b = bins[Math.min(9, Math.floor(p * 10))]!;
+      b.n++;
+      b.predicted += p;
+      b.observed += r.y >= 2 ? 1 : 0;
+    });
+    return bins
+      .filter((b) => b.n > 0)
+      .map((b) => ({ n: b.n, predicted: round(b.predicted / b.n, 3), observed: round(b.observed / b.n, 3) }));
+  })();
+  const ece = (bins: ReadonlyArray<{ n?: number; predicted?: number; observed?: number }>): number => {
+    const n = bins.reduce((a, b) => a + b.n!, 0);
+    return round(
+      bins.reduce((a, b) => a + (b.n! / n) * Math.abs(b.predicted! - b.observed!), 0),
+      4,
+    );
+  };
   const relMedium = reliability(0, 1);
   log('');
   log('calibration of P(cloud) on held-out sources: bin, n, mean predicted, observed frequency');
@@ -433,7 +511,8 @@ function main(): void {
       if (c < op.c - 1e-9) op = { tm: round(tm, 2), tc, c };
     }
   }
-  const curve = KNOB_STOPS.map((tc) => ({ pCloud: tc, ...roundMetrics(metrics(predAt(op.tm, tc), rows)) }));
+  const curve = dedupeStops(KNOB_STOPS.map((tc) => ({ pCloud: tc, ...roundMetrics(metrics(predAt(op.tm, tc), rows)) })));
+  if (!curve.some((k) => k.pCloud === op.tc)) op = { ...op, tc: curve.reduce((a, k) => (k.pCloud <= op.tc ? k : a), curve[0]!).pCloud };
   // The default is the most cost-saving stop that keeps held-out under-routing within MAX_UNDER and the cloud share
   // within MAX_CLOUD (the product's quality bar); when no stop meets both, the cost optimum stays.
   const withinBar = curve.filter((k) => k.under <= MAX_UNDER && k.cloudRate <= MAX_CLOUD);
@@ -451,12 +530,23 @@ function main(): void {
   for (const [s, m] of Object.entries(perSource)) log(row(`  ${s}`, m));
 
   // 6. Ship: the same recipe trained on everything; calibration fitted on all out-of-fold scores.
-  const mAll = fit(rows, chosen.o);
+  const mAll: Model =
+    cached?.key === cacheKey
+      ? { dense: Float64Array.from(cached.all.dense), lex: Float64Array.from(cached.all.lex), b1: cached.all.b1, b2: cached.all.b2 }
+      : fit(rows, chosen.o);
+  if (cachePath && cached?.key !== cacheKey) {
+    const all = { dense: Array.from(mAll.dense), lex: Array.from(mAll.lex), b1: mAll.b1, b2: mAll.b2 };
+    writeFileSync(cachePath, JSON.stringify({ key: cacheKey, selection, name: chosen.name, loso, all } satisfies Cached));
+  }
   const cal = fitCalibration(rows, loso, () => true);
   const b1 = round(mAll.b1, 4);
   const b2 = round(mAll.b2, 4);
-  // z where a calibrated probability reaches p (inverse of Platt on one threshold).
-  const zAt = (p: number, [a, c]: readonly [number, number], b: number): number => b + (logit(p) - c) / a;
+  // z where a calibrated probability first reaches p (inverse of the isotonic map of one threshold).
+  const zAt = (p: number, knots: CalibrationKnots, b: number): number => {
+    const u = uncalibrate(knots, p);
+    if (u === null) throw new Error(`the calibration never reaches ${p}`);
+    return b + u;
+  };
   const z1 = zAt(op.tm, cal.medium, b1);
   const z2 = zAt(op.tc, cal.cloud, b2);
   if (!(z2 > z1)) throw new Error(`operating point is not ordered (z1 ${z1}, z2 ${z2})`);
@@ -483,10 +573,7 @@ function main(): void {
     cuts: [b1, b2],
     scale: round(scale, 6),
     center: round(center, 6),
-    calibration: {
-      medium: [round(cal.medium[0], 5), round(cal.medium[1], 5)],
-      cloud: [round(cal.cloud[0], 5), round(cal.cloud[1], 5)],
-    },
+    calibration: cal,
     knob: curve.map((k) => ({
       pCloud: k.pCloud,
       score: scoreAt(zAt(k.pCloud, cal.cloud, b2)),
@@ -514,7 +601,8 @@ function main(): void {
         pooled: roundMetrics(pooled),
         perSource,
         perCategory,
-        reliability: { cloud: relCloud, atLeastMedium: relMedium },
+        reliability: { cloud: relCloud, atLeastMedium: relMedium, rawCloud },
+        expectedCalibrationError: { cloud: ece(relCloud), rawCloud: ece(rawCloud) },
       },
       overlapCheck,
     },

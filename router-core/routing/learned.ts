@@ -28,8 +28,9 @@ export interface RouterWeights {
   scale: number;
   center: number;
   /**
-   * Platt scaling of each ordinal threshold, fitted on leave-one-source-out scores: calibrated
-   * P(≥medium) = σ(a·(z − cuts[0]) + c), P(cloud) = σ(a·(z − cuts[1]) + c). Absent: the raw ordinal probabilities.
+   * Isotonic calibration of each ordinal threshold, fitted on leave-one-source-out scores: calibrated
+   * P(≥medium) = f_medium(z − cuts[0]), P(cloud) = f_cloud(z − cuts[1]), each f monotone and piecewise linear through
+   * its knots. Absent: the raw ordinal probabilities.
    */
   calibration?: Calibration;
   /** The Quality ↔ Cost knob: each stop's P(cloud) threshold, its score threshold, and what it did on held-out sources. */
@@ -38,10 +39,41 @@ export interface RouterWeights {
   meta: Record<string, unknown>;
 }
 
-/** [a, c] of σ(a·u + c) for the medium and cloud thresholds. */
+/** Knots [u, p] of a monotone piecewise-linear map from u = z − cut to a probability, u ascending, p non-decreasing. */
+export type CalibrationKnots = Array<[number, number]>;
+
+/** The calibration maps of the medium and cloud thresholds. */
 export interface Calibration {
-  medium: [number, number];
-  cloud: [number, number];
+  medium: CalibrationKnots;
+  cloud: CalibrationKnots;
+}
+
+/** A calibration map's probability at u: linear between knots, flat beyond the ends. */
+export function calibrate(knots: CalibrationKnots, u: number): number {
+  const n = knots.length;
+  if (u <= knots[0]![0]) return knots[0]![1];
+  if (u >= knots[n - 1]![0]) return knots[n - 1]![1];
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (knots[mid]![0] <= u) lo = mid;
+    else hi = mid;
+  }
+  const [u0, p0] = knots[lo]!;
+  const [u1, p1] = knots[hi]!;
+  return u1 === u0 ? p1 : p0 + ((p1 - p0) * (u - u0)) / (u1 - u0);
+}
+
+/** The smallest u at which a calibration map reaches p, or null when it never does (inverse of calibrate). */
+export function uncalibrate(knots: CalibrationKnots, p: number): number | null {
+  if (knots[0]![1] >= p) return knots[0]![0];
+  for (let i = 1; i < knots.length; i++) {
+    const [u0, p0] = knots[i - 1]!;
+    const [u1, p1] = knots[i]!;
+    if (p1 >= p) return p1 === p0 ? u1 : u0 + ((u1 - u0) * (p - p0)) / (p1 - p0);
+  }
+  return null;
 }
 
 /** One stop of the Quality ↔ Cost knob, measured on sources the model was not trained on. */
@@ -322,8 +354,8 @@ export function linearScore(x: LearnedFeatures, w: RouterWeights): number {
 
 /** Tier probabilities from z and the ordinal cuts, calibrated when the weights carry a calibration. */
 export function tierProbs(z: number, cuts: readonly [number, number], cal?: Calibration): [number, number, number] {
-  const atLeastMedium = cal ? sigmoid(cal.medium[0] * (z - cuts[0]) + cal.medium[1]) : sigmoid(z - cuts[0]);
-  const rawCloud = cal ? sigmoid(cal.cloud[0] * (z - cuts[1]) + cal.cloud[1]) : sigmoid(z - cuts[1]);
+  const atLeastMedium = cal ? calibrate(cal.medium, z - cuts[0]) : sigmoid(z - cuts[0]);
+  const rawCloud = cal ? calibrate(cal.cloud, z - cuts[1]) : sigmoid(z - cuts[1]);
   const cloud = Math.min(atLeastMedium, rawCloud);
   return [1 - atLeastMedium, atLeastMedium - cloud, cloud];
 }
@@ -339,9 +371,9 @@ export function qualityCostKnob(w: RouterWeights = weights()): readonly KnobStop
  */
 export function scoreForCloudProbability(p: number, w: RouterWeights = weights()): number | null {
   if (!w.calibration || !(p > 0 && p < 1)) return null;
-  const [a, c] = w.calibration.cloud;
-  const z = w.cuts[1] + (Math.log(p / (1 - p)) - c) / a;
-  return Math.round(sigmoid(w.scale * (z - w.center)) * 10000) / 10000;
+  const u = uncalibrate(w.calibration.cloud, p);
+  if (u === null) return null;
+  return Math.round(sigmoid(w.scale * (w.cuts[1] + u - w.center)) * 10000) / 10000;
 }
 
 /** The knob stop whose score threshold is nearest `cloudThreshold` (what a Settings slider shows for saved thresholds). */

@@ -59,7 +59,6 @@ export const detailedExamples: Example[] = [
   // Rule 6: role-play set-ups in the awesome-prompts style: medium.
   ...hand('roleplay_detailed', '6', 'medium', [
     'I want you to act as a nutritionist. I will tell you my age, weight and goals, and you will suggest a daily meal plan with calories for each meal. I am 35, weigh 80 kg and want to lose 5 kg in three months.',
-    "I want you to act as a spoken English teacher and improver. I will speak to you in English and you will reply in English to practice my spoken English. Keep your reply neat, limiting it to 100 words, and correct my grammar mistakes. Now let's start: I goes to the park yesterday with my friends.",
     'I want you to act as a travel planner. I will give you my budget and interests and you will suggest an itinerary. My budget is $1,500 for one week, and I like hiking, local food and quiet places.',
     'I want you to act as a stand-up comedian. I will give you a topic and you will write a short routine about it, with observational humor. My topic is: online meetings.',
     'Act as a job interviewer for a customer service position. Ask me one question at a time, wait for my answer, and give me feedback after each one. Start with the first question.',

@@ -44,8 +44,16 @@ interface Stop {
   under_routed: number;
 }
 
-// A routine request: its calibrated P(cloud) sits between the knob's ends, so the knob alone decides where it goes.
-const PROMPT = 'Write a friendly email inviting my neighbours to a garden party on Saturday.';
+// Borderline requests: the test uses the first whose calibrated P(cloud) sits between the knob's ends, so the knob
+// alone decides where it goes (which one depends on the shipped weights).
+const CANDIDATES = [
+  'My landlord kept my deposit for normal wear and tear. What can I do?',
+  'Write a Python function that merges two sorted lists, with tests.',
+  'Explain the trade-offs of the CAP theorem for a database that must stay available during network partitions.',
+  'Design a REST API for a library system: endpoints, status codes and pagination.',
+  'Write a friendly email inviting my neighbours to a garden party on Saturday.',
+  'A train leaves at 3 pm at 60 mph and another at 4 pm at 80 mph from the same station. When does the second catch up?',
+];
 
 describe('Quality ↔ Cost knob', () => {
   it('Settings shows the knob with what each stop did on held-out sources, the default selected', async () => {
@@ -62,11 +70,13 @@ describe('Quality ↔ Cost knob', () => {
 
   it('moving the knob moves a chat between llama.cpp and Claude, and the saved thresholds say so', async () => {
     const stops = (await call('GET', '/api/v1/settings')).json.quality_cost.stops as Stop[];
-    const score = (await call('POST', '/api/v1/complexity', { prompt: PROMPT })).json.complexity as number;
+    const scores: Record<string, number> = {};
+    for (const p of CANDIDATES) scores[p] = (await call('POST', '/api/v1/complexity', { prompt: p })).json.complexity as number;
+    const PROMPT = CANDIDATES.find((p) => scores[p]! >= stops[0]!.cloud_threshold && scores[p]! < stops.at(-1)!.cloud_threshold);
+    expect(PROMPT, JSON.stringify({ scores, stops: stops.map((k) => k.cloud_threshold) })).toBeDefined();
+    const score = scores[PROMPT!]!;
     const below = stops.filter((k) => k.cloud_threshold <= score);
     const above = stops.filter((k) => k.cloud_threshold > score);
-    expect(below.length, `score ${score}`).toBeGreaterThan(0);
-    expect(above.length, `score ${score}`).toBeGreaterThan(0);
 
     // Quality end: this prompt's P(cloud) clears the threshold → Claude.
     const quality = below[0]!;
