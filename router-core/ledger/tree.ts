@@ -84,3 +84,13 @@ export function newestInSubtree<T extends TreeNode>(all: readonly T[], id: strin
   for (const m of all) if (inTree.has(m.id)) newest = m.id;
   return newest;
 }
+
+/** Every message's versions at once (one pass: a long conversation's path is shown in linear time). */
+export function versionIndex<T extends TreeNode>(all: readonly T[]): Map<string, VersionInfo> {
+  const out = new Map<string, VersionInfo>();
+  for (const siblings of childrenOf(all).values()) {
+    const ids = siblings.map((x) => x.id);
+    ids.forEach((id, i) => out.set(id, { index: i + 1, count: ids.length, ids }));
+  }
+  return out;
+}
