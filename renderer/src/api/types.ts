@@ -51,6 +51,17 @@ export interface MessageDto {
   rating?: FeedbackRating | null;
   /** This answer replaced one the person retried with Claude: that answer's request, model and stored verdict. */
   retried_from?: { request_id: string; model: string | null; rating: FeedbackRating | null } | null;
+  /** The message this one follows (absent from a core without versions). */
+  parent_id?: string | null;
+  /** This turn's versions: 1-based index, count and every version's id, oldest first. */
+  versions?: VersionsDto;
+}
+
+/** A turn's versions (regenerated answers, edited prompts). */
+export interface VersionsDto {
+  index: number;
+  count: number;
+  ids: string[];
 }
 
 export interface StatsSlice {

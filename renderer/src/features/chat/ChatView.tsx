@@ -121,6 +121,13 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           </h1>
           {chat.streaming && <Spinner label="Answering" />}
         </header>
+        {chat.actionError && (
+          <div className="chat-notice">
+            <Notice tone="error" title="That did not work">
+              {chat.actionError}
+            </Notice>
+          </div>
+        )}
         {chat.loadError && (
           <div className="chat-notice">
             <Notice tone="error" title="Could not open this conversation">
@@ -132,7 +139,12 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           messages={chat.messages}
           retry={retry}
           busy={chat.streaming}
-          onRetry={(key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL)}
+          actions={{
+            onRetry: (key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL),
+            onEdit: (key, prompt) => void chat.edit(key, prompt, model),
+            onSwitch: (id) => void chat.switchVersion(id),
+            onDelete: (key) => void chat.remove(key),
+          }}
         >
           {chat.loading && (
             <div className="center-pad">

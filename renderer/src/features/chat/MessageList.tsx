@@ -1,11 +1,12 @@
-// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, thumbs, retry actions.
+// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, thumbs, versions, retry, edit, delete.
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import { Button } from '../../components/Button';
+import { Button, IconButton } from '../../components/Button';
 import { CopyButton } from '../../components/CopyButton';
+import { Dialog } from '../../components/Dialog';
 import { Markdown } from '../../components/Markdown';
 import { FeedbackButtons, type Thumb } from './FeedbackButtons';
 import { RouteBadge } from './RouteBadge';
-import { isLocalAnswer, type UiMessage } from './useChatStream';
+import { isLocalAnswer, type RetryWhere, type UiMessage } from './useChatStream';
 
 /** How close to the bottom (px) still counts as "following" the stream: about two lines of text. */
 const FOLLOW_SLACK_PX = 48;
@@ -15,6 +16,16 @@ const FOLLOW_SLACK_PX = 48;
  * 60 messages of Markdown render in well under a frame budget's worth of batches, 300 at once do not.
  */
 export const MESSAGE_PAGE = 60;
+
+/** What the person can do to a message; every action but switching versions is disabled while an answer streams. */
+export interface MessageActions {
+  onRetry(key: string, where: RetryWhere): void;
+  onEdit(key: string, prompt: string): void;
+  /** Show version `id` of a turn. */
+  onSwitch(id: string): void;
+  /** Delete one message (already confirmed). */
+  onDelete(key: string): void;
+}
 
 export interface RetryAvailability {
   cloud: boolean;
@@ -61,17 +72,115 @@ export function thumbOf(rating: UiMessage['rating']): Thumb | null {
   return rating === 'up' || rating === 'down' ? rating : null;
 }
 
+/** "‹ 2/3 ›": the versions of one turn; shown only when there is more than one. */
+function VersionSwitcher({ m, busy, onSwitch, what }: { m: UiMessage; busy: boolean; onSwitch(id: string): void; what: string }) {
+  const v = m.versions;
+  if (!v || v.count < 2) return null;
+  const prev = v.ids[v.index - 2];
+  const next = v.ids[v.index];
+  return (
+    <div className="versions" role="group" aria-label={`Versions of this ${what}`} data-testid="versions">
+      <IconButton
+        icon="chevron"
+        className="version-prev"
+        label="Previous version"
+        disabled={busy || !prev}
+        onClick={() => prev && onSwitch(prev)}
+      />
+      <span className="version-count" aria-live="polite" data-testid="version-count">
+        <span className="visually-hidden">Version </span>
+        {v.index}/{v.count}
+      </span>
+      <IconButton icon="chevron" label="Next version" disabled={busy || !next} onClick={() => next && onSwitch(next)} />
+    </div>
+  );
+}
+
+/** A prompt: its text, or an editor whose "Send" adds the edited prompt as a new version of the turn. */
+function Question({
+  m,
+  busy,
+  actions,
+  onAskDelete,
+}: {
+  m: UiMessage;
+  busy: boolean;
+  actions: MessageActions;
+  onAskDelete(m: UiMessage): void;
+}) {
+  const [draft, setDraft] = useState<string | null>(null);
+  if (draft !== null) {
+    const submit = (): void => {
+      if (!draft.trim()) return;
+      actions.onEdit(m.key, draft);
+      setDraft(null);
+    };
+    return (
+      <article className="msg msg-user msg-editing" aria-label="You">
+        <label className="visually-hidden" htmlFor={`edit-${m.key}`}>
+          Edit your message
+        </label>
+        <textarea
+          id={`edit-${m.key}`}
+          className="edit-box"
+          value={draft}
+          rows={Math.min(8, Math.max(2, draft.split('\n').length))}
+          autoFocus
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              setDraft(null);
+            } else if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+        />
+        <div className="msg-actions">
+          <Button size="sm" variant="primary" icon="send" disabled={busy || !draft.trim()} onClick={submit}>
+            Send as a new version
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => setDraft(null)}>
+            Cancel
+          </Button>
+        </div>
+      </article>
+    );
+  }
+  return (
+    <article className="msg msg-user" aria-label="You">
+      <div className="bubble">{m.content}</div>
+      <div className="msg-actions msg-actions-user">
+        <VersionSwitcher m={m} busy={busy} onSwitch={actions.onSwitch} what="prompt" />
+        <IconButton
+          icon="pencil"
+          label="Edit and resend"
+          disabled={busy}
+          title="Edit this prompt and send it again (the original stays as version 1)"
+          onClick={() => setDraft(m.content)}
+        />
+        <IconButton icon="trash" label="Delete this message" disabled={busy} onClick={() => onAskDelete(m)} />
+      </div>
+    </article>
+  );
+}
+
 function Answer({
   m,
   retry,
-  onRetry,
+  actions,
+  onAskDelete,
   busy,
 }: {
   m: UiMessage;
   retry: RetryAvailability;
-  onRetry(key: string, where: 'cloud' | 'local'): void;
+  actions: MessageActions;
+  onAskDelete(m: UiMessage): void;
   busy: boolean;
 }) {
+  const onRetry = actions.onRetry;
   const finished = m.state !== 'streaming';
   // Only an answer the server recorded can be rated: it needs its request id (and some text to judge).
   const rateable = finished && m.state !== 'error' && m.requestId !== undefined && m.content !== '';
@@ -79,8 +188,8 @@ function Answer({
   const cloudTitle = !retry.cloud
     ? retry.cloudWhyNot
     : local && m.requestId
-      ? 'Ask Claude instead (replaces this answer and tells the router this local answer was a miss)'
-      : 'Ask Claude instead (replaces this answer)';
+      ? 'Ask Claude for a new version of this answer (this one stays; tells the router this local answer was a miss)'
+      : 'Ask Claude for a new version of this answer (this one stays)';
   return (
     <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
       {m.content ? (
@@ -110,6 +219,11 @@ function Answer({
             Asked Claude again, but {m.retriedFrom.model}&rsquo;s answer was not recorded as a miss: {m.retriedFrom.error}
           </p>
         ))}
+      {m.versionError && (
+        <p className="msg-note retry-note retry-note-error" role="alert" data-testid="version-error">
+          {m.versionError}
+        </p>
+      )}
       {m.rating === 'retry' && (
         <p className="msg-note retry-note" data-testid="retried-note">
           You asked Claude again after this answer: it was recorded as a miss for the router.
@@ -117,6 +231,7 @@ function Answer({
       )}
       {finished && (
         <div className="msg-actions">
+          <VersionSwitcher m={m} busy={busy} onSwitch={actions.onSwitch} what="answer" />
           {rateable && <FeedbackButtons key={m.requestId} requestId={m.requestId!} initial={thumbOf(m.rating)} />}
           {m.content && <CopyButton text={m.content} label="Copy answer" showText />}
           <Button
@@ -134,11 +249,22 @@ function Answer({
             variant="ghost"
             icon="laptop"
             disabled={busy || !retry.local}
-            title={retry.local ? 'Ask a local model instead (replaces this answer)' : retry.localWhyNot}
+            title={retry.local ? 'Ask a local model for a new version of this answer (this one stays)' : retry.localWhyNot}
             onClick={() => onRetry(m.key, 'local')}
           >
             Retry locally
           </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="retry"
+            disabled={busy}
+            title="Ask again with automatic routing, as a new version (this answer stays)"
+            onClick={() => onRetry(m.key, 'auto')}
+          >
+            Regenerate
+          </Button>
+          <IconButton icon="trash" label="Delete this answer" disabled={busy} onClick={() => onAskDelete(m)} />
         </div>
       )}
     </article>
@@ -149,16 +275,17 @@ function Answer({
 export function MessageList({
   messages,
   retry,
-  onRetry,
+  actions,
   busy,
   children,
 }: {
   messages: UiMessage[];
   retry: RetryAvailability;
-  onRetry(key: string, where: 'cloud' | 'local'): void;
+  actions: MessageActions;
   busy: boolean;
   children?: ReactNode;
 }) {
+  const [confirmDelete, setConfirmDelete] = useState<UiMessage | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -231,14 +358,36 @@ export function MessageList({
         )}
         {shown.map((m) =>
           m.role === 'user' ? (
-            <article key={m.key} className="msg msg-user" aria-label="You">
-              <div className="bubble">{m.content}</div>
-            </article>
+            <Question key={m.key} m={m} busy={busy} actions={actions} onAskDelete={setConfirmDelete} />
           ) : (
-            <Answer key={m.key} m={m} retry={retry} onRetry={onRetry} busy={busy} />
+            <Answer key={m.key} m={m} retry={retry} actions={actions} onAskDelete={setConfirmDelete} busy={busy} />
           ),
         )}
       </div>
+      <Dialog
+        open={confirmDelete !== null}
+        title={confirmDelete?.role === 'user' ? 'Delete this message?' : 'Delete this answer?'}
+        onClose={() => setConfirmDelete(null)}
+      >
+        <p>
+          Only this {confirmDelete?.role === 'user' ? 'message' : 'answer'} is deleted; the messages after it stay. Its cost stays in the
+          dashboard.
+        </p>
+        <div className="dialog-actions">
+          <Button variant="secondary" onClick={() => setConfirmDelete(null)}>
+            Cancel
+          </Button>
+          <Button
+            variant="danger"
+            onClick={() => {
+              if (confirmDelete) actions.onDelete(confirmDelete.key);
+              setConfirmDelete(null);
+            }}
+          >
+            Delete
+          </Button>
+        </div>
+      </Dialog>
     </div>
   );
 }
