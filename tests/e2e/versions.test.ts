@@ -1,0 +1,214 @@
+// Versions instead of deletion, in real Chromium against the real server (llama.cpp on a generated GGUF, the Claude
+// stand-in): regenerate twice, switch versions, continue from version 1, reload, and check the ledger kept every attempt;
+// a failed Retry with Claude keeps the original; edit-and-resend; one message deleted only after a confirmation.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
+import { startTestServer, TOKEN, type TestServer } from '../integration/helpers.js';
+import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { describeViolations, ensureUiBuilt, openBrowser, screenshot, seriousAxeViolations, type Browser } from './browser.js';
+
+const CLAUDE_KEY = 'sk-ant-api03-e2e-versions-key';
+
+let claude: AnthropicStandIn;
+let srv: TestServer;
+let dir: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ensureUiBuilt();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-e2e-versions-'));
+  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
+  claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 1, answerWords: 12 });
+  srv = await startTestServer({
+    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: CLAUDE_KEY, ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
+    args: ['--tier', '2', '--history'],
+  });
+  browser = await openBrowser();
+  page = browser.page;
+  await page.goto(`${srv.url}/#token=${TOKEN}`);
+  await page.locator('#prompt').waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+  await claude?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const answers = () => page.locator('article[aria-label="Answer"]');
+const prompts = () => page.locator('article[aria-label="You"] .bubble');
+
+async function send(text: string): Promise<void> {
+  await page.locator('#prompt').fill(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Wait until no answer streams and the chat has `count` answers, the last one finished. */
+async function settled(count: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const all = Array.from(document.querySelectorAll('article[aria-label="Answer"]'));
+    return (
+      all.length === n && all.every((a) => a.getAttribute('data-state') !== 'streaming') && !document.querySelector('[aria-busy="true"]')
+    );
+  }, count);
+}
+
+const conversationInUrl = (): string => decodeURIComponent(page.url().split('#/chat/')[1] ?? '');
+
+/** The prompts on screen, in order. */
+const promptTexts = async (): Promise<string[]> => prompts().allTextContents();
+
+/** The "n/m" of the versions switcher of answer `i` ('' when it has none). */
+async function versionOf(i: number): Promise<string> {
+  const v = answers().nth(i).getByTestId('version-count');
+  return (await v.count()) ? ((await v.textContent()) ?? '').replace('Version ', '') : '';
+}
+
+/** The stored messages on the server's path (what a reload shows). */
+async function storedPath(): Promise<any[]> {
+  const res = await fetch(`${srv.url}/api/v1/conversations/${conversationInUrl()}`, { headers: srv.auth });
+  return ((await res.json()) as { messages: any[] }).messages;
+}
+
+describe('versions of a turn', () => {
+  it('regenerate twice, switch back, continue from version 1, reload: everything is still there, and in the ledger', async () => {
+    await send('first');
+    await settled(1);
+    await send('second');
+    await settled(2);
+    await send('third');
+    await settled(3);
+    const conv = conversationInUrl();
+    expect(conv).not.toBe('');
+    const original = (await storedPath())[3];
+    expect(original.role).toBe('assistant');
+
+    // Regenerate answer 2 twice: each is a new version; the turn after version 1 is not deleted, only not shown.
+    await answers().nth(1).getByRole('button', { name: 'Regenerate' }).click();
+    await settled(2);
+    await expect.poll(() => versionOf(1)).toBe('2/2');
+    expect(await promptTexts()).toEqual(['first', 'second']);
+    await answers().nth(1).getByRole('button', { name: 'Regenerate' }).click();
+    await settled(2);
+    await expect.poll(() => versionOf(1)).toBe('3/3');
+    const third = (await storedPath())[3];
+    expect(third.versions).toEqual({ index: 3, count: 3, ids: [original.id, expect.any(String), third.id] });
+
+    // Back to version 1: the third turn comes back with it.
+    await answers().nth(1).getByRole('button', { name: 'Previous version' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=version-count]')[0]?.textContent?.includes('2/3'));
+    await answers().nth(1).getByRole('button', { name: 'Previous version' }).click();
+    await settled(3);
+    await expect.poll(() => versionOf(1)).toBe('1/3');
+    expect(await promptTexts()).toEqual(['first', 'second', 'third']);
+    expect(await answers().nth(1).getByRole('button', { name: 'Previous version' }).isDisabled()).toBe(true);
+
+    // Continue from version 1.
+    await send('fourth');
+    await settled(4);
+    expect(await promptTexts()).toEqual(['first', 'second', 'third', 'fourth']);
+
+    await answers().nth(1).getByTestId('versions').scrollIntoViewIfNeeded();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(describeViolations(await seriousAxeViolations(page))).toBe('');
+      await screenshot(page, `chat-versions-${scheme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Reload: the same path, version 1 of answer 2 with its switcher, and the continuation.
+    await page.reload();
+    await settled(4);
+    expect(await promptTexts()).toEqual(['first', 'second', 'third', 'fourth']);
+    await expect.poll(() => versionOf(1)).toBe('1/3');
+    expect((await storedPath())[3].id).toBe(original.id);
+
+    // Version 3 still stands on its own (no later turns), and switching back again restores the four turns.
+    await answers().nth(1).getByRole('button', { name: 'Next version' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=version-count]')[0]?.textContent?.includes('2/3'));
+    await answers().nth(1).getByRole('button', { name: 'Next version' }).click();
+    await settled(2);
+    await expect.poll(() => versionOf(1)).toBe('3/3');
+    expect(await promptTexts()).toEqual(['first', 'second']);
+
+    // The ledger: four prompts, six answers (three versions of answer 2), each answer its own ok request row.
+    const stored = await srv.core.ledger.listMessages(conv);
+    expect(stored.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['first', 'second', 'third', 'fourth']);
+    const stAnswers = stored.filter((m) => m.role === 'assistant');
+    expect(stAnswers).toHaveLength(6);
+    const second = stored.find((m) => m.content === 'second')!;
+    expect(stAnswers.filter((m) => m.parentId === second.id)).toHaveLength(3);
+    const rows = await srv.core.ledger.recent(50);
+    for (const a of stAnswers) expect(rows.find((r) => r.id === a.requestId)?.status, a.id).toBe('ok');
+    // why 90 s: six real llama.cpp answers, two reloads and two axe runs, each a few seconds on a loaded 2-core machine.
+  }, 90_000);
+
+  it('a Retry with Claude that fails keeps the original answer, says why, records no miss, and the ledger keeps the attempt', async () => {
+    await page.keyboard.press('Control+k');
+    await page.getByRole('heading', { name: 'New chat' }).waitFor();
+    await send('hello there');
+    await settled(1);
+    const before = await storedPath();
+    const originalText = await answers().first().locator('.markdown').textContent();
+    const feedbackBefore = (await srv.core.ledger.feedbackSamples(0)).length;
+    claude.setMode({ kind: 'error', status: 401 });
+    try {
+      await answers().first().getByRole('button', { name: 'Retry with Claude' }).click();
+      await page.getByTestId('version-error').waitFor();
+    } finally {
+      claude.setMode({ kind: 'normal' });
+    }
+    expect(await page.getByTestId('version-error').textContent()).toMatch(/^Retry with Claude failed: .+ This answer is kept\.$/);
+    expect(await answers().count()).toBe(1);
+    expect(await answers().first().locator('.markdown').textContent()).toBe(originalText);
+    // Nothing changed on the server but the ledger's row of the failed attempt.
+    expect((await storedPath()).map((m) => m.id)).toEqual(before.map((m) => m.id));
+    expect((await srv.core.ledger.feedbackSamples(0)).length).toBe(feedbackBefore);
+    const failed = (await srv.core.ledger.recent(1))[0]!;
+    expect(failed).toMatchObject({ model: 'claude-sonnet', status: 'error' });
+
+    await page.reload();
+    await settled(1);
+    expect(await answers().first().locator('.markdown').textContent()).toBe(originalText);
+    await expect.poll(() => versionOf(0)).toBe('');
+  });
+
+  it('edit and resend adds a version of the prompt; deleting one message asks first and keeps the rest', async () => {
+    await send('follow-up');
+    await settled(2);
+    // Edit the first prompt: a second version of it, with its own answer; the original stays as version 1.
+    await page.locator('article[aria-label="You"]').first().getByRole('button', { name: 'Edit and resend' }).click();
+    await page.getByLabel('Edit your message').fill('hello again, edited');
+    await page.getByRole('button', { name: 'Send as a new version' }).click();
+    await settled(1);
+    expect(await promptTexts()).toEqual(['hello again, edited']);
+    const promptVersions = page.locator('article[aria-label="You"]').first().getByTestId('version-count');
+    expect((await promptVersions.textContent())?.replace('Version ', '')).toBe('2/2');
+    await page.locator('article[aria-label="You"]').first().getByRole('button', { name: 'Previous version' }).click();
+    await settled(2);
+    expect(await promptTexts()).toEqual(['hello there', 'follow-up']);
+
+    // Delete the first answer: Cancel deletes nothing; Delete removes only that answer, the follow-up stays.
+    const count = (await srv.core.ledger.listMessages(conversationInUrl())).length;
+    await answers().first().getByRole('button', { name: 'Delete this answer' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this answer?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await srv.core.ledger.listMessages(conversationInUrl())).length).toBe(count);
+    expect(await answers().count()).toBe(2);
+    await answers().first().getByRole('button', { name: 'Delete this answer' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await settled(1);
+    expect(await promptTexts()).toEqual(['hello there', 'follow-up']);
+    expect((await srv.core.ledger.listMessages(conversationInUrl())).length).toBe(count - 1);
+    await page.reload();
+    await settled(1);
+    expect(await promptTexts()).toEqual(['hello there', 'follow-up']);
+  });
+});
