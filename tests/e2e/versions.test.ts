@@ -1,6 +1,7 @@
 // Versions instead of deletion, in real Chromium against the real server (llama.cpp on a generated GGUF, the Claude
 // stand-in): regenerate twice, switch versions, continue from version 1, reload, and check the ledger kept every attempt;
-// a failed Retry with Claude keeps the original; edit-and-resend; one message deleted only after a confirmation.
+// a failed Retry with Claude keeps the original; edit-and-resend; one message deleted only after a confirmation; a chat the
+// privacy guard kept local says so and offers no cloud action, with the reason.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -211,4 +212,78 @@ describe('versions of a turn', () => {
     await settled(1);
     expect(await promptTexts()).toEqual(['hello there', 'follow-up']);
   });
+});
+
+describe('a chat the privacy guard kept on this computer', () => {
+  it('the answer carries its own pill; Claude is off for it and every later turn, with the reason; the core refuses the same with a clear 403', async () => {
+    await page.keyboard.press('Control+k');
+    await page.getByRole('heading', { name: 'New chat' }).waitFor();
+    const claudeCalls = claude.requests.length;
+    await send('my password is sunshine, can you make it stronger?');
+    await settled(1);
+    const first = answers().first();
+    expect((await first.getByTestId('badge-private').textContent())?.trim()).toBe('kept on this computer: contained a password');
+    const retryCloud = first.getByRole('button', { name: 'Retry with Claude' });
+    expect(await retryCloud.isDisabled()).toBe(true);
+    const why = 'Kept on this computer: this chat contains a password. Edit or delete that message, or start a new chat, to use Claude.';
+    expect(await retryCloud.getAttribute('title')).toBe(why);
+    // Retry locally and Regenerate stay on this machine, so they remain.
+    expect(await first.getByRole('button', { name: 'Retry locally' }).isDisabled()).toBe(false);
+    // The picker offers no Claude for this chat, and says why.
+    const claudeOption = page.getByLabel('Model for this message').locator('option[value="claude-sonnet"]');
+    expect(await claudeOption.isDisabled()).toBe(true);
+    expect(await claudeOption.textContent()).toMatch(/this chat contains a password/);
+    expect(await page.getByTestId('chat-private').textContent()).toMatch(/This chat stays on this computer: it contains a password/);
+
+    // A later, harmless turn: still local, and its Claude retry is off for the same reason (it would carry the password).
+    await send('thanks, and what is 2 + 2?');
+    await settled(2);
+    expect(await answers().nth(1).getByRole('button', { name: 'Retry with Claude' }).getAttribute('title')).toBe(why);
+    expect(claude.requests.length).toBe(claudeCalls);
+
+    // The core says the same to a caller that asks for Claude anyway: a 403 naming the privacy guard, not local-only mode.
+    const res = await fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { ...srv.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet',
+        messages: [
+          { role: 'user', content: 'my password is sunshine, can you make it stronger?' },
+          { role: 'assistant', content: 'ok' },
+          { role: 'user', content: 'what is 2 + 2?' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/privacy guard: .*a password/);
+    expect(claude.requests.length).toBe(claudeCalls);
+
+    // Reopened: the pill and the disabled action come back from the stored answers.
+    await page.reload();
+    await settled(2);
+    expect((await answers().first().getByTestId('badge-private').textContent())?.trim()).toBe(
+      'kept on this computer: contained a password',
+    );
+    expect(await answers().first().getByRole('button', { name: 'Retry with Claude' }).isDisabled()).toBe(true);
+
+    // Editing the password out (a new version of the prompt) gives Claude back for the chat.
+    await page.locator('article[aria-label="You"]').first().getByRole('button', { name: 'Edit and resend' }).click();
+    await page.getByLabel('Edit your message').fill('how do I make a strong password?');
+    await page.getByRole('button', { name: 'Send as a new version' }).click();
+    await settled(1);
+    expect(await answers().first().getByTestId('badge-private').count()).toBe(0);
+    expect(await answers().first().getByRole('button', { name: 'Retry with Claude' }).isDisabled()).toBe(false);
+    expect(await claudeOption.isDisabled()).toBe(false);
+
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.locator('article[aria-label="You"]').first().getByRole('button', { name: 'Previous version' }).click();
+      await settled(2);
+      expect(describeViolations(await seriousAxeViolations(page))).toBe('');
+      await screenshot(page, `chat-private-${scheme}`);
+      await page.locator('article[aria-label="You"]').first().getByRole('button', { name: 'Next version' }).click();
+      await settled(1);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { Spinner } from '../../components/Spinner';
 import { Composer, modelOptions } from './Composer';
 import { ConversationSidebar } from './ConversationSidebar';
 import { MessageList, type RetryAvailability } from './MessageList';
+import { firstPrivateTurn } from './privacy';
 import { LOCAL_ONLY_CHOICE, useChatStream } from './useChatStream';
 
 /** Fired by the app-wide Ctrl/Cmd+K shortcut. */
@@ -48,7 +49,14 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
         ? 'no Claude key'
         : null;
   const localReady = hasLocalModel(models.data);
-  const options = useMemo(() => modelOptions(models.data, cloudOff), [models.data, cloudOff]);
+  // A chat the privacy guard kept local stays local: every request carries that earlier turn (the core answers 403).
+  const kept = firstPrivateTurn(chat.messages);
+  const pickerCloudOff = cloudOff ?? (kept ? `this chat contains ${kept.what}` : null);
+  const options = useMemo(() => modelOptions(models.data, pickerCloudOff), [models.data, pickerCloudOff]);
+  useEffect(() => {
+    // The picked model just became unavailable (e.g. Claude in a chat that turned private): back to auto, not a silent 403.
+    if (options.find((o) => o.value === model)?.disabled) setModel('auto');
+  }, [options, model]);
   const retry: RetryAvailability = {
     cloud: cloudOff === null,
     local: localReady,
@@ -98,6 +106,11 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
       )}
       {!historyEnabled && <span className="chip">History off: this chat is not saved</span>}
       {model === LOCAL_ONLY_CHOICE && <span className="chip">This message stays on this computer</span>}
+      {kept && (
+        <span className="chip" data-testid="chat-private">
+          <Icon name="laptop" size={12} /> This chat stays on this computer: it contains {kept.what}
+        </span>
+      )}
     </>
   );
 

@@ -5,6 +5,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { Dialog } from '../../components/Dialog';
 import { Markdown } from '../../components/Markdown';
 import { FeedbackButtons, type Thumb } from './FeedbackButtons';
+import { firstPrivateTurn, privacyFinding, privateCloudReason } from './privacy';
 import { RouteBadge } from './RouteBadge';
 import { isLocalAnswer, type RetryWhere, type UiMessage } from './useChatStream';
 
@@ -34,7 +35,8 @@ export interface RetryAvailability {
   localWhyNot?: string;
 }
 
-function errorHint(type: string): ReactNode {
+/** What to do about an error, from its type and (for a refusal) the core's own reason. */
+export function errorHint(type: string, message = ''): ReactNode {
   switch (type) {
     case 'no_model_available':
       return (
@@ -55,11 +57,23 @@ function errorHint(type: string): ReactNode {
         </>
       );
     case 'forbidden':
-      return (
-        <>
-          Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
-        </>
-      );
+      // 403 has several causes; the core's message names which one (the privacy guard, local-only mode, a local-only request).
+      if (message.includes('privacy guard')) {
+        return (
+          <>
+            The conversation holds private data, so it stays on this computer. Edit or delete that message, or start a new chat, to use
+            Claude.
+          </>
+        );
+      }
+      if (message.includes('local-only mode')) {
+        return (
+          <>
+            Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
+          </>
+        );
+      }
+      return null;
     case 'network':
       return <>Check that the server is still running.</>;
     default:
@@ -173,23 +187,29 @@ function Answer({
   actions,
   onAskDelete,
   busy,
+  privateNote,
 }: {
   m: UiMessage;
   retry: RetryAvailability;
   actions: MessageActions;
   onAskDelete(m: UiMessage): void;
   busy: boolean;
+  /** The privacy guard kept this conversation local from an earlier turn or this one: why Claude cannot be asked. */
+  privateNote?: { pill: string; cloudWhyNot: string };
 }) {
   const onRetry = actions.onRetry;
+  const cloudOk = retry.cloud && !privateNote;
   const finished = m.state !== 'streaming';
   // Only an answer the server recorded can be rated: it needs its request id (and some text to judge).
   const rateable = finished && m.state !== 'error' && m.requestId !== undefined && m.content !== '';
   const local = isLocalAnswer(m);
-  const cloudTitle = !retry.cloud
-    ? retry.cloudWhyNot
-    : local && m.requestId
-      ? 'Ask Claude for a new version of this answer (this one stays; tells the router this local answer was a miss)'
-      : 'Ask Claude for a new version of this answer (this one stays)';
+  const cloudTitle = privateNote
+    ? privateNote.cloudWhyNot
+    : !retry.cloud
+      ? retry.cloudWhyNot
+      : local && m.requestId
+        ? 'Ask Claude for a new version of this answer (this one stays; tells the router this local answer was a miss)'
+        : 'Ask Claude for a new version of this answer (this one stays)';
   return (
     <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
       {m.content ? (
@@ -205,10 +225,12 @@ function Answer({
       {m.state === 'error' && m.error && (
         <div className="msg-error" role="alert" data-testid="answer-error">
           <strong>{m.content ? 'The answer broke off: ' : 'No answer: '}</strong>
-          {m.error.message} {errorHint(m.error.type)}
+          {m.error.message} {errorHint(m.error.type, m.error.message)}
         </div>
       )}
-      {m.routing && <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} />}
+      {m.routing && (
+        <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} privatePill={privateNote?.pill} />
+      )}
       {m.retriedFrom &&
         (m.retriedFrom.recorded ? (
           <p className="msg-note retry-note" data-testid="retry-note">
@@ -238,7 +260,7 @@ function Answer({
             size="sm"
             variant="ghost"
             icon="cloud"
-            disabled={busy || !retry.cloud}
+            disabled={busy || !cloudOk}
             title={cloudTitle}
             onClick={() => onRetry(m.key, 'cloud')}
           >
@@ -336,6 +358,19 @@ export function MessageList({
   }, [from]);
 
   const shown = from > 0 ? messages.slice(from) : messages;
+  // From the first answer the privacy guard kept local, every later request carries that turn: no Claude from there on.
+  const kept = firstPrivateTurn(messages);
+  const privateNoteOf = (m: UiMessage, i: number): { pill: string; cloudWhyNot: string } | undefined => {
+    if (!kept || i < kept.index) return undefined;
+    const own = privacyFinding(m.routing);
+    return {
+      pill:
+        i === kept.index || own === null
+          ? `kept on this computer: contained ${kept.what}`
+          : `kept on this computer: the chat contains ${own}`,
+      cloudWhyNot: privateCloudReason(kept.what),
+    };
+  };
 
   return (
     <div
@@ -356,11 +391,19 @@ export function MessageList({
             {from} earlier messages
           </div>
         )}
-        {shown.map((m) =>
+        {shown.map((m, j) =>
           m.role === 'user' ? (
             <Question key={m.key} m={m} busy={busy} actions={actions} onAskDelete={setConfirmDelete} />
           ) : (
-            <Answer key={m.key} m={m} retry={retry} actions={actions} onAskDelete={setConfirmDelete} busy={busy} />
+            <Answer
+              key={m.key}
+              m={m}
+              retry={retry}
+              actions={actions}
+              onAskDelete={setConfirmDelete}
+              busy={busy}
+              privateNote={privateNoteOf(m, j + from)}
+            />
           ),
         )}
       </div>

@@ -1,5 +1,6 @@
 // The badge under each answer: model and engine, complexity and why, tokens, cost, the all-Claude cost, latency; cached or escalated.
 import type { AnswerSummary, RoutingInfo } from '../../api/types';
+import { Icon } from '../../components/Icon';
 import { formatDuration, formatMoney, formatScore, formatTokens } from '../../lib/format';
 
 const engineNames: Record<string, string> = {
@@ -15,7 +16,18 @@ export function engineName(id: string): string {
 }
 
 /** `summary` is absent while the answer streams; the row keeps its height so nothing jumps when it arrives. */
-export function RouteBadge({ routing, summary, streaming }: { routing: RoutingInfo; summary?: AnswerSummary; streaming?: boolean }) {
+export function RouteBadge({
+  routing,
+  summary,
+  streaming,
+  privatePill,
+}: {
+  routing: RoutingInfo;
+  summary?: AnswerSummary;
+  streaming?: boolean;
+  /** The privacy guard kept this answer local: what the pill says ("kept on this computer: contained a password"). */
+  privatePill?: string;
+}) {
   const cloud = routing.engine === 'anthropic';
   const fellBack = routing.fallback_from.length > 0;
   const tokens = summary ? summary.usage.input_tokens + summary.usage.output_tokens : null;
@@ -32,6 +44,11 @@ export function RouteBadge({ routing, summary, streaming }: { routing: RoutingIn
             title="Served from the response cache: no model ran, nothing was charged"
           >
             cached
+          </span>
+        )}
+        {privatePill && (
+          <span className="flag-pill flag-private" data-testid="badge-private" title="The privacy guard kept this on this computer">
+            <Icon name="lock" size={11} /> {privatePill}
           </span>
         )}
         {routing.escalated && (

@@ -214,4 +214,26 @@ describe('an answer’s actions (MessageList)', () => {
       expect(screen.getByRole('alert').textContent).toMatch(/was not recorded as a miss: Cannot reach the Hybrid AI server\./),
     );
   });
+
+  it('a 403 says what refused the cloud: the privacy guard is not "local-only mode"', () => {
+    const refused = (message: string) =>
+      done({ key: message, state: 'error', content: '', routing: undefined, error: { type: 'forbidden', message } });
+    render(
+      <MessageList
+        messages={[
+          refused(
+            'Model "claude-sonnet" is a cloud model and the cloud is unavailable: privacy guard: the conversation contains what looks like a password → kept on this machine.',
+          ),
+          refused('Model "claude-sonnet" is a cloud model and the cloud is unavailable: local-only mode is on.'),
+        ]}
+        retry={ok}
+        actions={noActions}
+        busy={false}
+      />,
+    );
+    const [privacy, localOnly] = screen.getAllByTestId('answer-error').map((e) => e.textContent ?? '');
+    expect(privacy).toMatch(/holds private data, so it stays on this computer\. Edit or delete that message/);
+    expect(privacy).not.toMatch(/Local-only mode is on/);
+    expect(localOnly).toMatch(/Local-only mode is on: turn it off in Settings/);
+  });
 });
