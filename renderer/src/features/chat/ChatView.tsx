@@ -34,6 +34,20 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
   const titles = useConversations('');
   const historyEnabled = settings.data?.history_enabled ?? false;
   const [model, setModel] = useState('auto');
+  // Below 860 px the conversations are a drawer (CSS hides the toggle on wider windows, where the list is always shown).
+  const [drawer, setDrawer] = useState(false);
+  const drawerToggle = useRef<HTMLButtonElement>(null);
+  const closeDrawer = useCallback(() => {
+    setDrawer(false);
+    drawerToggle.current?.focus();
+  }, []);
+  useEffect(() => {
+    // A conversation picked (or a new chat) closes the drawer.
+    setDrawer(false);
+  }, [conversationId]);
+  useEffect(() => {
+    if (drawer) document.getElementById('conv-search')?.focus();
+  }, [drawer]);
   const composer = useRef<HTMLTextAreaElement>(null);
 
   const onCreated = useCallback((c: ConversationDto) => navigate(`#/chat/${c.id}`), [navigate]);
@@ -119,7 +133,10 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
       <ConversationSidebar
         activeId={conversationId}
         historyEnabled={historyEnabled}
+        drawerOpen={drawer}
+        onCloseDrawer={closeDrawer}
         onNewChat={() => {
+          setDrawer(false);
           navigate('#/chat');
           window.dispatchEvent(new Event(NEW_CHAT_EVENT));
         }}
@@ -127,8 +144,20 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           if (id === conversationId) navigate('#/chat');
         }}
       />
+      {drawer && <div className="drawer-backdrop" aria-hidden="true" onClick={closeDrawer} />}
       <section className="chat-main" aria-labelledby="chat-title">
         <header className="chat-head">
+          <button
+            ref={drawerToggle}
+            type="button"
+            className="drawer-toggle icon-btn btn-ghost"
+            aria-label="Conversations"
+            aria-expanded={drawer}
+            aria-controls="conversations"
+            onClick={() => setDrawer((d) => !d)}
+          >
+            <Icon name="chat" size={18} />
+          </button>
           <h1 id="chat-title" className="chat-title">
             {title}
           </h1>

@@ -309,8 +309,15 @@ export function MessageList({
 }) {
   const [confirmDelete, setConfirmDelete] = useState<UiMessage | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const inner = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const following = useRef(true);
+  /** Where this list last scrolled itself to: a scroll event that lands there is ours, not the reader's. */
+  const ownTop = useRef<number | null>(null);
+  const toBottom = (el: HTMLElement): void => {
+    el.scrollTop = el.scrollHeight;
+    ownTop.current = el.scrollTop;
+  };
   const lastCount = useRef(0);
   const firstKey = messages[0]?.key;
   const [page, setPage] = useState({ key: firstKey, from: Math.max(0, messages.length - MESSAGE_PAGE) });
@@ -329,10 +336,23 @@ export function MessageList({
     const el = scroller.current;
     if (!el) return;
     // A new turn always scrolls into view; streamed text only while following.
-    if (messages.length !== lastCount.current || following.current) el.scrollTop = el.scrollHeight;
+    if (messages.length !== lastCount.current || following.current) toBottom(el);
     if (messages.length !== lastCount.current) following.current = true;
     lastCount.current = messages.length;
   }, [messages]);
+
+  useEffect(() => {
+    // Messages far off screen are laid out lazily (content-visibility), so the conversation grows after it is opened
+    // and while answers render: stay at the newest message while following (a reopened chat opens at its end).
+    const el = scroller.current;
+    const content = inner.current;
+    if (!el || !content || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (following.current && anchor.current === null) toBottom(el);
+    });
+    ro.observe(content);
+    return () => ro.disconnect();
+  }, []);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -378,13 +398,16 @@ export function MessageList({
       ref={scroller}
       onScroll={(e) => {
         const el = e.currentTarget;
+        // Our own jump to the end, seen after lazily laid-out messages changed the height: still following.
+        if (ownTop.current !== null && Math.abs(el.scrollTop - ownTop.current) < 1) return;
+        ownTop.current = null;
         following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
       }}
       tabIndex={0}
       role="region"
       aria-label="Conversation"
     >
-      <div className="messages-inner">
+      <div className="messages-inner" ref={inner}>
         {children}
         {from > 0 && (
           <div ref={sentinel} className="earlier" role="status">
