@@ -181,4 +181,31 @@ describe('responsive layout', () => {
       // why 90 s: four screens × two schemes of axe-core and screenshots on a loaded 2-core machine.
     }, 90_000);
   }
+
+  it('Settings: saving the budget far down the page shows its confirmation in view and keeps threshold edits not yet saved', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await open('settings');
+    const medium = page.locator('#th-medium');
+    const before = await page.getByTestId('th-medium-value').textContent();
+    await medium.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const edited = await page.getByTestId('th-medium-value').textContent();
+    expect(edited).not.toBe(before);
+
+    await page.locator('#budget-daily').fill('7');
+    await page.getByRole('button', { name: 'Save caps' }).click();
+    const toast = page.getByTestId('saved-toast');
+    await toast.waitFor();
+    expect(await toast.textContent()).toMatch(/Budget caps saved/);
+    const box = (await toast.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(800);
+    // The budget is stored; the moved threshold is still moved, and still not saved.
+    const stored = (await (await fetch(`${srv.url}/api/v1/settings`, { headers: srv.auth })).json()) as any;
+    expect(stored.daily_budget_micros).toBe(7_000_000);
+    expect(await page.getByTestId('th-medium-value').textContent()).toBe(edited);
+    expect(stored.thresholds.medium.toFixed(2)).toBe(before);
+    expect(await page.getByRole('button', { name: 'Save thresholds' }).isDisabled()).toBe(false);
+  }, 60_000);
 });
