@@ -2,7 +2,7 @@
 // stand-in): regenerate twice, switch versions, continue from version 1, reload, and check the ledger kept every attempt;
 // a failed Retry with Claude keeps the original; edit-and-resend; one message deleted only after a confirmation; a chat the
 // privacy guard kept local says so and offers no cloud action, with the reason.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -290,5 +290,43 @@ describe('a chat the privacy guard kept on this computer', () => {
       await settled(1);
     }
     await page.emulateMedia({ colorScheme: 'light' });
+  }, 60_000);
+});
+
+describe('export', () => {
+  it('downloads the conversation on screen as Markdown and as JSON, with each answer’s model and cost', async () => {
+    await page.keyboard.press('Control+k');
+    await page.getByRole('heading', { name: 'New chat' }).waitFor();
+    await send('Name a prime number');
+    await settled(1);
+    await page.getByLabel('Model for this message').selectOption('claude-sonnet');
+    await send('And another one');
+    await settled(2);
+    const stored = await storedPath();
+    const grab = async (name: string): Promise<{ file: string; text: string }> => {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
+      return { file: dl.suggestedFilename(), text: readFileSync((await dl.path())!, 'utf8') };
+    };
+    const md = await grab('Export as Markdown');
+    expect(md.file).toBe('Name-a-prime-number.md');
+    expect(md.text).toMatch(/^# Name a prime number\n/);
+    expect(md.text).toContain('## You\n\nName a prime number\n');
+    expect(md.text).toContain('## You\n\nAnd another one\n');
+    expect(md.text).toContain(`## Answer · claude-sonnet (Anthropic, cloud)`);
+    expect(md.text).toContain(stored[3].content);
+
+    const js = await grab('Export as JSON');
+    expect(js.file).toBe('Name-a-prime-number.json');
+    const doc = JSON.parse(js.text) as { title: string; conversation_id: string; messages: any[] };
+    expect(doc.title).toBe('Name a prime number');
+    expect(doc.conversation_id).toBe(conversationInUrl());
+    expect(doc.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(doc.messages.map((m) => m.content)).toEqual(stored.map((m) => m.content));
+    expect(doc.messages[3]).toMatchObject({
+      request_id: stored[3].request_id,
+      routing: { model: 'claude-sonnet', engine: 'anthropic', route: 'cloud' },
+      cost_micros: stored[3].summary.cost_micros,
+    });
+    expect(doc.messages[3].cost_micros).toBeGreaterThan(0);
   }, 60_000);
 });

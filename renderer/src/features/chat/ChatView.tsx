@@ -2,12 +2,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClaudeKey, useConversations, useModels, useSettings } from '../../api/queries';
 import type { ConversationDto, ModelsDto } from '../../api/types';
+import { Button } from '../../components/Button';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { Composer, modelOptions } from './Composer';
 import { ConversationSidebar } from './ConversationSidebar';
 import { MessageList, type RetryAvailability } from './MessageList';
+import { download, exportFileName, toJson, toMarkdown } from './export';
 import { firstPrivateTurn } from './privacy';
 import { LOCAL_ONLY_CHOICE, useChatStream } from './useChatStream';
 
@@ -162,6 +164,32 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
             {title}
           </h1>
           {chat.streaming && <Spinner label="Answering" />}
+          {chat.messages.length > 0 && !chat.streaming && (
+            <div className="chat-export" role="group" aria-label="Export this conversation">
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="download"
+                title="Download this conversation as Markdown"
+                aria-label="Export as Markdown"
+                onClick={() => download(exportFileName(title, 'md'), 'text/markdown', toMarkdown(title, chat.messages, new Date()))}
+              >
+                .md
+              </Button>
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="download"
+                title="Download this conversation as JSON (with each answer's model and cost)"
+                aria-label="Export as JSON"
+                onClick={() =>
+                  download(exportFileName(title, 'json'), 'application/json', toJson(title, conversationId, chat.messages, new Date()))
+                }
+              >
+                .json
+              </Button>
+            </div>
+          )}
         </header>
         {chat.actionError && (
           <div className="chat-notice">
