@@ -208,4 +208,20 @@ describe('responsive layout', () => {
     expect(stored.thresholds.medium.toFixed(2)).toBe(before);
     expect(await page.getByRole('button', { name: 'Save thresholds' }).isDisabled()).toBe(false);
   }, 60_000);
+
+  it('Models names the file HYBRID_AI_LOCAL_MODEL serves every local route with, instead of "Not installed"', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await open('models');
+    const note = page.getByTestId('local-model-file');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/Every local model is answered by tiny\.gguf/);
+    expect(await note.textContent()).toContain(path.join(dir, 'tiny.gguf'));
+    for (const id of ['tinyllama', 'phi2']) {
+      expect(await page.getByTestId(`status-${id}`).textContent()).toBe('Answered by tiny.gguf (HYBRID_AI_LOCAL_MODEL)');
+    }
+    // The chat's answers name a model this screen now explains.
+    const api = (await (await fetch(`${srv.url}/api/v1/models/local`, { headers: srv.auth })).json()) as any;
+    expect(api.localModelFile).toMatchObject({ name: 'tiny.gguf', path: path.join(dir, 'tiny.gguf') });
+    expect(api.localModelFile.sizeBytes).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -307,7 +307,7 @@ describe('export', () => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
       return { file: dl.suggestedFilename(), text: readFileSync((await dl.path())!, 'utf8') };
     };
-    const md = await grab('Export as Markdown');
+    const md = await grab('Export as .md');
     expect(md.file).toBe('Name-a-prime-number.md');
     expect(md.text).toMatch(/^# Name a prime number\n/);
     expect(md.text).toContain('## You\n\nName a prime number\n');
@@ -315,7 +315,7 @@ describe('export', () => {
     expect(md.text).toContain(`## Answer · claude-sonnet (Anthropic, cloud)`);
     expect(md.text).toContain(stored[3].content);
 
-    const js = await grab('Export as JSON');
+    const js = await grab('Export as .json');
     expect(js.file).toBe('Name-a-prime-number.json');
     const doc = JSON.parse(js.text) as { title: string; conversation_id: string; messages: any[] };
     expect(doc.title).toBe('Name a prime number');

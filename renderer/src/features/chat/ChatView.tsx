@@ -171,7 +171,7 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
                 variant="ghost"
                 icon="download"
                 title="Download this conversation as Markdown"
-                aria-label="Export as Markdown"
+                aria-label="Export as .md"
                 onClick={() => download(exportFileName(title, 'md'), 'text/markdown', toMarkdown(title, chat.messages, new Date()))}
               >
                 .md
@@ -181,7 +181,7 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
                 variant="ghost"
                 icon="download"
                 title="Download this conversation as JSON (with each answer's model and cost)"
-                aria-label="Export as JSON"
+                aria-label="Export as .json"
                 onClick={() =>
                   download(exportFileName(title, 'json'), 'application/json', toJson(title, conversationId, chat.messages, new Date()))
                 }
