@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMoney } from '../../renderer/src/lib/format.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startTestServer, TOKEN, type TestServer } from '../integration/helpers.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
@@ -303,6 +304,13 @@ describe('export', () => {
     await send('And another one');
     await settled(2);
     const stored = await storedPath();
+    // The badge says first, in plain words, where each answer came from and what it cost or saved (the API's amounts).
+    expect(await answers().nth(0).getByTestId('badge-plain').textContent()).toBe(
+      `Answered free on this computer · saved ${formatMoney(stored[1].summary.savings_micros)} vs Claude`,
+    );
+    expect(await answers().nth(1).getByTestId('badge-plain').textContent()).toBe(
+      `Answered by Claude · ${formatMoney(stored[3].summary.cost_micros)}`,
+    );
     const grab = async (name: string): Promise<{ file: string; text: string }> => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
       return { file: dl.suggestedFilename(), text: readFileSync((await dl.path())!, 'utf8') };

@@ -15,6 +15,18 @@ export function engineName(id: string): string {
   return engineNames[id] ?? id;
 }
 
+/**
+ * The badge's first line in plain words: where the answer came from and what it cost or saved
+ * ("Answered free on this computer · saved $0.0077 vs Claude"); the technical row follows.
+ */
+export function plainSummary(routing: RoutingInfo, summary: AnswerSummary | undefined): string {
+  const cloud = routing.engine === 'anthropic' && !routing.cached;
+  if (!summary) return cloud ? 'Answering with Claude…' : routing.cached ? 'Answering from the cache…' : 'Answering on this computer…';
+  if (routing.cached) return `Answered free from the cache · saved ${formatMoney(summary.savings_micros)} vs Claude`;
+  if (cloud) return `Answered by Claude · ${formatMoney(summary.cost_micros)}`;
+  return `Answered free on this computer · saved ${formatMoney(summary.savings_micros)} vs Claude`;
+}
+
 /** `summary` is absent while the answer streams; the row keeps its height so nothing jumps when it arrives. */
 export function RouteBadge({
   routing,
@@ -33,6 +45,9 @@ export function RouteBadge({
   const tokens = summary ? summary.usage.input_tokens + summary.usage.output_tokens : null;
   return (
     <div className="badge" data-testid="route-badge">
+      <p className="badge-plain" data-testid="badge-plain">
+        {plainSummary(routing, summary)}
+      </p>
       <div className="badge-row">
         <span className={`route-pill route-${routing.route}`} title={`Route: ${routing.route}`}>
           {routing.route}
