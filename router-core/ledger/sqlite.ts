@@ -187,7 +187,6 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const getConversation = db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.id = ?`);
   const insertConversation = db.prepare(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)`);
   const renameConversation = db.prepare(`UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`);
-  const touchConversation = db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`);
   const deleteConversation = db.prepare(`DELETE FROM conversations WHERE id = ?`);
   const listMessages = db.prepare(`${MESSAGES_SQL} WHERE m.conversation_id = ? ORDER BY m.created_at, m.rowid`);
   const insertMessage = db.prepare(
