@@ -151,23 +151,22 @@ function ModelRow({
           </>
         ) : (
           <>
-            {servedBy ? (
-              <span className="status status-ok" data-testid={`status-${m.id}`} title={servedBy.path}>
-                Answered by {servedBy.name} (HYBRID_AI_LOCAL_MODEL)
-              </span>
-            ) : (
-              <span
-                className={`status ${d?.state === 'failed' ? 'status-failed' : 'status-missing'}`}
-                data-testid={`status-${m.id}`}
-                role={d?.state === 'failed' ? 'alert' : undefined}
-              >
-                {d?.state === 'failed'
-                  ? `Download failed: ${downloadFailure(d.message)}`
-                  : m.partialBytes > 0
-                    ? `Paused at ${formatBytes(m.partialBytes)}`
-                    : 'Not installed'}
+            {servedBy && (
+              <span className="status status-ok" data-testid={`served-${m.id}`} title={servedBy.path}>
+                Answered by {servedBy.name} (HYBRID_AI_LOCAL_MODEL) ·
               </span>
             )}
+            <span
+              className={`status ${d?.state === 'failed' ? 'status-failed' : 'status-missing'}`}
+              data-testid={`status-${m.id}`}
+              role={d?.state === 'failed' ? 'alert' : undefined}
+            >
+              {d?.state === 'failed'
+                ? `Download failed: ${downloadFailure(d.message)}`
+                : m.partialBytes > 0
+                  ? `Paused at ${formatBytes(m.partialBytes)}`
+                  : 'Not installed'}
+            </span>
             <Button
               size="sm"
               variant={servedBy ? 'secondary' : 'primary'}
