@@ -157,6 +157,8 @@ export interface ClaudeKeyStatus {
   last4?: string;
   store: 'keychain' | 'file' | 'env';
   warning?: string;
+  /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
+  test?: { ok: true } | { ok: false; error_type: string; message: string };
 }
 
 /** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */

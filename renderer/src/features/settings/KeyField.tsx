@@ -56,6 +56,8 @@ export function KeyField({
   /** The keychain refused (locked, no Secret Service): the core can keep the key in a 0600 file instead. */
   const [offerFile, setOfferFile] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
+  /** What Claude said to the key just saved (a one-token test call); null before a save or from an older core. */
+  const [tested, setTested] = useState<ClaudeKeyStatus['test'] | null>(null);
 
   const save = async (store?: 'file'): Promise<void> => {
     setBusy(true);
@@ -65,6 +67,7 @@ export function KeyField({
       const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/settings/claude-key${store ? `?store=${store}` : ''}`, { key: key.trim() });
       setKey('');
       setEditing(false);
+      setTested(s.test ?? null);
       onChange(s);
       invalidate('/api/v1/models');
     } catch (e) {
@@ -102,7 +105,7 @@ export function KeyField({
     <div className="key-field">
       {status.configured && !editing && (
         <div className="key-configured">
-          <span className="key-dot" aria-hidden="true" />
+          <span className={`key-dot${tested?.ok === false ? ' key-dot-bad' : ''}`} aria-hidden="true" />
           <span>
             Configured{' '}
             <span className="mono" data-testid="key-mask">
@@ -119,6 +122,19 @@ export function KeyField({
                 Remove
               </Button>
             </span>
+          )}
+        </div>
+      )}
+      {tested && status.configured && !editing && (
+        <div data-testid="key-test">
+          {tested.ok ? (
+            <p className="key-test-ok small">Claude accepted the key (a one-token test call answered).</p>
+          ) : (
+            <Notice tone="error" title="Claude refused this key">
+              {tested.error_type === 'upstream_auth'
+                ? 'Check that it was copied whole and is still active at console.anthropic.com → API keys, then replace it.'
+                : `The test call failed: ${tested.message} The key is saved; Claude will be tried with it on the next cloud prompt.`}
+            </Notice>
           )}
         </div>
       )}
