@@ -89,6 +89,12 @@ export interface RequestContext {
   apiKeyId?: string;
   /** With `conversationId`: the request whose answer this one replaces (Retry with Claude), stored on the new answer. */
   retryOf?: string;
+  /**
+   * With `conversationId`: the stored message this exchange is a new version of. An answer = a new answer to the same
+   * prompt (only the answer is stored, and only when one came: a failed retry leaves the conversation as it was); a
+   * prompt = an edited prompt, stored with its answer beside the original.
+   */
+  versionOf?: string;
   /** false: the caller reads the answer whole (engines may then fetch it in one response; EngineCall.stream). */
   stream?: boolean;
 }
@@ -220,6 +226,22 @@ export function createPipeline(deps: PipelineDeps) {
         `Unknown conversation_id "${ctx.conversationId}": create one with POST /api/v1/conversations, or leave it out.`,
       );
     }
+    let version: RequestBase['version'];
+    if (ctx.versionOf !== undefined) {
+      if (ctx.conversationId === undefined) {
+        throw new CoreError('invalid_request', 'Invalid "version_of": it needs "conversation_id" (the conversation the message is in).');
+      }
+      if (deps.history()) {
+        const target = (await deps.ledger.listMessages(ctx.conversationId)).find((m) => m.id === ctx.versionOf);
+        if (!target || target.role === 'system') {
+          throw new CoreError(
+            'invalid_request',
+            `Invalid "version_of": no prompt or answer "${ctx.versionOf}" in conversation "${ctx.conversationId}" (GET /api/v1/conversations/${ctx.conversationId} lists them).`,
+          );
+        }
+        version = { of: target.role, parentId: target.parentId };
+      }
+    }
     const base = {
       id: requestId,
       ts: started,
@@ -228,6 +250,7 @@ export function createPipeline(deps: PipelineDeps) {
       conversationId: ctx.conversationId,
       apiKeyId: ctx.apiKeyId ?? null,
       retryOf: ctx.retryOf,
+      version,
       budget: { reserved: false, recorded: false },
     } as RequestBase;
     const extras = deps.extras;
@@ -581,14 +604,15 @@ export function createPipeline(deps: PipelineDeps) {
     await deps.ledger.record(record);
     r.budget.recorded = true;
     // History on (prompt kept) and a conversation named: the exchange joins it, the answer even when cut short.
-    if (r.conversationId !== undefined && r.prompt !== null) {
+    // A new version of an answer adds only the answer, beside the old one, and only if one came (a failed retry
+    // keeps the conversation as it was; its row above still records the attempt and its cost).
+    if (r.conversationId !== undefined && r.prompt !== null && !(r.version?.of === 'assistant' && !r.text)) {
+      const answer = r.text ? [{ role: 'assistant' as const, content: r.text, requestId: r.id, retryOf: r.retryOf ?? null }] : [];
       await deps.ledger.appendMessages(
         r.conversationId,
-        [
-          { role: 'user', content: r.prompt, requestId: r.id },
-          ...(r.text ? [{ role: 'assistant' as const, content: r.text, requestId: r.id, retryOf: r.retryOf ?? null }] : []),
-        ],
+        r.version?.of === 'assistant' ? answer : [{ role: 'user', content: r.prompt, requestId: r.id }, ...answer],
         deps.now(),
+        r.version ? r.version.parentId : undefined,
       );
     }
     deps.onRecord?.(record);
@@ -620,6 +644,8 @@ interface RequestBase {
   apiKeyId: string | null;
   /** The request whose answer this one replaces (Retry with Claude); stored on the conversation's new answer. */
   retryOf?: string;
+  /** A new version of a stored message: which kind it replaces on screen and the message both follow. */
+  version?: { of: 'user' | 'assistant'; parentId: string | null };
   /** Answered from the cache: no cost, no engine. */
   cached?: boolean;
   /** The routing experiment and arm that decided the request (none for a named model or a cache hit). */

@@ -34,6 +34,8 @@ export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, Conversatio
   keys?: AppKeys;
   /** The Claude key store behind /api/v1/settings/claude-key (absent in tests that build a bare gateway). */
   secrets?: SecretsApiDeps['secrets'];
+  /** Try a Claude key with a one-token call when it is saved (absent = saved untested). */
+  testClaudeKey?: SecretsApiDeps['testClaudeKey'];
 }
 
 /** Default body limit: 8 MiB fits a long pasted document plus history; larger is a 413. */
@@ -82,7 +84,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountRoutingSettingsApi(app, opts);
   mountExperimentApi(app, opts);
   mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
-  if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets });
+  if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey });
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });
   if (opts.keys) mountKeysApi(app, opts.keys);

@@ -1,8 +1,9 @@
-// Conversations API: list/search/create/rename/delete stored chats, their messages, and "delete all history".
+// Conversations API: list/search/create/rename/delete stored chats, their messages and versions, and "delete all history".
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import type { Conversation, Ledger, StoredMessage } from '../ledger/ledger.js';
+import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
 import { parseBody } from './protocols/validate.js';
 
 /** What the conversations routes need from the core. */
@@ -23,6 +24,10 @@ const titleBody = z.object({
   title: z.string().trim().min(1, 'must be a non-empty string').max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`),
 });
 
+const activeBody = z.object({
+  message_id: z.string().min(1, 'must be the id of a message in the conversation').max(200),
+});
+
 /** Wire shape of a conversation (snake_case like the rest of the native API). */
 export function conversationJson(c: Conversation) {
   return { id: c.id, title: c.title, created_at: c.createdAt, updated_at: c.updatedAt, message_count: c.messageCount };
@@ -33,12 +38,15 @@ export function conversationJson(c: Conversation) {
  * (`cached` and `escalated` included), the person's `rating`, and `retried_from` when the answer replaced one the
  * person retried with Claude.
  */
-export function messageJson(m: StoredMessage) {
+export function messageJson(m: StoredMessage, versions?: VersionInfo) {
   const r = m.request;
   // A cached answer's row names no engine (none ran): the badge shows the engine of the answer it reused.
   const engine = r?.engine ?? m.cacheHit?.engine ?? null;
   return {
     id: m.id,
+    parent_id: m.parentId,
+    // This turn's versions (regenerated answers, edited prompts): 1-based index, count and every version's id.
+    versions: versions ?? { index: 1, count: 1, ids: [m.id] },
     role: m.role,
     content: m.content,
     created_at: m.createdAt,
@@ -106,9 +114,25 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     return reply.code(201).send({ conversation: conversationJson(await deps.ledger.createConversation(b.title, deps.now())) });
   });
 
-  app.get('/api/v1/conversations/:id', async (req) => {
+  /** The conversation with the messages on screen (the active path through its versions), first turn first. */
+  async function withPath(c: Conversation) {
+    const all = await deps.ledger.listMessages(c.id);
+    const versions = versionIndex(all);
+    return { conversation: conversationJson(c), messages: activePath(all, c.leafId).map((m) => messageJson(m, versions.get(m.id))) };
+  }
+
+  app.get('/api/v1/conversations/:id', async (req) => withPath(await find(deps, (req.params as { id: string }).id)));
+
+  // Switch versions: show `message_id` and what was said after it (the newest message in its subtree becomes the leaf).
+  app.put('/api/v1/conversations/:id/active', async (req) => {
     const c = await find(deps, (req.params as { id: string }).id);
-    return { conversation: conversationJson(c), messages: (await deps.ledger.listMessages(c.id)).map(messageJson) };
+    const b = parseBody(activeBody, req.body);
+    const all = await deps.ledger.listMessages(c.id);
+    if (!all.some((m) => m.id === b.message_id)) {
+      throw new CoreError('invalid_request', `Invalid "message_id": no message "${b.message_id}" in conversation "${c.id}".`);
+    }
+    await deps.ledger.setLeaf(c.id, newestInSubtree(all, b.message_id));
+    return withPath((await deps.ledger.getConversation(c.id)) ?? c);
   });
 
   app.patch('/api/v1/conversations/:id', async (req) => {
@@ -127,13 +151,13 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     return { deleted: true, id };
   });
 
-  // Regenerate: drop a message and everything after it, then send the prompt again with conversation_id.
+  // Delete one message (the app asks first); the messages after it stay, following its parent. Answers the path.
   app.delete('/api/v1/conversations/:id/messages/:messageId', async (req) => {
     const { id, messageId } = req.params as { id: string; messageId: string };
     const c = await find(deps, id);
-    const deleted = await deps.ledger.deleteMessagesFrom(c.id, messageId);
+    const deleted = await deps.ledger.deleteMessage(c.id, messageId);
     if (deleted === 0) throw new CoreError('not_found', `No message "${messageId}" in conversation "${id}".`);
-    return { deleted };
+    return { deleted, ...(await withPath((await deps.ledger.getConversation(c.id)) ?? c)) };
   });
 
   app.delete('/api/v1/history', async () => {

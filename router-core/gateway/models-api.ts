@@ -17,6 +17,8 @@ export interface ModelsApiDeps {
   modelsOnDisk(): Promise<ModelsOnDisk>;
   /** Free bytes where models are stored (null when unknown). */
   diskFreeBytes(): Promise<number | null>;
+  /** The one file HYBRID_AI_LOCAL_MODEL makes serve every local route (null when unset; size null when unreadable). */
+  localModelFile?(): Promise<{ path: string; name: string; sizeBytes: number | null } | null>;
   /** Delete a model's files; throws CoreError (not_found, invalid_request). */
   deleteModel(id: string): Promise<{ id: string; freedBytes: number }>;
 }
@@ -38,10 +40,11 @@ export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void 
   app.get('/api/v1/system', async () => deps.system());
 
   app.get('/api/v1/models/local', async () => {
-    const [disk, free] = await Promise.all([deps.modelsOnDisk(), deps.diskFreeBytes()]);
+    const [disk, free, override] = await Promise.all([deps.modelsOnDisk(), deps.diskFreeBytes(), deps.localModelFile?.() ?? null]);
     const downloads = new Map(deps.downloads.list().map((d) => [d.modelId, d]));
     const models: LocalModelRow[] = disk.models.map((m) => ({ ...m, download: downloads.get(m.id) ?? null }));
-    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free };
+    // localModelFile: every local model name is answered from this one file, whatever the catalog files below say.
+    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free, localModelFile: override };
   });
 
   app.post('/api/v1/models/:id/pull', async (req, reply) => {

@@ -135,6 +135,7 @@ async function handleChat(
       requestId: req.id,
       conversationId: decoded.conversationId,
       retryOf: decoded.retryOf,
+      versionOf: decoded.versionOf,
       apiKeyId: appKeyIdOf(req),
       stream: decoded.stream,
     },

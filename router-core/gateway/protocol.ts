@@ -15,6 +15,8 @@ export interface Decoded {
   conversationId?: string;
   /** With conversationId: the request whose answer this one replaces (native API, Retry with Claude). */
   retryOf?: string;
+  /** With conversationId: the stored message this exchange is a new version of (regenerate, retry, edit). */
+  versionOf?: string;
 }
 
 /** A whole (non-streamed) answer collected from the pipeline. */

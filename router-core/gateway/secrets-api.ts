@@ -3,10 +3,18 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CoreError } from '../errors.js';
 import { CLAUDE_KEY, type SecretStatus, type SecretStore } from '../host/secrets.js';
 
-/** What the routes need: the core's secret store. */
+/** What a one-token call with a just-saved key said: Claude accepted it, or refused it or could not be reached (why). */
+export type KeyTest = { ok: true } | { ok: false; error_type: string; message: string };
+
+/** What the routes need: the core's secret store, and (when Claude is wired) a way to try a key. */
 export interface SecretsApiDeps {
   secrets: SecretStore;
+  /** Ask Claude for one token with `key`; never throws (a failure is the result). */
+  testClaudeKey?(key: string, signal: AbortSignal): Promise<KeyTest>;
 }
+
+/** How long the save waits for Claude's answer to the one-token test: a slow first connection, not a hung one. */
+export const KEY_TEST_TIMEOUT_MS = 15_000;
 
 /** Every Claude key starts with this (api03 keys, admin keys, and keys of proxies that mimic them). */
 export const CLAUDE_KEY_PREFIX = 'sk-ant-';
@@ -71,7 +79,10 @@ export function mountSecretsApi(app: FastifyInstance, deps: SecretsApiDeps): voi
     const extra = Object.keys(body).filter((k) => k !== 'key');
     if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
     const key = validateClaudeKey((body as { key?: unknown }).key);
-    return send(reply, await deps.secrets.set(CLAUDE_KEY, key, store ? { store } : {}));
+    const status = await deps.secrets.set(CLAUDE_KEY, key, store ? { store } : {});
+    // Saved either way (the person may be offline now); the answer says whether Claude took the key.
+    const test = deps.testClaudeKey ? await deps.testClaudeKey(key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
+    return send(reply, { ...status, ...(test ? { test } : {}) } as SecretStatus);
   });
 
   app.delete(route, async (_req, reply) => send(reply, await deps.secrets.delete(CLAUDE_KEY)));

@@ -204,7 +204,7 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
-  test('messages keep their order within one millisecond, carry their request row, and regenerate drops the tail', async () => {
+  test('messages keep their order within one millisecond, carry their request row, and deleting one keeps the rest', async () => {
     await withLedger(open, async (l) => {
       const c = await l.createConversation('c', 1);
       await l.record(
@@ -241,9 +241,71 @@ describe.each(stores)('ledger ($name)', (store) => {
       expect(msgs[1]!.request).toMatchObject({ id: 'req1', costMicros: 42, engine: 'anthropic' });
       expect(msgs[1]!.request).not.toHaveProperty('prompt');
       expect((await l.getConversation(c.id))!.messageCount).toBe(4);
-      expect(await l.deleteMessagesFrom(c.id, msgs[1]!.id)).toBe(3);
-      expect((await l.listMessages(c.id)).map((m) => m.content)).toEqual(['q1']);
-      expect(await l.deleteMessagesFrom(c.id, 'missing')).toBe(0);
+      // Each message follows the one before it.
+      expect(msgs.map((m) => m.parentId)).toEqual([null, msgs[0]!.id, msgs[1]!.id, msgs[2]!.id]);
+      // Deleting one message takes only that one; the next now follows its parent.
+      expect(await l.deleteMessage(c.id, msgs[1]!.id)).toBe(1);
+      const left = await l.listMessages(c.id);
+      expect(left.map((m) => m.content)).toEqual(['q1', 'q2', 'a2']);
+      expect(left[1]!.parentId).toBe(msgs[0]!.id);
+      expect(await l.deleteMessage(c.id, 'missing')).toBe(0);
+      // A message of another conversation is not this one's to delete.
+      const other = await l.createConversation('other', 4);
+      expect(await l.deleteMessage(other.id, msgs[0]!.id)).toBe(0);
+      // Deleting the leaf moves the leaf to its parent.
+      expect((await l.getConversation(c.id))!.leafId).toBe(msgs[3]!.id);
+      expect(await l.deleteMessage(c.id, msgs[3]!.id)).toBe(1);
+      expect((await l.getConversation(c.id))!.leafId).toBe(msgs[2]!.id);
+    });
+  });
+
+  test('versions: a new answer or an edited prompt is a sibling, later turns stay with the version they followed, the leaf picks the path', async () => {
+    await withLedger(open, async (l) => {
+      const c = await l.createConversation('c', 1);
+      const ask = async (q: string, a: string, parent?: string | null) =>
+        l.appendMessages(
+          c.id,
+          [
+            { role: 'user', content: q, requestId: null },
+            { role: 'assistant', content: a, requestId: null },
+          ],
+          2,
+          parent,
+        );
+      await ask('q1', 'a1');
+      await ask('q2', 'a2 v1');
+      await ask('q3', 'a3 after v1');
+      const first = await l.listMessages(c.id);
+      const byText = (all: typeof first, t: string) => all.find((m) => m.content === t)!;
+      const q2 = byText(first, 'q2');
+      // Regenerate answer 2: only the answer is added, as a sibling of the first answer to q2.
+      expect(await l.appendMessages(c.id, [{ role: 'assistant', content: 'a2 v2', requestId: null }], 3, q2.id)).toBe(true);
+      let all = await l.listMessages(c.id);
+      expect(all).toHaveLength(7);
+      expect(byText(all, 'a2 v2').parentId).toBe(q2.id);
+      expect((await l.getConversation(c.id))!.leafId).toBe(byText(all, 'a2 v2').id);
+      // A message sent now follows the path on screen (a2 v2), not q3.
+      await ask('q3 on v2', 'a3 after v2');
+      all = await l.listMessages(c.id);
+      expect(byText(all, 'q3 on v2').parentId).toBe(byText(all, 'a2 v2').id);
+      // q3 still follows version 1 of the answer: nothing was deleted.
+      expect(byText(all, 'q3').parentId).toBe(byText(all, 'a2 v1').id);
+      // Switching back: the leaf can be any message of this conversation, not another's.
+      expect(await l.setLeaf(c.id, byText(all, 'a3 after v1').id)).toBe(true);
+      expect((await l.getConversation(c.id))!.leafId).toBe(byText(all, 'a3 after v1').id);
+      expect(await l.setLeaf(c.id, 'missing')).toBe(false);
+      const other = await l.createConversation('other', 4);
+      expect(await l.setLeaf(other.id, byText(all, 'q1').id)).toBe(false);
+      // Continuing from version 1 follows its last turn.
+      await ask('q4 on v1', 'a4');
+      all = await l.listMessages(c.id);
+      expect(byText(all, 'q4 on v1').parentId).toBe(byText(all, 'a3 after v1').id);
+      // An edited first prompt starts a new branch at the top (parent null).
+      await ask('q1 edited', 'a1 edited', null);
+      all = await l.listMessages(c.id);
+      expect(byText(all, 'q1 edited').parentId).toBeNull();
+      expect(all).toHaveLength(13);
+      expect((await l.getConversation(c.id))!.messageCount).toBe(13);
     });
   });
 
@@ -417,6 +479,50 @@ describe('sqlite ledger', () => {
     }
   });
 
+  it('migrating a version-8 file gives its linear conversations their parents, in order, nothing lost', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    try {
+      const file = path.join(dir, 'l.db');
+      const db = new Database(file);
+      for (const m of migrations.filter((x) => x.version <= 8)) db.exec(migrationSql(m, 'sqlite'));
+      db.pragma('user_version = 8');
+      db.exec(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c1', 'one', 1, 1), ('c2', 'two', 1, 1)`);
+      const ins = db.prepare(
+        `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at) VALUES (?, ?, ?, ?, NULL, 5)`,
+      );
+      // Same millisecond, interleaved between two conversations: insertion order decides.
+      for (const [id, c, role] of [
+        ['z1', 'c1', 'user'],
+        ['y1', 'c2', 'user'],
+        ['x1', 'c1', 'assistant'],
+        ['w1', 'c1', 'user'],
+        ['v1', 'c2', 'assistant'],
+      ] as const)
+        ins.run(id, c, role, id);
+      db.close();
+      const l = openSqliteLedger(file);
+      try {
+        expect((await l.listMessages('c1')).map((m) => [m.id, m.parentId])).toEqual([
+          ['z1', null],
+          ['x1', 'z1'],
+          ['w1', 'x1'],
+        ]);
+        expect((await l.listMessages('c2')).map((m) => [m.id, m.parentId])).toEqual([
+          ['y1', null],
+          ['v1', 'y1'],
+        ]);
+        expect((await l.getConversation('c1'))!.leafId).toBeNull();
+        // The next exchange follows the newest message.
+        await l.appendMessages('c1', [{ role: 'assistant', content: 'next', requestId: null }], 6);
+        expect((await l.listMessages('c1')).at(-1)!.parentId).toBe('w1');
+      } finally {
+        await l.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a database from a newer version', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
     try {
@@ -531,6 +637,46 @@ describe.skipIf(postgresSkipReason !== undefined)(`postgres ledger${postgresSkip
       await client.end();
     }
     await expect(openPostgresLedger({ url })).rejects.toThrow(/schema version 999, newer than this app supports/);
+  });
+
+  it('migrating a version-8 database gives its linear conversations their parents, in insertion order', async () => {
+    const url = await postgres().createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(
+        `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      );
+      for (const m of migrations.filter((x) => x.version <= 8)) {
+        await client.query(migrationSql(m, 'postgres'));
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      await client.query(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c1', 'one', 1, 1), ('c2', 'two', 1, 1)`);
+      for (const [id, c, role] of [
+        ['z1', 'c1', 'user'],
+        ['y1', 'c2', 'user'],
+        ['x1', 'c1', 'assistant'],
+        ['w1', 'c1', 'user'],
+      ] as const) {
+        await client.query(
+          `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at) VALUES ($1, $2, $3, $1, NULL, 5)`,
+          [id, c, role],
+        );
+      }
+    } finally {
+      await client.end();
+    }
+    const l = await openPostgresLedger({ url });
+    try {
+      expect((await l.listMessages('c1')).map((m) => [m.id, m.parentId])).toEqual([
+        ['z1', null],
+        ['x1', 'z1'],
+        ['w1', 'x1'],
+      ]);
+      expect((await l.listMessages('c2')).map((m) => [m.id, m.parentId])).toEqual([['y1', null]]);
+    } finally {
+      await l.close();
+    }
   });
 
   it('two replicas (two pools) reserving at once never take more than the cap together', async () => {

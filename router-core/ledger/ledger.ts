@@ -85,6 +85,8 @@ export interface Conversation {
   createdAt: number;
   updatedAt: number;
   messageCount: number;
+  /** The end of the path on screen (see tree.ts); null = the newest message. */
+  leafId: string | null;
 }
 
 /**
@@ -94,6 +96,8 @@ export interface Conversation {
 export interface StoredMessage {
   id: string;
   conversationId: string;
+  /** The message this one follows (null = the first turn); siblings are versions of one turn (tree.ts). */
+  parentId: string | null;
   role: 'system' | 'user' | 'assistant';
   content: string;
   requestId: string | null;
@@ -182,10 +186,19 @@ export interface Ledger extends RoutingStore {
   deleteConversation(id: string): Promise<boolean>;
   /** Oldest first, with each answer's request row, rating, cache hit, escalation and replaced answer (one query). */
   listMessages(conversationId: string): Promise<StoredMessage[]>;
-  /** Append in order (one transaction) and bump the conversation's updated_at; false when the conversation is gone. */
-  appendMessages(conversationId: string, messages: NewMessage[], now: number): Promise<boolean>;
-  /** Delete `messageId` and every later message of the conversation (regenerate); returns how many went. */
-  deleteMessagesFrom(conversationId: string, messageId: string): Promise<number>;
+  /**
+   * Append in order (one transaction), each message following the one before; the first follows `parentId` (null =
+   * a first turn; undefined = the conversation's current leaf). The last becomes the leaf, and the conversation's
+   * updated_at moves; false when the conversation is gone.
+   */
+  appendMessages(conversationId: string, messages: NewMessage[], now: number, parentId?: string | null): Promise<boolean>;
+  /** Make `leafId` the end of the path on screen (switching versions); false when no such message in the conversation. */
+  setLeaf(conversationId: string, leafId: string): Promise<boolean>;
+  /**
+   * Delete one message; the messages that followed it now follow its parent (nothing else goes), and a leaf on it
+   * moves to its parent. Returns how many went (0 or 1).
+   */
+  deleteMessage(conversationId: string, messageId: string): Promise<number>;
   /** Conversations, messages and the prompt/answer text of request rows; costs stay. */
   deleteAllHistory(): Promise<HistoryDeletion>;
   createApiKey(key: ApiKeyRecord): Promise<void>;

@@ -219,4 +219,30 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_retry_of ON messages (retry_of) WHERE retry_of IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'message_versions',
+    // Versions instead of deletion: every message names the one it follows (parent_id), so regenerating, retrying
+    // or editing a turn adds a sibling (a version) and the turns after the old version stay attached to it.
+    // conversations.leaf_id: the end of the path on screen (NULL = the newest message). Existing chats were linear:
+    // each message's parent becomes the message stored before it in the same conversation.
+    sql: {
+      sqlite: `
+      ALTER TABLE messages ADD COLUMN parent_id TEXT;
+      ALTER TABLE conversations ADD COLUMN leaf_id TEXT;
+      UPDATE messages SET parent_id = (
+        SELECT p.id FROM messages p WHERE p.conversation_id = messages.conversation_id AND p.rowid < messages.rowid
+        ORDER BY p.rowid DESC LIMIT 1);
+      CREATE INDEX messages_parent ON messages (parent_id);
+    `,
+      postgres: `
+      ALTER TABLE messages ADD COLUMN parent_id TEXT;
+      ALTER TABLE conversations ADD COLUMN leaf_id TEXT;
+      UPDATE messages SET parent_id = (
+        SELECT p.id FROM messages p WHERE p.conversation_id = messages.conversation_id AND p.seq < messages.seq
+        ORDER BY p.seq DESC LIMIT 1);
+      CREATE INDEX messages_parent ON messages (parent_id);
+    `,
+    },
+  },
 ];

@@ -9,6 +9,7 @@ import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 import type { BudgetReservationRequest, Ledger, NewMessage, RequestRecord } from './ledger.js';
 import { redactUrl } from './ledger-url.js';
 import { migratePostgres } from './migrate.js';
+import { activePath, type TreeNode } from './tree.js';
 import { createPostgresRoutingStore } from './postgres-routing.js';
 import {
   likePattern,
@@ -130,7 +131,7 @@ const sliceColumns = `
   COALESCE(SUM(all_cloud_micros), 0) AS "allCloudMicros",
   COALESCE(SUM(GREATEST(all_cloud_micros - cost_micros, 0)), 0) AS "savingsMicros"`;
 
-const conversationColumns = `c.id, c.title, c.created_at, c.updated_at,
+const conversationColumns = `c.id, c.title, c.created_at, c.updated_at, c.leaf_id,
   (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
 
 /**
@@ -296,7 +297,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
     async createConversation(title, now) {
       const id = timeOrderedId();
       await pool.query(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [id, title, now]);
-      return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
+      return { id, title, createdAt: now, updatedAt: now, messageCount: 0, leafId: null };
     },
     async renameConversation(id, title, now) {
       const r = await pool.query(`UPDATE conversations SET title = $1, updated_at = $2 WHERE id = $3`, [title, now, id]);
@@ -311,26 +312,62 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
         toStoredMessage,
       );
     },
-    async appendMessages(conversationId, messages: NewMessage[], now) {
+    async appendMessages(conversationId, messages: NewMessage[], now, parentId) {
       return tx(async (c) => {
-        const touched = await c.query(`UPDATE conversations SET updated_at = $1 WHERE id = $2`, [now, conversationId]);
-        if (touched.rowCount === 0) return false;
-        for (const m of messages) {
-          await c.query(
-            `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-            [timeOrderedId(), conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null],
+        // The row lock serialises appends to one conversation (across gateways), so two cannot both follow the same leaf.
+        const conv = (await c.query<Row>(`SELECT leaf_id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId])).rows[0];
+        if (!conv) return false;
+        const leafId = conv.leaf_id === null ? null : String(conv.leaf_id);
+        let parent = parentId;
+        if (parent === undefined) {
+          const tree = await c.query<TreeNode>(
+            `SELECT id, parent_id AS "parentId" FROM messages WHERE conversation_id = $1 ORDER BY created_at, seq`,
+            [conversationId],
           );
+          parent = activePath(tree.rows, leafId).at(-1)?.id ?? null;
         }
+        for (const m of messages) {
+          const id = timeOrderedId();
+          await c.query(
+            `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of, parent_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [id, conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null, parent],
+          );
+          parent = id;
+        }
+        await c.query(`UPDATE conversations SET updated_at = $1, leaf_id = $2 WHERE id = $3`, [
+          now,
+          messages.length > 0 ? parent : leafId,
+          conversationId,
+        ]);
         return true;
       });
     },
-    async deleteMessagesFrom(conversationId, messageId) {
+    async setLeaf(conversationId, leafId) {
       const r = await pool.query(
-        `DELETE FROM messages WHERE conversation_id = $1 AND seq >= (
-           SELECT seq FROM messages WHERE id = $2 AND conversation_id = $1)`,
-        [conversationId, messageId],
+        `UPDATE conversations SET leaf_id = $2 WHERE id = $1
+           AND EXISTS (SELECT 1 FROM messages WHERE id = $2 AND conversation_id = $1)`,
+        [conversationId, leafId],
       );
-      return r.rowCount ?? 0;
+      return (r.rowCount ?? 0) > 0;
+    },
+    async deleteMessage(conversationId, messageId) {
+      return tx(async (c) => {
+        const m = (
+          await c.query<Row>(`SELECT parent_id FROM messages WHERE id = $1 AND conversation_id = $2 FOR UPDATE`, [
+            messageId,
+            conversationId,
+          ])
+        ).rows[0];
+        if (!m) return 0;
+        await c.query(`UPDATE messages SET parent_id = $1 WHERE parent_id = $2 AND conversation_id = $3`, [
+          m.parent_id,
+          messageId,
+          conversationId,
+        ]);
+        await c.query(`UPDATE conversations SET leaf_id = $1 WHERE id = $2 AND leaf_id = $3`, [m.parent_id, conversationId, messageId]);
+        return (await c.query(`DELETE FROM messages WHERE id = $1 AND conversation_id = $2`, [messageId, conversationId])).rowCount ?? 0;
+      });
     },
     async deleteAllHistory() {
       return tx(async (c) => {

@@ -168,6 +168,7 @@ export function toConversation(r: Row): Conversation {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     messageCount: num(r.message_count),
+    leafId: r.leaf_id === null || r.leaf_id === undefined ? null : String(r.leaf_id),
   };
 }
 
@@ -181,7 +182,8 @@ const eventOf = (column: string, kinds: string): string =>
  * by their request_id index) and the answer it replaced with its verdict. One query for the whole conversation.
  */
 export const MESSAGES_SQL = `SELECT m.id AS m_id, m.conversation_id AS m_conversation_id, m.role AS m_role, m.content AS m_content,
-    m.request_id AS m_request_id, m.created_at AS m_created_at, m.retry_of AS m_retry_of, r.*,
+    m.request_id AS m_request_id, m.created_at AS m_created_at, m.retry_of AS m_retry_of,
+    m.parent_id AS m_parent_id, r.*,
     f.rating AS m_rating,
     ${eventOf('kind', `'cache_hit', 'semantic_hit'`)} AS m_hit_kind,
     ${eventOf('engine', `'cache_hit', 'semantic_hit'`)} AS m_hit_engine,
@@ -209,6 +211,7 @@ export function toStoredMessage(r: Row): StoredMessage {
   return {
     id: String(r.m_id),
     conversationId: String(r.m_conversation_id),
+    parentId: strOrNull(r.m_parent_id),
     role: r.m_role as StoredMessage['role'],
     content: String(r.m_content),
     requestId: strOrNull(r.m_request_id),

@@ -16,6 +16,7 @@ import {
   type Row,
 } from './rows.js';
 import { createSqliteRoutingStore } from './sqlite-routing.js';
+import { activePath, type TreeNode } from './tree.js';
 import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 
 const sliceColumns = `
@@ -174,7 +175,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const spendByApiKey = db.prepare(
     `SELECT api_key_id AS id, SUM(cost_micros) AS spent FROM requests WHERE api_key_id IS NOT NULL AND ts >= ? AND cost_micros > 0 GROUP BY api_key_id`,
   );
-  const conversationColumns = `c.id, c.title, c.created_at, c.updated_at,
+  const conversationColumns = `c.id, c.title, c.created_at, c.updated_at, c.leaf_id,
     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
   const listConversations = db.prepare(
     `SELECT ${conversationColumns} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
@@ -186,18 +187,40 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const getConversation = db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.id = ?`);
   const insertConversation = db.prepare(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)`);
   const renameConversation = db.prepare(`UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`);
-  const touchConversation = db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`);
   const deleteConversation = db.prepare(`DELETE FROM conversations WHERE id = ?`);
   const listMessages = db.prepare(`${MESSAGES_SQL} WHERE m.conversation_id = ? ORDER BY m.created_at, m.rowid`);
   const insertMessage = db.prepare(
-    `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO messages (id, conversation_id, role, content, request_id, created_at, retry_of, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const deleteMessagesFrom = db.prepare(`DELETE FROM messages WHERE conversation_id = @c AND rowid >= (
-      SELECT rowid FROM messages WHERE id = @m AND conversation_id = @c)`);
-  const appendMessages = db.transaction((conversationId: string, messages: NewMessage[], now: number) => {
-    if (touchConversation.run(now, conversationId).changes === 0) return false;
-    for (const m of messages) insertMessage.run(timeOrderedId(), conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null);
+  const treeOf = db.prepare(`SELECT id, parent_id AS parentId FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid`);
+  const leafOf = db.prepare(`SELECT leaf_id FROM conversations WHERE id = ?`);
+  const setLeaf = db.prepare(`UPDATE conversations SET leaf_id = ? WHERE id = ?`);
+  const touchWithLeaf = db.prepare(`UPDATE conversations SET updated_at = ?, leaf_id = ? WHERE id = ?`);
+  const messageIn = db.prepare(`SELECT id, parent_id FROM messages WHERE id = ? AND conversation_id = ?`);
+  const reparent = db.prepare(`UPDATE messages SET parent_id = ? WHERE parent_id = ? AND conversation_id = ?`);
+  const moveLeaf = db.prepare(`UPDATE conversations SET leaf_id = ? WHERE id = ? AND leaf_id = ?`);
+  const deleteMessage = db.prepare(`DELETE FROM messages WHERE id = ? AND conversation_id = ?`);
+  /** The end of the path on screen: where a message sent without a parent goes. */
+  const pathEnd = (conversationId: string, leafId: string | null): string | null =>
+    activePath(treeOf.all(conversationId) as TreeNode[], leafId).at(-1)?.id ?? null;
+  const appendMessages = db.transaction((conversationId: string, messages: NewMessage[], now: number, parentId?: string | null) => {
+    const c = leafOf.get(conversationId) as { leaf_id: string | null } | undefined;
+    if (!c) return false;
+    let parent = parentId === undefined ? pathEnd(conversationId, c.leaf_id) : parentId;
+    for (const m of messages) {
+      const id = timeOrderedId();
+      insertMessage.run(id, conversationId, m.role, m.content, m.requestId, now, m.retryOf ?? null, parent);
+      parent = id;
+    }
+    touchWithLeaf.run(now, messages.length > 0 ? parent : c.leaf_id, conversationId);
     return true;
+  });
+  const deleteOne = db.transaction((conversationId: string, messageId: string) => {
+    const m = messageIn.get(messageId, conversationId) as { parent_id: string | null } | undefined;
+    if (!m) return 0;
+    reparent.run(m.parent_id, messageId, conversationId);
+    moveLeaf.run(m.parent_id, conversationId, messageId);
+    return deleteMessage.run(messageId, conversationId).changes;
   });
   const deleteAllHistory = db.transaction(() => {
     const messages = db.prepare(`DELETE FROM messages`).run().changes;
@@ -320,7 +343,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     createConversation(title, now) {
       const id = timeOrderedId();
       insertConversation.run(id, title, now, now);
-      return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
+      return { id, title, createdAt: now, updatedAt: now, messageCount: 0, leafId: null };
     },
     renameConversation(id, title, now) {
       if (renameConversation.run(title, now, id).changes === 0) return undefined;
@@ -332,11 +355,15 @@ function openSyncSqliteLedger(file: string): SyncStore {
     listMessages(conversationId) {
       return (listMessages.all(conversationId) as Row[]).map(toStoredMessage);
     },
-    appendMessages(conversationId, messages, now) {
-      return appendMessages(conversationId, messages, now);
+    appendMessages(conversationId, messages, now, parentId) {
+      return appendMessages(conversationId, messages, now, parentId);
     },
-    deleteMessagesFrom(conversationId, messageId) {
-      return deleteMessagesFrom.run({ c: conversationId, m: messageId }).changes;
+    setLeaf(conversationId, leafId) {
+      if (!messageIn.get(leafId, conversationId)) return false;
+      return setLeaf.run(leafId, conversationId).changes > 0;
+    },
+    deleteMessage(conversationId, messageId) {
+      return deleteOne(conversationId, messageId);
     },
     deleteAllHistory() {
       return deleteAllHistory();

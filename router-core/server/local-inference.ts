@@ -1,5 +1,5 @@
 // Wiring for local inference: hardware detection → tier (with overrides), model downloads, the Ollama process, /api/v1/system.
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { EngineId, Tier } from '../contracts/decision.js';
@@ -201,6 +201,15 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
   const api: ModelsApiDeps = {
     downloads,
     modelsOnDisk: () => listModelsOnDisk(d.modelsDir, sources),
+    localModelFile: async () => {
+      const file = d.config.localModel;
+      if (!file) return null;
+      const size = await stat(file).then(
+        (st) => st.size,
+        () => null,
+      );
+      return { path: file, name: path.basename(file), sizeBytes: size };
+    },
     // One statfs, measured now (the models folder is created with the data dir).
     diskFreeBytes: () =>
       statfs(d.modelsDir).then(

@@ -10,7 +10,7 @@ import { localModels } from '../data/models.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
-import { CoreError } from '../errors.js';
+import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
 import { periodStarts } from '../gateway/admin.js';
 import { createAppKeys } from '../gateway/keys-api.js';
@@ -297,6 +297,27 @@ export async function createCore(
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,
     secrets,
+    // One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger:
+    // it is a setup check, not a request anyone asked to have answered).
+    // Tests that inject engines get no key test: it would reach for the real Claude.
+    testClaudeKey: opts.engines
+      ? undefined
+      : async (key, signal) => {
+          const engine = engineFactories.anthropic?.({ ...settings, anthropicApiKey: key });
+          if (!engine) return { ok: false, error_type: 'no_model_available', message: 'This core has no Claude engine.' };
+          try {
+            const request = { model: 'claude-haiku', messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+            for await (const ev of engine.chat({ request, model: 'claude-haiku', stream: false }, signal)) {
+              if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+            }
+            return { ok: true };
+          } catch (e) {
+            const err = toCoreError(e);
+            return { ok: false, error_type: err.type, message: err.message };
+          } finally {
+            await engine.close().catch(() => undefined);
+          }
+        },
     security: () => {
       if (!security) {
         // The port is known only after listen(); computed once on the first request.

@@ -425,6 +425,10 @@ describe('chat in Chromium', () => {
       await box.press('Enter');
       await qa.waitForFunction(() => document.querySelector('.quick article')?.getAttribute('data-state') === 'done');
       expect(await qa.getByTestId('badge-model').textContent()).toBe('tinyllama');
+      // The question stays in view above its answer, and so does the badge (above a long answer, not below the fold).
+      expect(await qa.getByTestId('quick-question').textContent()).toBe('You asked: hi');
+      const badgeBox = (await qa.getByTestId('route-badge').boundingBox())!;
+      expect(badgeBox.y + badgeBox.height).toBeLessThanOrEqual(420);
       expect(await qa.getByRole('button', { name: 'Open in app' }).isVisible()).toBe(true);
       // Rated like a chat answer.
       const up = qa.getByRole('button', { name: 'Thumbs up' });

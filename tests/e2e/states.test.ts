@@ -114,9 +114,19 @@ describe('chat states', () => {
       await open(srv);
       await page.getByText('Claude is off: no API key').waitFor();
       await page.goto(`${srv.url}/#/settings`);
+      // A key Claude refuses: saved, but tested with a one-token call, and the result says so in red.
+      const calls = claude.requests.length;
+      await page.locator('#claude-key').fill('sk-ant-api03-not-the-right-key-9999');
+      await page.getByRole('button', { name: 'Save key' }).click();
+      await page.getByTestId('key-test').waitFor();
+      expect(await page.getByTestId('key-test').textContent()).toMatch(/^Claude refused this key/);
+      expect(claude.requests.length).toBe(calls + 1);
+      expect(claude.requests.at(-1)!.body).toMatchObject({ max_tokens: 1 });
+      await page.getByRole('button', { name: 'Replace' }).click();
       await page.locator('#claude-key').fill(key);
       await page.getByRole('button', { name: 'Save key' }).click();
       await expect.poll(() => page.getByTestId('key-mask').textContent()).toBe('••••4321');
+      await expect.poll(() => page.getByTestId('key-test').textContent()).toBe('Claude accepted the key (a one-token test call answered).');
       expect(await page.locator('#claude-key').count()).toBe(0);
       expect(await page.content()).not.toContain(key);
       await screenshot(page, 'settings-key-saved-light');

@@ -190,13 +190,12 @@ describe('a reopened conversation', () => {
     try {
       const conv = (await call('POST', '/api/v1/conversations', { title: 'Reopen me' })).json.conversation.id as string;
       const ask = (body: object) => call('POST', '/api/v1/chat', { conversation_id: conv, ...body });
-      // A local answer, retried with Claude the way the chat does it: the verdict, drop the exchange, ask again.
+      // A local answer, retried with Claude the way the chat does it: the verdict, then a new version of the answer.
       const local1 = await ask({ prompt: 'hello there' });
       expect(local1.json.engine).toBe('llamacpp');
       expect((await call('POST', '/api/v1/feedback', { request_id: local1.json.id, rating: 'retry' })).status).toBe(201);
-      const firstQuestion = (await call('GET', `/api/v1/conversations/${conv}`)).json.messages[0].id as string;
-      expect((await call('DELETE', `/api/v1/conversations/${conv}/messages/${firstQuestion}`)).json.deleted).toBe(2);
-      const retried = await ask({ prompt: 'hello there', model: 'claude-sonnet', retry_of: local1.json.id });
+      const firstAnswer = (await call('GET', `/api/v1/conversations/${conv}`)).json.messages[1].id as string;
+      const retried = await ask({ prompt: 'hello there', model: 'claude-sonnet', retry_of: local1.json.id, version_of: firstAnswer });
       expect((await call('POST', '/api/v1/feedback', { request_id: retried.json.id, rating: 'up' })).status).toBe(201);
       const escalated = await ask({ prompt: 'hi, please decline this one', cascade: true });
       expect(escalated.json.routing.escalated).toEqual({ from: 'tinyllama', reason: 'the model declined or said it does not know' });
@@ -211,6 +210,8 @@ describe('a reopened conversation', () => {
       const answers = got.json.messages.filter((m: any) => m.role === 'assistant');
       expect(answers.map((m: any) => m.request_id)).toEqual([retried.json.id, escalated.json.id, expect.any(String), hit.json.id]);
       const [a, b, c, d] = answers;
+      // The local answer is still there: Claude's is its second version.
+      expect(a.versions).toEqual({ index: 2, count: 2, ids: [firstAnswer, a.id] });
       expect(a).toMatchObject({
         rating: 'up',
         retried_from: { request_id: local1.json.id, model: 'tinyllama', rating: 'retry' },

@@ -157,7 +157,8 @@ describe.runIf(process.platform === 'linux')('OS keychain: a real Secret Service
       const { obs, output } = await keychainChild();
       const h = obs.http;
       expect(h.get0).toEqual({ status: 200, body: { configured: false, store: 'keychain' } });
-      expect(h.put).toEqual({ status: 200, body: { configured: true, last4: last4(KEY), store: 'keychain' } });
+      // Saved, and tried with a one-token call that the Claude stand-in answered.
+      expect(h.put).toEqual({ status: 200, body: { configured: true, last4: last4(KEY), store: 'keychain', test: { ok: true } } });
       expect(h.secretToolHasKey).toBe(true);
       expect(h.get1).toEqual({ status: 200, body: { configured: true, last4: last4(KEY), store: 'keychain' } });
       expect(h.chat).toEqual({ status: 200, engine: 'anthropic', standInGotKey: true });
@@ -375,7 +376,9 @@ describe('HTTP: /api/v1/settings/claude-key (file store) and the Claude engine',
 
     const put = await call('PUT', url, { key: KEY });
     expect(put.status).toBe(200);
-    expect(put.json).toEqual({ configured: true, last4: last4(KEY), store: 'file' });
+    // Saved, and tried with a one-token call that the Claude stand-in answered with this key.
+    expect(put.json).toEqual({ configured: true, last4: last4(KEY), store: 'file', test: { ok: true } });
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ max_tokens: 1 });
     const file = path.join(srv.dataDir, `${CLAUDE_KEY}.secret`);
     if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
     const get = await call('GET', url);

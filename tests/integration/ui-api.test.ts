@@ -103,6 +103,65 @@ describe('conversations', () => {
     expect((await call(srv, 'DELETE', `/api/v1/conversations/${id}`)).status).toBe(404);
   });
 
+  it('versions: a regenerated answer and an edited prompt sit beside the originals; switching shows what followed each', async () => {
+    await call(srv, 'PUT', '/api/v1/settings', { history_enabled: true });
+    const id = (await call(srv, 'POST', '/api/v1/conversations', { title: 'Versions' })).json.conversation.id as string;
+    const ask = (body: object) => call(srv, 'POST', '/api/v1/chat', { conversation_id: id, ...body });
+    const path = async () => (await call(srv, 'GET', `/api/v1/conversations/${id}`)).json.messages as any[];
+    await ask({ prompt: 'q1' });
+    await ask({ messages: [{ role: 'user', content: 'q2' }] });
+    await ask({ prompt: 'q3' });
+    const [, , q2, a2] = await path();
+    expect(a2.versions).toEqual({ index: 1, count: 1, ids: [a2.id] });
+
+    // Regenerate answer 2: a second version; the path now ends there (q3 followed version 1).
+    const regen = await ask({ prompt: 'q2', model: 'claude-sonnet', version_of: a2.id });
+    expect(regen.status).toBe(200);
+    let p = await path();
+    expect(p.map((m) => m.content)).toEqual(['q1', 'Paris is the capital', 'q2', expect.any(String)]);
+    expect(p[3]).toMatchObject({ parent_id: q2.id, request_id: regen.json.id, versions: { index: 2, count: 2, ids: [a2.id, p[3].id] } });
+    // The prompt was not stored twice.
+    expect(p.filter((m) => m.content === 'q2')).toHaveLength(1);
+
+    // Switch back to version 1: q3 and its answer come back with it.
+    const back = await call(srv, 'PUT', `/api/v1/conversations/${id}/active`, { message_id: a2.id });
+    expect(back.status).toBe(200);
+    expect(back.json.messages.map((m: any) => m.content)).toEqual([
+      'q1',
+      'Paris is the capital',
+      'q2',
+      'Paris is the capital',
+      'q3',
+      'Paris is the capital',
+    ]);
+    expect(back.json.messages[3].versions.index).toBe(1);
+    expect((await path()).map((m) => m.content)).toHaveLength(6);
+
+    // Edit prompt 2: the edited prompt is a version of q2, with its own answer.
+    const edit = await ask({ prompt: 'q2 edited', version_of: q2.id });
+    expect(edit.status).toBe(200);
+    p = await path();
+    expect(p.map((m) => m.content)).toEqual(['q1', 'Paris is the capital', 'q2 edited', 'Paris is the capital']);
+    expect(p[2].versions).toEqual({ index: 2, count: 2, ids: [q2.id, p[2].id] });
+
+    // Wrong ids are the caller's mistake, named.
+    const unknown = await ask({ prompt: 'x', version_of: 'nope' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toMatch(/"version_of": no prompt or answer "nope"/);
+    const noConv = await call(srv, 'POST', '/api/v1/chat', { prompt: 'x', version_of: a2.id });
+    expect(noConv.status).toBe(400);
+    expect(noConv.json.error.message).toMatch(/needs "conversation_id"/);
+    const badActive = await call(srv, 'PUT', `/api/v1/conversations/${id}/active`, { message_id: 'nope' });
+    expect(badActive.status).toBe(400);
+    expect(badActive.json.error.message).toMatch(/no message "nope"/);
+    expect((await call(srv, 'PUT', `/api/v1/conversations/${id}/active`, {})).status).toBe(400);
+    expect((await call(srv, 'PUT', '/api/v1/conversations/nope/active', { message_id: a2.id })).status).toBe(404);
+
+    // Every attempt is a request row of its own; nothing was deleted.
+    const stored = await srv.core.ledger.listMessages(id);
+    expect(stored).toHaveLength(9);
+  });
+
   it('an unknown conversation_id is a clear 404 while history is on', async () => {
     const r = await call(srv, 'POST', '/api/v1/chat', { prompt: 'hi', conversation_id: 'nope' });
     expect(r.status).toBe(404);

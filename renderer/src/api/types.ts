@@ -51,6 +51,17 @@ export interface MessageDto {
   rating?: FeedbackRating | null;
   /** This answer replaced one the person retried with Claude: that answer's request, model and stored verdict. */
   retried_from?: { request_id: string; model: string | null; rating: FeedbackRating | null } | null;
+  /** The message this one follows (absent from a core without versions). */
+  parent_id?: string | null;
+  /** This turn's versions: 1-based index, count and every version's id, oldest first. */
+  versions?: VersionsDto;
+}
+
+/** A turn's versions (regenerated answers, edited prompts). */
+export interface VersionsDto {
+  index: number;
+  count: number;
+  ids: string[];
 }
 
 export interface StatsSlice {
@@ -164,6 +175,8 @@ export interface ClaudeKeyStatus {
   last4?: string;
   store: 'keychain' | 'file' | 'env';
   warning?: string;
+  /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
+  test?: { ok: true } | { ok: false; error_type: string; message: string };
 }
 
 /** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */

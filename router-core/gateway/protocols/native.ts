@@ -24,6 +24,9 @@ const body = z
     conversation_id: z.string().min(1, 'must be a conversation id from POST /api/v1/conversations').max(200).optional(),
     // With conversation_id: the answer this request replaces (Retry with Claude), so a reopened chat can say so.
     retry_of: z.string().min(1, 'must be the request id of the answer this one replaces').max(200).optional(),
+    // With conversation_id: the stored message this exchange is a new version of. An answer's id = a new answer to the
+    // same prompt (regenerate, retry); a prompt's id = an edited prompt and its answer. Nothing is replaced or deleted.
+    version_of: z.string().min(1, 'must be the id of a message in the conversation').max(200).optional(),
   })
   .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
     message: 'provide "prompt" (a non-empty string) or "messages"',
@@ -76,6 +79,7 @@ export const nativeProtocol: ProtocolAdapter = {
       stream: b.stream,
       conversationId: b.conversation_id,
       retryOf: b.retry_of,
+      versionOf: b.version_of,
       request: {
         model: b.model,
         messages,

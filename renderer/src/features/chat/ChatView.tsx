@@ -2,12 +2,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClaudeKey, useConversations, useModels, useSettings } from '../../api/queries';
 import type { ConversationDto, ModelsDto } from '../../api/types';
+import { Button } from '../../components/Button';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { Composer, modelOptions } from './Composer';
 import { ConversationSidebar } from './ConversationSidebar';
 import { MessageList, type RetryAvailability } from './MessageList';
+import { download, exportFileName, toJson, toMarkdown } from './export';
+import { firstPrivateTurn } from './privacy';
 import { LOCAL_ONLY_CHOICE, useChatStream } from './useChatStream';
 
 /** Fired by the app-wide Ctrl/Cmd+K shortcut. */
@@ -33,6 +36,20 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
   const titles = useConversations('');
   const historyEnabled = settings.data?.history_enabled ?? false;
   const [model, setModel] = useState('auto');
+  // Below 860 px the conversations are a drawer (CSS hides the toggle on wider windows, where the list is always shown).
+  const [drawer, setDrawer] = useState(false);
+  const drawerToggle = useRef<HTMLButtonElement>(null);
+  const closeDrawer = useCallback(() => {
+    setDrawer(false);
+    drawerToggle.current?.focus();
+  }, []);
+  useEffect(() => {
+    // A conversation picked (or a new chat) closes the drawer.
+    setDrawer(false);
+  }, [conversationId]);
+  useEffect(() => {
+    if (drawer) document.getElementById('conv-search')?.focus();
+  }, [drawer]);
   const composer = useRef<HTMLTextAreaElement>(null);
 
   const onCreated = useCallback((c: ConversationDto) => navigate(`#/chat/${c.id}`), [navigate]);
@@ -48,7 +65,14 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
         ? 'no Claude key'
         : null;
   const localReady = hasLocalModel(models.data);
-  const options = useMemo(() => modelOptions(models.data, cloudOff), [models.data, cloudOff]);
+  // A chat the privacy guard kept local stays local: every request carries that earlier turn (the core answers 403).
+  const kept = firstPrivateTurn(chat.messages);
+  const pickerCloudOff = cloudOff ?? (kept ? `this chat contains ${kept.what}` : null);
+  const options = useMemo(() => modelOptions(models.data, pickerCloudOff), [models.data, pickerCloudOff]);
+  useEffect(() => {
+    // The picked model just became unavailable (e.g. Claude in a chat that turned private): back to auto, not a silent 403.
+    if (options.find((o) => o.value === model)?.disabled) setModel('auto');
+  }, [options, model]);
   const retry: RetryAvailability = {
     cloud: cloudOff === null,
     local: localReady,
@@ -98,6 +122,11 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
       )}
       {!historyEnabled && <span className="chip">History off: this chat is not saved</span>}
       {model === LOCAL_ONLY_CHOICE && <span className="chip">This message stays on this computer</span>}
+      {kept && (
+        <span className="chip" data-testid="chat-private">
+          <Icon name="laptop" size={12} /> This chat stays on this computer: it contains {kept.what}
+        </span>
+      )}
     </>
   );
 
@@ -106,7 +135,10 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
       <ConversationSidebar
         activeId={conversationId}
         historyEnabled={historyEnabled}
+        drawerOpen={drawer}
+        onCloseDrawer={closeDrawer}
         onNewChat={() => {
+          setDrawer(false);
           navigate('#/chat');
           window.dispatchEvent(new Event(NEW_CHAT_EVENT));
         }}
@@ -114,13 +146,58 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           if (id === conversationId) navigate('#/chat');
         }}
       />
+      {drawer && <div className="drawer-backdrop" aria-hidden="true" onClick={closeDrawer} />}
       <section className="chat-main" aria-labelledby="chat-title">
         <header className="chat-head">
+          <button
+            ref={drawerToggle}
+            type="button"
+            className="drawer-toggle icon-btn btn-ghost"
+            aria-label="Conversations"
+            aria-expanded={drawer}
+            aria-controls="conversations"
+            onClick={() => setDrawer((d) => !d)}
+          >
+            <Icon name="chat" size={18} />
+          </button>
           <h1 id="chat-title" className="chat-title">
             {title}
           </h1>
           {chat.streaming && <Spinner label="Answering" />}
+          {chat.messages.length > 0 && !chat.streaming && (
+            <div className="chat-export" role="group" aria-label="Export this conversation">
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="download"
+                title="Download this conversation as Markdown"
+                aria-label="Export as .md"
+                onClick={() => download(exportFileName(title, 'md'), 'text/markdown', toMarkdown(title, chat.messages, new Date()))}
+              >
+                .md
+              </Button>
+              <Button
+                size="sm"
+                variant="ghost"
+                icon="download"
+                title="Download this conversation as JSON (with each answer's model and cost)"
+                aria-label="Export as .json"
+                onClick={() =>
+                  download(exportFileName(title, 'json'), 'application/json', toJson(title, conversationId, chat.messages, new Date()))
+                }
+              >
+                .json
+              </Button>
+            </div>
+          )}
         </header>
+        {chat.actionError && (
+          <div className="chat-notice">
+            <Notice tone="error" title="That did not work">
+              {chat.actionError}
+            </Notice>
+          </div>
+        )}
         {chat.loadError && (
           <div className="chat-notice">
             <Notice tone="error" title="Could not open this conversation">
@@ -132,7 +209,12 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           messages={chat.messages}
           retry={retry}
           busy={chat.streaming}
-          onRetry={(key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL)}
+          actions={{
+            onRetry: (key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL),
+            onEdit: (key, prompt) => void chat.edit(key, prompt, model),
+            onSwitch: (id) => void chat.switchVersion(id),
+            onDelete: (key) => void chat.remove(key),
+          }}
         >
           {chat.loading && (
             <div className="center-pad">

@@ -93,11 +93,16 @@ export function ConversationSidebar({
   historyEnabled,
   onNewChat,
   onDeleted,
+  drawerOpen = false,
+  onCloseDrawer,
 }: {
   activeId: string | null;
   historyEnabled: boolean;
   onNewChat(): void;
   onDeleted(id: string): void;
+  /** Below 860 px the list is a drawer over the chat: whether it is open, and how it closes (Esc, backdrop, a pick). */
+  drawerOpen?: boolean;
+  onCloseDrawer?(): void;
 }) {
   const [query, setQuery] = useState('');
   const [search, setSearch] = useState('');
@@ -122,7 +127,17 @@ export function ConversationSidebar({
   };
 
   return (
-    <aside className="sidebar" aria-label="Conversations">
+    <aside
+      className={`sidebar${drawerOpen ? ' sidebar-open' : ''}`}
+      id="conversations"
+      aria-label="Conversations"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && drawerOpen && confirm === null) {
+          e.preventDefault();
+          onCloseDrawer?.();
+        }
+      }}
+    >
       <div className="sidebar-head">
         <Button variant="primary" icon="plus" className="new-chat" onClick={onNewChat} aria-keyshortcuts={isMac ? 'Meta+K' : 'Control+K'}>
           New chat

@@ -1,11 +1,13 @@
-// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, thumbs, retry actions.
+// The conversation: user turns, streamed Markdown answers with their badge, errors with the fallback, thumbs, versions, retry, edit, delete.
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import { Button } from '../../components/Button';
+import { Button, IconButton } from '../../components/Button';
 import { CopyButton } from '../../components/CopyButton';
+import { Dialog } from '../../components/Dialog';
 import { Markdown } from '../../components/Markdown';
 import { FeedbackButtons, type Thumb } from './FeedbackButtons';
+import { firstPrivateTurn, privacyFinding, privateCloudReason } from './privacy';
 import { RouteBadge } from './RouteBadge';
-import { isLocalAnswer, type UiMessage } from './useChatStream';
+import { isLocalAnswer, type RetryWhere, type UiMessage } from './useChatStream';
 
 /** How close to the bottom (px) still counts as "following" the stream: about two lines of text. */
 const FOLLOW_SLACK_PX = 48;
@@ -16,6 +18,16 @@ const FOLLOW_SLACK_PX = 48;
  */
 export const MESSAGE_PAGE = 60;
 
+/** What the person can do to a message; every action but switching versions is disabled while an answer streams. */
+export interface MessageActions {
+  onRetry(key: string, where: RetryWhere): void;
+  onEdit(key: string, prompt: string): void;
+  /** Show version `id` of a turn. */
+  onSwitch(id: string): void;
+  /** Delete one message (already confirmed). */
+  onDelete(key: string): void;
+}
+
 export interface RetryAvailability {
   cloud: boolean;
   local: boolean;
@@ -23,7 +35,8 @@ export interface RetryAvailability {
   localWhyNot?: string;
 }
 
-function errorHint(type: string): ReactNode {
+/** What to do about an error, from its type and (for a refusal) the core's own reason. */
+export function errorHint(type: string, message = ''): ReactNode {
   switch (type) {
     case 'no_model_available':
       return (
@@ -44,11 +57,23 @@ function errorHint(type: string): ReactNode {
         </>
       );
     case 'forbidden':
-      return (
-        <>
-          Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
-        </>
-      );
+      // 403 has several causes; the core's message names which one (the privacy guard, local-only mode, a local-only request).
+      if (message.includes('privacy guard')) {
+        return (
+          <>
+            The conversation holds private data, so it stays on this computer. Edit or delete that message, or start a new chat, to use
+            Claude.
+          </>
+        );
+      }
+      if (message.includes('local-only mode')) {
+        return (
+          <>
+            Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
+          </>
+        );
+      }
+      return null;
     case 'network':
       return <>Check that the server is still running.</>;
     default:
@@ -61,26 +86,130 @@ export function thumbOf(rating: UiMessage['rating']): Thumb | null {
   return rating === 'up' || rating === 'down' ? rating : null;
 }
 
+/** "‹ 2/3 ›": the versions of one turn; shown only when there is more than one. */
+function VersionSwitcher({ m, busy, onSwitch, what }: { m: UiMessage; busy: boolean; onSwitch(id: string): void; what: string }) {
+  const v = m.versions;
+  if (!v || v.count < 2) return null;
+  const prev = v.ids[v.index - 2];
+  const next = v.ids[v.index];
+  return (
+    <div className="versions" role="group" aria-label={`Versions of this ${what}`} data-testid="versions">
+      <IconButton
+        icon="chevron"
+        className="version-prev"
+        label="Previous version"
+        disabled={busy || !prev}
+        onClick={() => prev && onSwitch(prev)}
+      />
+      <span className="version-count" aria-live="polite" data-testid="version-count">
+        <span className="visually-hidden">Version </span>
+        {v.index}/{v.count}
+      </span>
+      <IconButton icon="chevron" label="Next version" disabled={busy || !next} onClick={() => next && onSwitch(next)} />
+    </div>
+  );
+}
+
+/** A prompt: its text, or an editor whose "Send" adds the edited prompt as a new version of the turn. */
+function Question({
+  m,
+  busy,
+  actions,
+  onAskDelete,
+}: {
+  m: UiMessage;
+  busy: boolean;
+  actions: MessageActions;
+  onAskDelete(m: UiMessage): void;
+}) {
+  const [draft, setDraft] = useState<string | null>(null);
+  if (draft !== null) {
+    const submit = (): void => {
+      if (!draft.trim()) return;
+      actions.onEdit(m.key, draft);
+      setDraft(null);
+    };
+    return (
+      <article className="msg msg-user msg-editing" aria-label="You">
+        <label className="visually-hidden" htmlFor={`edit-${m.key}`}>
+          Edit your message
+        </label>
+        <textarea
+          id={`edit-${m.key}`}
+          className="edit-box"
+          value={draft}
+          rows={Math.min(8, Math.max(2, draft.split('\n').length))}
+          autoFocus
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              setDraft(null);
+            } else if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+        />
+        <div className="msg-actions">
+          <Button size="sm" variant="primary" icon="send" disabled={busy || !draft.trim()} onClick={submit}>
+            Send as a new version
+          </Button>
+          <Button size="sm" variant="ghost" onClick={() => setDraft(null)}>
+            Cancel
+          </Button>
+        </div>
+      </article>
+    );
+  }
+  return (
+    <article className="msg msg-user" aria-label="You">
+      <div className="bubble">{m.content}</div>
+      <div className="msg-actions msg-actions-user">
+        <VersionSwitcher m={m} busy={busy} onSwitch={actions.onSwitch} what="prompt" />
+        <IconButton
+          icon="pencil"
+          label="Edit and resend"
+          disabled={busy}
+          title="Edit this prompt and send it again (the original stays as version 1)"
+          onClick={() => setDraft(m.content)}
+        />
+        <IconButton icon="trash" label="Delete this message" disabled={busy} onClick={() => onAskDelete(m)} />
+      </div>
+    </article>
+  );
+}
+
 function Answer({
   m,
   retry,
-  onRetry,
+  actions,
+  onAskDelete,
   busy,
+  privateNote,
 }: {
   m: UiMessage;
   retry: RetryAvailability;
-  onRetry(key: string, where: 'cloud' | 'local'): void;
+  actions: MessageActions;
+  onAskDelete(m: UiMessage): void;
   busy: boolean;
+  /** The privacy guard kept this conversation local from an earlier turn or this one: why Claude cannot be asked. */
+  privateNote?: { pill: string; cloudWhyNot: string };
 }) {
+  const onRetry = actions.onRetry;
+  const cloudOk = retry.cloud && !privateNote;
   const finished = m.state !== 'streaming';
   // Only an answer the server recorded can be rated: it needs its request id (and some text to judge).
   const rateable = finished && m.state !== 'error' && m.requestId !== undefined && m.content !== '';
   const local = isLocalAnswer(m);
-  const cloudTitle = !retry.cloud
-    ? retry.cloudWhyNot
-    : local && m.requestId
-      ? 'Ask Claude instead (replaces this answer and tells the router this local answer was a miss)'
-      : 'Ask Claude instead (replaces this answer)';
+  const cloudTitle = privateNote
+    ? privateNote.cloudWhyNot
+    : !retry.cloud
+      ? retry.cloudWhyNot
+      : local && m.requestId
+        ? 'Ask Claude for a new version of this answer (this one stays; tells the router this local answer was a miss)'
+        : 'Ask Claude for a new version of this answer (this one stays)';
   return (
     <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
       {m.content ? (
@@ -96,10 +225,12 @@ function Answer({
       {m.state === 'error' && m.error && (
         <div className="msg-error" role="alert" data-testid="answer-error">
           <strong>{m.content ? 'The answer broke off: ' : 'No answer: '}</strong>
-          {m.error.message} {errorHint(m.error.type)}
+          {m.error.message} {errorHint(m.error.type, m.error.message)}
         </div>
       )}
-      {m.routing && <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} />}
+      {m.routing && (
+        <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} privatePill={privateNote?.pill} />
+      )}
       {m.retriedFrom &&
         (m.retriedFrom.recorded ? (
           <p className="msg-note retry-note" data-testid="retry-note">
@@ -110,6 +241,11 @@ function Answer({
             Asked Claude again, but {m.retriedFrom.model}&rsquo;s answer was not recorded as a miss: {m.retriedFrom.error}
           </p>
         ))}
+      {m.versionError && (
+        <p className="msg-note retry-note retry-note-error" role="alert" data-testid="version-error">
+          {m.versionError}
+        </p>
+      )}
       {m.rating === 'retry' && (
         <p className="msg-note retry-note" data-testid="retried-note">
           You asked Claude again after this answer: it was recorded as a miss for the router.
@@ -117,13 +253,14 @@ function Answer({
       )}
       {finished && (
         <div className="msg-actions">
+          <VersionSwitcher m={m} busy={busy} onSwitch={actions.onSwitch} what="answer" />
           {rateable && <FeedbackButtons key={m.requestId} requestId={m.requestId!} initial={thumbOf(m.rating)} />}
           {m.content && <CopyButton text={m.content} label="Copy answer" showText />}
           <Button
             size="sm"
             variant="ghost"
             icon="cloud"
-            disabled={busy || !retry.cloud}
+            disabled={busy || !cloudOk}
             title={cloudTitle}
             onClick={() => onRetry(m.key, 'cloud')}
           >
@@ -134,11 +271,22 @@ function Answer({
             variant="ghost"
             icon="laptop"
             disabled={busy || !retry.local}
-            title={retry.local ? 'Ask a local model instead (replaces this answer)' : retry.localWhyNot}
+            title={retry.local ? 'Ask a local model for a new version of this answer (this one stays)' : retry.localWhyNot}
             onClick={() => onRetry(m.key, 'local')}
           >
             Retry locally
           </Button>
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="retry"
+            disabled={busy}
+            title="Ask again with automatic routing, as a new version (this answer stays)"
+            onClick={() => onRetry(m.key, 'auto')}
+          >
+            Regenerate
+          </Button>
+          <IconButton icon="trash" label="Delete this answer" disabled={busy} onClick={() => onAskDelete(m)} />
         </div>
       )}
     </article>
@@ -149,19 +297,27 @@ function Answer({
 export function MessageList({
   messages,
   retry,
-  onRetry,
+  actions,
   busy,
   children,
 }: {
   messages: UiMessage[];
   retry: RetryAvailability;
-  onRetry(key: string, where: 'cloud' | 'local'): void;
+  actions: MessageActions;
   busy: boolean;
   children?: ReactNode;
 }) {
+  const [confirmDelete, setConfirmDelete] = useState<UiMessage | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const inner = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const following = useRef(true);
+  /** Where this list last scrolled itself to: a scroll event that lands there is ours, not the reader's. */
+  const ownTop = useRef<number | null>(null);
+  const toBottom = (el: HTMLElement): void => {
+    el.scrollTop = el.scrollHeight;
+    ownTop.current = el.scrollTop;
+  };
   const lastCount = useRef(0);
   const firstKey = messages[0]?.key;
   const [page, setPage] = useState({ key: firstKey, from: Math.max(0, messages.length - MESSAGE_PAGE) });
@@ -180,10 +336,23 @@ export function MessageList({
     const el = scroller.current;
     if (!el) return;
     // A new turn always scrolls into view; streamed text only while following.
-    if (messages.length !== lastCount.current || following.current) el.scrollTop = el.scrollHeight;
+    if (messages.length !== lastCount.current || following.current) toBottom(el);
     if (messages.length !== lastCount.current) following.current = true;
     lastCount.current = messages.length;
   }, [messages]);
+
+  useEffect(() => {
+    // Messages far off screen are laid out lazily (content-visibility), so the conversation grows after it is opened
+    // and while answers render: stay at the newest message while following (a reopened chat opens at its end).
+    const el = scroller.current;
+    const content = inner.current;
+    if (!el || !content || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (following.current && anchor.current === null) toBottom(el);
+    });
+    ro.observe(content);
+    return () => ro.disconnect();
+  }, []);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -209,6 +378,19 @@ export function MessageList({
   }, [from]);
 
   const shown = from > 0 ? messages.slice(from) : messages;
+  // From the first answer the privacy guard kept local, every later request carries that turn: no Claude from there on.
+  const kept = firstPrivateTurn(messages);
+  const privateNoteOf = (m: UiMessage, i: number): { pill: string; cloudWhyNot: string } | undefined => {
+    if (!kept || i < kept.index) return undefined;
+    const own = privacyFinding(m.routing);
+    return {
+      pill:
+        i === kept.index || own === null
+          ? `kept on this computer: contained ${kept.what}`
+          : `kept on this computer: the chat contains ${own}`,
+      cloudWhyNot: privateCloudReason(kept.what),
+    };
+  };
 
   return (
     <div
@@ -216,29 +398,62 @@ export function MessageList({
       ref={scroller}
       onScroll={(e) => {
         const el = e.currentTarget;
+        // Our own jump to the end, seen after lazily laid-out messages changed the height: still following.
+        if (ownTop.current !== null && Math.abs(el.scrollTop - ownTop.current) < 1) return;
+        ownTop.current = null;
         following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
       }}
       tabIndex={0}
       role="region"
       aria-label="Conversation"
     >
-      <div className="messages-inner">
+      <div className="messages-inner" ref={inner}>
         {children}
         {from > 0 && (
           <div ref={sentinel} className="earlier" role="status">
             {from} earlier messages
           </div>
         )}
-        {shown.map((m) =>
+        {shown.map((m, j) =>
           m.role === 'user' ? (
-            <article key={m.key} className="msg msg-user" aria-label="You">
-              <div className="bubble">{m.content}</div>
-            </article>
+            <Question key={m.key} m={m} busy={busy} actions={actions} onAskDelete={setConfirmDelete} />
           ) : (
-            <Answer key={m.key} m={m} retry={retry} onRetry={onRetry} busy={busy} />
+            <Answer
+              key={m.key}
+              m={m}
+              retry={retry}
+              actions={actions}
+              onAskDelete={setConfirmDelete}
+              busy={busy}
+              privateNote={privateNoteOf(m, j + from)}
+            />
           ),
         )}
       </div>
+      <Dialog
+        open={confirmDelete !== null}
+        title={confirmDelete?.role === 'user' ? 'Delete this message?' : 'Delete this answer?'}
+        onClose={() => setConfirmDelete(null)}
+      >
+        <p>
+          Only this {confirmDelete?.role === 'user' ? 'message' : 'answer'} is deleted; the messages after it stay. Its cost stays in the
+          dashboard.
+        </p>
+        <div className="dialog-actions">
+          <Button variant="secondary" onClick={() => setConfirmDelete(null)}>
+            Cancel
+          </Button>
+          <Button
+            variant="danger"
+            onClick={() => {
+              if (confirmDelete) actions.onDelete(confirmDelete.key);
+              setConfirmDelete(null);
+            }}
+          >
+            Delete
+          </Button>
+        </div>
+      </Dialog>
     </div>
   );
 }

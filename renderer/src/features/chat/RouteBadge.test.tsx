@@ -3,7 +3,7 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnswerSummary, RoutingInfo } from '../../api/types';
-import { RouteBadge } from './RouteBadge';
+import { plainSummary, RouteBadge } from './RouteBadge';
 
 afterEach(cleanup);
 
@@ -124,5 +124,17 @@ describe('RouteBadge', () => {
     expect(screen.queryByTestId('badge-cache-saved')).toBeNull();
     expect(screen.queryByTestId('badge-escalated')).toBeNull();
     expect(screen.getByTestId('route-badge').querySelector('.flag-pill')).toBeNull();
+  });
+
+  it('says first, in plain words, where the answer came from and what it cost or saved', () => {
+    render(<RouteBadge routing={local} summary={summary} />);
+    expect(screen.getByTestId('badge-plain').textContent).toBe('Answered free on this computer · saved $0.0230 vs Claude');
+    const cloud: RoutingInfo = { ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' };
+    expect(plainSummary(cloud, { ...summary, cost_micros: 14_000, savings_micros: 0 })).toBe('Answered by Claude · $0.0140');
+    expect(plainSummary({ ...cloud, cached: true }, { ...summary, cost_micros: 0 })).toBe(
+      'Answered free from the cache · saved $0.0230 vs Claude',
+    );
+    expect(plainSummary(cloud, undefined)).toBe('Answering with Claude…');
+    expect(plainSummary(local, undefined)).toBe('Answering on this computer…');
   });
 });

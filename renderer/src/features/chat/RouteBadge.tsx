@@ -1,5 +1,6 @@
 // The badge under each answer: model and engine, complexity and why, tokens, cost, the all-Claude cost, latency; cached or escalated.
 import type { AnswerSummary, RoutingInfo } from '../../api/types';
+import { Icon } from '../../components/Icon';
 import { formatDuration, formatMoney, formatScore, formatTokens } from '../../lib/format';
 
 const engineNames: Record<string, string> = {
@@ -14,13 +15,39 @@ export function engineName(id: string): string {
   return engineNames[id] ?? id;
 }
 
+/**
+ * The badge's first line in plain words: where the answer came from and what it cost or saved
+ * ("Answered free on this computer · saved $0.0077 vs Claude"); the technical row follows.
+ */
+export function plainSummary(routing: RoutingInfo, summary: AnswerSummary | undefined): string {
+  const cloud = routing.engine === 'anthropic' && !routing.cached;
+  if (!summary) return cloud ? 'Answering with Claude…' : routing.cached ? 'Answering from the cache…' : 'Answering on this computer…';
+  if (routing.cached) return `Answered free from the cache · saved ${formatMoney(summary.savings_micros)} vs Claude`;
+  if (cloud) return `Answered by Claude · ${formatMoney(summary.cost_micros)}`;
+  return `Answered free on this computer · saved ${formatMoney(summary.savings_micros)} vs Claude`;
+}
+
 /** `summary` is absent while the answer streams; the row keeps its height so nothing jumps when it arrives. */
-export function RouteBadge({ routing, summary, streaming }: { routing: RoutingInfo; summary?: AnswerSummary; streaming?: boolean }) {
+export function RouteBadge({
+  routing,
+  summary,
+  streaming,
+  privatePill,
+}: {
+  routing: RoutingInfo;
+  summary?: AnswerSummary;
+  streaming?: boolean;
+  /** The privacy guard kept this answer local: what the pill says ("kept on this computer: contained a password"). */
+  privatePill?: string;
+}) {
   const cloud = routing.engine === 'anthropic';
   const fellBack = routing.fallback_from.length > 0;
   const tokens = summary ? summary.usage.input_tokens + summary.usage.output_tokens : null;
   return (
     <div className="badge" data-testid="route-badge">
+      <p className="badge-plain" data-testid="badge-plain">
+        {plainSummary(routing, summary)}
+      </p>
       <div className="badge-row">
         <span className={`route-pill route-${routing.route}`} title={`Route: ${routing.route}`}>
           {routing.route}
@@ -32,6 +59,11 @@ export function RouteBadge({ routing, summary, streaming }: { routing: RoutingIn
             title="Served from the response cache: no model ran, nothing was charged"
           >
             cached
+          </span>
+        )}
+        {privatePill && (
+          <span className="flag-pill flag-private" data-testid="badge-private" title="The privacy guard kept this on this computer">
+            <Icon name="lock" size={11} /> {privatePill}
           </span>
         )}
         {routing.escalated && (

@@ -104,7 +104,14 @@ afterEach(() => {
 /** The chat as ChatView wires it: the hook's messages in the list. */
 function Chat({ id }: { id: string }) {
   const chat = useChatStream(id, true, () => {});
-  return <MessageList messages={chat.messages} retry={{ cloud: true, local: true }} onRetry={() => {}} busy={false} />;
+  return (
+    <MessageList
+      messages={chat.messages}
+      retry={{ cloud: true, local: true }}
+      actions={{ onRetry: () => {}, onEdit: () => {}, onSwitch: () => {}, onDelete: () => {} }}
+      busy={false}
+    />
+  );
 }
 
 describe('a reopened conversation', () => {
@@ -176,7 +183,7 @@ describe('a reopened conversation', () => {
 });
 
 describe('Retry with Claude in a stored conversation', () => {
-  it('sends retry_of (the replaced answer’s request) beside conversation_id, so the reopened answer keeps its note', async () => {
+  it('sends retry_of and version_of beside conversation_id (nothing is deleted), so the reopened answer keeps its note', async () => {
     let created: string | null = null;
     const hook = renderHook(({ id }) => useChatStream(id, true, (c) => (created = c.id)), {
       initialProps: { id: null as string | null },
@@ -188,8 +195,6 @@ describe('Retry with Claude in a stored conversation', () => {
     calls = [];
     await act(() => hook.result.current.retry(hook.result.current.messages[1]!.key, 'cloud', 'claude-sonnet'));
     expect(calls.filter((c) => c.method !== 'GET').map((c) => [c.method, c.url, c.body])).toEqual([
-      ['DELETE', '/api/v1/conversations/c1/messages/u1', undefined],
-      ['POST', '/api/v1/feedback', { request_id: 'req-1', rating: 'retry' }],
       [
         'POST',
         '/api/v1/chat',
@@ -198,9 +203,11 @@ describe('Retry with Claude in a stored conversation', () => {
           model: 'claude-sonnet',
           conversation_id: 'c1',
           retry_of: 'req-1',
+          version_of: 'a1',
           stream: true,
         },
       ],
+      ['POST', '/api/v1/feedback', { request_id: 'req-1', rating: 'retry' }],
     ]);
     // Retrying locally replaces no local answer with Claude's: no link.
     calls = [];

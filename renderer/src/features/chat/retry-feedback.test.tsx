@@ -61,13 +61,14 @@ async function chatWithLocalAnswer() {
 }
 
 describe('Retry with Claude (useChatStream)', () => {
-  it('records "retry" on the local answer’s request, then asks the same prompt with the Claude model; the new answer says so', async () => {
+  it('asks the same prompt with the Claude model, then records "retry" on the local answer’s request; the new answer says so', async () => {
     const { hook, answer } = await chatWithLocalAnswer();
     await act(() => hook.result.current.retry(answer.key, 'cloud', 'claude-sonnet'));
     const after = calls.slice(1).map((c) => [c.method, c.url, c.body]);
+    // The miss is recorded only once Claude has answered: a failed retry must not count against the local model.
     expect(after).toEqual([
-      ['POST', '/api/v1/feedback', { request_id: 'req-1', rating: 'retry' }],
       ['POST', '/api/v1/chat', { messages: [{ role: 'user', content: 'What is 2 + 2?' }], model: 'claude-sonnet', stream: true }],
+      ['POST', '/api/v1/feedback', { request_id: 'req-1', rating: 'retry' }],
     ]);
     const msgs = hook.result.current.messages;
     expect(msgs).toHaveLength(2);
@@ -78,6 +79,25 @@ describe('Retry with Claude (useChatStream)', () => {
       routing: { model: 'claude-sonnet', engine: 'anthropic' },
       retriedFrom: { model: 'tinyllama', recorded: true },
     });
+  });
+
+  it('a retry that gets no answer keeps the original answer, says why, and records no miss', async () => {
+    const { hook, answer } = await chatWithLocalAnswer();
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      if (url !== '/api/v1/chat') return realFetch(url, init);
+      calls.push({ method: 'POST', url, body: JSON.parse(String(init?.body)) as Record<string, unknown> });
+      return new Response(JSON.stringify({ error: { type: 'upstream_auth', message: 'Claude refused the API key.' } }), {
+        status: 502,
+        headers: { 'content-type': 'application/json' },
+      });
+    });
+    await act(() => hook.result.current.retry(answer.key, 'cloud', 'claude-sonnet'));
+    const msgs = hook.result.current.messages;
+    expect(msgs).toHaveLength(2);
+    expect(msgs[1]).toMatchObject({ key: answer.key, content: 'local', state: 'done', requestId: 'req-1' });
+    expect(msgs[1]!.versionError).toBe('Retry with Claude failed: Claude refused the API key. This answer is kept.');
+    expect(calls.filter((c) => c.url === '/api/v1/feedback')).toEqual([]);
   });
 
   it('a failed record does not stop the retry: the new answer carries the error', async () => {
@@ -119,6 +139,7 @@ const done = (over: Partial<UiMessage>): UiMessage => ({
   ...over,
 });
 const ok: RetryAvailability = { cloud: true, local: true };
+const noActions = { onRetry: () => {}, onEdit: () => {}, onSwitch: () => {}, onDelete: () => {} };
 
 describe('an answer’s actions (MessageList)', () => {
   it('a finished local answer has thumbs and a Retry with Claude that says it counts as a miss', () => {
@@ -127,7 +148,7 @@ describe('an answer’s actions (MessageList)', () => {
       <MessageList
         messages={[{ key: 'q', role: 'user', content: 'hi', state: 'done' }, done({})]}
         retry={ok}
-        onRetry={onRetry}
+        actions={{ onRetry, onEdit: () => {}, onSwitch: () => {}, onDelete: () => {} }}
         busy={false}
       />,
     );
@@ -144,7 +165,7 @@ describe('an answer’s actions (MessageList)', () => {
       <MessageList
         messages={[done({})]}
         retry={{ cloud: false, local: true, cloudWhyNot: 'Claude is unavailable: no Claude key' }}
-        onRetry={() => {}}
+        actions={noActions}
         busy={false}
       />,
     );
@@ -162,7 +183,7 @@ describe('an answer’s actions (MessageList)', () => {
           done({ key: 'n', requestId: undefined }),
         ]}
         retry={ok}
-        onRetry={() => {}}
+        actions={noActions}
         busy={false}
       />,
     );
@@ -174,7 +195,7 @@ describe('an answer’s actions (MessageList)', () => {
       <MessageList
         messages={[done({ routing: { ...localRouting, engine: 'anthropic' }, retriedFrom: { model: 'tinyllama', recorded: true } })]}
         retry={ok}
-        onRetry={() => {}}
+        actions={noActions}
         busy={false}
       />,
     );
@@ -185,12 +206,34 @@ describe('an answer’s actions (MessageList)', () => {
       <MessageList
         messages={[done({ retriedFrom: { model: 'tinyllama', recorded: false, error: 'Cannot reach the Hybrid AI server.' } })]}
         retry={ok}
-        onRetry={() => {}}
+        actions={noActions}
         busy={false}
       />,
     );
     await waitFor(() =>
       expect(screen.getByRole('alert').textContent).toMatch(/was not recorded as a miss: Cannot reach the Hybrid AI server\./),
     );
+  });
+
+  it('a 403 says what refused the cloud: the privacy guard is not "local-only mode"', () => {
+    const refused = (message: string) =>
+      done({ key: message, state: 'error', content: '', routing: undefined, error: { type: 'forbidden', message } });
+    render(
+      <MessageList
+        messages={[
+          refused(
+            'Model "claude-sonnet" is a cloud model and the cloud is unavailable: privacy guard: the conversation contains what looks like a password → kept on this machine.',
+          ),
+          refused('Model "claude-sonnet" is a cloud model and the cloud is unavailable: local-only mode is on.'),
+        ]}
+        retry={ok}
+        actions={noActions}
+        busy={false}
+      />,
+    );
+    const [privacy, localOnly] = screen.getAllByTestId('answer-error').map((e) => e.textContent ?? '');
+    expect(privacy).toMatch(/holds private data, so it stays on this computer\. Edit or delete that message/);
+    expect(privacy).not.toMatch(/Local-only mode is on/);
+    expect(localOnly).toMatch(/Local-only mode is on: turn it off in Settings/);
   });
 });

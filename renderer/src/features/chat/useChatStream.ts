@@ -1,10 +1,10 @@
-// Chat state: load a stored conversation, send a prompt and stream its answer, stop it, retry an answer elsewhere.
+// Chat state: load a stored conversation, send a prompt and stream its answer, stop it, retry or edit a turn as a new version.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import { sendFeedback } from '../../api/feedback';
 import { invalidate } from '../../api/queries';
 import { streamChat } from '../../api/stream';
-import type { AnswerSummary, ConversationDto, ErrorType, FeedbackRating, MessageDto, RoutingInfo } from '../../api/types';
+import type { AnswerSummary, ConversationDto, ErrorType, FeedbackRating, MessageDto, RoutingInfo, VersionsDto } from '../../api/types';
 
 /*
  * One answer's life:
@@ -39,7 +39,14 @@ export interface UiMessage {
   retriedFrom?: { model: string; recorded: true } | { model: string; recorded: false; error: string };
   /** The verdict the server holds on this answer (a reopened conversation); a live answer's thumbs keep their own. */
   rating?: FeedbackRating;
+  /** This turn's versions, as the server stores them (history on). */
+  versions?: VersionsDto;
+  /** A new version of this answer was asked for and failed: why (this answer is kept). */
+  versionError?: string;
 }
+
+/** How a turn gets a new version: another answer (auto, Claude, local) or an edited prompt. */
+export type RetryWhere = 'auto' | 'cloud' | 'local';
 
 /** An answer a local model gave (a cached answer counts as the model's that first gave it). */
 export function isLocalAnswer(m: UiMessage): boolean {
@@ -86,6 +93,7 @@ export function fromDto(m: MessageDto): UiMessage {
     error: m.status === 'error' ? { type: m.error_type ?? 'internal', message: 'This answer ended with an error.' } : undefined,
     rating: m.rating ?? undefined,
     retriedFrom: retriedFromDto(m.retried_from),
+    versions: m.versions,
   };
 }
 
@@ -102,14 +110,14 @@ export function mergeServerIds(local: UiMessage[], server: MessageDto[]): UiMess
     const s = m.requestId ? byRequest.get(`${m.role}:${m.requestId}`) : undefined;
     if (!s) return m;
     used.add(s.id);
-    return { ...m, serverId: s.id };
+    return { ...m, serverId: s.id, versions: s.versions };
   });
   return withIds.map((m) => {
-    if (m.serverId) return m;
+    if (m.serverId) return m.versions ? m : { ...m, versions: server.find((x) => x.id === m.serverId)?.versions };
     const s = server.find((x) => !used.has(x.id) && x.role === m.role && x.content === m.content);
     if (!s) return m;
     used.add(s.id);
-    return { ...m, serverId: s.id };
+    return { ...m, serverId: s.id, versions: s.versions };
   });
 }
 
@@ -122,7 +130,31 @@ export interface ChatStream {
   stop(): void;
   /** Forget what is on screen (a new, unsaved chat). */
   reset(): void;
-  retry(answerKey: string, where: 'cloud' | 'local', cloudModel: string): Promise<void>;
+  /** A new version of an answer (nothing is replaced: the old one stays a version); a failed one keeps the old. */
+  retry(answerKey: string, where: RetryWhere, cloudModel: string): Promise<void>;
+  /** Send an edited prompt as a new version of that turn. */
+  edit(questionKey: string, prompt: string, model: string): Promise<void>;
+  /** Show another version of a turn (and what followed it). */
+  switchVersion(versionId: string): Promise<void>;
+  /** Delete one message (the caller has asked for confirmation); the messages after it stay. */
+  remove(key: string): Promise<void>;
+  /** Why the last switch or delete failed (null when it did not). */
+  actionError: string | null;
+}
+
+/** What a run adds to the screen and how it is stored. */
+interface RunOptions {
+  /** The answer's extra fields (the retry note). */
+  answerExtra?: Partial<UiMessage>;
+  retryOf?: string;
+  /** The stored message this exchange is a new version of. */
+  versionOf?: string;
+  /** `base` already ends with the question (a new answer to it): only the answer is added. */
+  keepQuestion?: boolean;
+  /** What to show again if no answer came (a failed new version keeps the old), and the note for its answer. */
+  restoreOnFail?: { list: UiMessage[]; answerKey: string; label: string };
+  /** Run once the answer finished well (records the "retry" verdict only for a retry that really answered). */
+  onAnswered?: (answerKey: string) => Promise<void>;
 }
 
 /**
@@ -134,6 +166,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
   const [streaming, setStreaming] = useState(false);
   const [loading, setLoading] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
   const messagesRef = useRef<UiMessage[]>([]);
   const abortRef = useRef<AbortController | null>(null);
   const createdRef = useRef<string | null>(null);
@@ -156,6 +189,7 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
     }
     abortRef.current?.abort();
     setLoadError(null);
+    setActionError(null);
     if (conversationId === null) {
       setMessages([]);
       return;
@@ -195,20 +229,21 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
   );
 
   const run = useCallback(
-    async (prompt: string, model: string, base: UiMessage[], answerExtra?: Partial<UiMessage>, retryOf?: string): Promise<void> => {
+    async (prompt: string, model: string, base: UiMessage[], opts: RunOptions = {}): Promise<void> => {
+      const { answerExtra, retryOf, versionOf, keepQuestion, restoreOnFail, onAnswered } = opts;
       if (abortRef.current && !abortRef.current.signal.aborted) return;
       const ac = new AbortController();
       abortRef.current = ac;
       setStreaming(true);
       let convId = convRef.current;
       const answerKey = newKey();
-      const questionKey = newKey();
-      const history = base
+      const questionKey = keepQuestion ? base[base.length - 1]!.key : newKey();
+      const history = (keepQuestion ? base.slice(0, -1) : base)
         .filter((m) => (m.role === 'user' || m.state === 'done' || m.state === 'stopped') && m.content.trim() !== '')
         .map((m) => ({ role: m.role, content: m.content }));
       setMessages([
         ...base,
-        { key: questionKey, role: 'user', content: prompt, state: 'done' },
+        ...(keepQuestion ? [] : [{ key: questionKey, role: 'user' as const, content: prompt, state: 'done' as const }]),
         { ...answerExtra, key: answerKey, role: 'assistant', content: '', state: 'streaming', requested: model },
       ]);
       try {
@@ -235,7 +270,9 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
             messages: [...history, { role: 'user', content: prompt }],
             model: model === LOCAL_ONLY_CHOICE ? 'auto' : model,
             ...(model === LOCAL_ONLY_CHOICE ? { local_only: true } : {}),
-            ...(convId && historyEnabled ? { conversation_id: convId, ...(retryOf ? { retry_of: retryOf } : {}) } : {}),
+            ...(convId && historyEnabled
+              ? { conversation_id: convId, ...(retryOf ? { retry_of: retryOf } : {}), ...(versionOf ? { version_of: versionOf } : {}) }
+              : {}),
           },
           {
             onRoute: (routing) => {
@@ -279,6 +316,18 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
         if (abortRef.current === ac) abortRef.current = null;
         setStreaming(false);
       }
+      const answer = messagesRef.current.find((m) => m.key === answerKey);
+      if (restoreOnFail && answer && answer.content === '' && answer.state !== 'done') {
+        // No new answer came: the old version is shown again, with why (the server stored nothing for this attempt).
+        const why = answer.state === 'stopped' ? 'stopped before the first word' : (answer.error?.message ?? 'no answer');
+        setMessages(
+          restoreOnFail.list.map((m) =>
+            m.key === restoreOnFail.answerKey ? { ...m, versionError: `${restoreOnFail.label} failed: ${why} This answer is kept.` } : m,
+          ),
+        );
+      } else if (answer?.state === 'done' && onAnswered) {
+        await onAnswered(answerKey);
+      }
       invalidate('/api/v1/stats');
       invalidate('/api/v1/settings');
       if (convId && historyEnabled) {
@@ -302,44 +351,113 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
     setMessages([]);
   }, [setMessages]);
 
-  const retry = useCallback(
-    async (answerKey: string, where: 'cloud' | 'local', cloudModel: string) => {
-      if (abortRef.current) return;
+  /** Wait until the message `key` knows its stored id (an action right after an answer finished). */
+  const ensureIds = useCallback(
+    async (key: string): Promise<void> => {
       const convId = convRef.current;
-      // Retry right after an answer finished: wait until its messages know their stored ids.
       await syncRef.current;
-      if (convId && historyEnabled && !messagesRef.current.find((m) => m.key === answerKey)?.serverId) await syncIds(convId);
+      if (convId && historyEnabled && !messagesRef.current.find((m) => m.key === key)?.serverId) await syncIds(convId);
+    },
+    [historyEnabled, syncIds],
+  );
+
+  const retry = useCallback(
+    async (answerKey: string, where: RetryWhere, cloudModel: string) => {
+      if (abortRef.current) return;
+      await ensureIds(answerKey);
       const list = messagesRef.current;
       const i = list.findIndex((m) => m.key === answerKey);
       const question = list[i - 1];
       const answer = list[i];
       if (i < 1 || !question || question.role !== 'user' || !answer) return;
-      // Regenerate = drop the question and everything after it on the server, then ask again.
-      if (convId && question.serverId) {
-        try {
-          await api('DELETE', `/api/v1/conversations/${convId}/messages/${question.serverId}`);
-        } catch (e) {
-          if (!(e instanceof ApiError && e.status === 404)) throw e;
-        }
-      }
-      // Asking Claude after a local answer is the router's miss: record it on that answer's request for the tuner.
-      // A failed record does not stop the retry; the new answer says it was not recorded and why.
-      let extra: Partial<UiMessage> | undefined;
-      let retryOf: string | undefined;
-      if (where === 'cloud' && isLocalAnswer(answer) && answer.requestId) {
-        retryOf = answer.requestId;
-        const model = answer.routing!.model;
-        try {
-          await sendFeedback(answer.requestId, 'retry');
-          extra = { retriedFrom: { model, recorded: true } };
-        } catch (e) {
-          extra = { retriedFrom: { model, recorded: false, error: e instanceof Error ? e.message : String(e) } };
-        }
-      }
-      await run(question.content, where === 'cloud' ? cloudModel : LOCAL_ONLY_CHOICE, list.slice(0, i - 1), extra, retryOf);
+      const stored = Boolean(convRef.current && historyEnabled && answer.serverId);
+      // Asking Claude after a local answer is the router's miss: recorded on that answer's request for the tuner, once
+      // Claude has really answered (a failed retry records nothing). A failed record says so on the new answer.
+      const local = where === 'cloud' && isLocalAnswer(answer) && answer.requestId ? answer : undefined;
+      const label = where === 'cloud' ? 'Retry with Claude' : where === 'local' ? 'Retry locally' : 'Regenerate';
+      await run(question.content, where === 'cloud' ? cloudModel : where === 'local' ? LOCAL_ONLY_CHOICE : 'auto', list.slice(0, i), {
+        keepQuestion: true,
+        retryOf: local?.requestId,
+        versionOf: stored ? answer.serverId : undefined,
+        restoreOnFail: { list, answerKey, label },
+        onAnswered: local
+          ? async (newKey) => {
+              const model = local.routing!.model;
+              try {
+                await sendFeedback(local.requestId!, 'retry');
+                patchAnswer(newKey, () => ({ retriedFrom: { model, recorded: true } }));
+              } catch (e) {
+                patchAnswer(newKey, () => ({
+                  retriedFrom: { model, recorded: false, error: e instanceof Error ? e.message : String(e) },
+                }));
+              }
+            }
+          : undefined,
+      });
     },
-    [run, syncIds, historyEnabled],
+    [run, ensureIds, historyEnabled, patchAnswer],
   );
 
-  return { messages, streaming, loading, loadError, send, stop, reset, retry };
+  const edit = useCallback(
+    async (questionKey: string, prompt: string, model: string) => {
+      if (abortRef.current) return;
+      await ensureIds(questionKey);
+      const list = messagesRef.current;
+      const i = list.findIndex((m) => m.key === questionKey);
+      const question = list[i];
+      if (i < 0 || !question || question.role !== 'user') return;
+      const stored = Boolean(convRef.current && historyEnabled && question.serverId);
+      await run(prompt, model, list.slice(0, i), { versionOf: stored ? question.serverId : undefined });
+    },
+    [run, ensureIds, historyEnabled],
+  );
+
+  /** Replace what is on screen with the server's path (after a switch or a delete). */
+  const showPath = useCallback(
+    (convId: string, path: MessageDto[]) => {
+      if (convRef.current === convId) setMessages(path.filter((m) => m.role !== 'system').map(fromDto));
+    },
+    [setMessages],
+  );
+
+  const switchVersion = useCallback(
+    async (versionId: string) => {
+      const convId = convRef.current;
+      if (abortRef.current || !convId) return;
+      setActionError(null);
+      try {
+        const r = await api<{ messages: MessageDto[] }>('PUT', `/api/v1/conversations/${convId}/active`, { message_id: versionId });
+        showPath(convId, r.messages);
+      } catch (e) {
+        setActionError(`Could not show that version: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    [showPath],
+  );
+
+  const remove = useCallback(
+    async (key: string) => {
+      if (abortRef.current) return;
+      await ensureIds(key);
+      const convId = convRef.current;
+      const m = messagesRef.current.find((x) => x.key === key);
+      if (!m) return;
+      setActionError(null);
+      if (!convId || !historyEnabled || !m.serverId) {
+        // Not stored (history off, or the server kept no copy): only the screen had it.
+        setMessages((prev) => prev.filter((x) => x.key !== key));
+        return;
+      }
+      try {
+        const r = await api<{ messages: MessageDto[] }>('DELETE', `/api/v1/conversations/${convId}/messages/${m.serverId}`);
+        showPath(convId, r.messages);
+        invalidate('/api/v1/conversations');
+      } catch (e) {
+        setActionError(`The message was not deleted: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    [ensureIds, historyEnabled, setMessages, showPath],
+  );
+
+  return { messages, streaming, loading, loadError, send, stop, reset, retry, edit, switchVersion, remove, actionError };
 }

@@ -110,7 +110,7 @@ function Breakdown({ stats }: { stats: StatsDto }) {
         {stats.byModel.length === 0 ? (
           <p className="muted">No requests in this range.</p>
         ) : (
-          <table className="data-table">
+          <table className="data-table" tabIndex={0}>
             <thead>
               <tr>
                 <th scope="col">Model</th>
@@ -152,7 +152,7 @@ function Breakdown({ stats }: { stats: StatsDto }) {
         {stats.byRoute.length === 0 ? (
           <p className="muted">No requests in this range.</p>
         ) : (
-          <table className="data-table">
+          <table className="data-table" tabIndex={0}>
             <thead>
               <tr>
                 <th scope="col">Route</th>

@@ -35,6 +35,18 @@ interface LocalModelsDto {
   models: LocalModelRow[];
   diskUsedBytes: number;
   diskFreeBytes: number | null;
+  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
+  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
+}
+
+/** A download error in words a person can act on (the core passes the system's code through, e.g. ENOTFOUND). */
+export function downloadFailure(message: string | undefined): string {
+  const m = message ?? '';
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(m)) return 'the download server could not be reached (is this computer online?)';
+  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(m)) return 'the connection to the download server broke off';
+  if (/ENOSPC/.test(m)) return 'the disk is full';
+  if (/sha256|checksum/i.test(m)) return 'the file did not match its checksum, so it was not kept';
+  return m || 'unknown error';
 }
 
 const routeHelp: Record<Exclude<Route, 'cloud'>, string> = {
@@ -95,12 +107,15 @@ function Machine({ s }: { s: SystemInfo }) {
 function ModelRow({
   m,
   recommended,
+  servedBy,
   onPull,
   onCancel,
   onDelete,
 }: {
   m: LocalModelRow;
   recommended: boolean;
+  /** HYBRID_AI_LOCAL_MODEL is set: the file that really answers for this model. */
+  servedBy?: { path: string; name: string } | null;
   onPull(): void;
   onCancel(): void;
   onDelete(): void;
@@ -136,15 +151,30 @@ function ModelRow({
           </>
         ) : (
           <>
-            <span className="status status-missing" data-testid={`status-${m.id}`}>
+            {servedBy && (
+              <span className="status status-ok" data-testid={`served-${m.id}`} title={servedBy.path}>
+                Answered by {servedBy.name} (HYBRID_AI_LOCAL_MODEL) ·
+              </span>
+            )}
+            <span
+              className={`status ${d?.state === 'failed' ? 'status-failed' : 'status-missing'}`}
+              data-testid={`status-${m.id}`}
+              role={d?.state === 'failed' ? 'alert' : undefined}
+            >
               {d?.state === 'failed'
-                ? `Download failed: ${d.message ?? 'unknown error'}`
+                ? `Download failed: ${downloadFailure(d.message)}`
                 : m.partialBytes > 0
                   ? `Paused at ${formatBytes(m.partialBytes)}`
                   : 'Not installed'}
             </span>
-            <Button size="sm" variant="primary" icon="download" onClick={onPull} aria-label={`Download ${m.label}`}>
-              {m.partialBytes > 0 ? 'Resume' : 'Download'}
+            <Button
+              size="sm"
+              variant={servedBy ? 'secondary' : 'primary'}
+              icon={d?.state === 'failed' ? 'retry' : 'download'}
+              onClick={onPull}
+              aria-label={`${d?.state === 'failed' ? 'Retry the download of' : 'Download'} ${m.label}`}
+            >
+              {d?.state === 'failed' ? 'Retry' : m.partialBytes > 0 ? 'Resume' : 'Download'}
             </Button>
           </>
         )}
@@ -238,6 +268,15 @@ export default function ModelsView() {
                   {local.data.diskFreeBytes !== null ? ` · ${formatBytes(local.data.diskFreeBytes)} free` : ''}
                 </span>
               </div>
+              {local.data.localModelFile && (
+                <div data-testid="local-model-file">
+                  <Notice tone="info" title={`Every local model is answered by ${local.data.localModelFile.name}`}>
+                    HYBRID_AI_LOCAL_MODEL points to <code>{local.data.localModelFile.path}</code>
+                    {local.data.localModelFile.sizeBytes !== null ? ` (${formatBytes(local.data.localModelFile.sizeBytes)})` : ''}. Answers
+                    labelled with the names below come from this one file; the catalog files are not needed.
+                  </Notice>
+                </div>
+              )}
               <div className="ladder">
                 {(['small', 'medium', 'large'] as const).map((r) => {
                   const list = rows.filter((m) => m.ladderRoute === r);
@@ -256,6 +295,7 @@ export default function ModelsView() {
                             key={m.id}
                             m={m}
                             recommended={s?.recommended.includes(m.id) ?? false}
+                            servedBy={local.data?.localModelFile}
                             onPull={() => void pull(m)}
                             onCancel={() => void cancel(m)}
                             onDelete={() => setConfirm(m)}

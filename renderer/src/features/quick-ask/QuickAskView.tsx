@@ -22,6 +22,8 @@ export default function QuickAskView() {
   const onCreated = useCallback((c: ConversationDto) => setConversationId(c.id), []);
   const chat = useChatStream(conversationId, settings.data?.history_enabled ?? false, onCreated);
   const answer = [...chat.messages].reverse().find((m) => m.role === 'assistant');
+  // The question the shown answer is for (the box is cleared once sent, so it is said again above the answer).
+  const question = answer ? chat.messages[chat.messages.indexOf(answer) - 1] : undefined;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -87,6 +89,14 @@ export default function QuickAskView() {
       <div className="quick-answer" aria-busy={chat.streaming}>
         {answer ? (
           <article aria-label="Answer" data-state={answer.state}>
+            {question?.role === 'user' && (
+              <p className="quick-question" data-testid="quick-question">
+                <span className="muted">You asked: </span>
+                {question.content}
+              </p>
+            )}
+            {/* The badge first: in a small window it stays in view above a long answer. */}
+            {answer.routing && <RouteBadge routing={answer.routing} summary={answer.summary} streaming={answer.state === 'streaming'} />}
             {answer.content ? <Markdown text={answer.content} /> : answer.state === 'streaming' && <p className="muted">Thinking…</p>}
             {answer.state === 'error' && answer.error && (
               <p className="msg-error" role="alert">
@@ -94,7 +104,6 @@ export default function QuickAskView() {
               </p>
             )}
             {answer.state === 'stopped' && <p className="msg-note">Stopped.</p>}
-            {answer.routing && <RouteBadge routing={answer.routing} summary={answer.summary} streaming={answer.state === 'streaming'} />}
           </article>
         ) : (
           <p className="muted quick-hint">

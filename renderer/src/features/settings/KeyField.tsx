@@ -20,6 +20,26 @@ const KEY_HINT = /^sk-ant-/;
  * `status` undefined while loading; `unavailable` when the core has no key endpoint (then the key can only come
  * from ANTHROPIC_API_KEY). `onChange` receives the new status from the core (never the key).
  */
+/** The core's words for "the OS keychain cannot be used" (router-core/host/secrets.ts), with its technical cause. */
+const KEYCHAIN_DOWN = /The OS keychain is unavailable: [^]*?(?:save it with \?store=file\.|\(mode 0600\) instead\.)/;
+
+/**
+ * The core's key warning in plain words: the keychain problem is said without D-Bus or API details, and left out
+ * entirely when the key comes from the environment (the keychain plays no part then). null when nothing is left.
+ */
+export function plainKeyWarning(status: ClaudeKeyStatus): string | null {
+  const w = status.warning ?? '';
+  const m = KEYCHAIN_DOWN.exec(w);
+  if (!m) return w.trim() || null;
+  const plain =
+    status.store === 'env'
+      ? ''
+      : m[0].endsWith('instead.')
+        ? 'This computer’s password keychain cannot be used, so the key is kept in a private file only your user account can read.'
+        : 'This computer’s password keychain cannot be used (it is not running, is locked or is missing). The key can be kept in a private file only your user account can read instead.';
+  return `${plain} ${w.replace(m[0], '')}`.replace(/\s+/g, ' ').trim() || null;
+}
+
 export function KeyField({
   status,
   unavailable,
@@ -36,6 +56,8 @@ export function KeyField({
   /** The keychain refused (locked, no Secret Service): the core can keep the key in a 0600 file instead. */
   const [offerFile, setOfferFile] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
+  /** What Claude said to the key just saved (a one-token test call); null before a save or from an older core. */
+  const [tested, setTested] = useState<ClaudeKeyStatus['test'] | null>(null);
 
   const save = async (store?: 'file'): Promise<void> => {
     setBusy(true);
@@ -45,6 +67,7 @@ export function KeyField({
       const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/settings/claude-key${store ? `?store=${store}` : ''}`, { key: key.trim() });
       setKey('');
       setEditing(false);
+      setTested(s.test ?? null);
       onChange(s);
       invalidate('/api/v1/models');
     } catch (e) {
@@ -73,13 +96,16 @@ export function KeyField({
     return <Notice tone="info">{unavailable}</Notice>;
   }
   if (!status) return <p className="muted">Checking…</p>;
+  const warning = plainKeyWarning(status);
+  // No keychain here: offer the private file before a save fails, not after.
+  const keychainDown = status.store !== 'env' && /save it with \?store=file\./.test(status.warning ?? '');
 
   const showForm = editing || !status.configured;
   return (
     <div className="key-field">
       {status.configured && !editing && (
         <div className="key-configured">
-          <span className="key-dot" aria-hidden="true" />
+          <span className={`key-dot${tested?.ok === false ? ' key-dot-bad' : ''}`} aria-hidden="true" />
           <span>
             Configured{' '}
             <span className="mono" data-testid="key-mask">
@@ -96,6 +122,19 @@ export function KeyField({
                 Remove
               </Button>
             </span>
+          )}
+        </div>
+      )}
+      {tested && status.configured && !editing && (
+        <div data-testid="key-test">
+          {tested.ok ? (
+            <p className="key-test-ok small">Claude accepted the key (a one-token test call answered).</p>
+          ) : (
+            <Notice tone="error" title="Claude refused this key">
+              {tested.error_type === 'upstream_auth'
+                ? 'Check that it was copied whole and is still active at console.anthropic.com → API keys, then replace it.'
+                : `The test call failed: ${tested.message} The key is saved; Claude will be tried with it on the next cloud prompt.`}
+            </Notice>
           )}
         </div>
       )}
@@ -139,9 +178,21 @@ export function KeyField({
           </p>
         </form>
       )}
-      {status.warning && <Notice tone="warn">{status.warning}</Notice>}
+      {warning && (
+        <div data-testid="key-warning">
+          <Notice tone="warn">
+            {warning}
+            {warning !== status.warning && (
+              <details className="small">
+                <summary>Technical details</summary>
+                {status.warning}
+              </details>
+            )}
+          </Notice>
+        </div>
+      )}
       {error && <Notice tone="error">{error}</Notice>}
-      {offerFile && (
+      {(offerFile || (keychainDown && (editing || !status.configured))) && (
         <div className="form-actions">
           <Button onClick={() => void save('file')} disabled={busy || !key.trim()}>
             Save in a private file instead

@@ -89,7 +89,9 @@ export function ThresholdPreview({
   const [preview, setPreview] = useState<ComplexityDto | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  useEffect(() => setT(saved), [saved]);
+  // Follow the saved values, not the object: saving another section (the budget) reloads the settings as a new object,
+  // and that must not throw away thresholds moved but not saved yet.
+  useEffect(() => setT({ medium: saved.medium, cloud: saved.cloud }), [saved.medium, saved.cloud]);
 
   useEffect(() => {
     if (!prompt.trim()) {

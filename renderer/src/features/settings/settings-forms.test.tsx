@@ -6,7 +6,7 @@ import type { ClaudeKeyStatus, SettingsDto } from '../../api/types';
 import { BudgetBar } from '../dashboard/DashboardView';
 import { apiSnippets } from './ApiAccess';
 import { BudgetFields } from './BudgetFields';
-import { KeyField } from './KeyField';
+import { KeyField, plainKeyWarning } from './KeyField';
 import { clampThresholds, ThresholdPreview } from './ThresholdPreview';
 
 /** Requests the components made, answered by `respond` (stands in for the core's HTTP API in jsdom). */
@@ -229,6 +229,32 @@ describe('KeyField', () => {
     expect(screen.getByTestId('key-mask').textContent).toBe('••••1234');
     expect(screen.queryByRole('button', { name: 'Replace' })).toBeNull();
     expect(screen.getByText('The key comes from ANTHROPIC_API_KEY.')).toBeTruthy();
+  });
+
+  it('no keychain: said in plain words (the D-Bus details folded away), and the private file is offered before any save fails', () => {
+    const core =
+      'The OS keychain is unavailable: no D-Bus session bus, so the Secret Service cannot be reached (a desktop login provides one; ' +
+      'headless, run under dbus-run-session with gnome-keyring-daemon). A key can be saved to /d/claude-key.secret (readable only ' +
+      'by you, mode 0600) instead: save it with ?store=file.';
+    render(<KeyField status={{ configured: false, store: 'file', warning: core }} onChange={vi.fn()} />);
+    expect(screen.getByTestId('key-warning').textContent).toMatch(
+      /^.*This computer’s password keychain cannot be used \(it is not running, is locked or is missing\)\. The key can be kept in a private file only your user account can read instead\./,
+    );
+    expect(screen.getByText('Technical details')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Save in a private file instead' })).toBeTruthy();
+    expect(plainKeyWarning({ configured: false, store: 'file', warning: core })).not.toMatch(/D-Bus|store=file/);
+  });
+
+  it('a key from the environment: no keychain notice at all, only where the key comes from', () => {
+    const warning =
+      'The OS keychain is unavailable: no D-Bus session bus, so the Secret Service cannot be reached. A key can be saved to ' +
+      '/d/claude-key.secret (readable only by you, mode 0600) instead: save it with ?store=file. The key comes from ' +
+      "ANTHROPIC_API_KEY in the core's environment; it cannot be changed or removed from here.";
+    expect(plainKeyWarning({ configured: true, last4: '1234', store: 'env', warning })).toBe(
+      "The key comes from ANTHROPIC_API_KEY in the core's environment; it cannot be changed or removed from here.",
+    );
+    render(<KeyField status={{ configured: true, last4: '1234', store: 'env', warning }} onChange={vi.fn()} />);
+    expect(screen.queryByRole('button', { name: 'Save in a private file instead' })).toBeNull();
   });
 
   it('shows the core’s refusal of a bad key', async () => {
