@@ -35,8 +35,12 @@ const BARE_FOLLOW_UP_WORDS = 3;
  * before without a cue word; it counts as new only when the estimator is sure of it alone ("What is the capital of France?").
  */
 const SHORT_FOLLOW_UP_WORDS = 6;
-/** why: 0.85 on the learned estimator's largest tier probability puts "What is the capital of France?" (0.89) above and "Explain the time complexity" (0.80) below it. */
-const CONFIDENT_PROB = 0.85;
+/**
+ * why 0.7, on the small or cloud probability only: the learned estimator's probabilities are calibrated, so a short
+ * routine ask is plainly "medium" (P 0.8) whether or not it leans on the turn before ("explain the time complexity");
+ * what a short turn can be sure of alone is being trivial ("What is the capital of France?": P(small) 0.78) or hard.
+ */
+const CONFIDENT_PROB = 0.7;
 /** why: without probabilities, a score within 0.1 of a threshold (a third of a band) is one the estimator is unsure of. */
 const CONFIDENT_MARGIN = 0.1;
 /** why: a back-reference ("this", "your code") in the first six words is where a follow-up names its object. */
@@ -77,13 +81,13 @@ export function classifyTurn(text: string, confident: boolean): TurnKind {
 }
 
 /**
- * Whether the estimator is sure of a turn's band on its own: its largest tier probability when it gives them (the
+ * Whether the estimator is sure of a turn's band on its own: its small or cloud probability when it gives them (the
  * learned estimator), else the score's distance from the nearest threshold.
  */
 export function isConfident(e: ComplexityEstimate, thresholds: ComplexityThresholds): boolean {
   const probs = (e as { probs?: unknown }).probs;
   if (Array.isArray(probs) && probs.length > 0 && probs.every((p) => typeof p === 'number'))
-    return Math.max(...(probs as number[])) >= CONFIDENT_PROB;
+    return (probs[0] as number) >= CONFIDENT_PROB || (probs[probs.length - 1] as number) >= CONFIDENT_PROB;
   return Math.min(Math.abs(e.score - thresholds.medium), Math.abs(e.score - thresholds.cloud)) >= CONFIDENT_MARGIN;
 }
 

@@ -52,7 +52,8 @@ const longAsk = `${doc}\n\nGive this text a short title.`;
 const SIZE_AND_LIMIT = /~[\d,]+ tokens.*2,048|2,048.*~[\d,]+/;
 // "zx" is three tokens on the generated GGUF's vocabulary but one in the router's estimate (made for real
 // vocabularies): the estimate lets ~2,100 real tokens through, so only the engine's real count can refuse it.
-const unusual = 'zx '.repeat(700).trim();
+// A trivial ask on an odd long input (rule 2: small), so "auto" tries the local model first.
+const unusual = `${'zx '.repeat(700).trim()}\n\nWhat language is this text in?`;
 const hardTask =
   'Design a lock-free concurrent hash map in C++ with resizing, prove its linearizability, and analyse the memory ' +
   'reclamation strategy under ABA hazards.';
