@@ -61,7 +61,7 @@ describe('routing experiment through the gateway', () => {
     expect(unknownField.status).toBe(400);
     expect(unknownField.json.error).toEqual({
       type: 'invalid_request',
-      message: 'Unknown variant field "budget". Valid: thresholds, estimator.',
+      message: 'Unknown variant field "budget". Valid: thresholds, quality_cost, estimator.',
     });
     const extra = await call('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: ALL_CLOUD, arms: 3 });
     expect(extra.json.error.message).toBe('Unknown field "arms". Valid: share, variant, name.');
