@@ -79,7 +79,7 @@ describe('routing experiment through the gateway', () => {
     });
     expect(thresholds.json.error.message).toMatch(/^Invalid "variant\.thresholds\.medium": medium must be ≤ cloud/);
     const empty = await call('PUT', '/api/v1/routing/experiment', { share: 0.5, variant: {} });
-    expect(empty.json.error.message).toBe('Invalid "variant": give at least one of thresholds, estimator.');
+    expect(empty.json.error.message).toBe('Invalid "variant": give at least one of thresholds, quality_cost, estimator.');
     expect((await call('POST', '/api/v1/routing/experiment/adopt', { arm: 'B' })).status).toBe(404);
     const badArm = await call('POST', '/api/v1/routing/experiment/adopt', { arm: 'C' });
     expect(badArm.status).toBe(400);
