@@ -87,7 +87,7 @@ describe('routing experiment through the gateway', () => {
     expect((await call('DELETE', '/api/v1/routing/experiment')).status).toBe(404);
     expect((await call('GET', '/api/v1/routing/experiment')).json).toEqual({
       experiment: null,
-      variant_fields: ['thresholds', 'estimator'],
+      variant_fields: ['thresholds', 'quality_cost', 'estimator'],
     });
   });
 
