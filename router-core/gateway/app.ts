@@ -7,10 +7,11 @@ import { mountAdmin, type AdminDeps } from './admin.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
 import { mountFeedbackApi } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, MAX_PARAM_LENGTH, type FrameworkErrorHandler } from './errors.js';
 import { LazyChildLogger } from './lazy-logger.js';
 import { mountKeysApi, type AppKeys } from './keys-api.js';
-import { createProtocolServices, mountProtocol } from './mount.js';
+import type { ChatLimits } from './chat-limits.js';
+import { createChatGuard, createProtocolServices, mountProtocol } from './mount.js';
 import { protocols } from './protocols/index.js';
 import { mountRoutingSettingsApi } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
@@ -33,7 +34,20 @@ export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, Conversatio
   keys?: AppKeys;
   /** The Claude key store behind /api/v1/settings/claude-key (absent in tests that build a bare gateway). */
   secrets?: SecretsApiDeps['secrets'];
+  /** Longest a client may take to send its whole request (headers and body), ms; default {@link DEFAULT_BODY_TIMEOUT_MS}. */
+  bodyTimeoutMs?: number;
+  /** Time budget per chat request and concurrent chats per app key (defaults in chat-limits.ts). */
+  chatLimits?: Partial<ChatLimits>;
 }
+
+/**
+ * A minute to send the request: an 8 MiB body needs ~7 s at 10 Mbit/s; a client slower than that (or one that
+ * stops sending) would otherwise hold a connection forever. Only receiving the request counts: a long streamed
+ * answer is not cut by it.
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+/** How often Node checks for requests past the timeout. why: its default (30 s) would let a slow body live 30 s longer than the timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Default body limit: 8 MiB fits a long pasted document plus history; larger is a 413. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -68,11 +82,15 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Each request's child logger is made when it first logs (see LazyChildLogger).
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
-    // Streams can be long; a single answer may legitimately take minutes.
-    requestTimeout: 0,
+    // Receiving the request only (Node's requestTimeout); the answer may stream for minutes.
+    requestTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     return503OnClosing: true,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Errors raised before routing (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) in our shape, not Fastify's.
+    frameworkErrors: (error, req, reply) => onFrameworkError(error, req, reply),
   });
-  installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
+  const onFrameworkError: FrameworkErrorHandler = installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
   installAccessLog(app);
   installSecurity(app, opts.security, opts.keys);
   mountAdmin(app, opts);
@@ -85,6 +103,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountStatic(app, { uiDir: opts.uiDir });
   if (opts.keys) mountKeysApi(app, opts.keys);
   const services = createProtocolServices(opts);
-  for (const p of protocols) mountProtocol(app, p, opts.pipeline, services);
+  const guard = createChatGuard(opts.chatLimits);
+  for (const p of protocols) mountProtocol(app, p, opts.pipeline, services, guard);
   return app;
 }

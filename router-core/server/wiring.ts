@@ -268,6 +268,11 @@ export async function createCore(
     return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   };
   const app = buildGateway({
+    chatLimits: {
+      requestBudgetMs: config.requestTimeoutS === undefined ? undefined : config.requestTimeoutS * 1000,
+      maxConcurrentPerKey: config.maxConcurrentPerKey,
+    },
+    bodyTimeoutMs: config.bodyTimeoutS === undefined ? undefined : config.bodyTimeoutS * 1000,
     history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     defaultThresholds,
     periodStarts,
