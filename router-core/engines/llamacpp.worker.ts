@@ -227,16 +227,16 @@ function shortReason(e: unknown): string {
 /**
  * Prompt evaluation runs in chunks sized to take about this long each, with the abort signal checked between them.
  * why: llama.cpp cannot be interrupted inside one decode call, so the chunk's duration bounds how late an abort is
- * seen; 50 ms keeps a stop within ~100 ms (one chunk plus the message hop) whatever the model's speed, while a chunk
+ * seen; 30 ms keeps a stop within ~100 ms (one chunk, a chunk that ran long, and the message hop) whatever the model's speed, while a chunk
  * is still long enough that the per-call overhead (well under a millisecond) is lost in it.
  */
-const EVAL_CHUNK_TARGET_MS = 50;
+const EVAL_CHUNK_TARGET_MS = 30;
 /** First chunk, before any timing is known: small, so a slow model's first chunk cannot overshoot the target much. */
 const EVAL_CHUNK_FIRST = 16;
 /**
  * Smallest chunk, and the most a chunk may grow per step. why 8: on a CPU a decode costs at least one read of all the
  * weights, so tiny chunks of a large model would evaluate the prompt several times slower; a model too slow for 8
- * tokens in 50 ms stops after one such chunk instead.
+ * tokens in 30 ms stops after one such chunk instead.
  */
 const EVAL_CHUNK_MIN = 8;
 const EVAL_CHUNK_GROWTH = 2;

@@ -86,7 +86,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     requestTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     http: { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     return503OnClosing: true,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) in our shape, not Fastify's.
     frameworkErrors: (error, req, reply) => onFrameworkError(error, req, reply),
   });
