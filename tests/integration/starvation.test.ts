@@ -1,6 +1,7 @@
 // One request never starves the rest: a client that leaves stops llama.cpp mid-evaluation and mid-generation, the time
 // budget stops a long request, app keys share the engine fairly and are held to a concurrency limit. Real llama.cpp on
 // a generated GGUF, through the real gateway; assertions are on the engine's own record of the work it did.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,4 +205,55 @@ describe('a request past its time budget', () => {
     const row = short.core.ledger.recent(1)[0]!;
     expect(row).toMatchObject({ status: 'error', errorType: 'timeout' });
   }, 60_000);
+});
+
+describe('SIGTERM while llama.cpp is evaluating a long prompt', () => {
+  it('stops the engine and exits cleanly within the drain period (no native abort)', async () => {
+    const dataDir = path.join(dir, 'sigterm');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', dataDir], {
+      env: {
+        ...process.env,
+        ANTHROPIC_API_KEY: '',
+        OLLAMA_HOST: '127.0.0.1:9',
+        HYBRID_AI_TOKEN: '',
+        HYBRID_AI_MANAGE_OLLAMA: 'off',
+        HYBRID_AI_KEYCHAIN: 'off',
+        LOG_LEVEL: 'warn',
+        ...env(),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
+    const [, url, token] = await until(
+      () => /Open the app: (http:\/\/127\.0\.0\.1:\d+)\/#token=(hai_[\w-]+)/.exec(out) ?? undefined,
+      60_000,
+      'the server',
+    );
+    const auth = { authorization: `Bearer ${token}` };
+    const chat = (body: unknown) =>
+      fetch(`${url}/api/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+    // Load the model first, so the long request below is evaluating (not loading) when the signal comes.
+    expect((await chat({ prompt: 'hi', model: 'tinyllama', max_tokens: 2 })).status).toBe(200);
+    const prompt = 'the cat and the dog say hello world to the people of the long story '.repeat(110);
+    const long = chat({ prompt, model: 'tinyllama', max_tokens: 2000, stream: true })
+      .then((r) => r.text())
+      .catch(() => '');
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const { code, signal } = await exit;
+    const ms = Date.now() - t0;
+    await long;
+    expect(err).not.toMatch(/Napi::Error|terminate called|Aborted/);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // The drain period is 5 s (server/main.ts SHUTDOWN_GRACE_MS); the engine then stops within one evaluation chunk.
+    expect(ms).toBeLessThan(5_000 + 2_000);
+    console.log(`[starvation] SIGTERM mid-evaluation: exited 0 after ${ms} ms`);
+  }, 120_000);
 });
