@@ -77,7 +77,7 @@ export type FromWorker =
       /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
       work: JobWork;
     }
-  | { type: 'too-long'; id: number; promptTokens: number; contextSize: number }
+  | { type: 'too-long'; id: number; promptTokens: number; contextSize: number; atLeast: boolean }
   | { type: 'embedded'; id: number; embeddings: number[][]; inputTokens: number }
   | { type: 'failed'; id: number; stage: 'runtime' | 'load' | 'generate'; message: string }
   | { type: 'log'; level: 'warn' | 'error'; message: string }
@@ -311,7 +311,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     );
     if (bound === null) return endAborted();
     if (bound >= contextSize - 1) {
-      post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize });
+      post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize, atLeast: true });
       return;
     }
     // The prompt as LlamaChat renders it when it fits (LlamaChat.getContextWindow), so the chunks below are reused.
@@ -319,7 +319,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     inputTokens = tokens.length;
     // LlamaChat keeps the whole prompt only while prompt + 1 < context; one more token is the least answer.
     if (inputTokens + 2 > contextSize) {
-      post({ type: 'too-long', id: msg.id, promptTokens: inputTokens, contextSize });
+      post({ type: 'too-long', id: msg.id, promptTokens: inputTokens, contextSize, atLeast: false });
       return;
     }
     // The answer stops where the context is full: past it llama.cpp would shift the context and run on for as long

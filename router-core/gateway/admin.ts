@@ -109,7 +109,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
     } else {
       const range = q.range ?? 'today';
-      const f = ranges[range];
+      // Own keys only: "constructor" or "__proto__" must not read the object prototype.
+      const f = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
       if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
       from = f;
     }

@@ -7,7 +7,7 @@ import { mountAdmin, type AdminDeps } from './admin.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
 import { mountFeedbackApi } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
-import { installErrorHandling, MAX_PARAM_LENGTH, type FrameworkErrorHandler } from './errors.js';
+import { clientErrorHandler, installErrorHandling, MAX_PARAM_LENGTH, type FrameworkErrorHandler } from './errors.js';
 import { LazyChildLogger } from './lazy-logger.js';
 import { mountKeysApi, type AppKeys } from './keys-api.js';
 import type { ChatLimits } from './chat-limits.js';
@@ -15,6 +15,8 @@ import { createChatGuard, createProtocolServices, mountProtocol } from './mount.
 import { protocols } from './protocols/index.js';
 import { mountRoutingSettingsApi } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
+import { checkJsonShape } from './protocols/validate.js';
+import { CoreError } from '../errors.js';
 import { installSecurity, type SecurityOptions } from './security.js';
 import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
 import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
@@ -72,6 +74,50 @@ function installAccessLog(app: FastifyInstance): void {
   });
 }
 
+/** Charsets a JSON body may declare: JSON is UTF-8 (RFC 8259); US-ASCII is a subset of it. */
+const JSON_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * Checks on every request body: a declared charset other than UTF-8 is refused with 415 before the body is read
+ * (it would be decoded as UTF-8 and mean something else), and a parsed JSON body is held to the depth and size
+ * limits (protocols/validate.ts), so no later step walks a 50,000-level value.
+ */
+function installBodyChecks(app: FastifyInstance): void {
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const type = req.headers['content-type'];
+    const charset = typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() : undefined;
+    if (charset !== undefined && !JSON_CHARSETS.has(charset)) {
+      throw new CoreError(
+        'unsupported_media_type',
+        `Unsupported charset "${charset}": send the JSON body as UTF-8 ("Content-Type: application/json; charset=utf-8").`,
+        {
+          details: { param: 'content-type', value: charset, valid: ['utf-8'] },
+        },
+      );
+    }
+    done(null, payload);
+  });
+  app.addHook('preValidation', (req, _reply, done) => {
+    checkJsonShape(req.body);
+    done();
+  });
+}
+
+/** One route as registered: method and URL pattern (`:id` parameters, `*` wildcards), and the protocol it belongs to. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  protocol?: string;
+  public: boolean;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route `app` serves, as registered (tests drive their bad-input corpus from it, so a new route is covered). */
+export function routeTable(app: FastifyInstance): readonly RouteInfo[] {
+  return routeTables.get(app) ?? [];
+}
+
 export function buildGateway(opts: GatewayOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -89,10 +135,19 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) in our shape, not Fastify's.
     frameworkErrors: (error, req, reply) => onFrameworkError(error, req, reply),
+    clientErrorHandler,
+  });
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    const config = r.config as { protocol?: string; public?: boolean } | undefined;
+    for (const method of [r.method].flat())
+      routes.push({ method, url: r.url, protocol: config?.protocol, public: config?.public === true });
   });
   const onFrameworkError: FrameworkErrorHandler = installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
   installAccessLog(app);
   installSecurity(app, opts.security, opts.keys);
+  installBodyChecks(app);
   mountAdmin(app, opts);
   mountConversationsApi(app, opts);
   mountSettingsApi(app, opts);

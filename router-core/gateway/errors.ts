@@ -112,3 +112,25 @@ export function installErrorHandling(
     void send(req, reply, err);
   };
 }
+
+/**
+ * Fastify's `clientErrorHandler`: the connection-level failures Node raises before any request exists (a request not
+ * received within the body-read timeout, headers over Node's 16 KiB limit, bytes that are not HTTP), answered in
+ * the native error shape (no route, so no protocol, is known yet) instead of Fastify's.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, type, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'timeout', 'The request was not received in time: send the whole request (headers and body) promptly.']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'invalid_request', 'The request headers (the URL included) are larger than 16 KiB.']
+        : [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: { type, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}

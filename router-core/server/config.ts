@@ -53,6 +53,8 @@ export interface Config {
   maxConcurrentPerKey?: number;
   /** HYBRID_AI_BODY_TIMEOUT_S / `bodyTimeoutS`: longest a client may take to send its request (default 60 s). */
   bodyTimeoutS?: number;
+  /** HYBRID_AI_UI_DIR: the built UI to serve at / (default dist/renderer next to the code). */
+  uiDir?: string;
   /** Extra Host header values to accept (e.g. a reverse proxy's name). */
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -140,7 +142,7 @@ Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/p
 ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
 HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
-HYBRID_AI_BODY_TIMEOUT_S, LOG_LEVEL`;
+HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, LOG_LEVEL`;
 
 const fileKeys = [
   'port',
@@ -277,6 +279,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     ),
     // An hour at most: an 8 MiB body needs ~1 min even at 1 Mbit/s.
     bodyTimeoutS: int('HYBRID_AI_BODY_TIMEOUT_S', pick(undefined, 'HYBRID_AI_BODY_TIMEOUT_S', 'bodyTimeoutS'), 1, 3_600),
+    uiDir: env.HYBRID_AI_UI_DIR ? path.resolve(env.HYBRID_AI_UI_DIR) : undefined,
     allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
     allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
   };

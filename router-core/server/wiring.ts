@@ -273,6 +273,7 @@ export async function createCore(
       maxConcurrentPerKey: config.maxConcurrentPerKey,
     },
     bodyTimeoutMs: config.bodyTimeoutS === undefined ? undefined : config.bodyTimeoutS * 1000,
+    uiDir: config.uiDir,
     history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     defaultThresholds,
     periodStarts,
