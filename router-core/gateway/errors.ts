@@ -1,4 +1,5 @@
 // The single error handler: CoreError → the route's protocol shape; framework 4xx → our types; else a safe 500.
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Protocol } from '../contracts/chat.js';
 import { CoreError, isCoreError } from '../errors.js';
@@ -118,7 +119,7 @@ export function installErrorHandling(
  * received within the body-read timeout, headers over Node's 16 KiB limit, bytes that are not HTTP), answered in
  * the native error shape (no route, so no protocol, is known yet) instead of Fastify's.
  */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, type, message] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
