@@ -104,6 +104,8 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
     if (b.daily_budget_micros !== undefined) await settings.setSetting(settingKeys.dailyBudget, b.daily_budget_micros);
     if (b.monthly_budget_micros !== undefined) await settings.setSetting(settingKeys.monthlyBudget, b.monthly_budget_micros);
     if (b.history_enabled !== undefined) await settings.setSetting(settingKeys.history, b.history_enabled);
+    // History off: answers already in the response cache go too (the cache is off while history is).
+    if (b.history_enabled === false) await deps.ledger.cacheClear();
     return view(deps);
   });
 

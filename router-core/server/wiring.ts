@@ -229,6 +229,7 @@ export async function createCore(
       settings: settingsView,
       now,
       embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
+      history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     }),
     onRecord: (r) => {
       metrics.observe(r);
