@@ -172,7 +172,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     };
   });
 
-  app.get('/api/v1/models', async () => {
+  // A model list: app keys may read it (README, "Per-app keys"), which the auth hook allows for routes of a protocol.
+  app.get('/api/v1/models', { config: { protocol: 'native' } }, async () => {
     const a = await deps.availability();
     const t = deps.tier();
     return {
