@@ -1,4 +1,5 @@
 // Builds the Fastify app: security → public routes → authed protocols, admin API and metrics.
+import { createServer } from 'node:http';
 import { timeOrderedId } from '../ids.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -128,9 +129,13 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Each request's child logger is made when it first logs (see LazyChildLogger).
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
-    // Receiving the request only (Node's requestTimeout); the answer may stream for minutes.
-    requestTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    http: { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+    // Node's requestTimeout covers receiving the request only; the answer may stream for minutes. The server is made
+    // here because the check interval can only be set when it is created.
+    serverFactory: (handler) =>
+      createServer(
+        { requestTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+        handler,
+      ),
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) in our shape, not Fastify's.
