@@ -437,7 +437,13 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           throw new CoreError(
             'invalid_request',
             `The prompt (messages) is ${ev.atLeast ? 'at least ' : ''}${ev.promptTokens} tokens and local model ${call.model} holds ${ev.contextSize} tokens in its context, answer included: shorten the conversation or choose a model with a larger context.`,
-            { details: { param: 'messages', value: `${ev.atLeast ? '≥ ' : ''}${ev.promptTokens} tokens`, valid: [`fewer than ${ev.contextSize - 1} tokens`] } },
+            {
+              details: {
+                param: 'messages',
+                value: `${ev.atLeast ? '≥ ' : ''}${ev.promptTokens} tokens`,
+                valid: [`fewer than ${ev.contextSize - 1} tokens`],
+              },
+            },
           );
         case 'crash':
           throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
