@@ -502,7 +502,8 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
 
 async function close(): Promise<void> {
   for (const ac of running.values()) ac.abort();
-  // Aborted generations stop within a token; freeing a model under a running evaluation could crash llama.cpp.
+  // Aborted calls stop within a token or one short prompt chunk; freeing a model under a running evaluation could
+  // crash llama.cpp (the Napi::Error abort seen when a stuck worker was terminated).
   await Promise.allSettled([...inflight]);
   await Promise.all([...loaded.keys()].map((p) => unload(p)));
   if (llamaPromise) {
