@@ -98,3 +98,29 @@ describe('framework errors', () => {
     expect(ollama.status).toBeLessThan(500);
   });
 });
+
+describe('history off and the response cache', () => {
+  it('switching history off empties the cache: the next identical request is answered afresh', async () => {
+    const put = (body: unknown) =>
+      fetch(`${srv.url}/api/v1/settings`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...srv.auth },
+        body: JSON.stringify(body),
+      });
+    const ask = () =>
+      fetch(`${srv.url}/api/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...srv.auth },
+        body: JSON.stringify({ prompt: 'Name one prime number.', model: 'claude-sonnet', max_tokens: 1000, temperature: 0 }),
+      }).then((r) => r.status);
+    expect((await put({ history_enabled: true })).status).toBe(200);
+    const before = claude.requests.length;
+    expect(await ask()).toBe(200);
+    expect(await ask()).toBe(200);
+    // The repeat came from the cache.
+    expect(claude.requests.length).toBe(before + 1);
+    expect((await put({ history_enabled: false })).status).toBe(200);
+    expect(await ask()).toBe(200);
+    expect(claude.requests.length).toBe(before + 2);
+  });
+});
