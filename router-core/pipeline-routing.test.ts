@@ -9,6 +9,10 @@ import { createSettingsView } from './ledger/settings-view.js';
 import { openSqliteLedger } from './ledger/sqlite.js';
 import { createPipeline, type PipelineEvent, type PipelineRun } from './pipeline.js';
 import { createRoutingExtras } from './pipeline-routing.js';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { routingSettingKeys } from './routing-settings.js';
 import { estimateCloudCostMicros } from './routing/budget.js';
 import type { RoutingConfig } from './routing/policy.js';
@@ -22,7 +26,12 @@ const ALL_CLOUD = { medium: 0, cloud: 0 };
 async function setup(
   engineList: FakeEngine[],
   routing: Partial<RoutingConfig> = {},
-  opts: { embed?: (texts: readonly string[], signal: AbortSignal) => Promise<{ embeddings: number[][] }>; ledger?: Ledger } = {},
+  opts: {
+    embed?: (texts: readonly string[], signal: AbortSignal) => Promise<{ embeddings: number[][] }>;
+    ledger?: Ledger;
+    /** Passed to the routing extras: false seals cached answers. */
+    history?: () => boolean;
+  } = {},
 ) {
   const ledger = opts.ledger ?? openSqliteLedger(':memory:');
   const settings = await createSettingsView(ledger);
@@ -30,7 +39,7 @@ async function setup(
   let t = 1_700_000_000_000;
   const now = () => (t += 5);
   const cache = createAvailabilityCache(engines, now);
-  const extras = createRoutingExtras({ store: ledger, settings, now, embed: opts.embed });
+  const extras = createRoutingExtras({ store: ledger, settings, now, embed: opts.embed, history: opts.history });
   let id = 0;
   const pipeline = createPipeline({
     engines,
@@ -79,6 +88,38 @@ const claude = (extra: Partial<Parameters<typeof createFakeEngine>[0]> = {}) =>
   createFakeEngine({ id: 'anthropic', models: ['claude-sonnet'], words: () => ['a ', 'careful ', 'cloud ', 'answer'], ...extra });
 
 describe('response cache', () => {
+  it('with history off stores no readable prompt or answer, and still answers a repeat from the cache', async () => {
+    const cloud = claude();
+    const embedded: string[] = [];
+    const embed = async (texts: readonly string[]) => {
+      embedded.push(...texts);
+      return { embeddings: texts.map(() => [1, 0, 0]) };
+    };
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hai-seal-')), 'ledger.db');
+    const { pipeline, settings } = await setup(
+      [local(), cloud],
+      { thresholds: ALL_CLOUD },
+      { history: () => false, embed, ledger: openSqliteLedger(file) },
+    );
+    await settings.setSetting(routingSettingKeys.cache, { semantic: true });
+    const first = await run(pipeline, req('What is the airspeed of a swallow?'));
+    // What is at rest: the table as any other reader of the file sees it.
+    const reader = new Database(file, { readonly: true });
+    const rows = reader.prepare('SELECT * FROM response_cache').all() as Array<Record<string, unknown>>;
+    reader.close();
+    expect(rows).toHaveLength(1);
+    const stored = JSON.stringify(rows[0], (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v));
+    expect(stored).not.toContain(first.text);
+    expect(stored).not.toContain('swallow');
+    expect(rows[0]!.embedding ?? null).toBeNull();
+    // No prompt was embedded either (the semantic cache is off while history is).
+    expect(embedded).toEqual([]);
+    const second = await run(pipeline, req('What is the airspeed of a swallow?'));
+    expect(second.run.cached).toBe(true);
+    expect(second.text).toBe(first.text);
+    expect(cloud.calls).toHaveLength(1);
+  });
+
   it('answers a repeated deterministic request from the cache, at no cost, and says so', async () => {
     const cloud = claude();
     const { pipeline, ledger } = await setup([local(), cloud], { thresholds: ALL_CLOUD });

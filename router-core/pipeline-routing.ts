@@ -26,12 +26,20 @@ export function createRoutingExtras(deps: {
   settings: Pick<SettingsView, 'getSetting'>;
   now(): number;
   embed?: (texts: readonly string[], signal: AbortSignal) => Promise<{ embeddings: number[][] }>;
+  /** History on (or not given): cached answers are stored readable; off: sealed (response-cache.ts). */
+  history?: () => boolean;
 }): RoutingExtras {
   const embed: Embedder | undefined = deps.embed
     ? async (text, signal) => Float32Array.from((await deps.embed!([text], signal)).embeddings[0] ?? [])
     : undefined;
   return {
-    cache: createResponseCache({ store: deps.store, now: deps.now, config: () => readRoutingSettings(deps.settings).cache, embed }),
+    cache: createResponseCache({
+      store: deps.store,
+      now: deps.now,
+      config: () => readRoutingSettings(deps.settings).cache,
+      embed,
+      sealed: () => deps.history !== undefined && !deps.history(),
+    }),
     cascade: () => readRoutingSettings(deps.settings).cascade,
   };
 }

@@ -3,11 +3,11 @@ import type { ChatRequest, Protocol } from './contracts/chat.js';
 import type { Availability, EngineId, RouteCandidate, RouteDecision, Tier } from './contracts/decision.js';
 import type { FinishReason, StreamEvent, Usage } from './contracts/stream.js';
 import type { Engine } from './engines/engine.js';
-import { CoreError, toCoreError } from './errors.js';
+import { CoreError, isCoreError, toCoreError } from './errors.js';
 import type { Ledger, RequestRecord, RequestStatus } from './ledger/ledger.js';
 import { finishedIterator, runFirstAttempt, type RoutingExtras } from './pipeline-routing.js';
 import type { CacheProbe } from './response-cache.js';
-import { budgetGuard, estimateCloudCostMicros, type SpendSoFar } from './routing/budget.js';
+import { budgetGuard, estimateCloudCostMicros, estimatePromptTokens, type SpendSoFar } from './routing/budget.js';
 import { planCascade } from './routing/cascade.js';
 import { describeCandidate, shouldFallback } from './routing/fallback.js';
 import { PRIVACY_REASON_PREFIX } from './routing/privacy.js';
@@ -252,6 +252,8 @@ export function createPipeline(deps: PipelineDeps) {
       retryOf: ctx.retryOf,
       version,
       budget: { reserved: false, recorded: false },
+      signal,
+      estimatedInputTokens: estimatePromptTokens(request),
     } as RequestBase;
     const extras = deps.extras;
     const probe = extras?.cache ? await extras.cache.probe(request, signal) : null;
@@ -338,8 +340,10 @@ export function createPipeline(deps: PipelineDeps) {
     if (plan && cascadeConfig && firstEngine) {
       const attempt = await runFirstAttempt(firstEngine, plan.first, request, cascadeConfig, signal);
       if (attempt.kind === 'failed' && attempt.error.type === 'aborted') {
-        await finish({ ...base, decision, usage: zero, status: 'aborted', errorType: 'aborted', fallbackFrom: [], ttft: null, text: '' });
-        throw attempt.error;
+        const err = abortCause(attempt.error, signal);
+        const status = err.type === 'aborted' ? 'aborted' : 'error';
+        await finish({ ...base, decision, usage: zero, status, errorType: err.type, fallbackFrom: [], ttft: null, text: '' });
+        throw err;
       }
       if (attempt.kind === 'kept') {
         // A local answer kept instead of the cloud saves what the cloud would have charged for it.
@@ -418,7 +422,7 @@ export function createPipeline(deps: PipelineDeps) {
         }
         base.budget.reserved = true;
       }
-      const iterator = engine.chat({ request, model: cand.model, stream: ctx.stream }, signal)[Symbol.asyncIterator]();
+      const iterator = engine.chat({ request, model: cand.model, stream: ctx.stream, owner: ctx.apiKeyId }, signal)[Symbol.asyncIterator]();
       const head: StreamEvent[] = [];
       try {
         // Pull until the first event after 'start': a failure up to here may fall back.
@@ -430,9 +434,9 @@ export function createPipeline(deps: PipelineDeps) {
           break;
         }
       } catch (e) {
-        const err = toCoreError(e);
-        if (err.type !== 'aborted') deps.invalidate?.(cand.engine);
-        if (err.type !== 'aborted' && shouldFallback(err.type) && i < candidates.length - 1) {
+        const err = abortCause(toCoreError(e), signal);
+        if (err.type !== 'aborted' && err.type !== 'timeout') deps.invalidate?.(cand.engine);
+        if (err.type !== 'aborted' && err.type !== 'timeout' && shouldFallback(err.type) && i < candidates.length - 1) {
           failed.push(`${describeCandidate(cand)}: ${err.type}`);
           lastError = err;
           continue;
@@ -515,13 +519,14 @@ export function createPipeline(deps: PipelineDeps) {
       }
       ended = true;
     } catch (e) {
-      const err = toCoreError(e);
+      const err = abortCause(toCoreError(e), base.signal);
       const status: RequestStatus = err.type === 'aborted' ? 'aborted' : 'error';
-      // Usage is unknown after a break: count streamed chunks (about one token each) so spend is not hidden.
+      // Usage is unknown after a break: the prompt was sent whole (estimated), and each streamed chunk is about one
+      // token, so spend is not hidden.
       await finish({
         ...base,
         decision,
-        usage: usage ?? { inputTokens: 0, outputTokens: deltas },
+        usage: usage ?? { inputTokens: base.estimatedInputTokens, outputTokens: deltas },
         status,
         errorType: err.type,
         fallbackFrom: failed,
@@ -540,7 +545,7 @@ export function createPipeline(deps: PipelineDeps) {
     const summary = await finish({
       ...base,
       decision,
-      usage: usage ?? { inputTokens: 0, outputTokens: deltas },
+      usage: usage ?? { inputTokens: base.estimatedInputTokens, outputTokens: deltas },
       status: 'ok',
       errorType: null,
       fallbackFrom: failed,
@@ -655,6 +660,19 @@ interface RequestBase {
   cacheProbe?: CacheProbe;
   /** Shared by every copy of the base: a budget reservation is held (released with the row, or when the stream is abandoned), the row is written. */
   budget: { reserved: boolean; recorded: boolean };
+  /** The request's signal: its abort reason tells a client that left from a request that ran out of time. */
+  signal: AbortSignal;
+  /** Prompt tokens as estimated before sending, recorded when the engine never reported usage. */
+  estimatedInputTokens: number;
+}
+
+/**
+ * An engine reports any abort as 'aborted'; when the signal was aborted with a CoreError (the gateway's time budget),
+ * that error is the real cause.
+ */
+function abortCause(err: CoreError, signal: AbortSignal | undefined): CoreError {
+  if (err.type !== 'aborted' || !signal?.aborted) return err;
+  return isCoreError(signal.reason) ? signal.reason : err;
 }
 
 const CLOUD_ENGINE: EngineId = 'anthropic';

@@ -1,5 +1,5 @@
 // Response cache over the ledger: exact match on the normalised request (sha256 key), optional semantic match on embeddings.
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { ChatRequest } from './contracts/chat.js';
 import type { RouteDecision } from './contracts/decision.js';
 import type { FinishReason, Usage } from './contracts/stream.js';
@@ -15,12 +15,19 @@ export interface ResponseCacheDeps {
   config(): CacheConfig;
   /** Absent: exact-match cache only. */
   embed?: Embedder;
+  /**
+   * True while history is off: answers are stored sealed (AES-256-GCM under a key derived from the full request, which
+   * is never stored), so the table holds no readable prompt or answer; the semantic cache (prompt embeddings) is off.
+   */
+  sealed?(): boolean;
 }
 
 /** A looked-up request: its keys, its embedding (semantic mode) and the hit, if any. */
 export interface CacheProbe {
   key: string;
   scope: string;
+  /** Key that seals and opens this request's answer; derived from the request, held in memory only. */
+  seal: Buffer;
   embedding?: Float32Array;
   hit?: { entry: CacheEntry; semantic: boolean; similarity: number };
 }
@@ -47,17 +54,43 @@ const SEMANTIC_SCAN_LIMIT = 500;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
+/** Marks a sealed answer in the `response` column. */
+const SEALED = 'sealed:v1:';
+
+/** AES-256-GCM: 12-byte IV, 16-byte tag, then the ciphertext, base64. */
+function sealText(text: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([c.update(text, 'utf8'), c.final()]);
+  return SEALED + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+}
+
+/** The answer in `stored`, opened when sealed; undefined when it cannot be opened (then it is a miss). */
+function openText(stored: string, key: Buffer): string | undefined {
+  if (!stored.startsWith(SEALED)) return stored;
+  try {
+    const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
+    const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    d.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   return {
     async probe(request, signal) {
       const config = deps.config();
       if (!cacheEligibility(request, config).eligible) return null;
       const material = cacheKeyMaterial(request);
-      const probe: CacheProbe = { key: sha256(material.key), scope: sha256(material.scope) };
+      const seal = createHash('sha256').update('hybrid-ai response seal\0').update(material.key).digest();
+      const probe: CacheProbe = { key: sha256(material.key), scope: sha256(material.scope), seal };
       const now = deps.now();
       const exact = await deps.store.cacheGet(probe.key, now);
-      if (exact) return { ...probe, hit: { entry: exact, semantic: false, similarity: 1 } };
-      if (!config.semantic || !deps.embed || material.prompt === '') return probe;
+      const response = exact ? openText(exact.response, seal) : undefined;
+      if (exact && response !== undefined) return { ...probe, hit: { entry: { ...exact, response }, semantic: false, similarity: 1 } };
+      if (deps.sealed?.() || !config.semantic || !deps.embed || material.prompt === '') return probe;
       try {
         probe.embedding = await deps.embed(material.prompt, signal);
       } catch {
@@ -66,6 +99,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
       }
       let best: { entry: CacheEntry; similarity: number } | undefined;
       for (const entry of await deps.store.cacheWithEmbeddings(probe.scope, deps.now(), SEMANTIC_SCAN_LIMIT)) {
+        if (entry.response.startsWith(SEALED)) continue; // another request's sealed answer: not ours to open
         const s = cosine(probe.embedding, entry.embedding!);
         if (s >= config.semanticThreshold && (!best || s > best.similarity)) best = { entry, similarity: s };
       }
@@ -74,6 +108,7 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
     async store(probe, a) {
       if (a.finishReason !== 'stop' || a.text.trim() === '') return;
       const now = deps.now();
+      const sealed = deps.sealed?.() === true;
       await deps.store.cachePut(
         {
           key: probe.key,
@@ -85,12 +120,12 @@ export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
           model: a.decision.model,
           engine: a.decision.engine,
           complexity: a.decision.complexity,
-          response: a.text,
+          response: sealed ? sealText(a.text, probe.seal) : a.text,
           inputTokens: a.usage.inputTokens,
           outputTokens: a.usage.outputTokens,
           finishReason: a.finishReason,
           costMicros: a.costMicros,
-          ...(probe.embedding ? { embedding: probe.embedding } : {}),
+          ...(probe.embedding && !sealed ? { embedding: probe.embedding } : {}),
         },
         now,
       );

@@ -352,6 +352,10 @@ export function mapAnthropicError(
         );
     }
   }
+  // Not the SDK's and not the network's: our own failure (e.g. a value too deep to serialise), never "Claude is down".
+  // (A TypeError is not one of ours: undici reports a broken stream or a failed fetch as one.)
+  if (e instanceof RangeError)
+    return new CoreError('internal', 'Internal error while preparing the request for Claude.', { cause: summary(e) });
   if (ctx.started)
     return new CoreError('upstream_error', 'Claude stream ended unexpectedly (the connection broke mid-answer).', { cause: summary(e) });
   return new CoreError('upstream_unavailable', `Could not reach Claude at ${ctx.baseURL}.`, { cause: summary(e) });

@@ -15,6 +15,8 @@ export interface EngineCall {
    * upstream response instead of a token stream; the events are the same, text arriving in one delta. Default true.
    */
   stream?: boolean;
+  /** Who asks (the app key id; absent = the API token): engines with a queue serve callers fairly by it. */
+  owner?: string;
 }
 
 /** Embedding vectors for some texts, in input order, and the tokens they took. */

@@ -5,6 +5,9 @@
 //
 // One call's life:
 //
+// Fair queue: when a model's slot frees, the next call is the oldest one of the caller (app key) served least
+// recently, so one caller's backlog cannot keep the others waiting (round robin between callers, FIFO within one).
+//
 //   queued ──(model slot free, LRU room)──> running ──(worker: end)──────> done
 //     │                                       │ └───(worker: failed)────> CoreError
 //     │                                       └─────(worker crashed)────> CoreError('upstream_error')
@@ -20,7 +23,9 @@ import { findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { readGgufContextLength } from './gguf-context.js';
-import type { FromWorker, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
+import type { FromWorker, JobWork, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
+
+export type { JobWork } from './llamacpp.worker.js';
 
 export { defaultThreadCount } from './llamacpp.worker.js';
 
@@ -56,6 +61,36 @@ export interface LlamaCppEngineInfo {
   workersStarted: number;
   /** Paths of the models currently loaded (or loading), least recently used first. */
   loadedModels: string[];
+  /** Calls llama.cpp is working on now (a call the caller left stays here until the worker confirms it stopped). */
+  running: RunningJobInfo[];
+  /** Calls waiting for their model's slot. */
+  queued: number;
+  /** The last finished chat calls, oldest first, with what the worker reports it did (at most {@link FINISHED_KEPT}). */
+  finished: FinishedJobInfo[];
+}
+
+/** A chat call in progress, as the worker last reported it. */
+export interface RunningJobInfo {
+  id: number;
+  model: string;
+  /** Who asked (the app key id; 'master' for the API token). */
+  owner: string;
+  phase: 'loading' | 'evaluating' | 'generating';
+  promptTokens: number;
+  evaluatedTokens: number;
+  /** Text chunks received so far (one or a few tokens each). */
+  deltas: number;
+  /** The caller left; the worker was told to stop. */
+  abortRequested: boolean;
+}
+
+/** A finished chat call and the work llama.cpp did for it. */
+export interface FinishedJobInfo {
+  id: number;
+  model: string;
+  owner: string;
+  stopReason: string;
+  work: JobWork;
 }
 
 /** The llama.cpp engine: the {@link Engine} interface plus runtime info. */
@@ -77,6 +112,8 @@ const DEFAULT_MAX_TOKENS = 512;
 // GQA 7B model (Mistral-7B) around 0.5 GB, which matters on the 4-8 GB tiers. The library's "auto" would
 // size it from free RAM instead, up to the model's full training context.
 const DEFAULT_CONTEXT_SIZE = 4096;
+// Enough finished calls for a test or an operator to see what the last few did, without growing without bound.
+const FINISHED_KEPT = 20;
 // Disposing a model takes milliseconds; if llama.cpp hangs we terminate anyway so shutdown never blocks.
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -89,12 +126,18 @@ interface Job {
   texts?: string[];
   modelId: string;
   path: string;
+  /** Fair-queue key: the caller's app key id, 'master' for the API token. */
+  owner: string;
   messages: ChatMessage[];
   params: WorkerGenerationParams;
   state: 'queued' | 'running' | 'finished';
   abortSent: boolean;
   events: JobEvent[];
   wake: (() => void) | null;
+  phase: RunningJobInfo['phase'];
+  promptTokens: number;
+  evaluatedTokens: number;
+  deltas: number;
 }
 
 interface Slot {
@@ -139,6 +182,10 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   let nextId = 1;
   const queue: Job[] = [];
   const running = new Map<number, Job>();
+  const finished: FinishedJobInfo[] = [];
+  /** Dispatch counter per owner: the owner with the lowest value (served least recently) goes first. */
+  const lastServed = new Map<string, number>();
+  let dispatches = 0;
   /** Loaded (or loading) models by path; Map order is the LRU order, least recently used first. */
   const slots = new Map<string, Slot>();
   let onClosed: (() => void) | null = null;
@@ -200,8 +247,21 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       }
       const job = running.get(m.id);
       if (!job) return;
-      if (m.type === 'started') contextThreads = m.contextThreads;
-      if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded') {
+      if (m.type === 'started') {
+        contextThreads = m.contextThreads;
+        job.phase = 'evaluating';
+        job.promptTokens = m.promptTokens;
+      } else if (m.type === 'progress') {
+        job.evaluatedTokens = m.evaluatedTokens;
+        return;
+      } else if (m.type === 'delta') {
+        job.phase = 'generating';
+        job.deltas++;
+      } else if (m.type === 'end') {
+        finished.push({ id: job.id, model: job.modelId, owner: job.owner, stopReason: m.stopReason, work: m.work });
+        if (finished.length > FINISHED_KEPT) finished.shift();
+      }
+      if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded' || m.type === 'too-long') {
         // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
         if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) slots.delete(job.path);
         finish(job);
@@ -219,6 +279,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
 
   function dispatch(job: Job): void {
     queue.splice(queue.indexOf(job), 1);
+    lastServed.set(job.owner, ++dispatches);
     slots.delete(job.path);
     slots.set(job.path, { busy: job }); // most recently used
     job.state = 'running';
@@ -229,11 +290,15 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     else send({ type: 'chat', id: job.id, path: job.path, messages: job.messages, params: job.params });
   }
 
-  /** Starts every queued job that can run now, oldest first, keeping FIFO order per model. */
+  /**
+   * Starts every queued job that can run now: per model, the oldest job of the owner served least recently (a fair
+   * queue: round robin between owners, FIFO within one).
+   */
   function pump(): void {
     if (closed) return;
     const blocked = new Set<string>();
-    for (const job of [...queue]) {
+    const order = [...queue].sort((a, b) => (lastServed.get(a.owner) ?? 0) - (lastServed.get(b.owner) ?? 0) || a.id - b.id);
+    for (const job of order) {
       if (blocked.has(job.path)) continue;
       const slot = slots.get(job.path);
       if (slot) {
@@ -322,6 +387,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       kind: 'chat',
       modelId: call.model,
       path,
+      owner: call.owner ?? 'master',
       messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
       params: {
         maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS,
@@ -335,6 +401,10 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       abortSent: false,
       events: [],
       wake: null,
+      phase: 'loading',
+      promptTokens: 0,
+      evaluatedTokens: 0,
+      deltas: 0,
     };
     for await (const ev of runJob(job, signal)) {
       switch (ev.type) {
@@ -375,6 +445,23 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
             );
           }
           throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
+        case 'too-long': {
+          // context_length_exceeded: the pipeline tries the next candidate (a larger context, or the cloud) first.
+          const n = `${ev.atLeast ? 'at least ' : ''}${ev.promptTokens.toLocaleString('en-US')}`;
+          const answer = ev.answerTokens ? ` and the answer needs room for ${ev.answerTokens.toLocaleString('en-US')} more` : '';
+          throw new CoreError(
+            'context_length_exceeded',
+            `The input is ${n} tokens (counted by ${call.model}'s tokenizer)${answer}, but ${call.model}'s context here is ` +
+              `${ev.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, lower max_tokens, or choose a model with a larger context.`,
+            {
+              details: {
+                param: 'messages',
+                value: `${ev.atLeast ? '≥ ' : ''}${ev.promptTokens} tokens`,
+                valid: [`fewer than ${ev.contextSize - 1} tokens`],
+              },
+            },
+          );
+        }
         case 'crash':
           throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
       }
@@ -392,12 +479,17 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       texts: [...texts],
       modelId: model,
       path,
+      owner: 'master',
       messages: [],
       params: { maxTokens: 0 },
       state: 'queued',
       abortSent: false,
       events: [],
       wake: null,
+      phase: 'loading',
+      promptTokens: 0,
+      evaluatedTokens: 0,
+      deltas: 0,
     };
     for await (const ev of runJob(job, signal)) {
       if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
@@ -499,6 +591,20 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       mathCores: runtimeInfo?.mathCores,
       workersStarted,
       loadedModels: [...slots.keys()],
+      running: [...running.values()]
+        .filter((j) => j.kind === 'chat')
+        .map((j) => ({
+          id: j.id,
+          model: j.modelId,
+          owner: j.owner,
+          phase: j.phase,
+          promptTokens: j.promptTokens,
+          evaluatedTokens: j.evaluatedTokens,
+          deltas: j.deltas,
+          abortRequested: j.abortSent,
+        })),
+      queued: queue.length,
+      finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     }),
     async terminateWorkerForTesting() {
       const w = worker;

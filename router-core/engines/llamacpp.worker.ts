@@ -38,6 +38,20 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
   confidence?: boolean;
 }
 
+/** What llama.cpp did for one call, counted in the worker (not inferred from what reached the client). */
+export interface JobWork {
+  /** Prompt tokens the call needed evaluated (after any reuse of the KV cache). */
+  promptTokens: number;
+  /** Prompt tokens actually decoded by llama.cpp for this call. */
+  evaluatedTokens: number;
+  /** Tokens generated. */
+  generatedTokens: number;
+  /** The output cap in force (the request's, lowered to what fits the context). */
+  maxTokens: number;
+  /** Milliseconds from the abort message to the worker being done with the call; absent when not aborted. */
+  abortToIdleMs?: number;
+}
+
 /** What the worker learned about the runtime once llama.cpp started. */
 export interface WorkerRuntimeInfo {
   /** Threads llama.cpp evaluates with (the deliberate count, never the library default). */
@@ -51,9 +65,20 @@ export interface WorkerRuntimeInfo {
 /** Worker -> host. */
 export type FromWorker =
   | { type: 'ready'; info: WorkerRuntimeInfo }
-  | { type: 'started'; id: number; contextThreads: number }
+  | { type: 'started'; id: number; contextThreads: number; promptTokens: number }
+  | { type: 'progress'; id: number; evaluatedTokens: number; promptTokens: number }
   | { type: 'delta'; id: number; text: string }
-  | { type: 'end'; id: number; inputTokens: number; outputTokens: number; stopReason: string; meanLogprob?: number }
+  | {
+      type: 'end';
+      id: number;
+      inputTokens: number;
+      outputTokens: number;
+      stopReason: string;
+      meanLogprob?: number;
+      /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
+      work: JobWork;
+    }
+  | { type: 'too-long'; id: number; promptTokens: number; contextSize: number; atLeast: boolean; answerTokens?: number }
   | { type: 'embedded'; id: number; embeddings: number[][]; inputTokens: number }
   | {
       type: 'failed';
@@ -207,10 +232,65 @@ function shortReason(e: unknown): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
+/**
+ * Prompt evaluation runs in chunks sized to take about this long each, with the abort signal checked between them.
+ * why: llama.cpp cannot be interrupted inside one decode call, so the chunk's duration bounds how late an abort is
+ * seen; 30 ms keeps a stop within ~100 ms (one chunk, a chunk that ran long, and the message hop) whatever the model's speed, while a chunk
+ * is still long enough that the per-call overhead (well under a millisecond) is lost in it.
+ */
+const EVAL_CHUNK_TARGET_MS = 30;
+/** First chunk, before any timing is known: small, so a slow model's first chunk cannot overshoot the target much. */
+const EVAL_CHUNK_FIRST = 16;
+/**
+ * Smallest chunk, and the most a chunk may grow per step. why 8: on a CPU a decode costs at least one read of all the
+ * weights, so tiny chunks of a large model would evaluate the prompt several times slower; a model too slow for 8
+ * tokens in 30 ms stops after one such chunk instead.
+ */
+const EVAL_CHUNK_MIN = 8;
+const EVAL_CHUNK_GROWTH = 2;
+/**
+ * Characters tokenized per slice while checking that a prompt fits the context. why: llama.cpp tokenizes ~1.2 M
+ * characters/s on the 2-core VM (1 M words of "word " took 4.3 s), so a 32 Ki slice takes ~25 ms: an abort is seen
+ * between slices, and an 8 MiB prompt is known not to fit after a few slices instead of seconds of tokenizing.
+ */
+const FIT_SLICE_CHARS = 32_768;
+/**
+ * Tokens a slice boundary can add to a sliced count (a word cut in two, a space-prefix token at the slice start),
+ * so the sliced count minus this per slice is a safe lower bound on the real count.
+ */
+const SLICE_BOUNDARY_SLACK = 2;
+
+/**
+ * A lower bound on the tokens of `texts`, tokenized slice by slice, stopping as soon as it exceeds `limit`;
+ * yields to the event loop between slices so an abort message gets through. Returns null when aborted.
+ */
+async function tokenLowerBound(model: LlamaModel, texts: readonly string[], limit: number, signal: AbortSignal): Promise<number | null> {
+  let bound = 0;
+  for (const text of texts) {
+    for (let at = 0; at < text.length; at += FIT_SLICE_CHARS) {
+      if (signal.aborted) return null;
+      const n = model.tokenize(text.slice(at, at + FIT_SLICE_CHARS)).length;
+      bound += Math.max(0, n - SLICE_BOUNDARY_SLACK);
+      if (bound > limit) return bound;
+      if (text.length > FIT_SLICE_CHARS) await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  return bound;
+}
+
 async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
   const ac = new AbortController();
+  let abortAt: number | undefined;
+  ac.signal.addEventListener('abort', () => (abortAt = performance.now()), { once: true });
   running.set(msg.id, ac);
   let flushDeltas: (() => void) | undefined;
+  const work: JobWork = { promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, maxTokens: msg.params.maxTokens };
+  const finishWork = (): JobWork => (abortAt === undefined ? work : { ...work, abortToIdleMs: performance.now() - abortAt });
+  // Prompt tokens as the chat template renders them, once known (the KV cache may reuse a prefix, so the meter alone
+  // would under-count the prompt of a follow-up turn).
+  let inputTokens = 0;
+  const endAborted = (): void =>
+    post({ type: 'end', id: msg.id, inputTokens, outputTokens: work.generatedTokens, stopReason: 'abort', work: finishWork() });
   try {
     try {
       await runtime();
@@ -225,33 +305,60 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
       return;
     }
-    if (ac.signal.aborted) {
-      post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
-      return;
-    }
+    if (ac.signal.aborted) return endAborted();
     const history = toHistory(msg.messages);
     const sequence = m.chat.sequence;
-    // Prompt tokens as the chat template renders them (the KV cache may reuse a prefix, so the meter alone
-    // would under-count the prompt of a follow-up turn).
-    const inputTokens = m.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer).length;
-    const p = msg.params;
-    // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
-    // library would shift the context and silently drop the start of the conversation). The answer gets what is left.
     const contextSize = m.context.contextSize;
-    const answerTokens = Math.min(p.maxTokens, MIN_ANSWER_TOKENS);
-    if (inputTokens + answerTokens > contextSize) {
-      post({
-        type: 'failed',
-        id: msg.id,
-        stage: 'context',
-        message: `input of ${inputTokens} tokens + ${answerTokens} for the answer > context of ${contextSize}`,
-        context: { inputTokens, answerTokens, contextSize },
-      });
+    // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
+    // it (uninterruptibly). A sliced lower bound refuses a huge prompt cheaply; the exact count follows.
+    const bound = await tokenLowerBound(
+      m.model,
+      msg.messages.map((x) => x.content),
+      contextSize,
+      ac.signal,
+    );
+    if (bound === null) return endAborted();
+    if (bound >= contextSize - 1) {
+      post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize, atLeast: true });
       return;
     }
-    const maxTokens = Math.min(p.maxTokens, contextSize - inputTokens);
-    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads });
+    // The prompt as LlamaChat renders it when it fits (LlamaChat.getContextWindow), so the chunks below are reused.
+    const tokens = m.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer);
+    inputTokens = tokens.length;
+    // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
+    // library would shift the context and silently drop the start of the conversation). The room an answer needs is
+    // max_tokens up to MIN_ANSWER_TOKENS (routing reserves the same); LlamaChat also needs prompt + 1 < context.
+    const answerTokens = Math.max(1, Math.min(msg.params.maxTokens, MIN_ANSWER_TOKENS));
+    if (inputTokens + answerTokens + 1 > contextSize) {
+      post({ type: 'too-long', id: msg.id, promptTokens: inputTokens, contextSize, atLeast: false, answerTokens });
+      return;
+    }
+    // The answer stops where the context is full: past it llama.cpp would shift the context and run on for as long
+    // as max_tokens allows (a num_predict of 1e15 would hold the engine for hours).
+    work.maxTokens = Math.min(msg.params.maxTokens, contextSize - inputTokens - 1);
+    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads, promptTokens: inputTokens });
     const before = sequence.tokenMeter.getState();
+    // Evaluate all but the last prompt token here, in chunks, checking the abort signal between them; LlamaChat then
+    // finds them in the KV cache and decodes only the last one before generating (where it checks per token).
+    const prefix = tokens.slice(0, -1);
+    await sequence.adaptStateToTokens(prefix, false);
+    let done = Math.min(sequence.nextTokenIndex, prefix.length);
+    work.promptTokens = inputTokens - done;
+    let chunk = EVAL_CHUNK_FIRST;
+    while (done < prefix.length) {
+      if (ac.signal.aborted) return endAborted();
+      const piece = prefix.slice(done, done + chunk);
+      const t0 = performance.now();
+      await sequence.evaluateWithoutGeneratingNewTokens(piece);
+      const ms = performance.now() - t0;
+      done += piece.length;
+      work.evaluatedTokens += piece.length;
+      post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
+      const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / Math.max(ms, 1));
+      chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, m.context.batchSize));
+    }
+    if (ac.signal.aborted) return endAborted();
+    const p = msg.params;
     // The first chunk goes out at once (time to first token); later ones are batched for up to DELTA_BATCH_MS, so
     // the main thread handles one message per few tokens instead of one per token.
     let pending = '';
@@ -264,28 +371,40 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       pending = '';
     };
     flushDeltas = flush;
-    const res = await m.chat.generateResponse(history, {
-      maxTokens,
-      temperature: p.temperature ?? DEFAULT_TEMPERATURE,
-      topP: p.topP,
-      seed: p.seed,
-      customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
-      signal: ac.signal,
-      // Return what was generated instead of throwing: the host already told its caller "aborted".
-      stopOnAbortSignal: true,
-      onTextChunk: (text) => {
-        if (!text) return;
-        if (first) {
-          first = false;
-          post({ type: 'delta', id: msg.id, text });
-          return;
-        }
-        pending += text;
-        timer ??= setTimeout(flush, DELTA_BATCH_MS);
-      },
-    });
+    const meter = (): void => {
+      const d = sequence.tokenMeter.diff(before);
+      work.generatedTokens = d.usedOutputTokens;
+      // The meter counts a decoded token that asks for logits as "output": the last prompt token is one of them, and
+      // prompt tokens are decoded before any generated one is fed back.
+      work.evaluatedTokens = Math.min(work.promptTokens, d.usedInputTokens + (d.usedOutputTokens > 0 ? 1 : 0));
+    };
+    let res: Awaited<ReturnType<LlamaChat['generateResponse']>>;
+    try {
+      res = await m.chat.generateResponse(history, {
+        maxTokens: work.maxTokens,
+        temperature: p.temperature ?? DEFAULT_TEMPERATURE,
+        topP: p.topP,
+        seed: p.seed,
+        customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+        signal: ac.signal,
+        // Return what was generated instead of throwing: the host already told its caller "aborted".
+        stopOnAbortSignal: true,
+        onTextChunk: (text) => {
+          if (!text) return;
+          if (first) {
+            first = false;
+            post({ type: 'delta', id: msg.id, text });
+            return;
+          }
+          pending += text;
+          timer ??= setTimeout(flush, DELTA_BATCH_MS);
+        },
+      });
+    } finally {
+      meter();
+    }
     flush();
-    const outputTokens = sequence.tokenMeter.diff(before).usedOutputTokens;
+    const outputTokens = work.generatedTokens;
     const meanLogprob = p.confidence && outputTokens > 0 && !ac.signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
     post({
       type: 'end',
@@ -294,10 +413,11 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       outputTokens,
       stopReason: ac.signal.aborted ? 'abort' : res.metadata.stopReason,
       meanLogprob,
+      work: finishWork(),
     });
   } catch (e) {
     flushDeltas?.();
-    if (ac.signal.aborted) post({ type: 'end', id: msg.id, inputTokens: 0, outputTokens: 0, stopReason: 'abort' });
+    if (ac.signal.aborted) endAborted();
     else post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
   } finally {
     running.delete(msg.id);
@@ -393,7 +513,8 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
 
 async function close(): Promise<void> {
   for (const ac of running.values()) ac.abort();
-  // Aborted generations stop within a token; freeing a model under a running evaluation could crash llama.cpp.
+  // Aborted calls stop within a token or one short prompt chunk; freeing a model under a running evaluation could
+  // crash llama.cpp (the Napi::Error abort seen when a stuck worker was terminated).
   await Promise.allSettled([...inflight]);
   await Promise.all([...loaded.keys()].map((p) => unload(p)));
   if (llamaPromise) {

@@ -123,7 +123,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
     } else {
       const range = q.range ?? 'today';
-      const f = ranges[range];
+      // Own keys only: "constructor" or "__proto__" must not read the object prototype.
+      const f = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
       if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
       from = f;
     }
@@ -189,7 +190,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     };
   });
 
-  app.get('/api/v1/models', async () => {
+  // A model list: app keys may read it (README, "Per-app keys"), which the auth hook allows for routes of a protocol.
+  app.get('/api/v1/models', { config: { protocol: 'native' } }, async () => {
     const a = await deps.availability();
     const t = deps.tier();
     return {

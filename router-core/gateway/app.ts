@@ -1,4 +1,5 @@
 // Builds the Fastify app: security → public routes → authed protocols, admin API and metrics.
+import { createServer } from 'node:http';
 import { timeOrderedId } from '../ids.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,13 +9,16 @@ import { mountConversationsApi, type ConversationsDeps } from './conversations-a
 import { mountExperimentApi } from './experiment-api.js';
 import { mountFeedbackApi } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
-import { installErrorHandling } from './errors.js';
+import { clientErrorHandler, installErrorHandling, MAX_PARAM_LENGTH, type FrameworkErrorHandler } from './errors.js';
 import { LazyChildLogger } from './lazy-logger.js';
 import { mountKeysApi, type AppKeys } from './keys-api.js';
-import { createProtocolServices, mountProtocol } from './mount.js';
+import type { ChatLimits } from './chat-limits.js';
+import { createChatGuard, createProtocolServices, mountProtocol } from './mount.js';
 import { protocols } from './protocols/index.js';
 import { mountRoutingSettingsApi } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
+import { checkJsonShape } from './protocols/validate.js';
+import { CoreError } from '../errors.js';
 import { installSecurity, type SecurityOptions } from './security.js';
 import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
 import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
@@ -36,7 +40,20 @@ export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, Conversatio
   secrets?: SecretsApiDeps['secrets'];
   /** Try a Claude key with a one-token call when it is saved (absent = saved untested). */
   testClaudeKey?: SecretsApiDeps['testClaudeKey'];
+  /** Longest a client may take to send its whole request (headers and body), ms; default {@link DEFAULT_BODY_TIMEOUT_MS}. */
+  bodyTimeoutMs?: number;
+  /** Time budget per chat request and concurrent chats per app key (defaults in chat-limits.ts). */
+  chatLimits?: Partial<ChatLimits>;
 }
+
+/**
+ * A minute to send the request: an 8 MiB body needs ~7 s at 10 Mbit/s; a client slower than that (or one that
+ * stops sending) would otherwise hold a connection forever. Only receiving the request counts: a long streamed
+ * answer is not cut by it.
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+/** How often Node checks for requests past the timeout. why: its default (30 s) would let a slow body live 30 s longer than the timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Default body limit: 8 MiB fits a long pasted document plus history; larger is a 413. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -61,6 +78,50 @@ function installAccessLog(app: FastifyInstance): void {
   });
 }
 
+/** Charsets a JSON body may declare: JSON is UTF-8 (RFC 8259); US-ASCII is a subset of it. */
+const JSON_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * Checks on every request body: a declared charset other than UTF-8 is refused with 415 before the body is read
+ * (it would be decoded as UTF-8 and mean something else), and a parsed JSON body is held to the depth and size
+ * limits (protocols/validate.ts), so no later step walks a 50,000-level value.
+ */
+function installBodyChecks(app: FastifyInstance): void {
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const type = req.headers['content-type'];
+    const charset = typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() : undefined;
+    if (charset !== undefined && !JSON_CHARSETS.has(charset)) {
+      throw new CoreError(
+        'unsupported_media_type',
+        `Unsupported charset "${charset}": send the JSON body as UTF-8 ("Content-Type: application/json; charset=utf-8").`,
+        {
+          details: { param: 'content-type', value: charset, valid: ['utf-8'] },
+        },
+      );
+    }
+    done(null, payload);
+  });
+  app.addHook('preValidation', (req, _reply, done) => {
+    checkJsonShape(req.body);
+    done();
+  });
+}
+
+/** One route as registered: method and URL pattern (`:id` parameters, `*` wildcards), and the protocol it belongs to. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  protocol?: string;
+  public: boolean;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route `app` serves, as registered (tests drive their bad-input corpus from it, so a new route is covered). */
+export function routeTable(app: FastifyInstance): readonly RouteInfo[] {
+  return routeTables.get(app) ?? [];
+}
+
 export function buildGateway(opts: GatewayOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -71,13 +132,30 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Each request's child logger is made when it first logs (see LazyChildLogger).
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
-    // Streams can be long; a single answer may legitimately take minutes.
-    requestTimeout: 0,
+    // Node's requestTimeout covers receiving the request only; the answer may stream for minutes. The server is made
+    // here because the check interval can only be set when it is created.
+    serverFactory: (handler) =>
+      createServer(
+        { requestTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+        handler,
+      ),
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before routing (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) in our shape, not Fastify's.
+    frameworkErrors: (error, req, reply) => onFrameworkError(error, req, reply),
+    clientErrorHandler,
   });
-  installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    const config = r.config as { protocol?: string; public?: boolean } | undefined;
+    for (const method of [r.method].flat())
+      routes.push({ method, url: r.url, protocol: config?.protocol, public: config?.public === true });
+  });
+  const onFrameworkError: FrameworkErrorHandler = installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
   installAccessLog(app);
   installSecurity(app, opts.security, opts.keys);
+  installBodyChecks(app);
   mountAdmin(app, opts);
   mountConversationsApi(app, opts);
   mountSettingsApi(app, opts);
@@ -89,6 +167,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountStatic(app, { uiDir: opts.uiDir });
   if (opts.keys) mountKeysApi(app, opts.keys);
   const services = createProtocolServices(opts);
-  for (const p of protocols) mountProtocol(app, p, opts.pipeline, services);
+  const guard = createChatGuard(opts.chatLimits);
+  for (const p of protocols) mountProtocol(app, p, opts.pipeline, services, guard);
   return app;
 }

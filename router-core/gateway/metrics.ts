@@ -1,7 +1,17 @@
 // Prometheus metrics with the seed's names, observed once per finished request from its ledger row.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Availability } from '../contracts/decision.js';
+import { modelCatalog } from '../data/models.js';
 import type { RequestRecord } from '../ledger/ledger.js';
+
+/** Model label values: catalog ids only. Any other name (a raw claude-* id, an Ollama tag) is "other", so callers cannot mint label values (unbounded cardinality takes Prometheus down). */
+const CATALOG_IDS: ReadonlySet<string> = new Set(modelCatalog.map((m) => m.id));
+
+/** The `model` label for a request's model. */
+export function modelLabel(model: string | null): string {
+  if (model === null) return 'none';
+  return CATALOG_IDS.has(model) ? model : 'other';
+}
 
 export interface Metrics {
   registry: Registry;
@@ -47,7 +57,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   return {
     registry,
     observe(r: RequestRecord): void {
-      const model = r.model ?? 'none';
+      const model = modelLabel(r.model);
       const backend = r.engine ?? 'none';
       // The seed's status label values: success | error (aborted is its own: nobody read it).
       requests.inc({ model, backend, status: r.status === 'ok' ? 'success' : r.status });

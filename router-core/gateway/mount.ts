@@ -4,11 +4,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ToolCall } from '../contracts/chat.js';
 import type { Availability, EngineId } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
-import { CoreError } from '../errors.js';
+import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
 import type { ChatRoute, Decoded, ModelListing, ProtocolAdapter, ProtocolServices } from './protocol.js';
-import { appKeyIdOf } from './security.js';
+import {
+  budgetExceeded,
+  createConcurrencyGate,
+  DEFAULT_MAX_CONCURRENT_PER_KEY,
+  DEFAULT_REQUEST_BUDGET_MS,
+  type ChatLimits,
+} from './chat-limits.js';
+import { appKeyOf } from './security.js';
 import { CoalescingWriter } from './sse.js';
 
 /** Response headers every protocol carries so any client can see the route (issue: "x-hybrid-*"). */
@@ -87,14 +94,35 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
   };
 }
 
+/** Chat limits and the per-key gate, shared by every protocol of one gateway. */
+export interface ChatGuard {
+  limits: ChatLimits;
+  gate: ReturnType<typeof createConcurrencyGate>;
+}
+
+/** The guard for one gateway: `limits` over the defaults. */
+export function createChatGuard(limits: Partial<ChatLimits> = {}): ChatGuard {
+  const full: ChatLimits = {
+    requestBudgetMs: limits.requestBudgetMs ?? DEFAULT_REQUEST_BUDGET_MS,
+    maxConcurrentPerKey: limits.maxConcurrentPerKey ?? DEFAULT_MAX_CONCURRENT_PER_KEY,
+  };
+  return { limits: full, gate: createConcurrencyGate(full.maxConcurrentPerKey) };
+}
+
 /** Register every chat route (and non-chat route, given services) of `adapter` on `app`. */
-export function mountProtocol(app: FastifyInstance, adapter: ProtocolAdapter, pipeline: ChatPipeline, services?: ProtocolServices): void {
+export function mountProtocol(
+  app: FastifyInstance,
+  adapter: ProtocolAdapter,
+  pipeline: ChatPipeline,
+  services?: ProtocolServices,
+  guard: ChatGuard = createChatGuard(),
+): void {
   for (const route of adapter.chatRoutes) {
     app.route({
       method: route.method,
       url: route.url,
       config: { protocol: adapter.name },
-      handler: (req, reply) => handleChat(adapter, route, pipeline, req, reply),
+      handler: (req, reply) => handleChat(adapter, route, pipeline, guard, req, reply),
     });
   }
   if (!services) return;
@@ -118,34 +146,53 @@ async function handleChat(
   adapter: ProtocolAdapter,
   route: ChatRoute,
   pipeline: ChatPipeline,
+  guard: ChatGuard,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
   const decoded = adapter.decode(req.body, route);
+  const key = appKeyOf(req);
+  const release = guard.gate.acquire(key?.id, key?.name);
   const ac = new AbortController();
   // 'close' on the response fires when the connection goes away; if we had not finished, nobody is reading.
   const onClose = (): void => {
     if (!reply.raw.writableFinished) ac.abort();
   };
   reply.raw.on('close', onClose);
-  const run = await pipeline.handle(
-    decoded.request,
-    {
-      protocol: adapter.name,
-      requestId: req.id,
-      conversationId: decoded.conversationId,
-      retryOf: decoded.retryOf,
-      versionOf: decoded.versionOf,
-      apiKeyId: appKeyIdOf(req),
-      stream: decoded.stream,
-    },
-    ac.signal,
-  );
-  if (decoded.stream) {
-    await streamRun(adapter, decoded, run, reply, ac);
-    return reply;
+  // The wall-clock budget: the abort reason tells the pipeline (and the caller) it was the budget, not the client.
+  const budgetMs = guard.limits.requestBudgetMs;
+  const timer = setTimeout(() => ac.abort(budgetExceeded(budgetMs)), budgetMs);
+  try {
+    const run = await pipeline.handle(
+      decoded.request,
+      {
+        protocol: adapter.name,
+        requestId: req.id,
+        conversationId: decoded.conversationId,
+        retryOf: decoded.retryOf,
+        versionOf: decoded.versionOf,
+        apiKeyId: key?.id,
+        stream: decoded.stream,
+      },
+      ac.signal,
+    );
+    if (decoded.stream) {
+      await streamRun(adapter, decoded, run, reply, ac);
+      return reply;
+    }
+    return await collectRun(adapter, decoded, run, reply);
+  } finally {
+    clearTimeout(timer);
+    release();
   }
-  return collectRun(adapter, decoded, run, reply);
+}
+
+/** True once the caller is gone (not when the request's own budget ran out: that still gets an answer). */
+const clientGone = (ac: AbortController): boolean => ac.signal.aborted && !isBudgetAbort(ac.signal);
+
+/** The signal was aborted by the request's time budget. */
+function isBudgetAbort(signal: AbortSignal): boolean {
+  return signal.aborted && isCoreError(signal.reason) && signal.reason.type === 'timeout';
 }
 
 async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: PipelineRun, reply: FastifyReply): Promise<unknown> {
@@ -186,10 +233,10 @@ async function streamRun(
     // The first frame goes out at once: time to first byte matters more than one saved syscall.
     res.write(enc.begin());
     for await (const ev of run.events) {
-      if (ac.signal.aborted) break;
+      if (clientGone(ac)) break;
       await out.write(enc.encode(ev));
     }
-    if (!ac.signal.aborted) await out.write(enc.end());
+    if (!clientGone(ac)) await out.write(enc.end());
     out.flush();
   } catch (e) {
     // Headers are gone: the only way to report is an error frame in the protocol's framing.

@@ -153,7 +153,8 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
     const s = deps.periodStarts(now);
     const ranges: Record<string, number> = { today: s.day, '7d': s.day - 6 * DAY, '30d': s.day - 29 * DAY, month: s.month, all: 0 };
     const range = q.range ?? '30d';
-    const from = ranges[range];
+    // Own keys only: "constructor" or "__proto__" must not read the object prototype.
+    const from = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
     if (from === undefined)
       throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
     return { range, ...(await deps.ledger.routingStats(from, now + 1)) };

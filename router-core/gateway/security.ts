@@ -38,6 +38,11 @@ export function appKeyIdOf(req: FastifyRequest): string | undefined {
   return appKeyByRequest.get(req)?.id;
 }
 
+/** The app key `req` authenticated with; undefined for the master token. */
+export function appKeyOf(req: FastifyRequest): AuthenticatedKey | undefined {
+  return appKeyByRequest.get(req);
+}
+
 /** Constant-time comparison of a presented token with the expected one (hashing first equalises lengths). */
 export function tokenMatches(presented: string, expectedDigest: Buffer): boolean {
   return timingSafeEqual(digest(presented), expectedDigest);

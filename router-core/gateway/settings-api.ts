@@ -159,6 +159,8 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
     }
     const b = parseBody(settingsPutBody, req.body);
     for (const [key, value] of settingWrites(b, deps.routing().thresholds)) await deps.settings.setSetting(key, value);
+    // History off: answers already in the response cache go too (the cache is off while history is).
+    if (b.history_enabled === false) await deps.ledger.cacheClear();
     return view(deps);
   });
 

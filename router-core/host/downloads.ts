@@ -346,6 +346,66 @@ export async function downloadModel(source: ModelSource, opts: DownloadOptions):
 }
 
 /** One HTTP request from byte `have` on, appended to `part`. Returns the new size; throws DownloadFailure. */
+
+/**
+ * Hosts a catalog download may be redirected to: Hugging Face's CDNs (its /resolve/ URLs answer with a redirect to
+ * one of these). Anything else is refused, so a compromised or spoofed redirect cannot point the download elsewhere.
+ */
+const REDIRECT_HOSTS: ReadonlySet<string> = new Set([
+  'huggingface.co',
+  'cdn-lfs.huggingface.co',
+  'cdn-lfs-us-1.huggingface.co',
+  'cdn-lfs.hf.co',
+  'cdn-lfs-us-1.hf.co',
+  'cdn-lfs-eu-1.hf.co',
+  'cas-bridge.xethub.hf.co',
+  'transfer.xethub.hf.co',
+]);
+/** Redirects followed at most (Hugging Face uses one or two). */
+const MAX_REDIRECTS = 5;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A download URL we may fetch: HTTPS, or plain HTTP on this machine only (a local mirror set with
+ * HYBRID_AI_MODEL_BASE_URL). A redirect must also stay on the source's own host or a known CDN host.
+ */
+function checkDownloadUrl(url: URL, sourceHost: string, redirected: boolean): void {
+  const local = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !local) {
+    throw new DownloadFailure(
+      'upstream_error',
+      `Refusing to download over ${url.protocol.replace(':', '')}: ${url.host} must be reached over HTTPS.`,
+    );
+  }
+  if (redirected && url.host !== sourceHost && !REDIRECT_HOSTS.has(url.hostname)) {
+    throw new DownloadFailure(
+      'upstream_error',
+      `Refusing a redirect to ${url.host}: downloads go only to the catalog's host (${sourceHost}) and its CDN hosts (${[...REDIRECT_HOSTS].join(', ')}).`,
+    );
+  }
+}
+
+/** fetch() following redirects by hand, each hop checked by {@link checkDownloadUrl}. */
+async function fetchAllowed(
+  io: DownloadIo,
+  url: string,
+  init: { headers: Record<string, string>; signal: AbortSignal },
+): Promise<Response> {
+  const sourceHost = new URL(url).host;
+  let at = new URL(url);
+  checkDownloadUrl(at, sourceHost, false);
+  for (let hop = 0; ; hop++) {
+    const res = await io.fetch(at.href, { ...init, redirect: 'manual' });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return res;
+    await res.body?.cancel().catch(() => undefined);
+    if (hop >= MAX_REDIRECTS)
+      throw new DownloadFailure('upstream_error', `Too many redirects (more than ${MAX_REDIRECTS}) from ${sourceHost}.`);
+    at = new URL(location, at);
+    checkDownloadUrl(at, sourceHost, true);
+  }
+}
+
 async function fetchRange(
   source: ModelSource,
   part: string,
@@ -374,14 +434,14 @@ async function fetchRange(
   arm();
   let res: Response;
   try {
-    res = await io.fetch(source.url, {
+    res = await fetchAllowed(io, source.url, {
       headers,
       signal: signal ? AbortSignal.any([signal, stall.signal]) : stall.signal,
-      redirect: 'follow',
     });
   } catch (e) {
     clearTimeout(stallTimer);
     if (userAborted()) throw e;
+    if (e instanceof DownloadFailure) throw e;
     if (stall.signal.aborted) throw stalled(have);
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new DownloadFailure(

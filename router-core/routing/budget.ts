@@ -59,11 +59,19 @@ const TOKENS_PER_MESSAGE = 8;
  * characters per token plus the most output it may produce, at `price`. The real cost replaces it afterwards.
  */
 export function estimateCloudCostMicros(request: ChatRequest, price: Price): number {
-  let chars = 0;
-  for (const m of request.messages) chars += m.content.length;
-  const input = Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * request.messages.length;
+  const input = estimatePromptTokens(request);
   const output = request.params.maxTokens ?? DEFAULT_CLOUD_OUTPUT_TOKENS;
   return Math.ceil((input * price.inputPerMTok + output * price.outputPerMTok) / 1_000_000);
+}
+
+/**
+ * Estimated prompt tokens of `request` (3 characters per token plus role markup): what a call that ended before its
+ * engine reported usage (a stream the client cut) is recorded as having sent.
+ */
+export function estimatePromptTokens(request: ChatRequest): number {
+  let chars = 0;
+  for (const m of request.messages) chars += m.content.length;
+  return Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * request.messages.length;
 }
 
 function usd(micros: number): string {

@@ -47,6 +47,14 @@ export interface Config {
   ledgerUrl?: string;
   /** HYBRID_AI_LEDGER_PASSWORD (or _FILE): the PostgreSQL password when the URL has none (a Docker or systemd secret). */
   ledgerPassword?: string;
+  /** HYBRID_AI_REQUEST_TIMEOUT_S / `requestTimeoutS`: wall-clock budget of one chat request (default 300 s). */
+  requestTimeoutS?: number;
+  /** HYBRID_AI_MAX_CONCURRENT_PER_KEY / `maxConcurrentPerKey`: chat requests one app key may run at once (default 2). */
+  maxConcurrentPerKey?: number;
+  /** HYBRID_AI_BODY_TIMEOUT_S / `bodyTimeoutS`: longest a client may take to send its request (default 60 s). */
+  bodyTimeoutS?: number;
+  /** HYBRID_AI_UI_DIR: the built UI to serve at / (default dist/renderer next to the code). */
+  uiDir?: string;
   /** Extra Host header values to accept (e.g. a reverse proxy's name). */
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -133,7 +141,8 @@ Options:
 Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
 ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
-HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), LOG_LEVEL`;
+HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
+HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, LOG_LEVEL`;
 
 const fileKeys = [
   'port',
@@ -151,6 +160,9 @@ const fileKeys = [
   'allowedHosts',
   'allowedOrigins',
   'ledgerUrl',
+  'requestTimeoutS',
+  'maxConcurrentPerKey',
+  'bodyTimeoutS',
 ] as const;
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -256,6 +268,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     monthlyBudgetMicros: usd('HYBRID_AI_MONTHLY_BUDGET_USD', env.HYBRID_AI_MONTHLY_BUDGET_USD ?? str(file.monthlyBudgetUsd)),
     logLevel: pick(undefined, 'LOG_LEVEL', 'logLevel') ?? 'info',
     ...ledger,
+    // A day at most: beyond that a "budget" protects nothing.
+    requestTimeoutS: int('HYBRID_AI_REQUEST_TIMEOUT_S', pick(undefined, 'HYBRID_AI_REQUEST_TIMEOUT_S', 'requestTimeoutS'), 1, 86_400),
+    // 1,000 in flight for one key is already past what any local machine serves.
+    maxConcurrentPerKey: int(
+      'HYBRID_AI_MAX_CONCURRENT_PER_KEY',
+      pick(undefined, 'HYBRID_AI_MAX_CONCURRENT_PER_KEY', 'maxConcurrentPerKey'),
+      1,
+      1_000,
+    ),
+    // An hour at most: an 8 MiB body needs ~1 min even at 1 Mbit/s.
+    bodyTimeoutS: int('HYBRID_AI_BODY_TIMEOUT_S', pick(undefined, 'HYBRID_AI_BODY_TIMEOUT_S', 'bodyTimeoutS'), 1, 3_600),
+    uiDir: env.HYBRID_AI_UI_DIR ? path.resolve(env.HYBRID_AI_UI_DIR) : undefined,
     allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
     allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
   };

@@ -238,6 +238,7 @@ export async function createCore(
       settings: settingsView,
       now,
       embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
+      history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     }),
     onRecord: (r) => {
       metrics.observe(r);
@@ -277,6 +278,12 @@ export async function createCore(
     return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   };
   const app = buildGateway({
+    chatLimits: {
+      requestBudgetMs: config.requestTimeoutS === undefined ? undefined : config.requestTimeoutS * 1000,
+      maxConcurrentPerKey: config.maxConcurrentPerKey,
+    },
+    bodyTimeoutMs: config.bodyTimeoutS === undefined ? undefined : config.bodyTimeoutS * 1000,
+    uiDir: config.uiDir,
     history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     defaultThresholds,
     periodStarts,

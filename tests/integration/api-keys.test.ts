@@ -100,6 +100,10 @@ describe('authenticating with an app key', () => {
     const models = await call('GET', '/v1/models', undefined, key);
     expect(models.status).toBe(200);
     expect((await call('GET', '/api/tags', undefined, key)).status).toBe(200);
+    // The native model list too, as the README says ("model lists").
+    const native = await call('GET', '/api/v1/models', undefined, key);
+    expect(native.status).toBe(200);
+    expect(native.json.models.length).toBeGreaterThan(0);
     for (const [method, path] of [
       ['GET', '/api/v1/keys'],
       ['POST', '/api/v1/keys'],

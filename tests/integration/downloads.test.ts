@@ -359,3 +359,42 @@ describe('pullViaOllama', () => {
     }
   });
 });
+
+describe('download redirects', () => {
+  /** A loopback server that answers every request with a redirect to `to`. */
+  async function redirector(to: string): Promise<{ url: string; close(): Promise<void> }> {
+    const { createServer } = await import('node:http');
+    const srv = createServer((_req, res) => res.writeHead(302, { location: to }).end());
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  }
+
+  it('refuses a redirect to another host or port, and plain HTTP to another machine; writes nothing', async () => {
+    const otherPort = await redirector(`${server.url}/${FILE}`);
+    const otherHost = await redirector(`${server.url.replace('127.0.0.1', 'localhost')}/${FILE}`);
+    const insecure = await redirector(`http://example.invalid/${FILE}`);
+    try {
+      // The file server is 127.0.0.1 on another port: another origin, so not the catalog's host.
+      const p1 = await downloadModel(source({ url: `${otherPort.url}/${FILE}` }), { ...base(), retries: 0 });
+      expect(p1).toMatchObject({ state: 'failed', errorType: 'upstream_error' });
+      expect(p1.message).toMatch(/Refusing a redirect to 127\.0\.0\.1:\d+: downloads go only to the catalog's host/);
+      const p2 = await downloadModel(source({ url: `${otherHost.url}/${FILE}` }), { ...base(), retries: 0 });
+      expect(p2.message).toMatch(/Refusing a redirect to localhost:\d+/);
+      const p3 = await downloadModel(source({ url: `${insecure.url}/${FILE}` }), { ...base(), retries: 0 });
+      expect(p3.message).toMatch(/Refusing to download over http: example\.invalid must be reached over HTTPS/);
+      expect(server.requests).toEqual([]);
+      expect(existsSync(finalPath())).toBe(false);
+    } finally {
+      await otherPort.close();
+      await otherHost.close();
+      await insecure.close();
+    }
+  });
+
+  it('a catalog URL over plain HTTP to another machine is refused before any request', async () => {
+    const p = await downloadModel(source({ url: `http://example.invalid/${FILE}` }), { ...base(), retries: 0 });
+    expect(p).toMatchObject({ state: 'failed', errorType: 'upstream_error' });
+    expect(p.message).toMatch(/must be reached over HTTPS/);
+  });
+});

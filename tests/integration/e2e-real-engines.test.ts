@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
 import { startOllamaStandIn, type OllamaStandIn } from '../stand-ins/ollama-server.js';
@@ -205,11 +206,34 @@ describe('real engines through the gateway', () => {
       signal: ac.signal,
     });
     await res.body!.getReader().read();
+    const engine = srv.core.engines.get('llamacpp') as LlamaCppEngine;
+    const before = engine.info().finished.length;
     ac.abort();
     await expect.poll(() => srv.core.ledger.recent(1)[0]?.status, { timeout: 5000 }).toBe('aborted');
     const row = srv.core.ledger.recent(1)[0]!;
     expect(row.outputTokens).toBeLessThan(4000);
+    // The ledger row was cut mid-answer: the prompt was still sent, and is recorded.
+    expect(row.inputTokens).toBeGreaterThan(0);
+    // The engine's own record (not what reached the client): llama.cpp stopped long before its output cap.
+    await expect.poll(() => engine.info().running.length, { timeout: 5000 }).toBe(0);
+    const job = engine.info().finished.slice(before).at(-1)!;
+    expect(job.stopReason).toBe('abort');
+    expect(job.work.generatedTokens).toBeLessThan(job.work.maxTokens);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('an Ollama num_predict of 1e15 is capped at what fits the context and answered', async () => {
+    const res = await fetch(`${srv.url}/api/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ model: 'tinyllama', prompt: 'hi', stream: false, options: { num_predict: 1e15, temperature: 0 } }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { done_reason: string; eval_count: number; prompt_eval_count: number };
+    expect(body.done_reason).toBe('length');
+    // The tiny model's context is 2,048 tokens: the answer stops where the context is full.
+    expect(body.prompt_eval_count + body.eval_count).toBeLessThanOrEqual(2048);
+    expect(body.eval_count).toBeGreaterThan(100);
   });
 
   it('Ollama down: the model it served is answered by another engine or refused clearly', async () => {

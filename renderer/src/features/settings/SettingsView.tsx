@@ -170,7 +170,7 @@ export default function SettingsView() {
           <Section id="set-history" title="History" description="Conversations are kept in the local database on this computer only.">
             <Switch
               label="Keep history"
-              description="Save conversations so you can come back to them and search them."
+              description="Save conversations so you can come back to them and search them. With history off no prompt or answer is kept readable: no conversations, and the response cache stores answers sealed under a key only the same request can rebuild (semantic matching is off; turning history off empties the cache)."
               checked={s.history_enabled}
               onChange={(v) => void update({ history_enabled: v }, v ? 'History is on' : 'History is off')}
             />
