@@ -311,14 +311,17 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     const contextSize = m.context.contextSize;
     // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
     // it (uninterruptibly). A sliced lower bound refuses a huge prompt cheaply; the exact count follows.
+    // why twice the context: counting a prompt up to that size exactly takes milliseconds and gives the caller the
+    // real number; beyond it only "at least" matters, and a 8 MiB prompt is refused without tokenizing it whole.
+    const roughLimit = 2 * contextSize;
     const bound = await tokenLowerBound(
       m.model,
       msg.messages.map((x) => x.content),
-      contextSize,
+      roughLimit,
       ac.signal,
     );
     if (bound === null) return endAborted();
-    if (bound >= contextSize - 1) {
+    if (bound > roughLimit) {
       post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize, atLeast: true });
       return;
     }
