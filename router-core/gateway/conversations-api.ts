@@ -5,6 +5,7 @@ import { CoreError } from '../errors.js';
 import type { Conversation, Ledger, StoredMessage } from '../ledger/ledger.js';
 import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
 import { parseBody } from './protocols/validate.js';
+import { snippetAround } from './snippet.js';
 
 /** What the conversations routes need from the core. */
 export interface ConversationsDeps {
@@ -99,7 +100,10 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     const search = typeof q.search === 'string' ? q.search.slice(0, MAX_TITLE) : undefined;
     return {
       history_enabled: deps.history(),
-      conversations: (await deps.ledger.listConversations({ search, limit })).map(conversationJson),
+      // A search result says why it matched: the words around the hit in a message (null when only the title matched).
+      conversations: (await deps.ledger.listConversations({ search, limit })).map((c) =>
+        search?.trim() ? { ...conversationJson(c), snippet: (c.match && snippetAround(c.match, search)) || null } : conversationJson(c),
+      ),
     };
   });
 

@@ -190,6 +190,10 @@ describe.each(stores)('ledger ($name)', (store) => {
       expect((await l.listConversations({ limit: 10 })).map((c) => c.id)).toEqual([a.id, b.id]);
       expect((await l.listConversations({ search: 'LISBON', limit: 10 })).map((c) => c.id)).toEqual([a.id]);
       expect((await l.listConversations({ search: 'nata', limit: 10 })).map((c) => c.id)).toEqual([a.id]);
+      // A search names the first message holding the text (for the snippet); a title-only hit has none; a plain list no field.
+      expect((await l.listConversations({ search: 'NATA', limit: 10 }))[0]!.match).toBe('Pastéis de nata?');
+      expect((await l.listConversations({ search: 'lisbon', limit: 10 }))[0]!.match).toBeNull();
+      expect((await l.listConversations({ limit: 10 }))[0]).not.toHaveProperty('match');
       expect((await l.listConversations({ search: '100%', limit: 10 })).map((c) => c.id)).toEqual([b.id]);
       expect(await l.listConversations({ search: '1%0', limit: 10 })).toEqual([]);
       expect(await l.listConversations({ search: 'cotton_', limit: 10 })).toHaveLength(1);

@@ -284,7 +284,10 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       const q = search?.trim();
       const found = q
         ? await rows(
-            `SELECT ${conversationColumns} FROM conversations c
+            `SELECT ${conversationColumns},
+               (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE $1 ESCAPE '\\'
+                 ORDER BY m.created_at, m.seq LIMIT 1) AS match_content
+             FROM conversations c
              WHERE c.title ILIKE $1 ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE $1 ESCAPE '\\')
              ORDER BY c.updated_at DESC, c.seq DESC LIMIT $2`,

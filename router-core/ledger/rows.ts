@@ -169,6 +169,8 @@ export function toConversation(r: Row): Conversation {
     updatedAt: Number(r.updated_at),
     messageCount: num(r.message_count),
     leafId: r.leaf_id === null || r.leaf_id === undefined ? null : String(r.leaf_id),
+    // Only a search selects match_content: the first message holding the search text (null when only the title matched).
+    ...(r.match_content !== undefined ? { match: r.match_content === null ? null : String(r.match_content) } : {}),
   };
 }
 

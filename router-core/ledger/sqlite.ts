@@ -180,7 +180,10 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const listConversations = db.prepare(
     `SELECT ${conversationColumns} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
   );
-  const searchConversations = db.prepare(`SELECT ${conversationColumns} FROM conversations c
+  const searchConversations = db.prepare(`SELECT ${conversationColumns},
+      (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE @q ESCAPE '\\'
+        ORDER BY m.created_at, m.rowid LIMIT 1) AS match_content
+    FROM conversations c
     WHERE c.title LIKE @q ESCAPE '\\'
        OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE @q ESCAPE '\\')
     ORDER BY c.updated_at DESC, c.rowid DESC LIMIT @limit`);

@@ -92,6 +92,11 @@ describe('conversations', () => {
     // Search matches message text as well as titles, and LIKE wildcards are literal.
     expect((await call(srv, 'GET', '/api/v1/conversations?search=capital')).json.conversations.map((c: any) => c.id)).toEqual([id]);
     expect((await call(srv, 'GET', '/api/v1/conversations?search=%25')).json.conversations).toEqual([]);
+    // Each search result carries the words around the hit in a message (the ledger test covers a title-only hit); a plain list none.
+    expect((await call(srv, 'GET', '/api/v1/conversations?search=CAPITAL')).json.conversations[0].snippet).toBe(
+      'What is the capital of France?',
+    );
+    expect((await call(srv, 'GET', '/api/v1/conversations')).json.conversations[0]).not.toHaveProperty('snippet');
     expect((await call(srv, 'GET', '/api/v1/conversations?limit=0')).status).toBe(400);
 
     const trunc = await call(srv, 'DELETE', `/api/v1/conversations/${id}/messages/${answer.id}`);

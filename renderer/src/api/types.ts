@@ -35,6 +35,8 @@ export interface ConversationDto {
   created_at: number;
   updated_at: number;
   message_count: number;
+  /** Search results only: the words around the hit in a message; null when only the title matched. */
+  snippet?: string | null;
 }
 
 export interface MessageDto {
