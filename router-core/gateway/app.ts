@@ -36,6 +36,7 @@ export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, Conversatio
   secrets?: SecretsApiDeps['secrets'];
   /** Try a Claude key with a one-token call when it is saved (absent = saved untested). */
   testClaudeKey?: SecretsApiDeps['testClaudeKey'];
+  lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
 }
 
 /** Default body limit: 8 MiB fits a long pasted document plus history; larger is a 413. */
@@ -84,7 +85,8 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountRoutingSettingsApi(app, opts);
   mountExperimentApi(app, opts);
   mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
-  if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey });
+  if (opts.secrets)
+    mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey, lastAuthError: opts.lastClaudeAuthError });
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });
   if (opts.keys) mountKeysApi(app, opts.keys);

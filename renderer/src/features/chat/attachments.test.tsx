@@ -10,7 +10,7 @@ afterEach(cleanup);
 /** A file-like object over the given bytes (jsdom's File lacks arrayBuffer in some versions). */
 function fileOf(name: string, content: string | Uint8Array, size?: number): FileLike & File {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
-  const f = new File([bytes], name);
+  const f = new File([bytes.slice().buffer], name);
   Object.defineProperty(f, 'arrayBuffer', { value: async () => bytes.slice().buffer });
   if (size !== undefined) Object.defineProperty(f, 'size', { value: size });
   return f as FileLike & File;
