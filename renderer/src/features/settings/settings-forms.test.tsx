@@ -119,7 +119,7 @@ describe('ThresholdPreview', () => {
               recommended_model: 'phi2',
               engine: 'llamacpp',
               backend: 'local',
-              reasons: ['complexity 0.42 → medium'],
+              reasons: ['complexity 0.42 (medium band)'],
             },
           }
         : { status: 404, json: {} };
@@ -179,7 +179,7 @@ describe('ThresholdPreview', () => {
               recommended_model: null,
               engine: null,
               backend: null,
-              reasons: ['complexity 0.71 → cloud', 'No model can answer: no local model is installed or running'],
+              reasons: ['complexity 0.71 (cloud band)', 'No model can answer: no local model is installed or running'],
             },
           }
         : { status: 404, json: {} };
