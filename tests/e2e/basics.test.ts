@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMoney } from '../../renderer/src/lib/format.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startTestServer, TOKEN, type TestServer } from '../integration/helpers.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
@@ -139,6 +140,28 @@ describe('attachments, shortcuts, search, export, key status', () => {
     expect(describeViolations(await seriousAxeViolations(page))).toBe('');
     await screenshot(page, 'search-snippet-light');
     await page.locator('#conv-search').fill('');
+  });
+
+  it('the dashboard says what its savings count, and an answer rated down stops counting as a saving', async () => {
+    const stats = async (): Promise<any> =>
+      ((await (await fetch(`${srv.url}/api/v1/stats?range=7d`, { headers: srv.auth })).json()) as any).totals;
+    const before = (await stats()).savingsMicros as number;
+    const first = (await storedPath())[1];
+    expect(first.summary.savings_micros).toBeGreaterThan(0);
+    await page.locator('article[aria-label="Answer"]').first().getByRole('button', { name: 'Thumbs down' }).click();
+    await expect.poll(async () => (await stats()).savingsMicros).toBe(before - first.summary.savings_micros);
+
+    const conv = page.url();
+    await page.goto(`${srv.url}/#/dashboard`);
+    const note = page.getByTestId('savings-note');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(
+      /minus what it really cost\. Answers you rated down, retried, or replaced with Claude’s count nothing/,
+    );
+    const totals = await stats();
+    await expect.poll(() => page.getByTestId('stat-saved').textContent()).toBe(formatMoney(totals.savingsMicros));
+    await page.goto(conv);
+    await page.locator('#prompt').waitFor();
   });
 
   it('Settings exports all history as one JSON file with every message', async () => {
