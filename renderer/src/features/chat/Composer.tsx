@@ -1,5 +1,5 @@
 // The prompt box: Enter sends, Shift+Enter adds a line, a per-message model picker, Send ⇄ Stop.
-import { forwardRef, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { forwardRef, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { IconButton } from '../../components/Button';
 import type { ModelsDto } from '../../api/types';
 import { Icon } from '../../components/Icon';
@@ -84,6 +84,29 @@ export const Composer = forwardRef<
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 
+  // Files dropped anywhere on the window are attached (the drop listener is the window's): a drop that misses the box
+  // must not make the browser open the file in place of the app and lose the chat.
+  const attachLatest = useRef(attach);
+  attachLatest.current = attach;
+  useEffect(() => {
+    const over = (e: DragEvent): void => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    const drop = (e: DragEvent): void => {
+      const dropped = e.dataTransfer?.files;
+      if (!dropped || dropped.length === 0) return;
+      e.preventDefault();
+      setDragging(false);
+      void attachLatest.current(Array.from(dropped));
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
   const submit = (): void => {
     const t = text.trim();
     if ((!t && files.length === 0) || streaming) return;
@@ -107,12 +130,6 @@ export const Composer = forwardRef<
         setDragging(true);
       }}
       onDragLeave={() => setDragging(false)}
-      onDrop={(e) => {
-        if (e.dataTransfer.files.length === 0) return;
-        e.preventDefault();
-        setDragging(false);
-        void attach(Array.from(e.dataTransfer.files));
-      }}
     >
       <div className={`composer-box${dragging ? ' composer-drop' : ''}`}>
         {files.length > 0 && (

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // Attached files: text and code become named, fenced parts of the prompt the core receives; binary and oversized files are refused in plain words.
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, createEvent, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { composePrompt, looksBinary, MAX_ATTACHMENT_BYTES, readAttachment, type FileLike } from './attachments';
 import { Composer } from './Composer';
@@ -72,5 +72,13 @@ describe('Composer with attachments', () => {
     expect(screen.getByRole('button', { name: 'Send (Enter)' })).not.toHaveProperty('disabled', true);
     fireEvent.click(screen.getByRole('button', { name: 'Send (Enter)' }));
     expect(onSend).toHaveBeenCalledWith('File: b.txt\n```txt\nbeta\n```');
+  });
+
+  it('a file dropped beside the box is attached too, and the browser does not open it in place of the app', async () => {
+    renderComposer();
+    const ev = createEvent.drop(document.body, { dataTransfer: { files: [fileOf('beside.md', 'x')], types: ['Files'] } });
+    fireEvent(document.body, ev);
+    await screen.findByRole('button', { name: 'Remove beside.md' });
+    expect(ev.defaultPrevented).toBe(true);
   });
 });
