@@ -107,6 +107,23 @@ describe('attachments, shortcuts, search, export, key status', () => {
       'File: notes.txt\n```txt\nThe code word is PELICAN.\nKeep it safe.\n```\n\n' +
         'File: calc.py\n```py\ndef area(r):\n    return 3.14159 * r * r\n```\n\nWhat is the code word?',
     );
+    // The bubble folds each file to its name and size; the question reads as typed.
+    const bubble = page.locator('article[aria-label="You"] .bubble').last();
+    expect(await bubble.getByTestId('bubble-file').locator('summary').allTextContents()).toEqual([
+      expect.stringContaining('notes.txt'),
+      expect.stringContaining('calc.py'),
+    ]);
+    expect(await bubble.getByTestId('bubble-file').first().locator('pre').isVisible()).toBe(false);
+    expect(await bubble.evaluate((el) => el.lastChild?.textContent)).toBe('What is the code word?');
+    await bubble.getByTestId('bubble-file').first().locator('summary').click();
+    expect(await bubble.getByTestId('bubble-file').first().locator('pre').textContent()).toBe('The code word is PELICAN.\nKeep it safe.\n');
+    await bubble.scrollIntoViewIfNeeded();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(describeViolations(await seriousAxeViolations(page))).toBe('');
+      await screenshot(page, `chat-attachment-bubble-${scheme}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     // It counted: the model read the files' tokens (the earlier one-word prompt read far fewer).
     expect(stored[3].summary.usage.input_tokens).toBeGreaterThan(bare + 20);
   });

@@ -2,7 +2,7 @@
 // Attached files: text and code become named, fenced parts of the prompt the core receives; binary and oversized files are refused in plain words.
 import { cleanup, createEvent, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { composePrompt, looksBinary, MAX_ATTACHMENT_BYTES, readAttachment, type FileLike } from './attachments';
+import { composePrompt, looksBinary, MAX_ATTACHMENT_BYTES, readAttachment, splitAttachments, type FileLike } from './attachments';
 import { Composer } from './Composer';
 
 afterEach(cleanup);
@@ -24,6 +24,23 @@ describe('attachments (pure)', () => {
     ]);
     expect(p).toBe('File: main.py\n```py\nprint("hi")\n```\n\nFile: README\n````\nUse ```sh\nrun\n```\n````\n\nWhat does this do?');
     expect(composePrompt('only text', [])).toBe('only text');
+  });
+
+  it('splits a stored prompt back into its files and the typed text (what the bubble shows)', () => {
+    const files = [
+      { name: 'main.py', size: 12, text: 'print("hi")\n' },
+      { name: 'README', size: 20, text: 'Use ```sh\nrun\n```\n' },
+    ];
+    expect(splitAttachments(composePrompt('What does this do?', files))).toEqual({
+      files: [
+        { name: 'main.py', text: 'print("hi")\n' },
+        { name: 'README', text: 'Use ```sh\nrun\n```\n' },
+      ],
+      text: 'What does this do?',
+    });
+    expect(splitAttachments(composePrompt('', [files[0]!]))).toEqual({ files: [{ name: 'main.py', text: 'print("hi")\n' }], text: '' });
+    expect(splitAttachments('File: x is broken\nno fence')).toEqual({ files: [], text: 'File: x is broken\nno fence' });
+    expect(splitAttachments('plain question')).toEqual({ files: [], text: 'plain question' });
   });
 
   it('tells text from binary: NUL bytes, invalid UTF-8 and dense control bytes are binary; tabs and UTF-8 are text', () => {

@@ -84,3 +84,25 @@ export function composePrompt(text: string, attachments: readonly Attachment[]):
   });
   return [...files, text.trim()].filter((s) => s !== '').join('\n\n');
 }
+
+/**
+ * The reverse of composePrompt for display: the files at the head of a stored prompt and the typed text after them.
+ * A prompt that does not start with a file block comes back whole as `text`.
+ */
+export function splitAttachments(prompt: string): { files: Array<{ name: string; text: string }>; text: string } {
+  const files: Array<{ name: string; text: string }> = [];
+  let rest = prompt;
+  for (;;) {
+    const m = /^File: ([^\n]+)\n(`{3,})[^\n`]*\n/.exec(rest);
+    if (!m) break;
+    const fence = m[2]!;
+    const bodyStart = m[0].length;
+    // The closing fence: the same backtick run alone on its line, followed by the end or a blank line.
+    const close = rest.indexOf(`\n${fence}`, bodyStart - 1);
+    const after = close + 1 + fence.length;
+    if (close < 0 || (after < rest.length && !rest.startsWith('\n\n', after))) break;
+    files.push({ name: m[1]!, text: rest.slice(bodyStart, close + 1) });
+    rest = rest.slice(Math.min(rest.length, after + 2));
+  }
+  return { files, text: rest };
+}
