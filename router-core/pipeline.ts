@@ -55,6 +55,8 @@ export interface PipelineDeps {
   availability(): Promise<Availability>;
   /** Tell the availability cache an engine just failed, so the next decision re-probes. */
   invalidate?(engine: EngineId): void;
+  /** An engine failed a chat request before answering (not an abort): e.g. Claude refused the key (upstream_auth). */
+  onEngineError?(engine: EngineId, err: CoreError): void;
   routing(): RoutingConfig;
   tier(): Tier;
   /** Keep prompt and answer text in the ledger. */
@@ -436,6 +438,7 @@ export function createPipeline(deps: PipelineDeps) {
       } catch (e) {
         const err = abortCause(toCoreError(e), signal);
         if (err.type !== 'aborted' && err.type !== 'timeout') deps.invalidate?.(cand.engine);
+        if (err.type !== 'aborted' && err.type !== 'timeout') deps.onEngineError?.(cand.engine, err);
         if (err.type !== 'aborted' && err.type !== 'timeout' && shouldFallback(err.type) && i < candidates.length - 1) {
           failed.push(`${describeCandidate(cand)}: ${err.type}`);
           lastError = err;

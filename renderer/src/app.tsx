@@ -3,6 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { getToken, onTokenChange } from './api/client';
 import { CoreBanner } from './components/CoreBanner';
 import { Icon, type IconName } from './components/Icon';
+import { ShortcutsDialog } from './components/ShortcutsDialog';
 import { Spinner } from './components/Spinner';
 import { ChatView, NEW_CHAT_EVENT } from './features/chat/ChatView';
 import { TokenGate } from './features/TokenGate';
@@ -90,6 +91,7 @@ export function App() {
   return (
     <div className="app">
       <CoreBanner />
+      <ShortcutsDialog />
       <a
         href="#main"
         className="skip-link"

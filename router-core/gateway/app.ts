@@ -44,6 +44,8 @@ export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, Conversatio
   bodyTimeoutMs?: number;
   /** Time budget per chat request and concurrent chats per app key (defaults in chat-limits.ts). */
   chatLimits?: Partial<ChatLimits>;
+  /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */
+  lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
 }
 
 /**
@@ -162,7 +164,8 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountRoutingSettingsApi(app, opts);
   mountExperimentApi(app, opts);
   mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
-  if (opts.secrets) mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey });
+  if (opts.secrets)
+    mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey, lastAuthError: opts.lastClaudeAuthError });
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });
   if (opts.keys) mountKeysApi(app, opts.keys);

@@ -5,6 +5,7 @@ import { CoreError } from '../errors.js';
 import type { Conversation, Ledger, StoredMessage } from '../ledger/ledger.js';
 import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
 import { parseBody } from './protocols/validate.js';
+import { snippetAround } from './snippet.js';
 
 /** What the conversations routes need from the core. */
 export interface ConversationsDeps {
@@ -19,6 +20,8 @@ const MAX_TITLE = 200;
 /** Default and largest page of conversations: a sidebar rarely needs more; search finds the rest. */
 const DEFAULT_LIMIT = 200;
 const MAX_LIMIT = 1000;
+/** Conversations an export reads: all of them (why a bound at all: LIMIT needs a number; no desktop keeps a million). */
+const EXPORT_LIMIT = 1_000_000;
 
 const titleBody = z.object({
   title: z.string().trim().min(1, 'must be a non-empty string').max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`),
@@ -99,7 +102,10 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     const search = typeof q.search === 'string' ? q.search.slice(0, MAX_TITLE) : undefined;
     return {
       history_enabled: deps.history(),
-      conversations: (await deps.ledger.listConversations({ search, limit })).map(conversationJson),
+      // A search result says why it matched: the words around the hit in a message (null when only the title matched).
+      conversations: (await deps.ledger.listConversations({ search, limit })).map((c) =>
+        search?.trim() ? { ...conversationJson(c), snippet: (c.match && snippetAround(c.match, search)) || null } : conversationJson(c),
+      ),
     };
   });
 
@@ -158,6 +164,25 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     const deleted = await deps.ledger.deleteMessage(c.id, messageId);
     if (deleted === 0) throw new CoreError('not_found', `No message "${messageId}" in conversation "${id}".`);
     return { deleted, ...(await withPath((await deps.ledger.getConversation(c.id)) ?? c)) };
+  });
+
+  // Every saved conversation with every message (all versions, each with its parent and the shown path's leaf), the
+  // badge data and cost of each answer: one JSON document to keep or move before "delete all history".
+  app.get('/api/v1/history/export', async (_req, reply) => {
+    const all = await deps.ledger.listConversations({ limit: EXPORT_LIMIT });
+    const conversations = [];
+    for (const c of all) {
+      const messages = await deps.ledger.listMessages(c.id);
+      const versions = versionIndex(messages);
+      conversations.push({
+        ...conversationJson(c),
+        leaf_id: activePath(messages, c.leafId).at(-1)?.id ?? null,
+        messages: messages.map((m) => messageJson(m, versions.get(m.id))),
+      });
+    }
+    const stamp = new Date(deps.now()).toISOString();
+    void reply.header('content-disposition', `attachment; filename="hybrid-ai-history-${stamp.slice(0, 10)}.json"`);
+    return { format: 'hybrid-ai-history', version: 1, exported_at: stamp, history_enabled: deps.history(), conversations };
   });
 
   app.delete('/api/v1/history', async () => {

@@ -11,6 +11,16 @@ export interface SecretsApiDeps {
   secrets: SecretStore;
   /** Ask Claude for one token with `key`; never throws (a failure is the result). */
   testClaudeKey?(key: string, signal: AbortSignal): Promise<KeyTest>;
+  /** The last time a real request found the key refused (cleared when a key is saved or a Claude request succeeds). */
+  lastAuthError?(): ClaudeAuthError | undefined;
+}
+
+/** A refusal of the Claude key seen on a real request: GET claude-key shows it as `last_error` until fixed. */
+export interface ClaudeAuthError {
+  error_type: 'upstream_auth';
+  message: string;
+  /** When it happened (ms since the epoch). */
+  at: number;
 }
 
 /** How long the save waits for Claude's answer to the one-token test: a slow first connection, not a hung one. */
@@ -69,7 +79,11 @@ const send = (reply: FastifyReply, s: SecretStatus): SecretStatus => {
 /** Mount the three routes (behind the token like every /api route). */
 export function mountSecretsApi(app: FastifyInstance, deps: SecretsApiDeps): void {
   const route = '/api/v1/settings/claude-key';
-  app.get(route, async (_req, reply) => send(reply, await deps.secrets.status(CLAUDE_KEY)));
+  app.get(route, async (_req, reply) => {
+    const status = await deps.secrets.status(CLAUDE_KEY);
+    const lastError = status.configured ? deps.lastAuthError?.() : undefined;
+    return send(reply, { ...status, ...(lastError ? { last_error: lastError } : {}) } as SecretStatus);
+  });
 
   app.put(route, async (req, reply) => {
     const store = parseStore(req.query);

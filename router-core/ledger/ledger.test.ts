@@ -127,6 +127,26 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('stats: an answer rated down, retried, or replaced by a Retry with Claude saves nothing (its spend still counts)', async () => {
+    await withLedger(open, async (l) => {
+      for (const id of ['kept', 'down', 'up', 'retried', 'replaced'])
+        await l.record(row({ id, ts: 10, costMicros: 0, allCloudMicros: 100 }));
+      await l.record(row({ id: 'claude', ts: 11, engine: 'anthropic', route: 'cloud', costMicros: 150, allCloudMicros: 150 }));
+      // A request that failed after some tokens (a stream cut mid-answer) saved nothing either.
+      await l.record(row({ id: 'cut', ts: 11, status: 'error', errorType: 'upstream_error', costMicros: 0, allCloudMicros: 40 }));
+      expect((await l.stats(0, 100)).totals.savingsMicros).toBe(500);
+      await l.recordFeedback({ requestId: 'down', ts: 12, rating: 'down', comment: null });
+      await l.recordFeedback({ requestId: 'up', ts: 12, rating: 'up', comment: null });
+      await l.recordFeedback({ requestId: 'retried', ts: 12, rating: 'retry', comment: null });
+      const c = await l.createConversation('c', 1);
+      await l.appendMessages(c.id, [{ role: 'assistant', content: 'better', requestId: 'claude', retryOf: 'replaced' }], 13);
+      const s = await l.stats(0, 100);
+      expect(s.totals).toMatchObject({ savingsMicros: 200, costMicros: 150, allCloudMicros: 690 });
+      expect(s.byModel.find((m) => m.model === 'tinyllama')).toMatchObject({ savingsMicros: 200 });
+      expect(s.byApp).toEqual([expect.objectContaining({ apiKeyId: null, savingsMicros: 200 })]);
+    });
+  });
+
   test('settings round-trip, one at a time and all at once', async () => {
     await withLedger(open, async (l) => {
       expect(await l.getSetting('x')).toBeUndefined();
@@ -190,6 +210,10 @@ describe.each(stores)('ledger ($name)', (store) => {
       expect((await l.listConversations({ limit: 10 })).map((c) => c.id)).toEqual([a.id, b.id]);
       expect((await l.listConversations({ search: 'LISBON', limit: 10 })).map((c) => c.id)).toEqual([a.id]);
       expect((await l.listConversations({ search: 'nata', limit: 10 })).map((c) => c.id)).toEqual([a.id]);
+      // A search names the first message holding the text (for the snippet); a title-only hit has none; a plain list no field.
+      expect((await l.listConversations({ search: 'NATA', limit: 10 }))[0]!.match).toBe('Pastéis de nata?');
+      expect((await l.listConversations({ search: 'lisbon', limit: 10 }))[0]!.match).toBeNull();
+      expect((await l.listConversations({ limit: 10 }))[0]).not.toHaveProperty('match');
       expect((await l.listConversations({ search: '100%', limit: 10 })).map((c) => c.id)).toEqual([b.id]);
       expect(await l.listConversations({ search: '1%0', limit: 10 })).toEqual([]);
       expect(await l.listConversations({ search: 'cotton_', limit: 10 })).toHaveLength(1);

@@ -87,6 +87,8 @@ export interface Conversation {
   messageCount: number;
   /** The end of the path on screen (see tree.ts); null = the newest message. */
   leafId: string | null;
+  /** Search results only: the first message whose text holds the search (null when only the title matched). */
+  match?: string | null;
 }
 
 /**

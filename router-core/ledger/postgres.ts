@@ -19,6 +19,7 @@ import {
   recordValues,
   statsFrom,
   toApiKey,
+  notHelpful,
   toConversation,
   toRecord,
   toStoredMessage,
@@ -122,14 +123,16 @@ export async function openPostgresLedger(opts: PostgresLedgerOptions): Promise<L
   return createPostgresLedger(pool);
 }
 
-const sliceColumns = `
+/** The sums of a stats slice over `requests` (named `t` in the query); savings leave out answers that were no help. */
+const slice = (t: string): string => `
   COUNT(*) AS requests,
   COUNT(*) FILTER (WHERE status <> 'ok') AS errors,
   COALESCE(SUM(input_tokens), 0) AS "inputTokens",
   COALESCE(SUM(output_tokens), 0) AS "outputTokens",
   COALESCE(SUM(cost_micros), 0) AS "costMicros",
   COALESCE(SUM(all_cloud_micros), 0) AS "allCloudMicros",
-  COALESCE(SUM(GREATEST(all_cloud_micros - cost_micros, 0)), 0) AS "savingsMicros"`;
+  COALESCE(SUM(CASE WHEN ${notHelpful(t)} THEN 0 ELSE GREATEST(all_cloud_micros - cost_micros, 0) END), 0) AS "savingsMicros"`;
+const sliceColumns = slice('requests');
 
 const conversationColumns = `c.id, c.title, c.created_at, c.updated_at, c.leaf_id,
   (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
@@ -222,7 +225,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
           [from, to, tz],
         ),
         rows(
-          `SELECT r.api_key_id AS "apiKeyId", k.name AS name, ${sliceColumns}
+          `SELECT r.api_key_id AS "apiKeyId", k.name AS name, ${slice('r')}
            FROM requests r LEFT JOIN api_keys k ON k.id = r.api_key_id
            WHERE r.ts >= $1 AND r.ts < $2 GROUP BY r.api_key_id, k.name ORDER BY requests DESC, r.api_key_id NULLS FIRST`,
           [from, to],
@@ -284,7 +287,10 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       const q = search?.trim();
       const found = q
         ? await rows(
-            `SELECT ${conversationColumns} FROM conversations c
+            `SELECT ${conversationColumns},
+               (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE $1 ESCAPE '\\'
+                 ORDER BY m.created_at, m.seq LIMIT 1) AS match_content
+             FROM conversations c
              WHERE c.title ILIKE $1 ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE $1 ESCAPE '\\')
              ORDER BY c.updated_at DESC, c.seq DESC LIMIT $2`,

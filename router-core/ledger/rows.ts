@@ -160,6 +160,16 @@ export function toApiKey(r: Row): ApiKeyRecord {
   };
 }
 
+/**
+ * SQL (both dialects) true when the request `t` gave no useful answer, so it saved nothing: it failed, the person rated
+ * it down or retried it (feedback), or a stored answer replaced it (Retry with Claude). Its cost still counts as spend.
+ */
+export function notHelpful(t: string): string {
+  return `(${t}.status <> 'ok'
+    OR EXISTS (SELECT 1 FROM feedback f WHERE f.request_id = ${t}.id AND f.rating IN ('down', 'retry'))
+    OR EXISTS (SELECT 1 FROM messages m WHERE m.retry_of = ${t}.id))`;
+}
+
 /** A `conversations` row with its message_count. */
 export function toConversation(r: Row): Conversation {
   return {
@@ -169,6 +179,8 @@ export function toConversation(r: Row): Conversation {
     updatedAt: Number(r.updated_at),
     messageCount: num(r.message_count),
     leafId: r.leaf_id === null || r.leaf_id === undefined ? null : String(r.leaf_id),
+    // Only a search selects match_content: the first message holding the search text (null when only the title matched).
+    ...(r.match_content !== undefined ? { match: r.match_content === null ? null : String(r.match_content) } : {}),
   };
 }
 

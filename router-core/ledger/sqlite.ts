@@ -12,6 +12,7 @@ import {
   toApiKey,
   toConversation,
   toRecord,
+  notHelpful,
   toStoredMessage,
   type Row,
 } from './rows.js';
@@ -19,14 +20,16 @@ import { createSqliteRoutingStore } from './sqlite-routing.js';
 import { activePath, type TreeNode } from './tree.js';
 import { budgetGuard, type SpendSoFar } from '../routing/budget.js';
 
-const sliceColumns = `
+/** The sums of a stats slice over `requests` (named `t` in the query); savings leave out answers that were no help. */
+const slice = (t: string): string => `
   COUNT(*) AS requests,
   SUM(status != 'ok') AS errors,
   SUM(input_tokens) AS inputTokens,
   SUM(output_tokens) AS outputTokens,
   SUM(cost_micros) AS costMicros,
   SUM(all_cloud_micros) AS allCloudMicros,
-  SUM(MAX(all_cloud_micros - cost_micros, 0)) AS savingsMicros`;
+  SUM(CASE WHEN ${notHelpful(t)} THEN 0 ELSE MAX(all_cloud_micros - cost_micros, 0) END) AS savingsMicros`;
+const sliceColumns = slice('requests');
 
 /** The SQLite ledger: the async Ledger, plus its synchronous inside for tools and tests that read a local file. */
 export interface SqliteLedger extends Ledger {
@@ -165,7 +168,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     FROM requests WHERE ts >= @month AND cost_micros > 0`);
   const recent = db.prepare(`SELECT * FROM requests ORDER BY ts DESC LIMIT ?`);
   const byApp = db.prepare(
-    `SELECT r.api_key_id AS apiKeyId, k.name AS name, ${sliceColumns} FROM requests r LEFT JOIN api_keys k ON k.id = r.api_key_id
+    `SELECT r.api_key_id AS apiKeyId, k.name AS name, ${slice('r')} FROM requests r LEFT JOIN api_keys k ON k.id = r.api_key_id
      WHERE r.ts >= ? AND r.ts < ? GROUP BY r.api_key_id ORDER BY requests DESC`,
   );
   const insertApiKey = db.prepare(`INSERT INTO api_keys (id, name, hash, prefix, created_at, revoked_at, rate_limit_per_min,
@@ -180,7 +183,10 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const listConversations = db.prepare(
     `SELECT ${conversationColumns} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
   );
-  const searchConversations = db.prepare(`SELECT ${conversationColumns} FROM conversations c
+  const searchConversations = db.prepare(`SELECT ${conversationColumns},
+      (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE @q ESCAPE '\\'
+        ORDER BY m.created_at, m.rowid LIMIT 1) AS match_content
+    FROM conversations c
     WHERE c.title LIKE @q ESCAPE '\\'
        OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE @q ESCAPE '\\')
     ORDER BY c.updated_at DESC, c.rowid DESC LIMIT @limit`);

@@ -50,7 +50,7 @@ describe('estimateConversation', () => {
   it('a follow-up inherits the hardest turn of its task, less 0.05 a turn of distance', () => {
     const e = run('Design and prove a lock-free queue, level 0.8 please', 'and?', 'why?', 'more?');
     expect(e).toMatchObject({ kind: 'follow-up', score: 0.7, level: 'cloud' });
-    expect(e.reasons[0]).toBe('follow-up of a cloud-grade task (3 turns back, complexity 0.70 after a decay of 0.05 a turn) → cloud');
+    expect(e.reasons[0]).toBe('follow-up of a cloud-grade task (3 turns back, complexity 0.70 after a decay of 0.05 a turn): cloud band');
   });
 
   it('the scan stops at the turn that opened the task: an older, harder task does not leak into a new one', () => {

@@ -166,8 +166,8 @@ export function estimateConversation(
     kind,
     turn,
     reasons: [
-      `follow-up of a ${grade(best.level)} task (${back}, complexity ${best.score.toFixed(2)}${best.distance > 1 ? ` after a decay of ${DECAY_PER_TURN} a turn` : ''}) → ${level}`,
-      `this turn alone: complexity ${turn.score.toFixed(2)} → ${turn.level}`,
+      `follow-up of a ${grade(best.level)} task (${back}, complexity ${best.score.toFixed(2)}${best.distance > 1 ? ` after a decay of ${DECAY_PER_TURN} a turn` : ''}): ${level} band`,
+      `this turn alone: complexity ${turn.score.toFixed(2)} (${turn.level} band)`,
     ],
   };
 }

@@ -68,6 +68,11 @@ describe('decideRoute: the ladder', () => {
     // Band [0, s + ε): s sits in its upper third on tier 3 (large) but not in the upper ~0% of tier 2 (no large rung).
     const o = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s + 0.001 }, estimator: 'rules' }, tier: 3 });
     expect(o.ok && o.decision).toMatchObject({ route: 'large', model: 'mistral-7b' });
+    // The reasons name the band as a band and the rung it reached: no "→ medium" beside a LARGE pill.
+    const why = o.ok ? o.decision.reasons : [];
+    expect(why[0]).toMatch(/^complexity \d\.\d\d \(medium band\)$/);
+    expect(why).toContain('upper part of the medium band → the tier 3 large model');
+    expect(why.join(' | ')).not.toMatch(/→ medium/);
     const low = decide(prompt, { cfg: { thresholds: { medium: 0, cloud: s * 3 + 0.01 }, estimator: 'rules' }, tier: 3 });
     expect(low.ok && low.decision).toMatchObject({ route: 'medium', model: 'phi2' });
   });
@@ -82,7 +87,7 @@ describe('decideRoute: the ladder', () => {
 
   it('reasons start with the complexity score', () => {
     const o = decide('hi');
-    expect(o.ok && o.decision.reasons[0]).toMatch(/^complexity \d\.\d\d → small$/);
+    expect(o.ok && o.decision.reasons[0]).toMatch(/^complexity \d\.\d\d \(small band\)$/);
   });
 });
 
@@ -445,8 +450,10 @@ describe('decideRoute: conversations', () => {
     for (const t of ['now add tests', 'why?', 'make it faster']) {
       const o = route(conversation(hard, t));
       expect(o.ok && o.decision.route).toBe('cloud');
-      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/follow-up of a cloud-grade task \(1 turn back, complexity 0\.\d\d\) → cloud/);
-      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/this turn alone: complexity 0\.\d\d → small/);
+      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(
+        /follow-up of a cloud-grade task \(1 turn back, complexity 0\.\d\d\): cloud band/,
+      );
+      expect(o.ok && o.decision.reasons.join(' | ')).toMatch(/this turn alone: complexity 0\.\d\d \(small band\)/);
     }
   });
 

@@ -135,9 +135,13 @@ export function estimateRequest(request: ChatRequest, config: Pick<RoutingConfig
   return estimateConversation(request.messages, (text) => estimate(text, t), t, `${kind}|${t.medium}|${t.cloud}`);
 }
 
-/** The reasons every decision starts with: the score and its band, then the estimator's own reasons. */
+/**
+ * The reasons every decision starts with: the score and its band, then the estimator's own reasons. The band is named
+ * as a band, not with "→": the route it maps to depends on the tier (a medium band can go to a large model), and the
+ * badge shows that route's pill beside this text.
+ */
 export function estimateReasons(estimate: ReturnType<typeof estimateComplexity>): string[] {
-  return [`complexity ${estimate.score.toFixed(2)} → ${estimate.level}`, ...estimate.reasons];
+  return [`complexity ${estimate.score.toFixed(2)} (${estimate.level} band)`, ...estimate.reasons];
 }
 
 /** Decide where one request goes. Pure: same input, same decision. */

@@ -12,6 +12,7 @@ import type { Engine } from '../engines/engine.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
+import type { ClaudeAuthError } from '../gateway/secrets-api.js';
 import { periodStarts } from '../gateway/admin.js';
 import { createAppKeys } from '../gateway/keys-api.js';
 import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
@@ -146,7 +147,11 @@ export async function createCore(
   }
   const availability = createAvailabilityCache(engines, now);
   // A saved or deleted key counts from the next request: re-probe before the API call answers.
-  secrets.onChange(async () => {
+  // The last refusal of the Claude key seen on a real request (Settings turns the key red with a fix-it hint): set
+  // by the pipeline, cleared by a new key or by Claude answering again. In memory: a restart re-learns it on use.
+  let claudeAuthError: ClaudeAuthError | undefined;
+  secrets.onChange(async (name) => {
+    if (name === CLAUDE_KEY) claudeAuthError = undefined;
     await availability.refresh();
   });
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
@@ -240,7 +245,12 @@ export async function createCore(
       embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
       history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
     }),
+    onEngineError: (engine, err) => {
+      if (engine === 'anthropic' && err.type === 'upstream_auth')
+        claudeAuthError = { error_type: 'upstream_auth', message: err.message, at: now() };
+    },
     onRecord: (r) => {
+      if (r.engine === 'anthropic' && r.status === 'ok') claudeAuthError = undefined;
       metrics.observe(r);
       keys.observe(r);
       logger.info(
@@ -304,6 +314,7 @@ export async function createCore(
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,
     secrets,
+    lastClaudeAuthError: () => claudeAuthError,
     // One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger:
     // it is a setup check, not a request anyone asked to have answered).
     // Tests that inject engines get no key test: it would reach for the real Claude.

@@ -311,7 +311,7 @@ describe('with no model at all (a fresh install)', () => {
       const j = (await r.json()) as Record<string, unknown> & { reasons: string[]; complexity: number };
       expect(j).toMatchObject({ available: false, level: 'cloud', route: null, recommended_model: null, engine: null, backend: null });
       expect(j.complexity).toBeGreaterThanOrEqual(0.6);
-      expect(j.reasons[0]).toMatch(/^complexity 0\.\d\d → cloud$/);
+      expect(j.reasons[0]).toMatch(/^complexity 0\.\d\d \(cloud band\)$/);
       expect(j.reasons.at(-1)).toMatch(/^No model can answer/);
       // The thresholds of a preview apply here too.
       const low = (await (await ask('/api/v1/complexity', { prompt: 'hi', thresholds: { medium: 0, cloud: 0 } })).json()) as {

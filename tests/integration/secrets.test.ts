@@ -404,6 +404,32 @@ describe('HTTP: /api/v1/settings/claude-key (file store) and the Claude engine',
     expect(models.json.engines.anthropic).toMatchObject({ ok: false, reason: 'no Claude API key configured' });
   });
 
+  it('a key Claude refuses on a real request shows as last_error in GET until a new key is saved', async () => {
+    const wrong = 'sk-ant-api03-revoked-key-0000';
+    const put = await call('PUT', url, { key: wrong });
+    expect(put.json.test).toMatchObject({ ok: false, error_type: 'upstream_auth' });
+    // The save itself starts clean: only a refusal seen later, on a request someone asked for, counts.
+    expect((await call('GET', url)).json).not.toHaveProperty('last_error');
+
+    const chat = await call('POST', '/api/v1/chat', { prompt: 'Say hi', model: 'claude-sonnet' });
+    expect(chat.status).toBeGreaterThanOrEqual(400);
+    const get = await call('GET', url);
+    expect(get.json).toMatchObject({
+      configured: true,
+      last4: last4(wrong),
+      last_error: { error_type: 'upstream_auth', at: expect.any(Number) },
+    });
+    expect(get.json.last_error.message).toMatch(/Claude rejected the API key/);
+    expect(get.text).not.toContain(wrong);
+
+    // A new key clears it, and Claude answering with it keeps it clear.
+    expect((await call('PUT', url, { key: KEY })).json.test).toEqual({ ok: true });
+    expect((await call('GET', url)).json).toEqual({ configured: true, last4: last4(KEY), store: 'file' });
+    expect((await call('POST', '/api/v1/chat', { prompt: 'Say hi', model: 'claude-sonnet' })).status).toBe(200);
+    expect((await call('GET', url)).json).not.toHaveProperty('last_error');
+    await call('DELETE', url);
+  });
+
   it('the key appears in no response and no log line (while the log did record these requests)', () => {
     const logs = srv.logs.join('');
     expect(logs).toContain('/api/v1/settings/claude-key');

@@ -92,6 +92,11 @@ describe('conversations', () => {
     // Search matches message text as well as titles, and LIKE wildcards are literal.
     expect((await call(srv, 'GET', '/api/v1/conversations?search=capital')).json.conversations.map((c: any) => c.id)).toEqual([id]);
     expect((await call(srv, 'GET', '/api/v1/conversations?search=%25')).json.conversations).toEqual([]);
+    // Each search result carries the words around the hit in a message (the ledger test covers a title-only hit); a plain list none.
+    expect((await call(srv, 'GET', '/api/v1/conversations?search=CAPITAL')).json.conversations[0].snippet).toBe(
+      'What is the capital of France?',
+    );
+    expect((await call(srv, 'GET', '/api/v1/conversations')).json.conversations[0]).not.toHaveProperty('snippet');
     expect((await call(srv, 'GET', '/api/v1/conversations?limit=0')).status).toBe(400);
 
     const trunc = await call(srv, 'DELETE', `/api/v1/conversations/${id}/messages/${answer.id}`);
@@ -172,6 +177,24 @@ describe('conversations', () => {
     const c = (await call(srv, 'POST', '/api/v1/conversations', { title: 'To go' })).json.conversation;
     await call(srv, 'POST', '/api/v1/chat', { prompt: 'secret prompt', conversation_id: c.id });
     const before = (await call(srv, 'GET', '/api/v1/stats?range=all')).json.totals.requests;
+
+    // Export first: every conversation with every stored message (all versions), each answer's badge data and cost.
+    const exp = await fetch(`${srv.url}/api/v1/history/export`, { headers: srv.auth });
+    expect(exp.status).toBe(200);
+    expect(exp.headers.get('content-disposition')).toMatch(/^attachment; filename="hybrid-ai-history-\d{4}-\d{2}-\d{2}\.json"$/);
+    const doc = (await exp.json()) as any;
+    expect(doc).toMatchObject({ format: 'hybrid-ai-history', version: 1, exported_at: expect.any(String) });
+    const listed = (await call(srv, 'GET', '/api/v1/conversations')).json.conversations as any[];
+    expect(doc.conversations.map((x: any) => x.id)).toEqual(listed.map((x) => x.id));
+    for (const x of doc.conversations) expect(x.messages).toHaveLength(x.message_count);
+    const mine = doc.conversations.find((x: any) => x.id === c.id);
+    expect(mine.messages.map((m: any) => [m.role, m.content])).toEqual([
+      ['user', 'secret prompt'],
+      ['assistant', 'Paris is the capital'],
+    ]);
+    expect(mine.leaf_id).toBe(mine.messages[1].id);
+    expect(mine.messages[1].summary.all_cloud_cost_micros).toBeGreaterThan(0);
+
     const r = await call(srv, 'DELETE', '/api/v1/history');
     expect(r.status).toBe(200);
     expect(r.json.deleted.conversations).toBeGreaterThanOrEqual(1);

@@ -35,6 +35,8 @@ export interface ConversationDto {
   created_at: number;
   updated_at: number;
   message_count: number;
+  /** Search results only: the words around the hit in a message; null when only the title matched. */
+  snippet?: string | null;
 }
 
 export interface MessageDto {
@@ -177,6 +179,8 @@ export interface ClaudeKeyStatus {
   warning?: string;
   /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
   test?: { ok: true } | { ok: false; error_type: string; message: string };
+  /** Claude refused this key on a real request since it was saved (cleared by a new key or a Claude answer). */
+  last_error?: { error_type: 'upstream_auth'; message: string; at: number };
 }
 
 /** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */

@@ -13,14 +13,33 @@ const SEARCH_DEBOUNCE_MS = 200;
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 
+/** The snippet cut into plain and matching parts (case-insensitive), so each hit of the search can be marked. */
+export function highlightParts(snippet: string, query: string): Array<{ text: string; hit: boolean }> {
+  const q = query.trim().toLowerCase();
+  if (q === '') return [{ text: snippet, hit: false }];
+  const out: Array<{ text: string; hit: boolean }> = [];
+  const lower = snippet.toLowerCase();
+  let from = 0;
+  for (let at = lower.indexOf(q); at !== -1; at = lower.indexOf(q, from)) {
+    if (at > from) out.push({ text: snippet.slice(from, at), hit: false });
+    out.push({ text: snippet.slice(at, at + q.length), hit: true });
+    from = at + q.length;
+  }
+  if (from < snippet.length) out.push({ text: snippet.slice(from), hit: false });
+  return out;
+}
+
 function Row({
   c,
   active,
   onDelete,
   onError,
+  query = '',
 }: {
   c: ConversationDto;
   active: boolean;
+  /** The search that found this row: its hits in the snippet are marked. */
+  query?: string;
   onDelete(c: ConversationDto): void;
   onError(msg: string): void;
 }) {
@@ -77,6 +96,11 @@ function Row({
     <li className={`conv${active ? ' active' : ''}`}>
       <a href={`#/chat/${c.id}`} className="conv-link" aria-current={active ? 'page' : undefined}>
         <span className="conv-title">{c.title}</span>
+        {c.snippet && (
+          <span className="conv-snippet" data-testid="conv-snippet">
+            {highlightParts(c.snippet, query).map((p, i) => (p.hit ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
+          </span>
+        )}
         <span className="conv-when">{formatWhen(c.updated_at, Date.now())}</span>
       </a>
       <span className="conv-actions">
@@ -166,7 +190,7 @@ export function ConversationSidebar({
         ) : (
           <ul>
             {conversations.map((c) => (
-              <Row key={c.id} c={c} active={c.id === activeId} onDelete={setConfirm} onError={setError} />
+              <Row key={c.id} c={c} active={c.id === activeId} query={search} onDelete={setConfirm} onError={setError} />
             ))}
           </ul>
         )}

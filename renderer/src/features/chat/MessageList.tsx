@@ -3,7 +3,9 @@ import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 're
 import { Button, IconButton } from '../../components/Button';
 import { CopyButton } from '../../components/CopyButton';
 import { Dialog } from '../../components/Dialog';
+import { Icon } from '../../components/Icon';
 import { Markdown } from '../../components/Markdown';
+import { formatBytes, splitAttachments } from './attachments';
 import { FeedbackButtons, type Thumb } from './FeedbackButtons';
 import { firstPrivateTurn, privacyFinding, privateCloudReason } from './privacy';
 import { RouteBadge } from './RouteBadge';
@@ -87,6 +89,27 @@ export function thumbOf(rating: UiMessage['rating']): Thumb | null {
 }
 
 /** "‹ 2/3 ›": the versions of one turn; shown only when there is more than one. */
+
+/** A prompt as sent: attached files folded (name and size, the content one click away), then the typed text. */
+function PromptBody({ content }: { content: string }) {
+  const { files, text } = splitAttachments(content);
+  if (files.length === 0) return <>{content}</>;
+  return (
+    <>
+      {files.map((f, i) => (
+        <details key={i} className="bubble-file" data-testid="bubble-file">
+          <summary>
+            <Icon name="paperclip" size={12} /> {f.name}{' '}
+            <span className="muted">{formatBytes(new TextEncoder().encode(f.text).length)}</span>
+          </summary>
+          <pre>{f.text}</pre>
+        </details>
+      ))}
+      {text}
+    </>
+  );
+}
+
 function VersionSwitcher({ m, busy, onSwitch, what }: { m: UiMessage; busy: boolean; onSwitch(id: string): void; what: string }) {
   const v = m.versions;
   if (!v || v.count < 2) return null;
@@ -165,7 +188,9 @@ function Question({
   }
   return (
     <article className="msg msg-user" aria-label="You">
-      <div className="bubble">{m.content}</div>
+      <div className="bubble">
+        <PromptBody content={m.content} />
+      </div>
       <div className="msg-actions msg-actions-user">
         <VersionSwitcher m={m} busy={busy} onSwitch={actions.onSwitch} what="prompt" />
         <IconButton

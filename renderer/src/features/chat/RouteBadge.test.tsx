@@ -12,7 +12,7 @@ const local: RoutingInfo = {
   model: 'tinyllama',
   engine: 'llamacpp',
   complexity: 0.123,
-  reasons: ['complexity 0.12 → small', 'short prompt (~2 words)'],
+  reasons: ['complexity 0.12 (small band)', 'short prompt (~2 words)'],
   fallback_from: [],
 };
 const summary: AnswerSummary = {

@@ -11,6 +11,10 @@ import { ExperimentCard } from './ExperimentCard';
 import { budgetProgress, dashboardRanges, daySeries, type DashboardRange } from './ranges';
 import { SpendChart } from './SpendChart';
 
+/** What "Saved" counts, said beside the number (the stats SQL: router-core/ledger/rows.ts notHelpful). */
+export const SAVINGS_EXPLAINED =
+  'Saved = what Claude Sonnet would have charged for each answer, minus what it really cost. Answers you rated down, retried, or replaced with Claude’s count nothing; failed requests count nothing.';
+
 function Card({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId: string }) {
   return (
     <div className="stat-card">
@@ -237,6 +241,9 @@ export default function DashboardView() {
               testId="stat-requests"
             />
           </div>
+          <p className="muted small savings-note" data-testid="savings-note">
+            {SAVINGS_EXPLAINED}
+          </p>
           <section className="card" aria-labelledby="spend-title">
             <h2 id="spend-title" className="card-title">
               Spend over time

@@ -40,6 +40,17 @@ export function plainKeyWarning(status: ClaudeKeyStatus): string | null {
   return `${plain} ${w.replace(m[0], '')}`.replace(/\s+/g, ' ').trim() || null;
 }
 
+/** "just now", "5 minutes ago", "3 hours ago", "2 days ago": when a refusal was seen. */
+export function formatWhenAgo(at: number, now: number): string {
+  const min = Math.max(0, Math.round((now - at) / 60_000));
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} minute${min === 1 ? '' : 's'} ago`;
+  const h = Math.round(min / 60);
+  if (h < 24) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
 export function KeyField({
   status,
   unavailable,
@@ -101,11 +112,13 @@ export function KeyField({
   const keychainDown = status.store !== 'env' && /save it with \?store=file\./.test(status.warning ?? '');
 
   const showForm = editing || !status.configured;
+  // Claude refused the key on a real request after it was saved (revoked, out of credit on an old key, ...).
+  const refusedLater = status.configured && status.last_error !== undefined;
   return (
     <div className="key-field">
       {status.configured && !editing && (
         <div className="key-configured">
-          <span className={`key-dot${tested?.ok === false ? ' key-dot-bad' : ''}`} aria-hidden="true" />
+          <span className={`key-dot${tested?.ok === false || refusedLater ? ' key-dot-bad' : ''}`} aria-hidden="true" />
           <span>
             Configured{' '}
             <span className="mono" data-testid="key-mask">
@@ -123,6 +136,14 @@ export function KeyField({
               </Button>
             </span>
           )}
+        </div>
+      )}
+      {refusedLater && !editing && !(tested && !tested.ok) && (
+        <div data-testid="key-last-error">
+          <Notice tone="error" title="Claude refused this key">
+            Claude turned this key down on a request {formatWhenAgo(status.last_error!.at, Date.now())}, so hard prompts are answered
+            locally. The key may have been revoked or copied wrong: create a new one at console.anthropic.com → API keys and use Replace.
+          </Notice>
         </div>
       )}
       {tested && status.configured && !editing && (

@@ -11,6 +11,7 @@ import { Switch } from '../../components/Switch';
 import { ApiAccess } from './ApiAccess';
 import { BudgetFields } from './BudgetFields';
 import { ExperimentForm, type ExperimentStart } from './ExperimentForm';
+import { HistoryExport } from './HistoryExport';
 import { KeyField } from './KeyField';
 import { ThresholdPreview } from './ThresholdPreview';
 
@@ -175,6 +176,7 @@ export default function SettingsView() {
               onChange={(v) => void update({ history_enabled: v }, v ? 'History is on' : 'History is off')}
             />
             <div className="form-actions">
+              <HistoryExport onDone={setSaved} onError={setError} />
               <Button variant="danger" icon="trash" onClick={() => setConfirmDelete(true)}>
                 Delete all history
               </Button>
@@ -197,7 +199,10 @@ export default function SettingsView() {
         </div>
       )}
       <Dialog open={confirmDelete} title="Delete all history?" onClose={() => setConfirmDelete(false)}>
-        <p>Every conversation and the text of every past request will be deleted. Costs and statistics stay.</p>
+        <p>
+          Every conversation and the text of every past request will be deleted. Costs and statistics stay. To keep a copy, use “Export all
+          history” first.
+        </p>
         <div className="dialog-actions">
           <Button onClick={() => setConfirmDelete(false)}>Cancel</Button>
           <Button variant="danger" onClick={() => void deleteHistory()}>

@@ -119,7 +119,7 @@ describe('ThresholdPreview', () => {
               recommended_model: 'phi2',
               engine: 'llamacpp',
               backend: 'local',
-              reasons: ['complexity 0.42 → medium'],
+              reasons: ['complexity 0.42 (medium band)'],
             },
           }
         : { status: 404, json: {} };
@@ -179,7 +179,7 @@ describe('ThresholdPreview', () => {
               recommended_model: null,
               engine: null,
               backend: null,
-              reasons: ['complexity 0.71 → cloud', 'No model can answer: no local model is installed or running'],
+              reasons: ['complexity 0.71 (cloud band)', 'No model can answer: no local model is installed or running'],
             },
           }
         : { status: 404, json: {} };
@@ -193,6 +193,29 @@ describe('ThresholdPreview', () => {
 });
 
 describe('KeyField', () => {
+  it('a key Claude refused on a later request is red with a fix-it hint; without last_error it is not', () => {
+    const at = Date.now() - 5 * 60_000;
+    const { rerender } = render(
+      <KeyField
+        status={{
+          configured: true,
+          last4: '9999',
+          store: 'file',
+          last_error: { error_type: 'upstream_auth', message: 'Claude rejected the API key.', at },
+        }}
+        onChange={vi.fn()}
+      />,
+    );
+    expect(document.querySelector('.key-dot')!.className).toContain('key-dot-bad');
+    const hint = screen.getByTestId('key-last-error').textContent!;
+    expect(hint).toContain('Claude refused this key');
+    expect(hint).toContain('5 minutes ago');
+    expect(hint).toMatch(/console\.anthropic\.com → API keys and use Replace/);
+    rerender(<KeyField status={{ configured: true, last4: '9999', store: 'file' }} onChange={vi.fn()} />);
+    expect(screen.queryByTestId('key-last-error')).toBeNull();
+    expect(document.querySelector('.key-dot')!.className).not.toContain('key-dot-bad');
+  });
+
   it('no key yet: a password field; saving sends the key once and then shows only the mask', async () => {
     let status: ClaudeKeyStatus = { configured: false, store: 'keychain' };
     respond = (method, url, body) => {
