@@ -1,7 +1,7 @@
 // Imports public prompt sets with human difficulty labels as weak router labels (shared/eval/README.md rules); writes JSONL outside the repo.
 //
 // Usage: npx tsx scripts/training/import-public.ts --mirrors DIR --out FILE [--exclude DIR]
-//   DIR   a folder of git mirrors named owner+name/repo (nlpxucan+WizardLM, openai+human-eval); files are read with `git show`
+//   DIR   (default ../.mirror) a folder of git mirrors named owner+name/repo (nlpxucan+WizardLM, openai+human-eval); files are read with `git show`
 //   FILE  default ../shared/training/public.jsonl (never committed: the sets' own licences and canaries stay theirs)
 //   --exclude  a folder of *.jsonl files, one JSON string (a prompt of an evaluation set) a line; with the dev set,
 //              every imported prompt at or above EXCLUDE_SIMILARITY to any of them is dropped (default
@@ -161,17 +161,16 @@ function mbpp(mirrors: string): PublicExample[] {
 
 function main(): void {
   const { values } = parseArgs({ options: { mirrors: { type: 'string' }, out: { type: 'string' }, exclude: { type: 'string' } } });
-  const mirrors = values.mirrors ?? '/work/.mirror';
+  const mirrors = resolve(repoRoot, values.mirrors ?? '../.mirror');
   const out = resolve(repoRoot, values.out ?? '../shared/training/public.jsonl');
   const all = [...wizardlm(mirrors), ...humaneval(mirrors), ...mbpp(mirrors)];
   // Evaluation prompts: the dev set and every evaluation source file found.
   const excluded: Array<{ id: string; prompt: string }> = [];
-  const dev = resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
-  const devFile = existsSync(dev) ? dev : '/work/shared/eval/routing-dev.jsonl';
+  const devFile = resolve(repoRoot, '../shared/eval/routing-dev.jsonl');
   if (existsSync(devFile)) {
     for (const l of readFileSync(devFile, 'utf8').split('\n')) if (l.trim()) excluded.push(JSON.parse(l) as { id: string; prompt: string });
   }
-  const exDir = values.exclude ?? '/work/shared/training/eval-sources';
+  const exDir = resolve(repoRoot, values.exclude ?? '../shared/training/eval-sources');
   if (existsSync(exDir)) {
     for (const f of readdirSync(exDir).filter((n) => n.endsWith('.jsonl'))) {
       readFileSync(join(exDir, f), 'utf8')
