@@ -33,6 +33,7 @@ import {
 } from './lib.js';
 import { runProfile } from './profile.js';
 import { benchRouting, logRouting, type RoutingBenchResult, type Timing } from './routing.js';
+import { checkTokenEstimate } from './token-estimate.js';
 
 /** ", p99 a–b over N rounds" for a measurement taken in rounds. */
 function rangeNote(t: Timing): string {
@@ -881,6 +882,7 @@ async function main(): Promise<void> {
   } else log(`  routing-dev.jsonl: ${est.devNote}`);
   const rt = await benchRouting(mixedPrompt(4000), QUICK, code);
   logRouting(rt, log);
+  if (!(await checkTokenEstimate(log))) process.exitCode = 1;
 
   log(
     `\n2. Gateway overhead vs an instant Ollama stand-in (answer of ${ANSWER_WORDS} words; separate processes, node:http keep-alive client)`,

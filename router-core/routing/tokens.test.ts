@@ -1,4 +1,4 @@
-// Token estimate: errs on the high side by character class; checked against the real Llama-2 tokenizer where ../shared has it.
+// Token estimate: errs on the high side by character class; checked against the real Llama-2 tokenizer by bench/token-estimate.ts.
 import { describe, expect, it } from 'vitest';
 import { estimateRequestTokens, estimateTokens, formatTokens, TOKENS_PER_MESSAGE, TOKENS_PER_REQUEST } from './tokens.js';
 

@@ -19,7 +19,7 @@ import type { ChatRequest } from '../contracts/chat.js';
  * - U+0800 and above (CJK, Indic, Thai...) 2: three UTF-8 bytes; Llama-2 has pieces for only ~700 common CJK
  *   characters and falls back to bytes for the rest (up to 3 tokens), newer vocabularies take ~1 a character.
  * - each half of a surrogate pair (emoji, rare CJK) 2: four UTF-8 bytes, byte fallback = 4 tokens a code point.
- * Measured against the real Llama-2 vocabulary (../shared/models/llama-2-tiny-random.gguf) in tokens.test.ts.
+ * Measured against the real Llama-2 vocabulary (../shared/models/llama-2-tiny-random.gguf) by bench/token-estimate.ts.
  */
 const LETTER = 0.3;
 const SPACE_RUN = 0.5;

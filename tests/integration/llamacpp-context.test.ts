@@ -1,8 +1,7 @@
 // The embedded llama.cpp engine's context fit against real llama.cpp: the window it reports, the real-tokenizer check, the output cap.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../router-core/contracts/chat.js';
 import type { StreamEvent } from '../../router-core/contracts/stream.js';
@@ -54,8 +53,6 @@ describe('llama.cpp engine: context fit', () => {
     expect(await readGgufContextLength(notGguf)).toBeUndefined();
     expect((await make().probe()).contextLengths).toEqual({ tinyllama: 2048 });
     expect((await make(512).probe()).contextLengths).toEqual({ tinyllama: 512 });
-    const real = resolve(process.cwd(), '../shared/models/llama-2-tiny-random.gguf');
-    if (existsSync(real)) expect(await readGgufContextLength(real)).toBe(4096);
   });
 
   it(
