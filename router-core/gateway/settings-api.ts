@@ -87,9 +87,24 @@ export function settingWrites(
   }
   if (b.thresholds !== undefined) w.push([settingKeys.thresholds, b.thresholds]);
   if (b.quality_cost !== undefined) {
-    const cloud = scoreForCloudProbability(b.quality_cost.p_cloud);
+    const stops = qualityCostKnob();
+    const p = b.quality_cost.p_cloud;
+    const cloud = stops.length > 0 ? scoreForCloudProbability(p) : null;
     if (cloud === null) {
       throw new CoreError('invalid_request', 'The routing model has no calibration, so "quality_cost" cannot be set; use "thresholds".');
+    }
+    // Only between the knob's ends: that is where its cloud share and under-routing were measured, and where the cloud
+    // threshold stays above the default medium one (a knob that pulled medium down could not put it back).
+    const lo = stops[0]!.pCloud;
+    const hi = stops[stops.length - 1]!.pCloud;
+    if (p < lo || p > hi) {
+      throw new CoreError(
+        'invalid_request',
+        `Invalid "quality_cost.p_cloud": must be between ${lo} and ${hi} (the knob's stops), got ${p}.`,
+        {
+          details: { param: 'quality_cost.p_cloud', value: String(p), valid: stops.map((k) => String(k.pCloud)) },
+        },
+      );
     }
     w.push([settingKeys.thresholds, { medium: Math.min(current.medium, cloud), cloud }]);
   }

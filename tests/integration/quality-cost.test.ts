@@ -105,6 +105,17 @@ describe('Quality ↔ Cost knob', () => {
     const out = await call('PUT', '/api/v1/settings', { quality_cost: { p_cloud: 1.5 } });
     expect(out.status).toBe(400);
     expect(out.json.error.message).toMatch(/p_cloud/);
+    // Past the knob's ends: refused with the valid range, and nothing saved (the medium threshold stays where it was).
+    const before = (await call('GET', '/api/v1/settings')).json.thresholds;
+    const stops = (await call('GET', '/api/v1/settings')).json.quality_cost.stops as Stop[];
+    for (const p of [stops[0]!.p_cloud / 2, Math.min(0.99, stops.at(-1)!.p_cloud + 0.1)]) {
+      const r = await call('PUT', '/api/v1/settings', { quality_cost: { p_cloud: p } });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toMatch(
+        new RegExp(`"quality_cost.p_cloud": must be between ${stops[0]!.p_cloud} and ${stops.at(-1)!.p_cloud}`),
+      );
+    }
+    expect((await call('GET', '/api/v1/settings')).json.thresholds).toEqual(before);
     const both = await call('PUT', '/api/v1/settings', { quality_cost: { p_cloud: 0.3 }, thresholds: { medium: 0.2, cloud: 0.5 } });
     expect(both.status).toBe(400);
     expect(both.json.error.message).toMatch(/either "thresholds" or "quality_cost"/);
