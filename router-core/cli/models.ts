@@ -4,7 +4,7 @@ import type { DownloadProgress } from '../contracts/events.js';
 import { findModel } from '../data/models.js';
 import { recommendedModels } from '../data/tiers.js';
 import { isCoreError } from '../errors.js';
-import { deleteModelFiles, listModelsOnDisk, localModelIds, resolveModelSources, type ModelSource } from '../host/catalog.js';
+import { deleteModelFiles, listModelsOnDisk, localModelIds, modelSourcesFrom, type ModelSource } from '../host/catalog.js';
 import { openDataDir } from '../host/data-dir.js';
 import { downloadModel } from '../host/downloads.js';
 import { detectHardware } from '../host/hardware.js';
@@ -60,7 +60,7 @@ export function progressLine(p: DownloadProgress, width = BAR_WIDTH): string {
 }
 
 function sources(config: { modelBaseUrl?: string; modelCatalog?: string }): ModelSource[] {
-  return resolveModelSources({ HYBRID_AI_MODEL_BASE_URL: config.modelBaseUrl, HYBRID_AI_MODEL_CATALOG: config.modelCatalog });
+  return modelSourcesFrom({ baseUrl: config.modelBaseUrl, catalogFile: config.modelCatalog });
 }
 
 async function list(modelsDir: string, src: ModelSource[], json: boolean): Promise<number> {

@@ -15,6 +15,8 @@ import { levelOf } from '../routing/complexity.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
+import { coreSettings } from '../settings-schema.js';
+import { rangeStart } from './ranges.js';
 
 export interface AdminDeps {
   version: string;
@@ -32,8 +34,6 @@ export interface AdminDeps {
   routing(): RoutingConfig;
   tier(): { tier: Tier; reason: string };
 }
-
-const DAY = 86_400_000;
 
 /** Start of the local day containing `t`, and of its month. */
 export function periodStarts(t: number): { day: number; month: number } {
@@ -88,7 +88,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      await deps.ledger.setSetting('health.readyProbeAt', deps.now());
+      await deps.ledger.setSetting(coreSettings.readyProbeAt.key, deps.now());
       await deps.ledger.recent(1);
     } catch (e) {
       ledgerOk = false;
@@ -113,13 +113,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const q = req.query as { range?: string; from?: string; to?: string };
     const now = deps.now();
     const starts = periodStarts(now);
-    const ranges: Record<string, number> = {
-      today: starts.day,
-      '7d': starts.day - 6 * DAY,
-      '30d': starts.day - 29 * DAY,
-      month: starts.month,
-      all: 0,
-    };
     let from: number;
     let to = now + 1;
     if (q.from !== undefined || q.to !== undefined) {
@@ -128,11 +121,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       if (!Number.isFinite(from) || !Number.isFinite(to) || from > to)
         throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
     } else {
-      const range = q.range ?? 'today';
-      // Own keys only: "constructor" or "__proto__" must not read the object prototype.
-      const f = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
-      if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
-      from = f;
+      from = rangeStart(q.range ?? 'today', starts);
     }
     const [stats, spend, routing] = await Promise.all([
       deps.ledger.stats(from, to),

@@ -1,7 +1,7 @@
 // Routing feature settings (estimator, privacy guard, response cache, cascade) and routing stats: /api/v1/routing/*.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { rangeStart } from './ranges.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
@@ -132,8 +132,6 @@ export interface RoutingSettingsDeps {
   periodStarts(now: number): { day: number; month: number };
 }
 
-const DAY = 86_400_000;
-
 /** Register /api/v1/routing/settings (GET, PUT), /api/v1/routing/cache (DELETE) and /api/v1/routing/stats (GET). */
 export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSettingsDeps): void {
   app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.settings)));
@@ -151,12 +149,8 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
     const q = req.query as { range?: string };
     const now = deps.now();
     const s = deps.periodStarts(now);
-    const ranges: Record<string, number> = { today: s.day, '7d': s.day - 6 * DAY, '30d': s.day - 29 * DAY, month: s.month, all: 0 };
     const range = q.range ?? '30d';
-    // Own keys only: "constructor" or "__proto__" must not read the object prototype.
-    const from = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
-    if (from === undefined)
-      throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
+    const from = rangeStart(range, s);
     return { range, ...(await deps.ledger.routingStats(from, now + 1)) };
   });
 }

@@ -115,9 +115,14 @@ export function localModelIds(): string[] {
  * Throws CoreError('invalid_request') naming the variable, the file and the bad field.
  */
 export function resolveModelSources(env: NodeJS.ProcessEnv = process.env): ModelSource[] {
-  const base = env.HYBRID_AI_MODEL_BASE_URL?.trim();
+  return modelSourcesFrom({ baseUrl: env.HYBRID_AI_MODEL_BASE_URL, catalogFile: env.HYBRID_AI_MODEL_CATALOG });
+}
+
+/** resolveModelSources from parsed config (server/config.ts reads the two variables into these fields). */
+export function modelSourcesFrom(o: { baseUrl?: string; catalogFile?: string }): ModelSource[] {
+  const base = o.baseUrl?.trim();
   let overrides: Record<string, Partial<Pick<ModelSource, 'url' | 'sizeBytes' | 'sha256'>>> = {};
-  const file = env.HYBRID_AI_MODEL_CATALOG?.trim();
+  const file = o.catalogFile?.trim();
   if (file) overrides = readOverrides(file);
   if (base) {
     try {
