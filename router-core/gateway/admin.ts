@@ -17,6 +17,7 @@ import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
+import type { StatsDto } from '../contracts/api.js';
 
 export interface AdminDeps {
   version: string;
@@ -139,7 +140,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
       routing,
-    };
+    } satisfies StatsDto;
   });
 
   app.post('/api/v1/complexity', async (req) => {

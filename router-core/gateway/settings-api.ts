@@ -11,6 +11,7 @@ import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from 
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings, settingsApiFields } from '../settings-schema.js';
+import type { SettingsDto } from '../contracts/api.js';
 
 /** Setting keys this API owns (router-core/settings-schema.ts; wiring reads the same). */
 export const settingKeys = {
@@ -125,7 +126,7 @@ function qualityCostView(r: RoutingConfig) {
 }
 
 /** The settings as the UI shows them. */
-async function view(deps: SettingsDeps) {
+async function view(deps: SettingsDeps): Promise<SettingsDto> {
   const r = deps.routing();
   const p = deps.periodStarts(deps.now());
   const spend = await deps.ledger.spendSince(p.day, p.month);
@@ -145,7 +146,7 @@ async function view(deps: SettingsDeps) {
       cloud_blocked: verdict.allowCloud ? null : verdict.reason,
     },
     api: { address: access.address, token: access.token, token_source: access.tokenSource },
-  };
+  } satisfies SettingsDto;
 }
 
 /** Register the routes (all need the token). */
