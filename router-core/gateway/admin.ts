@@ -18,6 +18,7 @@ import { parseBody } from './protocols/validate.js';
 import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
 import type { StatsDto } from '../contracts/api.js';
+import { scheduleNow } from './routing-settings-api.js';
 
 export interface AdminDeps {
   version: string;
@@ -140,6 +141,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
       routing,
+      // Time-based routing in force now (the dashboard shows it): null without an enabled schedule.
+      schedule: scheduleNow(deps.routing().schedule ?? null, now),
     } satisfies StatsDto;
   });
 
