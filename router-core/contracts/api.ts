@@ -1,6 +1,7 @@
 // Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
 import type { EngineId, Route, Tier } from './decision.js';
 import type { ErrorType } from './errors.js';
+import type { DownloadProgress } from './events.js';
 
 export type { EngineId, ErrorType, Route, Tier };
 
@@ -263,4 +264,32 @@ export interface ExperimentStatsDto {
   arms: ArmStatsDto[];
   /** The arm the 95% intervals favour (quality first, then cost), or null arm: no clear winner yet. */
   winner: { arm: 'A' | 'B' | null; reason: string };
+}
+
+/** One row of GET /api/v1/models/local. */
+export interface LocalModelRow {
+  id: string;
+  label: string;
+  file: string;
+  quantization: string;
+  licence: string;
+  ladderRoute: Exclude<Route, 'cloud'>;
+  minTier: number;
+  ramMiB: number;
+  contextLength: number;
+  sizeBytes: number;
+  present: boolean;
+  bytesOnDisk: number;
+  partialBytes: number;
+  /** The running (or last) download of this model, if any since the server started. */
+  download: DownloadProgress | null;
+}
+
+/** GET /api/v1/models/local. */
+export interface LocalModelsDto {
+  models: LocalModelRow[];
+  diskUsedBytes: number;
+  diskFreeBytes: number | null;
+  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
+  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
 }

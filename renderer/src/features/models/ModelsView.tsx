@@ -5,39 +5,13 @@ import type { EngineInUse, SystemInfo } from '../../../../router-core/contracts/
 import { api, ApiError } from '../../api/client';
 import { subscribeSse } from '../../api/events';
 import { invalidate, useApi, useModels } from '../../api/queries';
-import type { Route } from '../../api/types';
+import type { LocalModelRow, LocalModelsDto, Route } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { formatBytes } from '../../lib/format';
 import { DownloadProgress, isActive } from './DownloadProgress';
-
-/** One row of GET /api/v1/models/local. */
-interface LocalModelRow {
-  id: string;
-  label: string;
-  file: string;
-  quantization: string;
-  licence: string;
-  ladderRoute: Exclude<Route, 'cloud'>;
-  minTier: number;
-  ramMiB: number;
-  contextLength: number;
-  sizeBytes: number;
-  present: boolean;
-  bytesOnDisk: number;
-  partialBytes: number;
-  download: Progress | null;
-}
-
-interface LocalModelsDto {
-  models: LocalModelRow[];
-  diskUsedBytes: number;
-  diskFreeBytes: number | null;
-  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
-  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
-}
 
 /** A download error in words a person can act on (the core passes the system's code through, e.g. ENOTFOUND). */
 export function downloadFailure(message: string | undefined): string {
