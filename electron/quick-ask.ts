@@ -35,6 +35,8 @@ export interface QuickAskOptions {
   preload: string;
   /** The gateway URL now (null while the core is down). */
   url(): string | null;
+  /** macOS gets a panel (floats over full-screen apps, on every Space); elsewhere a normal always-on-top window. */
+  platform?: NodeJS.Platform;
   /** Tray icon bounds, cursor position and the work area of the display under them. */
   placement(): { tray: Rectangle | null; cursor: Point; workArea: Rectangle };
 }
@@ -67,6 +69,7 @@ export function createQuickAsk(o: QuickAskOptions): QuickAsk {
       skipTaskbar: true,
       alwaysOnTop: true,
       title: 'Quick ask',
+      ...(o.platform === 'darwin' ? { type: 'panel' } : {}),
       backgroundColor: '#111318',
       webPreferences: secureWebPreferences(o.preload),
     });
@@ -76,6 +79,7 @@ export function createQuickAsk(o: QuickAskOptions): QuickAsk {
         w.hide();
       }
     });
+    if (o.platform === 'darwin') w.setVisibleOnAllWorkspaces?.(true, { visibleOnFullScreen: true });
     // Like a launcher: clicking elsewhere dismisses it.
     w.on('blur', () => w.hide());
     win = w;

@@ -95,7 +95,7 @@ describe('main window bounds', () => {
     expect(again.window.getBounds()).toEqual({ x: 200, y: 100, width: 1000, height: 700 });
   });
 
-  it('load() opens the URL (with an optional hash route) and shows the window once', async () => {
+  it('load() opens the URL (with an optional hash route); showing is up to the caller (hidden start at login)', async () => {
     const mw = createMainWindow({
       preload: '/p.cjs',
       settings: openSettings(path.join(tmp, 's.json')),
@@ -103,10 +103,28 @@ describe('main window bounds', () => {
       isQuitting: () => false,
     });
     expect(mw.window.isVisible()).toBe(false);
-    await mw.load('http://127.0.0.1:8787/');
-    await mw.load('http://127.0.0.1:8787', '#/chat/abc');
-    expect((mw.window as unknown as BrowserWindow).loads).toEqual(['http://127.0.0.1:8787/', 'http://127.0.0.1:8787/#/chat/abc']);
+    await mw.load('app://hybrid-ai/');
+    await mw.load('app://hybrid-ai', '#/chat/abc');
+    expect((mw.window as unknown as BrowserWindow).loads).toEqual(['app://hybrid-ai/', 'app://hybrid-ai/#/chat/abc']);
+    expect(mw.window.isVisible()).toBe(false);
+    mw.showAndFocus();
     expect(mw.window.isVisible()).toBe(true);
+  });
+
+  it('with no tray to come back from, closing quits instead of hiding', () => {
+    let quits = 0;
+    const mw = createMainWindow({
+      preload: '/p.cjs',
+      settings: openSettings(path.join(tmp, 's.json')),
+      displays: () => ({ workAreas: [primary], primary }),
+      isQuitting: () => false,
+      closeAction: () => 'quit',
+      onQuit: () => quits++,
+    });
+    mw.showAndFocus();
+    (mw.window as unknown as BrowserWindow).close();
+    expect(quits).toBe(1);
+    expect(mw.window.isDestroyed()).toBe(true);
   });
 });
 
@@ -173,9 +191,10 @@ describe('paths', () => {
     expect(coreDataDir('linux', {}, '/home/u')).toBe('/home/u/.local/share/hybrid-ai');
     expect(coreDataDir('linux', { XDG_DATA_HOME: '/x' }, '/home/u')).toBe('/x/hybrid-ai');
     expect(coreDataDir('darwin', {}, '/Users/u')).toBe('/Users/u/Library/Application Support/hybrid-ai');
-    expect(coreDataDir('win32', { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'C:\\Users\\u')).toBe(
-      'C:\\Users\\u\\AppData\\Roaming\\hybrid-ai',
-    );
+    // Windows: Local, never Roaming (multi-GB models must not follow a roaming profile).
+    const winEnv = { APPDATA: 'C:\\Users\\u\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' };
+    expect(coreDataDir('win32', winEnv, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hybrid-ai');
+    expect(coreDataDir('win32', { APPDATA: winEnv.APPDATA }, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hybrid-ai');
   });
 
   it('core entry, preload and icons in development and packaged', () => {
