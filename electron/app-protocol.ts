@@ -175,7 +175,11 @@ export function createAppProtocolHandler(o: AppProtocolOptions): (request: Reque
           headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
         });
       }
-      return apiError(503, 'upstream_unavailable', `The local AI core is ${state.status === 'failed' ? 'stopped' : 'starting'}; try again in a moment.`);
+      return apiError(
+        503,
+        'upstream_unavailable',
+        `The local AI core is ${state.status === 'failed' ? 'stopped' : 'starting'}; try again in a moment.`,
+      );
     }
     const body = method === 'GET' || method === 'HEAD' ? undefined : await request.arrayBuffer();
     let res: Response;
@@ -204,7 +208,11 @@ export function createAppProtocolHandler(o: AppProtocolOptions): (request: Reque
         // Not the shape we know: the 401 path above picks the new token up on the next request.
       }
     }
-    // The core's own headers (its CSP, content type, SSE framing) pass through; its body streams as it comes.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    // The core's own headers (its CSP, content type, SSE framing) pass through; its body streams as it comes (a
+    // page that stops reading, e.g. the Stop button, cancels this stream, which closes the connection to the core).
+    // fetch() already decoded any compression, so the encoding and length headers no longer describe the body.
+    const headers = new Headers(res.headers);
+    for (const h of ['content-encoding', 'content-length', 'transfer-encoding', 'connection']) headers.delete(h);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   };
 }

@@ -26,7 +26,8 @@ export function redactLine(line: string, secrets: Iterable<string>): string {
     if (s.length < 8) continue;
     out = out.split(s).join(REDACTED).split(encodeURIComponent(s)).join(REDACTED);
   }
-  for (const re of SECRET_PATTERNS) out = out.replace(re, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
+  for (const re of SECRET_PATTERNS)
+    out = out.replace(re, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
   return out;
 }
 

@@ -252,7 +252,7 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
     settings,
     displays,
     isQuitting: () => quitting,
-    closeAction: () => closeAction({ quitting, trayReliable: keepInTray }) === 'hide' ? 'hide' : 'quit',
+    closeAction: () => (closeAction({ quitting, trayReliable: keepInTray }) === 'hide' ? 'hide' : 'quit'),
     onQuit: quit,
   });
   const hidden = keepInTray && startedAtLogin(process.platform, argv, app.getLoginItemSettings());

@@ -168,7 +168,11 @@ export function createShortcutManager(opts: ShortcutOptions): ShortcutManager {
           accelerator: wanted,
           label: label(wanted),
           registered: true,
-          ...(clash ? { message: `${label(wanted)} now opens quick ask everywhere, so ${clash} no longer get it. Choose another one in Settings to give it back.` } : {}),
+          ...(clash
+            ? {
+                message: `${label(wanted)} now opens quick ask everywhere, so ${clash} no longer get it. Choose another one in Settings to give it back.`,
+              }
+            : {}),
         });
       }
       // Keep the old one working (it was ours a moment ago, so it registers again).

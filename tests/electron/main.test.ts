@@ -124,7 +124,12 @@ describe('start-up', () => {
     expect(pidCalls).toContain(`record ${c.pid} core process`);
     expect(BrowserWindow.all).toHaveLength(1);
     expect(mainWin().loads).toEqual([`${APP}/`, `${APP}/`]);
-    expect(mainWin().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, spellcheck: false });
+    expect(mainWin().options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      spellcheck: false,
+    });
     expect(mainWin().options.webPreferences.preload).toBe(path.join('/repo', 'dist', 'electron', 'preload.cjs'));
     expect(fake.protocol.privileged).toEqual([
       { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
@@ -153,7 +158,9 @@ describe('start-up', () => {
     const answers: boolean[] = [];
     fake.session.defaultSession.permissionRequestHandler!({}, 'media', (ok) => answers.push(ok), { requestingUrl: `${APP}/` });
     fake.session.defaultSession.permissionRequestHandler!({}, 'notifications', (ok) => answers.push(ok), { requestingUrl: `${APP}/` });
-    fake.session.defaultSession.permissionRequestHandler!({}, 'clipboard-sanitized-write', (ok) => answers.push(ok), { requestingUrl: `${APP}/` });
+    fake.session.defaultSession.permissionRequestHandler!({}, 'clipboard-sanitized-write', (ok) => answers.push(ok), {
+      requestingUrl: `${APP}/`,
+    });
     expect(answers).toEqual([false, false, true]);
     expect(fake.session.defaultSession.permissionCheckHandler!({}, 'clipboard-read')).toBe(false);
     const wc = mainWin().webContents;

@@ -45,7 +45,8 @@ describe('shortcuts', () => {
   });
 
   it('the default collides with no common app shortcut on any platform; a well-known one is registered with a warning', () => {
-    for (const platform of ['linux', 'win32', 'darwin'] as const) expect(knownConflict(DEFAULT_QUICK_ASK_SHORTCUT, platform), platform).toBeUndefined();
+    for (const platform of ['linux', 'win32', 'darwin'] as const)
+      expect(knownConflict(DEFAULT_QUICK_ASK_SHORTCUT, platform), platform).toBeUndefined();
     // The old default took VS Code's and IntelliJ's completion shortcut without a word.
     expect(knownConflict('CommandOrControl+Shift+Space', 'linux')).toMatch(/VS Code.*IntelliJ/);
     expect(knownConflict('Shift+Control+Space', 'win32')).toMatch(/VS Code/);
