@@ -71,6 +71,61 @@ export interface OllamaProcessManager {
   subscribe(listener: (e: OllamaProcessEvent) => void): () => void;
 }
 
+/**
+ * What an Ollama we start may see of our environment: what a process needs to run (PATH, home, temp, locale, the
+ * Windows system folders), the GPU selection and proxy variables it honours, and anything named for Ollama
+ * (OLLAMA_KEEP_ALIVE, OLLAMA_NUM_PARALLEL...). Nothing else: no ANTHROPIC_API_KEY, HYBRID_AI_TOKEN or other secrets.
+ */
+const OLLAMA_ENV_NAMES = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'XDG_RUNTIME_DIR',
+  'LD_LIBRARY_PATH',
+  'USERPROFILE',
+  'HOMEDRIVE',
+  'HOMEPATH',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'PROGRAMFILES',
+  'SYSTEMROOT',
+  'SYSTEMDRIVE',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'NUMBER_OF_PROCESSORS',
+  'PROCESSOR_ARCHITECTURE',
+  'CUDA_VISIBLE_DEVICES',
+  'HIP_VISIBLE_DEVICES',
+  'ROCR_VISIBLE_DEVICES',
+  'GPU_DEVICE_ORDINAL',
+  'HSA_OVERRIDE_GFX_VERSION',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+]);
+
+/** Pure: the environment an Ollama child gets from `env` (see OLLAMA_ENV_NAMES; names compared case-insensitively). */
+export function ollamaChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (OLLAMA_ENV_NAMES.has(k.toUpperCase()) || /(^|_)OLLAMA_/i.test(k)) out[k] = v;
+  }
+  return out;
+}
+
 /** Where electron-builder puts the bundled Ollama: `<resources>/ollama/<platform>-<arch>/ollama[.exe]`. */
 export function bundledOllamaPath(
   resourcesDir: string,
@@ -239,7 +294,7 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     if (stopping || !st.binary) return;
     port = await choosePort();
     const url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), OLLAMA_HOST: `127.0.0.1:${port}` };
+    const env: NodeJS.ProcessEnv = { ...ollamaChildEnv(opts.env ?? process.env), OLLAMA_HOST: `127.0.0.1:${port}` };
     if (st.source === 'bundled') env.OLLAMA_MODELS = opts.modelsDir;
     stderrTail = [];
     set('starting', { url, pid: null, message: `starting ${st.binary} serve on ${url}` });

@@ -47,7 +47,7 @@ function manager(over: Partial<OllamaProcessOptions> = {}, env: NodeJS.ProcessEn
   return m;
 }
 
-type LogLine = { event: string; pid: number; t: number; host?: string; models?: string | null };
+type LogLine = { event: string; pid: number; t: number; host?: string; models?: string | null; envKeys?: string[] };
 const logLines = (): LogLine[] => {
   try {
     return readFileSync(logFile, 'utf8')
@@ -220,6 +220,23 @@ describe('a spawned `ollama serve`', () => {
       expect(existsSync(pidFile)).toBe(false);
     },
   );
+
+  it('the Ollama we start sees only what it needs: no Claude key, no API token, no other secret', async () => {
+    const m = manager(
+      {},
+      {
+        ANTHROPIC_API_KEY: 'sk-ant-api03-secret',
+        HYBRID_AI_TOKEN: 'hai_secret-0123456789abcdef',
+        OPENAI_API_KEY: 'sk-x',
+        OLLAMA_KEEP_ALIVE: '5m',
+      },
+    );
+    expect((await m.start()).state).toBe('running');
+    const keys = logLines().find((l) => l.event === 'start')!.envKeys!;
+    for (const k of ['ANTHROPIC_API_KEY', 'HYBRID_AI_TOKEN', 'OPENAI_API_KEY']) expect(keys, k).not.toContain(k);
+    for (const k of ['PATH', 'OLLAMA_HOST', 'OLLAMA_KEEP_ALIVE', 'STANDIN_OLLAMA_LOG']) expect(keys, k).toContain(k);
+    await m.stop();
+  });
 
   it('a process that ignores SIGTERM is SIGKILLed after the stop timeout', async () => {
     const m = manager({ stopTimeoutMs: 400 }, { STANDIN_OLLAMA_IGNORE_SIGTERM: '1' });
