@@ -2,6 +2,8 @@
 //
 // Without it a Mac or Windows build made from a lock file that only knows Linux's @node-llama-cpp packages, or before
 // `npm run fetch:ollama`, packages "successfully" with a dead local engine. Release docs: README, "The desktop app".
+/* global require, module, process */
+/* eslint-disable @typescript-eslint/no-require-imports -- electron-builder loads hooks with require() */
 'use strict';
 const { existsSync, readdirSync } = require('node:fs');
 const path = require('node:path');
