@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCoreError } from '../errors.js';
+import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
 import { loadConfig, usage } from './config.js';
 import { createCore, type Core } from './wiring.js';
 
@@ -26,6 +27,16 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${shownHost}:${port}`;
+  // Optional: every request also lands in Taskwarrior (loaded only when asked for).
+  let taskwarrior: TaskwarriorSyncer | undefined;
+  if (config.taskwarriorSyncS) {
+    const { startTaskwarriorSync } = await import('../host/taskwarrior.js');
+    taskwarrior = startTaskwarriorSync({
+      recent: (n) => core.ledger.recent(n),
+      intervalS: config.taskwarriorSyncS,
+      log: core.logger,
+    });
+  }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -36,6 +47,7 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
       timer.unref();
       await core.app.close();
       clearTimeout(timer);
+      await taskwarrior?.stop();
       await core.close();
     })());
   return { core, url, stop };
