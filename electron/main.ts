@@ -279,14 +279,18 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
   });
 
   let shuttingDown = false;
-  // The OS is shutting down or restarting (macOS, Linux): quit at once; the core gets its stop message and the OS (or
-  // the next start's orphan reaping) ends whatever is left. Holding the quit would hold up the whole shutdown.
-  powerMonitor?.on?.('shutdown', () => {
+  // The OS is shutting down or restarting: quit at once; the core gets its stop message and the OS (or the next
+  // start's orphan reaping) ends whatever is left. Holding the quit would hold up the whole shutdown.
+  const onSystemShutdown = (): void => {
+    if (shuttingDown) return;
     shuttingDown = true;
     quitting = true;
     void core.stop();
     app.quit();
-  });
+  };
+  // macOS and Linux: powerMonitor 'shutdown'; Windows: the window's 'session-end' (WM_ENDSESSION).
+  powerMonitor?.on?.('shutdown', onSystemShutdown);
+  ui.main.window.on('session-end', onSystemShutdown);
 
   app.on('before-quit', (event) => {
     quitting = true;

@@ -225,7 +225,10 @@ async function fetchOne(a: OllamaAsset, opts: Required<Omit<FetchOptions, 'asset
     const bin = path.join(staging, a.binary);
     if (!(await exists(bin))) throw new FetchError(`${a.asset} does not contain ${a.binary}; the release layout changed.`);
     const pruned = await pruneGpuRuntimes(staging);
-    if (pruned.length > 0) opts.log(`${a.target}: left out the GPU runtimes (${pruned.length} entries: ${pruned.slice(0, 4).join(', ')}${pruned.length > 4 ? ', …' : ''}).`);
+    if (pruned.length > 0)
+      opts.log(
+        `${a.target}: left out the GPU runtimes (${pruned.length} entries: ${pruned.slice(0, 4).join(', ')}${pruned.length > 4 ? ', …' : ''}).`,
+      );
     await chmod(bin, 0o755);
     await writeFile(path.join(staging, STAMP), stampText);
     await rm(dest, { recursive: true, force: true });

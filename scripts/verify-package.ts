@@ -90,19 +90,30 @@ const allowedEngines = arch === 'x64' ? ['linux-x64', 'linux-x64-vulkan'] : [`li
 const engineDirs = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((d) => find(path.join(dir, d), /./).length > 0) : []);
 const shipped = engineDirs(path.join(un, 'node_modules', '@node-llama-cpp'));
 const foreign = shipped.filter((d) => !allowedEngines.includes(d));
-check(foreign.length === 0, `only linux-${arch}'s llama.cpp binaries (${allowedEngines.join(', ')}) ship${foreign.length ? `; also found: ${foreign.join(', ')}` : ''}`);
-const inAsarForeign = [...inAsar].filter((f) => /^\/node_modules\/@node-llama-cpp\/([^/]+)\//.test(f) && !allowedEngines.includes(f.split('/')[3]!));
+check(
+  foreign.length === 0,
+  `only linux-${arch}'s llama.cpp binaries (${allowedEngines.join(', ')}) ship${foreign.length ? `; also found: ${foreign.join(', ')}` : ''}`,
+);
+const inAsarForeign = [...inAsar].filter(
+  (f) => /^\/node_modules\/@node-llama-cpp\/([^/]+)\//.test(f) && !allowedEngines.includes(f.split('/')[3]!),
+);
 check(inAsarForeign.length === 0, 'no other platform’s llama.cpp package inside app.asar');
 const sourceBundles = [
   ...find(path.join(un, 'node_modules', 'node-llama-cpp', 'llama'), /^gitRelease\.bundle$/),
   ...[...inAsar].filter((f) => f.endsWith('/gitRelease.bundle') || f.includes('/node-llama-cpp/llama/llama.cpp/')),
 ];
-check(sourceBundles.length === 0, `no llama.cpp source bundle (node-llama-cpp/llama/gitRelease.bundle)${sourceBundles.length ? `: ${sourceBundles[0]}` : ''}`);
+check(
+  sourceBundles.length === 0,
+  `no llama.cpp source bundle (node-llama-cpp/llama/gitRelease.bundle)${sourceBundles.length ? `: ${sourceBundles[0]}` : ''}`,
+);
 
 // Resources (electron/paths.ts and router-core/host/ollama-process.ts read these exact places).
 for (const f of ['tray-light.png', 'tray-dark.png', 'trayTemplate.png'])
   check(existsSync(path.join(resources, 'tray', f)), `resources/tray/${f}`);
-check(existsSync(path.join(resources, 'apparmor', 'hybrid-ai-appimage')), 'resources/apparmor/hybrid-ai-appimage (Ubuntu ≥ 24.04 AppImage)');
+check(
+  existsSync(path.join(resources, 'apparmor', 'hybrid-ai-appimage')),
+  'resources/apparmor/hybrid-ai-appimage (Ubuntu ≥ 24.04 AppImage)',
+);
 check(existsSync(path.join(resources, 'ollama', `linux-${arch}`, 'ollama')), `resources/ollama/linux-${arch}/ollama`);
 
 // Fuses, read back from the (dummy) Electron binary electron-builder flipped.

@@ -401,4 +401,11 @@ describe('quit', () => {
     expect(children[0]!.shutdowns).toBe(1);
     expect(fake.globalShortcut.isRegistered(SHORTCUT)).toBe(false);
   });
+
+  it('Windows logoff or shutdown (the window’s session-end): the same immediate quit', async () => {
+    await start();
+    mainWin().emit('session-end', {});
+    expect(fake.app.quitted).toBe(true);
+    expect(children[0]!.shutdowns).toBe(1);
+  });
 });
