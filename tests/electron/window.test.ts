@@ -30,6 +30,8 @@ describe('secure webPreferences (every window the shell opens)', () => {
     webSecurity: true,
     allowRunningInsecureContent: false,
     webviewTag: false,
+    // Chromium's spellchecker downloads dictionaries from a third party.
+    spellcheck: false,
   };
 
   it('secureWebPreferences() has every protection on', () => {
