@@ -165,9 +165,15 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
     url: () => appUrl,
     platform: process.platform,
     placement: () => {
-      const cursor = screen.getCursorScreenPoint();
+      // Native Wayland: no global cursor position (Electron reports 0,0) and no tray bounds; quick ask is centred.
+      const wayland = process.platform === 'linux' && env.XDG_SESSION_TYPE === 'wayland';
+      const cursor = wayland ? null : screen.getCursorScreenPoint();
       const trayBounds = tray?.bounds() ?? null;
-      const display = screen.getDisplayNearestPoint(trayBounds ? { x: trayBounds.x, y: trayBounds.y } : cursor);
+      const display = trayBounds
+        ? screen.getDisplayNearestPoint({ x: trayBounds.x, y: trayBounds.y })
+        : cursor
+          ? screen.getDisplayNearestPoint(cursor)
+          : screen.getPrimaryDisplay();
       return { tray: trayBounds, cursor, workArea: display.workArea };
     },
   });

@@ -152,6 +152,13 @@ describe('quick-ask placement', () => {
     });
   });
 
+  it('native Wayland (no cursor, no tray bounds): centred in the upper third of the work area', () => {
+    expect(quickAskPosition(null, null, QUICK_ASK_SIZE, { x: 0, y: 32, width: 1920, height: 1048 })).toEqual({
+      x: 680,
+      y: 32 + Math.round((1048 - QUICK_ASK_SIZE.height) / 3),
+    });
+  });
+
   it('Linux trays without bounds: next to the cursor', () => {
     expect(quickAskPosition({ x: 0, y: 0, width: 0, height: 0 }, { x: 400, y: 300 }, QUICK_ASK_SIZE, primary)).toEqual({ x: 120, y: 308 });
   });
