@@ -5,6 +5,7 @@ import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { normalizeOllamaHost } from '../engines/ollama.js';
+import { processStartTime } from './process-identity.js';
 import type { OllamaProcessEvent, OllamaProcessState, OllamaProcessStatus, OllamaSource } from '../contracts/events.js';
 
 /** A local server answers /api/version in milliseconds; 1 s means "nobody is there". */
@@ -40,7 +41,7 @@ export interface OllamaProcessOptions {
   pathEnv?: string;
   /**
    * Records the pid of the `ollama serve` we start. A core killed outright (SIGKILL, OOM) cannot stop its child; the
-   * next start finds the pid here and ends that orphan (on Linux, after checking /proc that it is `ollama serve`).
+   * next start finds the pid and its start time here and ends that orphan, on every OS (never a recycled pid).
    */
   pidFile?: string;
   /** Where a bundled Ollama keeps its models (OLLAMA_MODELS); a PATH Ollama keeps the user's own folder. */
@@ -306,7 +307,11 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     }
     child = proc;
     guard(true);
-    if (opts.pidFile && proc.pid !== undefined) await writeFile(opts.pidFile, `${proc.pid}\n`).catch(() => undefined);
+    if (opts.pidFile && proc.pid !== undefined) {
+      // pid + start time: the next start ends exactly this process, on every OS, and never a recycled pid.
+      const started = await processStartTime(proc.pid).catch(() => null);
+      await writeFile(opts.pidFile, `${JSON.stringify({ pid: proc.pid, started })}\n`).catch(() => undefined);
+    }
     const keepTail = (buf: Buffer): void => {
       stderrTail.push(...buf.toString('utf8').split('\n').filter(Boolean));
       if (stderrTail.length > STDERR_LINES) stderrTail = stderrTail.slice(-STDERR_LINES);
@@ -361,15 +366,31 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     healthTimer.unref();
   }
 
-  /** End an `ollama serve` a previous core left running (its pid in the pid file). */
+  /**
+   * End the `ollama serve` a previous core left running: the pid in the pid file, only while that pid still has the
+   * recorded start time (any OS). A file from an older version holds the pid alone: then only where the command line
+   * can be checked (Linux /proc), as before.
+   */
   async function reapOrphan(): Promise<void> {
     if (!opts.pidFile) return;
-    const pid = Number((await readFile(opts.pidFile, 'utf8').catch(() => '')).trim());
+    const text = (await readFile(opts.pidFile, 'utf8').catch(() => '')).trim();
     await rm(opts.pidFile, { force: true });
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    const isRecord = typeof record === 'object' && record !== null;
+    const pid = isRecord ? Number((record as { pid?: unknown }).pid) : Number(text);
+    const started = isRecord ? (record as { started?: unknown }).started : undefined;
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
-    // Only where the command line can be checked: a recycled pid must never be killed.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
-    if (cmdline === null || !cmdline.split('\0').includes('serve')) return;
+    if (typeof started === 'string') {
+      if ((await processStartTime(pid).catch(() => null)) !== started) return;
+    } else {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+      if (cmdline === null || !cmdline.split('\0').includes('serve')) return;
+    }
     try {
       process.kill(pid, 'SIGKILL');
       opts.logger?.warn({ pid }, 'ended an orphaned `ollama serve` left by an earlier run');
