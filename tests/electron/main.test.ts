@@ -273,8 +273,16 @@ describe('core.log never keeps the token', () => {
       c.print(`echo ${TOKEN} and an ordinary line`);
     }));
     shell = await startShell({ spawn, env: { XDG_DATA_HOME: path.join(tmp, 'data') }, argv: [], pidFile });
-    await new Promise((r) => setTimeout(r, 50));
-    const log = readFileSync(path.join(tmp, 'userData', 'logs', 'core.log'), 'utf8');
+    const file = path.join(tmp, 'userData', 'logs', 'core.log');
+    // The write stream flushes asynchronously: wait for the last line.
+    await until(() => {
+      try {
+        return readFileSync(file, 'utf8').includes('and an ordinary line');
+      } catch {
+        return false;
+      }
+    }, 'the log lines');
+    const log = readFileSync(file, 'utf8');
     expect(log).toContain('Open the app: http://127.0.0.1:40101/#token=[redacted]');
     expect(log).toContain('and an ordinary line');
     expect(log).not.toContain(TOKEN);
