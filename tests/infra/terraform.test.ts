@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tier } from '../../router-core/contracts/decision.js';
 import { findLocalModel } from '../../router-core/data/models.js';
 import { recommendedModels } from '../../router-core/data/tiers.js';
+import { renderTemplate } from '../fixtures/tftpl.js';
 
 type Block = Record<string, unknown>;
 /** One module's files merged the way Terraform merges them: block type → (labels →) list of bodies. */
@@ -271,8 +272,8 @@ describe('terraform: the cloud-init template', () => {
     expect([...templatefileKeys(cloud)].sort()).toEqual([...templateVars].sort());
   });
 
-  /** The template rendered as Terraform would, with sample values and the cloud's real bundle_fetch command. */
-  const render = (cloud: Cloud): string => {
+  /** The template rendered as Terraform's templatefile() would (HCL's template parser), with sample values and the cloud's real bundle_fetch command. */
+  const render = (cloud: Cloud): Promise<string> => {
     const fetch = (local(modules[cloud], 'bundle_fetch') as string).replace(/\$\{[^}]+\}/g, 'sample');
     const values: Record<string, string> = {
       domain: 'ai.example.com',
@@ -287,13 +288,21 @@ describe('terraform: the cloud-init template', () => {
       gcp_project: 'sample-project',
       bundle_fetch: fetch,
     };
-    return template.replace(/\$\{([a-z_]+)\}/g, (_m, k: string) => values[k] ?? `MISSING_${k}`);
+    return renderTemplate('hybrid-ai.yaml.tftpl', template, values);
   };
 
-  it.each(clouds)('%s: the rendered file is valid #cloud-config YAML that writes the settings and runs the installer', (cloud) => {
-    const text = render(cloud);
+  it('the renderer fails where templatefile() fails: a ${...} anywhere (comments too), an unknown variable', async () => {
+    await expect(renderTemplate('t.tftpl', '# fills in every ${...}\nx: ${a}\n', { a: 1 })).rejects.toThrow(
+      /t\.tftpl:1,.*Invalid expression/,
+    );
+    await expect(renderTemplate('t.tftpl', 'x: ${a}\ny: ${b}\n', { a: 1 })).rejects.toThrow(/does not contain key "b"/);
+    // The escapes render as literal text, as Terraform renders them.
+    await expect(renderTemplate('t.tftpl', 'x: ${a} $${b} %%{c}\n', { a: 1 })).resolves.toBe('x: 1 ${b} %{c}\n');
+  });
+
+  it.each(clouds)('%s: the rendered file is valid #cloud-config YAML that writes the settings and runs the installer', async (cloud) => {
+    const text = await render(cloud);
     expect(text.startsWith('#cloud-config\n')).toBe(true);
-    expect(text).not.toContain('MISSING_');
     const doc = load(text, { filename: `${cloud}-cloud-init.yaml` }) as {
       packages: string[];
       write_files: Array<{ path: string; content: string; permissions: string }>;
@@ -311,8 +320,8 @@ describe('terraform: the cloud-init template', () => {
   // shellcheck is installed by .ci/run; on a machine without it only this check is skipped.
   it.runIf(spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0 || !!process.env.CI).each(clouds)(
     '%s: the update script cloud-init writes passes shellcheck',
-    (cloud) => {
-      const doc = load(render(cloud)) as { write_files: Array<{ path: string; content: string }> };
+    async (cloud) => {
+      const doc = load(await render(cloud)) as { write_files: Array<{ path: string; content: string }> };
       const script = path.join(tmp, `${cloud}-hybrid-ai-update.sh`);
       writeFileSync(script, doc.write_files.find((f) => f.path === '/usr/local/sbin/hybrid-ai-update')!.content);
       const r = spawnSync('shellcheck', ['-s', 'bash', script], { encoding: 'utf8' });
