@@ -621,6 +621,108 @@ describe('VM files: systemd units, cloud-init helper scripts', () => {
       expect(readFileSync(path.join(out, 'anthropic-api-key'), 'utf8')).toBe('');
     });
 
+    // The unit's own sandbox, rebuilt in a private mount namespace (unshare) from the options the unit file sets, with
+    // the environment systemd gives it: the script must fetch both secrets from AWS inside it.
+    it.runIf(process.getuid?.() === 0 && have('unshare'))(
+      "aws: fetches both secrets inside hybrid-ai-secrets.service's sandbox (no writable home, read-only system)",
+      async () => {
+        const { startAwsStandIn } = await import('../stand-ins/aws.js');
+        const { spawn } = await import('node:child_process');
+        const aws = await startAwsStandIn({
+          region: 'eu-west-1',
+          role: 'hybrid-ai-server',
+          accessKeyId: 'ASIAEXAMPLE0123',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+          sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE',
+          secrets: { 'hybrid-ai/api-token': 'token-from-secrets-manager-0123', 'hybrid-ai/anthropic-api-key': 'sk-ant-from-aws' },
+        });
+        try {
+          const unit = read('vm/hybrid-ai-secrets.service');
+          const opt = (k: string): string[] => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
+          const writable = path.join(tmp, 'sandbox-rw');
+          mkdirSync(writable, { recursive: true });
+          const setup: string[] = ['set -e', 'mount --make-rprivate /'];
+          // RuntimeDirectory= stays writable under ProtectSystem=strict: /run/<name>, created by systemd.
+          for (const d of opt('RuntimeDirectory')) setup.push(`mkdir -p /run/${d}`, `mount --bind ${writable} /run/${d}`);
+          for (const d of opt('ReadWritePaths')) setup.push(`mkdir -p ${d}`, `mount --bind ${d} ${d}`);
+          if (opt('ProtectSystem').includes('strict')) setup.push('mount -o remount,bind,ro /');
+          if (opt('ProtectHome').includes('yes'))
+            for (const d of ['/root', '/home']) setup.push(`mount -t tmpfs -o ro,mode=000 tmpfs ${d}`);
+          if (opt('PrivateTmp').includes('yes')) setup.push('mount -t tmpfs tmpfs /tmp', 'mount -t tmpfs tmpfs /var/tmp');
+          const script = path.join(dir, 'vm/fetch-secrets.sh');
+          setup.push(`exec bash ${script}`);
+          // systemd's environment for a root service: its default PATH (no /snap/bin), no HOME of its own, plus the
+          // EnvironmentFile that cloud-init writes (secrets.env) and the test's endpoints.
+          const env = {
+            PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+            HOME: '/root',
+            HYBRID_AI_SECRETS_PROVIDER: 'aws',
+            HYBRID_AI_TOKEN_SECRET: 'hybrid-ai/api-token',
+            ANTHROPIC_KEY_SECRET: 'hybrid-ai/anthropic-api-key',
+            AWS_REGION: 'eu-west-1',
+            HYBRID_AI_AWS_IMDS_URL: aws.url,
+            HYBRID_AI_AWS_SECRETS_URL: aws.url,
+          };
+          const child = spawn('unshare', ['--mount', 'bash', '-c', setup.join('\n')], { env });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+          const code = await new Promise<number | null>((ok) => child.on('close', ok));
+          expect(out + JSON.stringify(aws.log)).toMatch(/API token and Claude key from aws written/);
+          expect(code).toBe(0);
+          expect(readFileSync(path.join(writable, 'secrets/api-token'), 'utf8')).toBe('token-from-secrets-manager-0123');
+          expect(readFileSync(path.join(writable, 'secrets/anthropic-api-key'), 'utf8')).toBe('sk-ant-from-aws');
+          // Two signed GetSecretValue calls, each accepted by the SigV4 check.
+          expect(aws.log.filter((l) => l.method === 'POST').map((l) => l.verdict)).toEqual(['ok', 'ok']);
+        } finally {
+          await aws.close();
+        }
+      },
+    );
+
+    it('aws: the stand-in refuses a request signed with the wrong key (the SigV4 check has teeth)', async () => {
+      const { startAwsStandIn } = await import('../stand-ins/aws.js');
+      const { execFile } = await import('node:child_process');
+      const aws = await startAwsStandIn({
+        region: 'eu-west-1',
+        role: 'r',
+        accessKeyId: 'ASIAEXAMPLE0123',
+        secretAccessKey: 'the-real-secret-key',
+        sessionToken: 'tok',
+        secrets: { s: 'v' },
+      });
+      try {
+        const status = await new Promise<string>((ok) =>
+          execFile(
+            'curl',
+            [
+              '-s',
+              '-o',
+              '/dev/null',
+              '-w',
+              '%{http_code}',
+              '--aws-sigv4',
+              'aws:amz:eu-west-1:secretsmanager',
+              '--user',
+              'ASIAEXAMPLE0123:wrong-key',
+              '-H',
+              'x-amz-security-token: tok',
+              '-H',
+              'X-Amz-Target: secretsmanager.GetSecretValue',
+              '--data',
+              '{"SecretId":"s"}',
+              `${aws.url}/`,
+            ],
+            (_e, stdout) => ok(stdout),
+          ),
+        );
+        expect(status).toBe('403');
+        expect(aws.log[0]!.verdict).toBe('signature does not match');
+      } finally {
+        await aws.close();
+      }
+    });
+
     it('refuses a short token, an unknown provider and a missing secret, naming the problem', () => {
       const short = path.join(tmp, 'short');
       writeFileSync(short, 'too-short');
