@@ -3,6 +3,7 @@
 #
 #   scripts/ci-docker.sh start    start dockerd (--bridge=none --iptables=false) on a private socket; prints DOCKER_HOST
 #   scripts/ci-docker.sh base     local/node-base:<node version>: debootstrap --variant=minbase bookworm + Node + npm
+#                                 (+ this machine's extra CA certificates, which its npm registry proxy needs)
 #   scripts/ci-docker.sh build    the real server-images/Dockerfile on that base, tagged hybrid-ai-stack:<package.json version>
 #   scripts/ci-docker.sh stop     stop the dockerd that `start` started
 #
@@ -24,6 +25,7 @@ die() {
 
 node_version=$(node -p 'process.versions.node')
 app_version=$(node -p "require('$repo/package.json').version")
+rootfs_image="local/debian-node:${node_version}-bookworm"
 base_image="local/node-base:${node_version}-bookworm"
 app_image="hybrid-ai-stack:${app_version}"
 
@@ -69,10 +71,10 @@ stop() {
   rm -f "$state/dockerd.pid"
 }
 
-base() {
-  if docker image inspect "$base_image" >/dev/null 2>&1; then
-    log "$base_image is cached"
-    echo "$base_image"
+# Debian bookworm (debootstrap) + Node + npm, imported once and kept in the daemon's data root.
+rootfs() {
+  if docker image inspect "$rootfs_image" >/dev/null 2>&1; then
+    log "$rootfs_image is cached"
     return
   fi
   command -v debootstrap >/dev/null || die "debootstrap is missing: apt-get install debootstrap"
@@ -103,10 +105,31 @@ base() {
   chroot "$work/rootfs" /usr/local/bin/node -e 'process.exit(0)' || die "node does not run inside the new root"
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
   tar -C "$work/rootfs" -c . | docker import \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["node"]' - "$base_image" >/dev/null
-  log "imported $base_image"
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["node"]' - "$rootfs_image" >/dev/null
+  log "imported $rootfs_image"
+}
+
+# The base the Dockerfile gets: the rootfs plus this machine's extra CA certificates (a TLS-inspecting egress proxy
+# signs the npm registry's certificate here), so npm inside the build trusts what npm on the host trusts. Rebuilt
+# on every run (seconds): the host's certificates may change; they are public certificates, never keys.
+base() {
+  rootfs
+  local ctx
+  ctx=$(mktemp -d "$cache/ca.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "rm -rf '$ctx'" RETURN
+  mkdir -p "$ctx/certs"
+  cp /usr/local/share/ca-certificates/*.crt "$ctx/certs/" 2>/dev/null || true
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then cp "$NODE_EXTRA_CA_CERTS" "$ctx/certs/node-extra-ca.crt"; fi
+  printf '%s\n' "FROM $rootfs_image" \
+    'COPY certs/ /usr/local/share/ca-certificates/' \
+    'RUN cat /usr/local/share/ca-certificates/*.crt >/etc/ssl/node-extra-ca.pem 2>/dev/null || : >/etc/ssl/node-extra-ca.pem' \
+    'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/node-extra-ca.pem' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q --network host -t "$base_image" "$ctx" >/dev/null
+  log "$base_image ready"
   echo "$base_image"
 }
+
 
 build() {
   local base_ref commit
