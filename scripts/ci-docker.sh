@@ -123,7 +123,7 @@ base() {
   if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then cp "$NODE_EXTRA_CA_CERTS" "$ctx/certs/node-extra-ca.crt"; fi
   printf '%s\n' "FROM $rootfs_image" \
     'COPY certs/ /usr/local/share/ca-certificates/' \
-    'RUN cat /usr/local/share/ca-certificates/*.crt >/etc/ssl/node-extra-ca.pem 2>/dev/null || : >/etc/ssl/node-extra-ca.pem' \
+    'RUN mkdir -p /etc/ssl && (cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true) >/etc/ssl/node-extra-ca.pem' \
     'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/node-extra-ca.pem' >"$ctx/Dockerfile"
   DOCKER_BUILDKIT=0 docker build -q --network host -t "$base_image" "$ctx" >/dev/null
   log "$base_image ready"
@@ -133,7 +133,7 @@ base() {
 
 build() {
   local base_ref commit
-  base_ref=$(base | tail -1)
+  base_ref=$(base)
   commit=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
   log "docker build $app_image on $base_ref (commit $commit)"
   # DOCKER_BUILDKIT=0: Debian's docker.io has no buildx; the classic builder reads the same Dockerfile (the
