@@ -141,7 +141,7 @@ build() {
   cp "$repo/server-images/Dockerfile.dockerignore" "$repo/.dockerignore"
   # shellcheck disable=SC2064
   trap "rm -f '$repo/.dockerignore'" RETURN
-  DOCKER_BUILDKIT=0 docker build --network host \
+  DOCKER_BUILDKIT=0 docker build --network host --force-rm \
     --build-arg "NODE_IMAGE=$base_ref" --build-arg "VERSION=$app_version" --build-arg "COMMIT=$commit" \
     -f "$repo/server-images/Dockerfile" -t "$app_image" "$repo" >&2
   echo "$app_image"
