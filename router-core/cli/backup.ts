@@ -49,11 +49,18 @@ function parse(
   }
 }
 
+/**
+ * The server's config as these commands need it: data dir and ledger. The listen address is left out (they listen
+ * on nothing), so a job that shares the server's environment (HYBRID_AI_HOST=0.0.0.0) needs no API token.
+ */
 function config(values: Record<string, string | boolean | undefined>): Config {
-  const c = loadConfig([
-    ...(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : []),
-    ...(typeof values['ledger-url'] === 'string' ? ['--ledger-url', values['ledger-url']] : []),
-  ]);
+  const c = loadConfig(
+    [
+      ...(typeof values['data-dir'] === 'string' ? ['--data-dir', values['data-dir']] : []),
+      ...(typeof values['ledger-url'] === 'string' ? ['--ledger-url', values['ledger-url']] : []),
+    ],
+    { ...process.env, HYBRID_AI_HOST: '' },
+  );
   if (c === 'help') throw new Error('unreachable');
   return c;
 }
