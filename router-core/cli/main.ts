@@ -1,4 +1,4 @@
-// `hybrid-ai` dispatcher: route | ask | serve | models | tune | backup | restore | migrate.
+// `hybrid-ai` dispatcher: route | ask | serve | models | tune | taskwarrior | backup | restore | migrate.
 import { pathToFileURL } from 'node:url';
 
 const help = `Usage: hybrid-ai <command>
@@ -9,6 +9,7 @@ Commands:
   route --tier N           read JSONL {"id","prompt"} on stdin, write routing decisions
   models list|pull|rm      local model files: list, download (progress bar, resumable), delete
   tune [--yes]             propose routing thresholds from your feedback; applies them only if you accept
+  taskwarrior sync|report  every request as a Taskwarrior task (cost, route, savings); the cost report over them
   backup [--dir D --keep N] copy the SQLite ledger while the server runs (consistent, checked)
   restore FILE             replace the ledger with a backup (server stopped; the old one is kept)
   migrate                  bring the ledger to this version's schema and exit (before a rollout)
@@ -26,6 +27,8 @@ export async function cli(argv: string[]): Promise<number> {
         return await (await import('./models.js')).runModels(rest);
       case 'tune':
         return await (await import('./tune.js')).runTune(rest);
+      case 'taskwarrior':
+        return await (await import('./taskwarrior.js')).runTaskwarrior(rest);
       case 'backup':
         return await (await import('./backup.js')).runBackup(rest);
       case 'restore':
@@ -45,7 +48,7 @@ export async function cli(argv: string[]): Promise<number> {
         return cmd === undefined ? 2 : 0;
       default:
         process.stderr.write(
-          `hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune, backup, restore, migrate.\n\n${help}`,
+          `hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune, taskwarrior, backup, restore, migrate.\n\n${help}`,
         );
         return 2;
     }
