@@ -1,6 +1,6 @@
 // deploy/kubernetes rendered with `kubectl kustomize` and checked offline (OpenAPI schema, unknown fields, cross-references against a real gateway); each check shown to fail on a broken manifest.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,23 @@ describe.skipIf(!!skip)('deploy/kubernetes overlays', () => {
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toContain('api_gateway_requests_total');
     }
+  });
+});
+
+describe('deploy/kubernetes scripts', () => {
+  // shellcheck is installed by .ci/run (tests/infra/server-images.test.ts); elsewhere a missing one skips this.
+  const shellcheck = spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0;
+  it.runIf(shellcheck || !!process.env.CI)('deploy.sh and ensure-kubectl.sh pass shellcheck and are executable', () => {
+    const scripts = [path.join(kubeDir, 'deploy.sh'), path.resolve('scripts/ensure-kubectl.sh')];
+    for (const sh of scripts) expect(statSync(sh).mode & 0o111, `${sh} is executable`).not.toBe(0);
+    const r = spawnSync('shellcheck', scripts, { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!!skip)('ensure-kubectl.sh answers a kubectl whose Kustomize is v5 or newer', () => {
+    const v = spawnSync(kubectl!, ['version', '--client'], { encoding: 'utf8' });
+    expect(v.stdout).toMatch(/^Kustomize Version: v([5-9]|\d{2,})\./m);
   });
 });
 

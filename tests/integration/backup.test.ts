@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../router-core/ledger/ledger.js';
 import { migrate, newestVersion } from '../../router-core/ledger/migrate.js';
 import { migrationSql, migrations, type Migration } from '../../router-core/ledger/migrations.js';
+import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { backupSqliteLedger, inspectLedgerFile, LedgerFileError, restoreSqliteLedger } from '../../router-core/ledger/sqlite-backup.js';
 import { openSqliteLedger } from '../../router-core/ledger/sqlite.js';
 
@@ -140,6 +141,91 @@ describe('backup while another process writes', () => {
     // No temporary file is left beside the backups.
     expect(readdirSync(d).filter((f) => f.includes('partial'))).toEqual([]);
   }, 180_000);
+});
+
+describe('backup while a real server answers chat requests', () => {
+  it('every request answered before a backup began is in it', async () => {
+    const d = fresh();
+    mkdirSync(d, { recursive: true });
+    const gguf = (await makeTinyGguf(path.join(d, 'tiny.gguf'))).path;
+    const token = 'backup-test-token-0123456789';
+    const server = spawn(process.execPath, ['--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', d], {
+      env: {
+        ...process.env,
+        HYBRID_AI_TOKEN: token,
+        HYBRID_AI_LOCAL_MODEL: gguf,
+        HYBRID_AI_THREADS: '1',
+        LOG_LEVEL: 'warn',
+        ANTHROPIC_API_KEY: '',
+        OLLAMA_HOST: '127.0.0.1:9',
+        HYBRID_AI_MANAGE_OLLAMA: 'off',
+        HYBRID_AI_KEYCHAIN: 'off',
+        HYBRID_AI_LEDGER_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    server.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setInterval(() => {
+          const m = /Open the app: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+          if (m) {
+            clearInterval(t);
+            resolve(m[1]!);
+          }
+        }, 20);
+        server.once('exit', (code) => {
+          clearInterval(t);
+          reject(new Error(`server exited ${code}: ${out}`));
+        });
+      });
+      const answered: string[] = [];
+      let stop = false;
+      let failures = 0;
+      // Four clients in a loop, as an app would call the server; each answer's ledger row id is its x-request-id.
+      const client = async (c: number): Promise<void> => {
+        for (let i = 0; !stop; i++) {
+          const r = await fetch(`${url}/api/v1/chat`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ prompt: `client ${c} question ${i}`, max_tokens: 2 }),
+          });
+          await r.text();
+          if (r.status === 200) answered.push(r.headers.get('x-request-id')!);
+          else failures++;
+        }
+      };
+      const clients = [0, 1, 2, 3].map(client);
+      while (answered.length < 8) await new Promise((r) => setTimeout(r, 50));
+      const sizes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = [...answered];
+        const dest = path.join(d, `under-load-${i}.db`);
+        const info = await backupSqliteLedger(path.join(d, 'ledger.db'), dest);
+        const db = new Database(dest, { readonly: true });
+        try {
+          const ids = new Set((db.prepare('SELECT id FROM requests').all() as Array<{ id: string }>).map((r) => r.id));
+          expect(before.filter((id) => !ids.has(id))).toEqual([]);
+          expect(ids.size).toBe(info.requests);
+        } finally {
+          db.close();
+        }
+        sizes.push(info.requests);
+        const target = answered.length + 4;
+        while (answered.length < target) await new Promise((r) => setTimeout(r, 50));
+      }
+      stop = true;
+      await Promise.all(clients);
+      expect(failures).toBe(0);
+      // The server kept answering between the backups: each saw a later state.
+      expect(sizes[2]).toBeGreaterThan(sizes[0]!);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => (server.exitCode === null ? server.once('exit', r) : r(null)));
+    }
+  }, 240_000);
 });
 
 describe('restore', () => {
