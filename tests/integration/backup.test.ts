@@ -432,6 +432,29 @@ describe('migrations', () => {
     expect(existsSync(path.join(path.dirname(empty), 'backups'))).toBe(false);
   });
 
+  it('hybrid-ai migrate brings an old ledger to this version, after a copy, and says so; a newer one is refused', () => {
+    const d = fresh();
+    mkdirSync(d, { recursive: true });
+    const file = path.join(d, 'ledger.db');
+    const db = new Database(file);
+    for (const m of migrations.filter((x) => x.version <= 8)) db.exec(migrationSql(m, 'sqlite'));
+    db.pragma('user_version = 8');
+    db.close();
+    const r = cli(['migrate', '--data-dir', d]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`ledger at schema version ${newestVersion}\n`);
+    expect(inspectLedgerFile(file).schemaVersion).toBe(newestVersion);
+    expect(readdirSync(path.join(d, 'backups'))).toEqual([expect.stringMatching(/^ledger-pre-v\d+-from-v8-/)]);
+
+    const newer = new Database(file);
+    newer.pragma(`user_version = ${newestVersion + 1}`);
+    newer.close();
+    const refused = cli(['migrate', '--data-dir', d]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`schema version ${newestVersion + 1}, newer than this app supports \\(${newestVersion}\\)`));
+  }, 120_000);
+
   it('opening an older ledger (schema 8) backs it up before migrating it', async () => {
     const d = fresh();
     mkdirSync(d, { recursive: true });

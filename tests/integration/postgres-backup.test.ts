@@ -1,5 +1,5 @@
 // The PostgreSQL ledger's documented backup (pg_dump -Fc / pg_restore, server-images/README.md) and all-or-nothing migrations, against a real server.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,26 @@ describe.skipIf(!!postgresSkipReason)('PostgreSQL ledger', () => {
       expect(ids).not.toContain('after-dump');
     } finally {
       await back.close();
+    }
+  }, 120_000);
+
+  it('hybrid-ai migrate (the Kubernetes migration Job) migrates a new database and exits', async () => {
+    const url = await server.createDatabase();
+    const r = spawnSync(process.execPath, [path.resolve('bin/hybrid-ai.mjs'), 'migrate'], {
+      // As the Job runs it: the gateway's ConfigMap (listening on 0.0.0.0, no token) and the URL from a Secret file.
+      env: { ...process.env, HYBRID_AI_HOST: '0.0.0.0', HYBRID_AI_TOKEN: '', HYBRID_AI_LEDGER_URL: url, HYBRID_AI_DATA_DIR: dir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`ledger at schema version ${newestVersion}\n`);
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const v = await pool.query<{ v: number }>('SELECT MAX(version) AS v FROM schema_migrations');
+      expect(Number(v.rows[0]!.v)).toBe(newestVersion);
+    } finally {
+      await pool.end();
     }
   }, 120_000);
 
