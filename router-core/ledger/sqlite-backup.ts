@@ -1,5 +1,17 @@
 // Online backup and safe restore of the SQLite ledger file (the driver is used here too: these are file-level operations on the same store).
-import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { fileStamp, newestVersion } from './migrate.js';
@@ -144,12 +156,16 @@ export interface RestoreResult extends LedgerFileInfo {
  * too-new file is refused with LedgerFileError and nothing changes), copied beside the target under a temporary
  * name and checked again; the current ledger must not be open anywhere (an exclusive lock proves it: a running
  * server holds a shared one), is folded into one file and kept as `<target>.before-restore-<stamp>`; the copy then
- * takes its name in one rename. At every point the target is the old ledger or the new one, never a mix.
+ * takes its name in one rename. At every point (a kill -9 included) the target is the old ledger or the new one,
+ * whole, never a mix and never missing.
  */
 export function restoreSqliteLedger(backup: string, target: string, now: Date = new Date()): RestoreResult {
   const checked = inspectLedgerFile(backup);
   const tmp = `${target}.restoring-${process.pid}`;
-  removeQuietly(tmp);
+  // What a restore killed midway left: only ever a temporary copy, never the ledger itself.
+  const base = path.basename(target);
+  for (const f of readdirSync(path.dirname(target)))
+    if (f.startsWith(`${base}.restoring-`)) removeQuietly(path.join(path.dirname(target), f));
   let lock: Database.Database | undefined;
   try {
     // A page-by-page copy through SQLite would need the backup's WAL; the backup is one file, so copy its bytes.
@@ -176,14 +192,16 @@ export function restoreSqliteLedger(backup: string, target: string, now: Date = 
       // Fold the WAL into the file, so the kept copy is whole on its own.
       lock.pragma('wal_checkpoint(TRUNCATE)');
       lock.pragma('journal_mode = DELETE');
+      // The old ledger gets its second name first (a hard link: no copy, no moment without it), then the new one
+      // replaces the first name in one rename: a crash anywhere leaves ledger.db whole, old or new.
       previous = `${target}.before-restore-${fileStamp(now)}`;
-      renameSync(target, previous);
       try {
-        renameSync(tmp, target);
-      } catch (e) {
-        renameSync(previous, target);
-        throw e;
+        linkSync(target, previous);
+      } catch {
+        copyFileSync(target, previous);
+        fsyncPath(previous);
       }
+      renameSync(tmp, target);
     } else {
       // A WAL without its database must not be replayed into the restored one.
       removeQuietly(target);

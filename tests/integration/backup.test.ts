@@ -1,7 +1,17 @@
 // SQLite ledger backup and restore for real: online backup while another process writes, restore refusing bad files, migrations all-or-nothing with a backup first.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -251,6 +261,52 @@ describe('restore', () => {
     expect(await again.recent(10)).toHaveLength(4);
     await again.close();
   });
+
+  it('a restore killed at any moment leaves the ledger whole: the old one or the new one, never a mix, never missing', async () => {
+    const d = fresh();
+    const live = path.join(d, 'ledger.db');
+    await ledgerWith(live, 0);
+    // Enough rows that a restore takes a while (copy, check, fsync), so the kills land inside it.
+    const fill = (n: number, from: number): void => {
+      const db = new Database(live);
+      const ins = db.prepare(`INSERT INTO requests (id, ts, protocol, latency_ms, status, prompt) VALUES (?, 1, 'native', 1, 'ok', ?)`);
+      db.transaction(() => {
+        for (let i = from; i < from + n; i++) ins.run(`r${i}`, 'p'.repeat(500));
+      })();
+      db.close();
+    };
+    fill(40_000, 0);
+    const backup = path.join(d, 'b.db');
+    await backupSqliteLedger(live, backup);
+    fill(5_000, 40_000);
+    // The restore is killed while it writes, at a chosen byte: `ulimit -f` makes the kernel stop the process
+    // (SIGXFSZ) when a file it writes grows past the limit; from 5% of the backup's size to past its end.
+    const size = statSync(backup).size;
+    for (const share of [0.05, 0.3, 0.6, 0.9, 0.99]) {
+      const kb = Math.floor((size * share) / 1024);
+      const child = spawnSync(
+        'bash',
+        [
+          '-c',
+          `ulimit -f ${kb}; exec "$0" "$@" </dev/null`,
+          process.execPath,
+          TSX,
+          'tests/fixtures/restore-child.ts',
+          backup,
+          live,
+          '--now',
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(child.stdout, `the restore must die at ${kb} KiB`).not.toContain('done');
+      const n = inspectLedgerFile(live).requests;
+      expect([40_000, 45_000], `after a restore killed at ${kb} KiB written`).toContain(n);
+    }
+    // A later restore cleans up what the killed ones left, and succeeds.
+    const r = restoreSqliteLedger(backup, live);
+    expect(r.requests).toBe(40_000);
+    expect(readdirSync(d).filter((f) => f.includes('.restoring-'))).toEqual([]);
+  }, 240_000);
 
   it('refuses a ledger in use by a running server, and changes nothing', async () => {
     const d = fresh();
