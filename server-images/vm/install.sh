@@ -59,7 +59,8 @@ HYBRID_AI_DAILY_BUDGET_USD=${HYBRID_AI_DAILY_BUDGET_USD:-}
 OLLAMA_HOST=127.0.0.1:11434
 LOG_LEVEL=info
 ENV
-install -m 0644 "$bundle_dir/deploy/vm/hybrid-ai.service" "$bundle_dir/deploy/vm/hybrid-ai-secrets.service" /etc/systemd/system/
+install -m 0644 "$bundle_dir/deploy/vm/hybrid-ai.service" "$bundle_dir/deploy/vm/hybrid-ai-secrets.service" \
+  "$bundle_dir/deploy/vm/hybrid-ai-backup.service" "$bundle_dir/deploy/vm/hybrid-ai-backup.timer" /etc/systemd/system/
 chmod 0755 "$bundle_dir/deploy/vm/fetch-secrets.sh"
 
 if ! command -v ollama >/dev/null; then
@@ -81,6 +82,8 @@ install -d -m 0755 /etc/systemd/system/caddy.service.d
 
 systemctl daemon-reload
 systemctl enable hybrid-ai-secrets.service hybrid-ai.service caddy.service
+# Daily online backup of the ledger into /var/lib/hybrid-ai/backups (server-images/README.md, "Backups").
+systemctl enable --now hybrid-ai-backup.timer
 systemctl restart hybrid-ai-secrets.service
 systemctl restart hybrid-ai.service caddy.service
 
