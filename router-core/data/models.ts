@@ -108,7 +108,7 @@ const SMOLLM3_TABLE = 'HuggingFaceTB/SmolLM3-3B model card, "Instruction model /
  *
  * Every file is pinned to a repository commit. Its size and SHA-256 are the Hugging Face LFS values of that file
  * at that commit, each confirmed from at least two independent public pins; the sources are named beside each
- * entry (docs/models.md says how to move an entry to a newer commit).
+ * entry (README.md, "Local models", says how to move an entry to a newer commit).
  */
 const catalogData = [
   // ── small rung ──────────────────────────────────────────────────────────────────────────────────────────────
