@@ -19,6 +19,8 @@ export interface ModelSource {
   licence: string;
   /** Tag under which Ollama pulls the same model (`/api/pull`). */
   ollamaTag: string;
+  /** What that tag is compared with the catalog file ("a Q4_0 build of the same model, not this Q4_K_M file"). */
+  ollamaNote: string;
 }
 
 /** One local model as `GET /api/v1/models/local` and `hybrid-ai models list` show it. */
@@ -113,6 +115,7 @@ function fromEntry(m: LocalModelEntry): ModelSource {
     sha256: m.sha256,
     licence: licenceLabel(m.licence),
     ollamaTag: m.ollamaTag,
+    ollamaNote: ollamaBuildNote(m),
   };
 }
 

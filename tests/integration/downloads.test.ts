@@ -29,6 +29,7 @@ const source = (over: Partial<ModelSource> = {}): ModelSource => ({
   sha256: sha,
   licence: 'Apache-2.0',
   ollamaTag: 'tinyllama:1.1b',
+  ollamaNote: "Ollama's tinyllama:1.1b is a Q4_0 build of the same model, not this Q4_K_M file",
   ...over,
 });
 /** Small margin and no backoff: the tests are about behaviour, not about the machine's free space or patience. */

@@ -207,6 +207,8 @@ describe('pulling through Ollama (/api/pull) with the same progress events', () 
     expect(r.json.download).toMatchObject({ modelId: 'phi2', via: 'ollama', file: 'phi:2.7b' });
     const end = await finished('phi2');
     expect(end).toMatchObject({ state: 'done', via: 'ollama', bytes: 4096, totalBytes: 4096 });
+    // Ollama's tag is the same model in another build than the catalog's file, and the result says so.
+    expect(end.message).toBe("Ollama pulled phi:2.7b. Ollama's phi:2.7b is a Q4_0 build of the same model, not this Q4_K_M file.");
     expect(ollama.requests.find((q) => q.path === '/api/pull')?.body).toEqual({ model: 'phi:2.7b', stream: true });
     const sys = await until(async () => {
       const s = (await call('GET', '/api/v1/system')).json as SystemInfo;
