@@ -90,15 +90,15 @@ describe('RAM needs are derived from weights + KV cache + compute buffer + runti
 });
 
 describe('tier ladders come from the catalog and the derived memory needs', () => {
-  it('each rung lists, best first, the models that fit the tier', () => {
+  it('each rung lists the models that fit the tier: the seed model first, then best first by evidence', () => {
     expect(ladderRoutesFor(1)).toEqual({ small: ['tinyllama'] });
     expect(ladderRoutesFor(2)).toEqual({
-      small: ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama'],
-      medium: ['smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b', 'phi2'],
+      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
+      medium: ['phi2', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
     });
     expect(ladderRoutesFor(3)).toEqual({
-      small: ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama'],
-      medium: ['qwen3-4b', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b', 'phi2'],
+      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
+      medium: ['phi2', 'qwen3-4b', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
       large: ['mistral-7b'],
     });
     expect(tierLadders[4].routes).toEqual(ladderRoutesFor(4));

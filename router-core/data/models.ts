@@ -72,6 +72,8 @@ export interface LocalModelEntry {
   hybridThinking?: boolean;
   /** Why this model sits where it does on its rung. */
   evidence: Evidence;
+  /** One of the seed's three models (TinyLlama, Phi-2, Mistral-7B): first in the router's ladder when present. */
+  seed?: boolean;
   aliases: readonly string[];
 }
 
@@ -102,9 +104,10 @@ const SMOLLM3_TABLE = 'HuggingFaceTB/SmolLM3-3B model card, "Instruction model /
 
 /**
  * The catalog. Local models are grouped by rung (small, medium, large) and, within a rung, ordered best first by
- * the public evidence cited beside each entry; permissive licences rank above custom ones of similar quality. That
- * order is the ladder's preference order, and a tier's recommended download on each rung is the first model whose
- * derived memory need fits the tier (data/tiers.ts). The seed's TinyLlama, Phi-2 and Mistral-7B stay selectable.
+ * the public evidence cited beside each entry; permissive licences rank above custom ones of similar quality. A
+ * tier's recommended download on each rung is the first model in this order whose derived memory need fits the tier
+ * (data/tiers.ts). The seed's TinyLlama, Phi-2 and Mistral-7B stay selectable (and first in the router's ladder
+ * when their files are present).
  *
  * Every file is pinned to a repository commit. Its size and SHA-256 are the Hugging Face LFS values of that file
  * at that commit, each confirmed from at least two independent public pins; the sources are named beside each
@@ -197,6 +200,7 @@ const catalogData = [
       summary: 'the seed model (no aggregate score published; IFEval 21, GSM8K 0)',
       source: 'TinyLlama paper, arXiv:2401.02385; seed tier table',
     },
+    seed: true,
     aliases: ['tinyllama-1.1b'],
   },
   // ── medium rung ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -353,6 +357,7 @@ const catalogData = [
       summary: "the seed's 4 GB model (2023, base model without a chat template)",
       source: 'Microsoft Research blog "Phi-2: the surprising power of small language models" (2023-12)',
     },
+    seed: true,
     aliases: ['phi-2'],
   },
   // ── large rung ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -382,6 +387,7 @@ const catalogData = [
       summary: "the seed's 8 GB model",
       source: 'Mistral 7B paper, arXiv:2310.06825',
     },
+    seed: true,
     aliases: ['mistral', 'mistral:7b'],
   },
   {

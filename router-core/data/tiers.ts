@@ -21,12 +21,15 @@ export interface TierLadder {
 
 /**
  * A tier's local routes from the catalog: every local model whose derived memory need fits the tier's per-model
- * budget (its `minTier`, data/memory.ts) fills its `ladderRoute`, in catalog order: best first by the evidence
- * cited in data/models.ts.
+ * budget (its `minTier`, data/memory.ts) fills its `ladderRoute`. Order = the router's preference among files that
+ * are present: the seed's model of the rung first (what existing installs and the tests of routing behaviour were
+ * built on), then the others best first by the evidence order of data/models.ts. A machine with only the recommended
+ * download routes to it, since the router takes the first model that is present.
  */
 export function ladderRoutesFor(tier: Tier): Partial<Record<LocalRoute, readonly string[]>> {
   const routes: Partial<Record<LocalRoute, string[]>> = {};
-  for (const m of localModels) if (m.minTier <= tier) (routes[m.ladderRoute] ??= []).push(m.id);
+  const fitting = localModels.filter((m) => m.minTier <= tier);
+  for (const m of [...fitting.filter((x) => x.seed), ...fitting.filter((x) => !x.seed)]) (routes[m.ladderRoute] ??= []).push(m.id);
   return routes;
 }
 
@@ -67,14 +70,14 @@ function gb(mib: number): string {
 }
 
 /**
- * What to download for a tier, weakest rung first: on each rung the first model of the tier's ladder, i.e. the best
- * (by the catalog's evidence order) whose derived memory need fits the tier's per-model budget.
+ * What to download for a tier, weakest rung first: on each rung the best model by the catalog's evidence order whose
+ * derived memory need fits the tier's per-model budget.
  */
 export function recommendationsFor(tier: Tier): Recommendation[] {
   const routes = tierLadders[tier].routes;
   return (['small', 'medium', 'large'] as const).flatMap((route) => {
-    const id = routes[route]?.[0];
-    const m: LocalModelEntry | undefined = id === undefined ? undefined : localModels.find((x) => x.id === id);
+    // The best model of the rung by the catalog's evidence order that fits this tier (seed or not).
+    const m: LocalModelEntry | undefined = localModels.find((x) => x.ladderRoute === route && routes[route]?.includes(x.id));
     if (!m) return [];
     const budget = `${tierLadders[tier].ramGiB} GB (${gb(MODEL_BUDGET_MIB[tier])} per model)`;
     const reason = `best ${route} model in ${budget}: ${m.label}, needs ${gb(m.ramMiB)}; ${m.evidence.summary}`;
