@@ -11,7 +11,6 @@ import type { StreamScope } from './pipeline/stream-out.js';
 import type { ChatPipeline, EmbedOutcome, PipelineDeps, PipelineRun, RequestContext } from './pipeline/types.js';
 import { estimatePromptTokens } from './routing/budget.js';
 import { assignArm } from './routing/experiment.js';
-import { PRIVACY_REASON_PREFIX } from './routing/privacy.js';
 import { decideEmbedding, promptForScoring, type RoutingConfig } from './routing/policy.js';
 
 export type {
@@ -35,8 +34,8 @@ export function createPipeline(deps: PipelineDeps): ChatPipeline {
     if (cached.run) return cached.run;
     scope.cacheProbe = cached.probe;
     const armConfig = experimentArm(deps, recorder, request, ctx);
-    const decision = await decideStep(deps, recorder, request, armConfig);
-    await notePrivacy(deps, recorder, decision);
+    const { decision, cloudBlock } = await decideStep(deps, recorder, request, armConfig);
+    if (cloudBlock?.kind === 'privacy') await notePrivacy(deps, recorder);
     const cascade = await cascadeStep(deps, scope, request, decision, armConfig);
     if (cascade.run) return cascade.run;
     return attemptWithFallback(deps, scope, request, ctx, cascade);
@@ -136,8 +135,7 @@ function experimentArm(
 }
 
 /** A request the privacy guard kept on this machine is counted as a routing event. */
-async function notePrivacy(deps: PipelineDeps, recorder: RequestRecorder, decision: RouteDecision): Promise<void> {
-  if (!decision.reasons.some((r) => r.includes(PRIVACY_REASON_PREFIX))) return;
+async function notePrivacy(deps: PipelineDeps, recorder: RequestRecorder): Promise<void> {
   await deps.ledger.recordRoutingEvent({
     requestId: recorder.id,
     ts: recorder.started,

@@ -4,7 +4,7 @@ import type { EngineId, RouteCandidate, RouteDecision } from '../contracts/decis
 import { CoreError, toCoreError } from '../errors.js';
 import { estimateCloudCostMicros, type SpendSoFar } from '../routing/budget.js';
 import { decideWithoutCloud } from '../routing/capped.js';
-import { decideRoute, type RouteInput, type RouteOutcome, type RoutingConfig } from '../routing/policy.js';
+import { decideRouteWithGuard, type CloudBlock, type RouteInput, type RouteOutcome, type RoutingConfig } from '../routing/policy.js';
 import { priceOf } from '../routing/pricing.js';
 import type { RequestRecorder } from './recorder.js';
 import type { PipelineDeps } from './types.js';
@@ -13,6 +13,13 @@ export const CLOUD_ENGINE: EngineId = 'anthropic';
 const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
 
 type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger'>;
+
+/** A decision, whether its cloud estimate is reserved, and why the cloud was off for it (typed; null when it was not). */
+export interface Decided {
+  decision: RouteDecision;
+  reserved: boolean;
+  cloudBlock: CloudBlock | null;
+}
 
 /**
  * Read spend (with every live reservation) → pure decision → for a cloud decision under a cap, reserve its estimated
@@ -25,7 +32,7 @@ export async function decideAndReserve(
   request: ChatRequest,
   override?: Partial<RoutingConfig>,
   reserveFor?: string,
-): Promise<{ decision: RouteDecision; reserved: boolean }> {
+): Promise<Decided> {
   const availability = await deps.availability();
   const now = deps.now();
   const p = deps.periodStarts(now);
@@ -34,12 +41,14 @@ export async function decideAndReserve(
   // No cap, nothing to check: skip the spend query (a PostgreSQL round trip) altogether.
   const spend = capped ? await deps.ledger.budgetSpend(p.day, p.month, now) : NO_SPEND;
   const input: RouteInput = { request, config, tier: deps.tier(), availability, spend };
-  const first = orThrow(decideRoute(input));
-  if (reserveFor === undefined || !capped || first.engine !== CLOUD_ENGINE) return { decision: first, reserved: false };
+  const guarded = decideRouteWithGuard(input);
+  const first = orThrow(guarded.outcome);
+  const { cloudBlock } = guarded;
+  if (reserveFor === undefined || !capped || first.engine !== CLOUD_ENGINE) return { decision: first, reserved: false, cloudBlock };
   const micros = estimateCloudCostMicros(request, priceOf(first.model));
   const r = await deps.ledger.reserveBudget({ id: reserveFor, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
-  if (r.reserved) return { decision: first, reserved: true };
-  return { decision: orThrow(decideWithoutCloud(input, r.spend, first, micros)), reserved: false };
+  if (r.reserved) return { decision: first, reserved: true, cloudBlock };
+  return { decision: orThrow(decideWithoutCloud(input, r.spend, first, micros)), reserved: false, cloudBlock };
 }
 
 /**
@@ -51,13 +60,13 @@ export async function decideStep(
   recorder: RequestRecorder,
   request: ChatRequest,
   armConfig: RoutingConfig | undefined,
-): Promise<RouteDecision> {
+): Promise<Decided> {
   try {
     // A cloud decision reserves its estimated cost in the ledger, so concurrent requests (in any gateway sharing it)
     // see it; the reservation goes when the request's row is recorded.
     const decided = await decideAndReserve(deps, request, armConfig, recorder.id);
     if (decided.reserved) recorder.holdReservation();
-    return decided.decision;
+    return decided;
   } catch (e) {
     const err = toCoreError(e);
     await recorder.fail(null, err, [], 'error');

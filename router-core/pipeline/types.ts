@@ -4,7 +4,8 @@ import type { Availability, EngineId, RouteDecision, Tier } from '../contracts/d
 import type { FinishReason, StreamEvent, Usage } from '../contracts/stream.js';
 import type { Engine } from '../engines/engine.js';
 import type { CoreError } from '../errors.js';
-import type { Ledger, RequestRecord } from '../ledger/ledger.js';
+import type { BudgetStore, ConversationStore, RequestLog, RequestRecord } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { RoutingExtras } from '../pipeline-routing.js';
 import type { RoutingConfig } from '../routing/policy.js';
 
@@ -42,10 +43,19 @@ export interface Escalation {
   reason: string;
 }
 
+/**
+ * What the pipeline uses of the ledger: the request log, budget reservations, the conversation a request joins, and
+ * routing events (cache hits, cascade, privacy).
+ */
+export type PipelineLedger = RequestLog &
+  BudgetStore &
+  Pick<ConversationStore, 'getConversation' | 'listMessages' | 'appendMessages'> &
+  Pick<RoutingStore, 'recordRoutingEvent'>;
+
 /** What the pipeline needs from the rest of the core; server/wiring.ts builds the real ones, tests build fakes. */
 export interface PipelineDeps {
   engines: ReadonlyMap<EngineId, Engine>;
-  ledger: Ledger;
+  ledger: PipelineLedger;
   availability(): Promise<Availability>;
   /** Tell the availability cache an engine just failed, so the next decision re-probes. */
   invalidate?(engine: EngineId): void;
