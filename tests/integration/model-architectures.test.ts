@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeBufferBytes, kvCacheBytes, type ModelShape } from '../../router-core/data/memory.js';
 import { localModels } from '../../router-core/data/models.js';
 import {
@@ -38,8 +38,15 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The last "<what> buffer size = N MiB" llama.cpp logged since `from`, in bytes. */
-function loggedBuffer(what: 'KV' | 'compute', from: number): number {
+/**
+ * The last "<what> buffer size = N MiB" llama.cpp logged since `from`, in bytes. node-llama-cpp forwards llama.cpp's
+ * log lines asynchronously, so the line may arrive just after the context is created: wait for it.
+ */
+function loggedBuffer(what: 'KV' | 'compute', from: number): Promise<number> {
+  return vi.waitFor(() => lastLogged(what, from), { timeout: 10_000, interval: 50 });
+}
+
+function lastLogged(what: 'KV' | 'compute', from: number): number {
   const re = what === 'KV' ? /CPU KV buffer size\s*=\s*([\d.]+) MiB/ : /CPU compute buffer size\s*=\s*([\d.]+) MiB/;
   const hits = logs.slice(from).flatMap((l) => {
     const m = re.exec(l);
@@ -84,9 +91,9 @@ describe('the bundled llama.cpp runs every catalog architecture', () => {
 
           const shape = shapeOf(arch, TINY_SHAPE);
           // The f16 KV cache is exactly layers × KV heads × head size × 2 (K and V) × 2 bytes × context.
-          expect(loggedBuffer('KV', from)).toBeCloseTo(kvCacheBytes(shape, TINY_SHAPE.contextLength), -4);
+          expect(await loggedBuffer('KV', from)).toBeCloseTo(kvCacheBytes(shape, TINY_SHAPE.contextLength), -4);
           // The compute-buffer bound stays above what llama.cpp reserves, and within 2× of it.
-          const measured = loggedBuffer('compute', from);
+          const measured = await loggedBuffer('compute', from);
           const bound = computeBufferBytes(shape, TINY_SHAPE.contextLength);
           expect(bound).toBeGreaterThanOrEqual(measured);
           expect(bound).toBeLessThan(2 * measured);
@@ -109,8 +116,8 @@ describe('the bundled llama.cpp runs every catalog architecture', () => {
         const from = logs.length;
         const ctx = await model.createContext({ contextSize: SLOW_SHAPE.contextLength, sequences: 1 });
         const shape = shapeOf('llama', SLOW_SHAPE);
-        const measured = loggedBuffer('compute', from);
-        expect(loggedBuffer('KV', from)).toBeCloseTo(kvCacheBytes(shape, SLOW_SHAPE.contextLength), -4);
+        const measured = await loggedBuffer('compute', from);
+        expect(await loggedBuffer('KV', from)).toBeCloseTo(kvCacheBytes(shape, SLOW_SHAPE.contextLength), -4);
         expect(computeBufferBytes(shape, SLOW_SHAPE.contextLength)).toBeGreaterThanOrEqual(measured);
         expect(computeBufferBytes(shape, SLOW_SHAPE.contextLength)).toBeLessThan(2 * measured);
         await ctx.dispose();
@@ -128,7 +135,7 @@ describe('the bundled llama.cpp runs every catalog architecture', () => {
       const bytes = buildTinyGguf(1, {}, 'notanarch' as TinyArch);
       await writeFile(path, bytes);
       await expect(llama.loadModel({ modelPath: path })).rejects.toThrow();
-      expect(logs.some((l) => /unknown model architecture: 'notanarch'/.test(l))).toBe(true);
+      await vi.waitFor(() => expect(logs.some((l) => /unknown model architecture: 'notanarch'/.test(l))).toBe(true), { timeout: 10_000 });
     },
     TIMEOUT,
   );
