@@ -83,8 +83,8 @@ monthly_usd() {
 ollama_models() {
   case "$1" in
     1) echo "tinyllama:1.1b" ;;
-    2) echo "tinyllama:1.1b phi:2.7b" ;;
-    *) echo "tinyllama:1.1b phi:2.7b mistral:7b" ;;
+    2) echo "qwen3:1.7b hf.co/ggml-org/SmolLM3-3B-GGUF:Q4_K_M" ;;
+    *) echo "qwen3:1.7b qwen3:4b mistral:7b-instruct-v0.2-q4_K_M" ;;
   esac
 }
 

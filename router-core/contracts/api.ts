@@ -272,7 +272,15 @@ export interface LocalModelRow {
   label: string;
   file: string;
   quantization: string;
+  /** The SPDX id, or "custom: <name> (not permissive: …)". */
   licence: string;
+  /** False for a custom licence with use restrictions: shown as a warning, not as an equal of Apache-2.0. */
+  licencePermissive?: boolean;
+  licenceUrl?: string;
+  ollamaTag?: string;
+  /** What Ollama's tag is compared with this file (e.g. a Q4_0 build of the same model). */
+  ollamaNote?: string;
+  evidence?: { summary: string; source: string };
   ladderRoute: Exclude<Route, 'cloud'>;
   minTier: number;
   ramMiB: number;

@@ -19,8 +19,9 @@ import { Worker } from 'node:worker_threads';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
-import { findModel } from '../data/models.js';
+import { findLocalModel, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
+import { withThinkingOff } from '../routing/thinking.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { readGgufContextLength } from './gguf-context.js';
 import type { FromWorker, JobWork, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
@@ -388,7 +389,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       modelId: call.model,
       path,
       owner: call.owner ?? 'master',
-      messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+      // Hybrid-thinking catalog models (Qwen3, SmolLM3) get their documented switch: routed answers do not think aloud.
+      messages: (findLocalModel(call.model)?.hybridThinking ? withThinkingOff(call.request.messages) : call.request.messages).map((m) => ({
+        role: m.role,
+        content: m.content,
+      })),
       params: {
         maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: p.temperature,

@@ -170,18 +170,33 @@ function runtime(): Promise<{ llama: Llama; threads: number }> {
   return llamaPromise;
 }
 
+/**
+ * Chat wrappers as the library resolves them, with thinking switched off for routed answers: Qwen3's wrapper opens
+ * an empty thought segment instead of letting the model reason first ("discourage"), and a model served through
+ * its own Jinja template gets `enable_thinking: false`, the variable Qwen3's and SmolLM3's templates read.
+ */
+const ROUTED_WRAPPER_SETTINGS = {
+  customWrapperSettings: {
+    qwen: { thoughts: 'discourage' as const },
+    jinjaTemplate: { additionalRenderParameters: { enable_thinking: false } },
+  },
+};
+
 function load(path: string): Promise<Loaded> {
   let p = loaded.get(path);
   if (!p) {
     p = (async () => {
       await unloading;
       const { llama, threads } = await runtime();
-      const { LlamaChat } = await import('node-llama-cpp');
+      const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
       const model = await llama.loadModel({ modelPath: path });
       try {
         // One sequence: the host runs one request at a time per model (FIFO), which keeps memory predictable.
         const context = await model.createContext({ contextSize: { max: init!.contextSize }, sequences: 1, threads });
-        const chat = new LlamaChat({ contextSequence: context.getSequence() });
+        const chat = new LlamaChat({
+          contextSequence: context.getSequence(),
+          chatWrapper: resolveChatWrapper(model, ROUTED_WRAPPER_SETTINGS),
+        });
         return { model, context, chat };
       } catch (e) {
         await model.dispose();

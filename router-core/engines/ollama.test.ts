@@ -72,6 +72,13 @@ describe('toOllamaChat', () => {
     expect(ollamaContextLength('llama3.1:8b')).toBeUndefined();
   });
 
+  it('switches thinking off (think: false) for hybrid-thinking catalog models only', () => {
+    expect(toOllamaChat({ model: 'qwen3-4b', request: req() }, 'qwen3:4b').think).toBe(false);
+    expect(toOllamaChat({ model: 'smollm3-3b', request: req() }, 'hf.co/ggml-org/SmolLM3-3B-GGUF:Q4_K_M').think).toBe(false);
+    expect(toOllamaChat({ model: 'granite-4.0-micro', request: req() }, 'granite4:micro')).not.toHaveProperty('think');
+    expect(toOllamaChat({ model: 'llama3.1:8b', request: req() }, 'llama3.1:8b')).not.toHaveProperty('think');
+  });
+
   it('omits unset options and keep_alive', () => {
     const r = toOllamaChat({ model: 'x', request: req() }, 'x');
     expect(r.options).toEqual({});

@@ -10,7 +10,7 @@ import type {
 import type { ChatMessage } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
-import { findModel, localModels } from '../data/models.js';
+import { findLocalModel, findModel, localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import { estimatePromptTokens, estimateTextTokens } from '../routing/tokens.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
@@ -130,6 +130,8 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
     }));
   }
   if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
+  // Hybrid-thinking models (Qwen3, SmolLM3) answer routed requests directly: Ollama's own switch for their template.
+  if (findLocalModel(call.model)?.hybridThinking) req.think = false;
   return req;
 }
 

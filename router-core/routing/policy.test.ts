@@ -186,7 +186,9 @@ describe('decideRoute: model override', () => {
     const o = decide('hi', { model: 'gpt-9' });
     expect(!o.ok && o.error.type).toBe('not_found');
     expect(!o.ok && o.error.details).toMatchObject({ param: 'model', value: 'gpt-9' });
-    expect(!o.ok && o.error.message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama, phi2, mistral-7b, .*claude-haiku/);
+    expect(!o.ok && o.error.message).toMatch(
+      /Unknown model "gpt-9"\. Valid models: auto, qwen3-1\.7b, .*tinyllama, .*phi2, mistral-7b, .*claude-haiku/,
+    );
   });
 
   it('Claude requested without a key → no_model_available; in local-only mode → forbidden', () => {
@@ -262,14 +264,16 @@ describe('decideRoute: tools', () => {
   it('nothing can call tools → no_model_available naming the models that could', () => {
     const o = run('auto', noKey);
     expect(!o.ok && o.error.type).toBe('no_model_available');
-    expect(!o.ok && o.error.message).toMatch(/No available model can call tools.*qwen2\.5-1\.5b, llama-3\.2-3b/);
+    expect(!o.ok && o.error.message).toMatch(
+      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
+    );
   });
 
   it('a named model that cannot call tools → invalid_request listing those that can', () => {
     const o = run('tinyllama', withTools);
     expect(!o.ok && o.error).toMatchObject({ type: 'invalid_request', details: { param: 'model', value: 'tinyllama' } });
     expect(!o.ok && o.error.message).toMatch(
-      /Model "tinyllama" cannot call tools\. Models that can: qwen2\.5-1\.5b, llama-3\.2-3b, claude-haiku/,
+      /Model "tinyllama" cannot call tools\. Models that can: qwen3-1\.7b, qwen2\.5-1\.5b, .*llama-3\.2-3b, claude-haiku/,
     );
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { EngineId, Tier } from '../contracts/decision.js';
 import type { OllamaProcessStatus } from '../contracts/events.js';
 import type { EngineInUse, HardwareProfile, Known, LocalEngineKind, SystemInfo, TierDecision } from '../contracts/hardware.js';
-import { recommendedModels } from '../data/tiers.js';
+import { recommendationsFor } from '../data/tiers.js';
 import type { AvailabilityCache } from '../engines/availability.js';
 import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
@@ -229,6 +229,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         return row;
       });
       const t = tier();
+      const recommendations = recommendationsFor(t.tier);
       return {
         hardware: profile,
         detectionMs,
@@ -240,7 +241,8 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
           present: disk.models.filter((m) => m.present).map((m) => m.id),
           missing: disk.models.filter((m) => !m.present).map((m) => m.id),
         },
-        recommended: recommendedModels(t.tier),
+        recommended: recommendations.map((r) => r.id),
+        recommendations,
         downloads: downloads.list(),
       };
     },

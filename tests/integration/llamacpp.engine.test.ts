@@ -327,3 +327,28 @@ describe('llamacpp engine', () => {
     TIMEOUT,
   );
 });
+
+describe('hybrid-thinking models', () => {
+  it(
+    'a Qwen3 catalog id gets "/no_think" in its system turn (more prompt tokens than the same file as TinyLlama)',
+    async () => {
+      const engine = make({ modelFiles: { tinyllama: good, 'qwen3-1.7b': good } });
+      try {
+        const inputTokens = async (model: string): Promise<number> => {
+          const events = await collect(engine.chat({ request: req('hello world'), model }, new AbortController().signal));
+          const u = events.find((e) => e.type === 'usage');
+          if (!u || u.type !== 'usage') throw new Error(`no usage event for ${model}`);
+          return u.usage.inputTokens;
+        };
+        const plain = await inputTokens('tinyllama');
+        const switched = await inputTokens('qwen3-1.7b');
+        // The same file and prompt; only the added system turn ("/no_think" in ChatML markers) differs.
+        expect(switched).toBeGreaterThan(plain + 3);
+      } finally {
+        await engine.close();
+      }
+    },
+    // Two answers with a worker start and two model loads: four times one answer's budget.
+    4 * TIMEOUT,
+  );
+});

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatMessage, ToolSpec } from '../../contracts/chat.js';
 import type { FinishReason } from '../../contracts/stream.js';
-import { findModel, localModels } from '../../data/models.js';
+import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import type { ChatRoute, Collected, Decoded, ExtraRoute, ModelListing, ProtocolAdapter, StreamEncoder } from '../protocol.js';
@@ -259,7 +259,7 @@ const routes: ExtraRoute[] = [
       const d = details(m);
       const entry = findModel(m.id);
       return {
-        license: entry?.kind === 'local' ? entry.licence : '',
+        license: entry?.kind === 'local' ? licenceLabel(entry.licence) : '',
         modelfile: `# Served by the hybrid-ai gateway: ${m.label}\nFROM ${m.id}\n`,
         parameters: '',
         template: '{{ .Prompt }}',

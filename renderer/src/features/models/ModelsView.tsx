@@ -81,6 +81,7 @@ function Machine({ s }: { s: SystemInfo }) {
 function ModelRow({
   m,
   recommended,
+  reason,
   servedBy,
   onPull,
   onCancel,
@@ -88,6 +89,8 @@ function ModelRow({
 }: {
   m: LocalModelRow;
   recommended: boolean;
+  /** Why it is this tier's pick on its rung ("best small model in 4 GB …"). */
+  reason?: string;
   /** HYBRID_AI_LOCAL_MODEL is set: the file that really answers for this model. */
   servedBy?: { path: string; name: string } | null;
   onPull(): void;
@@ -103,12 +106,24 @@ function ModelRow({
           {m.label}
           {recommended && <span className="chip chip-accent">Recommended</span>}
         </div>
+        {recommended && reason && (
+          <div className="small model-reason" data-testid={`reason-${m.id}`} title={m.evidence?.source}>
+            {reason}
+          </div>
+        )}
         <div className="muted small model-meta">
           <span>{formatBytes(m.sizeBytes)}</span>
           <span>{m.quantization}</span>
           <span>needs {ramText(m.ramMiB)}</span>
           <span>{m.contextLength.toLocaleString('en-US')} tokens context</span>
-          <span>{m.licence}</span>
+          {m.licencePermissive === false ? (
+            <span className="chip chip-warn" data-testid={`licence-${m.id}`} title={m.licenceUrl}>
+              {m.licence}
+            </span>
+          ) : (
+            <span data-testid={`licence-${m.id}`}>{m.licence}</span>
+          )}
+          {m.ollamaNote && <span title={m.ollamaNote}>{m.ollamaNote}</span>}
         </div>
       </div>
       <div className="model-side">
@@ -269,6 +284,7 @@ export default function ModelsView() {
                             key={m.id}
                             m={m}
                             recommended={s?.recommended.includes(m.id) ?? false}
+                            reason={s?.recommendations?.find((x) => x.id === m.id)?.reason}
                             servedBy={local.data?.localModelFile}
                             onPull={() => void pull(m)}
                             onCancel={() => void cancel(m)}
