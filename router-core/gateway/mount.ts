@@ -32,12 +32,13 @@ export function routeHeaders(run: PipelineRun): Record<string, string> {
 }
 
 /**
- * Text as an HTTP header value: "→" as "->", any other character outside printable ASCII percent-encoded (Node
- * refuses them in headers), cut at 2,000 characters (why: proxies commonly allow 8 KiB for all headers together).
+ * Text as an HTTP header value: "→" as "->", "%" and any other character outside printable ASCII percent-encoded (Node
+ * refuses them in headers; decodeURIComponent gives the text back), cut at 2,000 characters (why: proxies commonly
+ * allow 8 KiB for all headers together), never inside an escape.
  */
 export function headerText(text: string): string {
-  const ascii = text.replaceAll('→', '->').replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c));
-  return ascii.length > 2000 ? `${ascii.slice(0, 1997)}...` : ascii;
+  const ascii = text.replaceAll('→', '->').replace(/[^\x20-\x24\x26-\x7e]/g, (c) => encodeURIComponent(c));
+  return ascii.length > 2000 ? `${ascii.slice(0, 1997).replace(/%[0-9A-F]{0,2}$/, '')}...` : ascii;
 }
 
 /** What {@link createProtocolServices} builds the services from. */

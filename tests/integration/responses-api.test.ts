@@ -196,7 +196,7 @@ describe('responses on Claude (stand-in): instructions, input items, tools, stor
 
   it('store: false keeps nothing; an unknown previous_response_id is a 404 naming it', async () => {
     const r = await client().responses.create({ model: 'claude-sonnet', input: 'x y', store: false, max_output_tokens: 3 });
-    expect(r.store).toBe(false);
+    expect((r as unknown as { store: boolean }).store).toBe(false);
     await expect(client().responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const e = await client()
       .responses.create({ model: 'auto', input: 'hi', previous_response_id: 'resp_nope' })
