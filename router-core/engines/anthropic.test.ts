@@ -317,7 +317,7 @@ describe('structured output through Claude: a forced answer tool', () => {
     expect(p.tool_choice).toEqual({ type: 'tool', name: ANSWER_TOOL });
     const tools = [{ name: 'f', parameters: { type: 'object', properties: {} } }];
     const both = toAnthropicParams({ model: 'claude-sonnet', request: req({ tools, responseFormat: { type: 'json' } }) });
-    expect(both.tools!.map((t) => t.name)).toEqual(['f', ANSWER_TOOL]);
+    expect(both.tools!.map((t) => (t as { name: string }).name)).toEqual(['f', ANSWER_TOOL]);
     expect(both.tool_choice).toEqual({ type: 'any' });
   });
 

@@ -7,6 +7,11 @@ export type SchemaCheck = { ok: true; schema: Record<string, unknown> } | { ok: 
 /** The subset enforced by a grammar (node-llama-cpp's JSON-schema grammars), and so by every engine. */
 const TYPES = ['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'] as const;
 const FORMATS = ['date-time', 'date', 'time'] as const;
+/**
+ * Numeric bounds: kept for the engines that enforce them (Claude, Ollama); a llama.cpp grammar cannot count, so there
+ * a number within the type is all that is guaranteed (callers that need the bound check the value).
+ */
+const NUMBER_BOUNDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'] as const;
 /** Keywords that only describe (or that OpenAI's strict mode requires) and constrain nothing a grammar must know. */
 const DESCRIPTIVE = new Set([
   'description',
@@ -42,6 +47,7 @@ const KNOWN = new Set([
   '$defs',
   'definitions',
   '$ref',
+  ...NUMBER_BOUNDS,
 ]);
 /**
  * Deepest schema nesting checked. why: real response schemas nest a handful of levels; the request body is already
@@ -155,6 +161,12 @@ function walk(node: unknown, path: string, depth: number, defs: Record<string, u
       return { ...out, format: s.format };
     }
     for (const k of ['minLength', 'maxLength'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
+  } else if (type === 'number' || type === 'integer') {
+    for (const k of NUMBER_BOUNDS) {
+      if (s[k] === undefined) continue;
+      if (typeof s[k] !== 'number') throw new SchemaProblem(`${here}.${k}`, `${k} must be a number`);
+      out[k] = s[k];
+    }
   } else if (type === 'object') {
     const props = asRecord(s.properties);
     out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, walk(v, `${path}.properties.${k}`, depth + 1, defs)]));
