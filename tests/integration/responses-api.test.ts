@@ -216,7 +216,11 @@ describe('responses: errors in OpenAI shape', () => {
         body: JSON.stringify({ history_enabled: on }),
       });
     expect((await put(false)).status).toBe(200);
+    let unstored: OpenAI.Responses.Response | undefined;
     try {
+      // Nothing is kept while history is off, and the response says so.
+      unstored = await client().responses.create({ model: 'claude-sonnet', input: 'not kept', max_output_tokens: 3 });
+      expect((unstored as unknown as { store: boolean }).store).toBe(false);
       const e = await client()
         .responses.create({ model: 'auto', input: 'hi', previous_response_id: first.id })
         .catch((err: unknown) => err);
@@ -229,6 +233,8 @@ describe('responses: errors in OpenAI shape', () => {
     } finally {
       await put(true);
     }
+    await expect(client().responses.retrieve(unstored!.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await client().responses.retrieve(first.id)).id).toBe(first.id);
   });
 
   it('unsupported tools and input items are 400s naming them; a bad key is a 401', async () => {

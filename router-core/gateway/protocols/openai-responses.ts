@@ -458,10 +458,12 @@ export const responsesProtocol: ProtocolAdapter = {
 
   async prepare(decoded, services) {
     const o = optionsOf(decoded);
-    if (o.previousResponseId === null) return decoded;
+    // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
+    const store = o.store && services.responses?.enabled() === true;
+    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } as unknown as Record<string, unknown> };
     const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id');
     const history = conversationAfter(prev);
-    const options: ResponsesOptions = { ...o, history };
+    const options: ResponsesOptions = { ...o, store, history };
     return {
       ...decoded,
       options: options as unknown as Record<string, unknown>,
