@@ -15,6 +15,7 @@ import { levelOf } from '../routing/complexity.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
+import { scheduleNow } from './routing-settings-api.js';
 
 export interface AdminDeps {
   version: string;
@@ -150,6 +151,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
       routing,
+      // Time-based routing in force now (the dashboard shows it): null without an enabled schedule.
+      schedule: scheduleNow(deps.routing().schedule ?? null, now),
     };
   });
 

@@ -9,6 +9,7 @@ import { estimateComplexity, type ComplexityThresholds } from './complexity.js';
 import { estimateConversation, type ConversationEstimate } from './conversation.js';
 import { estimateLearned } from './learned.js';
 import { privacyGuard, type PrivacyRules } from './privacy.js';
+import { scheduleState, type LocalClock, type RoutingSchedule } from './schedule.js';
 import { priceOf } from './pricing.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
@@ -27,6 +28,8 @@ export interface RoutingConfig {
   estimator?: 'learned' | 'rules';
   /** Secrets and personal data stay local (default: guard on, no private words). */
   privacy?: PrivacyRules;
+  /** Time-based routing: local-only hours, or cloud-only-in-these-hours (routing/schedule.ts); absent = none. */
+  schedule?: RoutingSchedule | null;
 }
 
 /** Everything a decision depends on: no clock, no I/O. */
@@ -36,6 +39,8 @@ export interface RouteInput {
   tier: Tier;
   availability: Availability;
   spend: SpendSoFar;
+  /** The wall clock in the schedule's time zone (the caller reads the time); needed only with a schedule. */
+  clock?: LocalClock;
 }
 
 export type RouteOutcome =
@@ -95,7 +100,8 @@ export function toolModelNames(): string[] {
  * reason never changes a decision): local-only mode, the request's own local-only flag, the privacy guard, Claude not
  * available, a budget cap, a cloud model that cannot take the request's tools, or a context the request does not fit.
  */
-export type CloudBlockKind = 'local-only' | 'request-local' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
+export type CloudBlockKind =
+  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
 
 /** A typed cloud block and its words. */
 export interface CloudBlock {
@@ -107,6 +113,8 @@ export interface CloudBlock {
 function cloudBlock(input: RouteInput): CloudBlock | null {
   if (input.config.localOnly) return { kind: 'local-only', reason: 'local-only mode is on' };
   if (input.request.localOnly) return { kind: 'request-local', reason: 'the request asked to stay on this machine' };
+  const scheduled = input.clock ? scheduleState(input.config.schedule, input.clock) : null;
+  if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
   const privacy = privacyGuard(input.request.messages, input.config.privacy);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
   const a = input.availability.engines[CLOUD_ENGINE];
@@ -393,6 +401,7 @@ export function validModelNames(availability: Availability): string[] {
 const refusalType: Record<CloudBlockKind, ErrorType> = {
   'local-only': 'forbidden',
   'request-local': 'forbidden',
+  schedule: 'forbidden',
   privacy: 'forbidden',
   budget: 'rate_limited',
   unavailable: 'no_model_available',

@@ -197,6 +197,7 @@ export async function createCore(
       localEnginePreference,
       estimator: features.estimator,
       privacy: features.privacy,
+      schedule: features.schedule,
     };
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
