@@ -223,7 +223,14 @@ export async function createCore(
       }, SHARED_REFRESH_MS)
     : undefined;
   refresh?.unref();
-  registerStateGauges(metrics, { availability: () => availability.get(), budget: () => routing().budget });
+  registerStateGauges(metrics, {
+    availability: () => availability.get(),
+    budget: () => routing().budget,
+    spend: () => {
+      const p = periodStarts(now());
+      return ledger.spendSince(p.day, p.month);
+    },
+  });
   const pipeline = createPipeline({
     engines,
     ledger,
