@@ -129,6 +129,9 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
       function: { name: t.name, description: t.description, parameters: t.parameters as OllamaTool['function']['parameters'] },
     }));
   }
+  // Ollama constrains decoding itself: "json", or the schema.
+  const f = call.request.responseFormat;
+  if (f) req.format = f.type === 'json' ? 'json' : f.schema;
   if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
   // Hybrid-thinking models (Qwen3, SmolLM3) answer routed requests directly: Ollama's own switch for their template.
   if (findLocalModel(call.model)?.hybridThinking) req.think = false;
@@ -279,7 +282,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         const n = ollamaContextLength(id);
         if (n !== undefined) contextLengths[id] = n;
       }
-      return { ok: true, models: ids, tools: true, contextLengths };
+      return { ok: true, models: ids, tools: true, structuredOutput: true, contextLengths };
     } catch {
       return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
     }
