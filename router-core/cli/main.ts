@@ -1,5 +1,11 @@
 // `hybrid-ai` dispatcher: route | ask | serve | models.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+
+/** This package's version (package.json is the one place it is written). */
+export function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 const help = `Usage: hybrid-ai <command>
 
@@ -9,6 +15,8 @@ Commands:
   route --tier N           read JSONL {"id","prompt"} on stdin, write routing decisions
   models list|pull|rm      local model files: list, download (progress bar, resumable), delete
   tune [--yes]             propose routing thresholds from your feedback; applies them only if you accept
+
+Options: -h, --help (also after a command: hybrid-ai ask --help), -v, --version
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -28,6 +36,11 @@ export async function cli(argv: string[]): Promise<number> {
         await (await import('../server/main.js')).main();
         return -1; // keeps running
       }
+      case '-v':
+      case '--version':
+      case 'version':
+        process.stdout.write(`hybrid-ai ${cliVersion()}\n`);
+        return 0;
       case undefined:
       case '-h':
       case '--help':

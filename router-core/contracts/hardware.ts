@@ -65,4 +65,13 @@ export interface SystemInfo {
   /** What the tier's ladder would like on disk (the first model of each rung). */
   recommended: string[];
   downloads: DownloadProgress[];
+  /** Settings that weaken the API's protection, each with what it exposes (empty when none is on). */
+  warnings: SecurityWarning[];
+}
+
+/** One setting that lowers the API's protection, as /api/v1/system and Settings show it. */
+export interface SecurityWarning {
+  /** `ollama-without-token`: loopback clients use the Ollama routes with no token (for the Ollama CLI). */
+  id: 'ollama-without-token';
+  message: string;
 }

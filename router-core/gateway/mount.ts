@@ -7,7 +7,16 @@ import { modelCatalog } from '../data/models.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
-import type { ChatRoute, Decoded, ModelListing, ProtocolAdapter, ProtocolServices } from './protocol.js';
+import type { ModelsApiDeps } from './models-api.js';
+import {
+  NdjsonAnswer,
+  type ChatRoute,
+  type Decoded,
+  type LoadedModel,
+  type ModelListing,
+  type ProtocolAdapter,
+  type ProtocolServices,
+} from './protocol.js';
 import {
   budgetExceeded,
   createConcurrencyGate,
@@ -16,7 +25,7 @@ import {
   type ChatLimits,
 } from './chat-limits.js';
 import { appKeyOf } from './security.js';
-import { CoalescingWriter } from './sse.js';
+import { CoalescingWriter, ndjsonLine } from './sse.js';
 
 /** Response headers every protocol carries so any client can see the route (issue: "x-hybrid-*"). */
 export function routeHeaders(run: PipelineRun): Record<string, string> {
@@ -36,6 +45,10 @@ export interface ProtocolServicesDeps {
   now(): number;
   availability(): Promise<Availability>;
   pipeline: ChatPipeline;
+  /** Model files and downloads (absent in bare gateways). */
+  models?: ModelsApiDeps;
+  /** Models engines hold in memory now (absent = none known). */
+  loadedModels?(): LoadedModel[];
 }
 
 /** The models a caller may name now, for every protocol's model list (pure over an availability snapshot). */
@@ -91,6 +104,8 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     now: deps.now,
     models: async () => listModels(await deps.availability(), deps.pipeline.embedEngines()),
     embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
+    ...(deps.models ? { files: deps.models } : {}),
+    ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
   };
 }
 
@@ -122,7 +137,11 @@ export function mountProtocol(
       method: route.method,
       url: route.url,
       config: { protocol: adapter.name },
-      handler: (req, reply) => handleChat(adapter, route, pipeline, guard, req, reply),
+      handler: async (req, reply) => {
+        const early = services && adapter.answerWithoutModel ? await adapter.answerWithoutModel(req.body, route, services) : undefined;
+        if (early !== undefined) return early;
+        return handleChat(adapter, route, pipeline, guard, req, reply);
+      },
     });
   }
   if (!services) return;
@@ -130,15 +149,48 @@ export function mountProtocol(
     app.route({
       method: route.method,
       url: route.url,
-      config: { protocol: adapter.name },
+      config: { protocol: adapter.name, ...(route.manage ? { manage: true } : {}) },
       handler: async (req, reply) => {
         const ac = new AbortController();
         reply.raw.on('close', () => {
           if (!reply.raw.writableFinished) ac.abort();
         });
-        return route.handle({ body: req.body, signal: ac.signal }, services);
+        const answer = await route.handle({ body: req.body, signal: ac.signal }, services);
+        if (answer instanceof NdjsonAnswer) {
+          await streamLines(answer, reply, adapter, ac);
+          return reply;
+        }
+        // An empty 200 (Ollama's /api/delete and /api/copy answer with no body).
+        if (answer === undefined) return reply.code(200).send();
+        return answer;
       },
     });
+  }
+}
+
+/**
+ * Writes an NDJSON answer line by line. The first line is awaited before the headers go out, so a refusal found
+ * early (an unknown model) is still a plain 4xx in the protocol's shape; a failure after that is one last error line.
+ */
+async function streamLines(answer: NdjsonAnswer, reply: FastifyReply, adapter: ProtocolAdapter, ac: AbortController): Promise<void> {
+  const it = answer.lines[Symbol.asyncIterator]();
+  const first = await it.next();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  try {
+    if (!first.done) res.write(ndjsonLine(first.value));
+    for (let r = first; !r.done && !ac.signal.aborted;) {
+      r = await it.next();
+      if (!r.done && !res.destroyed) res.write(ndjsonLine(r.value));
+    }
+  } catch (e) {
+    const err = isCoreError(e) ? e : new CoreError('internal', 'Internal error while streaming.');
+    if (!isCoreError(e)) reply.log.error({ err: e }, 'stream failed after headers were sent');
+    if (!res.destroyed) res.write(ndjsonLine(adapter.encodeError(err)));
+  } finally {
+    await it.return?.();
+    if (!res.writableEnded) res.end();
   }
 }
 

@@ -9,6 +9,7 @@ import { defaultThresholds, type ComplexityThresholds } from '../routing/complex
 import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from '../routing/learned.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
+import { OLLAMA_WITHOUT_TOKEN_SETTING, OLLAMA_WITHOUT_TOKEN_WARNING } from './security.js';
 
 /** Ledger setting keys this API owns (wiring reads the same keys). */
 export const settingKeys = {
@@ -17,6 +18,7 @@ export const settingKeys = {
   dailyBudget: 'budget.dailyMicros',
   monthlyBudget: 'budget.monthlyMicros',
   history: 'history.enabled',
+  ollamaWithoutToken: OLLAMA_WITHOUT_TOKEN_SETTING,
 } as const;
 
 /** What the settings routes need from the core. */
@@ -61,6 +63,8 @@ export const settingsPutBody = z.object({
   daily_budget_micros: budget.optional(),
   monthly_budget_micros: budget.optional(),
   history_enabled: z.boolean().optional(),
+  /** The Ollama CLI's door: loopback clients may use the Ollama routes without a token (off by default). */
+  ollama_without_token: z.boolean().optional(),
   quality_cost: z
     .object({
       p_cloud: z
@@ -113,6 +117,7 @@ export function settingWrites(
   if (b.daily_budget_micros !== undefined) w.push([settingKeys.dailyBudget, b.daily_budget_micros]);
   if (b.monthly_budget_micros !== undefined) w.push([settingKeys.monthlyBudget, b.monthly_budget_micros]);
   if (b.history_enabled !== undefined) w.push([settingKeys.history, b.history_enabled]);
+  if (b.ollama_without_token !== undefined) w.push([settingKeys.ollamaWithoutToken, b.ollama_without_token]);
   return w;
 }
 
@@ -144,6 +149,7 @@ async function view(deps: SettingsDeps) {
   const spend = await deps.ledger.spendSince(p.day, p.month);
   const verdict = budgetGuard(spend, r.budget);
   const access = deps.apiAccess();
+  const ollamaOpen = deps.settings.getSetting<boolean>(OLLAMA_WITHOUT_TOKEN_SETTING) === true;
   return {
     thresholds: r.thresholds,
     default_thresholds: deps.defaultThresholds,
@@ -157,7 +163,13 @@ async function view(deps: SettingsDeps) {
       spent_month_micros: spend.monthMicros,
       cloud_blocked: verdict.allowCloud ? null : verdict.reason,
     },
-    api: { address: access.address, token: access.token, token_source: access.tokenSource },
+    api: {
+      address: access.address,
+      token: access.token,
+      token_source: access.tokenSource,
+      ollama_without_token: ollamaOpen,
+      ollama_without_token_warning: ollamaOpen ? OLLAMA_WITHOUT_TOKEN_WARNING : null,
+    },
   };
 }
 

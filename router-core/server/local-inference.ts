@@ -9,6 +9,7 @@ import { recommendedModels } from '../data/tiers.js';
 import type { AvailabilityCache } from '../engines/availability.js';
 import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
+import { OLLAMA_WITHOUT_TOKEN_SETTING, OLLAMA_WITHOUT_TOKEN_WARNING } from '../gateway/security.js';
 import { deleteModelFiles, listModelsOnDisk, resolveModelSources } from '../host/catalog.js';
 import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
 import { detectHardware } from '../host/hardware.js';
@@ -241,6 +242,10 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         },
         recommended: recommendedModels(t.tier),
         downloads: downloads.list(),
+        warnings:
+          settings.getSetting<boolean>(OLLAMA_WITHOUT_TOKEN_SETTING) === true
+            ? [{ id: 'ollama-without-token', message: OLLAMA_WITHOUT_TOKEN_WARNING }]
+            : [],
       };
     },
     async deleteModel(id) {
