@@ -396,6 +396,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         stop: p.stop,
         seed: p.seed,
         confidence: call.confidence,
+        ...(call.request.responseFormat ? { format: call.request.responseFormat } : {}),
       },
       state: 'queued',
       abortSent: false,
@@ -434,6 +435,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           }
           if (ev.stage === 'runtime')
             throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+          if (ev.stage === 'grammar') {
+            throw new CoreError('invalid_request', `The JSON schema cannot be compiled into a grammar: ${ev.message}`, {
+              details: { param: 'response_format' },
+            });
+          }
           if (ev.stage === 'context' && ev.context) {
             const c = ev.context;
             throw new CoreError(
@@ -538,7 +544,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         }),
       );
       const models = checks.filter((id): id is string => id !== null);
-      if (models.length > 0) return { ok: true, models, contextLengths };
+      if (models.length > 0) return { ok: true, models, contextLengths, structuredOutput: true };
       const n = Object.keys(opts.modelFiles).length;
       return {
         ok: false,

@@ -5,8 +5,8 @@
 // time per model, and reports back with small plain objects (structured-clone friendly, no class instances).
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
-import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
+import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
@@ -36,6 +36,33 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
   maxTokens: number;
   /** Measure the answer's mean token log-probability (one extra batched pass over the answer tokens). */
   confidence?: boolean;
+  /** Constrain the answer to JSON (any object) or a JSON schema, with a grammar. */
+  format?: ResponseFormat;
+}
+
+/**
+ * Compiled grammars by format, most recent last. why 32: a grammar is a few KB; apps reuse a handful of schemas,
+ * and compiling one takes milliseconds, so a small bound only stops an endless stream of distinct schemas growing it.
+ */
+const grammars = new Map<string, Promise<LlamaGrammar>>();
+const MAX_GRAMMARS = 32;
+
+/** The grammar for a format: any JSON object for `json` (OpenAI's json_object), else the schema's own. */
+async function grammarFor(format: ResponseFormat): Promise<LlamaGrammar> {
+  const schema = format.type === 'json' ? { type: 'object', additionalProperties: true } : format.schema;
+  const key = JSON.stringify(schema);
+  let g = grammars.get(key);
+  if (g) {
+    grammars.delete(key);
+    grammars.set(key, g);
+    return g;
+  }
+  const { llama } = await runtime();
+  g = llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+  g.catch(() => grammars.delete(key));
+  if (grammars.size >= MAX_GRAMMARS) grammars.delete(grammars.keys().next().value!);
+  grammars.set(key, g);
+  return g;
 }
 
 /** What llama.cpp did for one call, counted in the worker (not inferred from what reached the client). */
@@ -83,7 +110,7 @@ export type FromWorker =
   | {
       type: 'failed';
       id: number;
-      stage: 'runtime' | 'load' | 'generate' | 'context';
+      stage: 'runtime' | 'load' | 'generate' | 'context' | 'grammar';
       message: string;
       /** stage 'context': the real token count and the window it did not fit. */
       context?: { inputTokens: number; answerTokens: number; contextSize: number };
@@ -306,6 +333,15 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       return;
     }
     if (ac.signal.aborted) return endAborted();
+    let grammar: LlamaGrammar | undefined;
+    if (msg.params.format) {
+      try {
+        grammar = await grammarFor(msg.params.format);
+      } catch (e) {
+        post({ type: 'failed', id: msg.id, stage: 'grammar', message: shortReason(e) });
+        return;
+      }
+    }
     const history = toHistory(msg.messages);
     const sequence = m.chat.sequence;
     const contextSize = m.context.contextSize;
@@ -389,6 +425,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
         topP: p.topP,
         seed: p.seed,
         customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+        grammar,
         signal: ac.signal,
         // Return what was generated instead of throwing: the host already told its caller "aborted".
         stopOnAbortSignal: true,

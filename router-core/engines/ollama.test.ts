@@ -167,3 +167,13 @@ describe('tools through Ollama', () => {
     });
   });
 });
+
+describe('toOllamaChat: structured output', () => {
+  it('passes "json" or the schema as Ollama\'s format; nothing without one', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } } };
+    const base: ChatRequest = { model: 'x', messages: [{ role: 'user', content: 'hi' }], params: {} };
+    expect(toOllamaChat({ model: 'x', request: { ...base, responseFormat: { type: 'json' } } }, 'x').format).toBe('json');
+    expect(toOllamaChat({ model: 'x', request: { ...base, responseFormat: { type: 'json_schema', schema } } }, 'x').format).toEqual(schema);
+    expect(toOllamaChat({ model: 'x', request: base }, 'x').format).toBeUndefined();
+  });
+});

@@ -133,6 +133,9 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
       function: { name: t.name, description: t.description, parameters: t.parameters as OllamaTool['function']['parameters'] },
     }));
   }
+  // Ollama constrains decoding itself: "json", or the schema.
+  const f = call.request.responseFormat;
+  if (f) req.format = f.type === 'json' ? 'json' : f.schema;
   if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
   return req;
 }
@@ -281,7 +284,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         const n = ollamaContextLength(id);
         if (n !== undefined) contextLengths[id] = n;
       }
-      return { ok: true, models: ids, tools: true, contextLengths };
+      return { ok: true, models: ids, tools: true, structuredOutput: true, contextLengths };
     } catch {
       return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
     }

@@ -211,20 +211,33 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     };
   });
 
-  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => {
+  /** OpenAI's model object for every name a caller may send now ("auto" first). */
+  const openAiModels = async () => {
     const a = await deps.availability();
     const created = Math.floor(deps.startedAt / 1000);
-    return {
-      object: 'list',
-      data: validModelNames(a)
-        .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
-        .map((id) => ({
-          id,
-          object: 'model',
-          created,
-          owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
-        })),
-    };
+    return validModelNames(a)
+      .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
+      .map((id) => ({
+        id,
+        object: 'model' as const,
+        created,
+        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
+      }));
+  };
+
+  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => ({ object: 'list', data: await openAiModels() }));
+
+  // Apps check that a model exists before using it. A wildcard, not `:id`: Ollama tags may hold slashes (hf.co/org/repo).
+  app.get('/v1/models/*', { config: { protocol: 'openai' } }, async (req) => {
+    const id = (req.params as { '*': string })['*'];
+    const models = await openAiModels();
+    const found = models.find((m) => m.id === id);
+    if (found) return found;
+    throw new CoreError(
+      'not_found',
+      `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
+      { details: { param: 'model', value: id, valid: models.map((m) => m.id) } },
+    );
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -79,6 +79,8 @@ export interface ProtocolServices {
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
   loaded?(): LoadedModel[];
+  /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
+  responses?: ResponseStore;
 }
 
 /** A model held in memory by an engine (for Ollama's /api/ps). */
@@ -98,6 +100,16 @@ export class NdjsonAnswer {
   constructor(readonly lines: AsyncIterable<unknown>) {}
 }
 
+/** Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). */
+export interface ResponseStore {
+  /** Whether anything may be kept now (history on); off = nothing is stored and nothing can be referred to. */
+  enabled(): boolean;
+  save(id: string, createdAt: number, body: unknown): Promise<void>;
+  /** The stored body, or undefined when unknown (or history is off). */
+  get(id: string): Promise<unknown>;
+  delete(id: string): Promise<boolean>;
+}
+
 /**
  * A non-chat endpoint of a protocol (model lists, version, embeddings, token counts). Mounted by mount.ts with
  * the protocol's name, so auth, 413s and thrown CoreErrors come back in the protocol's own error shape.
@@ -112,9 +124,10 @@ export interface ExtraRoute {
   manage?: boolean;
   /**
    * Returns the JSON body (undefined: an empty 200, as Ollama's /api/delete answers), or an {@link NdjsonAnswer} to
-   * stream; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away.
+   * stream; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away; `params` are the URL's
+   * path parameters.
    */
-  handle(input: { body: unknown; signal: AbortSignal }, services: ProtocolServices): Promise<unknown>;
+  handle(input: { body: unknown; signal: AbortSignal; params?: Record<string, string> }, services: ProtocolServices): Promise<unknown>;
 }
 
 export interface ProtocolAdapter {
@@ -126,6 +139,16 @@ export interface ProtocolAdapter {
   decode(body: unknown, route: ChatRoute): Decoded;
   encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded): unknown;
   createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder;
+  /**
+   * Async work before the pipeline runs (absent = none): e.g. load the stored conversation a request continues.
+   * Throws CoreError for the caller's mistakes.
+   */
+  prepare?(decoded: Decoded, services: ProtocolServices): Promise<Decoded>;
+  /**
+   * Called once the answer is complete, before the caller is told so (the last stream frame or the JSON body), so
+   * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
+   */
+  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -489,3 +489,60 @@ describe('decideRoute: conversations', () => {
     expect(next.ok && next.decision.route).toBe('small');
   });
 });
+
+describe('decideRoute: structured output needs an engine that can enforce it', () => {
+  const schema = { type: 'json_schema' as const, name: 'city', schema: { type: 'object', properties: {} } };
+  const mixed: Availability = {
+    engines: {
+      // An engine that cannot constrain decoding (say, an OpenAI-compatible server that does not claim it).
+      'openai-compat': { ok: true, models: ['tinyllama', 'phi2'] },
+      llamacpp: { ok: true, models: ['tinyllama'], structuredOutput: true },
+      anthropic: { ok: true, models: ['claude-sonnet'], structuredOutput: true },
+    },
+  };
+  const run = (model: string, availability: Availability, cfg: Partial<RoutingConfig> = {}) =>
+    decideRoute({
+      request: req('hi', model, { responseFormat: schema }),
+      config: config({ localEnginePreference: ['openai-compat', 'llamacpp'], ...cfg }),
+      tier: 2,
+      availability,
+      spend: nothingSpent,
+    });
+
+  it('auto keeps only candidates whose engine can, and the reasons say so', () => {
+    const o = run('auto', mixed);
+    expect(o.ok && o.decision).toMatchObject({ model: 'tinyllama', engine: 'llamacpp' });
+    expect(o.ok && o.decision.reasons.join('; ')).toMatch(
+      /a JSON schema \("city"\) requested → only engines that can enforce it \(tinyllama on llamacpp, claude-sonnet\)/,
+    );
+    expect(o.ok && o.decision.fallbacks.every((c) => c.engine !== 'openai-compat')).toBe(true);
+    // Without the format the preferred engine answers.
+    const plain = decideRoute({
+      request: req('hi'),
+      config: config({ localEnginePreference: ['openai-compat', 'llamacpp'] }),
+      tier: 2,
+      availability: mixed,
+      spend: nothingSpent,
+    });
+    expect(plain.ok && plain.decision.engine).toBe('openai-compat');
+  });
+
+  it('nothing able and the cloud off → no_model_available naming what can', () => {
+    const o = run('auto', { engines: { 'openai-compat': mixed.engines['openai-compat'] } });
+    expect(o).toMatchObject({
+      ok: false,
+      error: { type: 'no_model_available', message: expect.stringMatching(/No available engine can enforce a JSON schema/) },
+    });
+  });
+
+  it('a named model only on an engine that cannot → a clear error; on one that can → its reason', () => {
+    const o = run('phi2', mixed);
+    expect(o).toMatchObject({
+      ok: false,
+      error: { type: 'no_model_available', message: expect.stringMatching(/"phi2" runs here only on engines that cannot enforce/) },
+    });
+    const ok = run('tinyllama', mixed);
+    expect(ok.ok && ok.decision.engine).toBe('llamacpp');
+    expect(ok.ok && ok.decision.reasons.join('; ')).toMatch(/enforced by llamacpp/);
+  });
+});

@@ -73,6 +73,18 @@ function toolCapable(c: RouteCandidate, availability: Availability): boolean {
   return modelSupportsTools(c.model) && availability.engines[c.engine]?.tools === true;
 }
 
+/** A candidate can serve a structured-output request when its engine constrains decoding to JSON / a schema. */
+function formatCapable(c: RouteCandidate, availability: Availability): boolean {
+  return availability.engines[c.engine]?.structuredOutput === true;
+}
+
+/** "a JSON schema (name)" or "JSON output", for reasons and errors. */
+function formatWords(request: ChatRequest): string {
+  const f = request.responseFormat;
+  if (!f || f.type === 'json') return 'JSON output';
+  return f.name ? `a JSON schema ("${f.name}")` : 'a JSON schema';
+}
+
 /** Catalog models that can call tools, for error messages. */
 export function toolModelNames(): string[] {
   return [...localModels, ...cloudModels].filter((m) => m.supportsTools === true).map((m) => m.id);
@@ -172,6 +184,27 @@ export function decideRoute(input: RouteInput): RouteOutcome {
             `(${toolModelNames()
               .filter((m) => findModel(m)?.kind === 'local')
               .join(', ')}) is running in an engine that passes tools (Ollama).`,
+        },
+      };
+    }
+  }
+  if (request.responseFormat) {
+    const what = formatWords(request);
+    const capable = locals.filter((c) => formatCapable(c, input.availability));
+    const cloudCan = formatCapable(cloudCandidate(config), input.availability);
+    const where = [
+      ...new Set(capable.map((c) => `${c.model} on ${c.engine}`)),
+      ...(blocked === null && cloudCan ? [config.cloudModel] : []),
+    ];
+    reasons.push(`${what} requested → only engines that can enforce it (${where.length > 0 ? where.join(', ') : 'none available'})`);
+    locals = capable;
+    if (blocked === null && !cloudCan) blocked = `${config.cloudModel} on ${CLOUD_ENGINE} cannot enforce ${what}`;
+    if (locals.length === 0 && blocked !== null) {
+      return {
+        ok: false,
+        error: {
+          type: 'no_model_available',
+          message: `No available engine can enforce ${what}: the cloud is unavailable (${blocked}) and no local engine running a model can (llama.cpp, Ollama and OpenAI-compatible servers can).`,
         },
       };
     }
@@ -326,6 +359,15 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
     };
   }
   if (isCloud) {
+    if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
+      return {
+        ok: false,
+        error: {
+          type: 'no_model_available',
+          message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
+        },
+      };
+    }
     const blocked = cloudBlock(input);
     if (blocked !== null) {
       const type: ErrorType =
@@ -340,13 +382,25 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
     const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
     if (tooBig) return { ok: false, error: tooBig };
     reasons.push(`model "${requested}" requested by the caller`);
+    if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
     return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
   }
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
   const all = enginesFor(model, availability, config.localEnginePreference);
-  const engines = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
-  if (tools && all.length > 0 && engines.length === 0) {
+  const withTools = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
+  const format = input.request.responseFormat !== undefined;
+  const engines = format ? withTools.filter((e) => availability.engines[e]?.structuredOutput === true) : withTools;
+  if (format && withTools.length > 0 && engines.length === 0) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${model}" runs here only on engines that cannot enforce ${formatWords(input.request)} (${withTools.join(', ')}); choose "auto".`,
+      },
+    };
+  }
+  if (tools && all.length > 0 && withTools.length === 0) {
     return {
       ok: false,
       error: {
@@ -379,6 +433,7 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   const fitting = engines.filter((e) => overrideContextError(input, model, e) === null);
   if (fitting.length === 0) return { ok: false, error: overrideContextError(input, model, engines[0]!)! };
   reasons.push(`model "${requested}" requested by the caller`);
+  if (format) reasons.push(`${formatWords(input.request)} requested → enforced by ${fitting[0]} (constrained decoding)`);
   const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
   const capped = answerCap(input.request, contextNeed(input.request), first!, availability);
   if (capped) reasons.push(capped);
