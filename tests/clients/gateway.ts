@@ -85,12 +85,12 @@ export const WEATHER_TOOL = {
   name: 'get_weather',
   description: 'The weather in a city',
   parameters: {
-    type: 'object',
-    properties: { city: { type: 'string' } },
+    type: 'object' as const,
+    properties: { city: { type: 'string' as const } },
     required: ['city'],
     additionalProperties: false,
   },
-} as const;
+};
 
 /** What the Claude stand-in last received (to check a tool result made it back through the client and the gateway). */
 export function lastClaudeMessages(gw: ClientGateway): Array<{ role: string; content: unknown }> {
