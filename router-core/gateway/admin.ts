@@ -6,7 +6,8 @@ import type { Availability } from '../contracts/decision.js';
 import { modelCatalog, findModel } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { CoreError } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, RequestLog, SettingsStore, StatsStore } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
@@ -14,12 +15,18 @@ import { levelOf } from '../routing/complexity.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
+import { scheduleNow } from './routing-settings-api.js';
 
 export interface AdminDeps {
   version: string;
   startedAt: number;
   now(): number;
-  ledger: Ledger;
+  /** /ready probes a write and a read; /api/v1/stats reads the log, the spend and the routing events. */
+  ledger: Pick<Ledger, 'kind'> &
+    Pick<RequestLog, 'recent'> &
+    Pick<SettingsStore, 'setSetting'> &
+    StatsStore &
+    Pick<RoutingStore, 'routingStats'>;
   pipeline: ChatPipeline;
   metrics: Metrics;
   availability(): Promise<Availability>;
@@ -144,6 +151,8 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
       routing,
+      // Time-based routing in force now (the dashboard shows it): null without an enabled schedule.
+      schedule: scheduleNow(deps.routing().schedule ?? null, now),
     };
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { experimentSettingKey, readExperiment, runningExperiment, type ExperimentRecord } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
@@ -15,7 +15,7 @@ import { settingsPutBody, settingWrites } from './settings-api.js';
 /**
  * The variant: a partial of the two settings bodies, built from their schemas so a setting added there is a variant
  * field here too. Left out on purpose: budgets and local-only (caps and "nothing leaves this machine" are promises
- * to the person, not a policy to compare), the privacy guard (an experiment must never send private data out),
+ * to the person, not a policy to compare; so is the schedule's local-only hours), the privacy guard (an experiment must never send private data out),
  * history and the cache (storage, not decisions), and the cascade (its settings are read outside the routing config).
  */
 const variantSchema = z
@@ -27,7 +27,7 @@ const variantSchema = z
       history_enabled: true,
       ollama_without_token: true,
     }).shape,
-    ...routingPutBody.omit({ privacy: true, cache: true, cascade: true }).shape,
+    ...routingPutBody.omit({ privacy: true, cache: true, cascade: true, schedule: true }).shape,
   })
   .strict();
 const variantFields = Object.keys(variantSchema.shape);
@@ -53,7 +53,7 @@ const adoptBody = z
 
 /** What the routes need. */
 export interface ExperimentDeps {
-  ledger: Pick<Ledger, 'experimentTotals'>;
+  ledger: Pick<RoutingStore, 'experimentTotals'>;
   /** Where the experiment and an adopted variant are saved (written through to the ledger). */
   settings: SettingsView;
   now(): number;

@@ -219,6 +219,7 @@ export async function createCore(
       localEnginePreference,
       estimator: features.estimator,
       privacy: features.privacy,
+      schedule: features.schedule,
     };
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
@@ -244,7 +245,14 @@ export async function createCore(
       }, SHARED_REFRESH_MS)
     : undefined;
   refresh?.unref();
-  registerStateGauges(metrics, { availability: () => availability.get(), budget: () => routing().budget });
+  registerStateGauges(metrics, {
+    availability: () => availability.get(),
+    budget: () => routing().budget,
+    spend: () => {
+      const p = periodStarts(now());
+      return ledger.spendSince(p.day, p.month);
+    },
+  });
   const pipeline = createPipeline({
     engines,
     ledger,

@@ -115,6 +115,31 @@ export interface StatsDto {
   };
   /** Cache hits, cascades, privacy and feedback (absent from a core older than the routing features). */
   routing?: RoutingStatsDto;
+  /** Time-based routing in force now; null without an enabled schedule (absent from an older core). */
+  schedule?: ScheduleNowDto | null;
+}
+
+/** What the routing schedule does right now. */
+export interface ScheduleNowDto {
+  cloud_blocked: boolean;
+  /** "local-only hours until 18:00 (Europe/Paris)". */
+  reason: string;
+  until: string | null;
+}
+
+/** A weekly window of the routing schedule ("HH:MM", 24-hour; `to` ≤ `from` runs overnight). */
+export interface ScheduleWindowDto {
+  days: Array<'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat'>;
+  from: string;
+  to: string;
+}
+
+/** Time-based routing as GET/PUT /api/v1/routing/settings show it. */
+export interface ScheduleDto {
+  enabled: boolean;
+  mode: 'local-only' | 'cloud-only';
+  time_zone: string;
+  windows: ScheduleWindowDto[];
 }
 
 export interface EngineStatus {
