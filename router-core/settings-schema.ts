@@ -46,6 +46,13 @@ export const coreSettings = {
   dailyBudget: spec({ key: 'budget.dailyMicros', wire: 'daily_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
   monthlyBudget: spec({ key: 'budget.monthlyMicros', wire: 'monthly_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
   history: spec({ key: 'history.enabled', wire: 'history_enabled', schema: z.boolean(), writers: ['PUT /api/v1/settings'] }),
+  /** Loopback clients may use the Ollama routes without a token (the Ollama CLI cannot send one); off by default. */
+  ollamaWithoutToken: spec({
+    key: 'api.ollamaLoopbackWithoutToken',
+    wire: 'ollama_without_token',
+    schema: z.boolean(),
+    writers: ['PUT /api/v1/settings'],
+  }),
   /** Only the tests write it today; a config or `--tier` flag wins over it. */
   tierOverride: spec({
     key: 'hardware.tierOverride',
@@ -64,4 +71,5 @@ export const settingsApiFields = [
   coreSettings.dailyBudget,
   coreSettings.monthlyBudget,
   coreSettings.history,
+  coreSettings.ollamaWithoutToken,
 ] as const;

@@ -1,5 +1,11 @@
 // `hybrid-ai` dispatcher: route | ask | serve | models | tune | taskwarrior | backup | restore | migrate.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+
+/** This package's version (package.json is the one place it is written). */
+export function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 const help = `Usage: hybrid-ai <command>
 
@@ -13,6 +19,8 @@ Commands:
   backup [--dir D --keep N] copy the SQLite ledger while the server runs (consistent, checked)
   restore FILE             replace the ledger with a backup (server stopped; the old one is kept)
   migrate                  bring the ledger to this version's schema and exit (before a rollout)
+
+Options: -h, --help (also after a command: hybrid-ai ask --help), -v, --version
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -40,6 +48,11 @@ export async function cli(argv: string[]): Promise<number> {
         await (await import('../server/main.js')).main();
         return -1; // keeps running
       }
+      case '-v':
+      case '--version':
+      case 'version':
+        process.stdout.write(`hybrid-ai ${cliVersion()}\n`);
+        return 0;
       case undefined:
       case '-h':
       case '--help':

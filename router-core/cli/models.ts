@@ -1,4 +1,6 @@
 // `hybrid-ai models list|pull|rm`: the local model files, with a terminal progress bar for downloads.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DownloadProgress } from '../contracts/events.js';
 import { findModel } from '../data/models.js';
@@ -63,24 +65,40 @@ function sources(config: { modelBaseUrl?: string; modelCatalog?: string }): Mode
   return modelSourcesFrom({ baseUrl: config.modelBaseUrl, catalogFile: config.modelCatalog });
 }
 
-async function list(modelsDir: string, src: ModelSource[], json: boolean): Promise<number> {
-  const [disk, hw] = await Promise.all([listModelsOnDisk(modelsDir, src), detectHardware({ dataDir: modelsDir })]);
+async function list(modelsDir: string, src: ModelSource[], json: boolean, localModel: string | undefined): Promise<number> {
+  const [disk, hw, overrideSize] = await Promise.all([
+    listModelsOnDisk(modelsDir, src),
+    detectHardware({ dataDir: modelsDir }),
+    localModel
+      ? stat(localModel).then(
+          (st) => st.size,
+          () => null,
+        )
+      : null,
+  ]);
   const tier = pickTier(hw);
   const recommendations = recommendationsFor(tier.tier);
   const wanted = recommendations.map((r) => r.id);
+  // HYBRID_AI_LOCAL_MODEL serves every local route from one file, whatever the catalog files below say (as the
+  // server's GET /api/v1/models/local reports it).
+  const override = localModel ? { path: localModel, name: path.basename(localModel), sizeBytes: overrideSize } : null;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations, localModelFile: override }, null, 2)}\n`,
+    );
     return 0;
   }
   const rows = disk.models.map((m) => [
     m.id,
-    m.present
-      ? m.bytesOnDisk === m.sizeBytes
-        ? 'present'
-        : `present (${formatBytes(m.bytesOnDisk)}, expected ${formatBytes(m.sizeBytes)})`
-      : m.partialBytes > 0
-        ? `partial ${Math.floor((m.partialBytes / m.sizeBytes) * 100)}%`
-        : 'missing',
+    override
+      ? `served by ${override.name}`
+      : m.present
+        ? m.bytesOnDisk === m.sizeBytes
+          ? 'present'
+          : `present (${formatBytes(m.bytesOnDisk)}, expected ${formatBytes(m.sizeBytes)})`
+        : m.partialBytes > 0
+          ? `partial ${Math.floor((m.partialBytes / m.sizeBytes) * 100)}%`
+          : 'missing',
     formatBytes(m.sizeBytes),
     `${m.ladderRoute} (tier ${m.minTier}+)`,
     // A custom licence is flagged, not listed beside Apache-2.0 as an equal; the note below the table spells it out.
@@ -102,6 +120,11 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean): Promi
       fmt(head),
       ...rows.map(fmt),
       '',
+      ...(override
+        ? [
+            `HYBRID_AI_LOCAL_MODEL=${override.path}${override.sizeBytes === null ? ' (not readable)' : ` (${formatBytes(override.sizeBytes)})`} answers every local model name above.`,
+          ]
+        : []),
       `Models folder: ${modelsDir} (${formatBytes(disk.diskUsedBytes)} used, ${free})`,
       `This machine: ${tier.reason}`,
       ...(recommendations.length > 0 ? ['Recommended for this tier:', ...recommendations.map((r) => `  ${r.id}: ${r.reason}`)] : []),
@@ -201,7 +224,7 @@ export async function runModels(argv: string[]): Promise<number> {
     if (config === 'help') return 0;
     const dir = openDataDir(config.dataDir);
     const src = sources(config);
-    if (cmd === 'list') return await list(dir.modelsDir, src, values.json === true);
+    if (cmd === 'list') return await list(dir.modelsDir, src, values.json === true, config.localModel);
     if (cmd === 'pull') return await pull(dir.modelsDir, src, id!);
     return await remove(dir.modelsDir, src, id!);
   } catch (e) {

@@ -17,16 +17,46 @@ const everything = (cloud: boolean): Availability => ({
   },
 });
 
+const usage = `Usage: hybrid-ai route [--tier 1|2|3|4] [--no-cloud] [--local-only] < prompts.jsonl
+
+Reads JSONL on stdin, one request per line, and writes one routing decision per line (pure routing: no model runs):
+  in:  {"id": "a", "prompt": "..."}   or   {"id": "b", "messages": [{"role": "user", "content": "..."}, ...]}
+  out: {"id", "route": "small|medium|large|cloud", "model", "complexity", "reasons": [...]}
+A bad line gets {"id", "line", "error"} and the exit code is 1.
+
+Options:
+  --tier N       the machine tier to route for (default 2)
+  --no-cloud     as if no Claude key were set
+  --local-only   never route to the cloud
+  -h, --help     this help
+`;
+
+/** Entry from cli/main.ts: JSONL in, decisions out; returns the exit code. */
 export async function runRoute(
   argv: string[],
   input: NodeJS.ReadableStream = process.stdin,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { tier: { type: 'string' }, 'no-cloud': { type: 'boolean' }, 'local-only': { type: 'boolean' } },
-    strict: true,
-  });
+  let values: { tier?: string; 'no-cloud'?: boolean; 'local-only'?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        tier: { type: 'string' },
+        'no-cloud': { type: 'boolean' },
+        'local-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`hybrid-ai route: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    out.write(usage);
+    return 0;
+  }
   const tier = Number(values.tier ?? 2);
   if (![1, 2, 3, 4].includes(tier)) {
     process.stderr.write(`hybrid-ai route: invalid --tier "${values.tier}" (valid: 1, 2, 3, 4)\n`);

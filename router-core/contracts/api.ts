@@ -190,11 +190,21 @@ export interface SettingsDto {
   history_enabled: boolean;
   quality_cost?: QualityCostDto;
   budget_status: { spent_today_micros: number; spent_month_micros: number; cloud_blocked: string | null };
-  api: { address: string; token: string; token_source: 'env' | 'data-dir' };
+  api: {
+    address: string;
+    token: string;
+    token_source: 'env' | 'data-dir';
+    /** Loopback clients may use the Ollama routes without a token (for the Ollama CLI); off by default. */
+    ollama_without_token: boolean;
+    /** What that exposes, while it is on (null when off). */
+    ollama_without_token_warning: string | null;
+  };
 }
 
 export type SettingsUpdate = Partial<
-  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'>
+  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'> & {
+    ollama_without_token: boolean;
+  }
 >;
 
 /** GET /api/v1/settings/claude-key: the key itself never comes back. */

@@ -74,4 +74,13 @@ export interface SystemInfo {
   /** The same, each with its rung and the reason ("best small model in 4 GB (3.0 GB per model): Qwen3 1.7B, …"). */
   recommendations: RecommendationInfo[];
   downloads: DownloadProgress[];
+  /** Settings that weaken the API's protection, each with what it exposes (empty when none is on). */
+  warnings: SecurityWarning[];
+}
+
+/** One setting that lowers the API's protection, as /api/v1/system and Settings show it. */
+export interface SecurityWarning {
+  /** `ollama-without-token`: loopback clients use the Ollama routes with no token (for the Ollama CLI). */
+  id: 'ollama-without-token';
+  message: string;
 }

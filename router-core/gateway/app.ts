@@ -14,7 +14,7 @@ import { clientErrorHandler, installErrorHandling, MAX_PARAM_LENGTH, type Framew
 import { LazyChildLogger } from './lazy-logger.js';
 import { mountKeysApi, type AppKeys } from './keys-api.js';
 import type { ChatLimits } from './chat-limits.js';
-import { createChatGuard, createProtocolServices, mountProtocol } from './mount.js';
+import { createChatGuard, createProtocolServices, mountProtocol, type ProtocolServicesDeps } from './mount.js';
 import { protocols } from './protocols/index.js';
 import { mountRoutingSettingsApi } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
@@ -48,6 +48,8 @@ export interface GatewayOptions
   bodyTimeoutMs?: number;
   /** Time budget per chat request and concurrent chats per app key (defaults in chat-limits.ts). */
   chatLimits?: Partial<ChatLimits>;
+  /** Models engines hold in memory now, for Ollama's /api/ps (absent = none known). */
+  loadedModels?: ProtocolServicesDeps['loadedModels'];
   /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */
   lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
 }
@@ -110,6 +112,18 @@ function installBodyChecks(app: FastifyInstance): void {
   app.addHook('preValidation', (req, _reply, done) => {
     checkJsonShape(req.body);
     done();
+  });
+  // Ollama's own docs call it with `curl -d '{...}'`, which sends no JSON Content-Type (form-urlencoded, or none):
+  // Ollama reads the body as JSON whatever the header says, so its routes here do too. Every other route keeps
+  // refusing a body that is not declared JSON (415).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const ollama = (req.routeOptions.config as { protocol?: string } | undefined)?.protocol === 'ollama';
+    if (ollama && (type === '' || type === 'application/x-www-form-urlencoded' || type === 'text/plain')) {
+      return json(req, body as string, done);
+    }
+    done(new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".'), undefined);
   });
 }
 

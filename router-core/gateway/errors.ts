@@ -67,9 +67,10 @@ export function installErrorHandling(
   const byName = new Map<Protocol, ProtocolAdapter>(adapters.map((a) => [a.name, a]));
   // For requests refused before routing (a bad URL): the protocol whose route prefix is the longest match of the path.
   const prefixes = adapters
-    .flatMap((a) =>
-      [...a.chatRoutes, ...(a.extraRoutes ?? [])].map((r) => ({ adapter: a, prefix: r.url.split(':')[0]!.replace(/\/$/, '') })),
-    )
+    .flatMap((a) => [
+      ...[...a.chatRoutes, ...(a.extraRoutes ?? [])].map((r) => ({ adapter: a, prefix: r.url.split(':')[0]!.replace(/\/$/, '') })),
+      ...(a.pathPrefixes ?? []).map((prefix) => ({ adapter: a, prefix: prefix.replace(/\/$/, '') })),
+    ])
     .sort((x, y) => y.prefix.length - x.prefix.length);
   const adapterFor = (req: FastifyRequest): ProtocolAdapter => {
     const p = (req.routeOptions?.config as { protocol?: Protocol } | undefined)?.protocol;

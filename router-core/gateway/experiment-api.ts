@@ -20,7 +20,13 @@ import { settingsPutBody, settingWrites } from './settings-api.js';
  */
 const variantSchema = z
   .object({
-    ...settingsPutBody.omit({ local_only: true, daily_budget_micros: true, monthly_budget_micros: true, history_enabled: true }).shape,
+    ...settingsPutBody.omit({
+      local_only: true,
+      daily_budget_micros: true,
+      monthly_budget_micros: true,
+      history_enabled: true,
+      ollama_without_token: true,
+    }).shape,
     ...routingPutBody.omit({ privacy: true, cache: true, cascade: true, schedule: true }).shape,
   })
   .strict();

@@ -8,7 +8,18 @@ import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { ChatRoute, Collected, Decoded, ModelListing, ProtocolAdapter, ProtocolServices, ResponseStore } from './protocol.js';
+import type { ModelsApiDeps } from './models-api.js';
+import {
+  NdjsonAnswer,
+  type ChatRoute,
+  type Collected,
+  type Decoded,
+  type LoadedModel,
+  type ModelListing,
+  type ProtocolAdapter,
+  type ProtocolServices,
+  type ResponseStore,
+} from './protocol.js';
 import {
   budgetExceeded,
   createConcurrencyGate,
@@ -17,7 +28,7 @@ import {
   type ChatLimits,
 } from './chat-limits.js';
 import { appKeyOf } from './security.js';
-import { CoalescingWriter } from './sse.js';
+import { CoalescingWriter, ndjsonLine } from './sse.js';
 
 /** Response headers every protocol carries so any client can see the route (issue: "x-hybrid-*"). */
 export function routeHeaders(run: PipelineRun): Record<string, string> {
@@ -48,6 +59,10 @@ export interface ProtocolServicesDeps {
   now(): number;
   availability(): Promise<Availability>;
   pipeline: ChatPipeline;
+  /** Model files and downloads (absent in bare gateways). */
+  models?: ModelsApiDeps;
+  /** Models engines hold in memory now (absent = none known). */
+  loadedModels?(): LoadedModel[];
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
   ledger?: Pick<Ledger, 'saveResponse' | 'getResponse' | 'deleteResponse'>;
   history?(): boolean;
@@ -106,6 +121,8 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     now: deps.now,
     models: async () => listModels(await deps.availability(), deps.pipeline.embedEngines()),
     embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
+    ...(deps.models ? { files: deps.models } : {}),
+    ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
   };
 }
@@ -154,7 +171,11 @@ export function mountProtocol(
       method: route.method,
       url: route.url,
       config: { protocol: adapter.name },
-      handler: (req, reply) => handleChat(adapter, route, pipeline, guard, req, reply, services),
+      handler: async (req, reply) => {
+        const early = services && adapter.answerWithoutModel ? await adapter.answerWithoutModel(req.body, route, services) : undefined;
+        if (early !== undefined) return early;
+        return handleChat(adapter, route, pipeline, guard, req, reply, services);
+      },
     });
   }
   if (!services) return;
@@ -162,15 +183,51 @@ export function mountProtocol(
     app.route({
       method: route.method,
       url: route.url,
-      config: { protocol: adapter.name },
+      config: { protocol: adapter.name, ...(route.manage ? { manage: true } : {}) },
       handler: async (req, reply) => {
         const ac = new AbortController();
         reply.raw.on('close', () => {
           if (!reply.raw.writableFinished) ac.abort();
         });
-        return route.handle({ body: req.body, signal: ac.signal, params: (req.params ?? {}) as Record<string, string> }, services);
+        const answer = await route.handle(
+          { body: req.body, signal: ac.signal, params: (req.params ?? {}) as Record<string, string> },
+          services,
+        );
+        if (answer instanceof NdjsonAnswer) {
+          await streamLines(answer, reply, adapter, ac);
+          return reply;
+        }
+        // An empty 200 (Ollama's /api/delete and /api/copy answer with no body).
+        if (answer === undefined) return reply.code(200).send();
+        return answer;
       },
     });
+  }
+}
+
+/**
+ * Writes an NDJSON answer line by line. The first line is awaited before the headers go out, so a refusal found
+ * early (an unknown model) is still a plain 4xx in the protocol's shape; a failure after that is one last error line.
+ */
+async function streamLines(answer: NdjsonAnswer, reply: FastifyReply, adapter: ProtocolAdapter, ac: AbortController): Promise<void> {
+  const it = answer.lines[Symbol.asyncIterator]();
+  const first = await it.next();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  try {
+    if (!first.done) res.write(ndjsonLine(first.value));
+    for (let r = first; !r.done && !ac.signal.aborted;) {
+      r = await it.next();
+      if (!r.done && !res.destroyed) res.write(ndjsonLine(r.value));
+    }
+  } catch (e) {
+    const err = isCoreError(e) ? e : new CoreError('internal', 'Internal error while streaming.');
+    if (!isCoreError(e)) reply.log.error({ err: e }, 'stream failed after headers were sent');
+    if (!res.destroyed) res.write(ndjsonLine(adapter.encodeError(err)));
+  } finally {
+    await it.return?.();
+    if (!res.writableEnded) res.end();
   }
 }
 

@@ -4,6 +4,7 @@ import type { EngineId } from '../contracts/decision.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
+import type { ModelsApiDeps } from './models-api.js';
 
 /** A decoded request and how the caller wants the answer back. */
 export interface Decoded {
@@ -74,8 +75,29 @@ export interface ProtocolServices {
   /** Models a caller may name now: 'auto' first, then available catalog models, then engine-native names. */
   models(): Promise<ModelListing[]>;
   embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+  /** Model files and downloads on this machine (absent in bare gateways: pull/delete then answer that they cannot). */
+  files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
+  /** Models an engine holds in memory now, most recently used first (absent = none known). */
+  loaded?(): LoadedModel[];
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
+}
+
+/** A model held in memory by an engine (for Ollama's /api/ps). */
+export interface LoadedModel {
+  /** The name a caller uses for it: a catalog id, or the file name when HYBRID_AI_LOCAL_MODEL serves every local route. */
+  id: string;
+  engine: EngineId;
+  /** Bytes of the model file, when known. */
+  sizeBytes?: number;
+  /** Context window the engine opened, in tokens, when known. */
+  contextLength?: number;
+}
+
+/** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */
+export class NdjsonAnswer {
+  /** `lines` yields the objects to write; a throw after the first line becomes an `{"error"}` line. */
+  constructor(readonly lines: AsyncIterable<unknown>) {}
 }
 
 /** Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). */
@@ -96,8 +118,14 @@ export interface ExtraRoute {
   method: 'GET' | 'POST' | 'DELETE';
   url: string;
   /**
-   * Returns the JSON body; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away;
-   * `params` are the URL's path parameters.
+   * Changes the machine (downloads, deletes model files): the master token only, never an app key (app keys may call
+   * the model APIs, not manage the models).
+   */
+  manage?: boolean;
+  /**
+   * Returns the JSON body (undefined: an empty 200, as Ollama's /api/delete answers), or an {@link NdjsonAnswer} to
+   * stream; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away; `params` are the URL's
+   * path parameters.
    */
   handle(input: { body: unknown; signal: AbortSignal; params?: Record<string, string> }, services: ProtocolServices): Promise<unknown>;
 }
@@ -123,4 +151,14 @@ export interface ProtocolAdapter {
   complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
+  /**
+   * URL prefixes whose unknown routes are this protocol's (404s and refusals there come in its error shape); the
+   * longest matching prefix of any protocol wins. Absent = only the protocol's own routes.
+   */
+  pathPrefixes?: readonly string[];
+  /**
+   * Answers a chat-route request that asks for no generation (Ollama's preload `messages: []` and unload
+   * `keep_alive: 0`) without running the pipeline; undefined = decode and run it as usual. Throws CoreError like decode.
+   */
+  answerWithoutModel?(body: unknown, route: ChatRoute, services: ProtocolServices): Promise<unknown>;
 }

@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CoreError } from '../errors.js';
+import { coreSettings } from '../settings-schema.js';
 
 export interface SecurityOptions {
   token: string;
@@ -9,6 +10,39 @@ export interface SecurityOptions {
   allowedHosts: ReadonlySet<string>;
   /** Origins accepted on browser requests, e.g. "http://127.0.0.1:8080". */
   allowedOrigins: ReadonlySet<string>;
+  /**
+   * The opt-in for the Ollama CLI, which cannot send a token: true lets the Ollama-compatible routes (/api/chat,
+   * /api/tags, /api/pull, ...) answer loopback clients that present no token. Off by default.
+   */
+  ollamaWithoutToken?: () => boolean;
+}
+
+/** The setting (ledger key) behind {@link SecurityOptions.ollamaWithoutToken}; off when absent. */
+export const OLLAMA_WITHOUT_TOKEN_SETTING = coreSettings.ollamaWithoutToken.key;
+
+/** What Settings and /api/v1/system say while the opt-in is on. */
+export const OLLAMA_WITHOUT_TOKEN_WARNING =
+  'The Ollama-compatible routes (/api/chat, /api/generate, /api/pull, /api/delete, ...) answer any program on this computer without a token: every local app and user can run models (and spend on Claude) through them. Turn this off unless you use the Ollama CLI.';
+
+/** A loopback peer (IPv4, IPv6, or IPv4-mapped IPv6). */
+export function isLoopbackAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  const a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/**
+ * Whether a request without a token may use an Ollama route under the opt-in: from a loopback peer, and not passed
+ * on by a proxy (a reverse proxy on this machine makes remote clients look local; it says so in these headers).
+ */
+function tokenlessOllamaAllowed(req: FastifyRequest, o: SecurityOptions): boolean {
+  if (o.ollamaWithoutToken?.() !== true) return false;
+  // Ollama's routes, and paths with no route at all (they only get the 404 that lists what exists).
+  const unrouted = req.routeOptions.url === undefined;
+  if (!unrouted && (req.routeOptions.config as { protocol?: string } | undefined)?.protocol !== 'ollama') return false;
+  const h = req.headers;
+  if (h['x-forwarded-for'] !== undefined || h.forwarded !== undefined || h['x-real-ip'] !== undefined) return false;
+  return isLoopbackAddress(req.socket.remoteAddress);
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -102,6 +136,7 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
       cachedBytes = Buffer.from(o.token);
     }
     const presented = presentedToken(req);
+    if (presented === undefined && tokenlessOllamaAllowed(req, o)) return done();
     if (presented === undefined) {
       throw new CoreError(
         'authentication',
@@ -124,6 +159,12 @@ export function installSecurity(app: FastifyInstance, opts: () => SecurityOption
       throw new CoreError(
         'forbidden',
         `App key "${key.name}" may call the model APIs only (chat, model lists, embeddings); ${req.method} ${req.routeOptions.url} needs the master token.`,
+      );
+    }
+    if (config?.protocol !== undefined && (req.routeOptions.config as { manage?: boolean }).manage === true) {
+      throw new CoreError(
+        'forbidden',
+        `App key "${key.name}" may not download or delete models: ${req.method} ${req.routeOptions.url} needs the master token.`,
       );
     }
     const refused = keys!.admit(key);

@@ -12,6 +12,7 @@ import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings, settingsApiFields } from '../settings-schema.js';
 import type { SettingsDto } from '../contracts/api.js';
+import { OLLAMA_WITHOUT_TOKEN_WARNING } from './security.js';
 
 /** Setting keys this API owns (router-core/settings-schema.ts; wiring reads the same). */
 export const settingKeys = {
@@ -20,6 +21,7 @@ export const settingKeys = {
   dailyBudget: coreSettings.dailyBudget.key,
   monthlyBudget: coreSettings.monthlyBudget.key,
   history: coreSettings.history.key,
+  ollamaWithoutToken: coreSettings.ollamaWithoutToken.key,
 } as const;
 
 /** What the settings routes need from the core. */
@@ -48,6 +50,8 @@ export const settingsPutBody = z.object({
   daily_budget_micros: coreSettings.dailyBudget.schema.optional(),
   monthly_budget_micros: coreSettings.monthlyBudget.schema.optional(),
   history_enabled: coreSettings.history.schema.optional(),
+  /** The Ollama CLI's door: loopback clients may use the Ollama routes without a token (off by default). */
+  ollama_without_token: coreSettings.ollamaWithoutToken.schema.optional(),
   quality_cost: z
     .object({
       p_cloud: z
@@ -132,6 +136,7 @@ async function view(deps: SettingsDeps): Promise<SettingsDto> {
   const spend = await deps.ledger.spendSince(p.day, p.month);
   const verdict = budgetGuard(spend, r.budget);
   const access = deps.apiAccess();
+  const ollamaOpen = deps.settings.getSetting<boolean>(coreSettings.ollamaWithoutToken.key) === true;
   return {
     thresholds: r.thresholds,
     default_thresholds: deps.defaultThresholds,
@@ -145,7 +150,13 @@ async function view(deps: SettingsDeps): Promise<SettingsDto> {
       spent_month_micros: spend.monthMicros,
       cloud_blocked: verdict.allowCloud ? null : verdict.reason,
     },
-    api: { address: access.address, token: access.token, token_source: access.tokenSource },
+    api: {
+      address: access.address,
+      token: access.token,
+      token_source: access.tokenSource,
+      ollama_without_token: ollamaOpen,
+      ollama_without_token_warning: ollamaOpen ? OLLAMA_WITHOUT_TOKEN_WARNING : null,
+    },
   } satisfies SettingsDto;
 }
 

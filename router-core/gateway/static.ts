@@ -71,6 +71,9 @@ async function sendIndex(reply: FastifyReply, uiDir: string): Promise<FastifyRep
   try {
     html = await readFile(path.join(uiDir, 'index.html'), 'utf8');
   } catch {
+    // HEAD / is a heartbeat (the Ollama CLI sends one before every command and stops on any error status): the API is
+    // up, so it gets a 200; only a page load (GET) needs to learn that the UI is missing.
+    if (reply.request.method === 'HEAD') return reply.code(200).header('cache-control', 'no-store').type('text/html; charset=utf-8').send();
     return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(notBuiltPage(uiDir));
   }
   // index.html names the hashed assets of the current build: always revalidate it.

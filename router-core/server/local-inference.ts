@@ -9,6 +9,7 @@ import { recommendationsFor } from '../data/tiers.js';
 import type { AvailabilityCache } from '../engines/availability.js';
 import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
+import { OLLAMA_WITHOUT_TOKEN_SETTING, OLLAMA_WITHOUT_TOKEN_WARNING } from '../gateway/security.js';
 import { deleteModelFiles, listModelsOnDisk, modelSourcesFrom } from '../host/catalog.js';
 import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
 import { detectHardware, probeTimedOut } from '../host/hardware.js';
@@ -244,6 +245,10 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         recommended: recommendations.map((r) => r.id),
         recommendations,
         downloads: downloads.list(),
+        warnings:
+          settings.getSetting<boolean>(OLLAMA_WITHOUT_TOKEN_SETTING) === true
+            ? [{ id: 'ollama-without-token', message: OLLAMA_WITHOUT_TOKEN_WARNING }]
+            : [],
       };
     },
     async deleteModel(id) {

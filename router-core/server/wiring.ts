@@ -16,7 +16,9 @@ import type { ClaudeAuthError } from '../gateway/secrets-api.js';
 import { periodStarts } from '../gateway/admin.js';
 import { createAppKeys } from '../gateway/keys-api.js';
 import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
-import { loopbackHosts, type SecurityOptions } from '../gateway/security.js';
+import type { LoadedModel } from '../gateway/protocol.js';
+import { loopbackHosts, OLLAMA_WITHOUT_TOKEN_SETTING, type SecurityOptions } from '../gateway/security.js';
+import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
 import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -70,6 +72,26 @@ function modelFiles(config: Config, modelsDir: string): Record<string, string> {
     return Object.fromEntries(localModels.map((m) => [m.id, config.localModel!]));
   }
   return Object.fromEntries(localModels.map((m) => [m.id, path.join(modelsDir, m.file)]));
+}
+
+/**
+ * The models the embedded engine holds in memory, most recently used first, by the name callers use: the catalog id
+ * whose file it is, or the file's own name when HYBRID_AI_LOCAL_MODEL serves every local route from one file.
+ */
+function loadedModels(engine: Engine | undefined, files: Record<string, string>, override: string | undefined): LoadedModel[] {
+  const info = (engine as Partial<LlamaCppEngine> | undefined)?.info?.();
+  return [...(info?.loadedModels ?? [])].reverse().map((file) => {
+    const id = override
+      ? path.basename(file).replace(/\.gguf$/i, '')
+      : (Object.entries(files).find(([, f]) => f === file)?.[0] ?? path.basename(file));
+    let sizeBytes: number | undefined;
+    try {
+      sizeBytes = statSync(file).size;
+    } catch {
+      // Deleted since it was loaded: size unknown.
+    }
+    return { id, engine: 'llamacpp', sizeBytes };
+  });
 }
 
 /** A budget cap saved in Settings (null = explicitly none) or, when never saved, the config's. */
@@ -319,6 +341,7 @@ export async function createCore(
     routing,
     tier: () => local.tier(),
     models: local.api,
+    loadedModels: () => loadedModels(engines.get('llamacpp'), files, config.localModel),
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,
@@ -352,7 +375,12 @@ export async function createCore(
         const port = typeof addr === 'object' && addr ? addr.port : config.port;
         const hosts = isLoopback(config.host) ? loopbackHosts(port, config.host) : new Set<string>();
         for (const h of config.allowedHosts) hosts.add(h.toLowerCase());
-        security = { token: currentToken, allowedHosts: hosts, allowedOrigins: new Set(config.allowedOrigins.map((o) => o.toLowerCase())) };
+        security = {
+          token: currentToken,
+          allowedHosts: hosts,
+          allowedOrigins: new Set(config.allowedOrigins.map((o) => o.toLowerCase())),
+          ollamaWithoutToken: () => settingsView.getSetting<boolean>(OLLAMA_WITHOUT_TOKEN_SETTING) === true,
+        };
       }
       return security;
     },

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askRequest, DEFAULT_ASK_MAX_TOKENS } from '../../router-core/cli/ask.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 
 const BIN = path.resolve('bin/hybrid-ai.mjs');
@@ -88,6 +89,13 @@ describe('hybrid-ai route', () => {
     expect(lines[2]).toMatchObject({ id: 'y', error: '"prompt" must be a string' });
   });
 
+  it('--help explains the line formats and exits 0', () => {
+    const r = run(['route', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: hybrid-ai route/);
+    expect(r.stdout).toMatch(/"messages": \[/);
+  });
+
   it('rejects an invalid tier', () => {
     const r = run(['route', '--tier', '7']);
     expect(r.status).toBe(2);
@@ -100,10 +108,33 @@ describe('hybrid-ai ask', () => {
     const r = run(['ask', '--data-dir', path.join(dir, 'ask'), '--max-tokens', '8', 'hello there'], {
       env: { HYBRID_AI_LOCAL_MODEL: gguf, HYBRID_AI_THREADS: '1' },
     });
-    expect(r.stderr).toMatch(/\[small · tinyllama on llamacpp · complexity \d\.\d\d\]/);
+    // The badge names the file that answered (HYBRID_AI_LOCAL_MODEL), not the catalog model it stands in for.
+    expect(r.stderr).toMatch(/\[small · tiny\.gguf \(HYBRID_AI_LOCAL_MODEL, in place of tinyllama\) on llamacpp · complexity \d\.\d\d\]/);
     expect(r.stderr).toMatch(/in \/ \d+ out · cost \$0\.000000 · all-cloud \$0\.\d+/);
-    expect(r.stdout.length).toBeGreaterThan(0);
+    expect(r.stdout.length).toBeGreaterThan(1);
+    // The answer ends its line, so the shell prompt starts on a fresh one.
+    expect(r.stdout.endsWith('\n')).toBe(true);
     expect(r.status).toBe(0);
+  });
+
+  it('--help explains the options and exits 0; a bad option exits 2 with the usage', () => {
+    const h = run(['ask', '--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(/^Usage: hybrid-ai ask \[options\] "your prompt"/);
+    expect(h.stdout).toMatch(/--max-tokens N\s+longest answer in tokens \(default 1024\)/);
+    const bad = run(['ask', '--bogus', 'hi']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown option '--bogus'[\s\S]*Usage: hybrid-ai ask/);
+  });
+
+  it('caps an answer at 1024 tokens unless --max-tokens says otherwise', () => {
+    expect(askRequest('hi').params.maxTokens).toBe(DEFAULT_ASK_MAX_TOKENS);
+    expect(DEFAULT_ASK_MAX_TOKENS).toBe(1024);
+    expect(askRequest('hi', { maxTokens: 5, model: 'phi2' })).toEqual({
+      model: 'phi2',
+      messages: [{ role: 'user', content: 'hi' }],
+      params: { maxTokens: 5 },
+    });
   });
 
   it('says clearly when no model can answer', () => {
@@ -111,6 +142,23 @@ describe('hybrid-ai ask', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/No model can answer/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--version prints the package version', () => {
+    const r = run(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`hybrid-ai ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
+  });
+
+  it('models list says every local model is served by the HYBRID_AI_LOCAL_MODEL file', () => {
+    const r = run(['models', 'list', '--data-dir', path.join(dir, 'list')], { env: { HYBRID_AI_LOCAL_MODEL: gguf } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^tinyllama\s+served by tiny\.gguf/m);
+    expect(r.stdout).toMatch(/^mistral-7b\s+served by tiny\.gguf/m);
+    expect(r.stdout).not.toMatch(/missing/);
+    expect(r.stdout).toMatch(/HYBRID_AI_LOCAL_MODEL=.*tiny\.gguf \([\d.]+ KiB\) answers every local model name above/);
+    const json = run(['models', 'list', '--json', '--data-dir', path.join(dir, 'list')], { env: { HYBRID_AI_LOCAL_MODEL: gguf } });
+    expect(JSON.parse(json.stdout).localModelFile).toMatchObject({ path: gguf, name: 'tiny.gguf', sizeBytes: expect.any(Number) });
   });
 
   it('unknown command lists the valid ones', () => {

@@ -213,7 +213,7 @@ describe('bad input: clear JSON errors, never a 500, the server keeps serving', 
       /Invalid API token/,
     ],
     ['missing token', () => post('/api/v1/chat', { prompt: 'hi' }, { authorization: '' }), 401, /Missing API token/],
-    ['unknown route', () => post('/api/v2/chat', { prompt: 'hi' }), 404, /No route POST \/api\/v2\/chat/],
+    ['unknown route', () => post('/api/v1/chats', { prompt: 'hi' }), 404, /No route POST \/api\/v1\/chats/],
     ['temperature out of range', () => post('/api/v1/chat', { prompt: 'hi', temperature: 7 }), 400, /Invalid "temperature"/],
     [
       'max_tokens not an integer',

@@ -197,7 +197,7 @@ describe('ollama client: errors in Ollama shape', () => {
     const res = await fetch(`${srv.url}/api/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ model: 'auto', messages: [] }),
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'robot', content: 'hi' }] }),
     });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);

@@ -115,6 +115,24 @@ describe('decode', () => {
     expect(refuse({ ...base, tools: [{ name: 'f', input_schema: {} }], tool_choice: { type: 'tool', name: 'g' } })).toMatch(
       /no tool named "g"/,
     );
+    expect(refuse({ ...base, max_tokens: 2_000_000 })).toMatch(/Invalid "max_tokens"/);
+  });
+
+  it('output_config.format (and the beta output_format) asks for a JSON schema; one that cannot be enforced is a 400', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+    const d = anthropicProtocol.decode({ ...base, output_config: { format: { type: 'json_schema', schema } } }, route);
+    expect(d.request.responseFormat).toMatchObject({ type: 'json_schema', schema: { type: 'object', required: ['a'] } });
+    const beta = anthropicProtocol.decode({ ...base, output_format: { type: 'json_schema', schema } }, route);
+    expect(beta.request.responseFormat).toMatchObject({ type: 'json_schema' });
+    expect(anthropicProtocol.decode(base, route).request.responseFormat).toBeUndefined();
+    expect(
+      refuse({ ...base, output_config: { format: { type: 'json_schema', schema: { type: 'object', patternProperties: { x: {} } } } } }),
+    ).toMatch(/Invalid "output_config\.format\.schema"/);
+  });
+
+  it("max_tokens up to a model's own ceiling (the AI SDK sends 64,000-128,000) is clamped to 32,768, not refused", () => {
+    expect(anthropicProtocol.decode({ ...base, max_tokens: 128_000 }, route).request.params.maxTokens).toBe(32_768);
+    expect(anthropicProtocol.decode({ ...base, max_tokens: 100 }, route).request.params.maxTokens).toBe(100);
   });
 });
 

@@ -12,12 +12,13 @@
 //   done: open block stopped (an empty text block if none was opened) → message_delta(stop_reason, usage) → message_stop
 //   error: `event: error` in Anthropic's shape; nothing after it
 import { z } from 'zod';
-import type { ChatMessage, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason, Usage } from '../../contracts/stream.js';
 import { findModel } from '../../data/models.js';
 import { estimatePromptTokens } from '../../routing/tokens.js';
 import { CoreError } from '../../errors.js';
+import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
@@ -62,6 +63,28 @@ const toolChoice = z.object({
   name: z.string().optional(),
   disable_parallel_tool_use: z.boolean().optional(),
 });
+/** The most output tokens a request here runs to (as /v1/chat/completions and Ollama's num_predict are capped). */
+const MAX_OUTPUT_TOKENS = 32_768;
+/** Largest max_tokens accepted (then clamped): why: well above any Claude model's ceiling (128,000), yet a typo of 1e12 is refused. */
+const MAX_TOKENS_ACCEPTED = 1_000_000;
+const outputFormat = z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) });
+
+/** Claude's `output_config.format` / `output_format` → our ResponseFormat; a schema no engine can enforce is a 400. */
+function responseFormatOf(f: z.infer<typeof outputFormat> | null | undefined, param: string): ResponseFormat | undefined {
+  if (!f) return undefined;
+  const checked = checkJsonSchema(f.schema);
+  if (!checked.ok) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "${param}": the JSON schema cannot be enforced: at ${checked.path || '(root)'}, ${checked.problem}.`,
+      {
+        details: { param },
+      },
+    );
+  }
+  return { type: 'json_schema', schema: checked.schema };
+}
+
 const common = {
   model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
   messages: z.array(message).min(1, 'must have at least one message'),
@@ -71,7 +94,9 @@ const common = {
 };
 const body = z.object({
   ...common,
-  max_tokens: z.number().int().min(1).max(32_768),
+  // Clients send the model's own ceiling when the caller gives none (the AI SDK: 64,000-128,000 for current Claude
+  // models): accepted and clamped to MAX_OUTPUT_TOKENS, as the other protocols' caps are, rather than refused.
+  max_tokens: z.number().int().min(1).max(MAX_TOKENS_ACCEPTED),
   stop_sequences: z.array(z.string()).max(16).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().gt(0).max(1).optional(),
@@ -80,6 +105,9 @@ const body = z.object({
   metadata: z.object({ user_id: z.string().nullish() }).optional(),
   thinking: z.unknown().optional(),
   service_tier: z.string().optional(),
+  // Claude's structured outputs: `output_config.format` (and the beta's `output_format`), a JSON schema the answer follows.
+  output_config: z.object({ format: outputFormat.nullish(), effort: z.unknown().optional() }).passthrough().nullish(),
+  output_format: outputFormat.nullish(),
 });
 const countBody = z.object({ ...common, thinking: z.unknown().optional() });
 
@@ -219,14 +247,17 @@ export const anthropicProtocol: ProtocolAdapter = {
     requireTurn(messages);
     const tools = toolsOf(b.tools);
     const choice = toolChoiceOf(b.tool_choice, tools);
+    const format =
+      responseFormatOf(b.output_config?.format, 'output_config.format.schema') ?? responseFormatOf(b.output_format, 'output_format.schema');
     return {
       stream: b.stream === true,
       request: {
         model: b.model,
         messages,
-        params: { maxTokens: b.max_tokens, temperature: b.temperature, topP: b.top_p, stop: b.stop_sequences },
+        params: { maxTokens: Math.min(b.max_tokens, MAX_OUTPUT_TOKENS), temperature: b.temperature, topP: b.top_p, stop: b.stop_sequences },
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...(choice && tools && tools.length > 0 ? { toolChoice: choice } : {}),
+        ...(format ? { responseFormat: format } : {}),
       },
     };
   },

@@ -69,6 +69,8 @@ function summaryInfo(s: Summary) {
 export const nativeProtocol: ProtocolAdapter = {
   name: 'native',
   chatRoutes: [{ method: 'POST', url: '/api/v1/chat' }],
+  // Unknown /api/v1/* paths are the native API's (the longer prefix beats Ollama's /api).
+  pathPrefixes: ['/api/v1'],
 
   decode(raw: unknown): Decoded {
     const b = parseBody(body, raw);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../errors.js';
 import type { PipelineRun, Summary } from '../../pipeline.js';
 import type { ChatRoute, ModelListing, ProtocolServices } from '../protocol.js';
-import { normalizeOllamaModel, OLLAMA_API_VERSION, ollamaName, ollamaProtocol } from './ollama.js';
+import { isZeroKeepAlive, normalizeOllamaModel, OLLAMA_API_VERSION, ollamaName, ollamaProtocol } from './ollama.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const ISO = new Date(NOW).toISOString();
@@ -274,7 +274,7 @@ describe('non-chat routes', () => {
   it('/api/show: capabilities, model info, and a 404 for unknown names (legacy `name` accepted)', async () => {
     const r = (await call('/api/show', { name: 'tinyllama:latest' })) as Record<string, unknown>;
     expect(r).toMatchObject({
-      capabilities: ['completion', 'embedding'],
+      capabilities: ['completion'],
       model_info: { 'general.architecture': 'tinyllama', 'general.parameter_count': 1_100_000_000, 'tinyllama.context_length': 2048 },
       license: 'Apache-2.0',
     });
@@ -305,5 +305,12 @@ describe('non-chat routes', () => {
     expect(await call('/api/embeddings', { model: 'tinyllama', prompt: 'a' })).toEqual({ embedding: [0.6, 0.8] });
     await expect(call('/api/embed', { model: 'auto', input: 'a', dimensions: 3 })).rejects.toMatchObject({ type: 'invalid_request' });
     await expect(call('/api/embed', { model: 'auto' })).rejects.toMatchObject({ type: 'invalid_request' });
+  });
+});
+
+describe('keep_alive', () => {
+  it('zero as seconds or a zero Go duration unloads; anything else keeps the model', () => {
+    for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ']) expect(isZeroKeepAlive(v)).toBe(true);
+    for (const v of [undefined, null, -1, '-1', '5m', '10s', '0.5s', 1, 'never', '', '00x']) expect(isZeroKeepAlive(v)).toBe(false);
   });
 });

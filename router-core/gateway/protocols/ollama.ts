@@ -1,8 +1,9 @@
-// Ollama-compatible API: /api/chat and /api/generate (NDJSON or stream:false), /api/tags, /api/show, /api/version, /api/embed.
+// Ollama-compatible API: /api/chat, /api/generate, /api/tags, /api/show, /api/ps, /api/pull, /api/delete, /api/copy, /api/embed.
 //
-// Ollama clients send no credentials by default: they must add the gateway's token as a header, e.g. the `ollama`
-// npm client `new Ollama({ host, headers: { Authorization: 'Bearer <token or app key>' } })`. There is no
-// unauthenticated door.
+// Ollama clients send no credentials by default: they add the gateway's token as a header, e.g. the `ollama` npm
+// client `new Ollama({ host, headers: { Authorization: 'Bearer <token or app key>' } })`. The Ollama CLI cannot send
+// one: for it, Settings has an opt-in (off by default) that opens these routes to loopback clients without a token
+// (gateway/security.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolSpec } from '../../contracts/chat.js';
@@ -10,8 +11,19 @@ import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { FinishReason } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
+import type { DownloadProgress } from '../../contracts/events.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
-import type { ChatRoute, Collected, Decoded, ExtraRoute, ModelListing, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import {
+  NdjsonAnswer,
+  type ChatRoute,
+  type Collected,
+  type Decoded,
+  type ExtraRoute,
+  type ModelListing,
+  type ProtocolAdapter,
+  type ProtocolServices,
+  type StreamEncoder,
+} from '../protocol.js';
 import { ndjsonLine } from '../sse.js';
 import { parseBody } from './validate.js';
 
@@ -92,6 +104,29 @@ const embedBody = z.object({
   keep_alive: z.unknown().optional(),
 });
 const legacyEmbedBody = z.object({ model: z.string().trim().min(1), prompt: z.string(), options: z.unknown().optional() });
+// Ollama's own CLI sends `model`; ollama-js and older clients send `name`.
+const namedBody = z.object({
+  model: z.string().trim().min(1).optional(),
+  name: z.string().trim().min(1).optional(),
+  stream: z.boolean().default(true),
+  insecure: z.boolean().optional(),
+});
+const copyBody = z.object({
+  source: z.string().trim().min(1, 'must name the model to copy'),
+  destination: z.string().trim().min(1, 'must name the new name'),
+});
+
+/**
+ * When a model held by `keep_alive` < 0 is let go in Ollama: never. Ollama reports it as now + the largest Go
+ * duration (~292 years); /api/ps says the same for our engines, which unload only to make room (LRU).
+ */
+const NEVER_EXPIRES_MS = 292 * 365.25 * 24 * 3600 * 1000;
+
+/** Ollama's keep_alive that unloads: 0 as seconds or a zero Go duration ("0", "0s", "0m", "0h0m0s"). */
+export function isZeroKeepAlive(v: unknown): boolean {
+  if (v === 0) return true;
+  return typeof v === 'string' && /^(?:[+-]?0+(?:\.0*)?(?:ns|us|µs|ms|s|m|h)?)+$/.test(v.trim());
+}
 
 /**
  * Ollama clients name models `name:tag`: `x:latest` is `x` for our names, and a catalog model's Ollama tag
@@ -250,6 +285,118 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   });
 }
 
+/**
+ * The catalog id a pull or delete names, or the refusal: not a model file here (auto, a Claude model), unknown (404
+ * naming the local models), or no model files on this server (a bare gateway).
+ */
+function localSourceFor(name: string, services: ProtocolServices, verb: 'pull' | 'delete'): string {
+  const wanted = normalizeOllamaModel(name);
+  const entry = findModel(wanted);
+  if (wanted === 'auto' || entry?.kind === 'cloud') {
+    throw new CoreError(
+      'invalid_request',
+      `"${name}" is not a model file on this machine (${wanted === 'auto' ? 'the router' : 'a Claude model'}): there is nothing to ${verb}.`,
+      { details: { param: 'model', value: name } },
+    );
+  }
+  if (entry?.kind !== 'local') {
+    const valid = localModels.map((m) => m.id);
+    throw new CoreError('not_found', `Unknown model "${name}". Valid local models: ${valid.map(ollamaName).join(', ')}.`, {
+      details: { param: 'model', value: name, valid },
+    });
+  }
+  if (!services.files) throw new CoreError('invalid_request', `This server does not manage model files: cannot ${verb} "${name}".`);
+  return entry.id;
+}
+
+/** A download state as Ollama's pull progress line(s); past the transfer, a last "pulling" line says every byte came. */
+function pullLinesOf(p: DownloadProgress, sha256: string): Array<Record<string, unknown>> {
+  const pulling = (completed: number) => ({
+    status: `pulling ${sha256.slice(0, 12)}`,
+    digest: `sha256:${sha256}`,
+    total: p.totalBytes,
+    completed,
+  });
+  switch (p.state) {
+    case 'queued':
+    case 'downloading':
+      return [pulling(p.bytes)];
+    case 'verifying':
+      return [pulling(p.totalBytes), { status: 'verifying sha256 digest' }];
+    case 'done':
+      return [pulling(p.totalBytes), { status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Ollama's /api/pull progress for one of our downloads: "pulling manifest", then "pulling <digest>" with
+ * total/completed bytes, "verifying sha256 digest", "writing manifest", "success". Models with no file to fetch (auto,
+ * Claude, everything when HYBRID_AI_LOCAL_MODEL serves the local routes) answer "success" at once. A failed download
+ * throws (an `{"error"}` line, or a 4xx/5xx before the first line). If the caller leaves, a download this call started
+ * is cancelled (as Ollama stops a pull whose client went away; the part file stays, so a later pull resumes).
+ */
+async function* pullProgress(name: string, services: ProtocolServices, signal: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  const wanted = normalizeOllamaModel(name);
+  const entry = findModel(wanted);
+  const nothingToFetch =
+    wanted === 'auto' || entry?.kind === 'cloud' || (entry?.kind === 'local' && (await services.files?.localModelFile?.()));
+  if (nothingToFetch) {
+    yield { status: 'pulling manifest' };
+    yield { status: 'success' };
+    return;
+  }
+  const id = localSourceFor(name, services, 'pull');
+  const downloads = services.files!.downloads;
+  const sha256 = downloads.source(id).sha256;
+  const startedHere = !downloads.isActive(id);
+  // Subscribe before starting so no progress is missed; events wake the loop below.
+  const pending: DownloadProgress[] = [];
+  let wake: (() => void) | undefined;
+  const off = downloads.subscribe((e) => {
+    if (e.progress.modelId !== id) return;
+    pending.push(e.progress);
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  signal.addEventListener('abort', onAbort);
+  try {
+    // Not start()'s own snapshot: until the new download publishes, that may still be the last one's (a failure).
+    await downloads.start(id, { via: 'http' });
+    yield { status: 'pulling manifest' };
+    const seen = new Set<string>();
+    for (;;) {
+      if (signal.aborted) {
+        if (startedHere && downloads.isActive(id)) downloads.cancel(id);
+        return;
+      }
+      let p = pending.shift();
+      if (!p) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      // A final state is answered once the manager has let the download go (files closed), so the caller's next
+      // step (a chat, a delete, another pull) never meets it still running.
+      if (p.state === 'done' || p.state === 'failed' || p.state === 'cancelled') p = (await downloads.wait(id)) ?? p;
+      if (p.state === 'failed') throw new CoreError(p.errorType ?? 'upstream_error', `pull ${name}: ${p.message ?? 'the download failed'}`);
+      if (p.state === 'cancelled') throw new CoreError('aborted', `pull ${name}: the download was cancelled`);
+      for (const line of pullLinesOf(p, sha256)) {
+        // Each line once (a state's lines repeat in the next state's, and progress events may repeat a byte count).
+        const text = JSON.stringify(line);
+        if (seen.has(text)) continue;
+        seen.add(text);
+        yield line;
+      }
+      if (p.state === 'done') return;
+    }
+  } finally {
+    off();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 const routes: ExtraRoute[] = [
   {
     method: 'GET',
@@ -295,9 +442,89 @@ const routes: ExtraRoute[] = [
           ...(m.paramsB !== undefined ? { 'general.parameter_count': Math.round(m.paramsB * 1e9) } : {}),
           ...(m.contextLength !== undefined ? { [`${d.family}.context_length`]: m.contextLength } : {}),
         },
-        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.canEmbed ? ['embedding'] : [])],
+        // As Ollama lists them: 'embedding' marks an embedding-only model (the Ollama CLI then computes vectors instead
+        // of chatting), so a chat model that can also embed through /api/embed says 'completion' only, as llama3 does.
+        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : [])],
         modified_at: iso(services.startedAt),
       };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/api/ps',
+    async handle(_input, services) {
+      const loaded = services.loaded?.() ?? [];
+      const listings = new Map((await services.models()).map((m) => [m.id, m]));
+      const expires = iso(services.now() + NEVER_EXPIRES_MS);
+      return {
+        models: loaded.map((l) => {
+          const m: ModelListing = listings.get(l.id) ?? {
+            id: l.id,
+            kind: 'local',
+            label: l.id,
+            engines: [l.engine],
+            supportsTools: false,
+            canEmbed: false,
+          };
+          return {
+            name: ollamaName(l.id),
+            model: ollamaName(l.id),
+            size: l.sizeBytes ?? m.sizeBytes ?? 0,
+            digest: digestOf(m),
+            details: details(m),
+            expires_at: expires,
+            // Unknown per model here: the embedded engine reports its GPU offload as a whole, not in bytes.
+            size_vram: 0,
+            context_length: l.contextLength ?? m.contextLength ?? 0,
+          };
+        }),
+      };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/pull',
+    manage: true,
+    async handle({ body, signal }, services) {
+      const b = parseBody(namedBody, body);
+      const name = b.model ?? b.name;
+      if (!name) throw new CoreError('invalid_request', 'Invalid "model": name the model to pull (e.g. "tinyllama").');
+      const lines = pullProgress(name, services, signal);
+      if (b.stream) {
+        // The first line is read before answering, so an unknown model is a plain 404, not a 200 with an error line.
+        return new NdjsonAnswer(lines);
+      }
+      let last: unknown;
+      for await (const line of lines) last = line;
+      return last;
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/api/delete',
+    manage: true,
+    async handle({ body }, services) {
+      const b = parseBody(namedBody, body);
+      const name = b.model ?? b.name;
+      if (!name) throw new CoreError('invalid_request', 'Invalid "model": name the model to delete (e.g. "tinyllama").');
+      const source = localSourceFor(name, services, 'delete');
+      await services.files!.deleteModel(source);
+      return undefined;
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/copy',
+    manage: true,
+    async handle({ body }, services) {
+      const b = parseBody(copyBody, body);
+      const m = await findListing(b.source, () => services.models());
+      if (normalizeOllamaModel(b.destination) === m.id) return undefined;
+      throw new CoreError(
+        'invalid_request',
+        `Cannot copy "${b.source}" to "${b.destination}": this server names its models by its catalog (${ollamaName(m.id)}) and keeps no copies under other names; call it "${ollamaName(m.id)}".`,
+        { details: { param: 'destination', value: b.destination } },
+      );
     },
   },
   {
@@ -340,11 +567,29 @@ const routes: ExtraRoute[] = [
 
 export const ollamaProtocol: ProtocolAdapter = {
   name: 'ollama',
+  // Every other /api/* path is Ollama's (unknown ones answer in Ollama's error shape); /api/v1 is the native API's.
+  pathPrefixes: ['/api'],
   chatRoutes: [
     { method: 'POST', url: '/api/chat', variant: 'chat' },
     { method: 'POST', url: '/api/generate', variant: 'generate' },
   ],
   extraRoutes: routes,
+
+  async answerWithoutModel(raw: unknown, route: ChatRoute, services: ProtocolServices): Promise<unknown> {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+    const b = raw as { model?: unknown; messages?: unknown; prompt?: unknown; keep_alive?: unknown };
+    if (typeof b.model !== 'string' || b.model.trim() === '') return undefined;
+    // Ollama's preload: /api/generate with no prompt, /api/chat with `messages: []`; with keep_alive 0 it unloads.
+    const generate = route.variant === 'generate';
+    const noWork = generate ? b.prompt === undefined || b.prompt === '' : Array.isArray(b.messages) && b.messages.length === 0;
+    if (!noWork) return undefined;
+    await findListing(b.model, () => services.models());
+    const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
+    const head = { model: b.model, created_at: new Date().toISOString() };
+    return generate
+      ? { ...head, response: '', done: true, done_reason: reason }
+      : { ...head, message: { role: 'assistant', content: '' }, done: true, done_reason: reason };
+  },
 
   decode(raw: unknown, route: ChatRoute): Decoded {
     if (route.variant === 'generate') {

@@ -224,6 +224,22 @@ export default function SettingsView() {
                 settings.reload();
               }}
             />
+            <Switch
+              label="Let the Ollama CLI in without a token"
+              description="The Ollama command line (OLLAMA_HOST=… ollama run auto) cannot send a token. On: the Ollama-compatible routes answer programs on this computer that send none. Off by default."
+              checked={s.api.ollama_without_token}
+              onChange={(v) =>
+                void update(
+                  { ollama_without_token: v },
+                  v ? 'Ollama routes open to this computer without a token' : 'Ollama routes need the token',
+                )
+              }
+            />
+            {s.api.ollama_without_token_warning && (
+              <Notice tone="warn" title="Any program on this computer can use the Ollama routes">
+                {s.api.ollama_without_token_warning}
+              </Notice>
+            )}
           </Section>
         </div>
       )}

@@ -37,7 +37,13 @@ const settings = (over: Partial<SettingsDto> = {}): SettingsDto => ({
   monthly_budget_micros: 20_000_000,
   history_enabled: true,
   budget_status: { spent_today_micros: 1_500_000, spent_month_micros: 4_000_000, cloud_blocked: null },
-  api: { address: 'http://127.0.0.1:8787', token: 'hai_secret_token_value', token_source: 'data-dir' },
+  api: {
+    address: 'http://127.0.0.1:8787',
+    token: 'hai_secret_token_value',
+    token_source: 'data-dir',
+    ollama_without_token: false,
+    ollama_without_token_warning: null,
+  },
   ...over,
 });
 
