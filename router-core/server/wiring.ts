@@ -9,6 +9,7 @@ import type { TierDecision } from '../contracts/hardware.js';
 import { localModels } from '../data/models.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
+import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
@@ -132,6 +133,9 @@ export async function createCore(
   const settings: EngineSettings = {
     modelFiles: files,
     threads: config.threads,
+    // --parallel wins; else the tier's (data/tiers.ts), read when a model loads so a tier change applies to the next load.
+    parallel: () => local.parallel().sequences,
+    queueLimit: config.queueLimit,
     ollamaHost: config.ollamaHost,
     anthropicApiKey: () => secrets.peek(CLAUDE_KEY),
     anthropicBaseUrl: config.anthropicBaseUrl,
@@ -167,6 +171,28 @@ export async function createCore(
     engines,
     logger,
     now,
+    embeddedLoad: () => {
+      const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
+      if (!e || typeof e.info !== 'function') return undefined;
+      const i = e.info();
+      return {
+        queueLimit: i.queueLimit,
+        running: i.running.length,
+        queued: i.queued,
+        queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
+        models: i.models.map((m) => ({
+          model: m.model,
+          sequences: m.sequences,
+          requestedSequences: m.requestedSequences,
+          busy: m.busy,
+          queued: m.queued,
+          contextSize: m.contextSize,
+          bytesPerSequence: m.bytesPerSequence,
+          contextBytes: m.contextBytes,
+          ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
+        })),
+      };
+    },
     // An Ollama we started listens on a private port: point the Ollama engine there (not when tests inject engines).
     useOllamaAt: opts.engines
       ? undefined
@@ -222,7 +248,14 @@ export async function createCore(
       }, SHARED_REFRESH_MS)
     : undefined;
   refresh?.unref();
-  registerStateGauges(metrics, { availability: () => availability.get(), budget: () => routing().budget });
+  registerStateGauges(metrics, {
+    availability: () => availability.get(),
+    budget: () => routing().budget,
+    localLoad: () => {
+      const p = local.parallelism();
+      return { models: p.models, queue: p.queue };
+    },
+  });
   const pipeline = createPipeline({
     engines,
     ledger,

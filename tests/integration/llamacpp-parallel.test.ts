@@ -161,7 +161,7 @@ describe('prompt-cache reuse across turns', () => {
         expect(a2.work.reusedTokens).toBeGreaterThanOrEqual(a1.inputTokens);
         // llama.cpp evaluated only the new tail (the answer as re-rendered and the new question), not the history.
         expect(a2.work.evaluatedTokens).toBeLessThan(a2.inputTokens - a1.inputTokens + 8);
-        expect(a2.work.evaluatedTokens + a2.work.reusedTokens).toBe(a2.inputTokens);
+        expect(a2.work.evaluatedTokens + (a2.work.reusedTokens ?? 0)).toBe(a2.inputTokens);
       } finally {
         await engine.close();
       }
