@@ -22,7 +22,6 @@ import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
 import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { parseLedgerUrl } from '../ledger/ledger-url.js';
-import { openPostgresLedger } from '../ledger/postgres.js';
 import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
 import { createPipeline, type ChatPipeline, type RunningExperiment } from '../pipeline.js';
@@ -92,6 +91,8 @@ export const SHARED_REFRESH_MS = 1_000;
 export async function openLedger(config: Config, ledgerFile: string, logger?: Logger): Promise<Ledger> {
   const target = parseLedgerUrl(config.ledgerUrl, config.ledgerPassword);
   if (target.kind === 'postgres') {
+    // Loaded only for a PostgreSQL ledger: pg is ~15 MB resident that a desktop core on SQLite never needs.
+    const { openPostgresLedger } = await import('../ledger/postgres.js');
     const ledger = await openPostgresLedger({
       url: target.url,
       onIdleError: (m) => logger?.warn({ ledger: target.shown }, `ledger connection lost: ${m}`),
