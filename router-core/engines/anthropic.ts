@@ -1,4 +1,5 @@
 // Claude via @anthropic-ai/sdk: pure toAnthropicParams()/fromAnthropicEvent() + thin streaming I/O; SDK errors → our ErrorType.
+import type * as AnthropicSdkModule from '@anthropic-ai/sdk';
 import type Anthropic from '@anthropic-ai/sdk';
 import type {
   ContentBlockParam,
@@ -23,7 +24,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 60_000;
 
 /** The SDK module: client and error classes. */
-type AnthropicSdk = typeof import('@anthropic-ai/sdk');
+type AnthropicSdk = typeof AnthropicSdkModule;
 let sdk: AnthropicSdk | undefined;
 let sdkLoading: Promise<AnthropicSdk> | undefined;
 

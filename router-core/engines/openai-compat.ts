@@ -1,4 +1,5 @@
 // Any OpenAI-compatible server (LM Studio, llama-server, vLLM) as an engine, via the official `openai` client.
+import type * as OpenAISdkModule from 'openai';
 import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { EngineAvailability } from '../contracts/decision.js';
@@ -63,7 +64,7 @@ export function fromOpenAIChunk(chunk: ChatCompletionChunk): { events: StreamEve
 }
 
 /** The `openai` module (client and error classes). */
-type OpenAISdk = typeof import('openai');
+type OpenAISdk = typeof OpenAISdkModule;
 
 function mapError(sdk: OpenAISdk, e: unknown, baseURL: string, aborted: boolean, started: boolean): CoreError {
   const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
