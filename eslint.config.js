@@ -29,22 +29,40 @@ export default tseslint.config(
           patterns: [
             { regex: '^node:', message: 'contracts/, routing/ and data/ are pure: no I/O.' },
             { regex: '^[^.]', message: 'contracts/, routing/ and data/ import no runtime npm packages (nor node built-ins).' },
-            { group: ['../engines/*', '../ledger/*', '../gateway/*', '../host/*', '../server/*'], message: 'pure layers import only contracts/, data/ and routing/.' },
+            {
+              group: ['../engines/*', '../ledger/*', '../gateway/*', '../host/*', '../server/*'],
+              message: 'pure layers import only contracts/, data/ and routing/.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'Date', message: 'routing is pure: take the clock as an argument.' }, { name: 'fetch', message: 'no I/O in pure layers.' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'routing is deterministic.' }, { object: 'Date', property: 'now', message: 'take the clock as an argument.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'routing is pure: take the clock as an argument.' },
+        { name: 'fetch', message: 'no I/O in pure layers.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'routing is deterministic.' },
+        { object: 'Date', property: 'now', message: 'take the clock as an argument.' },
+      ],
     },
   },
   {
     // Only the composition root knows concrete engines and stores.
-    files: ['router-core/gateway/**/*.ts', 'router-core/pipeline.ts'],
+    files: ['router-core/gateway/**/*.ts', 'router-core/pipeline.ts', 'router-core/pipeline/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/engines/llamacpp*', '**/engines/ollama*', '**/engines/anthropic*', '**/ledger/sqlite*'], message: 'only server/wiring.ts knows concrete engines and stores.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/engines/llamacpp*', '**/engines/ollama*', '**/engines/anthropic*', '**/ledger/sqlite*'],
+              message: 'only server/wiring.ts knows concrete engines and stores.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -54,7 +72,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)router-core/', message: 'electron/ talks to the core over HTTP and process messages only; it imports nothing from router-core/.' }] },
+        {
+          patterns: [
+            {
+              regex: '(^|/)router-core/',
+              message: 'electron/ talks to the core over HTTP and process messages only; it imports nothing from router-core/.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -72,10 +97,21 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '^node:', message: 'renderer/ runs in a browser: no Node built-ins.' },
-            { regex: 'router-core/(?!contracts/)', message: 'renderer/ talks to the core over HTTP only; it may import types from router-core/contracts.' },
-            { regex: 'router-core/contracts/', allowTypeImports: true, message: 'renderer/ may only `import type` from router-core/contracts.' },
+            {
+              regex: 'router-core/(?!contracts/)',
+              message: 'renderer/ talks to the core over HTTP only; it may import types from router-core/contracts.',
+            },
+            {
+              regex: 'router-core/contracts/',
+              allowTypeImports: true,
+              message: 'renderer/ may only `import type` from router-core/contracts.',
+            },
             { regex: '(^|/)electron/(?!ipc-contract)', message: 'renderer/ may import only types from electron/ipc-contract.ts.' },
-            { regex: '(^|/)electron/ipc-contract', allowTypeImports: true, message: 'renderer/ may only `import type` from electron/ipc-contract.ts.' },
+            {
+              regex: '(^|/)electron/ipc-contract',
+              allowTypeImports: true,
+              message: 'renderer/ may only `import type` from electron/ipc-contract.ts.',
+            },
           ],
         },
       ],

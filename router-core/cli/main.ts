@@ -1,4 +1,4 @@
-// `hybrid-ai` dispatcher: route | ask | serve | models.
+// `hybrid-ai` dispatcher: route | ask | serve | models | tune | taskwarrior.
 import { pathToFileURL } from 'node:url';
 
 const help = `Usage: hybrid-ai <command>
@@ -9,6 +9,7 @@ Commands:
   route --tier N           read JSONL {"id","prompt"} on stdin, write routing decisions
   models list|pull|rm      local model files: list, download (progress bar, resumable), delete
   tune [--yes]             propose routing thresholds from your feedback; applies them only if you accept
+  taskwarrior sync|report  every request as a Taskwarrior task (cost, route, savings); the cost report over them
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -23,6 +24,8 @@ export async function cli(argv: string[]): Promise<number> {
         return await (await import('./models.js')).runModels(rest);
       case 'tune':
         return await (await import('./tune.js')).runTune(rest);
+      case 'taskwarrior':
+        return await (await import('./taskwarrior.js')).runTaskwarrior(rest);
       case 'serve': {
         process.argv = [process.argv[0]!, 'serve', ...rest];
         await (await import('../server/main.js')).main();
@@ -35,7 +38,7 @@ export async function cli(argv: string[]): Promise<number> {
         process.stdout.write(help);
         return cmd === undefined ? 2 : 0;
       default:
-        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune.\n\n${help}`);
+        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune, taskwarrior.\n\n${help}`);
         return 2;
     }
   } catch (e) {

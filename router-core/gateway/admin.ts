@@ -6,7 +6,8 @@ import type { Availability } from '../contracts/decision.js';
 import { modelCatalog, findModel } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { CoreError } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, RequestLog, SettingsStore, StatsStore } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
@@ -19,7 +20,12 @@ export interface AdminDeps {
   version: string;
   startedAt: number;
   now(): number;
-  ledger: Ledger;
+  /** /ready probes a write and a read; /api/v1/stats reads the log, the spend and the routing events. */
+  ledger: Pick<Ledger, 'kind'> &
+    Pick<RequestLog, 'recent'> &
+    Pick<SettingsStore, 'setSetting'> &
+    StatsStore &
+    Pick<RoutingStore, 'routingStats'>;
   pipeline: ChatPipeline;
   metrics: Metrics;
   availability(): Promise<Availability>;

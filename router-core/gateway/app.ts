@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { timeOrderedId } from '../ids.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Ledger } from '../ledger/ledger.js';
 import type { ChatPipeline } from '../pipeline.js';
 import { mountAdmin, type AdminDeps } from './admin.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
@@ -24,8 +25,11 @@ import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
 import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
 import { mountStatic } from './static.js';
 
-export interface GatewayOptions extends Omit<AdminDeps, 'pipeline'>, ConversationsDeps, SettingsDeps {
+export interface GatewayOptions
+  extends Omit<AdminDeps, 'pipeline' | 'ledger'>, Omit<ConversationsDeps, 'ledger'>, Omit<SettingsDeps, 'ledger'> {
   pipeline: ChatPipeline;
+  /** Every concern of the ledger: each API module is handed the part it uses. */
+  ledger: Ledger;
   /** Machine, model files and downloads (absent in tests that build a bare gateway). */
   models?: ModelsApiDeps;
   /** The built UI served at / (default dist/renderer). */

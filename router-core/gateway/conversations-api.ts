@@ -2,14 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { Conversation, Ledger, StoredMessage } from '../ledger/ledger.js';
+import type { Conversation, ConversationStore, StoredMessage } from '../ledger/ledger.js';
 import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
 import { parseBody } from './protocols/validate.js';
 import { snippetAround } from './snippet.js';
 
 /** What the conversations routes need from the core. */
 export interface ConversationsDeps {
-  ledger: Ledger;
+  ledger: ConversationStore;
   now(): number;
   /** Whether prompts and answers are kept (Settings → history). */
   history(): boolean;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { experimentSettingKey, readExperiment, runningExperiment, type ExperimentRecord } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
@@ -47,7 +47,7 @@ const adoptBody = z
 
 /** What the routes need. */
 export interface ExperimentDeps {
-  ledger: Pick<Ledger, 'experimentTotals'>;
+  ledger: Pick<RoutingStore, 'experimentTotals'>;
   /** Where the experiment and an adopted variant are saved (written through to the ledger). */
   settings: SettingsView;
   now(): number;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import type { ComplexityThresholds } from '../routing/complexity.js';
 import { proposeThresholds, type RatedAnswer, type TuningProposal } from '../routing/tuner.js';
@@ -11,7 +11,7 @@ import { settingKeys } from './settings-api.js';
 
 /** What the routes need. */
 export interface FeedbackDeps {
-  ledger: Ledger;
+  ledger: Pick<RoutingStore, 'recordFeedback' | 'feedbackSamples' | 'requestScores' | 'routingStats'>;
   /** Where applied thresholds are saved (written through to the ledger). */
   settings: Pick<SettingsView, 'setSetting'>;
   now(): number;
@@ -41,7 +41,7 @@ const applyBody = z
 
 /** Build the tuner's proposal from the ledger (also used by `hybrid-ai tune`). */
 export async function tuningProposal(
-  ledger: Pick<Ledger, 'feedbackSamples' | 'requestScores'>,
+  ledger: Pick<RoutingStore, 'feedbackSamples' | 'requestScores'>,
   current: ComplexityThresholds,
   from: number,
 ): Promise<TuningProposal> {

@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { ApiKeyRecord, Ledger, RequestRecord } from '../ledger/ledger.js';
+import type { ApiKeyRecord, ApiKeyStore, RequestRecord } from '../ledger/ledger.js';
 import { parseBody } from './protocols/validate.js';
 import type { AppKeyAuth, AuthenticatedKey } from './security.js';
 
@@ -44,7 +44,7 @@ export interface AppKeys extends AppKeyAuth {
 
 /** What {@link createAppKeys} needs. */
 export interface AppKeysDeps {
-  ledger: Ledger;
+  ledger: ApiKeyStore;
   now(): number;
   /** Start of the local month containing `now` (the budget period). */
   periodStarts(now: number): { day: number; month: number };

@@ -208,7 +208,13 @@ async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: Pipel
     else if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
   }
   if (!summary) throw new CoreError('aborted', 'The request was cancelled.');
-  void reply.headers({ ...routeHeaders(run), 'x-hybrid-cost-usd': (summary.costMicros / 1e6).toFixed(6) });
+  // Money of a non-streamed answer, so an app on any protocol can total its own spend and savings.
+  void reply.headers({
+    ...routeHeaders(run),
+    'x-hybrid-cost-usd': (summary.costMicros / 1e6).toFixed(6),
+    'x-hybrid-all-cloud-usd': (summary.allCloudMicros / 1e6).toFixed(6),
+    'x-hybrid-savings-usd': (summary.savingsMicros / 1e6).toFixed(6),
+  });
   return adapter.encodeResponse(run, { text, toolCalls, finishReason, summary }, decoded);
 }
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
 import type { CacheConfig } from '../routing/cache-policy.js';
@@ -125,7 +125,7 @@ function view(s: RoutingFeatureSettings) {
 
 /** What the routes need. */
 export interface RoutingSettingsDeps {
-  ledger: Ledger;
+  ledger: Pick<RoutingStore, 'cacheClear' | 'routingStats'>;
   /** Settings as the core reads them; writes go through it to the ledger. */
   settings: SettingsView;
   now(): number;

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { StatsStore } from '../ledger/ledger.js';
+import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { budgetGuard } from '../routing/budget.js';
 import { defaultThresholds, type ComplexityThresholds } from '../routing/complexity.js';
@@ -10,7 +11,7 @@ import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from 
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
 
-/** Ledger setting keys this API owns (wiring reads the same keys). */
+/** Setting keys this API owns (wiring reads the same keys). */
 export const settingKeys = {
   thresholds: 'routing.thresholds',
   localOnly: 'routing.localOnly',
@@ -21,7 +22,7 @@ export const settingKeys = {
 
 /** What the settings routes need from the core. */
 export interface SettingsDeps {
-  ledger: Ledger;
+  ledger: Pick<StatsStore, 'spendSince'> & Pick<RoutingStore, 'cacheClear'>;
   /** Settings as the core reads them; writes go through it to the ledger. */
   settings: SettingsView;
   now(): number;

@@ -1,7 +1,15 @@
 // detectHardware on simulated machines (injected probes): nvidia-smi output, no GPU, containers, missing tools, unreadable /sys.
 import { describe, expect, it } from 'vitest';
 import { pickTier } from '../routing/tiering.js';
-import { detectHardware, gpusFromGraphics, parseCgroupLimit, parseCpuQuota, parseNvidiaSmi, type HardwareProbes } from './hardware.js';
+import {
+  detectHardware,
+  gpusFromGraphics,
+  probeTimedOut,
+  parseCgroupLimit,
+  parseCpuQuota,
+  parseNvidiaSmi,
+  type HardwareProbes,
+} from './hardware.js';
 
 const GiB = 1024 ** 3;
 const enoent = (what: string): NodeJS.ErrnoException => Object.assign(new Error(`spawn ${what} ENOENT`), { code: 'ENOENT' });
@@ -118,6 +126,35 @@ describe('detectHardware on odd machines', () => {
     const t = pickTier(p);
     expect(t.tier).toBe(3);
     expect(t.reason).toMatch(/GPU unknown \(.*did not answer within \d+ ms/);
+  });
+
+  it('a probe that ran out of time is marked as such by type, not by its words; a failing one is not', async () => {
+    const hung = await detectHardware({
+      budgetMs: 100,
+      dataDir: '/',
+      probes: machine({
+        run: () => new Promise<string>(() => undefined),
+        graphics: () => new Promise(() => undefined),
+        diskFreeBytes: () => new Promise(() => undefined),
+      }),
+    });
+    expect(hung.gpus.known).toBe(false);
+    expect(probeTimedOut(hung.gpus)).toBe(true);
+    expect(probeTimedOut(hung.diskFreeMiB)).toBe(true);
+    // The same words from a probe that failed (not one that timed out) are not a timeout.
+    const failed = await detectHardware({
+      probes: machine({
+        run: async () => {
+          throw new Error('nvidia-smi did not answer within 5 ms');
+        },
+        graphics: async () => {
+          throw new Error('graphics probe did not answer within 5 ms');
+        },
+      }),
+    });
+    expect(failed.gpus.known).toBe(false);
+    expect(probeTimedOut(failed.gpus)).toBe(false);
+    expect(probeTimedOut(hung.totalRamMiB)).toBe(false);
   });
 
   it('a broken NVIDIA driver (nvidia-smi exits non-zero) with an empty graphics list: no usable GPU', async () => {

@@ -81,6 +81,21 @@ function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const known = <T>(value: T): Known<T> => ({ known: true, value });
 const unknown = <T>(reason: string): Known<T> => ({ known: false, reason });
 
+/** The unknowns whose probe ran out of time (kept off the wire: the reason already says it in words). */
+const timedOutValues = new WeakSet<Known<unknown>>();
+
+/** An unknown because its probe ran out of time. */
+function timedOut<T>(reason: string): Known<T> {
+  const k = unknown<T>(reason);
+  timedOutValues.add(k);
+  return k;
+}
+
+/** Whether `k` is unknown because its probe ran out of time (a re-detection may then keep the value measured before). */
+export function probeTimedOut(k: Known<unknown>): boolean {
+  return timedOutValues.has(k);
+}
+
 /** Pure: `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits` output → GPUs. */
 export function parseNvidiaSmi(stdout: string): GpuInfo[] {
   const gpus: GpuInfo[] = [];
@@ -244,7 +259,12 @@ async function amdVramFromSysfs(p: HardwareProbes): Promise<number[]> {
   return out;
 }
 
-type GpuProbe = { gpus: GpuInfo[] } | { error: string; missing: boolean };
+type GpuProbe = { gpus: GpuInfo[] } | { error: string; missing: boolean; timedOut?: boolean };
+
+/** A GPU probe that threw or ran past its deadline. */
+function gpuProbeFailed(e: unknown): GpuProbe {
+  return { error: message(e), missing: false, timedOut: e instanceof Timeout };
+}
 
 async function probeNvidia(p: HardwareProbes, ms: number): Promise<GpuProbe> {
   try {
@@ -253,7 +273,8 @@ async function probeNvidia(p: HardwareProbes, ms: number): Promise<GpuProbe> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES') return { error: `nvidia-smi not found`, missing: true };
-    return { error: e instanceof Timeout ? e.message : `nvidia-smi failed: ${message(e)}`, missing: false };
+    if (e instanceof Timeout) return { error: e.message, missing: false, timedOut: true };
+    return { error: `nvidia-smi failed: ${message(e)}`, missing: false };
   }
 }
 
@@ -261,7 +282,8 @@ async function probeGraphics(p: HardwareProbes): Promise<GpuProbe> {
   try {
     return { gpus: gpusFromGraphics(await p.graphics(), false) };
   } catch (e) {
-    return { error: e instanceof Timeout ? e.message : `graphics probe failed: ${message(e)}`, missing: false };
+    if (e instanceof Timeout) return { error: e.message, missing: false, timedOut: true };
+    return { error: `graphics probe failed: ${message(e)}`, missing: false };
   }
 }
 
@@ -293,20 +315,17 @@ export async function detectHardware(opts: DetectOptions = {}): Promise<Hardware
     linux ? boxed(() => inContainer(p), 'container check').catch(() => false) : Promise.resolve(false),
     boxed(() => p.availableMemBytes(), 'free memory probe').then(
       (v) => known(v),
-      (e: unknown) => unknown<number>(e instanceof Timeout ? e.message : `free memory unreadable: ${message(e)}`),
+      (e: unknown) => (e instanceof Timeout ? timedOut<number>(e.message) : unknown<number>(`free memory unreadable: ${message(e)}`)),
     ),
-    appleSilicon
-      ? Promise.resolve(null)
-      : deadline(probeNvidia(p, left()), left(), 'nvidia-smi').catch((e: unknown) => ({ error: message(e), missing: false }) as GpuProbe),
-    appleSilicon
-      ? Promise.resolve(null)
-      : deadline(probeGraphics(p), left(), 'graphics probe').catch((e: unknown) => ({ error: message(e), missing: false }) as GpuProbe),
+    appleSilicon ? Promise.resolve(null) : deadline(probeNvidia(p, left()), left(), 'nvidia-smi').catch((e: unknown) => gpuProbeFailed(e)),
+    appleSilicon ? Promise.resolve(null) : deadline(probeGraphics(p), left(), 'graphics probe').catch((e: unknown) => gpuProbeFailed(e)),
     linux ? boxed(() => amdVramFromSysfs(p), 'sysfs').catch(() => [] as number[]) : Promise.resolve([] as number[]),
     opts.dataDir === undefined
       ? Promise.resolve(unknown<number>('no data dir given'))
       : boxed(() => p.diskFreeBytes(opts.dataDir!), 'disk space probe').then(
           (b) => known(Math.floor(b / MiB)),
-          (e: unknown) => unknown<number>(e instanceof Timeout ? e.message : `free disk space unreadable: ${message(e)}`),
+          (e: unknown) =>
+            e instanceof Timeout ? timedOut<number>(e.message) : unknown<number>(`free disk space unreadable: ${message(e)}`),
         ),
   ]);
   if (container) notes.push('running in a container');
@@ -370,7 +389,11 @@ export async function detectHardware(opts: DetectOptions = {}): Promise<Hardware
       if (fromSmi && fromSmi.length > 0) {
         gpus = known(fromSmi);
         notes.push(`GPUs other than NVIDIA unknown (${reasons.join('; ')})`);
-      } else gpus = unknown(reasons.join('; ') || 'no GPU probe answered');
+      } else {
+        const slow = [nvidia, graphics].some((g) => g !== null && 'error' in g && g.timedOut === true);
+        const reason = reasons.join('; ') || 'no GPU probe answered';
+        gpus = slow ? timedOut(reason) : unknown(reason);
+      }
     }
   }
 

@@ -149,20 +149,22 @@ export interface BudgetReservationOutcome {
   spend: SpendSoFar;
 }
 
-/**
- * The ledger: one row per request, stats, conversations, settings, app keys, and the routing store (cache, routing
- * events, feedback: routing-store.ts). Every method is async so a networked store (PostgreSQL) fits the same interface;
- * SQLite answers synchronously inside and resolves at once.
- */
-export interface Ledger extends RoutingStore {
-  /** Which store this is; `shared` = other gateway processes may write to it at the same time (PostgreSQL). */
-  readonly kind: 'sqlite' | 'postgres';
-  readonly shared: boolean;
+/** The request log: one row per request, written once at its end. */
+export interface RequestLog {
   /** Durable once it resolves (the row is committed); releases the request's budget reservation in the same transaction. */
   record(r: RequestRecord): Promise<void>;
+  recent(limit: number): Promise<RequestRecord[]>;
+}
+
+/** Spend and savings over the request log, for the dashboard and /api/v1/stats. */
+export interface StatsStore {
   stats(from: number, to: number): Promise<Stats>;
   /** Cloud spend since the given local-day and local-month starts (recorded rows only). */
   spendSince(dayStart: number, monthStart: number): Promise<SpendSoFar>;
+}
+
+/** Budget reservations: cloud calls in flight hold their estimate against the caps until their row is recorded. */
+export interface BudgetStore {
   /** spendSince plus the estimated cost of cloud calls in flight (live reservations of every gateway sharing the store). */
   budgetSpend(dayStart: number, monthStart: number, now: number): Promise<SpendSoFar>;
   /**
@@ -173,11 +175,18 @@ export interface Ledger extends RoutingStore {
   reserveBudget(r: BudgetReservationRequest): Promise<BudgetReservationOutcome>;
   /** Drop the reservation of request `id` (no-op when none). */
   releaseBudget(id: string): Promise<void>;
-  recent(limit: number): Promise<RequestRecord[]>;
+}
+
+/** Saved settings, as JSON values by key. */
+export interface SettingsStore {
   getSetting<T>(key: string): Promise<T | undefined>;
   /** Every saved setting (one read: the settings view loads them all at once). */
   allSettings(): Promise<Record<string, unknown>>;
   setSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** Conversations and their message trees (kept only while history is on). */
+export interface ConversationStore {
   /** Newest first; `search` matches titles and message text (case-insensitive substring). */
   listConversations(opts: { search?: string; limit: number }): Promise<Conversation[]>;
   getConversation(id: string): Promise<Conversation | undefined>;
@@ -203,6 +212,10 @@ export interface Ledger extends RoutingStore {
   deleteMessage(conversationId: string, messageId: string): Promise<number>;
   /** Conversations, messages and the prompt/answer text of request rows; costs stay. */
   deleteAllHistory(): Promise<HistoryDeletion>;
+}
+
+/** App keys (hashes only) and what each spent. */
+export interface ApiKeyStore {
   createApiKey(key: ApiKeyRecord): Promise<void>;
   /** Every key, revoked ones included, oldest first. */
   listApiKeys(): Promise<ApiKeyRecord[]>;
@@ -210,6 +223,17 @@ export interface Ledger extends RoutingStore {
   revokeApiKey(id: string, at: number): Promise<boolean>;
   /** Spend (micro-dollars) per app key over requests started at or after `since`; keys that spent nothing are absent. */
   spendByApiKeySince(since: number): Promise<Record<string, number>>;
+}
+
+/**
+ * The ledger: every concern above plus the routing store (cache, routing events, feedback: routing-store.ts), in one
+ * database. Consumers take only the concerns they use; both stores implement all of them. Every method is async so a
+ * networked store (PostgreSQL) fits the same interface; SQLite answers synchronously inside and resolves at once.
+ */
+export interface Ledger extends RequestLog, StatsStore, BudgetStore, SettingsStore, ConversationStore, ApiKeyStore, RoutingStore {
+  /** Which store this is; `shared` = other gateway processes may write to it at the same time (PostgreSQL). */
+  readonly kind: 'sqlite' | 'postgres';
+  readonly shared: boolean;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 // A synchronous view of the ledger's settings for the per-request code (routing config, history, tier): loaded once,
 // written through, and, on a store other gateways share, reloaded in the background so their changes arrive.
-import type { Ledger } from './ledger.js';
+import type { SettingsStore } from './ledger.js';
 
 /** Settings read synchronously, written through to the ledger. */
 export interface SettingsView {
@@ -18,7 +18,7 @@ export interface SettingsView {
  * server/wiring.ts): settings are what a person changes by hand, so seeing another replica's change a second
  * later is harmless, while reading them on every request would add several queries to each one.
  */
-export async function createSettingsView(ledger: Pick<Ledger, 'allSettings' | 'setSetting'>): Promise<SettingsView> {
+export async function createSettingsView(ledger: Pick<SettingsStore, 'allSettings' | 'setSetting'>): Promise<SettingsView> {
   let values = new Map<string, unknown>(Object.entries(await ledger.allSettings()));
   // A reload that started before a local write must not bring back the old value: writes bump the generation.
   let generation = 0;

@@ -8,7 +8,7 @@ import { budgetGuard, estimateCloudCostMicros, type BudgetCaps, type SpendSoFar 
 import { estimateComplexity, type ComplexityThresholds } from './complexity.js';
 import { estimateConversation, type ConversationEstimate } from './conversation.js';
 import { estimateLearned } from './learned.js';
-import { privacyGuard, PRIVACY_REASON_PREFIX, type PrivacyRules } from './privacy.js';
+import { privacyGuard, type PrivacyRules } from './privacy.js';
 import { priceOf } from './pricing.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
@@ -78,17 +78,30 @@ export function toolModelNames(): string[] {
   return [...localModels, ...cloudModels].filter((m) => m.supportsTools === true).map((m) => m.id);
 }
 
+/**
+ * Why the cloud may not take a request, by kind (control flow reads the kind; people read the reason, so rewording a
+ * reason never changes a decision): local-only mode, the request's own local-only flag, the privacy guard, Claude not
+ * available, a budget cap, a cloud model that cannot take the request's tools, or a context the request does not fit.
+ */
+export type CloudBlockKind = 'local-only' | 'request-local' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'context';
+
+/** A typed cloud block and its words. */
+export interface CloudBlock {
+  kind: CloudBlockKind;
+  reason: string;
+}
+
 /** Why the cloud is off for this request, or null when it may be used. */
-function cloudBlock(input: RouteInput): string | null {
-  if (input.config.localOnly) return 'local-only mode is on';
-  if (input.request.localOnly) return 'the request asked to stay on this machine';
+function cloudBlock(input: RouteInput): CloudBlock | null {
+  if (input.config.localOnly) return { kind: 'local-only', reason: 'local-only mode is on' };
+  if (input.request.localOnly) return { kind: 'request-local', reason: 'the request asked to stay on this machine' };
   const privacy = privacyGuard(input.request.messages, input.config.privacy);
-  if (!privacy.mayLeave) return privacy.reason;
+  if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
   const a = input.availability.engines[CLOUD_ENGINE];
-  if (!a?.ok) return a?.reason ?? 'no Claude API key configured';
+  if (!a?.ok) return { kind: 'unavailable', reason: a?.reason ?? 'no Claude API key configured' };
   const estimate = estimateCloudCostMicros(input.request, priceOf(input.config.cloudModel));
   const budget = budgetGuard(input.spend, input.config.budget, estimate);
-  if (!budget.allowCloud) return budget.reason;
+  if (!budget.allowCloud) return { kind: 'budget', reason: budget.reason };
   return null;
 }
 
@@ -146,34 +159,81 @@ export function estimateReasons(estimate: ReturnType<typeof estimateComplexity>)
 
 /** Decide where one request goes. Pure: same input, same decision. */
 export function decideRoute(input: RouteInput): RouteOutcome {
+  return decideRouteWithGuard(input).outcome;
+}
+
+/** A decision and, for an "auto" request, why the cloud was off for it (null: it was not; the kind is typed). */
+export interface GuardedOutcome {
+  outcome: RouteOutcome;
+  cloudBlock: CloudBlock | null;
+}
+
+/** decideRoute, also saying why the cloud was off (the pipeline counts requests the privacy guard kept local). */
+export function decideRouteWithGuard(input: RouteInput): GuardedOutcome {
   const { request, config } = input;
   const estimate = estimateRequest(request, config);
   const reasons = estimateReasons(estimate);
   const requested = request.model.trim();
-  if (requested !== '' && requested.toLowerCase() !== 'auto') return decideOverride(input, requested, estimate.score, reasons);
+  if (requested !== '' && requested.toLowerCase() !== 'auto') {
+    return { outcome: decideOverride(input, requested, estimate.score, reasons), cloudBlock: null };
+  }
+  const tools = requestUsesTools(request);
+  const usable = usableCandidates(input, tools, reasons);
+  if (!usable.ok) return { outcome: usable, cloudBlock: usable.blocked };
+  const { locals, blocked, need, tooSmall } = usable;
+  const want = desiredRoute(estimate.score, estimate.level, input, reasons);
+  const wantTooSmall = ladderOf(input, want).some((m) => tooSmall.has(m));
+  const chain = dedupeCandidates(candidateChain(input, { want, locals, blocked, tools, wantTooSmall }, reasons));
+  const primary = chain[0];
+  if (!primary)
+    return {
+      outcome: { ok: false, error: { type: 'no_model_available', message: nothingAvailableMessage(blocked) } },
+      cloudBlock: blocked,
+    };
+  if (tooSmall.size > 0 && (want !== 'cloud' || blocked !== null)) {
+    reasons.push(`${describeNeed(need)} > ${describeWindows(tooSmall)} → ${primary.model}`);
+  }
+  const capped = answerCap(request, need, primary, input.availability);
+  if (capped) reasons.push(capped);
+  return {
+    outcome: { ok: true, decision: { ...primary, complexity: estimate.score, reasons, fallbacks: chain.slice(1) } },
+    cloudBlock: blocked,
+  };
+}
 
+/** The models of one rung of the tier's ladder (none for the cloud). */
+function ladderOf(input: RouteInput, r: Route): readonly string[] {
+  return r === 'cloud' ? [] : (tierLadders[input.tier].routes[r] ?? []);
+}
+
+/** Ladder strength of a route: small < medium < large < cloud. */
+function strength(r: Route): number {
+  return r === 'cloud' ? 3 : localRoutesWeakToStrong.indexOf(r);
+}
+
+/** The local candidates that can take the request (tools, context) and whether the cloud can, or the refusal. */
+type Usable =
+  | { ok: true; locals: RouteCandidate[]; blocked: CloudBlock | null; need: ContextNeed; tooSmall: Map<string, number> }
+  | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails }; blocked: CloudBlock | null };
+
+/** Filter the candidates by tools and context fit; refuse when neither a local model nor the cloud can take it. */
+function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]): Usable {
+  const { request, config } = input;
   let blocked = cloudBlock(input);
   let locals = localCandidates(input);
-  const tools = requestUsesTools(request);
   if (tools) {
     const capable = locals.filter((c) => toolCapable(c, input.availability));
     const cloudCan = toolCapable(cloudCandidate(config), input.availability);
     const where = [...new Set(capable.map((c) => c.model)), ...(blocked === null && cloudCan ? [config.cloudModel] : [])];
     reasons.push(`tools requested → only models that can call tools (${where.length > 0 ? where.join(', ') : 'none available'})`);
     locals = capable;
-    if (blocked === null && !cloudCan) blocked = `${config.cloudModel} on ${CLOUD_ENGINE} cannot take tools`;
+    if (blocked === null && !cloudCan) blocked = { kind: 'tools', reason: `${config.cloudModel} on ${CLOUD_ENGINE} cannot take tools` };
     if (locals.length === 0 && blocked !== null) {
-      return {
-        ok: false,
-        error: {
-          type: 'no_model_available',
-          message:
-            `No available model can call tools: the cloud is unavailable (${blocked}) and no local tool-calling model ` +
-            `(${toolModelNames()
-              .filter((m) => findModel(m)?.kind === 'local')
-              .join(', ')}) is running in an engine that passes tools (Ollama).`,
-        },
-      };
+      const localTools = toolModelNames().filter((m) => findModel(m)?.kind === 'local');
+      const message =
+        `No available model can call tools: the cloud is unavailable (${blocked.reason}) and no local tool-calling model ` +
+        `(${localTools.join(', ')}) is running in an engine that passes tools (Ollama).`;
+      return { ok: false, error: { type: 'no_model_available', message }, blocked };
     }
   }
   // Context fit: a model whose window cannot hold the prompt and the answer's room is never given the request.
@@ -187,49 +247,39 @@ export function decideRoute(input: RouteInput): RouteOutcome {
   });
   const cloudWindow = contextOf(cloudCandidate(config), input.availability);
   if (blocked === null && cloudWindow !== undefined && need.total > cloudWindow) {
-    blocked = `${describeNeed(need)} > ${config.cloudModel}'s ${formatTokens(cloudWindow)}-token context`;
+    blocked = { kind: 'context', reason: `${describeNeed(need)} > ${config.cloudModel}'s ${formatTokens(cloudWindow)}-token context` };
     tooSmall.set(config.cloudModel, cloudWindow);
   }
-  if (locals.length === 0 && blocked !== null && tooSmall.size > 0) {
-    return { ok: false, error: contextError(need, tooSmall, blocked) };
-  }
+  if (locals.length === 0 && blocked !== null && tooSmall.size > 0)
+    return { ok: false, error: contextError(need, tooSmall, blocked.reason), blocked };
+  return { ok: true, locals, blocked, need, tooSmall };
+}
 
-  const want = desiredRoute(estimate.score, estimate.level, input, reasons);
-  const strength = (r: Route): number => (r === 'cloud' ? 3 : localRoutesWeakToStrong.indexOf(r));
-  const ladderOf = (r: Route): readonly string[] => (r === 'cloud' ? [] : (tierLadders[input.tier].routes[r] ?? []));
-  const wantTooSmall = ladderOf(want).some((m) => tooSmall.has(m));
-
-  let chain: RouteCandidate[];
+/** The candidates in the order they are tried: the wanted rung, then stronger ones, the cloud if allowed, then weaker. */
+function candidateChain(
+  input: RouteInput,
+  c: { want: Route; locals: RouteCandidate[]; blocked: CloudBlock | null; tools: boolean; wantTooSmall: boolean },
+  reasons: string[],
+): RouteCandidate[] {
+  const { want, locals, blocked } = c;
   if (want === 'cloud') {
-    if (blocked === null) {
-      chain = [cloudCandidate(config), ...locals];
-    } else {
-      chain = locals;
-      if (locals.length > 0) reasons.push(`cloud disabled (${blocked}) → best local model ${locals[0]!.model} instead`);
-    }
-  } else {
-    const same = locals.filter((c) => c.route === want);
-    const stronger = locals.filter((c) => strength(c.route) > strength(want)).reverse(); // next rung up first
-    const weaker = locals.filter((c) => strength(c.route) < strength(want));
-    if (same.length === 0 && tools) {
-      reasons.push(`no ${want} model that can call tools is available`);
-    } else if (same.length === 0 && !wantTooSmall) {
-      const missing = ladderOf(want).join(', ');
-      reasons.push(`no ${want} model available (${missing || 'none in the ladder'} not installed or not running)`);
-    }
-    chain = [...same, ...stronger, ...(blocked === null ? [cloudCandidate(config)] : []), ...weaker];
-    if (blocked?.startsWith(PRIVACY_REASON_PREFIX)) reasons.push(blocked);
-    if (same.length === 0 && chain[0] && !wantTooSmall) reasons.push(`→ ${chain[0].model} instead`);
+    if (blocked === null) return [cloudCandidate(input.config), ...locals];
+    if (locals.length > 0) reasons.push(`cloud disabled (${blocked.reason}) → best local model ${locals[0]!.model} instead`);
+    return locals;
   }
-  chain = dedupeCandidates(chain);
-  const primary = chain[0];
-  if (!primary) return { ok: false, error: { type: 'no_model_available', message: nothingAvailableMessage(blocked) } };
-  if (tooSmall.size > 0 && (want !== 'cloud' || blocked !== null)) {
-    reasons.push(`${describeNeed(need)} > ${describeWindows(tooSmall)} → ${primary.model}`);
+  const same = locals.filter((l) => l.route === want);
+  const stronger = locals.filter((l) => strength(l.route) > strength(want)).reverse(); // next rung up first
+  const weaker = locals.filter((l) => strength(l.route) < strength(want));
+  if (same.length === 0 && c.tools) {
+    reasons.push(`no ${want} model that can call tools is available`);
+  } else if (same.length === 0 && !c.wantTooSmall) {
+    const missing = ladderOf(input, want).join(', ');
+    reasons.push(`no ${want} model available (${missing || 'none in the ladder'} not installed or not running)`);
   }
-  const capped = answerCap(request, need, primary, input.availability);
-  if (capped) reasons.push(capped);
-  return { ok: true, decision: { ...primary, complexity: estimate.score, reasons, fallbacks: chain.slice(1) } };
+  const chain = [...same, ...stronger, ...(blocked === null ? [cloudCandidate(input.config)] : []), ...weaker];
+  if (blocked?.kind === 'privacy') reasons.push(blocked.reason);
+  if (same.length === 0 && chain[0] && !c.wantTooSmall) reasons.push(`→ ${chain[0].model} instead`);
+  return chain;
 }
 
 /** Tokens a request needs in a model's context: its prompt (estimated, on the high side) and the answer's room. */
@@ -295,10 +345,10 @@ function contextError(need: ContextNeed, windows: ReadonlyMap<string, number>, b
   };
 }
 
-function nothingAvailableMessage(blocked: string | null): string {
+function nothingAvailableMessage(blocked: CloudBlock | null): string {
   return (
     'No model can answer: no local model is installed or running (pull one with `hybrid-ai models pull tinyllama`, start Ollama, ' +
-    `or set HYBRID_AI_LOCAL_MODEL to a GGUF file) and the cloud is unavailable (${blocked ?? 'unknown reason'}).`
+    `or set HYBRID_AI_LOCAL_MODEL to a GGUF file) and the cloud is unavailable (${blocked?.reason ?? 'unknown reason'}).`
   );
 }
 
@@ -307,6 +357,17 @@ export function validModelNames(availability: Availability): string[] {
   const raw = availability.engines.ollama?.models.filter((m) => !findModel(m)) ?? [];
   return ['auto', ...localModels.map((m) => m.id), ...cloudModels.map((m) => m.id), ...raw];
 }
+
+/** The error a caller-named cloud model gets when the cloud is off: the caller's or the owner's choice is forbidden. */
+const refusalType: Record<CloudBlockKind, ErrorType> = {
+  'local-only': 'forbidden',
+  'request-local': 'forbidden',
+  privacy: 'forbidden',
+  budget: 'rate_limited',
+  unavailable: 'no_model_available',
+  tools: 'no_model_available',
+  context: 'no_model_available',
+};
 
 function decideOverride(input: RouteInput, requested: string, score: number, reasons: string[]): RouteOutcome {
   const { availability, config } = input;
@@ -328,13 +389,8 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   if (isCloud) {
     const blocked = cloudBlock(input);
     if (blocked !== null) {
-      const type: ErrorType =
-        config.localOnly || input.request.localOnly || blocked.startsWith(PRIVACY_REASON_PREFIX)
-          ? 'forbidden'
-          : blocked.includes('budget')
-            ? 'rate_limited'
-            : 'no_model_available';
-      return { ok: false, error: { type, message: `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked}.` } };
+      const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
+      return { ok: false, error: { type: refusalType[blocked.kind], message } };
     }
     const model = entry?.id ?? requested;
     const tooBig = overrideContextError(input, model, CLOUD_ENGINE);

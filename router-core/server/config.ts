@@ -59,6 +59,8 @@ export interface Config {
   bodyTimeoutS?: number;
   /** HYBRID_AI_UI_DIR: the built UI to serve at / (default dist/renderer next to the code). */
   uiDir?: string;
+  /** HYBRID_AI_TASKWARRIOR_SYNC / `taskwarriorSyncS`: sync requests into Taskwarrior every N seconds (off when absent). */
+  taskwarriorSyncS?: number;
   /** Extra Host header values to accept (e.g. a reverse proxy's name). */
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -147,7 +149,7 @@ Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/p
 ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
 HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
-HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, LOG_LEVEL`;
+HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, HYBRID_AI_TASKWARRIOR_SYNC (seconds), LOG_LEVEL`;
 
 const fileKeys = [
   'port',
@@ -170,6 +172,7 @@ const fileKeys = [
   'requestTimeoutS',
   'maxConcurrentPerKey',
   'bodyTimeoutS',
+  'taskwarriorSyncS',
 ] as const;
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -293,6 +296,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // An hour at most: an 8 MiB body needs ~1 min even at 1 Mbit/s.
     bodyTimeoutS: int('HYBRID_AI_BODY_TIMEOUT_S', pick(undefined, 'HYBRID_AI_BODY_TIMEOUT_S', 'bodyTimeoutS'), 1, 3_600),
     uiDir: env.HYBRID_AI_UI_DIR ? path.resolve(env.HYBRID_AI_UI_DIR) : undefined,
+    // 10 s at least: each sync runs the `task` binary; a day at most, past that it is not "continuous".
+    taskwarriorSyncS: int('HYBRID_AI_TASKWARRIOR_SYNC', pick(undefined, 'HYBRID_AI_TASKWARRIOR_SYNC', 'taskwarriorSyncS'), 10, 86_400),
     allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
     allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
   };

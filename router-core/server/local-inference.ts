@@ -20,7 +20,7 @@ import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
 import { deleteModelFiles, listModelsOnDisk, resolveModelSources } from '../host/catalog.js';
 import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
-import { detectHardware } from '../host/hardware.js';
+import { detectHardware, probeTimedOut } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { pickTier } from '../routing/tiering.js';
@@ -82,7 +82,7 @@ function preliminaryProfile(): HardwareProfile {
   };
 }
 
-const isTimeout = (k: Known<unknown>): boolean => !k.known && /did not answer within/.test(k.reason);
+const isTimeout = probeTimedOut;
 
 /** Did any probe run out of time? */
 function timedOut(p: HardwareProfile): boolean {

@@ -1,6 +1,7 @@
 // Headless entry (`npm run serve`, `hybrid-ai serve`, and the process the desktop shell starts).
 import { pathToFileURL } from 'node:url';
 import { isCoreError } from '../errors.js';
+import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
 import { prepareFeatureIndex } from '../routing/features.js';
 import { loadConfig, usage } from './config.js';
 import { createCore, type Core } from './wiring.js';
@@ -28,6 +29,16 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${shownHost}:${port}`;
+  // Optional: every request also lands in Taskwarrior (loaded only when asked for).
+  let taskwarrior: TaskwarriorSyncer | undefined;
+  if (config.taskwarriorSyncS) {
+    const { startTaskwarriorSync } = await import('../host/taskwarrior.js');
+    taskwarrior = startTaskwarriorSync({
+      recent: (n) => core.ledger.recent(n),
+      intervalS: config.taskwarriorSyncS,
+      log: core.logger,
+    });
+  }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -38,6 +49,7 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
       timer.unref();
       await core.app.close();
       clearTimeout(timer);
+      await taskwarrior?.stop();
       await core.close();
     })());
   return { core, url, stop };

@@ -1,4 +1,5 @@
-// kill -9 of a real server process under load: every answered request has its full ledger row, none is torn (SQLite and PostgreSQL).
+// kill -9 of a real server process under load, with the ledger's writes held back by a lock at the moment of the kill: every
+// answered request has its full ledger row (an answer sent before its commit is caught), none is torn (SQLite and PostgreSQL).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,16 @@ const stores = [
     name: 'sqlite',
     skip: undefined,
     env: async (): Promise<Record<string, string>> => ({}),
+    /** Take the database's write lock from outside (the server's commits wait on it, within its busy_timeout of 5 s). */
+    lock: async (): Promise<() => Promise<void>> => {
+      const db = new Database(path.join(dataDir, 'ledger.db'));
+      db.pragma('busy_timeout = 10000');
+      db.exec('BEGIN IMMEDIATE');
+      return async () => {
+        db.exec('ROLLBACK');
+        db.close();
+      };
+    },
     rows: async (): Promise<Row[]> => {
       const db = new Database(path.join(dataDir, 'ledger.db'));
       try {
@@ -50,6 +61,17 @@ const stores = [
     async env(): Promise<Record<string, string>> {
       this.url = await pgServer!.createDatabase();
       return { HYBRID_AI_LEDGER_URL: this.url };
+    },
+    /** Lock the requests table against writes from outside: the server's inserts wait until the lock goes. */
+    async lock(): Promise<() => Promise<void>> {
+      const client = new pg.Client({ connectionString: this.url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE requests IN SHARE ROW EXCLUSIVE MODE');
+      return async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end();
+      };
     },
     async rows(): Promise<Row[]> {
       const client = new pg.Client({ connectionString: this.url });
@@ -110,9 +132,16 @@ describe.each(stores)('ledger durability ($name)', (store) => {
         }
       });
       await expect.poll(() => answered.length, { timeout: 8000, interval: 20 }).toBeGreaterThanOrEqual(150);
+      // Hold the ledger's writes back while the load goes on, then kill: a server that reports an answer before its row
+      // is committed has answered requests whose rows are still waiting on the lock, and the kill loses them. (Without
+      // the lock that window is a few microseconds and a kill never lands in it.) 1.5 s is well within the server's
+      // busy_timeout (5 s), so a correct server only waits.
+      const release = await store.lock();
+      await new Promise((r) => setTimeout(r, 1500));
       child.kill('SIGKILL');
       stop = true;
       expect(await exited).toBe('SIGKILL');
+      await release();
       await Promise.all(clients);
 
       {
@@ -131,6 +160,6 @@ describe.each(stores)('ledger durability ($name)', (store) => {
         }
       }
     },
-    30_000,
+    45_000,
   );
 });
