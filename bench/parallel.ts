@@ -19,7 +19,7 @@ export interface ParallelBenchEnv {
   auth: Record<string, string>;
   gatewayArgs: string[];
   gatewayEnv: (extra: Record<string, string>) => NodeJS.ProcessEnv;
-  child: (args: string[], ready: RegExp, env?: NodeJS.ProcessEnv) => Promise<Child>;
+  child: (args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, timeoutMs?: number) => Promise<Child>;
   log: (s?: string) => void;
 }
 
@@ -104,13 +104,20 @@ async function gateway(env: ParallelBenchEnv, name: string, extra: Record<string
     [...env.gatewayArgs, '--port', '0', '--data-dir', dir, '--threads', String(env.threads), '--local-only'],
     GATEWAY_READY,
     env.gatewayEnv({ HYBRID_AI_LOCAL_MODEL: env.model, OLLAMA_HOST: '127.0.0.1:9', ...extra }),
+    120_000,
   );
   return { child: c, url: c.match[1]! };
 }
 
 /** Direct node-llama-cpp: `n` sequences of one context generating at once (the ceiling for the gateway). */
 async function directAggregate(env: ParallelBenchEnv, n: number, maxTokens: number, rounds: number): Promise<number> {
-  const d = await env.child(['--import', 'tsx', 'bench/llama-direct.ts', env.model, String(env.threads), String(n)], /^\{"ready":true/);
+  // 120 s: on a loaded shared machine tsx plus llama.cpp's start can take far longer than the default 30 s.
+  const d = await env.child(
+    ['--import', 'tsx', 'bench/llama-direct.ts', env.model, String(env.threads), String(n)],
+    /^\{"ready":true/,
+    undefined,
+    120_000,
+  );
   const lines = createInterface({ input: d.proc.stdout! });
   const replies: Array<{ tokens: number; wallMs: number }> = [];
   let wake: (() => void) | null = null;
@@ -191,17 +198,6 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     await gw.child.stop();
   }
   agent.destroy();
-  const direct4 = await directAggregate(env, 4, maxTokens, rounds);
-  const gw4 = out.find((x) => x.sequences === 4 && x.c === 4)!;
-  const turns = await benchTurns(env);
-  const res: ParallelResult = {
-    single,
-    byConcurrency: out,
-    direct4TokensPerS: direct4,
-    gatewayVsDirect4: gw4.tokensPerS / direct4,
-    rssMb: rss,
-    turns,
-  };
   env.log(
     `  ${maxTokens}-token greedy streams through /api/v1/chat; ${rounds} round(s), medians; single stream alone: ${fmt(single.tokensPerS, 0)} tokens/s, first token ${fmt(single.ttftMs, 0)} ms`,
   );
@@ -221,6 +217,17 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
       .map((l) => `  ${l}`)
       .join('\n'),
   );
+  const direct4 = await directAggregate(env, 4, maxTokens, rounds);
+  const gw4 = out.find((x) => x.sequences === 4 && x.c === 4)!;
+  const turns = await benchTurns(env);
+  const res: ParallelResult = {
+    single,
+    byConcurrency: out,
+    direct4TokensPerS: direct4,
+    gatewayVsDirect4: gw4.tokensPerS / direct4,
+    rssMb: rss,
+    turns,
+  };
   env.log(
     `  direct node-llama-cpp, 4 sequences of one context, same threads: ${fmt(direct4, 0)} tokens/s; gateway with 4 keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}%`,
   );

@@ -79,8 +79,8 @@ const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'hybrid-bench-'));
 const children: Child[] = [];
 const log = (s = ''): void => void process.stdout.write(`${s}\n`);
 
-async function child(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv): Promise<Child> {
-  const c = await startChild(args, ready, env);
+async function child(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<Child> {
+  const c = await startChild(args, ready, env, timeoutMs);
   children.push(c);
   return c;
 }
