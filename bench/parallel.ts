@@ -67,7 +67,7 @@ function stream(url: string, auth: Record<string, string>, agent: Agent, body: o
         res.setEncoding('utf8');
         res.on('data', (c: string) => {
           buf += c;
-          if (ttft < 0 && buf.includes('"delta"')) ttft = performance.now() - t0;
+          if (ttft < 0 && buf.includes('event: delta')) ttft = performance.now() - t0;
           const m = /"output_tokens":(\d+)/.exec(buf);
           if (m) tokens = Number(m[1]);
           if (buf.length > 4096) buf = buf.slice(-1024);
@@ -245,8 +245,9 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
 /** First-token time of each of 10 turns of one conversation (growing to ~1,500 tokens), with and without cache reuse. */
 async function benchTurns(env: ParallelBenchEnv): Promise<ParallelResult['turns']> {
   const agent = keepAliveAgent(2);
-  // ~150 tokens of user text per turn: ten turns bring the history to ~1,500 tokens, inside the 2,048-token context.
-  const userTurn = (i: number): string => `Turn ${i}: ${'the river runs past the old mill and the children play by the water '.repeat(8)}`;
+  // ~150 tokens of user text per turn with a real tokenizer (the generated GGUF's small vocabulary spends more per word):
+  // ten turns bring the history to ~1,500 tokens, inside the 2,048-token context.
+  const userTurn = (i: number): string => `Turn ${i}: ${'the river runs past the old mill and the children play by the water '.repeat(3)}`;
   const run = async (url: string, interleave: boolean): Promise<number[]> => {
     const messages: Array<{ role: string; content: string }> = [];
     const ttft: number[] = [];
