@@ -61,8 +61,19 @@ export const spawnUtilityProcess: SpawnCore = (entry, args, opts) => {
       return child.pid;
     },
     shutdown: () => child.postMessage({ type: 'shutdown' }),
-    // A utility process only has kill() (SIGTERM on POSIX, terminate on Windows).
-    kill: () => void child.kill(),
+    // A utility process only has kill() (SIGTERM on POSIX, terminate on Windows, which is already final there);
+    // `force` on POSIX goes to the pid with SIGKILL, for a core stuck in native code that ignores SIGTERM.
+    kill: (force) => {
+      if (force && process.platform !== 'win32' && child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+          return;
+        } catch {
+          // already gone: kill() below is a no-op then
+        }
+      }
+      void child.kill();
+    },
     onMessage: (l) => child.on('message', l),
     onExit: (l) => child.on('exit', (code) => l(code)),
     onOutput: (l) => outputs.push(l),
@@ -145,6 +156,10 @@ export interface CoreProcessOptions {
   timers?: Timers;
   /** Every output line of the core (for the log file). */
   onOutput?(line: string): void;
+  /** A core process started (its pid, for the orphan pid file). */
+  onSpawn?(pid: number): void;
+  /** A core process is gone. */
+  onGone?(pid: number): void;
 }
 
 /** The running core as the shell sees it. */
@@ -158,6 +173,8 @@ export interface CoreProcess {
   state(): CoreState;
   /** The gateway while running, else null. */
   gateway(): GatewayInfo | null;
+  /** The core's token changed (regenerated): the gateway carries this one from now on. */
+  setToken(token: string): void;
   onState(listener: (state: CoreState) => void): () => void;
 }
 
@@ -238,6 +255,11 @@ export function createCoreProcess(opts: CoreProcessOptions): CoreProcess {
     }
     child = c;
     startedAt = t.now();
+    const pid = c.pid;
+    if (pid !== undefined) opts.onSpawn?.(pid);
+    c.onExit(() => {
+      if (pid !== undefined) opts.onGone?.(pid);
+    });
     c.onOutput((line) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
@@ -349,6 +371,9 @@ export function createCoreProcess(opts: CoreProcessOptions): CoreProcess {
     },
     state: () => state,
     gateway: () => gateway,
+    setToken(token) {
+      if (gateway && token.length >= 16) gateway = { ...gateway, token };
+    },
     onState(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,39 +1,57 @@
-// Desktop shell lifecycle only: single-instance lock, whenReady → core, window, tray, shortcut; quit → stop the core.
+// Desktop shell lifecycle only: single-instance lock, whenReady → window (at once) + core, tray, shortcut; quit → stop the core.
 import { createUpdater } from './updater.js';
-import { createWriteStream, mkdirSync, statSync, truncateSync, type WriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, screen, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  globalShortcut,
+  ipcMain,
+  Menu,
+  nativeTheme,
+  powerMonitor,
+  protocol,
+  screen,
+  session,
+  shell,
+} from 'electron';
+import { APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol.js';
+import { openCoreLog } from './core-log.js';
 import { createCoreProcess, nodeSpawner, spawnUtilityProcess, type CoreProcess, type SpawnCore } from './core-process.js';
 import { registerIpc } from './ipc.js';
 import { channels, type CoreState } from './ipc-contract.js';
+import { closeAction, HIDDEN_FLAG, startedAtLogin, trayIsReliable, trayPanelIsDark } from './lifecycle.js';
 import { menuTemplate } from './menu.js';
+import { createPidFile, type PidFile } from './orphans.js';
 import {
   coreDataDir,
   coreEntry,
   coreLogFile,
   coreResourcesDir,
+  coreTokenFile,
   preloadPath,
+  shellPidFile,
   shellSettingsFile,
   trayIconPath,
+  uiDir,
   type AppLocation,
 } from './paths.js';
 import { createQuickAsk, type QuickAsk } from './quick-ask.js';
-import { guardWebContents, hardenSession, isSafeExternalUrl, originOf } from './security.js';
+import { carriesSecret, guardWebContents, hardenSession, isSafeExternalUrl, originOf } from './security.js';
 import { openSettings } from './shell-settings.js';
 import { createShortcutManager, DEFAULT_QUICK_ASK_SHORTCUT, type ShortcutManager } from './shortcuts.js';
 import { createTray, type AppTray } from './tray.js';
 import { createMainWindow, type MainWindow } from './window.js';
 
-/** The core log is cut back to empty at start once it passes 5 MB: enough for days of JSON lines, small on disk. */
-const MAX_LOG_BYTES = 5 * 1024 * 1024;
-
-/** Options of {@link startShell} (tests replace the process spawner and the environment). */
+/** Options of {@link startShell} (tests replace the process spawner, the environment and the orphan pid file). */
 export interface ShellOptions {
   spawn?: SpawnCore;
   env?: NodeJS.ProcessEnv;
+  argv?: readonly string[];
   /** Core supervisor settings (timeouts, backoff) passed through. */
   core?: Partial<Pick<Parameters<typeof createCoreProcess>[0], 'readyTimeoutMs' | 'stopTimeoutMs' | 'initialBackoffMs' | 'maxAttempts'>>;
+  pidFile?: PidFile;
 }
 
 /** The running shell (returned for tests and for the Playwright _electron test). */
@@ -43,28 +61,17 @@ export interface Shell {
   quickAsk: QuickAsk;
   tray: AppTray;
   shortcuts: ShortcutManager;
+  /** The app:// handler (tests call it like Chromium does). */
+  handleAppRequest(request: Request): Promise<Response>;
 }
 
-function openLog(file: string): WriteStream | undefined {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      if (statSync(file).size > MAX_LOG_BYTES) truncateSync(file, 0);
-    } catch {
-      // no log yet
-    }
-    const stream = createWriteStream(file, { flags: 'a' });
-    // The log is a convenience: a full disk or a removed folder must not take the app down.
-    stream.on('error', () => undefined);
-    return stream;
-  } catch {
-    return undefined;
-  }
-}
+// Custom schemes must be declared before `ready`: app:// then behaves like https (origin, storage, fetch, streams).
+if (typeof protocol?.registerSchemesAsPrivileged === 'function') protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 /**
- * Start the desktop app. Returns null in a second instance (which hands over to the first and quits) and when the
- * core cannot start (after telling the user why).
+ * Start the desktop app. Returns null in a second instance (which hands over to the first and quits). The window
+ * opens at once on app://hybrid-ai (the UI from the app's own files) and follows the core as it starts, crashes
+ * and restarts; a core that cannot start leaves the window (with the reason) and the tray's "Restart core".
  */
 export async function startShell(options: ShellOptions = {}): Promise<Shell | null> {
   if (!app.requestSingleInstanceLock()) {
@@ -72,6 +79,7 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
     return null;
   }
   const env = options.env ?? process.env;
+  const argv = options.argv ?? process.argv;
   const loc: AppLocation = {
     platform: process.platform,
     isPackaged: app.isPackaged,
@@ -80,7 +88,7 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
   };
   // Development: the Vite dev server serves the UI (hot reload); the core still answers the API.
   const devUiUrl = !loc.isPackaged && env.HYBRID_AI_UI_DEV_URL ? env.HYBRID_AI_UI_DEV_URL : undefined;
-  /** Set once the core is ready (the window shows the core's UI, so it cannot exist before). */
+  const appUrl = devUiUrl ?? APP_ORIGIN;
   const ui: { main?: MainWindow } = {};
   let quitting = false;
   let stopped = false;
@@ -89,7 +97,10 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
   const settings = openSettings(shellSettingsFile(userData));
   const dataDir = coreDataDir(process.platform, env, os.homedir());
   const logFile = coreLogFile(userData);
-  const log = openLog(logFile);
+  const log = openCoreLog(logFile);
+  const pids = options.pidFile ?? createPidFile({ file: shellPidFile(userData), log: (l) => log.write(l) });
+  // A core (and the Ollama it started) left running by a crashed shell: ended before a new one starts.
+  await pids.reap().catch(() => []);
   const { entry, execArgv } = coreEntry(loc);
   const resources = coreResourcesDir(loc);
   const core = createCoreProcess({
@@ -104,44 +115,72 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
       ...(resources ? { HYBRID_AI_RESOURCES_DIR: resources } : {}),
       ...(devUiUrl ? { HYBRID_AI_ALLOWED_ORIGINS: [env.HYBRID_AI_ALLOWED_ORIGINS, originOf(devUiUrl)].filter(Boolean).join(',') } : {}),
     },
-    onOutput: (line) => log?.write(`${line}\n`),
+    // Every line is scrubbed of tokens before it reaches core.log (which the Help menu offers for bug reports).
+    onOutput: (line) => log.write(line),
+    onSpawn: (pid) => void pids.record(pid, 'core process').catch(() => undefined),
+    onGone: (pid) => void pids.forget(pid).catch(() => undefined),
     ...options.core,
   });
-
-  const appOrigin = (): string | null => {
-    if (devUiUrl) return originOf(devUiUrl);
-    const g = core.gateway();
-    return g ? originOf(g.url) : null;
+  /** Every token this run has seen: never written to the log, never handed to the system browser. */
+  const secrets = new Set<string>();
+  const adoptToken = (token: string): void => {
+    secrets.add(token);
+    log.addSecret(token);
+    core.setToken(token);
+    void tray?.refresh();
   };
+
+  const appOrigin = (): string | null => originOf(appUrl);
   const openExternal = (url: string): void => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    if (isSafeExternalUrl(url) && !carriesSecret(url, secrets)) void shell.openExternal(url);
   };
 
   app.on('second-instance', () => ui.main?.showAndFocus());
   // Every web contents (windows, and anything they might spawn) gets the navigation and window.open guards.
-  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, { appOrigin, openExternal }));
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, { appOrigin }));
 
   await app.whenReady();
   hardenSession(session.defaultSession, appOrigin);
+  const handleAppRequest = createAppProtocolHandler({
+    gateway: () => core.gateway(),
+    coreState: () => core.state(),
+    uiDir: uiDir(loc),
+    onToken: adoptToken,
+    reloadToken: () => {
+      try {
+        const t = readFileSync(coreTokenFile(dataDir, process.platform), 'utf8').trim();
+        return t.length >= 16 ? t : null;
+      } catch {
+        return null;
+      }
+    },
+  });
+  protocol.handle(APP_SCHEME, handleAppRequest);
   // Off until the build has a publish target (app-update.yml); see electron/updater.ts for how it turns on.
   void createUpdater({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath }).start();
   const preload = preloadPath(loc);
 
   const quickAsk = createQuickAsk({
     preload,
-    url: () => devUiUrl ?? core.gateway()?.url ?? null,
+    url: () => appUrl,
+    platform: process.platform,
     placement: () => {
-      const cursor = screen.getCursorScreenPoint();
-      const trayBounds = tray.bounds();
-      const display = screen.getDisplayNearestPoint(trayBounds ? { x: trayBounds.x, y: trayBounds.y } : cursor);
+      // Native Wayland: no global cursor position (Electron reports 0,0) and no tray bounds; quick ask is centred.
+      const wayland = process.platform === 'linux' && env.XDG_SESSION_TYPE === 'wayland';
+      const cursor = wayland ? null : screen.getCursorScreenPoint();
+      const trayBounds = tray?.bounds() ?? null;
+      const display = trayBounds
+        ? screen.getDisplayNearestPoint({ x: trayBounds.x, y: trayBounds.y })
+        : cursor
+          ? screen.getDisplayNearestPoint(cursor)
+          : screen.getPrimaryDisplay();
       return { tray: trayBounds, cursor, workArea: display.workArea };
     },
   });
   const shortcuts = createShortcutManager({ globalShortcut, platform: process.platform, onPress: () => quickAsk.toggle() });
   const openMain = (hash?: string): void => {
-    const url = devUiUrl ?? core.gateway()?.url;
-    if (!ui.main || !url) return;
-    if (hash) void ui.main.load(url, hash);
+    if (!ui.main) return;
+    if (hash) void ui.main.load(appUrl, hash);
     ui.main.showAndFocus();
   };
   const quit = (): void => {
@@ -149,20 +188,28 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
     app.quit();
   };
 
-  const tray = createTray({
-    iconPath: (dark) => trayIconPath(loc, dark),
-    platform: process.platform,
-    gateway: () => core.gateway(),
-    coreState: () => core.state(),
-    shortcut: () => shortcuts.status(),
-    settings,
-    startAtLogin: () => app.getLoginItemSettings().openAtLogin,
-    setStartAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on }),
-    actions: { quickAsk: () => quickAsk.show(), open: () => openMain(), restartCore: () => core.restart(), quit },
-  });
+  let tray: AppTray | undefined;
+  try {
+    tray = createTray({
+      iconPath: (dark) => trayIconPath(loc, dark),
+      panelIsDark: () => trayPanelIsDark(process.platform, nativeTheme),
+      platform: process.platform,
+      gateway: () => core.gateway(),
+      coreState: () => core.state(),
+      shortcut: () => shortcuts.status(),
+      settings,
+      startAtLogin: () => app.getLoginItemSettings().openAtLogin,
+      // Windows passes the flag; macOS reports wasOpenedAtLogin; either way the app starts in the tray.
+      setStartAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_FLAG] }),
+      actions: { quickAsk: () => quickAsk.show(), open: () => openMain(), restartCore: () => core.restart(), quit },
+    });
+  } catch (e) {
+    log.write(`shell: no tray icon (${e instanceof Error ? e.message : String(e)}); closing the window quits the app`);
+  }
+  const keepInTray = trayIsReliable(process.platform, env, tray !== undefined);
 
   const status = shortcuts.set(settings.get().quickAskShortcut ?? DEFAULT_QUICK_ASK_SHORTCUT);
-  if (!status.registered && status.message) log?.write(`shell: ${status.message}\n`);
+  if (status.message) log.write(`shell: ${status.message}`);
 
   const buildMenu = (): void => {
     Menu.setApplicationMenu(
@@ -182,7 +229,11 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
   buildMenu();
 
   registerIpc(ipcMain, appOrigin, {
-    getGateway: () => core.gateway(),
+    getGateway: () => {
+      const g = core.gateway();
+      // The page talks to app://hybrid-ai (this process relays to the core); it never learns the core's port.
+      return g ? { url: appUrl, token: g.token } : null;
+    },
     openExternal,
     hideQuickAsk: () => quickAsk.hide(),
     openConversation: (id) => {
@@ -195,61 +246,102 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
       const s = shortcuts.set(accelerator);
       if (s.registered && s.accelerator === accelerator.trim()) settings.update({ quickAskShortcut: s.accelerator });
       buildMenu();
-      tray.render();
+      tray?.render();
       return s;
     },
   });
 
-  // The UI learns about crashes and restarts; a restart on another port reloads the windows there.
-  let lastUrl: string | undefined;
+  // The window opens now, before the core is ready: the UI comes from the app's files and shows the core's state.
+  const displays = () => ({ workAreas: screen.getAllDisplays().map((d) => d.workArea), primary: screen.getPrimaryDisplay().workArea });
+  ui.main = createMainWindow({
+    preload,
+    settings,
+    displays,
+    isQuitting: () => quitting,
+    closeAction: () => (closeAction({ quitting, trayReliable: keepInTray }) === 'hide' ? 'hide' : 'quit'),
+    onQuit: quit,
+  });
+  const hidden = keepInTray && startedAtLogin(process.platform, argv, app.getLoginItemSettings());
+  if (!hidden) ui.main.showAndFocus();
+  let loadedWhileDown = true;
+  void ui.main.load(appUrl);
+
+  // The UI learns about crashes and restarts; the first time the core is up, a page loaded before it reloads.
   core.onState((s: CoreState) => {
     for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(channels.coreState, s);
-    tray.render();
+    tray?.render();
     if (s.status === 'running') {
-      if (lastUrl !== undefined && s.url !== lastUrl && !devUiUrl && ui.main && s.url) {
-        void ui.main.load(s.url);
-        quickAsk.reset();
+      const g = core.gateway();
+      if (g) {
+        secrets.add(g.token);
+        log.addSecret(g.token);
       }
-      lastUrl = s.url;
-      void tray.refresh();
+      if (loadedWhileDown && ui.main) {
+        loadedWhileDown = false;
+        void ui.main.load(appUrl);
+      }
+      void tray?.refresh();
     }
   });
+
+  let shuttingDown = false;
+  // The OS is shutting down or restarting: quit at once; the core gets its stop message and the OS (or the next
+  // start's orphan reaping) ends whatever is left. Holding the quit would hold up the whole shutdown.
+  const onSystemShutdown = (): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    quitting = true;
+    void core.stop();
+    app.quit();
+  };
+  // macOS and Linux: powerMonitor 'shutdown'; Windows: the window's 'session-end' (WM_ENDSESSION).
+  powerMonitor?.on?.('shutdown', onSystemShutdown);
+  ui.main.window.on('session-end', onSystemShutdown);
 
   app.on('before-quit', (event) => {
     quitting = true;
     if (stopped) return;
+    if (shuttingDown) {
+      stopped = true;
+      shortcuts.unregister();
+      tray?.destroy();
+      log.end();
+      return;
+    }
     // Hold the quit until the core (and any Ollama it started) has stopped; core-process kills it after its timeout.
     event.preventDefault();
     void core.stop().finally(() => {
       stopped = true;
       shortcuts.unregister();
-      tray.destroy();
-      log?.end();
+      tray?.destroy();
+      log.end();
       app.quit();
     });
   });
-  // A tray app: closing every window leaves it running.
+  // A tray app: closing every window leaves it running (with no reliable tray, closing the window quits instead).
   app.on('window-all-closed', () => undefined);
   app.on('activate', () => ui.main?.showAndFocus());
 
-  let gateway;
+  const shellApi: Shell = {
+    core,
+    mainWindow: () => ui.main,
+    quickAsk,
+    tray: tray ?? { refresh: async () => undefined, render: () => undefined, bounds: () => null, destroy: () => undefined },
+    shortcuts,
+    handleAppRequest,
+  };
   try {
-    gateway = await core.start();
+    await core.start();
   } catch (e) {
     if (!quitting) {
+      // The window stays (it shows the reason), and the tray's "Restart core" tries again.
       dialog.showErrorBox(
-        'Hybrid AI could not start',
-        `${e instanceof Error ? e.message : String(e)}\n\nThe core's full output is in ${logFile}.`,
+        'Hybrid AI could not start its core',
+        `${e instanceof Error ? e.message : String(e)}\n\nThe core's output is in ${logFile}. Use "Restart core" in the tray menu to try again.`,
       );
-      quit();
     }
-    return null;
   }
-
-  const displays = () => ({ workAreas: screen.getAllDisplays().map((d) => d.workArea), primary: screen.getPrimaryDisplay().workArea });
-  ui.main = createMainWindow({ preload, settings, displays, isQuitting: () => quitting });
-  await ui.main.load(devUiUrl ?? gateway.url);
-  return { core, mainWindow: () => ui.main, quickAsk, tray, shortcuts };
+  return shellApi;
 }
 
 // Electron runs this file as the main process; under tests (plain Node, electron faked) it only exports.

@@ -14,11 +14,14 @@ export interface AppLocation {
 
 /**
  * The core's data dir (ledger, models, token): the same folder the headless server uses by default
- * (router-core/server/config.ts), so desktop and `npm run serve` share models and history.
- * Linux: $XDG_DATA_HOME or ~/.local/share; macOS: ~/Library/Application Support; Windows: %APPDATA%.
+ * (router-core/server/config.ts defaultDataDir), so desktop and `npm run serve` share models and history.
+ * $XDG_DATA_HOME when set (every OS, as the core reads it); else Linux: ~/.local/share; macOS: ~/Library/Application
+ * Support; Windows: %LOCALAPPDATA% (Local, not Roaming: multi-GB models must not follow a roaming profile).
  */
 export function coreDataDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, home: string): string {
-  if (platform === 'win32') return path.win32.join(env.APPDATA || path.win32.join(home, 'AppData', 'Roaming'), 'hybrid-ai');
+  if (platform === 'win32' && !env.XDG_DATA_HOME)
+    return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'hybrid-ai');
+  if (platform === 'win32') return path.win32.join(env.XDG_DATA_HOME!, 'hybrid-ai');
   if (platform === 'darwin')
     return path.posix.join(env.XDG_DATA_HOME || path.posix.join(home, 'Library', 'Application Support'), 'hybrid-ai');
   return path.posix.join(env.XDG_DATA_HOME || path.posix.join(home, '.local', 'share'), 'hybrid-ai');
@@ -74,4 +77,19 @@ export function shellSettingsFile(userData: string): string {
 /** Where the core's output is kept, for crash reasons and bug reports. */
 export function coreLogFile(userData: string): string {
   return path.join(userData, 'logs', 'core.log');
+}
+
+/** The built renderer the app:// protocol serves: inside the app when packaged, `npm run build:ui`'s output in development. */
+export function uiDir(loc: AppLocation): string {
+  return loc.isPackaged ? path.join(loc.appPath, 'dist', 'server', 'dist', 'renderer') : path.join(loc.appPath, 'dist', 'renderer');
+}
+
+/** The pid file of the processes the shell started (reaped at the next start if a crash left them running). */
+export function shellPidFile(userData: string): string {
+  return path.join(userData, 'shell-pids.jsonl');
+}
+
+/** The core's token file in its data dir (router-core/host/data-dir.ts): re-read when the core refuses the token. */
+export function coreTokenFile(dataDir: string, platform: NodeJS.Platform): string {
+  return platform === 'win32' ? path.win32.join(dataDir, 'api-token') : path.posix.join(dataDir, 'api-token');
 }

@@ -3,10 +3,21 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { channels, type CoreState, type ShellApi } from './ipc-contract.js';
 
+/** True while the page has transient user activation (within a few seconds of a click or key press). */
+function hasUserActivation(): boolean {
+  const ua = (globalThis as { navigator?: { userActivation?: { isActive?: boolean } } }).navigator?.userActivation;
+  return ua?.isActive === true;
+}
+
 /** The bridge; kept a plain object of functions so contextBridge copies it as is. */
 export const shellApi: ShellApi = {
   getGateway: () => ipcRenderer.invoke(channels.getGateway),
-  openExternal: (url) => ipcRenderer.invoke(channels.openExternal, url),
+  // Only from a user gesture (a click, a key): script alone cannot send the user, or our data, to another site.
+  // navigator.userActivation is the frame's own, which page script cannot fake.
+  openExternal: (url) =>
+    hasUserActivation()
+      ? ipcRenderer.invoke(channels.openExternal, url)
+      : Promise.reject(new Error('openExternal needs a user gesture (a click or a key press).')),
   hideQuickAsk: () => ipcRenderer.invoke(channels.hideQuickAsk),
   openConversation: (conversationId) => ipcRenderer.invoke(channels.openConversation, conversationId),
   getCoreState: () => ipcRenderer.invoke(channels.getCoreState),

@@ -16,11 +16,18 @@ export const QUICK_ASK_ROUTE = '#/quick-ask';
  */
 export function quickAskPosition(
   tray: Rectangle | null,
-  cursor: Point,
+  cursor: Point | null,
   size: { width: number; height: number },
   workArea: Rectangle,
 ): { x: number; y: number } {
-  const anchor = tray && tray.width > 0 && tray.height > 0 ? tray : { x: cursor.x, y: cursor.y, width: 0, height: 0 };
+  // Neither (native Wayland gives apps no cursor position and no tray bounds): the upper third of the work area.
+  if (!(tray && tray.width > 0 && tray.height > 0) && !cursor) {
+    return {
+      x: workArea.x + Math.round((workArea.width - size.width) / 2),
+      y: workArea.y + Math.round((workArea.height - size.height) / 3),
+    };
+  }
+  const anchor = tray && tray.width > 0 && tray.height > 0 ? tray : { x: cursor!.x, y: cursor!.y, width: 0, height: 0 };
   const centreX = anchor.x + anchor.width / 2;
   const topHalf = anchor.y + anchor.height / 2 < workArea.y + workArea.height / 2;
   let x = Math.round(centreX - size.width / 2);
@@ -35,8 +42,10 @@ export interface QuickAskOptions {
   preload: string;
   /** The gateway URL now (null while the core is down). */
   url(): string | null;
+  /** macOS gets a panel (floats over full-screen apps, on every Space); elsewhere a normal always-on-top window. */
+  platform?: NodeJS.Platform;
   /** Tray icon bounds, cursor position and the work area of the display under them. */
-  placement(): { tray: Rectangle | null; cursor: Point; workArea: Rectangle };
+  placement(): { tray: Rectangle | null; cursor: Point | null; workArea: Rectangle };
 }
 
 /** The quick-ask controller. */
@@ -67,6 +76,7 @@ export function createQuickAsk(o: QuickAskOptions): QuickAsk {
       skipTaskbar: true,
       alwaysOnTop: true,
       title: 'Quick ask',
+      ...(o.platform === 'darwin' ? { type: 'panel' } : {}),
       backgroundColor: '#111318',
       webPreferences: secureWebPreferences(o.preload),
     });
@@ -76,6 +86,7 @@ export function createQuickAsk(o: QuickAskOptions): QuickAsk {
         w.hide();
       }
     });
+    if (o.platform === 'darwin') w.setVisibleOnAllWorkspaces?.(true, { visibleOnFullScreen: true });
     // Like a launcher: clicking elsewhere dismisses it.
     w.on('blur', () => w.hide());
     win = w;

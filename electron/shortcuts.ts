@@ -2,8 +2,54 @@
 import type { GlobalShortcut } from 'electron';
 import type { ShortcutStatus } from './ipc-contract.js';
 
-/** Ctrl+Shift+Space (Cmd on macOS): free in most desktops and apps, and reachable with one hand. */
-export const DEFAULT_QUICK_ASK_SHORTCUT = 'CommandOrControl+Shift+Space';
+/**
+ * Ctrl+Alt+Shift+Space (Cmd+Option+Shift+Space on macOS): in none of the tables below, so the default takes nothing
+ * away from another app (registration succeeds even over an app-local shortcut, so no conflict would ever be shown).
+ * The user changes it in Settings (app:set-shortcut).
+ */
+export const DEFAULT_QUICK_ASK_SHORTCUT = 'CommandOrControl+Alt+Shift+Space';
+
+/**
+ * Shortcuts common apps and desktops use that a global registration would silently take from them: registering
+ * succeeds (they are app-local or the desktop does not claim them), so the user would only notice the other app broke.
+ * Keys are normalised accelerators (see {@link normalizeAccelerator}); values name who uses it.
+ */
+export const WELL_KNOWN_SHORTCUTS: Readonly<Record<string, string>> = {
+  'Ctrl+Shift+Space': 'VS Code (parameter hints) and IntelliJ IDEs (smart completion)',
+  'Ctrl+Space': 'code completion in most editors and IDEs, and input-method switching',
+  'Ctrl+Alt+Space': 'IntelliJ IDEs (class name completion)',
+  'Alt+Space': 'the window menu (Windows, GNOME, KDE) and PowerToys Run',
+  'Cmd+Space': 'Spotlight (macOS)',
+  'Cmd+Alt+Space': 'Finder search (macOS)',
+  'Ctrl+Cmd+Space': 'the emoji picker (macOS)',
+  'Super+Space': 'input source switching (GNOME, Windows)',
+  'Ctrl+Shift+P': 'the command palette (VS Code, browsers)',
+  'Ctrl+Shift+K': 'VS Code (delete line) and Firefox (web console)',
+};
+
+/** An accelerator with CommandOrControl resolved for `platform` and modifiers in a fixed order: "Ctrl+Alt+Shift+Space". */
+export function normalizeAccelerator(accelerator: string, platform: NodeJS.Platform): string {
+  const mac = platform === 'darwin';
+  const parts = accelerator.split('+');
+  const key = parts.at(-1) ?? '';
+  const mods = new Set(
+    parts.slice(0, -1).map((m) => {
+      if (m === 'CommandOrControl' || m === 'CmdOrCtrl') return mac ? 'Cmd' : 'Ctrl';
+      if (m === 'Command' || m === 'Cmd' || (mac && (m === 'Super' || m === 'Meta'))) return 'Cmd';
+      if (m === 'Control') return 'Ctrl';
+      if (m === 'Option') return 'Alt';
+      if (m === 'Meta') return 'Super';
+      return m;
+    }),
+  );
+  const order = ['Ctrl', 'Cmd', 'Alt', 'AltGr', 'Shift', 'Super'];
+  return [...order.filter((m) => mods.has(m)), key.length === 1 ? key.toUpperCase() : key].join('+');
+}
+
+/** Who else uses `accelerator` on `platform`, or undefined. */
+export function knownConflict(accelerator: string, platform: NodeJS.Platform): string | undefined {
+  return WELL_KNOWN_SHORTCUTS[normalizeAccelerator(accelerator, platform)];
+}
 
 const MODIFIERS = new Set([
   'Command',
@@ -117,7 +163,17 @@ export function createShortcutManager(opts: ShortcutOptions): ShortcutManager {
       const problem = tryRegister(wanted);
       if (problem === undefined) {
         active = wanted;
-        return (last = { accelerator: wanted, label: label(wanted), registered: true });
+        const clash = knownConflict(wanted, opts.platform);
+        return (last = {
+          accelerator: wanted,
+          label: label(wanted),
+          registered: true,
+          ...(clash
+            ? {
+                message: `${label(wanted)} now opens quick ask everywhere, so ${clash} no longer get it. Choose another one in Settings to give it back.`,
+              }
+            : {}),
+        });
       }
       // Keep the old one working (it was ours a moment ago, so it registers again).
       if (previous !== undefined && tryRegister(previous) === undefined) {

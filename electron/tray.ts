@@ -13,6 +13,8 @@ const REQUEST_TIMEOUT_MS = 5_000;
 export interface TrayOptions {
   /** Icon file for the panel's colour (dark panel → light icon). */
   iconPath(darkPanel: boolean): string;
+  /** Whether the panel the icon sits on is dark now (electron/lifecycle.ts trayPanelIsDark); default: the app theme. */
+  panelIsDark?(): boolean;
   platform: NodeJS.Platform;
   gateway(): GatewayInfo | null;
   coreState(): CoreState;
@@ -40,7 +42,7 @@ export function createTray(o: TrayOptions): AppTray {
   const doFetch = o.fetch ?? fetch;
   const now = o.now ?? Date.now;
   const image = () => {
-    const img = nativeImage.createFromPath(o.iconPath(nativeTheme.shouldUseDarkColors));
+    const img = nativeImage.createFromPath(o.iconPath(o.panelIsDark ? o.panelIsDark() : nativeTheme.shouldUseDarkColors));
     if (o.platform === 'darwin') img.setTemplateImage(true);
     return img;
   };

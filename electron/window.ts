@@ -28,7 +28,8 @@ export function secureWebPreferences(preload: string): WebPreferences {
     webviewTag: false,
     navigateOnDragDrop: false,
     safeDialogs: true,
-    spellcheck: true,
+    // Off: Chromium's spellchecker downloads dictionaries from a Google server (a third party) on Windows and Linux.
+    spellcheck: false,
   };
 }
 
@@ -74,6 +75,13 @@ export interface MainWindowOptions {
   displays(): { workAreas: Rectangle[]; primary: Rectangle };
   /** True once the app is quitting: then close really closes; before, it hides to the tray. */
   isQuitting(): boolean;
+  /**
+   * Whether closing hides the window to the tray (default) or quits the app: with no tray to bring it back
+   * (electron/lifecycle.ts trayIsReliable), a hidden window would leave the app running invisibly.
+   */
+  closeAction?(): 'hide' | 'quit';
+  /** Called when closing the window quits the app. */
+  onQuit?(): void;
   title?: string;
 }
 
@@ -85,7 +93,7 @@ export interface MainWindow {
   showAndFocus(): void;
 }
 
-/** Create the main window (hidden until its first load). */
+/** Create the main window (hidden; main.ts shows it at once, or leaves it in the tray when started at login). */
 export function createMainWindow(o: MainWindowOptions): MainWindow {
   const { workAreas, primary } = o.displays();
   const saved = o.settings.get().windowBounds;
@@ -120,21 +128,19 @@ export function createMainWindow(o: MainWindowOptions): MainWindow {
     if (timer) clearTimeout(timer);
     save();
     // A tray app: closing the window keeps the app (and the core) running; Quit is in the tray and the menu.
-    if (!o.isQuitting()) {
+    if (o.isQuitting()) return;
+    if ((o.closeAction?.() ?? 'hide') === 'hide') {
       event.preventDefault();
       window.hide();
+      return;
     }
+    o.onQuit?.();
   });
 
-  let shown = false;
   return {
     window,
     async load(url, hash = '') {
       await window.loadURL(`${url.replace(/\/$/, '')}/${hash}`);
-      if (!shown) {
-        shown = true;
-        window.show();
-      }
     },
     showAndFocus() {
       if (window.isMinimized()) window.restore();

@@ -3,6 +3,7 @@ import type { SettingsView } from './ledger/settings-view.js';
 import { defaultCacheConfig, type CacheConfig } from './routing/cache-policy.js';
 import { defaultCascadeConfig, type CascadeConfig } from './routing/cascade.js';
 import { defaultPrivacyRules, type PrivacyRules } from './routing/privacy.js';
+import type { RoutingSchedule } from './routing/schedule.js';
 
 /** Ledger setting keys (one JSON object per feature, merged over the defaults). */
 export const routingSettingKeys = {
@@ -10,6 +11,7 @@ export const routingSettingKeys = {
   privacy: 'privacy',
   cache: 'cache',
   cascade: 'cascade',
+  schedule: 'routing.schedule',
 } as const;
 
 /** The effective routing feature settings. */
@@ -18,6 +20,8 @@ export interface RoutingFeatureSettings {
   privacy: PrivacyRules;
   cache: CacheConfig;
   cascade: CascadeConfig;
+  /** Time-based routing; null = none. */
+  schedule: RoutingSchedule | null;
 }
 
 /** Read the saved settings over the defaults (cheap: the settings view answers from memory). */
@@ -27,5 +31,6 @@ export function readRoutingSettings(ledger: Pick<SettingsView, 'getSetting'>): R
     privacy: { ...defaultPrivacyRules, ...ledger.getSetting<Partial<PrivacyRules>>(routingSettingKeys.privacy) },
     cache: { ...defaultCacheConfig, ...ledger.getSetting<Partial<CacheConfig>>(routingSettingKeys.cache) },
     cascade: { ...defaultCascadeConfig, ...ledger.getSetting<Partial<CascadeConfig>>(routingSettingKeys.cascade) },
+    schedule: ledger.getSetting<RoutingSchedule | null>(routingSettingKeys.schedule) ?? null,
   };
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Offline check of the desktop packaging: electron-builder itself packs `--linux dir` with electron-builder.yml, then
-# scripts/verify-package.ts checks asar contents, unpacked native modules, resources and fuses.
+# scripts/verify-package.ts checks asar contents, unpacked native modules, resources, fuses, the app's names, the size
+# budget (AppImage ≤ 500 MB), that only this arch's llama.cpp binaries ship and that the llama.cpp source bundle does not.
+# Exits non-zero on any of those.
 #
 # No Electron binary can be downloaded here, so electronDist points at a dummy `electron` executable that carries
 # Electron's fuse wire (sentinel + version + fuse bytes), which lets electron-builder flip the fuses for real.
@@ -23,6 +25,23 @@ echo "== building what the app packs"
 [ -f dist/renderer/index.html ] || npm run build:ui
 npm run build:server
 npm run build:electron
+
+# electron-builder collects the app's dependencies by walking node_modules; through a symlinked node_modules (a
+# worktree sharing another checkout's) it finds almost none and packs a broken app that looks small. Pack a copy
+# whose node_modules is a real folder of hard links instead (same filesystem: instant, no extra disk).
+if [ -L node_modules ]; then
+  echo "== node_modules is a symlink: packing a staged copy with a hard-linked node_modules"
+  stage="$work/stage"
+  mkdir -p "$stage"
+  git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$stage"
+  cp -a dist "$stage/"
+  [ -d vendor ] && cp -al vendor "$stage/"
+  if ! cp -al "$(readlink -f node_modules)" "$stage/node_modules" 2>/dev/null; then
+    echo "check-packaging: cannot hard-link $(readlink -f node_modules) (another filesystem?); run this from a checkout with its own node_modules." >&2
+    exit 1
+  fi
+  cd "$stage"
+fi
 
 echo "== dummy Electron with a fuse wire (Electron's defaults: runAsNode on, cookie encryption off, ...)"
 mkdir -p "$work/electron-dist"

@@ -1,13 +1,15 @@
-// Fetch the pinned Ollama release for each packaged platform into vendor/ollama/<platform>-<arch>/ (electron-builder.yml's extraResources), sha256-checked.
+// Fetch the pinned Ollama release for each packaged platform into vendor/ollama/<platform>-<arch>/ (electron-builder.yml's extraResources), sha256-checked, trimmed to its CPU runners.
 //
 // Usage: npm run fetch:ollama [-- --target linux-x64 --target win32-x64 | --all] [--out vendor/ollama] [--base-url URL]
 // Default targets: this machine's platform (both arches), which is what `npm run build:app` packages here.
 // Each asset is downloaded to a temp name while it is hashed; only a matching sha256 is unpacked (into a staging
 // folder) and then renamed into place, so an interrupted or tampered download never leaves a half binary behind.
+// The archives carry CUDA and ROCm runtimes (most of the Linux archive's ~1.5 GB); the installer keeps only the CPU
+// runners (GPU inference is the embedded llama.cpp's: Vulkan, Metal), so the AppImage stays within its 500 MB budget.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -102,6 +104,34 @@ export interface FetchOptions {
 
 const STAMP = '.ollama-release';
 
+/** GPU runtime files and folders in Ollama's lib/ollama (CUDA, ROCm/HIP, Vulkan runners and their libraries). */
+const GPU_RUNTIME = /cuda|cublas|cudart|cudnn|rocm|rocblas|hipblas|amdhip|(^|[_-])hip|vulkan/i;
+
+/**
+ * Remove the GPU runtimes from an unpacked release (under lib/ollama, any depth); returns what was removed, relative
+ * to `dir`. bin/ollama, ollama.exe and the CPU runners stay.
+ */
+export async function pruneGpuRuntimes(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries: string[];
+    try {
+      entries = await readdir(path.join(dir, rel));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = path.join(rel, e);
+      if (GPU_RUNTIME.test(e)) {
+        await rm(path.join(dir, r), { recursive: true, force: true });
+        removed.push(r.split(path.sep).join('/'));
+      } else if ((await stat(path.join(dir, r))).isDirectory()) await walk(r);
+    }
+  };
+  await walk(path.join('lib', 'ollama'));
+  return removed.sort();
+}
+
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
@@ -168,7 +198,7 @@ async function download(url: string, file: string, f: typeof fetch): Promise<str
 async function fetchOne(a: OllamaAsset, opts: Required<Omit<FetchOptions, 'assets'>>): Promise<'installed' | 'present'> {
   const dest = path.join(opts.outDir, a.target);
   if (!a.sha256) throw new FetchError(`No sha256 is pinned for ${a.asset} (${a.target}): ${a.missingReason ?? 'unknown reason'}.`);
-  const stampText = `${opts.version} ${a.asset} ${a.sha256}\n`;
+  const stampText = `${opts.version} ${a.asset} ${a.sha256} cpu-only\n`;
   if ((await readFile(path.join(dest, STAMP), 'utf8').catch(() => '')) === stampText && (await exists(path.join(dest, a.binary)))) {
     return 'present';
   }
@@ -194,6 +224,11 @@ async function fetchOne(a: OllamaAsset, opts: Required<Omit<FetchOptions, 'asset
     else await run('tar', ['-xf', tmpFile, '-C', staging], staging);
     const bin = path.join(staging, a.binary);
     if (!(await exists(bin))) throw new FetchError(`${a.asset} does not contain ${a.binary}; the release layout changed.`);
+    const pruned = await pruneGpuRuntimes(staging);
+    if (pruned.length > 0)
+      opts.log(
+        `${a.target}: left out the GPU runtimes (${pruned.length} entries: ${pruned.slice(0, 4).join(', ')}${pruned.length > 4 ? ', …' : ''}).`,
+      );
     await chmod(bin, 0o755);
     await writeFile(path.join(staging, STAMP), stampText);
     await rm(dest, { recursive: true, force: true });

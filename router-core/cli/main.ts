@@ -1,4 +1,4 @@
-// `hybrid-ai` dispatcher: route | ask | serve | models | tune | taskwarrior.
+// `hybrid-ai` dispatcher: route | ask | serve | models | tune | taskwarrior | backup | restore | migrate.
 import { pathToFileURL } from 'node:url';
 
 const help = `Usage: hybrid-ai <command>
@@ -10,6 +10,9 @@ Commands:
   models list|pull|rm      local model files: list, download (progress bar, resumable), delete
   tune [--yes]             propose routing thresholds from your feedback; applies them only if you accept
   taskwarrior sync|report  every request as a Taskwarrior task (cost, route, savings); the cost report over them
+  backup [--dir D --keep N] copy the SQLite ledger while the server runs (consistent, checked)
+  restore FILE             replace the ledger with a backup (server stopped; the old one is kept)
+  migrate                  bring the ledger to this version's schema and exit (before a rollout)
 `;
 
 export async function cli(argv: string[]): Promise<number> {
@@ -26,6 +29,12 @@ export async function cli(argv: string[]): Promise<number> {
         return await (await import('./tune.js')).runTune(rest);
       case 'taskwarrior':
         return await (await import('./taskwarrior.js')).runTaskwarrior(rest);
+      case 'backup':
+        return await (await import('./backup.js')).runBackup(rest);
+      case 'restore':
+        return (await import('./backup.js')).runRestore(rest);
+      case 'migrate':
+        return await (await import('./backup.js')).runMigrate(rest);
       case 'serve': {
         process.argv = [process.argv[0]!, 'serve', ...rest];
         await (await import('../server/main.js')).main();
@@ -38,7 +47,9 @@ export async function cli(argv: string[]): Promise<number> {
         process.stdout.write(help);
         return cmd === undefined ? 2 : 0;
       default:
-        process.stderr.write(`hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune, taskwarrior.\n\n${help}`);
+        process.stderr.write(
+          `hybrid-ai: unknown command "${cmd}". Valid: serve, ask, route, models, tune, taskwarrior, backup, restore, migrate.\n\n${help}`,
+        );
         return 2;
     }
   } catch (e) {

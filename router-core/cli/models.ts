@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import type { DownloadProgress } from '../contracts/events.js';
 import { findModel } from '../data/models.js';
-import { recommendedModels } from '../data/tiers.js';
+import { recommendationsFor } from '../data/tiers.js';
 import { isCoreError } from '../errors.js';
-import { deleteModelFiles, listModelsOnDisk, localModelIds, resolveModelSources, type ModelSource } from '../host/catalog.js';
+import { deleteModelFiles, listModelsOnDisk, localModelIds, modelSourcesFrom, type ModelSource } from '../host/catalog.js';
 import { openDataDir } from '../host/data-dir.js';
 import { downloadModel } from '../host/downloads.js';
 import { detectHardware } from '../host/hardware.js';
@@ -60,15 +60,16 @@ export function progressLine(p: DownloadProgress, width = BAR_WIDTH): string {
 }
 
 function sources(config: { modelBaseUrl?: string; modelCatalog?: string }): ModelSource[] {
-  return resolveModelSources({ HYBRID_AI_MODEL_BASE_URL: config.modelBaseUrl, HYBRID_AI_MODEL_CATALOG: config.modelCatalog });
+  return modelSourcesFrom({ baseUrl: config.modelBaseUrl, catalogFile: config.modelCatalog });
 }
 
 async function list(modelsDir: string, src: ModelSource[], json: boolean): Promise<number> {
   const [disk, hw] = await Promise.all([listModelsOnDisk(modelsDir, src), detectHardware({ dataDir: modelsDir })]);
   const tier = pickTier(hw);
-  const wanted = recommendedModels(tier.tier);
+  const recommendations = recommendationsFor(tier.tier);
+  const wanted = recommendations.map((r) => r.id);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations }, null, 2)}\n`);
     return 0;
   }
   const rows = disk.models.map((m) => [
@@ -82,7 +83,8 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean): Promi
         : 'missing',
     formatBytes(m.sizeBytes),
     `${m.ladderRoute} (tier ${m.minTier}+)`,
-    m.licence,
+    // A custom licence is flagged, not listed beside Apache-2.0 as an equal; the note below the table spells it out.
+    m.licencePermissive ? m.licence : 'CUSTOM (not permissive)',
     wanted.includes(m.id) ? 'recommended' : '',
   ]);
   const head = ['MODEL', 'STATUS', 'SIZE', 'RUNG', 'LICENCE', ''];
@@ -102,6 +104,8 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean): Promi
       '',
       `Models folder: ${modelsDir} (${formatBytes(disk.diskUsedBytes)} used, ${free})`,
       `This machine: ${tier.reason}`,
+      ...(recommendations.length > 0 ? ['Recommended for this tier:', ...recommendations.map((r) => `  ${r.id}: ${r.reason}`)] : []),
+      ...disk.models.filter((m) => !m.licencePermissive).map((m) => `Licence of ${m.id}: ${m.licence}; text: ${m.licenceUrl}`),
       '',
     ].join('\n'),
   );

@@ -45,6 +45,12 @@ export interface GenerationParams {
   seed?: number;
 }
 
+/**
+ * The answer must be JSON: any JSON object (`json`), or one that validates against `schema` (`json_schema`).
+ * Engines honour it for real (a grammar, Ollama's `format`, a forced tool call), never by asking nicely.
+ */
+export type ResponseFormat = { type: 'json' } | { type: 'json_schema'; name?: string; schema: Record<string, unknown> };
+
 /** The one request type that flows adapter -> pipeline -> engine. */
 export interface ChatRequest {
   messages: ChatMessage[];
@@ -60,7 +66,9 @@ export interface ChatRequest {
   /** Functions the model may call; the router only picks models that support tool calling when present. */
   tools?: ToolSpec[];
   toolChoice?: ToolChoice;
+  /** Structured output: the router only picks engines that can constrain the answer to it. */
+  responseFormat?: ResponseFormat;
 }
 
 /** Which door a request came in by (ledger + metrics label). */
-export type Protocol = 'native' | 'openai' | 'ollama' | 'anthropic' | 'cli';
+export type Protocol = 'native' | 'openai' | 'openai-responses' | 'ollama' | 'anthropic' | 'cli';

@@ -38,6 +38,8 @@ export interface EngineAvailability {
   reason?: string;
   /** The engine passes `tools` to its models and returns their tool calls (absent = it does not). */
   tools?: boolean;
+  /** The engine constrains answers to JSON or a JSON schema (`ChatRequest.responseFormat`) for real (absent = it does not). */
+  structuredOutput?: boolean;
   /**
    * Tokens each model's context holds on this engine (model id → tokens), where the engine knows better than the
    * catalog (the embedded engine: the GGUF's trained context, capped by its own context size). Absent = the catalog's.

@@ -48,6 +48,13 @@ export interface EngineInUse {
   url?: string;
 }
 
+/** One recommended download for this machine's tier. */
+export interface RecommendationInfo {
+  id: string;
+  route: 'small' | 'medium' | 'large';
+  reason: string;
+}
+
 /** `GET /api/v1/system`: the machine, the tier and why, the engines, the models and downloads. */
 export interface SystemInfo {
   /** Null until the first detection finished (it takes well under a second after start). */
@@ -64,6 +71,8 @@ export interface SystemInfo {
   models: { present: string[]; missing: string[] };
   /** What the tier's ladder would like on disk (the first model of each rung). */
   recommended: string[];
+  /** The same, each with its rung and the reason ("best small model in 4 GB (3.0 GB per model): Qwen3 1.7B, …"). */
+  recommendations: RecommendationInfo[];
   downloads: DownloadProgress[];
   /** How many answers the local engines give at once, what waits, and what the parallel sequences cost. */
   parallel?: LocalParallelism;

@@ -1,20 +1,28 @@
-// The model catalog as data: every local entry complete and consistent; tier ladders derived from it.
+// The model catalog as data: every local entry pinned, complete and consistent; RAM needs and tier ladders derived.
 import { describe, expect, it } from 'vitest';
-import { findLocalModel, localModels } from './models.js';
-import { ladderRoutesFor, recommendedModels, tierLadders } from './tiers.js';
+import { computeBufferBytes, kvCacheBytes, MODEL_BUDGET_MIB, minTierFor, ramNeed } from './memory.js';
+import { findLocalModel, isPermissive, licenceLabel, localModels, ollamaBuildNote, pinnedUrl } from './models.js';
+import { ladderRoutesFor, recommendationsFor, recommendedModels, tierLadders } from './tiers.js';
+
+const model = (id: string) => {
+  const m = findLocalModel(id);
+  if (!m) throw new Error(`no catalog entry ${id}`);
+  return m;
+};
 
 describe('local model catalog', () => {
-  it('every entry names a Hugging Face GGUF with its exact size, sha256, quantisation and licence', () => {
+  it('every entry names a Hugging Face GGUF pinned to a 40-hex commit, with its exact size, sha256 and quantisation', () => {
     for (const m of localModels) {
-      expect(m.url, m.id).toBe(`${m.url.slice(0, m.url.lastIndexOf('/'))}/${m.file}`);
-      expect(m.url, m.id).toMatch(/^https:\/\/huggingface\.co\/[\w.-]+\/[\w.-]+\/resolve\/main\/[\w.-]+\.gguf$/);
+      // `resolve/main` would follow the branch: a same-name file replaced there fails every download's sha256 check.
+      expect(m.url, m.id).toMatch(/^https:\/\/huggingface\.co\/[\w.-]+\/[\w.-]+\/resolve\/[0-9a-f]{40}\/[\w.-]+\.gguf$/);
+      expect(m.url, m.id).toBe(pinnedUrl(m.repo, m.revision, m.file));
+      expect(m.revision, m.id).toMatch(/^[0-9a-f]{40}$/);
       expect(m.sha256, m.id).toMatch(/^[0-9a-f]{64}$/);
       expect(Number.isSafeInteger(m.sizeBytes) && m.sizeBytes > 0, m.id).toBe(true);
-      // RAM need covers the weights (mmap) plus a small context.
-      expect(m.ramMiB * 1048576, m.id).toBeGreaterThan(m.sizeBytes);
       expect(m.quantization).toBe('Q4_K_M');
-      expect(m.licence.length).toBeGreaterThan(0);
       expect(m.routes, m.id).toContain(m.ladderRoute);
+      expect(m.evidence.summary.length, m.id).toBeGreaterThan(0);
+      expect(m.evidence.source.length, m.id).toBeGreaterThan(0);
     }
     const unique = (xs: string[]) => new Set(xs).size === xs.length;
     expect(unique(localModels.map((m) => m.file))).toBe(true);
@@ -22,25 +30,95 @@ describe('local model catalog', () => {
     expect(unique(localModels.map((m) => m.ollamaTag))).toBe(true);
   });
 
+  it('licences are SPDX ids or an explicit custom, non-permissive licence that says so', () => {
+    for (const m of localModels) {
+      if ('spdx' in m.licence) expect(['Apache-2.0', 'MIT'], m.id).toContain(m.licence.spdx);
+      else expect(m.licence.terms.length, m.id).toBeGreaterThan(0);
+      expect(m.licence.url, m.id).toMatch(/^https:\/\//);
+    }
+    const llama = model('llama-3.2-3b');
+    expect(isPermissive(llama.licence)).toBe(false);
+    expect(licenceLabel(llama.licence)).toBe(
+      'custom: Llama 3.2 Community License (not permissive: acceptable-use policy, attribution, 700 M monthly-user limit)',
+    );
+    // Phi-2 is MIT upstream (its GGUF card still shows the old research licence): the link is the upstream model's.
+    expect(model('phi2').licence).toEqual({ spdx: 'MIT', url: 'https://huggingface.co/microsoft/phi-2/blob/main/LICENSE' });
+    expect(licenceLabel(model('qwen3-4b').licence)).toBe('Apache-2.0');
+  });
+
+  it("says where Ollama's tag is another build than the catalog file; Mistral stays on v0.2", () => {
+    expect(model('mistral-7b').ollamaTag).toBe('mistral:7b-instruct-v0.2-q4_K_M');
+    expect(ollamaBuildNote(model('tinyllama'))).toBe("Ollama's tinyllama:1.1b is a Q4_0 build of the same model, not this Q4_K_M file");
+    expect(ollamaBuildNote(model('phi2'))).toContain('Q4_0 build');
+    expect(ollamaBuildNote(model('granite-4.0-micro'))).toBe("Ollama's granite4:micro is this same file");
+  });
+
   it('findLocalModel resolves ids and aliases, never cloud models', () => {
     expect(findLocalModel('TinyLlama-1.1B')?.id).toBe('tinyllama');
     expect(findLocalModel('llama3.2-3b')?.id).toBe('llama-3.2-3b');
+    expect(findLocalModel('qwen3:4b')?.id).toBe('qwen3-4b');
     expect(findLocalModel('claude-sonnet')).toBeUndefined();
     expect(findLocalModel('../../etc/passwd')).toBeUndefined();
   });
 });
 
-describe('tier ladders come from the catalog', () => {
-  it('seed model first on every rung, newer alternates after it, each from its minimum tier', () => {
+describe('RAM needs are derived from weights + KV cache + compute buffer + runtime overhead', () => {
+  it('Phi-2: 1,706 MiB of weights + 640 MiB of f16 KV at its 2,048 context, ~2.6 GiB in all (was listed as 2,300)', () => {
+    const r = ramNeed(model('phi2'));
+    expect(r).toMatchObject({ context: 2048, weightsMiB: 1706, kvMiB: 640 });
+    expect(r.totalMiB).toBe(Math.ceil(1_789_239_136 / 1048576 + 640 + computeBufferBytes(model('phi2').shape, 2048) / 1048576 + 100));
+    expect(r.totalMiB).toBeGreaterThan(2.5 * 1024);
+    expect(model('phi2').ramMiB).toBe(r.totalMiB);
+  });
+
+  it("every entry's ramMiB and minTier come from the one function, at the engine's context capped by the model's", () => {
+    for (const m of localModels) {
+      const r = ramNeed(m);
+      expect(m.ramMiB, m.id).toBe(r.totalMiB);
+      expect(r.context, m.id).toBe(Math.min(4096, m.contextLength));
+      expect(m.minTier, m.id).toBe(minTierFor(m.ramMiB));
+      expect(MODEL_BUDGET_MIB[m.minTier], m.id).toBeGreaterThanOrEqual(m.ramMiB);
+      if (m.minTier > 1) expect(MODEL_BUDGET_MIB[(m.minTier - 1) as 1 | 2 | 3], m.id).toBeLessThan(m.ramMiB);
+    }
+  });
+
+  it('KV cache scales with layers × KV heads × head size × context (GQA makes it smaller)', () => {
+    const shape = { arch: 'llama', layers: 32, kvHeads: 8, headDim: 128, ff: 14336, vocab: 32000 };
+    expect(kvCacheBytes(shape, 4096)).toBe(512 * 1048576);
+    expect(kvCacheBytes({ ...shape, kvHeads: 32 }, 4096)).toBe(4 * 512 * 1048576);
+  });
+});
+
+describe('tier ladders come from the catalog and the derived memory needs', () => {
+  it('each rung lists the models that fit the tier: the seed model first, then best first by evidence', () => {
     expect(ladderRoutesFor(1)).toEqual({ small: ['tinyllama'] });
-    expect(ladderRoutesFor(2)).toEqual({ small: ['tinyllama', 'qwen2.5-1.5b'], medium: ['phi2', 'llama-3.2-3b'] });
-    expect(ladderRoutesFor(3)).toEqual({ small: ['tinyllama', 'qwen2.5-1.5b'], medium: ['phi2', 'llama-3.2-3b'], large: ['mistral-7b'] });
+    expect(ladderRoutesFor(2)).toEqual({
+      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
+      medium: ['phi2', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
+    });
+    expect(ladderRoutesFor(3)).toEqual({
+      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
+      medium: ['phi2', 'qwen3-4b', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
+      large: ['mistral-7b'],
+    });
     expect(tierLadders[4].routes).toEqual(ladderRoutesFor(4));
   });
 
-  it('what to download for each tier: the first model of each rung', () => {
+  it('the recommended download per rung is the best model that fits, with its reason', () => {
     expect(recommendedModels(1)).toEqual(['tinyllama']);
-    expect(recommendedModels(2)).toEqual(['tinyllama', 'phi2']);
-    expect(recommendedModels(4)).toEqual(['tinyllama', 'phi2', 'mistral-7b']);
+    expect(recommendedModels(2)).toEqual(['qwen3-1.7b', 'smollm3-3b']);
+    expect(recommendedModels(3)).toEqual(['qwen3-1.7b', 'qwen3-4b', 'mistral-7b']);
+    expect(recommendedModels(4)).toEqual(['qwen3-1.7b', 'qwen3-4b', 'mistral-7b']);
+    const [small] = recommendationsFor(2);
+    expect(small).toEqual({
+      id: 'qwen3-1.7b',
+      route: 'small',
+      reason: `best small model in 4 GB (3.0 GB per model): Qwen3 1.7B, needs 2.1 GB; ${model('qwen3-1.7b').evidence.summary}`,
+    });
+    // Qwen3 4B (3.4 GB) does not fit tier 2's 3.0 GB, so SmolLM3 (2.5 GB) is the medium pick there.
+    expect(model('qwen3-4b').ramMiB).toBeGreaterThan(MODEL_BUDGET_MIB[2]);
+    // Every recommendation fits its tier.
+    for (const t of [1, 2, 3, 4] as const)
+      for (const id of recommendedModels(t)) expect(model(id).ramMiB, `${id} on tier ${t}`).toBeLessThanOrEqual(MODEL_BUDGET_MIB[t]);
   });
 });

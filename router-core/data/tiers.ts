@@ -1,6 +1,7 @@
 // Machine tiers (seed's VPS table) and the route ladder each tier runs locally, derived from the model catalog.
 import type { Route, Tier } from '../contracts/decision.js';
-import { localModels, type LocalRoute } from './models.js';
+import { MODEL_BUDGET_MIB } from './memory.js';
+import { localModels, type LocalModelEntry, type LocalRoute } from './models.js';
 
 /** One tier's local ladder: which catalog models serve each local route, best first. */
 export interface TierLadder {
@@ -24,23 +25,29 @@ export interface TierLadder {
 }
 
 /**
- * A tier's local routes from the catalog: every local model whose `minTier` the tier reaches fills its
- * `ladderRoute`, in catalog order (seed model first, newer alternates after it).
+ * A tier's local routes from the catalog: every local model whose derived memory need fits the tier's per-model
+ * budget (its `minTier`, data/memory.ts) fills its `ladderRoute`. Order = the router's preference among files that
+ * are present: the seed's model of the rung first (what existing installs and the tests of routing behaviour were
+ * built on), then the others best first by the evidence order of data/models.ts. A machine with only the recommended
+ * download routes to it, since the router takes the first model that is present.
  */
 export function ladderRoutesFor(tier: Tier): Partial<Record<LocalRoute, readonly string[]>> {
   const routes: Partial<Record<LocalRoute, string[]>> = {};
-  for (const m of localModels) if (m.minTier <= tier) (routes[m.ladderRoute] ??= []).push(m.id);
+  const fitting = localModels.filter((m) => m.minTier <= tier);
+  for (const m of [...fitting.filter((x) => x.seed), ...fitting.filter((x) => !x.seed)]) (routes[m.ladderRoute] ??= []).push(m.id);
   return routes;
 }
 
 export const tierLadders: Record<Tier, TierLadder> = {
-  // 2 GB: only TinyLlama fits beside the OS; everything above "small" goes to the cloud.
+  // 2 GB: only TinyLlama fits beside the OS (1.4 GB per model); everything above "small" goes to the cloud.
   // Parallel 2: TinyLlama's 4,096-token KV cache is ~90 MB, so a second sequence fits 2 GB; a third would crowd the OS.
   1: { tier: 1, ramGiB: 2, routes: ladderRoutesFor(1), largeShareOfMedium: 0, localShareTarget: [0.3, 0.3], parallelSequences: 2 },
-  // 4 GB: TinyLlama + Phi-2 (2.3 GB at Q4) — medium prompts stay local (Qwen2.5 1.5B / Llama 3.2 3B as alternates).
-  // Parallel 2: Phi-2 has no grouped-query attention (~1.3 GB of KV per 4,096-token sequence), so 4 GB holds one extra.
+  // 4 GB (3.1 GB per model): Qwen3 1.7B and SmolLM3 3B — medium prompts stay local.
+  // Parallel 2: a 3B model's 4,096-token KV cache is ~0.5 GB (Phi-2, without grouped-query attention, ~1.3 GB), so 4 GB
+  // holds one extra.
   2: { tier: 2, ramGiB: 4, routes: ladderRoutesFor(2), largeShareOfMedium: 0, localShareTarget: [0.6, 0.7], parallelSequences: 2 },
-  // 8 GB: Mistral-7B (5.2 GB at Q4) fits; it takes the harder third of the medium band.
+  // 8 GB (6.7 GB per model): Qwen3 4B for medium and Mistral-7B (4.9 GB) for large; large takes the harder third of
+  // the medium band.
   3: {
     tier: 3,
     ramGiB: 8,
@@ -62,8 +69,35 @@ export const tierLadders: Record<Tier, TierLadder> = {
   },
 };
 
-/** What to download for a tier: the preferred (first) model of each rung of its ladder, weakest rung first. */
-export function recommendedModels(tier: Tier): string[] {
+/** One rung's recommended download for a tier, with the reason shown beside it. */
+export interface Recommendation {
+  id: string;
+  route: LocalRoute;
+  /** e.g. "best small model in 4 GB (3.0 GB per model): Qwen3 1.7B, needs 2.1 GB; GSM-Plus 68.3 …" */
+  reason: string;
+}
+
+function gb(mib: number): string {
+  return `${(mib / 1024).toFixed(1)} GB`;
+}
+
+/**
+ * What to download for a tier, weakest rung first: on each rung the best model by the catalog's evidence order whose
+ * derived memory need fits the tier's per-model budget.
+ */
+export function recommendationsFor(tier: Tier): Recommendation[] {
   const routes = tierLadders[tier].routes;
-  return (['small', 'medium', 'large'] as const).flatMap((r) => (routes[r]?.[0] ? [routes[r][0]] : []));
+  return (['small', 'medium', 'large'] as const).flatMap((route) => {
+    // The best model of the rung by the catalog's evidence order that fits this tier (seed or not).
+    const m: LocalModelEntry | undefined = localModels.find((x) => x.ladderRoute === route && routes[route]?.includes(x.id));
+    if (!m) return [];
+    const budget = `${tierLadders[tier].ramGiB} GB (${gb(MODEL_BUDGET_MIB[tier])} per model)`;
+    const reason = `best ${route} model in ${budget}: ${m.label}, needs ${gb(m.ramMiB)}; ${m.evidence.summary}`;
+    return [{ id: m.id, route, reason }];
+  });
+}
+
+/** The ids of {@link recommendationsFor}. */
+export function recommendedModels(tier: Tier): string[] {
+  return recommendationsFor(tier).map((r) => r.id);
 }

@@ -4,6 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../contracts/chat.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import {
+  ANSWER_TOOL,
+  answerText,
+  answerToolFor,
   DEFAULT_MAX_TOKENS,
   type AnthropicWireEvent,
   createAnthropicEngine,
@@ -209,7 +212,12 @@ describe('createAnthropicEngine without a key', () => {
 
   it('probes available with the cloud catalog ids when a key is set', async () => {
     const engine = createAnthropicEngine({ apiKey: 'k', baseURL: 'http://127.0.0.1:9' });
-    expect(await engine.probe()).toEqual({ ok: true, models: ['claude-haiku', 'claude-sonnet', 'claude-opus'], tools: true });
+    expect(await engine.probe()).toEqual({
+      ok: true,
+      models: ['claude-haiku', 'claude-sonnet', 'claude-opus'],
+      tools: true,
+      structuredOutput: true,
+    });
     await engine.close();
   });
 });
@@ -303,5 +311,32 @@ describe('tools through Claude', () => {
       { type: 'usage', usage: { inputTokens: 20, outputTokens: 12 } },
       { type: 'done', finishReason: 'tool_calls' },
     ]);
+  });
+});
+
+describe('structured output through Claude: a forced answer tool', () => {
+  const schema = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] };
+  it('toAnthropicParams: the answer tool carries the schema and is forced (any when the caller has tools too)', () => {
+    const p = toAnthropicParams({ model: 'claude-sonnet', request: req({ responseFormat: { type: 'json_schema', schema } }) });
+    expect(p.tools).toEqual([{ name: ANSWER_TOOL, description: expect.any(String), input_schema: schema }]);
+    expect(p.tool_choice).toEqual({ type: 'tool', name: ANSWER_TOOL });
+    const tools = [{ name: 'f', parameters: { type: 'object', properties: {} } }];
+    const both = toAnthropicParams({ model: 'claude-sonnet', request: req({ tools, responseFormat: { type: 'json' } }) });
+    expect(both.tools!.map((t) => (t as { name: string }).name)).toEqual(['f', ANSWER_TOOL]);
+    expect(both.tool_choice).toEqual({ type: 'any' });
+  });
+
+  it('a non-object root is wrapped as {value} and unwrapped from the answer', () => {
+    const list = { type: 'array', items: { type: 'string' }, $defs: { X: { type: 'string' } } };
+    const { tool, wrapped } = answerToolFor({ type: 'json_schema', schema: list });
+    expect(wrapped).toBe(true);
+    expect(tool.input_schema).toEqual({
+      type: 'object',
+      properties: { value: { type: 'array', items: { type: 'string' } } },
+      required: ['value'],
+      $defs: { X: { type: 'string' } },
+    });
+    expect(answerText('{"value":["a","b"]}', true)).toBe('["a","b"]');
+    expect(answerText('{"n":1}', false)).toBe('{"n":1}');
   });
 });

@@ -8,7 +8,7 @@ import type {
   Tool as AnthropicTool,
   ToolChoice as AnthropicToolChoice,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { ChatMessage, ToolChoice, ToolSpec } from '../contracts/chat.js';
+import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { FinishReason, StreamEvent } from '../contracts/stream.js';
@@ -134,6 +134,39 @@ export function toAnthropicTools(tools: readonly ToolSpec[]): AnthropicTool[] {
   }));
 }
 
+/** The tool Claude is made to call when the answer must be JSON: its input is the answer. */
+export const ANSWER_TOOL = 'json_answer';
+
+/**
+ * Structured output as a forced tool call: the tool's input schema is the answer's schema (any object for plain
+ * JSON). Claude's tool inputs are objects, so a schema for anything else is wrapped as `{value: ...}` (`wrapped`)
+ * and unwrapped from the answer.
+ */
+export function answerToolFor(format: ResponseFormat): { tool: AnthropicTool; wrapped: boolean } {
+  const schema = format.type === 'json' ? { type: 'object' } : format.schema;
+  const wrapped = schema.type !== 'object';
+  const { $defs, ...rest } = schema as { $defs?: unknown } & Record<string, unknown>;
+  const input = wrapped ? { type: 'object', properties: { value: rest }, required: ['value'], ...($defs ? { $defs } : {}) } : schema;
+  return {
+    tool: {
+      name: ANSWER_TOOL,
+      description: 'Give your whole answer as the input of this tool, following its schema exactly.',
+      input_schema: input as AnthropicTool['input_schema'],
+    },
+    wrapped,
+  };
+}
+
+/** The answer tool's input (JSON text) → the answer's JSON text. */
+export function answerText(args: string, wrapped: boolean): string {
+  if (!wrapped) return args;
+  try {
+    return JSON.stringify((JSON.parse(args) as { value?: unknown }).value ?? null);
+  } catch {
+    return args;
+  }
+}
+
 /** Our tool choice → Claude's ('required' is Claude's 'any'). */
 export function toAnthropicToolChoice(choice: ToolChoice): AnthropicToolChoice {
   if (choice === 'auto') return { type: 'auto' };
@@ -205,6 +238,11 @@ export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: numb
   if (request.tools && request.tools.length > 0) params.tools = toAnthropicTools(request.tools);
   if (request.toolChoice !== undefined && request.tools && request.tools.length > 0)
     params.tool_choice = toAnthropicToolChoice(request.toolChoice);
+  if (request.responseFormat) {
+    // With the caller's tools too, Claude must call one of them or answer through the answer tool.
+    params.tools = [...(params.tools ?? []), answerToolFor(request.responseFormat).tool];
+    params.tool_choice = params.tools.length > 1 ? { type: 'any' } : { type: 'tool', name: ANSWER_TOOL };
+  }
   // p.seed: the Messages API has no seed; ignored.
   return params;
 }
@@ -442,6 +480,8 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined = setTimeout(() => stop('first-token-timeout'), firstTokenTimeoutMs);
     let state = initialAnthropicState(call.model);
+    const answer = call.request.responseFormat ? answerToolFor(call.request.responseFormat) : undefined;
+    let answered = false;
     const fail = (e: unknown) => mapAnthropicError(e, { apiKey, baseURL, started: state.started, stopCause, firstTokenTimeoutMs });
 
     try {
@@ -456,7 +496,13 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
           if (stopCause) break;
           const r = fromAnthropicEvent(raw as AnthropicWireEvent, state);
           state = r.state;
-          for (const ev of r.events) {
+          for (const wire of r.events) {
+            let ev = wire;
+            // The answer tool's call is the answer: its input becomes the text, and the turn ends as a normal stop.
+            if (answer && ev.type === 'tool-call' && ev.call.name === ANSWER_TOOL) {
+              answered = true;
+              ev = { type: 'text-delta', text: answerText(ev.call.arguments, answer.wrapped) };
+            } else if (answered && ev.type === 'done' && ev.finishReason === 'tool_calls') ev = { type: 'done', finishReason: 'stop' };
             if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
             if (ev.type === 'text-delta' && timer) {
               clearTimeout(timer);
@@ -488,7 +534,7 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     // No network call: a probe request would cost money and latency; a bad key shows up as upstream_auth on use.
     async probe(): Promise<EngineAvailability> {
       if (!currentKey()) return { ok: false, models: [], reason: 'no Claude API key configured' };
-      return { ok: true, models: cloudModels.map((m) => m.id), tools: true };
+      return { ok: true, models: cloudModels.map((m) => m.id), tools: true, structuredOutput: true };
     },
     chat,
     async close() {

@@ -25,8 +25,9 @@ import { Worker } from 'node:worker_threads';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
-import { findModel } from '../data/models.js';
+import { findLocalModel, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
+import { withThinkingOff } from '../routing/thinking.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { readGgufContextLength } from './gguf-context.js';
 import type {
@@ -508,7 +509,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       modelId: call.model,
       path,
       owner: call.owner ?? 'master',
-      messages: call.request.messages.map((m) => ({ role: m.role, content: m.content })),
+      // Hybrid-thinking catalog models (Qwen3, SmolLM3) get their documented switch: routed answers do not think aloud.
+      messages: (findLocalModel(call.model)?.hybridThinking ? withThinkingOff(call.request.messages) : call.request.messages).map((m) => ({
+        role: m.role,
+        content: m.content,
+      })),
       params: {
         maxTokens: p.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: p.temperature,
@@ -516,6 +521,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         stop: p.stop,
         seed: p.seed,
         confidence: call.confidence,
+        ...(call.request.responseFormat ? { format: call.request.responseFormat } : {}),
       },
       state: 'queued',
       abortSent: false,
@@ -555,6 +561,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           }
           if (ev.stage === 'runtime')
             throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+          if (ev.stage === 'grammar') {
+            throw new CoreError('invalid_request', `The JSON schema cannot be compiled into a grammar: ${ev.message}`, {
+              details: { param: 'response_format' },
+            });
+          }
           if (ev.stage === 'context' && ev.context) {
             const c = ev.context;
             throw new CoreError(
@@ -660,7 +671,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         }),
       );
       const models = checks.filter((id): id is string => id !== null);
-      if (models.length > 0) return { ok: true, models, contextLengths };
+      if (models.length > 0) return { ok: true, models, contextLengths, structuredOutput: true };
       const n = Object.keys(opts.modelFiles).length;
       return {
         ok: false,

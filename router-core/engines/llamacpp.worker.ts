@@ -7,8 +7,17 @@
 // recently used. Messages back are small plain objects (structured-clone friendly, no class instances).
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
-import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaChat,
+  LlamaContext,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp';
+import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
@@ -61,6 +70,33 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
   maxTokens: number;
   /** Measure the answer's mean token log-probability (one extra batched pass over the answer tokens). */
   confidence?: boolean;
+  /** Constrain the answer to JSON (any object) or a JSON schema, with a grammar. */
+  format?: ResponseFormat;
+}
+
+/**
+ * Compiled grammars by format, most recent last. why 32: a grammar is a few KB; apps reuse a handful of schemas,
+ * and compiling one takes milliseconds, so a small bound only stops an endless stream of distinct schemas growing it.
+ */
+const grammars = new Map<string, Promise<LlamaGrammar>>();
+const MAX_GRAMMARS = 32;
+
+/** The grammar for a format: any JSON object for `json` (OpenAI's json_object), else the schema's own. */
+async function grammarFor(format: ResponseFormat): Promise<LlamaGrammar> {
+  const schema = format.type === 'json' ? { type: 'object', additionalProperties: true } : format.schema;
+  const key = JSON.stringify(schema);
+  let g = grammars.get(key);
+  if (g) {
+    grammars.delete(key);
+    grammars.set(key, g);
+    return g;
+  }
+  const { llama } = await runtime();
+  g = llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+  g.catch(() => grammars.delete(key));
+  if (grammars.size >= MAX_GRAMMARS) grammars.delete(grammars.keys().next().value!);
+  grammars.set(key, g);
+  return g;
 }
 
 /** What llama.cpp did for one call, counted in the worker (not inferred from what reached the client). */
@@ -113,7 +149,7 @@ export type FromWorker =
   | {
       type: 'failed';
       id: number;
-      stage: 'runtime' | 'load' | 'generate' | 'context';
+      stage: 'runtime' | 'load' | 'generate' | 'context' | 'grammar';
       message: string;
       /** stage 'context': the real token count and the window it did not fit. */
       context?: { inputTokens: number; answerTokens: number; contextSize: number };
@@ -155,6 +191,8 @@ interface Loaded {
   slots: SeqSlot[];
   /** Calls waiting for a free sequence (only when the host sent more than the context holds). */
   waiters: Array<() => void>;
+  /** A LlamaChat on a new sequence of the context, with the routed chat wrapper. */
+  newChat: () => LlamaChat;
   /** Created on the first embed request for this model (a second, embeddings-only context). */
   embedding?: Promise<LlamaEmbeddingContext>;
 }
@@ -228,6 +266,18 @@ function runtime(): Promise<{ llama: Llama; threads: number }> {
 }
 
 /**
+ * Chat wrappers as the library resolves them, with thinking switched off for routed answers: Qwen3's wrapper opens
+ * an empty thought segment instead of letting the model reason first ("discourage"), and a model served through
+ * its own Jinja template gets `enable_thinking: false`, the variable Qwen3's and SmolLM3's templates read.
+ */
+const ROUTED_WRAPPER_SETTINGS = {
+  customWrapperSettings: {
+    qwen: { thoughts: 'discourage' as const },
+    jinjaTemplate: { additionalRenderParameters: { enable_thinking: false } },
+  },
+};
+
+/**
  * Sequences that fit: the request, lowered one at a time while llama.cpp's estimate of the context exceeds
  * {@link SEQUENCE_MEMORY_SHARE} of the memory free now (never below 1: one sequence is what the tier budgeted).
  */
@@ -260,6 +310,7 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
     p = (async () => {
       await unloading;
       const { llama, threads } = await runtime();
+      const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
       const model = await llama.loadModel({ modelPath: path });
       try {
         const requested = Math.max(1, Math.floor(req.sequences));
@@ -281,9 +332,10 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
           },
         });
         // The first sequence exists from the start: its LlamaChat also renders prompts (the chat template is stateless).
-        const { LlamaChat } = await import('node-llama-cpp');
-        const first: SeqSlot = { index: 0, chat: new LlamaChat({ contextSequence: context.getSequence() }), busy: false, lastUsed: 0 };
-        return { model, context, slots: [first], waiters: [] };
+        const newChat = (): LlamaChat =>
+          new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: resolveChatWrapper(model, ROUTED_WRAPPER_SETTINGS) });
+        const first: SeqSlot = { index: 0, chat: newChat(), busy: false, lastUsed: 0 };
+        return { model, context, slots: [first], waiters: [], newChat };
       } catch (e) {
         await model.dispose();
         throw e;
@@ -310,7 +362,6 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * when every sequence is busy. Returns null when `signal` aborts while waiting.
  */
 async function acquire(m: Loaded, tokens: readonly number[], signal: AbortSignal): Promise<SeqSlot | null> {
-  const { LlamaChat } = await import('node-llama-cpp');
   for (;;) {
     if (signal.aborted) return null;
     let best: SeqSlot | undefined;
@@ -329,7 +380,7 @@ async function acquire(m: Loaded, tokens: readonly number[], signal: AbortSignal
       const empty = m.slots.find((x) => !x.busy && x.chat.sequence.contextTokens.length === 0);
       if (empty) best = empty;
       else if (m.context.sequencesLeft > 0) {
-        best = { index: m.slots.length, chat: new LlamaChat({ contextSequence: m.context.getSequence() }), busy: false, lastUsed: 0 };
+        best = { index: m.slots.length, chat: m.newChat(), busy: false, lastUsed: 0 };
         m.slots.push(best);
       }
     }
@@ -462,6 +513,15 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       return;
     }
     if (ac.signal.aborted) return endAborted();
+    let grammar: LlamaGrammar | undefined;
+    if (msg.params.format) {
+      try {
+        grammar = await grammarFor(msg.params.format);
+      } catch (e) {
+        post({ type: 'failed', id: msg.id, stage: 'grammar', message: shortReason(e) });
+        return;
+      }
+    }
     const history = toHistory(msg.messages);
     const contextSize = m.context.contextSize;
     // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
@@ -494,7 +554,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     const slot = await acquire(m, tokens, ac.signal);
     if (!slot) return endAborted();
     try {
-      await generate(msg, m, slot, history, tokens, ac.signal, work, {
+      await generate(msg, m, slot, history, tokens, ac.signal, work, grammar, {
         finishWork,
         endAborted,
         onFlush: (f) => (flushDeltas = f),
@@ -520,6 +580,7 @@ async function generate(
   tokens: Token[],
   signal: AbortSignal,
   work: JobWork,
+  grammar: LlamaGrammar | undefined,
   hooks: { finishWork: () => JobWork; endAborted: () => void; onFlush: (flush: () => void) => void },
 ): Promise<void> {
   const { finishWork, endAborted } = hooks;

@@ -72,6 +72,13 @@ describe('toOllamaChat', () => {
     expect(ollamaContextLength('llama3.1:8b')).toBeUndefined();
   });
 
+  it('switches thinking off (think: false) for hybrid-thinking catalog models only', () => {
+    expect(toOllamaChat({ model: 'qwen3-4b', request: req() }, 'qwen3:4b').think).toBe(false);
+    expect(toOllamaChat({ model: 'smollm3-3b', request: req() }, 'hf.co/ggml-org/SmolLM3-3B-GGUF:Q4_K_M').think).toBe(false);
+    expect(toOllamaChat({ model: 'granite-4.0-micro', request: req() }, 'granite4:micro')).not.toHaveProperty('think');
+    expect(toOllamaChat({ model: 'llama3.1:8b', request: req() }, 'llama3.1:8b')).not.toHaveProperty('think');
+  });
+
   it('omits unset options and keep_alive', () => {
     const r = toOllamaChat({ model: 'x', request: req() }, 'x');
     expect(r.options).toEqual({});
@@ -165,5 +172,15 @@ describe('tools through Ollama', () => {
       type: 'done',
       finishReason: 'tool_calls',
     });
+  });
+});
+
+describe('toOllamaChat: structured output', () => {
+  it('passes "json" or the schema as Ollama\'s format; nothing without one', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } } };
+    const base: ChatRequest = { model: 'x', messages: [{ role: 'user', content: 'hi' }], params: {} };
+    expect(toOllamaChat({ model: 'x', request: { ...base, responseFormat: { type: 'json' } } }, 'x').format).toBe('json');
+    expect(toOllamaChat({ model: 'x', request: { ...base, responseFormat: { type: 'json_schema', schema } } }, 'x').format).toEqual(schema);
+    expect(toOllamaChat({ model: 'x', request: base }, 'x').format).toBeUndefined();
   });
 });

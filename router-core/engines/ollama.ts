@@ -10,8 +10,9 @@ import type {
 import type { ChatMessage } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
-import { findModel, localModels } from '../data/models.js';
+import { findLocalModel, findModel, localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
+import { estimatePromptTokens, estimateTextTokens } from '../routing/tokens.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { nodeFetch, type AbortSource } from './node-fetch.js';
 
@@ -70,11 +71,6 @@ export function tagMatches(wanted: string, present: string): boolean {
   const w = canonicalTag(wanted.toLowerCase());
   const p = canonicalTag(present.toLowerCase());
   return w === p || p.endsWith(`/${w}`);
-}
-
-/** Pure: rough token estimate (~4 chars/token), used only when Ollama omits prompt_eval_count (fully cached prompt). */
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
 }
 
 /** Tool-call arguments (JSON text) → the object Ollama wants; anything unparsable becomes {} (Ollama would refuse it). */
@@ -140,7 +136,12 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
       function: { name: t.name, description: t.description, parameters: t.parameters as OllamaTool['function']['parameters'] },
     }));
   }
+  // Ollama constrains decoding itself: "json", or the schema.
+  const f = call.request.responseFormat;
+  if (f) req.format = f.type === 'json' ? 'json' : f.schema;
   if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
+  // Hybrid-thinking models (Qwen3, SmolLM3) answer routed requests directly: Ollama's own switch for their template.
+  if (findLocalModel(call.model)?.hybridThinking) req.think = false;
   return req;
 }
 
@@ -288,7 +289,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         const n = ollamaContextLength(id);
         if (n !== undefined) contextLengths[id] = n;
       }
-      return { ok: true, models: ids, tools: true, contextLengths };
+      return { ok: true, models: ids, tools: true, structuredOutput: true, contextLengths };
     } catch {
       return { ok: false, models: [], reason: `Ollama not reachable at ${baseURL}` };
     }
@@ -298,7 +299,8 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     const tag = tagFor(call.model);
     const req = toOllamaChat(call, tag, { keepAlive: opts.keepAlive });
-    const fallbackInput = estimateTokens(call.request.messages.map((m) => m.content).join('\n'));
+    // Ollama omits prompt_eval_count for a fully cached prompt: the quick estimate stands in.
+    const fallbackInput = estimatePromptTokens(call.request);
 
     // The caller's signal and close() reach the HTTP request from the first byte (the client's own abort() only
     // exists once the response has started).
@@ -371,7 +373,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         truncate: true,
         ...(opts.keepAlive ? { keep_alive: opts.keepAlive } : {}),
       });
-      return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTokens(texts.join('\n')) };
+      return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTextTokens(texts.join('\n')) };
     } catch (e) {
       throw mapOllamaError(e, { baseURL, tag, started: false, aborted: signal.aborted || closed.aborted });
     }

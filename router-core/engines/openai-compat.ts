@@ -48,6 +48,22 @@ export function toOpenAIParams(call: EngineCall, serverModel: string): ChatCompl
     ...(p.topP !== undefined ? { top_p: p.topP } : {}),
     ...(p.stop && p.stop.length > 0 ? { stop: [...p.stop] } : {}),
     ...(p.seed !== undefined ? { seed: p.seed } : {}),
+    // llama-server, LM Studio and vLLM all constrain decoding to these (a grammar from the schema).
+    ...(call.request.responseFormat
+      ? {
+          response_format:
+            call.request.responseFormat.type === 'json'
+              ? { type: 'json_object' as const }
+              : {
+                  type: 'json_schema' as const,
+                  json_schema: {
+                    name: call.request.responseFormat.name ?? 'answer',
+                    schema: call.request.responseFormat.schema,
+                    strict: true,
+                  },
+                },
+        }
+      : {}),
   };
 }
 
@@ -104,7 +120,7 @@ export function createOpenAICompatEngine(opts: OpenAICompatEngineOptions): Engin
       const list = await client.models.list({ timeout: PROBE_TIMEOUT_MS });
       const ids = list.data.map((m) => m.id);
       served = opts.serveAllLocalAs ? Object.fromEntries(localModels.map((m) => [m.id, opts.serveAllLocalAs!])) : catalogMatches(ids);
-      return { ok: true, models: [...Object.keys(served), ...ids.filter((i) => !(i in served))] };
+      return { ok: true, models: [...Object.keys(served), ...ids.filter((i) => !(i in served))], structuredOutput: true };
     } catch {
       return { ok: false, models: [], reason: `OpenAI-compatible server not reachable at ${baseURL}` };
     }

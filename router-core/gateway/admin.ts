@@ -15,6 +15,10 @@ import { levelOf } from '../routing/complexity.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
+import { coreSettings } from '../settings-schema.js';
+import { rangeStart } from './ranges.js';
+import type { StatsDto } from '../contracts/api.js';
+import { scheduleNow } from './routing-settings-api.js';
 
 export interface AdminDeps {
   version: string;
@@ -32,8 +36,6 @@ export interface AdminDeps {
   routing(): RoutingConfig;
   tier(): { tier: Tier; reason: string };
 }
-
-const DAY = 86_400_000;
 
 /** Start of the local day containing `t`, and of its month. */
 export function periodStarts(t: number): { day: number; month: number } {
@@ -88,7 +90,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      await deps.ledger.setSetting('health.readyProbeAt', deps.now());
+      await deps.ledger.setSetting(coreSettings.readyProbeAt.key, deps.now());
       await deps.ledger.recent(1);
     } catch (e) {
       ledgerOk = false;
@@ -113,13 +115,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const q = req.query as { range?: string; from?: string; to?: string };
     const now = deps.now();
     const starts = periodStarts(now);
-    const ranges: Record<string, number> = {
-      today: starts.day,
-      '7d': starts.day - 6 * DAY,
-      '30d': starts.day - 29 * DAY,
-      month: starts.month,
-      all: 0,
-    };
     let from: number;
     let to = now + 1;
     if (q.from !== undefined || q.to !== undefined) {
@@ -128,11 +123,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       if (!Number.isFinite(from) || !Number.isFinite(to) || from > to)
         throw new CoreError('invalid_request', 'Invalid "from"/"to": give epoch milliseconds with from ≤ to.');
     } else {
-      const range = q.range ?? 'today';
-      // Own keys only: "constructor" or "__proto__" must not read the object prototype.
-      const f = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
-      if (f === undefined) throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
-      from = f;
+      from = rangeStart(q.range ?? 'today', starts);
     }
     const [stats, spend, routing] = await Promise.all([
       deps.ledger.stats(from, to),
@@ -150,7 +141,9 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
       routing,
-    };
+      // Time-based routing in force now (the dashboard shows it): null without an enabled schedule.
+      schedule: scheduleNow(deps.routing().schedule ?? null, now),
+    } satisfies StatsDto;
   });
 
   app.post('/api/v1/complexity', async (req) => {
@@ -217,20 +210,33 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     };
   });
 
-  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => {
+  /** OpenAI's model object for every name a caller may send now ("auto" first). */
+  const openAiModels = async () => {
     const a = await deps.availability();
     const created = Math.floor(deps.startedAt / 1000);
-    return {
-      object: 'list',
-      data: validModelNames(a)
-        .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
-        .map((id) => ({
-          id,
-          object: 'model',
-          created,
-          owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
-        })),
-    };
+    return validModelNames(a)
+      .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
+      .map((id) => ({
+        id,
+        object: 'model' as const,
+        created,
+        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
+      }));
+  };
+
+  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => ({ object: 'list', data: await openAiModels() }));
+
+  // Apps check that a model exists before using it. A wildcard, not `:id`: Ollama tags may hold slashes (hf.co/org/repo).
+  app.get('/v1/models/*', { config: { protocol: 'openai' } }, async (req) => {
+    const id = (req.params as { '*': string })['*'];
+    const models = await openAiModels();
+    const found = models.find((m) => m.id === id);
+    if (found) return found;
+    throw new CoreError(
+      'not_found',
+      `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
+      { details: { param: 'model', value: id, valid: models.map((m) => m.id) } },
+    );
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Protocol } from '../contracts/chat.js';
+import type { ErrorBody } from '../contracts/errors.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ProtocolAdapter } from './protocol.js';
 
@@ -121,13 +122,13 @@ export function installErrorHandling(
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, type, message] =
+  const [status, reason, type, message]: [number, string, ErrorBody['error']['type'], string] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'Request Timeout', 'timeout', 'The request was not received in time: send the whole request (headers and body) promptly.']
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request Header Fields Too Large', 'invalid_request', 'The request headers (the URL included) are larger than 16 KiB.']
         : [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
-  const body = JSON.stringify({ error: { type, message } });
+  const body = JSON.stringify({ error: { type, message } } satisfies ErrorBody);
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,

@@ -15,13 +15,13 @@ import { settingsPutBody, settingWrites } from './settings-api.js';
 /**
  * The variant: a partial of the two settings bodies, built from their schemas so a setting added there is a variant
  * field here too. Left out on purpose: budgets and local-only (caps and "nothing leaves this machine" are promises
- * to the person, not a policy to compare), the privacy guard (an experiment must never send private data out),
+ * to the person, not a policy to compare; so is the schedule's local-only hours), the privacy guard (an experiment must never send private data out),
  * history and the cache (storage, not decisions), and the cascade (its settings are read outside the routing config).
  */
 const variantSchema = z
   .object({
     ...settingsPutBody.omit({ local_only: true, daily_budget_micros: true, monthly_budget_micros: true, history_enabled: true }).shape,
-    ...routingPutBody.omit({ privacy: true, cache: true, cascade: true }).shape,
+    ...routingPutBody.omit({ privacy: true, cache: true, cascade: true, schedule: true }).shape,
   })
   .strict();
 const variantFields = Object.keys(variantSchema.shape);

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Availability } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
 import type { RequestRecord } from '../ledger/ledger.js';
+import type { SpendSoFar } from '../routing/budget.js';
 
 /** Model label values: catalog ids only. Any other name (a raw claude-* id, an Ollama tag) is "other", so callers cannot mint label values (unbounded cardinality takes Prometheus down). */
 const CATALOG_IDS: ReadonlySet<string> = new Set(modelCatalog.map((m) => m.id));
@@ -76,6 +77,8 @@ export interface StateSources {
   availability(): Promise<Availability>;
   /** The cloud caps in force (settings or config), micro-dollars; undefined = no cap. */
   budget(): { dailyMicros?: number; monthlyMicros?: number };
+  /** Recorded cloud spend in the budget's current calendar day and month (the numbers the budget guard compares). */
+  spend(): Promise<SpendSoFar>;
   /** Local models' parallel sequences, running and waiting requests (the embedded engine's queue). */
   localLoad?(): LocalLoad;
 }
@@ -89,7 +92,10 @@ export interface LocalLoad {
 /**
  * Gauges computed when Prometheus scrapes: `api_gateway_engine_up{engine}` (1 when the engine answers its probe
  * and has a model; the "Ollama down" alert reads it, since Ollama exports no metrics of its own) and
- * `api_gateway_budget_usd{period}` (the cloud caps, so the "spend over budget" alert needs no copy of them).
+ * `api_gateway_budget_usd{period}` (the cloud caps, so the "spend over budget" alert needs no copy of them) and
+ * `api_gateway_cloud_spend_usd{period}` (spend in the current calendar day and month, from the ledger: the alert
+ * compares the same numbers as the budget guard; `increase(api_gateway_cost_total[1d])` is a rolling 24 h that
+ * spans two budget days).
  */
 export function registerStateGauges(metrics: Metrics, sources: StateSources): void {
   new Gauge({
@@ -113,6 +119,18 @@ export function registerStateGauges(metrics: Metrics, sources: StateSources): vo
       this.reset();
       if (b.dailyMicros !== undefined) this.set({ period: 'day' }, b.dailyMicros / 1e6);
       if (b.monthlyMicros !== undefined) this.set({ period: 'month' }, b.monthlyMicros / 1e6);
+    },
+  });
+  new Gauge({
+    name: 'api_gateway_cloud_spend_usd',
+    help: 'Cloud spend in USD so far in the current budget period (calendar day or month, the gateway local time)',
+    labelNames: ['period'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      const s = await sources.spend();
+      this.reset();
+      this.set({ period: 'day' }, s.todayMicros / 1e6);
+      this.set({ period: 'month' }, s.monthMicros / 1e6);
     },
   });
   const localLoad = sources.localLoad;

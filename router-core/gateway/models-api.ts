@@ -1,4 +1,5 @@
 // Machine and model-file routes: /api/v1/system, local model list, pulls (with an SSE progress stream), cancel, delete.
+import type { LocalModelsDto } from '../contracts/api.js';
 import type { FastifyInstance } from 'fastify';
 import type { DownloadEvent, DownloadProgress } from '../contracts/events.js';
 import type { SystemInfo } from '../contracts/hardware.js';
@@ -44,7 +45,7 @@ export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void 
     const downloads = new Map(deps.downloads.list().map((d) => [d.modelId, d]));
     const models: LocalModelRow[] = disk.models.map((m) => ({ ...m, download: downloads.get(m.id) ?? null }));
     // localModelFile: every local model name is answered from this one file, whatever the catalog files below say.
-    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free, localModelFile: override };
+    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free, localModelFile: override } satisfies LocalModelsDto;
   });
 
   app.post('/api/v1/models/:id/pull', async (req, reply) => {

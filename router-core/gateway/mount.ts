@@ -7,7 +7,8 @@ import { modelCatalog } from '../data/models.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
-import type { ChatRoute, Decoded, ModelListing, ProtocolAdapter, ProtocolServices } from './protocol.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ChatRoute, Collected, Decoded, ModelListing, ProtocolAdapter, ProtocolServices, ResponseStore } from './protocol.js';
 import {
   budgetExceeded,
   createConcurrencyGate,
@@ -25,8 +26,19 @@ export function routeHeaders(run: PipelineRun): Record<string, string> {
     'x-hybrid-model': run.decision.model,
     'x-hybrid-engine': run.decision.engine,
     'x-hybrid-complexity': run.decision.complexity.toFixed(3),
+    'x-hybrid-reasons': headerText(run.decision.reasons.join('; ')),
     'x-request-id': run.requestId,
   };
+}
+
+/**
+ * Text as an HTTP header value: "→" as "->", "%" and any other character outside printable ASCII percent-encoded (Node
+ * refuses them in headers; decodeURIComponent gives the text back), cut at 2,000 characters (why: proxies commonly
+ * allow 8 KiB for all headers together), never inside an escape.
+ */
+export function headerText(text: string): string {
+  const ascii = text.replaceAll('→', '->').replace(/[^\x20-\x24\x26-\x7e]/g, (c) => encodeURIComponent(c));
+  return ascii.length > 2000 ? `${ascii.slice(0, 1997).replace(/%[0-9A-F]{0,2}$/, '')}...` : ascii;
 }
 
 /** What {@link createProtocolServices} builds the services from. */
@@ -36,6 +48,9 @@ export interface ProtocolServicesDeps {
   now(): number;
   availability(): Promise<Availability>;
   pipeline: ChatPipeline;
+  /** Where stored responses live, and whether history is on (absent = no stored responses). */
+  ledger?: Pick<Ledger, 'saveResponse' | 'getResponse' | 'deleteResponse'>;
+  history?(): boolean;
 }
 
 /** The models a caller may name now, for every protocol's model list (pure over an availability snapshot). */
@@ -91,6 +106,23 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     now: deps.now,
     models: async () => listModels(await deps.availability(), deps.pipeline.embedEngines()),
     embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
+    ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
+  };
+}
+
+/** Stored responses in the ledger, only while history is on (off: nothing kept, nothing found). */
+function ledgerResponseStore(ledger: NonNullable<ProtocolServicesDeps['ledger']>, history: () => boolean): ResponseStore {
+  return {
+    enabled: history,
+    async save(id, createdAt, body) {
+      if (history()) await ledger.saveResponse(id, createdAt, JSON.stringify(body));
+    },
+    async get(id) {
+      if (!history()) return undefined;
+      const text = await ledger.getResponse(id);
+      return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    },
+    delete: (id) => ledger.deleteResponse(id),
   };
 }
 
@@ -122,7 +154,7 @@ export function mountProtocol(
       method: route.method,
       url: route.url,
       config: { protocol: adapter.name },
-      handler: (req, reply) => handleChat(adapter, route, pipeline, guard, req, reply),
+      handler: (req, reply) => handleChat(adapter, route, pipeline, guard, req, reply, services),
     });
   }
   if (!services) return;
@@ -136,7 +168,7 @@ export function mountProtocol(
         reply.raw.on('close', () => {
           if (!reply.raw.writableFinished) ac.abort();
         });
-        return route.handle({ body: req.body, signal: ac.signal }, services);
+        return route.handle({ body: req.body, signal: ac.signal, params: (req.params ?? {}) as Record<string, string> }, services);
       },
     });
   }
@@ -149,8 +181,10 @@ async function handleChat(
   guard: ChatGuard,
   req: FastifyRequest,
   reply: FastifyReply,
+  services?: ProtocolServices,
 ): Promise<unknown> {
-  const decoded = adapter.decode(req.body, route);
+  let decoded = adapter.decode(req.body, route);
+  if (adapter.prepare) decoded = await adapter.prepare(decoded, services ?? NO_SERVICES);
   const key = appKeyOf(req);
   const release = guard.gate.acquire(key?.id, key?.name);
   const ac = new AbortController();
@@ -176,11 +210,12 @@ async function handleChat(
       },
       ac.signal,
     );
+    const complete = adapter.complete ? (c: Collected) => adapter.complete!(run, c, decoded, services ?? NO_SERVICES) : undefined;
     if (decoded.stream) {
-      await streamRun(adapter, decoded, run, reply, ac);
+      await streamRun(adapter, decoded, run, reply, ac, complete);
       return reply;
     }
-    return await collectRun(adapter, decoded, run, reply);
+    return await collectRun(adapter, decoded, run, reply, complete);
   } finally {
     clearTimeout(timer);
     release();
@@ -195,7 +230,24 @@ function isBudgetAbort(signal: AbortSignal): boolean {
   return signal.aborted && isCoreError(signal.reason) && signal.reason.type === 'timeout';
 }
 
-async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: PipelineRun, reply: FastifyReply): Promise<unknown> {
+/** Services for a protocol mounted without any (bare test gateways): nothing stored, no models. */
+const NO_SERVICES: ProtocolServices = {
+  version: '0.0.0',
+  startedAt: 0,
+  now: () => Date.now(),
+  models: async () => [],
+  embed: async () => {
+    throw new CoreError('no_model_available', 'Embeddings are not available here.');
+  },
+};
+
+async function collectRun(
+  adapter: ProtocolAdapter,
+  decoded: Decoded,
+  run: PipelineRun,
+  reply: FastifyReply,
+  complete?: (c: Collected) => Promise<void>,
+): Promise<unknown> {
   let text = '';
   const toolCalls: ToolCall[] = [];
   let finishReason: FinishReason = 'stop';
@@ -215,7 +267,9 @@ async function collectRun(adapter: ProtocolAdapter, decoded: Decoded, run: Pipel
     'x-hybrid-all-cloud-usd': (summary.allCloudMicros / 1e6).toFixed(6),
     'x-hybrid-savings-usd': (summary.savingsMicros / 1e6).toFixed(6),
   });
-  return adapter.encodeResponse(run, { text, toolCalls, finishReason, summary }, decoded);
+  const collected: Collected = { text, toolCalls, finishReason, summary };
+  await complete?.(collected);
+  return adapter.encodeResponse(run, collected, decoded);
 }
 
 async function streamRun(
@@ -224,6 +278,7 @@ async function streamRun(
   run: PipelineRun,
   reply: FastifyReply,
   ac: AbortController,
+  complete?: (c: Collected) => Promise<void>,
 ): Promise<void> {
   const enc = adapter.createStreamEncoder(run, decoded);
   reply.hijack();
@@ -238,8 +293,21 @@ async function streamRun(
   try {
     // The first frame goes out at once: time to first byte matters more than one saved syscall.
     res.write(enc.begin());
+    // With a completion hook the answer is gathered as it goes, and handed over before the frame that ends it.
+    const got: Collected | undefined = complete
+      ? { text: '', toolCalls: [], finishReason: 'stop', summary: undefined as unknown as Summary }
+      : undefined;
     for await (const ev of run.events) {
       if (clientGone(ac)) break;
+      if (got) {
+        if (ev.type === 'text-delta') got.text += ev.text;
+        else if (ev.type === 'tool-call') got.toolCalls.push(ev.call);
+        else if (ev.type === 'summary') got.summary = ev.summary;
+        else if (ev.type === 'done') {
+          got.finishReason = ev.finishReason;
+          if (got.summary) await complete!(got);
+        }
+      }
       await out.write(enc.encode(ev));
     }
     if (!clientGone(ac)) await out.write(enc.end());

@@ -74,6 +74,18 @@ export interface ProtocolServices {
   /** Models a caller may name now: 'auto' first, then available catalog models, then engine-native names. */
   models(): Promise<ModelListing[]>;
   embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+  /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
+  responses?: ResponseStore;
+}
+
+/** Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). */
+export interface ResponseStore {
+  /** Whether anything may be kept now (history on); off = nothing is stored and nothing can be referred to. */
+  enabled(): boolean;
+  save(id: string, createdAt: number, body: unknown): Promise<void>;
+  /** The stored body, or undefined when unknown (or history is off). */
+  get(id: string): Promise<unknown>;
+  delete(id: string): Promise<boolean>;
 }
 
 /**
@@ -81,10 +93,13 @@ export interface ProtocolServices {
  * the protocol's name, so auth, 413s and thrown CoreErrors come back in the protocol's own error shape.
  */
 export interface ExtraRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
-  /** Returns the JSON body; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away. */
-  handle(input: { body: unknown; signal: AbortSignal }, services: ProtocolServices): Promise<unknown>;
+  /**
+   * Returns the JSON body; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away;
+   * `params` are the URL's path parameters.
+   */
+  handle(input: { body: unknown; signal: AbortSignal; params?: Record<string, string> }, services: ProtocolServices): Promise<unknown>;
 }
 
 export interface ProtocolAdapter {
@@ -96,6 +111,16 @@ export interface ProtocolAdapter {
   decode(body: unknown, route: ChatRoute): Decoded;
   encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded): unknown;
   createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder;
+  /**
+   * Async work before the pipeline runs (absent = none): e.g. load the stored conversation a request continues.
+   * Throws CoreError for the caller's mistakes.
+   */
+  prepare?(decoded: Decoded, services: ProtocolServices): Promise<Decoded>;
+  /**
+   * Called once the answer is complete, before the caller is told so (the last stream frame or the JSON body), so
+   * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
+   */
+  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
 }

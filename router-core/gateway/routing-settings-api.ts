@@ -1,13 +1,15 @@
 // Routing feature settings (estimator, privacy guard, response cache, cascade) and routing stats: /api/v1/routing/*.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CoreError } from '../errors.js';
+import { rangeStart } from './ranges.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
+import { isValidTimeZone, localClock } from '../local-clock.js';
 import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
 import type { CacheConfig } from '../routing/cache-policy.js';
 import type { CascadeConfig } from '../routing/cascade.js';
 import type { PrivacyKind, PrivacyRules } from '../routing/privacy.js';
+import { parseHhMm, scheduleState, WEEKDAYS, type RoutingSchedule } from '../routing/schedule.js';
 import { parseBody } from './protocols/validate.js';
 
 const kinds = [
@@ -24,6 +26,35 @@ const kinds = [
 const MAX_WORDS = 500;
 /** why: a week is the longest an answer should be trusted without asking again; 0 would disable the cache (use enabled). */
 const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** why: a week has 7 days; 50 windows covers any real timetable and keeps the per-request check trivial. */
+const MAX_WINDOWS = 50;
+const hhmm = z.string().refine((v) => Number.isFinite(parseHhMm(v)), { message: 'must be a 24-hour time "HH:MM" (00:00 to 24:00)' });
+
+/** A schedule as the API takes it (snake_case); null turns time-based routing off. */
+const scheduleBody = z
+  .object({
+    enabled: z.boolean().default(true),
+    mode: z.enum(['local-only', 'cloud-only']),
+    time_zone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Paris", "America/New_York" or "UTC"' }),
+    windows: z
+      .array(
+        z
+          .object({
+            days: z.array(z.enum(WEEKDAYS)).min(1, 'list at least one day (sun, mon, tue, wed, thu, fri, sat)'),
+            from: hhmm,
+            to: hhmm,
+          })
+          .strict()
+          .refine((w) => parseHhMm(w.from) !== parseHhMm(w.to), { message: '"from" and "to" must differ (22:00 to 06:00 runs overnight)' }),
+      )
+      .min(1, 'list at least one window')
+      .max(MAX_WINDOWS),
+  })
+  .strict()
+  .nullable();
 
 /** The PUT /api/v1/routing/settings body (routing experiments build their variant's schema from it). */
 export const routingPutBody = z
@@ -63,6 +94,7 @@ export const routingPutBody = z
       })
       .strict()
       .optional(),
+    schedule: scheduleBody.optional(),
   })
   .strict();
 
@@ -105,7 +137,30 @@ export function routingSettingWrites(b: Partial<z.infer<typeof routingPutBody>>,
       } satisfies CascadeConfig,
     ]);
   }
+  if (b.schedule !== undefined) {
+    w.push([
+      routingSettingKeys.schedule,
+      b.schedule === null
+        ? null
+        : ({
+            enabled: b.schedule.enabled,
+            mode: b.schedule.mode,
+            timeZone: b.schedule.time_zone,
+            windows: b.schedule.windows,
+          } satisfies RoutingSchedule),
+    ]);
+  }
   return w;
+}
+
+/** The schedule's effect at `now` as the API shows it (null without an enabled schedule). */
+export function scheduleNow(schedule: RoutingSchedule | null, now: number) {
+  const s = schedule?.enabled ? scheduleState(schedule, localClock(now, schedule.timeZone)) : null;
+  return s && { cloud_blocked: s.cloudBlocked, reason: s.reason, until: s.until };
+}
+
+function scheduleView(s: RoutingSchedule | null) {
+  return s && { enabled: s.enabled, mode: s.mode, time_zone: s.timeZone, windows: s.windows };
 }
 
 function view(s: RoutingFeatureSettings) {
@@ -120,6 +175,7 @@ function view(s: RoutingFeatureSettings) {
       semantic_threshold: s.cache.semanticThreshold,
     },
     cascade: { enabled: s.cascade.enabled, min_mean_logprob: s.cascade.minMeanLogprob, unsure_margin: s.cascade.unsureMargin },
+    schedule: scheduleView(s.schedule),
   };
 }
 
@@ -132,17 +188,16 @@ export interface RoutingSettingsDeps {
   periodStarts(now: number): { day: number; month: number };
 }
 
-const DAY = 86_400_000;
-
 /** Register /api/v1/routing/settings (GET, PUT), /api/v1/routing/cache (DELETE) and /api/v1/routing/stats (GET). */
 export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSettingsDeps): void {
-  app.get('/api/v1/routing/settings', async () => view(readRoutingSettings(deps.settings)));
+  const withNow = (s: RoutingFeatureSettings) => ({ ...view(s), schedule_now: scheduleNow(s.schedule, deps.now()) });
+  app.get('/api/v1/routing/settings', async () => withNow(readRoutingSettings(deps.settings)));
 
   app.put('/api/v1/routing/settings', async (req) => {
     const b = parseBody(routingPutBody, req.body);
     const { settings } = deps;
     for (const [key, value] of routingSettingWrites(b, readRoutingSettings(settings))) await settings.setSetting(key, value);
-    return view(readRoutingSettings(settings));
+    return withNow(readRoutingSettings(settings));
   });
 
   app.delete('/api/v1/routing/cache', async () => ({ deleted: await deps.ledger.cacheClear() }));
@@ -151,12 +206,8 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
     const q = req.query as { range?: string };
     const now = deps.now();
     const s = deps.periodStarts(now);
-    const ranges: Record<string, number> = { today: s.day, '7d': s.day - 6 * DAY, '30d': s.day - 29 * DAY, month: s.month, all: 0 };
     const range = q.range ?? '30d';
-    // Own keys only: "constructor" or "__proto__" must not read the object prototype.
-    const from = typeof range === 'string' && Object.hasOwn(ranges, range) ? ranges[range] : undefined;
-    if (from === undefined)
-      throw new CoreError('invalid_request', `Invalid "range": "${range}". Valid: ${Object.keys(ranges).join(', ')}.`);
+    const from = rangeStart(range, s);
     return { range, ...(await deps.ledger.routingStats(from, now + 1)) };
   });
 }

@@ -10,14 +10,16 @@ import { defaultThresholds, type ComplexityThresholds } from '../routing/complex
 import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from '../routing/learned.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
+import { coreSettings, settingsApiFields } from '../settings-schema.js';
+import type { SettingsDto } from '../contracts/api.js';
 
-/** Setting keys this API owns (wiring reads the same keys). */
+/** Setting keys this API owns (router-core/settings-schema.ts; wiring reads the same). */
 export const settingKeys = {
-  thresholds: 'routing.thresholds',
-  localOnly: 'routing.localOnly',
-  dailyBudget: 'budget.dailyMicros',
-  monthlyBudget: 'budget.monthlyMicros',
-  history: 'history.enabled',
+  thresholds: coreSettings.thresholds.key,
+  localOnly: coreSettings.localOnly.key,
+  dailyBudget: coreSettings.dailyBudget.key,
+  monthlyBudget: coreSettings.monthlyBudget.key,
+  history: coreSettings.history.key,
 } as const;
 
 /** What the settings routes need from the core. */
@@ -39,29 +41,13 @@ export interface SettingsDeps {
   regenerateToken(): string;
 }
 
-/** Largest cap accepted: $1,000,000 in micro-dollars; more is surely a unit mistake. */
-const MAX_BUDGET_MICROS = 1_000_000_000_000;
-
-const budget = z
-  .number()
-  .int('must be an integer number of micro-dollars (1 USD = 1000000)')
-  .min(0, 'must be ≥ 0')
-  .max(MAX_BUDGET_MICROS, `must be at most ${MAX_BUDGET_MICROS} (1,000,000 USD)`)
-  .nullable();
-
-/** The PUT /api/v1/settings body (routing experiments build their variant's schema from it). */
+/** The PUT /api/v1/settings body: each stored setting's validator from the schema, plus the Quality ↔ Cost knob. */
 export const settingsPutBody = z.object({
-  thresholds: z
-    .object({
-      medium: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
-      cloud: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
-    })
-    .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud (0 ≤ medium ≤ cloud ≤ 1)', path: ['medium'] })
-    .optional(),
-  local_only: z.boolean().optional(),
-  daily_budget_micros: budget.optional(),
-  monthly_budget_micros: budget.optional(),
-  history_enabled: z.boolean().optional(),
+  thresholds: coreSettings.thresholds.schema.optional(),
+  local_only: coreSettings.localOnly.schema.optional(),
+  daily_budget_micros: coreSettings.dailyBudget.schema.optional(),
+  monthly_budget_micros: coreSettings.monthlyBudget.schema.optional(),
+  history_enabled: coreSettings.history.schema.optional(),
   quality_cost: z
     .object({
       p_cloud: z
@@ -86,7 +72,7 @@ export function settingWrites(
   if (b.thresholds !== undefined && b.quality_cost !== undefined) {
     throw new CoreError('invalid_request', 'Send either "thresholds" or "quality_cost", not both: the knob sets the cloud threshold.');
   }
-  if (b.thresholds !== undefined) w.push([settingKeys.thresholds, b.thresholds]);
+  if (b.thresholds !== undefined) w.push([coreSettings.thresholds.key, b.thresholds]);
   if (b.quality_cost !== undefined) {
     const stops = qualityCostKnob();
     const p = b.quality_cost.p_cloud;
@@ -107,13 +93,14 @@ export function settingWrites(
         },
       );
     }
-    w.push([settingKeys.thresholds, { medium: Math.min(current.medium, cloud), cloud }]);
+    w.push([coreSettings.thresholds.key, { medium: Math.min(current.medium, cloud), cloud }]);
   }
-  if (b.local_only !== undefined) w.push([settingKeys.localOnly, b.local_only]);
-  // null is stored as "no cap" on purpose: it overrides a cap from the config or environment.
-  if (b.daily_budget_micros !== undefined) w.push([settingKeys.dailyBudget, b.daily_budget_micros]);
-  if (b.monthly_budget_micros !== undefined) w.push([settingKeys.monthlyBudget, b.monthly_budget_micros]);
-  if (b.history_enabled !== undefined) w.push([settingKeys.history, b.history_enabled]);
+  // The rest one for one, wire field → key (a null budget cap is stored: "no cap", over the config's).
+  const fields = b as Record<string, unknown>;
+  for (const s of settingsApiFields) {
+    if (s.key === coreSettings.thresholds.key || s.wire === null) continue;
+    if (fields[s.wire] !== undefined) w.push([s.key, fields[s.wire]]);
+  }
   return w;
 }
 
@@ -139,7 +126,7 @@ function qualityCostView(r: RoutingConfig) {
 }
 
 /** The settings as the UI shows them. */
-async function view(deps: SettingsDeps) {
+async function view(deps: SettingsDeps): Promise<SettingsDto> {
   const r = deps.routing();
   const p = deps.periodStarts(deps.now());
   const spend = await deps.ledger.spendSince(p.day, p.month);
@@ -159,7 +146,7 @@ async function view(deps: SettingsDeps) {
       cloud_blocked: verdict.allowCloud ? null : verdict.reason,
     },
     api: { address: access.address, token: access.token, token_source: access.tokenSource },
-  };
+  } satisfies SettingsDto;
 }
 
 /** Register the routes (all need the token). */

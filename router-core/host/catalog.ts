@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Tier } from '../contracts/decision.js';
-import { localModels, type LocalModelEntry, type LocalRoute } from '../data/models.js';
+import { isPermissive, licenceLabel, localModels, ollamaBuildNote, type LocalModelEntry, type LocalRoute } from '../data/models.js';
 import { CoreError } from '../errors.js';
 
 /** Everything a download needs about one model: the catalog entry with any mirror or override applied. */
@@ -15,9 +15,12 @@ export interface ModelSource {
   url: string;
   sizeBytes: number;
   sha256: string;
+  /** Licence as shown: the SPDX id, or "custom: <name> (not permissive: …)". */
   licence: string;
   /** Tag under which Ollama pulls the same model (`/api/pull`). */
   ollamaTag: string;
+  /** What that tag is compared with the catalog file ("a Q4_0 build of the same model, not this Q4_K_M file"). */
+  ollamaNote: string;
 }
 
 /** One local model as `GET /api/v1/models/local` and `hybrid-ai models list` show it. */
@@ -26,7 +29,21 @@ export interface LocalModelStatus {
   label: string;
   file: string;
   quantization: string;
+  /** Licence as shown: the SPDX id, or "custom: <name> (not permissive: …)". */
   licence: string;
+  /** False for a custom licence with use restrictions (no SPDX id); shown as a warning, not beside Apache-2.0 as equal. */
+  licencePermissive: boolean;
+  /** The licence text (upstream model's, where a GGUF card shows an outdated one). */
+  licenceUrl: string;
+  /** Hugging Face repository and the commit the file is pinned to. */
+  repo: string;
+  revision: string;
+  /** What Ollama's tag is compared with this file ("a Q4_0 build of the same model, not this Q4_K_M file"). */
+  ollamaNote: string;
+  /** Benchmark evidence for the model's place on its rung, and where it comes from. */
+  evidence: { summary: string; source: string };
+  /** The model thinks aloud by default; routed answers switch that off. */
+  hybridThinking: boolean;
   ladderRoute: LocalRoute;
   minTier: Tier;
   ramMiB: number;
@@ -96,8 +113,9 @@ function fromEntry(m: LocalModelEntry): ModelSource {
     url: m.url,
     sizeBytes: m.sizeBytes,
     sha256: m.sha256,
-    licence: m.licence,
+    licence: licenceLabel(m.licence),
     ollamaTag: m.ollamaTag,
+    ollamaNote: ollamaBuildNote(m),
   };
 }
 
@@ -115,9 +133,14 @@ export function localModelIds(): string[] {
  * Throws CoreError('invalid_request') naming the variable, the file and the bad field.
  */
 export function resolveModelSources(env: NodeJS.ProcessEnv = process.env): ModelSource[] {
-  const base = env.HYBRID_AI_MODEL_BASE_URL?.trim();
+  return modelSourcesFrom({ baseUrl: env.HYBRID_AI_MODEL_BASE_URL, catalogFile: env.HYBRID_AI_MODEL_CATALOG });
+}
+
+/** resolveModelSources from parsed config (server/config.ts reads the two variables into these fields). */
+export function modelSourcesFrom(o: { baseUrl?: string; catalogFile?: string }): ModelSource[] {
+  const base = o.baseUrl?.trim();
   let overrides: Record<string, Partial<Pick<ModelSource, 'url' | 'sizeBytes' | 'sha256'>>> = {};
-  const file = env.HYBRID_AI_MODEL_CATALOG?.trim();
+  const file = o.catalogFile?.trim();
   if (file) overrides = readOverrides(file);
   if (base) {
     try {
@@ -221,7 +244,14 @@ export async function listModelsOnDisk(modelsDir: string, sources: readonly Mode
         label: m.label,
         file: m.file,
         quantization: m.quantization,
-        licence: m.licence,
+        licence: licenceLabel(m.licence),
+        licencePermissive: isPermissive(m.licence),
+        licenceUrl: m.licence.url,
+        repo: m.repo,
+        revision: m.revision,
+        ollamaNote: ollamaBuildNote(m),
+        evidence: m.evidence,
+        hybridThinking: m.hybridThinking === true,
         ladderRoute: m.ladderRoute,
         minTier: m.minTier,
         ramMiB: m.ramMiB,

@@ -634,7 +634,7 @@ export async function pullViaOllama(source: ModelSource, opts: OllamaPullOptions
           emit(true);
         } else if (line.status === 'success') {
           snap.bytes = snap.totalBytes;
-          return finish('done', `Ollama pulled ${source.ollamaTag}.`);
+          return finish('done', `Ollama pulled ${source.ollamaTag}. ${source.ollamaNote}.`);
         }
       }
     }

@@ -5,6 +5,7 @@ import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { normalizeOllamaHost } from '../engines/ollama.js';
+import { processStartTime } from './process-identity.js';
 import type { OllamaProcessEvent, OllamaProcessState, OllamaProcessStatus, OllamaSource } from '../contracts/events.js';
 
 /** A local server answers /api/version in milliseconds; 1 s means "nobody is there". */
@@ -40,7 +41,7 @@ export interface OllamaProcessOptions {
   pathEnv?: string;
   /**
    * Records the pid of the `ollama serve` we start. A core killed outright (SIGKILL, OOM) cannot stop its child; the
-   * next start finds the pid here and ends that orphan (on Linux, after checking /proc that it is `ollama serve`).
+   * next start finds the pid and its start time here and ends that orphan, on every OS (never a recycled pid).
    */
   pidFile?: string;
   /** Where a bundled Ollama keeps its models (OLLAMA_MODELS); a PATH Ollama keeps the user's own folder. */
@@ -76,6 +77,61 @@ export interface OllamaProcessManager {
   /** OLLAMA_NUM_PARALLEL the running Ollama was started with; null when we did not start it or did not set it. */
   numParallel(): number | null;
   subscribe(listener: (e: OllamaProcessEvent) => void): () => void;
+}
+
+/**
+ * What an Ollama we start may see of our environment: what a process needs to run (PATH, home, temp, locale, the
+ * Windows system folders), the GPU selection and proxy variables it honours, and anything named for Ollama
+ * (OLLAMA_KEEP_ALIVE, OLLAMA_NUM_PARALLEL...). Nothing else: no ANTHROPIC_API_KEY, HYBRID_AI_TOKEN or other secrets.
+ */
+const OLLAMA_ENV_NAMES = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'XDG_RUNTIME_DIR',
+  'LD_LIBRARY_PATH',
+  'USERPROFILE',
+  'HOMEDRIVE',
+  'HOMEPATH',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'PROGRAMFILES',
+  'SYSTEMROOT',
+  'SYSTEMDRIVE',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'NUMBER_OF_PROCESSORS',
+  'PROCESSOR_ARCHITECTURE',
+  'CUDA_VISIBLE_DEVICES',
+  'HIP_VISIBLE_DEVICES',
+  'ROCR_VISIBLE_DEVICES',
+  'GPU_DEVICE_ORDINAL',
+  'HSA_OVERRIDE_GFX_VERSION',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+]);
+
+/** Pure: the environment an Ollama child gets from `env` (see OLLAMA_ENV_NAMES; names compared case-insensitively). */
+export function ollamaChildEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (OLLAMA_ENV_NAMES.has(k.toUpperCase()) || /(^|_)OLLAMA_/i.test(k)) out[k] = v;
+  }
+  return out;
 }
 
 /** Where electron-builder puts the bundled Ollama: `<resources>/ollama/<platform>-<arch>/ollama[.exe]`. */
@@ -249,7 +305,7 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     if (stopping || !st.binary) return;
     port = await choosePort();
     const url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), OLLAMA_HOST: `127.0.0.1:${port}` };
+    const env: NodeJS.ProcessEnv = { ...ollamaChildEnv(opts.env ?? process.env), OLLAMA_HOST: `127.0.0.1:${port}` };
     if (st.source === 'bundled') env.OLLAMA_MODELS = opts.modelsDir;
     const wanted = opts.numParallel?.();
     if (!env.OLLAMA_NUM_PARALLEL && wanted !== undefined) env.OLLAMA_NUM_PARALLEL = String(wanted);
@@ -265,7 +321,11 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     }
     child = proc;
     guard(true);
-    if (opts.pidFile && proc.pid !== undefined) await writeFile(opts.pidFile, `${proc.pid}\n`).catch(() => undefined);
+    if (opts.pidFile && proc.pid !== undefined) {
+      // pid + start time: the next start ends exactly this process, on every OS, and never a recycled pid.
+      const started = await processStartTime(proc.pid).catch(() => null);
+      await writeFile(opts.pidFile, `${JSON.stringify({ pid: proc.pid, started })}\n`).catch(() => undefined);
+    }
     const keepTail = (buf: Buffer): void => {
       stderrTail.push(...buf.toString('utf8').split('\n').filter(Boolean));
       if (stderrTail.length > STDERR_LINES) stderrTail = stderrTail.slice(-STDERR_LINES);
@@ -320,15 +380,31 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     healthTimer.unref();
   }
 
-  /** End an `ollama serve` a previous core left running (its pid in the pid file). */
+  /**
+   * End the `ollama serve` a previous core left running: the pid in the pid file, only while that pid still has the
+   * recorded start time (any OS). A file from an older version holds the pid alone: then only where the command line
+   * can be checked (Linux /proc), as before.
+   */
   async function reapOrphan(): Promise<void> {
     if (!opts.pidFile) return;
-    const pid = Number((await readFile(opts.pidFile, 'utf8').catch(() => '')).trim());
+    const text = (await readFile(opts.pidFile, 'utf8').catch(() => '')).trim();
     await rm(opts.pidFile, { force: true });
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    const isRecord = typeof record === 'object' && record !== null;
+    const pid = isRecord ? Number((record as { pid?: unknown }).pid) : Number(text);
+    const started = isRecord ? (record as { started?: unknown }).started : undefined;
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
-    // Only where the command line can be checked: a recycled pid must never be killed.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
-    if (cmdline === null || !cmdline.split('\0').includes('serve')) return;
+    if (typeof started === 'string') {
+      if ((await processStartTime(pid).catch(() => null)) !== started) return;
+    } else {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+      if (cmdline === null || !cmdline.split('\0').includes('serve')) return;
+    }
     try {
       process.kill(pid, 'SIGKILL');
       opts.logger?.warn({ pid }, 'ended an orphaned `ollama serve` left by an earlier run');

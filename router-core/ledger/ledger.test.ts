@@ -393,6 +393,21 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('stored responses: saved, replaced, read back, deleted once; all history takes them too', async () => {
+    await withLedger(open, async (l) => {
+      await l.saveResponse('resp_1', 5, '{"v":1}');
+      await l.saveResponse('resp_1', 5, '{"v":2}');
+      await l.saveResponse('resp_2', 6, '{"v":3}');
+      expect(await l.getResponse('resp_1')).toBe('{"v":2}');
+      expect(await l.getResponse('nope')).toBeUndefined();
+      expect(await l.deleteResponse('resp_1')).toBe(true);
+      expect(await l.deleteResponse('resp_1')).toBe(false);
+      expect(await l.getResponse('resp_1')).toBeUndefined();
+      await l.deleteAllHistory();
+      expect(await l.getResponse('resp_2')).toBeUndefined();
+    });
+  });
+
   test('app keys: stored, listed oldest first (same millisecond too), revoked once, spend per key this month', async () => {
     await withLedger(open, async (l) => {
       await l.createApiKey(key('k2', { rateLimitPerMin: 60, monthlyBudgetMicros: 5_000_000 }));

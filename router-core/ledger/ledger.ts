@@ -210,8 +210,14 @@ export interface ConversationStore {
    * moves to its parent. Returns how many went (0 or 1).
    */
   deleteMessage(conversationId: string, messageId: string): Promise<number>;
-  /** Conversations, messages and the prompt/answer text of request rows; costs stay. */
+  /** Conversations, messages, stored responses and the prompt/answer text of request rows; costs stay. */
   deleteAllHistory(): Promise<HistoryDeletion>;
+  /** Keep an OpenAI Responses API object (JSON text) under its id; saving an id again replaces it. */
+  saveResponse(id: string, createdAt: number, body: string): Promise<void>;
+  /** A stored response's JSON text, or undefined. */
+  getResponse(id: string): Promise<string | undefined>;
+  /** false when there was no such response. */
+  deleteResponse(id: string): Promise<boolean>;
 }
 
 /** App keys (hashes only) and what each spent. */

@@ -1,29 +1,91 @@
-// Applies pending migrations in order, each in its own transaction: SQLite tracks PRAGMA user_version, PostgreSQL a schema_migrations table.
+// Applies pending migrations all-or-nothing: SQLite tracks PRAGMA user_version (after a backup of the old file), PostgreSQL a schema_migrations table.
+import { mkdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { migrationSql, migrations } from './migrations.js';
+import { type Migration, migrationSql, migrations } from './migrations.js';
 
 /** The newest schema this build knows. */
 export const newestVersion = migrations.at(-1)?.version ?? 0;
 
-function tooNew(current: number, where: string): Error {
+function tooNew(current: number, newest: number, where: string): Error {
   return new Error(
-    `The ledger database has schema version ${current}, newer than this app supports (${newestVersion}). Update the app or use ${where}.`,
+    `The ledger database has schema version ${current}, newer than this app supports (${newest}). Update the app or use ${where}.`,
   );
 }
 
-/** Bring the SQLite database to the newest schema; refuses a database newer than this build. */
-export function migrate(db: Database.Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > newestVersion) throw tooNew(current, 'another --data-dir');
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migrationSql(m, 'sqlite'));
-      db.pragma(`user_version = ${m.version}`);
-    })();
+/** A failed migration step, named, with what state the ledger was left in. */
+function failed(m: Migration, current: number, cause: unknown, backup?: string): Error {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new Error(
+    `Ledger migration ${m.version} (${m.name}) failed: ${why}. Nothing was changed: the ledger is still at schema version ${current}, ` +
+      `which the previous version of the app keeps using${backup ? `; a copy taken before the attempt is at ${backup}` : ''}.`,
+    { cause },
+  );
+}
+
+/** `2026-12-07T04:50:01.123Z` → `20261207T045001123Z`: sortable, unique per millisecond, valid in a file name on every OS. */
+export function fileStamp(d: Date): string {
+  return d.toISOString().replace(/[-:.]/g, '');
+}
+
+/**
+ * Copy of the SQLite ledger before it is migrated: `<dir>/backups/ledger-pre-v<to>-<stamp>.db`, made with
+ * VACUUM INTO (one read transaction, so a consistent snapshot even while another process writes; synchronous,
+ * as opening the ledger is). Returns its path. A failure (a full disk) stops the migration before it starts.
+ */
+function backupBeforeMigration(db: Database.Database, from: number, to: number, now: Date): string {
+  const dir = path.join(path.dirname(db.name), 'backups');
+  const file = path.join(dir, `ledger-pre-v${to}-from-v${from}-${fileStamp(now)}.db`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    db.prepare('VACUUM INTO ?').run(file);
+  } catch (e) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Nothing was written.
+    }
+    throw new Error(
+      `Cannot back up the ledger before migrating it from schema version ${from} to ${to} (${file}): ${(e as Error).message}. ` +
+        'Nothing was migrated; free some disk space (or fix the folder permissions) and start again.',
+      { cause: e },
+    );
   }
-  return newestVersion;
+  return file;
+}
+
+/** Options of migrate(): the list of migrations (tests add a failing one) and the clock for the backup's name. */
+export interface MigrateOptions {
+  migrations?: readonly Migration[];
+  now?: () => Date;
+}
+
+/**
+ * Bring the SQLite database to the newest schema; refuses a database newer than this build. A file that already
+ * holds a ledger is first copied to `backups/` beside it; then every pending migration runs in ONE transaction, so
+ * a failing step leaves the old schema (and its rows) exactly as they were, usable by the version that made them.
+ */
+export function migrate(db: Database.Database, opts: MigrateOptions = {}): number {
+  const list = opts.migrations ?? migrations;
+  const newest = list.at(-1)?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > newest) throw tooNew(current, newest, 'another --data-dir');
+  const pending = list.filter((m) => m.version > current);
+  if (pending.length === 0) return newest;
+  const onDisk = db.name !== ':memory:' && db.name !== '' && !db.memory;
+  const backup = current > 0 && onDisk ? backupBeforeMigration(db, current, newest, (opts.now ?? (() => new Date()))()) : undefined;
+  db.transaction(() => {
+    for (const m of pending) {
+      try {
+        db.exec(migrationSql(m, 'sqlite'));
+      } catch (e) {
+        throw failed(m, current, e, backup);
+      }
+      db.pragma(`user_version = ${m.version}`);
+    }
+  })();
+  return newest;
 }
 
 /**
@@ -33,38 +95,41 @@ export function migrate(db: Database.Database): number {
 export const MIGRATION_LOCK_KEY = '7526668463286749545';
 
 /**
- * Bring the PostgreSQL database to the newest schema. Each migration runs in one transaction that first takes
- * pg_advisory_xact_lock (released at commit), then re-reads the applied versions, so of two replicas starting at
- * once one applies and the other finds it done. Refuses a database newer than this build.
+ * Bring the PostgreSQL database to the newest schema. One transaction takes pg_advisory_xact_lock (released at
+ * commit), re-reads the applied versions and applies every pending migration, so of two replicas starting at once
+ * one applies and the other finds it done, and a failing step rolls every step back (PostgreSQL's DDL is
+ * transactional): the old schema stays as it was for the replicas still running. Refuses a database newer than
+ * this build. A pg_dump before an upgrade is the operator's (the Kubernetes migration Job takes one).
  */
-export async function migratePostgres(pool: pg.Pool): Promise<number> {
-  for (;;) {
-    const client = await pool.connect();
-    let applied: number | 'done';
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+export async function migratePostgres(pool: pg.Pool, opts: Pick<MigrateOptions, 'migrations'> = {}): Promise<number> {
+  const list = opts.migrations ?? migrations;
+  const newest = list.at(-1)?.version ?? 0;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version    INTEGER PRIMARY KEY,
         name       TEXT NOT NULL,
         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
       )`);
-      const r = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-      const current = Number(r.rows[0]?.v ?? 0);
-      if (current > newestVersion) throw tooNew(current, 'another database');
-      const next = migrations.find((m) => m.version > current);
-      if (next) {
-        await client.query(migrationSql(next, 'postgres'));
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [next.version, next.name]);
-        applied = next.version;
-      } else applied = 'done';
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
+    const r = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    const current = Number(r.rows[0]?.v ?? 0);
+    if (current > newest) throw tooNew(current, newest, 'another database');
+    for (const m of list.filter((x) => x.version > current)) {
+      try {
+        await client.query(migrationSql(m, 'postgres'));
+      } catch (e) {
+        throw failed(m, current, e);
+      }
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
-    if (applied === 'done') return newestVersion;
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
   }
+  return newest;
 }

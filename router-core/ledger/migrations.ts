@@ -245,4 +245,18 @@ export const migrations: readonly Migration[] = [
     `,
     },
   },
+  {
+    version: 11,
+    name: 'stored_responses',
+    // OpenAI Responses API objects kept for previous_response_id and GET /v1/responses/{id} (only while history is
+    // on; "delete all history" empties the table). The body is the whole response plus the conversation it
+    // continued, as JSON text: nothing queries inside it.
+    sql: `
+      CREATE TABLE stored_responses (
+        id         TEXT PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        body       TEXT NOT NULL
+      );
+    `,
+  },
 ];

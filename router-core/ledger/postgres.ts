@@ -384,8 +384,21 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
           0;
         // Cached answers are history too.
         await c.query(`DELETE FROM response_cache`);
+        await c.query(`DELETE FROM stored_responses`);
         return { conversations, messages, requestTexts };
       });
+    },
+    async saveResponse(id, createdAt, body) {
+      await pool.query(
+        `INSERT INTO stored_responses (id, created_at, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET body = excluded.body`,
+        [id, createdAt, body],
+      );
+    },
+    async getResponse(id) {
+      return (await rows(`SELECT body FROM stored_responses WHERE id = $1`, [id]))[0]?.body as string | undefined;
+    },
+    async deleteResponse(id) {
+      return ((await pool.query(`DELETE FROM stored_responses WHERE id = $1`, [id])).rowCount ?? 0) > 0;
     },
     async createApiKey(k) {
       await pool.query(

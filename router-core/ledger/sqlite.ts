@@ -236,8 +236,14 @@ function openSyncSqliteLedger(file: string): SyncStore {
       .run().changes;
     // Cached answers are history too.
     db.prepare(`DELETE FROM response_cache`).run();
+    db.prepare(`DELETE FROM stored_responses`).run();
     return { conversations, messages, requestTexts };
   });
+  const saveResponse = db.prepare(
+    `INSERT INTO stored_responses (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`,
+  );
+  const getResponse = db.prepare(`SELECT body FROM stored_responses WHERE id = ?`);
+  const deleteResponse = db.prepare(`DELETE FROM stored_responses WHERE id = ?`);
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
   const allSettings = db.prepare(`SELECT key, value FROM settings`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
@@ -373,6 +379,15 @@ function openSyncSqliteLedger(file: string): SyncStore {
     },
     deleteAllHistory() {
       return deleteAllHistory();
+    },
+    saveResponse(id, createdAt, body) {
+      saveResponse.run(id, createdAt, body);
+    },
+    getResponse(id) {
+      return (getResponse.get(id) as { body: string } | undefined)?.body;
+    },
+    deleteResponse(id) {
+      return deleteResponse.run(id).changes > 0;
     },
     createApiKey(key) {
       insertApiKey.run(key);

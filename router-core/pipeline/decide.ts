@@ -2,6 +2,7 @@
 import type { ChatRequest } from '../contracts/chat.js';
 import type { EngineId, RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import { CoreError, toCoreError } from '../errors.js';
+import { localClock } from '../local-clock.js';
 import { estimateCloudCostMicros, type SpendSoFar } from '../routing/budget.js';
 import { decideWithoutCloud } from '../routing/capped.js';
 import { decideRouteWithGuard, type CloudBlock, type RouteInput, type RouteOutcome, type RoutingConfig } from '../routing/policy.js';
@@ -40,7 +41,9 @@ export async function decideAndReserve(
   const capped = hasCaps(config);
   // No cap, nothing to check: skip the spend query (a PostgreSQL round trip) altogether.
   const spend = capped ? await deps.ledger.budgetSpend(p.day, p.month, now) : NO_SPEND;
-  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend };
+  // Time-based routing reads the wall clock in the schedule's own time zone (the policy itself never reads the time).
+  const clock = config.schedule?.enabled ? localClock(now, config.schedule.timeZone) : undefined;
+  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend, clock };
   const guarded = decideRouteWithGuard(input);
   const first = orThrow(guarded.outcome);
   const { cloudBlock } = guarded;

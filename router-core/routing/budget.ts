@@ -1,6 +1,9 @@
 // Budget guard: once a daily or monthly cloud cap would be exceeded, requests stay local until the period resets.
 import type { ChatRequest } from '../contracts/chat.js';
 import type { Price } from '../data/prices.js';
+import { estimatePromptTokens } from './tokens.js';
+
+export { estimatePromptTokens };
 
 /** Cloud spend caps in micro-dollars; undefined = no cap. */
 export interface BudgetCaps {
@@ -49,29 +52,14 @@ export function budgetGuard(spend: SpendSoFar, caps: BudgetCaps, estimateMicros 
  * is given (engines/anthropic.ts DEFAULT_MAX_TOKENS), so 1024 is the most such a call can be billed for.
  */
 export const DEFAULT_CLOUD_OUTPUT_TOKENS = 1024;
-/** why: English text averages ~4 characters per token; code and CJK run denser, so 3 over-estimates safely. */
-const CHARS_PER_TOKEN = 3;
-/** why: chat templates add a few tokens of role markup per message. */
-const TOKENS_PER_MESSAGE = 8;
-
 /**
- * Upper estimate of what a cloud call for `request` costs, in micro-dollars, before it is made: the prompt at 3
- * characters per token plus the most output it may produce, at `price`. The real cost replaces it afterwards.
+ * Upper estimate of what a cloud call for `request` costs, in micro-dollars, before it is made: the prompt (the quick
+ * estimate, routing/tokens.ts) plus the most output it may produce, at `price`. The real cost replaces it afterwards.
  */
 export function estimateCloudCostMicros(request: ChatRequest, price: Price): number {
   const input = estimatePromptTokens(request);
   const output = request.params.maxTokens ?? DEFAULT_CLOUD_OUTPUT_TOKENS;
   return Math.ceil((input * price.inputPerMTok + output * price.outputPerMTok) / 1_000_000);
-}
-
-/**
- * Estimated prompt tokens of `request` (3 characters per token plus role markup): what a call that ended before its
- * engine reported usage (a stream the client cut) is recorded as having sent.
- */
-export function estimatePromptTokens(request: ChatRequest): number {
-  let chars = 0;
-  for (const m of request.messages) chars += m.content.length;
-  return Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * request.messages.length;
 }
 
 function usd(micros: number): string {

@@ -68,3 +68,14 @@ describe('cosine', () => {
     expect(cosine([0, 0], [1, 1])).toBe(0);
   });
 });
+
+describe('cacheKeyMaterial: structured output', () => {
+  it('a JSON-format request never shares a key or a semantic scope with a free-text one; others keep their keys', () => {
+    const plain = cacheKeyMaterial(req('list three colours'));
+    const json = cacheKeyMaterial(req('list three colours', { responseFormat: { type: 'json' } }));
+    const schema = cacheKeyMaterial(req('list three colours', { responseFormat: { type: 'json_schema', schema: { type: 'array' } } }));
+    expect(new Set([plain.key, json.key, schema.key]).size).toBe(3);
+    expect(new Set([plain.scope, json.scope, schema.scope]).size).toBe(3);
+    expect(plain.key).not.toContain('format');
+  });
+});

@@ -63,7 +63,14 @@ export function normaliseText(text: string): string {
 export function cacheKeyMaterial(request: ChatRequest): { key: string; scope: string; prompt: string } {
   const p = request.params;
   const params = [p.maxTokens ?? null, p.temperature ?? null, p.topP ?? null, p.stop ?? null, p.seed ?? null];
-  const head = { v: 1, model: request.model.trim().toLowerCase(), localOnly: request.localOnly === true, params };
+  const head = {
+    v: 1,
+    model: request.model.trim().toLowerCase(),
+    localOnly: request.localOnly === true,
+    params,
+    // Only when set, so keys of requests without one stay as they were: a JSON answer never serves a free-text request.
+    ...(request.responseFormat ? { format: request.responseFormat } : {}),
+  };
   const messages = request.messages.map((m) => [m.role, normaliseText(m.content)] as const);
   let last = -1;
   for (let i = messages.length - 1; i >= 0; i--) {

@@ -186,7 +186,9 @@ describe('decideRoute: model override', () => {
     const o = decide('hi', { model: 'gpt-9' });
     expect(!o.ok && o.error.type).toBe('not_found');
     expect(!o.ok && o.error.details).toMatchObject({ param: 'model', value: 'gpt-9' });
-    expect(!o.ok && o.error.message).toMatch(/Unknown model "gpt-9"\. Valid models: auto, tinyllama, phi2, mistral-7b, .*claude-haiku/);
+    expect(!o.ok && o.error.message).toMatch(
+      /Unknown model "gpt-9"\. Valid models: auto, qwen3-1\.7b, .*tinyllama, .*phi2, mistral-7b, .*claude-haiku/,
+    );
   });
 
   it('Claude requested without a key → no_model_available; in local-only mode → forbidden', () => {
@@ -262,14 +264,16 @@ describe('decideRoute: tools', () => {
   it('nothing can call tools → no_model_available naming the models that could', () => {
     const o = run('auto', noKey);
     expect(!o.ok && o.error.type).toBe('no_model_available');
-    expect(!o.ok && o.error.message).toMatch(/No available model can call tools.*qwen2\.5-1\.5b, llama-3\.2-3b/);
+    expect(!o.ok && o.error.message).toMatch(
+      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
+    );
   });
 
   it('a named model that cannot call tools → invalid_request listing those that can', () => {
     const o = run('tinyllama', withTools);
     expect(!o.ok && o.error).toMatchObject({ type: 'invalid_request', details: { param: 'model', value: 'tinyllama' } });
     expect(!o.ok && o.error.message).toMatch(
-      /Model "tinyllama" cannot call tools\. Models that can: qwen2\.5-1\.5b, llama-3\.2-3b, claude-haiku/,
+      /Model "tinyllama" cannot call tools\. Models that can: qwen3-1\.7b, qwen2\.5-1\.5b, .*llama-3\.2-3b, claude-haiku/,
     );
   });
 
@@ -487,5 +491,62 @@ describe('decideRoute: conversations', () => {
     // A follow-up of the new topic inherits the new topic, not the hard task before it.
     const next = route(conversation(hard, 'now add tests', fresh, 'make it funnier'));
     expect(next.ok && next.decision.route).toBe('small');
+  });
+});
+
+describe('decideRoute: structured output needs an engine that can enforce it', () => {
+  const schema = { type: 'json_schema' as const, name: 'city', schema: { type: 'object', properties: {} } };
+  const mixed: Availability = {
+    engines: {
+      // An engine that cannot constrain decoding (say, an OpenAI-compatible server that does not claim it).
+      'openai-compat': { ok: true, models: ['tinyllama', 'phi2'] },
+      llamacpp: { ok: true, models: ['tinyllama'], structuredOutput: true },
+      anthropic: { ok: true, models: ['claude-sonnet'], structuredOutput: true },
+    },
+  };
+  const run = (model: string, availability: Availability, cfg: Partial<RoutingConfig> = {}) =>
+    decideRoute({
+      request: req('hi', model, { responseFormat: schema }),
+      config: config({ localEnginePreference: ['openai-compat', 'llamacpp'], ...cfg }),
+      tier: 2,
+      availability,
+      spend: nothingSpent,
+    });
+
+  it('auto keeps only candidates whose engine can, and the reasons say so', () => {
+    const o = run('auto', mixed);
+    expect(o.ok && o.decision).toMatchObject({ model: 'tinyllama', engine: 'llamacpp' });
+    expect(o.ok && o.decision.reasons.join('; ')).toMatch(
+      /a JSON schema \("city"\) requested → only engines that can enforce it \(tinyllama on llamacpp, claude-sonnet\)/,
+    );
+    expect(o.ok && o.decision.fallbacks.every((c) => c.engine !== 'openai-compat')).toBe(true);
+    // Without the format the preferred engine answers.
+    const plain = decideRoute({
+      request: req('hi'),
+      config: config({ localEnginePreference: ['openai-compat', 'llamacpp'] }),
+      tier: 2,
+      availability: mixed,
+      spend: nothingSpent,
+    });
+    expect(plain.ok && plain.decision.engine).toBe('openai-compat');
+  });
+
+  it('nothing able and the cloud off → no_model_available naming what can', () => {
+    const o = run('auto', { engines: { 'openai-compat': mixed.engines['openai-compat'] } });
+    expect(o).toMatchObject({
+      ok: false,
+      error: { type: 'no_model_available', message: expect.stringMatching(/No available engine can enforce a JSON schema/) },
+    });
+  });
+
+  it('a named model only on an engine that cannot → a clear error; on one that can → its reason', () => {
+    const o = run('phi2', mixed);
+    expect(o).toMatchObject({
+      ok: false,
+      error: { type: 'no_model_available', message: expect.stringMatching(/"phi2" runs here only on engines that cannot enforce/) },
+    });
+    const ok = run('tinyllama', mixed);
+    expect(ok.ok && ok.decision.engine).toBe('llamacpp');
+    expect(ok.ok && ok.decision.reasons.join('; ')).toMatch(/enforced by llamacpp/);
   });
 });

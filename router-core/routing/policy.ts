@@ -9,6 +9,7 @@ import { estimateComplexity, type ComplexityThresholds } from './complexity.js';
 import { estimateConversation, type ConversationEstimate } from './conversation.js';
 import { estimateLearned } from './learned.js';
 import { privacyGuard, type PrivacyRules } from './privacy.js';
+import { scheduleState, type LocalClock, type RoutingSchedule } from './schedule.js';
 import { priceOf } from './pricing.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
@@ -27,6 +28,8 @@ export interface RoutingConfig {
   estimator?: 'learned' | 'rules';
   /** Secrets and personal data stay local (default: guard on, no private words). */
   privacy?: PrivacyRules;
+  /** Time-based routing: local-only hours, or cloud-only-in-these-hours (routing/schedule.ts); absent = none. */
+  schedule?: RoutingSchedule | null;
 }
 
 /** Everything a decision depends on: no clock, no I/O. */
@@ -36,6 +39,8 @@ export interface RouteInput {
   tier: Tier;
   availability: Availability;
   spend: SpendSoFar;
+  /** The wall clock in the schedule's time zone (the caller reads the time); needed only with a schedule. */
+  clock?: LocalClock;
 }
 
 export type RouteOutcome =
@@ -73,6 +78,18 @@ function toolCapable(c: RouteCandidate, availability: Availability): boolean {
   return modelSupportsTools(c.model) && availability.engines[c.engine]?.tools === true;
 }
 
+/** A candidate can serve a structured-output request when its engine constrains decoding to JSON / a schema. */
+function formatCapable(c: RouteCandidate, availability: Availability): boolean {
+  return availability.engines[c.engine]?.structuredOutput === true;
+}
+
+/** "a JSON schema (name)" or "JSON output", for reasons and errors. */
+function formatWords(request: ChatRequest): string {
+  const f = request.responseFormat;
+  if (!f || f.type === 'json') return 'JSON output';
+  return f.name ? `a JSON schema ("${f.name}")` : 'a JSON schema';
+}
+
 /** Catalog models that can call tools, for error messages. */
 export function toolModelNames(): string[] {
   return [...localModels, ...cloudModels].filter((m) => m.supportsTools === true).map((m) => m.id);
@@ -83,7 +100,8 @@ export function toolModelNames(): string[] {
  * reason never changes a decision): local-only mode, the request's own local-only flag, the privacy guard, Claude not
  * available, a budget cap, a cloud model that cannot take the request's tools, or a context the request does not fit.
  */
-export type CloudBlockKind = 'local-only' | 'request-local' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'context';
+export type CloudBlockKind =
+  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
 
 /** A typed cloud block and its words. */
 export interface CloudBlock {
@@ -95,6 +113,8 @@ export interface CloudBlock {
 function cloudBlock(input: RouteInput): CloudBlock | null {
   if (input.config.localOnly) return { kind: 'local-only', reason: 'local-only mode is on' };
   if (input.request.localOnly) return { kind: 'request-local', reason: 'the request asked to stay on this machine' };
+  const scheduled = input.clock ? scheduleState(input.config.schedule, input.clock) : null;
+  if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
   const privacy = privacyGuard(input.request.messages, input.config.privacy);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
   const a = input.availability.engines[CLOUD_ENGINE];
@@ -216,7 +236,7 @@ type Usable =
   | { ok: true; locals: RouteCandidate[]; blocked: CloudBlock | null; need: ContextNeed; tooSmall: Map<string, number> }
   | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails }; blocked: CloudBlock | null };
 
-/** Filter the candidates by tools and context fit; refuse when neither a local model nor the cloud can take it. */
+/** Filter the candidates by tools, structured output and context fit; refuse when neither a local model nor the cloud can take it. */
 function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]): Usable {
   const { request, config } = input;
   let blocked = cloudBlock(input);
@@ -233,6 +253,25 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
       const message =
         `No available model can call tools: the cloud is unavailable (${blocked.reason}) and no local tool-calling model ` +
         `(${localTools.join(', ')}) is running in an engine that passes tools (Ollama).`;
+      return { ok: false, error: { type: 'no_model_available', message }, blocked };
+    }
+  }
+  if (request.responseFormat) {
+    const what = formatWords(request);
+    const capable = locals.filter((c) => formatCapable(c, input.availability));
+    const cloudCan = formatCapable(cloudCandidate(config), input.availability);
+    const where = [
+      ...new Set(capable.map((c) => `${c.model} on ${c.engine}`)),
+      ...(blocked === null && cloudCan ? [config.cloudModel] : []),
+    ];
+    reasons.push(`${what} requested → only engines that can enforce it (${where.length > 0 ? where.join(', ') : 'none available'})`);
+    locals = capable;
+    if (blocked === null && !cloudCan)
+      blocked = { kind: 'format', reason: `${config.cloudModel} on ${CLOUD_ENGINE} cannot enforce ${what}` };
+    if (locals.length === 0 && blocked !== null) {
+      const message =
+        `No available engine can enforce ${what}: the cloud is unavailable (${blocked.reason}) and no local engine running a ` +
+        'model can (llama.cpp, Ollama and OpenAI-compatible servers can).';
       return { ok: false, error: { type: 'no_model_available', message }, blocked };
     }
   }
@@ -362,10 +401,12 @@ export function validModelNames(availability: Availability): string[] {
 const refusalType: Record<CloudBlockKind, ErrorType> = {
   'local-only': 'forbidden',
   'request-local': 'forbidden',
+  schedule: 'forbidden',
   privacy: 'forbidden',
   budget: 'rate_limited',
   unavailable: 'no_model_available',
   tools: 'no_model_available',
+  format: 'no_model_available',
   context: 'no_model_available',
 };
 
@@ -387,6 +428,15 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
     };
   }
   if (isCloud) {
+    if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
+      return {
+        ok: false,
+        error: {
+          type: 'no_model_available',
+          message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
+        },
+      };
+    }
     const blocked = cloudBlock(input);
     if (blocked !== null) {
       const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
@@ -396,13 +446,25 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
     const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
     if (tooBig) return { ok: false, error: tooBig };
     reasons.push(`model "${requested}" requested by the caller`);
+    if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
     return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
   }
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
   const all = enginesFor(model, availability, config.localEnginePreference);
-  const engines = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
-  if (tools && all.length > 0 && engines.length === 0) {
+  const withTools = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
+  const format = input.request.responseFormat !== undefined;
+  const engines = format ? withTools.filter((e) => availability.engines[e]?.structuredOutput === true) : withTools;
+  if (format && withTools.length > 0 && engines.length === 0) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${model}" runs here only on engines that cannot enforce ${formatWords(input.request)} (${withTools.join(', ')}); choose "auto".`,
+      },
+    };
+  }
+  if (tools && all.length > 0 && withTools.length === 0) {
     return {
       ok: false,
       error: {
@@ -435,6 +497,7 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   const fitting = engines.filter((e) => overrideContextError(input, model, e) === null);
   if (fitting.length === 0) return { ok: false, error: overrideContextError(input, model, engines[0]!)! };
   reasons.push(`model "${requested}" requested by the caller`);
+  if (format) reasons.push(`${formatWords(input.request)} requested → enforced by ${fitting[0]} (constrained decoding)`);
   const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
   const capped = answerCap(input.request, contextNeed(input.request), first!, availability);
   if (capped) reasons.push(capped);

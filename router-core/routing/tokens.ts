@@ -146,3 +146,27 @@ export function answerBudget(request: ChatRequest): number {
 export function formatTokens(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/** why: English averages ~4 characters a token and code or CJK run denser, so 3 over-estimates money and reports safely. */
+const QUICK_CHARS_PER_TOKEN = 3;
+
+/**
+ * The quick prompt estimate for money and reports, where no tokenizer is at hand: 3 characters a token over every
+ * message, tool call and offered tool spec, plus {@link TOKENS_PER_MESSAGE} of template markup a message. Budget
+ * reservations, a cut stream's recorded input, Anthropic's count_tokens and message_start, and Ollama's missing
+ * prompt counts all use it. (Context fit uses {@link estimateRequestTokens}, which counts by character class.)
+ */
+export function estimatePromptTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
+  let chars = 0;
+  for (const m of request.messages) {
+    chars += m.content.length;
+    for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
+  }
+  if (request.tools && request.tools.length > 0) chars += JSON.stringify(request.tools).length;
+  return Math.ceil(chars / QUICK_CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * request.messages.length;
+}
+
+/** The quick estimate of a bare text (embedding inputs): at least 1. */
+export function estimateTextTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / QUICK_CHARS_PER_TOKEN));
+}

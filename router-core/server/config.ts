@@ -80,7 +80,14 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || host.startsWith('127.');
 }
 
+/**
+ * The data dir when --data-dir is not given; the desktop app uses the same (electron/paths.ts coreDataDir). Windows:
+ * %LOCALAPPDATA% (Local, not Roaming: multi-GB models must not follow a roaming profile).
+ */
 function defaultDataDir(): string {
+  if (process.platform === 'win32' && !process.env.XDG_DATA_HOME) {
+    return path.join(process.env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local'), 'hybrid-ai');
+  }
   const base =
     process.env.XDG_DATA_HOME ||
     (process.platform === 'darwin'

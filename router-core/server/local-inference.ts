@@ -13,18 +13,19 @@ import type {
   SystemInfo,
   TierDecision,
 } from '../contracts/hardware.js';
-import { recommendedModels, tierLadders } from '../data/tiers.js';
+import { recommendationsFor, tierLadders } from '../data/tiers.js';
 import { OLLAMA_KEEP_ALIVE } from '../engines/ollama.js';
 import type { AvailabilityCache } from '../engines/availability.js';
 import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
-import { deleteModelFiles, listModelsOnDisk, resolveModelSources } from '../host/catalog.js';
+import { deleteModelFiles, listModelsOnDisk, modelSourcesFrom } from '../host/catalog.js';
 import { createDownloadManager, type DownloadManager } from '../host/downloads.js';
 import { detectHardware, probeTimedOut } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { pickTier } from '../routing/tiering.js';
 import type { Config } from './config.js';
+import { coreSettings } from '../settings-schema.js';
 
 /** Free RAM and disk change while the app runs; /api/v1/system re-measures when the last detection is older. */
 const REDETECT_AFTER_MS = 30_000;
@@ -32,7 +33,7 @@ const REDETECT_AFTER_MS = 30_000;
 const RETRY_AFTER_MS = 2_000;
 const RETRY_BUDGET_MS = 5_000;
 /** The setting the Settings screen writes to override the detected tier (1–4; absent or null = detect). */
-export const TIER_OVERRIDE_SETTING = 'hardware.tierOverride';
+export const TIER_OVERRIDE_SETTING = coreSettings.tierOverride.key;
 
 /** What createLocalInference needs from the composition root. */
 export interface LocalInferenceDeps {
@@ -110,7 +111,7 @@ function validTier(v: unknown): Tier | undefined {
 export function createLocalInference(d: LocalInferenceDeps): LocalInference {
   const { config, settings, availability, logger } = d;
   // First, before anything starts: a bad mirror or override file stops the core with a message naming it.
-  const sources = resolveModelSources({ HYBRID_AI_MODEL_BASE_URL: config.modelBaseUrl, HYBRID_AI_MODEL_CATALOG: config.modelCatalog });
+  const sources = modelSourcesFrom({ baseUrl: config.modelBaseUrl, catalogFile: config.modelCatalog });
   let profile: HardwareProfile | null = null;
   let detectionMs: number | null = null;
   let detectedAt = 0;
@@ -250,6 +251,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         return row;
       });
       const t = tier();
+      const recommendations = recommendationsFor(t.tier);
       return {
         hardware: profile,
         detectionMs,
@@ -261,7 +263,8 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
           present: disk.models.filter((m) => m.present).map((m) => m.id),
           missing: disk.models.filter((m) => !m.present).map((m) => m.id),
         },
-        recommended: recommendedModels(t.tier),
+        recommended: recommendations.map((r) => r.id),
+        recommendations,
         downloads: downloads.list(),
         parallel: parallelism(),
       };

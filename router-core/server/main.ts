@@ -1,4 +1,5 @@
 // Headless entry (`npm run serve`, `hybrid-ai serve`, and the process the desktop shell starts).
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCoreError } from '../errors.js';
 import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
@@ -55,6 +56,42 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
   return { core, url, stop };
 }
 
+/** What {@link startBanner} prints from. */
+export interface BannerInput {
+  url: string;
+  /** "tier 3: 8 GB RAM, no GPU" */
+  tier: string;
+  token: string;
+  /** The token file in the data dir; undefined when HYBRID_AI_TOKEN set the token. */
+  tokenFile?: string;
+  tokenCreated: boolean;
+  /** stdout is a terminal a person reads (not a pipe, file, journal or the desktop shell's log). */
+  interactive: boolean;
+}
+
+/**
+ * The start banner. The ready-to-open link carries the token only on an interactive terminal: anywhere else stdout is
+ * kept (the desktop shell's core.log, journald, `docker logs`, CI output), so the banner says where the token is instead.
+ */
+export function startBanner(b: BannerInput): string {
+  const where = b.tokenFile ? `in ${b.tokenFile}` : 'the value of HYBRID_AI_TOKEN';
+  const bearer = b.interactive ? b.token : b.tokenFile ? `$(cat '${b.tokenFile}')` : '$HYBRID_AI_TOKEN';
+  return [
+    `Hybrid AI Stack ${b.url}  (${b.tier})`,
+    b.interactive ? `Open the app: ${b.url}/#token=${b.token}` : `Open the app: ${b.url}/  (it asks for the API token: ${where})`,
+    b.tokenCreated && b.tokenFile ? `A new API token was created and saved in ${b.tokenFile}` : '',
+    `API: curl -H "Authorization: Bearer ${bearer}" -H "Content-Type: application/json" -d '{"prompt":"hello"}' ${b.url}/api/v1/chat`,
+    '',
+  ]
+    .filter((l, i, a) => l !== '' || i === a.length - 1)
+    .join('\n');
+}
+
+/** True when the desktop shell started this process (it reads the ready message, and keeps stdout in a log). */
+function underShell(): boolean {
+  return shellPort() !== undefined || typeof process.send === 'function';
+}
+
 async function main(): Promise<void> {
   let started: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -74,15 +111,14 @@ async function main(): Promise<void> {
   await core.hardwareReady;
   const t = core.tier;
   process.stdout.write(
-    [
-      `Hybrid AI Stack ${url}  (tier ${t.tier}: ${t.reason})`,
-      `Open the app: ${url}/#token=${core.token}`,
-      core.tokenCreated ? `A new API token was created and saved in ${core.config.dataDir}/api-token` : '',
-      `API: curl -H "Authorization: Bearer ${core.token}" -H "Content-Type: application/json" -d '{"prompt":"hello"}' ${url}/api/v1/chat`,
-      '',
-    ]
-      .filter((l, i, a) => l !== '' || i === a.length - 1)
-      .join('\n'),
+    startBanner({
+      url,
+      tier: `tier ${t.tier}: ${t.reason}`,
+      token: core.token,
+      tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
+      tokenCreated: core.tokenCreated,
+      interactive: process.stdout.isTTY === true && !underShell(),
+    }),
   );
   // The desktop shell (child/utility process) learns where the core listens through this message.
   const ready = { type: 'ready', url, token: core.token };

@@ -33,6 +33,7 @@ import type { RoutingConfig } from '../routing/policy.js';
 import { isLoopback, type Config } from './config.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
+import { coreSettings } from '../settings-schema.js';
 
 export const VERSION = '0.1.0';
 
@@ -213,17 +214,18 @@ export async function createCore(
   const routingFrom = (view: Pick<SettingsView, 'getSetting'>): RoutingConfig => {
     const features = readRoutingSettings(view);
     return {
-      thresholds: view.getSetting<RoutingConfig['thresholds']>('routing.thresholds') ?? defaultThresholds,
-      localOnly: view.getSetting<boolean>('routing.localOnly') ?? config.localOnly,
+      thresholds: view.getSetting<RoutingConfig['thresholds']>(coreSettings.thresholds.key) ?? defaultThresholds,
+      localOnly: view.getSetting<boolean>(coreSettings.localOnly.key) ?? config.localOnly,
       cloudModel: 'claude-sonnet',
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
-        dailyMicros: budgetCap(view.getSetting<number | null>('budget.dailyMicros'), config.dailyBudgetMicros),
-        monthlyMicros: budgetCap(view.getSetting<number | null>('budget.monthlyMicros'), config.monthlyBudgetMicros),
+        dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),
+        monthlyMicros: budgetCap(view.getSetting<number | null>(coreSettings.monthlyBudget.key), config.monthlyBudgetMicros),
       },
       localEnginePreference,
       estimator: features.estimator,
       privacy: features.privacy,
+      schedule: features.schedule,
     };
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
@@ -252,6 +254,10 @@ export async function createCore(
   registerStateGauges(metrics, {
     availability: () => availability.get(),
     budget: () => routing().budget,
+    spend: () => {
+      const p = periodStarts(now());
+      return ledger.spendSince(p.day, p.month);
+    },
     localLoad: () => {
       const p = local.parallelism();
       return { models: p.models, queue: p.queue };
@@ -265,7 +271,7 @@ export async function createCore(
     routing,
     experiment,
     tier: () => local.tier().tier,
-    history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
+    history: () => settingsView.getSetting<boolean>(coreSettings.history.key) ?? config.history,
     now,
     periodStarts,
     // Time-ordered UUIDs (v7): each ledger row lands at the end of the id index instead of a random page, which
@@ -277,7 +283,7 @@ export async function createCore(
       settings: settingsView,
       now,
       embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
-      history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
+      history: () => settingsView.getSetting<boolean>(coreSettings.history.key) ?? config.history,
     }),
     onEngineError: (engine, err) => {
       if (engine === 'anthropic' && err.type === 'upstream_auth')
@@ -328,7 +334,7 @@ export async function createCore(
     },
     bodyTimeoutMs: config.bodyTimeoutS === undefined ? undefined : config.bodyTimeoutS * 1000,
     uiDir: config.uiDir,
-    history: () => settingsView.getSetting<boolean>('history.enabled') ?? config.history,
+    history: () => settingsView.getSetting<boolean>(coreSettings.history.key) ?? config.history,
     defaultThresholds,
     periodStarts,
     apiAccess: () => ({ address: address(), token: currentToken, tokenSource: config.token ? 'env' : 'data-dir' }),

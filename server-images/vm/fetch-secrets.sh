@@ -8,6 +8,9 @@
 #   AWS_REGION                  for aws
 #   GCP_PROJECT                 for gcp
 #   HYBRID_AI_SECRETS_DIR       where to write (default /run/hybrid-ai/secrets)
+#
+# Only curl and jq (cloud-init installs both): no cloud CLI. The AWS CLI comes as a snap on Ubuntu 24.04, and a snap
+# needs a writable home, which hybrid-ai-secrets.service's sandbox (ProtectHome=yes) does not give.
 set -euo pipefail
 
 out=${HYBRID_AI_SECRETS_DIR:-/run/hybrid-ai/secrets}
@@ -31,14 +34,29 @@ gcp_access_token() {
     'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token' | jq -r .access_token
 }
 
+# AWS: the instance role's temporary credentials from the metadata service (IMDSv2, which the instance requires),
+# then Secrets Manager's GetSecretValue signed with SigV4 by curl itself. The keys go to curl on stdin (-K -), never
+# on its command line (other processes can read that). HYBRID_AI_AWS_IMDS_URL / _SECRETS_URL: tests only.
+aws_secret() {
+  local imds=${HYBRID_AI_AWS_IMDS_URL:-http://169.254.169.254}
+  local endpoint=${HYBRID_AI_AWS_SECRETS_URL:-https://secretsmanager.${AWS_REGION}.amazonaws.com}
+  local token role creds
+  token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token")
+  role=$(curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/iam/security-credentials/")
+  creds=$(curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/iam/security-credentials/$role")
+  jq -r '"user = \"\(.AccessKeyId):\(.SecretAccessKey)\"", "header = \"x-amz-security-token: \(.Token)\""' <<<"$creds" |
+    curl -fsS --retry 3 -K - --aws-sigv4 "aws:amz:${AWS_REGION}:secretsmanager" \
+      -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: secretsmanager.GetSecretValue' \
+      --data "$(jq -cn --arg id "$1" '{SecretId: $id}')" "$endpoint/" |
+    jq -jer .SecretString
+}
+
 # Prints the value of secret $1.
 fetch() {
   case "$provider" in
     aws)
-      local aws_bin
-      aws_bin=$(command -v aws || echo /snap/bin/aws)
       [ -n "${AWS_REGION:-}" ] || die "AWS_REGION is empty"
-      "$aws_bin" secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$1" --query SecretString --output text
+      aws_secret "$1"
       ;;
     gcp)
       [ -n "${GCP_PROJECT:-}" ] || die "GCP_PROJECT is empty"

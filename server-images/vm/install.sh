@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the extracted server bundle on a plain Ubuntu 24.04 / Debian 12 VM: Node 20, runtime deps, Ollama + the tier's models, Caddy (TLS), systemd units.
+# Installs the extracted server bundle on a plain Ubuntu 24.04 / Debian 12 VM: Node 24 LTS, runtime deps, Ollama + the tier's models, Caddy (TLS), systemd units.
 #
 # Run as root from the bundle: /opt/hybrid-ai/server/deploy/vm/install.sh. Idempotent: run it again after
 # replacing the bundle to upgrade. Settings come from /etc/hybrid-ai/deploy.env (written by cloud-init):
 #   HYBRID_AI_DOMAIN            the public name Caddy gets a certificate for (DNS must point at this VM)
-#   HYBRID_AI_ACME_EMAIL        contact address for the ACME account (Let's Encrypt expiry notices)
+#   HYBRID_AI_ACME_EMAIL        contact address for the ACME account (Let's Encrypt expiry notices); optional
 #   HYBRID_AI_TIER              1-4 (the router's ladder)
 #   HYBRID_AI_OLLAMA_MODELS     space-separated Ollama tags to pull, e.g. "tinyllama:1.1b phi:2.7b"
 #   HYBRID_AI_DAILY_BUDGET_USD  cloud spend cap per day (empty = none)
@@ -22,7 +22,7 @@ die() {
 [ -f "$deploy_env" ] || die "missing $deploy_env"
 # shellcheck source=/dev/null
 . "$deploy_env"
-: "${HYBRID_AI_DOMAIN:?set in $deploy_env}" "${HYBRID_AI_ACME_EMAIL:?set in $deploy_env}" "${HYBRID_AI_TIER:?set in $deploy_env}"
+: "${HYBRID_AI_DOMAIN:?set in $deploy_env}" "${HYBRID_AI_TIER:?set in $deploy_env}"
 case "$HYBRID_AI_TIER" in 1 | 2 | 3 | 4) ;; *) die "HYBRID_AI_TIER is '$HYBRID_AI_TIER'; valid: 1, 2, 3, 4" ;; esac
 [ -f "$bundle_dir/router-core/server/main.js" ] || die "$bundle_dir does not hold the server bundle (npm run build:server)"
 
@@ -32,14 +32,15 @@ apt-get update -qq
 # python3/make/g++: better-sqlite3 compiles itself when no prebuilt binary fits; jq/curl: secret and bundle fetches.
 apt-get install -y -qq ca-certificates curl gnupg jq python3 make g++ caddy >/dev/null
 
-# Node 20.19+ (the bundle's engines field); NodeSource's apt repository when the distribution's is older.
-node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }
+# Node 24.11+ (the bundle's engines field: Node 24 LTS, security fixes until April 2028); NodeSource's apt
+# repository when the distribution's is older (Ubuntu 24.04 ships 18, Debian 12 ships 18).
+node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>24||(a===24&&b>=11)?0:1)'; }
 if ! node_ok; then
-  log "Node.js 20 from NodeSource"
-  curl -fsSL https://deb.nodesource.com/setup_20.x -o /tmp/nodesource_setup.sh
+  log "Node.js 24 LTS from NodeSource"
+  curl -fsSL https://deb.nodesource.com/setup_24.x -o /tmp/nodesource_setup.sh
   bash /tmp/nodesource_setup.sh >/dev/null
   apt-get install -y -qq nodejs >/dev/null
-  node_ok || die "Node.js >= 20.19 is still missing after installing nodejs"
+  node_ok || die "Node.js >= 24.11 is still missing after installing nodejs"
 fi
 
 log "runtime dependencies (npm install --omit=dev)"
@@ -58,7 +59,8 @@ HYBRID_AI_DAILY_BUDGET_USD=${HYBRID_AI_DAILY_BUDGET_USD:-}
 OLLAMA_HOST=127.0.0.1:11434
 LOG_LEVEL=info
 ENV
-install -m 0644 "$bundle_dir/deploy/vm/hybrid-ai.service" "$bundle_dir/deploy/vm/hybrid-ai-secrets.service" /etc/systemd/system/
+install -m 0644 "$bundle_dir/deploy/vm/hybrid-ai.service" "$bundle_dir/deploy/vm/hybrid-ai-secrets.service" \
+  "$bundle_dir/deploy/vm/hybrid-ai-backup.service" "$bundle_dir/deploy/vm/hybrid-ai-backup.timer" /etc/systemd/system/
 chmod 0755 "$bundle_dir/deploy/vm/fetch-secrets.sh"
 
 if ! command -v ollama >/dev/null; then
@@ -71,14 +73,17 @@ systemctl enable --now ollama
 log "Caddy for ${HYBRID_AI_DOMAIN}"
 install -m 0644 "$bundle_dir/deploy/vm/Caddyfile" /etc/caddy/Caddyfile
 install -d -m 0755 /etc/systemd/system/caddy.service.d
-cat >/etc/systemd/system/caddy.service.d/hybrid-ai.conf <<UNIT
-[Service]
-Environment=HYBRID_AI_DOMAIN=${HYBRID_AI_DOMAIN}
-Environment=HYBRID_AI_ACME_EMAIL=${HYBRID_AI_ACME_EMAIL}
-UNIT
+# The Caddyfile's global options get `email ADDRESS` only when an address is set (an empty one is a syntax error).
+{
+  echo "[Service]"
+  echo "Environment=HYBRID_AI_DOMAIN=${HYBRID_AI_DOMAIN}"
+  [ -z "${HYBRID_AI_ACME_EMAIL:-}" ] || echo "Environment=\"HYBRID_AI_CADDY_EMAIL_OPTION=email ${HYBRID_AI_ACME_EMAIL}\""
+} >/etc/systemd/system/caddy.service.d/hybrid-ai.conf
 
 systemctl daemon-reload
 systemctl enable hybrid-ai-secrets.service hybrid-ai.service caddy.service
+# Daily online backup of the ledger into /var/lib/hybrid-ai/backups (server-images/README.md, "Backups").
+systemctl enable --now hybrid-ai-backup.timer
 systemctl restart hybrid-ai-secrets.service
 systemctl restart hybrid-ai.service caddy.service
 

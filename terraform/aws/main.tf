@@ -18,6 +18,8 @@ locals {
     aws_region           = var.region
     gcp_project          = ""
     bundle_fetch         = local.bundle_fetch
+    # Nitro instances (every tier's type) expose an EBS volume as NVMe, named by its volume id without the dash.
+    data_disk = "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${replace(aws_ebs_volume.data.id, "-", "")}"
   })
 }
 
@@ -59,6 +61,11 @@ data "aws_subnets" "default" {
     name   = "default-for-az"
     values = ["true"]
   }
+}
+
+# The first default subnet in a zone that offers the tier's type: the VM and its data disk must share that zone.
+data "aws_subnet" "server" {
+  id = sort(data.aws_subnets.default.ids)[0]
 }
 
 data "aws_ami" "ubuntu" {
@@ -197,7 +204,7 @@ resource "aws_key_pair" "admin" {
 resource "aws_instance" "server" {
   ami                    = data.aws_ami.ubuntu.id
   instance_type          = local.tier.instance_type
-  subnet_id              = sort(data.aws_subnets.default.ids)[0]
+  subnet_id              = data.aws_subnet.server.id
   vpc_security_group_ids = [aws_security_group.server.id]
   iam_instance_profile   = aws_iam_instance_profile.server.name
   key_name               = aws_key_pair.admin.key_name
@@ -236,6 +243,30 @@ resource "aws_instance" "server" {
   lifecycle {
     ignore_changes = [ami, user_data]
   }
+}
+
+# ---- the data disk: the ledger, settings and API token (/var/lib/hybrid-ai) live here, not on the boot disk ----
+# A replaced VM (new tier, new AMI) gets the same disk back with every ledger row. prevent_destroy makes Terraform
+# refuse any plan that would delete it, `terraform destroy` included (README: how to remove it on purpose).
+resource "aws_ebs_volume" "data" {
+  availability_zone = data.aws_subnet.server.availability_zone
+  size              = var.data_disk_gib
+  type              = "gp3"
+  encrypted         = true
+  tags = {
+    Name = "${var.name}-data"
+  }
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.server.id
+  # Stop the VM before detaching (on replacement), so SQLite's last writes reach the disk.
+  stop_instance_before_detaching = true
 }
 
 resource "aws_eip" "server" {

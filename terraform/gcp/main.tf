@@ -19,7 +19,10 @@ locals {
     aws_region           = ""
     gcp_project          = var.project_id
     bundle_fetch         = local.bundle_fetch
+    # attached_disk's device_name below, as the guest sees it.
+    data_disk = "/dev/disk/by-id/google-${local.data_device}"
   })
+  data_device = "hybrid-ai-data"
 }
 
 # ---- secrets: created outside Terraform (README), referenced by ID; their values never enter the state ----
@@ -119,6 +122,19 @@ resource "google_compute_address" "server" {
   region = var.region
 }
 
+# ---- the data disk: the ledger, settings and API token (/var/lib/hybrid-ai) live here, not on the boot disk ----
+# A replaced VM (new tier, new image) gets the same disk back with every ledger row. prevent_destroy makes Terraform
+# refuse any plan that would delete it, `terraform destroy` included (README: how to remove it on purpose).
+resource "google_compute_disk" "data" {
+  name = "${var.name}-data"
+  zone = var.zone
+  type = "pd-balanced"
+  size = var.data_disk_gib
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
 # ---- the VM ----
 resource "google_compute_instance" "server" {
   name         = var.name
@@ -132,6 +148,11 @@ resource "google_compute_instance" "server" {
       size  = local.tier.disk_gib
       type  = "pd-balanced"
     }
+  }
+
+  attached_disk {
+    source      = google_compute_disk.data.id
+    device_name = local.data_device
   }
 
   network_interface {

@@ -116,3 +116,13 @@ variable "dns_managed_zone" {
   description = "Cloud DNS managed zone (name, in project_id) in which to create the A record for domain; empty = create the record yourself."
   default     = ""
 }
+
+variable "data_disk_gib" {
+  type        = number
+  description = "Size of the separate data disk that holds the ledger, settings and API token (/var/lib/hybrid-ai); it survives VM replacement."
+  default     = 10
+  validation {
+    condition     = var.data_disk_gib >= 1
+    error_message = "data_disk_gib must be at least 1."
+  }
+}

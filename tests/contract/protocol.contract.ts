@@ -22,6 +22,10 @@ export interface ProtocolFixture {
    * stop sequence "END", temperature 0.5, streaming as asked.
    */
   body(route: ChatRoute, stream: boolean): Record<string, unknown>;
+  /** The system turns `body` decodes to, when the route has none or its own (default: ["be brief"]). */
+  systemOf?(route: ChatRoute): string[];
+  /** The params `body` decodes to, when the route lacks some (default: maxTokens 20, stop ["END"], temperature 0.5). */
+  paramsOf?(route: ChatRoute): Record<string, unknown>;
   /** A body `route` must refuse, and the field its message must name. */
   invalid(route: ChatRoute): { body: unknown; field: string };
   /** The answer text in an encoded JSON response. */
@@ -84,8 +88,10 @@ export function runProtocolContract(adapter: ProtocolAdapter, fixture: ProtocolF
             expect(d.stream).toBe(stream);
             expect(d.request.model).toBe('auto');
             expect(d.request.messages.at(-1)).toEqual({ role: 'user', content: 'hi' });
-            expect(d.request.messages.filter((m) => m.role === 'system').map((m) => m.content)).toEqual(['be brief']);
-            expect(d.request.params).toMatchObject({ maxTokens: 20, stop: ['END'], temperature: 0.5 });
+            expect(d.request.messages.filter((m) => m.role === 'system').map((m) => m.content)).toEqual(
+              fixture.systemOf?.(route) ?? ['be brief'],
+            );
+            expect(d.request.params).toMatchObject(fixture.paramsOf?.(route) ?? { maxTokens: 20, stop: ['END'], temperature: 0.5 });
           }
         });
 
@@ -142,7 +148,7 @@ export function runProtocolContract(adapter: ProtocolAdapter, fixture: ProtocolF
               { type: 'done', finishReason: 'length' },
             ]),
           );
-          expect(frames.find((f) => f.kind === 'done')!.finish).toMatch(/length|max_tokens/);
+          expect(frames.find((f) => f.kind === 'done')!.finish).toMatch(/length|max_tokens|max_output_tokens/);
         });
       });
     }

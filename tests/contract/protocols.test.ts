@@ -52,19 +52,30 @@ const native: ProtocolFixture = {
 };
 
 const openai: ProtocolFixture = {
-  body: (_r, stream) => ({
-    model: 'auto',
-    messages: [
-      { role: 'system', content: 'be brief' },
-      { role: 'user', content: 'hi' },
-    ],
-    max_tokens: 20,
-    stop: ['END'],
-    temperature: 0.5,
-    stream,
-  }),
-  invalid: () => ({ body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }], temperature: 5 }, field: 'temperature' }),
-  textOf: (r) => (r as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
+  body: (r, stream) =>
+    r.variant === 'completions'
+      ? { model: 'auto', prompt: 'hi', max_tokens: 20, stop: ['END'], temperature: 0.5, stream }
+      : {
+          model: 'auto',
+          messages: [
+            { role: 'system', content: 'be brief' },
+            { role: 'user', content: 'hi' },
+          ],
+          max_tokens: 20,
+          stop: ['END'],
+          temperature: 0.5,
+          stream,
+        },
+  // The legacy completions API has a prompt and no system turn.
+  systemOf: (r) => (r.variant === 'completions' ? [] : ['be brief']),
+  invalid: (r) =>
+    r.variant === 'completions'
+      ? { body: { model: 'auto', prompt: 'hi', temperature: 5 }, field: 'temperature' }
+      : { body: { model: 'auto', messages: [{ role: 'user', content: 'hi' }], temperature: 5 }, field: 'temperature' },
+  textOf: (r) => {
+    const c = (r as { choices: Array<{ message?: { content: string }; text?: string }> }).choices[0]!;
+    return c.message?.content ?? c.text!;
+  },
   toolCallsOf: (r) =>
     (
       r as { choices: Array<{ message: { tool_calls: Array<{ type: string; function: { name: string; arguments: string } }> } }> }
@@ -81,8 +92,9 @@ const openai: ProtocolFixture = {
       const c = d.choices[0];
       if (!c) return [{ kind: 'other' }];
       const out: StreamFrame[] = [];
-      if (c.delta.content) out.push({ kind: 'text', text: c.delta.content });
-      for (const t of c.delta.tool_calls ?? []) out.push({ kind: 'tool', tool: t.function.name });
+      const text = c.delta?.content ?? c.text;
+      if (text) out.push({ kind: 'text', text });
+      for (const t of c.delta?.tool_calls ?? []) out.push({ kind: 'tool', tool: t.function.name });
       if (c.finish_reason) out.push({ kind: 'done', finish: c.finish_reason });
       return out.length ? out : [{ kind: 'other' }];
     }),
@@ -178,12 +190,60 @@ const anthropic: ProtocolFixture = {
   },
 };
 
-const fixtures: Record<Protocol, ProtocolFixture | undefined> = { native, openai, ollama, anthropic, cli: undefined };
+const responses: ProtocolFixture = {
+  body: (_r, stream) => ({
+    model: 'auto',
+    instructions: 'be brief',
+    input: [{ role: 'user', content: 'hi' }],
+    max_output_tokens: 20,
+    temperature: 0.5,
+    stream,
+  }),
+  // The Responses API has no stop sequences.
+  paramsOf: () => ({ maxTokens: 20, temperature: 0.5 }),
+  invalid: () => ({ body: { model: 'auto', input: 'hi', temperature: 5 }, field: 'temperature' }),
+  textOf: (r) => {
+    const o = r as { object: string; output: Array<{ type: string; content?: Array<{ type: string; text: string }> }> };
+    expect(o.object).toBe('response');
+    return o.output
+      .filter((i) => i.type === 'message')
+      .flatMap((i) => i.content!.map((p) => p.text))
+      .join('');
+  },
+  toolCallsOf: (r) =>
+    (r as { output: Array<{ type: string; name?: string; arguments?: string }> }).output
+      .filter((i) => i.type === 'function_call')
+      .map((i) => ({ name: i.name!, arguments: JSON.parse(i.arguments!) })),
+  parseStream: (raw) => {
+    let seq = 0;
+    return sse(raw).map(({ event, data }): StreamFrame => {
+      const d = JSON.parse(data);
+      expect(d.type).toBe(event);
+      expect(d.sequence_number).toBe(seq++);
+      if (event === 'response.output_text.delta') return { kind: 'text', text: d.delta };
+      if (event === 'response.output_item.added' && d.item.type === 'function_call') return { kind: 'tool', tool: d.item.name };
+      if (event === 'response.completed') return { kind: 'done', finish: d.response.status };
+      if (event === 'response.incomplete') return { kind: 'done', finish: d.response.incomplete_details.reason };
+      if (event === 'error') return { kind: 'error', text: d.message };
+      return { kind: 'other' };
+    });
+  },
+  errorMessageOf: openai.errorMessageOf,
+};
+
+const fixtures: Record<Protocol, ProtocolFixture | undefined> = {
+  native,
+  openai,
+  'openai-responses': responses,
+  ollama,
+  anthropic,
+  cli: undefined,
+};
 
 describe('protocol registry', () => {
   it('every registered protocol has a contract fixture', () => {
     expect(protocols.filter((p) => !fixtures[p.name]).map((p) => p.name)).toEqual([]);
-    expect(protocols.map((p) => p.name)).toEqual(['native', 'openai', 'ollama', 'anthropic']);
+    expect(protocols.map((p) => p.name)).toEqual(['native', 'openai', 'openai-responses', 'ollama', 'anthropic']);
   });
 });
 

@@ -282,6 +282,15 @@ describe('models', () => {
     await page.goto(`${srv.url}/#/models`);
     await page.getByRole('heading', { name: 'This computer is tier 2 of 4' }).waitFor();
     await checkScreen('models');
+    // Each rung's pick says why; a custom licence is flagged, not listed as an equal of Apache-2.0.
+    expect(await page.getByTestId('reason-qwen3-1.7b').textContent()).toMatch(
+      /^best small model in 4 GB \(3\.0 GB per model\): Qwen3 1\.7B, needs 2\.1 GB; GSM-Plus 68\.3/,
+    );
+    expect(await page.getByTestId('reason-smollm3-3b').textContent()).toMatch(/^best medium model in 4 GB .*: SmolLM3 3B/);
+    expect(await page.getByTestId('licence-qwen3-1.7b').textContent()).toBe('Apache-2.0');
+    const custom = page.getByTestId('licence-llama-3.2-3b');
+    expect(await custom.textContent()).toMatch(/^custom: Llama 3\.2 Community License \(not permissive: /);
+    expect(await custom.getAttribute('class')).toContain('chip-warn');
 
     await page.getByRole('button', { name: 'Download TinyLlama 1.1B Chat' }).click();
     const bar = page.getByRole('progressbar', { name: 'Downloading TinyLlama 1.1B Chat' });

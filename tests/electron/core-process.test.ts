@@ -257,6 +257,11 @@ describe('the real core as a child process', () => {
     const health = await fetch(`${g.url}/health`);
     expect(health.status).toBe(200);
     expect(output.join('\n')).toContain('Hybrid AI Stack');
+    // The start banner on a pipe (what the shell keeps in core.log) never carries the token.
+    expect(output.join('\n')).toMatch(
+      /Open the app: http:\/\/127\.0\.0\.1:\d+\/ {2}\(it asks for the API token: the value of HYBRID_AI_TOKEN\)/,
+    );
+    expect(output.join('\n')).not.toContain(TOKEN);
 
     // Crash it (as a native abort would) and wait for the supervisor to bring it back.
     const running = new Promise<CoreState>((resolve) => {

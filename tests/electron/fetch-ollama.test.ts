@@ -24,6 +24,14 @@ beforeAll(async () => {
   mkdirSync(path.join(src, 'lib', 'ollama'), { recursive: true });
   writeFileSync(path.join(src, 'bin', 'ollama'), '#!/bin/sh\necho stand-in\n');
   writeFileSync(path.join(src, 'lib', 'ollama', 'runner.so'), 'x');
+  // The release's GPU runtimes (0.5.x layout): CUDA and ROCm runners and libraries beside the CPU runners.
+  for (const d of ['runners/cpu_avx2', 'runners/cuda_v12_avx', 'runners/rocm_avx', 'rocblas/library'])
+    mkdirSync(path.join(src, 'lib', 'ollama', d), { recursive: true });
+  writeFileSync(path.join(src, 'lib', 'ollama', 'runners', 'cpu_avx2', 'ollama_llama_server'), 'cpu');
+  writeFileSync(path.join(src, 'lib', 'ollama', 'runners', 'cuda_v12_avx', 'ollama_llama_server'), 'gpu');
+  writeFileSync(path.join(src, 'lib', 'ollama', 'libcublas.so.12'), 'gpu');
+  writeFileSync(path.join(src, 'lib', 'ollama', 'libcudart.so.12'), 'gpu');
+  writeFileSync(path.join(src, 'lib', 'ollama', 'libamdhip64.so.6'), 'gpu');
   const tgz = path.join(work, 'ollama-test.tgz');
   expect(spawnSync('tar', ['-czf', tgz, '-C', src, 'bin', 'lib']).status).toBe(0);
   files.set('ollama-test.tgz', readFileSync(tgz));
@@ -71,6 +79,11 @@ describe('fetch-ollama', () => {
     await fetchOllama({ assets: [a], outDir: out, baseUrl: base, log: quiet });
     expect(statSync(path.join(out, 'linux-x64', 'bin', 'ollama')).mode & 0o111).toBe(0o111);
     expect(statSync(path.join(out, 'linux-x64', 'lib', 'ollama', 'runner.so')).isFile()).toBe(true);
+    // Trimmed to the CPU runners: no CUDA / ROCm runtime reaches the installer.
+    const lib = path.join(out, 'linux-x64', 'lib', 'ollama');
+    expect(readdirSync(lib).sort()).toEqual(['runner.so', 'runners']);
+    expect(readdirSync(path.join(lib, 'runners'))).toEqual(['cpu_avx2']);
+    expect(readFileSync(path.join(lib, 'runners', 'cpu_avx2', 'ollama_llama_server'), 'utf8')).toBe('cpu');
   });
 
   it('installs nothing when the checksum does not match, and keeps an earlier install intact', async () => {

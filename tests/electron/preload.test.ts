@@ -35,6 +35,7 @@ describe('preload', () => {
 
   it('each function invokes its channel with its argument only', async () => {
     fake.ipcRenderer.invoked.length = 0;
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
     await api.getGateway();
     await api.openExternal('https://example.com');
     await api.hideQuickAsk();
@@ -55,6 +56,19 @@ describe('preload', () => {
     const used = new Set(fake.ipcRenderer.invoked.map((i) => i.channel));
     expect(Object.values(channels).filter((c) => !used.has(c))).toEqual([channels.coreState]);
     expect(Object.values(channels).every((c) => c.startsWith('app:'))).toBe(true);
+  });
+
+  it('openExternal needs a user gesture: a scripted call is refused and never reaches the main process', async () => {
+    fake.ipcRenderer.invoked.length = 0;
+    for (const nav of [{ userActivation: { isActive: false } }, {}, undefined]) {
+      vi.stubGlobal('navigator', nav);
+      await expect(api.openExternal('https://example.com/?t=secret')).rejects.toThrow(/needs a user gesture/);
+    }
+    expect(fake.ipcRenderer.invoked).toEqual([]);
+    vi.stubGlobal('navigator', { userActivation: { isActive: true } });
+    await api.openExternal('https://example.com/docs');
+    expect(fake.ipcRenderer.invoked).toEqual([{ channel: channels.openExternal, args: ['https://example.com/docs'] }]);
+    vi.unstubAllGlobals();
   });
 
   it('onCoreState passes the state only (never the IPC event) and unsubscribes', () => {

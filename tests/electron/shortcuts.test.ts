@@ -1,6 +1,13 @@
 // The quick-ask global shortcut: validation, platform labels, and the message when another application holds it.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { acceleratorLabel, createShortcutManager, DEFAULT_QUICK_ASK_SHORTCUT, isValidAccelerator } from '../../electron/shortcuts.js';
+import {
+  acceleratorLabel,
+  createShortcutManager,
+  DEFAULT_QUICK_ASK_SHORTCUT,
+  isValidAccelerator,
+  knownConflict,
+  WELL_KNOWN_SHORTCUTS,
+} from '../../electron/shortcuts.js';
 import { fake } from '../fakes/electron.js';
 
 describe('shortcuts', () => {
@@ -16,9 +23,9 @@ describe('shortcuts', () => {
   });
 
   it('labels follow the platform', () => {
-    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'linux')).toBe('Ctrl+Shift+Space');
-    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'win32')).toBe('Ctrl+Shift+Space');
-    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'darwin')).toBe('Cmd+Shift+Space');
+    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'linux')).toBe('Ctrl+Alt+Shift+Space');
+    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'win32')).toBe('Ctrl+Alt+Shift+Space');
+    expect(acceleratorLabel(DEFAULT_QUICK_ASK_SHORTCUT, 'darwin')).toBe('Cmd+Option+Shift+Space');
     expect(acceleratorLabel('Alt+Super+K', 'darwin')).toBe('Option+Cmd+K');
   });
 
@@ -27,7 +34,7 @@ describe('shortcuts', () => {
     const m = make(presses);
     expect(m.set(DEFAULT_QUICK_ASK_SHORTCUT)).toEqual({
       accelerator: DEFAULT_QUICK_ASK_SHORTCUT,
-      label: 'Ctrl+Shift+Space',
+      label: 'Ctrl+Alt+Shift+Space',
       registered: true,
     });
     fake.globalShortcut.press(DEFAULT_QUICK_ASK_SHORTCUT);
@@ -37,12 +44,26 @@ describe('shortcuts', () => {
     expect(fake.globalShortcut.isRegistered(DEFAULT_QUICK_ASK_SHORTCUT)).toBe(false);
   });
 
+  it('the default collides with no common app shortcut on any platform; a well-known one is registered with a warning', () => {
+    for (const platform of ['linux', 'win32', 'darwin'] as const)
+      expect(knownConflict(DEFAULT_QUICK_ASK_SHORTCUT, platform), platform).toBeUndefined();
+    // The old default took VS Code's and IntelliJ's completion shortcut without a word.
+    expect(knownConflict('CommandOrControl+Shift+Space', 'linux')).toMatch(/VS Code.*IntelliJ/);
+    expect(knownConflict('Shift+Control+Space', 'win32')).toMatch(/VS Code/);
+    expect(knownConflict('CommandOrControl+Space', 'darwin')).toMatch(/Spotlight/);
+    expect(Object.keys(WELL_KNOWN_SHORTCUTS).length).toBeGreaterThan(5);
+    const m = make();
+    const s = m.set('CommandOrControl+Shift+Space');
+    expect(s.registered).toBe(true);
+    expect(s.message).toMatch(/Ctrl\+Shift\+Space now opens quick ask everywhere, so VS Code .* no longer get it/);
+  });
+
   it('held by another app: not registered, and a message naming it and what to do', () => {
     fake.globalShortcut.heldElsewhere.add(DEFAULT_QUICK_ASK_SHORTCUT);
     const s = make().set(DEFAULT_QUICK_ASK_SHORTCUT);
     expect(s.registered).toBe(false);
     expect(s.message).toBe(
-      'Ctrl+Shift+Space is already used by another application, so quick ask has no shortcut. Choose another one in Settings, or free Ctrl+Shift+Space in the other application.',
+      'Ctrl+Alt+Shift+Space is already used by another application, so quick ask has no shortcut. Choose another one in Settings, or free Ctrl+Alt+Shift+Space in the other application.',
     );
   });
 

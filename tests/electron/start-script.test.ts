@@ -26,3 +26,21 @@ describe('npm start (scripts/start-electron.mjs)', () => {
     }
   });
 });
+
+describe('npm run test:electron (tests/electron-e2e/app.e2e.ts)', () => {
+  it('without an Electron binary: exits 1 saying nothing was tested and how to get one (never a silent pass)', () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'hai-no-electron-e2e-'));
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('tests', 'electron-e2e', 'app.e2e.ts')], {
+        env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: empty, HYBRID_AI_APP: path.join(empty, 'hybrid-ai') },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no Electron binary here, so NOTHING WAS TESTED/);
+      expect(r.stderr).toMatch(/npm run build:app/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

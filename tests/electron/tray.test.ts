@@ -7,6 +7,7 @@ import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
 import type { CoreState } from '../../electron/ipc-contract.js';
 import { openSettings, type SettingsStore } from '../../electron/shell-settings.js';
+import * as lifecycle from '../../electron/lifecycle.js';
 import { createTray, type AppTray } from '../../electron/tray.js';
 import { CLOUD_PAUSE_MS } from '../../electron/tray-model.js';
 import { createFakeEngine } from '../fakes/engines.js';
@@ -76,6 +77,33 @@ describe('tray', () => {
     fake.nativeTheme.shouldUseDarkColors = true;
     fake.nativeTheme.emit('updated');
     expect((t().image as { path: string }).path).toBe('/icons/light.png');
+  });
+
+  it('Windows: the icon follows the taskbar’s system theme, not the app theme', () => {
+    tray.destroy();
+    const { trayPanelIsDark } = lifecycle;
+    const win = createTray({
+      iconPath: (dark) => `/icons/${dark ? 'light' : 'dark'}.png`,
+      panelIsDark: () => trayPanelIsDark('win32', fake.nativeTheme),
+      platform: 'win32',
+      gateway: () => null,
+      coreState: () => core,
+      shortcut: () => ({ accelerator: 'Alt+K', label: 'Alt+K', registered: true }),
+      settings,
+      startAtLogin: () => false,
+      setStartAtLogin: () => undefined,
+      actions,
+    });
+    const icon = () => (Tray.all.at(-1)!.image as { path: string }).path;
+    // A dark app theme on a light taskbar: the dark icon.
+    fake.nativeTheme.shouldUseDarkColors = true;
+    fake.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = false;
+    fake.nativeTheme.emit('updated');
+    expect(icon()).toBe('/icons/dark.png');
+    fake.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = true;
+    fake.nativeTheme.emit('updated');
+    expect(icon()).toBe('/icons/light.png');
+    win.destroy();
   });
 
   it('reads today’s spend and savings from the core; the label follows new requests', async () => {

@@ -30,6 +30,8 @@ describe('secure webPreferences (every window the shell opens)', () => {
     webSecurity: true,
     allowRunningInsecureContent: false,
     webviewTag: false,
+    // Chromium's spellchecker downloads dictionaries from a third party.
+    spellcheck: false,
   };
 
   it('secureWebPreferences() has every protection on', () => {
@@ -95,7 +97,7 @@ describe('main window bounds', () => {
     expect(again.window.getBounds()).toEqual({ x: 200, y: 100, width: 1000, height: 700 });
   });
 
-  it('load() opens the URL (with an optional hash route) and shows the window once', async () => {
+  it('load() opens the URL (with an optional hash route); showing is up to the caller (hidden start at login)', async () => {
     const mw = createMainWindow({
       preload: '/p.cjs',
       settings: openSettings(path.join(tmp, 's.json')),
@@ -103,10 +105,28 @@ describe('main window bounds', () => {
       isQuitting: () => false,
     });
     expect(mw.window.isVisible()).toBe(false);
-    await mw.load('http://127.0.0.1:8787/');
-    await mw.load('http://127.0.0.1:8787', '#/chat/abc');
-    expect((mw.window as unknown as BrowserWindow).loads).toEqual(['http://127.0.0.1:8787/', 'http://127.0.0.1:8787/#/chat/abc']);
+    await mw.load('app://hybrid-ai/');
+    await mw.load('app://hybrid-ai', '#/chat/abc');
+    expect((mw.window as unknown as BrowserWindow).loads).toEqual(['app://hybrid-ai/', 'app://hybrid-ai/#/chat/abc']);
+    expect(mw.window.isVisible()).toBe(false);
+    mw.showAndFocus();
     expect(mw.window.isVisible()).toBe(true);
+  });
+
+  it('with no tray to come back from, closing quits instead of hiding', () => {
+    let quits = 0;
+    const mw = createMainWindow({
+      preload: '/p.cjs',
+      settings: openSettings(path.join(tmp, 's.json')),
+      displays: () => ({ workAreas: [primary], primary }),
+      isQuitting: () => false,
+      closeAction: () => 'quit',
+      onQuit: () => quits++,
+    });
+    mw.showAndFocus();
+    (mw.window as unknown as BrowserWindow).close();
+    expect(quits).toBe(1);
+    expect(mw.window.isDestroyed()).toBe(true);
   });
 });
 
@@ -129,6 +149,13 @@ describe('quick-ask placement', () => {
     expect(quickAskPosition({ x: 1890, y: 1050, width: 24, height: 30 }, { x: 0, y: 0 }, QUICK_ASK_SIZE, primary)).toEqual({
       x: 1920 - 560 - 8,
       y: 1040 - 420 - 8,
+    });
+  });
+
+  it('native Wayland (no cursor, no tray bounds): centred in the upper third of the work area', () => {
+    expect(quickAskPosition(null, null, QUICK_ASK_SIZE, { x: 0, y: 32, width: 1920, height: 1048 })).toEqual({
+      x: 680,
+      y: 32 + Math.round((1048 - QUICK_ASK_SIZE.height) / 3),
     });
   });
 
@@ -173,9 +200,10 @@ describe('paths', () => {
     expect(coreDataDir('linux', {}, '/home/u')).toBe('/home/u/.local/share/hybrid-ai');
     expect(coreDataDir('linux', { XDG_DATA_HOME: '/x' }, '/home/u')).toBe('/x/hybrid-ai');
     expect(coreDataDir('darwin', {}, '/Users/u')).toBe('/Users/u/Library/Application Support/hybrid-ai');
-    expect(coreDataDir('win32', { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'C:\\Users\\u')).toBe(
-      'C:\\Users\\u\\AppData\\Roaming\\hybrid-ai',
-    );
+    // Windows: Local, never Roaming (multi-GB models must not follow a roaming profile).
+    const winEnv = { APPDATA: 'C:\\Users\\u\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' };
+    expect(coreDataDir('win32', winEnv, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hybrid-ai');
+    expect(coreDataDir('win32', { APPDATA: winEnv.APPDATA }, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hybrid-ai');
   });
 
   it('core entry, preload and icons in development and packaged', () => {

@@ -146,7 +146,7 @@ class FakeApp extends EventEmitter {
   isPackaged = false;
   appPath = '/app';
   paths: Record<string, string> = { userData: '/tmp/hybrid-ai-fake-userdata' };
-  loginItem = { openAtLogin: false };
+  loginItem: { openAtLogin: boolean; wasOpenedAtLogin?: boolean; args?: string[] } = { openAtLogin: false };
   quitCalls = 0;
   /** True once a quit went through (no before-quit handler prevented it). */
   quitted = false;
@@ -178,11 +178,11 @@ class FakeApp extends EventEmitter {
   getVersion(): string {
     return '0.0.0-test';
   }
-  getLoginItemSettings(): { openAtLogin: boolean } {
+  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin?: boolean } {
     return { ...this.loginItem };
   }
-  setLoginItemSettings(s: { openAtLogin: boolean }): void {
-    this.loginItem = { openAtLogin: s.openAtLogin };
+  setLoginItemSettings(s: { openAtLogin: boolean; args?: string[] }): void {
+    this.loginItem = { openAtLogin: s.openAtLogin, ...(s.args ? { args: s.args } : {}) };
   }
 }
 export const app = new FakeApp();
@@ -277,6 +277,7 @@ export const nativeImage = {
 
 class FakeNativeTheme extends EventEmitter {
   shouldUseDarkColors = false;
+  shouldUseDarkColorsForSystemIntegratedUI = false;
 }
 export const nativeTheme = new FakeNativeTheme();
 
@@ -360,6 +361,22 @@ export const session = {
   },
 };
 
+/** protocol: the privileged schemes declared before ready, and the handlers registered after. */
+export const protocol = {
+  privileged: [] as Array<{ scheme: string; privileges: Record<string, boolean> }>,
+  handlers: new Map<string, (request: Request) => Response | Promise<Response>>(),
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void {
+    this.privileged.push(...schemes);
+  },
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
+    if (this.handlers.has(scheme)) throw new Error(`fake protocol: ${scheme} is already handled`);
+    this.handlers.set(scheme, handler);
+  },
+};
+
+/** powerMonitor: tests emit 'shutdown'. */
+export const powerMonitor = new EventEmitter();
+
 /** A fake utility process: tests make it ready, crash or exit. */
 export class FakeUtilityProcess extends EventEmitter {
   static forks: FakeUtilityProcess[] = [];
@@ -422,6 +439,8 @@ export const fake = {
   screen,
   session,
   nativeTheme,
+  protocol,
+  powerMonitor,
   contextBridge,
   ipcRenderer,
   windows: () => BrowserWindow.all,
@@ -446,6 +465,9 @@ export const fake = {
     Menu.applicationMenu = null;
     nativeTheme.removeAllListeners();
     nativeTheme.shouldUseDarkColors = false;
+    nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = false;
+    protocol.handlers.clear();
+    powerMonitor.removeAllListeners();
     session.defaultSession.permissionRequestHandler = undefined;
     session.defaultSession.permissionCheckHandler = undefined;
     session.defaultSession.headersHandler = undefined;

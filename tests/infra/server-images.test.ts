@@ -57,15 +57,30 @@ describe('Dockerfile', () => {
   const final = df.stages.at(-1)!;
   const ops = (op: string): Instruction[] => final.body.filter((i) => i.op === op);
 
-  it('is multi-stage: build, production dependencies, runtime', () => {
-    expect(df.stages.map((s) => s.name)).toEqual(['build', 'runtime-deps', 'runtime']);
+  it('is multi-stage: one toolchain, build, production dependencies, runtime (no compilers in the runtime)', () => {
+    expect(df.stages.map((s) => s.name)).toEqual(['toolchain', 'build', 'runtime-deps', 'runtime']);
+    expect(df.stages.find((s) => s.name === 'build')!.from).toBe('toolchain');
+    expect(df.stages.find((s) => s.name === 'runtime-deps')!.from).toBe('toolchain');
+    expect(final.body.filter((i) => i.op === 'RUN').some((i) => /apt-get install/.test(i.args))).toBe(false);
   });
 
-  it('pins the base image by digest, never by a moving tag', () => {
+  it('takes the base image as a build argument whose default is the Node LTS image pinned by digest', () => {
     const arg = df.preamble.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='))!;
-    expect(arg.args).toMatch(/^NODE_IMAGE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
-    for (const s of df.stages) expect(s.from, s.name).toBe('${NODE_IMAGE}');
+    const major = /(\d+)/.exec(JSON.parse(readFileSync('package.json', 'utf8')).engines.node as string)![1];
+    expect(arg.args).toMatch(new RegExp(`^NODE_IMAGE=node:${major}-bookworm-slim@sha256:[0-9a-f]{64}$`));
+    for (const s of df.stages.filter((st) => st.name === 'toolchain' || st.name === 'runtime'))
+      expect(s.from, s.name).toBe('${NODE_IMAGE}');
     expect(read('Dockerfile')).not.toMatch(/:latest\b/);
+  });
+
+  it('labels the image with its version and commit (OCI labels from build arguments)', () => {
+    const labels = ops('LABEL')
+      .map((i) => i.args)
+      .join(' ');
+    expect(labels).toContain('org.opencontainers.image.version="${VERSION}"');
+    expect(labels).toContain('org.opencontainers.image.revision="${COMMIT}"');
+    const args = ops('ARG').map((i) => i.args);
+    expect(args).toEqual(expect.arrayContaining(['VERSION=unknown', 'COMMIT=unknown']));
   });
 
   it('runs as a non-root user with the data dir on a volume and a HEALTHCHECK', () => {
@@ -215,7 +230,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds the gateway from server-images/Dockerfile and keeps secrets in files, never in the environment', () => {
-    expect(s.gateway!.build).toEqual({ context: '..', dockerfile: 'server-images/Dockerfile' });
+    expect(s.gateway!.build).toMatchObject({ context: '..', dockerfile: 'server-images/Dockerfile' });
     const env = s.gateway!.environment!;
     expect(env.HYBRID_AI_TOKEN_FILE).toBe('/run/secrets/hybrid_ai_token');
     expect(env.ANTHROPIC_API_KEY_FILE).toBe('/run/secrets/anthropic_api_key');
@@ -257,6 +272,154 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml: running limits, alert routing, TLS', () => {
+  interface Svc {
+    image?: string;
+    profiles?: string[];
+    mem_limit?: string;
+    logging?: { driver: string; options: Record<string, string> };
+    stop_grace_period?: string;
+    entrypoint?: string[];
+    command?: string[];
+    environment?: Record<string, string>;
+    build?: { args?: Record<string, string> };
+  }
+  const compose = load(read('docker-compose.yml')) as { services: Record<string, Svc> };
+  const s = compose.services;
+  /** Compose's `${VAR:-default}` with nothing set, in bytes. */
+  const bytes = (v: string): number => {
+    const m = /^(\d+)([kmg])?$/.exec(v.replace(/^\$\{\w+:-([^}]+)\}$/, '$1'))!;
+    return Number(m[1]) * { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2] as 'k' | 'm' | 'g'];
+  };
+
+  it('every service has a memory limit and rotated logs', () => {
+    for (const [name, svc] of Object.entries(s)) {
+      expect(svc.mem_limit, `${name} mem_limit`).toBeDefined();
+      expect(bytes(svc.mem_limit!), name).toBeGreaterThan(0);
+      expect(svc.logging, `${name} logging`).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+    }
+  });
+
+  it("per tier, Ollama's and the gateway's limits (deploy-all.sh) plus the rest fit in the tier's RAM with room for the system", () => {
+    const script = readFileSync('deploy-all.sh', 'utf8');
+    const fn = script.slice(script.indexOf('export_memory_limits() {'), script.indexOf('deploy_docker() {'));
+    // The RAM of each tier's machine (terraform/aws/tiers.tf, the seed's 2/4/8/16 GB).
+    const ram: Record<number, number> = { 1: 2, 2: 4, 3: 8, 4: 16 };
+    const always = ['prometheus', 'alertmanager', 'grafana', 'ollama-pull'].reduce((a, n) => a + bytes(s[n]!.mem_limit!), 0);
+    for (const tier of [1, 2, 3, 4]) {
+      const m = new RegExp(`\\n\\s*${tier}\\) set -- (\\S+) (\\S+) ;;`).exec(fn);
+      expect(m, `tier ${tier} in export_memory_limits`).not.toBeNull();
+      const total = bytes(m![1]!) + bytes(m![2]!) + always;
+      // 256 MB for the kernel, dockerd and containerd.
+      expect(total, `tier ${tier}`).toBeLessThanOrEqual(ram[tier]! * 1024 ** 3 - 256 * 1024 ** 2);
+    }
+    expect(s.ollama!.mem_limit).toMatch(/^\$\{HYBRID_AI_OLLAMA_MEM_LIMIT:-/);
+    expect(s['ollama-gpu']!.mem_limit).toBe(s.ollama!.mem_limit);
+    for (const g of ['gateway', 'gateway-1', 'gateway-2']) expect(s[g]!.mem_limit).toMatch(/^\$\{HYBRID_AI_GATEWAY_MEM_LIMIT:-/);
+  });
+
+  it("gives every gateway longer to stop than the gateway's own drain (answers in flight, then engines)", async () => {
+    const main = readFileSync('router-core/server/main.ts', 'utf8');
+    const drainMs = Number(/const SHUTDOWN_GRACE_MS = ([\d_]+);/.exec(main)![1]!.replace(/_/g, ''));
+    // Closing engines after the drain (llama.cpp contexts, the ledger): the systemd unit allows 5 s for it too.
+    const engineCloseMs = 5_000;
+    for (const g of ['gateway', 'gateway-1', 'gateway-2']) {
+      const grace = Number(/^(\d+)s$/.exec(s[g]!.stop_grace_period ?? '0s')![1]) * 1000;
+      expect(grace, g).toBeGreaterThan(drainMs + engineCloseMs);
+    }
+    const unit = read('vm/hybrid-ai.service');
+    expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)![1]) * 1000).toBeGreaterThan(drainMs + engineCloseMs);
+  });
+
+  it("tags the gateway image with package.json's version and passes the commit as a build argument", () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    for (const g of ['gateway', 'gateway-1', 'gateway-2']) {
+      expect(s[g]!.image).toBe(`hybrid-ai-stack:${version}`);
+      expect(s[g]!.build!.args).toEqual({ VERSION: version, COMMIT: '${HYBRID_AI_COMMIT:-unknown}' });
+    }
+  });
+
+  it('Prometheus sends its alerts to the Alertmanager service, which routes every alert to the webhook secret', () => {
+    const prom = load(read('prometheus/prometheus.yml')) as {
+      alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    };
+    expect(prom.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
+    expect(s.alertmanager!.image).toMatch(/^prom\/alertmanager:v\d+\.\d+\.\d+$/);
+    const am = load(read('alertmanager/alertmanager.yml')) as {
+      route: { receiver: string };
+      receivers: Array<{ name: string; webhook_configs: Array<{ url_file: string }> }>;
+    };
+    const receiver = am.receivers.find((r) => r.name === am.route.receiver)!;
+    expect(receiver.webhook_configs[0]!.url_file).toBe('/run/secrets/alert_webhook_url');
+    expect(readFileSync('deploy-all.sh', 'utf8')).toContain('"$secrets_dir/alert_webhook_url"');
+  });
+
+  // Debian's amtool is 0.25, which predates webhook url_file (0.26+): the check reads a copy with the URL inline.
+  it.runIf(ciOr('amtool'))('amtool check-config accepts the Alertmanager config', () => {
+    const work = path.join(tmp, 'am');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(
+      path.join(work, 'alertmanager.yml'),
+      read('alertmanager/alertmanager.yml').replace('url_file: /run/secrets/alert_webhook_url', 'url: http://127.0.0.1:9/hook'),
+    );
+    const r = spawnSync('amtool', ['check-config', path.join(work, 'alertmanager.yml')], { encoding: 'utf8' });
+    expect(r.error?.message ?? '', 'amtool missing: .ci/run installs prometheus-alertmanager').toBe('');
+    expect(r.stdout + r.stderr).toMatch(/SUCCESS/);
+    expect(r.status).toBe(0);
+  });
+
+  // Caddy itself (Debian's caddy, installed by .ci/run) adapts the Caddyfile with the environment the compose
+  // service's own entrypoint builds: the tls profile must start with only the domain set.
+  describe.runIf(ciOr('caddy'))('the tls profile: Caddy accepts the Caddyfile', () => {
+    const adapt = (email: string) => {
+      const caddy = s.caddy!;
+      const script = caddy.entrypoint![2]!.replace(/\$\$/g, '$');
+      return spawnSync(
+        'sh',
+        ['-c', script, 'caddy-entrypoint', 'caddy', 'adapt', '--config', path.join(dir, 'vm/Caddyfile'), '--adapter', 'caddyfile'],
+        { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmp, HYBRID_AI_DOMAIN: 'ai.example.com', HYBRID_AI_ACME_EMAIL: email } },
+      );
+    };
+
+    it('without HYBRID_AI_ACME_EMAIL (only the domain is required)', () => {
+      const r = adapt('');
+      expect(r.error?.message ?? '', 'caddy missing: .ci/run installs it').toBe('');
+      expect(r.stderr).not.toMatch(/Error/);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('"ai.example.com"');
+      expect(r.stdout).not.toContain('"email"');
+    });
+
+    it('with HYBRID_AI_ACME_EMAIL, as the ACME account address', () => {
+      const r = adapt('ops@example.com');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('"email":"ops@example.com"');
+    });
+  });
+
+  // Debian's docker-compose (1.29) validates the file fully: interpolation, schema, references. It predates the
+  // top-level `name` (Compose v2), so it reads a copy without that one line.
+  it.runIf(ciOr('docker-compose'))('docker-compose config accepts every profile', () => {
+    const work = path.join(tmp, 'compose-check');
+    cpSync(dir, work, { recursive: true, filter: (src) => !src.includes(`${path.sep}secrets${path.sep}`) });
+    mkdirSync(path.join(work, 'secrets'), { recursive: true });
+    const text = read('docker-compose.yml');
+    expect(text).toMatch(/^name: hybrid-ai$/m);
+    writeFileSync(path.join(work, 'docker-compose.yml'), text.replace(/^name: hybrid-ai\n/m, ''));
+    const files = load(text) as { secrets: Record<string, { file: string }> };
+    for (const f of Object.values(files.secrets)) writeFileSync(path.join(work, f.file), 'x');
+    for (const profile of ['cpu', 'gpu', 'tls', 'replicas']) {
+      const r = spawnSync('docker-compose', ['-f', path.join(work, 'docker-compose.yml'), '--profile', profile, 'config', '-q'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: tmp },
+      });
+      expect(r.error?.message ?? '', 'docker-compose missing: .ci/run installs it').toBe('');
+      expect(r.stderr, profile).toBe('');
+      expect(r.status, profile).toBe(0);
+    }
+  });
+});
+
 describe('Prometheus', () => {
   const config = load(read('prometheus/prometheus.yml')) as {
     rule_files: string[];
@@ -281,7 +444,9 @@ describe('Prometheus', () => {
 
   it('has the alerts the issue asks for: spend over the daily budget, errors over 5%, p95 latency, Ollama down', () => {
     const alerts = Object.fromEntries(rules.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
-    expect(alerts.HybridAICloudSpendOverDailyBudget!.expr).toContain('api_gateway_cost_total[1d]');
+    // The calendar day's spend (the gateway's gauge), never a rolling 24 h window of the cost counter.
+    expect(alerts.HybridAICloudSpendOverDailyBudget!.expr).toContain('api_gateway_cloud_spend_usd{period="day"}');
+    expect(alerts.HybridAICloudSpendOverDailyBudget!.expr).not.toMatch(/\[1d\]|\[24h\]/);
     expect(alerts.HybridAIHighErrorRate!.expr).toMatch(/> 0\.05/);
     expect(alerts.HybridAIHighLatencyP95!.expr).toContain('histogram_quantile(0.95');
     expect(alerts.HybridAIOllamaDown!.expr).toContain('api_gateway_engine_up{engine="ollama"}');
@@ -456,6 +621,108 @@ describe('VM files: systemd units, cloud-init helper scripts', () => {
       expect(readFileSync(path.join(out, 'anthropic-api-key'), 'utf8')).toBe('');
     });
 
+    // The unit's own sandbox, rebuilt in a private mount namespace (unshare) from the options the unit file sets, with
+    // the environment systemd gives it: the script must fetch both secrets from AWS inside it.
+    it.runIf(process.getuid?.() === 0 && have('unshare'))(
+      "aws: fetches both secrets inside hybrid-ai-secrets.service's sandbox (no writable home, read-only system)",
+      async () => {
+        const { startAwsStandIn } = await import('../stand-ins/aws.js');
+        const { spawn } = await import('node:child_process');
+        const aws = await startAwsStandIn({
+          region: 'eu-west-1',
+          role: 'hybrid-ai-server',
+          accessKeyId: 'ASIAEXAMPLE0123',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+          sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE',
+          secrets: { 'hybrid-ai/api-token': 'token-from-secrets-manager-0123', 'hybrid-ai/anthropic-api-key': 'sk-ant-from-aws' },
+        });
+        try {
+          const unit = read('vm/hybrid-ai-secrets.service');
+          const opt = (k: string): string[] => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
+          const writable = path.join(tmp, 'sandbox-rw');
+          mkdirSync(writable, { recursive: true });
+          const setup: string[] = ['set -e', 'mount --make-rprivate /'];
+          // RuntimeDirectory= stays writable under ProtectSystem=strict: /run/<name>, created by systemd.
+          for (const d of opt('RuntimeDirectory')) setup.push(`mkdir -p /run/${d}`, `mount --bind ${writable} /run/${d}`);
+          for (const d of opt('ReadWritePaths')) setup.push(`mkdir -p ${d}`, `mount --bind ${d} ${d}`);
+          if (opt('ProtectSystem').includes('strict')) setup.push('mount -o remount,bind,ro /');
+          if (opt('ProtectHome').includes('yes'))
+            for (const d of ['/root', '/home']) setup.push(`mount -t tmpfs -o ro,mode=000 tmpfs ${d}`);
+          if (opt('PrivateTmp').includes('yes')) setup.push('mount -t tmpfs tmpfs /tmp', 'mount -t tmpfs tmpfs /var/tmp');
+          const script = path.join(dir, 'vm/fetch-secrets.sh');
+          setup.push(`exec bash ${script}`);
+          // systemd's environment for a root service: its default PATH (no /snap/bin), no HOME of its own, plus the
+          // EnvironmentFile that cloud-init writes (secrets.env) and the test's endpoints.
+          const env = {
+            PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+            HOME: '/root',
+            HYBRID_AI_SECRETS_PROVIDER: 'aws',
+            HYBRID_AI_TOKEN_SECRET: 'hybrid-ai/api-token',
+            ANTHROPIC_KEY_SECRET: 'hybrid-ai/anthropic-api-key',
+            AWS_REGION: 'eu-west-1',
+            HYBRID_AI_AWS_IMDS_URL: aws.url,
+            HYBRID_AI_AWS_SECRETS_URL: aws.url,
+          };
+          const child = spawn('unshare', ['--mount', 'bash', '-c', setup.join('\n')], { env });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+          const code = await new Promise<number | null>((ok) => child.on('close', ok));
+          expect(out + JSON.stringify(aws.log)).toMatch(/API token and Claude key from aws written/);
+          expect(code).toBe(0);
+          expect(readFileSync(path.join(writable, 'secrets/api-token'), 'utf8')).toBe('token-from-secrets-manager-0123');
+          expect(readFileSync(path.join(writable, 'secrets/anthropic-api-key'), 'utf8')).toBe('sk-ant-from-aws');
+          // Two signed GetSecretValue calls, each accepted by the SigV4 check.
+          expect(aws.log.filter((l) => l.method === 'POST').map((l) => l.verdict)).toEqual(['ok', 'ok']);
+        } finally {
+          await aws.close();
+        }
+      },
+    );
+
+    it('aws: the stand-in refuses a request signed with the wrong key (the SigV4 check has teeth)', async () => {
+      const { startAwsStandIn } = await import('../stand-ins/aws.js');
+      const { execFile } = await import('node:child_process');
+      const aws = await startAwsStandIn({
+        region: 'eu-west-1',
+        role: 'r',
+        accessKeyId: 'ASIAEXAMPLE0123',
+        secretAccessKey: 'the-real-secret-key',
+        sessionToken: 'tok',
+        secrets: { s: 'v' },
+      });
+      try {
+        const status = await new Promise<string>((ok) =>
+          execFile(
+            'curl',
+            [
+              '-s',
+              '-o',
+              '/dev/null',
+              '-w',
+              '%{http_code}',
+              '--aws-sigv4',
+              'aws:amz:eu-west-1:secretsmanager',
+              '--user',
+              'ASIAEXAMPLE0123:wrong-key',
+              '-H',
+              'x-amz-security-token: tok',
+              '-H',
+              'X-Amz-Target: secretsmanager.GetSecretValue',
+              '--data',
+              '{"SecretId":"s"}',
+              `${aws.url}/`,
+            ],
+            (_e, stdout) => ok(stdout),
+          ),
+        );
+        expect(status).toBe('403');
+        expect(aws.log[0]!.verdict).toBe('signature does not match');
+      } finally {
+        await aws.close();
+      }
+    });
+
     it('refuses a short token, an unknown provider and a missing secret, naming the problem', () => {
       const short = path.join(tmp, 'short');
       writeFileSync(short, 'too-short');
@@ -484,10 +751,10 @@ describe('deploy-all.sh', () => {
   it('validates the target and the tier before doing anything', () => {
     let r = run([]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/usage: .*docker\|aws\|gcp \[tier 1-4/);
+    expect(r.stderr).toMatch(/usage: .*docker\|aws\|gcp\|secrets \[tier 1-4\]/);
     r = run(['azure']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/unknown target 'azure'; valid: docker, aws, gcp/);
+    expect(r.stderr).toMatch(/unknown target 'azure'; valid: docker, aws, gcp, secrets/);
     r = run(['aws', '5']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/invalid tier '5'; valid: 1 \(2 GB\), 2 \(4 GB\), 3 \(8 GB\), 4 \(16 GB \+ GPU\)/);
@@ -499,5 +766,160 @@ describe('deploy-all.sh', () => {
     expect(r.stdout).toMatch(/billed until you run: terraform -chdir=terraform\/gcp destroy/);
     expect(r.stderr).toMatch(/re-run with --yes to accept the cost/);
     expect(r.status).toBe(1);
+  });
+
+  /** A copy of the deploy script with what it reads, so a test can add terraform.tfvars without touching the repo. */
+  const fakeRepo = (name: string): string => {
+    const root = path.join(tmp, name);
+    for (const rel of [
+      'deploy-all.sh',
+      'scripts/plan-replacements.mjs',
+      'terraform/aws',
+      'terraform/gcp',
+      'server-images/docker-compose.yml',
+    ])
+      cpSync(path.resolve(rel), path.join(root, rel), { recursive: true });
+    return root;
+  };
+  const standins = path.resolve('tests/stand-ins/deploy-bin');
+  const runIn = (root: string, args: string[], env: Record<string, string> = {}) =>
+    spawnSync('bash', [path.join(root, 'deploy-all.sh'), ...args], {
+      encoding: 'utf8',
+      input: '',
+      env: { ...process.env, HYBRID_AI_ASSUME_YES: '', HYBRID_AI_ALLOW_REPLACE: '', PATH: `${standins}:${process.env.PATH}`, ...env },
+    });
+
+  it('secrets: creates every Compose secret readable by each service user, in a folder only the deployer enters', () => {
+    const secrets = path.join(tmp, 'deploy-secrets');
+    mkdirSync(secrets, { recursive: true });
+    // A token file as an older deploy-all.sh left it (0600): the gateway crash-looped on EACCES.
+    writeFileSync(path.join(secrets, 'hybrid_ai_token'), 'an-existing-token-0123456789', { mode: 0o600 });
+    const r = runIn(fakeRepo('repo-secrets'), ['secrets'], { HYBRID_AI_SECRETS_DIR: secrets });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(statSync(secrets).mode & 0o777).toBe(0o700);
+    expect(readFileSync(path.join(secrets, 'hybrid_ai_token'), 'utf8')).toBe('an-existing-token-0123456789');
+    // Who reads which secret in docker-compose.yml, as which uid (the images' own users).
+    const compose = load(read('docker-compose.yml')) as { services: Record<string, { secrets?: string[]; image?: string }> };
+    const uidOf: Record<string, number> = { gateway: 10001, prometheus: 65534, grafana: 472, postgres: 70, alertmanager: 65534 };
+    const readers = Object.entries(compose.services).flatMap(([svc, v]) =>
+      (v.secrets ?? []).map((sec) => [svc.replace(/-\d+$/, ''), sec] as const),
+    );
+    expect(readers.length).toBeGreaterThan(5);
+    for (const [svc, sec] of readers) {
+      const uid = uidOf[svc];
+      expect(uid, `the uid of ${svc}`).toBeDefined();
+      // Compose bind-mounts the file alone: only its own owner and mode count inside the container.
+      const st = statSync(path.join(secrets, sec));
+      const readable = st.uid === uid ? (st.mode & 0o400) !== 0 : st.gid === uid ? (st.mode & 0o040) !== 0 : (st.mode & 0o004) !== 0;
+      expect(readable, `${svc} (uid ${uid}) reads ${sec}: mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`).toBe(true);
+      expect(st.mode & 0o222, `${sec} is read-only`).toBe(0);
+    }
+  });
+
+  it('docker: never prints the API token, and gives Compose the tier, its memory limits and the commit', async () => {
+    const { createServer } = await import('node:http');
+    const srv = createServer((_req, res) => res.end('{"status":"ok"}'));
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    try {
+      const root = fakeRepo('repo-docker');
+      const secrets = path.join(root, 'server-images/secrets');
+      const log = path.join(tmp, 'docker.log');
+      // Asynchronously: the script polls /health on this process's server, which must keep answering meanwhile.
+      const { spawn } = await import('node:child_process');
+      const child = spawn('bash', [path.join(root, 'deploy-all.sh'), 'docker', '1', '--yes'], {
+        env: {
+          ...process.env,
+          PATH: `${standins}:${process.env.PATH}`,
+          HYBRID_AI_PORT: String((srv.address() as { port: number }).port),
+          STANDIN_DOCKER_LOG: log,
+        },
+      });
+      const r = { stdout: '', stderr: '', status: null as number | null };
+      child.stdout.on('data', (d: Buffer) => (r.stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (r.stderr += d.toString()));
+      r.status = await new Promise<number | null>((ok) => child.on('close', ok));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const token = readFileSync(path.join(secrets, 'hybrid_ai_token'), 'utf8');
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(r.stdout).not.toContain(token);
+      expect(r.stdout).toContain(`API token: in ${secrets}/hybrid_ai_token`);
+      const call = readFileSync(log, 'utf8');
+      expect(call).toMatch(/ARGS compose -f \S+docker-compose\.yml --profile cpu up -d --build/);
+      expect(call).toContain('HYBRID_AI_TIER=1');
+      expect(call).toContain('HYBRID_AI_OLLAMA_MEM_LIMIT=832m');
+      expect(call).toContain('HYBRID_AI_GATEWAY_MEM_LIMIT=384m');
+      expect(call).toMatch(/HYBRID_AI_COMMIT=\S+/);
+    } finally {
+      srv.close();
+    }
+  });
+
+  describe('aws/gcp: the tier and the plan', () => {
+    const bundle = (): string => {
+      const f = path.join(tmp, 'bundle.tgz');
+      writeFileSync(f, 'not really a bundle');
+      return f;
+    };
+    const plan = (changes: Array<[string, string, string[]]>): string => {
+      const f = path.join(tmp, `plan-${changes.length}-${Math.random()}.json`);
+      writeFileSync(
+        f,
+        JSON.stringify({
+          format_version: '1.2',
+          resource_changes: changes.map(([address, type, actions]) => ({ address, type, change: { actions } })),
+        }),
+      );
+      return f;
+    };
+    const noReplace = (): string => plan([['aws_s3_object.bundle', 'aws_s3_object', ['update']]]);
+    const deploy = (root: string, args: string[], env: Record<string, string>) => {
+      const log = path.join(root, 'tf.log');
+      const r = runIn(root, args, { HYBRID_AI_BUNDLE: bundle(), STANDIN_TF_LOG: log, ...env });
+      return { ...r, calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [] };
+    };
+    const planTier = (calls: string[]): string | undefined => /-var tier=(\d)/.exec(calls.find((c) => /\bplan\b/.test(c)) ?? '')?.[1];
+
+    it('without a tier argument: terraform.tfvars decides, never a default that would replace the VM', () => {
+      const root = fakeRepo('repo-tfvars');
+      writeFileSync(path.join(root, 'terraform/aws/terraform.tfvars'), 'domain = "ai.example.com"\ntier   = 3 # 8 GB\n');
+      const r = deploy(root, ['aws', '--yes'], { STANDIN_TF_STATE_TIER: '3', STANDIN_TF_PLAN_JSON: noReplace() });
+      expect(r.stdout).toMatch(/target aws, tier 3: about \$81\.23/);
+      expect(planTier(r.calls)).toBe('3');
+    });
+
+    it('without a tier argument or tfvars: the tier the state says is deployed', () => {
+      const root = fakeRepo('repo-state');
+      const r = deploy(root, ['gcp', '--yes'], { STANDIN_TF_STATE_TIER: '4', STANDIN_TF_PLAN_JSON: noReplace() });
+      expect(planTier(r.calls)).toBe('4');
+      // A saved plan is applied as it is: what was checked is what runs.
+      expect(r.calls.some((c) => /\bapply -input=false \S+hybrid-ai\.tfplan$/.test(c))).toBe(true);
+      // A new deployment (no state) starts at tier 2; an explicit argument always wins.
+      expect(planTier(deploy(fakeRepo('repo-new'), ['gcp', '--yes'], { STANDIN_TF_PLAN_JSON: noReplace() }).calls)).toBe('2');
+      expect(
+        planTier(
+          deploy(fakeRepo('repo-arg'), ['gcp', '1', '--yes'], { STANDIN_TF_STATE_TIER: '4', STANDIN_TF_PLAN_JSON: noReplace() }).calls,
+        ),
+      ).toBe('1');
+    });
+
+    it('a plan that replaces the VM stops before apply, even with --yes; HYBRID_AI_ALLOW_REPLACE=1 lets it through', () => {
+      const replacing = plan([
+        ['aws_instance.server', 'aws_instance', ['delete', 'create']],
+        ['aws_eip.server', 'aws_eip', ['update']],
+      ]);
+      const root = fakeRepo('repo-replace');
+      const r = deploy(root, ['aws', '2', '--yes'], { STANDIN_TF_STATE_TIER: '3', STANDIN_TF_PLAN_JSON: replacing });
+      expect(r.stdout).toContain('this plan REPLACES or DESTROYS: aws_instance.server');
+      expect(r.stderr).toMatch(/stopped: the plan replaces aws_instance\.server; re-run with HYBRID_AI_ALLOW_REPLACE=1/);
+      expect(r.status).toBe(1);
+      expect(r.calls.some((c) => /\bapply\b/.test(c))).toBe(false);
+      const allowed = deploy(fakeRepo('repo-replace-ok'), ['aws', '2', '--yes'], {
+        STANDIN_TF_PLAN_JSON: replacing,
+        HYBRID_AI_ALLOW_REPLACE: '1',
+      });
+      expect(allowed.calls.some((c) => /\bapply\b/.test(c))).toBe(true);
+    });
   });
 });

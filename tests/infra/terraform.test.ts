@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tier } from '../../router-core/contracts/decision.js';
 import { findLocalModel } from '../../router-core/data/models.js';
 import { recommendedModels } from '../../router-core/data/tiers.js';
+import { renderTemplate } from '../fixtures/tftpl.js';
 
 type Block = Record<string, unknown>;
 /** One module's files merged the way Terraform merges them: block type → (labels →) list of bodies. */
@@ -251,6 +252,34 @@ describe('terraform: secrets come from the secret manager, never from variables 
   });
 });
 
+describe('terraform: the ledger survives a replaced VM', () => {
+  const disk: Record<Cloud, string> = { aws: 'aws_ebs_volume', gcp: 'google_compute_disk' };
+
+  it.each(clouds)('%s: the data lives on its own disk that Terraform refuses to destroy (prevent_destroy)', (cloud) => {
+    const m = modules[cloud];
+    const [[name, d]] = blocks(m, 'resource', disk[cloud]) as [[string, Block]];
+    expect(name).toBe('data');
+    expect((d.lifecycle as Block[])[0]!.prevent_destroy).toBe(true);
+    expect(d.size).toBe('${var.data_disk_gib}');
+    // Attached to the VM, and handed to cloud-init as the device to mount.
+    if (cloud === 'aws') {
+      const att = blocks(m, 'resource', 'aws_volume_attachment')[0]![1];
+      expect(att).toMatchObject({ volume_id: '${aws_ebs_volume.data.id}', instance_id: '${aws_instance.server.id}' });
+      // Same zone as the VM's subnet: a volume cannot attach across zones.
+      expect(d.availability_zone).toBe('${data.aws_subnet.server.availability_zone}');
+      expect(blocks(m, 'resource', 'aws_instance')[0]![1].subnet_id).toBe('${data.aws_subnet.server.id}');
+      expect(local(m, 'user_data')).toMatch(
+        /data_disk\s*=\s*"\/dev\/disk\/by-id\/nvme-Amazon_Elastic_Block_Store_\$\{replace\(aws_ebs_volume\.data\.id/,
+      );
+    } else {
+      const vm = blocks(m, 'resource', 'google_compute_instance')[0]![1];
+      expect(vm.attached_disk).toEqual([{ source: '${google_compute_disk.data.id}', device_name: '${local.data_device}' }]);
+      expect(d.zone).toBe('${var.zone}');
+      expect(local(m, 'user_data')).toMatch(/data_disk\s*=\s*"\/dev\/disk\/by-id\/google-\$\{local\.data_device\}"/);
+    }
+  });
+});
+
 describe('terraform: the cloud-init template', () => {
   const template = readFileSync('server-images/cloud-init/hybrid-ai.yaml.tftpl', 'utf8');
   const templateVars = new Set([...template.matchAll(/\$\{([a-z_]+)\}/g)].map((m) => m[1]!));
@@ -271,8 +300,8 @@ describe('terraform: the cloud-init template', () => {
     expect([...templatefileKeys(cloud)].sort()).toEqual([...templateVars].sort());
   });
 
-  /** The template rendered as Terraform would, with sample values and the cloud's real bundle_fetch command. */
-  const render = (cloud: Cloud): string => {
+  /** The template rendered as Terraform's templatefile() would (HCL's template parser), with sample values and the cloud's real bundle_fetch command. */
+  const render = (cloud: Cloud): Promise<string> => {
     const fetch = (local(modules[cloud], 'bundle_fetch') as string).replace(/\$\{[^}]+\}/g, 'sample');
     const values: Record<string, string> = {
       domain: 'ai.example.com',
@@ -286,14 +315,23 @@ describe('terraform: the cloud-init template', () => {
       aws_region: 'us-east-1',
       gcp_project: 'sample-project',
       bundle_fetch: fetch,
+      data_disk: cloud === 'aws' ? '/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123' : '/dev/disk/by-id/google-hybrid-ai-data',
     };
-    return template.replace(/\$\{([a-z_]+)\}/g, (_m, k: string) => values[k] ?? `MISSING_${k}`);
+    return renderTemplate('hybrid-ai.yaml.tftpl', template, values);
   };
 
-  it.each(clouds)('%s: the rendered file is valid #cloud-config YAML that writes the settings and runs the installer', (cloud) => {
-    const text = render(cloud);
+  it('the renderer fails where templatefile() fails: a ${...} anywhere (comments too), an unknown variable', async () => {
+    await expect(renderTemplate('t.tftpl', '# fills in every ${...}\nx: ${a}\n', { a: 1 })).rejects.toThrow(
+      /t\.tftpl:1,.*Invalid expression/,
+    );
+    await expect(renderTemplate('t.tftpl', 'x: ${a}\ny: ${b}\n', { a: 1 })).rejects.toThrow(/does not contain key "b"/);
+    // The escapes render as literal text, as Terraform renders them.
+    await expect(renderTemplate('t.tftpl', 'x: ${a} $${b} %%{c}\n', { a: 1 })).resolves.toBe('x: 1 ${b} %{c}\n');
+  });
+
+  it.each(clouds)('%s: the rendered file is valid #cloud-config YAML that writes the settings and runs the installer', async (cloud) => {
+    const text = await render(cloud);
     expect(text.startsWith('#cloud-config\n')).toBe(true);
-    expect(text).not.toContain('MISSING_');
     const doc = load(text, { filename: `${cloud}-cloud-init.yaml` }) as {
       packages: string[];
       write_files: Array<{ path: string; content: string; permissions: string }>;
@@ -305,17 +343,29 @@ describe('terraform: the cloud-init template', () => {
     expect(files['/etc/hybrid-ai/secrets.env']!.content).toContain(`HYBRID_AI_SECRETS_PROVIDER=${cloud}`);
     expect(files['/usr/local/sbin/hybrid-ai-update']!.permissions).toBe('0755');
     expect(files['/usr/local/sbin/hybrid-ai-update']!.content).toContain('/opt/hybrid-ai/server/deploy/vm/install.sh');
-    expect(doc.runcmd).toEqual([['/usr/local/sbin/hybrid-ai-update']]);
+    // The data disk is mounted before the bundle is installed (its install starts the gateway on it).
+    expect(doc.runcmd).toEqual([['/usr/local/sbin/hybrid-ai-data-disk'], ['/usr/local/sbin/hybrid-ai-update']]);
+    const disk = files['/usr/local/sbin/hybrid-ai-data-disk']!.content;
+    expect(disk).toContain(
+      cloud === 'aws' ? 'dev=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123' : 'dev=/dev/disk/by-id/google-hybrid-ai-data',
+    );
+    // Formats only a blank disk, and mounts it where the gateway unit keeps its state.
+    expect(disk).toMatch(/blkid "\$dev" >\/dev\/null \|\| mkfs\.ext4/);
+    const stateDir = /^StateDirectory=(.+)$/m.exec(readFileSync('server-images/vm/hybrid-ai.service', 'utf8'))![1]!;
+    expect(disk).toContain(`LABEL=hybrid-ai-data /var/lib/${stateDir} ext4`);
   });
 
   // shellcheck is installed by .ci/run; on a machine without it only this check is skipped.
   it.runIf(spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0 || !!process.env.CI).each(clouds)(
-    '%s: the update script cloud-init writes passes shellcheck',
-    (cloud) => {
-      const doc = load(render(cloud)) as { write_files: Array<{ path: string; content: string }> };
-      const script = path.join(tmp, `${cloud}-hybrid-ai-update.sh`);
-      writeFileSync(script, doc.write_files.find((f) => f.path === '/usr/local/sbin/hybrid-ai-update')!.content);
-      const r = spawnSync('shellcheck', ['-s', 'bash', script], { encoding: 'utf8' });
+    '%s: the scripts cloud-init writes pass shellcheck',
+    async (cloud) => {
+      const doc = load(await render(cloud)) as { write_files: Array<{ path: string; content: string }> };
+      const scripts = ['hybrid-ai-update', 'hybrid-ai-data-disk'].map((name) => {
+        const script = path.join(tmp, `${cloud}-${name}.sh`);
+        writeFileSync(script, doc.write_files.find((f) => f.path === `/usr/local/sbin/${name}`)!.content);
+        return script;
+      });
+      const r = spawnSync('shellcheck', ['-s', 'bash', ...scripts], { encoding: 'utf8' });
       expect(r.error?.message ?? '', 'shellcheck missing: .ci/run installs it').toBe('');
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);

@@ -1,6 +1,6 @@
 // The `hybrid-ai` CLI and `npm run serve` entry as real processes: route, ask, serve start/refuse/shutdown.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,7 +134,7 @@ describe('serve', () => {
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`prints the UI link with a generated token, serves, and exits cleanly on ${signal}`, async () => {
+    it(`prints the UI link (a generated token in the data dir, never on piped stdout), serves, and exits cleanly on ${signal}`, async () => {
       const dataDir = path.join(dir, `serve-${signal}`);
       const child = spawn(process.execPath, ['--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', dataDir], {
         env: { ...baseEnv, HYBRID_AI_LOCAL_MODEL: gguf, LOG_LEVEL: 'warn' },
@@ -144,7 +144,7 @@ describe('serve', () => {
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const link = await new Promise<RegExpExecArray>((resolve, reject) => {
         const t = setInterval(() => {
-          const m = /Open the app: (http:\/\/127\.0\.0\.1:\d+)\/#token=(hai_[\w-]+)/.exec(out);
+          const m = /Open the app: (http:\/\/127\.0\.0\.1:\d+)\/ /.exec(out);
           if (m) {
             clearInterval(t);
             resolve(m);
@@ -155,7 +155,11 @@ describe('serve', () => {
           reject(new Error(`exited ${code}: ${out}`));
         });
       });
-      const [, url, token] = link;
+      // Piped stdout gets no token (router-core/server/main.ts startBanner): it is in the data dir's api-token file.
+      const [, url] = link;
+      const token = readFileSync(path.join(dataDir, 'api-token'), 'utf8').trim();
+      expect(out).not.toContain(token);
+      expect(out).toContain(`A new API token was created and saved in ${path.join(dataDir, 'api-token')}`);
       const res = await fetch(`${url}/api/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

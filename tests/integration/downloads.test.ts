@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DownloadEvent, DownloadProgress } from '../../router-core/contracts/events.js';
 import { listModelsOnDisk, deleteModelFiles, modelPath, resolveModelSources, type ModelSource } from '../../router-core/host/catalog.js';
 import { createDownloadManager, downloadModel, pullViaOllama, type DownloadIo } from '../../router-core/host/downloads.js';
+import { localModels } from '../../router-core/data/models.js';
 import { isCoreError } from '../../router-core/errors.js';
 import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startFileServer, type FileServer } from '../fixtures/gguf-server.js';
@@ -29,6 +30,7 @@ const source = (over: Partial<ModelSource> = {}): ModelSource => ({
   sha256: sha,
   licence: 'Apache-2.0',
   ollamaTag: 'tinyllama:1.1b',
+  ollamaNote: "Ollama's tinyllama:1.1b is a Q4_0 build of the same model, not this Q4_K_M file",
   ...over,
 });
 /** Small margin and no backoff: the tests are about behaviour, not about the machine's free space or patience. */
@@ -240,9 +242,7 @@ describe('download manager', () => {
     const m = createDownloadManager({ ...base(), sources: sources() });
     const err = await m.start('../../etc/passwd').catch((e: unknown) => e);
     expect(isCoreError(err) && err.type).toBe('invalid_request');
-    expect((err as Error).message).toBe(
-      'Unknown local model "../../etc/passwd". Valid: tinyllama, phi2, mistral-7b, qwen2.5-1.5b, llama-3.2-3b.',
-    );
+    expect((err as Error).message).toBe(`Unknown local model "../../etc/passwd". Valid: ${localModels.map((x) => x.id).join(', ')}.`);
     await expect(m.start('claude-sonnet')).rejects.toThrow(/"claude-sonnet" is a cloud model: there is nothing to download/);
     expect(existsSync(modelsDir)).toBe(false);
     expect(server.requests).toHaveLength(0);
@@ -302,9 +302,9 @@ describe('download manager', () => {
 });
 
 describe('resolveModelSources', () => {
-  it('the real catalog: https Hugging Face URLs, sizes and sha256 for every local model', () => {
+  it('the real catalog: https Hugging Face URLs pinned to a commit, sizes and sha256 for every local model', () => {
     for (const s of resolveModelSources({})) {
-      expect(s.url).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\/[^/]+\.gguf$/);
+      expect(s.url).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/[0-9a-f]{40}\/[^/]+\.gguf$/);
       expect(s.url.endsWith(`/${s.file}`)).toBe(true);
       expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(s.sizeBytes).toBeGreaterThan(500_000_000);
@@ -320,7 +320,7 @@ describe('resolveModelSources', () => {
     expect(o).toMatchObject({ sizeBytes: 10, sha256: 'a'.repeat(64), file: FILE });
     writeFileSync(f, JSON.stringify({ '../x': {} }));
     expect(() => resolveModelSources({ HYBRID_AI_MODEL_CATALOG: f })).toThrow(
-      /Unknown model "\.\.\/x" in HYBRID_AI_MODEL_CATALOG file .* Valid: tinyllama/,
+      /Unknown model "\.\.\/x" in HYBRID_AI_MODEL_CATALOG file .* Valid: .*tinyllama/,
     );
     writeFileSync(f, JSON.stringify({ tinyllama: { file: 'evil.gguf' } }));
     expect(() => resolveModelSources({ HYBRID_AI_MODEL_CATALOG: f })).toThrow(/Invalid "tinyllama\.file" .* valid fields are url/);

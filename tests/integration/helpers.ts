@@ -33,7 +33,7 @@ export interface TestServer {
 
 /** Start a core on 127.0.0.1:0. `engines` replaces the real registry when given. */
 export async function startTestServer(
-  opts: { env?: NodeJS.ProcessEnv; args?: string[]; engines?: Map<EngineId, Engine> } = {},
+  opts: { env?: NodeJS.ProcessEnv; args?: string[]; engines?: Map<EngineId, Engine>; now?: () => number } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hai-test-'));
   const config = loadConfig(['--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
@@ -53,7 +53,7 @@ export async function startTestServer(
     },
   });
   const logger = pino({ level: 'debug', redact: { paths: redactPaths, censor: '[redacted]' } }, sink);
-  const core = await createCore(config, { logger, engines: opts.engines });
+  const core = await createCore(config, { logger, engines: opts.engines, now: opts.now });
   await core.app.listen({ port: 0, host: '127.0.0.1' });
   const ledger = core.ledger;
   if (!isSqliteLedger(ledger)) throw new Error('startTestServer runs on the SQLite ledger (PostgreSQL tests start server processes).');

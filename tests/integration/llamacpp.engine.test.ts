@@ -94,7 +94,7 @@ describe('llamacpp engine', () => {
     const none = make({ modelFiles: { gone: join(dir, 'gone.gguf') } });
     try {
       // With each present model's context (read from the GGUF header, not by loading it): the generated file's 2,048.
-      expect(await engine.probe()).toEqual({ ok: true, models: ['tiny'], contextLengths: { tiny: 2048 } });
+      expect(await engine.probe()).toEqual({ ok: true, models: ['tiny'], contextLengths: { tiny: 2048 }, structuredOutput: true });
       expect(engine.info().workersStarted).toBe(0);
       const a = await none.probe();
       expect(a.ok).toBe(false);
@@ -325,5 +325,30 @@ describe('llamacpp engine', () => {
       }
     },
     TIMEOUT,
+  );
+});
+
+describe('hybrid-thinking models', () => {
+  it(
+    'a Qwen3 catalog id gets "/no_think" in its system turn (more prompt tokens than the same file as TinyLlama)',
+    async () => {
+      const engine = make({ modelFiles: { tinyllama: good, 'qwen3-1.7b': good } });
+      try {
+        const inputTokens = async (model: string): Promise<number> => {
+          const events = await collect(engine.chat({ request: req('hello world'), model }, new AbortController().signal));
+          const u = events.find((e) => e.type === 'usage');
+          if (!u || u.type !== 'usage') throw new Error(`no usage event for ${model}`);
+          return u.usage.inputTokens;
+        };
+        const plain = await inputTokens('tinyllama');
+        const switched = await inputTokens('qwen3-1.7b');
+        // The same file and prompt; only the added system turn ("/no_think" in ChatML markers) differs.
+        expect(switched).toBeGreaterThan(plain + 3);
+      } finally {
+        await engine.close();
+      }
+    },
+    // Two answers with a worker start and two model loads: four times one answer's budget.
+    4 * TIMEOUT,
   );
 });

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadProgress } from '../../router-core/contracts/events.js';
 import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import { localModels } from '../../router-core/data/models.js';
+import { recommendationsFor } from '../../router-core/data/tiers.js';
 import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startFileServer, type FileServer } from '../fixtures/gguf-server.js';
 import { startOllamaStandIn, type OllamaStandIn } from '../stand-ins/ollama-server.js';
@@ -67,8 +69,11 @@ describe('GET /api/v1/system', () => {
     expect(s.engines.find((e) => e.id === 'llamacpp')).toMatchObject({ kind: 'embedded', ok: false });
     expect(s.engines.find((e) => e.id === 'ollama')).toMatchObject({ kind: 'system-ollama', ok: false });
     expect(s.ollama.state).toBe('idle'); // process management is off in tests (helpers.ts)
-    expect(s.models).toEqual({ present: [], missing: ['tinyllama', 'phi2', 'mistral-7b', 'qwen2.5-1.5b', 'llama-3.2-3b'] });
-    expect(s.recommended[0]).toBe('tinyllama');
+    expect(s.models).toEqual({ present: [], missing: localModels.map((m) => m.id) });
+    // The tier's pick per rung, each with the reason the Models screen shows.
+    expect(s.recommendations).toEqual(recommendationsFor(s.tier.tier));
+    expect(s.recommended).toEqual(recommendationsFor(s.tier.tier).map((r) => r.id));
+    expect(s.recommendations[0]!.reason).toMatch(/^best small model in \d+ GB \([\d.]+ GB per model\): /);
     expect(s.downloads).toEqual([]);
   });
 
@@ -96,9 +101,8 @@ describe('model files over the API', () => {
       const r = await api('POST', `/api/v1/models/${id}/pull`);
       expect(r.status).toBe(400);
       expect(r.json.error.type).toBe('invalid_request');
-      expect(r.json.error.message).toMatch(
-        /^Unknown local model ".*"\. Valid: tinyllama, phi2, mistral-7b, qwen2\.5-1\.5b, llama-3\.2-3b\.$/,
-      );
+      expect(r.json.error.message).toMatch(/^Unknown local model ".*"\. Valid: (.+)\.$/);
+      expect(/Valid: (.+)\.$/.exec(r.json.error.message)![1]!.split(', ')).toEqual(localModels.map((m) => m.id));
     }
     expect(existsSync(path.join(srv.dataDir, 'etc'))).toBe(false);
     expect((await api('DELETE', '/api/v1/downloads/tinyllama')).status).toBe(404);
@@ -203,6 +207,8 @@ describe('pulling through Ollama (/api/pull) with the same progress events', () 
     expect(r.json.download).toMatchObject({ modelId: 'phi2', via: 'ollama', file: 'phi:2.7b' });
     const end = await finished('phi2');
     expect(end).toMatchObject({ state: 'done', via: 'ollama', bytes: 4096, totalBytes: 4096 });
+    // Ollama's tag is the same model in another build than the catalog's file, and the result says so.
+    expect(end.message).toBe("Ollama pulled phi:2.7b. Ollama's phi:2.7b is a Q4_0 build of the same model, not this Q4_K_M file.");
     expect(ollama.requests.find((q) => q.path === '/api/pull')?.body).toEqual({ model: 'phi:2.7b', stream: true });
     const sys = await until(async () => {
       const s = (await call('GET', '/api/v1/system')).json as SystemInfo;
@@ -215,7 +221,7 @@ describe('pulling through Ollama (/api/pull) with the same progress events', () 
     expect((await call('POST', '/api/v1/models/mistral-7b/pull?via=ollama')).status).toBe(202);
     const end = await finished('mistral-7b');
     expect(end).toMatchObject({ state: 'failed', errorType: 'not_found' });
-    expect(end.message).toBe('Ollama could not pull mistral:7b: pull model manifest: file does not exist');
+    expect(end.message).toBe('Ollama could not pull mistral:7b-instruct-v0.2-q4_K_M: pull model manifest: file does not exist');
 
     const bad = await call('POST', '/api/v1/models/phi2/pull?via=ftp');
     expect(bad.status).toBe(400);

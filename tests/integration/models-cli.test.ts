@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localModels } from '../../router-core/data/models.js';
+import { recommendationsFor } from '../../router-core/data/tiers.js';
 import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startFileServer, type FileServer } from '../fixtures/gguf-server.js';
 
@@ -72,8 +74,8 @@ describe('hybrid-ai models', () => {
     const r = await cli(['list', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.models.map((m: { id: string }) => m.id)).toEqual(['tinyllama', 'phi2', 'mistral-7b', 'qwen2.5-1.5b', 'llama-3.2-3b']);
-    expect(out.models[0]).toMatchObject({
+    expect(out.models.map((m: { id: string }) => m.id)).toEqual(localModels.map((m) => m.id));
+    expect(out.models.find((m: { id: string }) => m.id === 'tinyllama')).toMatchObject({
       id: 'tinyllama',
       present: false,
       sizeBytes: gguf.length,
@@ -81,7 +83,23 @@ describe('hybrid-ai models', () => {
       quantization: 'Q4_K_M',
     });
     expect(out.tier.reason).toMatch(/→ tier [1-4]/);
-    expect(out.recommended).toContain('tinyllama');
+    expect(out.recommendations).toEqual(recommendationsFor(out.tier.tier));
+    expect(out.recommended).toEqual(recommendationsFor(out.tier.tier).map((r) => r.id));
+    // A custom licence is flagged as such, with the licence text's address.
+    expect(out.models.find((m: { id: string }) => m.id === 'llama-3.2-3b')).toMatchObject({
+      licencePermissive: false,
+      licence: expect.stringMatching(/^custom: Llama 3\.2 Community License \(not permissive: /),
+      licenceUrl: expect.stringMatching(/^https:\/\//),
+    });
+
+    // The table says the same in words: each recommendation with its reason, custom licences flagged.
+    const table = await cli(['list']);
+    expect(table.code).toBe(0);
+    for (const r of recommendationsFor(out.tier.tier)) expect(table.stdout).toContain(`  ${r.id}: ${r.reason}\n`);
+    expect(table.stdout).toMatch(/^llama-3\.2-3b .*CUSTOM \(not permissive\)/m);
+    expect(table.stdout).toMatch(
+      /^Licence of llama-3\.2-3b: custom: Llama 3\.2 Community License \(not permissive: .*\); text: https:\/\//m,
+    );
   });
 
   it('pull: progress through every state, verified, the identical file; a second pull finds it present', async () => {
@@ -119,9 +137,7 @@ describe('hybrid-ai models', () => {
 
     const unknown = await cli(['pull', '../../etc/passwd']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain(
-      'unknown local model "../../etc/passwd". Valid: tinyllama, phi2, mistral-7b, qwen2.5-1.5b, llama-3.2-3b.',
-    );
+    expect(unknown.stderr).toContain(`unknown local model "../../etc/passwd". Valid: ${localModels.map((m) => m.id).join(', ')}.`);
     const cloud = await cli(['pull', 'claude-sonnet']);
     expect(cloud.code).toBe(2);
     expect(cloud.stderr).toMatch(/"claude-sonnet" is a cloud model/);

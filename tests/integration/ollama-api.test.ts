@@ -182,8 +182,9 @@ describe('ollama client: errors in Ollama shape', () => {
     const e = await rejection(client().chat({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], options: { temperature: 9 } }));
     expect(e.status_code).toBe(400);
     expect(e.error).toMatch(/Invalid "options\.temperature"/);
-    const f = await rejection(client().chat({ model: 'auto', format: 'json', messages: [{ role: 'user', content: 'hi' }] }));
-    expect(f.error).toMatch(/Invalid "format"/);
+    const f = await rejection(client().chat({ model: 'auto', format: 'xml', messages: [{ role: 'user', content: 'hi' }] }));
+    expect(f.status_code).toBe(400);
+    expect(f.error).toMatch(/Invalid "format": "xml" is neither "json" nor a JSON schema/);
   });
 
   it('a body over the limit → 413', async () => {

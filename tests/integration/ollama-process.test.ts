@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OllamaProcessStatus } from '../../router-core/contracts/events.js';
 import type { SystemInfo } from '../../router-core/contracts/hardware.js';
 import { createOllamaProcessManager, type OllamaProcessManager, type OllamaProcessOptions } from '../../router-core/host/ollama-process.js';
+import { processStartTime } from '../../router-core/host/process-identity.js';
 import { startOllamaStandIn } from '../stand-ins/ollama-server.js';
 
 const SHIM_DIR = path.resolve('tests/stand-ins/bin');
@@ -47,7 +48,15 @@ function manager(over: Partial<OllamaProcessOptions> = {}, env: NodeJS.ProcessEn
   return m;
 }
 
-type LogLine = { event: string; pid: number; t: number; host?: string; models?: string | null; numParallel?: string | null };
+type LogLine = {
+  event: string;
+  pid: number;
+  t: number;
+  host?: string;
+  models?: string | null;
+  envKeys?: string[];
+  numParallel?: string | null;
+};
 const logLines = (): LogLine[] => {
   try {
     return readFileSync(logFile, 'utf8')
@@ -232,11 +241,55 @@ describe('a spawned `ollama serve`', () => {
       const s = await manager({ pidFile }).start();
       expect(s.state).toBe('running');
       await until(() => !alive(orphan.pid!), 'the orphan to end');
-      expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(s.pid));
+      // The new run's record: its pid and start time.
+      expect(JSON.parse(readFileSync(pidFile, 'utf8'))).toEqual({ pid: s.pid, started: await processStartTime(s.pid!) });
       await managers[0]!.stop();
       expect(existsSync(pidFile)).toBe(false);
     },
   );
+
+  it.skipIf(process.platform === 'win32')(
+    'an orphan recorded with its start time is ended on any OS; a pid whose start time differs (recycled) is left alone',
+    async () => {
+      const pidFile = path.join(dir, 'ollama.pid');
+      const spawnOrphan = async () => {
+        const o = spawn(SHIM, ['serve'], {
+          env: { ...process.env, OLLAMA_HOST: '127.0.0.1:0', STANDIN_OLLAMA_LOG: logFile },
+          stdio: 'ignore',
+        });
+        await until(() => logLines().some((l) => l.event === 'ready' && l.pid === o.pid), 'the orphan to listen');
+        return o;
+      };
+      const stranger = await spawnOrphan();
+      writeFileSync(pidFile, `${JSON.stringify({ pid: stranger.pid, started: 'another process started then' })}\n`);
+      const m1 = manager({ pidFile });
+      await m1.start();
+      expect(alive(stranger.pid!)).toBe(true);
+      await m1.stop();
+      const orphan = await spawnOrphan();
+      writeFileSync(pidFile, `${JSON.stringify({ pid: orphan.pid, started: await processStartTime(orphan.pid!) })}\n`);
+      await manager({ pidFile }).start();
+      await until(() => !alive(orphan.pid!), 'the orphan to end');
+      stranger.kill('SIGKILL');
+    },
+  );
+
+  it('the Ollama we start sees only what it needs: no Claude key, no API token, no other secret', async () => {
+    const m = manager(
+      {},
+      {
+        ANTHROPIC_API_KEY: 'sk-ant-api03-secret',
+        HYBRID_AI_TOKEN: 'hai_secret-0123456789abcdef',
+        OPENAI_API_KEY: 'sk-x',
+        OLLAMA_KEEP_ALIVE: '5m',
+      },
+    );
+    expect((await m.start()).state).toBe('running');
+    const keys = logLines().find((l) => l.event === 'start')!.envKeys!;
+    for (const k of ['ANTHROPIC_API_KEY', 'HYBRID_AI_TOKEN', 'OPENAI_API_KEY']) expect(keys, k).not.toContain(k);
+    for (const k of ['PATH', 'OLLAMA_HOST', 'OLLAMA_KEEP_ALIVE', 'STANDIN_OLLAMA_LOG']) expect(keys, k).toContain(k);
+    await m.stop();
+  });
 
   it('a process that ignores SIGTERM is SIGKILLed after the stop timeout', async () => {
     const m = manager({ stopTimeoutMs: 400 }, { STANDIN_OLLAMA_IGNORE_SIGTERM: '1' });

@@ -169,3 +169,82 @@ describe('OpenAI client: chat completions', () => {
     expect((e as InstanceType<typeof OpenAI.APIError>).type).toBe('invalid_request_error');
   });
 });
+
+describe('OpenAI client: models by id and legacy completions', () => {
+  it('models.retrieve: a known id answers its model object; an unknown one is a 404 model_not_found', async () => {
+    expect(await client().models.retrieve('tinyllama')).toEqual({
+      id: 'tinyllama',
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: 'local',
+    });
+    expect(await client().models.retrieve('auto')).toMatchObject({ id: 'auto', owned_by: 'hybrid-ai' });
+    expect(await client().models.retrieve('claude-sonnet')).toMatchObject({ id: 'claude-sonnet', owned_by: 'anthropic' });
+    const e = await client()
+      .models.retrieve('gpt-9')
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((e as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      param: 'model',
+      message: expect.stringMatching(/"gpt-9" does not exist.*Available: auto, tinyllama/),
+    });
+  });
+
+  it('completions.create: the prompt becomes one user turn; max_tokens, stop, usage; a one-prompt array too; echo', async () => {
+    const c = await client().completions.create({ model: 'auto', prompt: 'def add(a, b):', max_tokens: 7, stop: ['\n\n'], temperature: 0 });
+    expect(c).toMatchObject({
+      object: 'text_completion',
+      model: 'tinyllama',
+      choices: [{ index: 0, text: 'Hello world', finish_reason: 'stop', logprobs: null }],
+    });
+    expect(c.id).toMatch(/^cmpl-/);
+    expect(c.usage!.total_tokens).toBe(c.usage!.prompt_tokens + c.usage!.completion_tokens);
+    expect(c.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(local.calls.at(-1)!.request).toMatchObject({
+      messages: [{ role: 'user', content: 'def add(a, b):' }],
+      params: { maxTokens: 7, stop: ['\n\n'], temperature: 0 },
+    });
+    const arr = await client().completions.create({ model: 'auto', prompt: ['one prompt'], echo: true });
+    expect(arr.choices[0]!.text).toBe('one promptHello world');
+  });
+
+  it('completions streaming: text chunks, a finish_reason chunk, usage when asked, then [DONE]', async () => {
+    const stream = await client().completions.create({
+      model: 'auto',
+      prompt: 'hi',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    const reasons: Array<string | null> = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe('text_completion');
+      for (const ch of chunk.choices) {
+        text += ch.text;
+        reasons.push(ch.finish_reason);
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hello world');
+    expect(reasons.filter((r) => r !== null)).toEqual(['stop']);
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('completions refuse what they cannot do, in OpenAI shape: n > 1, several prompts, token prompts', async () => {
+    for (const body of [
+      { model: 'auto', prompt: 'hi', n: 2 },
+      { model: 'auto', prompt: ['a', 'b'] },
+      { model: 'auto', prompt: [1, 2, 3] },
+    ]) {
+      const e = await client()
+        .completions.create(body as never)
+        .catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((e as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error' });
+      expect((e as Error).message).toMatch(/Invalid "(n|prompt)"/);
+    }
+  });
+});

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogMatches, createOpenAICompatEngine, fromOpenAIChunk, toOpenAIParams } from '../../router-core/engines/openai-compat.js';
+import type { ChatRequest } from '../../router-core/contracts/chat.js';
 import { runEngineContract } from '../contract/engine.contract.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startTestServer, TOKEN, type TestServer } from './helpers.js';
@@ -78,4 +79,31 @@ describe('openai-compat engine', () => {
     } as const;
     expect(fromOpenAIChunk(chunk as never)).toEqual({ events: [{ type: 'text-delta', text: 'ab' }], finish: 'length' });
   });
+
+  it("structured output goes on as response_format, and the server enforces it (here: the gateway's own grammar)", async () => {
+    const schema = {
+      type: 'object',
+      properties: { ok: { type: 'boolean' }, size: { type: 'string', enum: ['s', 'm'] } },
+      required: ['ok', 'size'],
+      additionalProperties: false,
+    };
+    const request = (responseFormat: ChatRequest['responseFormat']): ChatRequest => ({
+      model: 'tinyllama',
+      messages: [{ role: 'user', content: 'hi' }],
+      params: { maxTokens: 120, temperature: 0 },
+      responseFormat,
+    });
+    const fmt = { type: 'json_schema' as const, name: 'r', schema };
+    expect(toOpenAIParams({ model: 'x', request: request(fmt) }, 'srv').response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'r', schema, strict: true },
+    });
+    expect(toOpenAIParams({ model: 'x', request: request({ type: 'json' }) }, 'srv').response_format).toEqual({ type: 'json_object' });
+    expect(toOpenAIParams({ model: 'x', request: request(undefined) }, 'srv').response_format).toBeUndefined();
+    let text = '';
+    for await (const ev of make().chat({ model: 'tinyllama', request: request(fmt) }, new AbortController().signal)) {
+      if (ev.type === 'text-delta') text += ev.text;
+    }
+    expect(JSON.parse(text)).toEqual({ ok: expect.any(Boolean), size: expect.stringMatching(/^(s|m)$/) });
+  }, 60_000);
 });

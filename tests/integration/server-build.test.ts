@@ -460,6 +460,7 @@ function bundleAsImage(ledger: 'sqlite' | 'postgres'): void {
     expect(text).toMatch(/^api_gateway_engine_up\{engine="llamacpp"\} 1$/m);
     expect(text).toMatch(/^api_gateway_engine_up\{engine="ollama"\} 0$/m);
     expect(text).toMatch(/^api_gateway_budget_usd\{period="day"\} 5$/m);
+    expect(text).toMatch(/^api_gateway_cloud_spend_usd\{period="day"\} \d+(\.\d+)?$/m);
   });
 
   it("the image's HEALTHCHECK command passes against it, and fails when nothing listens", () => {

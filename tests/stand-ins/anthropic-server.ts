@@ -16,7 +16,9 @@ const errorTypes: Record<AnthropicStandInErrorStatus, { type: string; message: s
 
 /**
  * How the stand-in answers the next requests.
- * - `normal`: a deterministic answer derived from the prompt, one word per text delta.
+ * - `normal`: a deterministic answer derived from the prompt, one word per text delta; with tools offered (and the
+ *   last turn not a tool result, or a tool forced), a call to the first (or the forced) tool with input sampled from
+ *   its schema.
  * - `error`: fail with `status` (the first `times` requests only, then answer normally; all when absent);
  *   `retryAfter` (seconds, may be fractional) is sent as `retry-after`, default '1' for 429.
  * - `hang`: accept the request and never send a byte (for timeouts).
@@ -76,6 +78,53 @@ function textOf(content: unknown): string {
     return content.map((b: unknown) => (b && typeof b === 'object' && 'text' in b && typeof b.text === 'string' ? b.text : '')).join(' ');
   }
   return '';
+}
+
+/**
+ * A value that fits `schema` (the subset tool schemas use: object, array, string, number, integer, boolean, null,
+ * enum, const, anyOf/oneOf, $ref into $defs), so a forced tool call answers as Claude must: with valid input.
+ */
+export function sampleFor(schema: unknown, defs: Record<string, unknown> = {}, depth = 0): unknown {
+  const s = (schema ?? {}) as Record<string, unknown>;
+  const allDefs = { ...defs, ...((s.$defs ?? s.definitions ?? {}) as Record<string, unknown>) };
+  if (depth > 20) return null;
+  if ('const' in s) return s.const;
+  if (Array.isArray(s.enum)) return s.enum[0];
+  const choice = (s.anyOf ?? s.oneOf) as unknown[] | undefined;
+  if (Array.isArray(choice)) return sampleFor(choice[0], allDefs, depth + 1);
+  if (typeof s.$ref === 'string') return sampleFor(allDefs[s.$ref.split('/').pop()!], allDefs, depth + 1);
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  switch (type) {
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sampleFor(v, allDefs, depth + 1)]));
+    }
+    case 'array': {
+      const n = Math.max(1, Number(s.minItems ?? 1));
+      return Array.from({ length: n }, () => sampleFor(s.items, allDefs, depth + 1));
+    }
+    case 'string':
+      return s.format === 'date' ? '2026-01-02' : s.format === 'date-time' ? '2026-01-02T03:04:05Z' : 'Paris';
+    case 'integer':
+    case 'number':
+      return Number(s.minimum ?? 1);
+    case 'boolean':
+      return true;
+    default:
+      return null;
+  }
+}
+
+/** The tool a request makes the stand-in call, or undefined: tools offered, the last turn not a tool result, choice not none. */
+function toolToCall(body: Record<string, unknown>, messages: Array<{ role: string; content: unknown }>) {
+  const tools = body.tools as Array<{ name: string; input_schema: unknown }> | undefined;
+  if (!Array.isArray(tools) || tools.length === 0) return undefined;
+  const choice = body.tool_choice as { type: string; name?: string } | undefined;
+  if (choice?.type === 'none') return undefined;
+  const last = messages.at(-1);
+  const answersTool = Array.isArray(last?.content) && (last.content as Array<{ type?: string }>).some((b) => b.type === 'tool_result');
+  if (answersTool && choice?.type !== 'tool' && choice?.type !== 'any') return undefined;
+  return (choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : undefined) ?? tools[0]!;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -157,6 +206,65 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     const stopReason = cut.length < words.length ? 'max_tokens' : 'end_turn';
     const id = `msg_standin_${++msgSeq}`;
     const model = body.model;
+    const tool = toolToCall(body, messages as Array<{ role: string; content: unknown }>);
+    if (tool) {
+      // A tool call: the first (or the forced) tool, with input sampled from its schema.
+      const input = sampleFor(tool.input_schema);
+      const block = { type: 'tool_use', id: `toolu_standin_${msgSeq}`, name: tool.name, input };
+      const usage = { input_tokens: inputTokens, output_tokens: 5 };
+      if (body.stream !== true) {
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_standin_${msgSeq}` });
+        res.end(
+          JSON.stringify({
+            id,
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: [block],
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage,
+          }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'request-id': `req_standin_${msgSeq}` });
+      const json = JSON.stringify(input);
+      const half = Math.floor(json.length / 2);
+      const frames: Array<[string, unknown]> = [
+        [
+          'message_start',
+          {
+            type: 'message_start',
+            message: {
+              id,
+              type: 'message',
+              role: 'assistant',
+              model,
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { ...usage, output_tokens: 1 },
+            },
+          },
+        ],
+        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }],
+        [
+          'content_block_delta',
+          { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: json.slice(0, half) } },
+        ],
+        [
+          'content_block_delta',
+          { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: json.slice(half) } },
+        ],
+        ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } }],
+        ['message_stop', { type: 'message_stop' }],
+      ];
+      for (const [event, data] of frames) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.end();
+      return;
+    }
 
     if (body.stream !== true) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_standin_${msgSeq}` });

@@ -43,6 +43,7 @@ log('start', {
   models: process.env.OLLAMA_MODELS ?? null,
   numParallel: process.env.OLLAMA_NUM_PARALLEL ?? null,
   argv: process.argv.slice(2),
+  envKeys: Object.keys(process.env).sort(),
 });
 if (started < failStarts) {
   process.stderr.write(`Error: stand-in start ${started + 1} of ${failStarts} told to fail\n`);

@@ -12,10 +12,11 @@
 //   done: open block stopped (an empty text block if none was opened) → message_delta(stop_reason, usage) → message_stop
 //   error: `event: error` in Anthropic's shape; nothing after it
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason, Usage } from '../../contracts/stream.js';
 import { findModel } from '../../data/models.js';
+import { estimatePromptTokens } from '../../routing/tokens.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
@@ -144,21 +145,8 @@ function toolChoiceOf(c: z.infer<typeof toolChoice> | undefined, tools: ToolSpec
   return c.type === 'any' ? 'required' : c.type;
 }
 
-// ~4 characters per token is the usual rule of thumb for English BPE vocabularies; 4 tokens per message cover
-// the role markers a chat template adds. Used where no tokenizer is at hand (count_tokens, message_start).
-const CHARS_PER_TOKEN = 4;
-const TOKENS_PER_MESSAGE = 4;
-
-/** A tokenizer-free estimate of a request's input tokens (count_tokens and message_start report it). */
-export function estimateInputTokens(r: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  let chars = 0;
-  for (const m of r.messages) {
-    chars += m.content.length;
-    for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
-  }
-  if (r.tools) chars += JSON.stringify(r.tools).length;
-  return Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * r.messages.length;
-}
+/** A tokenizer-free estimate of a request's input tokens (count_tokens and message_start report it): the quick estimate. */
+export const estimateInputTokens = estimatePromptTokens;
 
 function requireTurn(messages: ChatMessage[]): void {
   if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {

@@ -4,5 +4,6 @@ import { anthropicProtocol } from './anthropic.js';
 import { nativeProtocol } from './native.js';
 import { ollamaProtocol } from './ollama.js';
 import { openaiProtocol } from './openai.js';
+import { responsesProtocol } from './openai-responses.js';
 
-export const protocols: readonly ProtocolAdapter[] = [nativeProtocol, openaiProtocol, ollamaProtocol, anthropicProtocol];
+export const protocols: readonly ProtocolAdapter[] = [nativeProtocol, openaiProtocol, responsesProtocol, ollamaProtocol, anthropicProtocol];

@@ -1,6 +1,7 @@
 // Native API (seed-compatible): POST /api/v1/chat with {prompt | messages, model}, JSON or SSE with full reasons.
 import { z } from 'zod';
 import type { ChatMessage } from '../../contracts/chat.js';
+import type { ErrorBody } from '../../contracts/errors.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
@@ -132,7 +133,7 @@ export const nativeProtocol: ProtocolAdapter = {
     };
   },
 
-  encodeError(err: CoreError) {
+  encodeError(err: CoreError): ErrorBody {
     return { error: { type: err.type, message: err.message } };
   },
 };

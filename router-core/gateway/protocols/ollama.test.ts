@@ -115,8 +115,28 @@ describe('decode', () => {
     expect(ollamaName('qwen2.5:0.5b')).toBe('qwen2.5:0.5b');
   });
 
+  it('format: "json" and a schema become the request\'s responseFormat (normalised), on both routes', () => {
+    const chat = ollamaProtocol.decode(
+      { model: 'auto', format: 'json', messages: [{ role: 'user', content: 'hi' }] },
+      ollamaProtocol.chatRoutes[0]!,
+    );
+    expect(chat.request.responseFormat).toEqual({ type: 'json' });
+    const schema = { type: 'object', title: 'T', properties: { n: { anyOf: [{ type: 'integer' }, { type: 'null' }] } }, required: ['n'] };
+    const gen = ollamaProtocol.decode({ model: 'auto', format: schema, prompt: 'hi' }, generateRoute);
+    expect(gen.request.responseFormat).toEqual({
+      type: 'json_schema',
+      schema: { type: 'object', properties: { n: { oneOf: [{ type: 'integer' }, { type: 'null' }] } }, required: ['n'] },
+    });
+    expect(ollamaProtocol.decode({ model: 'auto', format: '', prompt: 'hi' }, generateRoute).request.responseFormat).toBeUndefined();
+  });
+
   it('refuses what it cannot honour, naming the field', () => {
-    expect(refuse({ model: 'auto', format: 'json', messages: [{ role: 'user', content: 'hi' }] })).toMatch(/Invalid "format"/);
+    expect(refuse({ model: 'auto', format: 'xml', messages: [{ role: 'user', content: 'hi' }] })).toMatch(
+      /Invalid "format": "xml" is neither/,
+    );
+    expect(refuse({ model: 'auto', format: { type: 'string', pattern: '^a' }, prompt: 'hi' }, generateRoute)).toMatch(
+      /Invalid "format": the JSON schema cannot be enforced: at \(root\), the keyword "pattern" is not supported/,
+    );
     expect(refuse({ model: 'auto', messages: [{ role: 'user', content: 'hi', images: ['aGk='] }] })).toMatch(/Invalid "images"/);
     expect(refuse({ model: 'auto', prompt: 'hi', suffix: 'end' }, generateRoute)).toMatch(/Invalid "suffix"/);
     expect(refuse({ model: 'auto', messages: [] })).toMatch(/Invalid "messages": must have at least one message/);

@@ -5,9 +5,10 @@
 // unauthenticated door.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChatMessage, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ResponseFormat, ToolSpec } from '../../contracts/chat.js';
+import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { FinishReason } from '../../contracts/stream.js';
-import { findModel, localModels } from '../../data/models.js';
+import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import type { ChatRoute, Collected, Decoded, ExtraRoute, ModelListing, ProtocolAdapter, StreamEncoder } from '../protocol.js';
@@ -111,13 +112,31 @@ export function ollamaName(id: string): string {
   return id.includes(':') ? id : `${id}:latest`;
 }
 
-function refuseUnsupported(b: { format?: unknown; images?: string[]; suffix?: string }, messages?: Array<{ images?: string[] }>): void {
-  if (b.format !== undefined && b.format !== null && b.format !== '') {
+/** Ollama's `format`: "json" (any JSON) or a JSON schema; absent or "" = free text. */
+export function formatOf(format: unknown): ResponseFormat | undefined {
+  if (format === undefined || format === null || format === '') return undefined;
+  if (format === 'json') return { type: 'json' };
+  if (typeof format !== 'object' || Array.isArray(format)) {
     throw new CoreError(
       'invalid_request',
-      'Invalid "format": JSON mode and structured outputs are not supported by this server; leave "format" out.',
+      `Invalid "format": ${JSON.stringify(format).slice(0, 40)} is neither "json" nor a JSON schema object.`,
+      {
+        details: { param: 'format' },
+      },
     );
   }
+  const checked = checkJsonSchema(format);
+  if (!checked.ok) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "format": the JSON schema cannot be enforced: at ${checked.path || '(root)'}, ${checked.problem}.`,
+      { details: { param: 'format' } },
+    );
+  }
+  return { type: 'json_schema', schema: checked.schema };
+}
+
+function refuseUnsupported(b: { images?: string[]; suffix?: string }, messages?: Array<{ images?: string[] }>): void {
   if ((b.images?.length ?? 0) > 0 || messages?.some((m) => (m.images?.length ?? 0) > 0)) {
     throw new CoreError('invalid_request', 'Invalid "images": image input is not supported by this server; send text only.');
   }
@@ -152,6 +171,12 @@ function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
       return { role: 'tool', content: m.content, toolCallId: lastCallId.get(m.tool_name ?? '') ?? '', name: m.tool_name };
     return { role: m.role, content: m.content };
   });
+}
+
+/** `{responseFormat}` for a request's `format`, or nothing. */
+function withFormat(format: unknown): { responseFormat?: ResponseFormat } {
+  const f = formatOf(format);
+  return f ? { responseFormat: f } : {};
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -259,7 +284,7 @@ const routes: ExtraRoute[] = [
       const d = details(m);
       const entry = findModel(m.id);
       return {
-        license: entry?.kind === 'local' ? entry.licence : '',
+        license: entry?.kind === 'local' ? licenceLabel(entry.licence) : '',
         modelfile: `# Served by the hybrid-ai gateway: ${m.label}\nFROM ${m.id}\n`,
         parameters: '',
         template: '{{ .Prompt }}',
@@ -332,11 +357,11 @@ export const ollamaProtocol: ProtocolAdapter = {
       return {
         stream: b.stream,
         options: { variant: 'generate', model: b.model },
-        request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options) },
+        request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
       };
     }
     const b = parseBody(chatBody, raw);
-    refuseUnsupported(b, b.messages);
+    refuseUnsupported({}, b.messages);
     const messages = messagesOf(b.messages);
     if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
       throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
@@ -354,6 +379,7 @@ export const ollamaProtocol: ProtocolAdapter = {
         messages,
         params: paramsOf(b.options),
         ...(tools && tools.length > 0 ? { tools } : {}),
+        ...withFormat(b.format),
       },
     };
   },

@@ -1,11 +1,13 @@
-// OpenAI-compatible /v1/chat/completions (JSON and SSE chunks ending in `data: [DONE]`, tools) and /v1/embeddings.
+// OpenAI-compatible /v1/chat/completions (JSON and SSE chunks ending in `data: [DONE]`, tools), the legacy /v1/completions
+// and /v1/embeddings.
 import { z } from 'zod';
-import type { ChatMessage, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
-import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import type { ChatRoute, Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { parseBody } from './validate.js';
 
@@ -34,8 +36,22 @@ const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
 ]);
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
 const body = z.object({
   model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
+  response_format: responseFormat.nullish(),
   messages: z.array(message).min(1, 'must have at least one message'),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
@@ -50,6 +66,29 @@ const body = z.object({
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   functions: z.unknown().optional(),
+  user: z.string().optional(),
+});
+
+/** The legacy text-completions body (editor autocomplete plugins): one prompt in, its continuation out. */
+const completionsBody = z.object({
+  model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
+  prompt: z.union([z.string(), z.array(z.string()).length(1, 'must hold exactly one prompt string here (send one request per prompt)')]),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  max_tokens: z.number().int().min(1).max(32_768).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  n: z.number().int().nullish(),
+  best_of: z.number().int().nullish(),
+  seed: z.number().int().nullish(),
+  echo: z.boolean().nullish(),
+  // Accepted and not used: no engine here returns token log-probabilities or fills in the middle.
+  logprobs: z.number().int().min(0).max(5).nullish(),
+  suffix: z.string().nullish(),
+  presence_penalty: z.number().nullish(),
+  frequency_penalty: z.number().nullish(),
+  logit_bias: z.record(z.string(), z.number()).nullish(),
   user: z.string().optional(),
 });
 
@@ -77,8 +116,26 @@ const openAiErrorType: Partial<Record<ErrorType, string>> = {
   rate_limited: 'rate_limit_error',
 };
 
+/**
+ * OpenAI's `response_format` → our ResponseFormat (`text` = none). A schema no engine here can enforce is a 400
+ * naming the place in it and the problem (`param` is where the schema sits in the request).
+ */
+export function toResponseFormat(f: z.infer<typeof responseFormat>, param: string): ResponseFormat | undefined {
+  if (f.type === 'text') return undefined;
+  if (f.type === 'json_object' || f.json_schema.schema === undefined) return { type: 'json' };
+  const checked = checkJsonSchema(f.json_schema.schema);
+  if (!checked.ok) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "${param}": the JSON schema cannot be enforced: at ${checked.path || '(root)'}, ${checked.problem}.`,
+      { details: { param } },
+    );
+  }
+  return { type: 'json_schema', name: f.json_schema.name, schema: checked.schema };
+}
+
 /** Our error → OpenAI's `{error: {message, type, param, code}}`; an unknown model is `model_not_found` as upstream. */
-function openAiError(type: ErrorType, message: string, param?: string) {
+export function openAiError(type: ErrorType, message: string, param?: string) {
   const code = type === 'not_found' && param === 'model' ? 'model_not_found' : type;
   return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: param ?? null, code } };
 }
@@ -123,10 +180,14 @@ const embeddingsRoute: ExtraRoute = {
 
 export const openaiProtocol: ProtocolAdapter = {
   name: 'openai',
-  chatRoutes: [{ method: 'POST', url: '/v1/chat/completions' }],
+  chatRoutes: [
+    { method: 'POST', url: '/v1/chat/completions' },
+    { method: 'POST', url: '/v1/completions', variant: 'completions' },
+  ],
   extraRoutes: [embeddingsRoute],
 
-  decode(raw: unknown): Decoded {
+  decode(raw: unknown, route?: ChatRoute): Decoded {
+    if (route?.variant === 'completions') return decodeCompletions(raw);
     const b = parseBody(body, raw);
     if (b.n !== undefined && b.n !== null && b.n !== 1) {
       throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`);
@@ -160,6 +221,7 @@ export const openaiProtocol: ProtocolAdapter = {
         `Invalid "tool_choice": no tool named "${choice.name}" in "tools" (${tools?.map((t) => t.name).join(', ') || 'none given'}).`,
       );
     }
+    const format = b.response_format ? toResponseFormat(b.response_format, 'response_format.json_schema.schema') : undefined;
     return {
       stream: b.stream === true,
       options: { includeUsage: b.stream_options?.include_usage === true },
@@ -175,11 +237,13 @@ export const openaiProtocol: ProtocolAdapter = {
         },
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...(choice && tools && tools.length > 0 ? { toolChoice: choice } : {}),
+        ...(format ? { responseFormat: format } : {}),
       },
     };
   },
 
-  encodeResponse(run: PipelineRun, c: Collected) {
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+    if (decoded.options?.variant === 'completions') return encodeCompletion(run, c, decoded);
     const calls = c.toolCalls.length > 0 ? { tool_calls: c.toolCalls.map(wireToolCall) } : {};
     return {
       id: `chatcmpl-${run.requestId}`,
@@ -205,6 +269,7 @@ export const openaiProtocol: ProtocolAdapter = {
   },
 
   createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+    if (decoded.options?.variant === 'completions') return completionStreamEncoder(run, decoded);
     const id = `chatcmpl-${run.requestId}`;
     const created = Math.floor(Date.now() / 1000);
     const model = run.decision.model;
@@ -254,3 +319,89 @@ export const openaiProtocol: ProtocolAdapter = {
     return openAiError(err.type, err.message, err.details?.param);
   },
 };
+
+/** A legacy completions body → one user turn (as Ollama's /api/generate does): the engines here are chat models. */
+function decodeCompletions(raw: unknown): Decoded {
+  const b = parseBody(completionsBody, raw);
+  if (b.n !== undefined && b.n !== null && b.n !== 1) {
+    throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`, { details: { param: 'n' } });
+  }
+  if (b.best_of !== undefined && b.best_of !== null && b.best_of !== 1) {
+    throw new CoreError('invalid_request', `Invalid "best_of": only best_of=1 is supported (got ${b.best_of}).`, {
+      details: { param: 'best_of' },
+    });
+  }
+  const prompt = typeof b.prompt === 'string' ? b.prompt : b.prompt[0]!;
+  if (prompt.trim() === '')
+    throw new CoreError('invalid_request', 'Invalid "prompt": must be a non-empty string.', { details: { param: 'prompt' } });
+  return {
+    stream: b.stream === true,
+    options: { variant: 'completions', includeUsage: b.stream_options?.include_usage === true, echo: b.echo === true ? prompt : undefined },
+    request: {
+      model: b.model,
+      messages: [{ role: 'user', content: prompt }],
+      params: {
+        // Absent: the engine's default, not OpenAI's legacy 16 (a chat model rarely says anything in 16 tokens).
+        maxTokens: b.max_tokens ?? undefined,
+        temperature: b.temperature ?? undefined,
+        topP: b.top_p ?? undefined,
+        stop: typeof b.stop === 'string' ? [b.stop] : (b.stop ?? undefined),
+        seed: b.seed ?? undefined,
+      },
+    },
+  };
+}
+
+const completionUsage = (u: { inputTokens: number; outputTokens: number }) => ({
+  prompt_tokens: u.inputTokens,
+  completion_tokens: u.outputTokens,
+  total_tokens: u.inputTokens + u.outputTokens,
+});
+
+/** `echo: true`: the prompt comes back before its continuation. */
+const echoed = (decoded: Decoded): string => (typeof decoded.options?.echo === 'string' ? decoded.options.echo : '');
+
+function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded) {
+  return {
+    id: `cmpl-${run.requestId}`,
+    object: 'text_completion',
+    created: Math.floor(Date.now() / 1000),
+    model: run.decision.model,
+    choices: [{ text: echoed(decoded) + c.text, index: 0, logprobs: null, finish_reason: finish(c.finishReason) }],
+    usage: completionUsage(c.summary.usage),
+    system_fingerprint: null,
+  };
+}
+
+function completionStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  const id = `cmpl-${run.requestId}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = run.decision.model;
+  const includeUsage = decoded.options?.includeUsage === true;
+  let usage: { inputTokens: number; outputTokens: number } | undefined;
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    sseFrame(null, { id, object: 'text_completion', created, model, system_fingerprint: null, choices, ...extra });
+  const piece = (text: string, reason: string | null = null) => chunk([{ text, index: 0, logprobs: null, finish_reason: reason }]);
+  return {
+    contentType: 'text/event-stream; charset=utf-8',
+    begin: () => (echoed(decoded) ? piece(echoed(decoded)) : ''),
+    encode(ev: PipelineEvent): string {
+      switch (ev.type) {
+        case 'text-delta':
+          return piece(ev.text);
+        case 'usage':
+          usage = ev.usage;
+          return '';
+        case 'done': {
+          const last = piece('', finish(ev.finishReason));
+          return includeUsage && usage ? last + chunk([], { usage: completionUsage(usage) }) : last;
+        }
+        case 'error':
+          return sseFrame(null, openAiError(ev.error.type, ev.error.message));
+        default:
+          return '';
+      }
+    },
+    end: () => 'data: [DONE]\n\n',
+  };
+}

@@ -262,6 +262,20 @@ export default function DashboardView() {
               Set caps in <a href="#/settings">Settings</a>. When a cap is reached, prompts stay on local models until it resets.
             </p>
           </section>
+          {s.schedule && (
+            <section className="card" aria-labelledby="schedule-title" data-testid="schedule-card">
+              <h2 id="schedule-title" className="card-title">
+                Schedule
+              </h2>
+              <p>
+                {s.schedule.cloud_blocked ? 'Cloud off now: ' : 'Cloud allowed now: '}
+                {s.schedule.reason}
+              </p>
+              <p className="muted small">
+                Change the hours in <a href="#/settings">Settings</a>.
+              </p>
+            </section>
+          )}
           {s.routing && <RoutingCards routing={s.routing} />}
           <ExperimentCard />
           <Breakdown stats={s} />

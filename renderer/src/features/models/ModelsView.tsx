@@ -5,7 +5,7 @@ import type { EngineInUse, SystemInfo } from '../../../../router-core/contracts/
 import { api, ApiError } from '../../api/client';
 import { subscribeSse } from '../../api/events';
 import { invalidate, useApi, useModels } from '../../api/queries';
-import type { Route } from '../../api/types';
+import type { LocalModelRow, LocalModelsDto, Route } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
@@ -13,32 +13,6 @@ import { Spinner } from '../../components/Spinner';
 import { formatBytes } from '../../lib/format';
 import { ParallelCard } from './ParallelCard';
 import { DownloadProgress, isActive } from './DownloadProgress';
-
-/** One row of GET /api/v1/models/local. */
-interface LocalModelRow {
-  id: string;
-  label: string;
-  file: string;
-  quantization: string;
-  licence: string;
-  ladderRoute: Exclude<Route, 'cloud'>;
-  minTier: number;
-  ramMiB: number;
-  contextLength: number;
-  sizeBytes: number;
-  present: boolean;
-  bytesOnDisk: number;
-  partialBytes: number;
-  download: Progress | null;
-}
-
-interface LocalModelsDto {
-  models: LocalModelRow[];
-  diskUsedBytes: number;
-  diskFreeBytes: number | null;
-  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
-  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
-}
 
 /** A download error in words a person can act on (the core passes the system's code through, e.g. ENOTFOUND). */
 export function downloadFailure(message: string | undefined): string {
@@ -108,6 +82,7 @@ function Machine({ s }: { s: SystemInfo }) {
 function ModelRow({
   m,
   recommended,
+  reason,
   servedBy,
   onPull,
   onCancel,
@@ -115,6 +90,8 @@ function ModelRow({
 }: {
   m: LocalModelRow;
   recommended: boolean;
+  /** Why it is this tier's pick on its rung ("best small model in 4 GB …"). */
+  reason?: string;
   /** HYBRID_AI_LOCAL_MODEL is set: the file that really answers for this model. */
   servedBy?: { path: string; name: string } | null;
   onPull(): void;
@@ -130,12 +107,24 @@ function ModelRow({
           {m.label}
           {recommended && <span className="chip chip-accent">Recommended</span>}
         </div>
+        {recommended && reason && (
+          <div className="small model-reason" data-testid={`reason-${m.id}`} title={m.evidence?.source}>
+            {reason}
+          </div>
+        )}
         <div className="muted small model-meta">
           <span>{formatBytes(m.sizeBytes)}</span>
           <span>{m.quantization}</span>
           <span>needs {ramText(m.ramMiB)}</span>
           <span>{m.contextLength.toLocaleString('en-US')} tokens context</span>
-          <span>{m.licence}</span>
+          {m.licencePermissive === false ? (
+            <span className="chip chip-warn" data-testid={`licence-${m.id}`} title={m.licenceUrl}>
+              {m.licence}
+            </span>
+          ) : (
+            <span data-testid={`licence-${m.id}`}>{m.licence}</span>
+          )}
+          {m.ollamaNote && <span title={m.ollamaNote}>{m.ollamaNote}</span>}
         </div>
       </div>
       <div className="model-side">
@@ -296,6 +285,7 @@ export default function ModelsView() {
                             key={m.id}
                             m={m}
                             recommended={s?.recommended.includes(m.id) ?? false}
+                            reason={s?.recommendations?.find((x) => x.id === m.id)?.reason}
                             servedBy={local.data?.localModelFile}
                             onPull={() => void pull(m)}
                             onCancel={() => void cancel(m)}

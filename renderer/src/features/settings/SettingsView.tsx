@@ -2,7 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api/client';
 import { invalidate, useApi, useClaudeKey, useSettings } from '../../api/queries';
-import type { ExperimentDto, SettingsDto, SettingsUpdate } from '../../api/types';
+import type { ExperimentDto, ScheduleDto, ScheduleNowDto, SettingsDto, SettingsUpdate } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
@@ -13,6 +13,7 @@ import { BudgetFields } from './BudgetFields';
 import { ExperimentForm, type ExperimentStart } from './ExperimentForm';
 import { HistoryExport } from './HistoryExport';
 import { KeyField } from './KeyField';
+import { ScheduleForm } from './ScheduleForm';
 import { ThresholdPreview } from './ThresholdPreview';
 
 function Section({ id, title, description, children }: { id: string; title: string; description?: string; children: ReactNode }) {
@@ -47,6 +48,19 @@ export default function SettingsView() {
       settings.set(s);
       setSaved(what);
       invalidate('/api/v1/stats');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+
+  const routingSettings = useApi<{ schedule: ScheduleDto | null; schedule_now: ScheduleNowDto | null }>('/api/v1/routing/settings');
+  const saveSchedule = async (schedule: ScheduleDto | null): Promise<void> => {
+    setError(null);
+    try {
+      await api('PUT', '/api/v1/routing/settings', { schedule });
+      routingSettings.reload();
+      invalidate('/api/v1/stats');
+      setSaved(schedule ? 'Schedule saved' : 'Schedule turned off');
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     }
@@ -156,6 +170,21 @@ export default function SettingsView() {
                 thresholds={s.thresholds}
                 onStart={(b) => changeExperiment('PUT', b, 'Experiment started')}
                 onStop={() => changeExperiment('DELETE', undefined, 'Experiment stopped')}
+              />
+            )}
+          </Section>
+
+          <Section
+            id="set-schedule"
+            title="Schedule"
+            description="Time-based routing: local-only hours (nothing leaves this computer), or hours when the cloud is allowed."
+          >
+            {routingSettings.data && (
+              <ScheduleForm
+                key={JSON.stringify(routingSettings.data.schedule)}
+                schedule={routingSettings.data.schedule}
+                now={routingSettings.data.schedule_now}
+                onSave={saveSchedule}
               />
             )}
           </Section>

@@ -1,0 +1,303 @@
+// Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
+import type { EngineId, Route, Tier } from './decision.js';
+import type { ErrorType } from './errors.js';
+import type { DownloadProgress } from './events.js';
+
+export type { EngineId, ErrorType, Route, Tier };
+
+/** `route` SSE event and the `routing` object of a stored answer. */
+export interface RoutingInfo {
+  id?: string;
+  route: Route;
+  model: string;
+  engine: EngineId;
+  complexity: number;
+  reasons: string[];
+  fallback_from: string[];
+  /** Answered from the response cache (no model ran, nothing charged); absent on ordinary answers. */
+  cached?: boolean;
+  /** The cascade held `from`'s answer back as weak (`reason`) and asked a stronger model; absent otherwise. */
+  escalated?: { from: string; reason: string };
+}
+
+/** `summary` SSE event: tokens, money and timing of a finished answer. */
+export interface AnswerSummary {
+  usage: { input_tokens: number; output_tokens: number };
+  cost_micros: number;
+  all_cloud_cost_micros: number;
+  savings_micros: number;
+  latency_seconds: number;
+  ttft_ms: number | null;
+}
+
+export interface ConversationDto {
+  id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+  /** Search results only: the words around the hit in a message; null when only the title matched. */
+  snippet?: string | null;
+}
+
+export interface MessageDto {
+  id: string;
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  created_at: number;
+  request_id: string | null;
+  status: 'ok' | 'error' | 'aborted' | null;
+  error_type: ErrorType | null;
+  routing: RoutingInfo | null;
+  summary: AnswerSummary | null;
+  /** The person's verdict on this answer (absent from a core older than reopened feedback). */
+  rating?: FeedbackRating | null;
+  /** This answer replaced one the person retried with Claude: that answer's request, model and stored verdict. */
+  retried_from?: { request_id: string; model: string | null; rating: FeedbackRating | null } | null;
+  /** The message this one follows (absent from a core without versions). */
+  parent_id?: string | null;
+  /** This turn's versions: 1-based index, count and every version's id, oldest first. */
+  versions?: VersionsDto;
+}
+
+/** A turn's versions (regenerated answers, edited prompts). */
+export interface VersionsDto {
+  index: number;
+  count: number;
+  ids: string[];
+}
+
+export interface StatsSlice {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+  allCloudMicros: number;
+  savingsMicros: number;
+}
+
+/** `routing` of GET /api/v1/stats: the routing features' counters (money in micro-dollars). */
+export interface RoutingStatsDto {
+  cache: { hits: number; semanticHits: number; savedMicros: number };
+  cascade: { runs: number; escalated: number; escalationRate: number; savedMicros: number; firstAttemptCostMicros: number };
+  privacy: { keptLocal: number };
+  feedback: {
+    up: number;
+    down: number;
+    retry: number;
+    localMissRate: number;
+    byRoute: Array<{ route: string; up: number; down: number; retry: number }>;
+  };
+}
+
+/** A verdict on an answer: thumbs up/down, or "retry" (asked Claude again: a miss for a local answer). */
+export type FeedbackRating = 'up' | 'down' | 'retry';
+
+/** POST /api/v1/feedback answer. */
+export interface FeedbackDto {
+  request_id: string;
+  rating: FeedbackRating;
+  stored: boolean;
+}
+
+export interface StatsDto {
+  from: number;
+  to: number;
+  totals: StatsSlice & { local: number; cloud: number; localShare: number; savingsPct: number; avgLatencyMs: number };
+  byModel: Array<StatsSlice & { model: string; engine: string }>;
+  byRoute: Array<StatsSlice & { route: string }>;
+  byDay: Array<StatsSlice & { day: string }>;
+  budget: {
+    daily_cap_micros: number | null;
+    monthly_cap_micros: number | null;
+    spent_today_micros: number;
+    spent_month_micros: number;
+  };
+  /** Cache hits, cascades, privacy and feedback (absent from a core older than the routing features). */
+  routing?: RoutingStatsDto;
+  /** Time-based routing in force now; null without an enabled schedule (absent from an older core). */
+  schedule?: ScheduleNowDto | null;
+}
+
+/** What the routing schedule does right now. */
+export interface ScheduleNowDto {
+  cloud_blocked: boolean;
+  /** "local-only hours until 18:00 (Europe/Paris)". */
+  reason: string;
+  until: string | null;
+}
+
+/** A weekly window of the routing schedule ("HH:MM", 24-hour; `to` ≤ `from` runs overnight). */
+export interface ScheduleWindowDto {
+  days: Array<'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat'>;
+  from: string;
+  to: string;
+}
+
+/** Time-based routing as GET/PUT /api/v1/routing/settings show it. */
+export interface ScheduleDto {
+  enabled: boolean;
+  mode: 'local-only' | 'cloud-only';
+  time_zone: string;
+  windows: ScheduleWindowDto[];
+}
+
+export interface EngineStatus {
+  ok: boolean;
+  models: string[];
+  reason?: string;
+}
+
+/** GET /api/v1/models. */
+export interface ModelsDto {
+  tier: Tier;
+  tier_reason: string;
+  ladder: Partial<Record<Route, string[]>>;
+  models: Array<{ id: string; label: string; kind: 'local' | 'cloud'; routes: Route[]; available_on: string[] }>;
+  engines: Partial<Record<EngineId, EngineStatus>>;
+}
+
+export interface Thresholds {
+  medium: number;
+  cloud: number;
+}
+
+/** One stop of the Quality ↔ Cost knob, as measured on held-out sources. */
+export interface QualityCostStop {
+  p_cloud: number;
+  cloud_threshold: number;
+  cloud_share: number;
+  under_routed: number;
+  over_routed: number;
+}
+
+/** The Quality ↔ Cost knob (a threshold on the calibrated probability that a prompt needs the cloud). */
+export interface QualityCostDto {
+  applies: boolean;
+  current_p_cloud: number | null;
+  default_p_cloud: number | null;
+  stops: QualityCostStop[];
+}
+
+/** GET/PUT /api/v1/settings. */
+export interface SettingsDto {
+  thresholds: Thresholds;
+  default_thresholds: Thresholds;
+  local_only: boolean;
+  daily_budget_micros: number | null;
+  monthly_budget_micros: number | null;
+  history_enabled: boolean;
+  quality_cost?: QualityCostDto;
+  budget_status: { spent_today_micros: number; spent_month_micros: number; cloud_blocked: string | null };
+  api: { address: string; token: string; token_source: 'env' | 'data-dir' };
+}
+
+export type SettingsUpdate = Partial<
+  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'>
+>;
+
+/** GET /api/v1/settings/claude-key: the key itself never comes back. */
+export interface ClaudeKeyStatus {
+  configured: boolean;
+  last4?: string;
+  store: 'keychain' | 'file' | 'env';
+  warning?: string;
+  /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
+  test?: { ok: true } | { ok: false; error_type: string; message: string };
+  /** Claude refused this key on a real request since it was saved (cleared by a new key or a Claude answer). */
+  last_error?: { error_type: 'upstream_auth'; message: string; at: number };
+}
+
+/** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */
+export interface ComplexityDto {
+  complexity: number;
+  level: 'small' | 'medium' | 'cloud';
+  available: boolean;
+  route: Route | null;
+  recommended_model: string | null;
+  engine: EngineId | null;
+  backend: 'local' | 'cloud' | null;
+  reasons: string[];
+}
+
+/** A routing experiment (GET/PUT/DELETE /api/v1/routing/experiment): arm A runs the main policy, arm B the variant. */
+export interface ExperimentDto {
+  id: string;
+  name: string;
+  status: 'running' | 'stopped';
+  /** Share of conversations (or requests without one) the variant decides, in (0, 1). */
+  share: number;
+  /** A partial of the settings (e.g. {thresholds}, {estimator}) laid over the main policy for arm B. */
+  variant: Record<string, unknown>;
+  started_at: number;
+  stopped_at: number | null;
+  adopted: 'A' | 'B' | null;
+}
+
+/** A proportion with its 95% Wilson interval. */
+export interface ProportionDto {
+  count: number;
+  total: number;
+  rate: number;
+  low: number;
+  high: number;
+}
+
+/** One arm of GET /api/v1/routing/experiment/stats (money in integer micro-dollars). */
+export interface ArmStatsDto {
+  arm: 'A' | 'B';
+  policy: 'main' | 'variant';
+  requests: number;
+  cloud_share: ProportionDto;
+  cost_micros: number;
+  /** Mean cost per request with its 95% normal-approximation interval (null bounds: fewer than two requests). */
+  mean_cost_micros: { mean: number; low: number | null; high: number | null };
+  thumbs_down: ProportionDto;
+  retry_with_claude: ProportionDto;
+}
+
+/** GET /api/v1/routing/experiment/stats. */
+export interface ExperimentStatsDto {
+  experiment: ExperimentDto;
+  confidence: number;
+  arms: ArmStatsDto[];
+  /** The arm the 95% intervals favour (quality first, then cost), or null arm: no clear winner yet. */
+  winner: { arm: 'A' | 'B' | null; reason: string };
+}
+
+/** One row of GET /api/v1/models/local. */
+export interface LocalModelRow {
+  id: string;
+  label: string;
+  file: string;
+  quantization: string;
+  /** The SPDX id, or "custom: <name> (not permissive: …)". */
+  licence: string;
+  /** False for a custom licence with use restrictions: shown as a warning, not as an equal of Apache-2.0. */
+  licencePermissive?: boolean;
+  licenceUrl?: string;
+  ollamaTag?: string;
+  /** What Ollama's tag is compared with this file (e.g. a Q4_0 build of the same model). */
+  ollamaNote?: string;
+  evidence?: { summary: string; source: string };
+  ladderRoute: Exclude<Route, 'cloud'>;
+  minTier: number;
+  ramMiB: number;
+  contextLength: number;
+  sizeBytes: number;
+  present: boolean;
+  bytesOnDisk: number;
+  partialBytes: number;
+  /** The running (or last) download of this model, if any since the server started. */
+  download: DownloadProgress | null;
+}
+
+/** GET /api/v1/models/local. */
+export interface LocalModelsDto {
+  models: LocalModelRow[];
+  diskUsedBytes: number;
+  diskFreeBytes: number | null;
+  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
+  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
+}

@@ -1,0 +1,592 @@
+// OpenAI Responses API: POST /v1/responses (JSON or its typed SSE events), GET and DELETE /v1/responses/{id}.
+//
+// Input items (messages, function_call, function_call_output) and `instructions` decode into our ChatRequest;
+// `previous_response_id` continues a stored response (history on), and each answer is stored unless `store: false`.
+import { z } from 'zod';
+import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ErrorType } from '../../contracts/errors.js';
+import type { FinishReason, Usage } from '../../contracts/stream.js';
+import { CoreError } from '../../errors.js';
+import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
+import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
+import { sseFrame } from '../sse.js';
+import { openAiError, toResponseFormat } from './openai.js';
+import { parseBody } from './validate.js';
+
+/** Content parts of an input message: text of any kind is read; images and files are refused by name. */
+const part = z
+  .object({ type: z.string(), text: z.string().optional(), refusal: z.string().optional() })
+  .passthrough()
+  .superRefine((p, ctx) => {
+    if (p.type === 'input_text' || p.type === 'output_text') {
+      if (typeof p.text !== 'string') ctx.addIssue({ code: 'custom', message: `a ${p.type} part needs "text"`, path: ['text'] });
+      return;
+    }
+    if (p.type === 'refusal') return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `content of type "${p.type}" is not supported here (valid: input_text, output_text, refusal)`,
+      path: ['type'],
+    });
+  });
+const messageItem = z.object({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'assistant', 'system', 'developer']),
+  content: z.union([z.string(), z.array(part)]),
+  id: z.string().optional(),
+  status: z.string().optional(),
+});
+const functionCallItem = z.object({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1, 'must name the call (call_id)'),
+  name: z.string().min(1),
+  arguments: z.string(),
+  id: z.string().optional(),
+  status: z.string().optional(),
+});
+const functionCallOutputItem = z.object({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1, 'must name the call this answers (call_id)'),
+  output: z.union([z.string(), z.array(part)]),
+  id: z.string().nullish(),
+  status: z.string().nullish(),
+});
+/** Reasoning items a client echoes back from another model: nothing here produces or reads them, so they are skipped. */
+const reasoningItem = z.object({ type: z.literal('reasoning') }).passthrough();
+const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning'] as const;
+const item = z.unknown().superRefine((v, ctx) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an input item object' });
+    return;
+  }
+  const t = (v as { type?: unknown }).type;
+  if (t !== undefined && !(ITEM_TYPES as readonly unknown[]).includes(t)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `input items of type ${JSON.stringify(t)} are not supported (valid: ${ITEM_TYPES.join(', ')})`,
+      path: ['type'],
+    });
+  }
+});
+const functionTool = z.object({
+  type: z.literal('function'),
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+const tool = z.unknown().superRefine((v, ctx) => {
+  const t = v !== null && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;
+  if (t !== 'function') {
+    ctx.addIssue({
+      code: 'custom',
+      message: `tools of type ${JSON.stringify(t)} are not supported here (valid: function); built-in tools run only on OpenAI's servers`,
+      path: ['type'],
+    });
+  }
+});
+const toolChoice = z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string().min(1) })]);
+const textFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+    schema: z.record(z.string(), z.unknown()),
+    description: z.string().optional(),
+    strict: z.boolean().nullish(),
+  }),
+]);
+const body = z.object({
+  model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
+  input: z.union([z.string().min(1, 'must not be empty'), z.array(item).min(1, 'must have at least one item')]),
+  instructions: z.string().nullish(),
+  previous_response_id: z.string().min(1).nullish(),
+  store: z.boolean().nullish(),
+  stream: z.boolean().nullish(),
+  max_output_tokens: z.number().int().min(1).max(32_768).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  text: z.object({ format: textFormat.optional(), verbosity: z.string().nullish() }).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  user: z.string().optional(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  background: z.boolean().nullish(),
+  conversation: z.unknown().optional(),
+  prompt: z.unknown().optional(),
+  // Accepted and without effect here: no engine reasons separately, and there is nothing more to include.
+  reasoning: z.unknown().optional(),
+  include: z.array(z.string()).nullish(),
+  stream_options: z.unknown().optional(),
+  service_tier: z.string().nullish(),
+  prompt_cache_key: z.string().optional(),
+  safety_identifier: z.string().optional(),
+});
+type Body = z.infer<typeof body>;
+
+/** What the encoders need beyond the ChatRequest, fixed at decode. */
+interface ResponsesOptions {
+  createdAt: number;
+  instructions: string | null;
+  previousResponseId: string | null;
+  store: boolean;
+  maxOutputTokens: number | null;
+  temperature: number | null;
+  topP: number | null;
+  tools: unknown[];
+  toolChoice: unknown;
+  parallelToolCalls: boolean;
+  text: { format: unknown };
+  metadata: Record<string, string>;
+  user: string | null;
+  /** The conversation before this request's own input (from the stored previous response), filled by prepare. */
+  history: ChatMessage[];
+  /** This request's input, without the instructions. */
+  input: ChatMessage[];
+}
+
+/** A stored response: the object GET returns, and the conversation it answered (for the next `previous_response_id`). */
+interface StoredResponse {
+  response: Record<string, unknown>;
+  messages: ChatMessage[];
+}
+
+const optionsOf = (d: Decoded): ResponsesOptions => d.options as unknown as ResponsesOptions;
+
+const partText = (c: string | Array<{ text?: string; refusal?: string }>): string =>
+  typeof c === 'string' ? c : c.map((p) => p.text ?? p.refusal ?? '').join('');
+
+/** Input items → our messages: consecutive function_call items join one assistant turn, as the engines expect. */
+export function itemsToMessages(items: readonly unknown[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const names = new Map<string, string>();
+  items.forEach((raw, i) => {
+    const t = (raw as { type?: string }).type;
+    const at = (m: string) => new CoreError('invalid_request', `Invalid "input[${i}]": ${m}.`, { details: { param: `input[${i}]` } });
+    const parse = <S extends z.ZodType>(schema: S): z.infer<S> => {
+      const r = schema.safeParse(raw);
+      if (r.success) return r.data;
+      const issue = r.error.issues[0]!;
+      const where = issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+      throw new CoreError('invalid_request', `Invalid "input[${i}]${where}": ${issue.message}.`, { details: { param: `input[${i}]` } });
+    };
+    if (t === 'reasoning') {
+      parse(reasoningItem);
+      return;
+    }
+    if (t === 'function_call') {
+      const c = parse(functionCallItem);
+      names.set(c.call_id, c.name);
+      const call: ToolCall = { id: c.call_id, name: c.name, arguments: c.arguments };
+      const last = out.at(-1);
+      if (last?.role === 'assistant') last.toolCalls = [...(last.toolCalls ?? []), call];
+      else out.push({ role: 'assistant', content: '', toolCalls: [call] });
+      return;
+    }
+    if (t === 'function_call_output') {
+      const o = parse(functionCallOutputItem);
+      const name = names.get(o.call_id);
+      out.push({ role: 'tool', content: partText(o.output), toolCallId: o.call_id, ...(name ? { name } : {}) });
+      return;
+    }
+    const m = parse(messageItem);
+    if (m.role === 'assistant') {
+      const last = out.at(-1);
+      // An assistant message right after another assistant message without calls continues it.
+      if (last?.role === 'assistant' && !last.toolCalls) last.content += partText(m.content);
+      else out.push({ role: 'assistant', content: partText(m.content) });
+      return;
+    }
+    if (m.role === 'user' && partText(m.content).trim() === '' && items.length === 1) throw at('the message is empty');
+    out.push({ role: m.role === 'developer' ? 'system' : m.role, content: partText(m.content) });
+  });
+  return out;
+}
+
+function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
+  return typeof c === 'string' ? c : { name: c.name };
+}
+
+/** The Responses API's `text.format` → our ResponseFormat (text = none). */
+function fromTextFormat(f: z.infer<typeof textFormat> | undefined): ResponseFormat | undefined {
+  if (!f || f.type === 'text') return undefined;
+  if (f.type === 'json_object') return toResponseFormat({ type: 'json_object' }, 'text.format');
+  return toResponseFormat({ type: 'json_schema', json_schema: { name: f.name, schema: f.schema } }, 'text.format.schema');
+}
+
+/** Decode a Responses API body (without the stored history: {@link responsesProtocol}.prepare adds it). */
+function decodeBody(raw: unknown): Decoded {
+  const b: Body = parseBody(body, raw);
+  if (b.background === true) {
+    throw new CoreError('invalid_request', 'Invalid "background": background responses are not supported; leave it out or false.', {
+      details: { param: 'background' },
+    });
+  }
+  if (b.conversation !== undefined && b.conversation !== null) {
+    throw new CoreError('invalid_request', 'Invalid "conversation": conversation objects are not supported; use "previous_response_id".', {
+      details: { param: 'conversation' },
+    });
+  }
+  if (b.prompt !== undefined && b.prompt !== null) {
+    throw new CoreError('invalid_request', 'Invalid "prompt": prompt templates are not supported; send "instructions" and "input".', {
+      details: { param: 'prompt' },
+    });
+  }
+  const input: ChatMessage[] =
+    typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : itemsToMessages(b.input as readonly unknown[]);
+  const tools: ToolSpec[] = (b.tools ?? []).map((raw, i) => {
+    const r = functionTool.safeParse(raw);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new CoreError('invalid_request', `Invalid "tools[${i}].${issue.path.join('.') || 'type'}": ${issue.message}.`, {
+        details: { param: `tools[${i}]` },
+      });
+    }
+    return {
+      name: r.data.name,
+      ...(r.data.description ? { description: r.data.description } : {}),
+      parameters: r.data.parameters ?? { type: 'object', properties: {} },
+    };
+  });
+  const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
+  if (choice && typeof choice === 'object' && !tools.some((t) => t.name === choice.name)) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "tool_choice": no function named "${choice.name}" in "tools" (${tools.map((t) => t.name).join(', ') || 'none given'}).`,
+      { details: { param: 'tool_choice' } },
+    );
+  }
+  const responseFormat = fromTextFormat(b.text?.format);
+  const instructions = b.instructions ?? null;
+  const options: ResponsesOptions = {
+    createdAt: Math.floor(Date.now() / 1000),
+    instructions,
+    previousResponseId: b.previous_response_id ?? null,
+    store: b.store !== false,
+    maxOutputTokens: b.max_output_tokens ?? null,
+    temperature: b.temperature ?? null,
+    topP: b.top_p ?? null,
+    tools: (b.tools ?? []).map((t, i) => ({
+      ...(t as object),
+      description: tools[i]!.description ?? null,
+      strict: (t as { strict?: boolean }).strict ?? true,
+    })),
+    toolChoice: b.tool_choice ?? 'auto',
+    parallelToolCalls: b.parallel_tool_calls ?? true,
+    text: { format: b.text?.format ?? { type: 'text' } },
+    metadata: b.metadata ?? {},
+    user: b.user ?? null,
+    history: [],
+    input,
+  };
+  return {
+    stream: b.stream === true,
+    options: options as unknown as Record<string, unknown>,
+    request: {
+      model: b.model,
+      messages: withInstructions(instructions, input),
+      params: {
+        maxTokens: b.max_output_tokens ?? undefined,
+        temperature: b.temperature ?? undefined,
+        topP: b.top_p ?? undefined,
+      },
+      ...(tools.length > 0 ? { tools } : {}),
+      ...(choice && tools.length > 0 ? { toolChoice: choice } : {}),
+      ...(responseFormat ? { responseFormat } : {}),
+    },
+  };
+}
+
+/** `instructions` go first as a system turn (never carried over from a previous response, as OpenAI does). */
+function withInstructions(instructions: string | null, messages: ChatMessage[]): ChatMessage[] {
+  return instructions ? [{ role: 'system', content: instructions }, ...messages] : messages;
+}
+
+/** The output items of a finished answer: its text as one message (when any), then each function call. */
+function outputItems(run: PipelineRun, text: string, calls: readonly ToolCall[], status: 'completed' | 'incomplete') {
+  const out: Array<Record<string, unknown>> = [];
+  if (text !== '' || calls.length === 0) out.push(messageItemOf(run, text, status));
+  calls.forEach((c, i) => out.push(callItemOf(run, c, i, 'completed')));
+  return out;
+}
+
+const messageId = (run: PipelineRun) => `msg_${run.requestId}`;
+const callItemId = (run: PipelineRun, i: number) => `fc_${run.requestId}_${i}`;
+const textPart = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
+
+function messageItemOf(run: PipelineRun, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
+  return { id: messageId(run), type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+}
+
+function callItemOf(run: PipelineRun, c: ToolCall, i: number, status: 'in_progress' | 'completed') {
+  return {
+    id: callItemId(run, i),
+    type: 'function_call',
+    status,
+    call_id: c.id,
+    name: c.name,
+    arguments: status === 'in_progress' ? '' : c.arguments,
+  };
+}
+
+function usageOf(u: Usage) {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}
+
+type Status = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+
+/** The Response object at any stage: in progress (no output yet), completed, incomplete (length) or failed. */
+function responseObject(
+  run: PipelineRun,
+  decoded: Decoded,
+  state: { status: Status; output?: unknown[]; usage?: Usage; error?: { code: string; message: string } },
+): Record<string, unknown> {
+  const o = optionsOf(decoded);
+  const text = (state.output ?? [])
+    .filter((i): i is { type: 'message'; content: Array<{ text: string }> } => (i as { type?: string }).type === 'message')
+    .flatMap((i) => i.content.map((p) => p.text))
+    .join('');
+  return {
+    id: `resp_${run.requestId}`,
+    object: 'response',
+    created_at: o.createdAt,
+    status: state.status,
+    background: false,
+    error: state.error ?? null,
+    incomplete_details: state.status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    instructions: o.instructions,
+    max_output_tokens: o.maxOutputTokens,
+    model: run.decision.model,
+    output: state.output ?? [],
+    // The SDK adds this convenience itself on create(); a raw HTTP client finds it here too.
+    output_text: text,
+    parallel_tool_calls: o.parallelToolCalls,
+    previous_response_id: o.previousResponseId,
+    reasoning: { effort: null, summary: null },
+    service_tier: 'default',
+    store: o.store,
+    temperature: o.temperature,
+    text: o.text,
+    tool_choice: o.toolChoice,
+    tools: o.tools,
+    top_p: o.topP,
+    truncation: 'disabled',
+    usage: state.usage ? usageOf(state.usage) : null,
+    user: o.user,
+    metadata: o.metadata,
+  };
+}
+
+const statusOf = (reason: FinishReason): 'completed' | 'incomplete' => (reason === 'length' ? 'incomplete' : 'completed');
+
+/** The stored response behind `id`, or a 404 in OpenAI's words. */
+async function storedResponse(services: ProtocolServices, id: string, param: string): Promise<StoredResponse> {
+  const store = services.responses;
+  if (!store || !store.enabled()) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "${param}": stored responses are off because history is off (Settings → history, or --history); send the whole conversation in "input" instead.`,
+      { details: { param } },
+    );
+  }
+  const found = (await store.get(id)) as StoredResponse | undefined;
+  if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
+  return found;
+}
+
+/** A stored response's turns as messages: what it was asked (without its instructions) and what it answered. */
+function conversationAfter(s: StoredResponse): ChatMessage[] {
+  const answer: ChatMessage[] = [];
+  for (const it of s.response.output as Array<Record<string, unknown>>) {
+    if (it.type === 'message') answer.push({ role: 'assistant', content: partText(it.content as Array<{ text?: string }>) });
+    else if (it.type === 'function_call') {
+      const call: ToolCall = { id: String(it.call_id), name: String(it.name), arguments: String(it.arguments) };
+      const last = answer.at(-1);
+      if (last?.role === 'assistant') last.toolCalls = [...(last.toolCalls ?? []), call];
+      else answer.push({ role: 'assistant', content: '', toolCalls: [call] });
+    }
+  }
+  return [...s.messages, ...answer];
+}
+
+const responseIdParam = (params: Record<string, string> = {}): string => {
+  const id = params.id ?? '';
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) {
+    throw new CoreError('invalid_request', `Invalid response id "${id.slice(0, 100)}": ids look like resp_<letters, digits, dashes>.`, {
+      details: { param: 'response_id' },
+    });
+  }
+  return id;
+};
+
+const getRoute: ExtraRoute = {
+  method: 'GET',
+  url: '/v1/responses/:id',
+  async handle({ params }, services) {
+    return (await storedResponse(services, responseIdParam(params), 'response_id')).response;
+  },
+};
+
+const deleteRoute: ExtraRoute = {
+  method: 'DELETE',
+  url: '/v1/responses/:id',
+  async handle({ params }, services) {
+    const id = responseIdParam(params);
+    await storedResponse(services, id, 'response_id');
+    await services.responses!.delete(id);
+    return { id, object: 'response', deleted: true };
+  },
+};
+
+const openAiResponsesError = (type: ErrorType, message: string, param?: string) => openAiError(type, message, param);
+
+export const responsesProtocol: ProtocolAdapter = {
+  name: 'openai-responses',
+  chatRoutes: [{ method: 'POST', url: '/v1/responses' }],
+  extraRoutes: [getRoute, deleteRoute],
+
+  decode: (raw) => decodeBody(raw),
+
+  async prepare(decoded, services) {
+    const o = optionsOf(decoded);
+    // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
+    const store = o.store && services.responses?.enabled() === true;
+    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } as unknown as Record<string, unknown> };
+    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id');
+    const history = conversationAfter(prev);
+    const options: ResponsesOptions = { ...o, store, history };
+    return {
+      ...decoded,
+      options: options as unknown as Record<string, unknown>,
+      request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...o.input]) },
+    };
+  },
+
+  async complete(run, c, decoded, services) {
+    const o = optionsOf(decoded);
+    if (!o.store || !services.responses?.enabled()) return;
+    const stored: StoredResponse = {
+      response: responseObject(run, decoded, {
+        status: statusOf(c.finishReason),
+        output: outputItems(run, c.text, c.toolCalls, statusOf(c.finishReason)),
+        usage: c.summary.usage,
+      }),
+      messages: [...o.history, ...o.input],
+    };
+    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored);
+  },
+
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+    const status = statusOf(c.finishReason);
+    return responseObject(run, decoded, { status, output: outputItems(run, c.text, c.toolCalls, status), usage: c.summary.usage });
+  },
+
+  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+    let seq = 0;
+    const frame = (type: string, data: Record<string, unknown>) => sseFrame(type, { type, sequence_number: seq++, ...data });
+    const output: Array<Record<string, unknown>> = [];
+    const calls: ToolCall[] = [];
+    let text = '';
+    /** The output index of the open message item, or -1. */
+    let open = -1;
+    let usage: Usage | undefined;
+    const mid = messageId(run);
+    const closeMessage = (status: 'completed' | 'incomplete'): string => {
+      if (open < 0) return '';
+      const at = open;
+      open = -1;
+      const item = messageItemOf(run, text, status);
+      output[at] = item;
+      const where = { item_id: mid, output_index: at, content_index: 0 };
+      return (
+        frame('response.output_text.done', { ...where, text, logprobs: [] }) +
+        frame('response.content_part.done', { ...where, part: textPart(text) }) +
+        frame('response.output_item.done', { output_index: at, item })
+      );
+    };
+    const openMessage = (): string => {
+      open = output.length;
+      output.push(messageItemOf(run, '', 'in_progress'));
+      return (
+        frame('response.output_item.added', { output_index: open, item: messageItemOf(run, '', 'in_progress') }) +
+        frame('response.content_part.added', { item_id: mid, output_index: open, content_index: 0, part: textPart('') })
+      );
+    };
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      begin: () => {
+        const response = responseObject(run, decoded, { status: 'in_progress' });
+        return frame('response.created', { response }) + frame('response.in_progress', { response });
+      },
+      encode(ev: PipelineEvent): string {
+        switch (ev.type) {
+          case 'text-delta': {
+            const head = open < 0 ? openMessage() : '';
+            text += ev.text;
+            return `${head}${frame('response.output_text.delta', { item_id: mid, output_index: open, content_index: 0, delta: ev.text, logprobs: [] })}`;
+          }
+          case 'tool-call': {
+            const head = closeMessage('completed');
+            const i = calls.length;
+            calls.push(ev.call);
+            const at = output.length;
+            const done = callItemOf(run, ev.call, i, 'completed');
+            output.push(done);
+            const item_id = callItemId(run, i);
+            // The whole arguments in one delta: engines hand over complete calls, and one piece is a valid stream.
+            return (
+              head +
+              frame('response.output_item.added', { output_index: at, item: callItemOf(run, ev.call, i, 'in_progress') }) +
+              frame('response.function_call_arguments.delta', { item_id, output_index: at, delta: ev.call.arguments }) +
+              frame('response.function_call_arguments.done', {
+                item_id,
+                output_index: at,
+                name: ev.call.name,
+                arguments: ev.call.arguments,
+              }) +
+              frame('response.output_item.done', { output_index: at, item: done })
+            );
+          }
+          case 'usage':
+            usage = ev.usage;
+            return '';
+          case 'done': {
+            const status = statusOf(ev.finishReason);
+            // An answer with neither text nor calls still has its (empty) message, as the JSON form does.
+            const head = open < 0 && output.length === 0 ? openMessage() : '';
+            const closed = closeMessage(status);
+            const response = responseObject(run, decoded, { status, output, usage });
+            return `${head}${closed}${frame(status === 'completed' ? 'response.completed' : 'response.incomplete', { response })}`;
+          }
+          case 'error': {
+            const e = openAiResponsesError(ev.error.type, ev.error.message).error;
+            const response = responseObject(run, decoded, {
+              status: 'failed',
+              output,
+              usage,
+              error: { code: ev.error.type === 'rate_limited' ? 'rate_limit_exceeded' : 'server_error', message: ev.error.message },
+            });
+            return frame('error', { code: e.code, message: e.message, param: e.param }) + frame('response.failed', { response });
+          }
+          default:
+            return '';
+        }
+      },
+      // The Responses stream has no [DONE] sentinel: response.completed (or .incomplete/.failed) is the last event.
+      end: () => '',
+    };
+  },
+
+  encodeError(err: CoreError) {
+    return openAiResponsesError(err.type, err.message, err.details?.param);
+  },
+};
