@@ -642,6 +642,7 @@ async function generate(
       topP: p.topP,
       seed: p.seed,
       customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+      grammar,
       signal,
       // Return what was generated instead of throwing: the host already told its caller "aborted".
       stopOnAbortSignal: true,
