@@ -1,8 +1,10 @@
 // Bench child: node-llama-cpp used directly, set up exactly as router-core/engines/llamacpp.worker.ts does, for a tokens/s baseline.
 //
-// Usage: tsx bench/llama-direct.ts <model.gguf> [threads]
+// Usage: tsx bench/llama-direct.ts <model.gguf> [threads] [sequences]
 // Prints `{"ready":true,...}` once the model is loaded, then answers each stdin line `{"prompt","maxTokens"}` with
-// `{"outputTokens","firstMs","lastMs","chunks","stopReason"}` (times from performance.now(), first/last text chunk).
+// `{"outputTokens","firstMs","lastMs","chunks","stopReason"}` (times from performance.now(), first/last text chunk),
+// and each line `{"prompts":[...],"maxTokens"}` (one prompt per sequence, generated at once, batched by the context)
+// with `{"parallel":true,"tokens","wallMs"}`.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -18,6 +20,7 @@ if (!modelPath) {
   process.exit(2);
 }
 const explicitThreads = process.argv[3] ? Number(process.argv[3]) : undefined;
+const sequences = process.argv[4] ? Number(process.argv[4]) : 1;
 
 const llama = await getLlama({
   gpu: false,
@@ -31,11 +34,32 @@ const llama = await getLlama({
 const threads = explicitThreads ?? defaultThreadCount(os.availableParallelism(), llama.cpuMathCores);
 llama.maxThreads = threads;
 const model = await llama.loadModel({ modelPath });
-const context = await model.createContext({ contextSize: { max: CONTEXT_SIZE }, sequences: 1, threads });
-const chat = new LlamaChat({ contextSequence: context.getSequence() });
+const context = await model.createContext({ contextSize: { max: CONTEXT_SIZE }, sequences, threads });
+const chats = Array.from({ length: sequences }, () => new LlamaChat({ contextSequence: context.getSequence() }));
+const chat = chats[0]!;
 process.stdout.write(
   `${JSON.stringify({ ready: true, threads, contextThreads: context.currentThreads, contextSize: context.contextSize, gpu: llama.gpu })}\n`,
 );
+
+/** One generation per prompt, each on its own sequence, all at once; tokens summed, wall time of the slowest. */
+async function generateParallel(prompts: string[], maxTokens: number): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const counts = await Promise.all(
+    prompts.map(async (prompt, i) => {
+      const c = chats[i]!;
+      const before = c.sequence.tokenMeter.getState();
+      await c.generateResponse(
+        [
+          { type: 'user', text: prompt },
+          { type: 'model', response: [] },
+        ],
+        { maxTokens, temperature: 0 },
+      );
+      return c.sequence.tokenMeter.diff(before).usedOutputTokens;
+    }),
+  );
+  return { parallel: true, tokens: counts.reduce((a, b) => a + b, 0), wallMs: performance.now() - t0 };
+}
 
 async function generate(prompt: string, maxTokens: number): Promise<Record<string, unknown>> {
   // The same history the engine worker builds for one user message: the user turn plus an empty model turn.
@@ -65,11 +89,14 @@ async function generate(prompt: string, maxTokens: number): Promise<Record<strin
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   if (!line.trim()) continue;
-  const cmd = JSON.parse(line) as { prompt: string; maxTokens: number };
-  process.stdout.write(`${JSON.stringify(await generate(cmd.prompt, cmd.maxTokens))}\n`);
+  const cmd = JSON.parse(line) as { prompt?: string; prompts?: string[]; maxTokens: number };
+  const out = cmd.prompts
+    ? await generateParallel(cmd.prompts.slice(0, sequences), cmd.maxTokens)
+    : await generate(cmd.prompt ?? '', cmd.maxTokens);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 // stdin closed: the bench is done (or gone).
-chat.dispose();
+for (const c of chats) c.dispose();
 await context.dispose();
 await model.dispose();
 await llama.dispose();

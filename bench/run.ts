@@ -1,6 +1,6 @@
 // `npm run bench`: estimator speed, gateway overhead vs an instant upstream and a bare proxy, embedded tokens/s; report + results.json.
 //
-// Usage: tsx bench/run.ts [--quick] [--profile] [--answer-words N]
+// Usage: tsx bench/run.ts [--quick] [--profile] [--answer-words N] [--only all|parallel|core]
 // Method: every number is compared with a baseline measured in the same run; phases alternate (rotated order) over several
 // rounds after a warm-up, each round gives one p50/p99/rate, and the report shows the median over rounds. Everything
 // runs on 127.0.0.1 in child processes that the bench starts and stops; request counts are bounded.
@@ -31,7 +31,9 @@ import {
   type Child,
   type Target,
 } from './lib.js';
+import { benchColdStart, benchParallel, type ColdStartResult, type ParallelResult } from './parallel.js';
 import { runProfile } from './profile.js';
+import { defaultThreadCount } from '../router-core/engines/llamacpp.worker.js';
 import { benchRouting, logRouting, type RoutingBenchResult, type Timing } from './routing.js';
 import { checkTokenEstimate } from './token-estimate.js';
 
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean' },
     'answer-words': { type: 'string' },
     gateway: { type: 'string', default: 'server' },
+    only: { type: 'string', default: 'all' },
   },
 });
 if (args.gateway !== 'server' && args.gateway !== 'source') {
@@ -52,6 +55,11 @@ if (args.gateway !== 'server' && args.gateway !== 'source') {
   process.exit(2);
 }
 const GATEWAY_KIND = args.gateway;
+if (!['all', 'parallel', 'core'].includes(args.only!)) {
+  process.stderr.write(`--only must be "all", "parallel" (sections 4-5) or "core" (section 5), not "${args.only}"\n`);
+  process.exit(2);
+}
+const ONLY = args.only as 'all' | 'parallel' | 'core';
 const QUICK = args.quick === true;
 const ANSWER_WORDS = Number(args['answer-words'] ?? 8);
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -71,8 +79,8 @@ const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'hybrid-bench-'));
 const children: Child[] = [];
 const log = (s = ''): void => void process.stdout.write(`${s}\n`);
 
-async function child(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv): Promise<Child> {
-  const c = await startChild(args, ready, env);
+async function child(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<Child> {
+  const c = await startChild(args, ready, env, timeoutMs);
   children.push(c);
   return c;
 }
@@ -865,6 +873,16 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   log('Every comparison is against a baseline measured in this run, phases alternating in rotated order; values are medians of rounds.\n');
+  if (ONLY !== 'all') {
+    const { parallel, cold } = await benchSpeed(ONLY);
+    const out = path.join(repoRoot, 'bench', 'results-speed.json');
+    writeFileSync(
+      out,
+      `${JSON.stringify({ when: new Date().toISOString(), loadAverageAtStart: os.loadavg(), quick: QUICK, parallel, cold }, null, 2)}\n`,
+    );
+    log(`\nWrote ${path.relative(process.cwd(), out)}.`);
+    return;
+  }
 
   log(`1. Complexity estimator (in process; the ${GATEWAY_KIND === 'server' ? "server bundle's compiled" : 'tsx-transpiled source'} code)`);
   const code = await routingCode(GATEWAY_KIND);
@@ -892,6 +910,8 @@ async function main(): Promise<void> {
   log('\n3. Embedded llama.cpp tokens/s: direct node-llama-cpp vs through the gateway (200 tokens, greedy)');
   const ll = await benchLlama();
 
+  const speed = await benchSpeed('parallel');
+
   log('\nSummary');
   log(summary(est, gw, ll, rt));
   const out = path.join(repoRoot, 'bench', 'results.json');
@@ -906,16 +926,46 @@ async function main(): Promise<void> {
     routing: rt,
     gateway: gw,
     embedded: ll,
+    parallel: speed.parallel,
+    cold: speed.cold,
     seconds: (performance.now() - started) / 1000,
   };
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   log(`\nWrote ${path.relative(process.cwd(), out)} (${fmt(results.seconds, 0)} s).`);
 
   if (args.profile) {
-    log('\n4. CPU profile of the gateway (concurrency 1, /api/v1/chat, 5 s)');
+    log('\n6. CPU profile of the gateway (concurrency 1, /api/v1/chat, 5 s)');
     const { text } = await runProfile({ seconds: 5, top: 25, answerWords: ANSWER_WORDS, gateway: GATEWAY_KIND });
     log(text);
   }
+}
+
+/** Sections 4 (parallel streams, direct ceiling, memory, turns) and 5 (cold start, idle memory). */
+async function benchSpeed(which: 'parallel' | 'core'): Promise<{ parallel?: ParallelResult; cold: ColdStartResult }> {
+  const shared = path.resolve(repoRoot, '../shared/models/llama-2-tiny-random.gguf');
+  const model = existsSync(shared) ? shared : (await makeTinyGguf(path.join(tmpRoot, 'tiny-par.gguf'))).path;
+  const env = {
+    quick: QUICK,
+    tmpRoot,
+    model,
+    // The engine's own choice for this machine (1 on <= 2 cores), given to both the gateway and direct node-llama-cpp.
+    threads: defaultThreadCount(os.availableParallelism(), os.availableParallelism()),
+    auth: AUTH,
+    gatewayArgs: gatewayEntry(GATEWAY_KIND),
+    gatewayEnv,
+    child,
+    log,
+  };
+  let parallel: ParallelResult | undefined;
+  if (which === 'parallel') {
+    log(
+      `\n4. Parallel local inference (${path.basename(model)}): N streams vs one, the direct ceiling, memory, turns with and without cache reuse`,
+    );
+    parallel = await benchParallel(env);
+  }
+  log('\n5. The core: cold start to /health and idle memory of the built server vs a bare node:http server');
+  const cold = await benchColdStart(env, gatewayEntry('server'));
+  return { parallel, cold };
 }
 
 async function cleanup(): Promise<void> {

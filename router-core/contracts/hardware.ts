@@ -76,6 +76,52 @@ export interface SystemInfo {
   downloads: DownloadProgress[];
   /** Settings that weaken the API's protection, each with what it exposes (empty when none is on). */
   warnings: SecurityWarning[];
+  /** How many answers the local engines give at once, what waits, and what the parallel sequences cost. */
+  parallel?: LocalParallelism;
+}
+
+/** A local model loaded by the embedded engine, with its parallel sequences. */
+export interface ParallelModelInfo {
+  model: string;
+  /** Sequences its context has (answers at once). */
+  sequences: number;
+  /** Sequences asked for (tier or --parallel); more than `sequences` when free memory was short. */
+  requestedSequences: number;
+  /** Sequences answering now. */
+  busy: number;
+  /** Requests waiting for this model. */
+  queued: number;
+  /** Tokens each sequence holds. */
+  contextSize: number;
+  /** Memory of one sequence's KV cache, bytes (llama.cpp's estimate). */
+  bytesPerSequence: number;
+  /** Memory of the whole context (every sequence and compute buffers), bytes; the weights are extra. */
+  contextBytes: number;
+  /** Why it has fewer sequences than asked, when so. */
+  limitedBy?: string;
+}
+
+/** Parallelism and queueing of local inference (GET /api/v1/system `parallel`). */
+export interface LocalParallelism {
+  /** Sequences the embedded engine gives a model when it loads next (tier default or --parallel). */
+  sequences: number;
+  /** Where that number comes from. */
+  sequencesFrom: string;
+  /** Requests that may wait per model; one more gets 503 with Retry-After. */
+  queueLimit: number;
+  /** Requests answering now / waiting now, all local models. */
+  running: number;
+  queued: number;
+  /** Waiting requests in the order they will run; position 1 runs next on its model. */
+  queue: Array<{ id: number; model: string; position: number }>;
+  models: ParallelModelInfo[];
+  /** The Ollama the core uses: how many requests per model it serves at once and how long it keeps a model loaded. */
+  ollama: {
+    /** OLLAMA_NUM_PARALLEL the bundled Ollama was started with; null when the core did not start it (a system Ollama decides). */
+    numParallel: number | null;
+    /** keep_alive the core sends with every request. */
+    keepAlive: string;
+  };
 }
 
 /** One setting that lowers the API's protection, as /api/v1/system and Settings show it. */

@@ -17,6 +17,11 @@ export interface TierLadder {
   largeShareOfMedium: number;
   /** Local share the seed promises for this tier (shown in the UI, checked by the dashboard). */
   localShareTarget: readonly [number, number];
+  /**
+   * Answers each local model gives at once (its context's parallel sequences, decoded in one batch). Each costs one
+   * KV cache (context tokens × layers × KV width × 2 bytes); the engine lowers it at load time when free memory is short.
+   */
+  parallelSequences: number;
 }
 
 /**
@@ -35,9 +40,12 @@ export function ladderRoutesFor(tier: Tier): Partial<Record<LocalRoute, readonly
 
 export const tierLadders: Record<Tier, TierLadder> = {
   // 2 GB: only TinyLlama fits beside the OS (1.4 GB per model); everything above "small" goes to the cloud.
-  1: { tier: 1, ramGiB: 2, routes: ladderRoutesFor(1), largeShareOfMedium: 0, localShareTarget: [0.3, 0.3] },
+  // Parallel 2: TinyLlama's 4,096-token KV cache is ~90 MB, so a second sequence fits 2 GB; a third would crowd the OS.
+  1: { tier: 1, ramGiB: 2, routes: ladderRoutesFor(1), largeShareOfMedium: 0, localShareTarget: [0.3, 0.3], parallelSequences: 2 },
   // 4 GB (3.1 GB per model): Qwen3 1.7B and SmolLM3 3B — medium prompts stay local.
-  2: { tier: 2, ramGiB: 4, routes: ladderRoutesFor(2), largeShareOfMedium: 0, localShareTarget: [0.6, 0.7] },
+  // Parallel 2: a 3B model's 4,096-token KV cache is ~0.5 GB (Phi-2, without grouped-query attention, ~1.3 GB), so 4 GB
+  // holds one extra.
+  2: { tier: 2, ramGiB: 4, routes: ladderRoutesFor(2), largeShareOfMedium: 0, localShareTarget: [0.6, 0.7], parallelSequences: 2 },
   // 8 GB (6.7 GB per model): Qwen3 4B for medium and Mistral-7B (4.9 GB) for large; large takes the harder third of
   // the medium band.
   3: {
@@ -46,6 +54,8 @@ export const tierLadders: Record<Tier, TierLadder> = {
     routes: ladderRoutesFor(3),
     largeShareOfMedium: 1 / 3,
     localShareTarget: [0.75, 0.85],
+    // 4: Mistral-7B's grouped-query KV is ~0.5 GB per 4,096-token sequence, so four take ~2 GB beside its 4.4 GB weights.
+    parallelSequences: 4,
   },
   // 16 GB + GPU: same models, GPU offload makes the 7B fast, so it takes the upper half of medium.
   4: {
@@ -54,6 +64,8 @@ export const tierLadders: Record<Tier, TierLadder> = {
     routes: ladderRoutesFor(4),
     largeShareOfMedium: 1 / 2,
     localShareTarget: [0.85, 0.95],
+    // 8: with a GPU the batch is nearly free up to a few sequences, and 16 GB holds eight 7B KV caches (~4 GB).
+    parallelSequences: 8,
   },
 };
 

@@ -1,6 +1,6 @@
 // Pure tests of the Anthropic converters and error mapping (no network).
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../contracts/chat.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import {
@@ -12,6 +12,7 @@ import {
   createAnthropicEngine,
   fromAnthropicEvent,
   initialAnthropicState,
+  loadAnthropicSdk,
   mapAnthropicError,
   toAnthropicModel,
   toAnthropicParams,
@@ -155,6 +156,10 @@ describe('fromAnthropicEvent', () => {
 });
 
 describe('mapAnthropicError', () => {
+  // The engine loads the SDK on first use; errors can only come from it once it is loaded.
+  beforeAll(async () => {
+    await loadAnthropicSdk();
+  });
   const KEY = 'sk-ant-api03-SECRET-never-show';
   const ctx = { apiKey: KEY, baseURL: 'http://127.0.0.1:9', started: false };
   const apiErr = (status: number, type: string, message: string, headers: Record<string, string> = {}) =>

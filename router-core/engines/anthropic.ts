@@ -1,5 +1,6 @@
 // Claude via @anthropic-ai/sdk: pure toAnthropicParams()/fromAnthropicEvent() + thin streaming I/O; SDK errors → our ErrorType.
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type * as AnthropicSdkModule from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type {
   ContentBlockParam,
   MessageCreateParamsStreaming,
@@ -21,6 +22,21 @@ export const DEFAULT_MAX_TOKENS = 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Whole-call wait (retries included) for the first text delta: past this the pipeline is better off falling back. */
 const DEFAULT_FIRST_TOKEN_TIMEOUT_MS = 60_000;
+
+/** The SDK module: client and error classes. */
+type AnthropicSdk = typeof AnthropicSdkModule;
+let sdk: AnthropicSdk | undefined;
+let sdkLoading: Promise<AnthropicSdk> | undefined;
+
+/**
+ * Loads @anthropic-ai/sdk on first use. why: it is the heaviest module of the core (~25 MB resident, the largest share
+ * of the import time in the start-up profile), and a core without a Claude key, or one that has not sent anything to
+ * the cloud yet, never needs it; the first cloud request pays a few tens of milliseconds once.
+ */
+export function loadAnthropicSdk(): Promise<AnthropicSdk> {
+  sdkLoading ??= import('@anthropic-ai/sdk').then((m) => (sdk = m));
+  return sdkLoading;
+}
 
 /** Options of {@link createAnthropicEngine}. */
 export interface AnthropicEngineOptions {
@@ -337,6 +353,21 @@ function retryAfterSeconds(headers: Headers | undefined): number | undefined {
 /** Why the internal controller fired, when it did. */
 type StopCause = 'caller' | 'first-token-timeout' | 'consumer-left';
 
+/** Stand-ins for the SDK's error classes before it is loaded: nothing is an instance of them. */
+class NotLoaded extends Error {
+  status?: number;
+  requestID?: string;
+  type?: string;
+  headers?: Headers;
+  apiMessage?: string;
+}
+const NO_SDK = {
+  APIConnectionError: NotLoaded,
+  APIConnectionTimeoutError: NotLoaded,
+  APIError: NotLoaded,
+  APIUserAbortError: NotLoaded,
+} as unknown as Pick<AnthropicSdk, 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIError' | 'APIUserAbortError'>;
+
 /**
  * Any error out of the SDK → CoreError with a message we build ourselves (never the SDK's text or headers,
  * which could carry the key). `cause` is a plain summary, no request headers.
@@ -349,6 +380,8 @@ export function mapAnthropicError(
   if (ctx.stopCause === 'first-token-timeout') {
     return new CoreError('timeout', `Claude sent no answer within ${Math.round((ctx.firstTokenTimeoutMs ?? 0) / 1000)} s.`);
   }
+  // An SDK error exists only once the SDK was loaded; before that nothing can be one of its classes.
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk ?? NO_SDK;
   const summary = (x: unknown) => ({
     name: x instanceof Error ? x.name : typeof x,
     status: x instanceof APIError ? x.status : undefined,
@@ -406,11 +439,12 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
   const firstTokenTimeoutMs = opts.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS;
   /** One SDK client per key: rebuilt only when the key changes. */
   let cached: { key: string; client: Anthropic } | undefined;
-  const clientFor = (key: string): Anthropic => {
+  const clientFor = async (key: string): Promise<Anthropic> => {
+    const { default: AnthropicClient } = await loadAnthropicSdk();
     if (cached?.key !== key) {
       cached = {
         key,
-        client: new Anthropic({
+        client: new AnthropicClient({
           apiKey: key,
           baseURL: opts.baseURL,
           maxRetries: opts.maxRetries ?? 2,
@@ -429,7 +463,8 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     const apiKey = currentKey();
     if (!apiKey) throw new CoreError('upstream_auth', 'No Claude API key configured.');
-    const client = clientFor(apiKey);
+    const client = await clientFor(apiKey);
+    if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     const baseURL = client.baseURL;
     const params = toAnthropicParams(call);
 

@@ -1,18 +1,24 @@
-// Embedded llama.cpp engine (node-llama-cpp): worker host, deliberate thread count, LRU of loaded models, FIFO per model.
+// Embedded llama.cpp engine (node-llama-cpp): worker host, deliberate thread count, LRU of loaded models, N parallel
+// sequences per model with a bounded fair queue behind them.
 //
 // Inference runs in a worker thread (llamacpp.worker.ts) so the HTTP event loop keeps serving while a model
-// generates. This side decides *what* runs *when*; the worker only loads and generates.
+// generates. This side decides *what* runs *when*; the worker only loads and generates. Each loaded model has one
+// context with N sequences, decoded together in one batch by llama.cpp: up to N calls per model run at once, more
+// wait in the queue, and past the queue's limit a call is refused at once (503 'upstream_overloaded' with a
+// Retry-After) instead of waiting without end.
+//
+// Fair queue: when a model's sequence frees, the next call is the oldest one of the caller (app key) served least
+// recently, so one caller's backlog cannot keep the others waiting (round robin between callers, FIFO within one).
 //
 // One call's life:
 //
-// Fair queue: when a model's slot frees, the next call is the oldest one of the caller (app key) served least
-// recently, so one caller's backlog cannot keep the others waiting (round robin between callers, FIFO within one).
-//
-//   queued ──(model slot free, LRU room)──> running ──(worker: end)──────> done
+//   (queue full) ──> refused: CoreError('upstream_overloaded', retryAfter)
+//   queued ──(a sequence free, LRU room)──> running ──(worker: end)──────> done
 //     │                                       │ └───(worker: failed)────> CoreError
 //     │                                       └─────(worker crashed)────> CoreError('upstream_error')
 //     └──(signal aborts)──> removed             (signal aborts: abort sent to the worker, the caller gets
-//                                                'aborted' at once; the slot frees when the worker confirms)
+//                                                'aborted' at once; the sequence frees when the worker confirms;
+//                                                the model's other sequences keep generating)
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
@@ -24,9 +30,17 @@ import { CoreError } from '../errors.js';
 import { withThinkingOff } from '../routing/thinking.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
 import { readGgufContextLength } from './gguf-context.js';
-import type { FromWorker, JobWork, ToWorker, WorkerGenerationParams, WorkerInit, WorkerRuntimeInfo } from './llamacpp.worker.js';
+import type {
+  FromWorker,
+  JobWork,
+  LoadedModelInfo,
+  ToWorker,
+  WorkerGenerationParams,
+  WorkerInit,
+  WorkerRuntimeInfo,
+} from './llamacpp.worker.js';
 
-export type { JobWork } from './llamacpp.worker.js';
+export type { JobWork, LoadedModelInfo } from './llamacpp.worker.js';
 
 export { defaultThreadCount } from './llamacpp.worker.js';
 
@@ -40,6 +54,14 @@ export interface LlamaCppEngineOptions {
   contextSize?: number;
   /** How many models stay loaded at once (least recently used is unloaded first); default 1. */
   maxLoadedModels?: number;
+  /**
+   * Parallel sequences per loaded model (calls of one model answered at once, decoded in one batch); read when a model
+   * loads, so a getter follows the tier. Default {@link DEFAULT_SEQUENCES}. The worker lowers it when free memory
+   * would not hold the extra KV caches.
+   */
+  sequences?: number | (() => number);
+  /** Calls that may wait per model beyond its running ones; past it a call is refused with 503. Default {@link DEFAULT_QUEUE_LIMIT}. */
+  queueLimit?: number;
   /**
    * 'auto' (default): use a prebuilt CUDA/Vulkan/Metal binary when one works on this machine, else the CPU build.
    * false: CPU only (skips probing the GPU binaries: 0.8 s instead of 2.2 s to start on the 2-core CPU-only VM).
@@ -64,8 +86,16 @@ export interface LlamaCppEngineInfo {
   loadedModels: string[];
   /** Calls llama.cpp is working on now (a call the caller left stays here until the worker confirms it stopped). */
   running: RunningJobInfo[];
-  /** Calls waiting for their model's slot. */
+  /** Calls waiting for a sequence of their model. */
   queued: number;
+  /** The waiting calls in the order they will run (position 1 runs next). */
+  queue: QueuedJobInfo[];
+  /** Most calls that may wait per model; one more is refused with 503. */
+  queueLimit: number;
+  /** Sequences a model gets when it loads next (before the worker's memory check). */
+  sequences: number;
+  /** Each loaded model: its sequences, how many are busy, what they cost in memory. */
+  models: LoadedModelState[];
   /** The last finished chat calls, oldest first, with what the worker reports it did (at most {@link FINISHED_KEPT}). */
   finished: FinishedJobInfo[];
 }
@@ -83,6 +113,25 @@ export interface RunningJobInfo {
   deltas: number;
   /** The caller left; the worker was told to stop. */
   abortRequested: boolean;
+}
+
+/** A call waiting for its model. */
+export interface QueuedJobInfo {
+  id: number;
+  model: string;
+  owner: string;
+  /** 1 = runs next on its model. */
+  position: number;
+}
+
+/** A loaded model as the engine sees it. */
+export interface LoadedModelState extends LoadedModelInfo {
+  /** Catalog id. */
+  model: string;
+  /** Sequences answering a call now. */
+  busy: number;
+  /** Calls waiting for this model. */
+  queued: number;
 }
 
 /** A finished chat call and the work llama.cpp did for it. */
@@ -117,6 +166,23 @@ const DEFAULT_CONTEXT_SIZE = 4096;
 const FINISHED_KEPT = 20;
 // Disposing a model takes milliseconds; if llama.cpp hangs we terminate anyway so shutdown never blocks.
 const CLOSE_TIMEOUT_MS = 5_000;
+/**
+ * Parallel sequences when nothing says otherwise: 4. why: llama.cpp batches the sequences' tokens into one decode, so
+ * 4 streams on the tiny test model reach several times one stream's tokens/s on 2 cores, while 4 KV caches of a
+ * 4,096-token context of a 1B model (~90 MB each) fit any tier; the server's wiring lowers or raises it per tier.
+ */
+export const DEFAULT_SEQUENCES = 4;
+/**
+ * Calls that may wait per model: 16. why: with 4 sequences and answers of a few seconds, the 16th waits about four
+ * answer-lengths, still inside any client's patience; beyond that a queued call would mostly time out, so the
+ * caller is better told at once (503 + Retry-After) and can back off or go elsewhere.
+ */
+export const DEFAULT_QUEUE_LIMIT = 16;
+/** Retry-After bounds, seconds: at least 1 (HTTP's unit), at most a minute (a longer estimate is a guess anyway). */
+const RETRY_AFTER_MIN_S = 1;
+const RETRY_AFTER_MAX_S = 60;
+/** Weight of the newest call in the moving average of call durations (one in five: smooth, yet follows a new load). */
+const DURATION_EWMA = 0.2;
 
 type JobEvent = Exclude<FromWorker, { type: 'ready' | 'log' | 'closed' }> | { type: 'crash'; message: string };
 
@@ -139,11 +205,17 @@ interface Job {
   promptTokens: number;
   evaluatedTokens: number;
   deltas: number;
+  /** performance.now() when it was sent to the worker. */
+  startedAt: number;
 }
 
 interface Slot {
-  /** The job using this model now, if any (one at a time per model). */
-  busy: Job | null;
+  /** Calls using this model's sequences now. */
+  busy: Set<Job>;
+  /** Calls it may run at once: 1 while loading, then the sequences the worker created. */
+  capacity: number;
+  /** What the worker reported when the model loaded. */
+  info?: LoadedModelInfo;
 }
 
 /**
@@ -174,6 +246,13 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     contextSize: opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
   };
   const log = opts.logger;
+  const queueLimit = Math.max(0, Math.floor(opts.queueLimit ?? DEFAULT_QUEUE_LIMIT));
+  const sequencesWanted = (): number => {
+    const n = typeof opts.sequences === 'function' ? opts.sequences() : (opts.sequences ?? DEFAULT_SEQUENCES);
+    return Number.isFinite(n) ? Math.max(1, Math.floor(n)) : DEFAULT_SEQUENCES;
+  };
+  /** Moving average of how long a call holds a sequence, ms (for Retry-After); undefined until one finished. */
+  let avgCallMs: number | undefined;
 
   let worker: Worker | null = null;
   let runtimeInfo: WorkerRuntimeInfo | undefined;
@@ -210,8 +289,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   function finish(job: Job): void {
     job.state = 'finished';
     running.delete(job.id);
-    const slot = slots.get(job.path);
-    if (slot?.busy === job) slot.busy = null;
+    slots.get(job.path)?.busy.delete(job);
+    const ms = performance.now() - job.startedAt;
+    avgCallMs = avgCallMs === undefined ? ms : avgCallMs + DURATION_EWMA * (ms - avgCallMs);
     refreshRef();
   }
 
@@ -245,6 +325,16 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           return;
         case 'closed':
           return;
+        case 'loaded': {
+          const slot = slots.get(m.info.path);
+          if (slot) {
+            slot.info = m.info;
+            slot.capacity = m.info.sequences;
+            if (m.info.limitedBy) log?.warn({ engine: 'llamacpp', path: m.info.path }, `fewer parallel sequences: ${m.info.limitedBy}`);
+            pump();
+          }
+          return;
+        }
       }
       const job = running.get(m.id);
       if (!job) return;
@@ -281,14 +371,19 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   function dispatch(job: Job): void {
     queue.splice(queue.indexOf(job), 1);
     lastServed.set(job.owner, ++dispatches);
+    // Capacity 1 until the worker reports the sequences it created: the first call loads the model, the rest follow.
+    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1 };
+    slot.busy.add(job);
     slots.delete(job.path);
-    slots.set(job.path, { busy: job }); // most recently used
+    slots.set(job.path, slot); // most recently used
     job.state = 'running';
+    job.startedAt = performance.now();
     running.set(job.id, job);
     worker ??= startWorker();
     refreshRef();
-    if (job.kind === 'embed') send({ type: 'embed', id: job.id, path: job.path, texts: job.texts ?? [] });
-    else send({ type: 'chat', id: job.id, path: job.path, messages: job.messages, params: job.params });
+    const load = { sequences: sequencesWanted() };
+    if (job.kind === 'embed') send({ type: 'embed', id: job.id, path: job.path, load, texts: job.texts ?? [] });
+    else send({ type: 'chat', id: job.id, path: job.path, load, messages: job.messages, params: job.params });
   }
 
   /**
@@ -303,12 +398,12 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       if (blocked.has(job.path)) continue;
       const slot = slots.get(job.path);
       if (slot) {
-        if (slot.busy) {
+        if (slot.busy.size >= slot.capacity) {
           blocked.add(job.path);
           continue;
         }
       } else if (slots.size >= maxLoaded) {
-        const idle = [...slots].find(([, s]) => !s.busy);
+        const idle = [...slots].find(([, s]) => s.busy.size === 0);
         if (!idle) {
           blocked.add(job.path);
           continue;
@@ -328,6 +423,30 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       job.abortSent = true;
       send({ type: 'abort', id: job.id });
     }
+  }
+
+  /**
+   * Back-pressure: a call that would wait behind {@link queueLimit} others of its model is refused now, with a
+   * Retry-After from how long calls take here (a caller told "busy, retry in N s" beats one left hanging).
+   */
+  function refuseWhenFull(job: Job): void {
+    const slot = slots.get(job.path);
+    const capacity = slot?.capacity ?? 1;
+    const runningNow = slot?.busy.size ?? 0;
+    const waiting = queue.filter((j) => j.path === job.path).length;
+    // A free sequence (or a model not loaded yet with room to load) takes the call at once: only a real wait counts.
+    if (waiting < queueLimit || (waiting === 0 && runningNow < capacity)) return;
+    const perCallS = (avgCallMs ?? 1000) / 1000;
+    const retryAfter = Math.min(
+      RETRY_AFTER_MAX_S,
+      Math.max(RETRY_AFTER_MIN_S, Math.ceil((perCallS * (waiting + 1)) / Math.max(1, capacity))),
+    );
+    throw new CoreError(
+      'upstream_overloaded',
+      `Local model ${job.modelId} is busy: ${runningNow} answer${runningNow === 1 ? '' : 's'} running and ${waiting} waiting ` +
+        `(the queue holds ${queueLimit}; HYBRID_AI_QUEUE_LIMIT changes it). Retry in ${retryAfter} s.`,
+      { retryAfter },
+    );
   }
 
   async function resolveModel(modelId: string): Promise<string> {
@@ -352,6 +471,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
    * consumer that stops early) cancels the job in the worker; an aborted signal ends with CoreError('aborted').
    */
   async function* runJob(job: Job, signal: AbortSignal): AsyncGenerator<JobEvent> {
+    refuseWhenFull(job);
     queue.push(job);
     const onAbort = (): void => {
       cancel(job);
@@ -411,6 +531,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       promptTokens: 0,
       evaluatedTokens: 0,
       deltas: 0,
+      startedAt: 0,
     };
     for await (const ev of runJob(job, signal)) {
       switch (ev.type) {
@@ -501,6 +622,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       promptTokens: 0,
       evaluatedTokens: 0,
       deltas: 0,
+      startedAt: 0,
     };
     for await (const ev of runJob(job, signal)) {
       if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
@@ -589,6 +711,19 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     await w.terminate();
   }
 
+  /** Waiting calls in the order pump() would start them, numbered per model. */
+  function queuePositions(): QueuedJobInfo[] {
+    const order = [...queue].sort((a, b) => (lastServed.get(a.owner) ?? 0) - (lastServed.get(b.owner) ?? 0) || a.id - b.id);
+    const seen = new Map<string, number>();
+    return order.map((j) => {
+      const position = (seen.get(j.path) ?? 0) + 1;
+      seen.set(j.path, position);
+      return { id: j.id, model: j.modelId, owner: j.owner, position };
+    });
+  }
+
+  const modelIdOf = (path: string): string => Object.entries(opts.modelFiles).find(([, p]) => p === path)?.[0] ?? path;
+
   return {
     id: 'llamacpp',
     probe,
@@ -615,6 +750,17 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           abortRequested: j.abortSent,
         })),
       queued: queue.length,
+      queue: queuePositions(),
+      queueLimit,
+      sequences: sequencesWanted(),
+      models: [...slots]
+        .filter((e): e is [string, Slot & { info: LoadedModelInfo }] => e[1].info !== undefined)
+        .map(([path, sl]) => ({
+          ...sl.info,
+          model: modelIdOf(path),
+          busy: sl.busy.size,
+          queued: queue.filter((j) => j.path === path).length,
+        })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     }),
     async terminateWorkerForTesting() {

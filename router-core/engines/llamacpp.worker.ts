@@ -1,11 +1,22 @@
 // Worker-thread side of the embedded llama.cpp engine: loads GGUF models and generates, off the HTTP event loop.
 //
-// The host (llamacpp.ts) owns scheduling: it sends a `chat` only when the model's slot is free, and an `unload`
-// before loading a model that would exceed its LRU limit. This file just does what it is told, one message at a
-// time per model, and reports back with small plain objects (structured-clone friendly, no class instances).
+// The host (llamacpp.ts) owns scheduling: it sends a `chat` only while the model has a free sequence, and an `unload`
+// before loading a model that would exceed its LRU limit. Each loaded model has one context with N sequences that
+// llama.cpp decodes together in one batch; a chat takes the free sequence whose cached tokens share the longest
+// prefix with its prompt (a follow-up turn finds its conversation's KV cache), else an unused one, else the least
+// recently used. Messages back are small plain objects (structured-clone friendly, no class instances).
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChatHistoryItem, Llama, LlamaChat, LlamaContext, LlamaEmbeddingContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaChat,
+  LlamaContext,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 
@@ -19,17 +30,40 @@ export interface WorkerInit {
   threads?: number;
   /** 'auto' = use a prebuilt GPU binary when one works here, else CPU; false = CPU only. Never builds. */
   gpu: 'auto' | false;
-  /** Upper bound on the context window, in tokens. */
+  /** Upper bound on the context window, in tokens (per sequence). */
   contextSize: number;
 }
 
 /** Host -> worker. */
 export type ToWorker =
-  | { type: 'chat'; id: number; path: string; messages: ChatMessage[]; params: WorkerGenerationParams }
-  | { type: 'embed'; id: number; path: string; texts: string[] }
+  | { type: 'chat'; id: number; path: string; load: LoadRequest; messages: ChatMessage[]; params: WorkerGenerationParams }
+  | { type: 'embed'; id: number; path: string; load: LoadRequest; texts: string[] }
   | { type: 'abort'; id: number }
   | { type: 'unload'; path: string }
   | { type: 'close' };
+
+/** How the host wants a model loaded (used by the call that loads it; ignored once it is loaded). */
+export interface LoadRequest {
+  /** Parallel sequences wanted in the model's context (the worker may lower it to fit free memory). */
+  sequences: number;
+}
+
+/** What loading a model cost and allows, reported once per load. */
+export interface LoadedModelInfo {
+  path: string;
+  /** Sequences the context really has (the request, lowered when free memory would not hold them all). */
+  sequences: number;
+  /** Sequences asked for. */
+  requestedSequences: number;
+  /** Tokens each sequence can hold. */
+  contextSize: number;
+  /** Estimated RAM/VRAM of one sequence's KV cache, bytes (llama.cpp's own estimate for this GGUF). */
+  bytesPerSequence: number;
+  /** Estimated memory of the whole context (all sequences, compute buffers), bytes; the weights are extra. */
+  contextBytes: number;
+  /** Why fewer sequences than asked, when so. */
+  limitedBy?: string;
+}
 
 /** Generation parameters after the host applied its defaults. */
 export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxTokens'> {
@@ -77,6 +111,10 @@ export interface JobWork {
   maxTokens: number;
   /** Milliseconds from the abort message to the worker being done with the call; absent when not aborted. */
   abortToIdleMs?: number;
+  /** Which of the model's sequences ran the call (0-based). */
+  sequence?: number;
+  /** Prompt tokens found already in that sequence's KV cache (an earlier turn's), so not evaluated again. */
+  reusedTokens?: number;
 }
 
 /** What the worker learned about the runtime once llama.cpp started. */
@@ -92,6 +130,7 @@ export interface WorkerRuntimeInfo {
 /** Worker -> host. */
 export type FromWorker =
   | { type: 'ready'; info: WorkerRuntimeInfo }
+  | { type: 'loaded'; info: LoadedModelInfo }
   | { type: 'started'; id: number; contextThreads: number; promptTokens: number }
   | { type: 'progress'; id: number; evaluatedTokens: number; promptTokens: number }
   | { type: 'delta'; id: number; text: string }
@@ -136,13 +175,42 @@ export function defaultThreadCount(logicalCores: number, mathCores: number): num
 // same whichever local engine serves them.
 const DEFAULT_TEMPERATURE = 0.8;
 
+/** One sequence of a model's context, with the LlamaChat that drives it. */
+interface SeqSlot {
+  index: number;
+  chat: LlamaChat;
+  busy: boolean;
+  /** Logical clock of its last use: the least recently used free sequence is the one overwritten first. */
+  lastUsed: number;
+}
+
 interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
-  chat: LlamaChat;
+  /** Sequences created so far (up to context.totalSequences; created on first need). */
+  slots: SeqSlot[];
+  /** Calls waiting for a free sequence (only when the host sent more than the context holds). */
+  waiters: Array<() => void>;
+  /** A LlamaChat on a new sequence of the context, with the routed chat wrapper. */
+  newChat: () => LlamaChat;
   /** Created on the first embed request for this model (a second, embeddings-only context). */
   embedding?: Promise<LlamaEmbeddingContext>;
 }
+
+/**
+ * Share of the free memory (RAM, or VRAM when offloaded) the extra sequences of one model may take. why: half leaves
+ * room for the OS, the app, a second model and the answers' own buffers; a tier's model already fits its RAM without
+ * them, so only the additional KV caches are weighed against what is free when the model loads.
+ */
+const SEQUENCE_MEMORY_SHARE = 0.5;
+/**
+ * When an unused sequence is still available, a free one is reused only if the prompt shares at least this share of
+ * its cached tokens. why: a shared system prompt or chat-template header matches a few tokens of every conversation;
+ * overwriting another conversation's cache for them would cost its next turn far more than the few tokens saved.
+ */
+const REUSE_MIN_SHARE = 0.5;
+
+let useClock = 0;
 
 // Embedding inputs are passages (chunks of a few hundred tokens in retrieval use); 2048 covers them, and the whole
 // input must fit one batch, so the batch is the same size. Longer inputs are truncated, as Ollama does by default.
@@ -209,7 +277,34 @@ const ROUTED_WRAPPER_SETTINGS = {
   },
 };
 
-function load(path: string): Promise<Loaded> {
+/**
+ * Sequences that fit: the request, lowered one at a time while llama.cpp's estimate of the context exceeds
+ * {@link SEQUENCE_MEMORY_SHARE} of the memory free now (never below 1: one sequence is what the tier budgeted).
+ */
+function fitSequences(
+  model: LlamaModel,
+  requested: number,
+  contextSize: number,
+  freeBytes: number,
+): { sequences: number; bytesPerSequence: number; contextBytes: number; limitedBy?: string } {
+  const est = (n: number): number => {
+    const r = model.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: model.gpuLayers, sequences: n });
+    return model.gpuLayers > 0 ? r.gpuVram : r.cpuRam;
+  };
+  const one = est(1);
+  const bytesPerSequence = Math.max(0, est(2) - one);
+  const budget = freeBytes * SEQUENCE_MEMORY_SHARE;
+  let n = Math.max(1, requested);
+  while (n > 1 && est(n) - one > budget) n--;
+  const mib = (b: number): string => `${Math.round(b / 1048576)} MiB`;
+  const limitedBy =
+    n < requested
+      ? `free memory: ${requested} sequences of ${mib(bytesPerSequence)} each would take more than half of the ${mib(freeBytes)} free`
+      : undefined;
+  return { sequences: n, bytesPerSequence, contextBytes: est(n), ...(limitedBy ? { limitedBy } : {}) };
+}
+
+function load(path: string, req: LoadRequest): Promise<Loaded> {
   let p = loaded.get(path);
   if (!p) {
     p = (async () => {
@@ -218,13 +313,29 @@ function load(path: string): Promise<Loaded> {
       const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
       const model = await llama.loadModel({ modelPath: path });
       try {
-        // One sequence: the host runs one request at a time per model (FIFO), which keeps memory predictable.
-        const context = await model.createContext({ contextSize: { max: init!.contextSize }, sequences: 1, threads });
-        const chat = new LlamaChat({
-          contextSequence: context.getSequence(),
-          chatWrapper: resolveChatWrapper(model, ROUTED_WRAPPER_SETTINGS),
+        const requested = Math.max(1, Math.floor(req.sequences));
+        const want = Math.min(init!.contextSize, model.trainContextSize);
+        const free = model.gpuLayers > 0 ? (await llama.getVramState()).free : os.freemem();
+        const fit = fitSequences(model, requested, want, free);
+        // One context, N sequences: llama.cpp decodes the pending tokens of every busy sequence in one batch.
+        const context = await model.createContext({ contextSize: { max: init!.contextSize }, sequences: fit.sequences, threads });
+        post({
+          type: 'loaded',
+          info: {
+            path,
+            sequences: context.totalSequences,
+            requestedSequences: requested,
+            contextSize: context.contextSize,
+            bytesPerSequence: fit.bytesPerSequence,
+            contextBytes: fit.contextBytes,
+            ...(fit.limitedBy ? { limitedBy: fit.limitedBy } : {}),
+          },
         });
-        return { model, context, chat };
+        // The first sequence exists from the start: its LlamaChat also renders prompts (the chat template is stateless).
+        const newChat = (): LlamaChat =>
+          new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: resolveChatWrapper(model, ROUTED_WRAPPER_SETTINGS) });
+        const first: SeqSlot = { index: 0, chat: newChat(), busy: false, lastUsed: 0 };
+        return { model, context, slots: [first], waiters: [], newChat };
       } catch (e) {
         await model.dispose();
         throw e;
@@ -237,13 +348,67 @@ function load(path: string): Promise<Loaded> {
   return p;
 }
 
+/** Length of the common prefix of two token lists. */
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Takes a sequence for a prompt: the free one whose KV cache shares the longest prefix with `tokens` (ties: the least
+ * recently used), unless that prefix is a small part of its cache and an unused sequence can still be created; waits
+ * when every sequence is busy. Returns null when `signal` aborts while waiting.
+ */
+async function acquire(m: Loaded, tokens: readonly number[], signal: AbortSignal): Promise<SeqSlot | null> {
+  for (;;) {
+    if (signal.aborted) return null;
+    let best: SeqSlot | undefined;
+    let bestLen = -1;
+    for (const s of m.slots) {
+      if (s.busy) continue;
+      const len = commonPrefix(s.chat.sequence.contextTokens, tokens);
+      if (len > bestLen || (len === bestLen && best && s.lastUsed < best.lastUsed)) {
+        best = s;
+        bestLen = len;
+      }
+    }
+    const worthReusing = best && bestLen > 0 && bestLen >= REUSE_MIN_SHARE * best.chat.sequence.contextTokens.length;
+    if (!worthReusing) {
+      // An empty sequence costs no other conversation its cache: take one before overwriting a used one.
+      const empty = m.slots.find((x) => !x.busy && x.chat.sequence.contextTokens.length === 0);
+      if (empty) best = empty;
+      else if (m.context.sequencesLeft > 0) {
+        best = { index: m.slots.length, chat: m.newChat(), busy: false, lastUsed: 0 };
+        m.slots.push(best);
+      }
+    }
+    if (best) {
+      best.busy = true;
+      best.lastUsed = ++useClock;
+      return best;
+    }
+    await new Promise<void>((resolve) => {
+      m.waiters.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+}
+
+function release(m: Loaded, slot: SeqSlot): void {
+  slot.busy = false;
+  slot.lastUsed = ++useClock;
+  m.waiters.shift()?.();
+}
+
 async function unload(path: string): Promise<void> {
   const p = loaded.get(path);
   loaded.delete(path);
   if (!p) return;
   try {
     const m = await p;
-    m.chat.dispose();
+    for (const s of m.slots) s.chat.dispose();
     await m.context.dispose();
     if (m.embedding) await (await m.embedding.catch(() => undefined))?.dispose();
     await m.model.dispose();
@@ -342,7 +507,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
     }
     let m: Loaded;
     try {
-      m = await load(msg.path);
+      m = await load(msg.path, msg.load);
     } catch (e) {
       post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
       return;
@@ -358,7 +523,6 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       }
     }
     const history = toHistory(msg.messages);
-    const sequence = m.chat.sequence;
     const contextSize = m.context.contextSize;
     // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
     // it (uninterruptibly). A sliced lower bound refuses a huge prompt cheaply; the exact count follows.
@@ -377,7 +541,7 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       return;
     }
     // The prompt as LlamaChat renders it when it fits (LlamaChat.getContextWindow), so the chunks below are reused.
-    const tokens = m.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer);
+    const tokens = m.slots[0]!.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer);
     inputTokens = tokens.length;
     // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
     // library would shift the context and silently drop the start of the conversation). The room an answer needs is
@@ -387,89 +551,17 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
       post({ type: 'too-long', id: msg.id, promptTokens: inputTokens, contextSize, atLeast: false, answerTokens });
       return;
     }
-    // The answer stops where the context is full: past it llama.cpp would shift the context and run on for as long
-    // as max_tokens allows (a num_predict of 1e15 would hold the engine for hours).
-    work.maxTokens = Math.min(msg.params.maxTokens, contextSize - inputTokens - 1);
-    post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads, promptTokens: inputTokens });
-    const before = sequence.tokenMeter.getState();
-    // Evaluate all but the last prompt token here, in chunks, checking the abort signal between them; LlamaChat then
-    // finds them in the KV cache and decodes only the last one before generating (where it checks per token).
-    const prefix = tokens.slice(0, -1);
-    await sequence.adaptStateToTokens(prefix, false);
-    let done = Math.min(sequence.nextTokenIndex, prefix.length);
-    work.promptTokens = inputTokens - done;
-    let chunk = EVAL_CHUNK_FIRST;
-    while (done < prefix.length) {
-      if (ac.signal.aborted) return endAborted();
-      const piece = prefix.slice(done, done + chunk);
-      const t0 = performance.now();
-      await sequence.evaluateWithoutGeneratingNewTokens(piece);
-      const ms = performance.now() - t0;
-      done += piece.length;
-      work.evaluatedTokens += piece.length;
-      post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
-      const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / Math.max(ms, 1));
-      chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, m.context.batchSize));
-    }
-    if (ac.signal.aborted) return endAborted();
-    const p = msg.params;
-    // The first chunk goes out at once (time to first token); later ones are batched for up to DELTA_BATCH_MS, so
-    // the main thread handles one message per few tokens instead of one per token.
-    let pending = '';
-    let timer: NodeJS.Timeout | undefined;
-    let first = true;
-    const flush = (): void => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (pending) post({ type: 'delta', id: msg.id, text: pending });
-      pending = '';
-    };
-    flushDeltas = flush;
-    const meter = (): void => {
-      const d = sequence.tokenMeter.diff(before);
-      work.generatedTokens = d.usedOutputTokens;
-      // The meter counts a decoded token that asks for logits as "output": the last prompt token is one of them, and
-      // prompt tokens are decoded before any generated one is fed back.
-      work.evaluatedTokens = Math.min(work.promptTokens, d.usedInputTokens + (d.usedOutputTokens > 0 ? 1 : 0));
-    };
-    let res: Awaited<ReturnType<LlamaChat['generateResponse']>>;
+    const slot = await acquire(m, tokens, ac.signal);
+    if (!slot) return endAborted();
     try {
-      res = await m.chat.generateResponse(history, {
-        maxTokens: work.maxTokens,
-        temperature: p.temperature ?? DEFAULT_TEMPERATURE,
-        topP: p.topP,
-        seed: p.seed,
-        customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
-        grammar,
-        signal: ac.signal,
-        // Return what was generated instead of throwing: the host already told its caller "aborted".
-        stopOnAbortSignal: true,
-        onTextChunk: (text) => {
-          if (!text) return;
-          if (first) {
-            first = false;
-            post({ type: 'delta', id: msg.id, text });
-            return;
-          }
-          pending += text;
-          timer ??= setTimeout(flush, DELTA_BATCH_MS);
-        },
+      await generate(msg, m, slot, history, tokens, ac.signal, work, grammar, {
+        finishWork,
+        endAborted,
+        onFlush: (f) => (flushDeltas = f),
       });
     } finally {
-      meter();
+      release(m, slot);
     }
-    flush();
-    const outputTokens = work.generatedTokens;
-    const meanLogprob = p.confidence && outputTokens > 0 && !ac.signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
-    post({
-      type: 'end',
-      id: msg.id,
-      inputTokens,
-      outputTokens,
-      stopReason: ac.signal.aborted ? 'abort' : res.metadata.stopReason,
-      meanLogprob,
-      work: finishWork(),
-    });
   } catch (e) {
     flushDeltas?.();
     if (ac.signal.aborted) endAborted();
@@ -477,6 +569,109 @@ async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
   } finally {
     running.delete(msg.id);
   }
+}
+
+/** Evaluates the prompt on `slot`'s sequence (reusing its cached prefix) and generates the answer, posting as it goes. */
+async function generate(
+  msg: Extract<ToWorker, { type: 'chat' }>,
+  m: Loaded,
+  slot: SeqSlot,
+  history: ChatHistoryItem[],
+  tokens: Token[],
+  signal: AbortSignal,
+  work: JobWork,
+  grammar: LlamaGrammar | undefined,
+  hooks: { finishWork: () => JobWork; endAborted: () => void; onFlush: (flush: () => void) => void },
+): Promise<void> {
+  const { finishWork, endAborted } = hooks;
+  const inputTokens = tokens.length;
+  const contextSize = m.context.contextSize;
+  const sequence = slot.chat.sequence;
+  work.sequence = slot.index;
+  // The answer stops where the context is full: past it llama.cpp would shift the context and run on for as long
+  // as max_tokens allows (a num_predict of 1e15 would hold the engine for hours).
+  work.maxTokens = Math.min(msg.params.maxTokens, contextSize - inputTokens - 1);
+  post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads, promptTokens: inputTokens });
+  const before = sequence.tokenMeter.getState();
+  // Evaluate all but the last prompt token here, in chunks, checking the abort signal between them; LlamaChat then
+  // finds them in the KV cache and decodes only the last one before generating (where it checks per token).
+  const prefix = tokens.slice(0, -1);
+  await sequence.adaptStateToTokens(prefix, false);
+  let done = Math.min(sequence.nextTokenIndex, prefix.length);
+  work.reusedTokens = done;
+  work.promptTokens = inputTokens - done;
+  let chunk = EVAL_CHUNK_FIRST;
+  while (done < prefix.length) {
+    if (signal.aborted) return endAborted();
+    const piece = prefix.slice(done, done + chunk);
+    const t0 = performance.now();
+    await sequence.evaluateWithoutGeneratingNewTokens(piece);
+    const ms = performance.now() - t0;
+    done += piece.length;
+    work.evaluatedTokens += piece.length;
+    post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
+    const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / Math.max(ms, 1));
+    chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, m.context.batchSize));
+  }
+  if (signal.aborted) return endAborted();
+  const p = msg.params;
+  // The first chunk goes out at once (time to first token); later ones are batched for up to DELTA_BATCH_MS, so
+  // the main thread handles one message per few tokens instead of one per token.
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  let first = true;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending) post({ type: 'delta', id: msg.id, text: pending });
+    pending = '';
+  };
+  hooks.onFlush(flush);
+  const meter = (): void => {
+    const d = sequence.tokenMeter.diff(before);
+    work.generatedTokens = d.usedOutputTokens;
+    // The meter counts a decoded token that asks for logits as "output": the last prompt token is one of them, and
+    // prompt tokens are decoded before any generated one is fed back.
+    work.evaluatedTokens = Math.min(work.promptTokens, d.usedInputTokens + (d.usedOutputTokens > 0 ? 1 : 0));
+  };
+  let res: Awaited<ReturnType<LlamaChat['generateResponse']>>;
+  try {
+    res = await slot.chat.generateResponse(history, {
+      maxTokens: work.maxTokens,
+      temperature: p.temperature ?? DEFAULT_TEMPERATURE,
+      topP: p.topP,
+      seed: p.seed,
+      customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+      grammar,
+      signal,
+      // Return what was generated instead of throwing: the host already told its caller "aborted".
+      stopOnAbortSignal: true,
+      onTextChunk: (text) => {
+        if (!text) return;
+        if (first) {
+          first = false;
+          post({ type: 'delta', id: msg.id, text });
+          return;
+        }
+        pending += text;
+        timer ??= setTimeout(flush, DELTA_BATCH_MS);
+      },
+    });
+  } finally {
+    meter();
+  }
+  flush();
+  const outputTokens = work.generatedTokens;
+  const meanLogprob = p.confidence && outputTokens > 0 && !signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
+  post({
+    type: 'end',
+    id: msg.id,
+    inputTokens,
+    outputTokens,
+    stopReason: signal.aborted ? 'abort' : res.metadata.stopReason,
+    meanLogprob,
+    work: finishWork(),
+  });
 }
 
 /** The model's embedding context (created once) and how many tokens one input may have. */
@@ -503,7 +698,7 @@ async function embed(msg: Extract<ToWorker, { type: 'embed' }>): Promise<void> {
     }
     let m: Loaded;
     try {
-      m = await load(msg.path);
+      m = await load(msg.path, msg.load);
     } catch (e) {
       post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
       return;

@@ -21,6 +21,13 @@ const PROBE_TIMEOUT_MS = 1_500;
 /** Ollama's default port, used when OLLAMA_HOST names no port (as the official clients do). */
 const DEFAULT_PORT = 11434;
 
+/**
+ * keep_alive the core sends with every Ollama request: 30 minutes. why: Ollama's own default (5 m) unloads the tier's
+ * model during an ordinary pause in a chat, and the next question then waits seconds (a 7B model: 5-20 s) for the load;
+ * 30 m covers a working session's gaps, while "-1" (forever) would hold gigabytes of RAM all day after one question.
+ */
+export const OLLAMA_KEEP_ALIVE = '30m';
+
 /** Options of {@link createOllamaEngine}. */
 export interface OllamaEngineOptions {
   /** OLLAMA_HOST semantics: "127.0.0.1:11434", ":11434", "host" or "http://host:port". */

@@ -1,5 +1,6 @@
 // Any OpenAI-compatible server (LM Studio, llama-server, vLLM) as an engine, via the official `openai` client.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type * as OpenAISdkModule from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
@@ -78,7 +79,11 @@ export function fromOpenAIChunk(chunk: ChatCompletionChunk): { events: StreamEve
   return { events, finish: fr ? (fr === 'length' ? 'length' : 'stop') : undefined };
 }
 
-function mapError(e: unknown, baseURL: string, aborted: boolean, started: boolean): CoreError {
+/** The `openai` module (client and error classes). */
+type OpenAISdk = typeof OpenAISdkModule;
+
+function mapError(sdk: OpenAISdk, e: unknown, baseURL: string, aborted: boolean, started: boolean): CoreError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (aborted || e instanceof APIUserAbortError) return new CoreError('aborted', 'The request was cancelled.');
   if (e instanceof APIConnectionTimeoutError)
     return new CoreError('timeout', `The OpenAI-compatible server at ${baseURL} did not answer in time.`);
@@ -100,11 +105,18 @@ function mapError(e: unknown, baseURL: string, aborted: boolean, started: boolea
 export function createOpenAICompatEngine(opts: OpenAICompatEngineOptions): Engine {
   const baseURL = opts.baseURL.replace(/\/+$/, '');
   // maxRetries 0: a local server that fails is better handled by the pipeline's fallback than by waiting.
-  const client = new OpenAI({ baseURL, apiKey: opts.apiKey || 'not-needed', maxRetries: 0 });
+  // The SDK (~500 modules, ~14 MB resident) loads on the first probe, not when the core starts.
+  let ready: Promise<{ sdk: OpenAISdk; client: OpenAI }> | undefined;
+  const load = (): Promise<{ sdk: OpenAISdk; client: OpenAI }> =>
+    (ready ??= import('openai').then((sdk) => ({
+      sdk,
+      client: new sdk.default({ baseURL, apiKey: opts.apiKey || 'not-needed', maxRetries: 0 }),
+    })));
   let served: Record<string, string> = {};
 
   async function probe(): Promise<EngineAvailability> {
     try {
+      const { client } = await load();
       const list = await client.models.list({ timeout: PROBE_TIMEOUT_MS });
       const ids = list.data.map((m) => m.id);
       served = opts.serveAllLocalAs ? Object.fromEntries(localModels.map((m) => [m.id, opts.serveAllLocalAs!])) : catalogMatches(ids);
@@ -119,10 +131,11 @@ export function createOpenAICompatEngine(opts: OpenAICompatEngineOptions): Engin
     const serverModel = served[call.model] ?? call.model;
     let started = false;
     let stream: AsyncIterable<ChatCompletionChunk>;
+    const { sdk, client } = await load();
     try {
       stream = await client.chat.completions.create(toOpenAIParams(call, serverModel), { signal });
     } catch (e) {
-      throw mapError(e, baseURL, signal.aborted, false);
+      throw mapError(sdk, e, baseURL, signal.aborted, false);
     }
     yield { type: 'start', model: call.model, engine: 'openai-compat' };
     let finish: 'stop' | 'length' | undefined;
@@ -140,7 +153,7 @@ export function createOpenAICompatEngine(opts: OpenAICompatEngineOptions): Engin
         finish = r.finish ?? finish;
       }
     } catch (e) {
-      throw mapError(e, baseURL, signal.aborted, started);
+      throw mapError(sdk, e, baseURL, signal.aborted, started);
     }
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     if (finish === undefined) throw new CoreError('upstream_error', `The stream from ${baseURL} ended without a finish reason.`);

@@ -3,7 +3,7 @@ import type { EngineId } from '../contracts/decision.js';
 import type { Engine } from './engine.js';
 import { createAnthropicEngine } from './anthropic.js';
 import { createLlamaCppEngine } from './llamacpp.js';
-import { createOllamaEngine } from './ollama.js';
+import { createOllamaEngine, OLLAMA_KEEP_ALIVE } from './ollama.js';
 import { createOpenAICompatEngine } from './openai-compat.js';
 
 /** What the composition root knows when it builds engines. */
@@ -11,6 +11,10 @@ export interface EngineSettings {
   /** Catalog model id → GGUF path for the embedded engine. */
   modelFiles: Record<string, string>;
   threads?: number;
+  /** Answers per local model at once (read when a model loads, so it follows the tier). */
+  parallel?: () => number;
+  /** Requests that may wait per local model before a 503. */
+  queueLimit?: number;
   ollamaHost: string;
   /** The Claude key, or a getter so a key saved at run time is used at once. */
   anthropicApiKey?: string | (() => string | undefined);
@@ -22,8 +26,8 @@ export interface EngineSettings {
 
 /** Each factory returns an engine, or null when it cannot exist in this configuration. */
 export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => Engine | null>> = {
-  llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads }),
-  ollama: (s) => createOllamaEngine({ host: s.ollamaHost }),
+  llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads, sequences: s.parallel, queueLimit: s.queueLimit }),
+  ollama: (s) => createOllamaEngine({ host: s.ollamaHost, keepAlive: OLLAMA_KEEP_ALIVE }),
   'openai-compat': (s) =>
     s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null,
   anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),

@@ -16,8 +16,9 @@ export interface ChatLimits {
  */
 export const DEFAULT_REQUEST_BUDGET_MS = 300_000;
 /**
- * Two: the embedded engine answers one request per model at a time, so a key's third request would only wait in the
- * queue ahead of other callers; two still lets an app stream one answer while it starts the next.
+ * Two: the embedded engine answers a few requests per model at once (its parallel sequences, 2-8 by tier), so a key's
+ * third request would take a sequence or a queue place other callers need; two still lets an app stream one answer
+ * while it starts the next.
  */
 export const DEFAULT_MAX_CONCURRENT_PER_KEY = 2;
 

@@ -79,6 +79,14 @@ export interface StateSources {
   budget(): { dailyMicros?: number; monthlyMicros?: number };
   /** Recorded cloud spend in the budget's current calendar day and month (the numbers the budget guard compares). */
   spend(): Promise<SpendSoFar>;
+  /** Local models' parallel sequences, running and waiting requests (the embedded engine's queue). */
+  localLoad?(): LocalLoad;
+}
+
+/** Local models' load as the gauges read it. */
+export interface LocalLoad {
+  models: Array<{ model: string; sequences: number; busy: number }>;
+  queue: Array<{ model: string }>;
 }
 
 /**
@@ -124,5 +132,39 @@ export function registerStateGauges(metrics: Metrics, sources: StateSources): vo
       this.set({ period: 'day' }, s.todayMicros / 1e6);
       this.set({ period: 'month' }, s.monthMicros / 1e6);
     },
+  });
+  const localLoad = sources.localLoad;
+  if (!localLoad) return;
+  // Queue depth is the position the next request would take; with running and sequences it shows how close to a 503.
+  const perModel = (pick: (l: LocalLoad) => Map<string, number>) =>
+    function (this: Gauge<'model'>): void {
+      this.reset();
+      for (const [model, v] of pick(localLoad())) this.set({ model }, v);
+    };
+  const queued = (l: LocalLoad): Map<string, number> => {
+    const m = new Map<string, number>(l.models.map((x) => [x.model, 0]));
+    for (const q of l.queue) m.set(q.model, (m.get(q.model) ?? 0) + 1);
+    return m;
+  };
+  new Gauge({
+    name: 'api_gateway_local_queue_depth',
+    help: 'Requests waiting for a local model of the embedded engine (the position the next one would take)',
+    labelNames: ['model'] as const,
+    registers: [metrics.registry],
+    collect: perModel(queued),
+  });
+  new Gauge({
+    name: 'api_gateway_local_running',
+    help: 'Requests a local model of the embedded engine is answering now',
+    labelNames: ['model'] as const,
+    registers: [metrics.registry],
+    collect: perModel((l) => new Map(l.models.map((x) => [x.model, x.busy]))),
+  });
+  new Gauge({
+    name: 'api_gateway_local_sequences',
+    help: 'Parallel sequences of each loaded local model (requests it answers at once)',
+    labelNames: ['model'] as const,
+    registers: [metrics.registry],
+    collect: perModel((l) => new Map(l.models.map((x) => [x.model, x.sequences]))),
   });
 }

@@ -48,6 +48,11 @@ export interface OllamaProcessOptions {
   modelsDir: string;
   /** Environment of the child (default process.env); OLLAMA_HOST is always set to the private port. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * OLLAMA_NUM_PARALLEL for an Ollama we start (requests per model it answers at once), read at each start so it
+   * follows the tier; an OLLAMA_NUM_PARALLEL already in `env` wins. Absent: Ollama chooses.
+   */
+  numParallel?: () => number;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
   backoffInitialMs?: number;
@@ -69,6 +74,8 @@ export interface OllamaProcessManager {
   /** Stop a process we started (SIGTERM, then SIGKILL after the timeout); a system Ollama is left alone. */
   stop(): Promise<void>;
   status(): OllamaProcessStatus;
+  /** OLLAMA_NUM_PARALLEL the running Ollama was started with; null when we did not start it or did not set it. */
+  numParallel(): number | null;
   subscribe(listener: (e: OllamaProcessEvent) => void): () => void;
 }
 
@@ -291,12 +298,19 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
     }, wait);
   }
 
+  /** OLLAMA_NUM_PARALLEL of the process we started last. */
+  let startedParallel: number | null = null;
+
   async function launch(): Promise<void> {
     if (stopping || !st.binary) return;
     port = await choosePort();
     const url = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...ollamaChildEnv(opts.env ?? process.env), OLLAMA_HOST: `127.0.0.1:${port}` };
     if (st.source === 'bundled') env.OLLAMA_MODELS = opts.modelsDir;
+    const wanted = opts.numParallel?.();
+    if (!env.OLLAMA_NUM_PARALLEL && wanted !== undefined) env.OLLAMA_NUM_PARALLEL = String(wanted);
+    const parsed = Number(env.OLLAMA_NUM_PARALLEL);
+    startedParallel = Number.isInteger(parsed) && parsed > 0 ? parsed : null;
     stderrTail = [];
     set('starting', { url, pid: null, message: `starting ${st.binary} serve on ${url}` });
     let proc: ChildProcess;
@@ -493,6 +507,7 @@ export function createOllamaProcessManager(opts: OllamaProcessOptions): OllamaPr
       set('stopped', { pid: null, message: killed ? 'stopped with SIGKILL after SIGTERM timed out' : 'stopped' });
     },
     status: () => ({ ...st }),
+    numParallel: () => (st.state === 'running' && st.source !== 'system' ? startedParallel : null),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -389,35 +389,51 @@ function addPrefix(prefix: string, g: number): void {
   if (!node.groups.includes(g)) node.groups.push(g);
 }
 
-groupIds.forEach((id, g) => {
-  startOnly[g] = 1;
-  for (const src of patternGroups[id].patterns) {
-    for (const alt of parseRegex(src)) {
-      if (!startAnchored(alt)) startOnly[g] = 0;
-      const pre = [...new Set(prefixes(alt, 0, 0))];
-      // Usable if every prefix is non-empty. Prefixes of a \b/^-anchored pattern that start with a word
-      // character are looked for at word starts; any other prefix at every occurrence of its first character.
-      const wordStart = anchored(alt);
-      const ok = pre.every((p) => p !== '');
-      if (ok) {
-        for (const p of pre) {
-          if (wordStart && isWordCode(p.charCodeAt(0))) continue;
-          const c = p.charCodeAt(0);
-          anywhereFirst.add(c);
-          anywhereTable[c] = 1;
+/** Builds the prefix index of every pattern group (fills startOnly, unindexed, anywhere*) and flattens it. */
+function buildIndex(): FlatTrie {
+  groupIds.forEach((id, g) => {
+    startOnly[g] = 1;
+    for (const src of patternGroups[id].patterns) {
+      for (const alt of parseRegex(src)) {
+        if (!startAnchored(alt)) startOnly[g] = 0;
+        const pre = [...new Set(prefixes(alt, 0, 0))];
+        // Usable if every prefix is non-empty. Prefixes of a \b/^-anchored pattern that start with a word
+        // character are looked for at word starts; any other prefix at every occurrence of its first character.
+        const wordStart = anchored(alt);
+        const ok = pre.every((p) => p !== '');
+        if (ok) {
+          for (const p of pre) {
+            if (wordStart && isWordCode(p.charCodeAt(0))) continue;
+            const c = p.charCodeAt(0);
+            anywhereFirst.add(c);
+            anywhereTable[c] = 1;
+          }
         }
+        if (!ok) {
+          unindexed[g] = 1;
+          unindexedSources.push(`${id}: ${src}`);
+          continue;
+        }
+        for (const p of pre) addPrefix(p, g);
       }
-      if (!ok) {
-        unindexed[g] = 1;
-        unindexedSources.push(`${id}: ${src}`);
-        continue;
-      }
-      for (const p of pre) addPrefix(p, g);
     }
-  }
-});
+  });
 
-const flatTrie = flattenTrie(trieRoot);
+  return flattenTrie(trieRoot);
+}
+
+/**
+ * The prefix index, built on first use. why: parsing ~400 patterns into the trie was the largest piece of the core's own
+ * code in its start-up profile; built lazily, the server answers /health without it, and {@link prepareFeatureIndex}
+ * lets the composition root build it right after start, before the first prompt.
+ */
+let flatTrie: FlatTrie | undefined;
+const index = (): FlatTrie => (flatTrie ??= buildIndex());
+
+/** Builds the keyword index now (idempotent); otherwise the first estimate builds it. */
+export function prepareFeatureIndex(): void {
+  index();
+}
 
 /**
  * Candidate start positions of one text window, grouped, in ONE array (one allocation per window, on the JS heap: a
@@ -447,7 +463,7 @@ function indexText(text: string, starts: number = text.length): Candidates {
   let hits = hitScratch; // flat (g, p) pairs, in p order; a module-level buffer, grown on demand
   let nHits = 0;
   let prevWord = false;
-  const t = flatTrie;
+  const t = index();
   const groupStart = t.groupStart;
   const groupList = t.groupList;
   const codes = codeUnits(text);
@@ -549,16 +565,19 @@ function groupCount(g: number, text: string, cands: Candidates, cap: number): nu
 
 /** Patterns that cannot use the index, as "group: source" (their group falls back to a full scan). */
 export function unindexedPatterns(): readonly string[] {
+  index();
   return unindexedSources;
 }
 
 /** Groups read on the whole text from a walk at position 0 alone (every alternative starts with ^). */
 export function startAnchoredGroups(): PatternGroupId[] {
+  index();
   return groupIds.filter((_, g) => startOnly[g] === 1 && unindexed[g] === 0);
 }
 
 /** Characters at which the trie walk starts besides word starts (tests keep ASCII letters out of it). */
 export function anywhereStartChars(): string {
+  index();
   return [...anywhereFirst].map((c) => String.fromCharCode(c)).join('');
 }
 
@@ -776,6 +795,7 @@ function countMatches(re: RegExp, text: string, cap: number): number {
  * one combined regex per pattern group, evaluated only when the estimator asks for it.
  */
 export function extractFeatures(prompt: string, opts: { normaliseWhole?: boolean } = {}): PromptFeatures {
+  index();
   // `lower` is the normalised prompt, or (windowed) the prompt itself: same length, same line breaks and fences, so
   // every position below is the same either way, and each text a regex reads is normalised before it reads it.
   // `normaliseWhole` forces the whole-text path (tests compare both paths on long prompts).

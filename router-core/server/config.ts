@@ -34,6 +34,10 @@ export interface Config {
   openaiCompatModel?: string;
   tier?: Tier;
   threads?: number;
+  /** --parallel / HYBRID_AI_PARALLEL / `parallel`: answers per local model at once (default: the tier's, data/tiers.ts). */
+  parallel?: number;
+  /** HYBRID_AI_QUEUE_LIMIT / `queueLimit`: requests that may wait per local model; more get 503 + Retry-After (default 16). */
+  queueLimit?: number;
   localOnly: boolean;
   history: boolean;
   dailyBudgetMicros?: number;
@@ -141,6 +145,7 @@ Options:
   --data-dir D        where the ledger, token and models live (default ${defaultDataDir()})
   --tier 1-4          override the detected machine tier
   --threads N         CPU threads for embedded llama.cpp (default: chosen for this machine)
+  --parallel N        answers per local model at once, decoded in one batch (default: by tier and free memory)
   --local-only        never send anything to the cloud
   --history           keep prompt and answer text in the ledger
   --ledger-url URL    postgres://USER@HOST:PORT/DB: a PostgreSQL ledger shared by gateway replicas (default: SQLite in the data dir)
@@ -148,7 +153,7 @@ Options:
   -h, --help          this text
 
 Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
-ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
 HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
 HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, HYBRID_AI_TASKWARRIOR_SYNC (seconds), LOG_LEVEL`;
@@ -159,6 +164,8 @@ const fileKeys = [
   'dataDir',
   'tier',
   'threads',
+  'parallel',
+  'queueLimit',
   'localOnly',
   'history',
   'dailyBudgetUsd',
@@ -209,6 +216,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'data-dir': { type: 'string' },
         tier: { type: 'string' },
         threads: { type: 'string' },
+        parallel: { type: 'string' },
         'local-only': { type: 'boolean' },
         history: { type: 'boolean' },
         'ledger-url': { type: 'string' },
@@ -231,6 +239,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const port = int('--port', pick(values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
   const tier = int('--tier', pick(values.tier, 'HYBRID_AI_TIER', 'tier'), 1, 4) as Tier | undefined;
   const threads = int('--threads', pick(values.threads, 'HYBRID_AI_THREADS', 'threads'), 1, 256);
+  // 64: far past what batching helps on any one machine; a typo (1000) would reserve a KV cache per sequence.
+  const parallel = int('--parallel', pick(values.parallel, 'HYBRID_AI_PARALLEL', 'parallel'), 1, 64);
+  const queueLimit = int('HYBRID_AI_QUEUE_LIMIT', pick(undefined, 'HYBRID_AI_QUEUE_LIMIT', 'queueLimit'), 0, 10_000);
   const token = secret(env, 'HYBRID_AI_TOKEN');
   if (token !== undefined && token.length < 16) throw new ConfigError('Invalid HYBRID_AI_TOKEN: use at least 16 characters.');
   if (!isLoopback(host) && token === undefined) {
@@ -271,6 +282,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     openaiCompatModel: env.HYBRID_AI_OPENAI_COMPAT_MODEL || undefined,
     tier,
     threads,
+    parallel,
+    queueLimit,
     localOnly:
       bool('--local-only', (values['local-only'] as boolean | undefined) ?? env.HYBRID_AI_LOCAL_ONLY ?? str(file.localOnly)) ?? false,
     history: bool('--history', (values.history as boolean | undefined) ?? env.HYBRID_AI_HISTORY ?? str(file.history)) ?? false,

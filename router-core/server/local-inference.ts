@@ -4,8 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EngineId, Tier } from '../contracts/decision.js';
 import type { OllamaProcessStatus } from '../contracts/events.js';
-import type { EngineInUse, HardwareProfile, Known, LocalEngineKind, SystemInfo, TierDecision } from '../contracts/hardware.js';
-import { recommendationsFor } from '../data/tiers.js';
+import type {
+  EngineInUse,
+  HardwareProfile,
+  Known,
+  LocalEngineKind,
+  LocalParallelism,
+  SystemInfo,
+  TierDecision,
+} from '../contracts/hardware.js';
+import { recommendationsFor, tierLadders } from '../data/tiers.js';
+import { OLLAMA_KEEP_ALIVE } from '../engines/ollama.js';
 import type { AvailabilityCache } from '../engines/availability.js';
 import { CoreError } from '../errors.js';
 import type { ModelsApiDeps } from '../gateway/models-api.js';
@@ -40,12 +49,18 @@ export interface LocalInferenceDeps {
   useOllamaAt?: (url: string) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   now: () => number;
+  /** The embedded engine's sequences, running and waiting calls (absent when it is not in use). */
+  embeddedLoad?: () => Omit<LocalParallelism, 'sequences' | 'sequencesFrom' | 'ollama'> | undefined;
 }
 
 /** The local-inference side of the core. */
 export interface LocalInference {
   /** The tier in force now: --tier, else the saved setting, else detection. */
   tier(): TierDecision;
+  /** Answers per local model at once: --parallel, else the tier's; with where the number comes from. */
+  parallel(): { sequences: number; from: string };
+  /** What /api/v1/system reports as `parallel`: sequences, running and waiting requests, Ollama's parallelism. */
+  parallelism(): LocalParallelism;
   /** Resolves when the first hardware detection finished (well under a second). */
   hardwareReady: Promise<void>;
   downloads: DownloadManager;
@@ -162,9 +177,16 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
     },
   });
 
+  const parallel = (): { sequences: number; from: string } =>
+    config.parallel !== undefined
+      ? { sequences: config.parallel, from: '--parallel / HYBRID_AI_PARALLEL' }
+      : { sequences: tierLadders[tier().tier].parallelSequences, from: `tier ${tier().tier}` };
+
   let ollama: OllamaProcessManager | null = null;
   if (config.manageOllama !== false) {
     ollama = createOllamaProcessManager({
+      // The same N as the embedded engine: an Ollama we start answers as many requests per model at once.
+      numParallel: () => parallel().sequences,
       host: config.ollamaHost,
       binary: config.ollamaBinary,
       bundledBinary: config.resourcesDir ? bundledOllamaPath(config.resourcesDir) : undefined,
@@ -249,6 +271,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
           settings.getSetting<boolean>(OLLAMA_WITHOUT_TOKEN_SETTING) === true
             ? [{ id: 'ollama-without-token', message: OLLAMA_WITHOUT_TOKEN_WARNING }]
             : [],
+        parallel: parallelism(),
       };
     },
     async deleteModel(id) {
@@ -270,8 +293,25 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
     },
   };
 
+  function parallelism(): LocalParallelism {
+    const p = parallel();
+    const e = d.embeddedLoad?.();
+    return {
+      sequences: p.sequences,
+      sequencesFrom: p.from,
+      queueLimit: e?.queueLimit ?? 0,
+      running: e?.running ?? 0,
+      queued: e?.queued ?? 0,
+      queue: e?.queue ?? [],
+      models: e?.models ?? [],
+      ollama: { numParallel: ollama?.numParallel() ?? null, keepAlive: OLLAMA_KEEP_ALIVE },
+    };
+  }
+
   return {
     tier,
+    parallel,
+    parallelism,
     hardwareReady,
     downloads,
     ollama,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCoreError } from '../errors.js';
 import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
+import { prepareFeatureIndex } from '../routing/features.js';
 import { loadConfig, usage } from './config.js';
 import { createCore, type Core } from './wiring.js';
 
@@ -23,6 +24,8 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
     await core.close().catch(() => undefined);
     throw e;
   }
+  // Listening: now build what the first request needs but /health does not (the keyword index, ~tens of ms).
+  setImmediate(prepareFeatureIndex).unref();
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -9,6 +9,7 @@ import type { TierDecision } from '../contracts/hardware.js';
 import { localModels } from '../data/models.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
+import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
@@ -18,12 +19,10 @@ import { createAppKeys } from '../gateway/keys-api.js';
 import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
 import type { LoadedModel } from '../gateway/protocol.js';
 import { loopbackHosts, OLLAMA_WITHOUT_TOKEN_SETTING, type SecurityOptions } from '../gateway/security.js';
-import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
 import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { parseLedgerUrl } from '../ledger/ledger-url.js';
-import { openPostgresLedger } from '../ledger/postgres.js';
 import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
 import { createPipeline, type ChatPipeline, type RunningExperiment } from '../pipeline.js';
@@ -114,6 +113,8 @@ export const SHARED_REFRESH_MS = 1_000;
 export async function openLedger(config: Config, ledgerFile: string, logger?: Logger): Promise<Ledger> {
   const target = parseLedgerUrl(config.ledgerUrl, config.ledgerPassword);
   if (target.kind === 'postgres') {
+    // Loaded only for a PostgreSQL ledger: pg is ~15 MB resident that a desktop core on SQLite never needs.
+    const { openPostgresLedger } = await import('../ledger/postgres.js');
     const ledger = await openPostgresLedger({
       url: target.url,
       onIdleError: (m) => logger?.warn({ ledger: target.shown }, `ledger connection lost: ${m}`),
@@ -155,6 +156,9 @@ export async function createCore(
   const settings: EngineSettings = {
     modelFiles: files,
     threads: config.threads,
+    // --parallel wins; else the tier's (data/tiers.ts), read when a model loads so a tier change applies to the next load.
+    parallel: () => local.parallel().sequences,
+    queueLimit: config.queueLimit,
     ollamaHost: config.ollamaHost,
     anthropicApiKey: () => secrets.peek(CLAUDE_KEY),
     anthropicBaseUrl: config.anthropicBaseUrl,
@@ -190,6 +194,28 @@ export async function createCore(
     engines,
     logger,
     now,
+    embeddedLoad: () => {
+      const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
+      if (!e || typeof e.info !== 'function') return undefined;
+      const i = e.info();
+      return {
+        queueLimit: i.queueLimit,
+        running: i.running.length,
+        queued: i.queued,
+        queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
+        models: i.models.map((m) => ({
+          model: m.model,
+          sequences: m.sequences,
+          requestedSequences: m.requestedSequences,
+          busy: m.busy,
+          queued: m.queued,
+          contextSize: m.contextSize,
+          bytesPerSequence: m.bytesPerSequence,
+          contextBytes: m.contextBytes,
+          ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
+        })),
+      };
+    },
     // An Ollama we started listens on a private port: point the Ollama engine there (not when tests inject engines).
     useOllamaAt: opts.engines
       ? undefined
@@ -252,6 +278,10 @@ export async function createCore(
     spend: () => {
       const p = periodStarts(now());
       return ledger.spendSince(p.day, p.month);
+    },
+    localLoad: () => {
+      const p = local.parallelism();
+      return { models: p.models, queue: p.queue };
     },
   });
   const pipeline = createPipeline({

@@ -48,7 +48,15 @@ function manager(over: Partial<OllamaProcessOptions> = {}, env: NodeJS.ProcessEn
   return m;
 }
 
-type LogLine = { event: string; pid: number; t: number; host?: string; models?: string | null; envKeys?: string[] };
+type LogLine = {
+  event: string;
+  pid: number;
+  t: number;
+  host?: string;
+  models?: string | null;
+  envKeys?: string[];
+  numParallel?: string | null;
+};
 const logLines = (): LogLine[] => {
   try {
     return readFileSync(logFile, 'utf8')
@@ -123,6 +131,23 @@ describe('a spawned `ollama serve`', () => {
     expect(start.models).toBeNull();
     // start() again while running: the same process.
     expect((await m.start()).pid).toBe(s.pid);
+  });
+
+  it('starts Ollama with OLLAMA_NUM_PARALLEL chosen by the core, unless the environment sets its own', async () => {
+    const m = manager({ numParallel: () => 3 });
+    await m.start();
+    expect(logLines().find((l) => l.event === 'start')!.numParallel).toBe('3');
+    expect(m.numParallel()).toBe(3);
+    await m.stop();
+    expect(m.numParallel()).toBeNull();
+    const own = manager({ numParallel: () => 3 }, { OLLAMA_NUM_PARALLEL: '5' });
+    await own.start();
+    expect(
+      logLines()
+        .filter((l) => l.event === 'start')
+        .at(-1)!.numParallel,
+    ).toBe('5');
+    expect(own.numParallel()).toBe(5);
   });
 
   it('bundled (no PATH match): models live in the app data dir', async () => {

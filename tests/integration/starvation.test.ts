@@ -14,8 +14,10 @@ let dir: string;
 let slowModel: string;
 let srv: TestServer;
 
-// The slow model gives time to catch llama.cpp mid-evaluation; one thread is the fastest on a small VM.
-const env = (): NodeJS.ProcessEnv => ({ HYBRID_AI_LOCAL_MODEL: slowModel, HYBRID_AI_THREADS: '1' });
+// The slow model gives time to catch llama.cpp mid-evaluation; one thread is the fastest on a small VM. One sequence:
+// the fair queue under test is what requests meet beyond the model's parallel sequences (llamacpp-parallel.test.ts
+// covers N at once).
+const env = (): NodeJS.ProcessEnv => ({ HYBRID_AI_LOCAL_MODEL: slowModel, HYBRID_AI_THREADS: '1', HYBRID_AI_PARALLEL: '1' });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hai-starve-'));

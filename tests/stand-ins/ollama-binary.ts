@@ -38,7 +38,13 @@ const host = process.env.OLLAMA_HOST ?? '127.0.0.1:11434';
 const port = Number(/:(\d+)$/.exec(host)?.[1] ?? 11434);
 const failStarts = Number(process.env.STANDIN_OLLAMA_FAIL_STARTS ?? 0);
 const started = previousStarts();
-log('start', { host, models: process.env.OLLAMA_MODELS ?? null, argv: process.argv.slice(2), envKeys: Object.keys(process.env).sort() });
+log('start', {
+  host,
+  models: process.env.OLLAMA_MODELS ?? null,
+  numParallel: process.env.OLLAMA_NUM_PARALLEL ?? null,
+  argv: process.argv.slice(2),
+  envKeys: Object.keys(process.env).sort(),
+});
 if (started < failStarts) {
   process.stderr.write(`Error: stand-in start ${started + 1} of ${failStarts} told to fail\n`);
   process.exit(1);

@@ -12,7 +12,7 @@
 //   done: open block stopped (an empty text block if none was opened) → message_delta(stop_reason, usage) → message_stop
 //   error: `event: error` in Anthropic's shape; nothing after it
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason, Usage } from '../../contracts/stream.js';
 import { findModel } from '../../data/models.js';

@@ -1,4 +1,4 @@
-// Models: the machine's tier and why, each route's models (present/missing, size, download, delete), disk, engines.
+// Models: the machine's tier and why, each route's models (present/missing, size, download, delete), disk, engines, answers at once.
 import { useEffect, useState } from 'react';
 import type { DownloadProgress as Progress } from '../../../../router-core/contracts/events';
 import type { EngineInUse, SystemInfo } from '../../../../router-core/contracts/hardware';
@@ -11,6 +11,7 @@ import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
 import { Spinner } from '../../components/Spinner';
 import { formatBytes } from '../../lib/format';
+import { ParallelCard } from './ParallelCard';
 import { DownloadProgress, isActive } from './DownloadProgress';
 
 /** A download error in words a person can act on (the core passes the system's code through, e.g. ENOTFOUND). */
@@ -323,6 +324,7 @@ export default function ModelsView() {
               </div>
             </section>
           )}
+          {s?.parallel && <ParallelCard p={s.parallel} />}
           {s && (
             <section className="card" aria-labelledby="engines-title">
               <h2 id="engines-title" className="card-title">

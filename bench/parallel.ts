@@ -1,0 +1,405 @@
+// Bench sections for parallel local inference (N streams vs one, vs direct node-llama-cpp), prompt-cache reuse over turns, and the core's cold start and idle memory.
+//
+// Every number is a ratio against a baseline measured in the same run: one stream alone, direct node-llama-cpp with the
+// same sequences and threads, the first turn of the conversation, a bare node:http server started the same way.
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request, type Agent } from 'node:http';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fmt, keepAliveAgent, median, table, type Child } from './lib.js';
+
+/** What the sections need from bench/run.ts. */
+export interface ParallelBenchEnv {
+  quick: boolean;
+  tmpRoot: string;
+  model: string;
+  threads: number;
+  auth: Record<string, string>;
+  gatewayArgs: string[];
+  gatewayEnv: (extra: Record<string, string>) => NodeJS.ProcessEnv;
+  child: (args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, timeoutMs?: number) => Promise<Child>;
+  log: (s?: string) => void;
+}
+
+const GATEWAY_READY = /Hybrid AI Stack (http:\/\/\S+)/;
+const PROMPTS = [
+  'Write a long story about a robot who learns to paint.',
+  'Describe a journey across the sea in a small boat.',
+  'Tell me about the history of a mountain village.',
+  'Explain how a clock works to a child.',
+  'Write a letter from a lighthouse keeper.',
+  'Describe a market at dawn in a busy city.',
+  'Tell a fable about a fox and a crow.',
+  'Write a poem about winter rain.',
+];
+
+/** Resident set size of a process, MB (VmRSS). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface StreamResult {
+  ttftMs: number;
+  endMs: number;
+  tokens: number;
+}
+
+/** One native SSE stream; times from `t0` to the first text delta and to the end; tokens from the summary. */
+function stream(url: string, auth: Record<string, string>, agent: Agent, body: object, t0: number): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: '/api/v1/chat',
+        agent,
+        headers: { 'content-type': 'application/json', ...auth },
+      },
+      (res) => {
+        let ttft = -1;
+        let buf = '';
+        let tokens = 0;
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          if (ttft < 0 && buf.includes('event: delta')) ttft = performance.now() - t0;
+          const m = /"output_tokens":(\d+)/.exec(buf);
+          if (m) tokens = Number(m[1]);
+          if (buf.length > 4096) buf = buf.slice(-1024);
+        });
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve({ ttftMs: ttft, endMs: performance.now() - t0, tokens })
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** `c` streams at once; aggregate tokens/s over the wall time, each first-token time. */
+async function burst(url: string, env: ParallelBenchEnv, agent: Agent, c: number, maxTokens: number) {
+  const t0 = performance.now();
+  const rs = await Promise.all(
+    Array.from({ length: c }, (_, i) =>
+      stream(url, env.auth, agent, { prompt: PROMPTS[i % PROMPTS.length], max_tokens: maxTokens, stream: true, temperature: 0 }, t0),
+    ),
+  );
+  const wall = Math.max(...rs.map((r) => r.endMs));
+  const tokens = rs.reduce((a, r) => a + r.tokens, 0);
+  return { tokensPerS: (tokens * 1000) / wall, ttft: rs.map((r) => r.ttftMs), tokens };
+}
+
+async function gateway(env: ParallelBenchEnv, name: string, extra: Record<string, string>): Promise<{ child: Child; url: string }> {
+  const dir = mkdtempSync(path.join(env.tmpRoot, `${name}-`));
+  const c = await env.child(
+    [...env.gatewayArgs, '--port', '0', '--data-dir', dir, '--threads', String(env.threads), '--local-only'],
+    GATEWAY_READY,
+    env.gatewayEnv({ HYBRID_AI_LOCAL_MODEL: env.model, OLLAMA_HOST: '127.0.0.1:9', ...extra }),
+    120_000,
+  );
+  return { child: c, url: c.match[1]! };
+}
+
+/** Direct node-llama-cpp: `n` sequences of one context generating at once (the ceiling for the gateway). */
+async function directAggregate(env: ParallelBenchEnv, n: number, maxTokens: number, rounds: number): Promise<number> {
+  // 120 s: on a loaded shared machine tsx plus llama.cpp's start can take far longer than the default 30 s.
+  const d = await env.child(
+    ['--import', 'tsx', 'bench/llama-direct.ts', env.model, String(env.threads), String(n)],
+    /^\{"ready":true/,
+    undefined,
+    120_000,
+  );
+  const lines = createInterface({ input: d.proc.stdout! });
+  const replies: Array<{ tokens: number; wallMs: number }> = [];
+  let wake: (() => void) | null = null;
+  lines.on('line', (l) => {
+    if (l.startsWith('{"parallel"')) {
+      replies.push(JSON.parse(l) as { tokens: number; wallMs: number });
+      wake?.();
+    }
+  });
+  const rates: number[] = [];
+  for (let r = 0; r < rounds + 1; r++) {
+    d.proc.stdin!.write(`${JSON.stringify({ prompts: PROMPTS.slice(0, n), maxTokens })}\n`);
+    while (replies.length === 0) await new Promise<void>((res) => (wake = res));
+    const x = replies.shift()!;
+    if (r > 0) rates.push((x.tokens * 1000) / x.wallMs); // round 0 warms up
+  }
+  d.proc.stdin!.end();
+  await d.stop();
+  return median(rates);
+}
+
+/** Result of {@link benchParallel}. */
+export interface ParallelResult {
+  single: { tokensPerS: number; ttftMs: number };
+  byConcurrency: Array<{
+    c: number;
+    sequences: number;
+    tokensPerS: number;
+    throughputRatio: number;
+    slowestTtftMs: number;
+    ttftRatio: number;
+  }>;
+  direct4TokensPerS: number;
+  gatewayVsDirect4: number;
+  rssMb: { oneSequence: number; fourSequences: number; eightSequences: number };
+  turns: { reuse: number[]; noReuse: number[]; reuseRatio10: number; noReuseRatio10: number; historyTokens10: number };
+}
+
+/** 4 and 8 concurrent 200-token streams vs one, with 1 sequence (the old FIFO) and with N; the direct ceiling; memory. */
+export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResult> {
+  const maxTokens = 200;
+  const rounds = env.quick ? 1 : 3;
+  const agent = keepAliveAgent(8);
+  const out: ParallelResult['byConcurrency'] = [];
+  const rss = { oneSequence: NaN, fourSequences: NaN, eightSequences: NaN };
+  let single = { tokensPerS: NaN, ttftMs: NaN };
+  for (const sequences of [1, 4, 8]) {
+    const gw = await gateway(env, `par${sequences}`, { HYBRID_AI_PARALLEL: String(sequences), HYBRID_AI_QUEUE_LIMIT: '64' });
+    await burst(gw.url, env, agent, Math.max(1, sequences), 16); // warm-up: loads the model, touches every sequence
+    const cs = sequences === 1 ? [1, 4, 8] : [sequences];
+    for (const c of cs) {
+      const tps: number[] = [];
+      const slow: number[] = [];
+      const first: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        // The single-stream baseline is measured in every round beside the burst, on the same gateway.
+        const one = await burst(gw.url, env, agent, 1, maxTokens);
+        first.push(one.ttft[0]!);
+        if (sequences === 1 && c === 1) tps.push(one.tokensPerS);
+        const b = c === 1 ? one : await burst(gw.url, env, agent, c, maxTokens);
+        if (c !== 1) tps.push(b.tokensPerS);
+        slow.push(Math.max(...b.ttft));
+      }
+      if (sequences === 1 && c === 1) single = { tokensPerS: median(tps), ttftMs: median(first) };
+      out.push({
+        c,
+        sequences,
+        tokensPerS: median(tps),
+        throughputRatio: median(tps) / single.tokensPerS,
+        slowestTtftMs: median(slow),
+        ttftRatio: median(slow) / median(first),
+      });
+    }
+    const r = rssMb(gw.child.pid);
+    if (sequences === 1) rss.oneSequence = r;
+    else if (sequences === 4) rss.fourSequences = r;
+    else rss.eightSequences = r;
+    await gw.child.stop();
+  }
+  agent.destroy();
+  env.log(
+    `  ${maxTokens}-token greedy streams through /api/v1/chat; ${rounds} round(s), medians; single stream alone: ${fmt(single.tokensPerS, 0)} tokens/s, first token ${fmt(single.ttftMs, 0)} ms`,
+  );
+  env.log(
+    table([
+      ['sequences', 'streams at once', 'aggregate tokens/s', '× one stream', 'slowest first token ms', '× single first token'],
+      ...out.map((x) => [
+        String(x.sequences),
+        String(x.c),
+        fmt(x.tokensPerS, 0),
+        fmt(x.throughputRatio, 2),
+        fmt(x.slowestTtftMs, 0),
+        fmt(x.ttftRatio, 2),
+      ]),
+    ])
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
+  const direct4 = await directAggregate(env, 4, maxTokens, rounds);
+  const gw4 = out.find((x) => x.sequences === 4 && x.c === 4)!;
+  const turns = await benchTurns(env);
+  const res: ParallelResult = {
+    single,
+    byConcurrency: out,
+    direct4TokensPerS: direct4,
+    gatewayVsDirect4: gw4.tokensPerS / direct4,
+    rssMb: rss,
+    turns,
+  };
+  env.log(
+    `  direct node-llama-cpp, 4 sequences of one context, same threads: ${fmt(direct4, 0)} tokens/s; gateway with 4 keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}%`,
+  );
+  env.log(
+    `  gateway resident size after the bursts: 1 sequence ${fmt(rss.oneSequence, 0)} MB, 4 ${fmt(rss.fourSequences, 0)} MB, 8 ${fmt(rss.eightSequences, 0)} MB`,
+  );
+  env.log(
+    `  turns 1-10 of one conversation (~${turns.historyTokens10} words of history at turn 10), first-token ms:\n` +
+      `    with reuse (4 sequences):                 ${turns.reuse.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.reuseRatio10, 2)}\n` +
+      `    without (1 sequence, another chat between): ${turns.noReuse.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.noReuseRatio10, 2)}`,
+  );
+  return res;
+}
+
+/** First-token time of each of 10 turns of one conversation (growing to ~1,500 tokens), with and without cache reuse. */
+async function benchTurns(env: ParallelBenchEnv): Promise<ParallelResult['turns']> {
+  const agent = keepAliveAgent(2);
+  // ~150 tokens of user text per turn with a real tokenizer (the generated GGUF's small vocabulary spends more per word):
+  // ten turns bring the history to ~1,500 tokens, inside the 2,048-token context.
+  const userTurn = (i: number): string => `Turn ${i}: ${'the river runs past the old mill and the children play by the water '.repeat(3)}`;
+  const run = async (url: string, interleave: boolean): Promise<number[]> => {
+    const messages: Array<{ role: string; content: string }> = [];
+    const ttft: number[] = [];
+    for (let i = 1; i <= 10; i++) {
+      messages.push({ role: 'user', content: userTurn(i) });
+      const t0 = performance.now();
+      let text = '';
+      const r = await new Promise<{ ttft: number; text: string }>((resolve, reject) => {
+        const u = new URL(url);
+        const req = request(
+          {
+            host: u.hostname,
+            port: u.port,
+            method: 'POST',
+            path: '/v1/chat/completions',
+            agent,
+            headers: { 'content-type': 'application/json', ...env.auth },
+          },
+          (res) => {
+            let first = -1;
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              for (const m of c.matchAll(/"content":"((?:[^"\\]|\\.)*)"/g)) {
+                if (first < 0 && m[1]) first = performance.now() - t0;
+                text += JSON.parse(`"${m[1]}"`) as string;
+              }
+            });
+            res.on('end', () => (res.statusCode === 200 ? resolve({ ttft: first, text }) : reject(new Error(`HTTP ${res.statusCode}`))));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'tinyllama', messages, max_tokens: 12, temperature: 0, stream: true }));
+      });
+      ttft.push(r.ttft);
+      messages.push({ role: 'assistant', content: r.text });
+      if (interleave) {
+        // Another conversation between two turns: with one sequence it takes the KV cache, as a second client would.
+        await new Promise<void>((resolve, reject) => {
+          const u = new URL(url);
+          const req = request(
+            {
+              host: u.hostname,
+              port: u.port,
+              method: 'POST',
+              path: '/api/v1/chat',
+              agent,
+              headers: { 'content-type': 'application/json', ...env.auth },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify({ prompt: `Another question number ${i} about something else.`, model: 'tinyllama', max_tokens: 4 }));
+        });
+      }
+    }
+    return ttft;
+  };
+  const a = await gateway(env, 'turns-reuse', { HYBRID_AI_PARALLEL: '4' });
+  await run(a.url, false); // warm-up (model load)
+  const reuse = await run(a.url, false);
+  await a.child.stop();
+  const b = await gateway(env, 'turns-noreuse', { HYBRID_AI_PARALLEL: '1' });
+  await run(b.url, true);
+  const noReuse = await run(b.url, true);
+  await b.child.stop();
+  agent.destroy();
+  const words = Array.from({ length: 10 }, (_, i) => userTurn(i + 1))
+    .join(' ')
+    .split(/\s+/).length;
+  return { reuse, noReuse, reuseRatio10: reuse[9]! / reuse[0]!, noReuseRatio10: noReuse[9]! / noReuse[0]!, historyTokens10: words };
+}
+
+/** Result of {@link benchColdStart}. */
+export interface ColdStartResult {
+  rounds: number;
+  gatewayHealthMs: number;
+  bareHealthMs: number;
+  healthRatio: number;
+  gatewayIdleRssMb: number;
+  bareIdleRssMb: number;
+}
+
+/** Spawn `args`, poll `url` until 200; returns ms from spawn and the resident size after `idleMs`. */
+async function coldOnce(args: string[], env: NodeJS.ProcessEnv, healthPath: string, port: number, idleMs: number) {
+  const { spawn } = await import('node:child_process');
+  const t0 = performance.now();
+  const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  let ms = NaN;
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}${healthPath}`);
+      if (r.ok) {
+        ms = performance.now() - t0;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - t0 > 60_000) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, idleMs));
+  const rss = rssMb(p.pid!);
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+  return { ms, rss };
+}
+
+/** Cold start of the built server to /health with no model, and its idle resident size, vs a bare node:http server. */
+export async function benchColdStart(env: ParallelBenchEnv, entry: string[]): Promise<ColdStartResult> {
+  const rounds = env.quick ? 2 : 5;
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const bare = `require('node:http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`;
+  const g: number[] = [];
+  const b: number[] = [];
+  const gr: number[] = [];
+  const br: number[] = [];
+  // why 3 s idle: start-up work that runs after /health (the keyword index, the first probes) is done by then.
+  for (let r = 0; r < rounds; r++) {
+    const dir = mkdtempSync(path.join(env.tmpRoot, 'cold-'));
+    const x = await coldOnce(
+      [...entry, '--port', String(port), '--data-dir', dir],
+      { ...env.gatewayEnv({ OLLAMA_HOST: '127.0.0.1:9' }), HYBRID_AI_MANAGE_OLLAMA: 'off', HYBRID_AI_KEYCHAIN: 'off' },
+      '/health',
+      port,
+      3000,
+    );
+    g.push(x.ms);
+    gr.push(x.rss);
+    const y = await coldOnce(['-e', bare], process.env, '/', port, 3000);
+    b.push(y.ms);
+    br.push(y.rss);
+  }
+  const res: ColdStartResult = {
+    rounds,
+    gatewayHealthMs: median(g),
+    bareHealthMs: median(b),
+    healthRatio: median(g) / median(b),
+    gatewayIdleRssMb: median(gr),
+    bareIdleRssMb: median(br),
+  };
+  env.log(
+    `  built server, no model: /health after ${fmt(res.gatewayHealthMs, 0)} ms (bare node:http ${fmt(res.bareHealthMs, 0)} ms, ×${fmt(res.healthRatio, 1)}); ` +
+      `idle resident ${fmt(res.gatewayIdleRssMb, 0)} MB (bare ${fmt(res.bareIdleRssMb, 0)} MB); medians of ${rounds} alternating starts`,
+  );
+  return res;
+}
