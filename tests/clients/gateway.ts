@@ -1,13 +1,10 @@
 // The client matrix's gateway: the real core on loopback, llama.cpp on a generated GGUF for every local route and the
 // Claude stand-in behind the Anthropic engine; one per test file. Also the schema check the structured-output cells use.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
-import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
-import { startTestServer, TOKEN, type TestServer } from '../integration/helpers.js';
+import { startRealGateway } from '../fixtures/real-gateway.js';
+import type { AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { TOKEN, type TestServer } from '../integration/helpers.js';
 
 export { TOKEN };
 
@@ -34,27 +31,10 @@ export interface ClientGateway {
   close(): Promise<void>;
 }
 
-const CLAUDE_KEY = 'sk-ant-api03-matrix-secret-key';
-
 /** Start the gateway for one test file (call from beforeAll with a 60 s hook timeout). */
 export async function startClientGateway(): Promise<ClientGateway> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hai-clients-'));
-  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
-  const claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 0, answerWords: 6 });
-  const srv = await startTestServer({
-    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: CLAUDE_KEY, ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
-    args: ['--tier', '2'],
-  });
-  return {
-    url: srv.url,
-    srv,
-    claude,
-    async close() {
-      await srv.close();
-      await claude.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const { srv, claude, close } = await startRealGateway({ claude: { answerWords: 6 } });
+  return { url: srv.url, srv, claude, close };
 }
 
 /** The schema every structured-output cell asks for: bounded (enum, boolean, short string), so any model finishes it. */

@@ -1,40 +1,29 @@
 // Time-based routing in real Chromium against the real server: set local-only hours in Settings, see them on the
 // Dashboard, and watch a cloud-worthy prompt stay local.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
-import { startTestServer, TOKEN, type TestServer } from '../integration/helpers.js';
-import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import { TOKEN, type TestServer } from '../integration/helpers.js';
+import type { AnthropicStandIn } from '../stand-ins/anthropic-server.js';
 import { describeViolations, ensureUiBuilt, openBrowser, screenshot, seriousAxeViolations, type Browser } from './browser.js';
 
-const CLAUDE_KEY = 'sk-ant-api03-e2e-schedule-key';
+let gw: RealGateway;
 let claude: AnthropicStandIn;
 let srv: TestServer;
-let dir: string;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   ensureUiBuilt();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-e2e-schedule-'));
-  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
-  claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY });
-  srv = await startTestServer({
-    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: CLAUDE_KEY, ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
-    args: ['--tier', '2'],
-  });
+  gw = await startRealGateway();
+  ({ srv, claude } = gw);
   browser = await openBrowser();
   page = browser.page;
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await srv?.close();
-  await claude?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await gw?.close();
 });
 
 const routingSettings = async (): Promise<any> => (await fetch(`${srv.url}/api/v1/routing/settings`, { headers: srv.auth })).json();

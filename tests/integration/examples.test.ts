@@ -1,35 +1,24 @@
 // The example apps in examples/ run as a user runs them (tsx, env, --json) against a real gateway: llama.cpp on a
 // generated GGUF for local answers, the Claude stand-in for the cloud; their output is checked against the ledger.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
-import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
-import { startTestServer, TOKEN, type TestServer } from './helpers.js';
+import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import type { AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import { TOKEN, type TestServer } from './helpers.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
+let gw: RealGateway;
 let srv: TestServer;
 let claude: AnthropicStandIn;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-examples-'));
-  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
-  claude = await startAnthropicStandIn({ apiKey: 'sk-ant-examples', deltaDelayMs: 0 });
-  srv = await startTestServer({
-    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: 'sk-ant-examples', ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
-    args: ['--tier', '2'],
-  });
+  gw = await startRealGateway();
+  ({ srv, claude } = gw);
 }, 60_000);
-afterAll(async () => {
-  await srv?.close();
-  await claude?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => gw?.close());
 
 /** Runs an example exactly as its header comment says, returning its --json output. */
 async function example(file: string): Promise<any> {

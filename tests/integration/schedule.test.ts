@@ -1,15 +1,12 @@
 // Time-based routing through the real gateway with an injected clock: llama.cpp on a generated GGUF, the Claude stand-in.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
-import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import type { AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import type { TestServer } from './helpers.js';
 
+let gw: RealGateway;
 let srv: TestServer;
 let claude: AnthropicStandIn;
-let dir: string;
 // Monday 7 December 2026, 09:00 UTC = 10:00 in Paris.
 let clock = Date.UTC(2026, 11, 7, 9, 0);
 
@@ -18,20 +15,10 @@ const hardTask =
   'reclamation strategy under ABA hazards.';
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-schedule-'));
-  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
-  claude = await startAnthropicStandIn({ apiKey: 'sk-ant-schedule', deltaDelayMs: 0 });
-  srv = await startTestServer({
-    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: 'sk-ant-schedule', ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
-    args: ['--tier', '2'],
-    now: () => clock,
-  });
+  gw = await startRealGateway({ now: () => clock });
+  ({ srv, claude } = gw);
 }, 60_000);
-afterAll(async () => {
-  await srv?.close();
-  await claude?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => gw?.close());
 
 async function api(method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${srv.url}${route}`, {
