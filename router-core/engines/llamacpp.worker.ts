@@ -81,6 +81,23 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
 const grammars = new Map<string, Promise<LlamaGrammar>>();
 const MAX_GRAMMARS = 32;
 
+/**
+ * node-llama-cpp's JSON grammar lets every number carry an exponent of up to 16 digits, so a schema's "integer" may
+ * come back as 1E470334 (Infinity to every JSON parser, and no integer). Integers get no exponent; other numbers one
+ * of at most two digits (1e99 still fits a double).
+ */
+export function boundedNumbers(gbnf: string): string {
+  const exponent = ' ([eE] [-+]? ("0" | [1-9] [0-9]{0,15}))?';
+  return gbnf
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('integer-number-rule ::= ')) return line.replace(exponent, '');
+      if (line.startsWith('fractional-number-rule ::= ')) return line.replace(exponent, ' ([eE] [-+]? [0-9]{1,2})?');
+      return line;
+    })
+    .join('\n');
+}
+
 /** The grammar for a format: any JSON object for `json` (OpenAI's json_object), else the schema's own. */
 async function grammarFor(format: ResponseFormat): Promise<LlamaGrammar> {
   const schema = format.type === 'json' ? { type: 'object', additionalProperties: true } : format.schema;
@@ -92,7 +109,13 @@ async function grammarFor(format: ResponseFormat): Promise<LlamaGrammar> {
     return g;
   }
   const { llama } = await runtime();
-  g = llama.createGrammarForJsonSchema(schema as never) as Promise<LlamaGrammar>;
+  g = llama.createGrammarForJsonSchema(schema as never).then((j) =>
+    llama.createGrammar({
+      grammar: boundedNumbers(j.grammar),
+      stopGenerationTriggers: j.stopGenerationTriggers,
+      trimWhitespaceSuffix: j.trimWhitespaceSuffix,
+    }),
+  );
   g.catch(() => grammars.delete(key));
   if (grammars.size >= MAX_GRAMMARS) grammars.delete(grammars.keys().next().value!);
   grammars.set(key, g);

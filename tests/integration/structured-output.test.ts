@@ -58,6 +58,34 @@ function validAgainst(schema: object, text: string): unknown {
 }
 
 describe('llama.cpp: a JSON-schema grammar constrains the answer', () => {
+  it('integers and numbers come back as finite JSON numbers (no unbounded exponent), over many samples', async () => {
+    const counts = {
+      type: 'object',
+      properties: { population: { type: 'integer' }, area: { type: 'number' } },
+      required: ['population', 'area'],
+      additionalProperties: false,
+    } as const;
+    // Random weights pick digits and exponents freely: several samples at a high temperature exercise the grammar's
+    // number rules, where one greedy answer might never reach an exponent.
+    for (let i = 0; i < 6; i++) {
+      const c = await openai().chat.completions.create({
+        model: 'auto',
+        max_tokens: 120,
+        temperature: 1.5,
+        seed: i + 1,
+        messages: [{ role: 'user', content: `How many people live in city ${i}?` }],
+        response_format: { type: 'json_schema', json_schema: { name: 'counts', schema: counts, strict: true } },
+      });
+      const text = c.choices[0]!.message.content!;
+      // As written, not only as parsed: an integer with an exponent, or an exponent past two digits, is refused.
+      expect(text).toMatch(/"population"\s*:\s*-?(?:0|[1-9]\d*)\s*[,}\s]/);
+      expect(text).not.toMatch(/[eE][-+]?\d{3,}/);
+      const v = validAgainst(counts, text) as { population: number; area: number };
+      expect(Number.isSafeInteger(v.population), `population ${v.population}`).toBe(true);
+      expect(Number.isFinite(v.area), `area ${v.area}`).toBe(true);
+    }
+  }, 180_000);
+
   it('chat.completions json_schema: the answer parses and validates; the reasons say why this engine', async () => {
     const { data: c, response } = await openai()
       .chat.completions.create({
