@@ -48,7 +48,9 @@ const scheduleBody = z
             to: hhmm,
           })
           .strict()
-          .refine((w) => parseHhMm(w.from) !== parseHhMm(w.to), { message: '"from" and "to" must differ (22:00 to 06:00 runs overnight)' }),
+          .refine((w) => parseHhMm(w.from) !== parseHhMm(w.to), {
+            message: 'a window must start and end at different times (22:00 to 06:00 runs overnight)',
+          }),
       )
       .min(1, 'list at least one window')
       .max(MAX_WINDOWS),

@@ -41,7 +41,7 @@ describe('time-based routing', () => {
       [{ ...office, time_zone: 'Mars/Base' }, 'IANA time zone'],
       [{ ...office, windows: [{ days: ['monday'], from: '09:00', to: '18:00' }] }, 'sun'],
       [{ ...office, windows: [{ days: ['mon'], from: '9am', to: '18:00' }] }, 'HH:MM'],
-      [{ ...office, windows: [{ days: ['mon'], from: '09:00', to: '09:00' }] }, 'must differ'],
+      [{ ...office, windows: [{ days: ['mon'], from: '09:00', to: '09:00' }] }, 'start and end at different times'],
       [{ ...office, mode: 'sometimes' }, 'local-only'],
     ] as const;
     for (const [schedule, words] of bad) {
