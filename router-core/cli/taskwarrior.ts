@@ -45,7 +45,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 /** Pure: the report as text (the seed's cost report, then routing statistics by route and by model). */
 export function formatReport(r: CostReport): string {
   const lines = [`Hybrid AI cost report: ${r.requests} requests in Taskwarrior (project ${TASK_PROJECT})`];
-  if (r.from && r.to) lines.push(`  period      ${r.from} – ${r.to}`);
+  if (r.from && r.to) lines.push(`  period      ${readableTaskDate(r.from)} – ${readableTaskDate(r.to)}`);
   lines.push(`  spend       ${usd(r.costMicros)}`);
   lines.push(`  all-cloud   ${usd(r.allCloudMicros)}  (the same requests all sent to the cloud model)`);
   lines.push(`  saved       ${usd(r.savedMicros)}${r.savedShare === null ? '' : `  (${pct(r.savedShare)})`}`);
@@ -64,6 +64,12 @@ export function formatReport(r: CostReport): string {
   table('Routing by route', r.byRoute);
   table('Routing by model', r.byModel);
   return `${lines.join('\n')}\n`;
+}
+
+/** 20261207T064124Z → 2026-12-07 06:41 UTC (as written when not in Taskwarrior's form). */
+function readableTaskDate(s: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})\d{2}Z$/.exec(s);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]} UTC` : s;
 }
 
 /** Taskwarrior asks interactively to create a taskrc when there is none; give it an empty one instead. */

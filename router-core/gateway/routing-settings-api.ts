@@ -43,8 +43,12 @@ const scheduleBody = z
       .array(
         z
           .object({
-            days: z.array(z.enum(WEEKDAYS)).min(1, 'list at least one day (sun, mon, tue, wed, thu, fri, sat)'),
-            from: hhmm,
+            days: z
+              .array(z.enum(WEEKDAYS))
+              .min(1, 'list at least one day (sun, mon, tue, wed, thu, fri, sat)')
+              .refine((d) => new Set(d).size === d.length, { message: 'list each day once' }),
+            // A window starts within its day: 24:00 is an end only.
+            from: hhmm.refine((v) => parseHhMm(v) < 1440, { message: 'must be 00:00 to 23:59 (24:00 is an end time only)' }),
             to: hhmm,
           })
           .strict()

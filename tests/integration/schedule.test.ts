@@ -43,6 +43,8 @@ describe('time-based routing', () => {
       [{ ...office, windows: [{ days: ['mon'], from: '9am', to: '18:00' }] }, 'HH:MM'],
       [{ ...office, windows: [{ days: ['mon'], from: '09:00', to: '09:00' }] }, 'start and end at different times'],
       [{ ...office, mode: 'sometimes' }, 'local-only'],
+      [{ ...office, windows: [{ days: ['mon', 'mon'], from: '09:00', to: '18:00' }] }, 'each day once'],
+      [{ ...office, windows: [{ days: ['mon'], from: '24:00', to: '06:00' }] }, '24:00 is an end time only'],
     ] as const;
     for (const [schedule, words] of bad) {
       const r = await api('PUT', '/api/v1/routing/settings', { schedule });

@@ -200,6 +200,7 @@ describe.skipIf(!hasTask)('taskwarrior report', () => {
     ]);
     const text = await run(s, 'report');
     expect(text.text).toContain('4 requests in Taskwarrior');
+    expect(text.text).toContain('period      2026-12-07 09:00 UTC – 2026-12-07 09:00 UTC');
     expect(text.text).toMatch(/saved\s+\$0\.0030\s+\(50\.0%\)/);
     expect(text.text).toMatch(/small\s+3\s+75\.0%/);
   });
