@@ -641,7 +641,9 @@ describe('VM files: systemd units, cloud-init helper scripts', () => {
           const opt = (k: string): string[] => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]!);
           const writable = path.join(tmp, 'sandbox-rw');
           mkdirSync(writable, { recursive: true });
-          const setup: string[] = ['set -e', 'mount --make-rprivate /'];
+          const script = path.join(dir, 'vm/fetch-secrets.sh');
+          // Opened before the mounts change: a checkout under /tmp (as CI's may be) is hidden by PrivateTmp's tmpfs.
+          const setup: string[] = ['set -e', `exec 3<${script}`, 'mount --make-rprivate /'];
           // RuntimeDirectory= stays writable under ProtectSystem=strict: /run/<name>, created by systemd.
           for (const d of opt('RuntimeDirectory')) setup.push(`mkdir -p /run/${d}`, `mount --bind ${writable} /run/${d}`);
           for (const d of opt('ReadWritePaths')) setup.push(`mkdir -p ${d}`, `mount --bind ${d} ${d}`);
@@ -649,8 +651,7 @@ describe('VM files: systemd units, cloud-init helper scripts', () => {
           if (opt('ProtectHome').includes('yes'))
             for (const d of ['/root', '/home']) setup.push(`mount -t tmpfs -o ro,mode=000 tmpfs ${d}`);
           if (opt('PrivateTmp').includes('yes')) setup.push('mount -t tmpfs tmpfs /tmp', 'mount -t tmpfs tmpfs /var/tmp');
-          const script = path.join(dir, 'vm/fetch-secrets.sh');
-          setup.push(`exec bash ${script}`);
+          setup.push('exec bash /dev/fd/3');
           // systemd's environment for a root service: its default PATH (no /snap/bin), no HOME of its own, plus the
           // EnvironmentFile that cloud-init writes (secrets.env) and the test's endpoints.
           const env = {

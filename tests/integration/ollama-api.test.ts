@@ -172,7 +172,10 @@ describe('ollama client: errors in Ollama shape', () => {
   it('unknown model → 404 "model \'x\' not found" listing what exists', async () => {
     const e = await rejection(client().chat({ model: 'llama9', messages: [{ role: 'user', content: 'hi' }] }));
     expect(e.status_code).toBe(404);
-    expect(e.error).toMatch(/^model 'llama9' not found; available models: auto:latest, tinyllama:latest, phi2:latest/);
+    // The names on offer: the router first, then every catalog model the one GGUF serves here.
+    expect(e.error).toMatch(/^model 'llama9' not found; available models: auto:latest, /);
+    expect(e.error).toContain('tinyllama:latest');
+    expect(e.error).toContain('phi2:latest');
     const show = await rejection(client().show({ model: 'llama9' }));
     expect(show.status_code).toBe(404);
     expect(show.error).toMatch(/^model 'llama9' not found/);

@@ -94,7 +94,8 @@ describe('/api/pull and /api/delete over our downloads', () => {
       .catch((err: unknown) => err);
     expect(e).toMatchObject({
       status_code: 404,
-      error: expect.stringMatching(/^model 'llama9' not found; available models: tinyllama:latest/),
+      // Only downloadable (local) models are named, the catalog's first (best) one first.
+      error: expect.stringMatching(/^model 'llama9' not found; available models: qwen3-1\.7b:latest, .*tinyllama:latest/),
     });
     // The router and Claude models have no file: nothing to fetch, success at once.
     expect(await client().pull({ model: 'auto' })).toEqual({ status: 'success' });
