@@ -1,36 +1,21 @@
 // Structured output for real: OpenAI response_format / text.format and Ollama's format, answered by llama.cpp on a
 // generated GGUF (a JSON-schema grammar: even random weights give schema-valid JSON) and by the Claude stand-in
 // (a forced tool call). Every answer is parsed and validated against its schema.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
-import { startAnthropicStandIn, type AnthropicStandIn } from '../stand-ins/anthropic-server.js';
-import { startTestServer, TOKEN, type TestServer } from './helpers.js';
+import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import { TOKEN, type TestServer } from './helpers.js';
 
-const CLAUDE_KEY = 'sk-ant-api03-structured-secret-key';
-let claude: AnthropicStandIn;
+let gw: RealGateway;
 let srv: TestServer;
-let ggufDir: string;
 
 beforeAll(async () => {
-  ggufDir = mkdtempSync(path.join(os.tmpdir(), 'hai-structured-'));
-  const gguf = await makeTinyGguf(path.join(ggufDir, 'tiny.gguf'));
-  claude = await startAnthropicStandIn({ apiKey: CLAUDE_KEY, deltaDelayMs: 1 });
-  srv = await startTestServer({
-    env: { HYBRID_AI_LOCAL_MODEL: gguf.path, ANTHROPIC_API_KEY: CLAUDE_KEY, ANTHROPIC_BASE_URL: claude.url, HYBRID_AI_THREADS: '1' },
-    args: ['--tier', '2'],
-  });
+  gw = await startRealGateway({ claude: { deltaDelayMs: 1 } });
+  srv = gw.srv;
 }, 60_000);
-afterAll(async () => {
-  await srv?.close();
-  await claude?.close();
-  rmSync(ggufDir, { recursive: true, force: true });
-});
+afterAll(async () => gw?.close());
 
 const openai = () => new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
 const ollama = () => new Ollama({ host: srv.url, headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -164,7 +149,7 @@ describe('Claude: a forced tool call carries the answer', () => {
     expect(c.choices[0]!.finish_reason).toBe('stop');
     expect(c.choices[0]!.message.tool_calls).toBeUndefined();
     validAgainst(city, c.choices[0]!.message.content!);
-    const sent = claude.requests.at(-1)!.body as { tools: Array<{ name: string; input_schema: unknown }>; tool_choice: unknown };
+    const sent = gw.claude.requests.at(-1)!.body as { tools: Array<{ name: string; input_schema: unknown }>; tool_choice: unknown };
     expect(sent.tool_choice).toEqual({ type: 'tool', name: 'json_answer' });
     expect(sent.tools.map((t) => t.name)).toEqual(['json_answer']);
   });
