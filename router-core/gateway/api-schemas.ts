@@ -3,7 +3,7 @@
 // (Ollama's and Anthropic's error shapes are built inside their adapters: tests/integration/openapi.test.ts parses
 // every error type each adapter encodes with these schemas.)
 import { z } from 'zod';
-import type { ChatAnswerDto, ComplexityDto } from '../contracts/api.js';
+import type { ChatAnswerDto, ClaudeKeyStatus, ComplexityDto, SettingsDto, StatsDto } from '../contracts/api.js';
 import type { EngineId, Route } from '../contracts/decision.js';
 import type { ErrorBody, ErrorType } from '../contracts/errors.js';
 import type { FinishReason } from '../contracts/stream.js';
@@ -107,6 +107,118 @@ export const complexitySchema = z.object({
   fallbacks: z.array(z.object({ route, model: z.string(), engine })),
 });
 assertSame<Same<z.infer<typeof complexitySchema>, ComplexityDto>>();
+
+const slice = {
+  requests: z.number().int(),
+  errors: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  costMicros: z.number().int(),
+  allCloudMicros: z.number().int(),
+  savingsMicros: z.number().int(),
+};
+
+/** GET /api/v1/stats (money in integer micro-dollars). */
+export const statsSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  totals: z.object({
+    ...slice,
+    local: z.number().int(),
+    cloud: z.number().int(),
+    localShare: z.number(),
+    savingsPct: z.number(),
+    avgLatencyMs: z.number(),
+  }),
+  byModel: z.array(z.object({ ...slice, model: z.string(), engine: z.string() })),
+  byRoute: z.array(z.object({ ...slice, route: z.string() })),
+  byDay: z.array(z.object({ ...slice, day: z.string() })),
+  budget: z.object({
+    daily_cap_micros: z.number().int().nullable(),
+    monthly_cap_micros: z.number().int().nullable(),
+    spent_today_micros: z.number().int(),
+    spent_month_micros: z.number().int(),
+  }),
+  routing: z
+    .object({
+      cache: z.object({ hits: z.number().int(), semanticHits: z.number().int(), savedMicros: z.number().int() }),
+      cascade: z.object({
+        runs: z.number().int(),
+        escalated: z.number().int(),
+        escalationRate: z.number(),
+        savedMicros: z.number().int(),
+        firstAttemptCostMicros: z.number().int(),
+      }),
+      privacy: z.object({ keptLocal: z.number().int() }),
+      feedback: z.object({
+        up: z.number().int(),
+        down: z.number().int(),
+        retry: z.number().int(),
+        localMissRate: z.number(),
+        byRoute: z.array(z.object({ route: z.string(), up: z.number().int(), down: z.number().int(), retry: z.number().int() })),
+      }),
+    })
+    .optional(),
+  schedule: z.object({ cloud_blocked: z.boolean(), reason: z.string(), until: z.string().nullable() }).nullable().optional(),
+});
+assertSame<Same<z.infer<typeof statsSchema>, StatsDto>>();
+
+const thresholds = z.object({ medium: z.number(), cloud: z.number() });
+
+/** GET/PUT /api/v1/settings. */
+export const settingsSchema = z.object({
+  thresholds,
+  default_thresholds: thresholds,
+  local_only: z.boolean(),
+  daily_budget_micros: z.number().int().nullable(),
+  monthly_budget_micros: z.number().int().nullable(),
+  history_enabled: z.boolean(),
+  quality_cost: z
+    .object({
+      applies: z.boolean(),
+      current_p_cloud: z.number().nullable(),
+      default_p_cloud: z.number().nullable(),
+      stops: z.array(
+        z.object({
+          p_cloud: z.number(),
+          cloud_threshold: z.number(),
+          cloud_share: z.number(),
+          under_routed: z.number(),
+          over_routed: z.number(),
+        }),
+      ),
+    })
+    .optional(),
+  budget_status: z.object({
+    spent_today_micros: z.number().int(),
+    spent_month_micros: z.number().int(),
+    cloud_blocked: z.string().nullable(),
+  }),
+  api: z.object({
+    address: z.string(),
+    token: z.string(),
+    token_source: z.enum(['env', 'data-dir']),
+    ollama_without_token: z.boolean(),
+    ollama_without_token_warning: z.string().nullable(),
+  }),
+});
+assertSame<Same<z.infer<typeof settingsSchema>, SettingsDto>>();
+
+/** GET/PUT/DELETE /api/v1/settings/claude-key: never the key. */
+export const claudeKeyStatusSchema = z.object({
+  configured: z.boolean(),
+  last4: z.string().optional(),
+  store: z.enum(['keychain', 'file', 'env']),
+  warning: z.string().optional(),
+  test: z
+    .discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true) }),
+      z.object({ ok: z.literal(false), error_type: z.string(), message: z.string() }),
+    ])
+    .optional(),
+  last_error: z.object({ error_type: z.literal('upstream_auth'), message: z.string(), at: z.number() }).optional(),
+});
+assertSame<Same<z.infer<typeof claudeKeyStatusSchema>, ClaudeKeyStatus>>();
 
 /** GET /health. */
 export const healthSchema = z.object({

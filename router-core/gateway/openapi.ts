@@ -6,6 +6,7 @@ import { complexityBody } from './admin.js';
 import {
   anthropicErrorSchema,
   chatAnswerSchema,
+  claudeKeyStatusSchema,
   complexitySchema,
   errorCatalogue,
   healthSchema,
@@ -13,6 +14,8 @@ import {
   ollamaErrorSchema,
   openAiErrorSchema,
   readySchema,
+  settingsSchema,
+  statsSchema,
 } from './api-schemas.js';
 import { conversationActiveBody, conversationTitleBody } from './conversations-api.js';
 import { experimentAdoptBody, experimentPutBody } from './experiment-api.js';
@@ -137,6 +140,7 @@ export const operations: readonly Operation[] = [
       { name: 'from', description: 'Start, epoch ms (with `to`, instead of `range`).', schema: { type: 'integer' } },
       { name: 'to', description: 'End, epoch ms.', schema: { type: 'integer' } },
     ],
+    ok: { schema: { name: 'Stats', schema: statsSchema } },
   },
   {
     method: 'get',
@@ -269,7 +273,14 @@ export const operations: readonly Operation[] = [
   },
   { method: 'get', path: '/api/v1/keys', api: 'native', access: 'master', summary: 'App keys (never the keys themselves)' },
   { method: 'delete', path: '/api/v1/keys/{id}', api: 'native', access: 'master', summary: 'Revoke an app key' },
-  { method: 'get', path: '/api/v1/settings', api: 'native', access: 'master', summary: 'Settings (SettingsDto)' },
+  {
+    method: 'get',
+    path: '/api/v1/settings',
+    api: 'native',
+    access: 'master',
+    summary: 'Settings',
+    ok: { schema: { name: 'Settings', schema: settingsSchema } },
+  },
   {
     method: 'put',
     path: '/api/v1/settings',
@@ -277,6 +288,7 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'Change settings',
     body: { name: 'SettingsUpdate', schema: settingsPutBody },
+    ok: { schema: { name: 'Settings', schema: settingsSchema } },
   },
   { method: 'post', path: '/api/v1/settings/token/regenerate', api: 'native', access: 'master', summary: 'Replace the API token now' },
   {
@@ -285,6 +297,7 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'master',
     summary: 'Whether a Claude key is saved (never the key)',
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {
     method: 'put',
@@ -293,8 +306,16 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'Save the Claude key (`{"key": "sk-ant-..."}`) and try it',
     query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
-  { method: 'delete', path: '/api/v1/settings/claude-key', api: 'native', access: 'master', summary: 'Forget the Claude key' },
+  {
+    method: 'delete',
+    path: '/api/v1/settings/claude-key',
+    api: 'native',
+    access: 'master',
+    summary: 'Forget the Claude key',
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
+  },
   {
     method: 'get',
     path: '/api/v1/routing/settings',

@@ -5,7 +5,15 @@ import { validate, compileErrors } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorType } from '../../router-core/contracts/errors.js';
 import { CoreError, errorStatus } from '../../router-core/errors.js';
-import { chatAnswerSchema, complexitySchema, healthSchema, readySchema } from '../../router-core/gateway/api-schemas.js';
+import {
+  chatAnswerSchema,
+  claudeKeyStatusSchema,
+  complexitySchema,
+  healthSchema,
+  readySchema,
+  settingsSchema,
+  statsSchema,
+} from '../../router-core/gateway/api-schemas.js';
 import { routeTable } from '../../router-core/gateway/app.js';
 import { anthropicErrorSchema, nativeErrorSchema, ollamaErrorSchema, openAiErrorSchema } from '../../router-core/gateway/api-schemas.js';
 import { protocols } from '../../router-core/gateway/protocols/index.js';
@@ -144,7 +152,7 @@ describe('GET /openapi.json', () => {
     expect(doc.components.schemas.NativeError.properties.error.properties.type.enum).toEqual(Object.keys(errorStatus));
   });
 
-  it('documents the answers the server really sends (chat, complexity, health, ready, errors)', async () => {
+  it('documents the answers the server really sends (chat, complexity, health, ready, stats, settings, Claude key, errors)', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${srv.url}${path}`, {
         method: 'POST',
@@ -157,6 +165,10 @@ describe('GET /openapi.json', () => {
     complexitySchema.strict().parse(await (await post('/api/v1/complexity', { prompt: 'Prove Fermat.' })).json());
     healthSchema.strict().parse(await (await fetch(`${srv.url}/health`)).json());
     readySchema.strict().parse(await (await fetch(`${srv.url}/ready`)).json());
+    const get = async (path: string) => (await fetch(`${srv.url}${path}`, { headers: srv.auth })).json();
+    statsSchema.parse(await get('/api/v1/stats?range=all'));
+    settingsSchema.strict().parse(await get('/api/v1/settings'));
+    claudeKeyStatusSchema.strict().parse(await get('/api/v1/settings/claude-key'));
     nativeErrorSchema.strict().parse(await (await post('/api/v1/chat', {})).json());
     openAiErrorSchema.parse(await (await post('/v1/chat/completions', {})).json());
     ollamaErrorSchema.parse(await (await post('/api/chat', { model: 'nope', messages: [{ role: 'user', content: 'x' }] })).json());
