@@ -173,5 +173,6 @@ describe('GET /openapi.json', () => {
     openAiErrorSchema.parse(await (await post('/v1/chat/completions', {})).json());
     ollamaErrorSchema.parse(await (await post('/api/chat', { model: 'nope', messages: [{ role: 'user', content: 'x' }] })).json());
     anthropicErrorSchema.parse(await (await post('/v1/messages', {})).json());
-  });
+    // The first chat loads the model: on a busy 2-core runner that alone can pass the default 30 s.
+  }, 120_000);
 });
