@@ -422,7 +422,6 @@ const refusalType: Record<CloudBlockKind, ErrorType> = {
 };
 
 function decideOverride(input: RouteInput, requested: string, score: number, reasons: string[]): RouteOutcome {
-  const { availability, config } = input;
   const entry = findModel(requested);
   const isCloud = entry ? entry.kind === 'cloud' : requested.toLowerCase().startsWith('claude-');
   const tools = requestUsesTools(input.request);
@@ -438,28 +437,44 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
       },
     };
   }
-  if (isCloud) {
-    if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
-      return {
-        ok: false,
-        error: {
-          type: 'no_model_available',
-          message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
-        },
-      };
-    }
-    const blocked = cloudBlock(input);
-    if (blocked !== null) {
-      const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
-      return { ok: false, error: { type: refusalType[blocked.kind], message } };
-    }
-    const model = entry?.id ?? requested;
-    const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
-    if (tooBig) return { ok: false, error: tooBig };
-    reasons.push(`model "${requested}" requested by the caller`);
-    if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
-    return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
+  if (isCloud) return decideCloudOverride(input, requested, entry?.id ?? requested, score, reasons);
+  return decideLocalOverride(input, requested, entry, tools, score, reasons);
+}
+
+/** A cloud model named by the caller: refused when the cloud is blocked or cannot honour the request, else that model. */
+function decideCloudOverride(input: RouteInput, requested: string, model: string, score: number, reasons: string[]): RouteOutcome {
+  const { availability } = input;
+  if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
+      },
+    };
   }
+  const blocked = cloudBlock(input);
+  if (blocked !== null) {
+    const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
+    return { ok: false, error: { type: refusalType[blocked.kind], message } };
+  }
+  const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
+  if (tooBig) return { ok: false, error: tooBig };
+  reasons.push(`model "${requested}" requested by the caller`);
+  if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
+  return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
+}
+
+/** A local model named by the caller: the engines that run it and can take the request, or why none can. */
+function decideLocalOverride(
+  input: RouteInput,
+  requested: string,
+  entry: ReturnType<typeof findModel>,
+  tools: boolean,
+  score: number,
+  reasons: string[],
+): RouteOutcome {
+  const { availability, config } = input;
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
   const all = enginesFor(model, availability, config.localEnginePreference);
