@@ -18,6 +18,7 @@ import { scriptStats } from './text-index/script-stats.js';
 
 export type { CodeStats } from './text-index/code-stats.js';
 export { isCodeLine } from './text-index/code-stats.js';
+export { TextScratch } from './text-index/scratch.js';
 
 /** Where a pattern group is looked for. */
 export type Scope =
