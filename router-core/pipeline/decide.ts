@@ -1,16 +1,16 @@
 // Decide and reserve: spend → pure decision → a cloud decision under a cap reserves its estimate in the ledger.
 import type { ChatRequest } from '../contracts/chat.js';
-import type { EngineId, RouteCandidate, RouteDecision } from '../contracts/decision.js';
+import type { RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { localClock } from '../local-clock.js';
 import { estimateCloudCostMicros, type SpendSoFar } from '../routing/budget.js';
 import { decideWithoutCloud } from '../routing/capped.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { decideRouteWithGuard, type CloudBlock, type RouteInput, type RouteOutcome, type RoutingConfig } from '../routing/policy.js';
 import { priceOf } from '../routing/pricing.js';
 import type { RequestRecorder } from './recorder.js';
 import type { PipelineDeps } from './types.js';
 
-export const CLOUD_ENGINE: EngineId = 'anthropic';
 const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
 
 type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger'>;
@@ -47,7 +47,7 @@ export async function decideAndReserve(
   const guarded = decideRouteWithGuard(input);
   const first = orThrow(guarded.outcome);
   const { cloudBlock } = guarded;
-  if (reserveFor === undefined || !capped || first.engine !== CLOUD_ENGINE) return { decision: first, reserved: false, cloudBlock };
+  if (reserveFor === undefined || !capped || !isCloudEngine(first.engine)) return { decision: first, reserved: false, cloudBlock };
   const micros = estimateCloudCostMicros(request, priceOf(first.model));
   const r = await deps.ledger.reserveBudget({ id: reserveFor, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
   if (r.reserved) return { decision: first, reserved: true, cloudBlock };

@@ -60,7 +60,7 @@ export interface RequestRecorder {
 
 const zero: Usage = { inputTokens: 0, outputTokens: 0 };
 
-type RecorderDeps = Pick<PipelineDeps, 'ledger' | 'now' | 'onRecord'>;
+type RecorderDeps = Pick<PipelineDeps, 'ledger' | 'now' | 'onRecord'> & Partial<Pick<PipelineDeps, 'routing'>>;
 
 /** A recorder for one request. */
 export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity): RequestRecorder {
@@ -73,7 +73,8 @@ export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity):
     const latencyMs = deps.now() - who.ts;
     // A cache hit costs nothing and is neither a local nor a cloud call (no engine ran).
     const costMicros = o.decision && !cached ? costOf(o.usage, priceOf(o.decision.model)) : 0;
-    const allCloudMicros = allCloudCost(o.usage);
+    // The counterfactual prices the same tokens on the cloud model this user chose (their cloud route's first choice).
+    const allCloudMicros = allCloudCost(o.usage, deps.routing?.().cloudModel);
     const row = toRow(who, o, { costMicros, allCloudMicros, latencyMs, cached, experiment });
     // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
     await deps.ledger.record(row);

@@ -76,7 +76,7 @@ describe('Retry with Claude (useChatStream)', () => {
       content: 'cloud answer',
       state: 'done',
       requestId: 'req-2',
-      routing: { model: 'claude-sonnet', engine: 'anthropic' },
+      routing: { model: 'claude-sonnet', engine: 'anthropic', provider: 'anthropic' },
       retriedFrom: { model: 'tinyllama', recorded: true },
     });
   });
@@ -193,7 +193,7 @@ describe('an answer’s actions (MessageList)', () => {
   it('the answer that replaced a retried one says the miss was recorded, or why not', async () => {
     const { rerender } = render(
       <MessageList
-        messages={[done({ routing: { ...localRouting, engine: 'anthropic' }, retriedFrom: { model: 'tinyllama', recorded: true } })]}
+        messages={[done({ routing: { ...localRouting, engine: 'anthropic', provider: 'anthropic' }, retriedFrom: { model: 'tinyllama', recorded: true } })]}
         retry={ok}
         actions={noActions}
         busy={false}
