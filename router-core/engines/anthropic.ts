@@ -12,7 +12,7 @@ import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../contr
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { FinishReason, StreamEvent } from '../contracts/stream.js';
-import { cloudModels, findModel } from '../data/models.js';
+import { cloudModelsOf, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall } from './engine.js';
 
@@ -100,11 +100,13 @@ export type AnthropicParams = MessageCreateParamsStreaming & { temperature?: num
 /** Resolve our model id to Claude's: catalog id/alias → providerModel; a raw `claude-*` id passes through. */
 export function toAnthropicModel(model: string): string {
   const entry = findModel(model);
-  if (entry?.kind === 'cloud') return entry.providerModel;
+  if (entry?.kind === 'cloud' && entry.provider === 'anthropic') return entry.providerModel;
   if (!entry && /^claude-/i.test(model.trim())) return model.trim();
   throw new CoreError(
     'no_model_available',
-    `Claude cannot serve model "${model}"; valid: ${cloudModels.map((m) => m.id).join(', ')} or a claude-* model id.`,
+    `Claude cannot serve model "${model}"; valid: ${cloudModelsOf('anthropic')
+      .map((m) => m.id)
+      .join(', ')} or a claude-* model id.`,
   );
 }
 
@@ -534,7 +536,7 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     // No network call: a probe request would cost money and latency; a bad key shows up as upstream_auth on use.
     async probe(): Promise<EngineAvailability> {
       if (!currentKey()) return { ok: false, models: [], reason: 'no Claude API key configured' };
-      return { ok: true, models: cloudModels.map((m) => m.id), tools: true, structuredOutput: true };
+      return { ok: true, models: cloudModelsOf('anthropic').map((m) => m.id), tools: true, structuredOutput: true };
     },
     chat,
     async close() {
