@@ -22,6 +22,16 @@ export interface EngineSettings {
   /** HYBRID_AI_OPENAI_COMPAT_URL: an OpenAI-compatible server (LM Studio, llama-server, vLLM). */
   openaiCompatUrl?: string;
   openaiCompatModel?: string;
+  /** The OpenAI key (OPENAI_API_KEY or the keychain), a getter like the Claude key's. */
+  openaiApiKey?: () => string | undefined;
+  openaiBaseUrl?: string;
+  /** The Gemini (AI Studio) key, a getter; or `geminiVertex` for Vertex AI. */
+  geminiApiKey?: () => string | undefined;
+  geminiVertex?: { project: string; location: string; credentialsFile?: string };
+  geminiBaseUrl?: string;
+  /** An OpenAI-compatible cloud: base URL (HYBRID_AI_CLOUD_COMPAT_URL) and key getter; no URL = no engine. */
+  cloudCompatUrl?: string;
+  cloudCompatKey?: () => string | undefined;
 }
 
 /** Each factory returns an engine, or null when it cannot exist in this configuration. */

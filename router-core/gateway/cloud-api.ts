@@ -41,10 +41,14 @@ const KEY_CHARS = /^[A-Za-z0-9_\-.:+/=]+$/;
 export function validateProviderKey(p: CloudProvider, raw: unknown): string {
   if (p === 'anthropic') return validateClaudeKey(raw);
   const name = providerNames[p];
-  if (typeof raw !== 'string') throw new CoreError('invalid_request', `Invalid "key": send {"key": "..."}, a string with your ${name} API key.`);
+  if (typeof raw !== 'string')
+    throw new CoreError('invalid_request', `Invalid "key": send {"key": "..."}, a string with your ${name} API key.`);
   const key = raw.trim();
   if (p === 'openai' && !key.startsWith('sk-'))
-    throw new CoreError('invalid_request', 'Invalid "key": an OpenAI API key starts with "sk-" (create one at platform.openai.com → API keys).');
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "key": an OpenAI API key starts with "sk-" (create one at platform.openai.com → API keys).',
+    );
   if (key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH)
     throw new CoreError(
       'invalid_request',

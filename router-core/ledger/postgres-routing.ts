@@ -1,7 +1,16 @@
 // PostgreSQL side of the routing store (cache, routing events, feedback) over the ledger's pool; same behaviour as sqlite-routing.ts.
 import type pg from 'pg';
 import type { CacheEntry, RoutingStore } from './routing-store.js';
-import { CLOUD_ENGINES_SQL, EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
+import {
+  CLOUD_ENGINES_SQL,
+  EXPERIMENT_TOTALS_SQL,
+  embeddingParam,
+  routingStatsFrom,
+  toArmTotals,
+  toEntry,
+  toFeedbackSample,
+  type Row,
+} from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;

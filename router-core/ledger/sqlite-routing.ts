@@ -2,7 +2,16 @@
 import type Database from 'better-sqlite3';
 import type { SyncLedger } from './ledger.js';
 import type { FeedbackRecord, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
-import { CLOUD_ENGINES_SQL, EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
+import {
+  CLOUD_ENGINES_SQL,
+  EXPERIMENT_TOTALS_SQL,
+  embeddingParam,
+  routingStatsFrom,
+  toArmTotals,
+  toEntry,
+  toFeedbackSample,
+  type Row,
+} from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;

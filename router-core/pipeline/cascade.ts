@@ -68,7 +68,8 @@ export async function cascadeStep(
   });
   let candidates = plan.escalateTo;
   // Escalating to the cloud reserves its estimate now, and only if the caps still allow it.
-  if (isCloudEngine(candidates[0]?.engine) && plan.mode === 'verify' && !(await reserveLater(deps, recorder, request, candidates[0]))) {
+  const firstUp = candidates[0];
+  if (firstUp && isCloudEngine(firstUp.engine) && plan.mode === 'verify' && !(await reserveLater(deps, recorder, request, firstUp))) {
     candidates = candidates.filter((c) => !isCloudEngine(c.engine));
   }
   const escalatedDecision = {

@@ -62,7 +62,9 @@ describe('the cloud route on any provider', () => {
   });
 
   it('a first choice that is down gives way to the next provider, not to the local models', () => {
-    const availability: Availability = { engines: { ...all.engines, openai: { ok: false, models: [], reason: 'no OpenAI API key configured' } } };
+    const availability: Availability = {
+      engines: { ...all.engines, openai: { ok: false, models: [], reason: 'no OpenAI API key configured' } },
+    };
     const o = decideRoute({ request: req('prove it'), config: gptFirst, tier: 2, availability, spend: nothingSpent });
     expect(o.ok && o.decision).toMatchObject({ route: 'cloud', model: 'gemini-2.5-flash', engine: 'gemini' });
   });
@@ -102,7 +104,13 @@ describe('the cloud route on any provider', () => {
     const liteEstimate = estimateCloudCostMicros(req(long), priceOf('gemini-2.5-flash-lite'));
     expect(liteEstimate).toBeLessThan(opusEstimate);
     const cap = { dailyMicros: Math.floor((opusEstimate + liteEstimate) / 2) };
-    const opus = decideRoute({ request: req(long), config: config({ cloudModel: 'claude-opus', budget: cap }), tier: 2, availability: all, spend: nothingSpent });
+    const opus = decideRoute({
+      request: req(long),
+      config: config({ cloudModel: 'claude-opus', budget: cap }),
+      tier: 2,
+      availability: all,
+      spend: nothingSpent,
+    });
     const nano = decideRoute({
       request: req(long),
       config: config({ cloudModel: 'gemini-2.5-flash-lite', cloudEngine: 'gemini', budget: cap }),
@@ -115,12 +123,30 @@ describe('the cloud route on any provider', () => {
   });
 
   it('a caller naming another provider’s model gets that provider; a raw id its cloud lists goes there too', () => {
-    const g = decideRoute({ request: req('hi', { model: 'gemini-2.5-flash' }), config: config(), tier: 2, availability: all, spend: nothingSpent });
+    const g = decideRoute({
+      request: req('hi', { model: 'gemini-2.5-flash' }),
+      config: config(),
+      tier: 2,
+      availability: all,
+      spend: nothingSpent,
+    });
     expect(g.ok && g.decision).toMatchObject({ route: 'cloud', engine: 'gemini', model: 'gemini-2.5-flash' });
-    const c = decideRoute({ request: req('hi', { model: 'llama-3.3-70b' }), config: config(), tier: 2, availability: all, spend: nothingSpent });
+    const c = decideRoute({
+      request: req('hi', { model: 'llama-3.3-70b' }),
+      config: config(),
+      tier: 2,
+      availability: all,
+      spend: nothingSpent,
+    });
     expect(c.ok && c.decision).toMatchObject({ route: 'cloud', engine: 'cloud-compat', model: 'llama-3.3-70b' });
     const down: Availability = { engines: { ...all.engines, gemini: { ok: false, models: [], reason: 'no Gemini API key configured' } } };
-    const refused = decideRoute({ request: req('hi', { model: 'gemini-2.5-flash' }), config: config(), tier: 2, availability: down, spend: nothingSpent });
+    const refused = decideRoute({
+      request: req('hi', { model: 'gemini-2.5-flash' }),
+      config: config(),
+      tier: 2,
+      availability: down,
+      spend: nothingSpent,
+    });
     expect(!refused.ok && refused.error.message).toContain('no Gemini API key configured');
   });
 });

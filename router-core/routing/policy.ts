@@ -130,7 +130,10 @@ export interface CloudBlock {
 
 /** The cloud route's choices in order: the first choice, then the fallbacks across providers (no duplicates). */
 export function cloudChoices(config: Pick<RoutingConfig, 'cloudModel' | 'cloudEngine' | 'cloudFallbacks'>): CloudChoice[] {
-  const first: CloudChoice = { model: config.cloudModel, engine: config.cloudEngine ?? cloudEngineForModel(config.cloudModel) ?? 'anthropic' };
+  const first: CloudChoice = {
+    model: config.cloudModel,
+    engine: config.cloudEngine ?? cloudEngineForModel(config.cloudModel) ?? 'anthropic',
+  };
   const seen = new Set<string>();
   return [first, ...(config.cloudFallbacks ?? [])].filter((c) => {
     const k = `${c.engine}\u0000${c.model}`;
@@ -169,7 +172,9 @@ function cloudBlock(input: RouteInput, only?: RouteCandidate): CloudBlock | null
   if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
   const privacy = privacyGuard(input.request.messages, input.config.privacy);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
-  const clouds = only ? [only].filter((c) => input.availability.engines[c.engine]?.ok === true) : availableClouds(input.config, input.availability);
+  const clouds = only
+    ? [only].filter((c) => input.availability.engines[c.engine]?.ok === true)
+    : availableClouds(input.config, input.availability);
   if (clouds.length === 0) {
     const engine = only?.engine ?? cloudChoices(input.config)[0]!.engine;
     const a = input.availability.engines[engine];
@@ -192,7 +197,6 @@ function localCandidates(input: RouteInput): RouteCandidate[] {
   }
   return out;
 }
-
 
 /** Map a complexity band to a rung of this tier's ladder. */
 function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input: RouteInput, reasons: string[]): Route {
@@ -326,7 +330,8 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
     const where = [...new Set(capable.map((c) => `${c.model} on ${c.engine}`)), ...cloudCapable.map((c) => c.model)];
     reasons.push(`${what} requested → only engines that can enforce it (${where.length > 0 ? where.join(', ') : 'none available'})`);
     locals = capable;
-    if (blocked === null && cloudCapable.length === 0) blocked = { kind: 'format', reason: `${describeClouds(clouds)} cannot enforce ${what}` };
+    if (blocked === null && cloudCapable.length === 0)
+      blocked = { kind: 'format', reason: `${describeClouds(clouds)} cannot enforce ${what}` };
     clouds = blocked === null ? cloudCapable : [];
     if (locals.length === 0 && blocked !== null) {
       const message =

@@ -370,7 +370,7 @@ function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
   const compatKey = secret(env, 'HYBRID_AI_CLOUD_COMPAT_KEY');
   if (compatKey && !compatUrl)
     throw new ConfigError(
-      'HYBRID_AI_CLOUD_COMPAT_KEY is set but HYBRID_AI_CLOUD_COMPAT_URL is not: give the cloud\'s base URL (e.g. https://openrouter.ai/api/v1).',
+      "HYBRID_AI_CLOUD_COMPAT_KEY is set but HYBRID_AI_CLOUD_COMPAT_URL is not: give the cloud's base URL (e.g. https://openrouter.ai/api/v1).",
     );
   return {
     openaiApiKey: secret(env, 'OPENAI_API_KEY'),

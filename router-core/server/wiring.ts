@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import type { TierDecision } from '../contracts/hardware.js';
-import { defaultCloudModelFor, localModels } from '../data/models.js';
+import { cloudModelsOf, defaultCloudModelFor, localModels } from '../data/models.js';
+import { prices, type Price } from '../data/prices.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import type { LlamaCppEngine } from '../engines/llamacpp.js';
@@ -30,7 +31,7 @@ import { createRoutingExtras } from '../pipeline-routing.js';
 import { overlaySettings, runningExperiment } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
-import { cloudProviders, isCloudEngine, providerOf } from '../routing/cloud.js';
+import { cloudProviders, isCloudEngine, providerNames, providerOf } from '../routing/cloud.js';
 import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/policy.js';
 import { localClock } from '../local-clock.js';
 import { isLoopback, type Config } from './config.js';
@@ -278,6 +279,42 @@ export async function createCore(
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
   /**
+   * One token from a provider's cheapest catalog model with `key` (an OpenAI-compatible cloud: its configured or first
+   * listed model): proves the key works for a few micro-dollars. Not in the ledger: a setup check, not a request.
+   */
+  const testCloudKey = async (p: CloudProvider, key: string, signal: AbortSignal): Promise<KeyTest> => {
+    const withKey: EngineSettings =
+      p === 'anthropic'
+        ? { ...settings, anthropicApiKey: key }
+        : p === 'openai'
+          ? { ...settings, openaiApiKey: () => key }
+          : p === 'gemini'
+            ? { ...settings, geminiApiKey: () => key, geminiVertex: undefined }
+            : { ...settings, cloudCompatKey: () => key };
+    const engine = engineFactories[cloudEngineOf[p]]?.(withKey);
+    if (!engine) {
+      const hint = p === 'compat' ? ' (set HYBRID_AI_CLOUD_COMPAT_URL to its base URL)' : '';
+      return { ok: false, error_type: 'no_model_available', message: `This core has no ${providerNames[p]} engine${hint}.` };
+    }
+    try {
+      const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
+      const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
+      const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
+      if (!model)
+        return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
+      const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+      for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
+        if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+      }
+      return { ok: true };
+    } catch (e) {
+      const err = toCoreError(e);
+      return { ok: false, error_type: err.type, message: err.message };
+    } finally {
+      await engine.close().catch(() => undefined);
+    }
+  };
+  /**
    * The cloud route: the first choice (Settings, else HYBRID_AI_CLOUD, else Claude when its key is set, else the first
    * provider configured, else Claude as today), then the fallback order (Settings, else every other configured provider).
    */
@@ -353,7 +390,8 @@ export async function createCore(
       if (engine === 'anthropic' && err.type === 'upstream_auth')
         claudeAuthError = { error_type: 'upstream_auth', message: err.message, at: now() };
       const provider = providerOf(engine);
-      if (provider && err.type === 'upstream_auth') cloudAuthErrors.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
+      if (provider && err.type === 'upstream_auth')
+        cloudAuthErrors.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
     },
     onRecord: (r) => {
       if (r.engine === 'anthropic' && r.status === 'ok') claudeAuthError = undefined;

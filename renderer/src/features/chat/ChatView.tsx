@@ -79,6 +79,8 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
   // The core says whether the cloud can answer and why not; until it has said, the cloud is not offered.
   const cloudOff: string | null = cloud.data ? cloudOffWords(cloud.data) : cloud.error ? cloud.error.message : 'checking';
   const cloudName = providerWords[cloud.data?.status.provider ?? cloud.data?.first_choice ?? 'anthropic'];
+  // Some cloud is set up (a key, Vertex AI or a compatible cloud); unknown until the core says, so nothing flashes.
+  const keyConfigured = cloud.data ? cloud.data.providers.some((p) => p.configured) : true;
   // "Retry with the cloud" asks the model the router's own cloud rung would use now.
   const retryCloudModel = cloud.data?.status.model ?? cloud.data?.providers.find((p) => p.provider === cloud.data?.first_choice)?.model;
   const localReady = hasLocalModel(models.data);

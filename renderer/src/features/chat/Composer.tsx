@@ -38,7 +38,7 @@ export function modelOptions(models: ModelsDto | undefined, cloudOff: string | n
     // A provider's models are offered where its engine serves them now, and the first choice's always (with why not).
     const up = m.available_on.length > 0;
     if (!up && (m.provider ?? 'anthropic') !== firstChoice) continue;
-    const why = cloudOff ?? (up ? null : 'not available');
+    const why = cloudOff;
     out.push({ value: m.id, label: `${m.label}${why ? ` (${why})` : ''}`, disabled: why !== null });
   }
   return out;
