@@ -324,7 +324,9 @@ export async function createCore(
       view.getSetting<CloudProvider | null>(coreSettings.cloudProvider.key) ??
       config.cloud ??
       (configured.includes('anthropic') ? 'anthropic' : (configured[0] ?? 'anthropic'));
-    const order = view.getSetting<CloudProvider[]>(coreSettings.cloudFallbackOrder.key) ?? configured;
+    // The saved order first; providers set up since it was saved follow it (a new key is never left out).
+    const saved = view.getSetting<CloudProvider[]>(coreSettings.cloudFallbackOrder.key) ?? [];
+    const order = [...saved, ...configured.filter((p) => !saved.includes(p))];
     const cloudFallbacks: CloudChoice[] = order
       .filter((p) => p !== first && configured.includes(p))
       .map((p) => ({ model: cloudModelOf(p), engine: cloudEngineOf[p] }));
