@@ -4,6 +4,7 @@ import type { Engine } from './engine.js';
 import { createAnthropicEngine } from './anthropic.js';
 import { createLlamaCppEngine } from './llamacpp.js';
 import { createOllamaEngine, OLLAMA_KEEP_ALIVE } from './ollama.js';
+import { createOpenAICloudEngine } from './openai.js';
 import { createOpenAICompatEngine } from './openai-compat.js';
 
 /** What the composition root knows when it builds engines. */
@@ -41,4 +42,9 @@ export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => En
   'openai-compat': (s) =>
     s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null,
   anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),
+  openai: (s) => (s.openaiApiKey ? createOpenAICloudEngine({ id: 'openai', apiKey: s.openaiApiKey, baseURL: s.openaiBaseUrl }) : null),
+  'cloud-compat': (s) =>
+    s.cloudCompatUrl
+      ? createOpenAICloudEngine({ id: 'cloud-compat', apiKey: s.cloudCompatKey ?? (() => undefined), baseURL: s.cloudCompatUrl })
+      : null,
 };

@@ -104,14 +104,7 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
             >
               <label htmlFor={id}>{p.key.configured ? `New ${p.name} API key` : `${p.name} API key`}</label>
               <div className="input-row">
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={key}
-                  onChange={(e) => setKey(e.target.value)}
-                />
+                <input id={id} type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
                 <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
                   Save and test
                 </Button>
@@ -157,7 +150,11 @@ export function CloudProviders() {
     <div className="cloud-providers">
       <div className="field">
         <label htmlFor="cloud-first-choice">Hard prompts go first to</label>
-        <select id="cloud-first-choice" value={c.first_choice} onChange={(e) => void put({ first_choice: e.target.value as CloudProvider })}>
+        <select
+          id="cloud-first-choice"
+          value={c.first_choice}
+          onChange={(e) => void put({ first_choice: e.target.value as CloudProvider })}
+        >
           {c.providers.map((p) => (
             <option key={p.provider} value={p.provider}>
               {p.name}
