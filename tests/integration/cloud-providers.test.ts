@@ -34,7 +34,9 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  seen.push(text, JSON.stringify(Object.fromEntries(res.headers)));
+  const headers: string[] = [];
+  res.headers.forEach((v, k) => headers.push(`${k}: ${v}`));
+  seen.push(text, headers.join('\n'));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -50,10 +52,10 @@ const chooseFirst = async (p: CloudProvider | null): Promise<void> => {
 };
 
 /** Every chat body each stand-in received, as text (what left this machine). */
-function received(): Record<'anthropic' | 'openai' | 'compat', string[]> {
+function received(): Record<'anthropic' | 'openai' | 'compat' | 'gemini', string[]> {
   const chats = (rs: Array<{ path: string; body: unknown }>) =>
     rs.filter((q) => !q.path.endsWith('/models')).map((q) => JSON.stringify(q.body));
-  return { anthropic: chats(gw.claude.requests), openai: chats(gw.openai!.requests), compat: chats(gw.compat!.requests) };
+  return { anthropic: chats(gw.claude.requests), openai: chats(gw.openai!.requests), compat: chats(gw.compat!.requests), gemini: [] };
 }
 
 const providers: Array<{ p: CloudProvider; engine: string; model: string }> = [
