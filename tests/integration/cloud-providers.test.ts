@@ -99,6 +99,13 @@ describe('the cloud route on every provider', () => {
     });
   }
 
+  it('an answer from a compatible cloud of unknown price claims no savings', async () => {
+    await chooseFirst('compat');
+    const r = await call('POST', '/api/v1/chat', { prompt: 'Name three rivers.', max_tokens: 20 });
+    expect(r.json).toMatchObject({ engine: 'cloud-compat', cost_micros: 0, all_cloud_cost_micros: 0, savings_micros: 0 });
+    expect(r.json.usage.output_tokens).toBeGreaterThan(0);
+  });
+
   it('GPT is charged at its own prices, and the all-cloud counterfactual is priced on the chosen cloud model', async () => {
     await chooseFirst('openai');
     const r = await call('POST', '/api/v1/chat', { prompt: 'Summarise the plot of Hamlet.', max_tokens: 20 });

@@ -21,7 +21,7 @@ const providerWords: Record<CloudSettingsDto['first_choice'], string> = {
   anthropic: 'Claude',
   openai: 'OpenAI',
   gemini: 'Gemini',
-  compat: 'The OpenAI-compatible cloud',
+  compat: 'OpenAI-compatible cloud',
 };
 
 /**
@@ -97,6 +97,7 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
     cloud: cloudOff === null,
     local: localReady,
     cloudWhyNot: cloudOff ? `${cloudName} is unavailable: ${cloudOff}` : undefined,
+    cloudName,
     localWhyNot: localReady ? undefined : 'No local model is installed yet',
   };
 
