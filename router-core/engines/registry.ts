@@ -2,6 +2,7 @@
 import type { EngineId } from '../contracts/decision.js';
 import type { Engine } from './engine.js';
 import { createAnthropicEngine } from './anthropic.js';
+import { createGeminiEngine } from './gemini.js';
 import { createLlamaCppEngine } from './llamacpp.js';
 import { createOllamaEngine, OLLAMA_KEEP_ALIVE } from './ollama.js';
 import { createOpenAICloudEngine } from './openai.js';
@@ -42,6 +43,10 @@ export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => En
   'openai-compat': (s) =>
     s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null,
   anthropic: (s) => createAnthropicEngine({ apiKey: s.anthropicApiKey, baseURL: s.anthropicBaseUrl }),
+  gemini: (s) =>
+    s.geminiVertex || s.geminiApiKey
+      ? createGeminiEngine({ apiKey: s.geminiApiKey, vertex: s.geminiVertex, baseURL: s.geminiBaseUrl })
+      : null,
   openai: (s) => (s.openaiApiKey ? createOpenAICloudEngine({ id: 'openai', apiKey: s.openaiApiKey, baseURL: s.openaiBaseUrl }) : null),
   'cloud-compat': (s) =>
     s.cloudCompatUrl

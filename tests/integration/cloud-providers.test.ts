@@ -1,5 +1,5 @@
-// Any cloud through the real gateway: Claude, OpenAI and an OpenAI-compatible cloud (wire stand-ins spoken to by the
-// official SDKs) each answer the cloud route; a Claude 529 falls over to GPT; every protocol reaches every cloud with
+// Any cloud through the real gateway: Claude, OpenAI, Gemini and an OpenAI-compatible cloud (wire stand-ins spoken to
+// by the official SDKs) each answer the cloud route; a Claude 529 falls over to GPT; every protocol reaches every cloud with
 // tools; budgets and the privacy guard hold for every provider (judged by what each stand-in received); keys never leak.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { CloudProvider } from '../../router-core/contracts/decision.js';
 import {
   REAL_GATEWAY_CLAUDE_KEY,
   REAL_GATEWAY_COMPAT_KEY,
+  REAL_GATEWAY_GEMINI_KEY,
   REAL_GATEWAY_OPENAI_KEY,
   startRealGateway,
   type RealGateway,
@@ -18,7 +19,7 @@ let gw: RealGateway;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  gw = await startRealGateway({ openai: {}, compat: { models: ['deepseek-chat', 'llama-3.3-70b'] } });
+  gw = await startRealGateway({ openai: {}, gemini: {}, compat: { models: ['deepseek-chat', 'llama-3.3-70b'] } });
   // Every prompt to the cloud route, so each test says which cloud answers rather than which prompt is hard.
   const r = await call('PUT', '/api/v1/settings', { thresholds: { medium: 0, cloud: 0 } });
   expect(r.status).toBe(200);
@@ -55,19 +56,25 @@ const chooseFirst = async (p: CloudProvider | null): Promise<void> => {
 function received(): Record<'anthropic' | 'openai' | 'compat' | 'gemini', string[]> {
   const chats = (rs: Array<{ path: string; body: unknown }>) =>
     rs.filter((q) => !q.path.endsWith('/models')).map((q) => JSON.stringify(q.body));
-  return { anthropic: chats(gw.claude.requests), openai: chats(gw.openai!.requests), compat: chats(gw.compat!.requests), gemini: [] };
+  return {
+    anthropic: chats(gw.claude.requests),
+    openai: chats(gw.openai!.requests),
+    compat: chats(gw.compat!.requests),
+    gemini: chats(gw.gemini!.requests),
+  };
 }
 
 const providers: Array<{ p: CloudProvider; engine: string; model: string }> = [
   { p: 'anthropic', engine: 'anthropic', model: 'claude-sonnet' },
   { p: 'openai', engine: 'openai', model: 'gpt-5.4' },
+  { p: 'gemini', engine: 'gemini', model: 'gemini-2.5-pro' },
   { p: 'compat', engine: 'cloud-compat', model: 'deepseek-chat' },
 ];
 
 describe('the cloud route on every provider', () => {
   it('Claude stays the first choice where its key is set; the other configured clouds follow it', async () => {
     const r = await call('GET', '/api/v1/cloud');
-    expect(r.json).toMatchObject({ first_choice: 'anthropic', saved_first_choice: null, fallback_order: ['openai', 'compat'] });
+    expect(r.json).toMatchObject({ first_choice: 'anthropic', saved_first_choice: null, fallback_order: ['openai', 'gemini', 'compat'] });
     expect(r.json.status).toEqual({ available: true, kind: null, reason: null, provider: 'anthropic', model: 'claude-sonnet' });
     const openai = r.json.providers.find((p: { provider: string }) => p.provider === 'openai');
     expect(openai).toMatchObject({
@@ -142,14 +149,14 @@ describe('the cloud route on every provider', () => {
   it('a saved fallback order is followed: the compatible cloud takes over before OpenAI', async () => {
     await call('PUT', '/api/v1/cloud', { first_choice: 'anthropic', fallback_order: ['compat', 'openai'] });
     const view = await call('GET', '/api/v1/cloud');
-    expect(view.json.fallback_order).toEqual(['compat', 'openai']);
+    expect(view.json.fallback_order).toEqual(['compat', 'openai', 'gemini']);
     gw.claude.setMode({ kind: 'error', status: 529 });
     try {
       const r = await call('POST', '/api/v1/chat', { prompt: 'Why is the sky blue?', max_tokens: 8 });
       expect(r.json).toMatchObject({ engine: 'cloud-compat', routing: { provider: 'compat' } });
     } finally {
       gw.claude.setMode({ kind: 'normal' });
-      await call('PUT', '/api/v1/cloud', { fallback_order: ['openai', 'compat'] });
+      await call('PUT', '/api/v1/cloud', { fallback_order: ['openai', 'gemini', 'compat'] });
     }
   }, 30_000);
 
@@ -186,6 +193,23 @@ describe('every protocol reaches every cloud, tools included', () => {
     const sent = gw.claude.requests.at(-1)!.body as { tools?: Array<{ name: string }> };
     expect(gw.claude.requests.length).toBe(before + 1);
     expect(sent.tools?.map((t) => t.name)).toEqual(['get_weather']);
+  });
+
+  it('/v1/messages answered by Gemini: the tool call comes back as a tool_use block', async () => {
+    await chooseFirst('gemini');
+    const before = gw.gemini!.requests.length;
+    const r = await call('POST', '/v1/messages', {
+      model: 'auto',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'What is the weather in Paris? Use the tool.' }],
+      tools: [{ name: weather.name, description: weather.description, input_schema: weather.parameters }],
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.stop_reason).toBe('tool_use');
+    expect(r.json.content.find((b: { type: string }) => b.type === 'tool_use')?.name).toBe('get_weather');
+    expect(gw.gemini!.requests.length).toBe(before + 1);
+    const sent = gw.gemini!.requests.at(-1)!.body as { tools?: Array<{ functionDeclarations?: Array<{ name: string }> }> };
+    expect(sent.tools?.flatMap((t) => t.functionDeclarations ?? []).map((d) => d.name)).toEqual(['get_weather']);
   });
 
   it('/v1/messages answered by GPT: the tool call comes back as a tool_use block', async () => {
@@ -232,7 +256,7 @@ describe('guards hold for every provider', () => {
         expect(r.json.backend).toBe('local');
       }
       const after = received();
-      for (const k of ['anthropic', 'openai', 'compat'] as const) expect(after[k].length).toBe(before[k].length);
+      for (const k of ['anthropic', 'openai', 'gemini', 'compat'] as const) expect(after[k].length).toBe(before[k].length);
     } finally {
       await call('PUT', '/api/v1/settings', { daily_budget_micros: null });
       await chooseFirst(null);
@@ -254,6 +278,10 @@ describe('keys', () => {
     const good = await call('PUT', '/api/v1/cloud/keys/compat?store=file', { key: REAL_GATEWAY_COMPAT_KEY });
     expect(good.json).toMatchObject({ configured: true, last4: REAL_GATEWAY_COMPAT_KEY.slice(-4), test: { ok: true } });
     expect(good.text).not.toContain(REAL_GATEWAY_COMPAT_KEY);
+    const gemini = await call('PUT', '/api/v1/cloud/keys/gemini?store=file', { key: REAL_GATEWAY_GEMINI_KEY });
+    expect(gemini.json).toMatchObject({ configured: true, last4: REAL_GATEWAY_GEMINI_KEY.slice(-4), test: { ok: true } });
+    expect(gw.gemini!.requests.at(-1)!.headers['x-goog-api-key']).toBe(REAL_GATEWAY_GEMINI_KEY);
+    expect(gemini.text).not.toContain(REAL_GATEWAY_GEMINI_KEY);
     const bad = await call('PUT', '/api/v1/cloud/keys/openai', { key: 'not-an-openai-key-at-all' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/starts with "sk-"/);
@@ -265,7 +293,13 @@ describe('keys', () => {
     const ledgerFiles = readdirSync(gw.srv.dataDir).filter((f) => f.startsWith('ledger.db'));
     expect(ledgerFiles.length).toBeGreaterThan(0);
     const ledger = ledgerFiles.map((f) => readFileSync(path.join(gw.srv.dataDir, f)).toString('latin1')).join('');
-    for (const key of [REAL_GATEWAY_CLAUDE_KEY, REAL_GATEWAY_OPENAI_KEY, REAL_GATEWAY_COMPAT_KEY, 'sk-proj-wrong-key-for-the-test-0000']) {
+    for (const key of [
+      REAL_GATEWAY_CLAUDE_KEY,
+      REAL_GATEWAY_OPENAI_KEY,
+      REAL_GATEWAY_GEMINI_KEY,
+      REAL_GATEWAY_COMPAT_KEY,
+      'sk-proj-wrong-key-for-the-test-0000',
+    ]) {
       expect(logs).not.toContain(key);
       expect(ledger).not.toContain(key);
       for (const s of seen) expect(s).not.toContain(key);
