@@ -72,7 +72,8 @@ function parseStore(q: unknown): 'keychain' | 'file' | undefined {
   throw new CoreError('invalid_request', `Invalid "store": ${JSON.stringify(store).slice(0, 40)}. Valid: keychain, file.`);
 }
 
-const updateSchema = z
+/** PUT /api/v1/cloud's body (also in the OpenAPI document). */
+export const cloudPutBody = z
   .object({
     first_choice: coreSettings.cloudProvider.schema.optional(),
     fallback_order: coreSettings.cloudFallbackOrder.schema.optional(),
@@ -126,7 +127,7 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
   });
 
   app.put('/api/v1/cloud', async (req, reply) => {
-    const b = parseBody(updateSchema, req.body);
+    const b = parseBody(cloudPutBody, req.body);
     if (b.first_choice !== undefined) await deps.settings.setSetting(coreSettings.cloudProvider.key, b.first_choice);
     if (b.fallback_order !== undefined) await deps.settings.setSetting(coreSettings.cloudFallbackOrder.key, b.fallback_order);
     noStore(reply);
