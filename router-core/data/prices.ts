@@ -44,3 +44,39 @@ export const prices = {
   'gemini-2.5-flash': { inputPerMTok: 300_000, outputPerMTok: 2_500_000, cachedInputPerMTok: 30_000 },
   'gemini-2.5-flash-lite': { inputPerMTok: 100_000, outputPerMTok: 400_000, cachedInputPerMTok: 10_000 },
 } as const satisfies Record<ModelId, Price>;
+
+/**
+ * Prices of an OpenAI-compatible cloud's models, which the catalog cannot know: parsed from
+ * HYBRID_AI_CLOUD_COMPAT_PRICES, a JSON object of model id → USD per million tokens, e.g.
+ * `{"llama-3.3-70b-versatile": {"input": 0.59, "output": 0.79}, "deepseek-chat": {"input": 0.27, "output": 1.1, "cachedInput": 0.07}}`.
+ * A compat model missing here has an unknown price: callers report it as unknown, never as free.
+ * Throws an Error naming the bad entry and the valid shape.
+ */
+export function parseCompatPrices(json: string): Record<string, Price> {
+  const shape = 'a JSON object of model id → {"input": USD per million tokens, "output": USD, "cachedInput"?: USD}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error(`HYBRID_AI_CLOUD_COMPAT_PRICES is not JSON; expected ${shape}.`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`HYBRID_AI_CLOUD_COMPAT_PRICES must be ${shape}.`);
+  const out: Record<string, Price> = {};
+  const micros = (usd: unknown, model: string, field: string): number => {
+    if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0)
+      throw new Error(`HYBRID_AI_CLOUD_COMPAT_PRICES: "${model}".${field} must be a number of USD per million tokens, 0 or more.`);
+    // Integer micro-dollars per million tokens, as every catalog price.
+    return Math.round(usd * 1_000_000);
+  };
+  for (const [model, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new Error(`HYBRID_AI_CLOUD_COMPAT_PRICES: "${model}" must be {"input": …, "output": …}.`);
+    const p = v as Record<string, unknown>;
+    out[model] = {
+      inputPerMTok: micros(p.input, model, 'input'),
+      outputPerMTok: micros(p.output, model, 'output'),
+      ...(p.cachedInput === undefined ? {} : { cachedInputPerMTok: micros(p.cachedInput, model, 'cachedInput') }),
+    };
+  }
+  return out;
+}
