@@ -48,7 +48,7 @@ export async function decideAndReserve(
   const first = orThrow(guarded.outcome);
   const { cloudBlock } = guarded;
   if (reserveFor === undefined || !capped || !isCloudEngine(first.engine)) return { decision: first, reserved: false, cloudBlock };
-  const micros = estimateCloudCostMicros(request, priceOf(first.model));
+  const micros = estimateCloudCostMicros(request, priceOf(first.model, config.prices));
   const r = await deps.ledger.reserveBudget({ id: reserveFor, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
   if (r.reserved) return { decision: first, reserved: true, cloudBlock };
   return { decision: orThrow(decideWithoutCloud(input, r.spend, first, micros)), reserved: false, cloudBlock };
@@ -91,7 +91,7 @@ export async function reserveLater(
   if (hasCaps(config)) {
     const now = deps.now();
     const p = deps.periodStarts(now);
-    const micros = estimateCloudCostMicros(request, priceOf(cand.model));
+    const micros = estimateCloudCostMicros(request, priceOf(cand.model, config.prices));
     const r = await deps.ledger.reserveBudget({ id: recorder.id, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
     if (!r.reserved) return false;
   }

@@ -11,6 +11,7 @@ import { estimateLearned } from './learned.js';
 import { privacyGuard, type PrivacyRules } from './privacy.js';
 import { scheduleState, type LocalClock, type RoutingSchedule } from './schedule.js';
 import { priceOf } from './pricing.js';
+import type { Price } from '../data/prices.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 import { cloudEngineForModel, cloudEngineIds, providerNames, providerOf, providerOfModel } from './cloud.js';
 import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
@@ -37,6 +38,8 @@ export interface RoutingConfig {
   localEnginePreference: readonly EngineId[];
   /** Complexity estimator: the learned model (default) or the hand-written rules. */
   estimator?: 'learned' | 'rules';
+  /** Prices of models the catalog cannot know (an OpenAI-compatible cloud's, HYBRID_AI_CLOUD_COMPAT_PRICES); absent = none. */
+  prices?: Readonly<Record<string, Price>>;
   /** Secrets and personal data stay local (default: guard on, no private words). */
   privacy?: PrivacyRules;
   /** Time-based routing: local-only hours, or cloud-only-in-these-hours (routing/schedule.ts); absent = none. */
@@ -180,7 +183,7 @@ function cloudBlock(input: RouteInput, only?: RouteCandidate): CloudBlock | null
     const a = input.availability.engines[engine];
     return { kind: 'unavailable', reason: a?.reason ?? noKeyReason(engine) };
   }
-  const estimate = estimateCloudCostMicros(input.request, priceOf(clouds[0]!.model));
+  const estimate = estimateCloudCostMicros(input.request, priceOf(clouds[0]!.model, input.config.prices));
   const budget = budgetGuard(input.spend, input.config.budget, estimate);
   if (!budget.allowCloud) return { kind: 'budget', reason: budget.reason };
   return null;

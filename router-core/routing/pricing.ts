@@ -21,7 +21,9 @@ export function costOf(usage: Usage, price: Price): number {
  * Price of a model: catalog ids from the table; a raw Claude id ("claude-3-5-haiku-latest") by its family,
  * so a passthrough model is never booked as free; anything else (a raw Ollama tag) is local and free.
  */
-export function priceOf(model: string): Price {
+export function priceOf(model: string, extra?: Readonly<Record<string, Price>>): Price {
+  const configured = extra?.[model];
+  if (configured) return configured;
   const known = (prices as Record<string, Price>)[model];
   if (known) return known;
   if (model.startsWith('claude-')) {
@@ -33,7 +35,9 @@ export function priceOf(model: string): Price {
 }
 
 /** The list price of a cloud model the catalog or a raw family id prices, or undefined when it is not known. */
-export function knownCloudPrice(model: string): Price | undefined {
+export function knownCloudPrice(model: string, extra?: Readonly<Record<string, Price>>): Price | undefined {
+  const configured = extra?.[model];
+  if (configured) return configured;
   const known = (prices as Record<string, Price>)[model];
   if (known) return known.inputPerMTok > 0 || known.outputPerMTok > 0 ? known : undefined;
   if (model.startsWith('claude-')) return priceOf(model);

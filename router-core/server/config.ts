@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CloudProvider, Tier } from '../contracts/decision.js';
+import { parseCompatPrices, type Price } from '../data/prices.js';
 import { CoreError } from '../errors.js';
 import { LedgerUrlError, parseLedgerUrl } from '../ledger/ledger-url.js';
 
@@ -33,6 +34,8 @@ export interface Config {
   cloudCompatKey?: string;
   /** HYBRID_AI_CLOUD_COMPAT_MODEL: the compatible cloud's model for the cloud route (default: the first it lists). */
   cloudCompatModel?: string;
+  /** HYBRID_AI_CLOUD_COMPAT_PRICES: the compatible cloud's model prices (micro-dollars per million tokens); absent = unknown. */
+  cloudCompatPrices?: Record<string, Price>;
   /** HYBRID_AI_CLOUD: the cloud route's first choice when several clouds are configured (default: Claude, else the first configured). */
   cloud?: CloudProvider;
   ollamaHost: string;
@@ -174,7 +177,7 @@ Options:
 Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
 ANTHROPIC_BASE_URL, OPENAI_API_KEY (or OPENAI_API_KEY_FILE), OPENAI_BASE_URL, GEMINI_API_KEY (or GEMINI_API_KEY_FILE),
 GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, GOOGLE_APPLICATION_CREDENTIALS, HYBRID_AI_CLOUD_COMPAT_URL,
-HYBRID_AI_CLOUD_COMPAT_KEY (or HYBRID_AI_CLOUD_COMPAT_KEY_FILE), HYBRID_AI_CLOUD_COMPAT_MODEL, HYBRID_AI_CLOUD=anthropic|openai|gemini|compat, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+HYBRID_AI_CLOUD_COMPAT_KEY (or HYBRID_AI_CLOUD_COMPAT_KEY_FILE), HYBRID_AI_CLOUD_COMPAT_MODEL, HYBRID_AI_CLOUD_COMPAT_PRICES, HYBRID_AI_CLOUD=anthropic|openai|gemini|compat, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
 HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
 HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, HYBRID_AI_TASKWARRIOR_SYNC (seconds), LOG_LEVEL`;
@@ -348,6 +351,16 @@ function httpUrl(name: string, raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** HYBRID_AI_CLOUD_COMPAT_PRICES parsed (data/prices.ts), its error as a ConfigError. */
+function compatPrices(raw: string | undefined): Record<string, Price> | undefined {
+  if (!raw?.trim()) return undefined;
+  try {
+    return parseCompatPrices(raw);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 /** The cloud providers besides Claude, from each SDK's own environment names; errors name the variable. */
 function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
   const cloudRaw = env.HYBRID_AI_CLOUD?.trim().toLowerCase();
@@ -383,6 +396,7 @@ function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
     cloudCompatUrl: compatUrl,
     cloudCompatKey: compatKey,
     cloudCompatModel: env.HYBRID_AI_CLOUD_COMPAT_MODEL?.trim() || undefined,
+    cloudCompatPrices: compatPrices(env.HYBRID_AI_CLOUD_COMPAT_PRICES),
     cloud: cloudRaw ? (cloudRaw as CloudProvider) : undefined,
   };
 }

@@ -266,6 +266,7 @@ export async function createCore(
       thresholds: view.getSetting<RoutingConfig['thresholds']>(coreSettings.thresholds.key) ?? defaultThresholds,
       localOnly: view.getSetting<boolean>(coreSettings.localOnly.key) ?? config.localOnly,
       ...cloudRouting(view),
+      prices: config.cloudCompatPrices,
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
         dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),

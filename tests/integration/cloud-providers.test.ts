@@ -19,7 +19,13 @@ let gw: RealGateway;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  gw = await startRealGateway({ openai: {}, gemini: {}, compat: { models: ['deepseek-chat', 'llama-3.3-70b'] } });
+  gw = await startRealGateway({
+    openai: {},
+    gemini: {},
+    compat: { models: ['deepseek-chat', 'llama-3.3-70b'] },
+    // One of the compatible cloud's models has a configured price; the other's stays unknown.
+    env: { HYBRID_AI_CLOUD_COMPAT_PRICES: JSON.stringify({ 'llama-3.3-70b': { input: 0.59, output: 0.79 } }) },
+  });
   // Every prompt to the cloud route, so each test says which cloud answers rather than which prompt is hard.
   const r = await call('PUT', '/api/v1/settings', { thresholds: { medium: 0, cloud: 0 } });
   expect(r.status).toBe(200);
@@ -111,6 +117,14 @@ describe('the cloud route on every provider', () => {
     const r = await call('POST', '/api/v1/chat', { prompt: 'Name three rivers.', max_tokens: 20 });
     expect(r.json).toMatchObject({ engine: 'cloud-compat', cost_micros: 0, all_cloud_cost_micros: 0, savings_micros: 0 });
     expect(r.json.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('a compatible cloud model with a configured price is charged at it (HYBRID_AI_CLOUD_COMPAT_PRICES)', async () => {
+    const r = await call('POST', '/api/v1/chat', { prompt: 'Name three lakes.', model: 'llama-3.3-70b', max_tokens: 20 });
+    expect(r.json).toMatchObject({ engine: 'cloud-compat', model: 'llama-3.3-70b' });
+    const u = r.json.usage;
+    expect(r.json.cost_micros).toBe(Math.round(u.input_tokens * 0.59 + u.output_tokens * 0.79));
+    expect(r.json.cost_micros).toBeGreaterThan(0);
   });
 
   it('GPT is charged at its own prices, and the all-cloud counterfactual is priced on the chosen cloud model', async () => {
