@@ -327,6 +327,24 @@ describe('gemini engine on Vertex AI', () => {
     expect(r.jwtClaims).toMatchObject({ iss: 'router@proj-1.iam.gserviceaccount.com', sub: 'router@proj-1.iam.gserviceaccount.com' });
   });
 
+  it('application-default credentials: without a file option, GOOGLE_APPLICATION_CREDENTIALS names the key file', async () => {
+    vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', serviceAccountFile);
+    try {
+      const n = standIn.requests.length;
+      const events = await collect(
+        createGeminiEngine({ vertex: { project: 'proj-2', location: 'us-east5' }, baseURL: standIn.url, maxRetries: 0 }).chat(
+          { model: 'gemini-2.5-flash', request: request('hi', 2) },
+          new AbortController().signal,
+        ),
+      );
+      expect(events.at(-1)).toMatchObject({ type: 'done' });
+      expect(standIn.requests[n]).toMatchObject({ api: 'vertex', project: 'proj-2', location: 'us-east5' });
+      expect(standIn.requests[n]!.jwtClaims).toMatchObject({ iss: 'router@proj-1.iam.gserviceaccount.com' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('a token the key did not sign is refused as upstream_auth', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const badFile = join(dir, 'other.json');
