@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../contracts/chat.js';
 import type { Availability, Tier } from '../contracts/decision.js';
-import { cloudModelsOf, localModels } from '../data/models.js';
+import { cloudModelsOf, defaultCloudModel, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import { decideRoute, type RoutingConfig } from '../routing/policy.js';
 import { createNodeRoutingState } from '../routing-state.js';
@@ -66,7 +66,7 @@ export async function runRoute(
   const config: RoutingConfig = {
     thresholds: defaultThresholds,
     localOnly: values['local-only'] === true,
-    cloudModel: 'claude-sonnet',
+    cloudModel: defaultCloudModel,
     budget: {},
     localEnginePreference: ['llamacpp'],
   };

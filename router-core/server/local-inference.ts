@@ -24,6 +24,7 @@ import { createDownloadManager, type DownloadManager } from '../host/downloads.j
 import { detectHardware, probeTimedOut } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
 import type { SettingsView } from '../ledger/settings-view.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { pickTier } from '../routing/tiering.js';
 import type { Config } from './config.js';
 import { coreSettings } from '../settings-schema.js';
@@ -217,7 +218,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
 
   const kindOf = (id: EngineId, o: OllamaProcessStatus): LocalEngineKind => {
     if (id === 'llamacpp') return 'embedded';
-    if (id === 'anthropic') return 'cloud';
+    if (isCloudEngine(id)) return 'cloud';
     if (id === 'openai-compat') return 'openai-compat';
     return o.source === 'bundled' ? 'bundled-ollama' : 'system-ollama';
   };
