@@ -17,14 +17,18 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
     process.stdout.write(`${usage}\n`);
     return null;
   }
-  const core = await createCore(config);
+  // Nothing the first request can do without waits for it: hardware detection and the Ollama process start once
+  // the server listens.
+  const core = await createCore(config, { deferBackground: true });
   try {
     await core.app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await core.close().catch(() => undefined);
     throw e;
   }
-  // Listening: now build what the first request needs but /health does not (the keyword index, ~tens of ms).
+  // Listening: now the background work, and what the first chat needs but /health does not (the keyword index,
+  // ~tens of ms; a chat that comes first builds it itself).
+  core.startBackground();
   setImmediate(prepareFeatureIndex).unref();
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
