@@ -68,7 +68,8 @@ export function packageOf(specifier: string): string | null {
 // Static `import ... from 'x'`, `export ... from 'x'`, side-effect `import 'x'` and dynamic `import('x')` with a
 // literal. tsc output puts each on its own statement; `import.meta.resolve(...)` is deliberately not matched: the
 // only one (llamacpp.ts → tsx) runs when the engine is executed from .ts sources, never in the bundle.
-const importPattern = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1/gm;
+// A quoted word `from` (`{ name: 'from', description: '…' }`) is data, not an import.
+const importPattern = /(?:(?<!['"])\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1/gm;
 
 /** Every npm package the JavaScript files under `dir` import, with the first file that imports it. */
 export function scanImports(dir: string): Map<string, string> {
