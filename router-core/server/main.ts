@@ -111,20 +111,8 @@ async function main(): Promise<void> {
   }
   if (!started) return;
   const { core, url, stop } = started;
-  // Detection takes well under a second; the banner should show the tier it found.
-  await core.hardwareReady;
-  const t = core.tier;
-  process.stdout.write(
-    startBanner({
-      url,
-      tier: `tier ${t.tier}: ${t.reason}`,
-      token: core.token,
-      tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
-      tokenCreated: core.tokenCreated,
-      interactive: process.stdout.isTTY === true && !underShell(),
-    }),
-  );
-  // The desktop shell (child/utility process) learns where the core listens through this message.
+  // The desktop shell (child/utility process) learns where the core listens through this message: at once, since
+  // it needs only the URL and the token (hardware detection, which the banner waits for, can take a second).
   const ready = { type: 'ready', url, token: core.token };
   process.send?.(ready);
   shellPort()?.postMessage(ready);
@@ -146,6 +134,19 @@ async function main(): Promise<void> {
   };
   process.on('message', onShellMessage);
   shellPort()?.on('message', (e) => onShellMessage(e.data));
+  // Detection takes well under a second; the banner should show the tier it found.
+  await core.hardwareReady;
+  const t = core.tier;
+  process.stdout.write(
+    startBanner({
+      url,
+      tier: `tier ${t.tier}: ${t.reason}`,
+      token: core.token,
+      tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
+      tokenCreated: core.tokenCreated,
+      interactive: process.stdout.isTTY === true && !underShell(),
+    }),
+  );
 }
 
 /** Electron's utility process talks through process.parentPort (it has no process.send); undefined elsewhere. */
