@@ -72,7 +72,9 @@ export function builtCoreIsFresh(root: string): boolean {
  * through tsx, the file `npm run serve` runs.
  */
 export function coreEntry(loc: AppLocation, useBuilt = false): CoreEntry {
-  if (loc.isPackaged || useBuilt) return { entry: builtCoreEntry(loc.appPath), execArgv: [] };
+  // The same file as builtCoreEntry(loc.appPath), spelled out: electron-builder.yml ships it (tests/electron/packaging).
+  if (loc.isPackaged || useBuilt)
+    return { entry: path.join(loc.appPath, 'dist', 'server', 'router-core', 'server', 'main.js'), execArgv: [] };
   return { entry: path.join(loc.appPath, 'router-core', 'server', 'main.ts'), execArgv: ['--import', 'tsx'] };
 }
 
