@@ -169,7 +169,10 @@ interface EstimatorResult {
   devNote?: string;
 }
 
-function benchEstimator({ estimateComplexity }: RoutingCode): EstimatorResult {
+function benchEstimator({ estimateComplexity: estimate, createState }: RoutingCode): EstimatorResult {
+  // As the gateway calls it: with the process's routing state (its scratch memory).
+  const { text } = createState();
+  const estimateComplexity = (p: string) => estimate(p, undefined, text);
   const prompt = mixedPrompt(4000);
   const calls = QUICK ? 5_000 : 20_000;
   let sink = 0;

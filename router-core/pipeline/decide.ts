@@ -13,7 +13,7 @@ import type { PipelineDeps } from './types.js';
 export const CLOUD_ENGINE: EngineId = 'anthropic';
 const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
 
-type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger'>;
+type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger' | 'routingState'>;
 
 /** A decision, whether its cloud estimate is reserved, and why the cloud was off for it (typed; null when it was not). */
 export interface Decided {
@@ -43,7 +43,7 @@ export async function decideAndReserve(
   const spend = capped ? await deps.ledger.budgetSpend(p.day, p.month, now) : NO_SPEND;
   // Time-based routing reads the wall clock in the schedule's own time zone (the policy itself never reads the time).
   const clock = config.schedule?.enabled ? localClock(now, config.schedule.timeZone) : undefined;
-  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend, clock };
+  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend, clock, state: deps.routingState };
   const guarded = decideRouteWithGuard(input);
   const first = orThrow(guarded.outcome);
   const { cloudBlock } = guarded;

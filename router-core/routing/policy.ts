@@ -11,8 +11,9 @@ import { estimateLearned } from './learned.js';
 import { privacyGuard, type PrivacyRules } from './privacy.js';
 import { scheduleState, type LocalClock, type RoutingSchedule } from './schedule.js';
 import { priceOf } from './pricing.js';
+import { createRoutingState, type RoutingState } from './state.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
-import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
+import { answerBudget, estimateRequestTokens, formatTokens, type TokenCache } from './tokens.js';
 
 /** Routing settings (from config and the Settings screen). */
 export interface RoutingConfig {
@@ -41,6 +42,8 @@ export interface RouteInput {
   spend: SpendSoFar;
   /** The wall clock in the schedule's time zone (the caller reads the time); needed only with a schedule. */
   clock?: LocalClock;
+  /** Working memory and caches the caller keeps between decisions (routing/state.ts); absent = fresh for this decision. */
+  state?: RoutingState;
 }
 
 export type RouteOutcome =
@@ -115,7 +118,7 @@ function cloudBlock(input: RouteInput): CloudBlock | null {
   if (input.request.localOnly) return { kind: 'request-local', reason: 'the request asked to stay on this machine' };
   const scheduled = input.clock ? scheduleState(input.config.schedule, input.clock) : null;
   if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
-  const privacy = privacyGuard(input.request.messages, input.config.privacy);
+  const privacy = privacyGuard(input.request.messages, input.config.privacy, input.state);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
   const a = input.availability.engines[CLOUD_ENGINE];
   if (!a?.ok) return { kind: 'unavailable', reason: a?.reason ?? 'no Claude API key configured' };
@@ -161,11 +164,18 @@ function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input:
  * starts from): the last user turn, raised to the level of the task it continues when it is a follow-up
  * (routing/conversation.ts).
  */
-export function estimateRequest(request: ChatRequest, config: Pick<RoutingConfig, 'estimator' | 'thresholds'>): ConversationEstimate {
+export function estimateRequest(
+  request: ChatRequest,
+  config: Pick<RoutingConfig, 'estimator' | 'thresholds'>,
+  state: RoutingState = createRoutingState(),
+): ConversationEstimate {
   const kind = config.estimator === 'rules' ? 'rules' : 'learned';
   const t = config.thresholds;
-  const estimate = kind === 'rules' ? estimateComplexity : estimateLearned;
-  return estimateConversation(request.messages, (text) => estimate(text, t), t, `${kind}|${t.medium}|${t.cloud}`);
+  const estimate =
+    kind === 'rules'
+      ? (text: string) => estimateComplexity(text, t, state.text)
+      : (text: string) => estimateLearned(text, t, state.learned);
+  return estimateConversation(request.messages, estimate, t, `${kind}|${t.medium}|${t.cloud}`, state.turns);
 }
 
 /**
@@ -189,9 +199,10 @@ export interface GuardedOutcome {
 }
 
 /** decideRoute, also saying why the cloud was off (the pipeline counts requests the privacy guard kept local). */
-export function decideRouteWithGuard(input: RouteInput): GuardedOutcome {
+export function decideRouteWithGuard(given: RouteInput): GuardedOutcome {
+  const input = given.state ? given : { ...given, state: createRoutingState() };
   const { request, config } = input;
-  const estimate = estimateRequest(request, config);
+  const estimate = estimateRequest(request, config, input.state);
   const reasons = estimateReasons(estimate);
   const requested = request.model.trim();
   if (requested !== '' && requested.toLowerCase() !== 'auto') {
@@ -276,7 +287,7 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
     }
   }
   // Context fit: a model whose window cannot hold the prompt and the answer's room is never given the request.
-  const need = contextNeed(request);
+  const need = contextNeed(request, input.state?.tokens);
   const tooSmall = new Map<string, number>();
   locals = locals.filter((c) => {
     const window = contextOf(c, input.availability);
@@ -329,8 +340,8 @@ export interface ContextNeed {
 }
 
 /** What `request` needs: the estimated prompt (all turns, template overhead) plus max_tokens or the minimum answer. */
-export function contextNeed(request: ChatRequest): ContextNeed {
-  const inputTokens = estimateRequestTokens(request);
+export function contextNeed(request: ChatRequest, tokens?: TokenCache): ContextNeed {
+  const inputTokens = estimateRequestTokens(request, tokens);
   const answer = answerBudget(request);
   return { input: inputTokens, answer, total: inputTokens + answer };
 }
@@ -411,7 +422,6 @@ const refusalType: Record<CloudBlockKind, ErrorType> = {
 };
 
 function decideOverride(input: RouteInput, requested: string, score: number, reasons: string[]): RouteOutcome {
-  const { availability, config } = input;
   const entry = findModel(requested);
   const isCloud = entry ? entry.kind === 'cloud' : requested.toLowerCase().startsWith('claude-');
   const tools = requestUsesTools(input.request);
@@ -427,28 +437,44 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
       },
     };
   }
-  if (isCloud) {
-    if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
-      return {
-        ok: false,
-        error: {
-          type: 'no_model_available',
-          message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
-        },
-      };
-    }
-    const blocked = cloudBlock(input);
-    if (blocked !== null) {
-      const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
-      return { ok: false, error: { type: refusalType[blocked.kind], message } };
-    }
-    const model = entry?.id ?? requested;
-    const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
-    if (tooBig) return { ok: false, error: tooBig };
-    reasons.push(`model "${requested}" requested by the caller`);
-    if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
-    return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
+  if (isCloud) return decideCloudOverride(input, requested, entry?.id ?? requested, score, reasons);
+  return decideLocalOverride(input, requested, entry, tools, score, reasons);
+}
+
+/** A cloud model named by the caller: refused when the cloud is blocked or cannot honour the request, else that model. */
+function decideCloudOverride(input: RouteInput, requested: string, model: string, score: number, reasons: string[]): RouteOutcome {
+  const { availability } = input;
+  if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
+      },
+    };
   }
+  const blocked = cloudBlock(input);
+  if (blocked !== null) {
+    const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
+    return { ok: false, error: { type: refusalType[blocked.kind], message } };
+  }
+  const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
+  if (tooBig) return { ok: false, error: tooBig };
+  reasons.push(`model "${requested}" requested by the caller`);
+  if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
+  return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
+}
+
+/** A local model named by the caller: the engines that run it and can take the request, or why none can. */
+function decideLocalOverride(
+  input: RouteInput,
+  requested: string,
+  entry: ReturnType<typeof findModel>,
+  tools: boolean,
+  score: number,
+  reasons: string[],
+): RouteOutcome {
+  const { availability, config } = input;
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
   const all = enginesFor(model, availability, config.localEnginePreference);
@@ -499,7 +525,7 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   reasons.push(`model "${requested}" requested by the caller`);
   if (format) reasons.push(`${formatWords(input.request)} requested → enforced by ${fitting[0]} (constrained decoding)`);
   const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
-  const capped = answerCap(input.request, contextNeed(input.request), first!, availability);
+  const capped = answerCap(input.request, contextNeed(input.request, input.state?.tokens), first!, availability);
   if (capped) reasons.push(capped);
   return { ok: true, decision: { ...first!, complexity: score, reasons, fallbacks: rest } };
 }
@@ -507,7 +533,7 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
 /** The 400 for a caller-picked model whose context cannot hold the request on `engine`, or null when it fits. */
 function overrideContextError(input: RouteInput, model: string, engine: EngineId) {
   const window = contextOf({ model, engine }, input.availability);
-  const need = contextNeed(input.request);
+  const need = contextNeed(input.request, input.state?.tokens);
   if (window === undefined || need.total <= window) return null;
   return {
     type: 'context_length_exceeded' as const,

@@ -31,6 +31,7 @@ import { overlaySettings, runningExperiment } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import type { RoutingConfig } from '../routing/policy.js';
+import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
@@ -298,9 +299,12 @@ export async function createCore(
       return { models: p.models, queue: p.queue };
     },
   });
+  // Routing's working memory and caches (privacy history, per-turn estimates), kept for the life of the process.
+  const routingState = createNodeRoutingState();
   const pipeline = createPipeline({
     engines,
     ledger,
+    routingState,
     availability: () => availability.get(),
     invalidate: (e) => availability.invalidate(e),
     routing,
