@@ -50,6 +50,11 @@ export interface LocalInferenceDeps {
   useOllamaAt?: (url: string) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   now: () => number;
+  /**
+   * Hardware detection and the Ollama process start once this resolves (the server passes "listening", so they do not
+   * compete with the start for the CPU); absent = at once.
+   */
+  startAfter?: Promise<unknown>;
   /** The embedded engine's sequences, running and waiting calls (absent when it is not in use). */
   embeddedLoad?: () => Omit<LocalParallelism, 'sequences' | 'sequencesFrom' | 'ollama'> | undefined;
 }
@@ -131,7 +136,9 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
       detecting = null;
     }));
   let retry: NodeJS.Timeout | undefined;
-  const hardwareReady = detect()
+  const started = d.startAfter ?? Promise.resolve();
+  const hardwareReady = started
+    .then(() => detect())
     .then(() => {
       // A probe cut by the time box (a loaded machine, a slow driver) is measured again in the background with
       // more time, so a GPU that answered late still lifts the tier.
@@ -203,7 +210,10 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         availability.invalidate();
       }
     });
-    void ollama.start().then((s) => logger.info({ state: s.state, source: s.source, url: s.url, detail: s.message }, 'ollama'));
+    const manager = ollama;
+    void started
+      .then(() => manager.start())
+      .then((s) => logger.info({ state: s.state, source: s.source, url: s.url, detail: s.message }, 'ollama'));
   }
   const ollamaStatus = (): OllamaProcessStatus =>
     ollama?.status() ?? {

@@ -59,6 +59,11 @@ export interface Core {
   /** Hardware, model downloads and the Ollama process. */
   local: LocalInference;
   logger: Logger;
+  /**
+   * Starts the background work held back by `deferBackground` (hardware detection, the Ollama process); the server
+   * calls it once it listens. A no-op otherwise, and after the first call.
+   */
+  startBackground(): void;
   /** Close engines and the ledger (the HTTP server is closed by the caller first). */
   close(): Promise<void>;
 }
@@ -132,8 +137,16 @@ export async function openLedger(config: Config, ledgerFile: string, logger?: Lo
 /** Build everything; nothing listens yet. */
 export async function createCore(
   config: Config,
-  opts: { logger?: Logger; now?: () => number; engines?: Map<EngineId, Engine> } = {},
+  opts: {
+    logger?: Logger;
+    now?: () => number;
+    engines?: Map<EngineId, Engine>;
+    /** Hold hardware detection and the Ollama start until {@link Core.startBackground} (the server: once it listens). */
+    deferBackground?: boolean;
+  } = {},
 ): Promise<Core> {
+  let startBackground = (): void => undefined;
+  const backgroundGate = opts.deferBackground ? new Promise<void>((resolve) => (startBackground = resolve)) : undefined;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const now = opts.now ?? Date.now;
   const dir = openDataDir(config.dataDir);
@@ -217,6 +230,7 @@ export async function createCore(
   );
   const local = createLocalInference({
     config,
+    startAfter: backgroundGate,
     modelsDir: dir.modelsDir,
     settings: settingsView,
     availability,
@@ -544,6 +558,7 @@ export async function createCore(
     hardwareReady: local.hardwareReady,
     local,
     logger,
+    startBackground: () => startBackground(),
     async close() {
       await local.close();
       clearInterval(refresh);
