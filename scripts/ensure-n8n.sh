@@ -27,6 +27,7 @@ npm install --ignore-scripts --omit=dev --no-audit --no-fund --loglevel=error "n
 npm rebuild sqlite3 --build-from-source --loglevel=error >&2
 node -e 'const s=require("sqlite3");new s.Database(":memory:").close()'
 touch .complete
+chmod 755 "$staging"
 rm -rf "$prefix"
 mv "$staging" "$prefix"
 trap - EXIT
