@@ -3,12 +3,14 @@
 // cloud. Each workflow is imported with `n8n import:workflow`, its bearer token comes from n8n's own credential store
 // (`n8n import:credentials`, a Header Auth credential), and it runs with `n8n execute`; the test checks what the
 // workflow produced against the ledger rows its requests left, and what it posted to an alert webhook.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../router-core/ledger/ledger.js';
@@ -225,6 +227,7 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
       smartCloud: smart({ prompt: 'Draft a polite reply to a refund request.', model: cloudModel }),
       smartBad: smart({ prompt: '   ' }),
       smartFail: smart({ prompt: 'Hello', model: cloudModel }),
+      smartWebhook: smart({ prompt: 'not used: the webhook brings the prompt' }),
       orchestrator: workflow('orchestrator-pipeline.json', { gateway_url, max_tokens: 32, summary_max_tokens: 16 }),
       costQuiet: workflow('cost-monitor.json', {
         gateway_url,
@@ -387,6 +390,53 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
     expect(report!.text).toContain(`Since start: ${rows.length} requests`);
   }, 300_000);
 
+  it('smart routing through its webhook: published and served by `n8n start`, it answers a POSTed prompt', async () => {
+    // The CLI runs a workflow from its Manual Trigger; the webhook a user calls needs the n8n server with the workflow
+    // published, so that path is checked here too: a POST to /webhook/hybrid-ai/chat, answered from the gateway.
+    await n8n(['publish:workflow', `--id=${variants.smartWebhook.id}`]);
+    const port = await freePort();
+    const child = spawn(process.execPath, [n8nBin!, 'start'], {
+      env: { ...env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1', N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5' },
+      cwd: home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (c: Buffer) => (log += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = once(child, 'exit');
+    try {
+      const before = srv.core.ledger.recent(10_000).length;
+      const url = `http://127.0.0.1:${port}/webhook/hybrid-ai/chat`;
+      const body = JSON.stringify({ prompt: 'Name one colour.', local_only: true, max_tokens: 16 });
+      let res: Response | undefined;
+      // Until n8n listens and has registered the published webhook, the port is closed or the path is a 404.
+      for (let i = 0; i < 300 && child.exitCode === null; i++) {
+        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+        if (res && res.status !== 404) break;
+        await sleep(1000);
+      }
+      expect(res?.status, log.slice(-4000)).toBe(200);
+      const answer = (await res!.json()) as Record<string, any>;
+      expect(answer).toMatchObject({ ok: true, backend: 'local' });
+      const rows = rowsSince(before);
+      expect(rows.map((x) => x.id)).toEqual([answer.request_id]);
+      expect(answer).toMatchObject({ route: rows[0]!.route, model: rows[0]!.model });
+      expect(micros(answer.all_cloud_usd)).toBe(rows[0]!.allCloudMicros);
+    } finally {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(killer);
+    }
+  }, 420_000);
+
+  it("keeps the token encrypted in n8n's credential store: the credential is there, the token's text is not", () => {
+    const files = ['database.sqlite', 'database.sqlite-wal'].map((f) => path.join(home, '.n8n', f)).filter((f) => existsSync(f));
+    const bytes = files.map((f) => readFileSync(f));
+    expect(bytes.some((b) => b.includes('hybridAiGateway'))).toBe(true);
+    expect(bytes.some((b) => b.includes(TOKEN))).toBe(false);
+  });
+
   it('ships no token in any workflow file; every gateway call uses the Header Auth credential', () => {
     for (const file of ['smart-routing.json', 'cost-monitor.json', 'performance-monitor.json', 'orchestrator-pipeline.json']) {
       const text = readFileSync(path.join(workflowsDir, file), 'utf8');
@@ -402,4 +452,13 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
       }
     }
   });
+});
+
+const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+it.runIf(hasShellcheck || inCi)('scripts/ensure-n8n.sh passes shellcheck and is executable', () => {
+  const script = path.join(root, 'scripts/ensure-n8n.sh');
+  const r = spawnSync('shellcheck', [script], { encoding: 'utf8' });
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(statSync(script).mode & 0o111).not.toBe(0);
 });
