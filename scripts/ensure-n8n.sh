@@ -24,7 +24,7 @@ cd "$staging"
 echo '{"name":"n8n-install","private":true}' >package.json
 npm install --ignore-scripts --omit=dev --no-audit --no-fund --loglevel=error "n8n@$version" >&2
 # The prebuilt-binary download (prebuild-install) cannot reach GitHub; node-gyp builds the bundled SQLite instead.
-npm rebuild sqlite3 --build-from-source --loglevel=error >&2
+JOBS=max npm rebuild sqlite3 --build-from-source --loglevel=error >&2
 node -e 'const s=require("sqlite3");new s.Database(":memory:").close()'
 touch .complete
 chmod 755 "$staging"
