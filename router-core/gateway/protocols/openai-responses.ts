@@ -11,7 +11,7 @@ import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { openAiError, toResponseFormat } from './openai.js';
-import { parseBody } from './validate.js';
+import { parseBody, parsePart } from './validate.js';
 
 /** Content parts of an input message: text of any kind is read; images and files are refused by name. */
 const part = z
@@ -166,13 +166,7 @@ export function itemsToMessages(items: readonly unknown[]): ChatMessage[] {
   items.forEach((raw, i) => {
     const t = (raw as { type?: string }).type;
     const at = (m: string) => new CoreError('invalid_request', `Invalid "input[${i}]": ${m}.`, { details: { param: `input[${i}]` } });
-    const parse = <S extends z.ZodType>(schema: S): z.infer<S> => {
-      const r = schema.safeParse(raw);
-      if (r.success) return r.data;
-      const issue = r.error.issues[0]!;
-      const where = issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
-      throw new CoreError('invalid_request', `Invalid "input[${i}]${where}": ${issue.message}.`, { details: { param: `input[${i}]` } });
-    };
+    const parse = <S extends z.ZodType>(schema: S): z.infer<S> => parsePart(schema, raw, ['input', i]);
     if (t === 'reasoning') {
       parse(reasoningItem);
       return;
@@ -238,17 +232,11 @@ function decodeBody(raw: unknown): Decoded {
   const input: ChatMessage[] =
     typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : itemsToMessages(b.input as readonly unknown[]);
   const tools: ToolSpec[] = (b.tools ?? []).map((raw, i) => {
-    const r = functionTool.safeParse(raw);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new CoreError('invalid_request', `Invalid "tools[${i}].${issue.path.join('.') || 'type'}": ${issue.message}.`, {
-        details: { param: `tools[${i}]` },
-      });
-    }
+    const t = parsePart(functionTool, raw, ['tools', i]);
     return {
-      name: r.data.name,
-      ...(r.data.description ? { description: r.data.description } : {}),
-      parameters: r.data.parameters ?? { type: 'object', properties: {} },
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      parameters: t.parameters ?? { type: 'object', properties: {} },
     };
   });
   const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
