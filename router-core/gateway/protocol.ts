@@ -100,14 +100,23 @@ export class NdjsonAnswer {
   constructor(readonly lines: AsyncIterable<unknown>) {}
 }
 
-/** Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). */
+/** Who is calling: what a protocol may keep per caller (stored responses) is scoped by it. */
+export interface Caller {
+  /** The app key the request authenticated with; undefined = the main API token. */
+  appKeyId?: string;
+}
+
+/**
+ * Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). Each answer belongs to
+ * the caller that made it: another caller finds nothing under its id.
+ */
 export interface ResponseStore {
   /** Whether anything may be kept now (history on); off = nothing is stored and nothing can be referred to. */
   enabled(): boolean;
-  save(id: string, createdAt: number, body: unknown): Promise<void>;
-  /** The stored body, or undefined when unknown (or history is off). */
-  get(id: string): Promise<unknown>;
-  delete(id: string): Promise<boolean>;
+  save(id: string, createdAt: number, body: unknown, caller: Caller): Promise<void>;
+  /** The stored body, or undefined when unknown, another caller's, or history is off. */
+  get(id: string, caller: Caller): Promise<unknown>;
+  delete(id: string, caller: Caller): Promise<boolean>;
 }
 
 /**
@@ -125,9 +134,12 @@ export interface ExtraRoute {
   /**
    * Returns the JSON body (undefined: an empty 200, as Ollama's /api/delete answers), or an {@link NdjsonAnswer} to
    * stream; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away; `params` are the URL's
-   * path parameters.
+   * path parameters, `query` its query string; `caller` says which key is asking.
    */
-  handle(input: { body: unknown; signal: AbortSignal; params?: Record<string, string> }, services: ProtocolServices): Promise<unknown>;
+  handle(
+    input: { body: unknown; signal: AbortSignal; params?: Record<string, string>; query?: Record<string, string>; caller?: Caller },
+    services: ProtocolServices,
+  ): Promise<unknown>;
 }
 
 export interface ProtocolAdapter {
@@ -143,12 +155,12 @@ export interface ProtocolAdapter {
    * Async work before the pipeline runs (absent = none): e.g. load the stored conversation a request continues.
    * Throws CoreError for the caller's mistakes.
    */
-  prepare?(decoded: Decoded, services: ProtocolServices): Promise<Decoded>;
+  prepare?(decoded: Decoded, services: ProtocolServices, caller: Caller): Promise<Decoded>;
   /**
    * Called once the answer is complete, before the caller is told so (the last stream frame or the JSON body), so
    * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
    */
-  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices): Promise<void>;
+  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices, caller: Caller): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -1,4 +1,5 @@
-// OpenAI Responses API: POST /v1/responses (JSON or its typed SSE events), GET and DELETE /v1/responses/{id}.
+// OpenAI Responses API: POST /v1/responses (JSON or its typed SSE events), GET and DELETE /v1/responses/{id}, and
+// GET /v1/responses/{id}/input_items. Stored responses belong to the key that made them.
 //
 // Input items (messages, function_call, function_call_output) and `instructions` decode into our ChatRequest;
 // `previous_response_id` continues a stored response (history on), and each answer is stored unless `store: false`.
@@ -8,7 +9,7 @@ import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason, Usage } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
-import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
+import type { Caller, Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { openAiError, toResponseFormat } from './openai.js';
 import { parseBody, parsePart } from './validate.js';
@@ -152,6 +153,8 @@ interface ResponsesOptions {
 interface StoredResponse {
   response: Record<string, unknown>;
   messages: ChatMessage[];
+  /** This request's own input as items with ids (GET …/input_items); absent in responses stored before it was kept. */
+  inputItems?: Array<Record<string, unknown>>;
 }
 
 const optionsOf = (d: Decoded): ResponsesOptions => d.options as unknown as ResponsesOptions;
@@ -376,8 +379,8 @@ function responseObject(
 
 const statusOf = (reason: FinishReason): 'completed' | 'incomplete' => (reason === 'length' ? 'incomplete' : 'completed');
 
-/** The stored response behind `id`, or a 404 in OpenAI's words. */
-async function storedResponse(services: ProtocolServices, id: string, param: string): Promise<StoredResponse> {
+/** The stored response behind `id` that `caller` made, or a 404 in OpenAI's words (another caller's is not there). */
+async function storedResponse(services: ProtocolServices, id: string, param: string, caller: Caller): Promise<StoredResponse> {
   const store = services.responses;
   if (!store || !store.enabled()) {
     throw new CoreError(
@@ -386,7 +389,7 @@ async function storedResponse(services: ProtocolServices, id: string, param: str
       { details: { param } },
     );
   }
-  const found = (await store.get(id)) as StoredResponse | undefined;
+  const found = (await store.get(id, caller)) as StoredResponse | undefined;
   if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
   return found;
 }
@@ -419,19 +422,86 @@ const responseIdParam = (params: Record<string, string> = {}): string => {
 const getRoute: ExtraRoute = {
   method: 'GET',
   url: '/v1/responses/:id',
-  async handle({ params }, services) {
-    return (await storedResponse(services, responseIdParam(params), 'response_id')).response;
+  async handle({ params, caller = {} }, services) {
+    return (await storedResponse(services, responseIdParam(params), 'response_id', caller)).response;
   },
 };
 
 const deleteRoute: ExtraRoute = {
   method: 'DELETE',
   url: '/v1/responses/:id',
-  async handle({ params }, services) {
+  async handle({ params, caller = {} }, services) {
     const id = responseIdParam(params);
-    await storedResponse(services, id, 'response_id');
-    await services.responses!.delete(id);
+    await storedResponse(services, id, 'response_id', caller);
+    await services.responses!.delete(id, caller);
     return { id, object: 'response', deleted: true };
+  },
+};
+
+/** This request's input (instructions apart) as the Responses API's input items, each with an id of its own. */
+function inputItemsOf(requestId: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
+  const items: Array<Record<string, unknown>> = [];
+  const id = (prefix: string) => `${prefix}_${requestId}_in${items.length}`;
+  for (const m of input) {
+    if (m.role === 'tool') {
+      items.push({ id: id('fco'), type: 'function_call_output', call_id: m.toolCallId, output: m.content, status: 'completed' });
+      continue;
+    }
+    if (m.role === 'assistant') {
+      if (m.content !== '' || !m.toolCalls?.length) {
+        items.push({ id: id('msg'), type: 'message', role: 'assistant', status: 'completed', content: [textPart(m.content)] });
+      }
+      for (const c of m.toolCalls ?? []) {
+        items.push({ id: id('fc'), type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments, status: 'completed' });
+      }
+      continue;
+    }
+    items.push({ id: id('msg'), type: 'message', role: m.role, status: 'completed', content: [{ type: 'input_text', text: m.content }] });
+  }
+  return items;
+}
+
+/** Query of GET /v1/responses/{id}/input_items: page size, order and cursor, as OpenAI takes them. */
+function inputItemsQuery(q: Record<string, string> = {}): { limit: number; order: 'asc' | 'desc'; after?: string } {
+  const limit = q.limit === undefined ? 20 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new CoreError('invalid_request', `Invalid "limit": must be an integer from 1 to 100, got "${String(q.limit).slice(0, 40)}".`, {
+      details: { param: 'limit' },
+    });
+  }
+  const order = q.order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    throw new CoreError('invalid_request', `Invalid "order": must be "asc" or "desc", got "${String(order).slice(0, 40)}".`, {
+      details: { param: 'order' },
+    });
+  }
+  return { limit, order, ...(q.after !== undefined ? { after: q.after } : {}) };
+}
+
+const inputItemsRoute: ExtraRoute = {
+  method: 'GET',
+  url: '/v1/responses/:id/input_items',
+  async handle({ params, query, caller = {} }, services) {
+    const { limit, order, after } = inputItemsQuery(query);
+    const stored = await storedResponse(services, responseIdParam(params), 'response_id', caller);
+    const all = order === 'asc' ? [...(stored.inputItems ?? [])] : [...(stored.inputItems ?? [])].reverse();
+    let start = 0;
+    if (after !== undefined) {
+      start = all.findIndex((i) => i.id === after) + 1;
+      if (start === 0) {
+        throw new CoreError('invalid_request', `Invalid "after": no input item "${after.slice(0, 100)}" in this response.`, {
+          details: { param: 'after' },
+        });
+      }
+    }
+    const data = all.slice(start, start + limit);
+    return {
+      object: 'list',
+      data,
+      first_id: (data[0]?.id as string | undefined) ?? null,
+      last_id: (data.at(-1)?.id as string | undefined) ?? null,
+      has_more: start + limit < all.length,
+    };
   },
 };
 
@@ -440,16 +510,16 @@ const openAiResponsesError = (type: ErrorType, message: string, param?: string) 
 export const responsesProtocol: ProtocolAdapter = {
   name: 'openai-responses',
   chatRoutes: [{ method: 'POST', url: '/v1/responses' }],
-  extraRoutes: [getRoute, deleteRoute],
+  extraRoutes: [getRoute, deleteRoute, inputItemsRoute],
 
   decode: (raw) => decodeBody(raw),
 
-  async prepare(decoded, services) {
+  async prepare(decoded, services, caller) {
     const o = optionsOf(decoded);
     // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
     const store = o.store && services.responses?.enabled() === true;
     if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } as unknown as Record<string, unknown> };
-    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id');
+    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id', caller);
     const history = conversationAfter(prev);
     const options: ResponsesOptions = { ...o, store, history };
     return {
@@ -459,7 +529,7 @@ export const responsesProtocol: ProtocolAdapter = {
     };
   },
 
-  async complete(run, c, decoded, services) {
+  async complete(run, c, decoded, services, caller) {
     const o = optionsOf(decoded);
     if (!o.store || !services.responses?.enabled()) return;
     const stored: StoredResponse = {
@@ -469,8 +539,9 @@ export const responsesProtocol: ProtocolAdapter = {
         usage: c.summary.usage,
       }),
       messages: [...o.history, ...o.input],
+      inputItems: inputItemsOf(run.requestId, o.input),
     };
-    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored);
+    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored, caller);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
