@@ -14,6 +14,7 @@ import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
+import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
@@ -149,9 +150,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.post('/api/v1/complexity', async (req) => {
     const b = parseBody(complexityBody, req.body);
     const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
-    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
+    requireUserTurn(messages);
     const request: ChatRequest = { model: b.model, messages, params: { maxTokens: b.max_tokens }, localOnly: b.local_only };
     let decision;
     try {

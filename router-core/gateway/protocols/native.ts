@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../../contracts/chat.js';
 import type { ErrorBody } from '../../contracts/errors.js';
-import { CoreError } from '../../errors.js';
+import type { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import { requireUserTurn } from './common.js';
 import { parseBody } from './validate.js';
 import { sseFrame } from '../sse.js';
 
@@ -75,9 +76,7 @@ export const nativeProtocol: ProtocolAdapter = {
   decode(raw: unknown): Decoded {
     const b = parseBody(body, raw);
     const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
-    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
+    requireUserTurn(messages);
     return {
       stream: b.stream,
       conversationId: b.conversation_id,

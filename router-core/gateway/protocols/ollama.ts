@@ -25,6 +25,7 @@ import {
   type StreamEncoder,
 } from '../protocol.js';
 import { ndjsonLine } from '../sse.js';
+import { fromFunctionTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 /**
@@ -217,9 +218,9 @@ function withFormat(format: unknown): { responseFormat?: ResponseFormat } {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ns = (ms: number): number => Math.round(ms * 1e6);
 
-function doneReason(f: FinishReason): 'stop' | 'length' {
-  return f === 'length' ? 'length' : 'stop';
-}
+/** Ollama's done_reason: it has no word for tool calls or an abort, and says "stop". */
+const doneReasons: FinishReasonTable<'stop' | 'length'> = { stop: 'stop', length: 'length', tool_calls: 'stop', abort: 'stop' };
+const doneReason = (f: FinishReason) => wireFinishReason(doneReasons, f);
 
 /** Ollama's timing and count fields from our summary (durations in nanoseconds). */
 function metrics(s: Summary | undefined) {
@@ -279,10 +280,10 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   const entry = findModel(wanted);
   const hit = all.find((m) => m.id === wanted || m.id === entry?.id);
   if (hit) return hit;
-  const valid = all.map((m) => ollamaName(m.id));
-  throw new CoreError('not_found', `Unknown model "${name}". Valid models: ${valid.join(', ')}.`, {
-    details: { param: 'model', value: name, valid },
-  });
+  throw unknownModel(
+    name,
+    all.map((m) => ollamaName(m.id)),
+  );
 }
 
 /**
@@ -301,9 +302,7 @@ function localSourceFor(name: string, services: ProtocolServices, verb: 'pull' |
   }
   if (entry?.kind !== 'local') {
     const valid = localModels.map((m) => m.id);
-    throw new CoreError('not_found', `Unknown model "${name}". Valid local models: ${valid.map(ollamaName).join(', ')}.`, {
-      details: { param: 'model', value: name, valid },
-    });
+    throw unknownModel(name, valid, { shown: valid.map(ollamaName), label: 'local models' });
   }
   if (!services.files) throw new CoreError('invalid_request', `This server does not manage model files: cannot ${verb} "${name}".`);
   return entry.id;
@@ -608,14 +607,8 @@ export const ollamaProtocol: ProtocolAdapter = {
     const b = parseBody(chatBody, raw);
     refuseUnsupported({}, b.messages);
     const messages = messagesOf(b.messages);
-    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
-    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
-      name: t.function.name,
-      description: t.function.description,
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
+    requireUserTurn(messages);
+    const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
       options: { variant: 'chat', model: b.model },

@@ -12,6 +12,7 @@ import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Caller, Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { openAiError, toResponseFormat } from './openai.js';
+import { NO_PARAMETERS, requireOfferedTool } from './common.js';
 import { parseBody, parsePart } from './validate.js';
 
 /** Content parts of an input message: text of any kind is read; images and files are refused by name. */
@@ -239,17 +240,11 @@ function decodeBody(raw: unknown): Decoded {
     return {
       name: t.name,
       ...(t.description ? { description: t.description } : {}),
-      parameters: t.parameters ?? { type: 'object', properties: {} },
+      parameters: t.parameters ?? { ...NO_PARAMETERS },
     };
   });
   const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
-  if (choice && typeof choice === 'object' && !tools.some((t) => t.name === choice.name)) {
-    throw new CoreError(
-      'invalid_request',
-      `Invalid "tool_choice": no function named "${choice.name}" in "tools" (${tools.map((t) => t.name).join(', ') || 'none given'}).`,
-      { details: { param: 'tool_choice' } },
-    );
-  }
+  if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice', 'function', { param: 'tool_choice' });
   const responseFormat = fromTextFormat(b.text?.format);
   const instructions = b.instructions ?? null;
   const options: ResponsesOptions = {

@@ -9,6 +9,7 @@ import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { ChatRoute, Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
+import { fromFunctionTool, requireOfferedTool, requireUserTurn, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -140,9 +141,14 @@ export function openAiError(type: ErrorType, message: string, param?: string) {
   return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: param ?? null, code } };
 }
 
-function finish(reason: FinishReason): 'stop' | 'length' | 'tool_calls' {
-  return reason === 'length' ? 'length' : reason === 'tool_calls' ? 'tool_calls' : 'stop';
-}
+/** OpenAI's finish_reason (an aborted answer ends as "stop": the client stopped reading it). */
+const finishReasons: FinishReasonTable<'stop' | 'length' | 'tool_calls'> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  abort: 'stop',
+};
+const finish = (reason: FinishReason) => wireFinishReason(finishReasons, reason);
 
 function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
   return typeof c === 'string' ? c : { name: c.function.name };
@@ -205,22 +211,10 @@ export const openaiProtocol: ProtocolAdapter = {
       }
       return { role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) };
     });
-    // A tool result ends a turn as well as a user message does (the model answers what the tool said).
-    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
-    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
-      name: t.function.name,
-      description: t.function.description,
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
+    requireUserTurn(messages);
+    const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
-    if (choice && typeof choice === 'object' && !tools?.some((t) => t.name === choice.name)) {
-      throw new CoreError(
-        'invalid_request',
-        `Invalid "tool_choice": no tool named "${choice.name}" in "tools" (${tools?.map((t) => t.name).join(', ') || 'none given'}).`,
-      );
-    }
+    if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice');
     const format = b.response_format ? toResponseFormat(b.response_format, 'response_format.json_schema.schema') : undefined;
     return {
       stream: b.stream === true,
