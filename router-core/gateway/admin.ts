@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from '../contracts/chat.js';
 import type { Availability } from '../contracts/decision.js';
-import { modelCatalog, findModel } from '../data/models.js';
+import { modelCatalog } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { CoreError } from '../errors.js';
 import type { Ledger, RequestLog, SettingsStore, StatsStore } from '../ledger/ledger.js';
@@ -12,7 +12,7 @@ import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
-import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
+import { estimateReasons, estimateRequest } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
@@ -207,35 +207,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       })),
       engines: a.engines,
     };
-  });
-
-  /** OpenAI's model object for every name a caller may send now ("auto" first). */
-  const openAiModels = async () => {
-    const a = await deps.availability();
-    const created = Math.floor(deps.startedAt / 1000);
-    return validModelNames(a)
-      .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
-      .map((id) => ({
-        id,
-        object: 'model' as const,
-        created,
-        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
-      }));
-  };
-
-  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => ({ object: 'list', data: await openAiModels() }));
-
-  // Apps check that a model exists before using it. A wildcard, not `:id`: Ollama tags may hold slashes (hf.co/org/repo).
-  app.get('/v1/models/*', { config: { protocol: 'openai' } }, async (req) => {
-    const id = (req.params as { '*': string })['*'];
-    const models = await openAiModels();
-    const found = models.find((m) => m.id === id);
-    if (found) return found;
-    throw new CoreError(
-      'not_found',
-      `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
-      { details: { param: 'model', value: id, valid: models.map((m) => m.id) } },
-    );
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -6,12 +6,15 @@ import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipel
 import type { FinishReason } from '../contracts/stream.js';
 import type { ModelsApiDeps } from './models-api.js';
 
-/** A decoded request and how the caller wants the answer back. */
-export interface Decoded {
+/**
+ * A decoded request and how the caller wants the answer back. `O` is what the adapter's own encoders need beyond the
+ * ChatRequest (OpenAI's include_usage, Ollama's model name as sent), typed per adapter.
+ */
+export interface Decoded<O = unknown> {
   request: ChatRequest;
   stream: boolean;
-  /** Adapter-specific options the encoders need (e.g. OpenAI include_usage). */
-  options?: Record<string, unknown>;
+  /** The adapter's own options, fixed at decode (absent for adapters that need none). */
+  options?: O;
   /** Stored conversation the exchange is appended to (native API, history on). */
   conversationId?: string;
   /** With conversationId: the request whose answer this one replaces (native API, Retry with Claude). */
@@ -142,25 +145,29 @@ export interface ExtraRoute {
   ): Promise<unknown>;
 }
 
-export interface ProtocolAdapter {
+/**
+ * A wire protocol. `O` types the options its decode hands its encoders (see {@link Decoded}); the registry holds
+ * adapters of any `O` (their methods take only what their own decode made).
+ */
+export interface ProtocolAdapter<O = unknown> {
   name: Protocol;
   chatRoutes: ChatRoute[];
   /** Non-chat endpoints the protocol's clients call (absent = none). */
   extraRoutes?: ExtraRoute[];
   /** Throws CoreError('invalid_request') naming the bad field and what is valid. */
-  decode(body: unknown, route: ChatRoute): Decoded;
-  encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded): unknown;
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder;
+  decode(body: unknown, route: ChatRoute): Decoded<O>;
+  encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded<O>): unknown;
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<O>): StreamEncoder;
   /**
    * Async work before the pipeline runs (absent = none): e.g. load the stored conversation a request continues.
    * Throws CoreError for the caller's mistakes.
    */
-  prepare?(decoded: Decoded, services: ProtocolServices, caller: Caller): Promise<Decoded>;
+  prepare?(decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<Decoded<O>>;
   /**
    * Called once the answer is complete, before the caller is told so (the last stream frame or the JSON body), so
    * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
    */
-  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices, caller: Caller): Promise<void>;
+  complete?(run: PipelineRun, collected: Collected, decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -231,12 +231,12 @@ const countTokensRoute: ExtraRoute = {
   },
 };
 
-export const anthropicProtocol: ProtocolAdapter = {
+export const anthropicProtocol: ProtocolAdapter<undefined> = {
   name: 'anthropic',
   chatRoutes: [{ method: 'POST', url: '/v1/messages' }],
   extraRoutes: [countTokensRoute],
 
-  decode(raw: unknown): Decoded {
+  decode(raw: unknown): Decoded<undefined> {
     const b = parseBody(body, raw);
     const messages = fromAnthropicMessages(textOf(b.system), b.messages);
     requireUserTurn(messages);
@@ -272,7 +272,7 @@ export const anthropicProtocol: ProtocolAdapter = {
     };
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<undefined>): StreamEncoder {
     let index = -1;
     let open: 'text' | null = null;
     let pinged = false;

@@ -67,13 +67,13 @@ function summaryInfo(s: Summary) {
   };
 }
 
-export const nativeProtocol: ProtocolAdapter = {
+export const nativeProtocol: ProtocolAdapter<undefined> = {
   name: 'native',
   chatRoutes: [{ method: 'POST', url: '/api/v1/chat' }],
   // Unknown /api/v1/* paths are the native API's (the longer prefix beats Ollama's /api).
   pathPrefixes: ['/api/v1'],
 
-  decode(raw: unknown): Decoded {
+  decode(raw: unknown): Decoded<undefined> {
     const b = parseBody(body, raw);
     const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
     requireUserTurn(messages);

@@ -564,7 +564,13 @@ const routes: ExtraRoute[] = [
   },
 ];
 
-export const ollamaProtocol: ProtocolAdapter = {
+/** What the Ollama encoders need: which endpoint, and the model name as the caller wrote it (answers repeat it). */
+export interface OllamaOptions {
+  variant: 'chat' | 'generate';
+  model: string;
+}
+
+export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   name: 'ollama',
   // Every other /api/* path is Ollama's (unknown ones answer in Ollama's error shape); /api/v1 is the native API's.
   pathPrefixes: ['/api'],
@@ -590,7 +596,7 @@ export const ollamaProtocol: ProtocolAdapter = {
       : { ...head, message: { role: 'assistant', content: '' }, done: true, done_reason: reason };
   },
 
-  decode(raw: unknown, route: ChatRoute): Decoded {
+  decode(raw: unknown, route: ChatRoute): Decoded<OllamaOptions> {
     if (route.variant === 'generate') {
       const b = parseBody(generateBody, raw);
       refuseUnsupported(b);
@@ -622,16 +628,16 @@ export const ollamaProtocol: ProtocolAdapter = {
     };
   },
 
-  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
-    const head = { model: String(decoded.options?.model ?? run.decision.model), created_at: new Date().toISOString() };
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
+    const head = { model: decoded.options?.model ?? run.decision.model, created_at: new Date().toISOString() };
     const tail = { done: true, done_reason: doneReason(c.finishReason), ...metrics(c.summary) };
     if (decoded.options?.variant === 'generate') return { ...head, response: c.text, ...tail, context: [] };
     const calls = c.toolCalls.length > 0 ? { tool_calls: wireCalls(c.toolCalls) } : {};
     return { ...head, message: { role: 'assistant', content: c.text, ...calls }, ...tail };
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
-    const model = String(decoded.options?.model ?? run.decision.model);
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<OllamaOptions>): StreamEncoder {
+    const model = decoded.options?.model ?? run.decision.model;
     const generate = decoded.options?.variant === 'generate';
     let summary: Summary | undefined;
     const line = (fields: Record<string, unknown>): string => ndjsonLine({ model, created_at: new Date().toISOString(), ...fields });

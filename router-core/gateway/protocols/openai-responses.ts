@@ -130,7 +130,7 @@ const body = z.object({
 type Body = z.infer<typeof body>;
 
 /** What the encoders need beyond the ChatRequest, fixed at decode. */
-interface ResponsesOptions {
+export interface ResponsesOptions {
   createdAt: number;
   instructions: string | null;
   previousResponseId: string | null;
@@ -158,7 +158,8 @@ interface StoredResponse {
   inputItems?: Array<Record<string, unknown>>;
 }
 
-const optionsOf = (d: Decoded): ResponsesOptions => d.options as unknown as ResponsesOptions;
+/** The options decode fixed (always present: decode sets them). */
+const optionsOf = (d: Decoded<ResponsesOptions>): ResponsesOptions => d.options!;
 
 const partText = (c: string | Array<{ text?: string; refusal?: string }>): string =>
   typeof c === 'string' ? c : c.map((p) => p.text ?? p.refusal ?? '').join('');
@@ -216,7 +217,7 @@ function fromTextFormat(f: z.infer<typeof textFormat> | undefined): ResponseForm
 }
 
 /** Decode a Responses API body (without the stored history: {@link responsesProtocol}.prepare adds it). */
-function decodeBody(raw: unknown): Decoded {
+function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
   const b: Body = parseBody(body, raw);
   if (b.background === true) {
     throw new CoreError('invalid_request', 'Invalid "background": background responses are not supported; leave it out or false.', {
@@ -270,7 +271,7 @@ function decodeBody(raw: unknown): Decoded {
   };
   return {
     stream: b.stream === true,
-    options: options as unknown as Record<string, unknown>,
+    options,
     request: {
       model: b.model,
       messages: withInstructions(instructions, input),
@@ -333,7 +334,7 @@ type Status = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 /** The Response object at any stage: in progress (no output yet), completed, incomplete (length) or failed. */
 function responseObject(
   run: PipelineRun,
-  decoded: Decoded,
+  decoded: Decoded<ResponsesOptions>,
   state: { status: Status; output?: unknown[]; usage?: Usage; error?: { code: string; message: string } },
 ): Record<string, unknown> {
   const o = optionsOf(decoded);
@@ -502,7 +503,7 @@ const inputItemsRoute: ExtraRoute = {
 
 const openAiResponsesError = (type: ErrorType, message: string, param?: string) => openAiError(type, message, param);
 
-export const responsesProtocol: ProtocolAdapter = {
+export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
   name: 'openai-responses',
   chatRoutes: [{ method: 'POST', url: '/v1/responses' }],
   extraRoutes: [getRoute, deleteRoute, inputItemsRoute],
@@ -513,13 +514,13 @@ export const responsesProtocol: ProtocolAdapter = {
     const o = optionsOf(decoded);
     // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
     const store = o.store && services.responses?.enabled() === true;
-    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } as unknown as Record<string, unknown> };
+    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } };
     const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id', caller);
     const history = conversationAfter(prev);
     const options: ResponsesOptions = { ...o, store, history };
     return {
       ...decoded,
-      options: options as unknown as Record<string, unknown>,
+      options,
       request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...o.input]) },
     };
   },
@@ -539,12 +540,12 @@ export const responsesProtocol: ProtocolAdapter = {
     await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored, caller);
   },
 
-  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<ResponsesOptions>) {
     const status = statusOf(c.finishReason);
     return responseObject(run, decoded, { status, output: outputItems(run, c.text, c.toolCalls, status), usage: c.summary.usage });
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<ResponsesOptions>): StreamEncoder {
     let seq = 0;
     const frame = (type: string, data: Record<string, unknown>) => sseFrame(type, { type, sequence_number: seq++, ...data });
     const output: Array<Record<string, unknown>> = [];
