@@ -60,8 +60,6 @@ export const coreSettings = {
     schema: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
     writers: [],
   }),
-  /** When /ready last proved the ledger takes a write. */
-  readyProbeAt: spec({ key: 'health.readyProbeAt', wire: null, schema: z.number(), writers: ['GET /ready'] }),
 } as const;
 
 /** The settings PUT /api/v1/settings writes one for one (its wire field → the stored value). */

@@ -6,7 +6,7 @@ import type { Availability } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { CoreError } from '../errors.js';
-import type { Ledger, RequestLog, SettingsStore, StatsStore } from '../ledger/ledger.js';
+import type { Ledger, RequestLog, StatsStore } from '../ledger/ledger.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
@@ -16,7 +16,6 @@ import { estimateReasons, estimateRequest } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
-import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
 import type { StatsDto } from '../contracts/api.js';
 import { scheduleNow } from './routing-settings-api.js';
@@ -25,12 +24,8 @@ export interface AdminDeps {
   version: string;
   startedAt: number;
   now(): number;
-  /** /ready probes a write and a read; /api/v1/stats reads the log, the spend and the routing events. */
-  ledger: Pick<Ledger, 'kind'> &
-    Pick<RequestLog, 'recent'> &
-    Pick<SettingsStore, 'setSetting'> &
-    StatsStore &
-    Pick<RoutingStore, 'routingStats'>;
+  /** /ready probes a write (rolled back: a probe keeps nothing) and a read; /api/v1/stats reads the log, the spend and the routing events. */
+  ledger: Pick<Ledger, 'kind' | 'probeWrite'> & Pick<RequestLog, 'recent'> & StatsStore & Pick<RoutingStore, 'routingStats'>;
   pipeline: ChatPipeline;
   metrics: Metrics;
   availability(): Promise<Availability>;
@@ -85,13 +80,13 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const engines = Object.fromEntries(
       Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]),
     );
-    // Ready = a request can be answered AND recorded: the ledger takes a write and a read (spend and settings are
+    // Ready = a request can be answered AND recorded: the ledger takes a write (rolled back) and a read (spend and settings are
     // cached in memory, so only a real statement proves the database is still usable: disk full, read-only volume,
     // deleted file, PostgreSQL down or unreachable), and at least one engine has a model.
     const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      await deps.ledger.setSetting(coreSettings.readyProbeAt.key, deps.now());
+      await deps.ledger.probeWrite();
       await deps.ledger.recent(1);
     } catch (e) {
       ledgerOk = false;

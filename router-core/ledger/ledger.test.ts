@@ -408,6 +408,17 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('probeWrite proves a write and keeps nothing', async () => {
+    await withLedger(open, async (l) => {
+      const before = await l.allSettings();
+      await l.probeWrite();
+      await l.probeWrite();
+      expect(await l.allSettings()).toEqual(before);
+      await l.setSetting('after.probe', 1);
+      expect(await l.getSetting('after.probe')).toBe(1);
+    });
+  });
+
   test('stored responses belong to their owner: another owner can neither read, replace nor delete them', async () => {
     await withLedger(open, async (l) => {
       await l.saveResponse('resp_a', 5, '{"by":"a"}', 'key_a');

@@ -243,6 +243,11 @@ export interface Ledger extends RequestLog, StatsStore, BudgetStore, SettingsSto
   /** Which store this is; `shared` = other gateway processes may write to it at the same time (PostgreSQL). */
   readonly kind: 'sqlite' | 'postgres';
   readonly shared: boolean;
+  /**
+   * Prove the store takes a write now (disk full, read-only volume, database down): a row is written and rolled back,
+   * so nothing is kept. Throws what the store said.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -388,6 +388,19 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
         return { conversations, messages, requestTexts };
       });
     },
+    async probeWrite() {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        try {
+          await client.query(`INSERT INTO settings (key, value) VALUES ('health.writeProbe', '0')`);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      } finally {
+        client.release();
+      }
+    },
     async saveResponse(id, createdAt, body, owner = '') {
       await pool.query(
         `INSERT INTO stored_responses (id, created_at, body, owner) VALUES ($1, $2, $3, $4)

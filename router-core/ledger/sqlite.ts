@@ -243,6 +243,8 @@ function openSyncSqliteLedger(file: string): SyncStore {
     `INSERT INTO stored_responses (id, created_at, body, owner) VALUES (?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE stored_responses.owner = excluded.owner`,
   );
+  // Written only inside a savepoint that is rolled back (probeWrite): the key never reaches the table.
+  const probeInsert = db.prepare(`INSERT INTO settings (key, value) VALUES ('health.writeProbe', '0')`);
   const getResponse = db.prepare(`SELECT body FROM stored_responses WHERE id = ? AND owner = ?`);
   const deleteResponse = db.prepare(`DELETE FROM stored_responses WHERE id = ? AND owner = ?`);
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
@@ -380,6 +382,15 @@ function openSyncSqliteLedger(file: string): SyncStore {
     },
     deleteAllHistory() {
       return deleteAllHistory();
+    },
+    probeWrite(): void {
+      db.exec('SAVEPOINT write_probe');
+      try {
+        probeInsert.run();
+      } finally {
+        db.exec('ROLLBACK TO write_probe');
+        db.exec('RELEASE write_probe');
+      }
     },
     saveResponse(id, createdAt, body, owner = '') {
       saveResponse.run(id, createdAt, body, owner);
