@@ -53,12 +53,17 @@ export const coreSettings = {
     schema: z.boolean(),
     writers: ['PUT /api/v1/settings'],
   }),
-  /** Only the tests write it today; a config or `--tier` flag wins over it. */
+  /**
+   * The machine tier chosen by the user (null = the detected one); `--tier`, HYBRID_AI_TIER or the config file's
+   * `tier` win over it. The server, `ask` and `route` read it (routing/tiering.ts tierInForce).
+   */
   tierOverride: spec({
     key: 'hardware.tierOverride',
-    wire: null,
-    schema: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
-    writers: [],
+    wire: 'tier_override',
+    schema: z
+      .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a tier: 1, 2, 3 or 4 (null = detected)' })
+      .nullable(),
+    writers: ['PUT /api/v1/settings'],
   }),
 } as const;
 
@@ -70,4 +75,5 @@ export const settingsApiFields = [
   coreSettings.monthlyBudget,
   coreSettings.history,
   coreSettings.ollamaWithoutToken,
+  coreSettings.tierOverride,
 ] as const;

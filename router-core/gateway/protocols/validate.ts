@@ -71,11 +71,20 @@ export interface ExplainedIssue {
 export function explainIssue(issue: z.core.$ZodIssue, body: unknown, prefix: ReadonlyArray<string | number> = []): ExplainedIssue {
   const path = [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))];
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path, message: issue.message };
-  const rootTypeMismatch = (branch: readonly z.core.$ZodIssue[]) => branch[0]?.code === 'invalid_type' && branch[0].path.length === 0;
-  const meant = issue.errors.find((branch) => branch.length > 0 && !rootTypeMismatch(branch));
+  // An alternative "missed" when its first problem is the value itself (wrong type, or not one of its values).
+  const missed = (branch: readonly z.core.$ZodIssue[]) =>
+    (branch[0]?.code === 'invalid_type' || branch[0]?.code === 'invalid_value') && branch[0].path.length === 0;
+  const meant = issue.errors.find((branch) => branch.length > 0 && !missed(branch));
   if (meant) return explainIssue(meant[0]!, body, path);
   const expected = [
-    ...new Set(issue.errors.map((b) => (b[0]?.code === 'invalid_type' ? (typeNames[b[0].expected] ?? b[0].expected) : 'another value'))),
+    ...new Set(
+      issue.errors.flatMap((b) => {
+        const first = b[0];
+        if (first?.code === 'invalid_type') return [typeNames[first.expected] ?? first.expected];
+        if (first?.code === 'invalid_value') return first.values.map((v) => JSON.stringify(v));
+        return ['another value'];
+      }),
+    ),
   ];
   const got = valueAt(body, path);
   const valid = expected.join(' or ');
