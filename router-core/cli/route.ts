@@ -10,7 +10,7 @@ import { detectHardware } from '../host/hardware.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { coreSettings } from '../settings-schema.js';
 import { tierInForce } from '../routing/tiering.js';
-import { cloudModels, localModels } from '../data/models.js';
+import { cloudModelsOf, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import { decideRoute, type RoutingConfig } from '../routing/policy.js';
 
@@ -19,7 +19,7 @@ const everything = (cloud: boolean): Availability => ({
   engines: {
     llamacpp: { ok: true, models: localModels.map((m) => m.id) },
     anthropic: cloud
-      ? { ok: true, models: cloudModels.map((m) => m.id) }
+      ? { ok: true, models: cloudModelsOf('anthropic').map((m) => m.id) }
       : { ok: false, models: [], reason: 'cloud disabled by --no-cloud' },
   },
 });

@@ -1,5 +1,6 @@
 // Native API (seed-compatible): POST /api/v1/chat with {prompt | messages, model}, JSON or SSE with full reasons.
 import { z } from 'zod';
+import type { ChatAnswerDto } from '../../contracts/api.js';
 import type { ChatMessage } from '../../contracts/chat.js';
 import type { ErrorBody } from '../../contracts/errors.js';
 import type { CoreError } from '../../errors.js';
@@ -109,7 +110,7 @@ export const nativeProtocol: ProtocolAdapter<undefined> = {
       routing: routingInfo(run),
       ...summaryInfo(c.summary),
       cached: run.cached === true,
-    };
+    } satisfies ChatAnswerDto;
   },
 
   createStreamEncoder(run: PipelineRun): StreamEncoder {
@@ -138,3 +139,6 @@ export const nativeProtocol: ProtocolAdapter<undefined> = {
     return { error: { type: err.type, message: err.message } };
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as nativeChatBody };

@@ -645,3 +645,6 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     return openAiResponsesError(err.type, err.message, err.details?.param);
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as openAiResponsesBody };
