@@ -4,14 +4,15 @@ import { defaultCacheConfig, type CacheConfig } from './routing/cache-policy.js'
 import { defaultCascadeConfig, type CascadeConfig } from './routing/cascade.js';
 import { defaultPrivacyRules, type PrivacyRules } from './routing/privacy.js';
 import type { RoutingSchedule } from './routing/schedule.js';
+import { routingFeatureSettings } from './settings-schema.js';
 
-/** Ledger setting keys (one JSON object per feature, merged over the defaults). */
+/** Ledger setting keys (one JSON object per feature, merged over the defaults), from the settings schema. */
 export const routingSettingKeys = {
-  estimator: 'routing.estimator',
-  privacy: 'privacy',
-  cache: 'cache',
-  cascade: 'cascade',
-  schedule: 'routing.schedule',
+  estimator: routingFeatureSettings.estimator.key,
+  privacy: routingFeatureSettings.privacy.key,
+  cache: routingFeatureSettings.cache.key,
+  cascade: routingFeatureSettings.cascade.key,
+  schedule: routingFeatureSettings.schedule.key,
 } as const;
 
 /** The effective routing feature settings. */

@@ -1,5 +1,8 @@
 // One table of the settings the core keeps in the ledger: key, wire name, validator and who writes each.
 import { z } from 'zod';
+import { isValidTimeZone } from './local-clock.js';
+import type { PrivacyKind } from './routing/privacy.js';
+import { parseHhMm, WEEKDAYS } from './routing/schedule.js';
 
 /** Largest cap accepted: $1,000,000 in micro-dollars; more is surely a unit mistake. */
 const MAX_BUDGET_MICROS = 1_000_000_000_000;
@@ -58,12 +61,17 @@ export const coreSettings = {
     schema: z.boolean(),
     writers: ['PUT /api/v1/settings'],
   }),
-  /** Only the tests write it today; a config or `--tier` flag wins over it. */
+  /**
+   * The machine tier chosen by the user (null = the detected one); `--tier`, HYBRID_AI_TIER or the config file's
+   * `tier` win over it. The server, `ask` and `route` read it (routing/tiering.ts tierInForce).
+   */
   tierOverride: spec({
     key: 'hardware.tierOverride',
-    wire: null,
-    schema: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
-    writers: [],
+    wire: 'tier_override',
+    schema: z
+      .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a tier: 1, 2, 3 or 4 (null = detected)' })
+      .nullable(),
+    writers: ['PUT /api/v1/settings'],
   }),
   /** The cloud route's first choice (null or absent: HYBRID_AI_CLOUD, else Claude when its key is set, else the first configured). */
   cloudProvider: spec({
@@ -82,8 +90,6 @@ export const coreSettings = {
       .refine((a) => new Set(a).size === a.length, { message: 'must not name a provider twice' }),
     writers: ['PUT /api/v1/cloud'],
   }),
-  /** When /ready last proved the ledger takes a write. */
-  readyProbeAt: spec({ key: 'health.readyProbeAt', wire: null, schema: z.number(), writers: ['GET /ready'] }),
 } as const;
 
 /** The settings PUT /api/v1/settings writes one for one (its wire field → the stored value). */
@@ -94,4 +100,105 @@ export const settingsApiFields = [
   coreSettings.monthlyBudget,
   coreSettings.history,
   coreSettings.ollamaWithoutToken,
+  coreSettings.tierOverride,
 ] as const;
+
+// The routing features' settings (PUT /api/v1/routing/settings): each stored as one JSON object merged over the
+// feature's defaults (routing-settings.ts reads them; the wire is snake_case, the stored object camelCase).
+const kinds = [
+  'private-key',
+  'api-key',
+  'password',
+  'card-number',
+  'national-id',
+  'phone',
+  'email',
+  'custom-word',
+] as const satisfies readonly PrivacyKind[];
+/** why: a word list is typed by a person; 500 entries of ≤ 100 characters is plenty and keeps the regex small. */
+const MAX_WORDS = 500;
+/** why: a week is the longest an answer should be trusted without asking again; 0 would disable the cache (use enabled). */
+const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** why: a week has 7 days; 50 windows covers any real timetable and keeps the per-request check trivial. */
+const MAX_WINDOWS = 50;
+const hhmm = z.string().refine((v) => Number.isFinite(parseHhMm(v)), { message: 'must be a 24-hour time "HH:MM" (00:00 to 24:00)' });
+
+/** A schedule as the API takes it (snake_case); null turns time-based routing off. */
+const scheduleBody = z
+  .object({
+    enabled: z.boolean().default(true),
+    mode: z.enum(['local-only', 'cloud-only']),
+    time_zone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Paris", "America/New_York" or "UTC"' }),
+    windows: z
+      .array(
+        z
+          .object({
+            days: z
+              .array(z.enum(WEEKDAYS))
+              .min(1, 'list at least one day (sun, mon, tue, wed, thu, fri, sat)')
+              .refine((d) => new Set(d).size === d.length, { message: 'list each day once' }),
+            // A window starts within its day: 24:00 is an end only.
+            from: hhmm.refine((v) => parseHhMm(v) < 1440, { message: 'must be 00:00 to 23:59 (24:00 is an end time only)' }),
+            to: hhmm,
+          })
+          .strict()
+          .refine((w) => parseHhMm(w.from) !== parseHhMm(w.to), {
+            message: 'a window must start and end at different times (22:00 to 06:00 runs overnight)',
+          }),
+      )
+      .min(1, 'list at least one window')
+      .max(MAX_WINDOWS),
+  })
+  .strict()
+  .nullable();
+
+const privacyBody = z
+  .object({
+    enabled: z.boolean().optional(),
+    words: z
+      .array(z.string().trim().min(1, 'words must not be empty').max(100, 'words are at most 100 characters'))
+      .max(MAX_WORDS)
+      .optional(),
+    disabled_kinds: z.array(z.enum(kinds)).optional(),
+  })
+  .strict();
+
+const cacheBody = z
+  .object({
+    enabled: z.boolean().optional(),
+    ttl_ms: z.number().int().min(1000, 'must be at least 1000 (1 s)').max(MAX_TTL_MS, `must be at most ${MAX_TTL_MS} (7 days)`).optional(),
+    include_sampled: z.boolean().optional(),
+    semantic: z.boolean().optional(),
+    semantic_threshold: z.number().min(0.5, 'must be between 0.5 and 1').max(1, 'must be between 0.5 and 1').optional(),
+  })
+  .strict();
+
+const cascadeBody = z
+  .object({
+    enabled: z.boolean().optional(),
+    min_mean_logprob: z.number().min(-20, 'must be between -20 and 0').max(0, 'must be between -20 and 0').optional(),
+    unsure_margin: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
+  })
+  .strict();
+
+const routingWriters = ['PUT /api/v1/routing/settings'] as const;
+
+/**
+ * The routing features' settings, in the order PUT /api/v1/routing/settings writes them. `schema` validates the wire
+ * form (a partial object merged over what is in force); routing-settings.ts reads the stored form over the defaults.
+ */
+export const routingFeatureSettings = {
+  estimator: spec({
+    key: 'routing.estimator',
+    wire: 'estimator',
+    schema: z.enum(['learned', 'rules']),
+    writers: [...routingWriters, 'POST /api/v1/routing/experiment/adopt'],
+  }),
+  privacy: spec({ key: 'privacy', wire: 'privacy', schema: privacyBody, writers: routingWriters }),
+  cache: spec({ key: 'cache', wire: 'cache', schema: cacheBody, writers: routingWriters }),
+  cascade: spec({ key: 'cascade', wire: 'cascade', schema: cascadeBody, writers: routingWriters }),
+  schedule: spec({ key: 'routing.schedule', wire: 'schedule', schema: scheduleBody, writers: routingWriters }),
+} as const;

@@ -2,7 +2,14 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../contracts/chat.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Availability, Tier } from '../contracts/decision.js';
+import type { TierDecision } from '../contracts/hardware.js';
+import { detectHardware } from '../host/hardware.js';
+import { loadConfig, type Config } from '../server/config.js';
+import { coreSettings } from '../settings-schema.js';
+import { tierInForce } from '../routing/tiering.js';
 import { cloudModelsOf, defaultCloudModel, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import { decideRoute, type RoutingConfig } from '../routing/policy.js';
@@ -18,15 +25,17 @@ const everything = (cloud: boolean): Availability => ({
   },
 });
 
-const usage = `Usage: hybrid-ai route [--tier 1|2|3|4] [--no-cloud] [--local-only] < prompts.jsonl
+const usage = `Usage: hybrid-ai route [--tier 1|2|3|4] [--data-dir D] [--no-cloud] [--local-only] < prompts.jsonl
 
 Reads JSONL on stdin, one request per line, and writes one routing decision per line (pure routing: no model runs):
   in:  {"id": "a", "prompt": "..."}   or   {"id": "b", "messages": [{"role": "user", "content": "..."}, ...]}
   out: {"id", "route": "small|medium|large|cloud", "model", "complexity", "reasons": [...]}
-A bad line gets {"id", "line", "error"} and the exit code is 1.
+A bad line gets {"id", "line", "error"} and the exit code is 1. The tier routed for is said on stderr.
 
 Options:
-  --tier N       the machine tier to route for (default 2)
+  --tier N       the machine tier to route for (default: detected, as \`ask\` and the server decide it:
+                 HYBRID_AI_TIER or the config file's "tier", else the tier saved in Settings, else this machine's)
+  --data-dir D   whose config and saved Settings to read (default: as \`serve\`)
   --no-cloud     as if no Claude key were set
   --local-only   never route to the cloud
   -h, --help     this help
@@ -38,12 +47,13 @@ export async function runRoute(
   input: NodeJS.ReadableStream = process.stdin,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  let values: { tier?: string; 'no-cloud'?: boolean; 'local-only'?: boolean; help?: boolean };
+  let values: { tier?: string; 'data-dir'?: string; 'no-cloud'?: boolean; 'local-only'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         tier: { type: 'string' },
+        'data-dir': { type: 'string' },
         'no-cloud': { type: 'boolean' },
         'local-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -58,11 +68,17 @@ export async function runRoute(
     out.write(usage);
     return 0;
   }
-  const tier = Number(values.tier ?? 2);
-  if (![1, 2, 3, 4].includes(tier)) {
+  if (values.tier !== undefined && !['1', '2', '3', '4'].includes(values.tier)) {
     process.stderr.write(`hybrid-ai route: invalid --tier "${values.tier}" (valid: 1, 2, 3, 4)\n`);
     return 2;
   }
+  const decided = await tierToRouteFor(values.tier === undefined ? undefined : (Number(values.tier) as Tier), values['data-dir']);
+  if (typeof decided === 'string') {
+    process.stderr.write(`hybrid-ai route: ${decided}\n`);
+    return 2;
+  }
+  const tier = decided.tier;
+  process.stderr.write(`hybrid-ai route: routing for tier ${tier} (${decided.reason})\n`);
   const config: RoutingConfig = {
     thresholds: defaultThresholds,
     localOnly: values['local-only'] === true,
@@ -98,7 +114,7 @@ export async function runRoute(
     const o = decideRoute({
       request: { model: 'auto', messages, params: {} },
       config,
-      tier: tier as Tier,
+      tier,
       availability,
       spend: { todayMicros: 0, monthMicros: 0 },
       state,
@@ -133,4 +149,35 @@ function toMessages(obj: { prompt?: unknown; messages?: unknown }): ChatMessage[
   if (!out.some((m) => m.role === 'user' && m.content.trim() !== ''))
     return '"messages" must include a user message with non-empty content';
   return out;
+}
+
+/**
+ * The tier `ask` would use: --tier, else HYBRID_AI_TIER or the config file's, else the tier saved in Settings (read
+ * from the ledger when there is one), else the detected one. A string is a message for a config that cannot be read.
+ */
+async function tierToRouteFor(flag: Tier | undefined, dataDir: string | undefined): Promise<TierDecision | string> {
+  let config: Config | 'help';
+  try {
+    config = loadConfig([...(dataDir ? ['--data-dir', dataDir] : []), ...(flag ? ['--tier', String(flag)] : [])]);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (config === 'help') return 'unexpected --help';
+  const profile = await detectHardware({ dataDir: config.dataDir });
+  if (config.tier !== undefined) return tierInForce(profile, config.tier, undefined);
+  return tierInForce(profile, undefined, await savedTier(config));
+}
+
+/** The tier saved in Settings, without creating a data dir or ledger where none exists yet. */
+async function savedTier(config: Config): Promise<unknown> {
+  const ledgerFile = path.join(config.dataDir, 'ledger.db');
+  if (config.ledgerUrl === undefined && !existsSync(ledgerFile)) return undefined;
+  // Loaded only when there is a ledger to read: the server's wiring is most of this command's start-up otherwise.
+  const { openLedger } = await import('../server/wiring.js');
+  const ledger = await openLedger(config, ledgerFile);
+  try {
+    return await ledger.getSetting<unknown>(coreSettings.tierOverride.key);
+  } finally {
+    await ledger.close();
+  }
 }

@@ -232,6 +232,8 @@ export interface SettingsDto {
 export type SettingsUpdate = Partial<
   Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'> & {
     ollama_without_token: boolean;
+    /** The machine tier chosen by the user; null = the detected one (GET /api/v1/system shows the tier in force). */
+    tier_override: 1 | 2 | 3 | 4 | null;
   }
 >;
 

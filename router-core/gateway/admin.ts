@@ -3,20 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from '../contracts/chat.js';
 import type { Availability } from '../contracts/decision.js';
-import { modelCatalog, findModel } from '../data/models.js';
+import { modelCatalog } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
 import { CoreError } from '../errors.js';
-import type { Ledger, RequestLog, SettingsStore, StatsStore } from '../ledger/ledger.js';
+import type { Ledger, RequestLog, StatsStore } from '../ledger/ledger.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
 import { isCloudEngine, providerOf, providerOfModel } from '../routing/cloud.js';
-import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
+import { estimateReasons, estimateRequest } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
+import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
-import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
 import type { CloudProvider, ComplexityDto, StatsDto, StatsSlice } from '../contracts/api.js';
 import type { HealthDto, ReadyDto } from './api-schemas.js';
@@ -26,12 +26,8 @@ export interface AdminDeps {
   version: string;
   startedAt: number;
   now(): number;
-  /** /ready probes a write and a read; /api/v1/stats reads the log, the spend and the routing events. */
-  ledger: Pick<Ledger, 'kind'> &
-    Pick<RequestLog, 'recent'> &
-    Pick<SettingsStore, 'setSetting'> &
-    StatsStore &
-    Pick<RoutingStore, 'routingStats'>;
+  /** /ready probes a write (rolled back: a probe keeps nothing) and a read; /api/v1/stats reads the log, the spend and the routing events. */
+  ledger: Pick<Ledger, 'kind' | 'probeWrite'> & Pick<RequestLog, 'recent'> & StatsStore & Pick<RoutingStore, 'routingStats'>;
   pipeline: ChatPipeline;
   metrics: Metrics;
   availability(): Promise<Availability>;
@@ -91,13 +87,13 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const engines = Object.fromEntries(
       Object.entries(a.engines).map(([k, v]) => [k, { ok: v.ok, models: v.models.length, reason: v.reason }]),
     );
-    // Ready = a request can be answered AND recorded: the ledger takes a write and a read (spend and settings are
+    // Ready = a request can be answered AND recorded: the ledger takes a write (rolled back) and a read (spend and settings are
     // cached in memory, so only a real statement proves the database is still usable: disk full, read-only volume,
     // deleted file, PostgreSQL down or unreachable), and at least one engine has a model.
     const reasons: string[] = [];
     let ledgerOk = true;
     try {
-      await deps.ledger.setSetting(coreSettings.readyProbeAt.key, deps.now());
+      await deps.ledger.probeWrite();
       await deps.ledger.recent(1);
     } catch (e) {
       ledgerOk = false;
@@ -157,9 +153,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.post('/api/v1/complexity', async (req) => {
     const b = parseBody(complexityBody, req.body);
     const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
-    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
+    requireUserTurn(messages);
     const request: ChatRequest = { model: b.model, messages, params: { maxTokens: b.max_tokens }, localOnly: b.local_only };
     let decision;
     try {
@@ -217,35 +211,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       })),
       engines: a.engines,
     };
-  });
-
-  /** OpenAI's model object for every name a caller may send now ("auto" first). */
-  const openAiModels = async () => {
-    const a = await deps.availability();
-    const created = Math.floor(deps.startedAt / 1000);
-    return validModelNames(a)
-      .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
-      .map((id) => ({
-        id,
-        object: 'model' as const,
-        created,
-        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? (providerOfModel(id) ?? 'cloud') : 'local',
-      }));
-  };
-
-  app.get('/v1/models', { config: { protocol: 'openai' } }, async () => ({ object: 'list', data: await openAiModels() }));
-
-  // Apps check that a model exists before using it. A wildcard, not `:id`: Ollama tags may hold slashes (hf.co/org/repo).
-  app.get('/v1/models/*', { config: { protocol: 'openai' } }, async (req) => {
-    const id = (req.params as { '*': string })['*'];
-    const models = await openAiModels();
-    const found = models.find((m) => m.id === id);
-    if (found) return found;
-    throw new CoreError(
-      'not_found',
-      `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
-      { details: { param: 'model', value: id, valid: models.map((m) => m.id) } },
-    );
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -1,7 +1,7 @@
 // Builds the Fastify app: security → public routes → authed protocols, admin API and metrics.
 import { createServer } from 'node:http';
 import { timeOrderedId } from '../ids.js';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ChatPipeline } from '../pipeline.js';
@@ -90,6 +90,9 @@ function installAccessLog(app: FastifyInstance): void {
   });
 }
 
+/** The request matched no route: only the 404 handler will see it. */
+const unrouted = (req: FastifyRequest): boolean => req.routeOptions.url === undefined;
+
 /** Charsets a JSON body may declare: JSON is UTF-8 (RFC 8259); US-ASCII is a subset of it. */
 const JSON_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
@@ -100,6 +103,8 @@ const JSON_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
  */
 function installBodyChecks(app: FastifyInstance): void {
   app.addHook('preParsing', (req, _reply, payload, done) => {
+    // A path with no route gets its 404 (which says what exists) whatever its body is declared as.
+    if (unrouted(req)) return done(null, payload);
     const type = req.headers['content-type'];
     const charset = typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() : undefined;
     if (charset !== undefined && !JSON_CHARSETS.has(charset)) {
@@ -122,6 +127,7 @@ function installBodyChecks(app: FastifyInstance): void {
   // refusing a body that is not declared JSON (415).
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (unrouted(req)) return done(null, undefined);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const ollama = (req.routeOptions.config as { protocol?: string } | undefined)?.protocol === 'ollama';
     if (ollama && (type === '' || type === 'application/x-www-form-urlencoded' || type === 'text/plain')) {

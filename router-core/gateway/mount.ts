@@ -11,6 +11,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { ModelsApiDeps } from './models-api.js';
 import {
   NdjsonAnswer,
+  type Caller,
   type ChatRoute,
   type Collected,
   type Decoded,
@@ -127,19 +128,28 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
   };
 }
 
+/** The ledger's owner of what a caller stores: its app key's id, '' for the main token. */
+const ownerOf = (caller: Caller): string => caller.appKeyId ?? '';
+
+/** The caller of a request, from the key the auth hook found. */
+const callerOf = (req: FastifyRequest): Caller => {
+  const id = appKeyOf(req)?.id;
+  return id === undefined ? {} : { appKeyId: id };
+};
+
 /** Stored responses in the ledger, only while history is on (off: nothing kept, nothing found). */
 function ledgerResponseStore(ledger: NonNullable<ProtocolServicesDeps['ledger']>, history: () => boolean): ResponseStore {
   return {
     enabled: history,
-    async save(id, createdAt, body) {
-      if (history()) await ledger.saveResponse(id, createdAt, JSON.stringify(body));
+    async save(id, createdAt, body, caller) {
+      if (history()) await ledger.saveResponse(id, createdAt, JSON.stringify(body), ownerOf(caller));
     },
-    async get(id) {
+    async get(id, caller) {
       if (!history()) return undefined;
-      const text = await ledger.getResponse(id);
+      const text = await ledger.getResponse(id, ownerOf(caller));
       return text === undefined ? undefined : (JSON.parse(text) as unknown);
     },
-    delete: (id) => ledger.deleteResponse(id),
+    delete: (id, caller) => ledger.deleteResponse(id, ownerOf(caller)),
   };
 }
 
@@ -190,7 +200,13 @@ export function mountProtocol(
           if (!reply.raw.writableFinished) ac.abort();
         });
         const answer = await route.handle(
-          { body: req.body, signal: ac.signal, params: (req.params ?? {}) as Record<string, string> },
+          {
+            body: req.body,
+            signal: ac.signal,
+            params: (req.params ?? {}) as Record<string, string>,
+            query: (req.query ?? {}) as Record<string, string>,
+            caller: callerOf(req),
+          },
           services,
         );
         if (answer instanceof NdjsonAnswer) {
@@ -240,8 +256,9 @@ async function handleChat(
   reply: FastifyReply,
   services?: ProtocolServices,
 ): Promise<unknown> {
+  const caller = callerOf(req);
   let decoded = adapter.decode(req.body, route);
-  if (adapter.prepare) decoded = await adapter.prepare(decoded, services ?? NO_SERVICES);
+  if (adapter.prepare) decoded = await adapter.prepare(decoded, services ?? NO_SERVICES, caller);
   const key = appKeyOf(req);
   const release = guard.gate.acquire(key?.id, key?.name);
   const ac = new AbortController();
@@ -267,7 +284,7 @@ async function handleChat(
       },
       ac.signal,
     );
-    const complete = adapter.complete ? (c: Collected) => adapter.complete!(run, c, decoded, services ?? NO_SERVICES) : undefined;
+    const complete = adapter.complete ? (c: Collected) => adapter.complete!(run, c, decoded, services ?? NO_SERVICES, caller) : undefined;
     if (decoded.stream) {
       await streamRun(adapter, decoded, run, reply, ac, complete);
       return reply;

@@ -444,6 +444,18 @@ export const operations: readonly Operation[] = [
   { method: 'get', path: '/v1/responses/{id}', api: 'openai', access: 'model', summary: 'A stored response (history on)' },
   { method: 'delete', path: '/v1/responses/{id}', api: 'openai', access: 'model', summary: 'Delete a stored response' },
   {
+    method: 'get',
+    path: '/v1/responses/{id}/input_items',
+    api: 'openai',
+    access: 'model',
+    summary: "A stored response's input items (a list with first_id, last_id, has_more)",
+    query: [
+      { name: 'limit', description: 'Items per page (1 to 100, default 20).', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      { name: 'order', description: 'asc, or desc (default: newest first).', schema: { type: 'string', enum: ['asc', 'desc'] } },
+      { name: 'after', description: 'The id of the item to list after (the last id of the previous page).', schema: { type: 'string' } },
+    ],
+  },
+  {
     method: 'post',
     path: '/v1/embeddings',
     api: 'openai',

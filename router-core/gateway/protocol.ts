@@ -6,12 +6,15 @@ import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipel
 import type { FinishReason } from '../contracts/stream.js';
 import type { ModelsApiDeps } from './models-api.js';
 
-/** A decoded request and how the caller wants the answer back. */
-export interface Decoded {
+/**
+ * A decoded request and how the caller wants the answer back. `O` is what the adapter's own encoders need beyond the
+ * ChatRequest (OpenAI's include_usage, Ollama's model name as sent), typed per adapter.
+ */
+export interface Decoded<O = unknown> {
   request: ChatRequest;
   stream: boolean;
-  /** Adapter-specific options the encoders need (e.g. OpenAI include_usage). */
-  options?: Record<string, unknown>;
+  /** The adapter's own options, fixed at decode (absent for adapters that need none). */
+  options?: O;
   /** Stored conversation the exchange is appended to (native API, history on). */
   conversationId?: string;
   /** With conversationId: the request whose answer this one replaces (native API, Retry with Claude). */
@@ -100,14 +103,23 @@ export class NdjsonAnswer {
   constructor(readonly lines: AsyncIterable<unknown>) {}
 }
 
-/** Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). */
+/** Who is calling: what a protocol may keep per caller (stored responses) is scoped by it. */
+export interface Caller {
+  /** The app key the request authenticated with; undefined = the main API token. */
+  appKeyId?: string;
+}
+
+/**
+ * Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). Each answer belongs to
+ * the caller that made it: another caller finds nothing under its id.
+ */
 export interface ResponseStore {
   /** Whether anything may be kept now (history on); off = nothing is stored and nothing can be referred to. */
   enabled(): boolean;
-  save(id: string, createdAt: number, body: unknown): Promise<void>;
-  /** The stored body, or undefined when unknown (or history is off). */
-  get(id: string): Promise<unknown>;
-  delete(id: string): Promise<boolean>;
+  save(id: string, createdAt: number, body: unknown, caller: Caller): Promise<void>;
+  /** The stored body, or undefined when unknown, another caller's, or history is off. */
+  get(id: string, caller: Caller): Promise<unknown>;
+  delete(id: string, caller: Caller): Promise<boolean>;
 }
 
 /**
@@ -125,30 +137,37 @@ export interface ExtraRoute {
   /**
    * Returns the JSON body (undefined: an empty 200, as Ollama's /api/delete answers), or an {@link NdjsonAnswer} to
    * stream; throws CoreError for the caller's mistakes. `signal` aborts when the client goes away; `params` are the URL's
-   * path parameters.
+   * path parameters, `query` its query string; `caller` says which key is asking.
    */
-  handle(input: { body: unknown; signal: AbortSignal; params?: Record<string, string> }, services: ProtocolServices): Promise<unknown>;
+  handle(
+    input: { body: unknown; signal: AbortSignal; params?: Record<string, string>; query?: Record<string, string>; caller?: Caller },
+    services: ProtocolServices,
+  ): Promise<unknown>;
 }
 
-export interface ProtocolAdapter {
+/**
+ * A wire protocol. `O` types the options its decode hands its encoders (see {@link Decoded}); the registry holds
+ * adapters of any `O` (their methods take only what their own decode made).
+ */
+export interface ProtocolAdapter<O = unknown> {
   name: Protocol;
   chatRoutes: ChatRoute[];
   /** Non-chat endpoints the protocol's clients call (absent = none). */
   extraRoutes?: ExtraRoute[];
   /** Throws CoreError('invalid_request') naming the bad field and what is valid. */
-  decode(body: unknown, route: ChatRoute): Decoded;
-  encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded): unknown;
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder;
+  decode(body: unknown, route: ChatRoute): Decoded<O>;
+  encodeResponse(run: PipelineRun, collected: Collected, decoded: Decoded<O>): unknown;
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<O>): StreamEncoder;
   /**
    * Async work before the pipeline runs (absent = none): e.g. load the stored conversation a request continues.
    * Throws CoreError for the caller's mistakes.
    */
-  prepare?(decoded: Decoded, services: ProtocolServices): Promise<Decoded>;
+  prepare?(decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<Decoded<O>>;
   /**
    * Called once the answer is complete, before the caller is told so (the last stream frame or the JSON body), so
    * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
    */
-  complete?(run: PipelineRun, collected: Collected, decoded: Decoded, services: ProtocolServices): Promise<void>;
+  complete?(run: PipelineRun, collected: Collected, decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -4,103 +4,23 @@ import { z } from 'zod';
 import { rangeStart } from './ranges.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
-import { isValidTimeZone, localClock } from '../local-clock.js';
+import { localClock } from '../local-clock.js';
 import { readRoutingSettings, routingSettingKeys, type RoutingFeatureSettings } from '../routing-settings.js';
 import type { CacheConfig } from '../routing/cache-policy.js';
 import type { CascadeConfig } from '../routing/cascade.js';
-import type { PrivacyKind, PrivacyRules } from '../routing/privacy.js';
-import { parseHhMm, scheduleState, WEEKDAYS, type RoutingSchedule } from '../routing/schedule.js';
+import type { PrivacyRules } from '../routing/privacy.js';
+import { scheduleState, type RoutingSchedule } from '../routing/schedule.js';
 import { parseBody } from './protocols/validate.js';
+import { routingFeatureSettings } from '../settings-schema.js';
 
-const kinds = [
-  'private-key',
-  'api-key',
-  'password',
-  'card-number',
-  'national-id',
-  'phone',
-  'email',
-  'custom-word',
-] as const satisfies readonly PrivacyKind[];
-/** why: a word list is typed by a person; 500 entries of ≤ 100 characters is plenty and keeps the regex small. */
-const MAX_WORDS = 500;
-/** why: a week is the longest an answer should be trusted without asking again; 0 would disable the cache (use enabled). */
-const MAX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
-/** why: a week has 7 days; 50 windows covers any real timetable and keeps the per-request check trivial. */
-const MAX_WINDOWS = 50;
-const hhmm = z.string().refine((v) => Number.isFinite(parseHhMm(v)), { message: 'must be a 24-hour time "HH:MM" (00:00 to 24:00)' });
-
-/** A schedule as the API takes it (snake_case); null turns time-based routing off. */
-const scheduleBody = z
-  .object({
-    enabled: z.boolean().default(true),
-    mode: z.enum(['local-only', 'cloud-only']),
-    time_zone: z
-      .string()
-      .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Europe/Paris", "America/New_York" or "UTC"' }),
-    windows: z
-      .array(
-        z
-          .object({
-            days: z
-              .array(z.enum(WEEKDAYS))
-              .min(1, 'list at least one day (sun, mon, tue, wed, thu, fri, sat)')
-              .refine((d) => new Set(d).size === d.length, { message: 'list each day once' }),
-            // A window starts within its day: 24:00 is an end only.
-            from: hhmm.refine((v) => parseHhMm(v) < 1440, { message: 'must be 00:00 to 23:59 (24:00 is an end time only)' }),
-            to: hhmm,
-          })
-          .strict()
-          .refine((w) => parseHhMm(w.from) !== parseHhMm(w.to), {
-            message: 'a window must start and end at different times (22:00 to 06:00 runs overnight)',
-          }),
-      )
-      .min(1, 'list at least one window')
-      .max(MAX_WINDOWS),
-  })
-  .strict()
-  .nullable();
-
-/** The PUT /api/v1/routing/settings body (routing experiments build their variant's schema from it). */
+/** The PUT /api/v1/routing/settings body: each feature's validator from the settings schema (routing experiments build their variant's schema from it). */
 export const routingPutBody = z
   .object({
-    estimator: z.enum(['learned', 'rules']).optional(),
-    privacy: z
-      .object({
-        enabled: z.boolean().optional(),
-        words: z
-          .array(z.string().trim().min(1, 'words must not be empty').max(100, 'words are at most 100 characters'))
-          .max(MAX_WORDS)
-          .optional(),
-        disabled_kinds: z.array(z.enum(kinds)).optional(),
-      })
-      .strict()
-      .optional(),
-    cache: z
-      .object({
-        enabled: z.boolean().optional(),
-        ttl_ms: z
-          .number()
-          .int()
-          .min(1000, 'must be at least 1000 (1 s)')
-          .max(MAX_TTL_MS, `must be at most ${MAX_TTL_MS} (7 days)`)
-          .optional(),
-        include_sampled: z.boolean().optional(),
-        semantic: z.boolean().optional(),
-        semantic_threshold: z.number().min(0.5, 'must be between 0.5 and 1').max(1, 'must be between 0.5 and 1').optional(),
-      })
-      .strict()
-      .optional(),
-    cascade: z
-      .object({
-        enabled: z.boolean().optional(),
-        min_mean_logprob: z.number().min(-20, 'must be between -20 and 0').max(0, 'must be between -20 and 0').optional(),
-        unsure_margin: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').optional(),
-      })
-      .strict()
-      .optional(),
-    schedule: scheduleBody.optional(),
+    estimator: routingFeatureSettings.estimator.schema.optional(),
+    privacy: routingFeatureSettings.privacy.schema.optional(),
+    cache: routingFeatureSettings.cache.schema.optional(),
+    cascade: routingFeatureSettings.cascade.schema.optional(),
+    schedule: routingFeatureSettings.schedule.schema.optional(),
   })
   .strict();
 

@@ -22,6 +22,7 @@ export const settingKeys = {
   monthlyBudget: coreSettings.monthlyBudget.key,
   history: coreSettings.history.key,
   ollamaWithoutToken: coreSettings.ollamaWithoutToken.key,
+  tierOverride: coreSettings.tierOverride.key,
 } as const;
 
 /** What the settings routes need from the core. */
@@ -52,6 +53,8 @@ export const settingsPutBody = z.object({
   history_enabled: coreSettings.history.schema.optional(),
   /** The Ollama CLI's door: loopback clients may use the Ollama routes without a token (off by default). */
   ollama_without_token: coreSettings.ollamaWithoutToken.schema.optional(),
+  /** The machine tier (1-4), or null for the detected one: GET /api/v1/system shows the tier in force and why. */
+  tier_override: coreSettings.tierOverride.schema.optional(),
   quality_cost: z
     .object({
       p_cloud: z

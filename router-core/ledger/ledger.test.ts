@@ -408,6 +408,34 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('probeWrite proves a write and keeps nothing', async () => {
+    await withLedger(open, async (l) => {
+      const before = await l.allSettings();
+      await l.probeWrite();
+      await l.probeWrite();
+      expect(await l.allSettings()).toEqual(before);
+      await l.setSetting('after.probe', 1);
+      expect(await l.getSetting('after.probe')).toBe(1);
+    });
+  });
+
+  test('stored responses belong to their owner: another owner can neither read, replace nor delete them', async () => {
+    await withLedger(open, async (l) => {
+      await l.saveResponse('resp_a', 5, '{"by":"a"}', 'key_a');
+      await l.saveResponse('resp_m', 5, '{"by":"main"}');
+      expect(await l.getResponse('resp_a', 'key_a')).toBe('{"by":"a"}');
+      expect(await l.getResponse('resp_a', 'key_b')).toBeUndefined();
+      expect(await l.getResponse('resp_a')).toBeUndefined();
+      expect(await l.getResponse('resp_m', 'key_a')).toBeUndefined();
+      expect(await l.getResponse('resp_m', '')).toBe('{"by":"main"}');
+      await l.saveResponse('resp_a', 5, '{"by":"b"}', 'key_b');
+      expect(await l.getResponse('resp_a', 'key_a')).toBe('{"by":"a"}');
+      expect(await l.deleteResponse('resp_a', 'key_b')).toBe(false);
+      expect(await l.deleteResponse('resp_a')).toBe(false);
+      expect(await l.deleteResponse('resp_a', 'key_a')).toBe(true);
+    });
+  });
+
   test('app keys: stored, listed oldest first (same millisecond too), revoked once, spend per key this month', async () => {
     await withLedger(open, async (l) => {
       await l.createApiKey(key('k2', { rateLimitPerMin: 60, monthlyBudgetMicros: 5_000_000 }));

@@ -212,12 +212,15 @@ export interface ConversationStore {
   deleteMessage(conversationId: string, messageId: string): Promise<number>;
   /** Conversations, messages, stored responses and the prompt/answer text of request rows; costs stay. */
   deleteAllHistory(): Promise<HistoryDeletion>;
-  /** Keep an OpenAI Responses API object (JSON text) under its id; saving an id again replaces it. */
-  saveResponse(id: string, createdAt: number, body: string): Promise<void>;
-  /** A stored response's JSON text, or undefined. */
-  getResponse(id: string): Promise<string | undefined>;
-  /** false when there was no such response. */
-  deleteResponse(id: string): Promise<boolean>;
+  /**
+   * Keep an OpenAI Responses API object (JSON text) under its id for `owner` (an app key's id; '' = the main API
+   * token); saving an id again replaces it, for the same owner only.
+   */
+  saveResponse(id: string, createdAt: number, body: string, owner?: string): Promise<void>;
+  /** A stored response's JSON text when `owner` (default '': the main token) made it, else undefined. */
+  getResponse(id: string, owner?: string): Promise<string | undefined>;
+  /** false when `owner` has no such response (another owner's is left alone). */
+  deleteResponse(id: string, owner?: string): Promise<boolean>;
 }
 
 /** App keys (hashes only) and what each spent. */
@@ -240,6 +243,11 @@ export interface Ledger extends RequestLog, StatsStore, BudgetStore, SettingsSto
   /** Which store this is; `shared` = other gateway processes may write to it at the same time (PostgreSQL). */
   readonly kind: 'sqlite' | 'postgres';
   readonly shared: boolean;
+  /**
+   * Prove the store takes a write now (disk full, read-only volume, database down): a row is written and rolled back,
+   * so nothing is kept. Throws what the store said.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -259,4 +259,12 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'stored_response_owner',
+    // Who made each stored response: an app key's id, '' for the main API token. Reads, deletes and
+    // previous_response_id match it, so one app cannot see another's answers. Rows from before were made by
+    // someone unknown: they go to the main token, which could already see everything.
+    sql: `ALTER TABLE stored_responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';`,
+  },
 ];

@@ -389,17 +389,31 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
         return { conversations, messages, requestTexts };
       });
     },
-    async saveResponse(id, createdAt, body) {
+    async probeWrite() {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        try {
+          await client.query(`INSERT INTO settings (key, value) VALUES ('health.writeProbe', '0')`);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async saveResponse(id, createdAt, body, owner = '') {
       await pool.query(
-        `INSERT INTO stored_responses (id, created_at, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET body = excluded.body`,
-        [id, createdAt, body],
+        `INSERT INTO stored_responses (id, created_at, body, owner) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE stored_responses.owner = excluded.owner`,
+        [id, createdAt, body, owner],
       );
     },
-    async getResponse(id) {
-      return (await rows(`SELECT body FROM stored_responses WHERE id = $1`, [id]))[0]?.body as string | undefined;
+    async getResponse(id, owner = '') {
+      return (await rows(`SELECT body FROM stored_responses WHERE id = $1 AND owner = $2`, [id, owner]))[0]?.body as string | undefined;
     },
-    async deleteResponse(id) {
-      return ((await pool.query(`DELETE FROM stored_responses WHERE id = $1`, [id])).rowCount ?? 0) > 0;
+    async deleteResponse(id, owner = '') {
+      return ((await pool.query(`DELETE FROM stored_responses WHERE id = $1 AND owner = $2`, [id, owner])).rowCount ?? 0) > 0;
     },
     async createApiKey(k) {
       await pool.query(

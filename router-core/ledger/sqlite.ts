@@ -241,10 +241,13 @@ function openSyncSqliteLedger(file: string): SyncStore {
     return { conversations, messages, requestTexts };
   });
   const saveResponse = db.prepare(
-    `INSERT INTO stored_responses (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`,
+    `INSERT INTO stored_responses (id, created_at, body, owner) VALUES (?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE stored_responses.owner = excluded.owner`,
   );
-  const getResponse = db.prepare(`SELECT body FROM stored_responses WHERE id = ?`);
-  const deleteResponse = db.prepare(`DELETE FROM stored_responses WHERE id = ?`);
+  // Written only inside a savepoint that is rolled back (probeWrite): the key never reaches the table.
+  const probeInsert = db.prepare(`INSERT INTO settings (key, value) VALUES ('health.writeProbe', '0')`);
+  const getResponse = db.prepare(`SELECT body FROM stored_responses WHERE id = ? AND owner = ?`);
+  const deleteResponse = db.prepare(`DELETE FROM stored_responses WHERE id = ? AND owner = ?`);
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
   const allSettings = db.prepare(`SELECT key, value FROM settings`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
@@ -381,14 +384,23 @@ function openSyncSqliteLedger(file: string): SyncStore {
     deleteAllHistory() {
       return deleteAllHistory();
     },
-    saveResponse(id, createdAt, body) {
-      saveResponse.run(id, createdAt, body);
+    probeWrite(): void {
+      db.exec('SAVEPOINT write_probe');
+      try {
+        probeInsert.run();
+      } finally {
+        db.exec('ROLLBACK TO write_probe');
+        db.exec('RELEASE write_probe');
+      }
     },
-    getResponse(id) {
-      return (getResponse.get(id) as { body: string } | undefined)?.body;
+    saveResponse(id, createdAt, body, owner = '') {
+      saveResponse.run(id, createdAt, body, owner);
     },
-    deleteResponse(id) {
-      return deleteResponse.run(id).changes > 0;
+    getResponse(id, owner = '') {
+      return (getResponse.get(id, owner) as { body: string } | undefined)?.body;
+    },
+    deleteResponse(id, owner = '') {
+      return deleteResponse.run(id, owner).changes > 0;
     },
     createApiKey(key) {
       insertApiKey.run(key);

@@ -45,3 +45,18 @@ export function pickTier(profile: HardwareProfile, override?: Tier): TierDecisio
   }
   return { tier, reason: `${gib(ram)} RAM, ${gpuText} → tier ${tier}`, overridden: false };
 }
+
+/**
+ * The tier in force, as the server, `ask` and `route` all decide it: `--tier` (or HYBRID_AI_TIER, or the config
+ * file's `tier`) first, then the tier saved in Settings, then the one detected from `profile`. A saved value that is
+ * not a tier is ignored, and the reason says so.
+ */
+export function tierInForce(profile: HardwareProfile, configTier: Tier | undefined, saved: unknown): TierDecision {
+  if (configTier !== undefined) return { ...pickTier(profile, configTier), reason: `tier ${configTier} set by --tier` };
+  if (saved === 1 || saved === 2 || saved === 3 || saved === 4)
+    return { ...pickTier(profile, saved), reason: `tier ${saved} chosen in Settings` };
+  const t = pickTier(profile);
+  if (saved !== undefined && saved !== null)
+    return { ...t, reason: `${t.reason} (ignored the saved tier ${JSON.stringify(saved)}: valid are 1, 2, 3, 4)` };
+  return t;
+}

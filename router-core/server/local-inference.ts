@@ -2,7 +2,7 @@
 import { stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { EngineId, Tier } from '../contracts/decision.js';
+import type { EngineId } from '../contracts/decision.js';
 import type { OllamaProcessStatus } from '../contracts/events.js';
 import type {
   EngineInUse,
@@ -25,7 +25,7 @@ import { detectHardware, probeTimedOut } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { isCloudEngine } from '../routing/cloud.js';
-import { pickTier } from '../routing/tiering.js';
+import { pickTier, tierInForce } from '../routing/tiering.js';
 import type { Config } from './config.js';
 import { coreSettings } from '../settings-schema.js';
 
@@ -110,10 +110,6 @@ function keepKnown(old: HardwareProfile, fresh: HardwareProfile): HardwareProfil
   };
 }
 
-function validTier(v: unknown): Tier | undefined {
-  return v === 1 || v === 2 || v === 3 || v === 4 ? v : undefined;
-}
-
 /** Build detection, downloads and the Ollama manager; starts detection and Ollama discovery in the background. */
 export function createLocalInference(d: LocalInferenceDeps): LocalInference {
   const { config, settings, availability, logger } = d;
@@ -150,16 +146,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
     .catch((e: unknown) => logger.warn({ err: e }, 'hardware detection failed'));
 
   const detectedTier = (): TierDecision => pickTier(profile ?? preliminaryProfile());
-  const tierFor = (raw: unknown): TierDecision => {
-    if (config.tier !== undefined)
-      return { ...pickTier(profile ?? preliminaryProfile(), config.tier), reason: `tier ${config.tier} set by --tier` };
-    const saved = validTier(raw);
-    if (saved !== undefined) return { ...pickTier(profile ?? preliminaryProfile(), saved), reason: `tier ${saved} chosen in Settings` };
-    const t = detectedTier();
-    if (raw !== undefined && raw !== null)
-      return { ...t, reason: `${t.reason} (ignored the saved tier ${JSON.stringify(raw)}: valid are 1, 2, 3, 4)` };
-    return t;
-  };
+  const tierFor = (raw: unknown): TierDecision => tierInForce(profile ?? preliminaryProfile(), config.tier, raw);
   // The pipeline asks for the tier on every request: the decision (and its reason text) is made again only when the
   // profile (a new detection) or the saved override changed.
   let tierMemo: { profile: HardwareProfile | null; raw: unknown; decision: TierDecision } | undefined;

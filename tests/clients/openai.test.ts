@@ -175,6 +175,44 @@ describe('openai: responses', () => {
     expectCity(r.output_text);
   });
 
+  it('input items of a stored response (responses.inputItems.list), newest first, paged by the SDK', async () => {
+    const put = (on: boolean) =>
+      fetch(`${gw.url}/api/v1/settings`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ history_enabled: on }),
+      });
+    expect((await put(true)).status).toBe(200);
+    try {
+      const r = await client().responses.create({
+        model: 'tinyllama',
+        max_output_tokens: MAX_TOKENS,
+        instructions: 'Be brief.',
+        input: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'Hello.' },
+          { role: 'user', content: 'again' },
+        ],
+      });
+      const page = await client().responses.inputItems.list(r.id);
+      expect(page.data.map((i) => i.type === 'message' && i.role)).toEqual(['user', 'assistant', 'user']);
+      const first = page.data[0] as OpenAI.Responses.ResponseInputMessageItem;
+      expect(first.content).toEqual([{ type: 'input_text', text: 'again' }]);
+      expect(first.id).toMatch(/^msg_/);
+      const asc: string[] = [];
+      for await (const item of client().responses.inputItems.list(r.id, { order: 'asc', limit: 1 })) {
+        asc.push((item as OpenAI.Responses.ResponseInputMessageItem).id);
+      }
+      expect(asc).toEqual(page.data.map((i) => (i as { id: string }).id).reverse());
+      const missing = await client()
+        .responses.inputItems.list('resp_nope')
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    } finally {
+      await put(false);
+    }
+  });
+
   it('unknown model and bad key errors', async () => {
     const nf = await client()
       .responses.create({ model: UNKNOWN_MODEL, input: 'hi' })

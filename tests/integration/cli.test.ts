@@ -96,6 +96,19 @@ describe('hybrid-ai route', () => {
     expect(r.stdout).toMatch(/"messages": \[/);
   });
 
+  it('without --tier routes for the detected tier, as ask does, and its help says so', () => {
+    const help = run(['route', '--help']).stdout;
+    expect(help).toMatch(/--tier N +the machine tier to route for \(default: detected/);
+    expect(help).not.toMatch(/default 2/);
+    const list = run(['models', 'list', '--json', '--data-dir', path.join(dir, 'route-tier')]);
+    const detected = (JSON.parse(list.stdout) as { tier: { tier: number } }).tier.tier;
+    const r = run(['route', '--data-dir', path.join(dir, 'route-tier')], { input: '{"id":"a","prompt":"hi"}\n' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`routing for tier ${detected} \\(`));
+    const forced = run(['route', '--tier', '1'], { input: '{"id":"a","prompt":"hi"}\n' });
+    expect(forced.stderr).toMatch(/routing for tier 1 \(tier 1 set by --tier\)/);
+  });
+
   it('rejects an invalid tier', () => {
     const r = run(['route', '--tier', '7']);
     expect(r.status).toBe(2);

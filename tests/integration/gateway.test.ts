@@ -1,5 +1,7 @@
 // Gateway over a real loopback socket with scripted engines: native + OpenAI APIs, auth, Host/Origin, errors, abort, metrics.
 import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../router-core/contracts/decision.js';
@@ -325,5 +327,37 @@ describe('with no model at all (a fresh install)', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('/ready', () => {
+  it('proves the ledger takes a write without keeping anything: no setting is written by a probe', async () => {
+    const before = srv.core.ledger.allSettings();
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${srv.url}/ready`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ status: 'ready', ledger: true });
+    }
+    expect(srv.core.ledger.allSettings()).toEqual(before);
+    expect(Object.keys(srv.core.ledger.allSettings()).filter((k) => k.startsWith('health.'))).toEqual([]);
+  });
+
+  it('is 503 naming the ledger when the ledger refuses writes (the probe really writes)', async () => {
+    // A second connection to the same file installs a trigger that refuses every write the probe could make.
+    const other = new Database(path.join(srv.dataDir, 'ledger.db'));
+    try {
+      other.exec(`CREATE TRIGGER refuse_writes BEFORE INSERT ON settings BEGIN SELECT RAISE(ABORT, 'writes refused (test)'); END`);
+      const r = await fetch(`${srv.url}/ready`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toMatchObject({
+        status: 'not_ready',
+        ledger: false,
+        reasons: [expect.stringMatching(/^ledger \(sqlite\): .*writes refused/)],
+      });
+    } finally {
+      other.exec('DROP TRIGGER IF EXISTS refuse_writes');
+      other.close();
+    }
+    expect((await fetch(`${srv.url}/ready`)).status).toBe(200);
   });
 });

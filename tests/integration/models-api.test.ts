@@ -89,6 +89,27 @@ describe('GET /api/v1/system', () => {
     await srv.core.settings.setSetting('hardware.tierOverride', null);
   });
 
+  it('PUT /api/v1/settings tier_override saves the tier (1-4) or clears it (null); anything else is a 400 naming it', async () => {
+    const put = async (body: unknown) => {
+      const r = await fetch(`${srv.url}/api/v1/settings`, {
+        method: 'PUT',
+        headers: { ...srv.auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, json: await r.json() };
+    };
+    expect((await put({ tier_override: 1 })).status).toBe(200);
+    let s = (await api('GET', '/api/v1/system')).json as SystemInfo;
+    expect(s.tier).toEqual({ tier: 1, reason: 'tier 1 chosen in Settings', overridden: true });
+    const bad = await put({ tier_override: 7 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^Invalid "tier_override": .*1.*2.*3.*4/);
+    expect(((await api('GET', '/api/v1/system')).json as SystemInfo).tier.tier).toBe(1);
+    expect((await put({ tier_override: null })).status).toBe(200);
+    s = (await api('GET', '/api/v1/system')).json as SystemInfo;
+    expect(s.tier).toEqual(s.detectedTier);
+  });
+
   it('needs the token', async () => {
     const r = await fetch(`${srv.url}/api/v1/system`);
     expect(r.status).toBe(401);

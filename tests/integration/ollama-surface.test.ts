@@ -203,6 +203,17 @@ describe('errors and bodies as Ollama clients send them', () => {
     const openai = await raw('POST', '/v1/chat/completions', body, { ...auth, 'content-type': 'application/x-www-form-urlencoded' });
     expect(openai.status).toBe(415);
   });
+
+  it('an unknown /api/* path sent with curl -d is a 404 in Ollama shape, not a 415', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const r = await raw('POST', '/api/nothing', '{"model":"auto"}', { ...auth, 'content-type': type });
+      expect(r.status).toBe(404);
+      expect(r.json).toEqual({ error: expect.stringMatching(/^No route POST \/api\/nothing/) });
+    }
+    const unknownNative = await raw('POST', '/api/v1/nothing', 'a=b', { ...auth, 'content-type': 'application/x-www-form-urlencoded' });
+    expect(unknownNative.status).toBe(404);
+    expect(unknownNative.json.error).toMatchObject({ type: 'not_found' });
+  });
 });
 
 describe('the Ollama CLI opt-in: loopback clients without a token', () => {

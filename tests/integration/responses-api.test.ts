@@ -206,6 +206,53 @@ describe('responses on Claude (stand-in): instructions, input items, tools, stor
   });
 });
 
+describe('stored responses belong to the key that made them', () => {
+  const newKey = async (name: string): Promise<string> => {
+    const r = await fetch(`${srv.url}/api/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(r.status).toBe(201);
+    return ((await r.json()) as { key: string }).key;
+  };
+  const create = (key: string, extra: Partial<OpenAI.Responses.ResponseCreateParamsNonStreaming> = {}) =>
+    client(key).responses.create({ model: 'claude-sonnet', input: 'owned words', max_output_tokens: 3, ...extra });
+  const notFound = async (p: Promise<unknown>, param: string) => {
+    const e = await p.catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((e as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param });
+  };
+
+  it("an app key cannot read, list, chain to or delete another key's response, nor the main token's; each sees its own", async () => {
+    const a = await newKey('app A');
+    const b = await newKey('app B');
+    const ra = await create(a);
+    const rm = await create(TOKEN);
+    // Its own: read, list its input, chain.
+    expect((await client(a).responses.retrieve(ra.id)).id).toBe(ra.id);
+    expect((await client(a).responses.inputItems.list(ra.id)).data).toHaveLength(1);
+    expect((await create(a, { previous_response_id: ra.id })).previous_response_id).toBe(ra.id);
+    expect((await client(TOKEN).responses.retrieve(rm.id)).id).toBe(rm.id);
+    // Another's: as if it did not exist.
+    for (const [key, id] of [
+      [b, ra.id],
+      [TOKEN, ra.id],
+      [a, rm.id],
+    ] as const) {
+      await notFound(client(key).responses.retrieve(id), 'response_id');
+      await notFound(client(key).responses.inputItems.list(id), 'response_id');
+      await notFound(client(key).responses.delete(id), 'response_id');
+      await notFound(create(key, { previous_response_id: id }), 'previous_response_id');
+    }
+    // Nothing was deleted by the refused calls.
+    expect((await client(a).responses.retrieve(ra.id)).id).toBe(ra.id);
+    expect((await client(TOKEN).responses.retrieve(rm.id)).id).toBe(rm.id);
+    await client(a).responses.delete(ra.id);
+    await notFound(client(a).responses.retrieve(ra.id), 'response_id');
+  });
+});
+
 describe('responses: errors in OpenAI shape', () => {
   it('history off: previous_response_id is a 400 saying stored responses are off', async () => {
     const first = await client().responses.create({ model: 'claude-sonnet', input: 'keep me', max_output_tokens: 3 });

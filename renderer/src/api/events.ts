@@ -1,6 +1,6 @@
 // Authenticated server-sent events over fetch (EventSource cannot send a bearer token); reconnects with backoff.
 import { authHeaders } from './client';
-import { splitFrames } from './stream';
+import { readSse } from './stream';
 
 /** Reconnect delays: quick at first (a restart of the core), then no more than every 10 s. */
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
@@ -22,23 +22,13 @@ export async function subscribeSse(
       if (res.ok && res.body) {
         attempt = 0;
         onOpen?.();
-        const reader = res.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          const { frames, rest } = splitFrames(buffer);
-          buffer = rest;
-          for (const f of frames) {
-            try {
-              onEvent(f.event, JSON.parse(f.data));
-            } catch {
-              // A comment or heartbeat, not JSON: nothing to deliver.
-            }
+        await readSse(res.body, (f) => {
+          try {
+            onEvent(f.event, JSON.parse(f.data));
+          } catch {
+            // A comment or heartbeat, not JSON: nothing to deliver.
           }
-        }
+        });
       } else if (res.status === 401 || res.status === 404) {
         return;
       }

@@ -21,7 +21,7 @@ export interface ChatStreamHandlers {
 }
 
 /** Split an SSE buffer into complete frames; returns the frames and the unfinished rest. */
-export function splitFrames(buffer: string): { frames: Array<{ event: string; data: string }>; rest: string } {
+export function splitFrames(buffer: string): { frames: SseFrame[]; rest: string } {
   const parts = buffer.replace(/\r\n/g, '\n').split('\n\n');
   const rest = parts.pop() ?? '';
   const frames = parts
@@ -36,6 +36,30 @@ export function splitFrames(buffer: string): { frames: Array<{ event: string; da
       return { event, data: data.join('\n') };
     });
   return { frames, rest };
+}
+
+/** One server-sent event: its name ('message' when none) and its data lines joined. */
+export interface SseFrame {
+  event: string;
+  data: string;
+}
+
+/**
+ * Read an SSE body to its end, calling `onFrame` for each complete frame as it arrives (the one read loop every SSE
+ * reader here uses). Rejects when the connection breaks or the read is aborted.
+ */
+export async function readSse(body: ReadableStream<Uint8Array>, onFrame: (f: SseFrame) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    const { frames, rest } = splitFrames(buffer);
+    buffer = rest;
+    for (const f of frames) onFrame(f);
+  }
 }
 
 /**
@@ -63,25 +87,15 @@ export async function streamChat(body: ChatStreamRequest, h: ChatStreamHandlers,
     h.onError({ type: err.type, message: err.message });
     return;
   }
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      const { frames, rest } = splitFrames(buffer);
-      buffer = rest;
-      for (const f of frames) dispatch(f, h);
-    }
+    await readSse(res.body, (f) => dispatch(f, h));
   } catch (e) {
     if (signal.aborted) return;
     h.onError({ type: 'network', message: `The connection broke while streaming (${(e as Error).message}).` });
   }
 }
 
-function dispatch(f: { event: string; data: string }, h: ChatStreamHandlers): void {
+function dispatch(f: SseFrame, h: ChatStreamHandlers): void {
   let data: unknown;
   try {
     data = JSON.parse(f.data);

@@ -22,6 +22,7 @@ import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
+import { requireOfferedTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 const textBlock = z.object({
@@ -162,12 +163,7 @@ function toolChoiceOf(c: z.infer<typeof toolChoice> | undefined, tools: ToolSpec
   if (!c) return undefined;
   if (c.type === 'tool') {
     if (!c.name) throw new CoreError('invalid_request', 'Invalid "tool_choice.name": required when tool_choice.type is "tool".');
-    if (!tools?.some((t) => t.name === c.name)) {
-      throw new CoreError(
-        'invalid_request',
-        `Invalid "tool_choice.name": no tool named "${c.name}" in "tools" (${tools?.map((t) => t.name).join(', ') || 'none given'}).`,
-      );
-    }
+    requireOfferedTool(c.name, tools, 'tool_choice.name');
     return { name: c.name };
   }
   return c.type === 'any' ? 'required' : c.type;
@@ -175,12 +171,6 @@ function toolChoiceOf(c: z.infer<typeof toolChoice> | undefined, tools: ToolSpec
 
 /** A tokenizer-free estimate of a request's input tokens (count_tokens and message_start report it): the quick estimate. */
 export const estimateInputTokens = estimatePromptTokens;
-
-function requireTurn(messages: ChatMessage[]): void {
-  if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-    throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-  }
-}
 
 /** Anthropic's error types by ours (the SDK picks its error class from the status; `type` is for humans and logs). */
 const anthropicErrorType: Partial<Record<ErrorType, string>> = {
@@ -200,9 +190,14 @@ function anthropicError(type: ErrorType, message: string) {
   return { type: 'error', error: { type: anthropicErrorType[type] ?? 'api_error', message } };
 }
 
-function stopReason(f: FinishReason): 'end_turn' | 'max_tokens' | 'tool_use' {
-  return f === 'length' ? 'max_tokens' : f === 'tool_calls' ? 'tool_use' : 'end_turn';
-}
+/** Claude's stop_reason (an aborted answer ends its turn). */
+const stopReasons: FinishReasonTable<'end_turn' | 'max_tokens' | 'tool_use'> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  abort: 'end_turn',
+};
+const stopReason = (f: FinishReason) => wireFinishReason(stopReasons, f);
 
 /** Message ids look like Claude's ("msg_" + 24 alphanumerics): some clients check the prefix. */
 const messageId = (requestId: string): string => `msg_${requestId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 24)}`;
@@ -222,29 +217,29 @@ const countTokensRoute: ExtraRoute = {
   async handle({ body: raw }, services) {
     const b = parseBody(countBody, raw);
     const messages = fromAnthropicMessages(textOf(b.system), b.messages);
-    requireTurn(messages);
+    requireUserTurn(messages);
     const name = b.model.trim();
     const models = await services.models();
     // Any name a chat could use counts: auto, catalog names and aliases, raw Claude ids, engine-native names.
     if (!/^claude-/i.test(name) && !findModel(name) && !models.some((m) => m.id === name || m.id === name.toLowerCase())) {
-      const valid = models.map((m) => m.id);
-      throw new CoreError('not_found', `Unknown model "${name}". Valid models: ${valid.join(', ')}.`, {
-        details: { param: 'model', value: name, valid },
-      });
+      throw unknownModel(
+        name,
+        models.map((m) => m.id),
+      );
     }
     return { input_tokens: estimateInputTokens({ messages, tools: toolsOf(b.tools) }) };
   },
 };
 
-export const anthropicProtocol: ProtocolAdapter = {
+export const anthropicProtocol: ProtocolAdapter<undefined> = {
   name: 'anthropic',
   chatRoutes: [{ method: 'POST', url: '/v1/messages' }],
   extraRoutes: [countTokensRoute],
 
-  decode(raw: unknown): Decoded {
+  decode(raw: unknown): Decoded<undefined> {
     const b = parseBody(body, raw);
     const messages = fromAnthropicMessages(textOf(b.system), b.messages);
-    requireTurn(messages);
+    requireUserTurn(messages);
     const tools = toolsOf(b.tools);
     const choice = toolChoiceOf(b.tool_choice, tools);
     const format =
@@ -277,7 +272,7 @@ export const anthropicProtocol: ProtocolAdapter = {
     };
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<undefined>): StreamEncoder {
     let index = -1;
     let open: 'text' | null = null;
     let pinged = false;

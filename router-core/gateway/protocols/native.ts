@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { ChatAnswerDto } from '../../contracts/api.js';
 import type { ChatMessage } from '../../contracts/chat.js';
 import type { ErrorBody } from '../../contracts/errors.js';
-import { CoreError } from '../../errors.js';
+import type { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import { isCloudEngine, providerOf } from '../../routing/cloud.js';
 import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import { requireUserTurn } from './common.js';
 import { parseBody } from './validate.js';
 import { sseFrame } from '../sse.js';
 
@@ -71,18 +72,16 @@ function summaryInfo(s: Summary) {
   };
 }
 
-export const nativeProtocol: ProtocolAdapter = {
+export const nativeProtocol: ProtocolAdapter<undefined> = {
   name: 'native',
   chatRoutes: [{ method: 'POST', url: '/api/v1/chat' }],
   // Unknown /api/v1/* paths are the native API's (the longer prefix beats Ollama's /api).
   pathPrefixes: ['/api/v1'],
 
-  decode(raw: unknown): Decoded {
+  decode(raw: unknown): Decoded<undefined> {
     const b = parseBody(body, raw);
     const messages: ChatMessage[] = b.messages ?? [{ role: 'user', content: b.prompt! }];
-    if (!messages.some((m) => m.role === 'user' && m.content.trim() !== '')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
+    requireUserTurn(messages);
     return {
       stream: b.stream,
       conversationId: b.conversation_id,

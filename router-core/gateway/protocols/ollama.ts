@@ -25,6 +25,7 @@ import {
   type StreamEncoder,
 } from '../protocol.js';
 import { ndjsonLine } from '../sse.js';
+import { fromFunctionTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 /**
@@ -217,9 +218,9 @@ function withFormat(format: unknown): { responseFormat?: ResponseFormat } {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ns = (ms: number): number => Math.round(ms * 1e6);
 
-function doneReason(f: FinishReason): 'stop' | 'length' {
-  return f === 'length' ? 'length' : 'stop';
-}
+/** Ollama's done_reason: it has no word for tool calls or an abort, and says "stop". */
+const doneReasons: FinishReasonTable<'stop' | 'length'> = { stop: 'stop', length: 'length', tool_calls: 'stop', abort: 'stop' };
+const doneReason = (f: FinishReason) => wireFinishReason(doneReasons, f);
 
 /** Ollama's timing and count fields from our summary (durations in nanoseconds). */
 function metrics(s: Summary | undefined) {
@@ -279,10 +280,10 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   const entry = findModel(wanted);
   const hit = all.find((m) => m.id === wanted || m.id === entry?.id);
   if (hit) return hit;
-  const valid = all.map((m) => ollamaName(m.id));
-  throw new CoreError('not_found', `Unknown model "${name}". Valid models: ${valid.join(', ')}.`, {
-    details: { param: 'model', value: name, valid },
-  });
+  throw unknownModel(
+    name,
+    all.map((m) => ollamaName(m.id)),
+  );
 }
 
 /**
@@ -301,9 +302,7 @@ function localSourceFor(name: string, services: ProtocolServices, verb: 'pull' |
   }
   if (entry?.kind !== 'local') {
     const valid = localModels.map((m) => m.id);
-    throw new CoreError('not_found', `Unknown model "${name}". Valid local models: ${valid.map(ollamaName).join(', ')}.`, {
-      details: { param: 'model', value: name, valid },
-    });
+    throw unknownModel(name, valid, { shown: valid.map(ollamaName), label: 'local models' });
   }
   if (!services.files) throw new CoreError('invalid_request', `This server does not manage model files: cannot ${verb} "${name}".`);
   return entry.id;
@@ -565,7 +564,13 @@ const routes: ExtraRoute[] = [
   },
 ];
 
-export const ollamaProtocol: ProtocolAdapter = {
+/** What the Ollama encoders need: which endpoint, and the model name as the caller wrote it (answers repeat it). */
+export interface OllamaOptions {
+  variant: 'chat' | 'generate';
+  model: string;
+}
+
+export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   name: 'ollama',
   // Every other /api/* path is Ollama's (unknown ones answer in Ollama's error shape); /api/v1 is the native API's.
   pathPrefixes: ['/api'],
@@ -591,7 +596,7 @@ export const ollamaProtocol: ProtocolAdapter = {
       : { ...head, message: { role: 'assistant', content: '' }, done: true, done_reason: reason };
   },
 
-  decode(raw: unknown, route: ChatRoute): Decoded {
+  decode(raw: unknown, route: ChatRoute): Decoded<OllamaOptions> {
     if (route.variant === 'generate') {
       const b = parseBody(generateBody, raw);
       refuseUnsupported(b);
@@ -608,14 +613,8 @@ export const ollamaProtocol: ProtocolAdapter = {
     const b = parseBody(chatBody, raw);
     refuseUnsupported({}, b.messages);
     const messages = messagesOf(b.messages);
-    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
-    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
-      name: t.function.name,
-      description: t.function.description,
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
+    requireUserTurn(messages);
+    const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
       options: { variant: 'chat', model: b.model },
@@ -629,16 +628,16 @@ export const ollamaProtocol: ProtocolAdapter = {
     };
   },
 
-  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
-    const head = { model: String(decoded.options?.model ?? run.decision.model), created_at: new Date().toISOString() };
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
+    const head = { model: decoded.options?.model ?? run.decision.model, created_at: new Date().toISOString() };
     const tail = { done: true, done_reason: doneReason(c.finishReason), ...metrics(c.summary) };
     if (decoded.options?.variant === 'generate') return { ...head, response: c.text, ...tail, context: [] };
     const calls = c.toolCalls.length > 0 ? { tool_calls: wireCalls(c.toolCalls) } : {};
     return { ...head, message: { role: 'assistant', content: c.text, ...calls }, ...tail };
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
-    const model = String(decoded.options?.model ?? run.decision.model);
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<OllamaOptions>): StreamEncoder {
+    const model = decoded.options?.model ?? run.decision.model;
     const generate = decoded.options?.variant === 'generate';
     let summary: Summary | undefined;
     const line = (fields: Record<string, unknown>): string => ndjsonLine({ model, created_at: new Date().toISOString(), ...fields });

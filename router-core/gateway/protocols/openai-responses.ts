@@ -1,4 +1,5 @@
-// OpenAI Responses API: POST /v1/responses (JSON or its typed SSE events), GET and DELETE /v1/responses/{id}.
+// OpenAI Responses API: POST /v1/responses (JSON or its typed SSE events), GET and DELETE /v1/responses/{id}, and
+// GET /v1/responses/{id}/input_items. Stored responses belong to the key that made them.
 //
 // Input items (messages, function_call, function_call_output) and `instructions` decode into our ChatRequest;
 // `previous_response_id` continues a stored response (history on), and each answer is stored unless `store: false`.
@@ -8,10 +9,11 @@ import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason, Usage } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
-import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
+import type { Caller, Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { openAiError, toResponseFormat } from './openai.js';
-import { parseBody } from './validate.js';
+import { NO_PARAMETERS, requireOfferedTool } from './common.js';
+import { parseBody, parsePart } from './validate.js';
 
 /** Content parts of an input message: text of any kind is read; images and files are refused by name. */
 const part = z
@@ -128,7 +130,7 @@ const body = z.object({
 type Body = z.infer<typeof body>;
 
 /** What the encoders need beyond the ChatRequest, fixed at decode. */
-interface ResponsesOptions {
+export interface ResponsesOptions {
   createdAt: number;
   instructions: string | null;
   previousResponseId: string | null;
@@ -152,9 +154,12 @@ interface ResponsesOptions {
 interface StoredResponse {
   response: Record<string, unknown>;
   messages: ChatMessage[];
+  /** This request's own input as items with ids (GET …/input_items); absent in responses stored before it was kept. */
+  inputItems?: Array<Record<string, unknown>>;
 }
 
-const optionsOf = (d: Decoded): ResponsesOptions => d.options as unknown as ResponsesOptions;
+/** The options decode fixed (always present: decode sets them). */
+const optionsOf = (d: Decoded<ResponsesOptions>): ResponsesOptions => d.options!;
 
 const partText = (c: string | Array<{ text?: string; refusal?: string }>): string =>
   typeof c === 'string' ? c : c.map((p) => p.text ?? p.refusal ?? '').join('');
@@ -166,13 +171,7 @@ export function itemsToMessages(items: readonly unknown[]): ChatMessage[] {
   items.forEach((raw, i) => {
     const t = (raw as { type?: string }).type;
     const at = (m: string) => new CoreError('invalid_request', `Invalid "input[${i}]": ${m}.`, { details: { param: `input[${i}]` } });
-    const parse = <S extends z.ZodType>(schema: S): z.infer<S> => {
-      const r = schema.safeParse(raw);
-      if (r.success) return r.data;
-      const issue = r.error.issues[0]!;
-      const where = issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
-      throw new CoreError('invalid_request', `Invalid "input[${i}]${where}": ${issue.message}.`, { details: { param: `input[${i}]` } });
-    };
+    const parse = <S extends z.ZodType>(schema: S): z.infer<S> => parsePart(schema, raw, ['input', i]);
     if (t === 'reasoning') {
       parse(reasoningItem);
       return;
@@ -218,7 +217,7 @@ function fromTextFormat(f: z.infer<typeof textFormat> | undefined): ResponseForm
 }
 
 /** Decode a Responses API body (without the stored history: {@link responsesProtocol}.prepare adds it). */
-function decodeBody(raw: unknown): Decoded {
+function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
   const b: Body = parseBody(body, raw);
   if (b.background === true) {
     throw new CoreError('invalid_request', 'Invalid "background": background responses are not supported; leave it out or false.', {
@@ -238,27 +237,15 @@ function decodeBody(raw: unknown): Decoded {
   const input: ChatMessage[] =
     typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : itemsToMessages(b.input as readonly unknown[]);
   const tools: ToolSpec[] = (b.tools ?? []).map((raw, i) => {
-    const r = functionTool.safeParse(raw);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new CoreError('invalid_request', `Invalid "tools[${i}].${issue.path.join('.') || 'type'}": ${issue.message}.`, {
-        details: { param: `tools[${i}]` },
-      });
-    }
+    const t = parsePart(functionTool, raw, ['tools', i]);
     return {
-      name: r.data.name,
-      ...(r.data.description ? { description: r.data.description } : {}),
-      parameters: r.data.parameters ?? { type: 'object', properties: {} },
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      parameters: t.parameters ?? { ...NO_PARAMETERS },
     };
   });
   const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
-  if (choice && typeof choice === 'object' && !tools.some((t) => t.name === choice.name)) {
-    throw new CoreError(
-      'invalid_request',
-      `Invalid "tool_choice": no function named "${choice.name}" in "tools" (${tools.map((t) => t.name).join(', ') || 'none given'}).`,
-      { details: { param: 'tool_choice' } },
-    );
-  }
+  if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice', 'function', { param: 'tool_choice' });
   const responseFormat = fromTextFormat(b.text?.format);
   const instructions = b.instructions ?? null;
   const options: ResponsesOptions = {
@@ -284,7 +271,7 @@ function decodeBody(raw: unknown): Decoded {
   };
   return {
     stream: b.stream === true,
-    options: options as unknown as Record<string, unknown>,
+    options,
     request: {
       model: b.model,
       messages: withInstructions(instructions, input),
@@ -347,7 +334,7 @@ type Status = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 /** The Response object at any stage: in progress (no output yet), completed, incomplete (length) or failed. */
 function responseObject(
   run: PipelineRun,
-  decoded: Decoded,
+  decoded: Decoded<ResponsesOptions>,
   state: { status: Status; output?: unknown[]; usage?: Usage; error?: { code: string; message: string } },
 ): Record<string, unknown> {
   const o = optionsOf(decoded);
@@ -388,8 +375,8 @@ function responseObject(
 
 const statusOf = (reason: FinishReason): 'completed' | 'incomplete' => (reason === 'length' ? 'incomplete' : 'completed');
 
-/** The stored response behind `id`, or a 404 in OpenAI's words. */
-async function storedResponse(services: ProtocolServices, id: string, param: string): Promise<StoredResponse> {
+/** The stored response behind `id` that `caller` made, or a 404 in OpenAI's words (another caller's is not there). */
+async function storedResponse(services: ProtocolServices, id: string, param: string, caller: Caller): Promise<StoredResponse> {
   const store = services.responses;
   if (!store || !store.enabled()) {
     throw new CoreError(
@@ -398,7 +385,7 @@ async function storedResponse(services: ProtocolServices, id: string, param: str
       { details: { param } },
     );
   }
-  const found = (await store.get(id)) as StoredResponse | undefined;
+  const found = (await store.get(id, caller)) as StoredResponse | undefined;
   if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
   return found;
 }
@@ -431,47 +418,114 @@ const responseIdParam = (params: Record<string, string> = {}): string => {
 const getRoute: ExtraRoute = {
   method: 'GET',
   url: '/v1/responses/:id',
-  async handle({ params }, services) {
-    return (await storedResponse(services, responseIdParam(params), 'response_id')).response;
+  async handle({ params, caller = {} }, services) {
+    return (await storedResponse(services, responseIdParam(params), 'response_id', caller)).response;
   },
 };
 
 const deleteRoute: ExtraRoute = {
   method: 'DELETE',
   url: '/v1/responses/:id',
-  async handle({ params }, services) {
+  async handle({ params, caller = {} }, services) {
     const id = responseIdParam(params);
-    await storedResponse(services, id, 'response_id');
-    await services.responses!.delete(id);
+    await storedResponse(services, id, 'response_id', caller);
+    await services.responses!.delete(id, caller);
     return { id, object: 'response', deleted: true };
+  },
+};
+
+/** This request's input (instructions apart) as the Responses API's input items, each with an id of its own. */
+function inputItemsOf(requestId: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
+  const items: Array<Record<string, unknown>> = [];
+  const id = (prefix: string) => `${prefix}_${requestId}_in${items.length}`;
+  for (const m of input) {
+    if (m.role === 'tool') {
+      items.push({ id: id('fco'), type: 'function_call_output', call_id: m.toolCallId, output: m.content, status: 'completed' });
+      continue;
+    }
+    if (m.role === 'assistant') {
+      if (m.content !== '' || !m.toolCalls?.length) {
+        items.push({ id: id('msg'), type: 'message', role: 'assistant', status: 'completed', content: [textPart(m.content)] });
+      }
+      for (const c of m.toolCalls ?? []) {
+        items.push({ id: id('fc'), type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments, status: 'completed' });
+      }
+      continue;
+    }
+    items.push({ id: id('msg'), type: 'message', role: m.role, status: 'completed', content: [{ type: 'input_text', text: m.content }] });
+  }
+  return items;
+}
+
+/** Query of GET /v1/responses/{id}/input_items: page size, order and cursor, as OpenAI takes them. */
+function inputItemsQuery(q: Record<string, string> = {}): { limit: number; order: 'asc' | 'desc'; after?: string } {
+  const limit = q.limit === undefined ? 20 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new CoreError('invalid_request', `Invalid "limit": must be an integer from 1 to 100, got "${String(q.limit).slice(0, 40)}".`, {
+      details: { param: 'limit' },
+    });
+  }
+  const order = q.order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    throw new CoreError('invalid_request', `Invalid "order": must be "asc" or "desc", got "${String(order).slice(0, 40)}".`, {
+      details: { param: 'order' },
+    });
+  }
+  return { limit, order, ...(q.after !== undefined ? { after: q.after } : {}) };
+}
+
+const inputItemsRoute: ExtraRoute = {
+  method: 'GET',
+  url: '/v1/responses/:id/input_items',
+  async handle({ params, query, caller = {} }, services) {
+    const { limit, order, after } = inputItemsQuery(query);
+    const stored = await storedResponse(services, responseIdParam(params), 'response_id', caller);
+    const all = order === 'asc' ? [...(stored.inputItems ?? [])] : [...(stored.inputItems ?? [])].reverse();
+    let start = 0;
+    if (after !== undefined) {
+      start = all.findIndex((i) => i.id === after) + 1;
+      if (start === 0) {
+        throw new CoreError('invalid_request', `Invalid "after": no input item "${after.slice(0, 100)}" in this response.`, {
+          details: { param: 'after' },
+        });
+      }
+    }
+    const data = all.slice(start, start + limit);
+    return {
+      object: 'list',
+      data,
+      first_id: (data[0]?.id as string | undefined) ?? null,
+      last_id: (data.at(-1)?.id as string | undefined) ?? null,
+      has_more: start + limit < all.length,
+    };
   },
 };
 
 const openAiResponsesError = (type: ErrorType, message: string, param?: string) => openAiError(type, message, param);
 
-export const responsesProtocol: ProtocolAdapter = {
+export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
   name: 'openai-responses',
   chatRoutes: [{ method: 'POST', url: '/v1/responses' }],
-  extraRoutes: [getRoute, deleteRoute],
+  extraRoutes: [getRoute, deleteRoute, inputItemsRoute],
 
   decode: (raw) => decodeBody(raw),
 
-  async prepare(decoded, services) {
+  async prepare(decoded, services, caller) {
     const o = optionsOf(decoded);
     // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
     const store = o.store && services.responses?.enabled() === true;
-    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } as unknown as Record<string, unknown> };
-    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id');
+    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } };
+    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id', caller);
     const history = conversationAfter(prev);
     const options: ResponsesOptions = { ...o, store, history };
     return {
       ...decoded,
-      options: options as unknown as Record<string, unknown>,
+      options,
       request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...o.input]) },
     };
   },
 
-  async complete(run, c, decoded, services) {
+  async complete(run, c, decoded, services, caller) {
     const o = optionsOf(decoded);
     if (!o.store || !services.responses?.enabled()) return;
     const stored: StoredResponse = {
@@ -481,16 +535,17 @@ export const responsesProtocol: ProtocolAdapter = {
         usage: c.summary.usage,
       }),
       messages: [...o.history, ...o.input],
+      inputItems: inputItemsOf(run.requestId, o.input),
     };
-    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored);
+    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored, caller);
   },
 
-  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<ResponsesOptions>) {
     const status = statusOf(c.finishReason);
     return responseObject(run, decoded, { status, output: outputItems(run, c.text, c.toolCalls, status), usage: c.summary.usage });
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<ResponsesOptions>): StreamEncoder {
     let seq = 0;
     const frame = (type: string, data: Record<string, unknown>) => sseFrame(type, { type, sequence_number: seq++, ...data });
     const output: Array<Record<string, unknown>> = [];

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../errors.js';
 import type { PipelineRun, Summary } from '../../pipeline.js';
 import type { ProtocolServices } from '../protocol.js';
+import type { Availability } from '../../contracts/decision.js';
+import { findModel } from '../../data/models.js';
+import { validModelNames } from '../../routing/policy.js';
+import { listModels } from '../mount.js';
 import { float32Base64, openaiProtocol } from './openai.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -211,5 +215,78 @@ describe('/v1/embeddings', () => {
   it('refuses an empty input list and dimensions the model cannot give', async () => {
     await expect(call({ model: 'auto', input: [] })).rejects.toMatchObject({ type: 'invalid_request', message: /Invalid "input"/ });
     await expect(call({ model: 'auto', input: 'a', dimensions: 3 })).rejects.toMatchObject({ message: /Invalid "dimensions"/ });
+  });
+});
+
+describe('GET /v1/models', () => {
+  /** The list as the gateway built it before it moved into this adapter (admin.ts): the names the router accepts, served now. */
+  const before = (a: Availability, startedAt: number) =>
+    validModelNames(a)
+      .filter((id) => id === 'auto' || Object.values(a.engines).some((e) => e.ok && e.models.includes(findModel(id)?.id ?? id)))
+      .map((id) => ({
+        id,
+        object: 'model',
+        created: Math.floor(startedAt / 1000),
+        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
+      }));
+  const cases: Array<[string, Availability]> = [
+    ['nothing', { engines: {} }],
+    [
+      'llama.cpp and Claude',
+      {
+        engines: {
+          llamacpp: { ok: true, models: ['tinyllama', 'phi2'] },
+          anthropic: { ok: true, models: ['claude-sonnet', 'claude-haiku'] },
+        },
+      },
+    ],
+    [
+      'Ollama with catalog models, their tags and its own tags',
+      {
+        engines: {
+          ollama: {
+            ok: true,
+            models: [
+              'qwen3-1.7b',
+              'qwen3:1.7b',
+              'Qwen2.5-1.5b-Instruct',
+              'qwen2.5:1.5b',
+              'tinyllama:latest',
+              'hf.co/org/repo:Q4',
+              'mine:7b',
+            ],
+          },
+          llamacpp: { ok: true, models: ['tinyllama', 'my-own-file'] },
+          anthropic: { ok: false, models: [], reason: 'no key' },
+        },
+      },
+    ],
+    ['Ollama down', { engines: { ollama: { ok: false, models: [], reason: 'down' }, llamacpp: { ok: true, models: ['tinyllama'] } } }],
+  ];
+  it.each(cases)('lists what it always listed: %s', async (_name, a) => {
+    const startedAt = Date.UTC(2026, 0, 1);
+    const services = { startedAt, models: async () => listModels(a, ['llamacpp']) } as unknown as ProtocolServices;
+    const route = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models')!;
+    const got = (await route.handle({ body: undefined, signal: new AbortController().signal }, services)) as {
+      object: string;
+      data: unknown[];
+    };
+    expect(got.object).toBe('list');
+    expect(got.data).toEqual(before(a, startedAt));
+    expect(got.data.length).toBeGreaterThan(0);
+  });
+
+  it('one model by id (slashes included), or a 404 naming the available ones', async () => {
+    const a: Availability = { engines: { ollama: { ok: true, models: ['hf.co/org/repo:Q4'] } } };
+    const services = { startedAt: 0, models: async () => listModels(a, []) } as unknown as ProtocolServices;
+    const one = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models/*')!;
+    const signal = new AbortController().signal;
+    expect(await one.handle({ body: undefined, signal, params: { '*': 'hf.co/org/repo:Q4' } }, services)).toMatchObject({
+      id: 'hf.co/org/repo:Q4',
+    });
+    await expect(one.handle({ body: undefined, signal, params: { '*': 'nope' } }, services)).rejects.toMatchObject({
+      type: 'not_found',
+      message: 'The model "nope" does not exist or is not available now. Available: auto, hf.co/org/repo:Q4.',
+    });
   });
 });

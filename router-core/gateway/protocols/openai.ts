@@ -7,8 +7,20 @@ import type { ErrorType } from '../../contracts/errors.js';
 import type { FinishReason } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
-import type { ChatRoute, Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
+import { findModel } from '../../data/models.js';
+import { providerOfModel } from '../../routing/cloud.js';
+import type {
+  ChatRoute,
+  Collected,
+  Decoded,
+  ExtraRoute,
+  ModelListing,
+  ProtocolAdapter,
+  ProtocolServices,
+  StreamEncoder,
+} from '../protocol.js';
 import { sseFrame } from '../sse.js';
+import { fromFunctionTool, requireOfferedTool, requireUserTurn, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -140,9 +152,14 @@ export function openAiError(type: ErrorType, message: string, param?: string) {
   return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: param ?? null, code } };
 }
 
-function finish(reason: FinishReason): 'stop' | 'length' | 'tool_calls' {
-  return reason === 'length' ? 'length' : reason === 'tool_calls' ? 'tool_calls' : 'stop';
-}
+/** OpenAI's finish_reason (an aborted answer ends as "stop": the client stopped reading it). */
+const finishReasons: FinishReasonTable<'stop' | 'length' | 'tool_calls'> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  abort: 'stop',
+};
+const finish = (reason: FinishReason) => wireFinishReason(finishReasons, reason);
 
 function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
   return typeof c === 'string' ? c : { name: c.function.name };
@@ -178,15 +195,67 @@ const embeddingsRoute: ExtraRoute = {
   },
 };
 
-export const openaiProtocol: ProtocolAdapter = {
+/** What the OpenAI encoders need: which endpoint, whether a stream ends with usage, and the prompt to echo. */
+export interface OpenAiOptions {
+  variant?: 'completions';
+  includeUsage: boolean;
+  /** /v1/completions with `echo: true`: the prompt, sent back before its continuation. */
+  echo?: string;
+}
+
+/**
+ * OpenAI's model objects for every name a caller may send now: "auto", the catalog's models an engine serves (local,
+ * then the clouds'), then Ollama's own tags that are no catalog model's.
+ */
+export async function openAiModels(services: Pick<ProtocolServices, 'models' | 'startedAt'>) {
+  const created = Math.floor(services.startedAt / 1000);
+  const listed = await services.models();
+  const isCatalog = (m: ModelListing) => findModel(m.id)?.id === m.id;
+  const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
+  return listed
+    .filter((m) => m.kind === 'auto' || isCatalog(m) || (m.engines.includes('ollama') && !findModel(m.id)))
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i)
+    .map(({ m }) => ({
+      id: m.id,
+      object: 'model' as const,
+      created,
+      owned_by: m.kind === 'auto' ? 'hybrid-ai' : m.kind === 'cloud' ? (providerOfModel(m.id) ?? 'cloud') : 'local',
+    }));
+}
+
+const modelsRoute: ExtraRoute = {
+  method: 'GET',
+  url: '/v1/models',
+  handle: async (_input, services) => ({ object: 'list', data: await openAiModels(services) }),
+};
+
+// Apps check that a model exists before using it. A wildcard, not `:id`: Ollama tags may hold slashes (hf.co/org/repo).
+const modelRoute: ExtraRoute = {
+  method: 'GET',
+  url: '/v1/models/*',
+  async handle({ params = {} }, services) {
+    const id = params['*'] ?? '';
+    const models = await openAiModels(services);
+    const found = models.find((m) => m.id === id);
+    if (found) return found;
+    throw new CoreError(
+      'not_found',
+      `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
+      { details: { param: 'model', value: id, valid: models.map((m) => m.id) } },
+    );
+  },
+};
+
+export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
   name: 'openai',
   chatRoutes: [
     { method: 'POST', url: '/v1/chat/completions' },
     { method: 'POST', url: '/v1/completions', variant: 'completions' },
   ],
-  extraRoutes: [embeddingsRoute],
+  extraRoutes: [modelsRoute, modelRoute, embeddingsRoute],
 
-  decode(raw: unknown, route?: ChatRoute): Decoded {
+  decode(raw: unknown, route?: ChatRoute): Decoded<OpenAiOptions> {
     if (route?.variant === 'completions') return decodeCompletions(raw);
     const b = parseBody(body, raw);
     if (b.n !== undefined && b.n !== null && b.n !== 1) {
@@ -205,22 +274,10 @@ export const openaiProtocol: ProtocolAdapter = {
       }
       return { role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) };
     });
-    // A tool result ends a turn as well as a user message does (the model answers what the tool said).
-    if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-      throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
-    }
-    const tools: ToolSpec[] | undefined = b.tools?.map((t) => ({
-      name: t.function.name,
-      description: t.function.description,
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-    }));
+    requireUserTurn(messages);
+    const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
-    if (choice && typeof choice === 'object' && !tools?.some((t) => t.name === choice.name)) {
-      throw new CoreError(
-        'invalid_request',
-        `Invalid "tool_choice": no tool named "${choice.name}" in "tools" (${tools?.map((t) => t.name).join(', ') || 'none given'}).`,
-      );
-    }
+    if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice');
     const format = b.response_format ? toResponseFormat(b.response_format, 'response_format.json_schema.schema') : undefined;
     return {
       stream: b.stream === true,
@@ -242,7 +299,7 @@ export const openaiProtocol: ProtocolAdapter = {
     };
   },
 
-  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
+  encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OpenAiOptions>) {
     if (decoded.options?.variant === 'completions') return encodeCompletion(run, c, decoded);
     const calls = c.toolCalls.length > 0 ? { tool_calls: c.toolCalls.map(wireToolCall) } : {};
     return {
@@ -268,7 +325,7 @@ export const openaiProtocol: ProtocolAdapter = {
     };
   },
 
-  createStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+  createStreamEncoder(run: PipelineRun, decoded: Decoded<OpenAiOptions>): StreamEncoder {
     if (decoded.options?.variant === 'completions') return completionStreamEncoder(run, decoded);
     const id = `chatcmpl-${run.requestId}`;
     const created = Math.floor(Date.now() / 1000);
@@ -321,7 +378,7 @@ export const openaiProtocol: ProtocolAdapter = {
 };
 
 /** A legacy completions body → one user turn (as Ollama's /api/generate does): the engines here are chat models. */
-function decodeCompletions(raw: unknown): Decoded {
+function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
   const b = parseBody(completionsBody, raw);
   if (b.n !== undefined && b.n !== null && b.n !== 1) {
     throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`, { details: { param: 'n' } });
@@ -336,7 +393,11 @@ function decodeCompletions(raw: unknown): Decoded {
     throw new CoreError('invalid_request', 'Invalid "prompt": must be a non-empty string.', { details: { param: 'prompt' } });
   return {
     stream: b.stream === true,
-    options: { variant: 'completions', includeUsage: b.stream_options?.include_usage === true, echo: b.echo === true ? prompt : undefined },
+    options: {
+      variant: 'completions',
+      includeUsage: b.stream_options?.include_usage === true,
+      ...(b.echo === true ? { echo: prompt } : {}),
+    },
     request: {
       model: b.model,
       messages: [{ role: 'user', content: prompt }],
@@ -359,9 +420,9 @@ const completionUsage = (u: { inputTokens: number; outputTokens: number }) => ({
 });
 
 /** `echo: true`: the prompt comes back before its continuation. */
-const echoed = (decoded: Decoded): string => (typeof decoded.options?.echo === 'string' ? decoded.options.echo : '');
+const echoed = (decoded: Decoded<OpenAiOptions>): string => decoded.options?.echo ?? '';
 
-function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded) {
+function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded<OpenAiOptions>) {
   return {
     id: `cmpl-${run.requestId}`,
     object: 'text_completion',
@@ -373,7 +434,7 @@ function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded) {
   };
 }
 
-function completionStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEncoder {
+function completionStreamEncoder(run: PipelineRun, decoded: Decoded<OpenAiOptions>): StreamEncoder {
   const id = `cmpl-${run.requestId}`;
   const created = Math.floor(Date.now() / 1000);
   const model = run.decision.model;

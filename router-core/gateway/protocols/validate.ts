@@ -15,14 +15,83 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   }
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.length
-    ? issue.path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-        .join('')
-        .replace(/^\./, '')
-    : 'body';
-  throw new CoreError('invalid_request', `Invalid "${path}": ${issue.message}.`);
+  const { path, message } = explainIssue(r.error.issues[0]!, body);
+  throw new CoreError('invalid_request', `Invalid "${pathText(path, Infinity)}": ${message}.`);
+}
+
+/**
+ * Parse one part of a body (`value`, found at `at` in it) with `schema`, or throw naming the bad field below `at`, with
+ * `param` set to `at` (used where a part is checked on its own: Responses input items and tools).
+ */
+export function parsePart<T extends z.ZodType>(schema: T, value: unknown, at: ReadonlyArray<string | number>): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const { path, message } = explainIssue(r.error.issues[0]!, value);
+  // Below `at`, the path is written with dots only (input[0].content.0.type), as these refusals always were.
+  throw new CoreError('invalid_request', `Invalid "${pathText(at, Infinity)}${path.map((p) => `.${p}`).join('')}": ${message}.`, {
+    details: { param: pathText(at, Infinity) },
+  });
+}
+
+/** What the wire calls each JSON type, for "expected … received …". */
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'a JSON object',
+  null: 'null',
+  undefined: 'nothing',
+};
+
+function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** A zod issue as the field it is about and a sentence saying what is wrong and what is valid. */
+export interface ExplainedIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * The first zod issue as a path and a message that says what is valid. A union's own message is only "Invalid input":
+ * when one alternative got past the type check (the caller meant that one), its first problem is reported at its
+ * path; otherwise the alternatives' types are listed with the type that came.
+ */
+export function explainIssue(issue: z.core.$ZodIssue, body: unknown, prefix: ReadonlyArray<string | number> = []): ExplainedIssue {
+  const path = [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path, message: issue.message };
+  // An alternative "missed" when its first problem is the value itself (wrong type, or not one of its values).
+  const missed = (branch: readonly z.core.$ZodIssue[]) =>
+    (branch[0]?.code === 'invalid_type' || branch[0]?.code === 'invalid_value') && branch[0].path.length === 0;
+  const meant = issue.errors.find((branch) => branch.length > 0 && !missed(branch));
+  if (meant) return explainIssue(meant[0]!, body, path);
+  const expected = [
+    ...new Set(
+      issue.errors.flatMap((b) => {
+        const first = b[0];
+        if (first?.code === 'invalid_type') return [typeNames[first.expected] ?? first.expected];
+        if (first?.code === 'invalid_value') return first.values.map((v) => JSON.stringify(v));
+        return ['another value'];
+      }),
+    ),
+  ];
+  const got = valueAt(body, path);
+  const valid = expected.join(' or ');
+  return {
+    path,
+    message: got === undefined ? `required: ${valid}` : `expected ${valid}, got ${typeNames[jsonTypeOf(got)] ?? jsonTypeOf(got)}`,
+  };
 }
 
 /**
@@ -38,7 +107,7 @@ export const MAX_JSON_DEPTH = 64;
 export const MAX_JSON_VALUES = 200_000;
 
 /** A path such as `messages[0].tool_calls[0].function.arguments`, cut after `max` parts. */
-function pathText(parts: ReadonlyArray<string | number>, max = 8): string {
+export function pathText(parts: ReadonlyArray<string | number>, max = 8): string {
   const shown = parts.slice(0, max).map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`));
   return `${shown.join('').replace(/^\./, '') || 'body'}${parts.length > max ? '…' : ''}`;
 }
