@@ -72,7 +72,7 @@ export interface LocalModelEntry {
   hybridThinking?: boolean;
   /** Why this model sits where it does on its rung. */
   evidence: Evidence;
-  /** One of the seed's three models (TinyLlama, Phi-2, Mistral-7B): first in the router's ladder when present. */
+  /** One of the seed's three models (TinyLlama, Phi-2, Mistral-7B): kept in the catalog and selectable by name. */
   seed?: boolean;
   aliases: readonly string[];
 }
@@ -106,8 +106,9 @@ const SMOLLM3_TABLE = 'HuggingFaceTB/SmolLM3-3B model card, "Instruction model /
  * The catalog. Local models are grouped by rung (small, medium, large) and, within a rung, ordered best first by
  * the public evidence cited beside each entry; permissive licences rank above custom ones of similar quality. A
  * tier's recommended download on each rung is the first model in this order whose derived memory need fits the tier
- * (data/tiers.ts). The seed's TinyLlama, Phi-2 and Mistral-7B stay selectable (and first in the router's ladder
- * when their files are present).
+ * (data/tiers.ts), and the router answers each rung with the first model in this order whose file is present. The
+ * seed's TinyLlama, Phi-2 and Mistral-7B stay selectable (by name, and they answer their rung when no better file of
+ * it is present).
  *
  * Every file is pinned to a repository commit. Its size and SHA-256 are the Hugging Face LFS values of that file
  * at that commit, each confirmed from at least two independent public pins; the sources are named beside each
