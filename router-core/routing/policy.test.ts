@@ -300,6 +300,32 @@ describe('decideRoute: tools', () => {
   }
 });
 
+describe('an engine serving every local model from one file (HYBRID_AI_LOCAL_MODEL)', () => {
+  const catalogIds = ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama', 'smollm3-3b', 'phi2', 'my-model'];
+  const a: Availability = {
+    engines: {
+      llamacpp: { ok: true, models: catalogIds, servesAllLocalAs: 'my-model' },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const run = (prompt: string, model = 'auto') =>
+    decideRoute({ request: req(prompt, model), config: config(), tier: 2, availability: a, spend: nothingSpent });
+
+  it('decides on the catalog rungs but names the file; the same file is not tried again as a fallback', () => {
+    const o = run('hi');
+    expect(o).toMatchObject({ ok: true, decision: { route: 'small', model: 'my-model', engine: 'llamacpp' } });
+    expect(o.ok && o.decision.fallbacks).toEqual([{ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' }]);
+  });
+  it("a catalog model asked for by name, or the file's own name, is answered by the file under its name", () => {
+    expect(run('hi', 'phi2')).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+    expect(run('hi', 'my-model')).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+  });
+  it('embeddings name the file too', () => {
+    const e = decideEmbedding({ model: 'auto', tier: 2, availability: a, embedEngines: ['llamacpp'], preference: ['llamacpp'] });
+    expect(e).toMatchObject({ ok: true, model: 'my-model', engine: 'llamacpp' });
+  });
+});
+
 describe('decideEmbedding', () => {
   const a: Availability = {
     engines: {

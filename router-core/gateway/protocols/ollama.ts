@@ -585,6 +585,8 @@ export const ollamaProtocol: ProtocolAdapter = {
     if (!noWork) return undefined;
     await findListing(b.model, () => services.models());
     const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
+    // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
+    if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
     const head = { model: b.model, created_at: new Date().toISOString() };
     return generate
       ? { ...head, response: '', done: true, done_reason: reason }
@@ -601,7 +603,7 @@ export const ollamaProtocol: ProtocolAdapter = {
       ];
       return {
         stream: b.stream,
-        options: { variant: 'generate', model: b.model },
+        options: { variant: 'generate', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
         request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
       };
     }
@@ -618,7 +620,7 @@ export const ollamaProtocol: ProtocolAdapter = {
     }));
     return {
       stream: b.stream,
-      options: { variant: 'chat', model: b.model },
+      options: { variant: 'chat', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
@@ -627,6 +629,11 @@ export const ollamaProtocol: ProtocolAdapter = {
         ...withFormat(b.format),
       },
     };
+  },
+
+  // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
+  async complete(run: PipelineRun, _c: Collected, decoded: Decoded, services: ProtocolServices): Promise<void> {
+    if (decoded.options?.unloadAfter === true && run.decision.engine === 'llamacpp') await services.unload?.(run.decision.model);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded) {
