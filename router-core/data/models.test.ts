@@ -44,6 +44,13 @@ describe('local model catalog', () => {
     // Phi-2 is MIT upstream (its GGUF card still shows the old research licence): the link is the upstream model's.
     expect(model('phi2').licence).toEqual({ spdx: 'MIT', url: 'https://huggingface.co/microsoft/phi-2/blob/main/LICENSE' });
     expect(licenceLabel(model('qwen3-4b').licence)).toBe('Apache-2.0');
+    // Phi-4-mini is MIT (linked upstream); Gemma's own terms are flagged as custom, not permissive.
+    expect(model('phi-4-mini').licence).toEqual({
+      spdx: 'MIT',
+      url: 'https://huggingface.co/microsoft/Phi-4-mini-instruct/blob/main/LICENSE',
+    });
+    expect(isPermissive(model('gemma-3-4b').licence)).toBe(false);
+    expect(licenceLabel(model('gemma-3-4b').licence)).toMatch(/^custom: Gemma Terms of Use \(not permissive: /);
   });
 
   it("says where Ollama's tag is another build than the catalog file; Mistral stays on v0.2", () => {
@@ -98,7 +105,7 @@ describe('tier ladders come from the catalog and the derived memory needs', () =
     });
     expect(ladderRoutesFor(3)).toEqual({
       small: ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama'],
-      medium: ['qwen3-4b', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b', 'phi2'],
+      medium: ['qwen3-4b', 'phi-4-mini', 'smollm3-3b', 'granite-4.0-micro', 'gemma-3-4b', 'llama-3.2-3b', 'phi2'],
       large: ['mistral-7b'],
     });
     expect(tierLadders[4].routes).toEqual(ladderRoutesFor(4));
