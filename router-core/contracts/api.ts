@@ -2,6 +2,7 @@
 import type { EngineId, Route, Tier } from './decision.js';
 import type { ErrorType } from './errors.js';
 import type { DownloadProgress } from './events.js';
+import type { FinishReason } from './stream.js';
 
 export type { EngineId, ErrorType, Route, Tier };
 
@@ -28,6 +29,21 @@ export interface AnswerSummary {
   savings_micros: number;
   latency_seconds: number;
   ttft_ms: number | null;
+}
+
+/** POST /api/v1/chat answered whole (`stream: false`): the text, the decision and the money. */
+export interface ChatAnswerDto extends AnswerSummary {
+  /** The request id (also the ledger row's and `x-request-id`). */
+  id: string;
+  response: string;
+  model: string;
+  backend: 'local' | 'cloud';
+  engine: EngineId;
+  finish_reason: FinishReason;
+  routing: RoutingInfo & { reasoning: string };
+  /** `cost_micros` in dollars (the seed's field). */
+  cost: number;
+  cached: boolean;
 }
 
 export interface ConversationDto {
@@ -229,6 +245,10 @@ export interface ComplexityDto {
   engine: EngineId | null;
   backend: 'local' | 'cloud' | null;
   reasons: string[];
+  /** `reasons` joined by "; ". */
+  reasoning: string;
+  /** What would be tried next if the chosen model failed before its first token (empty without a model). */
+  fallbacks: Array<{ route: Route; model: string; engine: EngineId }>;
 }
 
 /** A routing experiment (GET/PUT/DELETE /api/v1/routing/experiment): arm A runs the main policy, arm B the variant. */

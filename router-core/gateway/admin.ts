@@ -17,7 +17,8 @@ import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
-import type { StatsDto } from '../contracts/api.js';
+import type { ComplexityDto, StatsDto } from '../contracts/api.js';
+import type { HealthDto, ReadyDto } from './api-schemas.js';
 import { scheduleNow } from './routing-settings-api.js';
 
 export interface AdminDeps {
@@ -72,12 +73,17 @@ const complexityBody = z
   });
 
 export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
-  app.get('/health', { config: { public: true } }, async () => ({
-    status: 'ok',
-    service: 'hybrid-ai-stack',
-    version: deps.version,
-    uptime_s: Math.round((deps.now() - deps.startedAt) / 1000),
-  }));
+  app.get(
+    '/health',
+    { config: { public: true } },
+    async () =>
+      ({
+        status: 'ok',
+        service: 'hybrid-ai-stack',
+        version: deps.version,
+        uptime_s: Math.round((deps.now() - deps.startedAt) / 1000),
+      }) satisfies HealthDto,
+  );
 
   app.get('/ready', { config: { public: true } }, async (_req, reply) => {
     const a = await deps.availability();
@@ -108,7 +114,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       ledger_store: deps.ledger.kind,
       engines,
       ...(ready ? {} : { reasons }),
-    });
+    } satisfies ReadyDto);
   });
 
   app.get('/api/v1/stats', async (req) => {
@@ -173,7 +179,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         reasons,
         reasoning: reasons.join('; '),
         fallbacks: [],
-      };
+      } satisfies ComplexityDto;
     }
     return {
       complexity: Number(decision.complexity.toFixed(3)),
@@ -186,7 +192,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       reasons: decision.reasons,
       reasoning: decision.reasons.join('; '),
       fallbacks: decision.fallbacks,
-    };
+    } satisfies ComplexityDto;
   });
 
   // A model list: app keys may read it (README, "Per-app keys"), which the auth hook allows for routes of a protocol.
@@ -244,3 +250,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { complexityBody };

@@ -24,6 +24,7 @@ import { installSecurity, type SecurityOptions } from './security.js';
 import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
 import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
 import { mountStatic } from './static.js';
+import { mountOpenApi } from './openapi.js';
 
 export interface GatewayOptions
   extends Omit<AdminDeps, 'pipeline' | 'ledger'>, Omit<ConversationsDeps, 'ledger'>, Omit<SettingsDeps, 'ledger'> {
@@ -188,6 +189,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
     mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey, lastAuthError: opts.lastClaudeAuthError });
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });
+  mountOpenApi(app, opts.version);
   if (opts.keys) mountKeysApi(app, opts.keys);
   const services = createProtocolServices(opts);
   const guard = createChatGuard(opts.chatLimits);

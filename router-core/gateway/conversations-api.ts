@@ -190,3 +190,6 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     return { deleted: { conversations: d.conversations, messages: d.messages, request_texts: d.requestTexts } };
   });
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { titleBody as conversationTitleBody, activeBody as conversationActiveBody };

@@ -160,3 +160,6 @@ export function mountExperimentApi(app: FastifyInstance, deps: ExperimentDeps): 
     return { experiment: view(stopped), variant_fields: variantFields };
   });
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { putBody as experimentPutBody, adoptBody as experimentAdoptBody };

@@ -94,3 +94,6 @@ export function mountFeedbackApi(app: FastifyInstance, deps: FeedbackDeps): void
     return { thresholds: { medium: b.medium, cloud: b.cloud } };
   });
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { feedbackBody, applyBody as tuneApplyBody };

@@ -225,3 +225,6 @@ export function mountKeysApi(app: FastifyInstance, keys: AppKeys): void {
     return publicKey(revoked);
   });
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { createBody as keyCreateBody };

@@ -363,3 +363,6 @@ export const anthropicProtocol: ProtocolAdapter = {
     return anthropicError(err.type, err.message);
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as anthropicMessagesBody, countBody as anthropicCountTokensBody };

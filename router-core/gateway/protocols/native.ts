@@ -1,5 +1,6 @@
 // Native API (seed-compatible): POST /api/v1/chat with {prompt | messages, model}, JSON or SSE with full reasons.
 import { z } from 'zod';
+import type { ChatAnswerDto } from '../../contracts/api.js';
 import type { ChatMessage } from '../../contracts/chat.js';
 import type { ErrorBody } from '../../contracts/errors.js';
 import { CoreError } from '../../errors.js';
@@ -110,7 +111,7 @@ export const nativeProtocol: ProtocolAdapter = {
       routing: routingInfo(run),
       ...summaryInfo(c.summary),
       cached: run.cached === true,
-    };
+    } satisfies ChatAnswerDto;
   },
 
   createStreamEncoder(run: PipelineRun): StreamEncoder {
@@ -139,3 +140,6 @@ export const nativeProtocol: ProtocolAdapter = {
     return { error: { type: err.type, message: err.message } };
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as nativeChatBody };

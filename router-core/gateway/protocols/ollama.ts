@@ -688,3 +688,14 @@ export const ollamaProtocol: ProtocolAdapter = {
     return { error: err.message };
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export {
+  chatBody as ollamaChatBody,
+  generateBody as ollamaGenerateBody,
+  showBody as ollamaShowBody,
+  embedBody as ollamaEmbedBody,
+  legacyEmbedBody as ollamaLegacyEmbedBody,
+  namedBody as ollamaNamedBody,
+  copyBody as ollamaCopyBody,
+};

@@ -590,3 +590,6 @@ export const responsesProtocol: ProtocolAdapter = {
     return openAiResponsesError(err.type, err.message, err.details?.param);
   },
 };
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as openAiResponsesBody };

@@ -405,3 +405,6 @@ function completionStreamEncoder(run: PipelineRun, decoded: Decoded): StreamEnco
     end: () => 'data: [DONE]\n\n',
   };
 }
+
+/** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
+export { body as openAiChatBody, completionsBody as openAiCompletionsBody, embeddingsBody as openAiEmbeddingsBody };
