@@ -265,7 +265,7 @@ describe('decideRoute: tools', () => {
     const o = run('auto', noKey);
     expect(!o.ok && o.error.type).toBe('no_model_available');
     expect(!o.ok && o.error.message).toMatch(
-      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
+      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, phi-4-mini, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
     );
   });
 
@@ -315,6 +315,19 @@ describe('an engine serving every local model from one file (HYBRID_AI_LOCAL_MOD
     const o = run('hi');
     expect(o).toMatchObject({ ok: true, decision: { route: 'small', model: 'my-model', engine: 'llamacpp' } });
     expect(o.ok && o.decision.fallbacks).toEqual([{ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' }]);
+  });
+  it('the reasons name the file the answer will come from', () => {
+    const o = decideRoute({
+      request: req('Prove that there are infinitely many primes.', 'auto', { localOnly: true }),
+      config: config({ thresholds: { medium: 0.3, cloud: 0.6 } }),
+      tier: 2,
+      availability: a,
+      spend: nothingSpent,
+    });
+    expect(o).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+    expect(o.ok && o.decision.reasons).toContain(
+      'cloud disabled (the request asked to stay on this machine) → best local model my-model instead',
+    );
   });
   it("a catalog model asked for by name, or the file's own name, is answered by the file under its name", () => {
     expect(run('hi', 'phi2')).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });

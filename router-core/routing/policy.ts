@@ -204,12 +204,18 @@ export function servedName(model: string, engine: EngineId, availability: Availa
   return as !== undefined && findModel(model)?.kind === 'local' ? as : model;
 }
 
-/** A decision with each candidate under the name its engine answers it as; a file met again as a fallback is dropped. */
+/**
+ * A decision with each candidate under the name its engine answers it as; a file met again as a fallback is dropped,
+ * and the reasons name the chosen model as the answer will ("→ best local model my-model instead").
+ */
 function asServed(d: RouteDecision, availability: Availability): RouteDecision {
   const rename = (c: RouteCandidate): RouteCandidate => ({ ...c, model: servedName(c.model, c.engine, availability) });
   const primary = rename(d);
   const [, ...fallbacks] = dedupeCandidates([primary, ...d.fallbacks.map(rename)]);
-  return { ...d, model: primary.model, fallbacks };
+  if (primary.model === d.model) return { ...d, fallbacks };
+  const chosen = new RegExp(`(?<![\\w.:-])${d.model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.:-])`, 'g');
+  const reasons = d.reasons.map((r) => (r.includes('→') ? r.replace(chosen, primary.model) : r));
+  return { ...d, model: primary.model, reasons, fallbacks };
 }
 
 function decideByCatalogIds(input: RouteInput): GuardedOutcome {
