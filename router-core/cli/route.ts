@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../contracts/chat.js';
 import type { Availability, Tier } from '../contracts/decision.js';
-import { cloudModels, localModels } from '../data/models.js';
+import { cloudModelsOf, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import { decideRoute, type RoutingConfig } from '../routing/policy.js';
 
@@ -12,7 +12,7 @@ const everything = (cloud: boolean): Availability => ({
   engines: {
     llamacpp: { ok: true, models: localModels.map((m) => m.id) },
     anthropic: cloud
-      ? { ok: true, models: cloudModels.map((m) => m.id) }
+      ? { ok: true, models: cloudModelsOf('anthropic').map((m) => m.id) }
       : { ok: false, models: [], reason: 'cloud disabled by --no-cloud' },
   },
 });

@@ -3,8 +3,40 @@
 /** A rung of the model ladder. */
 export type Route = 'small' | 'medium' | 'large' | 'cloud';
 
-/** Engines the registry knows. */
-export type EngineId = 'llamacpp' | 'ollama' | 'anthropic' | 'openai-compat';
+/**
+ * Engines the registry knows. 'openai-compat' is a LOCAL OpenAI-compatible server (LM Studio, llama-server);
+ * 'cloud-compat' is an OpenAI-compatible CLOUD reached by base URL + key (OpenRouter, Groq, Together, DeepSeek, …).
+ */
+export type EngineId = 'llamacpp' | 'ollama' | 'anthropic' | 'openai-compat' | 'openai' | 'gemini' | 'cloud-compat';
+
+/** Who runs a cloud engine's models (and bills for them): one per cloud engine. */
+export type CloudProvider = 'anthropic' | 'openai' | 'gemini' | 'compat';
+
+/** Whether an engine answers on this machine or in a cloud, and for a cloud engine whose cloud it is. */
+export interface EngineKind {
+  kind: 'local' | 'cloud';
+  /** Set exactly when kind is 'cloud'. */
+  provider?: CloudProvider;
+}
+
+/** Every engine's kind: the one place "is this the cloud?" is answered (SQL builders, gateway, renderer read it). */
+export const engineKinds: Readonly<Record<EngineId, EngineKind>> = {
+  llamacpp: { kind: 'local' },
+  ollama: { kind: 'local' },
+  'openai-compat': { kind: 'local' },
+  anthropic: { kind: 'cloud', provider: 'anthropic' },
+  openai: { kind: 'cloud', provider: 'openai' },
+  gemini: { kind: 'cloud', provider: 'gemini' },
+  'cloud-compat': { kind: 'cloud', provider: 'compat' },
+};
+
+/** The cloud engine of each provider (the inverse of `engineKinds[id].provider`). */
+export const cloudEngineOf: Readonly<Record<CloudProvider, EngineId>> = {
+  anthropic: 'anthropic',
+  openai: 'openai',
+  gemini: 'gemini',
+  compat: 'cloud-compat',
+};
 
 /** Machine tier from the seed's VPS table. */
 export type Tier = 1 | 2 | 3 | 4;

@@ -8,8 +8,14 @@ export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
 
 /** Token counts as reported by the engine that answered. */
 export interface Usage {
+  /** Every input token, those read from the provider's prompt cache included. */
   inputTokens: number;
   outputTokens: number;
+  /**
+   * Of `inputTokens`, those read from the provider's prompt cache (Anthropic cache reads, OpenAI cached input,
+   * Gemini context caching), billed at the cached-input price where the provider has one. Absent = none.
+   */
+  cachedInputTokens?: number;
   /** Mean natural-log probability of the generated tokens, when the engine was asked for it and can tell (cascade check). */
   meanLogprob?: number;
 }

@@ -1,7 +1,21 @@
 // The model catalog as data: every local entry pinned, complete and consistent; RAM needs and tier ladders derived.
 import { describe, expect, it } from 'vitest';
 import { computeBufferBytes, kvCacheBytes, MODEL_BUDGET_MIB, minTierFor, ramNeed } from './memory.js';
-import { findLocalModel, isPermissive, licenceLabel, localModels, ollamaBuildNote, pinnedUrl } from './models.js';
+import {
+  cloudModels,
+  cloudModelsOf,
+  defaultCloudModel,
+  defaultCloudModelFor,
+  findLocalModel,
+  findModel,
+  isPermissive,
+  licenceLabel,
+  localModels,
+  ollamaBuildNote,
+  pinnedUrl,
+} from './models.js';
+import { prices, type Price } from './prices.js';
+import { cloudEngineOf, engineKinds, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import { ladderRoutesFor, recommendationsFor, recommendedModels, tierLadders } from './tiers.js';
 
 const model = (id: string) => {
@@ -132,5 +146,51 @@ describe('tier ladders come from the catalog and the derived memory needs', () =
     // Every recommendation fits its tier.
     for (const t of [1, 2, 3, 4] as const)
       for (const id of recommendedModels(t)) expect(model(id).ramMiB, `${id} on tier ${t}`).toBeLessThanOrEqual(MODEL_BUDGET_MIB[t]);
+  });
+});
+
+describe('cloud model catalog', () => {
+  it('every cloud model names its provider, serves only the cloud route, and has a paid list price', () => {
+    const providers = new Set(cloudModels.map((m) => m.provider));
+    expect([...providers].sort()).toEqual(['anthropic', 'gemini', 'openai']);
+    for (const m of cloudModels) {
+      expect(m.routes, m.id).toEqual(['cloud']);
+      expect(m.contextLength, m.id).toBeGreaterThanOrEqual(200_000);
+      const p = (prices as Record<string, Price>)[m.id];
+      expect(p, m.id).toBeDefined();
+      expect(p!.inputPerMTok, m.id).toBeGreaterThan(0);
+      expect(p!.outputPerMTok, m.id).toBeGreaterThan(p!.inputPerMTok);
+      // Every catalog provider has a cheaper price for cached input, below the input price.
+      expect(p!.cachedInputPerMTok, m.id).toBeGreaterThan(0);
+      expect(p!.cachedInputPerMTok!, m.id).toBeLessThan(p!.inputPerMTok);
+    }
+    // No cloud model is a local model's alias, nor ever offered as a download.
+    for (const m of cloudModels) expect(findLocalModel(m.id), m.id).toBeUndefined();
+  });
+
+  it('ids and aliases resolve to exactly one entry', () => {
+    const names = [...localModels, ...cloudModels].flatMap((m) => [m.id, ...m.aliases]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(findModel('GPT-5.4')?.id).toBe('gpt-5.4');
+    expect(findModel('gemini')?.id).toBe('gemini-2.5-flash');
+  });
+
+  it('each provider has one default model of its own, Claude Sonnet stays the overall default, compat has none', () => {
+    expect(defaultCloudModel).toBe('claude-sonnet');
+    for (const provider of ['anthropic', 'openai', 'gemini'] as const) {
+      const id = defaultCloudModelFor(provider);
+      expect(findModel(id ?? '')?.kind === 'cloud' && cloudModelsOf(provider).some((m) => m.id === id), provider).toBe(true);
+    }
+    expect(defaultCloudModelFor('anthropic')).toBe('claude-sonnet');
+    expect(defaultCloudModelFor('compat')).toBeUndefined();
+    expect(cloudModelsOf('compat')).toEqual([]);
+    expect(cloudModelsOf('openai').map((m) => m.id)).toEqual(['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano']);
+  });
+
+  it("engine kinds: the local engines are local, each cloud engine is its provider's", () => {
+    const local = (Object.keys(engineKinds) as EngineId[]).filter((id) => engineKinds[id].kind === 'local');
+    expect(local.sort()).toEqual(['llamacpp', 'ollama', 'openai-compat']);
+    for (const [provider, id] of Object.entries(cloudEngineOf) as Array<[CloudProvider, EngineId]>)
+      expect(engineKinds[id], id).toEqual({ kind: 'cloud', provider });
   });
 });

@@ -1,5 +1,5 @@
-// Model catalog as data: local GGUF models (seed names + newer ones of the same sizes) and Claude models.
-import type { Route, Tier } from '../contracts/decision.js';
+// Model catalog as data: local GGUF models (seed names + newer ones of the same sizes) and cloud models (Claude, GPT, Gemini).
+import type { CloudProvider, Route, Tier } from '../contracts/decision.js';
 import { minTierFor, ramNeed, type ModelShape } from './memory.js';
 
 /** A local route (rung of a tier's ladder). */
@@ -82,6 +82,8 @@ export interface CloudModelEntry {
   id: string;
   kind: 'cloud';
   label: string;
+  /** Whose cloud serves it (and bills for it): the engine of `cloudEngineOf[provider]` answers it. */
+  provider: CloudProvider;
   routes: readonly Route[];
   /** The provider's own model id sent on the wire. */
   providerModel: string;
@@ -464,6 +466,7 @@ const catalogData = [
   {
     id: 'claude-haiku',
     kind: 'cloud',
+    provider: 'anthropic',
     label: 'Claude Haiku 4.5',
     routes: ['cloud'],
     providerModel: 'claude-haiku-4-5',
@@ -475,6 +478,7 @@ const catalogData = [
   {
     id: 'claude-sonnet',
     kind: 'cloud',
+    provider: 'anthropic',
     label: 'Claude Sonnet 4.6',
     routes: ['cloud'],
     // 4.5 reaches end of life on 2026-11-30 (the SDK warns on every call), so the catalog uses 4.6.
@@ -487,6 +491,7 @@ const catalogData = [
   {
     id: 'claude-opus',
     kind: 'cloud',
+    provider: 'anthropic',
     label: 'Claude Opus 4.6',
     routes: ['cloud'],
     providerModel: 'claude-opus-4-6',
@@ -494,6 +499,83 @@ const catalogData = [
     // Anthropic's documented window for every current Claude model (1M is a beta option this product does not ask for).
     contextLength: 200_000,
     aliases: ['claude-opus-4-6'],
+  },
+  // ── OpenAI ──────────────────────────────────────────────────────────────────────────────────────────────────
+  // Ids, windows and prices: OpenAI's model pages and API pricing page (developers.openai.com/api/docs/models,
+  // /api/docs/pricing), GPT-5.4 family, as quoted in benchlm.ai "OpenAI API Pricing" (2026-04) and morphllm.com
+  // "OpenAI API pricing" (2026-06). The catalog prices the standard tier under 270K prompt tokens.
+  {
+    id: 'gpt-5.4',
+    kind: 'cloud',
+    provider: 'openai',
+    label: 'GPT-5.4',
+    routes: ['cloud'],
+    providerModel: 'gpt-5.4',
+    supportsTools: true,
+    // OpenAI's GPT-5.4 model page: 1,048,576-token window (modelcostwatch.com "GPT-5.4 context and tool support").
+    contextLength: 1_048_576,
+    aliases: ['gpt-5.4-latest', 'gpt5.4'],
+  },
+  {
+    id: 'gpt-5.4-mini',
+    kind: 'cloud',
+    provider: 'openai',
+    label: 'GPT-5.4 mini',
+    routes: ['cloud'],
+    providerModel: 'gpt-5.4-mini',
+    supportsTools: true,
+    // OpenAI's GPT-5.4 mini model page: 400K window, 128K output (vivgrid.com and anyfast.ai model notes).
+    contextLength: 400_000,
+    aliases: ['gpt5.4-mini'],
+  },
+  {
+    id: 'gpt-5.4-nano',
+    kind: 'cloud',
+    provider: 'openai',
+    label: 'GPT-5.4 nano',
+    routes: ['cloud'],
+    providerModel: 'gpt-5.4-nano',
+    supportsTools: true,
+    // OpenAI's GPT-5.4 nano model page: 400K window (losclouds.com host table, ai-price "400.000 tokens").
+    contextLength: 400_000,
+    aliases: ['gpt5.4-nano'],
+  },
+  // ── Google Gemini (AI Studio and Vertex AI serve the same ids) ──────────────────────────────────────────────
+  // The stable 2.5 family (previews can be withdrawn without notice). Windows: 1,048,576 input tokens on Google's
+  // model pages (ai.google.dev/gemini-api/docs/models); prices: ai.google.dev/gemini-api/docs/pricing (paid tier,
+  // prompts up to 200K), as quoted in deploybase.ai "Gemini API Pricing 2026" and hivebook "Gemini 2.5".
+  {
+    id: 'gemini-2.5-pro',
+    kind: 'cloud',
+    provider: 'gemini',
+    label: 'Gemini 2.5 Pro',
+    routes: ['cloud'],
+    providerModel: 'gemini-2.5-pro',
+    supportsTools: true,
+    contextLength: 1_048_576,
+    aliases: ['gemini-pro'],
+  },
+  {
+    id: 'gemini-2.5-flash',
+    kind: 'cloud',
+    provider: 'gemini',
+    label: 'Gemini 2.5 Flash',
+    routes: ['cloud'],
+    providerModel: 'gemini-2.5-flash',
+    supportsTools: true,
+    contextLength: 1_048_576,
+    aliases: ['gemini-flash', 'gemini'],
+  },
+  {
+    id: 'gemini-2.5-flash-lite',
+    kind: 'cloud',
+    provider: 'gemini',
+    label: 'Gemini 2.5 Flash-Lite',
+    routes: ['cloud'],
+    providerModel: 'gemini-2.5-flash-lite',
+    supportsTools: true,
+    contextLength: 1_048_576,
+    aliases: ['gemini-flash-lite'],
   },
 ] as const satisfies readonly (LocalModelSpec | CloudModelEntry)[];
 
@@ -515,11 +597,31 @@ function complete(spec: LocalModelSpec): LocalModelEntry {
 /** Every model: local entries with their derived URL, memory need and minimum tier, then the cloud models. */
 export const modelCatalog: readonly ModelEntry[] = catalogData.map((m) => (m.kind === 'local' ? complete(m) : m));
 
-/** The cloud model every "all-cloud" counterfactual and every cloud route uses by default. */
+/** The cloud model every "all-cloud" counterfactual and every cloud route uses by default (Claude's). */
 export const defaultCloudModel: ModelId = 'claude-sonnet';
+
+/**
+ * Each catalog provider's default cloud model: its general-purpose model of the same class as Claude Sonnet
+ * (similar list price, tools, long context). Compat clouds have no catalog models: their first listed model is used.
+ */
+const defaultCloudModels = {
+  anthropic: 'claude-sonnet',
+  openai: 'gpt-5.4',
+  gemini: 'gemini-2.5-pro',
+} as const satisfies Record<Exclude<CloudProvider, 'compat'>, ModelId>;
+
+/** The one place a provider's default cloud model comes from; undefined for 'compat' (its models are listed live). */
+export function defaultCloudModelFor(provider: CloudProvider): ModelId | undefined {
+  return provider === 'compat' ? undefined : defaultCloudModels[provider];
+}
 
 export const localModels: readonly LocalModelEntry[] = modelCatalog.filter((m): m is LocalModelEntry => m.kind === 'local');
 export const cloudModels: readonly CloudModelEntry[] = modelCatalog.filter((m): m is CloudModelEntry => m.kind === 'cloud');
+
+/** The catalog's cloud models of one provider (none for 'compat': its models come from its own /v1/models). */
+export function cloudModelsOf(provider: CloudProvider): readonly CloudModelEntry[] {
+  return cloudModels.filter((m) => m.provider === provider);
+}
 
 /** How a licence reads in lists: the SPDX id, or "custom: <name> (not permissive: <terms>)". */
 export function licenceLabel(l: Licence): string {

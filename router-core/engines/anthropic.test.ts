@@ -131,7 +131,8 @@ describe('fromAnthropicEvent', () => {
       { type: 'start', model: 'claude-sonnet', engine: 'anthropic' },
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
-      { type: 'usage', usage: { inputTokens: 15, outputTokens: 2 } },
+      // Cache reads are input tokens too, and reported apart for their own (cheaper) price.
+      { type: 'usage', usage: { inputTokens: 15, outputTokens: 2, cachedInputTokens: 5 } },
       { type: 'done', finishReason: 'stop' },
     ]);
     expect(state.ended).toBe(true);

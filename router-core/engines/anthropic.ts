@@ -12,9 +12,9 @@ import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../contr
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { ErrorType } from '../contracts/errors.js';
 import type { FinishReason, StreamEvent } from '../contracts/stream.js';
-import { cloudModels, findModel } from '../data/models.js';
+import { cloudModelsOf, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
-import type { Engine, EngineCall } from './engine.js';
+import type { Engine, EngineCall, KeyCheck } from './engine.js';
 
 /** Used when the caller gives no maxTokens: Claude requires max_tokens, and 1024 fits a chat answer without runaway cost. */
 export const DEFAULT_MAX_TOKENS = 1024;
@@ -78,6 +78,8 @@ export interface AnthropicStreamState {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Of inputTokens, those read from Claude's prompt cache (cache_read_input_tokens). */
+  cachedInputTokens?: number;
   stopReason: string | null;
   started: boolean;
   /** message_stop seen: anything ending the stream before this is a broken stream. */
@@ -100,11 +102,13 @@ export type AnthropicParams = MessageCreateParamsStreaming & { temperature?: num
 /** Resolve our model id to Claude's: catalog id/alias → providerModel; a raw `claude-*` id passes through. */
 export function toAnthropicModel(model: string): string {
   const entry = findModel(model);
-  if (entry?.kind === 'cloud') return entry.providerModel;
+  if (entry?.kind === 'cloud' && entry.provider === 'anthropic') return entry.providerModel;
   if (!entry && /^claude-/i.test(model.trim())) return model.trim();
   throw new CoreError(
     'no_model_available',
-    `Claude cannot serve model "${model}"; valid: ${cloudModels.map((m) => m.id).join(', ')} or a claude-* model id.`,
+    `Claude cannot serve model "${model}"; valid: ${cloudModelsOf('anthropic')
+      .map((m) => m.id)
+      .join(', ')} or a claude-* model id.`,
   );
 }
 
@@ -279,7 +283,7 @@ export function fromAnthropicEvent(
       const input = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
       return {
         events: [{ type: 'start', model: state.model, engine: 'anthropic' }],
-        state: { ...state, inputTokens: input, started: true },
+        state: { ...state, inputTokens: input, cachedInputTokens: u.cache_read_input_tokens ?? 0, started: true },
       };
     }
     case 'content_block_start': {
@@ -317,7 +321,14 @@ export function fromAnthropicEvent(
     case 'message_stop':
       return {
         events: [
-          { type: 'usage', usage: { inputTokens: state.inputTokens, outputTokens: state.outputTokens } },
+          {
+            type: 'usage',
+            usage: {
+              inputTokens: state.inputTokens,
+              outputTokens: state.outputTokens,
+              ...(state.cachedInputTokens ? { cachedInputTokens: state.cachedInputTokens } : {}),
+            },
+          },
           { type: 'done', finishReason: finishReasonOf(state.stopReason) },
         ],
         state: { ...state, ended: true },
@@ -534,7 +545,7 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
     // No network call: a probe request would cost money and latency; a bad key shows up as upstream_auth on use.
     async probe(): Promise<EngineAvailability> {
       if (!currentKey()) return { ok: false, models: [], reason: 'no Claude API key configured' };
-      return { ok: true, models: cloudModels.map((m) => m.id), tools: true, structuredOutput: true };
+      return { ok: true, models: cloudModelsOf('anthropic').map((m) => m.id), tools: true, structuredOutput: true };
     },
     chat,
     async close() {
@@ -542,4 +553,21 @@ export function createAnthropicEngine(opts: AnthropicEngineOptions = {}): Engine
       live.clear();
     },
   };
+}
+
+/**
+ * A key check on save: one Messages call for one token on Claude Haiku (the cheapest catalog Claude), no retries.
+ * ok, or a CoreError naming the problem (never the key).
+ */
+export async function checkKey(opts: { apiKey: string; baseURL?: string; timeoutMs?: number }): Promise<KeyCheck> {
+  const apiKey = opts.apiKey.trim();
+  if (!apiKey) return { ok: false, error: new CoreError('invalid_request', 'The Claude API key is empty.') };
+  const { default: AnthropicClient } = await loadAnthropicSdk();
+  const client = new AnthropicClient({ apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 15_000, logLevel: 'off' });
+  try {
+    await client.messages.create({ model: toAnthropicModel('claude-haiku'), max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] });
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: mapAnthropicError(e, { apiKey, baseURL: client.baseURL, started: false }) };
+  }
 }

@@ -2,6 +2,7 @@
 import type { ChatRequest } from '../contracts/chat.js';
 import type { EngineAvailability, EngineId } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
+import type { CoreError } from '../errors.js';
 
 /** What the pipeline hands an engine: the request plus the concrete model chosen. */
 export interface EngineCall {
@@ -45,3 +46,9 @@ export interface Engine {
   /** Release processes, workers, sockets. */
   close(): Promise<void>;
 }
+
+/**
+ * What a cloud engine's `checkKey` (a one-token call made when a key is saved) answers: the key works, or why not
+ * (a CoreError whose message names the problem, never the key).
+ */
+export type KeyCheck = { ok: true } | { ok: false; error: CoreError };

@@ -33,6 +33,18 @@ describe('pricing', () => {
     expect(savings(costOf(usage, prices['claude-opus']), allCloudCost(usage))).toBe(0);
   });
 
+  it('cached input tokens cost the cached-input price where the model has one, the input price where not', () => {
+    // GPT-5.4: $2.50 in, $0.25 cached in, $15 out per million.
+    expect(costOf({ inputTokens: 1000, cachedInputTokens: 800, outputTokens: 100 }, prices['gpt-5.4'])).toBe(
+      200 * 2.5 + 800 * 0.25 + 100 * 15,
+    );
+    // Gemini 2.5 Flash: $0.30 in, $0.03 cached in.
+    expect(costOf({ inputTokens: 1_000_000, cachedInputTokens: 1_000_000, outputTokens: 0 }, prices['gemini-2.5-flash'])).toBe(30_000);
+    // No cached-input price: cached tokens are plain input; more cached than input is capped at the input.
+    expect(costOf({ inputTokens: 10, cachedInputTokens: 10, outputTokens: 0 }, { inputPerMTok: 1_000_000, outputPerMTok: 0 })).toBe(10);
+    expect(costOf({ inputTokens: 10, cachedInputTokens: 50, outputTokens: 0 }, prices['claude-sonnet'])).toBe(3);
+  });
+
   it('results are integers', () => {
     const c = costOf({ inputTokens: 7, outputTokens: 3 }, { inputPerMTok: 250_000, outputPerMTok: 1_250_000 });
     expect(Number.isInteger(c)).toBe(true);

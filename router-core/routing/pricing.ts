@@ -6,9 +6,15 @@ import { prices, type Price } from '../data/prices.js';
 /** Micro-dollars per dollar. */
 export const MICROS_PER_USD = 1_000_000;
 
-/** Cost in micro-dollars of `usage` at `price` (prices are per million tokens), rounded to the nearest micro-dollar. */
+/**
+ * Cost in micro-dollars of `usage` at `price` (prices are per million tokens), rounded to the nearest micro-dollar.
+ * Input tokens read from the provider's cache cost the cached-input price where the model has one.
+ */
 export function costOf(usage: Usage, price: Price): number {
-  return Math.round((usage.inputTokens * price.inputPerMTok + usage.outputTokens * price.outputPerMTok) / 1_000_000);
+  const cached = Math.min(usage.inputTokens, Math.max(0, usage.cachedInputTokens ?? 0));
+  const cachedPrice = price.cachedInputPerMTok ?? price.inputPerMTok;
+  const input = (usage.inputTokens - cached) * price.inputPerMTok + cached * cachedPrice;
+  return Math.round((input + usage.outputTokens * price.outputPerMTok) / 1_000_000);
 }
 
 /**

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChatRequest } from '../../router-core/contracts/chat.js';
 import type { StreamEvent } from '../../router-core/contracts/stream.js';
-import { type AnthropicEngineOptions, createAnthropicEngine } from '../../router-core/engines/anthropic.js';
+import { type AnthropicEngineOptions, checkKey, createAnthropicEngine } from '../../router-core/engines/anthropic.js';
 import { isCoreError } from '../../router-core/errors.js';
 import { runEngineContract } from '../contract/engine.contract.js';
 import { type AnthropicStandIn, type AnthropicStandInMode, startAnthropicStandIn } from '../stand-ins/anthropic-server.js';
@@ -333,5 +333,24 @@ describe('anthropic engine: the API key never leaks', () => {
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.join('\n')).not.toContain(KEY);
     expect(logged.join('\n')).not.toContain(KEY);
+  });
+});
+
+describe('anthropic checkKey: one token on save', () => {
+  it('a working key: one Messages call for one token on Claude Haiku', async () => {
+    const n = standIn.requests.length;
+    expect(await checkKey({ apiKey: KEY, baseURL: standIn.url })).toEqual({ ok: true });
+    expect(standIn.requests.slice(n).map((r) => r.body)).toEqual([
+      { model: 'claude-haiku-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] },
+    ]);
+  });
+
+  it('a wrong key: upstream_auth, never the key; an unreachable API: upstream_unavailable', async () => {
+    const wrong = 'sk-ant-api03-WRONG-check-000111222';
+    const r = await checkKey({ apiKey: wrong, baseURL: standIn.url });
+    expect(r.ok === false && r.error.type).toBe('upstream_auth');
+    expect(JSON.stringify(r.ok ? {} : { m: r.error.message, c: r.error.cause, s: r.error.stack })).not.toContain(wrong);
+    const dead = await checkKey({ apiKey: KEY, baseURL: deadURL });
+    expect(dead.ok === false && dead.error.type).toBe('upstream_unavailable');
   });
 });
