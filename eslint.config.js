@@ -40,6 +40,9 @@ export default tseslint.config(
         'error',
         { name: 'Date', message: 'routing is pure: take the clock as an argument.' },
         { name: 'fetch', message: 'no I/O in pure layers.' },
+        { name: 'Buffer', message: 'pure layers have no Node globals: take what you need as an argument (see routing-state.ts).' },
+        { name: 'process', message: 'pure layers have no Node globals: take what you need as an argument.' },
+        { name: 'globalThis', message: 'pure layers reach no globals, not even through globalThis.' },
       ],
       'no-restricted-properties': [
         'error',

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type * as ComplexityModule from '../router-core/routing/complexity.js';
 import type * as LearnedModule from '../router-core/routing/learned.js';
 import type * as PolicyModule from '../router-core/routing/policy.js';
+import type * as RoutingStateModule from '../router-core/routing-state.js';
 
 export const repoRoot = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
@@ -35,6 +36,8 @@ export interface RoutingCode {
   estimateComplexity: typeof ComplexityModule.estimateComplexity;
   estimateLearned: typeof LearnedModule.estimateLearned;
   decideRoute: typeof PolicyModule.decideRoute;
+  /** The routing state the gateway keeps for the process (passed to every timed call, as the pipeline does). */
+  createState: typeof RoutingStateModule.createNodeRoutingState;
 }
 
 /**
@@ -45,12 +48,18 @@ export async function routingCode(kind: 'server' | 'source'): Promise<RoutingCod
   const dir =
     kind === 'server' ? (gatewayEntry('server'), `${repoRoot}/dist/server/router-core/routing`) : `${repoRoot}/router-core/routing`;
   const ext = kind === 'server' ? 'js' : 'ts';
-  const [complexity, learned, policy] = await Promise.all([
+  const [complexity, learned, policy, state] = await Promise.all([
     import(`${dir}/complexity.${ext}`) as Promise<typeof ComplexityModule>,
     import(`${dir}/learned.${ext}`) as Promise<typeof LearnedModule>,
     import(`${dir}/policy.${ext}`) as Promise<typeof PolicyModule>,
+    import(`${dir}/../routing-state.${ext}`) as Promise<typeof RoutingStateModule>,
   ]);
-  return { estimateComplexity: complexity.estimateComplexity, estimateLearned: learned.estimateLearned, decideRoute: policy.decideRoute };
+  return {
+    estimateComplexity: complexity.estimateComplexity,
+    estimateLearned: learned.estimateLearned,
+    decideRoute: policy.decideRoute,
+    createState: state.createNodeRoutingState,
+  };
 }
 
 /** A started child and the first stdout line that matched. */

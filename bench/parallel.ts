@@ -8,7 +8,7 @@ import { request, type Agent } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fmt, keepAliveAgent, median, table, type Child } from './lib.js';
+import { fmt, keepAliveAgent, median, procCpuMicros, table, type Child } from './lib.js';
 
 /** What the sections need from bench/run.ts. */
 export interface ParallelBenchEnv {
@@ -110,8 +110,10 @@ async function gateway(env: ParallelBenchEnv, name: string, extra: Record<string
 }
 
 /** Direct node-llama-cpp: `n` sequences of one context generating at once (the ceiling for the gateway). */
-async function directAggregate(env: ParallelBenchEnv, n: number, maxTokens: number, rounds: number): Promise<number> {
-  // 120 s: on a loaded shared machine tsx plus llama.cpp's start can take far longer than the default 30 s.
+async function startDirect(
+  env: ParallelBenchEnv,
+  n: number,
+): Promise<{ child: Child; run: (maxTokens: number) => Promise<{ tokens: number; wallMs: number }> }> {
   const d = await env.child(
     ['--import', 'tsx', 'bench/llama-direct.ts', env.model, String(env.threads), String(n)],
     /^\{"ready":true/,
@@ -127,16 +129,47 @@ async function directAggregate(env: ParallelBenchEnv, n: number, maxTokens: numb
       wake?.();
     }
   });
-  const rates: number[] = [];
-  for (let r = 0; r < rounds + 1; r++) {
+  const run = async (maxTokens: number): Promise<{ tokens: number; wallMs: number }> => {
     d.proc.stdin!.write(`${JSON.stringify({ prompts: PROMPTS.slice(0, n), maxTokens })}\n`);
     while (replies.length === 0) await new Promise<void>((res) => (wake = res));
-    const x = replies.shift()!;
-    if (r > 0) rates.push((x.tokens * 1000) / x.wallMs); // round 0 warms up
+    return replies.shift()!;
+  };
+  return { child: d, run };
+}
+
+/**
+ * The gateway with 4 sequences against direct node-llama-cpp with 4, alternating burst by burst (rotated order) so
+ * both see the same machine load; tokens/s per round and CPU per token of each process.
+ */
+async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: string }, agent: Agent, maxTokens: number, rounds: number) {
+  const n = 4;
+  const d = await startDirect(env, n);
+  await d.run(16); // warm-up
+  const rate = { gateway: [] as number[], direct: [] as number[] };
+  const cpu = { gateway: { us: 0, tokens: 0 }, direct: { us: 0, tokens: 0 } };
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? (['gateway', 'direct'] as const) : (['direct', 'gateway'] as const)) {
+      const pid = side === 'gateway' ? gw.child.pid : d.child.pid;
+      const c0 = procCpuMicros(pid);
+      const x =
+        side === 'gateway'
+          ? await burst(gw.url, env, agent, n, maxTokens).then((b) => ({ tokens: b.tokens, rate: b.tokensPerS }))
+          : await d.run(maxTokens).then((y) => ({ tokens: y.tokens, rate: (y.tokens * 1000) / y.wallMs }));
+      cpu[side].us += procCpuMicros(pid) - c0;
+      cpu[side].tokens += x.tokens;
+      rate[side].push(x.rate);
+    }
   }
-  d.proc.stdin!.end();
-  await d.stop();
-  return median(rates);
+  d.child.proc.stdin!.end();
+  await d.child.stop();
+  const ratios = rate.gateway.map((g, i) => g / rate.direct[i]!);
+  return {
+    directTokensPerS: median(rate.direct),
+    gatewayTokensPerS: median(rate.gateway),
+    ratio: median(ratios),
+    ratioPerRound: ratios,
+    cpuUsPerToken: { gateway: cpu.gateway.us / cpu.gateway.tokens, direct: cpu.direct.us / cpu.direct.tokens },
+  };
 }
 
 /** Result of {@link benchParallel}. */
@@ -151,7 +184,10 @@ export interface ParallelResult {
     ttftRatio: number;
   }>;
   direct4TokensPerS: number;
+  /** Median over rounds of (gateway 4 streams tokens/s) / (direct 4 sequences tokens/s), measured alternating. */
   gatewayVsDirect4: number;
+  gatewayVsDirect4PerRound: number[];
+  cpuUsPerToken4: { gateway: number; direct: number };
   rssMb: { oneSequence: number; fourSequences: number; eightSequences: number };
   turns: { reuse: number[]; noReuse: number[]; reuseRatio10: number; noReuseRatio10: number; historyTokens10: number };
 }
@@ -164,6 +200,7 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
   const out: ParallelResult['byConcurrency'] = [];
   const rss = { oneSequence: NaN, fourSequences: NaN, eightSequences: NaN };
   let single = { tokensPerS: NaN, ttftMs: NaN };
+  let vsDirect: Awaited<ReturnType<typeof gatewayVsDirect>> | undefined;
   for (const sequences of [1, 4, 8]) {
     const gw = await gateway(env, `par${sequences}`, { HYBRID_AI_PARALLEL: String(sequences), HYBRID_AI_QUEUE_LIMIT: '64' });
     await burst(gw.url, env, agent, Math.max(1, sequences), 16); // warm-up: loads the model, touches every sequence
@@ -191,6 +228,8 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
         ttftRatio: median(slow) / median(first),
       });
     }
+    // The ceiling, measured against this gateway in the same rounds (at least 3: one round says little on a busy machine).
+    if (sequences === 4) vsDirect = await gatewayVsDirect(env, gw, agent, maxTokens, Math.max(3, rounds));
     const r = rssMb(gw.child.pid);
     if (sequences === 1) rss.oneSequence = r;
     else if (sequences === 4) rss.fourSequences = r;
@@ -217,19 +256,22 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
       .map((l) => `  ${l}`)
       .join('\n'),
   );
-  const direct4 = await directAggregate(env, 4, maxTokens, rounds);
-  const gw4 = out.find((x) => x.sequences === 4 && x.c === 4)!;
+  const vs = vsDirect!;
   const turns = await benchTurns(env);
   const res: ParallelResult = {
     single,
     byConcurrency: out,
-    direct4TokensPerS: direct4,
-    gatewayVsDirect4: gw4.tokensPerS / direct4,
+    direct4TokensPerS: vs.directTokensPerS,
+    gatewayVsDirect4: vs.ratio,
+    gatewayVsDirect4PerRound: vs.ratioPerRound,
+    cpuUsPerToken4: vs.cpuUsPerToken,
     rssMb: rss,
     turns,
   };
   env.log(
-    `  direct node-llama-cpp, 4 sequences of one context, same threads: ${fmt(direct4, 0)} tokens/s; gateway with 4 keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}%`,
+    `  direct node-llama-cpp, 4 sequences of one context, same threads, alternating with the gateway's 4 streams: ${fmt(vs.directTokensPerS, 0)} ` +
+      `tokens/s vs gateway ${fmt(vs.gatewayTokensPerS, 0)}; gateway keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}% (per round: ` +
+      `${vs.ratioPerRound.map((x) => fmt(x * 100, 0)).join(' ')}); CPU per token: gateway ${fmt(vs.cpuUsPerToken.gateway, 0)} µs, direct ${fmt(vs.cpuUsPerToken.direct, 0)} µs`,
   );
   env.log(
     `  gateway resident size after the bursts: 1 sequence ${fmt(rss.oneSequence, 0)} MB, 4 ${fmt(rss.fourSequences, 0)} MB, 8 ${fmt(rss.eightSequences, 0)} MB`,

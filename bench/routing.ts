@@ -76,8 +76,10 @@ function inRounds(rounds: number, measure: () => Timing): Timing {
 /** Run the routing benchmarks on `prompt4k` (the estimator section's mixed 4,000-character prompt). */
 export async function benchRouting(prompt4k: string, quick: boolean, code: RoutingCode): Promise<RoutingBenchResult> {
   const { estimateLearned, decideRoute } = code;
+  // The state the gateway keeps for the process (server/wiring.ts): scratch memory and caches across requests.
+  const state = code.createState();
   const calls = quick ? 5_000 : 20_000;
-  const learned4k = time(calls, () => estimateLearned(prompt4k).score);
+  const learned4k = time(calls, () => estimateLearned(prompt4k, undefined, state.learned).score);
   // A whole decision: estimator + privacy guard + budget estimate + ladder, as the pipeline calls it.
   const availability = {
     engines: {
@@ -98,6 +100,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
       tier: 3,
       availability,
       spend: { todayMicros: 100, monthMicros: 100 },
+      state,
     }).ok;
   const asRequest = (content: string): ChatRequest => ({ model: 'auto', messages: [{ role: 'user', content }], params: {} });
   const request4k = asRequest(prompt4k);
@@ -116,7 +119,7 @@ export async function benchRouting(prompt4k: string, quick: boolean, code: Routi
     // p99; the median over rounds is what the estimator costs, and the worst round is reported beside it.
     const rounds = quick ? 1 : 5;
     learnedDev = {
-      ...inRounds(rounds, () => time(passes, (i) => estimateLearned(prompts[i % prompts.length]!).score)),
+      ...inRounds(rounds, () => time(passes, (i) => estimateLearned(prompts[i % prompts.length]!, undefined, state.learned).score)),
       prompts: prompts.length,
     };
     const requests = prompts.map(asRequest);

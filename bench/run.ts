@@ -1,6 +1,6 @@
 // `npm run bench`: estimator speed, gateway overhead vs an instant upstream and a bare proxy, embedded tokens/s; report + results.json.
 //
-// Usage: tsx bench/run.ts [--quick] [--profile] [--answer-words N] [--only all|parallel|core]
+// Usage: tsx bench/run.ts [--quick] [--profile] [--answer-words N] [--only all|parallel|core|gateway]
 // Method: every number is compared with a baseline measured in the same run; phases alternate (rotated order) over several
 // rounds after a warm-up, each round gives one p50/p99/rate, and the report shows the median over rounds. Everything
 // runs on 127.0.0.1 in child processes that the bench starts and stops; request counts are bounded.
@@ -55,11 +55,13 @@ if (args.gateway !== 'server' && args.gateway !== 'source') {
   process.exit(2);
 }
 const GATEWAY_KIND = args.gateway;
-if (!['all', 'parallel', 'core'].includes(args.only!)) {
-  process.stderr.write(`--only must be "all", "parallel" (sections 4-5) or "core" (section 5), not "${args.only}"\n`);
+if (!['all', 'parallel', 'core', 'gateway'].includes(args.only!)) {
+  process.stderr.write(
+    `--only must be "all", "parallel" (sections 4-5), "core" (section 5) or "gateway" (section 2), not "${args.only}"\n`,
+  );
   process.exit(2);
 }
-const ONLY = args.only as 'all' | 'parallel' | 'core';
+const ONLY = args.only as 'all' | 'parallel' | 'core' | 'gateway';
 const QUICK = args.quick === true;
 const ANSWER_WORDS = Number(args['answer-words'] ?? 8);
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -167,7 +169,10 @@ interface EstimatorResult {
   devNote?: string;
 }
 
-function benchEstimator({ estimateComplexity }: RoutingCode): EstimatorResult {
+function benchEstimator({ estimateComplexity: estimate, createState }: RoutingCode): EstimatorResult {
+  // As the gateway calls it: with the process's routing state (its scratch memory).
+  const { text } = createState();
+  const estimateComplexity = (p: string) => estimate(p, undefined, text);
   const prompt = mixedPrompt(4000);
   const calls = QUICK ? 5_000 : 20_000;
   let sink = 0;
@@ -873,6 +878,19 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   log('Every comparison is against a baseline measured in this run, phases alternating in rotated order; values are medians of rounds.\n');
+  if (ONLY === 'gateway') {
+    log(
+      `2. Gateway overhead vs an instant Ollama stand-in (answer of ${ANSWER_WORDS} words; separate processes, node:http keep-alive client)`,
+    );
+    const gateway = await benchGateway();
+    const out = path.join(repoRoot, 'bench', 'results-gateway.json');
+    writeFileSync(
+      out,
+      `${JSON.stringify({ when: new Date().toISOString(), loadAverageAtStart: os.loadavg(), quick: QUICK, gateway }, null, 2)}\n`,
+    );
+    log(`\nWrote ${path.relative(process.cwd(), out)}.`);
+    return;
+  }
   if (ONLY !== 'all') {
     const { parallel, cold } = await benchSpeed(ONLY);
     const out = path.join(repoRoot, 'bench', 'results-speed.json');

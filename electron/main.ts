@@ -26,6 +26,7 @@ import { menuTemplate } from './menu.js';
 import { createPidFile, type PidFile } from './orphans.js';
 import {
   coreDataDir,
+  builtCoreIsFresh,
   coreEntry,
   coreLogFile,
   coreResourcesDir,
@@ -101,7 +102,8 @@ export async function startShell(options: ShellOptions = {}): Promise<Shell | nu
   const pids = options.pidFile ?? createPidFile({ file: shellPidFile(userData), log: (l) => log.write(l) });
   // A core (and the Ollama it started) left running by a crashed shell: ended before a new one starts.
   await pids.reap().catch(() => []);
-  const { entry, execArgv } = coreEntry(loc);
+  // Development starts the built server too when `npm run build:server` output is newer than the sources.
+  const { entry, execArgv } = coreEntry(loc, !loc.isPackaged && builtCoreIsFresh(loc.appPath));
   const resources = coreResourcesDir(loc);
   const core = createCoreProcess({
     // Packaged: Electron's utility process. Development: the system `node` (HYBRID_AI_NODE to pick another), so the

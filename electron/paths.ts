@@ -1,4 +1,5 @@
 // Where the shell finds things per platform: the core's data dir and entry, the preload, tray icons, the bundled Ollama.
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** What the path functions need to know about the running app (from Electron's `app` and `process`). */
@@ -33,12 +34,47 @@ export interface CoreEntry {
   execArgv: string[];
 }
 
+/** The built server's start file (`npm run build:server` → dist/server) under the app or repo root. */
+export function builtCoreEntry(root: string): string {
+  return path.join(root, 'dist', 'server', 'router-core', 'server', 'main.js');
+}
+
 /**
- * The core's entry point. Packaged: the compiled server (`npm run build:server` → dist/server) inside the app.
- * Development: the TypeScript source through tsx, the same file `npm run serve` runs.
+ * Development: whether the repo holds a built server (`npm run build:server`) at least as new as every router-core
+ * source file, so the shell can start it instead of the sources through tsx (a second or more of TypeScript loading
+ * on every start). A bundle older than any source is stale: the sources run then, so an edit is never ignored.
  */
-export function coreEntry(loc: AppLocation): CoreEntry {
-  if (loc.isPackaged) return { entry: path.join(loc.appPath, 'dist', 'server', 'router-core', 'server', 'main.js'), execArgv: [] };
+export function builtCoreIsFresh(root: string): boolean {
+  let built: number;
+  try {
+    // core.cjs is written after main.js; both come from the same build.
+    built = Math.min(statSync(builtCoreEntry(root)).mtimeMs, statSync(path.join(path.dirname(builtCoreEntry(root)), 'core.cjs')).mtimeMs);
+  } catch {
+    return false;
+  }
+  const newer = (dir: string): boolean => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() ? newer(p) : statSync(p).mtimeMs > built) return true;
+    }
+    return false;
+  };
+  try {
+    return !newer(path.join(root, 'router-core'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The core's entry point. Packaged: the built server (`npm run build:server` → dist/server) inside the app.
+ * Development: the same built server when `useBuilt` (see {@link builtCoreIsFresh}), else the TypeScript source
+ * through tsx, the file `npm run serve` runs.
+ */
+export function coreEntry(loc: AppLocation, useBuilt = false): CoreEntry {
+  // The same file as builtCoreEntry(loc.appPath), spelled out: electron-builder.yml ships it (tests/electron/packaging).
+  if (loc.isPackaged || useBuilt)
+    return { entry: path.join(loc.appPath, 'dist', 'server', 'router-core', 'server', 'main.js'), execArgv: [] };
   return { entry: path.join(loc.appPath, 'router-core', 'server', 'main.ts'), execArgv: ['--import', 'tsx'] };
 }
 

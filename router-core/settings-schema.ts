@@ -28,6 +28,11 @@ export interface SettingSpec<S extends z.ZodType = z.ZodType> {
   writers: readonly string[];
 }
 
+/** A cloud provider, as the cloud settings name it. */
+const cloudProvider = z.enum(['anthropic', 'openai', 'gemini', 'compat'], {
+  error: () => 'must be one of: anthropic, openai, gemini, compat',
+});
+
 const spec = <S extends z.ZodType>(s: SettingSpec<S>): SettingSpec<S> => s;
 
 /**
@@ -59,6 +64,23 @@ export const coreSettings = {
     wire: null,
     schema: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
     writers: [],
+  }),
+  /** The cloud route's first choice (null or absent: HYBRID_AI_CLOUD, else Claude when its key is set, else the first configured). */
+  cloudProvider: spec({
+    key: 'cloud.provider',
+    wire: 'first_choice',
+    schema: cloudProvider.nullable(),
+    writers: ['PUT /api/v1/cloud'],
+  }),
+  /** Providers tried, in order, when the first choice fails before its first token (absent: every configured one). */
+  cloudFallbackOrder: spec({
+    key: 'cloud.fallbackOrder',
+    wire: 'fallback_order',
+    schema: z
+      .array(cloudProvider)
+      .max(4)
+      .refine((a) => new Set(a).size === a.length, { message: 'must not name a provider twice' }),
+    writers: ['PUT /api/v1/cloud'],
   }),
   /** When /ready last proved the ledger takes a write. */
   readyProbeAt: spec({ key: 'health.readyProbeAt', wire: null, schema: z.number(), writers: ['GET /ready'] }),

@@ -5,6 +5,12 @@
 //   (dist/server/router-core/...). No bundler: the embedded llama.cpp engine starts `llamacpp.worker.js` next to
 //   its own file, node-llama-cpp and better-sqlite3 load native addons from their package folders, and both break
 //   when code is concatenated into one file. tsc keeps every relative path intact, so the compiled code runs as is.
+// - The start path is then bundled by esbuild over that output (see bundleStartPath): router-core/server/main.js
+//   becomes a few lines that switch on V8's compile cache and import core.js, one minified, tree-shaken ESM file of
+//   the core and the pure-JS packages it imports (lazy parts in chunks/), and the worker gets the same treatment. A
+//   cold start then reads and compiles a few files instead of resolving ~1,000 modules. Packages with native addons
+//   or files of their own (node-llama-cpp, better-sqlite3, the keychain, pg, systeminformation, the cloud SDKs) stay
+//   external and load from node_modules as before; the rest of the tsc output stays for the CLI and scripts.
 // - dist/server/package.json lists only the npm packages the compiled code really imports (found by scanning it),
 //   pinned to the versions in the root package-lock.json; a runtime import of a dev-only package fails the build.
 // - dist/server/package-lock.json is the root lock pruned to those packages' dependency closure, so
@@ -19,6 +25,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 
 /** One entry of a package-lock v3 `packages` map. */
 export interface LockEntry {
@@ -61,7 +68,8 @@ export function packageOf(specifier: string): string | null {
 // Static `import ... from 'x'`, `export ... from 'x'`, side-effect `import 'x'` and dynamic `import('x')` with a
 // literal. tsc output puts each on its own statement; `import.meta.resolve(...)` is deliberately not matched: the
 // only one (llamacpp.ts → tsx) runs when the engine is executed from .ts sources, never in the bundle.
-const importPattern = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1/gm;
+// A quoted word `from` (`{ name: 'from', description: '…' }`) is data, not an import.
+const importPattern = /(?:(?<!['"])\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1/gm;
 
 /** Every npm package the JavaScript files under `dir` import, with the first file that imports it. */
 export function scanImports(dir: string): Map<string, string> {
@@ -164,6 +172,88 @@ export function pruneLock(root: PackageLock, name: string, version: string, deps
   return { name, version, lockfileVersion: root.lockfileVersion, requires: true, packages };
 }
 
+/**
+ * Packages the bundle leaves to node_modules: native addons (found next to their package), packages that read files
+ * of their own at run time, and the ones loaded only on first use (cloud SDKs, PostgreSQL, hardware detection).
+ */
+export const BUNDLE_EXTERNAL = [
+  'node-llama-cpp',
+  'better-sqlite3',
+  '@napi-rs/keyring',
+  'pg',
+  'systeminformation',
+  'openai',
+  '@anthropic-ai/sdk',
+  '@google/genai',
+  'ollama',
+  'undici',
+];
+
+/** The entry `node router-core/server/main.js` runs: compile cache on, then the bundled core (required after that,
+ *  so the cache is active when V8 compiles it). Imported by the CLI (`hybrid-ai serve`), it only re-exports. */
+const START_SHIM = `// Written by npm run build:server: starts the bundled core (core.cjs) with V8's compile cache switched on.
+import module from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+try {
+  // Compiled code is cached on disk (NODE_COMPILE_CACHE, else the OS temp folder): later starts skip most parsing.
+  module.enableCompileCache?.();
+} catch {
+  // a read-only or missing cache folder only costs speed
+}
+const core = module.createRequire(import.meta.url)('./core.cjs');
+export const { main, startServer, startBanner } = core;
+// The desktop shell's utility process (process.parentPort) is started by core.cjs itself.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !('parentPort' in process && process.parentPort))
+  await core.main();
+`;
+
+/** What both bundles share: minified whitespace and syntax (stack traces keep the source's names), node 24. */
+const bundleCommon = {
+  absWorkingDir: '',
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
+  external: BUNDLE_EXTERNAL,
+  logLevel: 'silent',
+} as const;
+
+/**
+ * Bundles the start path over the tsc output in `out`: router-core/server/core.cjs (CommonJS: node built-ins then
+ * load through require, without the ESM facades that cost a cold start ~tens of ms each), the llama.cpp worker (ESM,
+ * off the start path), and the small start shim as router-core/server/main.js.
+ */
+export function bundleStartPath(repo: string, out: string): void {
+  const rc = path.join(out, 'router-core');
+  const results = [
+    buildSync({
+      ...bundleCommon,
+      absWorkingDir: repo,
+      entryPoints: [path.join(repo, 'router-core/server/main.ts')],
+      outfile: path.join(rc, 'server', 'core.cjs'),
+      format: 'cjs',
+      // The few `import.meta.url` uses (the UI folder, the worker's file, "am I the entry") read this file's URL.
+      define: { 'import.meta.url': '__bundleUrl' },
+      banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
+    buildSync({
+      ...bundleCommon,
+      absWorkingDir: repo,
+      entryPoints: [path.join(repo, 'router-core/engines/llamacpp.worker.ts')],
+      outfile: path.join(rc, 'engines', 'llamacpp.worker.js'),
+      format: 'esm',
+      // CommonJS packages inside an ESM bundle call require(): give them a real one.
+      banner: { js: "import { createRequire as __hybridRequire } from 'node:module'; const require = __hybridRequire(import.meta.url);" },
+    }),
+  ];
+  const errors = results.flatMap((r) => r.errors.map((e) => e.text));
+  if (errors.length > 0) throw new BuildError(`bundling the start path failed: ${errors.join('; ')}`);
+  writeFileSync(path.join(rc, 'server', 'main.js'), START_SHIM);
+}
+
 /** Options of {@link buildServer}. */
 export interface BuildOptions {
   /** Repository root (default: this script's parent folder). */
@@ -242,6 +332,8 @@ export function buildServer(opts: BuildOptions = {}): BuildResult {
   const assets = copyAssets(path.join(repo, 'router-core'), path.join(out, 'router-core'));
   if (assets > 0) log(`build:server: copied ${assets} data file(s) from router-core`);
 
+  // Scanned before bundling: the bundle imports only packages the compiled code imports (BUNDLE_EXTERNAL), and
+  // minified code would defeat the scan's pattern.
   const imports = scanImports(out);
   const dependencies: Record<string, string> = {};
   for (const [name, file] of [...imports].sort(([a], [b]) => a.localeCompare(b))) {
@@ -255,6 +347,8 @@ export function buildServer(opts: BuildOptions = {}): BuildResult {
     if (!installed) throw new BuildError(`"${name}" is not in package-lock.json: run npm install first.`);
     dependencies[name] = installed;
   }
+  bundleStartPath(repo, out);
+  log('build:server: bundled the start path (router-core/server/core.js, the llama.cpp worker)');
   const bundlePkg = {
     name: BUNDLE_NAME,
     version: pkg.version,

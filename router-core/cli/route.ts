@@ -3,9 +3,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../contracts/chat.js';
 import type { Availability, Tier } from '../contracts/decision.js';
-import { cloudModelsOf, localModels } from '../data/models.js';
+import { cloudModelsOf, defaultCloudModel, localModels } from '../data/models.js';
 import { defaultThresholds } from '../routing/complexity.js';
 import { decideRoute, type RoutingConfig } from '../routing/policy.js';
+import { createNodeRoutingState } from '../routing-state.js';
 
 /** Every catalog model available, so the decision reflects the tier's ladder alone. */
 const everything = (cloud: boolean): Availability => ({
@@ -65,11 +66,13 @@ export async function runRoute(
   const config: RoutingConfig = {
     thresholds: defaultThresholds,
     localOnly: values['local-only'] === true,
-    cloudModel: 'claude-sonnet',
+    cloudModel: defaultCloudModel,
     budget: {},
     localEnginePreference: ['llamacpp'],
   };
   const availability = everything(values['no-cloud'] !== true);
+  // One routing state for the whole batch: its scratch memory is reused line after line.
+  const state = createNodeRoutingState();
   const rl = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
   let bad = 0;
@@ -98,6 +101,7 @@ export async function runRoute(
       tier: tier as Tier,
       availability,
       spend: { todayMicros: 0, monthMicros: 0 },
+      state,
     });
     if (!o.ok) {
       out.write(`${JSON.stringify({ id: obj.id ?? null, error: o.error.message })}\n`);

@@ -1,10 +1,10 @@
 // Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
-import type { EngineId, Route, Tier } from './decision.js';
+import type { CloudProvider, EngineId, Route, Tier } from './decision.js';
 import type { ErrorType } from './errors.js';
 import type { DownloadProgress } from './events.js';
 import type { FinishReason } from './stream.js';
 
-export type { EngineId, ErrorType, Route, Tier };
+export type { CloudProvider, EngineId, ErrorType, Route, Tier };
 
 /** `route` SSE event and the `routing` object of a stored answer. */
 export interface RoutingInfo {
@@ -12,6 +12,8 @@ export interface RoutingInfo {
   route: Route;
   model: string;
   engine: EngineId;
+  /** The cloud provider that answered (who bills it); absent for a local answer and from an older core. */
+  provider?: CloudProvider;
   complexity: number;
   reasons: string[];
   fallback_from: string[];
@@ -122,6 +124,8 @@ export interface StatsDto {
   to: number;
   totals: StatsSlice & { local: number; cloud: number; localShare: number; savingsPct: number; avgLatencyMs: number };
   byModel: Array<StatsSlice & { model: string; engine: string }>;
+  /** Cloud spend by provider (absent from an older core); local answers are not listed. */
+  byProvider?: Array<StatsSlice & { provider: CloudProvider }>;
   byRoute: Array<StatsSlice & { route: string }>;
   byDay: Array<StatsSlice & { day: string }>;
   budget: {
@@ -170,7 +174,15 @@ export interface ModelsDto {
   tier: Tier;
   tier_reason: string;
   ladder: Partial<Record<Route, string[]>>;
-  models: Array<{ id: string; label: string; kind: 'local' | 'cloud'; routes: Route[]; available_on: string[] }>;
+  models: Array<{
+    id: string;
+    label: string;
+    kind: 'local' | 'cloud';
+    routes: Route[];
+    available_on: string[];
+    /** A cloud model's provider (absent for local models and from an older core). */
+    provider?: CloudProvider;
+  }>;
   engines: Partial<Record<EngineId, EngineStatus>>;
 }
 
@@ -233,6 +245,57 @@ export interface ClaudeKeyStatus {
   test?: { ok: true } | { ok: false; error_type: string; message: string };
   /** Claude refused this key on a real request since it was saved (cleared by a new key or a Claude answer). */
   last_error?: { error_type: 'upstream_auth'; message: string; at: number };
+}
+
+/** Can the cloud route answer now, and why not (the core decides; the UI shows it). */
+export interface CloudStatusDto {
+  available: boolean;
+  /** Why not, typed: local-only, request-local, schedule, privacy, unavailable, budget, … (null when available). */
+  kind: string | null;
+  /** Why not, in words (null when available). */
+  reason: string | null;
+  /** The provider and model that would answer first (null when none can). */
+  provider: CloudProvider | null;
+  model: string | null;
+}
+
+/** One cloud provider as GET /api/v1/cloud shows it; its key never comes back, at most its last 4 characters. */
+export interface CloudProviderDto {
+  provider: CloudProvider;
+  /** "Claude", "OpenAI", "Gemini", "OpenAI-compatible cloud". */
+  name: string;
+  engine: EngineId;
+  /** Set up: a key is known (env, keychain or file), Vertex AI is configured, or a compatible cloud's URL is. */
+  configured: boolean;
+  /** Its engine is up now (probed). */
+  available: boolean;
+  /** Why it is not up (null when it is). */
+  reason: string | null;
+  /** The model it answers the cloud route with ("" = the first its server lists). */
+  model: string;
+  key: ClaudeKeyStatus;
+  /** Vertex AI's project and location, when Gemini runs there (no key then). */
+  vertex?: { project: string; location: string };
+  /** The compatible cloud's base URL (compat only). */
+  url?: string;
+}
+
+/** GET /api/v1/cloud: the providers, the cloud route's first choice and fallback order, and whether it can answer. */
+export interface CloudSettingsDto {
+  providers: CloudProviderDto[];
+  /** The first choice in force (saved, else HYBRID_AI_CLOUD, else Claude when its key is set, else the first configured). */
+  first_choice: CloudProvider;
+  /** The first choice saved in Settings (null = the default above). */
+  saved_first_choice: CloudProvider | null;
+  /** Providers tried after the first choice when it fails before its first token, in order (configured ones only). */
+  fallback_order: CloudProvider[];
+  status: CloudStatusDto;
+}
+
+/** PUT /api/v1/cloud. */
+export interface CloudSettingsUpdate {
+  first_choice?: CloudProvider | null;
+  fallback_order?: CloudProvider[];
 }
 
 /** POST /api/v1/complexity. With no model to answer (`available` false) the route fields are null and the last reason says why. */

@@ -241,8 +241,10 @@ interface Slot {
  * `register()` called inside the worker works on Node 20 and 22.
  */
 function startWorkerThread(workerData: WorkerInit): Worker {
+  // `../engines/`: the same file from router-core/engines/ (tsc output) and from the server bundle's
+  // router-core/server/core.cjs, where this code is bundled.
   const here = new URL(import.meta.url);
-  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./llamacpp.worker.js', here), { workerData });
+  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('../engines/llamacpp.worker.js', here), { workerData });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./llamacpp.worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;

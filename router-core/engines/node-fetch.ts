@@ -6,7 +6,7 @@
 // a JSON body, a status, headers, json()/text() and a streaming body read with getReader().
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 /**
  * What can abort a request: an AbortSignal, or anything with the same three members that undici reads (the Ollama
@@ -34,7 +34,12 @@ export interface MinimalResponse {
  * why no timeouts: undici's defaults (300 s to the headers, 300 s between body chunks) would cut off a slow local
  * model loading or answering without streaming; callers set their own deadline with a signal.
  */
-const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+let dispatcher: Dispatcher | undefined;
+/** undici (~100 modules) loads on the first request, not when the core starts. */
+let dispatcherLoading: Promise<Dispatcher> | undefined;
+function loadDispatcher(): Promise<Dispatcher> {
+  return (dispatcherLoading ??= import('undici').then(({ Agent }) => (dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 }))));
+}
 
 function abortError(): Error {
   const e = new Error('The operation was aborted.');
@@ -72,7 +77,7 @@ export function nodeFetch(
     // One source goes as it is (undici reads only `aborted` and the two listener methods); several through anyOf.
     signal: signals.length === 0 ? undefined : signals.length === 1 ? (signals[0] as AbortSignal) : anyOf(signals),
   };
-  return dispatcher.request(options).then(
+  return (dispatcher ? dispatcher.request(options) : loadDispatcher().then((d) => d.request(options))).then(
     (res) => new NodeResponse(res),
     (err: Error) => {
       throw err.name === 'AbortError' ? err : Object.assign(new TypeError('fetch failed'), { cause: err });

@@ -12,12 +12,13 @@ import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
+import { isCloudEngine, providerOf, providerOfModel } from '../routing/cloud.js';
 import { estimateReasons, estimateRequest, validModelNames } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { parseBody } from './protocols/validate.js';
 import { coreSettings } from '../settings-schema.js';
 import { rangeStart } from './ranges.js';
-import type { ComplexityDto, StatsDto } from '../contracts/api.js';
+import type { CloudProvider, ComplexityDto, StatsDto, StatsSlice } from '../contracts/api.js';
 import type { HealthDto, ReadyDto } from './api-schemas.js';
 import { scheduleNow } from './routing-settings-api.js';
 
@@ -139,6 +140,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const budget = deps.routing().budget;
     return {
       ...stats,
+      byProvider: spendByProvider(stats.byModel),
       budget: {
         daily_cap_micros: budget.dailyMicros ?? null,
         monthly_cap_micros: budget.monthlyMicros ?? null,
@@ -188,7 +190,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
       route: decision.route,
       recommended_model: decision.model,
       engine: decision.engine,
-      backend: decision.engine === 'anthropic' ? 'cloud' : 'local',
+      backend: isCloudEngine(decision.engine) ? 'cloud' : 'local',
       reasons: decision.reasons,
       reasoning: decision.reasons.join('; '),
       fallbacks: decision.fallbacks,
@@ -208,6 +210,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         label: m.label,
         kind: m.kind,
         routes: m.routes,
+        ...(m.kind === 'cloud' ? { provider: providerOfModel(m.id) } : {}),
         available_on: Object.entries(a.engines)
           .filter(([, v]) => v.ok && v.models.includes(m.id))
           .map(([k]) => k),
@@ -226,7 +229,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         id,
         object: 'model' as const,
         created,
-        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? 'anthropic' : 'local',
+        owned_by: id === 'auto' ? 'hybrid-ai' : findModel(id)?.kind === 'cloud' ? (providerOfModel(id) ?? 'cloud') : 'local',
       }));
   };
 
@@ -249,6 +252,34 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
+}
+
+/** Cloud spend by provider, summed from the per-model rows (the provider is the engine's kind; local rows are left out). */
+export function spendByProvider(byModel: ReadonlyArray<StatsSlice & { engine: string }>): Array<StatsSlice & { provider: CloudProvider }> {
+  const out = new Map<CloudProvider, StatsSlice & { provider: CloudProvider }>();
+  for (const m of byModel) {
+    const provider = providerOf(m.engine);
+    if (!provider) continue;
+    const t = out.get(provider) ?? {
+      provider,
+      requests: 0,
+      errors: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costMicros: 0,
+      allCloudMicros: 0,
+      savingsMicros: 0,
+    };
+    t.requests += m.requests;
+    t.errors += m.errors;
+    t.inputTokens += m.inputTokens;
+    t.outputTokens += m.outputTokens;
+    t.costMicros += m.costMicros;
+    t.allCloudMicros += m.allCloudMicros;
+    t.savingsMicros += m.savingsMicros;
+    out.set(provider, t);
+  }
+  return [...out.values()].sort((a, b) => b.costMicros - a.costMicros);
 }
 
 /** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */

@@ -3,8 +3,8 @@
 // (Ollama's and Anthropic's error shapes are built inside their adapters: tests/integration/openapi.test.ts parses
 // every error type each adapter encodes with these schemas.)
 import { z } from 'zod';
-import type { ChatAnswerDto, ClaudeKeyStatus, ComplexityDto, SettingsDto, StatsDto } from '../contracts/api.js';
-import type { EngineId, Route } from '../contracts/decision.js';
+import type { ChatAnswerDto, ClaudeKeyStatus, CloudSettingsDto, ComplexityDto, SettingsDto, StatsDto } from '../contracts/api.js';
+import type { CloudProvider, EngineId, Route } from '../contracts/decision.js';
 import type { ErrorBody, ErrorType } from '../contracts/errors.js';
 import type { FinishReason } from '../contracts/stream.js';
 import { errorStatus } from '../errors.js';
@@ -23,11 +23,13 @@ const engines = { llamacpp: 1, ollama: 1, anthropic: 1, 'openai-compat': 1, open
   EngineId,
   1
 >;
+const providers = { anthropic: 1, openai: 1, gemini: 1, compat: 1 } satisfies Record<CloudProvider, 1>;
 const finishReasons = { stop: 1, length: 1, abort: 1, tool_calls: 1 } satisfies Record<FinishReason, 1>;
 const keysOf = <K extends string>(o: Record<K, unknown>): [K, ...K[]] => Object.keys(o) as [K, ...K[]];
 
 const route = z.enum(keysOf(routes));
 const engine = z.enum(keysOf(engines));
+const provider = z.enum(keysOf(providers));
 const errorType = z.enum(keysOf(errorStatus));
 
 /** The native API's error (and every /api/v1 route's): `{"error": {"type", "message"}}`. */
@@ -68,6 +70,7 @@ const routingInfo = z.object({
   route,
   model: z.string(),
   engine,
+  provider: provider.optional().meta({ description: 'The cloud provider that answered; absent for a local answer' }),
   complexity: z.number().min(0).max(1),
   reasons: z.array(z.string()),
   reasoning: z.string(),
@@ -134,6 +137,7 @@ export const statsSchema = z.object({
     avgLatencyMs: z.number(),
   }),
   byModel: z.array(z.object({ ...slice, model: z.string(), engine: z.string() })),
+  byProvider: z.array(z.object({ ...slice, provider })).optional(),
   byRoute: z.array(z.object({ ...slice, route: z.string() })),
   byDay: z.array(z.object({ ...slice, day: z.string() })),
   budget: z.object({
@@ -222,6 +226,35 @@ export const claudeKeyStatusSchema = z.object({
   last_error: z.object({ error_type: z.literal('upstream_auth'), message: z.string(), at: z.number() }).optional(),
 });
 assertSame<Same<z.infer<typeof claudeKeyStatusSchema>, ClaudeKeyStatus>>();
+
+/** GET/PUT /api/v1/cloud. */
+export const cloudSettingsSchema = z.object({
+  providers: z.array(
+    z.object({
+      provider,
+      name: z.string(),
+      engine,
+      configured: z.boolean(),
+      available: z.boolean(),
+      reason: z.string().nullable(),
+      model: z.string(),
+      key: claudeKeyStatusSchema,
+      vertex: z.object({ project: z.string(), location: z.string() }).optional(),
+      url: z.string().optional(),
+    }),
+  ),
+  first_choice: provider,
+  saved_first_choice: provider.nullable(),
+  fallback_order: z.array(provider),
+  status: z.object({
+    available: z.boolean(),
+    kind: z.string().nullable(),
+    reason: z.string().nullable(),
+    provider: provider.nullable(),
+    model: z.string().nullable(),
+  }),
+});
+assertSame<Same<z.infer<typeof cloudSettingsSchema>, CloudSettingsDto>>();
 
 /** GET /health. */
 export const healthSchema = z.object({

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ChatPipeline } from '../pipeline.js';
 import { mountAdmin, type AdminDeps } from './admin.js';
+import { mountCloudApi, type CloudApiDeps } from './cloud-api.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
 import { mountExperimentApi } from './experiment-api.js';
 import { mountFeedbackApi } from './feedback-api.js';
@@ -55,6 +56,8 @@ export interface GatewayOptions
   unloadModel?: ProtocolServicesDeps['unloadModel'];
   /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */
   lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
+  /** Cloud providers, first choice, fallback order and keys behind /api/v1/cloud (absent in bare gateways). */
+  cloud?: CloudApiDeps;
 }
 
 /**
@@ -187,6 +190,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountFeedbackApi(app, { ledger: opts.ledger, settings: opts.settings, now: opts.now, thresholds: () => opts.routing().thresholds });
   if (opts.secrets)
     mountSecretsApi(app, { secrets: opts.secrets, testClaudeKey: opts.testClaudeKey, lastAuthError: opts.lastClaudeAuthError });
+  if (opts.cloud) mountCloudApi(app, opts.cloud);
   if (opts.models) mountModelsApi(app, opts.models);
   mountStatic(app, { uiDir: opts.uiDir });
   mountOpenApi(app, opts.version);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CoreError } from '../errors.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../ledger/ledger.js';
 import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
+import { providerOf } from '../routing/cloud.js';
 import { parseBody } from './protocols/validate.js';
 import { snippetAround } from './snippet.js';
 
@@ -62,6 +63,7 @@ export function messageJson(m: StoredMessage, versions?: VersionInfo) {
             route: r.route,
             model: r.model,
             engine,
+            ...(providerOf(engine) ? { provider: providerOf(engine) } : {}),
             complexity: Number((r.complexity ?? 0).toFixed(3)),
             reasons: r.reasons,
             fallback_from: r.fallbackFrom,

@@ -5,6 +5,7 @@ import { CoreError } from '../errors.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import type { ComplexityThresholds } from '../routing/complexity.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { proposeThresholds, type RatedAnswer, type TuningProposal } from '../routing/tuner.js';
 import { parseBody } from './protocols/validate.js';
 import { settingKeys } from './settings-api.js';
@@ -48,7 +49,7 @@ export async function tuningProposal(
   const [samples, requestScores] = await Promise.all([ledger.feedbackSamples(from), ledger.requestScores(from)]);
   const rated: RatedAnswer[] = samples
     .filter((s) => s.complexity !== null && s.engine !== null)
-    .map((s) => ({ complexity: s.complexity!, route: s.route ?? '', cloud: s.engine === 'anthropic', rating: s.rating }));
+    .map((s) => ({ complexity: s.complexity!, route: s.route ?? '', cloud: isCloudEngine(s.engine), rating: s.rating }));
   const scores = requestScores.map((r) => r.complexity);
   return proposeThresholds(rated, scores, current);
 }

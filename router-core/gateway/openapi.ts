@@ -7,6 +7,7 @@ import {
   anthropicErrorSchema,
   chatAnswerSchema,
   claudeKeyStatusSchema,
+  cloudSettingsSchema,
   complexitySchema,
   errorCatalogue,
   healthSchema,
@@ -17,6 +18,7 @@ import {
   settingsSchema,
   statsSchema,
 } from './api-schemas.js';
+import { cloudPutBody } from './cloud-api.js';
 import { conversationActiveBody, conversationTitleBody } from './conversations-api.js';
 import { experimentAdoptBody, experimentPutBody } from './experiment-api.js';
 import { feedbackBody, tuneApplyBody } from './feedback-api.js';
@@ -314,6 +316,48 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'master',
     summary: 'Forget the Claude key',
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/cloud',
+    api: 'native',
+    access: 'master',
+    summary: 'Cloud providers (never a key), the first choice, the fallback order, and whether the cloud can answer now and why not',
+    ok: { schema: { name: 'CloudSettings', schema: cloudSettingsSchema } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/cloud',
+    api: 'native',
+    access: 'master',
+    summary: "Choose the cloud route's first choice (null = the default) and the fallback order across providers",
+    body: { name: 'CloudSettingsUpdate', schema: cloudPutBody },
+    ok: { schema: { name: 'CloudSettings', schema: cloudSettingsSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/cloud/keys/{provider}',
+    api: 'native',
+    access: 'master',
+    summary: "Whether a provider's key is saved (anthropic, openai, gemini, compat; never the key)",
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/cloud/keys/{provider}',
+    api: 'native',
+    access: 'master',
+    summary: 'Save a provider\'s key (`{"key": "..."}`) and try it with a one-token call',
+    query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
+    ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/cloud/keys/{provider}',
+    api: 'native',
+    access: 'master',
+    summary: "Forget a provider's saved key",
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {

@@ -29,6 +29,22 @@ export interface SecretStatus {
 /** The Claude API key's name in every backend. */
 export const CLAUDE_KEY = 'claude-key';
 
+/** Each cloud provider's key name in every backend (the Claude key keeps its name, so saved keys stay found). */
+export const cloudKeyNames = {
+  anthropic: CLAUDE_KEY,
+  openai: 'openai-key',
+  gemini: 'gemini-key',
+  compat: 'cloud-compat-key',
+} as const;
+
+/** The environment variable each provider's key comes from (each SDK's own name). */
+export const cloudKeyEnvNames: Record<string, string> = {
+  [CLAUDE_KEY]: 'ANTHROPIC_API_KEY',
+  'openai-key': 'OPENAI_API_KEY',
+  'gemini-key': 'GEMINI_API_KEY',
+  'cloud-compat-key': 'HYBRID_AI_CLOUD_COMPAT_KEY',
+};
+
 /** Service name under which keychain items are filed (shown in the OS keychain UI). */
 export const KEYCHAIN_SERVICE = 'hybrid-ai';
 

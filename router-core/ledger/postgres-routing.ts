@@ -1,7 +1,16 @@
 // PostgreSQL side of the routing store (cache, routing events, feedback) over the ledger's pool; same behaviour as sqlite-routing.ts.
 import type pg from 'pg';
 import type { CacheEntry, RoutingStore } from './routing-store.js';
-import { EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
+import {
+  CLOUD_ENGINES_SQL,
+  EXPERIMENT_TOTALS_SQL,
+  embeddingParam,
+  routingStatsFrom,
+  toArmTotals,
+  toEntry,
+  toFeedbackSample,
+  type Row,
+} from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -118,8 +127,8 @@ export function createPostgresRoutingStore(pool: pg.Pool): RoutingStore {
              COUNT(*) FILTER (WHERE f.rating = 'up') AS up,
              COUNT(*) FILTER (WHERE f.rating = 'down') AS down,
              COUNT(*) FILTER (WHERE f.rating = 'retry') AS retry,
-             COUNT(*) FILTER (WHERE r.engine IS NOT NULL AND r.engine <> 'anthropic') AS local_rated,
-             COUNT(*) FILTER (WHERE r.engine IS NOT NULL AND r.engine <> 'anthropic' AND f.rating <> 'up') AS local_missed
+             COUNT(*) FILTER (WHERE r.engine IS NOT NULL AND r.engine NOT IN (${CLOUD_ENGINES_SQL})) AS local_rated,
+             COUNT(*) FILTER (WHERE r.engine IS NOT NULL AND r.engine NOT IN (${CLOUD_ENGINES_SQL}) AND f.rating <> 'up') AS local_missed
            FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= $1 AND f.ts < $2 GROUP BY 1 ORDER BY 1`,
           [from, to],
         ),

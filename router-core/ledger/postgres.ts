@@ -12,6 +12,7 @@ import { migratePostgres } from './migrate.js';
 import { activePath, type TreeNode } from './tree.js';
 import { createPostgresRoutingStore } from './postgres-routing.js';
 import {
+  CLOUD_ENGINES_SQL,
   likePattern,
   MESSAGES_SQL,
   RECORD_COLUMNS,
@@ -203,8 +204,8 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
       const [totals, byModel, byRoute, byDay, byApp] = await Promise.all([
         rows(
           `SELECT ${sliceColumns},
-             COUNT(*) FILTER (WHERE engine IS NOT NULL AND engine <> 'anthropic' AND status = 'ok') AS local,
-             COUNT(*) FILTER (WHERE engine = 'anthropic' AND status = 'ok') AS cloud,
+             COUNT(*) FILTER (WHERE engine IS NOT NULL AND engine NOT IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS local,
+             COUNT(*) FILTER (WHERE engine IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS cloud,
              AVG(latency_ms) AS "avgLatencyMs"
            FROM requests WHERE ts >= $1 AND ts < $2`,
           [from, to],

@@ -1,5 +1,6 @@
 // Row → record mapping shared by the SQLite and PostgreSQL stores (both name their result columns alike).
 import type { ApiKeyRecord, Conversation, RequestRecord, Stats, StatsSlice, StoredMessage } from './ledger.js';
+import { cloudEngineSqlList } from '../routing/cloud.js';
 import type { ArmTotals } from '../routing/experiment.js';
 import type { CacheEntry, FeedbackRating, FeedbackSample, RoutingStats } from './routing-store.js';
 
@@ -119,12 +120,18 @@ export function recordValues(r: RequestRecord): unknown[] {
 }
 
 /**
+ * The cloud engines as an SQL list, `'anthropic', 'openai', …`: a row is a cloud answer when its engine is one of them.
+ * Generated from the engine kinds (contracts/decision.ts), so stored rows of every cloud, old and new, count alike.
+ */
+export const CLOUD_ENGINES_SQL = cloudEngineSqlList();
+
+/**
  * Per-arm totals of one experiment, the same SQL in both dialects (`?` is replaced by the store's placeholder): the
  * requests each arm decided, cloud answers, cost (Σ and Σ² as a float: a sum of squared micro-dollars can pass 2^63),
  * thumbs-down verdicts, and "retry with Claude" (a retry verdict, or an answer stored as replacing this one).
  */
 export const EXPERIMENT_TOTALS_SQL = `SELECT r.arm AS arm, COUNT(*) AS requests,
-    SUM(CASE WHEN r.engine = 'anthropic' THEN 1 ELSE 0 END) AS cloud,
+    SUM(CASE WHEN r.engine IN (${CLOUD_ENGINES_SQL}) THEN 1 ELSE 0 END) AS cloud,
     COALESCE(SUM(r.cost_micros), 0) AS cost,
     COALESCE(SUM(r.cost_micros * 1.0 * r.cost_micros), 0) AS cost_sq,
     SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) AS down,

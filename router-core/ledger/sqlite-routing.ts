@@ -2,7 +2,16 @@
 import type Database from 'better-sqlite3';
 import type { SyncLedger } from './ledger.js';
 import type { FeedbackRecord, RoutingEvent, RoutingStats, RoutingStore } from './routing-store.js';
-import { EXPERIMENT_TOTALS_SQL, embeddingParam, routingStatsFrom, toArmTotals, toEntry, toFeedbackSample, type Row } from './rows.js';
+import {
+  CLOUD_ENGINES_SQL,
+  EXPERIMENT_TOTALS_SQL,
+  embeddingParam,
+  routingStatsFrom,
+  toArmTotals,
+  toEntry,
+  toFeedbackSample,
+  type Row,
+} from './rows.js';
 
 /** why: purging on every put would cost a DELETE per request; every 64th put keeps the table near its live size. */
 const PURGE_EVERY = 64;
@@ -32,8 +41,8 @@ export function createSqliteRoutingStore(db: Database.Database): Pick<SyncLedger
       FROM routing_events WHERE ts >= ? AND ts < ? GROUP BY kind`);
   const feedbackByRoute = db.prepare(`SELECT COALESCE(r.route, '') AS route,
         SUM(f.rating = 'up') AS up, SUM(f.rating = 'down') AS down, SUM(f.rating = 'retry') AS retry,
-        SUM(r.engine IS NOT NULL AND r.engine != 'anthropic') AS local_rated,
-        SUM(r.engine IS NOT NULL AND r.engine != 'anthropic' AND f.rating != 'up') AS local_missed
+        SUM(r.engine IS NOT NULL AND r.engine NOT IN (${CLOUD_ENGINES_SQL})) AS local_rated,
+        SUM(r.engine IS NOT NULL AND r.engine NOT IN (${CLOUD_ENGINES_SQL}) AND f.rating != 'up') AS local_missed
       FROM feedback f JOIN requests r ON r.id = f.request_id WHERE f.ts >= ? AND f.ts < ? GROUP BY route ORDER BY route`);
   const experimentTotals = db.prepare(EXPERIMENT_TOTALS_SQL);
   let puts = 0;

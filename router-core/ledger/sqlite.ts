@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { BudgetReservationRequest, Ledger, NewMessage, RequestRecord, Stats, SyncLedger } from './ledger.js';
 import { migrate } from './migrate.js';
 import {
+  CLOUD_ENGINES_SQL,
   likePattern,
   MESSAGES_SQL,
   RECORD_COLUMNS,
@@ -149,8 +150,8 @@ function openSyncSqliteLedger(file: string): SyncStore {
       .join(', ')})`,
   );
   const totals = db.prepare(`SELECT ${sliceColumns},
-      SUM(engine IS NOT NULL AND engine != 'anthropic' AND status = 'ok') AS local,
-      SUM(engine = 'anthropic' AND status = 'ok') AS cloud,
+      SUM(engine IS NOT NULL AND engine NOT IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS local,
+      SUM(engine IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS cloud,
       AVG(latency_ms) AS avgLatencyMs
     FROM requests WHERE ts >= ? AND ts < ?`);
   const byModel = db.prepare(

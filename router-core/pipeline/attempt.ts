@@ -4,7 +4,8 @@ import type { RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { describeCandidate, shouldFallback } from '../routing/fallback.js';
-import { CLOUD_ENGINE, reserveLater } from './decide.js';
+import { reserveLater } from './decide.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { abortCause, streamOut, type StreamScope } from './stream-out.js';
 import type { Escalation, PipelineDeps, PipelineRun, RequestContext } from './types.js';
 
@@ -44,7 +45,7 @@ export async function attemptWithFallback(
     const engine = deps.engines.get(cand.engine);
     if (!engine) continue;
     // A fallback to the cloud from a local decision has no reservation yet: it needs one, within the caps.
-    if (cand.engine === CLOUD_ENGINE && !recorder.reserved && !(await reserveLater(deps, recorder, request, cand))) {
+    if (isCloudEngine(cand.engine) && !recorder.reserved && !(await reserveLater(deps, recorder, request, cand))) {
       failed.push(`${describeCandidate(cand)}: cloud budget reached`);
       continue;
     }

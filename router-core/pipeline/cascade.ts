@@ -7,7 +7,8 @@ import { CoreError, toCoreError } from '../errors.js';
 import { judgeAnswer, planCascade, type CascadeConfig, type CascadePlan } from '../routing/cascade.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import { costOf, priceOf } from '../routing/pricing.js';
-import { CLOUD_ENGINE, reserveLater } from './decide.js';
+import { reserveLater } from './decide.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { abortCause, finishedIterator, streamOut, type StreamScope } from './stream-out.js';
 import type { Escalation, PipelineDeps, PipelineRun } from './types.js';
 
@@ -67,8 +68,9 @@ export async function cascadeStep(
   });
   let candidates = plan.escalateTo;
   // Escalating to the cloud reserves its estimate now, and only if the caps still allow it.
-  if (candidates[0]?.engine === CLOUD_ENGINE && plan.mode === 'verify' && !(await reserveLater(deps, recorder, request, candidates[0]))) {
-    candidates = candidates.filter((c) => c.engine !== CLOUD_ENGINE);
+  const firstUp = candidates[0];
+  if (firstUp && isCloudEngine(firstUp.engine) && plan.mode === 'verify' && !(await reserveLater(deps, recorder, request, firstUp))) {
+    candidates = candidates.filter((c) => !isCloudEngine(c.engine));
   }
   const escalatedDecision = {
     ...decision,

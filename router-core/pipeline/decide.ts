@@ -1,19 +1,19 @@
 // Decide and reserve: spend → pure decision → a cloud decision under a cap reserves its estimate in the ledger.
 import type { ChatRequest } from '../contracts/chat.js';
-import type { EngineId, RouteCandidate, RouteDecision } from '../contracts/decision.js';
+import type { RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { localClock } from '../local-clock.js';
 import { estimateCloudCostMicros, type SpendSoFar } from '../routing/budget.js';
 import { decideWithoutCloud } from '../routing/capped.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { decideRouteWithGuard, type CloudBlock, type RouteInput, type RouteOutcome, type RoutingConfig } from '../routing/policy.js';
 import { priceOf } from '../routing/pricing.js';
 import type { RequestRecorder } from './recorder.js';
 import type { PipelineDeps } from './types.js';
 
-export const CLOUD_ENGINE: EngineId = 'anthropic';
 const NO_SPEND: SpendSoFar = { todayMicros: 0, monthMicros: 0 };
 
-type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger'>;
+type DecideDeps = Pick<PipelineDeps, 'availability' | 'now' | 'periodStarts' | 'routing' | 'tier' | 'ledger' | 'routingState'>;
 
 /** A decision, whether its cloud estimate is reserved, and why the cloud was off for it (typed; null when it was not). */
 export interface Decided {
@@ -43,12 +43,12 @@ export async function decideAndReserve(
   const spend = capped ? await deps.ledger.budgetSpend(p.day, p.month, now) : NO_SPEND;
   // Time-based routing reads the wall clock in the schedule's own time zone (the policy itself never reads the time).
   const clock = config.schedule?.enabled ? localClock(now, config.schedule.timeZone) : undefined;
-  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend, clock };
+  const input: RouteInput = { request, config, tier: deps.tier(), availability, spend, clock, state: deps.routingState };
   const guarded = decideRouteWithGuard(input);
   const first = orThrow(guarded.outcome);
   const { cloudBlock } = guarded;
-  if (reserveFor === undefined || !capped || first.engine !== CLOUD_ENGINE) return { decision: first, reserved: false, cloudBlock };
-  const micros = estimateCloudCostMicros(request, priceOf(first.model));
+  if (reserveFor === undefined || !capped || !isCloudEngine(first.engine)) return { decision: first, reserved: false, cloudBlock };
+  const micros = estimateCloudCostMicros(request, priceOf(first.model, config.prices));
   const r = await deps.ledger.reserveBudget({ id: reserveFor, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
   if (r.reserved) return { decision: first, reserved: true, cloudBlock };
   return { decision: orThrow(decideWithoutCloud(input, r.spend, first, micros)), reserved: false, cloudBlock };
@@ -91,7 +91,7 @@ export async function reserveLater(
   if (hasCaps(config)) {
     const now = deps.now();
     const p = deps.periodStarts(now);
-    const micros = estimateCloudCostMicros(request, priceOf(cand.model));
+    const micros = estimateCloudCostMicros(request, priceOf(cand.model, config.prices));
     const r = await deps.ledger.reserveBudget({ id: recorder.id, micros, caps: config.budget, dayStart: p.day, monthStart: p.month, now });
     if (!r.reserved) return false;
   }

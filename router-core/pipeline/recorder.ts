@@ -5,7 +5,8 @@ import type { Usage } from '../contracts/stream.js';
 import type { CoreError } from '../errors.js';
 import type { RequestRecord, RequestStatus } from '../ledger/ledger.js';
 import type { ArmId } from '../routing/experiment.js';
-import { allCloudCost, costOf, priceOf, savings } from '../routing/pricing.js';
+import { isCloudEngine } from '../routing/cloud.js';
+import { allCloudCost, costOf, knownCloudPrice, priceOf, savings } from '../routing/pricing.js';
 import type { PipelineDeps, Summary } from './types.js';
 
 /** What every exit of a request knows about how it ended; the recorder adds the rest. */
@@ -60,7 +61,7 @@ export interface RequestRecorder {
 
 const zero: Usage = { inputTokens: 0, outputTokens: 0 };
 
-type RecorderDeps = Pick<PipelineDeps, 'ledger' | 'now' | 'onRecord'>;
+type RecorderDeps = Pick<PipelineDeps, 'ledger' | 'now' | 'onRecord'> & Partial<Pick<PipelineDeps, 'routing'>>;
 
 /** A recorder for one request. */
 export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity): RequestRecorder {
@@ -72,8 +73,14 @@ export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity):
   async function record(o: Outcome): Promise<Summary> {
     const latencyMs = deps.now() - who.ts;
     // A cache hit costs nothing and is neither a local nor a cloud call (no engine ran).
-    const costMicros = o.decision && !cached ? costOf(o.usage, priceOf(o.decision.model)) : 0;
-    const allCloudMicros = allCloudCost(o.usage);
+    const extra = deps.routing?.().prices;
+    const costMicros = o.decision && !cached ? costOf(o.usage, priceOf(o.decision.model, extra)) : 0;
+    // The counterfactual prices the same tokens on the cloud model this user chose (their cloud route's first choice).
+    // An answer from a cloud whose price is unknown (an OpenAI-compatible cloud's model) claims no savings: its cost
+    // is not known, so neither is what it saved.
+    const unpriced =
+      o.decision !== null && !cached && isCloudEngine(o.decision.engine) && knownCloudPrice(o.decision.model, extra) === undefined;
+    const allCloudMicros = unpriced ? costMicros : allCloudCost(o.usage, deps.routing?.().cloudModel);
     const row = toRow(who, o, { costMicros, allCloudMicros, latencyMs, cached, experiment });
     // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
     await deps.ledger.record(row);

@@ -8,6 +8,7 @@ import type { BudgetStore, ConversationStore, RequestLog, RequestRecord } from '
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { RoutingExtras } from '../pipeline-routing.js';
 import type { RoutingConfig } from '../routing/policy.js';
+import type { RoutingState } from '../routing/state.js';
 
 /** Money and timing of a finished answer, sent to the caller after the last token. */
 export interface Summary {
@@ -75,6 +76,8 @@ export interface PipelineDeps {
   extras?: RoutingExtras;
   /** The running routing experiment, its arm B's whole routing config with it; absent or undefined = none. */
   experiment?(): RunningExperiment | undefined;
+  /** Routing's working memory and caches, kept for the process (routing/state.ts); absent = fresh per decision. */
+  routingState?: RoutingState;
 }
 
 /** A running routing experiment as the pipeline applies it (see routing/experiment.ts for the split). */

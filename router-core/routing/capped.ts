@@ -1,9 +1,8 @@
 // The decision once a cloud budget reservation was refused: the policy again on the spend the ledger saw, never the cloud.
-import type { EngineId, RouteCandidate, RouteDecision } from '../contracts/decision.js';
+import type { RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import { budgetGuard, type SpendSoFar } from './budget.js';
+import { isCloudEngine } from './cloud.js';
 import { decideRoute, type RouteInput, type RouteOutcome } from './policy.js';
-
-const CLOUD_ENGINE: EngineId = 'anthropic';
 
 /**
  * `first` went to the cloud, but reserving its estimate (`micros`) was refused: concurrent requests, here or in
@@ -15,8 +14,8 @@ export function decideWithoutCloud(input: RouteInput, seen: SpendSoFar, first: R
   const why = verdict.allowCloud ? 'the cloud budget was taken by concurrent requests' : verdict.reason;
   const again = decideRoute({ ...input, spend: seen });
   if (!again.ok) return again;
-  const noCloud = (c: RouteCandidate): boolean => c.engine !== CLOUD_ENGINE;
-  if (again.decision.engine !== CLOUD_ENGINE)
+  const noCloud = (c: RouteCandidate): boolean => !isCloudEngine(c.engine);
+  if (!isCloudEngine(again.decision.engine))
     return { ok: true, decision: { ...again.decision, fallbacks: again.decision.fallbacks.filter(noCloud) } };
   // The policy estimated with the default cloud model's price; this request's model costs more. Keep it local here.
   const requested = input.request.model.trim();

@@ -1,9 +1,12 @@
-// codeUnits: the text's UTF-16 code units exactly, for short, long (past the shared scratch) and odd strings.
+// CodeUnits: the text's UTF-16 code units exactly, for short, long (past the shared scratch) and odd strings.
 import { describe, expect, it } from 'vitest';
-import { codeUnits } from './code-units.js';
+import { CodeUnits } from './code-units.js';
+
+/** One scratch for the whole file, as a process keeps one. */
+const scratch = new CodeUnits();
 
 const expectUnits = (text: string): void => {
-  const units = codeUnits(text);
+  const units = scratch.of(text);
   expect(units.length).toBeGreaterThanOrEqual(text.length);
   for (let i = 0; i < text.length; i++) expect(units[i], `unit ${i} of a ${text.length}-unit text`).toBe(text.charCodeAt(i));
 };
@@ -23,7 +26,7 @@ describe('codeUnits', () => {
 
   it('gives a text longer than the shared scratch its own array, and the scratch stays right afterwards', () => {
     const huge = 'x9“'.repeat(30_000); // 90,000 units: past the 65,536-unit scratch
-    const units = codeUnits(huge);
+    const units = scratch.of(huge);
     expect(units.length).toBe(huge.length);
     expect([units[0], units[2], units[huge.length - 1]]).toEqual([120, 0x201c, 0x201c]);
     expectUnits('short again after the huge one');

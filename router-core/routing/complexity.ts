@@ -1,15 +1,8 @@
 // Complexity estimate: the seed's four weighted factors, then ordered rules from the labelling principle that pin the tier band.
 import type { PatternGroupId } from '../data/keywords.js';
-import {
-  codeFactor,
-  extractFeatures,
-  groupReason,
-  keywordFactor,
-  lengthFactor,
-  taskTypeFactor,
-  type PromptFeatures,
-  type TaskType,
-} from './features.js';
+import { codeFactor, keywordFactor, lengthFactor, taskTypeFactor, type TaskType } from './factors.js';
+import { extractFeatures, groupReason, type PromptFeatures } from './features.js';
+import type { TextScratch } from './text-index/scratch.js';
 
 /** Which class of model a prompt needs: ~1B local, ~3-8B local, or a frontier cloud model. */
 export type ComplexityLevel = 'small' | 'medium' | 'cloud';
@@ -122,10 +115,14 @@ export interface RuleAnalysis {
  *
  * Pure: no I/O, no clock, no randomness; the same prompt always gets the same estimate. Fast: long
  * prompts are read through fixed windows at both ends, and patterns are matched through a prefix index
- * (see features.ts), so a 4,000-character prompt costs tens of microseconds.
+ * (see text-index/pattern-index.ts), so a 4,000-character prompt costs tens of microseconds.
  */
-export function estimateComplexity(prompt: string, thresholds: ComplexityThresholds = defaultThresholds): ComplexityEstimate {
-  const a = analyseRules(extractFeatures(prompt));
+export function estimateComplexity(
+  prompt: string,
+  thresholds: ComplexityThresholds = defaultThresholds,
+  scratch?: TextScratch,
+): ComplexityEstimate {
+  const a = analyseRules(extractFeatures(prompt, { scratch }));
   return { score: a.score, level: levelOf(a.score, thresholds), reasons: a.reasons };
 }
 

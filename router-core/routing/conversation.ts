@@ -91,18 +91,24 @@ export function isConfident(e: ComplexityEstimate, thresholds: ComplexityThresho
   return Math.min(Math.abs(e.score - thresholds.medium), Math.abs(e.score - thresholds.cloud)) >= CONFIDENT_MARGIN;
 }
 
-/** Per-turn estimates by estimator and thresholds, so a long chat does not re-score its history on every turn. */
-const turnCaches = new Map<string, Map<string, ComplexityEstimate>>();
 /** why: a few hundred turns covers every recent conversation of a busy server at a few hundred KB. */
 const TURN_CACHE_ENTRIES = 512;
 /** why: turns longer than this (pasted documents) are re-scored rather than held in memory (at most 512 × 8K chars, 8 MB). */
 const TURN_CACHE_MAX_CHARS = 8_192;
 
+/**
+ * Per-turn estimates by estimator and thresholds, so a long chat does not re-score its history on every turn. Owned
+ * by the caller (the composition root keeps one for the process; a call given none scores every turn afresh).
+ */
+export class TurnCache {
+  readonly byKey = new Map<string, Map<string, ComplexityEstimate>>();
+}
+
 /** `estimate(text)`, remembered under `cacheKey` (the estimator and its thresholds) in a small LRU. */
-function cachedEstimate(cacheKey: string, estimate: TurnEstimator, text: string): ComplexityEstimate {
+function cachedEstimate(turns: TurnCache, cacheKey: string, estimate: TurnEstimator, text: string): ComplexityEstimate {
   if (text.length > TURN_CACHE_MAX_CHARS) return estimate(text);
-  let cache = turnCaches.get(cacheKey);
-  if (!cache) turnCaches.set(cacheKey, (cache = new Map()));
+  let cache = turns.byKey.get(cacheKey);
+  if (!cache) turns.byKey.set(cacheKey, (cache = new Map()));
   const hit = cache.get(text);
   if (hit) {
     cache.delete(text);
@@ -129,11 +135,12 @@ export function estimateConversation(
   estimate: TurnEstimator,
   thresholds: ComplexityThresholds,
   cacheKey: string,
+  turns: TurnCache = new TurnCache(),
 ): ConversationEstimate {
   const users: string[] = [];
   for (const m of messages) if (m.role === 'user' && m.content.trim() !== '') users.push(m.content);
   const current = users.at(-1) ?? '';
-  const turn = cachedEstimate(cacheKey, estimate, current);
+  const turn = cachedEstimate(turns, cacheKey, estimate, current);
   if (users.length <= 1) return { ...turn, kind: 'alone', turn };
 
   const kind = classifyTurn(current, isConfident(turn, thresholds));
@@ -141,7 +148,7 @@ export function estimateConversation(
   const last = users.length - 1;
   for (let k = last - 1; k >= Math.max(0, last - MAX_LOOKBACK); k--) {
     const text = users[k]!;
-    const e = cachedEstimate(cacheKey, estimate, text);
+    const e = cachedEstimate(turns, cacheKey, estimate, text);
     const cls = classifyTurn(text, isConfident(e, thresholds));
     if (cls === 'acknowledgement') continue;
     const distance = last - k;

@@ -11,21 +11,36 @@ import { estimateLearned } from './learned.js';
 import { privacyGuard, type PrivacyRules } from './privacy.js';
 import { scheduleState, type LocalClock, type RoutingSchedule } from './schedule.js';
 import { priceOf } from './pricing.js';
+import { createRoutingState, type RoutingState } from './state.js';
+import type { Price } from '../data/prices.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
-import { answerBudget, estimateRequestTokens, formatTokens } from './tokens.js';
+import { cloudEngineForModel, cloudEngineIds, providerNames, providerOf, providerOfModel } from './cloud.js';
+import { answerBudget, estimateRequestTokens, formatTokens, type TokenCache } from './tokens.js';
 
 /** Routing settings (from config and the Settings screen). */
 export interface RoutingConfig {
   thresholds: ComplexityThresholds;
   /** Global "nothing leaves this machine". */
   localOnly: boolean;
-  /** Catalog id of the cloud model used for the cloud route. */
+  /**
+   * The cloud route's first choice: a catalog id (or a raw provider id). Empty on `cloud-compat` = the first model that
+   * cloud lists.
+   */
   cloudModel: string;
+  /** The engine that answers `cloudModel` (default: its provider's engine, data/models.ts; Claude for unknown ids). */
+  cloudEngine?: EngineId;
+  /**
+   * Cloud models tried, in order, after the first choice when it is unavailable or fails before its first token (other
+   * providers: a Claude 529 falls over to GPT or Gemini). Absent = none.
+   */
+  cloudFallbacks?: readonly CloudChoice[];
   budget: BudgetCaps;
   /** Local engines, most preferred first (e.g. a system Ollama with a GPU before embedded llama.cpp). */
   localEnginePreference: readonly EngineId[];
   /** Complexity estimator: the learned model (default) or the hand-written rules. */
   estimator?: 'learned' | 'rules';
+  /** Prices of models the catalog cannot know (an OpenAI-compatible cloud's, HYBRID_AI_CLOUD_COMPAT_PRICES); absent = none. */
+  prices?: Readonly<Record<string, Price>>;
   /** Secrets and personal data stay local (default: guard on, no private words). */
   privacy?: PrivacyRules;
   /** Time-based routing: local-only hours, or cloud-only-in-these-hours (routing/schedule.ts); absent = none. */
@@ -41,12 +56,19 @@ export interface RouteInput {
   spend: SpendSoFar;
   /** The wall clock in the schedule's time zone (the caller reads the time); needed only with a schedule. */
   clock?: LocalClock;
+  /** Working memory and caches the caller keeps between decisions (routing/state.ts); absent = fresh for this decision. */
+  state?: RoutingState;
+}
+
+/** One cloud model on its engine (the cloud route's first choice or a fallback). */
+export interface CloudChoice {
+  model: string;
+  engine: EngineId;
 }
 
 export type RouteOutcome =
   { ok: true; decision: RouteDecision } | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails } };
 
-const CLOUD_ENGINE: EngineId = 'anthropic';
 const localRoutesWeakToStrong: ReadonlyArray<Exclude<Route, 'cloud'>> = ['small', 'medium', 'large'];
 
 /** The text the estimator scores: the last user turn (earlier turns only add context length). */
@@ -66,11 +88,14 @@ export function requestUsesTools(request: ChatRequest): boolean {
   return (request.tools?.length ?? 0) > 0 || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
 }
 
-/** Whether `model` was trained for tool calls: the catalog says so, or it is a raw Claude id (all current Claude models are). */
+/**
+ * Whether `model` was trained for tool calls: the catalog says so, or it is a raw id of a cloud family (every current
+ * Claude, GPT and Gemini chat model is).
+ */
 export function modelSupportsTools(model: string): boolean {
   const entry = findModel(model);
   if (entry) return entry.supportsTools === true;
-  return /^claude-/i.test(model.trim());
+  return providerOfModel(model) !== undefined;
 }
 
 /** A candidate can serve a tool request when its model can call tools and its engine passes them through. */
@@ -109,17 +134,59 @@ export interface CloudBlock {
   reason: string;
 }
 
-/** Why the cloud is off for this request, or null when it may be used. */
-function cloudBlock(input: RouteInput): CloudBlock | null {
+/** The cloud route's choices in order: the first choice, then the fallbacks across providers (no duplicates). */
+export function cloudChoices(config: Pick<RoutingConfig, 'cloudModel' | 'cloudEngine' | 'cloudFallbacks'>): CloudChoice[] {
+  const first: CloudChoice = {
+    model: config.cloudModel,
+    engine: config.cloudEngine ?? cloudEngineForModel(config.cloudModel) ?? 'anthropic',
+  };
+  const seen = new Set<string>();
+  return [first, ...(config.cloudFallbacks ?? [])].filter((c) => {
+    const k = `${c.engine}\u0000${c.model}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** A choice as a candidate: an empty model takes the first one its engine lists (an OpenAI-compatible cloud). */
+function asCandidate(c: CloudChoice, availability: Availability): RouteCandidate {
+  return { route: 'cloud', model: c.model || (availability.engines[c.engine]?.models[0] ?? ''), engine: c.engine };
+}
+
+/** The cloud candidates whose engine is up now, first choice first. */
+function availableClouds(config: RoutingConfig, availability: Availability): RouteCandidate[] {
+  return cloudChoices(config)
+    .filter((c) => availability.engines[c.engine]?.ok === true)
+    .map((c) => asCandidate(c, availability))
+    .filter((c) => c.model !== '');
+}
+
+/** Why a cloud engine is down when its probe gave no reason: no key for it. */
+function noKeyReason(engine: EngineId): string {
+  const p = providerOf(engine);
+  if (p === 'anthropic' || p === undefined) return 'no Claude API key configured';
+  if (p === 'compat') return 'no OpenAI-compatible cloud configured';
+  return `no ${providerNames[p]} API key configured`;
+}
+
+/** Why the cloud is off for this request, or null when it may be used (`only`: a caller-named cloud model's engine). */
+function cloudBlock(input: RouteInput, only?: RouteCandidate): CloudBlock | null {
   if (input.config.localOnly) return { kind: 'local-only', reason: 'local-only mode is on' };
   if (input.request.localOnly) return { kind: 'request-local', reason: 'the request asked to stay on this machine' };
   const scheduled = input.clock ? scheduleState(input.config.schedule, input.clock) : null;
   if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
-  const privacy = privacyGuard(input.request.messages, input.config.privacy);
+  const privacy = privacyGuard(input.request.messages, input.config.privacy, input.state);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
-  const a = input.availability.engines[CLOUD_ENGINE];
-  if (!a?.ok) return { kind: 'unavailable', reason: a?.reason ?? 'no Claude API key configured' };
-  const estimate = estimateCloudCostMicros(input.request, priceOf(input.config.cloudModel));
+  const clouds = only
+    ? [only].filter((c) => input.availability.engines[c.engine]?.ok === true)
+    : availableClouds(input.config, input.availability);
+  if (clouds.length === 0) {
+    const engine = only?.engine ?? cloudChoices(input.config)[0]!.engine;
+    const a = input.availability.engines[engine];
+    return { kind: 'unavailable', reason: a?.reason ?? noKeyReason(engine) };
+  }
+  const estimate = estimateCloudCostMicros(input.request, priceOf(clouds[0]!.model, input.config.prices));
   const budget = budgetGuard(input.spend, input.config.budget, estimate);
   if (!budget.allowCloud) return { kind: 'budget', reason: budget.reason };
   return null;
@@ -135,10 +202,6 @@ function localCandidates(input: RouteInput): RouteCandidate[] {
     }
   }
   return out;
-}
-
-function cloudCandidate(config: RoutingConfig): RouteCandidate {
-  return { route: 'cloud', model: config.cloudModel, engine: CLOUD_ENGINE };
 }
 
 /** Map a complexity band to a rung of this tier's ladder. */
@@ -161,11 +224,18 @@ function desiredRoute(score: number, level: 'small' | 'medium' | 'cloud', input:
  * starts from): the last user turn, raised to the level of the task it continues when it is a follow-up
  * (routing/conversation.ts).
  */
-export function estimateRequest(request: ChatRequest, config: Pick<RoutingConfig, 'estimator' | 'thresholds'>): ConversationEstimate {
+export function estimateRequest(
+  request: ChatRequest,
+  config: Pick<RoutingConfig, 'estimator' | 'thresholds'>,
+  state: RoutingState = createRoutingState(),
+): ConversationEstimate {
   const kind = config.estimator === 'rules' ? 'rules' : 'learned';
   const t = config.thresholds;
-  const estimate = kind === 'rules' ? estimateComplexity : estimateLearned;
-  return estimateConversation(request.messages, (text) => estimate(text, t), t, `${kind}|${t.medium}|${t.cloud}`);
+  const estimate =
+    kind === 'rules'
+      ? (text: string) => estimateComplexity(text, t, state.text)
+      : (text: string) => estimateLearned(text, t, state.learned);
+  return estimateConversation(request.messages, estimate, t, `${kind}|${t.medium}|${t.cloud}`, state.turns);
 }
 
 /**
@@ -189,7 +259,8 @@ export interface GuardedOutcome {
 }
 
 /** decideRoute, also saying why the cloud was off (the pipeline counts requests the privacy guard kept local). */
-export function decideRouteWithGuard(input: RouteInput): GuardedOutcome {
+export function decideRouteWithGuard(given: RouteInput): GuardedOutcome {
+  const input = given.state ? given : { ...given, state: createRoutingState() };
   const { outcome, cloudBlock } = decideByCatalogIds(input);
   return { outcome: outcome.ok ? { ok: true, decision: asServed(outcome.decision, input.availability) } : outcome, cloudBlock };
 }
@@ -220,7 +291,7 @@ function asServed(d: RouteDecision, availability: Availability): RouteDecision {
 
 function decideByCatalogIds(input: RouteInput): GuardedOutcome {
   const { request, config } = input;
-  const estimate = estimateRequest(request, config);
+  const estimate = estimateRequest(request, config, input.state);
   const reasons = estimateReasons(estimate);
   const requested = request.model.trim();
   if (requested !== '' && requested.toLowerCase() !== 'auto') {
@@ -229,10 +300,10 @@ function decideByCatalogIds(input: RouteInput): GuardedOutcome {
   const tools = requestUsesTools(request);
   const usable = usableCandidates(input, tools, reasons);
   if (!usable.ok) return { outcome: usable, cloudBlock: usable.blocked };
-  const { locals, blocked, need, tooSmall } = usable;
+  const { locals, clouds, blocked, need, tooSmall } = usable;
   const want = desiredRoute(estimate.score, estimate.level, input, reasons);
   const wantTooSmall = ladderOf(input, want).some((m) => tooSmall.has(m));
-  const chain = dedupeCandidates(candidateChain(input, { want, locals, blocked, tools, wantTooSmall }, reasons));
+  const chain = dedupeCandidates(candidateChain(input, { want, locals, clouds, blocked, tools, wantTooSmall }, reasons));
   const primary = chain[0];
   if (!primary)
     return {
@@ -262,21 +333,31 @@ function strength(r: Route): number {
 
 /** The local candidates that can take the request (tools, context) and whether the cloud can, or the refusal. */
 type Usable =
-  | { ok: true; locals: RouteCandidate[]; blocked: CloudBlock | null; need: ContextNeed; tooSmall: Map<string, number> }
+  | {
+      ok: true;
+      locals: RouteCandidate[];
+      /** The cloud candidates that can take it, first choice first (empty when `blocked`). */
+      clouds: RouteCandidate[];
+      blocked: CloudBlock | null;
+      need: ContextNeed;
+      tooSmall: Map<string, number>;
+    }
   | { ok: false; error: { type: ErrorType; message: string; details?: ErrorDetails }; blocked: CloudBlock | null };
 
 /** Filter the candidates by tools, structured output and context fit; refuse when neither a local model nor the cloud can take it. */
 function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]): Usable {
-  const { request, config } = input;
+  const { request } = input;
   let blocked = cloudBlock(input);
+  let clouds = blocked === null ? availableClouds(input.config, input.availability) : [];
   let locals = localCandidates(input);
   if (tools) {
     const capable = locals.filter((c) => toolCapable(c, input.availability));
-    const cloudCan = toolCapable(cloudCandidate(config), input.availability);
-    const where = [...new Set(capable.map((c) => c.model)), ...(blocked === null && cloudCan ? [config.cloudModel] : [])];
+    const cloudCapable = clouds.filter((c) => toolCapable(c, input.availability));
+    const where = [...new Set(capable.map((c) => c.model)), ...cloudCapable.map((c) => c.model)];
     reasons.push(`tools requested → only models that can call tools (${where.length > 0 ? where.join(', ') : 'none available'})`);
     locals = capable;
-    if (blocked === null && !cloudCan) blocked = { kind: 'tools', reason: `${config.cloudModel} on ${CLOUD_ENGINE} cannot take tools` };
+    if (blocked === null && cloudCapable.length === 0) blocked = { kind: 'tools', reason: `${describeClouds(clouds)} cannot take tools` };
+    clouds = blocked === null ? cloudCapable : [];
     if (locals.length === 0 && blocked !== null) {
       const localTools = toolModelNames().filter((m) => findModel(m)?.kind === 'local');
       const message =
@@ -288,15 +369,13 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
   if (request.responseFormat) {
     const what = formatWords(request);
     const capable = locals.filter((c) => formatCapable(c, input.availability));
-    const cloudCan = formatCapable(cloudCandidate(config), input.availability);
-    const where = [
-      ...new Set(capable.map((c) => `${c.model} on ${c.engine}`)),
-      ...(blocked === null && cloudCan ? [config.cloudModel] : []),
-    ];
+    const cloudCapable = clouds.filter((c) => formatCapable(c, input.availability));
+    const where = [...new Set(capable.map((c) => `${c.model} on ${c.engine}`)), ...cloudCapable.map((c) => c.model)];
     reasons.push(`${what} requested → only engines that can enforce it (${where.length > 0 ? where.join(', ') : 'none available'})`);
     locals = capable;
-    if (blocked === null && !cloudCan)
-      blocked = { kind: 'format', reason: `${config.cloudModel} on ${CLOUD_ENGINE} cannot enforce ${what}` };
+    if (blocked === null && cloudCapable.length === 0)
+      blocked = { kind: 'format', reason: `${describeClouds(clouds)} cannot enforce ${what}` };
+    clouds = blocked === null ? cloudCapable : [];
     if (locals.length === 0 && blocked !== null) {
       const message =
         `No available engine can enforce ${what}: the cloud is unavailable (${blocked.reason}) and no local engine running a ` +
@@ -305,7 +384,7 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
     }
   }
   // Context fit: a model whose window cannot hold the prompt and the answer's room is never given the request.
-  const need = contextNeed(request);
+  const need = contextNeed(request, input.state?.tokens);
   const tooSmall = new Map<string, number>();
   locals = locals.filter((c) => {
     const window = contextOf(c, input.availability);
@@ -313,25 +392,36 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
     if (!tooSmall.has(c.model)) tooSmall.set(c.model, window);
     return false;
   });
-  const cloudWindow = contextOf(cloudCandidate(config), input.availability);
-  if (blocked === null && cloudWindow !== undefined && need.total > cloudWindow) {
-    blocked = { kind: 'context', reason: `${describeNeed(need)} > ${config.cloudModel}'s ${formatTokens(cloudWindow)}-token context` };
-    tooSmall.set(config.cloudModel, cloudWindow);
+  const fitting = clouds.filter((c) => {
+    const window = contextOf(c, input.availability);
+    return window === undefined || need.total <= window;
+  });
+  const firstCloud = clouds[0];
+  const cloudWindow = firstCloud && contextOf(firstCloud, input.availability);
+  if (blocked === null && fitting.length === 0 && firstCloud && cloudWindow !== undefined) {
+    blocked = { kind: 'context', reason: `${describeNeed(need)} > ${firstCloud.model}'s ${formatTokens(cloudWindow)}-token context` };
+    tooSmall.set(firstCloud.model, cloudWindow);
   }
+  clouds = blocked === null ? fitting : [];
   if (locals.length === 0 && blocked !== null && tooSmall.size > 0)
     return { ok: false, error: contextError(need, tooSmall, blocked.reason), blocked };
-  return { ok: true, locals, blocked, need, tooSmall };
+  return { ok: true, locals, clouds, blocked, need, tooSmall };
+}
+
+/** "claude-sonnet on anthropic" (the first choice; the others are named when several clouds are configured). */
+function describeClouds(clouds: readonly RouteCandidate[]): string {
+  return clouds.map((c) => `${c.model} on ${c.engine}`).join(', ');
 }
 
 /** The candidates in the order they are tried: the wanted rung, then stronger ones, the cloud if allowed, then weaker. */
 function candidateChain(
   input: RouteInput,
-  c: { want: Route; locals: RouteCandidate[]; blocked: CloudBlock | null; tools: boolean; wantTooSmall: boolean },
+  c: { want: Route; locals: RouteCandidate[]; clouds: RouteCandidate[]; blocked: CloudBlock | null; tools: boolean; wantTooSmall: boolean },
   reasons: string[],
 ): RouteCandidate[] {
-  const { want, locals, blocked } = c;
+  const { want, locals, blocked, clouds } = c;
   if (want === 'cloud') {
-    if (blocked === null) return [cloudCandidate(input.config), ...locals];
+    if (blocked === null) return [...clouds, ...locals];
     if (locals.length > 0) reasons.push(`cloud disabled (${blocked.reason}) → best local model ${locals[0]!.model} instead`);
     return locals;
   }
@@ -344,7 +434,7 @@ function candidateChain(
     const missing = ladderOf(input, want).join(', ');
     reasons.push(`no ${want} model available (${missing || 'none in the ladder'} not installed or not running)`);
   }
-  const chain = [...same, ...stronger, ...(blocked === null ? [cloudCandidate(input.config)] : []), ...weaker];
+  const chain = [...same, ...stronger, ...(blocked === null ? clouds : []), ...weaker];
   if (blocked?.kind === 'privacy') reasons.push(blocked.reason);
   if (same.length === 0 && chain[0] && !c.wantTooSmall) reasons.push(`→ ${chain[0].model} instead`);
   return chain;
@@ -358,8 +448,8 @@ export interface ContextNeed {
 }
 
 /** What `request` needs: the estimated prompt (all turns, template overhead) plus max_tokens or the minimum answer. */
-export function contextNeed(request: ChatRequest): ContextNeed {
-  const inputTokens = estimateRequestTokens(request);
+export function contextNeed(request: ChatRequest, tokens?: TokenCache): ContextNeed {
+  const inputTokens = estimateRequestTokens(request, tokens);
   const answer = answerBudget(request);
   return { input: inputTokens, answer, total: inputTokens + answer };
 }
@@ -440,9 +530,16 @@ const refusalType: Record<CloudBlockKind, ErrorType> = {
 };
 
 function decideOverride(input: RouteInput, requested: string, score: number, reasons: string[]): RouteOutcome {
-  const { availability, config } = input;
+  const { availability } = input;
   const entry = findModel(requested);
-  const isCloud = entry ? entry.kind === 'cloud' : requested.toLowerCase().startsWith('claude-');
+  // A raw id another cloud lists (an OpenAI-compatible cloud's models, a GPT id the catalog lacks) goes to that cloud.
+  const listedBy = cloudEngineIds.find((e) => availability.engines[e]?.ok && availability.engines[e]?.models.includes(requested));
+  const cloudEngine = entry
+    ? entry.kind === 'cloud'
+      ? cloudEngineForModel(entry.id)
+      : undefined
+    : (cloudEngineForModel(requested) ?? listedBy);
+  const isCloud = cloudEngine !== undefined;
   const tools = requestUsesTools(input.request);
   // A raw Ollama tag's abilities are unknown here: Ollama itself refuses tools for a model that lacks them.
   if (tools && (entry || isCloud) && !modelSupportsTools(requested)) {
@@ -456,28 +553,51 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
       },
     };
   }
-  if (isCloud) {
-    if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: CLOUD_ENGINE }, availability)) {
-      return {
-        ok: false,
-        error: {
-          type: 'no_model_available',
-          message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
-        },
-      };
-    }
-    const blocked = cloudBlock(input);
-    if (blocked !== null) {
-      const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
-      return { ok: false, error: { type: refusalType[blocked.kind], message } };
-    }
-    const model = entry?.id ?? requested;
-    const tooBig = overrideContextError(input, model, CLOUD_ENGINE);
-    if (tooBig) return { ok: false, error: tooBig };
-    reasons.push(`model "${requested}" requested by the caller`);
-    if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by Claude with a forced tool call`);
-    return { ok: true, decision: { route: 'cloud', model, engine: CLOUD_ENGINE, complexity: score, reasons, fallbacks: [] } };
+  if (cloudEngine !== undefined) return decideCloudOverride(input, requested, entry?.id ?? requested, cloudEngine, score, reasons);
+  return decideLocalOverride(input, requested, entry, tools, score, reasons);
+}
+
+/** A cloud model named by the caller: refused when its cloud is blocked or cannot honour the request, else that model. */
+function decideCloudOverride(
+  input: RouteInput,
+  requested: string,
+  model: string,
+  cloudEngine: EngineId,
+  score: number,
+  reasons: string[],
+): RouteOutcome {
+  const { availability } = input;
+  if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: cloudEngine }, availability)) {
+    return {
+      ok: false,
+      error: {
+        type: 'no_model_available',
+        message: `Model "${requested}" cannot be made to answer with ${formatWords(input.request)} here; choose "auto".`,
+      },
+    };
   }
+  const blocked = cloudBlock(input, { route: 'cloud', model, engine: cloudEngine });
+  if (blocked !== null) {
+    const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
+    return { ok: false, error: { type: refusalType[blocked.kind], message } };
+  }
+  const tooBig = overrideContextError(input, model, cloudEngine);
+  if (tooBig) return { ok: false, error: tooBig };
+  reasons.push(`model "${requested}" requested by the caller`);
+  if (input.request.responseFormat) reasons.push(`${formatWords(input.request)} requested → enforced by ${enforcer(cloudEngine)}`);
+  return { ok: true, decision: { route: 'cloud', model, engine: cloudEngine, complexity: score, reasons, fallbacks: [] } };
+}
+
+/** A local model named by the caller: the engines that run it and can take the request, or why none can. */
+function decideLocalOverride(
+  input: RouteInput,
+  requested: string,
+  entry: ReturnType<typeof findModel>,
+  tools: boolean,
+  score: number,
+  reasons: string[],
+): RouteOutcome {
+  const { availability, config } = input;
   const model = entry?.id ?? requested;
   const route: Route = entry && entry.kind === 'local' ? entry.routes[entry.routes.length - 1]! : 'medium';
   const all = enginesFor(model, availability, config.localEnginePreference);
@@ -528,15 +648,20 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   reasons.push(`model "${requested}" requested by the caller`);
   if (format) reasons.push(`${formatWords(input.request)} requested → enforced by ${fitting[0]} (constrained decoding)`);
   const [first, ...rest] = fitting.map((engine) => ({ route, model, engine }));
-  const capped = answerCap(input.request, contextNeed(input.request), first!, availability);
+  const capped = answerCap(input.request, contextNeed(input.request, input.state?.tokens), first!, availability);
   if (capped) reasons.push(capped);
   return { ok: true, decision: { ...first!, complexity: score, reasons, fallbacks: rest } };
+}
+
+/** How a cloud enforces a JSON schema, in a reason's words. */
+function enforcer(engine: EngineId): string {
+  return engine === 'anthropic' ? 'Claude with a forced tool call' : `${providerNames[providerOf(engine) ?? 'compat']}'s structured output`;
 }
 
 /** The 400 for a caller-picked model whose context cannot hold the request on `engine`, or null when it fits. */
 function overrideContextError(input: RouteInput, model: string, engine: EngineId) {
   const window = contextOf({ model, engine }, input.availability);
-  const need = contextNeed(input.request);
+  const need = contextNeed(input.request, input.state?.tokens);
   if (window === undefined || need.total <= window) return null;
   return {
     type: 'context_length_exceeded' as const,
@@ -629,4 +754,28 @@ export function decideEmbedding(input: EmbedRouteInput): EmbedRouteOutcome {
       details: { param: 'model', value: requested, valid },
     },
   };
+}
+
+/** Whether the cloud route can answer now and, when not, why (the UI shows this instead of working it out itself). */
+export interface CloudStatus {
+  available: boolean;
+  /** Why not, typed (null when available). */
+  kind: CloudBlockKind | null;
+  /** Why not, in words (null when available). */
+  reason: string | null;
+  /** The cloud that would answer first (null when none can). */
+  engine: EngineId | null;
+  model: string | null;
+}
+
+/**
+ * The cloud route's state for a request that is not yet written: local-only mode, the schedule, each configured cloud
+ * being up, and the budget (the privacy guard and a request's tools or size are judged per request).
+ */
+export function cloudStatus(input: Omit<RouteInput, 'request'>): CloudStatus {
+  const full: RouteInput = { ...input, request: { model: 'auto', messages: [], params: {} } };
+  const blocked = cloudBlock(full);
+  if (blocked) return { available: false, kind: blocked.kind, reason: blocked.reason, engine: null, model: null };
+  const first = availableClouds(input.config, input.availability)[0]!;
+  return { available: true, kind: null, reason: null, engine: first.engine, model: first.model };
 }

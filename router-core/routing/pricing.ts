@@ -21,7 +21,9 @@ export function costOf(usage: Usage, price: Price): number {
  * Price of a model: catalog ids from the table; a raw Claude id ("claude-3-5-haiku-latest") by its family,
  * so a passthrough model is never booked as free; anything else (a raw Ollama tag) is local and free.
  */
-export function priceOf(model: string): Price {
+export function priceOf(model: string, extra?: Readonly<Record<string, Price>>): Price {
+  const configured = extra?.[model];
+  if (configured) return configured;
   const known = (prices as Record<string, Price>)[model];
   if (known) return known;
   if (model.startsWith('claude-')) {
@@ -32,13 +34,24 @@ export function priceOf(model: string): Price {
   return { inputPerMTok: 0, outputPerMTok: 0 };
 }
 
+/** The list price of a cloud model the catalog or a raw family id prices, or undefined when it is not known. */
+export function knownCloudPrice(model: string, extra?: Readonly<Record<string, Price>>): Price | undefined {
+  const configured = extra?.[model];
+  if (configured) return configured;
+  const known = (prices as Record<string, Price>)[model];
+  if (known) return known.inputPerMTok > 0 || known.outputPerMTok > 0 ? known : undefined;
+  if (model.startsWith('claude-')) return priceOf(model);
+  return undefined;
+}
+
 /**
- * What the same usage would have cost on the reference cloud model: the "all-cloud" counterfactual.
- * Token counts of the model that answered stand in for Claude's (tokenizers differ by ~10-20%; the
- * ledger keeps the real counts, so the estimate can be refined without losing data).
+ * What the same usage would have cost on the reference cloud model (the user's chosen cloud model): the "all-cloud"
+ * counterfactual. Token counts of the model that answered stand in for the cloud model's (tokenizers differ by
+ * ~10-20%; the ledger keeps the real counts, so the estimate can be refined without losing data). A reference without
+ * a known price (an OpenAI-compatible cloud's model) is priced as the default cloud model, never as $0.
  */
-export function allCloudCost(usage: Usage, reference: ModelId = defaultCloudModel): number {
-  return costOf(usage, prices[reference]);
+export function allCloudCost(usage: Usage, reference: string = defaultCloudModel): number {
+  return costOf(usage, knownCloudPrice(reference) ?? prices[defaultCloudModel as ModelId]);
 }
 
 /** Money saved versus all-cloud, never negative (a pricier model than the reference saves nothing). */

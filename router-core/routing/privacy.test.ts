@@ -1,7 +1,15 @@
 // Privacy guard: secrets and personal data are found (and never echoed); look-alikes (UUIDs, SHAs, test cards, order numbers) are not.
 import { describe, expect, it } from 'vitest';
 import { decideRoute } from './policy.js';
-import { defaultPrivacyRules, historyCacheSize, luhnValid, privacyGuard, scanText, type PrivacyKind } from './privacy.js';
+import {
+  createPrivacyContext,
+  defaultPrivacyRules,
+  historyCacheSize,
+  luhnValid,
+  privacyGuard,
+  scanText,
+  type PrivacyKind,
+} from './privacy.js';
 
 const kinds = (text: string, words: string[] = []): PrivacyKind[] => scanText(text, { ...defaultPrivacyRules, words }).map((f) => f.kind);
 
@@ -171,6 +179,8 @@ describe('privacyGuard verdict', () => {
     expect(privacyGuard(text, { enabled: true, words: [], disabledKinds: ['email'] }).mayLeave).toBe(true);
   });
   describe('a conversation sent again with every turn', () => {
+    // One context for the block, as the server keeps one: later turns are answered from its history.
+    const ctx = createPrivacyContext();
     // Long texts (history is remembered from 512 characters on), each new per test so no other test warms them.
     const filler = (tag: string): string =>
       `${tag}: ${'The quarterly report covers revenue, churn and hiring plans in some detail. '.repeat(12)}`;
@@ -182,33 +192,33 @@ describe('privacyGuard verdict', () => {
       for (let turn = 0; turn < 3; turn++) {
         // A copy of each text (as a parsed request body gives): the history is matched by its characters, not its identity.
         const copies = [secret, ...clean].map((t) => JSON.parse(JSON.stringify(t)) as string);
-        const v = privacyGuard(turns(copies, 'and now a haiku please'));
+        const v = privacyGuard(turns(copies, 'and now a haiku please'), undefined, ctx);
         expect(v.mayLeave, `turn ${turn}`).toBe(false);
         expect(!v.mayLeave && v.findings).toEqual([{ kind: 'api-key', count: 1 }]);
         // The same history without the secret leaves; a secret in the newest message is read at once.
-        expect(privacyGuard(turns(clean, 'hello')).mayLeave).toBe(true);
-        expect(privacyGuard(turns(clean, `${filler('t5')} ${jwt}`)).mayLeave).toBe(false);
+        expect(privacyGuard(turns(clean, 'hello'), undefined, ctx).mayLeave).toBe(true);
+        expect(privacyGuard(turns(clean, `${filler('t5')} ${jwt}`), undefined, ctx).mayLeave).toBe(false);
       }
     });
 
     it('reads the history again when the rules change (a new private word, a kind switched off)', () => {
       const history = [`${filler('t6')} Project Bluebird ships in May. Mail jane.doe@gmail.com for details.`];
       const words = (w: string[], off: PrivacyKind[] = []) => ({ enabled: true, words: w, disabledKinds: off });
-      expect(privacyGuard(turns(history, 'summarise'), words([], ['email'])).mayLeave).toBe(true);
-      expect(privacyGuard(turns(history, 'summarise'), words(['bluebird'], ['email'])).mayLeave).toBe(false);
-      expect(privacyGuard(turns(history, 'summarise'), words([], ['email'])).mayLeave).toBe(true);
-      expect(privacyGuard(turns(history, 'summarise'), words([])).mayLeave).toBe(false);
+      expect(privacyGuard(turns(history, 'summarise'), words([], ['email']), ctx).mayLeave).toBe(true);
+      expect(privacyGuard(turns(history, 'summarise'), words(['bluebird'], ['email']), ctx).mayLeave).toBe(false);
+      expect(privacyGuard(turns(history, 'summarise'), words([], ['email']), ctx).mayLeave).toBe(true);
+      expect(privacyGuard(turns(history, 'summarise'), words([]), ctx).mayLeave).toBe(false);
     });
 
     it('remembers at most 8,192 texts, by fingerprint: no conversation text is kept', () => {
       const text = (i: number): string => `${i} ${filler('t7')}`;
-      for (let i = 0; i < 8300; i++) privacyGuard(turns([text(i)], 'next'));
-      const size = historyCacheSize();
+      for (let i = 0; i < 8300; i++) privacyGuard(turns([text(i)], 'next'), undefined, ctx);
+      const size = historyCacheSize(ctx);
       expect(size.texts).toBe(8192);
       expect(size.holdsText).toBe(false);
       // A text that differs from a remembered one (a secret added) is read anew.
-      expect(privacyGuard(turns([`${text(8299)} ${awsKey}`], 'next')).mayLeave).toBe(false);
-      expect(privacyGuard(turns([text(8299)], 'next')).mayLeave).toBe(true);
+      expect(privacyGuard(turns([`${text(8299)} ${awsKey}`], 'next'), undefined, ctx).mayLeave).toBe(false);
+      expect(privacyGuard(turns([text(8299)], 'next'), undefined, ctx).mayLeave).toBe(true);
     });
   });
 });

@@ -1,7 +1,10 @@
 // Privacy guard: secrets and personal data (keys, tokens, passwords, cards, national IDs, phones, emails, a user word list) never go to the cloud.
 //
 // Pure: the request and the rules in, a verdict out. Reasons name the KIND of data found, never the data itself.
-import { codeUnits } from './code-units.js';
+import type { CodeUnits } from './code-units.js';
+import { buildKeywordAutomaton, familiesAt, KW_OUT, type Keyword } from './text-index/keyword-automaton.js';
+import { countMatches } from './text-index/pattern-index.js';
+import { TextScratch } from './text-index/scratch.js';
 
 /** Kinds of sensitive data the guard recognises (each can be switched off in the rules). */
 export type PrivacyKind = 'private-key' | 'api-key' | 'password' | 'card-number' | 'national-id' | 'phone' | 'email' | 'custom-word';
@@ -355,28 +358,11 @@ function passwords(text: string, keywords: number): number {
   return n;
 }
 
-function countMatches(re: RegExp, text: string): number {
-  re.lastIndex = 0;
-  let n = 0;
-  while (re.exec(text) !== null) n++;
-  re.lastIndex = 0;
-  return n;
-}
-
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-let wordMemo: { words: readonly string[]; re: RegExp | null } | undefined;
-
-/** Compile the user's word list into one case-insensitive whole-word regex (null when empty); memoised per list. */
-function wordListRe(words: readonly string[]): RegExp | null {
-  if (wordMemo?.words === words) return wordMemo.re;
-  const re = compileWords(words);
-  wordMemo = { words, re };
-  return re;
-}
-
+/** Compile the user's word list into one case-insensitive whole-word regex (null when empty). */
 function compileWords(words: readonly string[]): RegExp | null {
   const clean = words.map((w) => w.trim()).filter((w) => w.length > 0);
   if (clean.length === 0) return null;
@@ -415,26 +401,18 @@ for (let c = 0; c < 128; c++) {
   CHAR_CLASS[c] = (KEY_CODE[c] === 1 ? 1 : 0) | (c >= 48 && c <= 57 ? 2 : 0) | (c === 64 || c === 43 || c === 46 ? 4 : 0);
 }
 
-// ── Keyword automaton ─────────────────────────────────────────────────────────────────────────
+// ── Keyword families ──────────────────────────────────────────────────────────────────────────
 // The secret-word, prose-password, ID and SSN detectors each need one of their key words; testing those with a regex
-// each is a pass over the text per detector (ID context and secret words alone cost ~8 µs on 4,000 characters). An
-// Aho-Corasick automaton over case-folded ASCII finds all of them in the same pass. Each family's words are what its
-// regex requires, or less (a word's \b only where the regex has it), so skipping a detector never changes a result.
+// each is a pass over the text per detector (ID context and secret words alone cost ~8 µs on 4,000 characters). One
+// keyword automaton (text-index/keyword-automaton.ts) over case-folded ASCII finds all of them in the same pass. Each
+// family's words are what its regex requires, or less (a word's \b only where the regex has it), so skipping a
+// detector never changes a result.
 
 /** Keyword families (bits). */
 const KW_ASSIGN = 1; // SECRET_ASSIGN_RE: the key word can sit anywhere inside a name (DB_PASSWORD)
 const KW_PROSE = 2; // SECRET_PROSE_RE: \b(password|passcode|passphrase|pin)
 const KW_ID = 4; // ID_CONTEXT_RE
 const KW_SSN = 8; // SSN_CONTEXT_RE
-
-interface Keyword {
-  word: string;
-  family: number;
-  /** The regex has \b right before the word. */
-  wordStart: boolean;
-  /** The regex has \s right after the word. */
-  spaceAfter?: boolean;
-}
 
 const KEYWORDS: readonly Keyword[] = [
   ...[
@@ -463,107 +441,15 @@ KW_SYMBOL[95] = 26;
 KW_SYMBOL[45] = 27;
 KW_SYMBOL[32] = 28;
 
-/** Flag of a transition into a state where a word ends (the one test on the common path). */
-const KW_OUT = 1 << 24;
-
-/** The automaton as a full transition table, with what ends at each state (failure links folded in). */
-interface KeywordAutomaton {
-  /** next[s * KW_SYMBOLS + symbol] = t * KW_SYMBOLS, plus KW_OUT when a word ends at t (no multiply on the walk). */
-  next: Int32Array;
-  /** Families of words without \b or \s conditions that end at state s. */
-  anyMask: Uint8Array;
-  /** Words with conditions that end at s: triples (length, family, \s after) in bounded[boundedStart[s] .. boundedStart[s + 1]). */
-  boundedStart: Int32Array;
-  bounded: Int32Array;
-}
-
-function buildKeywordAutomaton(words: readonly Keyword[]): KeywordAutomaton {
-  const goto: number[][] = [new Array<number>(KW_SYMBOLS).fill(-1)];
-  const ends: Keyword[][] = [[]];
-  for (const k of words) {
-    let s = 0;
-    for (const ch of k.word) {
-      const sym = KW_SYMBOL[ch.charCodeAt(0)]!;
-      if (goto[s]![sym] === -1) {
-        goto[s]![sym] = goto.length;
-        goto.push(new Array<number>(KW_SYMBOLS).fill(-1));
-        ends.push([]);
-      }
-      s = goto[s]![sym]!;
-    }
-    ends[s]!.push(k);
-  }
-  const n = goto.length;
-  const fail = new Array<number>(n).fill(0);
-  const next = new Int32Array(n * KW_SYMBOLS);
-  const order: number[] = [];
-  for (let a = 0; a < KW_SYMBOLS; a++) {
-    const t = goto[0]![a]!;
-    next[a] = t === -1 ? 0 : t;
-    if (t !== -1) order.push(t);
-  }
-  for (let q = 0; q < order.length; q++) {
-    const s = order[q]!;
-    ends[s]!.push(...ends[fail[s]!]!);
-    for (let a = 0; a < KW_SYMBOLS; a++) {
-      const t = goto[s]![a]!;
-      if (t === -1) next[s * KW_SYMBOLS + a] = next[fail[s]! * KW_SYMBOLS + a]!;
-      else {
-        fail[t] = next[fail[s]! * KW_SYMBOLS + a]!;
-        next[s * KW_SYMBOLS + a] = t;
-        order.push(t);
-      }
-    }
-  }
-  const anyMask = new Uint8Array(n);
-  const boundedStart = new Int32Array(n + 1);
-  const triples: number[] = [];
-  for (let s = 0; s < n; s++) {
-    for (const k of ends[s]!) {
-      if (k.wordStart || k.spaceAfter === true) triples.push(k.word.length, k.family, k.spaceAfter === true ? 1 : 0);
-      else anyMask[s] = anyMask[s]! | k.family;
-    }
-    boundedStart[s + 1] = triples.length;
-  }
-  if (n * KW_SYMBOLS >= KW_OUT) throw new Error(`keyword automaton too large (${n} states)`);
-  for (let i = 0; i < next.length; i++) {
-    const t = next[i]!;
-    next[i] = t * KW_SYMBOLS + (ends[t]!.length > 0 ? KW_OUT : 0);
-  }
-  return { next, anyMask, boundedStart, bounded: Int32Array.from(triples) };
-}
-
-const keywordAutomaton = buildKeywordAutomaton(KEYWORDS);
-
-/** What \s matches (ECMAScript WhiteSpace and LineTerminator). */
-function isSpaceUnit(c: number): boolean {
-  return (
-    (c >= 9 && c <= 13) ||
-    c === 32 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-/** [A-Za-z0-9_]: what \b looks at. */
-function isWordUnit(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-}
+const keywordAutomaton = buildKeywordAutomaton(KEYWORDS, { of: KW_SYMBOL, size: KW_SYMBOLS, other: KW_OTHER });
 
 /**
- * One pass over the code units (see code-units.ts) instead of a regex or loop per detector. why: each separate scan of
- * a 4,000-character prompt costs 2-9 µs here, and most prompts need none of the detectors they gate. The common case
- * (a letter inside a word) takes one table load and one branch.
+ * One pass over the code units instead of a regex or loop per detector. why: each separate scan of a 4,000-character
+ * prompt costs 2-9 µs here, and most prompts need none of the detectors they gate. The common case (a letter inside a
+ * word) takes one table load and one branch.
  */
-function textFacts(text: string): TextFacts {
-  const codes = codeUnits(text);
+function textFacts(text: string, units: CodeUnits): TextFacts {
+  const codes = units.of(text);
   const n = text.length;
   let run = 0;
   let keyRun = 0;
@@ -586,16 +472,7 @@ function textFacts(text: string): TextFacts {
     }
     const t = next[base + sym]!;
     base = t & (KW_OUT - 1);
-    if (t >= KW_OUT) {
-      const st = base / KW_SYMBOLS;
-      keywords |= ac.anyMask[st]!;
-      for (let e = ac.boundedStart[st]!; e < ac.boundedStart[st + 1]!; e += 3) {
-        const start = i + 1 - ac.bounded[e]!;
-        if (start > 0 && isWordUnit(codes[start - 1]!)) continue;
-        if (ac.bounded[e + 2] === 1 && !(i + 1 < n && isSpaceUnit(codes[i + 1]!))) continue;
-        keywords |= ac.bounded[e + 1]!;
-      }
-    }
+    if (t >= KW_OUT) keywords |= familiesAt(ac, base, codes, i, n);
     if ((k & 1) !== 0) {
       run++;
     } else {
@@ -622,8 +499,24 @@ function textFacts(text: string): TextFacts {
 /** Two capitals then two digits (optionally after a space): the start of every NINO and IBAN. */
 const UPPER_DIGITS_RE = /[A-Z]{2} ?\d\d/;
 
+/**
+ * What the guard keeps between calls, owned by its caller (the composition root keeps one for the process; a call given
+ * none reads everything afresh): the text walks' scratch, the findings of conversation history, and the compiled word list.
+ */
+export interface PrivacyContext {
+  text: TextScratch;
+  privacy: PrivacyMemory;
+}
+
+/** A new context, remembering nothing yet (what a call given none reads with). */
+export const createPrivacyContext = (): PrivacyContext => ({ text: new TextScratch(), privacy: new PrivacyMemory() });
+
 /** Find the kinds of sensitive data in one text. */
-export function scanText(text: string, rules: PrivacyRules = defaultPrivacyRules): PrivacyFinding[] {
+export function scanText(
+  text: string,
+  rules: PrivacyRules = defaultPrivacyRules,
+  ctx: PrivacyContext = createPrivacyContext(),
+): PrivacyFinding[] {
   const off = new Set(rules.disabledKinds ?? []);
   const found: PrivacyFinding[] = [];
   const on = (kind: PrivacyKind): boolean => !off.has(kind);
@@ -631,7 +524,7 @@ export function scanText(text: string, rules: PrivacyRules = defaultPrivacyRules
     if (count > 0) found.push({ kind, count });
   };
   if (on('private-key') && text.includes('PRIVATE KEY')) add('private-key', PRIVATE_KEY_RE.test(text) ? 1 : 0);
-  const facts = textFacts(text);
+  const facts = textFacts(text, ctx.text.units);
   if (on('api-key')) {
     // Every vendor format needs a run of 13+ key characters with its prefix, every entropy candidate 24+: most prose has neither.
     // 'zation' first: a search for a word starting with 'z' rarely stops (one starting with 'u' stops at every u).
@@ -652,7 +545,7 @@ export function scanText(text: string, rules: PrivacyRules = defaultPrivacyRules
     if (on('phone')) add('phone', phones(text, facts.plusDigit, d4));
   }
   if (on('email') && facts.at) add('email', emails(text));
-  const words = wordListRe(rules.words);
+  const words = ctx.privacy.wordList(rules.words);
   if (words && on('custom-word')) add('custom-word', countMatches(words, text));
   return found;
 }
@@ -661,7 +554,11 @@ export function scanText(text: string, rules: PrivacyRules = defaultPrivacyRules
  * May this conversation leave the machine? Looks at every message (the whole conversation goes to the cloud),
  * and when not, says why in words that name the kinds of data, never the data.
  */
-export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules: PrivacyRules = defaultPrivacyRules): PrivacyVerdict {
+export function privacyGuard(
+  messages: ReadonlyArray<{ content: string }>,
+  rules: PrivacyRules = defaultPrivacyRules,
+  ctx: PrivacyContext = createPrivacyContext(),
+): PrivacyVerdict {
   if (!rules.enabled) return { mayLeave: true };
   const merged = new Map<PrivacyKind, number>();
   const last = messages.length - 1;
@@ -669,7 +566,7 @@ export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules
   for (let k = 0; k <= last; k++) {
     // The newest message is always read; the history the caller sends again with every turn comes from earlier reads.
     const text = messages[k]!.content;
-    for (const f of k < last ? historyScan(text, rules, key) : scanText(text, rules))
+    for (const f of k < last ? historyScan(text, rules, key, ctx) : scanText(text, rules, ctx))
       merged.set(f.kind, (merged.get(f.kind) ?? 0) + f.count);
   }
   if (merged.size === 0) return { mayLeave: true };
@@ -683,23 +580,54 @@ export function privacyGuard(messages: ReadonlyArray<{ content: string }>, rules
   };
 }
 
+/** why 512: below it a read costs a few µs at most, about what fingerprinting the text costs. */
+const HISTORY_MIN = 512;
+/** why 8,192: the histories of a few dozen long conversations, in well under a megabyte (fingerprints and findings only). */
+const HISTORY_MAX_TEXTS = 8192;
+
 /**
- * Findings of earlier messages, by a fingerprint of their text, for the rules they were read with. why: a chat client
- * sends the whole conversation with every turn, and reading it all again made the guard's cost grow with the
- * conversation (20 turns of 2-3 KB answers: ~0.3 ms a request). Only texts of HISTORY_MIN+ characters are kept (shorter
- * ones cost less to read than to fingerprint), at most HISTORY_MAX_TEXTS, oldest out first. The key is a 64-bit
- * fingerprint and the length, not the text: the guard keeps no conversation text once a request is done.
+ * Findings of earlier messages by a fingerprint of their text, for the rules they were read with, and the compiled
+ * word list. why: a chat client sends the whole conversation with every turn, and reading it all again made the
+ * guard's cost grow with the conversation (~0.3 ms a request at 20 turns of 2-3 KB answers). Keys are a 64-bit
+ * fingerprint and the length, never the text: the guard keeps no conversation text once a request is done.
  */
-function historyScan(text: string, rules: PrivacyRules, key: string): PrivacyFinding[] {
-  if (text.length < HISTORY_MIN) return scanText(text, rules);
-  if (key !== historyRules) {
-    history.clear();
-    historyRules = key;
+export class PrivacyMemory {
+  /** Only texts of HISTORY_MIN+ characters, at most HISTORY_MAX_TEXTS, oldest out first. */
+  readonly history = new Map<string, PrivacyFinding[]>();
+  /** The rules the history was read with (rulesKey). */
+  historyRules = '';
+  private words: readonly string[] | undefined = undefined;
+  private wordsRe: RegExp | null = null;
+
+  /** The word list as one case-insensitive whole-word regex (null when empty), compiled once per list. */
+  wordList(words: readonly string[]): RegExp | null {
+    if (this.words !== words) {
+      this.wordsRe = compileWords(words);
+      this.words = words;
+    }
+    return this.wordsRe;
   }
-  const print = fingerprint(text);
+}
+
+/** How many earlier texts a context's history holds, and whether it holds the text itself anywhere (for tests). */
+export function historyCacheSize(ctx: PrivacyContext): { texts: number; holdsText: boolean } {
+  const history = ctx.privacy.history;
+  return { texts: history.size, holdsText: [...history.keys()].some((k) => k.length > 40) };
+}
+
+/** scanText of an earlier message, through the history (texts shorter than HISTORY_MIN cost less to read than to look up). */
+function historyScan(text: string, rules: PrivacyRules, key: string, ctx: PrivacyContext): PrivacyFinding[] {
+  if (text.length < HISTORY_MIN) return scanText(text, rules, ctx);
+  const memory = ctx.privacy;
+  const history = memory.history;
+  if (key !== memory.historyRules) {
+    history.clear();
+    memory.historyRules = key;
+  }
+  const print = fingerprint(text, ctx.text.units);
   let found = history.get(print);
   if (found === undefined) {
-    found = scanText(text, rules);
+    found = scanText(text, rules, ctx);
     history.set(print, found);
     if (history.size > HISTORY_MAX_TEXTS) history.delete(history.keys().next().value!);
   }
@@ -711,8 +639,8 @@ function historyScan(text: string, rules: PrivacyRules, key: string): PrivacyFin
  * mixer, and the length. why 64 bits: two different texts of a conversation history sharing a fingerprint by chance is
  * ~1 in 10^19 per pair; a shared fingerprint would give the second text the first one's findings.
  */
-function fingerprint(text: string): string {
-  const codes = codeUnits(text);
+function fingerprint(text: string, units: CodeUnits): string {
+  const codes = units.of(text);
   const n = text.length;
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
@@ -732,19 +660,7 @@ function fmix32(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** why 512: below it a read costs a few µs at most, about what fingerprinting the text costs. */
-const HISTORY_MIN = 512;
-/** why 8,192: the histories of a few dozen long conversations, in well under a megabyte (fingerprints and findings only). */
-const HISTORY_MAX_TEXTS = 8192;
-const history = new Map<string, PrivacyFinding[]>();
-let historyRules = '';
-
 /** The rules as a string (changing the word list or the kinds empties the history). */
 function rulesKey(rules: PrivacyRules): string {
   return JSON.stringify([rules.words, rules.disabledKinds ?? []]);
-}
-
-/** How many earlier texts the history holds, and whether it holds the text itself anywhere (for tests). */
-export function historyCacheSize(): { texts: number; holdsText: boolean } {
-  return { texts: history.size, holdsText: [...history.keys()].some((k) => k.length > 40) };
 }

@@ -1,6 +1,6 @@
 // Token estimate: errs on the high side by character class; checked against the real Llama-2 tokenizer by bench/token-estimate.ts.
 import { describe, expect, it } from 'vitest';
-import { estimateRequestTokens, estimateTokens, formatTokens, TOKENS_PER_MESSAGE, TOKENS_PER_REQUEST } from './tokens.js';
+import { estimateRequestTokens, estimateTokens, formatTokens, TokenCache, TOKENS_PER_MESSAGE, TOKENS_PER_REQUEST } from './tokens.js';
 
 describe('estimateTokens', () => {
   it('counts by character class: a word at least one, ~3.3 letters a token, digits and punctuation one each, CJK two, emoji four', () => {
@@ -19,8 +19,10 @@ describe('estimateTokens', () => {
   it('is stable for the same text whether or not it was seen before (the per-message cache)', () => {
     const long = 'The report covers sales and hiring in detail. '.repeat(40);
     const request = { model: 'auto', params: {}, messages: [{ role: 'user' as const, content: long }] };
-    const first = estimateRequestTokens(request);
-    expect(estimateRequestTokens(request)).toBe(first);
+    const cache = new TokenCache();
+    const first = estimateRequestTokens(request, cache);
+    expect(estimateRequestTokens(request, cache)).toBe(first);
+    expect(cache.byText.size).toBe(1);
     expect(first).toBe(TOKENS_PER_REQUEST + TOKENS_PER_MESSAGE + estimateTokens(long));
   });
 

@@ -99,8 +99,13 @@ export function estimateTokens(text: string): number {
   return Math.ceil(tenths / 10);
 }
 
-/** Token estimates of long messages already seen (a chat resends its history with every turn). */
-const messageTokens = new Map<string, number>();
+/**
+ * Token estimates of long messages already seen (a chat resends its history with every turn), an LRU keyed by the
+ * text. Owned by the caller (routing/state.ts); a call given none counts every message.
+ */
+export class TokenCache {
+  readonly byText = new Map<string, number>();
+}
 /** why: counting a short message costs less than hashing it for a lookup; history turns are mostly longer. */
 const CACHE_MIN_CHARS = 256;
 /** why: five hundred recent messages cover the history of the live conversations of a busy desktop or small server. */
@@ -108,9 +113,10 @@ const CACHE_ENTRIES = 512;
 /** why: longer messages (pasted documents) are counted again: the cache then holds at most 512 × 16K chars (16 MB). */
 const CACHE_MAX_CHARS = 16_384;
 
-/** {@link estimateTokens}, remembered for long messages (an LRU keyed by the text). */
-function messageEstimate(text: string): number {
+/** {@link estimateTokens}, remembered in `cache` for long messages. */
+function messageEstimate(text: string, cache: TokenCache): number {
   if (text.length < CACHE_MIN_CHARS || text.length > CACHE_MAX_CHARS) return estimateTokens(text);
+  const messageTokens = cache.byText;
   const hit = messageTokens.get(text);
   if (hit !== undefined) {
     messageTokens.delete(text);
@@ -127,10 +133,10 @@ function messageEstimate(text: string): number {
  * The tokens a request's prompt takes: every message (with tool calls and results) plus template overhead, and the
  * tool specs when tools are offered (their JSON goes into the prompt).
  */
-export function estimateRequestTokens(request: ChatRequest): number {
+export function estimateRequestTokens(request: ChatRequest, cache: TokenCache = new TokenCache()): number {
   let n = TOKENS_PER_REQUEST;
   for (const m of request.messages) {
-    n += TOKENS_PER_MESSAGE + messageEstimate(m.content);
+    n += TOKENS_PER_MESSAGE + messageEstimate(m.content, cache);
     if (m.toolCalls) for (const c of m.toolCalls) n += estimateTokens(c.name) + estimateTokens(c.arguments) + TOKENS_PER_MESSAGE;
   }
   if (request.tools && request.tools.length > 0) n += estimateTokens(JSON.stringify(request.tools));

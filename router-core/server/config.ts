@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Tier } from '../contracts/decision.js';
+import type { CloudProvider, Tier } from '../contracts/decision.js';
+import { parseCompatPrices, type Price } from '../data/prices.js';
 import { CoreError } from '../errors.js';
 import { LedgerUrlError, parseLedgerUrl } from '../ledger/ledger-url.js';
 
@@ -16,6 +17,27 @@ export interface Config {
   localModel?: string;
   anthropicApiKey?: string;
   anthropicBaseUrl?: string;
+  /** OPENAI_API_KEY (or _FILE) and OPENAI_BASE_URL, as the official OpenAI SDK reads them. */
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  /** GEMINI_API_KEY (or _FILE): a Gemini key from Google AI Studio. */
+  geminiApiKey?: string;
+  /** GOOGLE_GEMINI_BASE_URL (GOOGLE_VERTEX_BASE_URL on Vertex AI): where the Gemini SDK sends requests (the SDK's own names). */
+  geminiBaseUrl?: string;
+  /**
+   * GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (and optionally
+   * GOOGLE_APPLICATION_CREDENTIALS, a service-account file; else application-default credentials): Gemini on Vertex AI.
+   */
+  geminiVertex?: { project: string; location: string; credentialsFile?: string };
+  /** HYBRID_AI_CLOUD_COMPAT_URL + HYBRID_AI_CLOUD_COMPAT_KEY (or _FILE): an OpenAI-compatible cloud (OpenRouter, Groq, …). */
+  cloudCompatUrl?: string;
+  cloudCompatKey?: string;
+  /** HYBRID_AI_CLOUD_COMPAT_MODEL: the compatible cloud's model for the cloud route (default: the first it lists). */
+  cloudCompatModel?: string;
+  /** HYBRID_AI_CLOUD_COMPAT_PRICES: the compatible cloud's model prices (micro-dollars per million tokens); absent = unknown. */
+  cloudCompatPrices?: Record<string, Price>;
+  /** HYBRID_AI_CLOUD: the cloud route's first choice when several clouds are configured (default: Claude, else the first configured). */
+  cloud?: CloudProvider;
   ollamaHost: string;
   /** HYBRID_AI_MANAGE_OLLAMA=off: never start an Ollama process (a running one on OLLAMA_HOST is still used). */
   manageOllama?: boolean;
@@ -153,7 +175,9 @@ Options:
   -h, --help          this text
 
 Environment: HYBRID_AI_TOKEN (or HYBRID_AI_TOKEN_FILE), HYBRID_AI_LOCAL_MODEL=/path.gguf, ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY_FILE),
-ANTHROPIC_BASE_URL, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
+ANTHROPIC_BASE_URL, OPENAI_API_KEY (or OPENAI_API_KEY_FILE), OPENAI_BASE_URL, GEMINI_API_KEY (or GEMINI_API_KEY_FILE),
+GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION, GOOGLE_APPLICATION_CREDENTIALS, HYBRID_AI_CLOUD_COMPAT_URL,
+HYBRID_AI_CLOUD_COMPAT_KEY (or HYBRID_AI_CLOUD_COMPAT_KEY_FILE), HYBRID_AI_CLOUD_COMPAT_MODEL, HYBRID_AI_CLOUD_COMPAT_PRICES, HYBRID_AI_CLOUD=anthropic|openai|gemini|compat, OLLAMA_HOST, HYBRID_AI_MANAGE_OLLAMA, HYBRID_AI_OLLAMA_BIN, HYBRID_AI_MODEL_BASE_URL, HYBRID_AI_MODEL_CATALOG, HYBRID_AI_OPENAI_COMPAT_URL, HYBRID_AI_OPENAI_COMPAT_MODEL, HYBRID_AI_TIER, HYBRID_AI_THREADS, HYBRID_AI_PARALLEL, HYBRID_AI_QUEUE_LIMIT, HYBRID_AI_LOCAL_ONLY, HYBRID_AI_HISTORY,
 HYBRID_AI_KEYCHAIN, HYBRID_AI_DAILY_BUDGET_USD, HYBRID_AI_MONTHLY_BUDGET_USD, HYBRID_AI_LEDGER_URL (or HYBRID_AI_LEDGER_URL_FILE),
 HYBRID_AI_LEDGER_PASSWORD (or HYBRID_AI_LEDGER_PASSWORD_FILE), HYBRID_AI_REQUEST_TIMEOUT_S, HYBRID_AI_MAX_CONCURRENT_PER_KEY,
 HYBRID_AI_BODY_TIMEOUT_S, HYBRID_AI_UI_DIR, HYBRID_AI_TASKWARRIOR_SYNC (seconds), LOG_LEVEL`;
@@ -271,6 +295,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     localModel: localModel ? path.resolve(localModel) : undefined,
     anthropicApiKey: secret(env, 'ANTHROPIC_API_KEY'),
     anthropicBaseUrl: env.ANTHROPIC_BASE_URL || undefined,
+    ...cloudSettings(env),
     ollamaHost: pick(undefined, 'OLLAMA_HOST', 'ollamaHost') ?? '127.0.0.1:11434',
     manageOllama: bool('HYBRID_AI_MANAGE_OLLAMA', env.HYBRID_AI_MANAGE_OLLAMA?.replace(/^auto$/i, 'on')) ?? true,
     keychain: bool('HYBRID_AI_KEYCHAIN', env.HYBRID_AI_KEYCHAIN?.replace(/^auto$/i, 'on')) ?? true,
@@ -307,6 +332,72 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     taskwarriorSyncS: int('HYBRID_AI_TASKWARRIOR_SYNC', pick(undefined, 'HYBRID_AI_TASKWARRIOR_SYNC', 'taskwarriorSyncS'), 10, 86_400),
     allowedHosts: list('allowedHosts', 'HYBRID_AI_ALLOWED_HOSTS'),
     allowedOrigins: list('allowedOrigins', 'HYBRID_AI_ALLOWED_ORIGINS'),
+  };
+}
+
+const providers: readonly CloudProvider[] = ['anthropic', 'openai', 'gemini', 'compat'];
+
+/** An http(s) URL from `name`, or a ConfigError naming the variable and what is valid. */
+function httpUrl(name: string, raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`Invalid ${name}: "${raw.slice(0, 80)}" is not a URL (give e.g. https://openrouter.ai/api/v1).`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(`Invalid ${name}: "${u.protocol}" URLs are not supported (use http:// or https://).`);
+  return raw;
+}
+
+/** HYBRID_AI_CLOUD_COMPAT_PRICES parsed (data/prices.ts), its error as a ConfigError. */
+function compatPrices(raw: string | undefined): Record<string, Price> | undefined {
+  if (!raw?.trim()) return undefined;
+  try {
+    return parseCompatPrices(raw);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+/** The cloud providers besides Claude, from each SDK's own environment names; errors name the variable. */
+function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
+  const cloudRaw = env.HYBRID_AI_CLOUD?.trim().toLowerCase();
+  if (cloudRaw && !(providers as readonly string[]).includes(cloudRaw))
+    throw new ConfigError(`Invalid HYBRID_AI_CLOUD: "${env.HYBRID_AI_CLOUD!.slice(0, 40)}". Valid: ${providers.join(', ')}.`);
+  const vertex = bool('GOOGLE_GENAI_USE_VERTEXAI', env.GOOGLE_GENAI_USE_VERTEXAI) === true;
+  let geminiVertex: Config['geminiVertex'];
+  if (vertex) {
+    const project = env.GOOGLE_CLOUD_PROJECT?.trim();
+    const location = env.GOOGLE_CLOUD_LOCATION?.trim();
+    const missing = [!project && 'GOOGLE_CLOUD_PROJECT', !location && 'GOOGLE_CLOUD_LOCATION'].filter(Boolean);
+    if (missing.length > 0)
+      throw new ConfigError(
+        `GOOGLE_GENAI_USE_VERTEXAI is on but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: Gemini on Vertex AI needs the project id and a location (e.g. us-central1 or global).`,
+      );
+    const credentialsFile = env.GOOGLE_APPLICATION_CREDENTIALS ? path.resolve(env.GOOGLE_APPLICATION_CREDENTIALS) : undefined;
+    geminiVertex = { project: project!, location: location!, ...(credentialsFile ? { credentialsFile } : {}) };
+  }
+  const compatUrl = httpUrl('HYBRID_AI_CLOUD_COMPAT_URL', env.HYBRID_AI_CLOUD_COMPAT_URL || undefined);
+  const compatKey = secret(env, 'HYBRID_AI_CLOUD_COMPAT_KEY');
+  if (compatKey && !compatUrl)
+    throw new ConfigError(
+      "HYBRID_AI_CLOUD_COMPAT_KEY is set but HYBRID_AI_CLOUD_COMPAT_URL is not: give the cloud's base URL (e.g. https://openrouter.ai/api/v1).",
+    );
+  return {
+    openaiApiKey: secret(env, 'OPENAI_API_KEY'),
+    openaiBaseUrl: httpUrl('OPENAI_BASE_URL', env.OPENAI_BASE_URL || undefined),
+    geminiApiKey: secret(env, 'GEMINI_API_KEY'),
+    geminiBaseUrl: vertex
+      ? httpUrl('GOOGLE_VERTEX_BASE_URL', env.GOOGLE_VERTEX_BASE_URL || undefined)
+      : httpUrl('GOOGLE_GEMINI_BASE_URL', env.GOOGLE_GEMINI_BASE_URL || undefined),
+    geminiVertex,
+    cloudCompatUrl: compatUrl,
+    cloudCompatKey: compatKey,
+    cloudCompatModel: env.HYBRID_AI_CLOUD_COMPAT_MODEL?.trim() || undefined,
+    cloudCompatPrices: compatPrices(env.HYBRID_AI_CLOUD_COMPAT_PRICES),
+    cloud: cloudRaw ? (cloudRaw as CloudProvider) : undefined,
   };
 }
 

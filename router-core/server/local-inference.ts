@@ -24,6 +24,7 @@ import { createDownloadManager, type DownloadManager } from '../host/downloads.j
 import { detectHardware, probeTimedOut } from '../host/hardware.js';
 import { bundledOllamaPath, createOllamaProcessManager, type OllamaProcessManager } from '../host/ollama-process.js';
 import type { SettingsView } from '../ledger/settings-view.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { pickTier } from '../routing/tiering.js';
 import type { Config } from './config.js';
 import { coreSettings } from '../settings-schema.js';
@@ -49,6 +50,11 @@ export interface LocalInferenceDeps {
   useOllamaAt?: (url: string) => void;
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   now: () => number;
+  /**
+   * Hardware detection and the Ollama process start once this resolves (the server passes "listening", so they do not
+   * compete with the start for the CPU); absent = at once.
+   */
+  startAfter?: Promise<unknown>;
   /** The embedded engine's sequences, running and waiting calls (absent when it is not in use). */
   embeddedLoad?: () => Omit<LocalParallelism, 'sequences' | 'sequencesFrom' | 'ollama'> | undefined;
 }
@@ -130,7 +136,9 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
       detecting = null;
     }));
   let retry: NodeJS.Timeout | undefined;
-  const hardwareReady = detect()
+  const started = d.startAfter ?? Promise.resolve();
+  const hardwareReady = started
+    .then(() => detect())
     .then(() => {
       // A probe cut by the time box (a loaded machine, a slow driver) is measured again in the background with
       // more time, so a GPU that answered late still lifts the tier.
@@ -202,7 +210,10 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         availability.invalidate();
       }
     });
-    void ollama.start().then((s) => logger.info({ state: s.state, source: s.source, url: s.url, detail: s.message }, 'ollama'));
+    const manager = ollama;
+    void started
+      .then(() => manager.start())
+      .then((s) => logger.info({ state: s.state, source: s.source, url: s.url, detail: s.message }, 'ollama'));
   }
   const ollamaStatus = (): OllamaProcessStatus =>
     ollama?.status() ?? {
@@ -217,7 +228,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
 
   const kindOf = (id: EngineId, o: OllamaProcessStatus): LocalEngineKind => {
     if (id === 'llamacpp') return 'embedded';
-    if (id === 'anthropic') return 'cloud';
+    if (isCloudEngine(id)) return 'cloud';
     if (id === 'openai-compat') return 'openai-compat';
     return o.source === 'bundled' ? 'bundled-ollama' : 'system-ollama';
   };

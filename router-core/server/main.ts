@@ -17,14 +17,18 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
     process.stdout.write(`${usage}\n`);
     return null;
   }
-  const core = await createCore(config);
+  // Nothing the first request can do without waits for it: hardware detection and the Ollama process start once
+  // the server listens.
+  const core = await createCore(config, { deferBackground: true });
   try {
     await core.app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await core.close().catch(() => undefined);
     throw e;
   }
-  // Listening: now build what the first request needs but /health does not (the keyword index, ~tens of ms).
+  // Listening: now the background work, and what the first chat needs but /health does not (the keyword index,
+  // ~tens of ms; a chat that comes first builds it itself).
+  core.startBackground();
   setImmediate(prepareFeatureIndex).unref();
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -107,20 +111,8 @@ async function main(): Promise<void> {
   }
   if (!started) return;
   const { core, url, stop } = started;
-  // Detection takes well under a second; the banner should show the tier it found.
-  await core.hardwareReady;
-  const t = core.tier;
-  process.stdout.write(
-    startBanner({
-      url,
-      tier: `tier ${t.tier}: ${t.reason}`,
-      token: core.token,
-      tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
-      tokenCreated: core.tokenCreated,
-      interactive: process.stdout.isTTY === true && !underShell(),
-    }),
-  );
-  // The desktop shell (child/utility process) learns where the core listens through this message.
+  // The desktop shell (child/utility process) learns where the core listens through this message: at once, since
+  // it needs only the URL and the token (hardware detection, which the banner waits for, can take a second).
   const ready = { type: 'ready', url, token: core.token };
   process.send?.(ready);
   shellPort()?.postMessage(ready);
@@ -142,6 +134,19 @@ async function main(): Promise<void> {
   };
   process.on('message', onShellMessage);
   shellPort()?.on('message', (e) => onShellMessage(e.data));
+  // Detection takes well under a second; the banner should show the tier it found.
+  await core.hardwareReady;
+  const t = core.tier;
+  process.stdout.write(
+    startBanner({
+      url,
+      tier: `tier ${t.tier}: ${t.reason}`,
+      token: core.token,
+      tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
+      tokenCreated: core.tokenCreated,
+      interactive: process.stdout.isTTY === true && !underShell(),
+    }),
+  );
 }
 
 /** Electron's utility process talks through process.parentPort (it has no process.send); undefined elsewhere. */

@@ -4,23 +4,24 @@ import path from 'node:path';
 import { timeOrderedId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { EngineId } from '../contracts/decision.js';
+import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import type { TierDecision } from '../contracts/hardware.js';
-import { findModel, localModels } from '../data/models.js';
+import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../data/models.js';
+import { prices, type Price } from '../data/prices.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
-import type { ClaudeAuthError } from '../gateway/secrets-api.js';
+import type { ClaudeAuthError, KeyTest } from '../gateway/secrets-api.js';
 import { periodStarts } from '../gateway/admin.js';
 import { createAppKeys } from '../gateway/keys-api.js';
 import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
 import type { LoadedModel } from '../gateway/protocol.js';
 import { loopbackHosts, OLLAMA_WITHOUT_TOKEN_SETTING, type SecurityOptions } from '../gateway/security.js';
 import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
-import { CLAUDE_KEY, createSecretStore } from '../host/secrets.js';
+import { CLAUDE_KEY, cloudKeyEnvNames, cloudKeyNames, createSecretStore } from '../host/secrets.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { parseLedgerUrl } from '../ledger/ledger-url.js';
 import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
@@ -30,7 +31,10 @@ import { createRoutingExtras } from '../pipeline-routing.js';
 import { overlaySettings, runningExperiment } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
-import type { RoutingConfig } from '../routing/policy.js';
+import { cloudProviders, isCloudEngine, providerNames, providerOf } from '../routing/cloud.js';
+import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/policy.js';
+import { localClock } from '../local-clock.js';
+import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
@@ -55,6 +59,11 @@ export interface Core {
   /** Hardware, model downloads and the Ollama process. */
   local: LocalInference;
   logger: Logger;
+  /**
+   * Starts the background work held back by `deferBackground` (hardware detection, the Ollama process); the server
+   * calls it once it listens. A no-op otherwise, and after the first call.
+   */
+  startBackground(): void;
   /** Close engines and the ledger (the HTTP server is closed by the caller first). */
   close(): Promise<void>;
 }
@@ -139,8 +148,16 @@ export async function openLedger(config: Config, ledgerFile: string, logger?: Lo
 /** Build everything; nothing listens yet. */
 export async function createCore(
   config: Config,
-  opts: { logger?: Logger; now?: () => number; engines?: Map<EngineId, Engine> } = {},
+  opts: {
+    logger?: Logger;
+    now?: () => number;
+    engines?: Map<EngineId, Engine>;
+    /** Hold hardware detection and the Ollama start until {@link Core.startBackground} (the server: once it listens). */
+    deferBackground?: boolean;
+  } = {},
 ): Promise<Core> {
+  let startBackground = (): void => undefined;
+  const backgroundGate = opts.deferBackground ? new Promise<void>((resolve) => (startBackground = resolve)) : undefined;
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const now = opts.now ?? Date.now;
   const dir = openDataDir(config.dataDir);
@@ -159,7 +176,13 @@ export async function createCore(
   // The Claude key: env → OS keychain → 0600 file in the data dir; saved through /api/v1/settings/claude-key.
   const secrets = createSecretStore({
     dataDir: dir.root,
-    env: { [CLAUDE_KEY]: config.anthropicApiKey },
+    env: {
+      [CLAUDE_KEY]: config.anthropicApiKey,
+      [cloudKeyNames.openai]: config.openaiApiKey,
+      [cloudKeyNames.gemini]: config.geminiApiKey,
+      [cloudKeyNames.compat]: config.cloudCompatKey,
+    },
+    envNames: cloudKeyEnvNames,
     keychain: config.keychain === false ? 'off' : 'auto',
     onWarning: (m) => logger.warn(m),
   });
@@ -176,7 +199,23 @@ export async function createCore(
     anthropicBaseUrl: config.anthropicBaseUrl,
     openaiCompatUrl: config.openaiCompatUrl,
     openaiCompatModel: config.openaiCompatModel,
+    // Every cloud engine reads its key through a getter: a key saved in Settings counts from the next request.
+    openaiApiKey: () => secrets.peek(cloudKeyNames.openai),
+    openaiBaseUrl: config.openaiBaseUrl,
+    geminiApiKey: () => secrets.peek(cloudKeyNames.gemini),
+    geminiVertex: config.geminiVertex,
+    geminiBaseUrl: config.geminiBaseUrl,
+    cloudCompatUrl: config.cloudCompatUrl,
+    cloudCompatKey: () => secrets.peek(cloudKeyNames.compat),
   };
+  /** Whether a provider is set up: its key is known (env, keychain or file), Vertex AI is configured, or a compatible cloud's URL is. */
+  const cloudConfigured = (p: CloudProvider): boolean => {
+    if (p === 'compat') return config.cloudCompatUrl !== undefined;
+    if (p === 'gemini' && config.geminiVertex) return true;
+    return secrets.peek(cloudKeyNames[p]) !== undefined;
+  };
+  /** The model a provider answers the cloud route with: the catalog's default (a compatible cloud: the configured or first listed). */
+  const cloudModelOf = (p: CloudProvider): string => (p === 'compat' ? (config.cloudCompatModel ?? '') : (defaultCloudModelFor(p) ?? ''));
   const engines = opts.engines ?? new Map<EngineId, Engine>();
   if (!opts.engines) {
     for (const [id, factory] of Object.entries(engineFactories) as Array<[EngineId, NonNullable<(typeof engineFactories)[EngineId]>]>) {
@@ -189,8 +228,11 @@ export async function createCore(
   // The last refusal of the Claude key seen on a real request (Settings turns the key red with a fix-it hint): set
   // by the pipeline, cleared by a new key or by Claude answering again. In memory: a restart re-learns it on use.
   let claudeAuthError: ClaudeAuthError | undefined;
+  /** The same, for every cloud provider (the cloud settings show each provider's). */
+  const cloudAuthErrors = new Map<CloudProvider, ClaudeAuthError>();
   secrets.onChange(async (name) => {
     if (name === CLAUDE_KEY) claudeAuthError = undefined;
+    for (const p of cloudProviders) if (cloudKeyNames[p] === name) cloudAuthErrors.delete(p);
     await availability.refresh();
   });
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
@@ -200,6 +242,7 @@ export async function createCore(
   );
   const local = createLocalInference({
     config,
+    startAfter: backgroundGate,
     modelsDir: dir.modelsDir,
     settings: settingsView,
     availability,
@@ -249,7 +292,8 @@ export async function createCore(
     return {
       thresholds: view.getSetting<RoutingConfig['thresholds']>(coreSettings.thresholds.key) ?? defaultThresholds,
       localOnly: view.getSetting<boolean>(coreSettings.localOnly.key) ?? config.localOnly,
-      cloudModel: 'claude-sonnet',
+      ...cloudRouting(view),
+      prices: config.cloudCompatPrices,
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
         dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),
@@ -262,6 +306,60 @@ export async function createCore(
     };
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
+  /**
+   * One token from a provider's cheapest catalog model with `key` (an OpenAI-compatible cloud: its configured or first
+   * listed model): proves the key works for a few micro-dollars. Not in the ledger: a setup check, not a request.
+   */
+  const testCloudKey = async (p: CloudProvider, key: string, signal: AbortSignal): Promise<KeyTest> => {
+    const withKey: EngineSettings =
+      p === 'anthropic'
+        ? { ...settings, anthropicApiKey: key }
+        : p === 'openai'
+          ? { ...settings, openaiApiKey: () => key }
+          : p === 'gemini'
+            ? { ...settings, geminiApiKey: () => key, geminiVertex: undefined }
+            : { ...settings, cloudCompatKey: () => key };
+    const engine = engineFactories[cloudEngineOf[p]]?.(withKey);
+    if (!engine) {
+      const hint = p === 'compat' ? ' (set HYBRID_AI_CLOUD_COMPAT_URL to its base URL)' : '';
+      return { ok: false, error_type: 'no_model_available', message: `This core has no ${providerNames[p]} engine${hint}.` };
+    }
+    try {
+      const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
+      const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
+      const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
+      if (!model)
+        return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
+      const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+      for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
+        if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+      }
+      return { ok: true };
+    } catch (e) {
+      const err = toCoreError(e);
+      return { ok: false, error_type: err.type, message: err.message };
+    } finally {
+      await engine.close().catch(() => undefined);
+    }
+  };
+  /**
+   * The cloud route: the first choice (Settings, else HYBRID_AI_CLOUD, else Claude when its key is set, else the first
+   * provider configured, else Claude as today), then the fallback order (Settings, else every other configured provider).
+   */
+  function cloudRouting(view: Pick<SettingsView, 'getSetting'>): Pick<RoutingConfig, 'cloudModel' | 'cloudEngine' | 'cloudFallbacks'> {
+    const configured = cloudProviders.filter(cloudConfigured);
+    const first: CloudProvider =
+      view.getSetting<CloudProvider | null>(coreSettings.cloudProvider.key) ??
+      config.cloud ??
+      (configured.includes('anthropic') ? 'anthropic' : (configured[0] ?? 'anthropic'));
+    // The saved order first; providers set up since it was saved follow it (a new key is never left out).
+    const saved = view.getSetting<CloudProvider[]>(coreSettings.cloudFallbackOrder.key) ?? [];
+    const order = [...saved, ...configured.filter((p) => !saved.includes(p))];
+    const cloudFallbacks: CloudChoice[] = order
+      .filter((p) => p !== first && configured.includes(p))
+      .map((p) => ({ model: cloudModelOf(p), engine: cloudEngineOf[p] }));
+    return { cloudModel: cloudModelOf(first), cloudEngine: cloudEngineOf[first], cloudFallbacks };
+  }
   const experiment = (): RunningExperiment | undefined => {
     const e = runningExperiment(settingsView);
     return e && { id: e.id, share: e.share, variant: routingFrom(overlaySettings(settingsView, e.overrides)) };
@@ -296,9 +394,12 @@ export async function createCore(
       return { models: p.models, queue: p.queue };
     },
   });
+  // Routing's working memory and caches (privacy history, per-turn estimates), kept for the life of the process.
+  const routingState = createNodeRoutingState();
   const pipeline = createPipeline({
     engines,
     ledger,
+    routingState,
     availability: () => availability.get(),
     invalidate: (e) => availability.invalidate(e),
     routing,
@@ -321,9 +422,13 @@ export async function createCore(
     onEngineError: (engine, err) => {
       if (engine === 'anthropic' && err.type === 'upstream_auth')
         claudeAuthError = { error_type: 'upstream_auth', message: err.message, at: now() };
+      const provider = providerOf(engine);
+      if (provider && err.type === 'upstream_auth')
+        cloudAuthErrors.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
     },
     onRecord: (r) => {
       if (r.engine === 'anthropic' && r.status === 'ok') claudeAuthError = undefined;
+      if (isCloudEngine(r.engine) && r.status === 'ok') cloudAuthErrors.delete(providerOf(r.engine)!);
       metrics.observe(r);
       keys.observe(r);
       logger.info(
@@ -394,6 +499,26 @@ export async function createCore(
     keys,
     secrets,
     lastClaudeAuthError: () => claudeAuthError,
+    cloud: {
+      secrets,
+      settings: settingsView,
+      routing,
+      availability: () => availability.get(),
+      cloudStatus: async () => {
+        const config = routing();
+        const t = now();
+        const p = periodStarts(t);
+        const spend = await ledger.budgetSpend(p.day, p.month, t);
+        const clock = config.schedule?.enabled ? localClock(t, config.schedule.timeZone) : undefined;
+        return cloudStatus({ config, tier: local.tier().tier, availability: await availability.get(), spend, clock });
+      },
+      configured: cloudConfigured,
+      lastAuthError: (p) => (p === 'anthropic' ? claudeAuthError : cloudAuthErrors.get(p)),
+      // Tests that inject engines get no key test: it would reach for the real cloud.
+      testKey: opts.engines ? undefined : testCloudKey,
+      vertex: config.geminiVertex && { project: config.geminiVertex.project, location: config.geminiVertex.location },
+      compatUrl: config.cloudCompatUrl,
+    },
     // One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger:
     // it is a setup check, not a request anyone asked to have answered).
     // Tests that inject engines get no key test: it would reach for the real Claude.
@@ -450,6 +575,7 @@ export async function createCore(
     hardwareReady: local.hardwareReady,
     local,
     logger,
+    startBackground: () => startBackground(),
     async close() {
       await local.close();
       clearInterval(refresh);

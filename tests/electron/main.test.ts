@@ -1,5 +1,5 @@
 // The shell's lifecycle against the faked electron module: single instance, window at once → core → tray → shortcut, crash and restart, quit.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,22 @@ describe('single instance', () => {
 });
 
 describe('start-up', () => {
+  it('in development starts the built server (no TypeScript loader) when npm run build:server output is newer than the sources', async () => {
+    const repo = path.join(tmp, 'repo');
+    const built = path.join(repo, 'dist', 'server', 'router-core', 'server');
+    mkdirSync(path.join(repo, 'router-core', 'server'), { recursive: true });
+    mkdirSync(built, { recursive: true });
+    writeFileSync(path.join(repo, 'router-core', 'server', 'main.ts'), '');
+    const old = Date.now() / 1000 - 60;
+    utimesSync(path.join(repo, 'router-core', 'server', 'main.ts'), old, old);
+    writeFileSync(path.join(built, 'main.js'), '');
+    writeFileSync(path.join(built, 'core.cjs'), '');
+    fake.app.appPath = repo;
+    await start();
+    expect(children[0]!.entry).toBe(path.join(built, 'main.js'));
+    expect(children[0]!.opts.execArgv).toEqual([]);
+  });
+
   it('opens the window at once on app://hybrid-ai (starting state), starts the core, and reloads the page once it runs', async () => {
     ({ spawn, children } = fakeSpawner());
     const starting = startShell({ spawn, env: { XDG_DATA_HOME: path.join(tmp, 'data') }, argv: [], pidFile });

@@ -1,9 +1,17 @@
 // Windows: the security-critical webPreferences, remembered bounds, the quick-ask placement; plus paths and the settings file.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { coreDataDir, coreEntry, coreResourcesDir, preloadPath, trayIconPath, type AppLocation } from '../../electron/paths.js';
+import {
+  builtCoreIsFresh,
+  coreDataDir,
+  coreEntry,
+  coreResourcesDir,
+  preloadPath,
+  trayIconPath,
+  type AppLocation,
+} from '../../electron/paths.js';
 import { createQuickAsk, quickAskPosition, QUICK_ASK_SIZE } from '../../electron/quick-ask.js';
 import { openSettings, sanitizeSettings } from '../../electron/shell-settings.js';
 import { createMainWindow, DEFAULT_SIZE, restoreBounds, secureWebPreferences } from '../../electron/window.js';
@@ -206,9 +214,30 @@ describe('paths', () => {
     expect(coreDataDir('win32', { APPDATA: winEnv.APPDATA }, 'C:\\Users\\u')).toBe('C:\\Users\\u\\AppData\\Local\\hybrid-ai');
   });
 
+  it('development uses the built server only while it is at least as new as every router-core source', () => {
+    const repo = path.join(tmp, 'repo');
+    const put = (rel: string, ageS: number): void => {
+      const f = path.join(repo, rel);
+      mkdirSync(path.dirname(f), { recursive: true });
+      writeFileSync(f, '');
+      const t = Date.now() / 1000 - ageS;
+      utimesSync(f, t, t);
+    };
+    put('router-core/server/main.ts', 100);
+    put('router-core/routing/policy.ts', 100);
+    expect(builtCoreIsFresh(repo)).toBe(false); // never built
+    put('dist/server/router-core/server/main.js', 10);
+    expect(builtCoreIsFresh(repo)).toBe(false); // half a build: no core.cjs
+    put('dist/server/router-core/server/core.cjs', 10);
+    expect(builtCoreIsFresh(repo)).toBe(true);
+    put('router-core/routing/policy.ts', 1); // edited after the build
+    expect(builtCoreIsFresh(repo)).toBe(false);
+  });
+
   it('core entry, preload and icons in development and packaged', () => {
     expect(coreEntry(dev)).toEqual({ entry: '/repo/router-core/server/main.ts', execArgv: ['--import', 'tsx'] });
     expect(coreEntry(packed)).toEqual({ entry: '/opt/Hybrid AI/resources/app.asar/dist/server/router-core/server/main.js', execArgv: [] });
+    expect(coreEntry(dev, true)).toEqual({ entry: '/repo/dist/server/router-core/server/main.js', execArgv: [] });
     expect(preloadPath(packed)).toBe('/opt/Hybrid AI/resources/app.asar/dist/electron/preload.cjs');
     expect(trayIconPath(dev, true)).toBe('/repo/resources/tray/tray-light.png');
     expect(trayIconPath(packed, false)).toBe('/opt/Hybrid AI/resources/tray/tray-dark.png');

@@ -203,6 +203,7 @@ describe('a reopened conversation', () => {
       await ask(cachedPrompt);
       const hit = await ask(cachedPrompt);
       expect(hit.json.routing.cached).toBe(true);
+      expect(hit.json.routing.provider).toBe('anthropic');
       expect((await call('POST', '/api/v1/feedback', { request_id: hit.json.id, rating: 'down' })).status).toBe(201);
 
       const got = await call('GET', `/api/v1/conversations/${conv}`);
@@ -230,6 +231,8 @@ describe('a reopened conversation', () => {
         route: hit.json.routing.route,
         model: hit.json.routing.model,
         engine: hit.json.routing.engine,
+        // The cloud whose answer the cache reused, named as live.
+        provider: 'anthropic',
         complexity: hit.json.routing.complexity,
         reasons: hit.json.routing.reasons,
         fallback_from: [],

@@ -1,14 +1,21 @@
 // Data hooks over the API: load on mount, reload on demand or when another screen says the data changed.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from './client';
-import type { ClaudeKeyStatus, ConversationDto, ModelsDto, SettingsDto, StatsDto } from './types';
+import type { ClaudeKeyStatus, CloudSettingsDto, ConversationDto, ModelsDto, SettingsDto, StatsDto } from './types';
 
 type Listener = (path: string) => void;
 const listeners = new Set<Listener>();
 
+/** Answers that follow another's: the cloud's verdict follows settings (local-only, budgets, spend) and keys/models. */
+const follows: Record<string, string[]> = {
+  '/api/v1/settings': ['/api/v1/cloud'],
+  '/api/v1/models': ['/api/v1/cloud'],
+};
+
 /** Tell every mounted hook whose path starts with `prefix` to reload (e.g. after a chat: stats, conversations). */
 export function invalidate(prefix: string): void {
   for (const l of listeners) l(prefix);
+  for (const next of follows[prefix] ?? []) for (const l of listeners) l(next);
 }
 
 export interface Resource<T> {
@@ -66,6 +73,8 @@ export const useStats = (range: StatsRange) => useApi<StatsDto>(`/api/v1/stats?r
 export const useModels = () => useApi<ModelsDto>('/api/v1/models');
 export const useSettings = () => useApi<SettingsDto>('/api/v1/settings');
 export const useClaudeKey = () => useApi<ClaudeKeyStatus>('/api/v1/settings/claude-key');
+/** Cloud providers, first choice, fallback order, and whether the cloud can answer now (the core's verdict). */
+export const useCloud = () => useApi<CloudSettingsDto>('/api/v1/cloud');
 export const useConversations = (search: string) =>
   useApi<{ history_enabled: boolean; conversations: ConversationDto[] }>(
     `/api/v1/conversations${search.trim() ? `?search=${encodeURIComponent(search.trim())}` : ''}`,

@@ -5,6 +5,7 @@ import type { ChatMessage } from '../../contracts/chat.js';
 import type { ErrorBody } from '../../contracts/errors.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
+import { isCloudEngine, providerOf } from '../../routing/cloud.js';
 import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { parseBody } from './validate.js';
 import { sseFrame } from '../sse.js';
@@ -39,10 +40,13 @@ const body = z
 export function routingInfo(run: PipelineRun) {
   const escalated = run.escalated;
   const d = run.decision;
+  const provider = providerOf(d.engine);
   return {
     route: d.route,
     model: d.model,
     engine: d.engine,
+    // The cloud that answered (its bill), read from the engine's kind; absent for a local answer.
+    ...(provider ? { provider } : {}),
     complexity: Number(d.complexity.toFixed(3)),
     reasons: d.reasons,
     reasoning: d.reasons.join('; '),
@@ -105,7 +109,7 @@ export const nativeProtocol: ProtocolAdapter = {
       id: run.requestId,
       response: c.text,
       model: run.decision.model,
-      backend: run.decision.engine === 'anthropic' ? 'cloud' : 'local',
+      backend: isCloudEngine(run.decision.engine) ? 'cloud' : 'local',
       engine: run.decision.engine,
       finish_reason: c.finishReason,
       routing: routingInfo(run),

@@ -1,7 +1,7 @@
 // Chat screen: sidebar + conversation + composer, with plain-spoken states for no local model, no key, budget.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useClaudeKey, useConversations, useModels, useSettings } from '../../api/queries';
-import type { ConversationDto, ModelsDto } from '../../api/types';
+import { useCloud, useConversations, useModels, useSettings } from '../../api/queries';
+import type { CloudSettingsDto, ConversationDto, ModelsDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
@@ -16,8 +16,29 @@ import { LOCAL_ONLY_CHOICE, useChatStream } from './useChatStream';
 /** Fired by the app-wide Ctrl/Cmd+K shortcut. */
 export const NEW_CHAT_EVENT = 'hybrid-ai:new-chat';
 
-/** The cloud model "Retry with Claude" asks: the router's own cloud rung. */
-const RETRY_CLOUD_MODEL = 'claude-sonnet';
+/** How the chat names each cloud provider. */
+const providerWords: Record<CloudSettingsDto['first_choice'], string> = {
+  anthropic: 'Claude',
+  openai: 'OpenAI',
+  gemini: 'Gemini',
+  compat: 'OpenAI-compatible cloud',
+};
+
+/**
+ * Why the cloud cannot answer, in a few words, from the core's verdict (GET /api/v1/cloud): the core decides, this only
+ * words it. null when it can (or while the verdict loads).
+ */
+export function cloudOffWords(cloud: CloudSettingsDto | undefined): string | null {
+  const s = cloud?.status;
+  if (!s || s.available) return null;
+  if (s.kind === 'local-only') return 'local-only mode';
+  if (s.kind === 'budget') return 'budget reached';
+  if (s.kind === 'unavailable' && cloud.first_choice === 'anthropic') {
+    const claude = cloud.providers.find((p) => p.provider === 'anthropic');
+    if (!claude?.key.configured) return 'no Claude key';
+  }
+  return s.reason ?? 'unavailable';
+}
 
 const samples = [
   'What is the capital of Australia?',
@@ -32,7 +53,7 @@ function hasLocalModel(models: ModelsDto | undefined): boolean {
 export function ChatView({ conversationId, navigate }: { conversationId: string | null; navigate(hash: string): void }) {
   const models = useModels();
   const settings = useSettings();
-  const claudeKey = useClaudeKey();
+  const cloud = useCloud();
   const titles = useConversations('');
   const historyEnabled = settings.data?.history_enabled ?? false;
   const [model, setModel] = useState('auto');
@@ -55,20 +76,19 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
   const onCreated = useCallback((c: ConversationDto) => navigate(`#/chat/${c.id}`), [navigate]);
   const chat = useChatStream(conversationId, historyEnabled, onCreated);
 
-  const anthropic = models.data?.engines.anthropic;
-  const keyConfigured = claudeKey.data?.configured ?? anthropic?.ok ?? false;
-  const cloudOff: string | null = settings.data?.local_only
-    ? 'local-only mode'
-    : settings.data?.budget_status.cloud_blocked
-      ? 'budget reached'
-      : !keyConfigured || (anthropic !== undefined && !anthropic.ok)
-        ? 'no Claude key'
-        : null;
+  // The core says whether the cloud can answer and why not; until it has said, the cloud is not offered.
+  const cloudOff: string | null = cloud.data ? cloudOffWords(cloud.data) : cloud.error ? cloud.error.message : 'checking';
+  const cloudName = providerWords[cloud.data?.status.provider ?? cloud.data?.first_choice ?? 'anthropic'];
+  // Some cloud is set up (a key, Vertex AI or a compatible cloud); unknown until the core says, so nothing flashes.
+  const keyConfigured = cloud.data ? cloud.data.providers.some((p) => p.configured) : true;
+  // "Retry with the cloud" asks the model the router's own cloud rung would use now.
+  const retryCloudModel = cloud.data?.status.model ?? cloud.data?.providers.find((p) => p.provider === cloud.data?.first_choice)?.model;
   const localReady = hasLocalModel(models.data);
   // A chat the privacy guard kept local stays local: every request carries that earlier turn (the core answers 403).
   const kept = firstPrivateTurn(chat.messages);
   const pickerCloudOff = cloudOff ?? (kept ? `this chat contains ${kept.what}` : null);
-  const options = useMemo(() => modelOptions(models.data, pickerCloudOff), [models.data, pickerCloudOff]);
+  const firstChoice = cloud.data?.first_choice;
+  const options = useMemo(() => modelOptions(models.data, pickerCloudOff, firstChoice), [models.data, pickerCloudOff, firstChoice]);
   useEffect(() => {
     // The picked model just became unavailable (e.g. Claude in a chat that turned private): back to auto, not a silent 403.
     if (options.find((o) => o.value === model)?.disabled) setModel('auto');
@@ -76,7 +96,8 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
   const retry: RetryAvailability = {
     cloud: cloudOff === null,
     local: localReady,
-    cloudWhyNot: cloudOff ? `Claude is unavailable: ${cloudOff}` : undefined,
+    cloudWhyNot: cloudOff ? `${cloudName} is unavailable: ${cloudOff}` : undefined,
+    cloudName,
     localWhyNot: localReady ? undefined : 'No local model is installed yet',
   };
 
@@ -210,7 +231,7 @@ export function ChatView({ conversationId, navigate }: { conversationId: string 
           retry={retry}
           busy={chat.streaming}
           actions={{
-            onRetry: (key, where) => void chat.retry(key, where, RETRY_CLOUD_MODEL),
+            onRetry: (key, where) => void chat.retry(key, where, retryCloudModel || 'auto'),
             onEdit: (key, prompt) => void chat.edit(key, prompt, model),
             onSwitch: (id) => void chat.switchVersion(id),
             onDelete: (key) => void chat.remove(key),

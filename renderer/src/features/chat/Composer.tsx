@@ -24,7 +24,7 @@ export interface ModelOption {
 }
 
 /** The picker's options: Auto, each local model, each Claude model; unavailable ones say why. */
-export function modelOptions(models: ModelsDto | undefined, cloudOff: string | null): ModelOption[] {
+export function modelOptions(models: ModelsDto | undefined, cloudOff: string | null, firstChoice: string = 'anthropic'): ModelOption[] {
   const out: ModelOption[] = [{ value: 'auto', label: 'Auto (router decides)', disabled: false }];
   out.push({ value: LOCAL_ONLY_CHOICE, label: 'Auto, local models only', disabled: false });
   for (const m of models?.models ?? []) {
@@ -34,7 +34,12 @@ export function modelOptions(models: ModelsDto | undefined, cloudOff: string | n
     }
   }
   for (const m of models?.models ?? []) {
-    if (m.kind === 'cloud') out.push({ value: m.id, label: `${m.label}${cloudOff ? ` (${cloudOff})` : ''}`, disabled: cloudOff !== null });
+    if (m.kind !== 'cloud') continue;
+    // A provider's models are offered where its engine serves them now, and the first choice's always (with why not).
+    const up = m.available_on.length > 0;
+    if (!up && (m.provider ?? 'anthropic') !== firstChoice) continue;
+    const why = cloudOff;
+    out.push({ value: m.id, label: `${m.label}${why ? ` (${why})` : ''}`, disabled: why !== null });
   }
   return out;
 }

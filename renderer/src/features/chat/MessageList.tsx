@@ -35,6 +35,8 @@ export interface RetryAvailability {
   local: boolean;
   cloudWhyNot?: string;
   localWhyNot?: string;
+  /** The cloud a retry asks (the core's first choice that can answer); default Claude. */
+  cloudName?: string;
 }
 
 /** What to do about an error, from its type and (for a refusal) the core's own reason. */
@@ -233,8 +235,8 @@ function Answer({
     : !retry.cloud
       ? retry.cloudWhyNot
       : local && m.requestId
-        ? 'Ask Claude for a new version of this answer (this one stays; tells the router this local answer was a miss)'
-        : 'Ask Claude for a new version of this answer (this one stays)';
+        ? `Ask ${retry.cloudName ?? 'Claude'} for a new version of this answer (this one stays; tells the router this local answer was a miss)`
+        : `Ask ${retry.cloudName ?? 'Claude'} for a new version of this answer (this one stays)`;
   return (
     <article className="msg msg-assistant" aria-label="Answer" aria-busy={m.state === 'streaming'} data-state={m.state}>
       {m.content ? (
@@ -289,7 +291,7 @@ function Answer({
             title={cloudTitle}
             onClick={() => onRetry(m.key, 'cloud')}
           >
-            Retry with Claude
+            Retry with {retry.cloudName ?? 'Claude'}
           </Button>
           <Button
             size="sm"

@@ -63,6 +63,7 @@ describe('RouteBadge', () => {
           route: 'cloud',
           model: 'claude-sonnet',
           engine: 'anthropic',
+          provider: 'anthropic',
           fallback_from: ['phi2 on ollama: upstream_unavailable'],
         }}
         summary={{ ...summary, cost_micros: 1_234_567, all_cloud_cost_micros: 1_234_567, savings_micros: 0 }}
@@ -90,7 +91,7 @@ describe('RouteBadge', () => {
   it('a cached cloud answer is shown as free, not as a cloud charge', () => {
     render(
       <RouteBadge
-        routing={{ ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic', cached: true }}
+        routing={{ ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic', provider: 'anthropic', cached: true }}
         summary={{ ...summary, cost_micros: 0, all_cloud_cost_micros: 9_000, savings_micros: 9_000 }}
       />,
     );
@@ -129,7 +130,7 @@ describe('RouteBadge', () => {
   it('says first, in plain words, where the answer came from and what it cost or saved', () => {
     render(<RouteBadge routing={local} summary={summary} />);
     expect(screen.getByTestId('badge-plain').textContent).toBe('Answered free on this computer · saved $0.0230 vs Claude');
-    const cloud: RoutingInfo = { ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' };
+    const cloud: RoutingInfo = { ...local, route: 'cloud', model: 'claude-sonnet', engine: 'anthropic', provider: 'anthropic' };
     expect(plainSummary(cloud, { ...summary, cost_micros: 14_000, savings_micros: 0 })).toBe('Answered by Claude · $0.0140');
     expect(plainSummary({ ...cloud, cached: true }, { ...summary, cost_micros: 0 })).toBe(
       'Answered free from the cache · saved $0.0230 vs Claude',

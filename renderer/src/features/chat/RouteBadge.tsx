@@ -8,7 +8,23 @@ const engineNames: Record<string, string> = {
   ollama: 'Ollama',
   anthropic: 'Anthropic',
   'openai-compat': 'OpenAI-compatible server',
+  openai: 'OpenAI',
+  gemini: 'Google Gemini',
+  'cloud-compat': 'OpenAI-compatible cloud',
 };
+
+/** How the badge names the cloud that answered. */
+const providerNames: Record<NonNullable<RoutingInfo['provider']>, string> = {
+  anthropic: 'Claude',
+  openai: 'OpenAI',
+  gemini: 'Gemini',
+  compat: 'the OpenAI-compatible cloud',
+};
+
+/** The cloud that answered, in words ("Claude", "OpenAI"); null for a local answer (the core names no provider). */
+export function providerName(routing: RoutingInfo): string | null {
+  return routing.provider ? providerNames[routing.provider] : null;
+}
 
 /** Human name of an engine id. */
 export function engineName(id: string): string {
@@ -20,10 +36,11 @@ export function engineName(id: string): string {
  * ("Answered free on this computer · saved $0.0077 vs Claude"); the technical row follows.
  */
 export function plainSummary(routing: RoutingInfo, summary: AnswerSummary | undefined): string {
-  const cloud = routing.engine === 'anthropic' && !routing.cached;
-  if (!summary) return cloud ? 'Answering with Claude…' : routing.cached ? 'Answering from the cache…' : 'Answering on this computer…';
+  const provider = providerName(routing);
+  const cloud = provider !== null && !routing.cached;
+  if (!summary) return cloud ? `Answering with ${provider}…` : routing.cached ? 'Answering from the cache…' : 'Answering on this computer…';
   if (routing.cached) return `Answered free from the cache · saved ${formatMoney(summary.savings_micros)} vs Claude`;
-  if (cloud) return `Answered by Claude · ${formatMoney(summary.cost_micros)}`;
+  if (cloud) return `Answered by ${provider} · ${formatMoney(summary.cost_micros)}`;
   return `Answered free on this computer · saved ${formatMoney(summary.savings_micros)} vs Claude`;
 }
 
@@ -40,7 +57,7 @@ export function RouteBadge({
   /** The privacy guard kept this answer local: what the pill says ("kept on this computer: contained a password"). */
   privatePill?: string;
 }) {
-  const cloud = routing.engine === 'anthropic';
+  const cloud = routing.provider !== undefined;
   const fellBack = routing.fallback_from.length > 0;
   const tokens = summary ? summary.usage.input_tokens + summary.usage.output_tokens : null;
   return (

@@ -123,6 +123,7 @@ describe('a reopened conversation', () => {
           route: 'cloud',
           model: 'claude-sonnet',
           engine: 'anthropic',
+          provider: 'anthropic',
           escalated: { from: 'tinyllama', reason: 'the model declined or said it does not know' },
         }),
         rating: 'up',

@@ -13,7 +13,18 @@ let chatId = 0;
 
 function sse(model: string, engine: string, text: string): string {
   const id = `req-${++chatId}`;
-  const route = { id, route: engine === 'anthropic' ? 'cloud' : 'small', model, engine, complexity: 0.1, reasons: [], fallback_from: [] };
+  // As the core sends it: a cloud answer names its provider.
+  const provider = engine === 'anthropic' ? { provider: 'anthropic' } : {};
+  const route = {
+    id,
+    route: engine === 'anthropic' ? 'cloud' : 'small',
+    model,
+    engine,
+    ...provider,
+    complexity: 0.1,
+    reasons: [],
+    fallback_from: [],
+  };
   const summary = {
     usage: { input_tokens: 2, output_tokens: 3 },
     cost_micros: engine === 'anthropic' ? 60 : 0,
@@ -76,7 +87,7 @@ describe('Retry with Claude (useChatStream)', () => {
       content: 'cloud answer',
       state: 'done',
       requestId: 'req-2',
-      routing: { model: 'claude-sonnet', engine: 'anthropic' },
+      routing: { model: 'claude-sonnet', engine: 'anthropic', provider: 'anthropic' },
       retriedFrom: { model: 'tinyllama', recorded: true },
     });
   });
@@ -193,7 +204,12 @@ describe('an answer’s actions (MessageList)', () => {
   it('the answer that replaced a retried one says the miss was recorded, or why not', async () => {
     const { rerender } = render(
       <MessageList
-        messages={[done({ routing: { ...localRouting, engine: 'anthropic' }, retriedFrom: { model: 'tinyllama', recorded: true } })]}
+        messages={[
+          done({
+            routing: { ...localRouting, engine: 'anthropic', provider: 'anthropic' },
+            retriedFrom: { model: 'tinyllama', recorded: true },
+          }),
+        ]}
         retry={ok}
         actions={noActions}
         busy={false}

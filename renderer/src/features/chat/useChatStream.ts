@@ -48,9 +48,9 @@ export interface UiMessage {
 /** How a turn gets a new version: another answer (auto, Claude, local) or an edited prompt. */
 export type RetryWhere = 'auto' | 'cloud' | 'local';
 
-/** An answer a local model gave (a cached answer counts as the model's that first gave it). */
+/** An answer a local model gave (a cached answer counts as the model's that first gave it): the core names no cloud provider. */
 export function isLocalAnswer(m: UiMessage): boolean {
-  return m.role === 'assistant' && m.routing !== undefined && m.routing.engine !== 'anthropic';
+  return m.role === 'assistant' && m.routing !== undefined && m.routing.provider === undefined;
 }
 
 /** Model choice value meaning "auto, but never leave this machine" (retry locally). */

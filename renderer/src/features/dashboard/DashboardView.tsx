@@ -104,6 +104,14 @@ export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
   );
 }
 
+/** The providers as the dashboard names them. */
+const providerLabels: Record<NonNullable<StatsDto['byProvider']>[number]['provider'], string> = {
+  anthropic: 'Claude (Anthropic)',
+  openai: 'OpenAI',
+  gemini: 'Google Gemini',
+  compat: 'OpenAI-compatible cloud',
+};
+
 function Breakdown({ stats }: { stats: StatsDto }) {
   return (
     <div className="grid-2">
@@ -180,6 +188,41 @@ function Breakdown({ stats }: { stats: StatsDto }) {
                   <td className="num">{r.requests}</td>
                   <td className="num">{formatPercent(stats.totals.requests ? r.requests / stats.totals.requests : 0)}</td>
                   <td className="num">{formatMoney(r.costMicros)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="card" aria-labelledby="by-provider" data-testid="spend-by-provider">
+        <h2 id="by-provider" className="card-title">
+          Cloud spend by provider
+        </h2>
+        {(stats.byProvider ?? []).length === 0 ? (
+          <p className="muted">No cloud answers in this range.</p>
+        ) : (
+          <table className="data-table" tabIndex={0}>
+            <thead>
+              <tr>
+                <th scope="col">Provider</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Tokens
+                </th>
+                <th scope="col" className="num">
+                  Spent
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {(stats.byProvider ?? []).map((p) => (
+                <tr key={p.provider}>
+                  <th scope="row">{providerLabels[p.provider]}</th>
+                  <td className="num">{p.requests}</td>
+                  <td className="num">{formatTokens(p.inputTokens + p.outputTokens)}</td>
+                  <td className="num">{formatMoney(p.costMicros)}</td>
                 </tr>
               ))}
             </tbody>

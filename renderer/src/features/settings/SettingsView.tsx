@@ -10,6 +10,7 @@ import { Spinner } from '../../components/Spinner';
 import { Switch } from '../../components/Switch';
 import { ApiAccess } from './ApiAccess';
 import { BudgetFields } from './BudgetFields';
+import { CloudProviders } from './CloudProviders';
 import { ExperimentForm, type ExperimentStart } from './ExperimentForm';
 import { HistoryExport } from './HistoryExport';
 import { KeyField } from './KeyField';
@@ -137,6 +138,14 @@ export default function SettingsView() {
             description="Used only for prompts the router sends to the cloud, and when you pick a Claude model."
           >
             <KeyField status={key.data} unavailable={keyUnavailable} onChange={(k) => key.set(k)} />
+          </Section>
+
+          <Section
+            id="set-cloud"
+            title="Cloud providers"
+            description="Which cloud answers the prompts the router sends to the cloud, and which one takes over when it fails. Claude stays first where its key is set, unless you choose another."
+          >
+            <CloudProviders />
           </Section>
 
           <Section

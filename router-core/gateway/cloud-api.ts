@@ -1,0 +1,166 @@
+// Cloud settings: GET/PUT /api/v1/cloud (providers, first choice, fallback order, can the cloud answer) and each provider's key.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { CloudProviderDto, CloudSettingsDto, CloudStatusDto } from '../contracts/api.js';
+import { cloudEngineOf, type Availability, type CloudProvider } from '../contracts/decision.js';
+import { CoreError } from '../errors.js';
+import { cloudKeyNames, type SecretStatus, type SecretStore } from '../host/secrets.js';
+import type { SettingsView } from '../ledger/settings-view.js';
+import { cloudProviders, providerNames, providerOf } from '../routing/cloud.js';
+import { cloudChoices, type CloudStatus, type RoutingConfig } from '../routing/policy.js';
+import { coreSettings } from '../settings-schema.js';
+import { parseBody } from './protocols/validate.js';
+import { KEY_TEST_TIMEOUT_MS, validateClaudeKey, type ClaudeAuthError, type KeyTest } from './secrets-api.js';
+
+/** What the routes need from the core. */
+export interface CloudApiDeps {
+  secrets: SecretStore;
+  settings: Pick<SettingsView, 'getSetting' | 'setSetting'>;
+  routing(): RoutingConfig;
+  availability(): Promise<Availability>;
+  /** Whether the cloud route can answer now (the policy's own verdict). */
+  cloudStatus(): Promise<CloudStatus>;
+  /** Whether a provider is set up (key known, Vertex AI or a compatible cloud's URL configured). */
+  configured(p: CloudProvider): boolean;
+  /** A one-token call with `key` (never throws; absent = saved untested). */
+  testKey?(p: CloudProvider, key: string, signal: AbortSignal): Promise<KeyTest>;
+  /** The last refusal of a provider's key on a real request. */
+  lastAuthError?(p: CloudProvider): ClaudeAuthError | undefined;
+  vertex?: { project: string; location: string };
+  compatUrl?: string;
+}
+
+/** Longest key accepted for any provider: far past every real key; anything longer is a paste of something else. */
+const MAX_KEY_LENGTH = 512;
+/** Shortest: a truncated paste or a last 4 copied back from the UI is refused (OpenAI's and Gemini's keys are 39+). */
+const MIN_KEY_LENGTH = 20;
+/** Keys of every provider are printable ASCII without spaces or quotes. */
+const KEY_CHARS = /^[A-Za-z0-9_\-.:+/=]+$/;
+
+/** Check a pasted key's shape for `p`; the message names the problem and never echoes the value (at most its length). */
+export function validateProviderKey(p: CloudProvider, raw: unknown): string {
+  if (p === 'anthropic') return validateClaudeKey(raw);
+  const name = providerNames[p];
+  if (typeof raw !== 'string')
+    throw new CoreError('invalid_request', `Invalid "key": send {"key": "..."}, a string with your ${name} API key.`);
+  const key = raw.trim();
+  if (p === 'openai' && !key.startsWith('sk-'))
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "key": an OpenAI API key starts with "sk-" (create one at platform.openai.com → API keys).',
+    );
+  if (key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH)
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "key": ${key.length} characters; a ${name} API key has ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} (check that it was copied whole).`,
+    );
+  if (!KEY_CHARS.test(key)) throw new CoreError('invalid_request', 'Invalid "key": no spaces, quotes or other punctuation inside a key.');
+  return key;
+}
+
+function parseProvider(raw: unknown): CloudProvider {
+  if (typeof raw === 'string' && (cloudProviders as readonly string[]).includes(raw)) return raw as CloudProvider;
+  throw new CoreError('not_found', `Unknown cloud provider "${String(raw).slice(0, 40)}". Valid: ${cloudProviders.join(', ')}.`, {
+    details: { param: 'provider', value: String(raw).slice(0, 40), valid: [...cloudProviders] },
+  });
+}
+
+function parseStore(q: unknown): 'keychain' | 'file' | undefined {
+  const store = (q as { store?: unknown } | undefined)?.store;
+  if (store === undefined || store === '') return undefined;
+  if (store === 'keychain' || store === 'file') return store;
+  throw new CoreError('invalid_request', `Invalid "store": ${JSON.stringify(store).slice(0, 40)}. Valid: keychain, file.`);
+}
+
+/** PUT /api/v1/cloud's body (also in the OpenAPI document). */
+export const cloudPutBody = z
+  .object({
+    first_choice: coreSettings.cloudProvider.schema.optional(),
+    fallback_order: coreSettings.cloudFallbackOrder.schema.optional(),
+  })
+  .strict();
+
+const noStore = (reply: FastifyReply): void => void reply.header('cache-control', 'no-store');
+
+/** The status DTO of the policy's verdict. */
+export function cloudStatusDto(s: CloudStatus): CloudStatusDto {
+  return { available: s.available, kind: s.kind, reason: s.reason, provider: providerOf(s.engine) ?? null, model: s.model };
+}
+
+/** Mount the routes (behind the token like every /api route). */
+export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
+  const view = async (): Promise<CloudSettingsDto> => {
+    const [availability, status] = await Promise.all([deps.availability(), deps.cloudStatus()]);
+    const choices = cloudChoices(deps.routing());
+    const providers: CloudProviderDto[] = [];
+    for (const p of cloudProviders) {
+      const engine = cloudEngineOf[p];
+      const a = availability.engines[engine];
+      const key = (await deps.secrets.status(cloudKeyNames[p])) as SecretStatus & { last_error?: ClaudeAuthError };
+      const lastError = key.configured ? deps.lastAuthError?.(p) : undefined;
+      providers.push({
+        provider: p,
+        name: providerNames[p],
+        engine,
+        configured: deps.configured(p),
+        available: a?.ok === true,
+        reason: a?.ok ? null : (a?.reason ?? 'not configured'),
+        model: choices.find((c) => c.engine === engine)?.model ?? '',
+        key: { ...key, ...(lastError ? { last_error: lastError } : {}) },
+        ...(p === 'gemini' && deps.vertex ? { vertex: deps.vertex } : {}),
+        ...(p === 'compat' && deps.compatUrl ? { url: deps.compatUrl } : {}),
+      });
+    }
+    const order = choices.map((c) => providerOf(c.engine)!);
+    return {
+      providers,
+      first_choice: order[0]!,
+      saved_first_choice: deps.settings.getSetting<CloudProvider | null>(coreSettings.cloudProvider.key) ?? null,
+      fallback_order: order.slice(1),
+      status: cloudStatusDto(status),
+    };
+  };
+
+  app.get('/api/v1/cloud', async (_req, reply) => {
+    noStore(reply);
+    return view();
+  });
+
+  app.put('/api/v1/cloud', async (req, reply) => {
+    const b = parseBody(cloudPutBody, req.body);
+    if (b.first_choice !== undefined) await deps.settings.setSetting(coreSettings.cloudProvider.key, b.first_choice);
+    if (b.fallback_order !== undefined) await deps.settings.setSetting(coreSettings.cloudFallbackOrder.key, b.fallback_order);
+    noStore(reply);
+    return view();
+  });
+
+  app.get('/api/v1/cloud/keys/:provider', async (req, reply) => {
+    const p = parseProvider((req.params as { provider?: unknown }).provider);
+    noStore(reply);
+    const status = await deps.secrets.status(cloudKeyNames[p]);
+    const lastError = status.configured ? deps.lastAuthError?.(p) : undefined;
+    return { ...status, ...(lastError ? { last_error: lastError } : {}) };
+  });
+
+  app.put('/api/v1/cloud/keys/:provider', async (req, reply) => {
+    const p = parseProvider((req.params as { provider?: unknown }).provider);
+    const store = parseStore(req.query);
+    const body = req.body;
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CoreError('invalid_request', 'The request body must be a JSON object: {"key": "..."}.');
+    const extra = Object.keys(body).filter((k) => k !== 'key');
+    if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
+    const key = validateProviderKey(p, (body as { key?: unknown }).key);
+    const status = await deps.secrets.set(cloudKeyNames[p], key, store ? { store } : {});
+    // Saved either way (the person may be offline now); the answer says whether the provider took the key.
+    const test = deps.testKey ? await deps.testKey(p, key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
+    noStore(reply);
+    return { ...status, ...(test ? { test } : {}) };
+  });
+
+  app.delete('/api/v1/cloud/keys/:provider', async (req, reply) => {
+    const p = parseProvider((req.params as { provider?: unknown }).provider);
+    noStore(reply);
+    return deps.secrets.delete(cloudKeyNames[p]);
+  });
+}
