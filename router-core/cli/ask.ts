@@ -30,10 +30,13 @@ Options:
 Environment: HYBRID_AI_LOCAL_MODEL (a .gguf answering every local route), ANTHROPIC_API_KEY, OLLAMA_HOST
 `;
 
-/** The model the badge names: the file itself when HYBRID_AI_LOCAL_MODEL serves the local route. */
+/**
+ * The model the badge names: the decision's, which is already the file's name when HYBRID_AI_LOCAL_MODEL serves the
+ * local route (routing/policy.ts servedName); the badge shows the whole file name and where it came from.
+ */
 export function answeredBy(d: { model: string; engine: string }, localModel: string | undefined): string {
   if (!localModel || d.engine !== 'llamacpp') return d.model;
-  return `${path.basename(localModel)} (HYBRID_AI_LOCAL_MODEL, in place of ${d.model})`;
+  return `${path.basename(localModel)} (HYBRID_AI_LOCAL_MODEL)`;
 }
 
 /** The request `ask` sends: one user turn, the router's choice unless a model is named, the default cap unless one is given. */

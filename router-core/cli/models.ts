@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DownloadProgress } from '../contracts/events.js';
 import { findModel } from '../data/models.js';
-import { recommendationsFor } from '../data/tiers.js';
+import { recommendationsFor, tierLadders } from '../data/tiers.js';
 import { isCoreError } from '../errors.js';
 import { deleteModelFiles, listModelsOnDisk, localModelIds, modelSourcesFrom, type ModelSource } from '../host/catalog.js';
 import { openDataDir } from '../host/data-dir.js';
@@ -82,9 +82,22 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean, localM
   // HYBRID_AI_LOCAL_MODEL serves every local route from one file, whatever the catalog files below say (as the
   // server's GET /api/v1/models/local reports it).
   const override = localModel ? { path: localModel, name: path.basename(localModel), sizeBytes: overrideSize } : null;
+  // Which present file answers each rung now: the first of the tier's ladder (best first) whose file is complete.
+  const present = new Set(disk.models.filter((m) => m.present && m.bytesOnDisk === m.sizeBytes).map((m) => m.id));
+  const ladder = tierLadders[tier.tier].routes;
+  const answering: Partial<Record<'small' | 'medium' | 'large', string>> = {};
+  if (!override)
+    for (const route of ['small', 'medium', 'large'] as const) {
+      const id = ladder[route]?.find((x) => present.has(x));
+      if (id) answering[route] = id;
+    }
+  const answers = (id: string): string[] =>
+    Object.entries(answering)
+      .filter(([, x]) => x === id)
+      .map(([route]) => `answers ${route}`);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations, localModelFile: override }, null, 2)}\n`,
+      `${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations, answering, localModelFile: override }, null, 2)}\n`,
     );
     return 0;
   }
@@ -103,7 +116,7 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean, localM
     `${m.ladderRoute} (tier ${m.minTier}+)`,
     // A custom licence is flagged, not listed beside Apache-2.0 as an equal; the note below the table spells it out.
     m.licencePermissive ? m.licence : 'CUSTOM (not permissive)',
-    wanted.includes(m.id) ? 'recommended' : '',
+    [...(wanted.includes(m.id) ? ['recommended'] : []), ...answers(m.id)].join(', '),
   ]);
   const head = ['MODEL', 'STATUS', 'SIZE', 'RUNG', 'LICENCE', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

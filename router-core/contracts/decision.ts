@@ -77,4 +77,10 @@ export interface EngineAvailability {
    * catalog (the embedded engine: the GGUF's trained context, capped by its own context size). Absent = the catalog's.
    */
   contextLengths?: Record<string, number>;
+  /**
+   * The engine answers every local catalog model from one file under this name (HYBRID_AI_LOCAL_MODEL): a decision
+   * for a catalog model on this engine names the file instead, so the answer, /api/ps and /api/v1/system agree on
+   * what really answered.
+   */
+  servesAllLocalAs?: string;
 }

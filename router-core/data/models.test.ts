@@ -58,6 +58,13 @@ describe('local model catalog', () => {
     // Phi-2 is MIT upstream (its GGUF card still shows the old research licence): the link is the upstream model's.
     expect(model('phi2').licence).toEqual({ spdx: 'MIT', url: 'https://huggingface.co/microsoft/phi-2/blob/main/LICENSE' });
     expect(licenceLabel(model('qwen3-4b').licence)).toBe('Apache-2.0');
+    // Phi-4-mini is MIT (linked upstream); Gemma's own terms are flagged as custom, not permissive.
+    expect(model('phi-4-mini').licence).toEqual({
+      spdx: 'MIT',
+      url: 'https://huggingface.co/microsoft/Phi-4-mini-instruct/blob/main/LICENSE',
+    });
+    expect(isPermissive(model('gemma-3-4b').licence)).toBe(false);
+    expect(licenceLabel(model('gemma-3-4b').licence)).toMatch(/^custom: Gemma Terms of Use \(not permissive: /);
   });
 
   it("says where Ollama's tag is another build than the catalog file; Mistral stays on v0.2", () => {
@@ -104,18 +111,23 @@ describe('RAM needs are derived from weights + KV cache + compute buffer + runti
 });
 
 describe('tier ladders come from the catalog and the derived memory needs', () => {
-  it('each rung lists the models that fit the tier: the seed model first, then best first by evidence', () => {
+  it('each rung lists the models that fit the tier best first by evidence, the seed models after the newer ones', () => {
     expect(ladderRoutesFor(1)).toEqual({ small: ['tinyllama'] });
     expect(ladderRoutesFor(2)).toEqual({
-      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
-      medium: ['phi2', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
+      small: ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama'],
+      medium: ['smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b', 'phi2'],
     });
     expect(ladderRoutesFor(3)).toEqual({
-      small: ['tinyllama', 'qwen3-1.7b', 'qwen2.5-1.5b'],
-      medium: ['phi2', 'qwen3-4b', 'smollm3-3b', 'granite-4.0-micro', 'llama-3.2-3b'],
+      small: ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama'],
+      medium: ['qwen3-4b', 'phi-4-mini', 'smollm3-3b', 'granite-4.0-micro', 'gemma-3-4b', 'llama-3.2-3b', 'phi2'],
       large: ['mistral-7b'],
     });
     expect(tierLadders[4].routes).toEqual(ladderRoutesFor(4));
+  });
+
+  it('the recommended model of each rung is the one the router tries first on it (it answers once its file is present)', () => {
+    for (const t of [1, 2, 3, 4] as const)
+      for (const r of recommendationsFor(t)) expect(tierLadders[t].routes[r.route]?.[0], `tier ${t} ${r.route}`).toBe(r.id);
   });
 
   it('the recommended download per rung is the best model that fits, with its reason', () => {

@@ -72,7 +72,7 @@ export interface LocalModelEntry {
   hybridThinking?: boolean;
   /** Why this model sits where it does on its rung. */
   evidence: Evidence;
-  /** One of the seed's three models (TinyLlama, Phi-2, Mistral-7B): first in the router's ladder when present. */
+  /** One of the seed's three models (TinyLlama, Phi-2, Mistral-7B): kept in the catalog and selectable by name. */
   seed?: boolean;
   aliases: readonly string[];
 }
@@ -108,8 +108,9 @@ const SMOLLM3_TABLE = 'HuggingFaceTB/SmolLM3-3B model card, "Instruction model /
  * The catalog. Local models are grouped by rung (small, medium, large) and, within a rung, ordered best first by
  * the public evidence cited beside each entry; permissive licences rank above custom ones of similar quality. A
  * tier's recommended download on each rung is the first model in this order whose derived memory need fits the tier
- * (data/tiers.ts). The seed's TinyLlama, Phi-2 and Mistral-7B stay selectable (and first in the router's ladder
- * when their files are present).
+ * (data/tiers.ts), and the router answers each rung with the first model in this order whose file is present. The
+ * seed's TinyLlama, Phi-2 and Mistral-7B stay selectable (by name, and they answer their rung when no better file of
+ * it is present).
  *
  * Every file is pinned to a repository commit. Its size and SHA-256 are the Hugging Face LFS values of that file
  * at that commit, each confirmed from at least two independent public pins; the sources are named beside each
@@ -236,6 +237,40 @@ const catalogData = [
     aliases: ['qwen3-4b-instruct', 'qwen3:4b'],
   },
   {
+    // Pins: unsloth's GGUF at revision 78eb92a4… with this size and sha256 in four independent projects (a Go
+    // installer's pinned asset list, an Android model manifest, a Kotlin catalog, a JavaScript model catalog, each
+    // naming the revision); size + sha256 also in a Rust catalogue, a C# starter-model list and a quantisation
+    // study's pinned pair. Microsoft publishes no Q4_K_M GGUF of its own.
+    id: 'phi-4-mini',
+    kind: 'local',
+    label: 'Phi-4-mini 3.8B Instruct',
+    paramsB: 3.8,
+    routes: ['small', 'medium'],
+    file: 'Phi-4-mini-instruct-Q4_K_M.gguf',
+    repo: 'unsloth/Phi-4-mini-instruct-GGUF',
+    revision: '78eb92a46fc37e6b524df991ed9aca9bc6aa7b80',
+    sizeBytes: 2_491_874_272,
+    sha256: '88c00229914083cd112853aab84ed51b87bdf6b9ce42f532d8c85c7c63b1730a',
+    quantization: 'Q4_K_M',
+    // llama.cpp reads Phi-4-mini as its "phi3" architecture: 24 query heads, 8 KV heads of 128, a 200k vocabulary.
+    shape: { arch: 'phi3', layers: 32, kvHeads: 8, headDim: 128, ff: 8192, vocab: 200_064 },
+    // MIT upstream; the link is Microsoft's model, not the GGUF repackager's card.
+    licence: { spdx: 'MIT', url: 'https://huggingface.co/microsoft/Phi-4-mini-instruct/blob/main/LICENSE' },
+    ladderRoute: 'medium',
+    ollamaTag: 'phi4-mini:3.8b',
+    ollamaBuild: 'same-quant-other-build',
+    contextLength: 131_072,
+    // Phi-4-mini was trained for function calling (<|tool|> turns in its template).
+    supportsTools: true,
+    evidence: {
+      // Not in the SmolLM3 same-harness table: its own card's numbers, so it ranks after Qwen3 4B, ahead of the
+      // 3B models that score lower on the same benchmarks there.
+      summary: "MMLU 67.3, GSM8K 88.6, MATH 64.0 in Microsoft's evaluation; MIT licence",
+      source: 'microsoft/Phi-4-mini-instruct model card (2025-02); Phi-4-Mini Technical Report, arXiv:2503.01743',
+    },
+    aliases: ['phi4-mini', 'phi4-mini:3.8b', 'phi-4-mini-instruct'],
+  },
+  {
     // Pins: revision 4965cb60… with this size and sha256 in four independent projects (a pinned asset lock, a RAG
     // app's model profiles, an evaluation's candidate record, a GGUF architecture fixture list); size + sha256 also
     // in a benchmark's Pins table and a desktop app's catalog.
@@ -295,6 +330,42 @@ const catalogData = [
       source: 'Artificial Analysis, Granite 4.0 launch evaluation (2025-10-02)',
     },
     aliases: ['granite4:micro', 'granite-micro'],
+  },
+  {
+    // Pins: unsloth's GGUF at revision 5a3566e7… with this size and sha256 in four independent projects (a Go
+    // installer's pinned asset list, a Swift app's model list, a C# plugin's pinned URLs, an Android bundled
+    // catalog); size + sha256 also in a Python pin table and several apps' verification code. Google publishes no
+    // Q4_K_M GGUF of its own (its GGUFs are QAT Q4_0 builds).
+    id: 'gemma-3-4b',
+    kind: 'local',
+    label: 'Gemma 3 4B Instruct',
+    paramsB: 4.3,
+    routes: ['small', 'medium'],
+    file: 'gemma-3-4b-it-Q4_K_M.gguf',
+    repo: 'unsloth/gemma-3-4b-it-GGUF',
+    revision: '5a3566e716d80f709ed7b79817eaf7733d2a1fce',
+    sizeBytes: 2_489_894_016,
+    sha256: '04a43a22e8d2003deda5acc262f68ec1005fa76c735a9962a8c77042a74a7d19',
+    quantization: 'Q4_K_M',
+    // 8 query heads, 4 KV heads of 256; a 262k vocabulary. Five of every six layers use a 1,024-token sliding window,
+    // so llama.cpp's KV cache is smaller than this full-attention figure: the derived need errs high.
+    shape: { arch: 'gemma3', layers: 34, kvHeads: 4, headDim: 256, ff: 10240, vocab: 262_144 },
+    licence: {
+      custom: 'Gemma Terms of Use',
+      url: 'https://ai.google.dev/gemma/terms',
+      terms: 'prohibited-use policy, restrictions passed on to every user',
+    },
+    ladderRoute: 'medium',
+    ollamaTag: 'gemma3:4b',
+    ollamaBuild: 'same-quant-other-build',
+    contextLength: 131_072,
+    // Gemma 3's chat template has no tool turns.
+    supportsTools: false,
+    evidence: {
+      summary: "MMLU-Pro 43.6, GSM8K 89.2 in Google's evaluation; Artificial Analysis index 15, behind Granite 4.0 Micro; custom licence",
+      source: 'Gemma 3 Technical Report, arXiv:2503.19786; Artificial Analysis, Granite 4.0 launch evaluation (2025-10-02)',
+    },
+    aliases: ['gemma3:4b', 'gemma3-4b', 'gemma-3-4b-it'],
   },
   {
     // Pins: revision 5ab33fa9… in several projects' Hugging Face cache paths and a benchmark's Pins table, with this

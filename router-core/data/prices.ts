@@ -25,6 +25,8 @@ export const prices = {
   'qwen3-4b': free,
   'smollm3-3b': free,
   'granite-4.0-micro': free,
+  'phi-4-mini': free,
+  'gemma-3-4b': free,
   // Anthropic list prices, USD per million tokens: Haiku 4.5 $1/$5, Sonnet 4.6 $3/$15, Opus 4.6 $5/$25; cache reads
   // are 0.1x the input price (anthropic.com/pricing, "Prompt caching": $0.10, $0.30, $0.50).
   'claude-haiku': { inputPerMTok: 1_000_000, outputPerMTok: 5_000_000, cachedInputPerMTok: 100_000 },

@@ -26,15 +26,14 @@ export interface TierLadder {
 
 /**
  * A tier's local routes from the catalog: every local model whose derived memory need fits the tier's per-model
- * budget (its `minTier`, data/memory.ts) fills its `ladderRoute`. Order = the router's preference among files that
- * are present: the seed's model of the rung first (what existing installs and the tests of routing behaviour were
- * built on), then the others best first by the evidence order of data/models.ts. A machine with only the recommended
- * download routes to it, since the router takes the first model that is present.
+ * budget (its `minTier`, data/memory.ts) fills its `ladderRoute`, best first by the evidence order of data/models.ts.
+ * The router answers each rung with the first model of this order that is present, so the recommended download
+ * ({@link recommendationsFor}) is also the model that answers its rung once its file is there; the seed's TinyLlama,
+ * Phi-2 and Mistral-7B answer when they are the best present file of their rung, or when a request names them.
  */
 export function ladderRoutesFor(tier: Tier): Partial<Record<LocalRoute, readonly string[]>> {
   const routes: Partial<Record<LocalRoute, string[]>> = {};
-  const fitting = localModels.filter((m) => m.minTier <= tier);
-  for (const m of [...fitting.filter((x) => x.seed), ...fitting.filter((x) => !x.seed)]) (routes[m.ladderRoute] ??= []).push(m.id);
+  for (const m of localModels) if (m.minTier <= tier) (routes[m.ladderRoute] ??= []).push(m.id);
   return routes;
 }
 
@@ -88,8 +87,9 @@ function gb(mib: number): string {
 export function recommendationsFor(tier: Tier): Recommendation[] {
   const routes = tierLadders[tier].routes;
   return (['small', 'medium', 'large'] as const).flatMap((route) => {
-    // The best model of the rung by the catalog's evidence order that fits this tier (seed or not).
-    const m: LocalModelEntry | undefined = localModels.find((x) => x.ladderRoute === route && routes[route]?.includes(x.id));
+    // The first model of the rung's ladder: the best by the catalog's evidence order that fits this tier.
+    const id = routes[route]?.[0];
+    const m: LocalModelEntry | undefined = id === undefined ? undefined : localModels.find((x) => x.id === id);
     if (!m) return [];
     const budget = `${tierLadders[tier].ramGiB} GB (${gb(MODEL_BUDGET_MIB[tier])} per model)`;
     const reason = `best ${route} model in ${budget}: ${m.label}, needs ${gb(m.ramMiB)}; ${m.evidence.summary}`;

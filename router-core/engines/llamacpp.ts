@@ -48,6 +48,11 @@ export { defaultThreadCount } from './llamacpp.worker.js';
 export interface LlamaCppEngineOptions {
   /** Catalog model id -> absolute path of its GGUF file. */
   modelFiles: Record<string, string>;
+  /**
+   * Every local model is answered from one file under this name (HYBRID_AI_LOCAL_MODEL); `modelFiles` then maps this
+   * name first, and every catalog id, to that file. Reported by probe() so decisions name the file.
+   */
+  servesAllLocalAs?: string;
   /** Threads for token evaluation; default {@link defaultThreadCount} (1 on machines with <= 2 cores). */
   threads?: number;
   /** Upper bound on each model's context window in tokens; default 4096. */
@@ -84,6 +89,10 @@ export interface LlamaCppEngineInfo {
   workersStarted: number;
   /** Paths of the models currently loaded (or loading), least recently used first. */
   loadedModels: string[];
+  /** Models the worker has loaded so far (each load reads the weights again). */
+  modelLoads: number;
+  /** Models the worker has confirmed freed so far (to make room, or asked to unload). */
+  modelsFreed: number;
   /** Calls llama.cpp is working on now (a call the caller left stays here until the worker confirms it stopped). */
   running: RunningJobInfo[];
   /** Calls waiting for a sequence of their model. */
@@ -153,6 +162,12 @@ export interface LlamaCppEngine extends Engine {
    * process, does not isolate the server from a native crash.
    */
   terminateWorkerForTesting(): Promise<void>;
+  /**
+   * Free a model now (Ollama's `keep_alive: 0`, `ollama stop`): its weights, context and KV caches, once the calls
+   * running on it end; the next call loads it again. `model` names it as a call would ('auto': every loaded model).
+   * Resolves with the paths freed (none when it was not loaded), after the worker confirms.
+   */
+  unload(model: string): Promise<string[]>;
 }
 
 // Chat replies from small local models are short; 512 bounds a runaway generation (random or looping output)
@@ -271,6 +286,12 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   /** Loaded (or loading) models by path; Map order is the LRU order, least recently used first. */
   const slots = new Map<string, Slot>();
   let onClosed: (() => void) | null = null;
+  let modelLoads = 0;
+  let modelsFreed = 0;
+  /** Models asked to unload while calls were running on them: freed when the last one ends. */
+  const unloadWhenIdle = new Set<string>();
+  /** Who waits for the worker to confirm a model freed, by path. */
+  const freedWaiters = new Map<string, (() => void)[]>();
 
   const push = (job: Job, ev: JobEvent): void => {
     job.events.push(ev);
@@ -291,15 +312,54 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   function finish(job: Job): void {
     job.state = 'finished';
     running.delete(job.id);
-    slots.get(job.path)?.busy.delete(job);
+    const slot = slots.get(job.path);
+    slot?.busy.delete(job);
+    if (slot && slot.busy.size === 0 && unloadWhenIdle.has(job.path)) free(job.path);
     const ms = performance.now() - job.startedAt;
     avgCallMs = avgCallMs === undefined ? ms : avgCallMs + DURATION_EWMA * (ms - avgCallMs);
     refreshRef();
   }
 
+  /** Drop a model's slot and have the worker dispose it; its waiters resolve when the worker confirms. */
+  function free(path: string): void {
+    unloadWhenIdle.delete(path);
+    slots.delete(path);
+    if (worker) send({ type: 'unload', path });
+    else confirmFreed(path);
+  }
+
+  function confirmFreed(path: string): void {
+    const waiters = freedWaiters.get(path) ?? [];
+    freedWaiters.delete(path);
+    for (const w of waiters) w();
+  }
+
+  async function unload(model: string): Promise<string[]> {
+    const paths =
+      model === 'auto'
+        ? [...slots.keys()]
+        : Object.hasOwn(opts.modelFiles, model) && slots.has(opts.modelFiles[model]!)
+          ? [opts.modelFiles[model]!]
+          : [];
+    await Promise.all(
+      paths.map(
+        (path) =>
+          new Promise<void>((resolve) => {
+            freedWaiters.set(path, [...(freedWaiters.get(path) ?? []), resolve]);
+            if (slots.get(path)?.busy.size) unloadWhenIdle.add(path);
+            else free(path);
+          }),
+      ),
+    );
+    return paths;
+  }
+
   function onCrash(w: Worker, why: string): void {
     if (worker !== w) return; // already handled (error then exit), or a deliberate close
     worker = null;
+    // A dead worker holds nothing: every model it had is freed.
+    for (const path of [...slots.keys(), ...freedWaiters.keys()]) confirmFreed(path);
+    unloadWhenIdle.clear();
     slots.clear();
     log?.warn({ engine: 'llamacpp', inFlight: running.size }, `llama.cpp worker stopped unexpectedly: ${why}`);
     for (const job of [...running.values()]) {
@@ -327,7 +387,12 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           return;
         case 'closed':
           return;
+        case 'unloaded':
+          modelsFreed++;
+          confirmFreed(m.path);
+          return;
         case 'loaded': {
+          modelLoads++;
           const slot = slots.get(m.info.path);
           if (slot) {
             slot.info = m.info;
@@ -356,7 +421,10 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       }
       if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded' || m.type === 'too-long') {
         // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
-        if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) slots.delete(job.path);
+        if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) {
+          slots.delete(job.path);
+          if (unloadWhenIdle.delete(job.path)) confirmFreed(job.path);
+        }
         finish(job);
         pump();
       }
@@ -673,7 +741,14 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         }),
       );
       const models = checks.filter((id): id is string => id !== null);
-      if (models.length > 0) return { ok: true, models, contextLengths, structuredOutput: true };
+      if (models.length > 0)
+        return {
+          ok: true,
+          models,
+          contextLengths,
+          structuredOutput: true,
+          ...(opts.servesAllLocalAs !== undefined ? { servesAllLocalAs: opts.servesAllLocalAs } : {}),
+        };
       const n = Object.keys(opts.modelFiles).length;
       return {
         ok: false,
@@ -739,6 +814,8 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       mathCores: runtimeInfo?.mathCores,
       workersStarted,
       loadedModels: [...slots.keys()],
+      modelLoads,
+      modelsFreed,
       running: [...running.values()]
         .filter((j) => j.kind === 'chat')
         .map((j) => ({
@@ -765,6 +842,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     }),
+    unload,
     async terminateWorkerForTesting() {
       const w = worker;
       if (w) await w.terminate();

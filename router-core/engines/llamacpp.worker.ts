@@ -154,6 +154,8 @@ export interface WorkerRuntimeInfo {
 export type FromWorker =
   | { type: 'ready'; info: WorkerRuntimeInfo }
   | { type: 'loaded'; info: LoadedModelInfo }
+  /** The model at `path` is disposed (weights, context and KV cache freed), answering an `unload`. */
+  | { type: 'unloaded'; path: string }
   | { type: 'started'; id: number; contextThreads: number; promptTokens: number }
   | { type: 'progress'; id: number; evaluatedTokens: number; promptTokens: number }
   | { type: 'delta'; id: number; text: string }
@@ -819,7 +821,7 @@ port?.on('message', (msg: ToWorker) => {
       running.get(msg.id)?.abort();
       break;
     case 'unload':
-      unloading = Promise.all([unloading, unload(msg.path)]).then(() => undefined);
+      unloading = Promise.all([unloading, unload(msg.path).then(() => post({ type: 'unloaded', path: msg.path }))]).then(() => undefined);
       break;
     case 'close':
       void close();

@@ -12,6 +12,8 @@ import { createOpenAICompatEngine } from './openai-compat.js';
 export interface EngineSettings {
   /** Catalog model id → GGUF path for the embedded engine. */
   modelFiles: Record<string, string>;
+  /** HYBRID_AI_LOCAL_MODEL: the one file's name, under which the embedded engine answers every local model. */
+  servesAllLocalAs?: string;
   threads?: number;
   /** Answers per local model at once (read when a model loads, so it follows the tier). */
   parallel?: () => number;
@@ -38,7 +40,14 @@ export interface EngineSettings {
 
 /** Each factory returns an engine, or null when it cannot exist in this configuration. */
 export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => Engine | null>> = {
-  llamacpp: (s) => createLlamaCppEngine({ modelFiles: s.modelFiles, threads: s.threads, sequences: s.parallel, queueLimit: s.queueLimit }),
+  llamacpp: (s) =>
+    createLlamaCppEngine({
+      modelFiles: s.modelFiles,
+      servesAllLocalAs: s.servesAllLocalAs,
+      threads: s.threads,
+      sequences: s.parallel,
+      queueLimit: s.queueLimit,
+    }),
   ollama: (s) => createOllamaEngine({ host: s.ollamaHost, keepAlive: OLLAMA_KEEP_ALIVE }),
   'openai-compat': (s) =>
     s.openaiCompatUrl ? createOpenAICompatEngine({ baseURL: s.openaiCompatUrl, serveAllLocalAs: s.openaiCompatModel }) : null,

@@ -52,6 +52,8 @@ export interface GatewayOptions
   chatLimits?: Partial<ChatLimits>;
   /** Models engines hold in memory now, for Ollama's /api/ps (absent = none known). */
   loadedModels?: ProtocolServicesDeps['loadedModels'];
+  /** Free a model an engine holds (Ollama's keep_alive 0 and `ollama stop`); absent = nothing to free. */
+  unloadModel?: ProtocolServicesDeps['unloadModel'];
   /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */
   lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
   /** Cloud providers, first choice, fallback order and keys behind /api/v1/cloud (absent in bare gateways). */

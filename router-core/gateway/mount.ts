@@ -64,6 +64,8 @@ export interface ProtocolServicesDeps {
   models?: ModelsApiDeps;
   /** Models engines hold in memory now (absent = none known). */
   loadedModels?(): LoadedModel[];
+  /** Free the model a caller names (as in a chat; 'auto' = every local model loaded); resolves once freed. */
+  unloadModel?(model: string): Promise<void>;
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
   ledger?: Pick<Ledger, 'saveResponse' | 'getResponse' | 'deleteResponse'>;
   history?(): boolean;
@@ -124,6 +126,7 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
     ...(deps.models ? { files: deps.models } : {}),
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
+    ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
   };
 }

@@ -82,6 +82,8 @@ export interface ProtocolServices {
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
   loaded?(): LoadedModel[];
+  /** Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed. */
+  unload?(model: string): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
 }

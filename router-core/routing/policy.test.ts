@@ -265,7 +265,7 @@ describe('decideRoute: tools', () => {
     const o = run('auto', noKey);
     expect(!o.ok && o.error.type).toBe('no_model_available');
     expect(!o.ok && o.error.message).toMatch(
-      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
+      /No available model can call tools.*\(qwen3-1\.7b, qwen2\.5-1\.5b, qwen3-4b, phi-4-mini, smollm3-3b, granite-4\.0-micro, llama-3\.2-3b\)/,
     );
   });
 
@@ -289,12 +289,54 @@ describe('decideRoute: tools', () => {
   });
 
   it('requests without tools are routed as before', () => {
-    expect(run('auto', withTools, {})).toMatchObject({ ok: true, decision: { model: 'tinyllama' } });
+    // The best present small model answers; models that cannot call tools stay in the chain as fallbacks.
+    const o = run('auto', withTools, {});
+    expect(o).toMatchObject({ ok: true, decision: { model: 'qwen2.5-1.5b' } });
+    expect(o.ok && o.decision.fallbacks.map((f) => f.model)).toEqual(expect.arrayContaining(['tinyllama', 'phi2']));
   });
 
   function everythingWith(engines: Availability['engines']): Availability {
     return { engines: { ...everything.engines, ...engines } };
   }
+});
+
+describe('an engine serving every local model from one file (HYBRID_AI_LOCAL_MODEL)', () => {
+  const catalogIds = ['qwen3-1.7b', 'qwen2.5-1.5b', 'tinyllama', 'smollm3-3b', 'phi2', 'my-model'];
+  const a: Availability = {
+    engines: {
+      llamacpp: { ok: true, models: catalogIds, servesAllLocalAs: 'my-model' },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const run = (prompt: string, model = 'auto') =>
+    decideRoute({ request: req(prompt, model), config: config(), tier: 2, availability: a, spend: nothingSpent });
+
+  it('decides on the catalog rungs but names the file; the same file is not tried again as a fallback', () => {
+    const o = run('hi');
+    expect(o).toMatchObject({ ok: true, decision: { route: 'small', model: 'my-model', engine: 'llamacpp' } });
+    expect(o.ok && o.decision.fallbacks).toEqual([{ route: 'cloud', model: 'claude-sonnet', engine: 'anthropic' }]);
+  });
+  it('the reasons name the file the answer will come from', () => {
+    const o = decideRoute({
+      request: req('Prove that there are infinitely many primes.', 'auto', { localOnly: true }),
+      config: config({ thresholds: { medium: 0.3, cloud: 0.6 } }),
+      tier: 2,
+      availability: a,
+      spend: nothingSpent,
+    });
+    expect(o).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+    expect(o.ok && o.decision.reasons).toContain(
+      'cloud disabled (the request asked to stay on this machine) → best local model my-model instead',
+    );
+  });
+  it("a catalog model asked for by name, or the file's own name, is answered by the file under its name", () => {
+    expect(run('hi', 'phi2')).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+    expect(run('hi', 'my-model')).toMatchObject({ ok: true, decision: { model: 'my-model', engine: 'llamacpp' } });
+  });
+  it('embeddings name the file too', () => {
+    const e = decideEmbedding({ model: 'auto', tier: 2, availability: a, embedEngines: ['llamacpp'], preference: ['llamacpp'] });
+    expect(e).toMatchObject({ ok: true, model: 'my-model', engine: 'llamacpp' });
+  });
 });
 
 describe('decideEmbedding', () => {

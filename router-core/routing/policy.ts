@@ -261,6 +261,35 @@ export interface GuardedOutcome {
 /** decideRoute, also saying why the cloud was off (the pipeline counts requests the privacy guard kept local). */
 export function decideRouteWithGuard(given: RouteInput): GuardedOutcome {
   const input = given.state ? given : { ...given, state: createRoutingState() };
+  const { outcome, cloudBlock } = decideByCatalogIds(input);
+  return { outcome: outcome.ok ? { ok: true, decision: asServed(outcome.decision, input.availability) } : outcome, cloudBlock };
+}
+
+/**
+ * The name an engine answers a catalog model under: its own, except on an engine that serves every local model from
+ * one file (HYBRID_AI_LOCAL_MODEL), which names that file. The decision is made on catalog ids (rungs, tools, context
+ * windows); only what it reports is renamed.
+ */
+export function servedName(model: string, engine: EngineId, availability: Availability): string {
+  const as = availability.engines[engine]?.servesAllLocalAs;
+  return as !== undefined && findModel(model)?.kind === 'local' ? as : model;
+}
+
+/**
+ * A decision with each candidate under the name its engine answers it as; a file met again as a fallback is dropped,
+ * and the reasons name the chosen model as the answer will ("→ best local model my-model instead").
+ */
+function asServed(d: RouteDecision, availability: Availability): RouteDecision {
+  const rename = (c: RouteCandidate): RouteCandidate => ({ ...c, model: servedName(c.model, c.engine, availability) });
+  const primary = rename(d);
+  const [, ...fallbacks] = dedupeCandidates([primary, ...d.fallbacks.map(rename)]);
+  if (primary.model === d.model) return { ...d, fallbacks };
+  const chosen = new RegExp(`(?<![\\w.:-])${d.model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.:-])`, 'g');
+  const reasons = d.reasons.map((r) => (r.includes('→') ? r.replace(chosen, primary.model) : r));
+  return { ...d, model: primary.model, reasons, fallbacks };
+}
+
+function decideByCatalogIds(input: RouteInput): GuardedOutcome {
   const { request, config } = input;
   const estimate = estimateRequest(request, config, input.state);
   const reasons = estimateReasons(estimate);
@@ -677,7 +706,10 @@ export function decideEmbedding(input: EmbedRouteInput): EmbedRouteOutcome {
     const order = [...localRoutesWeakToStrong.flatMap((r) => ladder[r] ?? []), ...localModels.map((m) => m.id)];
     for (const model of order) {
       const engine = servable(model)[0];
-      if (engine) return { ok: true, model, engine, reason: `"auto" embeds with the smallest available local model, ${model}` };
+      if (engine) {
+        const served = servedName(model, engine, availability);
+        return { ok: true, model: served, engine, reason: `"auto" embeds with the smallest available local model, ${served}` };
+      }
     }
     return {
       ok: false,
@@ -703,7 +735,8 @@ export function decideEmbedding(input: EmbedRouteInput): EmbedRouteOutcome {
   }
   const model = entry?.id ?? requested;
   const engine = servable(model)[0];
-  if (engine) return { ok: true, model, engine, reason: `model "${requested}" requested by the caller` };
+  if (engine)
+    return { ok: true, model: servedName(model, engine, availability), engine, reason: `model "${requested}" requested by the caller` };
   if (entry) {
     return {
       ok: false,

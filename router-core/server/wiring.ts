@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import type { TierDecision } from '../contracts/hardware.js';
-import { cloudModelsOf, defaultCloudModelFor, localModels } from '../data/models.js';
+import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../data/models.js';
 import { prices, type Price } from '../data/prices.js';
 import { createAvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
@@ -68,7 +68,20 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** Model files the embedded engine may use: HYBRID_AI_LOCAL_MODEL serves every local route, else the catalog's files. */
+/**
+ * The name a HYBRID_AI_LOCAL_MODEL file answers under, everywhere (the answer's `model`, /api/ps, /api/v1/system):
+ * its file name without `.gguf`. why: the file may be any GGUF; a catalog id would claim weights, a licence and
+ * quirks (Qwen3's thinking switch) it may not have, and this is the name /api/ps and /api/tags show, so a client can
+ * send it back.
+ */
+export function localModelName(file: string): string {
+  return path.basename(file).replace(/\.gguf$/i, '');
+}
+
+/**
+ * Model files the embedded engine may use: HYBRID_AI_LOCAL_MODEL serves every local route (under its own name first,
+ * and every catalog id, so a request naming one is still answered), else the catalog's files.
+ */
 function modelFiles(config: Config, modelsDir: string): Record<string, string> {
   if (config.localModel) {
     if (!existsSync(config.localModel) || !statSync(config.localModel).isFile()) {
@@ -77,7 +90,7 @@ function modelFiles(config: Config, modelsDir: string): Record<string, string> {
         `HYBRID_AI_LOCAL_MODEL points to ${config.localModel}, which is not a file. Give the path of a .gguf model.`,
       );
     }
-    return Object.fromEntries(localModels.map((m) => [m.id, config.localModel!]));
+    return Object.fromEntries([localModelName(config.localModel), ...localModels.map((m) => m.id)].map((id) => [id, config.localModel!]));
   }
   return Object.fromEntries(localModels.map((m) => [m.id, path.join(modelsDir, m.file)]));
 }
@@ -89,9 +102,7 @@ function modelFiles(config: Config, modelsDir: string): Record<string, string> {
 function loadedModels(engine: Engine | undefined, files: Record<string, string>, override: string | undefined): LoadedModel[] {
   const info = (engine as Partial<LlamaCppEngine> | undefined)?.info?.();
   return [...(info?.loadedModels ?? [])].reverse().map((file) => {
-    const id = override
-      ? path.basename(file).replace(/\.gguf$/i, '')
-      : (Object.entries(files).find(([, f]) => f === file)?.[0] ?? path.basename(file));
+    const id = override ? localModelName(file) : (Object.entries(files).find(([, f]) => f === file)?.[0] ?? path.basename(file));
     let sizeBytes: number | undefined;
     try {
       sizeBytes = statSync(file).size;
@@ -178,6 +189,7 @@ export async function createCore(
 
   const settings: EngineSettings = {
     modelFiles: files,
+    ...(config.localModel ? { servesAllLocalAs: localModelName(config.localModel) } : {}),
     threads: config.threads,
     // --parallel wins; else the tier's (data/tiers.ts), read when a model loads so a tier change applies to the next load.
     parallel: () => local.parallel().sequences,
@@ -477,6 +489,11 @@ export async function createCore(
     tier: () => local.tier(),
     models: local.api,
     loadedModels: () => loadedModels(engines.get('llamacpp'), files, config.localModel),
+    unloadModel: async (model) => {
+      const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
+      const entry = findModel(model);
+      await e?.unload?.(entry?.kind === 'local' ? entry.id : model);
+    },
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,

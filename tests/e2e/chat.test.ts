@@ -131,10 +131,10 @@ describe('chat in Chromium', () => {
     await waitForAnswerState('done');
     const badge = lastAnswer().locator('[data-testid=route-badge]');
     await expect.poll(() => badge.locator('.route-pill').textContent()).toBe('small');
-    expect(await badge.locator('[data-testid=badge-model]').textContent()).toBe('tinyllama');
+    expect(await badge.locator('[data-testid=badge-model]').textContent()).toBe('tiny');
     expect(await badge.textContent()).toContain('llama.cpp (embedded)');
     const row = srv.core.ledger.recent(1)[0]!;
-    expect(row).toMatchObject({ model: 'tinyllama', engine: 'llamacpp', status: 'ok', costMicros: 0 });
+    expect(row).toMatchObject({ model: 'tiny', engine: 'llamacpp', status: 'ok', costMicros: 0 });
     expect(await badge.locator('[data-testid=badge-cost]').textContent()).toBe(formatMoney(row.costMicros));
     expect(await badge.locator('[data-testid=badge-all-cloud]').textContent()).toBe(`on Claude ${formatMoney(row.allCloudMicros)}`);
     expect((await lastAnswer().locator('.markdown').textContent())?.length).toBeGreaterThan(0);
@@ -208,7 +208,7 @@ describe('chat in Chromium', () => {
     await send('hello again');
     await waitForAnswerState('done');
     const count = await answers().count();
-    expect(await lastAnswer().locator('[data-testid=badge-model]').textContent()).toBe('tinyllama');
+    expect(await lastAnswer().locator('[data-testid=badge-model]').textContent()).toBe('tiny');
     await lastAnswer().getByRole('button', { name: 'Retry with Claude' }).click();
     await page.waitForFunction(() => {
       const all = document.querySelectorAll('article[aria-label="Answer"]');
@@ -424,7 +424,7 @@ describe('chat in Chromium', () => {
       await box.fill('hi');
       await box.press('Enter');
       await qa.waitForFunction(() => document.querySelector('.quick article')?.getAttribute('data-state') === 'done');
-      expect(await qa.getByTestId('badge-model').textContent()).toBe('tinyllama');
+      expect(await qa.getByTestId('badge-model').textContent()).toBe('tiny');
       // The question stays in view above its answer, and so does the badge (above a long answer, not below the fold).
       expect(await qa.getByTestId('quick-question').textContent()).toBe('You asked: hi');
       const badgeBox = (await qa.getByTestId('route-badge').boundingBox())!;

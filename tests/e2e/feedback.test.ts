@@ -152,7 +152,7 @@ describe('feedback in the chat', () => {
     await newChat();
     await send('hello again');
     await lastAnswerDone();
-    expect(await lastAnswer().getByTestId('badge-model').textContent()).toBe('tinyllama');
+    expect(await lastAnswer().getByTestId('badge-model').textContent()).toBe('tiny');
     const original = await newestAnswerRequestId();
     const claudeCalls = claude.requests.length;
     const before = await apiJson('GET', '/api/v1/feedback/stats');
@@ -168,7 +168,7 @@ describe('feedback in the chat', () => {
     expect(claude.requests.length).toBe(claudeCalls + 1);
     expect(await lastAnswer().locator('.route-pill').textContent()).toBe('cloud');
     expect(await lastAnswer().getByTestId('retry-note').textContent()).toBe(
-      'Asked Claude again: tinyllama’s answer was recorded as a miss for the router.',
+      'Asked Claude again: tiny’s answer was recorded as a miss for the router.',
     );
     const after = await apiJson('GET', '/api/v1/feedback/stats');
     expect(after.retry).toBe(before.retry + 1);
@@ -178,12 +178,12 @@ describe('feedback in the chat', () => {
     expect(fresh).not.toBe(original);
     expect(await lastAnswer().getByRole('button', { name: 'Thumbs up' }).isVisible()).toBe(true);
 
-    // Reopened: Claude's answer still says it replaced tinyllama's, whose miss was recorded.
+    // Reopened: Claude's answer still says it replaced tiny's, whose miss was recorded.
     await reopen();
     expect(await page.locator('article[aria-label="Answer"]').count()).toBe(1);
     expect(await lastAnswer().getByTestId('badge-model').textContent()).toBe('claude-sonnet');
     expect(await lastAnswer().getByTestId('retry-note').textContent()).toBe(
-      'Asked Claude again: tinyllama’s answer was recorded as a miss for the router.',
+      'Asked Claude again: tiny’s answer was recorded as a miss for the router.',
     );
   });
 
@@ -248,7 +248,7 @@ describe('feedback in the chat', () => {
       await badge.getByTestId('badge-escalated').waitFor();
       // A random-weights model's answer has a very low mean token log-probability (tests/integration/cascade-llamacpp.test.ts).
       expect(await badge.getByTestId('badge-escalated').textContent()).toMatch(
-        /^Escalated from tinyllama: its answer looked weak \(.*low confidence.*\), so \S+ answered instead\.$/,
+        /^Escalated from tiny: its answer looked weak \(.*low confidence.*\), so \S+ answered instead\.$/,
       );
       expect(await badge.locator('.flag-escalated').textContent()).toBe('escalated');
       // Reopened: the same escalation, from the ledger's record of it.

@@ -97,11 +97,10 @@ describe('a request beyond N running plus the queue', () => {
       running: 1,
       queued: 1,
     });
-    // Whichever catalog model the tier's ladder picked first is the one loaded (one GGUF serves every name here).
-    const model = sys.parallel!.models[0]?.model;
-    // The queue names the model as the request asked for it; `models` names the loaded file's catalog entry.
-    expect(sys.parallel!.queue).toEqual([expect.objectContaining({ model: 'tinyllama', position: 1 })]);
-    expect(sys.parallel!.models).toEqual([expect.objectContaining({ model, sequences: 1, busy: 1, queued: 1 })]);
+    // HYBRID_AI_LOCAL_MODEL serves every name from slow.gguf: the queue and the loaded model both name that file, as the
+    // answers and /api/ps do, whatever catalog name the request used.
+    expect(sys.parallel!.queue).toEqual([expect.objectContaining({ model: 'slow', position: 1 })]);
+    expect(sys.parallel!.models).toEqual([expect.objectContaining({ model: 'slow', sequences: 1, busy: 1, queued: 1 })]);
     expect(sys.parallel!.models[0]!.bytesPerSequence).toBeGreaterThan(0);
     expect(sys.parallel!.ollama).toEqual({ numParallel: null, keepAlive: '30m' });
     const metrics = await (await fetch(`${srv.url}/metrics`, { headers: srv.auth })).text();
@@ -129,7 +128,7 @@ describe('a request beyond N running plus the queue', () => {
     const r = await post('/v1/chat/completions', { model: 'tinyllama', messages, max_tokens: 4 });
     expect(r.status).toBe(503);
     expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(r.json.error.message).toMatch(/tinyllama is busy/);
+    expect(r.json.error.message).toMatch(/slow is busy/);
     expect(typeof r.json.error.type).toBe('string');
   });
 
@@ -138,7 +137,7 @@ describe('a request beyond N running plus the queue', () => {
     expect(r.status).toBe(503);
     expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(typeof r.json.error).toBe('string');
-    expect(r.json.error).toMatch(/tinyllama is busy/);
+    expect(r.json.error).toMatch(/slow is busy/);
   });
 
   it('Anthropic: 503 with Retry-After and an overloaded_error', async () => {
@@ -146,7 +145,7 @@ describe('a request beyond N running plus the queue', () => {
     expect(r.status).toBe(503);
     expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(r.json).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
-    expect(r.json.error.message).toMatch(/tinyllama is busy/);
+    expect(r.json.error.message).toMatch(/slow is busy/);
   });
 
   it('the held requests are still served: nothing was dropped by the refusals', () => {

@@ -43,7 +43,8 @@ describe('hybrid-ai route', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ id: 'a', route: 'small', model: 'tinyllama' });
+    // `route` decides as if every catalog file were present: the tier's recommended small model answers.
+    expect(lines[0]).toMatchObject({ id: 'a', route: 'small', model: 'qwen3-1.7b' });
     expect(lines[1]).toMatchObject({ id: 'b', route: 'cloud', model: 'claude-sonnet' });
     expect(Object.keys(lines[1]).sort()).toEqual(['complexity', 'id', 'model', 'reasons', 'route']);
     expect(lines[1].reasons.length).toBeGreaterThan(0);
@@ -121,8 +122,8 @@ describe('hybrid-ai ask', () => {
     const r = run(['ask', '--data-dir', path.join(dir, 'ask'), '--max-tokens', '8', 'hello there'], {
       env: { HYBRID_AI_LOCAL_MODEL: gguf, HYBRID_AI_THREADS: '1' },
     });
-    // The badge names the file that answered (HYBRID_AI_LOCAL_MODEL), not the catalog model it stands in for.
-    expect(r.stderr).toMatch(/\[small · tiny\.gguf \(HYBRID_AI_LOCAL_MODEL, in place of tinyllama\) on llamacpp · complexity \d\.\d\d\]/);
+    // The badge names the file that answered (HYBRID_AI_LOCAL_MODEL), not a catalog model it stands in for.
+    expect(r.stderr).toMatch(/\[small · tiny\.gguf \(HYBRID_AI_LOCAL_MODEL\) on llamacpp · complexity \d\.\d\d\]/);
     expect(r.stderr).toMatch(/in \/ \d+ out · cost \$0\.000000 · all-cloud \$0\.\d+/);
     expect(r.stdout.length).toBeGreaterThan(1);
     // The answer ends its line, so the shell prompt starts on a fresh one.

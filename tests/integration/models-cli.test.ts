@@ -85,6 +85,8 @@ describe('hybrid-ai models', () => {
     expect(out.tier.reason).toMatch(/→ tier [1-4]/);
     expect(out.recommendations).toEqual(recommendationsFor(out.tier.tier));
     expect(out.recommended).toEqual(recommendationsFor(out.tier.tier).map((r) => r.id));
+    // No file yet: no rung is answered locally.
+    expect(out.answering).toEqual({});
     // A custom licence is flagged as such, with the licence text's address.
     expect(out.models.find((m: { id: string }) => m.id === 'llama-3.2-3b')).toMatchObject({
       licencePermissive: false,
@@ -117,7 +119,9 @@ describe('hybrid-ai models', () => {
     expect(again.stderr).toMatch(/is already present/);
 
     const list = await cli(['list']);
-    expect(list.stdout).toMatch(/^tinyllama +present /m);
+    expect(list.stdout).toMatch(/^tinyllama +present .*answers small$/m);
+    // The only small file present answers the small rung, whatever the tier recommends for it.
+    expect(JSON.parse((await cli(['list', '--json'])).stdout).answering).toEqual({ small: 'tinyllama' });
     expect(list.stdout).toMatch(/^phi2 +missing /m);
     expect(list.stdout).toMatch(/Models folder: .* used, .* free\)/);
   });

@@ -44,7 +44,7 @@ describe('responses.create over llama.cpp', () => {
     const { data: r, response } = await client()
       .responses.create({ model: 'auto', input: 'hi', max_output_tokens: 8, temperature: 0 })
       .withResponse();
-    expect(r).toMatchObject({ object: 'response', model: 'tinyllama', error: null, store: true });
+    expect(r).toMatchObject({ object: 'response', model: 'tiny', error: null, store: true });
     expect(r.id).toMatch(/^resp_/);
     expect(['completed', 'incomplete']).toContain(r.status);
     expect(r.output[0]).toMatchObject({ type: 'message', role: 'assistant' });

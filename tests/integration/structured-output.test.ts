@@ -115,7 +115,8 @@ describe('llama.cpp: a JSON-schema grammar constrains the answer', () => {
       temperature: 0,
       text: { format: { type: 'json_schema', name: 'city', schema: city, strict: true } },
     });
-    expect(['tinyllama', 'phi2']).toContain(r.model);
+    // The HYBRID_AI_LOCAL_MODEL file answers under its own name, whichever rung it served.
+    expect(r.model).toBe('tiny');
     validAgainst(city, r.output_text);
     expect(r.text).toMatchObject({ format: { type: 'json_schema', name: 'city' } });
   }, 60_000);

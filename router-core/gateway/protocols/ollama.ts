@@ -568,6 +568,8 @@ const routes: ExtraRoute[] = [
 export interface OllamaOptions {
   variant: 'chat' | 'generate';
   model: string;
+  /** keep_alive 0 on a generating request: unload the model once the answer is complete. */
+  unloadAfter?: boolean;
 }
 
 export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
@@ -590,6 +592,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (!noWork) return undefined;
     await findListing(b.model, () => services.models());
     const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
+    // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
+    if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
     const head = { model: b.model, created_at: new Date().toISOString() };
     return generate
       ? { ...head, response: '', done: true, done_reason: reason }
@@ -606,7 +610,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       ];
       return {
         stream: b.stream,
-        options: { variant: 'generate', model: b.model },
+        options: { variant: 'generate', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
         request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
       };
     }
@@ -617,7 +621,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
-      options: { variant: 'chat', model: b.model },
+      options: { variant: 'chat', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
@@ -626,6 +630,11 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
         ...withFormat(b.format),
       },
     };
+  },
+
+  // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
+  async complete(run: PipelineRun, _c: Collected, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+    if (decoded.options?.unloadAfter === true && run.decision.engine === 'llamacpp') await services.unload?.(run.decision.model);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {

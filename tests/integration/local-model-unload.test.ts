@@ -1,0 +1,102 @@
+// Ollama's unload (keep_alive 0 on /api/generate or /api/chat, and `ollama stop`'s request) frees the model in the
+// embedded llama.cpp engine for real, and the next request loads it again; one HYBRID_AI_LOCAL_MODEL file is named
+// the same way by the answer, /api/v1/system's `parallel` entry and /api/ps. Real llama.cpp on a generated GGUF.
+import { Ollama } from 'ollama';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
+import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+
+let gw: RealGateway;
+beforeAll(async () => {
+  gw = await startRealGateway();
+}, 60_000);
+afterAll(async () => gw?.close());
+
+const engine = (): LlamaCppEngine => gw.srv.core.engines.get('llamacpp') as LlamaCppEngine;
+const ollama = (): Ollama => new Ollama({ host: gw.srv.url, headers: gw.srv.auth });
+
+async function post(url: string, body: unknown): Promise<any> {
+  const res = await fetch(`${gw.srv.url}${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...gw.srv.auth },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json();
+}
+
+async function system(): Promise<SystemInfo> {
+  const res = await fetch(`${gw.srv.url}/api/v1/system`, { headers: gw.srv.auth });
+  return (await res.json()) as SystemInfo;
+}
+
+const psNames = async (): Promise<string[]> => (await ollama().ps()).models.map((m) => m.name);
+
+describe('one HYBRID_AI_LOCAL_MODEL file, one name', () => {
+  it('the answer, /api/v1/system and /api/ps all name the file (tiny.gguf → "tiny"), whatever catalog name was asked', async () => {
+    const auto = await post('/api/v1/chat', { prompt: 'hi', max_tokens: 4 });
+    expect(auto).toMatchObject({ backend: 'local', engine: 'llamacpp', model: 'tiny', routing: { route: 'small' } });
+    const named = await post('/api/v1/chat', { prompt: 'hi', model: 'phi2', max_tokens: 4 });
+    expect(named.model).toBe('tiny');
+    const openai = await post('/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
+    expect(openai.model).toBe('tiny');
+    expect((await system()).parallel?.models.map((m) => m.model)).toEqual(['tiny']);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    // The name can be sent back: it is listed, and asking for it is answered by the same file.
+    expect((await ollama().list()).models.map((m) => m.name)).toContain('tiny:latest');
+    expect((await post('/api/v1/chat', { prompt: 'hi', model: 'tiny', max_tokens: 4 })).model).toBe('tiny');
+  });
+});
+
+describe('unload frees the model in llama.cpp; the next request loads it again', () => {
+  it('`ollama stop` (generate, no prompt, keep_alive 0) frees it; /api/ps is empty; a chat loads it again', async () => {
+    await post('/api/v1/chat', { prompt: 'hi', max_tokens: 4 });
+    expect(await psNames()).toEqual(['tiny:latest']);
+    const before = engine().info();
+    const stop = await post('/api/generate', { model: 'auto', keep_alive: 0 });
+    expect(stop).toMatchObject({ done: true, done_reason: 'unload' });
+    // Answered once the worker confirmed the model disposed.
+    expect(engine().info()).toMatchObject({ loadedModels: [], models: [], modelsFreed: before.modelsFreed + 1 });
+    expect(await psNames()).toEqual([]);
+    expect((await system()).parallel?.models).toEqual([]);
+
+    await post('/api/v1/chat', { prompt: 'hi', max_tokens: 4 });
+    expect(engine().info().modelLoads).toBe(before.modelLoads + 1);
+    expect(await psNames()).toEqual(['tiny:latest']);
+  });
+
+  it('/api/chat with messages: [] and keep_alive "0s", naming a catalog model the file serves, frees it', async () => {
+    await post('/api/v1/chat', { prompt: 'hi', max_tokens: 4 });
+    const freed = engine().info().modelsFreed;
+    const r = await ollama().chat({ model: 'tinyllama', messages: [], keep_alive: '0s' });
+    expect(r).toMatchObject({ done: true, done_reason: 'unload' });
+    expect(engine().info()).toMatchObject({ loadedModels: [], modelsFreed: freed + 1 });
+    expect(await psNames()).toEqual([]);
+  });
+
+  it('keep_alive 0 on a chat that generates: answered, then freed (as Ollama unloads after the answer)', async () => {
+    const { modelLoads, modelsFreed } = engine().info();
+    const r = await ollama().chat({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'hi' }],
+      keep_alive: 0,
+      options: { num_predict: 4 },
+    });
+    expect(r.done).toBe(true);
+    expect(r.eval_count).toBeGreaterThan(0);
+    expect(engine().info()).toMatchObject({ loadedModels: [], modelLoads: modelLoads + 1, modelsFreed: modelsFreed + 1 });
+    expect(await psNames()).toEqual([]);
+    // Streamed the same way: the last line comes once the model is freed.
+    const stream = await ollama().generate({ model: 'auto', prompt: 'hi', stream: true, keep_alive: 0, options: { num_predict: 4 } });
+    for await (const part of stream) void part;
+    expect(engine().info()).toMatchObject({ loadedModels: [], modelLoads: modelLoads + 2, modelsFreed: modelsFreed + 2 });
+  });
+
+  it('an unload of a model that is not loaded answers as Ollama does and frees nothing', async () => {
+    expect(engine().info().loadedModels).toEqual([]);
+    const freed = engine().info().modelsFreed;
+    expect(await post('/api/generate', { model: 'auto', keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(engine().info().modelsFreed).toBe(freed);
+  });
+});
