@@ -152,12 +152,12 @@ export function createTray(o: TrayOptions): AppTray {
     }
     try {
       const [s, settings] = (await Promise.all([api('GET', '/api/v1/stats?range=today'), api('GET', '/api/v1/settings')])) as [
-        { totals?: { costMicros?: number; savingsMicros?: number; requests?: number } },
+        { totals?: { cost_micros?: number; savings_micros?: number; requests?: number } },
         { local_only?: boolean },
       ];
       stats = {
-        spentMicros: s.totals?.costMicros ?? 0,
-        savedMicros: s.totals?.savingsMicros ?? 0,
+        spentMicros: s.totals?.cost_micros ?? 0,
+        savedMicros: s.totals?.savings_micros ?? 0,
         requests: s.totals?.requests ?? 0,
       };
       localOnly = typeof settings.local_only === 'boolean' ? settings.local_only : null;

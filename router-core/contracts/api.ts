@@ -88,25 +88,29 @@ export interface VersionsDto {
 export interface StatsSlice {
   requests: number;
   errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  costMicros: number;
-  allCloudMicros: number;
-  savingsMicros: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+  all_cloud_micros: number;
+  savings_micros: number;
 }
 
-/** `routing` of GET /api/v1/stats: the routing features' counters (money in micro-dollars). */
+/** `routing` of GET /api/v1/stats and GET /api/v1/routing/stats: the routing features' counters (money in micro-dollars). */
 export interface RoutingStatsDto {
-  cache: { hits: number; semanticHits: number; savedMicros: number };
-  cascade: { runs: number; escalated: number; escalationRate: number; savedMicros: number; firstAttemptCostMicros: number };
-  privacy: { keptLocal: number };
-  feedback: {
-    up: number;
-    down: number;
-    retry: number;
-    localMissRate: number;
-    byRoute: Array<{ route: string; up: number; down: number; retry: number }>;
-  };
+  cache: { hits: number; semantic_hits: number; saved_micros: number };
+  cascade: { runs: number; escalated: number; escalation_rate: number; saved_micros: number; first_attempt_cost_micros: number };
+  privacy: { kept_local: number };
+  feedback: FeedbackStatsDto;
+}
+
+/** GET /api/v1/feedback/stats and `routing.feedback` of the stats answers. */
+export interface FeedbackStatsDto {
+  up: number;
+  down: number;
+  retry: number;
+  /** Share of rated local answers that were thumbs-down or retried with the cloud. */
+  local_miss_rate: number;
+  by_route: Array<{ route: string; up: number; down: number; retry: number }>;
 }
 
 /** A verdict on an answer: thumbs up/down, or "retry" (asked Claude again: a miss for a local answer). */
@@ -122,12 +126,14 @@ export interface FeedbackDto {
 export interface StatsDto {
   from: number;
   to: number;
-  totals: StatsSlice & { local: number; cloud: number; localShare: number; savingsPct: number; avgLatencyMs: number };
-  byModel: Array<StatsSlice & { model: string; engine: string }>;
+  totals: StatsSlice & { local: number; cloud: number; local_share: number; savings_pct: number; avg_latency_ms: number };
+  by_model: Array<StatsSlice & { model: string; engine: string }>;
   /** Cloud spend by provider (absent from an older core); local answers are not listed. */
-  byProvider?: Array<StatsSlice & { provider: CloudProvider }>;
-  byRoute: Array<StatsSlice & { route: string }>;
-  byDay: Array<StatsSlice & { day: string }>;
+  by_provider?: Array<StatsSlice & { provider: CloudProvider }>;
+  by_route: Array<StatsSlice & { route: string }>;
+  by_day: Array<StatsSlice & { day: string }>;
+  /** Per app key; `api_key_id` null (name null) = requests made with the master token (the app's own UI, scripts). */
+  by_app: Array<StatsSlice & { api_key_id: string | null; name: string | null }>;
   budget: {
     daily_cap_micros: number | null;
     monthly_cap_micros: number | null;

@@ -12,15 +12,16 @@ import type { ChatPipeline } from '../pipeline.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import type { Tier } from '../contracts/decision.js';
 import { levelOf } from '../routing/complexity.js';
-import { isCloudEngine, providerOf, providerOfModel } from '../routing/cloud.js';
+import { isCloudEngine, providerOfModel } from '../routing/cloud.js';
 import { estimateReasons, estimateRequest } from '../routing/policy.js';
 import type { Metrics } from './metrics.js';
 import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
 import { rangeStart } from './ranges.js';
-import type { CloudProvider, ComplexityDto, StatsDto, StatsSlice } from '../contracts/api.js';
+import type { ComplexityDto, StatsDto } from '../contracts/api.js';
 import type { HealthDto, ReadyDto } from './api-schemas.js';
 import { scheduleNow } from './routing-settings-api.js';
+import { routingStatsDto, spendStatsDto } from './stats-dto.js';
 
 export interface AdminDeps {
   version: string;
@@ -135,8 +136,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     ]);
     const budget = deps.routing().budget;
     return {
-      ...stats,
-      byProvider: spendByProvider(stats.byModel),
+      ...spendStatsDto(stats),
       budget: {
         daily_cap_micros: budget.dailyMicros ?? null,
         monthly_cap_micros: budget.monthlyMicros ?? null,
@@ -144,7 +144,7 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
         spent_month_micros: spend.monthMicros,
       },
       // Cache hits, cascades, privacy-kept requests and feedback (gateway/routing-settings-api.ts has the same alone).
-      routing,
+      routing: routingStatsDto(routing),
       // Time-based routing in force now (the dashboard shows it): null without an enabled schedule.
       schedule: scheduleNow(deps.routing().schedule ?? null, now),
     } satisfies StatsDto;
@@ -217,34 +217,6 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
-}
-
-/** Cloud spend by provider, summed from the per-model rows (the provider is the engine's kind; local rows are left out). */
-export function spendByProvider(byModel: ReadonlyArray<StatsSlice & { engine: string }>): Array<StatsSlice & { provider: CloudProvider }> {
-  const out = new Map<CloudProvider, StatsSlice & { provider: CloudProvider }>();
-  for (const m of byModel) {
-    const provider = providerOf(m.engine);
-    if (!provider) continue;
-    const t = out.get(provider) ?? {
-      provider,
-      requests: 0,
-      errors: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      costMicros: 0,
-      allCloudMicros: 0,
-      savingsMicros: 0,
-    };
-    t.requests += m.requests;
-    t.errors += m.errors;
-    t.inputTokens += m.inputTokens;
-    t.outputTokens += m.outputTokens;
-    t.costMicros += m.costMicros;
-    t.allCloudMicros += m.allCloudMicros;
-    t.savingsMicros += m.savingsMicros;
-    out.set(provider, t);
-  }
-  return [...out.values()].sort((a, b) => b.costMicros - a.costMicros);
 }
 
 /** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */

@@ -3,7 +3,16 @@
 // (Ollama's and Anthropic's error shapes are built inside their adapters: tests/integration/openapi.test.ts parses
 // every error type each adapter encodes with these schemas.)
 import { z } from 'zod';
-import type { ChatAnswerDto, ClaudeKeyStatus, CloudSettingsDto, ComplexityDto, SettingsDto, StatsDto } from '../contracts/api.js';
+import type {
+  ChatAnswerDto,
+  ClaudeKeyStatus,
+  CloudSettingsDto,
+  ComplexityDto,
+  FeedbackStatsDto,
+  RoutingStatsDto,
+  SettingsDto,
+  StatsDto,
+} from '../contracts/api.js';
 import type { CloudProvider, EngineId, Route } from '../contracts/decision.js';
 import type { ErrorBody, ErrorType } from '../contracts/errors.js';
 import type { FinishReason } from '../contracts/stream.js';
@@ -117,12 +126,40 @@ assertSame<Same<z.infer<typeof complexitySchema>, ComplexityDto>>();
 const slice = {
   requests: z.number().int(),
   errors: z.number().int(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
-  costMicros: z.number().int(),
-  allCloudMicros: z.number().int(),
-  savingsMicros: z.number().int(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  cost_micros: z.number().int(),
+  all_cloud_micros: z.number().int(),
+  savings_micros: z.number().int(),
 };
+
+/** GET /api/v1/feedback/stats and `routing.feedback` of the stats answers. */
+export const feedbackStatsSchema = z.object({
+  up: z.number().int(),
+  down: z.number().int(),
+  retry: z.number().int(),
+  local_miss_rate: z.number(),
+  by_route: z.array(z.object({ route: z.string(), up: z.number().int(), down: z.number().int(), retry: z.number().int() })),
+});
+assertSame<Same<z.infer<typeof feedbackStatsSchema>, FeedbackStatsDto>>();
+
+/** The routing features' counters: `routing` of GET /api/v1/stats and GET /api/v1/routing/stats. */
+export const routingStatsSchema = z.object({
+  cache: z.object({ hits: z.number().int(), semantic_hits: z.number().int(), saved_micros: z.number().int() }),
+  cascade: z.object({
+    runs: z.number().int(),
+    escalated: z.number().int(),
+    escalation_rate: z.number(),
+    saved_micros: z.number().int(),
+    first_attempt_cost_micros: z.number().int(),
+  }),
+  privacy: z.object({ kept_local: z.number().int() }),
+  feedback: feedbackStatsSchema,
+});
+assertSame<Same<z.infer<typeof routingStatsSchema>, RoutingStatsDto>>();
+
+/** GET /api/v1/routing/stats: the counters of a named period. */
+export const routingStatsAnswerSchema = routingStatsSchema.extend({ range: z.string() });
 
 /** GET /api/v1/stats (money in integer micro-dollars). */
 export const statsSchema = z.object({
@@ -132,40 +169,22 @@ export const statsSchema = z.object({
     ...slice,
     local: z.number().int(),
     cloud: z.number().int(),
-    localShare: z.number(),
-    savingsPct: z.number(),
-    avgLatencyMs: z.number(),
+    local_share: z.number(),
+    savings_pct: z.number(),
+    avg_latency_ms: z.number(),
   }),
-  byModel: z.array(z.object({ ...slice, model: z.string(), engine: z.string() })),
-  byProvider: z.array(z.object({ ...slice, provider })).optional(),
-  byRoute: z.array(z.object({ ...slice, route: z.string() })),
-  byDay: z.array(z.object({ ...slice, day: z.string() })),
+  by_model: z.array(z.object({ ...slice, model: z.string(), engine: z.string() })),
+  by_provider: z.array(z.object({ ...slice, provider })).optional(),
+  by_route: z.array(z.object({ ...slice, route: z.string() })),
+  by_day: z.array(z.object({ ...slice, day: z.string() })),
+  by_app: z.array(z.object({ ...slice, api_key_id: z.string().nullable(), name: z.string().nullable() })),
   budget: z.object({
     daily_cap_micros: z.number().int().nullable(),
     monthly_cap_micros: z.number().int().nullable(),
     spent_today_micros: z.number().int(),
     spent_month_micros: z.number().int(),
   }),
-  routing: z
-    .object({
-      cache: z.object({ hits: z.number().int(), semanticHits: z.number().int(), savedMicros: z.number().int() }),
-      cascade: z.object({
-        runs: z.number().int(),
-        escalated: z.number().int(),
-        escalationRate: z.number(),
-        savedMicros: z.number().int(),
-        firstAttemptCostMicros: z.number().int(),
-      }),
-      privacy: z.object({ keptLocal: z.number().int() }),
-      feedback: z.object({
-        up: z.number().int(),
-        down: z.number().int(),
-        retry: z.number().int(),
-        localMissRate: z.number(),
-        byRoute: z.array(z.object({ route: z.string(), up: z.number().int(), down: z.number().int(), retry: z.number().int() })),
-      }),
-    })
-    .optional(),
+  routing: routingStatsSchema.optional(),
   schedule: z.object({ cloud_blocked: z.boolean(), reason: z.string(), until: z.string().nullable() }).nullable().optional(),
 });
 assertSame<Same<z.infer<typeof statsSchema>, StatsDto>>();

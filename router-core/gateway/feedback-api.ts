@@ -8,6 +8,7 @@ import type { ComplexityThresholds } from '../routing/complexity.js';
 import { isCloudEngine } from '../routing/cloud.js';
 import { proposeThresholds, type RatedAnswer, type TuningProposal } from '../routing/tuner.js';
 import { parseBody } from './protocols/validate.js';
+import { feedbackStatsDto } from './stats-dto.js';
 import { settingKeys } from './settings-api.js';
 
 /** What the routes need. */
@@ -78,7 +79,7 @@ export function mountFeedbackApi(app: FastifyInstance, deps: FeedbackDeps): void
     return reply.code(201).send({ request_id: b.request_id, rating: b.rating, stored: true });
   });
 
-  app.get('/api/v1/feedback/stats', async () => (await deps.ledger.routingStats(0, deps.now() + 1)).feedback);
+  app.get('/api/v1/feedback/stats', async () => feedbackStatsDto((await deps.ledger.routingStats(0, deps.now() + 1)).feedback));
 
   app.get('/api/v1/feedback/tune', async (req) => {
     const q = req.query as { days?: string };

@@ -10,11 +10,13 @@ import {
   cloudSettingsSchema,
   complexitySchema,
   errorCatalogue,
+  feedbackStatsSchema,
   healthSchema,
   nativeErrorSchema,
   ollamaErrorSchema,
   openAiErrorSchema,
   readySchema,
+  routingStatsAnswerSchema,
   settingsSchema,
   statsSchema,
 } from './api-schemas.js';
@@ -247,7 +249,14 @@ export const operations: readonly Operation[] = [
     body: { name: 'Feedback', schema: feedbackBody },
     ok: { status: 201 },
   },
-  { method: 'get', path: '/api/v1/feedback/stats', api: 'native', access: 'master', summary: 'Ratings, by route' },
+  {
+    method: 'get',
+    path: '/api/v1/feedback/stats',
+    api: 'native',
+    access: 'master',
+    summary: 'Ratings, by route',
+    ok: { schema: { name: 'FeedbackStats', schema: feedbackStatsSchema } },
+  },
   {
     method: 'get',
     path: '/api/v1/feedback/tune',
@@ -383,6 +392,7 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'Cache, cascade, privacy and feedback counters',
     query: [range('30d')],
+    ok: { schema: { name: 'RoutingStats', schema: routingStatsAnswerSchema } },
   },
   { method: 'get', path: '/api/v1/routing/experiment', api: 'native', access: 'master', summary: 'The running routing experiment, if any' },
   {

@@ -12,6 +12,7 @@ import type { PrivacyRules } from '../routing/privacy.js';
 import { scheduleState, type RoutingSchedule } from '../routing/schedule.js';
 import { parseBody } from './protocols/validate.js';
 import { routingFeatureSettings } from '../settings-schema.js';
+import { routingStatsDto } from './stats-dto.js';
 
 /** The PUT /api/v1/routing/settings body: each feature's validator from the settings schema (routing experiments build their variant's schema from it). */
 export const routingPutBody = z
@@ -134,6 +135,6 @@ export function mountRoutingSettingsApi(app: FastifyInstance, deps: RoutingSetti
     const s = deps.periodStarts(now);
     const range = q.range ?? '30d';
     const from = rangeStart(range, s);
-    return { range, ...(await deps.ledger.routingStats(from, now + 1)) };
+    return { range, ...routingStatsDto(await deps.ledger.routingStats(from, now + 1)) };
   });
 }

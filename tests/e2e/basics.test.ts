@@ -162,11 +162,11 @@ describe('attachments, shortcuts, search, export, key status', () => {
   it('the dashboard says what its savings count, and an answer rated down stops counting as a saving', async () => {
     const stats = async (): Promise<any> =>
       ((await (await fetch(`${srv.url}/api/v1/stats?range=7d`, { headers: srv.auth })).json()) as any).totals;
-    const before = (await stats()).savingsMicros as number;
+    const before = (await stats()).savings_micros as number;
     const first = (await storedPath())[1];
     expect(first.summary.savings_micros).toBeGreaterThan(0);
     await page.locator('article[aria-label="Answer"]').first().getByRole('button', { name: 'Thumbs down' }).click();
-    await expect.poll(async () => (await stats()).savingsMicros).toBe(before - first.summary.savings_micros);
+    await expect.poll(async () => (await stats()).savings_micros).toBe(before - first.summary.savings_micros);
 
     const conv = page.url();
     await page.goto(`${srv.url}/#/dashboard`);
@@ -176,7 +176,7 @@ describe('attachments, shortcuts, search, export, key status', () => {
       /minus what it really cost\. Answers you rated down, retried, or replaced with Claude’s count nothing/,
     );
     const totals = await stats();
-    await expect.poll(() => page.getByTestId('stat-saved').textContent()).toBe(formatMoney(totals.savingsMicros));
+    await expect.poll(() => page.getByTestId('stat-saved').textContent()).toBe(formatMoney(totals.savings_micros));
     await page.goto(conv);
     await page.locator('#prompt').waitFor();
   });

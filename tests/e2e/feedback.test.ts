@@ -220,7 +220,7 @@ describe('feedback in the chat', () => {
         `free from the cache, saved ${formatMoney(stored.summary.all_cloud_cost_micros)} vs Claude`,
       );
       const cache = (await apiJson('GET', '/api/v1/stats?range=today')).routing.cache;
-      expect(cache).toMatchObject({ hits: 1, savedMicros: firstCost });
+      expect(cache).toMatchObject({ hits: 1, saved_micros: firstCost });
       // Reopened: still "cached", on the engine of the answer it reused, still free.
       await reopen();
       await badge.getByTestId('badge-cached').waitFor();
@@ -276,13 +276,13 @@ describe('dashboard', () => {
     expect(routing.cache.hits).toBe(1);
     await expect
       .poll(() => page.getByTestId('stat-cache-hits').textContent())
-      .toBe(String(routing.cache.hits + routing.cache.semanticHits));
+      .toBe(String(routing.cache.hits + routing.cache.semantic_hits));
     expect(await page.getByTestId('stat-cache-hits').locator('xpath=following-sibling::*[1]').textContent()).toBe(
-      `saved ${formatMoney(routing.cache.savedMicros)} in repeat calls`,
+      `saved ${formatMoney(routing.cache.saved_micros)} in repeat calls`,
     );
     expect(await page.getByTestId('stat-escalations').textContent()).toBe(String(routing.cascade.escalated));
     expect(await page.getByTestId('stat-escalations').locator('xpath=following-sibling::*[1]').textContent()).toContain(
-      `saved ${formatMoney(routing.cascade.savedMicros)}`,
+      `saved ${formatMoney(routing.cascade.saved_micros)}`,
     );
     expect(await page.getByTestId('stat-feedback').textContent()).toBe(
       String(routing.feedback.up + routing.feedback.down + routing.feedback.retry),

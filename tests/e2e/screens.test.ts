@@ -140,7 +140,7 @@ describe('dashboard', () => {
       await page.getByRole('button', { name: label, exact: true }).click();
       const api = await apiJson('GET', `/api/v1/stats?range=${range}`);
       const ledger = srv.core.ledger.stats(api.from, api.to).totals;
-      expect(api.totals.costMicros).toBe(ledger.costMicros);
+      expect(api.totals.cost_micros).toBe(ledger.costMicros);
       await expect.poll(() => page.getByTestId('stat-requests').textContent()).toBe(String(ledger.requests));
       const spend = await page.getByTestId('stat-spend').textContent();
       expect(spend).toBe(formatMoney(ledger.costMicros));
@@ -152,7 +152,7 @@ describe('dashboard', () => {
     }
     // The ranges really differ: the seeded rows from 3 and 20 days ago count only in the longer ones.
     const today = srv.core.ledger.stats((await apiJson('GET', '/api/v1/stats?range=today')).from, Date.now() + 1).totals.costMicros;
-    const month = (await apiJson('GET', '/api/v1/stats?range=30d')).totals.costMicros;
+    const month = (await apiJson('GET', '/api/v1/stats?range=30d')).totals.cost_micros;
     expect(month - today).toBe(1_203_000 + 2_256_000);
     expect(await page.getByRole('figure').count()).toBe(1);
     await checkScreen('dashboard');

@@ -120,11 +120,11 @@ describe('tray', () => {
     }
     await tray.refresh();
     const stats = (await (await fetch(`${srv.url}/api/v1/stats?range=today`, { headers: srv.auth })).json()) as {
-      totals: { costMicros: number; savingsMicros: number };
+      totals: { cost_micros: number; savings_micros: number };
     };
-    expect(stats.totals.savingsMicros).toBeGreaterThan(0);
+    expect(stats.totals.savings_micros).toBeGreaterThan(0);
     const fmt = (m: number) => (m !== 0 && m < 1_000_000 ? `$${(m / 1e6).toFixed(4)}` : `$${(m / 1e6).toFixed(2)}`);
-    expect(label('today')).toBe(`Today: ${fmt(stats.totals.costMicros)} spent · ${fmt(stats.totals.savingsMicros)} saved`);
+    expect(label('today')).toBe(`Today: ${fmt(stats.totals.cost_micros)} spent · ${fmt(stats.totals.savings_micros)} saved`);
     expect(t().tooltip).toContain('saved');
   });
 

@@ -1,4 +1,4 @@
-// Per-app keys through the real gateway: create/list/revoke, which key made each ledger row, byApp stats, 429s per protocol.
+// Per-app keys through the real gateway: create/list/revoke, which key made each ledger row, by_app stats, 429s per protocol.
 import { createHash } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { Ollama } from 'ollama';
@@ -133,11 +133,11 @@ describe('authenticating with an app key', () => {
     await chat(key);
     await chat(key);
     const s = await call('GET', '/api/v1/stats?range=all');
-    const app = s.json.byApp.find((a: { apiKeyId: string | null }) => a.apiKeyId === id);
+    const app = s.json.by_app.find((a: { api_key_id: string | null }) => a.api_key_id === id);
     expect(app).toMatchObject({ name: 'counted', requests: 2 });
-    const master = s.json.byApp.find((a: { apiKeyId: string | null }) => a.apiKeyId === null);
+    const master = s.json.by_app.find((a: { api_key_id: string | null }) => a.api_key_id === null);
     expect(master.requests).toBeGreaterThan(0);
-    expect(s.json.byApp.reduce((n: number, a: { requests: number }) => n + a.requests, 0)).toBe(s.json.totals.requests);
+    expect(s.json.by_app.reduce((n: number, a: { requests: number }) => n + a.requests, 0)).toBe(s.json.totals.requests);
   });
 });
 

@@ -103,9 +103,10 @@ describe('the cloud route on every provider', () => {
       const row = gw.srv.core.ledger.recent(1)[0]!;
       expect(row).toMatchObject({ engine, model, status: 'ok' });
       const stats = (await call('GET', '/api/v1/stats?range=today')).json;
-      const spent = (x: typeof stats) => x.byProvider.find((s: { provider: string }) => s.provider === p) ?? { requests: 0, costMicros: 0 };
+      const spent = (x: typeof stats) =>
+        x.by_provider.find((s: { provider: string }) => s.provider === p) ?? { requests: 0, cost_micros: 0 };
       expect(spent(stats).requests).toBe(spent(statsBefore).requests + 1);
-      expect(spent(stats).costMicros).toBe(spent(statsBefore).costMicros + r.json.cost_micros);
+      expect(spent(stats).cost_micros).toBe(spent(statsBefore).cost_micros + r.json.cost_micros);
       // The ledger counts the answer as a cloud one, whichever cloud gave it.
       expect(stats.totals.cloud).toBe(statsBefore.totals.cloud + 1);
       expect(stats.totals.local).toBe(statsBefore.totals.local);

@@ -106,8 +106,8 @@ describe('native API', () => {
     const s = (await res.json()) as any;
     const rows = srv.core.ledger.recent(1000);
     expect(s.totals.requests).toBe(rows.length);
-    expect(s.totals.costMicros).toBe(rows.reduce((a, r) => a + r.costMicros, 0));
-    expect(s.totals.allCloudMicros).toBe(rows.reduce((a, r) => a + r.allCloudMicros, 0));
+    expect(s.totals.cost_micros).toBe(rows.reduce((a, r) => a + r.costMicros, 0));
+    expect(s.totals.all_cloud_micros).toBe(rows.reduce((a, r) => a + r.allCloudMicros, 0));
     const bad = await fetch(`${srv.url}/api/v1/stats?range=year`, { headers: srv.auth });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/Valid: today, 7d, 30d, month, all/);

@@ -9,8 +9,10 @@ import {
   chatAnswerSchema,
   claudeKeyStatusSchema,
   complexitySchema,
+  feedbackStatsSchema,
   healthSchema,
   readySchema,
+  routingStatsAnswerSchema,
   settingsSchema,
   statsSchema,
 } from '../../router-core/gateway/api-schemas.js';
@@ -32,6 +34,14 @@ beforeAll(async () => {
   doc = await res.json();
 }, 60_000);
 afterAll(async () => gw?.close());
+
+/** Every key at any depth that is not snake_case, with its path. */
+const camelKeys = (v: unknown, at = ''): string[] =>
+  Array.isArray(v)
+    ? v.flatMap((x, i) => camelKeys(x, `${at}[${i}]`))
+    : v && typeof v === 'object'
+      ? Object.entries(v).flatMap(([k, x]) => [...(/^[a-z0-9_]+$/.test(k) ? [] : [`${at}.${k}`]), ...camelKeys(x, `${at}.${k}`)])
+      : [];
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** `/a/{id}/b`, `/a/:id/b` and `/a/*` all as `/a/{}/b` / `/a/{}`. */
@@ -152,7 +162,7 @@ describe('GET /openapi.json', () => {
     expect(doc.components.schemas.NativeError.properties.error.properties.type.enum).toEqual(Object.keys(errorStatus));
   });
 
-  it('documents the answers the server really sends (chat, complexity, health, ready, stats, settings, Claude key, errors)', async () => {
+  it('documents the answers the server really sends (chat, complexity, health, ready, stats, routing and feedback stats, settings, Claude key, errors)', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${srv.url}${path}`, {
         method: 'POST',
@@ -166,7 +176,15 @@ describe('GET /openapi.json', () => {
     healthSchema.strict().parse(await (await fetch(`${srv.url}/health`)).json());
     readySchema.strict().parse(await (await fetch(`${srv.url}/ready`)).json());
     const get = async (path: string) => (await fetch(`${srv.url}${path}`, { headers: srv.auth })).json();
-    statsSchema.parse(await get('/api/v1/stats?range=all'));
+    const stats = await get('/api/v1/stats?range=all');
+    statsSchema.strict().parse(stats);
+    const routingStats = await get('/api/v1/routing/stats?range=all');
+    routingStatsAnswerSchema.strict().parse(routingStats);
+    const feedbackStats = await get('/api/v1/feedback/stats');
+    feedbackStatsSchema.strict().parse(feedbackStats);
+    // The stats answers are snake_case all the way down, as the rest of the native API.
+    expect(stats.by_model.length).toBeGreaterThan(0);
+    expect([...camelKeys(stats), ...camelKeys(routingStats), ...camelKeys(feedbackStats)]).toEqual([]);
     settingsSchema.strict().parse(await get('/api/v1/settings'));
     claudeKeyStatusSchema.strict().parse(await get('/api/v1/settings/claude-key'));
     nativeErrorSchema.strict().parse(await (await post('/api/v1/chat', {})).json());

@@ -169,11 +169,11 @@ describe.skipIf(postgresSkipReason !== undefined)(
       );
       const [sa, sb] = await Promise.all([api(a, 'GET', '/api/v1/stats?range=today'), api(b, 'GET', '/api/v1/stats?range=today')]);
       expect(sa.status).toBe(200);
-      const totals = (s: typeof sa) => s.json.totals as { requests: number; costMicros: number; cloud: number; local: number };
+      const totals = (s: typeof sa) => s.json.totals as { requests: number; cost_micros: number; cloud: number; local: number };
       expect(totals(sa).requests).toBe(2 * PER_GATEWAY + 1);
       expect(totals(sa)).toEqual(totals(sb));
       expect(sa.json.budget).toEqual(sb.json.budget);
-      expect((sa.json.budget as { spent_today_micros: number }).spent_today_micros).toBe(totals(sa).costMicros);
+      expect((sa.json.budget as { spent_today_micros: number }).spent_today_micros).toBe(totals(sa).cost_micros);
       for (const g of gateways) expect(g.output()).not.toContain(PG_TEST_PASSWORD);
     });
   },

@@ -60,7 +60,7 @@ describe('feedback API', () => {
     expect((await call('POST', '/api/v1/feedback', { request_id: a.json.id, rating: 'retry' })).status).toBe(201);
     const stats = await call('GET', '/api/v1/feedback/stats');
     expect(stats.json).toMatchObject({ retry: 1, down: 0 });
-    expect(stats.json.localMissRate).toBe(1);
+    expect(stats.json.local_miss_rate).toBe(1);
   });
 
   it('refuses bad feedback with a clear JSON error', async () => {

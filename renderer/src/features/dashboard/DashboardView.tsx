@@ -65,7 +65,7 @@ export function BudgetBar({ label, spent, cap, resets }: { label: string; spent:
 /** Cache hits and cascade escalations with what they saved, and the people's verdicts (from `routing` of the stats). */
 export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
   const { cache, cascade, feedback } = routing;
-  const hits = cache.hits + cache.semanticHits;
+  const hits = cache.hits + cache.semantic_hits;
   const rated = feedback.up + feedback.down + feedback.retry;
   return (
     <section className="card" aria-labelledby="routing-title">
@@ -76,13 +76,13 @@ export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
         <Card
           label="Cache hits"
           value={String(hits)}
-          sub={`saved ${formatMoney(cache.savedMicros)} in repeat calls${cache.semanticHits ? ` · ${cache.semanticHits} by meaning` : ''}`}
+          sub={`saved ${formatMoney(cache.saved_micros)} in repeat calls${cache.semantic_hits ? ` · ${cache.semantic_hits} by meaning` : ''}`}
           testId="stat-cache-hits"
         />
         <Card
           label="Cascade escalations"
           value={String(cascade.escalated)}
-          sub={`of ${cascade.runs} checked (${formatPercent(cascade.escalationRate)}) · saved ${formatMoney(cascade.savedMicros)}`}
+          sub={`of ${cascade.runs} checked (${formatPercent(cascade.escalation_rate)}) · saved ${formatMoney(cascade.saved_micros)}`}
           testId="stat-escalations"
         />
         <Card
@@ -90,7 +90,7 @@ export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
           value={String(rated)}
           sub={
             rated
-              ? `${feedback.up} up · ${feedback.down} down · ${feedback.retry} retried · local misses ${formatPercent(feedback.localMissRate)}`
+              ? `${feedback.up} up · ${feedback.down} down · ${feedback.retry} retried · local misses ${formatPercent(feedback.local_miss_rate)}`
               : 'Rate answers in the chat to tune the router'
           }
           testId="stat-feedback"
@@ -105,7 +105,7 @@ export function RoutingCards({ routing }: { routing: RoutingStatsDto }) {
 }
 
 /** The providers as the dashboard names them. */
-const providerLabels: Record<NonNullable<StatsDto['byProvider']>[number]['provider'], string> = {
+const providerLabels: Record<NonNullable<StatsDto['by_provider']>[number]['provider'], string> = {
   anthropic: 'Claude (Anthropic)',
   openai: 'OpenAI',
   gemini: 'Google Gemini',
@@ -119,7 +119,7 @@ function Breakdown({ stats }: { stats: StatsDto }) {
         <h2 id="by-model" className="card-title">
           By model
         </h2>
-        {stats.byModel.length === 0 ? (
+        {stats.by_model.length === 0 ? (
           <p className="muted">No requests in this range.</p>
         ) : (
           <table className="data-table" tabIndex={0}>
@@ -141,16 +141,16 @@ function Breakdown({ stats }: { stats: StatsDto }) {
               </tr>
             </thead>
             <tbody>
-              {stats.byModel.map((m) => (
+              {stats.by_model.map((m) => (
                 <tr key={`${m.model}-${m.engine}`}>
                   <th scope="row">
                     <span className="cell-main">{m.model}</span>
                     <span className="cell-sub">{engineName(m.engine)}</span>
                   </th>
                   <td className="num">{m.requests}</td>
-                  <td className="num">{formatTokens(m.inputTokens + m.outputTokens)}</td>
-                  <td className="num">{formatMoney(m.costMicros)}</td>
-                  <td className="num">{formatMoney(m.savingsMicros)}</td>
+                  <td className="num">{formatTokens(m.input_tokens + m.output_tokens)}</td>
+                  <td className="num">{formatMoney(m.cost_micros)}</td>
+                  <td className="num">{formatMoney(m.savings_micros)}</td>
                 </tr>
               ))}
             </tbody>
@@ -161,7 +161,7 @@ function Breakdown({ stats }: { stats: StatsDto }) {
         <h2 id="by-route" className="card-title">
           By route
         </h2>
-        {stats.byRoute.length === 0 ? (
+        {stats.by_route.length === 0 ? (
           <p className="muted">No requests in this range.</p>
         ) : (
           <table className="data-table" tabIndex={0}>
@@ -180,14 +180,14 @@ function Breakdown({ stats }: { stats: StatsDto }) {
               </tr>
             </thead>
             <tbody>
-              {stats.byRoute.map((r) => (
+              {stats.by_route.map((r) => (
                 <tr key={r.route}>
                   <th scope="row">
                     <span className={`route-pill route-${r.route}`}>{r.route}</span>
                   </th>
                   <td className="num">{r.requests}</td>
                   <td className="num">{formatPercent(stats.totals.requests ? r.requests / stats.totals.requests : 0)}</td>
-                  <td className="num">{formatMoney(r.costMicros)}</td>
+                  <td className="num">{formatMoney(r.cost_micros)}</td>
                 </tr>
               ))}
             </tbody>
@@ -198,7 +198,7 @@ function Breakdown({ stats }: { stats: StatsDto }) {
         <h2 id="by-provider" className="card-title">
           Cloud spend by provider
         </h2>
-        {(stats.byProvider ?? []).length === 0 ? (
+        {(stats.by_provider ?? []).length === 0 ? (
           <p className="muted">No cloud answers in this range.</p>
         ) : (
           <table className="data-table" tabIndex={0}>
@@ -217,12 +217,12 @@ function Breakdown({ stats }: { stats: StatsDto }) {
               </tr>
             </thead>
             <tbody>
-              {(stats.byProvider ?? []).map((p) => (
+              {(stats.by_provider ?? []).map((p) => (
                 <tr key={p.provider}>
                   <th scope="row">{providerLabels[p.provider]}</th>
                   <td className="num">{p.requests}</td>
-                  <td className="num">{formatTokens(p.inputTokens + p.outputTokens)}</td>
-                  <td className="num">{formatMoney(p.costMicros)}</td>
+                  <td className="num">{formatTokens(p.input_tokens + p.output_tokens)}</td>
+                  <td className="num">{formatMoney(p.cost_micros)}</td>
                 </tr>
               ))}
             </tbody>
@@ -264,23 +264,23 @@ export default function DashboardView() {
       ) : (
         <div className={`page-body${stats.loading ? ' is-refreshing' : ''}`}>
           <div className="stat-grid">
-            <Card label="Spent" value={formatMoney(s.totals.costMicros)} sub={`${s.totals.cloud} cloud requests`} testId="stat-spend" />
+            <Card label="Spent" value={formatMoney(s.totals.cost_micros)} sub={`${s.totals.cloud} cloud requests`} testId="stat-spend" />
             <Card
               label="Saved vs all-Claude"
-              value={formatMoney(s.totals.savingsMicros)}
-              sub={`${formatPercent(s.totals.savingsPct)} of ${formatMoney(s.totals.allCloudMicros)}`}
+              value={formatMoney(s.totals.savings_micros)}
+              sub={`${formatPercent(s.totals.savings_pct)} of ${formatMoney(s.totals.all_cloud_micros)}`}
               testId="stat-saved"
             />
             <Card
               label="Answered locally"
-              value={formatPercent(s.totals.localShare)}
+              value={formatPercent(s.totals.local_share)}
               sub={`${s.totals.local} of ${s.totals.local + s.totals.cloud} answers`}
               testId="stat-local-share"
             />
             <Card
               label="Requests"
               value={String(s.totals.requests)}
-              sub={`${s.totals.errors} failed · avg ${formatDuration(s.totals.avgLatencyMs)}`}
+              sub={`${s.totals.errors} failed · avg ${formatDuration(s.totals.avg_latency_ms)}`}
               testId="stat-requests"
             />
           </div>

@@ -8,10 +8,10 @@ import { RoutingCards } from './DashboardView';
 afterEach(cleanup);
 
 const routing = (over: Partial<RoutingStatsDto> = {}): RoutingStatsDto => ({
-  cache: { hits: 3, semanticHits: 1, savedMicros: 45_600 },
-  cascade: { runs: 8, escalated: 2, escalationRate: 0.25, savedMicros: 1_234_567, firstAttemptCostMicros: 0 },
-  privacy: { keptLocal: 0 },
-  feedback: { up: 4, down: 1, retry: 2, localMissRate: 0.5, byRoute: [] },
+  cache: { hits: 3, semantic_hits: 1, saved_micros: 45_600 },
+  cascade: { runs: 8, escalated: 2, escalation_rate: 0.25, saved_micros: 1_234_567, first_attempt_cost_micros: 0 },
+  privacy: { kept_local: 0 },
+  feedback: { up: 4, down: 1, retry: 2, local_miss_rate: 0.5, by_route: [] },
   ...over,
 });
 
@@ -31,9 +31,9 @@ describe('RoutingCards', () => {
     render(
       <RoutingCards
         routing={routing({
-          cache: { hits: 0, semanticHits: 0, savedMicros: 0 },
-          cascade: { runs: 0, escalated: 0, escalationRate: 0, savedMicros: 0, firstAttemptCostMicros: 0 },
-          feedback: { up: 0, down: 0, retry: 0, localMissRate: 0, byRoute: [] },
+          cache: { hits: 0, semantic_hits: 0, saved_micros: 0 },
+          cascade: { runs: 0, escalated: 0, escalation_rate: 0, saved_micros: 0, first_attempt_cost_micros: 0 },
+          feedback: { up: 0, down: 0, retry: 0, local_miss_rate: 0, by_route: [] },
         })}
       />,
     );

@@ -27,8 +27,8 @@ function ymd(d: Date): string {
 }
 
 /** Every local day from `from` up to (not including) `to`, with zeros where the ledger has no rows. */
-export function daySeries(stats: Pick<StatsDto, 'from' | 'to' | 'byDay'>): DayPoint[] {
-  const byDay = new Map(stats.byDay.map((d) => [d.day, d]));
+export function daySeries(stats: Pick<StatsDto, 'from' | 'to' | 'by_day'>): DayPoint[] {
+  const byDay = new Map(stats.by_day.map((d) => [d.day, d]));
   const out: DayPoint[] = [];
   const start = new Date(stats.from);
   const cursor = new Date(start.getFullYear(), start.getMonth(), start.getDate());
@@ -39,9 +39,9 @@ export function daySeries(stats: Pick<StatsDto, 'from' | 'to' | 'byDay'>): DayPo
     out.push({
       day: key,
       label: cursor.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' }),
-      costMicros: d?.costMicros ?? 0,
-      allCloudMicros: d?.allCloudMicros ?? 0,
-      savingsMicros: d?.savingsMicros ?? 0,
+      costMicros: d?.cost_micros ?? 0,
+      allCloudMicros: d?.all_cloud_micros ?? 0,
+      savingsMicros: d?.savings_micros ?? 0,
       requests: d?.requests ?? 0,
     });
     cursor.setDate(cursor.getDate() + 1);
