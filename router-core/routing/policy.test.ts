@@ -143,6 +143,26 @@ describe('decideRoute: cloud off', () => {
     expect(o.ok && o.decision.reasons.join(' ')).toMatch(/daily cloud budget of \$1\.00 would be exceeded/);
   });
 
+  it('a named Claude model without a Claude key names the clouds that are configured', () => {
+    const a: Availability = {
+      engines: {
+        ...noKey.engines,
+        openai: { ok: true, models: ['gpt-4o-mini'] },
+        gemini: { ok: true, models: ['gemini-2.5-flash'] },
+      },
+    };
+    const o = decide('hi', { availability: a, model: 'claude-haiku' });
+    expect(!o.ok && o.error.type).toBe('no_model_available');
+    expect(!o.ok && o.error.message).toBe(
+      'Model "claude-haiku" is a Claude model and Claude is unavailable: no Claude API key configured; ' +
+        'configured clouds: openai, gemini — name one of their models or use "auto".',
+    );
+    const alone = decide('hi', { availability: noKey, model: 'claude-haiku' });
+    expect(!alone.ok && alone.error.message).toBe(
+      'Model "claude-haiku" is a cloud model and the cloud is unavailable: no Claude API key configured.',
+    );
+  });
+
   it('nothing available at all is a clear error', () => {
     const o = decide('hi', { availability: { engines: { anthropic: { ok: false, models: [], reason: 'no Claude API key configured' } } } });
     expect(o.ok).toBe(false);
