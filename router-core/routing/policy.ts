@@ -510,10 +510,16 @@ function nothingAvailableMessage(blocked: CloudBlock | null): string {
   );
 }
 
-/** Every model name a caller may send, for error messages. */
+/**
+ * Every model name that would answer now, for error messages (the same names /v1/models lists): "auto", the catalog's
+ * models an engine serves (local, then the configured clouds'), then the names a local engine offers beyond the catalog
+ * (an Ollama tag, the HYBRID_AI_LOCAL_MODEL file's name).
+ */
 export function validModelNames(availability: Availability): string[] {
-  const raw = availability.engines.ollama?.models.filter((m) => !findModel(m)) ?? [];
-  return ['auto', ...localModels.map((m) => m.id), ...cloudModels.map((m) => m.id), ...raw];
+  const up = Object.entries(availability.engines).filter(([, e]) => e?.ok === true) as Array<[EngineId, { models: string[] }]>;
+  const served = (id: string) => up.some(([, e]) => e.models.includes(id));
+  const raw = up.filter(([e]) => !cloudEngineIds.includes(e)).flatMap(([, e]) => e.models.filter((m) => !findModel(m)));
+  return [...new Set(['auto', ...localModels.map((m) => m.id).filter(served), ...cloudModels.map((m) => m.id).filter(served), ...raw])];
 }
 
 /** The error a caller-named cloud model gets when the cloud is off: the caller's or the owner's choice is forbidden. */
