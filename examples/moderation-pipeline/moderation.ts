@@ -45,8 +45,10 @@ const VERDICT_SCHEMA = {
 export interface ItemResult {
   text: string;
   local: { model: string; label: Label | null; confidence: number | null };
+  /** Asked again because the local verdict was uncertain (of the cloud model when one is configured, else "auto"). */
   escalated: boolean;
-  final: { label: Label | null; model: string; engine: string };
+  /** route: where the gateway ran the final answer (x-hybrid-route): 'cloud', or a local rung. */
+  final: { label: Label | null; model: string; engine: string; route: string };
   costUsd: number;
   allCloudUsd: number;
   requestIds: string[];
@@ -85,6 +87,7 @@ async function ask(client: OpenAI, model: string, text: string, schema: boolean)
     answer: data.choices[0]?.message.content ?? '',
     model: h('x-hybrid-model') || data.model,
     engine: h('x-hybrid-engine'),
+    route: h('x-hybrid-route'),
     costUsd: Number(h('x-hybrid-cost-usd') || 0),
     allCloudUsd: Number(h('x-hybrid-all-cloud-usd') || 0),
     requestId: h('x-request-id'),
@@ -92,23 +95,27 @@ async function ask(client: OpenAI, model: string, text: string, schema: boolean)
 }
 
 /** Runs the pipeline over `items`; the local and cloud models are picked from the gateway's model list. */
-export async function moderate(client: OpenAI, items: string[]): Promise<{ items: ItemResult[]; localModel: string; cloudModel: string }> {
+export async function moderate(
+  client: OpenAI,
+  items: string[],
+): Promise<{ items: ItemResult[]; localModel: string; cloudModel: string | null }> {
   const models = (await client.models.list()).data;
   const localModel = models.find((m) => m.owned_by === 'local')?.id;
-  const cloudModel = models.find((m) => m.owned_by === 'anthropic')?.id ?? 'auto';
+  // A cloud model is one owned by a cloud provider (anthropic, openai, gemini, ...); with none, escalation asks "auto".
+  const cloudModel = models.find((m) => m.owned_by !== 'local' && m.owned_by !== 'hybrid-ai')?.id ?? null;
   if (!localModel) throw new Error('No local model is available on the gateway: download one (hybrid-ai models pull tinyllama).');
   const results: ItemResult[] = [];
   for (const text of items) {
     const first = await ask(client, localModel, text, true);
     const local = parseVerdict(first.answer);
     const escalated = local.label === null || local.confidence === null || local.confidence < ESCALATE_BELOW;
-    const second = escalated ? await ask(client, cloudModel, text, false) : undefined;
+    const second = escalated ? await ask(client, cloudModel ?? 'auto', text, false) : undefined;
     const final = second ? parseVerdict(second.answer) : local;
     results.push({
       text,
       local: { model: first.model, ...local },
       escalated,
-      final: { label: final.label, model: (second ?? first).model, engine: (second ?? first).engine },
+      final: { label: final.label, model: (second ?? first).model, engine: (second ?? first).engine, route: (second ?? first).route },
       costUsd: first.costUsd + (second?.costUsd ?? 0),
       allCloudUsd: first.allCloudUsd + (second?.allCloudUsd ?? 0),
       requestIds: [first.requestId, ...(second ? [second.requestId] : [])],
@@ -137,6 +144,8 @@ async function main(): Promise<void> {
   const summary = {
     items: run.items.length,
     escalated: run.items.filter((r) => r.escalated).length,
+    // Counted by where the gateway says the final answer ran, not by what was asked for.
+    answered_by_cloud: run.items.filter((r) => r.final.route === 'cloud').length,
     cost_usd: Number(cost.toFixed(6)),
     all_cloud_usd: Number(allCloud.toFixed(6)),
     saved_usd: Number(Math.max(0, allCloud - cost).toFixed(6)),
@@ -147,11 +156,12 @@ async function main(): Promise<void> {
   }
   for (const r of run.items) {
     const verdict = r.final.label ?? 'undecided';
-    const how = r.escalated ? `escalated to ${r.final.model}` : `local ${r.local.model} (${r.local.confidence?.toFixed(2)})`;
+    const where = r.final.route === 'cloud' ? 'the cloud' : 'this machine';
+    const how = r.escalated ? `escalated to ${r.final.model} (${where})` : `local ${r.local.model} (${r.local.confidence?.toFixed(2)})`;
     process.stdout.write(`${verdict.padEnd(9)} ${how.padEnd(40)} ${r.text.slice(0, 60)}\n`);
   }
   process.stdout.write(
-    `\n${summary.items} items, ${summary.escalated} escalated to the cloud; spent $${cost.toFixed(4)} ` +
+    `\n${summary.items} items, ${summary.escalated} escalated, ${summary.answered_by_cloud} answered by the cloud; spent $${cost.toFixed(4)} ` +
       `instead of $${allCloud.toFixed(4)} all-cloud (saved $${summary.saved_usd.toFixed(4)})\n`,
   );
 }

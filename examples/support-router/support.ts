@@ -35,6 +35,8 @@ export interface TicketResult {
   id: string;
   triage: { level: string; complexity: number; route: string | null };
   handling: 'answered' | 'drafted';
+  /** Where the gateway ran it (x-hybrid-route): 'cloud', or the local rung ('small', 'medium', ...). */
+  route: string;
   model: string;
   engine: string;
   reply: string;
@@ -59,7 +61,8 @@ async function triage(base: string, token: string, text: string): Promise<Ticket
 export async function routeTickets(base: string, token: string, tickets: Ticket[]): Promise<TicketResult[]> {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: token });
   const models = (await client.models.list()).data;
-  const cloudModel = models.find((m) => m.owned_by === 'anthropic')?.id;
+  // A cloud model is one owned by a cloud provider (anthropic, openai, gemini, ...): neither local nor the router's own.
+  const cloudModel = models.find((m) => m.owned_by !== 'local' && m.owned_by !== 'hybrid-ai')?.id;
   const out: TicketResult[] = [];
   for (const t of tickets) {
     const tri = await triage(base, token, t.text);
@@ -84,6 +87,7 @@ export async function routeTickets(base: string, token: string, tickets: Ticket[
       id: t.id,
       triage: tri,
       handling: hard ? 'drafted' : 'answered',
+      route: h('x-hybrid-route'),
       model: h('x-hybrid-model') || data.model,
       engine: h('x-hybrid-engine'),
       reply: data.choices[0]?.message.content ?? '',
@@ -110,8 +114,9 @@ async function main(): Promise<void> {
   const allCloud = results.reduce((s, r) => s + r.allCloudUsd, 0);
   const summary = {
     tickets: results.length,
-    answered_locally: results.filter((r) => r.engine !== 'anthropic').length,
-    drafted_by_cloud: results.filter((r) => r.engine === 'anthropic').length,
+    // Counted by where the gateway says each ran, whichever cloud is configured.
+    answered_locally: results.filter((r) => r.route !== 'cloud').length,
+    drafted_by_cloud: results.filter((r) => r.route === 'cloud').length,
     cost_usd: Number(cost.toFixed(6)),
     all_cloud_usd: Number(allCloud.toFixed(6)),
     saved_usd: Number(Math.max(0, allCloud - cost).toFixed(6)),

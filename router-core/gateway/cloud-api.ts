@@ -52,10 +52,28 @@ export function validateProviderKey(p: CloudProvider, raw: unknown): string {
   if (key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH)
     throw new CoreError(
       'invalid_request',
-      `Invalid "key": ${key.length} characters; a ${name} API key has ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} (check that it was copied whole).`,
+      `Invalid "key": ${key.length} characters; ${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} API key has ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} (check that it was copied whole).`,
     );
   if (!KEY_CHARS.test(key)) throw new CoreError('invalid_request', 'Invalid "key": no spaces, quotes or other punctuation inside a key.');
   return key;
+}
+
+/**
+ * Keys given in the environment are checked by the same rule as a pasted key ({@link validateProviderKey}); a malformed
+ * one is still used (the cloud has the last word) but each yields a warning naming the variable and the problem.
+ */
+export function envKeyWarnings(keys: Partial<Record<CloudProvider, { env: string; value: string | undefined }>>): string[] {
+  const out: string[] = [];
+  for (const p of cloudProviders) {
+    const k = keys[p];
+    if (k?.value === undefined || k.value === '') continue;
+    try {
+      validateProviderKey(p, k.value);
+    } catch (e) {
+      out.push(`${k.env} looks malformed: ${(e as Error).message.replace(/^Invalid "key": /, '')}`);
+    }
+  }
+  return out;
 }
 
 function parseProvider(raw: unknown): CloudProvider {

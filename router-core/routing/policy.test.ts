@@ -143,6 +143,26 @@ describe('decideRoute: cloud off', () => {
     expect(o.ok && o.decision.reasons.join(' ')).toMatch(/daily cloud budget of \$1\.00 would be exceeded/);
   });
 
+  it('a named Claude model without a Claude key names the clouds that are configured', () => {
+    const a: Availability = {
+      engines: {
+        ...noKey.engines,
+        openai: { ok: true, models: ['gpt-4o-mini'] },
+        gemini: { ok: true, models: ['gemini-2.5-flash'] },
+      },
+    };
+    const o = decide('hi', { availability: a, model: 'claude-haiku' });
+    expect(!o.ok && o.error.type).toBe('no_model_available');
+    expect(!o.ok && o.error.message).toBe(
+      'Model "claude-haiku" is a Claude model and Claude is unavailable: no Claude API key configured; ' +
+        'configured clouds: openai, gemini — name one of their models or use "auto".',
+    );
+    const alone = decide('hi', { availability: noKey, model: 'claude-haiku' });
+    expect(!alone.ok && alone.error.message).toBe(
+      'Model "claude-haiku" is a cloud model and the cloud is unavailable: no Claude API key configured.',
+    );
+  });
+
   it('nothing available at all is a clear error', () => {
     const o = decide('hi', { availability: { engines: { anthropic: { ok: false, models: [], reason: 'no Claude API key configured' } } } });
     expect(o.ok).toBe(false);
@@ -187,8 +207,29 @@ describe('decideRoute: model override', () => {
     expect(!o.ok && o.error.type).toBe('not_found');
     expect(!o.ok && o.error.details).toMatchObject({ param: 'model', value: 'gpt-9' });
     expect(!o.ok && o.error.message).toMatch(
-      /Unknown model "gpt-9"\. Valid models: auto, qwen3-1\.7b, .*tinyllama, .*phi2, mistral-7b, .*claude-haiku/,
+      /Unknown model "gpt-9"\. Valid models: auto, .*tinyllama, .*phi2, .*mistral-7b, .*claude-haiku/,
     );
+    // Only what would answer: a catalog model no engine serves is not listed.
+    expect(!o.ok && o.error.message).not.toMatch(/qwen3-1\.7b/);
+  });
+
+  it('the valid list names the HYBRID_AI_LOCAL_MODEL file and leaves out clouds that are not configured', () => {
+    const a: Availability = {
+      engines: {
+        llamacpp: { ok: true, models: ['tiny', 'tinyllama', 'phi2'], servesAllLocalAs: 'tiny' },
+        anthropic: { ok: false, models: [], reason: 'no Claude API key configured' },
+        openai: { ok: true, models: ['gpt-5.4-mini'] },
+      },
+    };
+    const o = decide('hi', { availability: a, model: 'nope' });
+    expect(!o.ok && o.error.type).toBe('not_found');
+    const valid = (!o.ok && (o.error.details as { valid: string[] }).valid) || [];
+    expect(valid).toContain('tiny');
+    expect(valid).toContain('gpt-5.4-mini');
+    expect(valid.filter((m) => m.startsWith('claude-'))).toEqual([]);
+    expect(!o.ok && o.error.message).toMatch(/Valid models: auto, .*gpt-5\.4-mini, tiny\.$/);
+    const tiny = decide('hi', { availability: a, model: 'tiny' });
+    expect(tiny.ok && tiny.decision).toMatchObject({ model: 'tiny', engine: 'llamacpp' });
   });
 
   it('Claude requested without a key → no_model_available; in local-only mode → forbidden', () => {

@@ -510,10 +510,16 @@ function nothingAvailableMessage(blocked: CloudBlock | null): string {
   );
 }
 
-/** Every model name a caller may send, for error messages. */
+/**
+ * Every model name that would answer now, for error messages (the same names /v1/models lists): "auto", the catalog's
+ * models an engine serves (local, then the configured clouds'), then the names a local engine offers beyond the catalog
+ * (an Ollama tag, the HYBRID_AI_LOCAL_MODEL file's name).
+ */
 export function validModelNames(availability: Availability): string[] {
-  const raw = availability.engines.ollama?.models.filter((m) => !findModel(m)) ?? [];
-  return ['auto', ...localModels.map((m) => m.id), ...cloudModels.map((m) => m.id), ...raw];
+  const up = Object.entries(availability.engines).filter(([, e]) => e?.ok === true) as Array<[EngineId, { models: string[] }]>;
+  const served = (id: string) => up.some(([, e]) => e.models.includes(id));
+  const raw = up.filter(([e]) => !cloudEngineIds.includes(e)).flatMap(([, e]) => e.models.filter((m) => !findModel(m)));
+  return [...new Set(['auto', ...localModels.map((m) => m.id).filter(served), ...cloudModels.map((m) => m.id).filter(served), ...raw])];
 }
 
 /** The error a caller-named cloud model gets when the cloud is off: the caller's or the owner's choice is forbidden. */
@@ -557,6 +563,29 @@ function decideOverride(input: RouteInput, requested: string, score: number, rea
   return decideLocalOverride(input, requested, entry, tools, score, reasons);
 }
 
+/**
+ * A named cloud model whose own cloud is down while other clouds are up: say which cloud that is and which are configured
+ * ("… is a Claude model and Claude is unavailable: no Claude API key configured; configured clouds: openai, gemini …").
+ * Null when no other cloud is up (the plain "the cloud is unavailable" then says it all).
+ */
+function otherCloudsMessage(input: RouteInput, requested: string, engine: EngineId, reason: string): string | null {
+  const own = providerOf(engine);
+  const up = [
+    ...new Set(
+      cloudEngineIds
+        .filter((e) => e !== engine && input.availability.engines[e]?.ok === true)
+        .map((e) => providerOf(e))
+        .filter((p) => p !== undefined && p !== own),
+    ),
+  ];
+  if (up.length === 0) return null;
+  const name = own ? providerNames[own] : 'its cloud';
+  return (
+    `Model "${requested}" is a ${name} model and ${name} is unavailable: ${reason}; configured clouds: ${up.join(', ')}` +
+    ` — name one of their models or use "auto".`
+  );
+}
+
 /** A cloud model named by the caller: refused when its cloud is blocked or cannot honour the request, else that model. */
 function decideCloudOverride(
   input: RouteInput,
@@ -578,8 +607,14 @@ function decideCloudOverride(
   }
   const blocked = cloudBlock(input, { route: 'cloud', model, engine: cloudEngine });
   if (blocked !== null) {
-    const message = `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`;
-    return { ok: false, error: { type: refusalType[blocked.kind], message } };
+    const message = blocked.kind === 'unavailable' ? otherCloudsMessage(input, requested, cloudEngine, blocked.reason) : null;
+    return {
+      ok: false,
+      error: {
+        type: refusalType[blocked.kind],
+        message: message ?? `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`,
+      },
+    };
   }
   const tooBig = overrideContextError(input, model, cloudEngine);
   if (tooBig) return { ok: false, error: tooBig };

@@ -91,6 +91,11 @@ export function startBanner(b: BannerInput): string {
     .join('\n');
 }
 
+/** The banner's tier words: the reason alone when it already names the tier ("… → tier 3"), else "tier N: reason". */
+export function tierText(t: { tier: number; reason: string }): string {
+  return new RegExp(`\\btier ${t.tier}\\b`).test(t.reason) ? t.reason : `tier ${t.tier}: ${t.reason}`;
+}
+
 /** True when the desktop shell started this process (it reads the ready message, and keeps stdout in a log). */
 function underShell(): boolean {
   return shellPort() !== undefined || typeof process.send === 'function';
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     startBanner({
       url,
-      tier: `tier ${t.tier}: ${t.reason}`,
+      tier: tierText(t),
       token: core.token,
       tokenFile: core.config.token ? undefined : path.join(core.config.dataDir, 'api-token'),
       tokenCreated: core.tokenCreated,

@@ -17,6 +17,7 @@ import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
 import type { ClaudeAuthError, KeyTest } from '../gateway/secrets-api.js';
 import { periodStarts } from '../gateway/admin.js';
 import { createAppKeys } from '../gateway/keys-api.js';
+import { envKeyWarnings } from '../gateway/cloud-api.js';
 import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
 import type { LoadedModel } from '../gateway/protocol.js';
 import { loopbackHosts, OLLAMA_WITHOUT_TOKEN_SETTING, type SecurityOptions } from '../gateway/security.js';
@@ -186,6 +187,13 @@ export async function createCore(
     keychain: config.keychain === false ? 'off' : 'auto',
     onWarning: (m) => logger.warn(m),
   });
+  for (const w of envKeyWarnings({
+    anthropic: { env: 'ANTHROPIC_API_KEY', value: config.anthropicApiKey },
+    openai: { env: 'OPENAI_API_KEY', value: config.openaiApiKey },
+    gemini: { env: 'GEMINI_API_KEY', value: config.geminiApiKey },
+    compat: { env: 'HYBRID_AI_CLOUD_COMPAT_KEY', value: config.cloudCompatKey },
+  }))
+    logger.warn(w);
 
   const settings: EngineSettings = {
     modelFiles: files,

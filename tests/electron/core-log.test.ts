@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openCoreLog, REDACTED, redactLine } from '../../electron/core-log.js';
 import { createCoreProcess, spawnNodeProcess, type CoreProcess } from '../../electron/core-process.js';
-import { startBanner } from '../../router-core/server/main.js';
+import { pickTier } from '../../router-core/routing/tiering.js';
+import { startBanner, tierText } from '../../router-core/server/main.js';
 
 vi.mock('electron', () => import('../fakes/electron.js'));
 
@@ -26,6 +27,15 @@ describe('startBanner (router-core/server/main.ts)', () => {
     expect(fromEnv).not.toContain(TOKEN);
     expect(fromEnv).toContain('the value of HYBRID_AI_TOKEN');
     expect(fromEnv).toContain('Bearer $HYBRID_AI_TOKEN');
+  });
+
+  it('names the tier once', () => {
+    const gib = 1024;
+    const t = pickTier({ totalRamMiB: { known: true, value: 23.5 * gib }, gpus: { known: true, value: [] } } as never);
+    const text = tierText(t);
+    expect(text).toContain('no GPU → tier 3');
+    expect(text.match(/tier 3\b/g)).toHaveLength(1);
+    expect(tierText({ tier: 2, reason: 'something odd' })).toBe('tier 2: something odd');
   });
 
   it('on a terminal a person reads: the ready-to-open link', () => {

@@ -321,3 +321,48 @@ describe('keys', () => {
     }
   });
 });
+
+describe('OpenAI and Gemini configured, no Claude key, HYBRID_AI_LOCAL_MODEL=tiny.gguf', () => {
+  let g: RealGateway;
+  const req = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${g.srv.url}${url}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...g.srv.auth },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  beforeAll(async () => {
+    g = await startRealGateway({ openai: {}, gemini: {}, env: { ANTHROPIC_API_KEY: '' } });
+  }, 60_000);
+  afterAll(async () => g?.close());
+
+  it('lists the local file under the name that answers, and no Claude model, in every list', async () => {
+    const list = await req('GET', '/v1/models');
+    const ids = (list.json.data as Array<{ id: string }>).map((m) => m.id);
+    expect(ids).toContain('tiny');
+    expect(ids.some((id) => id.startsWith('gpt-'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('gemini-'))).toBe(true);
+    expect(ids.filter((id) => id.startsWith('claude-'))).toEqual([]);
+    expect((await req('GET', '/v1/models/tiny')).json).toMatchObject({ id: 'tiny', owned_by: 'local' });
+    const answer = await req('POST', '/v1/chat/completions', { model: 'tiny', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.status).toBe(200);
+    const openaiShape = await req('POST', '/v1/chat/completions', { model: 'nope', messages: [{ role: 'user', content: 'hi' }] });
+    expect(openaiShape.status).toBe(404);
+    expect(openaiShape.json.error.message).toMatch(/^Unknown model "nope"\. Valid models: auto, .*\btiny\b/);
+    expect(openaiShape.json.error.message).not.toMatch(/claude-/);
+    const ollamaShape = await req('POST', '/api/chat', { model: 'nope', stream: false, messages: [{ role: 'user', content: 'hi' }] });
+    expect(ollamaShape.status).toBe(404);
+    expect(ollamaShape.json.error).toMatch(/\btiny\b/);
+    expect(ollamaShape.json.error).not.toMatch(/claude-/);
+  }, 60_000);
+
+  it('a Claude model asked for by name: Claude is not configured, and the configured clouds are named', async () => {
+    const r = await req('POST', '/v1/chat/completions', { model: 'claude-haiku', messages: [{ role: 'user', content: 'hi' }] });
+    expect(r.status).toBe(503);
+    expect(r.json.error.message).toBe(
+      'Model "claude-haiku" is a Claude model and Claude is unavailable: no Claude API key configured; ' +
+        'configured clouds: openai, gemini — name one of their models or use "auto".',
+    );
+  });
+});

@@ -1,11 +1,13 @@
 // The example apps in examples/ run as a user runs them (tsx, env, --json) against a real gateway: llama.cpp on a
-// generated GGUF for local answers, the Claude stand-in for the cloud; their output is checked against the ledger.
+// generated GGUF for local answers, the Claude stand-in for the cloud (or the OpenAI stand-in as the only cloud); their
+// output is checked against the ledger.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
 import type { AnthropicStandIn } from '../stand-ins/anthropic-server.js';
+import type { OpenAIStandIn } from '../stand-ins/openai-cloud.js';
 import { TOKEN, type TestServer } from './helpers.js';
 
 const run = promisify(execFile);
@@ -21,12 +23,17 @@ beforeAll(async () => {
 afterAll(async () => gw?.close());
 
 /** Runs an example exactly as its header comment says, returning its --json output. */
-async function example(file: string): Promise<any> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(root, 'examples', file), '--json'], {
+async function example(file: string, url = srv.url): Promise<any> {
+  return JSON.parse(await exampleText(file, url, ['--json']));
+}
+
+/** Its printed output (without --json). */
+async function exampleText(file: string, url: string, args: string[] = []): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(root, 'examples', file), ...args], {
     cwd: root,
-    env: { ...process.env, HYBRID_AI_URL: srv.url, HYBRID_AI_TOKEN: TOKEN },
+    env: { ...process.env, HYBRID_AI_URL: url, HYBRID_AI_TOKEN: TOKEN },
   });
-  return JSON.parse(stdout);
+  return stdout;
 }
 
 const micros = (usd: number): number => Math.round(usd * 1_000_000);
@@ -79,5 +86,66 @@ describe('examples/support-router', () => {
     expect(micros(out.summary.saved_usd)).toBe(micros(out.summary.all_cloud_usd) - micros(out.summary.cost_usd));
     const sumCost = out.tickets.reduce((s: number, t: any) => s + micros(t.costUsd), 0);
     expect(sumCost).toBe(micros(out.summary.cost_usd));
+  }, 120_000);
+});
+
+describe('the examples with OpenAI as the only cloud (no Claude key)', () => {
+  let ogw: RealGateway;
+  let osrv: TestServer;
+  let gpt: OpenAIStandIn;
+  beforeAll(async () => {
+    ogw = await startRealGateway({ openai: {}, env: { ANTHROPIC_API_KEY: '', HYBRID_AI_CLOUD: 'openai' } });
+    osrv = ogw.srv;
+    gpt = ogw.openai!;
+  }, 60_000);
+  afterAll(async () => ogw?.close());
+
+  it('support-router drafts the hard ticket with a GPT model and counts it as the cloud draft it is', async () => {
+    const seen = new Set(osrv.core.ledger.recent(1000).map((r) => r.id));
+    const calls = gpt.requests.length;
+    const out = await example('support-router/support.ts', osrv.url);
+    const byId = new Map<string, any>(out.tickets.map((t: any) => [t.id, t]));
+    expect(byId.get('T-3')).toMatchObject({ handling: 'drafted', engine: 'openai', route: 'cloud', triage: { level: 'cloud' } });
+    expect(byId.get('T-3').model).toMatch(/^gpt-/);
+    expect(byId.get('T-3').reply).toContain('Stand-in GPT');
+    for (const id of ['T-1', 'T-2', 'T-4']) expect(byId.get(id)).toMatchObject({ engine: 'llamacpp' });
+    expect(gpt.requests.length - calls).toBe(1);
+    expect(out.summary).toMatchObject({ tickets: 4, answered_locally: 3, drafted_by_cloud: 1 });
+    // The ledger agrees: one row on the OpenAI cloud, three local.
+    const mine = osrv.core.ledger.recent(1000).filter((r) => !seen.has(r.id));
+    expect(mine.filter((r) => r.route === 'cloud').map((r) => r.engine)).toEqual(['openai']);
+    expect(mine.filter((r) => r.route !== 'cloud')).toHaveLength(3);
+  }, 120_000);
+
+  it('moderation-pipeline escalates to a GPT model, and its summary counts what the cloud answered', async () => {
+    const out = await example('moderation-pipeline/moderation.ts', osrv.url);
+    expect(out.cloudModel).toMatch(/^gpt-/);
+    const ids = out.items.flatMap((i: any) => i.requestIds as string[]);
+    const rows = osrv.core.ledger.recent(1000).filter((r) => ids.includes(r.id));
+    expect(rows).toHaveLength(ids.length);
+    for (const item of out.items) {
+      const last = rows.find((r) => r.id === item.requestIds.at(-1))!;
+      // Each item's final answer is reported where the ledger says it ran.
+      expect(item.final).toMatchObject({ engine: last.engine, route: last.route });
+      if (item.escalated) expect(item.final).toMatchObject({ engine: 'openai', route: 'cloud', model: out.cloudModel });
+    }
+    const cloudRows = rows.filter((r) => r.route === 'cloud');
+    expect(out.summary.answered_by_cloud).toBe(cloudRows.length);
+    expect(out.summary.answered_by_cloud).toBe(out.summary.escalated);
+  }, 120_000);
+
+  it('moderation-pipeline with no cloud at all says its escalations stayed on this machine', async () => {
+    const local = await startRealGateway({ env: { ANTHROPIC_API_KEY: '' } });
+    try {
+      const out = await example('moderation-pipeline/moderation.ts', local.srv.url);
+      expect(out.cloudModel).toBeNull();
+      expect(out.summary.answered_by_cloud).toBe(0);
+      for (const item of out.items) expect(item.final.route).not.toBe('cloud');
+      const text = await exampleText('moderation-pipeline/moderation.ts', local.srv.url);
+      expect(text).not.toContain('escalated to the cloud');
+      expect(text).toMatch(/\n5 items, \d+ escalated, 0 answered by the cloud; spent \$0\.0000/);
+    } finally {
+      await local.close();
+    }
   }, 120_000);
 });

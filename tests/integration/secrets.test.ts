@@ -438,3 +438,27 @@ describe('HTTP: /api/v1/settings/claude-key (file store) and the Claude engine',
     expect(seen.join('\n')).not.toContain(KEY);
   });
 });
+
+describe('a malformed cloud key in the environment', () => {
+  it('starts, warns naming the variable and the rule the API applies, and never logs the key', async () => {
+    const short = 'sk-0123456789a';
+    const srv = await startTestServer({ env: { OPENAI_API_KEY: short, ANTHROPIC_API_KEY: '' } });
+    try {
+      const logs = srv.logs.join('');
+      expect(logs).toContain(
+        'OPENAI_API_KEY looks malformed: 14 characters; an OpenAI API key has 20 to 512 (check that it was copied whole).',
+      );
+      expect(logs).not.toContain(short);
+      // The same key through the API: refused by the same rule, in the same words.
+      const put = await fetch(`${srv.url}/api/v1/cloud/keys/openai`, {
+        method: 'PUT',
+        headers: { ...srv.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: short }),
+      });
+      expect(put.status).toBe(400);
+      expect(JSON.stringify(await put.json())).toContain('14 characters; an OpenAI API key has 20 to 512');
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -276,6 +276,28 @@ describe('GET /v1/models', () => {
     expect(got.data.length).toBeGreaterThan(0);
   });
 
+  it('lists the HYBRID_AI_LOCAL_MODEL file under the name it answers to, and finds it by id', async () => {
+    const a: Availability = {
+      engines: {
+        llamacpp: { ok: true, models: ['tiny', 'tinyllama', 'phi2'], servesAllLocalAs: 'tiny' },
+        anthropic: { ok: false, models: [], reason: 'no Claude API key configured' },
+        openai: { ok: true, models: ['gpt-5.4-mini'] },
+      },
+    };
+    const services = { startedAt: 0, models: async () => listModels(a, ['llamacpp']) } as unknown as ProtocolServices;
+    const signal = new AbortController().signal;
+    const list = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models')!;
+    const got = (await list.handle({ body: undefined, signal }, services)) as { data: Array<{ id: string; owned_by: string }> };
+    expect(got.data.map((m) => m.id)).toEqual(validModelNames(a));
+    expect(got.data).toContainEqual(expect.objectContaining({ id: 'tiny', owned_by: 'local' }));
+    expect(got.data.some((m) => m.id.startsWith('claude-'))).toBe(false);
+    const one = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models/*')!;
+    expect(await one.handle({ body: undefined, signal, params: { '*': 'tiny' } }, services)).toMatchObject({
+      id: 'tiny',
+      owned_by: 'local',
+    });
+  });
+
   it('one model by id (slashes included), or a 404 naming the available ones', async () => {
     const a: Availability = { engines: { ollama: { ok: true, models: ['hf.co/org/repo:Q4'] } } };
     const services = { startedAt: 0, models: async () => listModels(a, []) } as unknown as ProtocolServices;

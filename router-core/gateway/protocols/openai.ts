@@ -8,7 +8,7 @@ import type { FinishReason } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import { findModel } from '../../data/models.js';
-import { providerOfModel } from '../../routing/cloud.js';
+import { cloudEngineIds, providerOfModel } from '../../routing/cloud.js';
 import type {
   ChatRoute,
   Collected,
@@ -205,7 +205,8 @@ export interface OpenAiOptions {
 
 /**
  * OpenAI's model objects for every name a caller may send now: "auto", the catalog's models an engine serves (local,
- * then the clouds'), then Ollama's own tags that are no catalog model's.
+ * then the clouds'), then the names a local engine offers that are no catalog model's (Ollama's own tags, the
+ * HYBRID_AI_LOCAL_MODEL file's name).
  */
 export async function openAiModels(services: Pick<ProtocolServices, 'models' | 'startedAt'>) {
   const created = Math.floor(services.startedAt / 1000);
@@ -213,7 +214,7 @@ export async function openAiModels(services: Pick<ProtocolServices, 'models' | '
   const isCatalog = (m: ModelListing) => findModel(m.id)?.id === m.id;
   const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
   return listed
-    .filter((m) => m.kind === 'auto' || isCatalog(m) || (m.engines.includes('ollama') && !findModel(m.id)))
+    .filter((m) => m.kind === 'auto' || isCatalog(m) || (!findModel(m.id) && m.engines.some((e) => !cloudEngineIds.includes(e))))
     .map((m, i) => ({ m, i }))
     .sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i)
     .map(({ m }) => ({
