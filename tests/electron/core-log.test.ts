@@ -97,6 +97,8 @@ describe('the real core under the shell: core.log', () => {
     log.addSecret(g.token);
     // A request with the token: the core logs the access line; the header value must not come through.
     expect((await fetch(`${g.url}/api/v1/stats`, { headers: { authorization: `Bearer ${g.token}` } })).status).toBe(200);
+    // Ready comes as soon as the core listens; the banner follows once hardware detection has named the tier.
+    await vi.waitFor(() => expect(raw.join('\n')).toContain('Open the app: http://127.0.0.1:'), { timeout: 30_000, interval: 50 });
     await core.stop();
     core = undefined;
     log.end();

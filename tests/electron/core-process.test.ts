@@ -256,7 +256,8 @@ describe('the real core as a child process', () => {
     expect(g.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${g.url}/health`);
     expect(health.status).toBe(200);
-    expect(output.join('\n')).toContain('Hybrid AI Stack');
+    // The core reports ready as soon as it listens; the banner follows once hardware detection has named the tier.
+    await vi.waitFor(() => expect(output.join('\n')).toContain('Hybrid AI Stack'), { timeout: 30_000, interval: 50 });
     // The start banner on a pipe (what the shell keeps in core.log) never carries the token.
     expect(output.join('\n')).toMatch(
       /Open the app: http:\/\/127\.0\.0\.1:\d+\/ {2}\(it asks for the API token: the value of HYBRID_AI_TOKEN\)/,
