@@ -26,6 +26,8 @@ const variantSchema = z
       monthly_budget_micros: true,
       history_enabled: true,
       ollama_without_token: true,
+      // The machine tier says which models fit in memory; it is not a routing policy an arm could try.
+      tier_override: true,
     }).shape,
     ...routingPutBody.omit({ privacy: true, cache: true, cascade: true, schedule: true }).shape,
   })
