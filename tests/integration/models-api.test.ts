@@ -6,6 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadProgressDto, SystemDto } from '../../router-core/contracts/api.js';
 import { localModels } from '../../router-core/data/models.js';
+import {
+  deletedModelSchema,
+  downloadAnswerSchema,
+  downloadProgressSchema,
+  downloadsSchema,
+  localModelsSchema,
+  systemSchema,
+} from '../../router-core/gateway/api-schemas.js';
 import { recommendationsFor } from '../../router-core/data/tiers.js';
 import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { camelKeys } from '../fixtures/wire-keys.js';
@@ -42,6 +50,10 @@ afterAll(async () => {
 async function api(method: string, url: string): Promise<{ status: number; json: any }> {
   const r = await fetch(`${srv.url}${url}`, { method, headers: srv.auth });
   return { status: r.status, json: await r.json() };
+}
+/** The answer fits its documented schema (GET /openapi.json) at every depth: zod drops unknown keys, so an extra one changes the parse. */
+function fitsExactly(schema: { parse(v: unknown): unknown }, v: unknown): void {
+  expect(schema.parse(v)).toEqual(v);
 }
 async function until<T>(f: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -158,6 +170,8 @@ describe('model files over the API', () => {
     // answer (with the download) are snake_case at any depth.
     expect(frames.flatMap((f) => camelKeys(JSON.parse(f.data)))).toEqual([]);
     expect(camelKeys(pulled.json)).toEqual([]);
+    for (const f of frames) fitsExactly(downloadProgressSchema, JSON.parse(f.data));
+    fitsExactly(downloadAnswerSchema, pulled.json);
     expect(states).toContain('downloading');
     expect(states).toContain('verifying');
     expect(states.at(-1)).toBe('done');
@@ -169,6 +183,7 @@ describe('model files over the API', () => {
     expect(local.json.disk_free_bytes).toBeGreaterThan(0);
     expect(local.json.local_model_file).toBeNull();
     expect(camelKeys(local.json)).toEqual([]);
+    fitsExactly(localModelsSchema, local.json);
 
     const s = await until(async () => {
       const sys = (await api('GET', '/api/v1/system')).json as SystemDto;
@@ -177,14 +192,17 @@ describe('model files over the API', () => {
     expect(s.models.present).toEqual(['tinyllama']);
     expect(s.downloads).toMatchObject([{ model_id: 'tinyllama', state: 'done' }]);
     expect(camelKeys(s)).toEqual([]);
+    fitsExactly(systemSchema, s);
     const list = (await api('GET', '/api/v1/downloads')).json;
     expect(list.downloads).toMatchObject([{ model_id: 'tinyllama', state: 'done' }]);
     expect(camelKeys(list)).toEqual([]);
+    fitsExactly(downloadsSchema, list);
   });
 
   it('delete frees the space; a running download can be cancelled, and cannot be deleted meanwhile', async () => {
     const del = await api('DELETE', '/api/v1/models/tinyllama');
     expect(del).toEqual({ status: 200, json: { id: 'tinyllama', freed_bytes: gguf.length } });
+    fitsExactly(deletedModelSchema, del.json);
 
     files.set({ chunkBytes: 2 * 1024, chunkDelayMs: 30 });
     try {
@@ -200,6 +218,7 @@ describe('model files over the API', () => {
       expect(cancelled.status).toBe(200);
       expect(cancelled.json.download).toMatchObject({ model_id: 'tinyllama' });
       expect(camelKeys(cancelled.json)).toEqual([]);
+      fitsExactly(downloadAnswerSchema, cancelled.json);
       const end = await until(async () => {
         const d = (await api('GET', '/api/v1/downloads')).json.downloads[0] as DownloadProgressDto;
         return d.state === 'cancelled' ? d : undefined;
@@ -260,6 +279,7 @@ describe('pulling through Ollama (/api/pull) with the same progress events', () 
     const end = await finished('mistral-7b');
     expect(end).toMatchObject({ state: 'failed', error_type: 'not_found' });
     expect(camelKeys(end)).toEqual([]);
+    fitsExactly(downloadProgressSchema, end);
     expect(end.message).toBe('Ollama could not pull mistral:7b-instruct-v0.2-q4_K_M: pull model manifest: file does not exist');
 
     const bad = await call('POST', '/api/v1/models/phi2/pull?via=ftp');
