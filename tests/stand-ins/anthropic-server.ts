@@ -1,24 +1,6 @@
 // Stand-in for Claude (the Anthropic Messages API, POST /v1/messages, JSON and SSE) in tests: no network here.
 import type { ServerResponse } from 'node:http';
-import {
-  answerWords as wordsOf,
-  cloudStandIn,
-  type CloudStandIn,
-  type ErrorMode,
-  type Exchange,
-  ModeSwitch,
-  pathOf,
-  type RecordedRequestBase,
-  retryAfterHeader,
-  roughTokens,
-  sampleFor,
-  startRecordingServer,
-  streamDeltas,
-  streamFaultOf,
-  textOf,
-} from './cloud-common.js';
-
-export { roughTokens, sampleFor };
+import * as wire from './cloud-common.js';
 
 /** HTTP statuses the stand-in can fail with, each with the error type Claude puts in its body. */
 export type AnthropicStandInErrorStatus = 400 | 401 | 403 | 429 | 500 | 529;
@@ -45,13 +27,13 @@ const errorTypes: Record<AnthropicStandInErrorStatus, { type: string; message: s
  */
 export type AnthropicStandInMode =
   | { kind: 'normal' }
-  | (ErrorMode<AnthropicStandInErrorStatus> & { message?: string })
+  | (wire.ErrorMode<AnthropicStandInErrorStatus> & { message?: string })
   | { kind: 'hang' }
   | { kind: 'break'; afterDeltas: number }
   | { kind: 'stream-error'; afterDeltas: number; errorType?: string };
 
 /** One request as the stand-in saw it. */
-export interface RecordedAnthropicRequest extends RecordedRequestBase {
+export interface RecordedAnthropicRequest extends wire.RecordedRequestBase {
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -67,7 +49,7 @@ export interface AnthropicStandInOptions {
 }
 
 /** A running stand-in; its `url` goes to the SDK as `baseURL` (no trailing slash). */
-export type AnthropicStandIn = CloudStandIn<RecordedAnthropicRequest, AnthropicStandInMode>;
+export type AnthropicStandIn = wire.CloudStandIn<RecordedAnthropicRequest, AnthropicStandInMode>;
 
 /** The tool a request makes the stand-in call, or undefined: tools offered, the last turn not a tool result, choice not none. */
 function toolToCall(body: Record<string, unknown>, messages: Array<{ role: string; content: unknown }>) {
@@ -86,7 +68,7 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
   const apiKey = opts.apiKey ?? 'sk-ant-standin-key';
   const delay = { ms: opts.deltaDelayMs ?? 5 };
   const answerWords = opts.answerWords ?? 24;
-  const mode = new ModeSwitch<AnthropicStandInMode>(opts.mode ?? { kind: 'normal' });
+  const mode = new wire.ModeSwitch<AnthropicStandInMode>(opts.mode ?? { kind: 'normal' });
   let msgSeq = 0;
 
   const sendError = (res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}) => {
@@ -94,7 +76,7 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     res.end(JSON.stringify({ type: 'error', error: { type, message }, request_id: `req_standin_${msgSeq}` }));
   };
 
-  const handle = async (ex: Exchange<RecordedAnthropicRequest>) => {
+  const handle = async (ex: wire.Exchange<RecordedAnthropicRequest>) => {
     const { req, res, record } = ex;
     if (req.method !== 'POST' || record.path !== '/v1/messages') {
       return sendError(res, 404, 'not_found_error', `Not found: ${req.method} ${record.path}`);
@@ -136,16 +118,17 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     if (failure) {
       const e = errorTypes[failure.status];
       // Claude always sends retry-after with a 429; other statuses only when the test asks for one.
-      return sendError(res, failure.status, e.type, failure.message ?? e.message, retryAfterHeader(failure));
+      return sendError(res, failure.status, e.type, failure.message ?? e.message, wire.retryAfterHeader(failure));
     }
     const current = mode.current;
     if (current.kind === 'hang') return; // never answer; close() destroys the socket
 
     const lastUser = [...(messages as Array<{ role: string; content: unknown }>)].reverse().find((m) => m.role === 'user');
     const inputTokens =
-      roughTokens(textOf(body.system)) + (messages as Array<{ content: unknown }>).reduce((n, m) => n + roughTokens(textOf(m.content)), 0);
+      wire.roughTokens(wire.textOf(body.system)) +
+      (messages as Array<{ content: unknown }>).reduce((n, m) => n + wire.roughTokens(wire.textOf(m.content)), 0);
     // Deterministic answer: echo the prompt, then count, up to answerWords words.
-    const words = wordsOf(['Stand-in', 'Claude', 'heard:'], textOf(lastUser?.content), answerWords);
+    const words = wire.answerWords(['Stand-in', 'Claude', 'heard:'], wire.textOf(lastUser?.content), answerWords);
     const cut = words.slice(0, body.max_tokens);
     const stopReason = cut.length < words.length ? 'max_tokens' : 'end_turn';
     const id = `msg_standin_${++msgSeq}`;
@@ -164,7 +147,7 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     const tool = toolToCall(body, messages as Array<{ role: string; content: unknown }>);
     if (tool) {
       // A tool call: the first (or the forced) tool, with input sampled from its schema.
-      const input = sampleFor(tool.input_schema);
+      const input = wire.sampleFor(tool.input_schema);
       const block = { type: 'tool_use', id: `toolu_standin_${msgSeq}`, name: tool.name, input };
       const usage = { input_tokens: inputTokens, output_tokens: 5 };
       if (body.stream !== true) {
@@ -216,10 +199,10 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     send('message_start', { type: 'message_start', message: message([], null, { input_tokens: inputTokens, output_tokens: 1 }) });
     send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     send('ping', { type: 'ping' });
-    const complete = await streamDeltas(server, ex, {
+    const complete = await wire.streamDeltas(server, ex, {
       count: cut.length,
       delayMs: () => delay.ms,
-      fault: streamFaultOf(current),
+      fault: wire.streamFaultOf(current),
       emit: (i) =>
         send('content_block_delta', {
           type: 'content_block_delta',
@@ -243,10 +226,10 @@ export async function startAnthropicStandIn(opts: AnthropicStandInOptions = {}):
     res.end();
   };
 
-  const server = await startRecordingServer<RecordedAnthropicRequest>({
-    record: (req, body) => ({ method: req.method ?? '', path: pathOf(req), headers: { ...req.headers }, body, disconnected: false }),
+  const server = await wire.startRecordingServer<RecordedAnthropicRequest>({
+    record: (req, body) => ({ method: req.method ?? '', path: wire.pathOf(req), headers: { ...req.headers }, body, disconnected: false }),
     handle,
   });
 
-  return cloudStandIn(`http://127.0.0.1:${server.port}`, server, mode, delay);
+  return wire.cloudStandIn(`http://127.0.0.1:${server.port}`, server, mode, delay);
 }

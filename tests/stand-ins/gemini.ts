@@ -1,20 +1,7 @@
 // Stand-in for Google's Gemini API (AI Studio `/v1beta/models/M:generateContent|streamGenerateContent` with x-goog-api-key, and Vertex AI `/v1*/projects/P/locations/L/publishers/google/models/M:…` with a bearer token; JSON and SSE) in tests: no network here.
 import { createPublicKey, createVerify } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import {
-  answerWords as wordsOf,
-  cloudStandIn,
-  type CloudStandIn,
-  type ErrorMode,
-  type Exchange,
-  ModeSwitch,
-  type RecordedRequestBase,
-  roughTokens,
-  sampleFor,
-  startRecordingServer,
-  streamDeltas,
-  streamFaultOf,
-} from './cloud-common.js';
+import * as wire from './cloud-common.js';
 
 /** HTTP statuses the stand-in can fail with, each with the body Google sends. */
 export type GeminiStandInErrorStatus = 400 | 401 | 403 | 429 | 500 | 503;
@@ -35,14 +22,14 @@ const errorBodies: Record<GeminiStandInErrorStatus, { status: string; message: s
 /** How the stand-in answers the next requests (as the OpenAI stand-in: normal, error, hang, break, stream-error, no-finish). */
 export type GeminiStandInMode =
   | { kind: 'normal' }
-  | Omit<ErrorMode<GeminiStandInErrorStatus>, 'retryAfter'>
+  | Omit<wire.ErrorMode<GeminiStandInErrorStatus>, 'retryAfter'>
   | { kind: 'hang' }
   | { kind: 'break'; afterDeltas: number }
   | { kind: 'stream-error'; afterDeltas: number }
   | { kind: 'no-finish' };
 
 /** One request as the stand-in saw it. */
-export interface RecordedGeminiRequest extends RecordedRequestBase {
+export interface RecordedGeminiRequest extends wire.RecordedRequestBase {
   /** The query string's parameters (`alt=sse` on streams). */
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
@@ -73,7 +60,7 @@ export interface GeminiStandInOptions {
 }
 
 /** A running stand-in; its `url` goes to the SDK as `httpOptions.baseUrl`. */
-export type GeminiStandIn = CloudStandIn<RecordedGeminiRequest, GeminiStandInMode>;
+export type GeminiStandIn = wire.CloudStandIn<RecordedGeminiRequest, GeminiStandInMode>;
 
 type WirePart = { text?: string; thought?: boolean; functionCall?: unknown; functionResponse?: unknown };
 type WireContent = { role?: string; parts?: WirePart[] };
@@ -93,7 +80,7 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
   const apiKey = opts.apiKey ?? 'AIza-standin-key';
   const delay = { ms: opts.deltaDelayMs ?? 5 };
   const answerWords = opts.answerWords ?? 24;
-  const mode = new ModeSwitch<GeminiStandInMode>(opts.mode ?? { kind: 'normal' });
+  const mode = new wire.ModeSwitch<GeminiStandInMode>(opts.mode ?? { kind: 'normal' });
   let seq = 0;
 
   const sendError = (res: ServerResponse, code: number, status: string, message: string, details?: unknown[]) => {
@@ -101,7 +88,7 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
     res.end(JSON.stringify({ error: { code, message, status, ...(details ? { details } : {}) } }));
   };
 
-  const handle = async (ex: Exchange<RecordedGeminiRequest>) => {
+  const handle = async (ex: wire.Exchange<RecordedGeminiRequest>) => {
     const { req, res, record } = ex;
     const studio = /^\/v1(?:beta|alpha)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(record.path);
     const vertex =
@@ -164,7 +151,8 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
     const gc = body.generationConfig ?? {};
     const limit = Number(gc.maxOutputTokens ?? Number.POSITIVE_INFINITY);
     const promptTokens =
-      roughTokens(textOfParts(body.systemInstruction?.parts)) + body.contents.reduce((n, c) => n + roughTokens(textOfParts(c.parts)), 0);
+      wire.roughTokens(textOfParts(body.systemInstruction?.parts)) +
+      body.contents.reduce((n, c) => n + wire.roughTokens(textOfParts(c.parts)), 0);
     const cached = Math.min(promptTokens, opts.cachedTokens ?? 0);
     const decls = (body.tools ?? []).flatMap((t) => t.functionDeclarations ?? []);
     const fcc = body.toolConfig?.functionCallingConfig;
@@ -177,11 +165,11 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
 
     let pieces: string[];
     if (gc.responseMimeType === 'application/json') {
-      const json = JSON.stringify(gc.responseJsonSchema ? sampleFor(gc.responseJsonSchema) : { answer: 'Paris' });
+      const json = JSON.stringify(gc.responseJsonSchema ? wire.sampleFor(gc.responseJsonSchema) : { answer: 'Paris' });
       pieces = [json.slice(0, Math.ceil(json.length / 2)), json.slice(Math.ceil(json.length / 2))];
     } else {
       const lastUser = [...body.contents].reverse().find((c) => c.role === 'user');
-      const words = wordsOf(['Stand-in', 'Gemini', 'heard:'], textOfParts(lastUser?.parts), answerWords);
+      const words = wire.answerWords(['Stand-in', 'Gemini', 'heard:'], textOfParts(lastUser?.parts), answerWords);
       pieces = words.map((w, i) => (i === 0 ? w : ` ${w}`));
     }
     // Thinking (on unless thinkingBudget is 0) spends the same maxOutputTokens budget as the answer, as on Gemini 2.5.
@@ -196,7 +184,7 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
       ...(cached > 0 ? { cachedContentTokenCount: cached } : {}),
       ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
     });
-    const call = tool ? { name: tool.name, args: sampleFor(tool.parametersJsonSchema ?? tool.parameters) } : undefined;
+    const call = tool ? { name: tool.name, args: wire.sampleFor(tool.parametersJsonSchema ?? tool.parameters) } : undefined;
     const responseId = `standin-${seq}`;
     const modelVersion = record.model;
 
@@ -237,10 +225,10 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
       return;
     }
     res.flushHeaders();
-    const complete = await streamDeltas(server, ex, {
+    const complete = await wire.streamDeltas(server, ex, {
       count: cut.length,
       delayMs: () => delay.ms,
-      fault: streamFaultOf(current),
+      fault: wire.streamFaultOf(current),
       // Let the chunks already written reach the client, then drop the connection.
       settleBeforeBreak: true,
       emit: (i) => chunk([{ text: cut[i] }], current.kind !== 'no-finish' && i === cut.length - 1, i + 1),
@@ -251,7 +239,7 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
     res.end();
   };
 
-  const server = await startRecordingServer<RecordedGeminiRequest>({
+  const server = await wire.startRecordingServer<RecordedGeminiRequest>({
     record: (req, body) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
       return {
@@ -267,5 +255,5 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
     handle,
   });
 
-  return cloudStandIn(`http://127.0.0.1:${server.port}`, server, mode, delay);
+  return wire.cloudStandIn(`http://127.0.0.1:${server.port}`, server, mode, delay);
 }

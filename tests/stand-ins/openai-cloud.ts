@@ -1,22 +1,6 @@
 // Stand-in for OpenAI's Chat Completions API (and any OpenAI-compatible cloud: POST /v1/chat/completions, GET /v1/models, JSON and SSE) in tests: no network here.
 import type { ServerResponse } from 'node:http';
-import {
-  answerWords as wordsOf,
-  cloudStandIn,
-  type CloudStandIn,
-  type ErrorMode,
-  type Exchange,
-  ModeSwitch,
-  pathOf,
-  type RecordedRequestBase,
-  retryAfterHeader,
-  roughTokens,
-  sampleFor,
-  startRecordingServer,
-  streamDeltas,
-  streamFaultOf,
-  textOf,
-} from './cloud-common.js';
+import * as wire from './cloud-common.js';
 
 /** HTTP statuses the stand-in can fail with, each with the error OpenAI puts in its body. */
 export type OpenAIStandInErrorStatus = 400 | 401 | 403 | 429 | 500 | 503;
@@ -48,14 +32,14 @@ const errorBodies: Record<OpenAIStandInErrorStatus, { type: string; code: string
  */
 export type OpenAIStandInMode =
   | { kind: 'normal' }
-  | (ErrorMode<OpenAIStandInErrorStatus> & { code?: string })
+  | (wire.ErrorMode<OpenAIStandInErrorStatus> & { code?: string })
   | { kind: 'hang' }
   | { kind: 'break'; afterDeltas: number }
   | { kind: 'stream-error'; afterDeltas: number }
   | { kind: 'no-finish' };
 
 /** One request as the stand-in saw it. */
-export interface RecordedOpenAIRequest extends RecordedRequestBase {
+export interface RecordedOpenAIRequest extends wire.RecordedRequestBase {
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -79,7 +63,7 @@ export interface OpenAIStandInOptions {
 }
 
 /** A running stand-in; its `url` (including /v1) goes to the SDK as `baseURL`. */
-export type OpenAIStandIn = CloudStandIn<RecordedOpenAIRequest, OpenAIStandInMode>;
+export type OpenAIStandIn = wire.CloudStandIn<RecordedOpenAIRequest, OpenAIStandInMode>;
 
 type WireMessage = { role: string; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
 
@@ -100,7 +84,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
   const delay = { ms: opts.deltaDelayMs ?? 5 };
   const answerWords = opts.answerWords ?? 24;
   const completionOnly = opts.maxCompletionTokensOnly ?? ['gpt-5', 'o1', 'o3', 'o4'];
-  const mode = new ModeSwitch<OpenAIStandInMode>(opts.mode ?? { kind: 'normal' });
+  const mode = new wire.ModeSwitch<OpenAIStandInMode>(opts.mode ?? { kind: 'normal' });
   let seq = 0;
 
   const sendError = (
@@ -115,7 +99,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
   const invalid = (res: ServerResponse, message: string, param: string | null = null) =>
     sendError(res, 400, { type: 'invalid_request_error', code: null, message, param });
 
-  const handle = async (ex: Exchange<RecordedOpenAIRequest>) => {
+  const handle = async (ex: wire.Exchange<RecordedOpenAIRequest>) => {
     const { req, res, record } = ex;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== apiKey) return sendError(res, 401, errorBodies[401]);
@@ -160,7 +144,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
         'max_tokens',
       );
     const rf = body.response_format as { type: string; json_schema?: { name?: string; schema?: unknown } } | undefined;
-    if (rf?.type === 'json_object' && !messages.some((m) => /json/i.test(textOf(m.content))))
+    if (rf?.type === 'json_object' && !messages.some((m) => /json/i.test(wire.textOf(m.content))))
       return invalid(
         res,
         "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
@@ -172,7 +156,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     const failure = mode.takeError();
     if (failure) {
       const e = errorBodies[failure.status];
-      return sendError(res, failure.status, { ...e, code: failure.code ?? e.code }, retryAfterHeader(failure));
+      return sendError(res, failure.status, { ...e, code: failure.code ?? e.code }, wire.retryAfterHeader(failure));
     }
     const current = mode.current;
     if (current.kind === 'hang') return;
@@ -181,7 +165,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     const created = Math.floor(Date.now() / 1000);
     const model = body.model;
     const limit = Number(body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY);
-    const promptTokens = messages.reduce((n, m) => n + roughTokens(textOf(m.content)), 0);
+    const promptTokens = messages.reduce((n, m) => n + wire.roughTokens(wire.textOf(m.content)), 0);
     const cached = Math.min(promptTokens, opts.cachedTokens ?? 0);
     const usageOf = (completion: number) => ({
       prompt_tokens: promptTokens,
@@ -196,11 +180,11 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     // The answer's words: a tool call, a schema-shaped JSON answer, or the prompt echoed and counted.
     let pieces: string[];
     if (rf?.type === 'json_schema' || rf?.type === 'json_object') {
-      const json = JSON.stringify(rf.type === 'json_schema' ? sampleFor(rf.json_schema?.schema) : { answer: 'Paris' });
+      const json = JSON.stringify(rf.type === 'json_schema' ? wire.sampleFor(rf.json_schema?.schema) : { answer: 'Paris' });
       pieces = [json.slice(0, Math.ceil(json.length / 2)), json.slice(Math.ceil(json.length / 2))];
     } else {
       const lastUser = [...messages].reverse().find((m) => m.role === 'user');
-      const words = wordsOf(['Stand-in', 'GPT', 'heard:'], textOf(lastUser?.content), answerWords);
+      const words = wire.answerWords(['Stand-in', 'GPT', 'heard:'], wire.textOf(lastUser?.content), answerWords);
       pieces = words.map((w, i) => (i === 0 ? w : ` ${w}`));
     }
     const cut = tool ? [] : pieces.slice(0, limit);
@@ -209,7 +193,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
       ? {
           id: `call_standin_${seq}`,
           type: 'function',
-          function: { name: tool.function.name, arguments: JSON.stringify(sampleFor(tool.function.parameters)) },
+          function: { name: tool.function.name, arguments: JSON.stringify(wire.sampleFor(tool.function.parameters)) },
         }
       : undefined;
     const completionTokens = tool ? 5 : cut.length;
@@ -262,10 +246,10 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
       chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, half) } }] });
       chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] });
     }
-    const complete = await streamDeltas(server, ex, {
+    const complete = await wire.streamDeltas(server, ex, {
       count: cut.length,
       delayMs: () => delay.ms,
-      fault: streamFaultOf(current),
+      fault: wire.streamFaultOf(current),
       emit: (i) => chunk({ content: cut[i] }),
       streamError: () =>
         send({
@@ -279,10 +263,10 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     res.end();
   };
 
-  const server = await startRecordingServer<RecordedOpenAIRequest>({
-    record: (req, body) => ({ method: req.method ?? '', path: pathOf(req), headers: { ...req.headers }, body, disconnected: false }),
+  const server = await wire.startRecordingServer<RecordedOpenAIRequest>({
+    record: (req, body) => ({ method: req.method ?? '', path: wire.pathOf(req), headers: { ...req.headers }, body, disconnected: false }),
     handle,
   });
 
-  return cloudStandIn(`http://127.0.0.1:${server.port}/v1`, server, mode, delay);
+  return wire.cloudStandIn(`http://127.0.0.1:${server.port}/v1`, server, mode, delay);
 }
