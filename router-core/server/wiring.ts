@@ -37,6 +37,7 @@ import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/po
 import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
+import { cloudEngineSettings, compatInForce, createCloudSetup } from './cloud-setup.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
@@ -211,19 +212,19 @@ export async function createCore(
     openaiApiKey: () => secrets.peek(cloudKeyNames.openai),
     openaiBaseUrl: config.openaiBaseUrl,
     geminiApiKey: () => secrets.peek(cloudKeyNames.gemini),
-    geminiVertex: config.geminiVertex,
-    geminiBaseUrl: config.geminiBaseUrl,
-    cloudCompatUrl: config.cloudCompatUrl,
+    // Vertex AI and the compatible cloud: the environment's, else what Settings saved (server/cloud-setup.ts).
+    ...cloudEngineSettings(config, settingsView),
     cloudCompatKey: () => secrets.peek(cloudKeyNames.compat),
   };
   /** Whether a provider is set up: its key is known (env, keychain or file), Vertex AI is configured, or a compatible cloud's URL is. */
   const cloudConfigured = (p: CloudProvider): boolean => {
-    if (p === 'compat') return config.cloudCompatUrl !== undefined;
-    if (p === 'gemini' && config.geminiVertex) return true;
+    if (p === 'compat') return cloudSetup.compat() !== undefined;
+    if (p === 'gemini' && cloudSetup.vertex()) return true;
     return secrets.peek(cloudKeyNames[p]) !== undefined;
   };
   /** The model a provider answers the cloud route with: the catalog's default (a compatible cloud: the configured or first listed). */
-  const cloudModelOf = (p: CloudProvider): string => (p === 'compat' ? (config.cloudCompatModel ?? '') : (defaultCloudModelFor(p) ?? ''));
+  const cloudModelOf = (p: CloudProvider): string =>
+    p === 'compat' ? (cloudSetup.compat()?.model ?? '') : (defaultCloudModelFor(p) ?? '');
   const engines = opts.engines ?? new Map<EngineId, Engine>();
   if (!opts.engines) {
     for (const [id, factory] of Object.entries(engineFactories) as Array<[EngineId, NonNullable<(typeof engineFactories)[EngineId]>]>) {
@@ -232,6 +233,14 @@ export async function createCore(
     }
   }
   const availability = createAvailabilityCache(engines, now);
+  const cloudSetup = createCloudSetup({
+    config,
+    view: settingsView,
+    settings,
+    engines,
+    refresh: () => availability.refresh(),
+    rebuild: !opts.engines,
+  });
   // A saved or deleted key counts from the next request: re-probe before the API call answers.
   // The last refusal of the Claude key seen on a real request (Settings turns the key red with a fix-it hint): set
   // by the pipeline, cleared by a new key or by Claude answering again. In memory: a restart re-learns it on use.
@@ -301,7 +310,7 @@ export async function createCore(
       thresholds: view.getSetting<RoutingConfig['thresholds']>(coreSettings.thresholds.key) ?? defaultThresholds,
       localOnly: view.getSetting<boolean>(coreSettings.localOnly.key) ?? config.localOnly,
       ...cloudRouting(view),
-      prices: config.cloudCompatPrices,
+      prices: compatInForce(config, view)?.prices,
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
         dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),
@@ -335,7 +344,7 @@ export async function createCore(
     try {
       const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
       const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
-      const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
+      const model = cheapest ?? (cloudSetup.compat()?.model || undefined) ?? (await engine.probe()).models[0];
       if (!model)
         return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
       const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
@@ -524,8 +533,7 @@ export async function createCore(
       lastAuthError: (p) => (p === 'anthropic' ? claudeAuthError : cloudAuthErrors.get(p)),
       // Tests that inject engines get no key test: it would reach for the real cloud.
       testKey: opts.engines ? undefined : testCloudKey,
-      vertex: config.geminiVertex && { project: config.geminiVertex.project, location: config.geminiVertex.location },
-      compatUrl: config.cloudCompatUrl,
+      setup: cloudSetup,
     },
     // One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger:
     // it is a setup check, not a request anyone asked to have answered).
@@ -588,6 +596,7 @@ export async function createCore(
       await local.close();
       clearInterval(refresh);
       await Promise.allSettled([...engines.values()].map((e) => e.close()));
+      await cloudSetup.close();
       await ledger.close();
     },
   };
