@@ -48,7 +48,7 @@ const overflowing = (): Promise<string[]> =>
     const w = document.documentElement.clientWidth;
     const out: string[] = [];
     if (document.documentElement.scrollWidth > w) out.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    for (const el of document.querySelectorAll('.cloud-providers *')) {
+    for (const el of Array.from(document.querySelectorAll('.cloud-providers *'))) {
       const r = el.getBoundingClientRect();
       if (r.width > 0 && r.right > w + 1) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ends at ${Math.round(r.right)}`);
     }
