@@ -315,7 +315,8 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/settings/claude-key',
     api: 'native',
     access: 'master',
-    summary: 'Save the Claude key (`{"key": "sk-ant-..."}`) and try it',
+    summary:
+      'Save the Claude key (`{"key": "sk-ant-..."}`), tried first: a key Claude refuses (401/403) is a 400 and not saved; one that cannot be tried now is saved with a `warning`',
     query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
@@ -324,7 +325,7 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/settings/claude-key',
     api: 'native',
     access: 'master',
-    summary: 'Forget the Claude key',
+    summary: 'Forget the saved Claude key (a key from ANTHROPIC_API_KEY is a 409: unset it there)',
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {
@@ -357,7 +358,8 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/cloud/keys/{provider}',
     api: 'native',
     access: 'master',
-    summary: 'Save a provider\'s key (`{"key": "..."}`) and try it with a one-token call',
+    summary:
+      'Save a provider\'s key (`{"key": "..."}`), tried first with a one-token call: a key the provider refuses (401/403) is a 400 and not saved; one that cannot be tried now is saved with a `warning`',
     query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
@@ -366,7 +368,7 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/cloud/keys/{provider}',
     api: 'native',
     access: 'master',
-    summary: "Forget a provider's saved key",
+    summary: "Forget a provider's saved key (a key from the environment is a 409 naming the variable to unset)",
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {

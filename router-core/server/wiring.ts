@@ -243,6 +243,12 @@ export async function createCore(
     for (const p of cloudProviders) if (cloudKeyNames[p] === name) cloudAuthErrors.delete(p);
     await availability.refresh();
   });
+  /** A key test passed with the key already in use (saved again once fixed upstream): its last refusal is stale. */
+  const keyAccepted = (p: CloudProvider, key: string): void => {
+    if (secrets.peek(cloudKeyNames[p]) !== key) return; // A new key: saving it clears the refusal (onChange above).
+    if (p === 'anthropic') claudeAuthError = undefined;
+    cloudAuthErrors.delete(p);
+  };
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
   void secrets.status(CLAUDE_KEY).then(
     (s) => logger.info({ configured: s.configured, store: s.store }, s.warning ?? 'Claude key store ready'),
@@ -342,6 +348,7 @@ export async function createCore(
       for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
         if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
       }
+      keyAccepted(p, key);
       return { ok: true };
     } catch (e) {
       const err = toCoreError(e);
@@ -540,6 +547,7 @@ export async function createCore(
             for await (const ev of engine.chat({ request, model: 'claude-haiku', stream: false }, signal)) {
               if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
             }
+            keyAccepted('anthropic', key);
             return { ok: true };
           } catch (e) {
             const err = toCoreError(e);
