@@ -27,7 +27,8 @@ const parent = process.ppid;
 function stop(signal) {
   if (stopping) return;
   stopping = signal;
-  if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  // SIGHUP (the terminal closed) is passed on as SIGTERM: the server stops gracefully on SIGINT and SIGTERM only.
+  if (child && child.exitCode === null && child.signalCode === null) child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
   else process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
 }
 for (const s of SIGNALS) process.on(s, () => stop(s));
