@@ -18,9 +18,10 @@ import type { Metrics } from './metrics.js';
 import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
 import { rangeStart } from './ranges.js';
-import type { ComplexityDto, StatsDto } from '../contracts/api.js';
+import type { ComplexityDto, ModelsDto, StatsDto } from '../contracts/api.js';
 import type { HealthDto, ReadyDto } from './api-schemas.js';
 import { scheduleNow } from './routing-settings-api.js';
+import { enginesDto } from './models-dto.js';
 import { routingStatsDto, spendStatsDto } from './stats-dto.js';
 
 export interface AdminDeps {
@@ -211,25 +212,25 @@ async function complexity(deps: AdminDeps, body: unknown): Promise<ComplexityDto
 }
 
 /** GET /api/v1/models: the tier, its ladder and every catalog model with the engines that have it. */
-async function modelList(deps: AdminDeps) {
+async function modelList(deps: AdminDeps): Promise<ModelsDto> {
   const a = await deps.availability();
   const t = deps.tier();
   return {
     tier: t.tier,
     tier_reason: t.reason,
-    ladder: tierLadders[t.tier].routes,
+    ladder: Object.fromEntries(Object.entries(tierLadders[t.tier].routes).map(([r, ids]) => [r, [...ids]])),
     models: modelCatalog.map((m) => ({
       id: m.id,
       label: m.label,
       kind: m.kind,
-      routes: m.routes,
+      routes: [...m.routes],
       ...(m.kind === 'cloud' ? { provider: providerOfModel(m.id) } : {}),
       available_on: Object.entries(a.engines)
         .filter(([, v]) => v.ok && v.models.includes(m.id))
         .map(([k]) => k),
     })),
-    engines: a.engines,
-  };
+    engines: enginesDto(a.engines),
+  } satisfies ModelsDto;
 }
 
 /** Request body schemas, for the OpenAPI document (gateway/openapi.ts). */
