@@ -12,7 +12,15 @@ import { checkServiceAccountFile } from '../host/service-account.js';
 import type { CloudSetup } from '../server/cloud-setup.js';
 import { compatSetup, compatUrlProblem, coreSettings, vertexSetup } from '../settings-schema.js';
 import { parseBody } from './protocols/validate.js';
-import { KEY_TEST_TIMEOUT_MS, validateClaudeKey, type ClaudeAuthError, type KeyTest } from './secrets-api.js';
+import {
+  checkKeyBeforeSaving,
+  KEY_TEST_TIMEOUT_MS,
+  joinWarnings,
+  refuseEnvKeyDelete,
+  validateClaudeKey,
+  type ClaudeAuthError,
+  type KeyTest,
+} from './secrets-api.js';
 
 /** What the routes need from the core. */
 export interface CloudApiDeps {
@@ -173,15 +181,17 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
     const extra = Object.keys(body).filter((k) => k !== 'key');
     if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
     const key = validateProviderKey(p, (body as { key?: unknown }).key);
+    // Tried first: a key the provider refuses is never written; one that cannot be tried now is saved with a warning.
+    const testKey = deps.testKey;
+    const checked = await checkKeyBeforeSaving(providerNames[p], key, testKey && ((k, signal) => testKey(p, k, signal)));
     const status = await deps.secrets.set(cloudKeyNames[p], key, store ? { store } : {});
-    // Saved either way (the person may be offline now); the answer says whether the provider took the key.
-    const test = deps.testKey ? await deps.testKey(p, key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
     noStore(reply);
-    return { ...status, ...(test ? { test } : {}) };
+    return { ...status, ...joinWarnings(status.warning, checked.warning), ...(checked.test ? { test: checked.test } : {}) };
   });
 
   app.delete('/api/v1/cloud/keys/:provider', async (req, reply) => {
     const p = parseProvider((req.params as { provider?: unknown }).provider);
+    refuseEnvKeyDelete(deps.secrets, cloudKeyNames[p], providerNames[p]);
     noStore(reply);
     return deps.secrets.delete(cloudKeyNames[p]);
   });
@@ -204,7 +214,7 @@ function mountSetupRoutes(app: FastifyInstance, deps: CloudApiDeps, view: () => 
   if (!setup) return;
   const envRefusal = (what: string, vars: string): CoreError =>
     new CoreError(
-      'invalid_request',
+      'conflict',
       `${what} is set in the environment (${vars}), which wins over Settings: change or unset it there, then restart.`,
       {
         details: { param: 'environment' },

@@ -187,12 +187,13 @@ describe('an OpenAI-compatible cloud set up through the API', () => {
     expect(JSON.stringify(chats(second).at(-1)!.body)).toContain('Name three seas.');
   });
 
-  it('a refused key is reported by the save, which still keeps the setup', async () => {
-    await call('PUT', '/api/v1/cloud/keys/compat?store=file', { key: 'sk-or-v1-a-wrong-key-for-this-test' });
-    const r = await call('PUT', '/api/v1/cloud/compat', { url: second.url, model: 'mistral-small' });
+  it('a refusal of the test call is reported by the save, which still keeps the setup', async () => {
+    second.setMode({ kind: 'error', status: 401, times: 1 });
+    const r = await call('PUT', '/api/v1/cloud/compat', { url: second.url, model: 'mistral-small', prices: { input: 0.2, output: 0.6 } });
+    second.setMode({ kind: 'normal' });
     expect(r.status).toBe(200);
     expect(r.json.test).toMatchObject({ ok: false, error_type: 'upstream_auth' });
-    await call('PUT', '/api/v1/cloud/keys/compat?store=file', { key: REAL_GATEWAY_COMPAT_KEY });
+    expect(provider(r.json, 'compat').compat).toMatchObject({ model: 'mistral-small', prices: { input: 0.2, output: 0.6 } });
   });
 
   it('removing it leaves no compatible cloud', async () => {
@@ -313,8 +314,9 @@ describe('the environment wins', () => {
       env_fields: ['url', 'model'],
     });
     const r = await call('PUT', '/api/v1/cloud/compat', { url: second.url, model: 'mistral-small' }, envGw.srv);
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(409);
+    expect(r.json.error).toMatchObject({ type: 'conflict' });
     expect(r.json.error.message).toMatch(/set in the environment \(HYBRID_AI_CLOUD_COMPAT_URL, HYBRID_AI_CLOUD_COMPAT_MODEL\)/);
-    expect((await call('DELETE', '/api/v1/cloud/compat', undefined, envGw.srv)).status).toBe(400);
+    expect((await call('DELETE', '/api/v1/cloud/compat', undefined, envGw.srv)).status).toBe(409);
   });
 });

@@ -57,58 +57,55 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
       <h3 className="small">{p.name}</h3>
       {p.provider === 'gemini' && <VertexSetupForm p={p} onSaved={onSaved} />}
       {p.provider === 'compat' && <CompatSetupForm p={p} onSaved={onSaved} />}
-      <>
-        {p.key.configured && (
-          <div className="key-configured">
-            <span className={`key-dot${tested?.ok === false || p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
-            <span>
-              Configured{' '}
-              <span className="mono" data-testid={`cloud-key-mask-${p.provider}`}>
-                ••••{p.key.last4 ?? ''}
-              </span>
-              {p.key.store === 'env' && <span className="muted small"> · from the environment</span>}
+      {p.key.configured && (
+        <div className="key-configured">
+          <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
+          <span>
+            Configured{' '}
+            <span className="mono" data-testid={`cloud-key-mask-${p.provider}`}>
+              ••••{p.key.last4 ?? ''}
             </span>
-            {p.key.store !== 'env' && (
-              <span className="key-actions">
-                <Button size="sm" variant="danger" onClick={() => void remove()} disabled={busy}>
-                  Remove
-                </Button>
-              </span>
-            )}
-          </div>
-        )}
-        {tested && (
-          <div data-testid={`cloud-key-test-${p.provider}`}>
-            {tested.ok ? (
-              <p className="key-test-ok small">{p.name} accepted the key (a one-token test call answered).</p>
-            ) : (
-              <Notice tone="error" title={`${p.name} refused this key`}>
-                {tested.error_type === 'upstream_auth'
-                  ? `Check that it was copied whole and is still active (${keyHelp[p.provider]}), then save it again.`
-                  : `The test call failed: ${tested.message} The key is saved; it will be tried on the next cloud prompt.`}
-              </Notice>
-            )}
-          </div>
-        )}
-        {p.key.store !== 'env' && (
-          <form
-            className="key-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (key.trim()) void save();
-            }}
-          >
-            <label htmlFor={id}>{p.key.configured ? `New ${p.name} API key` : `${p.name} API key`}</label>
-            <div className="input-row">
-              <input id={id} type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
-              <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
-                Save and test
+            {p.key.store === 'env' && <span className="muted small"> · from the environment</span>}
+          </span>
+          {p.key.store !== 'env' && (
+            <span className="key-actions">
+              <Button size="sm" variant="danger" onClick={() => void remove()} disabled={busy}>
+                Remove
               </Button>
-            </div>
-            <p className="muted small">Create one at {keyHelp[p.provider]}. Saved by the core in your system keychain.</p>
-          </form>
-        )}
-      </>
+            </span>
+          )}
+        </div>
+      )}
+      {tested && (
+        <div data-testid={`cloud-key-test-${p.provider}`}>
+          {tested.ok ? (
+            <p className="key-test-ok small">{p.name} accepted the key (a one-token test call answered).</p>
+          ) : (
+            // A key the provider refuses is never saved (the save fails with the reason); this one could not be tried now.
+            <Notice tone="warn" title="Saved, but not checked">
+              {`The test call failed: ${tested.message} ${p.name} will be tried with the key on the next cloud prompt.`}
+            </Notice>
+          )}
+        </div>
+      )}
+      {p.key.store !== 'env' && (
+        <form
+          className="key-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (key.trim()) void save();
+          }}
+        >
+          <label htmlFor={id}>{p.key.configured ? `New ${p.name} API key` : `${p.name} API key`}</label>
+          <div className="input-row">
+            <input id={id} type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
+            <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
+              Save and test
+            </Button>
+          </div>
+          <p className="muted small">Create one at {keyHelp[p.provider]}. Saved by the core in your system keychain.</p>
+        </form>
+      )}
       {error && <Notice tone="error">{error}</Notice>}
     </div>
   );
