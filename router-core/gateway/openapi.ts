@@ -557,7 +557,6 @@ export const operations: readonly Operation[] = [
     body: { name: 'OllamaShowRequest', schema: ollamaShowBody },
   },
   { method: 'get', path: '/api/version', api: 'ollama', access: 'model', summary: 'Version' },
-  { method: 'get', path: '/api/health', api: 'ollama', access: 'model', summary: 'Health and model count' },
   { method: 'get', path: '/api/ps', api: 'ollama', access: 'model', summary: 'Models held in memory' },
   {
     method: 'post',

@@ -404,11 +404,6 @@ const routes: ExtraRoute[] = [
   },
   {
     method: 'GET',
-    url: '/api/health',
-    handle: async (_input, services) => ({ status: 'ok', models: (await services.models()).length }),
-  },
-  {
-    method: 'GET',
     url: '/api/tags',
     async handle(_input, services) {
       const modified = iso(services.startedAt);
