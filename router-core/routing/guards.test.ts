@@ -37,13 +37,4 @@ describe('typed cloud guards', () => {
     const g = decideRouteWithGuard(input('hello', 'claude-sonnet', undefined, 1));
     expect(g.outcome).toMatchObject({ ok: false, error: { type: 'rate_limited' } });
   });
-
-  it('a prompt over the cloud word limit stays local by kind word-limit, and a named cloud model is forbidden', () => {
-    const long = { ...input('one two three four'), config: { ...input('x').config, cloudWordLimit: 3 } };
-    const g = decideRouteWithGuard(long);
-    expect(g.cloudBlock?.kind).toBe('word-limit');
-    expect(g.outcome.ok && g.outcome.decision.engine).toBe('llamacpp');
-    const named = { ...input('one two three four', 'claude-sonnet'), config: long.config };
-    expect(decideRouteWithGuard(named).outcome).toMatchObject({ ok: false, error: { type: 'forbidden' } });
-  });
 });

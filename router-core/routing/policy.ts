@@ -15,7 +15,6 @@ import { createRoutingState, type RoutingState } from './state.js';
 import type { Price } from '../data/prices.js';
 import { dedupeCandidates, enginesFor } from './fallback.js';
 import { cloudEngineForModel, cloudEngineIds, providerNames, providerOf, providerOfModel } from './cloud.js';
-import { wordLimitGuard } from './word-limit.js';
 import { answerBudget, estimateRequestTokens, formatTokens, type TokenCache } from './tokens.js';
 
 /** Routing settings (from config and the Settings screen). */
@@ -48,8 +47,6 @@ export interface RoutingConfig {
   schedule?: RoutingSchedule | null;
   /** The echo engine goes first among local engines (default false). */
   echoFirst?: boolean;
-  /** A prompt over this many words stays local (absent = no limit). */
-  cloudWordLimit?: number;
 }
 
 /** Everything a decision depends on: no clock, no I/O. */
@@ -131,7 +128,7 @@ export function toolModelNames(): string[] {
  * available, a budget cap, a cloud model that cannot take the request's tools, or a context the request does not fit.
  */
 export type CloudBlockKind =
-  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'word-limit' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
+  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
 
 /** A typed cloud block and its words. */
 export interface CloudBlock {
@@ -183,8 +180,6 @@ function cloudBlock(input: RouteInput, only?: RouteCandidate): CloudBlock | null
   if (scheduled?.cloudBlocked) return { kind: 'schedule', reason: scheduled.reason };
   const privacy = privacyGuard(input.request.messages, input.config.privacy, input.state);
   if (!privacy.mayLeave) return { kind: 'privacy', reason: privacy.reason };
-  const words = wordLimitGuard(promptForScoring(input.request), input.config.cloudWordLimit);
-  if (!words.mayLeave) return { kind: 'word-limit', reason: words.reason };
   const clouds = only
     ? [only].filter((c) => input.availability.engines[c.engine]?.ok === true)
     : availableClouds(input.config, input.availability);
@@ -535,7 +530,6 @@ const refusalType: Record<CloudBlockKind, ErrorType> = {
   'request-local': 'forbidden',
   schedule: 'forbidden',
   privacy: 'forbidden',
-  'word-limit': 'forbidden',
   budget: 'rate_limited',
   unavailable: 'no_model_available',
   tools: 'no_model_available',
