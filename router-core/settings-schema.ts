@@ -54,7 +54,6 @@ export const coreSettings = {
   dailyBudget: spec({ key: 'budget.dailyMicros', wire: 'daily_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
   monthlyBudget: spec({ key: 'budget.monthlyMicros', wire: 'monthly_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
   history: spec({ key: 'history.enabled', wire: 'history_enabled', schema: z.boolean(), writers: ['PUT /api/v1/settings'] }),
-  echoFirst: spec({ key: 'routing.echoFirst', wire: 'echo_first', schema: z.boolean(), writers: ['PUT /api/v1/settings'] }),
   /** Loopback clients may use the Ollama routes without a token (the Ollama CLI cannot send one); off by default. */
   ollamaWithoutToken: spec({
     key: 'api.ollamaLoopbackWithoutToken',
@@ -100,7 +99,6 @@ export const settingsApiFields = [
   coreSettings.dailyBudget,
   coreSettings.monthlyBudget,
   coreSettings.history,
-  coreSettings.echoFirst,
   coreSettings.ollamaWithoutToken,
   coreSettings.tierOverride,
 ] as const;

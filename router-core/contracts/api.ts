@@ -231,7 +231,6 @@ export interface SettingsDto {
   daily_budget_micros: number | null;
   monthly_budget_micros: number | null;
   history_enabled: boolean;
-  echo_first: boolean;
   quality_cost?: QualityCostDto;
   budget_status: { spent_today_micros: number; spent_month_micros: number; cloud_blocked: string | null };
   api: {
@@ -246,7 +245,7 @@ export interface SettingsDto {
 }
 
 export type SettingsUpdate = Partial<
-  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled' | 'echo_first'> & {
+  Pick<SettingsDto, 'thresholds' | 'local_only' | 'daily_budget_micros' | 'monthly_budget_micros' | 'history_enabled'> & {
     ollama_without_token: boolean;
     /** The machine tier chosen by the user; null = the detected one (GET /api/v1/system shows the tier in force). */
     tier_override: 1 | 2 | 3 | 4 | null;

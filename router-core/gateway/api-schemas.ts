@@ -215,7 +215,6 @@ export const settingsSchema = z.object({
   daily_budget_micros: z.number().int().nullable(),
   monthly_budget_micros: z.number().int().nullable(),
   history_enabled: z.boolean(),
-  echo_first: z.boolean(),
   quality_cost: z
     .object({
       applies: z.boolean(),

@@ -51,7 +51,6 @@ export const settingsPutBody = z.object({
   daily_budget_micros: coreSettings.dailyBudget.schema.optional(),
   monthly_budget_micros: coreSettings.monthlyBudget.schema.optional(),
   history_enabled: coreSettings.history.schema.optional(),
-  echo_first: coreSettings.echoFirst.schema.optional(),
   /** The Ollama CLI's door: loopback clients may use the Ollama routes without a token (off by default). */
   ollama_without_token: coreSettings.ollamaWithoutToken.schema.optional(),
   /** The machine tier (1-4), or null for the detected one: GET /api/v1/system shows the tier in force and why. */
@@ -148,7 +147,6 @@ async function view(deps: SettingsDeps): Promise<SettingsDto> {
     daily_budget_micros: r.budget.dailyMicros ?? null,
     monthly_budget_micros: r.budget.monthlyMicros ?? null,
     history_enabled: deps.history(),
-    echo_first: r.echoFirst ?? false,
     quality_cost: qualityCostView(r),
     budget_status: {
       spent_today_micros: spend.todayMicros,

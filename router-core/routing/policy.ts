@@ -45,8 +45,6 @@ export interface RoutingConfig {
   privacy?: PrivacyRules;
   /** Time-based routing: local-only hours, or cloud-only-in-these-hours (routing/schedule.ts); absent = none. */
   schedule?: RoutingSchedule | null;
-  /** The echo engine goes first among local engines (default false). */
-  echoFirst?: boolean;
 }
 
 /** Everything a decision depends on: no clock, no I/O. */

@@ -399,7 +399,6 @@ function routingConfig(config: Config, settingsView: SettingsView, { cloudConfig
       estimator: features.estimator,
       privacy: features.privacy,
       schedule: features.schedule,
-      echoFirst: view.getSetting<boolean>(coreSettings.echoFirst.key) ?? false,
     };
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);

@@ -360,14 +360,3 @@ describe('served UI', () => {
     await app.close();
   });
 });
-
-describe('echo_first setting', () => {
-  it('is false by default, written by PUT, read back by GET, and refuses a non-boolean', async () => {
-    expect((await call(srv, 'GET', '/api/v1/settings')).json.echo_first).toBe(false);
-    expect((await call(srv, 'PUT', '/api/v1/settings', { echo_first: true })).status).toBe(200);
-    expect((await call(srv, 'GET', '/api/v1/settings')).json.echo_first).toBe(true);
-    const bad = await call(srv, 'PUT', '/api/v1/settings', { echo_first: 'yes' });
-    expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/echo_first/);
-  });
-});
