@@ -7,7 +7,7 @@ export type Route = 'small' | 'medium' | 'large' | 'cloud';
  * Engines the registry knows. 'openai-compat' is a LOCAL OpenAI-compatible server (LM Studio, llama-server);
  * 'cloud-compat' is an OpenAI-compatible CLOUD reached by base URL + key (OpenRouter, Groq, Together, DeepSeek, …).
  */
-export type EngineId = 'llamacpp' | 'ollama' | 'anthropic' | 'openai-compat' | 'openai' | 'gemini' | 'cloud-compat' | 'echo';
+export type EngineId = 'llamacpp' | 'ollama' | 'anthropic' | 'openai-compat' | 'openai' | 'gemini' | 'cloud-compat';
 
 /** Who runs a cloud engine's models (and bills for them): one per cloud engine. */
 export type CloudProvider = 'anthropic' | 'openai' | 'gemini' | 'compat';
@@ -28,7 +28,6 @@ export const engineKinds: Readonly<Record<EngineId, EngineKind>> = {
   openai: { kind: 'cloud', provider: 'openai' },
   gemini: { kind: 'cloud', provider: 'gemini' },
   'cloud-compat': { kind: 'cloud', provider: 'compat' },
-  echo: { kind: 'local' },
 };
 
 /** The cloud engine of each provider (the inverse of `engineKinds[id].provider`). */

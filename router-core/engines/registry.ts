@@ -3,7 +3,6 @@ import type { EngineId } from '../contracts/decision.js';
 import type { Engine } from './engine.js';
 import { createAnthropicEngine } from './anthropic.js';
 import { createGeminiEngine } from './gemini.js';
-import { createEchoEngine } from './echo.js';
 import { createLlamaCppEngine } from './llamacpp.js';
 import { createOllamaEngine, OLLAMA_KEEP_ALIVE } from './ollama.js';
 import { createOpenAICloudEngine } from './openai.js';
@@ -37,8 +36,6 @@ export interface EngineSettings {
   /** An OpenAI-compatible cloud: base URL (HYBRID_AI_CLOUD_COMPAT_URL) and key getter; no URL = no engine. */
   cloudCompatUrl?: string;
   cloudCompatKey?: () => string | undefined;
-  /** HYBRID_AI_ECHO_MODEL: a model the echo engine answers as; unset = no engine. */
-  echoModel?: string;
 }
 
 /** Each factory returns an engine, or null when it cannot exist in this configuration. */
@@ -64,5 +61,4 @@ export const engineFactories: Partial<Record<EngineId, (s: EngineSettings) => En
     s.cloudCompatUrl
       ? createOpenAICloudEngine({ id: 'cloud-compat', apiKey: s.cloudCompatKey ?? (() => undefined), baseURL: s.cloudCompatUrl })
       : null,
-  echo: (s) => (s.echoModel ? createEchoEngine({ model: s.echoModel }) : null),
 };

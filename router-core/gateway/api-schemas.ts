@@ -38,16 +38,10 @@ function assertSame<T extends true>(): T | undefined {
 
 // Value lists typed as records of the union: a value added to the union and not here is a compile error.
 const routes = { small: 1, medium: 1, large: 1, cloud: 1 } satisfies Record<Route, 1>;
-const engines = {
-  llamacpp: 1,
-  ollama: 1,
-  anthropic: 1,
-  'openai-compat': 1,
-  openai: 1,
-  gemini: 1,
-  'cloud-compat': 1,
-  echo: 1,
-} satisfies Record<EngineId, 1>;
+const engines = { llamacpp: 1, ollama: 1, anthropic: 1, 'openai-compat': 1, openai: 1, gemini: 1, 'cloud-compat': 1 } satisfies Record<
+  EngineId,
+  1
+>;
 const providers = { anthropic: 1, openai: 1, gemini: 1, compat: 1 } satisfies Record<CloudProvider, 1>;
 const finishReasons = { stop: 1, length: 1, abort: 1, tool_calls: 1 } satisfies Record<FinishReason, 1>;
 const keysOf = <K extends string>(o: Record<K, unknown>): [K, ...K[]] => Object.keys(o) as [K, ...K[]];

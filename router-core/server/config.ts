@@ -54,7 +54,6 @@ export interface Config {
   openaiCompatUrl?: string;
   /** Server model that answers every local route on the OpenAI-compatible server (else matched by name). */
   openaiCompatModel?: string;
-  echoModel?: string;
   tier?: Tier;
   threads?: number;
   /** --parallel / HYBRID_AI_PARALLEL / `parallel`: answers per local model at once (default: the tier's, data/tiers.ts). */
@@ -306,7 +305,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     modelCatalog: env.HYBRID_AI_MODEL_CATALOG ? path.resolve(env.HYBRID_AI_MODEL_CATALOG) : undefined,
     openaiCompatUrl: env.HYBRID_AI_OPENAI_COMPAT_URL || undefined,
     openaiCompatModel: env.HYBRID_AI_OPENAI_COMPAT_MODEL || undefined,
-    echoModel: env.HYBRID_AI_ECHO_MODEL || undefined,
     tier,
     threads,
     parallel,

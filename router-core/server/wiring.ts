@@ -322,7 +322,6 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     anthropicBaseUrl: config.anthropicBaseUrl,
     openaiCompatUrl: config.openaiCompatUrl,
     openaiCompatModel: config.openaiCompatModel,
-    echoModel: config.echoModel,
     // Every cloud engine reads its key through a getter: a key saved in Settings counts from the next request.
     openaiApiKey: () => secrets.peek(cloudKeyNames.openai),
     openaiBaseUrl: config.openaiBaseUrl,
@@ -379,8 +378,8 @@ interface Routing {
 function routingConfig(config: Config, settingsView: SettingsView, { cloudConfigured, cloudModelOf }: CloudSetup): Routing {
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
   const localEnginePreference: EngineId[] = config.localModel
-    ? ['llamacpp', 'ollama', 'openai-compat', 'echo']
-    : ['ollama', 'llamacpp', 'openai-compat', 'echo'];
+    ? ['llamacpp', 'ollama', 'openai-compat']
+    : ['ollama', 'llamacpp', 'openai-compat'];
   // The routing config from a settings view: the saved settings, or (a routing experiment's arm B) the saved settings
   // with the variant's laid over them, so the variant composes with every setting read here.
   const routingFrom = (view: Pick<SettingsView, 'getSetting'>): RoutingConfig => {
