@@ -36,6 +36,7 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
   void core.hardwareReady
     .catch(() => undefined)
     .then(() => {
+      if (stopping) return;
       settle = setTimeout(compactHeap, SETTLE_AFTER_MS);
       settle.unref();
     });

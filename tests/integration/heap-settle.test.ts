@@ -1,5 +1,7 @@
 // compactHeap (router-core/server/heap-settle.ts) in a fresh Node process: the young generation start-up grew is given back.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -37,4 +39,49 @@ describe('compactHeap', () => {
     expect(r.gcGlobal).toBe('undefined');
     expect(r.gcLater).toBe('undefined');
   });
+});
+
+describe('the server once start-up has settled', () => {
+  it('runs the memory-reducing collection once, after it listens and has detected the hardware', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hai-settle-'));
+    // --trace-gc prints each collection; V8 marks a memory-reducing one "(reduce)", and runs none on its own while idle.
+    const p = spawn(process.execPath, ['--trace-gc', '--import', 'tsx', 'router-core/server/main.ts', '--port', '0', '--data-dir', dir], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        HYBRID_AI_TOKEN: 'settle-test-token-0123456789',
+        OLLAMA_HOST: '127.0.0.1:9',
+        HYBRID_AI_MANAGE_OLLAMA: 'off',
+        HYBRID_AI_KEYCHAIN: 'off',
+        HYBRID_AI_LOCAL_MODEL: '',
+        ANTHROPIC_API_KEY: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const reduced = await new Promise<boolean>((resolve) => {
+        const poll = setInterval(() => {
+          const banner = out.indexOf('Hybrid AI Stack http');
+          if (banner >= 0 && out.indexOf('Mark-Compact (reduce)', banner) > banner) done(true);
+        }, 50);
+        const timer = setTimeout(() => done(false), 30_000);
+        const done = (v: boolean): void => {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve(v);
+        };
+        p.once('exit', () => done(false));
+      });
+      expect(reduced, out.slice(-2000)).toBe(true);
+    } finally {
+      if (p.exitCode === null && p.signalCode === null) {
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
