@@ -18,9 +18,10 @@ import type { Metrics } from './metrics.js';
 import { requireUserTurn } from './protocols/common.js';
 import { parseBody } from './protocols/validate.js';
 import { rangeStart } from './ranges.js';
-import type { ComplexityDto, StatsDto } from '../contracts/api.js';
+import type { ComplexityDto, ModelsDto, StatsDto } from '../contracts/api.js';
 import type { HealthDto, ReadyDto } from './api-schemas.js';
 import { scheduleNow } from './routing-settings-api.js';
+import { enginesDto } from './models-dto.js';
 import { routingStatsDto, spendStatsDto } from './stats-dto.js';
 
 export interface AdminDeps {
@@ -198,19 +199,19 @@ export function mountAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return {
       tier: t.tier,
       tier_reason: t.reason,
-      ladder: tierLadders[t.tier].routes,
+      ladder: Object.fromEntries(Object.entries(tierLadders[t.tier].routes).map(([r, ids]) => [r, [...ids]])),
       models: modelCatalog.map((m) => ({
         id: m.id,
         label: m.label,
         kind: m.kind,
-        routes: m.routes,
+        routes: [...m.routes],
         ...(m.kind === 'cloud' ? { provider: providerOfModel(m.id) } : {}),
         available_on: Object.entries(a.engines)
           .filter(([, v]) => v.ok && v.models.includes(m.id))
           .map(([k]) => k),
       })),
-      engines: a.engines,
-    };
+      engines: enginesDto(a.engines),
+    } satisfies ModelsDto;
   });
 
   app.get('/metrics', async (_req, reply) => {

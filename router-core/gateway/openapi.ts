@@ -9,9 +9,15 @@ import {
   claudeKeyStatusSchema,
   cloudSettingsSchema,
   complexitySchema,
+  deletedModelSchema,
+  downloadAnswerSchema,
+  downloadProgressSchema,
+  downloadsSchema,
   errorCatalogue,
   feedbackStatsSchema,
   healthSchema,
+  localModelsSchema,
+  modelsSchema,
   nativeErrorSchema,
   ollamaErrorSchema,
   openAiErrorSchema,
@@ -19,6 +25,8 @@ import {
   routingStatsAnswerSchema,
   settingsSchema,
   statsSchema,
+  systemSchema,
+  tuneProposalSchema,
 } from './api-schemas.js';
 import { cloudPutBody } from './cloud-api.js';
 import { conversationActiveBody, conversationTitleBody } from './conversations-api.js';
@@ -70,7 +78,14 @@ export interface Operation {
   body?: { name: string; schema: z.ZodType };
   query?: Query[];
   /** The success answer: status (default 200), its schema (absent: a JSON object described in words). */
-  ok?: { status?: number; schema?: { name: string; schema: z.ZodType }; description?: string; media?: string };
+  ok?: {
+    status?: number;
+    schema?: { name: string; schema: z.ZodType };
+    description?: string;
+    media?: string;
+    /** For an SSE answer: the JSON each event's `data` holds (a component the stream's schema points to). */
+    events?: { name: string; schema: z.ZodType };
+  };
   /** A streamed form of the answer (`stream: true`, or Ollama's default). */
   stream?: 'text/event-stream' | 'application/x-ndjson';
 }
@@ -152,6 +167,7 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'model',
     summary: 'Tier, ladder, catalog and the engine serving each model (ModelsDto)',
+    ok: { schema: { name: 'Models', schema: modelsSchema } },
   },
   {
     method: 'get',
@@ -159,8 +175,16 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'master',
     summary: 'Hardware, tier and why, engines, models present, warnings',
+    ok: { schema: { name: 'System', schema: systemSchema } },
   },
-  { method: 'get', path: '/api/v1/models/local', api: 'native', access: 'master', summary: 'The local catalog on disk (LocalModelsDto)' },
+  {
+    method: 'get',
+    path: '/api/v1/models/local',
+    api: 'native',
+    access: 'master',
+    summary: 'The local catalog on disk (LocalModelsDto)',
+    ok: { schema: { name: 'LocalModels', schema: localModelsSchema } },
+  },
   {
     method: 'post',
     path: '/api/v1/models/{id}/pull',
@@ -174,18 +198,43 @@ export const operations: readonly Operation[] = [
         schema: { type: 'string', enum: ['http', 'ollama'] },
       },
     ],
-    ok: { status: 202 },
+    ok: { status: 202, schema: { name: 'DownloadAnswer', schema: downloadAnswerSchema } },
   },
-  { method: 'delete', path: '/api/v1/models/{id}', api: 'native', access: 'master', summary: "Delete a model's file" },
-  { method: 'get', path: '/api/v1/downloads', api: 'native', access: 'master', summary: 'Downloads with bytes, rate and ETA' },
-  { method: 'delete', path: '/api/v1/downloads/{id}', api: 'native', access: 'master', summary: 'Cancel a download (the part is kept)' },
+  {
+    method: 'delete',
+    path: '/api/v1/models/{id}',
+    api: 'native',
+    access: 'master',
+    summary: "Delete a model's file",
+    ok: { schema: { name: 'DeletedModel', schema: deletedModelSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/downloads',
+    api: 'native',
+    access: 'master',
+    summary: 'Downloads with bytes, rate and ETA',
+    ok: { schema: { name: 'Downloads', schema: downloadsSchema } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/downloads/{id}',
+    api: 'native',
+    access: 'master',
+    summary: 'Cancel a download (the part is kept)',
+    ok: { schema: { name: 'DownloadAnswer', schema: downloadAnswerSchema } },
+  },
   {
     method: 'get',
     path: '/api/v1/downloads/events',
     api: 'native',
     access: 'master',
     summary: 'SSE stream of `download` events',
-    ok: { media: 'text/event-stream' },
+    ok: {
+      media: 'text/event-stream',
+      events: { name: 'DownloadProgress', schema: downloadProgressSchema },
+      description: "Server-sent events: the current downloads first, then each change; every `download` event's data is a DownloadProgress",
+    },
   },
   {
     method: 'get',
@@ -264,6 +313,7 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'A threshold proposal from the ratings',
     query: [{ name: 'days', description: 'Days of ratings to read (1 to 3650).', schema: { type: 'integer', minimum: 1, maximum: 3650 } }],
+    ok: { schema: { name: 'TuneProposal', schema: tuneProposalSchema } },
   },
   {
     method: 'post',
@@ -641,9 +691,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       okContent[okMedia] = {
         schema: op.ok?.schema
           ? put(op.ok.schema.name, op.ok.schema.schema, 'output')
-          : okMedia === 'application/json'
-            ? { type: 'object' }
-            : {},
+          : op.ok?.events
+            ? {
+                type: 'string',
+                description: `Each event's data: ${put(op.ok.events.name, op.ok.events.schema, 'output').$ref}`,
+              }
+            : okMedia === 'application/json'
+              ? { type: 'object' }
+              : {},
       };
     }
     if (op.stream) okContent[op.stream] = { schema: { type: 'string', description: `The streamed answer (${op.stream}).` } };
