@@ -258,7 +258,11 @@ export interface ClaudeKeyStatus {
   last4?: string;
   store: 'keychain' | 'file' | 'env';
   warning?: string;
-  /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
+  /**
+   * Only in the answer to a save: what a one-token call with the new key said, made before saving. A key the provider
+   * refused as unauthorized is a 400 and never saved, so a saved key's test is either ok or "could not be checked"
+   * (unreachable, 5xx, rate limited), with `warning` saying so.
+   */
   test?: { ok: true } | { ok: false; error_type: string; message: string };
   /** Claude refused this key on a real request since it was saved (cleared by a new key or a Claude answer). */
   last_error?: { error_type: 'upstream_auth'; message: string; at: number };

@@ -121,7 +121,12 @@ async function main(): Promise<void> {
   const ready = { type: 'ready', url, token: core.token };
   process.send?.(ready);
   shellPort()?.postMessage(ready);
+  let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
+    // Once: Ctrl-C in a terminal reaches every process of the group, so `npm run serve` (scripts/serve.mjs) passes on
+    // the SIGINT this process also got itself; a second signal must not cut the graceful stop short.
+    if (stopping) return;
+    stopping = true;
     core.logger.info({ signal: sig }, 'shutting down');
     stop().then(
       () => process.exit(0),
@@ -131,8 +136,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // The desktop shell asks for a graceful stop with {type:'shutdown'} (Windows has no SIGTERM for it to send).
   const onShellMessage = (m: unknown): void => {
     if ((m as { type?: unknown } | null)?.type === 'shutdown') onSignal('SIGTERM');
