@@ -1,7 +1,10 @@
 // Which compatible cloud and Vertex AI setup is in force: the environment's over the saved one, field by field for the compatible cloud.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { EngineId } from '../contracts/decision.js';
+import type { Engine } from '../engines/engine.js';
+import type { EngineSettings } from '../engines/registry.js';
 import { coreSettings } from '../settings-schema.js';
-import { cloudEngineSettings, compatInForce, vertexInForce } from './cloud-setup.js';
+import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce } from './cloud-setup.js';
 
 const view = (values: Record<string, unknown>) => ({ getSetting: <T>(k: string) => values[k] as T | undefined });
 const saved = view({
@@ -59,5 +62,30 @@ describe('Vertex AI in force', () => {
       geminiVertex: undefined,
       geminiBaseUrl: 'http://s',
     });
+  });
+});
+
+describe('a ledger shared with other gateways', () => {
+  it("another gateway's saved setup rebuilds the engine here too, once it reaches the settings", async () => {
+    const values: Record<string, unknown> = {};
+    const engines = new Map<EngineId, Engine>();
+    const settings: EngineSettings = { modelFiles: {}, ollamaHost: '127.0.0.1:1', cloudCompatKey: () => undefined };
+    const refresh = vi.fn(async () => undefined);
+    const setup = createCloudSetup({ config: {}, view: view(values), settings, engines, refresh, rebuild: true, syncEveryMs: 5 });
+    try {
+      expect(engines.has('cloud-compat')).toBe(false);
+      values[coreSettings.cloudCompat.key] = { url: 'https://one.example/v1', model: 'm' };
+      await vi.waitFor(() => expect(engines.has('cloud-compat')).toBe(true));
+      expect(settings.cloudCompatUrl).toBe('https://one.example/v1');
+      const first = engines.get('cloud-compat');
+      values[coreSettings.cloudCompat.key] = { url: 'https://two.example/v1', model: 'm' };
+      await vi.waitFor(() => expect(engines.get('cloud-compat')).not.toBe(first));
+      expect(settings.cloudCompatUrl).toBe('https://two.example/v1');
+      values[coreSettings.cloudCompat.key] = null;
+      await vi.waitFor(() => expect(engines.has('cloud-compat')).toBe(false));
+      expect(refresh).toHaveBeenCalled();
+    } finally {
+      await setup.close();
+    }
   });
 });

@@ -148,14 +148,22 @@ export function createCloudSetup(deps: {
   engines: Map<EngineId, Engine>;
   refresh(): Promise<unknown>;
   rebuild: boolean;
+  /**
+   * Every this many ms, rebuild what another gateway sharing the ledger changed (its settings reach this view within
+   * a second, its engines do not); absent: only this process writes the settings, so {@link CloudSetup.apply} suffices.
+   */
+  syncEveryMs?: number;
 }): CloudSetup {
   const { config, view, settings, engines } = deps;
   const retired: Engine[] = [];
-  return {
+  const fingerprint = (): string => JSON.stringify(cloudEngineSettings(config, view));
+  let applied = fingerprint();
+  const setup: CloudSetup = {
     compat: () => compatInForce(config, view),
     vertex: () => vertexInForce(config, view),
     async apply(p) {
       Object.assign(settings, cloudEngineSettings(config, view));
+      applied = fingerprint();
       if (deps.rebuild) {
         const id = cloudEngineOf[p];
         const next = engineFactories[id]?.(settings) ?? null;
@@ -213,7 +221,21 @@ export function createCloudSetup(deps: {
       }
     },
     async close() {
+      if (timer) clearInterval(timer);
       await Promise.allSettled(retired.map((e) => e.close()));
     },
   };
+  let syncing = false;
+  const timer =
+    deps.syncEveryMs === undefined
+      ? undefined
+      : setInterval(() => {
+          if (syncing || fingerprint() === applied) return;
+          syncing = true;
+          void Promise.all([setup.apply('compat'), setup.apply('gemini')])
+            .catch(() => undefined)
+            .finally(() => (syncing = false));
+        }, deps.syncEveryMs);
+  timer?.unref();
+  return setup;
 }

@@ -349,6 +349,8 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     engines,
     refresh: () => availability.refresh(),
     rebuild: !opts.engines,
+    // Another replica's change arrives with the shared settings: rebuild here too.
+    ...(storage.ledger.shared ? { syncEveryMs: SHARED_REFRESH_MS } : {}),
   });
   const authErrors = watchCloudKeys(secrets, availability);
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
