@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineId } from '../contracts/decision.js';
 import type { Engine } from '../engines/engine.js';
-import type { EngineSettings } from '../engines/registry.js';
+import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { coreSettings } from '../settings-schema.js';
 import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce } from './cloud-setup.js';
 
@@ -71,7 +71,16 @@ describe('a ledger shared with other gateways', () => {
     const engines = new Map<EngineId, Engine>();
     const settings: EngineSettings = { modelFiles: {}, ollamaHost: '127.0.0.1:1', cloudCompatKey: () => undefined };
     const refresh = vi.fn(async () => undefined);
-    const setup = createCloudSetup({ config: {}, view: view(values), settings, engines, refresh, rebuild: true, syncEveryMs: 5 });
+    const setup = createCloudSetup({
+      config: {},
+      view: view(values),
+      settings,
+      engines,
+      build: (id, s) => engineFactories[id]?.(s) ?? null,
+      refresh,
+      rebuild: true,
+      syncEveryMs: 5,
+    });
     try {
       expect(engines.has('cloud-compat')).toBe(false);
       values[coreSettings.cloudCompat.key] = { url: 'https://one.example/v1', model: 'm' };

@@ -5,8 +5,7 @@ import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/d
 import { cloudModelsOf } from '../data/models.js';
 import { prices as catalogPrices, type Price } from '../data/prices.js';
 import type { Engine } from '../engines/engine.js';
-import { createOpenAICloudEngine } from '../engines/openai.js';
-import { engineFactories, type EngineSettings } from '../engines/registry.js';
+import type { EngineSettings } from '../engines/registry.js';
 import { toCoreError } from '../errors.js';
 import type { KeyTest } from '../gateway/secrets-api.js';
 import type { SettingsView } from '../ledger/settings-view.js';
@@ -146,6 +145,8 @@ export function createCloudSetup(deps: {
   view: View;
   settings: EngineSettings;
   engines: Map<EngineId, Engine>;
+  /** The engine `id` built from `settings`, or null where it cannot exist (wiring.ts: the registry's factory). */
+  build(id: EngineId, settings: EngineSettings): Engine | null;
   refresh(): Promise<unknown>;
   rebuild: boolean;
   /**
@@ -166,7 +167,7 @@ export function createCloudSetup(deps: {
       applied = fingerprint();
       if (deps.rebuild) {
         const id = cloudEngineOf[p];
-        const next = engineFactories[id]?.(settings) ?? null;
+        const next = deps.build(id, settings);
         const old = engines.get(id);
         if (next) engines.set(id, next);
         else engines.delete(id);
@@ -203,13 +204,8 @@ export function createCloudSetup(deps: {
     },
     async listModels(url, key, signal) {
       // A keyless server (a proxy on the network) is asked with a placeholder: one that needs a key says so.
-      const engine = createOpenAICloudEngine({
-        id: 'cloud-compat',
-        apiKey: key || 'no-key',
-        baseURL: url,
-        maxRetries: 0,
-        timeoutMs: 10_000,
-      });
+      const engine = deps.build('cloud-compat', { ...settings, cloudCompatUrl: url, cloudCompatKey: () => key || 'no-key' });
+      if (!engine) return { models: [], error: 'This core has no OpenAI-compatible cloud engine.' };
       const onAbort = (): void => void engine.close();
       signal.addEventListener('abort', onAbort, { once: true });
       try {

@@ -347,6 +347,7 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     view: settingsView,
     settings,
     engines,
+    build: (id, s) => engineFactories[id]?.(s) ?? null,
     refresh: () => availability.refresh(),
     rebuild: !opts.engines,
     // Another replica's change arrives with the shared settings: rebuild here too.
