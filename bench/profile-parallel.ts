@@ -1,6 +1,6 @@
 // CPU profile of the built server during 4-stream bursts on the embedded llama.cpp engine (main thread and worker).
 //
-// Usage: tsx bench/profile-parallel.ts [--model file.gguf] [--bursts 6] [--streams 4] [--top 25] [--direct]
+// Usage: tsx bench/profile-parallel.ts [--model file.gguf] [--bursts 6] [--streams 4] [--top 25] [--direct] [--no-profile] [--no-build]
 // The server runs with --cpu-prof (each thread writes its own .cpuprofile on exit); --direct profiles
 // bench/llama-direct.ts with the same sequences instead, for the ceiling's own cost.
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
@@ -20,6 +20,10 @@ const { values: args } = parseArgs({
     streams: { type: 'string', default: '4' },
     top: { type: 'string', default: '25' },
     direct: { type: 'boolean', default: false },
+    /** Measure only (tokens/s, first token, CPU per token), without the profiler's own cost. */
+    'no-profile': { type: 'boolean', default: false },
+    /** Start the server bundle as built (skip `npm run build:server`). */
+    'no-build': { type: 'boolean', default: false },
   },
 });
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -37,6 +41,7 @@ const PROMPTS = [
 ];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'prof-par-'));
 const profDir = path.join(dir, 'prof');
+const profArgs = args['no-profile'] ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
 
 function stream(url: string, agent: ReturnType<typeof keepAliveAgent>, prompt: string, t0: number) {
   return new Promise<{ tokens: number; ttft: number }>((resolve, reject) => {
@@ -72,7 +77,7 @@ const span = { fromUs: 0, toUs: 0 };
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 if (args.direct) {
   const d = await startChild(
-    ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', 'bench/llama-direct.ts', args.model!, '1', String(n)],
+    [...profArgs, '--import', 'tsx', 'bench/llama-direct.ts', args.model!, '1', String(n)],
     /^\{"ready":true/,
     process.env,
     120_000,
@@ -115,7 +120,7 @@ if (args.direct) {
       '--cpu-prof',
       '--cpu-prof-dir',
       profDir,
-      ...gatewayEntry('server'),
+      ...(args['no-build'] ? ['dist/server/router-core/server/main.js'] : gatewayEntry('server')),
       '--port',
       '0',
       '--data-dir',
@@ -161,7 +166,7 @@ if (args.direct) {
   stop = c.stop;
 }
 await stop();
-for (const f of readdirSync(profDir)) {
+for (const f of args['no-profile'] ? [] : readdirSync(profDir)) {
   const file = path.join(profDir, f);
   const s = summarizeCpuProfile(file, Number(args.top), span);
   console.log(`\n=== ${f} (${(statSync(file).size / 1024).toFixed(0)} KiB)`);

@@ -222,6 +222,8 @@ interface Loaded {
   newChat: () => LlamaChat;
   /** Created on the first embed request for this model (a second, embeddings-only context). */
   embedding?: Promise<LlamaEmbeddingContext>;
+  /** Prompt tokens per ms the last evaluated chunk reached (sizes the next call's first chunk); unknown at first. */
+  evalTokensPerMs?: number;
 }
 
 /**
@@ -723,6 +725,8 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
 /**
  * Evaluates all but the last prompt token ahead of LlamaChat, in chunks, checking the abort signal between them;
  * LlamaChat then finds them in the KV cache and decodes only the rest before generating (where it checks per token).
+ * A rest that one chunk would take whole is left to LlamaChat: it then rides in one batch with the last token
+ * (and with the other sequences' next tokens) instead of costing decode rounds of its own before the first token.
  * False when aborted.
  */
 async function evaluatePrompt(call: ChatCall, m: Loaded, sequence: LlamaChat['sequence'], tokens: Token[]): Promise<boolean> {
@@ -732,7 +736,11 @@ async function evaluatePrompt(call: ChatCall, m: Loaded, sequence: LlamaChat['se
   let done = Math.min(sequence.nextTokenIndex, prefix.length);
   work.reusedTokens = done;
   work.promptTokens = tokens.length - done;
-  let chunk = EVAL_CHUNK_FIRST;
+  const batch = m.context.batchSize;
+  // The first chunk: what the last one reached in EVAL_CHUNK_TARGET_MS, or EVAL_CHUNK_FIRST while that is unknown.
+  const rate = m.evalTokensPerMs;
+  let chunk = rate === undefined ? EVAL_CHUNK_FIRST : Math.max(EVAL_CHUNK_MIN, Math.min(batch, Math.round(rate * EVAL_CHUNK_TARGET_MS)));
+  if (prefix.length - done <= chunk) return !signal.aborted;
   while (done < prefix.length) {
     if (signal.aborted) return false;
     const piece = prefix.slice(done, done + chunk);
@@ -742,8 +750,9 @@ async function evaluatePrompt(call: ChatCall, m: Loaded, sequence: LlamaChat['se
     done += piece.length;
     work.evaluatedTokens += piece.length;
     post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
+    m.evalTokensPerMs = piece.length / ms;
     const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / ms);
-    chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, m.context.batchSize));
+    chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, batch));
   }
   return true;
 }
