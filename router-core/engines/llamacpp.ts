@@ -773,7 +773,10 @@ function chatError(ev: Extract<JobEvent, { type: 'failed' | 'too-long' | 'crash'
  * The engine's model files: which file a model id names (readable now), and the probe that lists those on disk with
  * the context each gets (read from the GGUF header once per file version).
  */
-function createModelFiles(opts: LlamaCppEngineOptions, contextCap: number) {
+function createModelFiles(
+  opts: LlamaCppEngineOptions,
+  contextCap: number,
+): { resolveModel(modelId: string): Promise<string>; probe(): Promise<EngineAvailability> } {
   async function resolveModel(modelId: string): Promise<string> {
     const path = Object.hasOwn(opts.modelFiles, modelId) ? opts.modelFiles[modelId] : undefined;
     if (!path) {
