@@ -30,7 +30,17 @@ export default tseslint.config(
             { regex: '^node:', message: 'contracts/, routing/ and data/ are pure: no I/O.' },
             { regex: '^[^.]', message: 'contracts/, routing/ and data/ import no runtime npm packages (nor node built-ins).' },
             {
-              group: ['../engines/*', '../ledger/*', '../gateway/*', '../host/*', '../server/*'],
+              group: [
+                '**/engines/**',
+                '**/ledger/**',
+                '**/gateway/**',
+                '**/host/**',
+                '**/server/**',
+                '**/cli/**',
+                '**/pipeline',
+                '**/pipeline/**',
+                '**/pipeline.js',
+              ],
               message: 'pure layers import only contracts/, data/ and routing/.',
             },
           ],
@@ -61,7 +71,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/engines/llamacpp*', '**/engines/ollama*', '**/engines/anthropic*', '**/ledger/sqlite*'],
+              group: ['**/engines/*', '!**/engines/engine.js', '**/ledger/sqlite*', '**/ledger/postgres*'],
               message: 'only server/wiring.ts knows concrete engines and stores.',
             },
           ],

@@ -10,6 +10,8 @@ export const errorStatus: Record<ErrorType, number> = {
   authentication: 401,
   forbidden: 403,
   not_found: 404,
+  // The request is valid but the state of things forbids it (a key set in the environment cannot be deleted over HTTP).
+  conflict: 409,
   payload_too_large: 413,
   // The prompt plus the answer's room does not fit the chosen model's context (OpenAI's code has the same name).
   context_length_exceeded: 400,

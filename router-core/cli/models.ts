@@ -6,6 +6,7 @@ import type { DownloadProgress } from '../contracts/events.js';
 import { findModel } from '../data/models.js';
 import { recommendationsFor, tierLadders } from '../data/tiers.js';
 import { isCoreError } from '../errors.js';
+import { localModelsDto } from '../gateway/models-dto.js';
 import { deleteModelFiles, listModelsOnDisk, localModelIds, modelSourcesFrom, type ModelSource } from '../host/catalog.js';
 import { openDataDir } from '../host/data-dir.js';
 import { downloadModel } from '../host/downloads.js';
@@ -96,9 +97,10 @@ async function list(modelsDir: string, src: ModelSource[], json: boolean, localM
       .filter(([, x]) => x === id)
       .map(([route]) => `answers ${route}`);
   if (json) {
-    process.stdout.write(
-      `${JSON.stringify({ ...disk, modelsDir, tier, recommended: wanted, recommendations, answering, localModelFile: override }, null, 2)}\n`,
-    );
+    // The rows and the override as GET /api/v1/models/local names them (snake_case); free space is the table's.
+    const { models, disk_used_bytes, local_model_file } = localModelsDto(disk, [], null, override);
+    const out = { models, disk_used_bytes, models_dir: modelsDir, tier, recommended: wanted, recommendations, answering, local_model_file };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   const rows = disk.models.map((m) => [

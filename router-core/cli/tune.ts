@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { tuningProposal } from '../gateway/feedback-api.js';
+import { tuneProposalDto } from '../gateway/models-dto.js';
 import { settingKeys } from '../gateway/settings-api.js';
 import { openDataDir } from '../host/data-dir.js';
 import { defaultThresholds, type ComplexityThresholds } from '../routing/complexity.js';
@@ -63,7 +64,8 @@ export async function runTune(
     const p = await tuningProposal(ledger, current, Date.now() - days * 86_400_000);
     const changed = p.proposed.medium !== current.medium || p.proposed.cloud !== current.cloud;
     if (values.json) {
-      out.write(`${JSON.stringify({ ...p, changed })}\n`);
+      // As GET /api/v1/feedback/tune answers it (snake_case).
+      out.write(`${JSON.stringify(tuneProposalDto(p))}\n`);
     } else {
       out.write(
         `feedback over the last ${days} days: ${p.evidence.rated} rated answers, ${p.evidence.localRated} local (${p.evidence.localMisses} misses)\n`,

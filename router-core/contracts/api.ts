@@ -1,7 +1,7 @@
 // Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
 import type { CloudProvider, EngineId, Route, Tier } from './decision.js';
 import type { ErrorType } from './errors.js';
-import type { DownloadProgress } from './events.js';
+import type { DownloadState, OllamaProcessState } from './events.js';
 import type { FinishReason } from './stream.js';
 
 export type { CloudProvider, EngineId, ErrorType, Route, Tier };
@@ -169,10 +169,19 @@ export interface ScheduleDto {
   windows: ScheduleWindowDto[];
 }
 
+/** One engine of GET /api/v1/models: what it serves now and what it can do. */
 export interface EngineStatus {
   ok: boolean;
   models: string[];
   reason?: string;
+  /** The engine passes `tools` to its models and returns their tool calls (absent: it does not). */
+  tools?: boolean;
+  /** The engine constrains answers to JSON or a JSON schema for real (absent: it does not). */
+  structured_output?: boolean;
+  /** Tokens each model's context holds on this engine (model id → tokens), where it knows better than the catalog. */
+  context_lengths?: Record<string, number>;
+  /** HYBRID_AI_LOCAL_MODEL: the engine answers every local catalog model from one file under this name. */
+  serves_all_local_as?: string;
 }
 
 /** GET /api/v1/models. */
@@ -249,7 +258,11 @@ export interface ClaudeKeyStatus {
   last4?: string;
   store: 'keychain' | 'file' | 'env';
   warning?: string;
-  /** Only in the answer to a save: what a one-token call to Claude with the new key said. */
+  /**
+   * Only in the answer to a save: what a one-token call with the new key said, made before saving. A key the provider
+   * refused as unauthorized is a 400 and never saved, so a saved key's test is either ok or "could not be checked"
+   * (unreachable, 5xx, rate limited), with `warning` saying so.
+   */
   test?: { ok: true } | { ok: false; error_type: string; message: string };
   /** Claude refused this key on a real request since it was saved (cleared by a new key or a Claude answer). */
   last_error?: { error_type: 'upstream_auth'; message: string; at: number };
@@ -367,6 +380,38 @@ export interface ExperimentStatsDto {
   winner: { arm: 'A' | 'B' | null; reason: string };
 }
 
+/**
+ * A download on the wire: `GET /api/v1/downloads`, each `download` event of `GET /api/v1/downloads/events`, the pull
+ * and cancel answers, `download` of a local model row and `downloads` of `GET /api/v1/system`. Every event carries the
+ * whole snapshot, so a late subscriber needs nothing else.
+ */
+export interface DownloadProgressDto {
+  /** Catalog model id. */
+  model_id: string;
+  /** File name inside the models folder; the Ollama tag when `via` is ollama. */
+  file: string;
+  /** `http`: a GGUF into the models folder (embedded engine); `ollama`: pulled by Ollama (`/api/pull`) into its store. */
+  via: 'http' | 'ollama';
+  state: DownloadState;
+  /** Bytes on disk so far (a resumed part included); while verifying, bytes hashed so far. */
+  bytes: number;
+  /** Expected size from the catalog. */
+  total_bytes: number;
+  /** Bytes that were already on disk when this download started (resumed from a `.part`). */
+  resumed_from_bytes: number;
+  /** Recent transfer rate (or hashing rate while verifying); null until measured. */
+  bytes_per_second: number | null;
+  /** Seconds left at the recent rate; null when unknown. */
+  eta_seconds: number | null;
+  /** Epoch ms. */
+  started_at: number;
+  updated_at: number;
+  /** Human-readable detail: the error for `failed`, a retry note while `downloading`. */
+  message?: string;
+  /** Error category for `failed`. */
+  error_type?: ErrorType;
+}
+
 /** One row of GET /api/v1/models/local. */
 export interface LocalModelRow {
   id: string;
@@ -376,29 +421,177 @@ export interface LocalModelRow {
   /** The SPDX id, or "custom: <name> (not permissive: …)". */
   licence: string;
   /** False for a custom licence with use restrictions: shown as a warning, not as an equal of Apache-2.0. */
-  licencePermissive?: boolean;
-  licenceUrl?: string;
-  ollamaTag?: string;
+  licence_permissive: boolean;
+  licence_url: string;
+  /** Hugging Face repository and the commit the file is pinned to. */
+  repo: string;
+  revision: string;
+  /** Where the file is downloaded from (the catalog's URL, or the mirror's). */
+  url: string;
+  ollama_tag: string;
   /** What Ollama's tag is compared with this file (e.g. a Q4_0 build of the same model). */
-  ollamaNote?: string;
-  evidence?: { summary: string; source: string };
-  ladderRoute: Exclude<Route, 'cloud'>;
-  minTier: number;
-  ramMiB: number;
-  contextLength: number;
-  sizeBytes: number;
+  ollama_note: string;
+  evidence: { summary: string; source: string };
+  /** The model thinks aloud by default; routed answers switch that off. */
+  hybrid_thinking: boolean;
+  ladder_route: Exclude<Route, 'cloud'>;
+  min_tier: Tier;
+  ram_mib: number;
+  context_length: number;
+  size_bytes: number;
+  /** A file exists under the model's name. */
   present: boolean;
-  bytesOnDisk: number;
-  partialBytes: number;
+  /** Size of that file (0 when missing). */
+  bytes_on_disk: number;
+  /** Size of an unfinished `<file>.part` (0 when none): a pull resumes from here. */
+  partial_bytes: number;
   /** The running (or last) download of this model, if any since the server started. */
-  download: DownloadProgress | null;
+  download: DownloadProgressDto | null;
+}
+
+/** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (size null when unreadable). */
+export interface LocalModelFileDto {
+  path: string;
+  name: string;
+  size_bytes: number | null;
 }
 
 /** GET /api/v1/models/local. */
 export interface LocalModelsDto {
   models: LocalModelRow[];
-  diskUsedBytes: number;
-  diskFreeBytes: number | null;
-  /** HYBRID_AI_LOCAL_MODEL: the one file that serves every local model name (absent from older cores). */
-  localModelFile?: { path: string; name: string; sizeBytes: number | null } | null;
+  disk_used_bytes: number;
+  disk_free_bytes: number | null;
+  /** Null when HYBRID_AI_LOCAL_MODEL is unset. */
+  local_model_file: LocalModelFileDto | null;
+}
+
+/** POST /api/v1/models/:id/pull (202) and DELETE /api/v1/downloads/:id. */
+export interface DownloadAnswerDto {
+  download: DownloadProgressDto;
+}
+
+/** GET /api/v1/downloads. */
+export interface DownloadsDto {
+  downloads: DownloadProgressDto[];
+}
+
+/** DELETE /api/v1/models/:id. */
+export interface DeletedModelDto {
+  id: string;
+  freed_bytes: number;
+}
+
+/** A measured value or why it could not be measured. */
+export type KnownDto<T> = { known: true; value: T } | { known: false; reason: string };
+
+/** The machine as `GET /api/v1/system` shows it. */
+export interface HardwareDto {
+  /** Physical RAM, or the container's memory limit when that is lower. */
+  total_ram_mib: KnownDto<number>;
+  free_ram_mib: KnownDto<number>;
+  cpu_cores: KnownDto<number>;
+  gpus: KnownDto<Array<{ vendor: 'nvidia' | 'amd' | 'intel' | 'apple' | 'other'; model: string; vram_mib: number | null }>>;
+  /** Free space on the file system holding the data dir (where models are downloaded). */
+  disk_free_mib: KnownDto<number>;
+  platform: string;
+  arch: string;
+  notes: string[];
+}
+
+/** The tier chosen and the sentence shown to the user ("8 GB RAM, no GPU → tier 3"). */
+export interface TierDecisionDto {
+  tier: Tier;
+  reason: string;
+  overridden: boolean;
+}
+
+/** A local model loaded by the embedded engine, with its parallel sequences. */
+export interface ParallelModelDto {
+  model: string;
+  /** Sequences its context has (answers at once). */
+  sequences: number;
+  /** Sequences asked for (tier or --parallel); more than `sequences` when free memory was short. */
+  requested_sequences: number;
+  busy: number;
+  queued: number;
+  /** Tokens each sequence holds. */
+  context_size: number;
+  /** Memory of one sequence's KV cache, bytes. */
+  bytes_per_sequence: number;
+  /** Memory of the whole context, bytes; the weights are extra. */
+  context_bytes: number;
+  /** Why it has fewer sequences than asked, when so. */
+  limited_by?: string;
+}
+
+/** `parallel` of GET /api/v1/system: how many answers the local engines give at once and what waits. */
+export interface ParallelDto {
+  sequences: number;
+  /** Where that number comes from. */
+  sequences_from: string;
+  /** Requests that may wait per model; one more gets 503 with Retry-After. */
+  queue_limit: number;
+  running: number;
+  queued: number;
+  /** Waiting requests in the order they will run; position 1 runs next on its model. */
+  queue: Array<{ id: number; model: string; position: number }>;
+  models: ParallelModelDto[];
+  ollama: {
+    /** OLLAMA_NUM_PARALLEL the bundled Ollama was started with; null when the core did not start it. */
+    num_parallel: number | null;
+    /** keep_alive the core sends with every request. */
+    keep_alive: string;
+  };
+}
+
+/** One engine as `GET /api/v1/system` shows it. */
+export interface EngineInUseDto {
+  id: EngineId;
+  kind: 'embedded' | 'system-ollama' | 'bundled-ollama' | 'openai-compat' | 'cloud';
+  ok: boolean;
+  models: string[];
+  reason?: string;
+  url?: string;
+}
+
+/** GET /api/v1/system: the machine, the tier and why, the engines, the models and downloads. */
+export interface SystemDto {
+  /** Null until the first detection finished. */
+  hardware: HardwareDto | null;
+  /** Milliseconds the last hardware detection took (null before it finished). */
+  detection_ms: number | null;
+  tier: TierDecisionDto;
+  /** The tier detection alone would pick (differs from `tier` when the user overrides it). */
+  detected_tier: TierDecisionDto;
+  engines: EngineInUseDto[];
+  /** The Ollama the core uses or manages. */
+  ollama: {
+    state: OllamaProcessState;
+    source: 'system' | 'path' | 'bundled' | null;
+    url: string | null;
+    binary: string | null;
+    pid: number | null;
+    restarts: number;
+    message?: string;
+  };
+  /** Catalog ids of local models whose file is on disk / not on disk. */
+  models: { present: string[]; missing: string[] };
+  /** What the tier's ladder would like on disk (the first model of each rung). */
+  recommended: string[];
+  recommendations: Array<{ id: string; route: 'small' | 'medium' | 'large'; reason: string }>;
+  downloads: DownloadProgressDto[];
+  /** Settings that weaken the API's protection, each with what it exposes (empty when none is on). */
+  warnings: Array<{ id: 'ollama-without-token'; message: string }>;
+  parallel?: ParallelDto;
+}
+
+/** GET /api/v1/feedback/tune: proposed thresholds from feedback, with the evidence and the expected effect. */
+export interface TuneProposalDto {
+  current: Thresholds;
+  proposed: Thresholds;
+  changed: boolean;
+  enough_data: boolean;
+  evidence: { rated: number; local_rated: number; local_misses: number; small_rated: number; small_misses: number };
+  expected: { cloud_share: { before: number; after: number }; miss_rate: { before: number; after: number } };
+  reasons: string[];
 }

@@ -7,6 +7,7 @@ export type ErrorType =
   | 'authentication'
   | 'forbidden'
   | 'not_found'
+  | 'conflict'
   | 'payload_too_large'
   | 'context_length_exceeded'
   | 'rate_limited'

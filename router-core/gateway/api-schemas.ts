@@ -8,13 +8,23 @@ import type {
   ClaudeKeyStatus,
   CloudSettingsDto,
   ComplexityDto,
+  DeletedModelDto,
+  DownloadAnswerDto,
+  DownloadProgressDto,
+  DownloadsDto,
   FeedbackStatsDto,
+  LocalModelsDto,
+  ModelsDto,
   RoutingStatsDto,
   SettingsDto,
   StatsDto,
+  SystemDto,
+  TuneProposalDto,
 } from '../contracts/api.js';
-import type { CloudProvider, EngineId, Route } from '../contracts/decision.js';
+import type { CloudProvider, EngineId, Route, Tier } from '../contracts/decision.js';
 import type { ErrorBody, ErrorType } from '../contracts/errors.js';
+import type { DownloadState, OllamaProcessState, OllamaSource } from '../contracts/events.js';
+import type { GpuInfo, LocalEngineKind } from '../contracts/hardware.js';
 import type { FinishReason } from '../contracts/stream.js';
 import { errorStatus } from '../errors.js';
 import type { openAiError } from './protocols/openai.js';
@@ -274,6 +284,224 @@ export const cloudSettingsSchema = z.object({
   }),
 });
 assertSame<Same<z.infer<typeof cloudSettingsSchema>, CloudSettingsDto>>();
+
+const downloadStates = { queued: 1, downloading: 1, verifying: 1, done: 1, failed: 1, cancelled: 1 } satisfies Record<DownloadState, 1>;
+const ollamaStates = {
+  idle: 1,
+  probing: 1,
+  external: 1,
+  unavailable: 1,
+  starting: 1,
+  running: 1,
+  crashed: 1,
+  backoff: 1,
+  failed: 1,
+  stopping: 1,
+  stopped: 1,
+} satisfies Record<OllamaProcessState, 1>;
+const ollamaSources = { system: 1, path: 1, bundled: 1 } satisfies Record<OllamaSource, 1>;
+const engineKinds = { embedded: 1, 'system-ollama': 1, 'bundled-ollama': 1, 'openai-compat': 1, cloud: 1 } satisfies Record<
+  LocalEngineKind,
+  1
+>;
+const gpuVendors = { nvidia: 1, amd: 1, intel: 1, apple: 1, other: 1 } satisfies Record<GpuInfo['vendor'], 1>;
+const tier = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]) satisfies z.ZodType<Tier>;
+const localRoute = z.enum(['small', 'medium', 'large']);
+
+/** A download snapshot: GET /api/v1/downloads, each `download` event of its SSE stream, the pull and cancel answers. */
+export const downloadProgressSchema = z.object({
+  model_id: z.string(),
+  file: z.string().meta({ description: 'File name in the models folder; the Ollama tag when `via` is ollama' }),
+  via: z.enum(['http', 'ollama']),
+  state: z.enum(keysOf(downloadStates)),
+  bytes: z.number().int().meta({ description: 'Bytes on disk so far (while verifying: bytes hashed so far)' }),
+  total_bytes: z.number().int(),
+  resumed_from_bytes: z.number().int(),
+  bytes_per_second: z.number().nullable(),
+  eta_seconds: z.number().nullable(),
+  started_at: z.number().int().meta({ description: 'Epoch ms' }),
+  updated_at: z.number().int().meta({ description: 'Epoch ms' }),
+  message: z.string().optional(),
+  error_type: errorType.optional(),
+});
+assertSame<Same<z.infer<typeof downloadProgressSchema>, DownloadProgressDto>>();
+
+/** GET /api/v1/downloads. */
+export const downloadsSchema = z.object({ downloads: z.array(downloadProgressSchema) });
+assertSame<Same<z.infer<typeof downloadsSchema>, DownloadsDto>>();
+
+/** POST /api/v1/models/{id}/pull (202) and DELETE /api/v1/downloads/{id}. */
+export const downloadAnswerSchema = z.object({ download: downloadProgressSchema });
+assertSame<Same<z.infer<typeof downloadAnswerSchema>, DownloadAnswerDto>>();
+
+/** DELETE /api/v1/models/{id}. */
+export const deletedModelSchema = z.object({ id: z.string(), freed_bytes: z.number().int() });
+assertSame<Same<z.infer<typeof deletedModelSchema>, DeletedModelDto>>();
+
+/** GET /api/v1/models/local. */
+export const localModelsSchema = z.object({
+  models: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      file: z.string(),
+      quantization: z.string(),
+      licence: z.string(),
+      licence_permissive: z.boolean(),
+      licence_url: z.string(),
+      repo: z.string(),
+      revision: z.string(),
+      url: z.string(),
+      ollama_tag: z.string(),
+      ollama_note: z.string(),
+      evidence: z.object({ summary: z.string(), source: z.string() }),
+      hybrid_thinking: z.boolean(),
+      ladder_route: localRoute,
+      min_tier: tier,
+      ram_mib: z.number().int(),
+      context_length: z.number().int(),
+      size_bytes: z.number().int(),
+      present: z.boolean(),
+      bytes_on_disk: z.number().int(),
+      partial_bytes: z.number().int(),
+      download: downloadProgressSchema.nullable(),
+    }),
+  ),
+  disk_used_bytes: z.number().int(),
+  disk_free_bytes: z.number().int().nullable(),
+  local_model_file: z
+    .object({ path: z.string(), name: z.string(), size_bytes: z.number().int().nullable() })
+    .nullable()
+    .meta({ description: 'HYBRID_AI_LOCAL_MODEL: the one file that answers every local model name (null when unset)' }),
+});
+assertSame<Same<z.infer<typeof localModelsSchema>, LocalModelsDto>>();
+
+/** A measured value, or why it could not be measured. */
+const known = <T extends z.ZodType>(value: T) =>
+  z.discriminatedUnion('known', [z.object({ known: z.literal(true), value }), z.object({ known: z.literal(false), reason: z.string() })]);
+const tierDecision = z.object({ tier, reason: z.string(), overridden: z.boolean() });
+
+/** GET /api/v1/system. */
+export const systemSchema = z.object({
+  hardware: z
+    .object({
+      total_ram_mib: known(z.number()),
+      free_ram_mib: known(z.number()),
+      cpu_cores: known(z.number()),
+      gpus: known(z.array(z.object({ vendor: z.enum(keysOf(gpuVendors)), model: z.string(), vram_mib: z.number().nullable() }))),
+      disk_free_mib: known(z.number()),
+      platform: z.string(),
+      arch: z.string(),
+      notes: z.array(z.string()),
+    })
+    .nullable(),
+  detection_ms: z.number().nullable(),
+  tier: tierDecision,
+  detected_tier: tierDecision,
+  engines: z.array(
+    z.object({
+      id: engine,
+      kind: z.enum(keysOf(engineKinds)),
+      ok: z.boolean(),
+      models: z.array(z.string()),
+      reason: z.string().optional(),
+      url: z.string().optional(),
+    }),
+  ),
+  ollama: z.object({
+    state: z.enum(keysOf(ollamaStates)),
+    source: z.enum(keysOf(ollamaSources)).nullable(),
+    url: z.string().nullable(),
+    binary: z.string().nullable(),
+    pid: z.number().int().nullable(),
+    restarts: z.number().int(),
+    message: z.string().optional(),
+  }),
+  models: z.object({ present: z.array(z.string()), missing: z.array(z.string()) }),
+  recommended: z.array(z.string()),
+  recommendations: z.array(z.object({ id: z.string(), route: localRoute, reason: z.string() })),
+  downloads: z.array(downloadProgressSchema),
+  warnings: z.array(z.object({ id: z.literal('ollama-without-token'), message: z.string() })),
+  parallel: z
+    .object({
+      sequences: z.number().int(),
+      sequences_from: z.string(),
+      queue_limit: z.number().int(),
+      running: z.number().int(),
+      queued: z.number().int(),
+      queue: z.array(z.object({ id: z.number().int(), model: z.string(), position: z.number().int() })),
+      models: z.array(
+        z.object({
+          model: z.string(),
+          sequences: z.number().int(),
+          requested_sequences: z.number().int(),
+          busy: z.number().int(),
+          queued: z.number().int(),
+          context_size: z.number().int(),
+          bytes_per_sequence: z.number(),
+          context_bytes: z.number(),
+          limited_by: z.string().optional(),
+        }),
+      ),
+      ollama: z.object({ num_parallel: z.number().int().nullable(), keep_alive: z.string() }),
+    })
+    .optional(),
+});
+assertSame<Same<z.infer<typeof systemSchema>, SystemDto>>();
+
+/** GET /api/v1/models. */
+export const modelsSchema = z.object({
+  tier,
+  tier_reason: z.string(),
+  ladder: z.partialRecord(route, z.array(z.string())),
+  models: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      kind: z.enum(['local', 'cloud']),
+      routes: z.array(route),
+      available_on: z.array(z.string()),
+      provider: provider.optional(),
+    }),
+  ),
+  engines: z
+    .partialRecord(
+      engine,
+      z.object({
+        ok: z.boolean(),
+        models: z.array(z.string()),
+        reason: z.string().optional(),
+        tools: z.boolean().optional(),
+        structured_output: z.boolean().optional(),
+        context_lengths: z
+          .record(z.string(), z.number().int())
+          .optional()
+          .meta({ description: 'Model id → tokens its context holds here' }),
+        serves_all_local_as: z.string().optional(),
+      }),
+    )
+    .meta({ description: 'Each engine by id: what it serves now and what it can do' }),
+});
+assertSame<Same<z.infer<typeof modelsSchema>, ModelsDto>>();
+
+const rate = z.object({ before: z.number(), after: z.number() });
+/** GET /api/v1/feedback/tune. */
+export const tuneProposalSchema = z.object({
+  current: thresholds,
+  proposed: thresholds,
+  changed: z.boolean(),
+  enough_data: z.boolean(),
+  evidence: z.object({
+    rated: z.number().int(),
+    local_rated: z.number().int(),
+    local_misses: z.number().int(),
+    small_rated: z.number().int(),
+    small_misses: z.number().int(),
+  }),
+  expected: z.object({ cloud_share: rate, miss_rate: rate }),
+  reasons: z.array(z.string()),
+});
+assertSame<Same<z.infer<typeof tuneProposalSchema>, TuneProposalDto>>();
 
 /** GET /health. */
 export const healthSchema = z.object({

@@ -10,7 +10,14 @@ import { cloudProviders, providerNames, providerOf } from '../routing/cloud.js';
 import { cloudChoices, type CloudStatus, type RoutingConfig } from '../routing/policy.js';
 import { coreSettings } from '../settings-schema.js';
 import { parseBody } from './protocols/validate.js';
-import { KEY_TEST_TIMEOUT_MS, validateClaudeKey, type ClaudeAuthError, type KeyTest } from './secrets-api.js';
+import {
+  checkKeyBeforeSaving,
+  joinWarnings,
+  refuseEnvKeyDelete,
+  validateClaudeKey,
+  type ClaudeAuthError,
+  type KeyTest,
+} from './secrets-api.js';
 
 /** What the routes need from the core. */
 export interface CloudApiDeps {
@@ -169,15 +176,17 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
     const extra = Object.keys(body).filter((k) => k !== 'key');
     if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
     const key = validateProviderKey(p, (body as { key?: unknown }).key);
+    // Tried first: a key the provider refuses is never written; one that cannot be tried now is saved with a warning.
+    const testKey = deps.testKey;
+    const checked = await checkKeyBeforeSaving(providerNames[p], key, testKey && ((k, signal) => testKey(p, k, signal)));
     const status = await deps.secrets.set(cloudKeyNames[p], key, store ? { store } : {});
-    // Saved either way (the person may be offline now); the answer says whether the provider took the key.
-    const test = deps.testKey ? await deps.testKey(p, key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
     noStore(reply);
-    return { ...status, ...(test ? { test } : {}) };
+    return { ...status, ...joinWarnings(status.warning, checked.warning), ...(checked.test ? { test: checked.test } : {}) };
   });
 
   app.delete('/api/v1/cloud/keys/:provider', async (req, reply) => {
     const p = parseProvider((req.params as { provider?: unknown }).provider);
+    refuseEnvKeyDelete(deps.secrets, cloudKeyNames[p], providerNames[p]);
     noStore(reply);
     return deps.secrets.delete(cloudKeyNames[p]);
   });

@@ -8,6 +8,7 @@ import type { ComplexityThresholds } from '../routing/complexity.js';
 import { isCloudEngine } from '../routing/cloud.js';
 import { proposeThresholds, type RatedAnswer, type TuningProposal } from '../routing/tuner.js';
 import { parseBody } from './protocols/validate.js';
+import { tuneProposalDto } from './models-dto.js';
 import { feedbackStatsDto } from './stats-dto.js';
 import { settingKeys } from './settings-api.js';
 
@@ -55,21 +56,6 @@ export async function tuningProposal(
   return proposeThresholds(rated, scores, current);
 }
 
-function proposalView(p: TuningProposal) {
-  return {
-    current: p.current,
-    proposed: p.proposed,
-    changed: p.current.medium !== p.proposed.medium || p.current.cloud !== p.proposed.cloud,
-    enough_data: p.enoughData,
-    evidence: p.evidence,
-    expected: {
-      cloud_share: p.expected.cloudShare,
-      miss_rate: p.expected.missRate,
-    },
-    reasons: p.reasons,
-  };
-}
-
 /** Register the routes (all need the token). */
 export function mountFeedbackApi(app: FastifyInstance, deps: FeedbackDeps): void {
   app.post('/api/v1/feedback', async (req, reply) => {
@@ -86,7 +72,7 @@ export function mountFeedbackApi(app: FastifyInstance, deps: FeedbackDeps): void
     const days = q.days === undefined ? DEFAULT_TUNE_DAYS : Number(q.days);
     if (!Number.isInteger(days) || days < 1 || days > 3650)
       throw new CoreError('invalid_request', 'Invalid "days": give a whole number of days from 1 to 3650.');
-    return proposalView(await tuningProposal(deps.ledger, deps.thresholds(), deps.now() - days * DAY));
+    return tuneProposalDto(await tuningProposal(deps.ledger, deps.thresholds(), deps.now() - days * DAY));
   });
 
   // Applied only when the person accepts a proposal (the UI and `hybrid-ai tune` ask first).

@@ -1,11 +1,12 @@
 // Machine and model-file routes: /api/v1/system, local model list, pulls (with an SSE progress stream), cancel, delete.
-import type { LocalModelsDto } from '../contracts/api.js';
+import type { DeletedModelDto, DownloadAnswerDto, DownloadsDto, LocalModelsDto, SystemDto } from '../contracts/api.js';
 import type { FastifyInstance } from 'fastify';
-import type { DownloadEvent, DownloadProgress } from '../contracts/events.js';
+import type { DownloadEvent } from '../contracts/events.js';
 import type { SystemInfo } from '../contracts/hardware.js';
 import { CoreError } from '../errors.js';
-import type { LocalModelStatus, ModelsOnDisk } from '../host/catalog.js';
+import type { ModelsOnDisk } from '../host/catalog.js';
 import type { DownloadManager } from '../host/downloads.js';
+import { downloadDto, localModelsDto, systemDto } from './models-dto.js';
 import { sseFrame } from './sse.js';
 
 /** SSE comment every 15 s: proxies and browsers drop idle streams after 30–60 s. */
@@ -24,12 +25,6 @@ export interface ModelsApiDeps {
   deleteModel(id: string): Promise<{ id: string; freedBytes: number }>;
 }
 
-/** One row of `GET /api/v1/models/local`. */
-export interface LocalModelRow extends LocalModelStatus {
-  /** The running (or last) download of this model, if any since the server started. */
-  download: DownloadProgress | null;
-}
-
 function idParam(params: unknown): string {
   const id = (params as { id?: unknown }).id;
   if (typeof id !== 'string' || id.trim() === '') throw new CoreError('invalid_request', 'Missing model id in the URL.');
@@ -38,14 +33,11 @@ function idParam(params: unknown): string {
 
 /** Mount the machine, model-file and download routes (master token only: they have no protocol config). */
 export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void {
-  app.get('/api/v1/system', async () => deps.system());
+  app.get('/api/v1/system', async () => systemDto(await deps.system()) satisfies SystemDto);
 
   app.get('/api/v1/models/local', async () => {
     const [disk, free, override] = await Promise.all([deps.modelsOnDisk(), deps.diskFreeBytes(), deps.localModelFile?.() ?? null]);
-    const downloads = new Map(deps.downloads.list().map((d) => [d.modelId, d]));
-    const models: LocalModelRow[] = disk.models.map((m) => ({ ...m, download: downloads.get(m.id) ?? null }));
-    // localModelFile: every local model name is answered from this one file, whatever the catalog files below say.
-    return { models, diskUsedBytes: disk.diskUsedBytes, diskFreeBytes: free, localModelFile: override } satisfies LocalModelsDto;
+    return localModelsDto(disk, deps.downloads.list(), free, override) satisfies LocalModelsDto;
   });
 
   app.post('/api/v1/models/:id/pull', async (req, reply) => {
@@ -54,14 +46,20 @@ export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void 
       throw new CoreError('invalid_request', `Invalid "via": "${String(via)}". Valid: http (the GGUF file), ollama (Ollama's /api/pull).`);
     }
     const progress = await deps.downloads.start(idParam(req.params), { via });
-    return reply.code(202).send({ download: progress });
+    return reply.code(202).send({ download: downloadDto(progress) } satisfies DownloadAnswerDto);
   });
 
-  app.delete('/api/v1/models/:id', async (req) => deps.deleteModel(idParam(req.params)));
+  app.delete('/api/v1/models/:id', async (req) => {
+    const { id, freedBytes } = await deps.deleteModel(idParam(req.params));
+    return { id, freed_bytes: freedBytes } satisfies DeletedModelDto;
+  });
 
-  app.get('/api/v1/downloads', async () => ({ downloads: deps.downloads.list() }));
+  app.get('/api/v1/downloads', async () => ({ downloads: deps.downloads.list().map(downloadDto) }) satisfies DownloadsDto);
 
-  app.delete('/api/v1/downloads/:id', async (req) => ({ download: deps.downloads.cancel(idParam(req.params)) }));
+  app.delete(
+    '/api/v1/downloads/:id',
+    async (req) => ({ download: downloadDto(deps.downloads.cancel(idParam(req.params))) }) satisfies DownloadAnswerDto,
+  );
 
   app.get('/api/v1/downloads/events', async (req, reply) => {
     reply.hijack();
@@ -70,9 +68,9 @@ export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void 
     // Headers now, not with the first event (which may be minutes away); then the current state, so a subscriber
     // needs no second request.
     res.flushHeaders();
-    for (const p of deps.downloads.list()) res.write(sseFrame('download', p));
+    for (const p of deps.downloads.list()) res.write(sseFrame('download', downloadDto(p)));
     const send = (e: DownloadEvent): void => {
-      if (!res.destroyed && !res.writableEnded) res.write(sseFrame(e.type, e.progress));
+      if (!res.destroyed && !res.writableEnded) res.write(sseFrame(e.type, downloadDto(e.progress)));
     };
     const off = deps.downloads.subscribe(send);
     const beat = setInterval(() => {

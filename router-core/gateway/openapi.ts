@@ -9,9 +9,15 @@ import {
   claudeKeyStatusSchema,
   cloudSettingsSchema,
   complexitySchema,
+  deletedModelSchema,
+  downloadAnswerSchema,
+  downloadProgressSchema,
+  downloadsSchema,
   errorCatalogue,
   feedbackStatsSchema,
   healthSchema,
+  localModelsSchema,
+  modelsSchema,
   nativeErrorSchema,
   ollamaErrorSchema,
   openAiErrorSchema,
@@ -19,6 +25,8 @@ import {
   routingStatsAnswerSchema,
   settingsSchema,
   statsSchema,
+  systemSchema,
+  tuneProposalSchema,
 } from './api-schemas.js';
 import { cloudPutBody } from './cloud-api.js';
 import { conversationActiveBody, conversationTitleBody } from './conversations-api.js';
@@ -70,7 +78,14 @@ export interface Operation {
   body?: { name: string; schema: z.ZodType };
   query?: Query[];
   /** The success answer: status (default 200), its schema (absent: a JSON object described in words). */
-  ok?: { status?: number; schema?: { name: string; schema: z.ZodType }; description?: string; media?: string };
+  ok?: {
+    status?: number;
+    schema?: { name: string; schema: z.ZodType };
+    description?: string;
+    media?: string;
+    /** For an SSE answer: the JSON each event's `data` holds (a component the stream's schema points to). */
+    events?: { name: string; schema: z.ZodType };
+  };
   /** A streamed form of the answer (`stream: true`, or Ollama's default). */
   stream?: 'text/event-stream' | 'application/x-ndjson';
 }
@@ -152,6 +167,7 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'model',
     summary: 'Tier, ladder, catalog and the engine serving each model (ModelsDto)',
+    ok: { schema: { name: 'Models', schema: modelsSchema } },
   },
   {
     method: 'get',
@@ -159,8 +175,16 @@ export const operations: readonly Operation[] = [
     api: 'native',
     access: 'master',
     summary: 'Hardware, tier and why, engines, models present, warnings',
+    ok: { schema: { name: 'System', schema: systemSchema } },
   },
-  { method: 'get', path: '/api/v1/models/local', api: 'native', access: 'master', summary: 'The local catalog on disk (LocalModelsDto)' },
+  {
+    method: 'get',
+    path: '/api/v1/models/local',
+    api: 'native',
+    access: 'master',
+    summary: 'The local catalog on disk (LocalModelsDto)',
+    ok: { schema: { name: 'LocalModels', schema: localModelsSchema } },
+  },
   {
     method: 'post',
     path: '/api/v1/models/{id}/pull',
@@ -174,18 +198,43 @@ export const operations: readonly Operation[] = [
         schema: { type: 'string', enum: ['http', 'ollama'] },
       },
     ],
-    ok: { status: 202 },
+    ok: { status: 202, schema: { name: 'DownloadAnswer', schema: downloadAnswerSchema } },
   },
-  { method: 'delete', path: '/api/v1/models/{id}', api: 'native', access: 'master', summary: "Delete a model's file" },
-  { method: 'get', path: '/api/v1/downloads', api: 'native', access: 'master', summary: 'Downloads with bytes, rate and ETA' },
-  { method: 'delete', path: '/api/v1/downloads/{id}', api: 'native', access: 'master', summary: 'Cancel a download (the part is kept)' },
+  {
+    method: 'delete',
+    path: '/api/v1/models/{id}',
+    api: 'native',
+    access: 'master',
+    summary: "Delete a model's file",
+    ok: { schema: { name: 'DeletedModel', schema: deletedModelSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/downloads',
+    api: 'native',
+    access: 'master',
+    summary: 'Downloads with bytes, rate and ETA',
+    ok: { schema: { name: 'Downloads', schema: downloadsSchema } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/downloads/{id}',
+    api: 'native',
+    access: 'master',
+    summary: 'Cancel a download (the part is kept)',
+    ok: { schema: { name: 'DownloadAnswer', schema: downloadAnswerSchema } },
+  },
   {
     method: 'get',
     path: '/api/v1/downloads/events',
     api: 'native',
     access: 'master',
     summary: 'SSE stream of `download` events',
-    ok: { media: 'text/event-stream' },
+    ok: {
+      media: 'text/event-stream',
+      events: { name: 'DownloadProgress', schema: downloadProgressSchema },
+      description: "Server-sent events: the current downloads first, then each change; every `download` event's data is a DownloadProgress",
+    },
   },
   {
     method: 'get',
@@ -264,6 +313,7 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'A threshold proposal from the ratings',
     query: [{ name: 'days', description: 'Days of ratings to read (1 to 3650).', schema: { type: 'integer', minimum: 1, maximum: 3650 } }],
+    ok: { schema: { name: 'TuneProposal', schema: tuneProposalSchema } },
   },
   {
     method: 'post',
@@ -315,7 +365,8 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/settings/claude-key',
     api: 'native',
     access: 'master',
-    summary: 'Save the Claude key (`{"key": "sk-ant-..."}`) and try it',
+    summary:
+      'Save the Claude key (`{"key": "sk-ant-..."}`), tried first: a key Claude refuses (401/403) is a 400 and not saved; one that cannot be tried now is saved with a `warning`',
     query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
@@ -324,7 +375,7 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/settings/claude-key',
     api: 'native',
     access: 'master',
-    summary: 'Forget the Claude key',
+    summary: 'Forget the saved Claude key (a key from ANTHROPIC_API_KEY is a 409: unset it there)',
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {
@@ -357,7 +408,8 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/cloud/keys/{provider}',
     api: 'native',
     access: 'master',
-    summary: 'Save a provider\'s key (`{"key": "..."}`) and try it with a one-token call',
+    summary:
+      'Save a provider\'s key (`{"key": "..."}`), tried first with a one-token call: a key the provider refuses (401/403) is a 400 and not saved; one that cannot be tried now is saved with a `warning`',
     query: [{ name: 'store', description: 'keychain (default) or file.', schema: { type: 'string', enum: ['keychain', 'file'] } }],
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
@@ -366,7 +418,7 @@ export const operations: readonly Operation[] = [
     path: '/api/v1/cloud/keys/{provider}',
     api: 'native',
     access: 'master',
-    summary: "Forget a provider's saved key",
+    summary: "Forget a provider's saved key (a key from the environment is a 409 naming the variable to unset)",
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
   },
   {
@@ -611,70 +663,80 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
+/** Adds a named schema to the document's components (once) and returns its `$ref`. */
+type PutSchema = (name: string, schema: z.ZodType, io: 'input' | 'output') => { $ref: string };
+
+/** One operation's OpenAPI object: parameters, body, responses; its schemas go to the components through `put`. */
+function describeOperation(op: Operation, put: PutSchema): Record<string, unknown> {
+  const params = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  const query = (op.query ?? []).map((q) => ({
+    name: q.name,
+    in: 'query',
+    required: false,
+    description: q.description,
+    schema: q.schema,
+  }));
+  const err = errorSchemas[op.api];
+  const errRef = put(err.name, err.schema, 'output');
+  const okMedia = op.ok?.media ?? 'application/json';
+  const okContent: Record<string, unknown> = {};
+  if (okMedia !== 'none') {
+    okContent[okMedia] = {
+      schema: op.ok?.schema
+        ? put(op.ok.schema.name, op.ok.schema.schema, 'output')
+        : op.ok?.events
+          ? {
+              type: 'string',
+              description: `Each event's data: ${put(op.ok.events.name, op.ok.events.schema, 'output').$ref}`,
+            }
+          : okMedia === 'application/json'
+            ? { type: 'object' }
+            : {},
+    };
+  }
+  if (op.stream) okContent[op.stream] = { schema: { type: 'string', description: `The streamed answer (${op.stream}).` } };
+  return {
+    operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    tags: [tags[op.api].name],
+    summary: op.summary,
+    description: accessText[op.access],
+    security: op.access === 'public' ? [] : [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+    'x-app-keys': op.access === 'model',
+    ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: put(op.body.name, op.body.schema, 'input') } } } }
+      : {}),
+    responses: {
+      [String(op.ok?.status ?? 200)]: {
+        description: op.ok?.description ?? 'OK',
+        ...(Object.keys(okContent).length > 0 ? { content: okContent } : {}),
+      },
+      '4XX': {
+        description: "The caller's mistake (the message names the field and what is valid)",
+        content: { 'application/json': { schema: errRef } },
+      },
+      '5XX': {
+        description: 'No model could answer, upstream failed, or an internal error',
+        content: { 'application/json': { schema: errRef } },
+      },
+    },
+  };
+}
+
 /** The whole document (built once per server: the schemas do not change while it runs). */
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
-  const put = (name: string, schema: z.ZodType, io: 'input' | 'output'): { $ref: string } => {
+  const put: PutSchema = (name, schema, io) => {
     schemas[name] ??= jsonSchema(schema, io);
     return ref(name);
   };
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
-    const params = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
-    const query = (op.query ?? []).map((q) => ({
-      name: q.name,
-      in: 'query',
-      required: false,
-      description: q.description,
-      schema: q.schema,
-    }));
-    const err = errorSchemas[op.api];
-    const errRef = put(err.name, err.schema, 'output');
-    const okMedia = op.ok?.media ?? 'application/json';
-    const okContent: Record<string, unknown> = {};
-    if (okMedia !== 'none') {
-      okContent[okMedia] = {
-        schema: op.ok?.schema
-          ? put(op.ok.schema.name, op.ok.schema.schema, 'output')
-          : okMedia === 'application/json'
-            ? { type: 'object' }
-            : {},
-      };
-    }
-    if (op.stream) okContent[op.stream] = { schema: { type: 'string', description: `The streamed answer (${op.stream}).` } };
-    const operation: Record<string, unknown> = {
-      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
-      tags: [tags[op.api].name],
-      summary: op.summary,
-      description: accessText[op.access],
-      security: op.access === 'public' ? [] : [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-      'x-app-keys': op.access === 'model',
-      ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
-      ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: put(op.body.name, op.body.schema, 'input') } } } }
-        : {}),
-      responses: {
-        [String(op.ok?.status ?? 200)]: {
-          description: op.ok?.description ?? 'OK',
-          ...(Object.keys(okContent).length > 0 ? { content: okContent } : {}),
-        },
-        '4XX': {
-          description: "The caller's mistake (the message names the field and what is valid)",
-          content: { 'application/json': { schema: errRef } },
-        },
-        '5XX': {
-          description: 'No model could answer, upstream failed, or an internal error',
-          content: { 'application/json': { schema: errRef } },
-        },
-      },
-    };
-    (paths[op.path] ??= {})[op.method] = operation;
-  }
+  for (const op of operations) (paths[op.path] ??= {})[op.method] = describeOperation(op, put);
   return {
     openapi: '3.1.0',
     info: {

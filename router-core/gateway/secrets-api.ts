@@ -63,6 +63,54 @@ export function validateClaudeKey(raw: unknown): string {
   return key;
 }
 
+/**
+ * Try a pasted key with one token before it is saved. A key the provider refuses as unauthorized (HTTP 401/403, our
+ * `upstream_auth`) is a 400 and nothing is written, so the key saved before stays in use. A key that cannot be checked
+ * now (provider unreachable, 5xx, rate limited, timed out) is saved anyway (the person may be offline) with a
+ * `warning` saying so. No test wired (tests with injected engines): saved unchecked, no warning.
+ */
+export async function checkKeyBeforeSaving(
+  provider: string,
+  key: string,
+  test: ((key: string, signal: AbortSignal) => Promise<KeyTest>) | undefined,
+): Promise<{ test?: KeyTest; warning?: string }> {
+  if (!test) return {};
+  const t = await test(key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS));
+  if (t.ok) return { test: t };
+  const said = t.message.replace(/\.$/, '');
+  if (t.error_type === 'upstream_auth') {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid "key": ${provider} rejected it as unauthorized (${said}). It was not saved; the key saved before, if any, is still the one in use. Check that the key was copied whole and is still active.`,
+      { details: { param: 'key' } },
+    );
+  }
+  return {
+    test: t,
+    warning: `The key was saved but could not be checked: ${said} (${t.error_type}). The next cloud request will tell whether ${provider} accepts it.`,
+  };
+}
+
+/** Two warnings as one (either may be absent). */
+export const joinWarnings = (...ws: Array<string | undefined>): { warning?: string } => {
+  const w = ws.filter((x) => x !== undefined && x !== '').join(' ');
+  return w ? { warning: w } : {};
+};
+
+/**
+ * Refuse to delete a key that comes from the environment (409): deleting the saved copy would leave the environment's
+ * key in use, so an answer of "deleted" would be false. Nothing is deleted.
+ */
+export function refuseEnvKeyDelete(secrets: SecretStore, name: string, provider: string): void {
+  const variable = secrets.envVariable(name);
+  if (!variable) return;
+  throw new CoreError(
+    'conflict',
+    `The ${provider} key comes from the environment variable ${variable}, which cannot be changed from here: unset ${variable} where the core is started, then restart it. Nothing was deleted.`,
+    { details: { param: variable } },
+  );
+}
+
 function parseStore(q: unknown): 'keychain' | 'file' | undefined {
   const store = (q as { store?: unknown } | undefined)?.store;
   if (store === undefined || store === '') return undefined;
@@ -93,11 +141,18 @@ export function mountSecretsApi(app: FastifyInstance, deps: SecretsApiDeps): voi
     const extra = Object.keys(body).filter((k) => k !== 'key');
     if (extra.length > 0) throw new CoreError('invalid_request', `Unknown field "${extra[0]!.slice(0, 40)}": the body holds only "key".`);
     const key = validateClaudeKey((body as { key?: unknown }).key);
+    // Tried first: a key Claude refuses is never written; one that cannot be tried now is saved with a warning.
+    const checked = await checkKeyBeforeSaving('Claude', key, deps.testClaudeKey);
     const status = await deps.secrets.set(CLAUDE_KEY, key, store ? { store } : {});
-    // Saved either way (the person may be offline now); the answer says whether Claude took the key.
-    const test = deps.testClaudeKey ? await deps.testClaudeKey(key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
-    return send(reply, { ...status, ...(test ? { test } : {}) } as SecretStatus);
+    return send(reply, {
+      ...status,
+      ...joinWarnings(status.warning, checked.warning),
+      ...(checked.test ? { test: checked.test } : {}),
+    } as SecretStatus);
   });
 
-  app.delete(route, async (_req, reply) => send(reply, await deps.secrets.delete(CLAUDE_KEY)));
+  app.delete(route, async (_req, reply) => {
+    refuseEnvKeyDelete(deps.secrets, CLAUDE_KEY, 'Claude');
+    return send(reply, await deps.secrets.delete(CLAUDE_KEY));
+  });
 }

@@ -185,6 +185,8 @@ export interface SecretStore {
   set(name: string, value: string, opts?: SetOptions): Promise<SecretStatus>;
   /** Remove the saved value from the keychain and the file (the env cannot be changed from here). */
   delete(name: string): Promise<SecretStatus>;
+  /** The environment variable the secret's value comes from, when it is set there (it wins over any saved value). */
+  envVariable(name: string): string | undefined;
   /** What a user may know about the secret (re-reads the backends). Default name: the Claude key. */
   status(name?: string): Promise<SecretStatus>;
   /** Called after the value of a secret changed (saved, deleted, or found when the keychain became readable). */
@@ -348,6 +350,7 @@ export function createSecretStore(opts: SecretStoreOptions): SecretStore {
 
   return {
     filePath,
+    envVariable: (name) => (envValue(name) ? envName(name) : undefined),
     onChange(listener) {
       listeners.push(listener);
     },

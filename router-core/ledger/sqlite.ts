@@ -133,8 +133,8 @@ interface SyncStore {
   recordAll(rows: RequestRecord[]): void;
 }
 
-/** The synchronous store over one better-sqlite3 connection. */
-function openSyncSqliteLedger(file: string): SyncStore {
+/** Open (creating if needed) the database at `file` and bring its schema up to date. */
+function openDatabase(file: string): Database.Database {
   const db = new Database(file);
   // WAL: readers never block the writer. synchronous=NORMAL: a committed row survives a process crash
   // (kill -9); only an OS crash/power loss can lose the last commits, which is the usual desktop trade-off.
@@ -143,12 +143,11 @@ function openSyncSqliteLedger(file: string): SyncStore {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  return db;
+}
 
-  const insert = db.prepare(
-    `INSERT INTO requests (${RECORD_COLUMNS}) VALUES (${RECORD_COLUMNS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
+/** The stats, spend and recent-requests queries. */
+function statsStatements(db: Database.Database) {
   const totals = db.prepare(`SELECT ${sliceColumns},
       SUM(engine IS NOT NULL AND engine NOT IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS local,
       SUM(engine IN (${CLOUD_ENGINES_SQL}) AND status = 'ok') AS cloud,
@@ -172,6 +171,11 @@ function openSyncSqliteLedger(file: string): SyncStore {
     `SELECT r.api_key_id AS apiKeyId, k.name AS name, ${slice('r')} FROM requests r LEFT JOIN api_keys k ON k.id = r.api_key_id
      WHERE r.ts >= ? AND r.ts < ? GROUP BY r.api_key_id ORDER BY requests DESC`,
   );
+  return { totals, byModel, byRoute, byDay, spend, recent, byApp };
+}
+
+/** The app keys and their spend. */
+function apiKeyStatements(db: Database.Database) {
   const insertApiKey = db.prepare(`INSERT INTO api_keys (id, name, hash, prefix, created_at, revoked_at, rate_limit_per_min,
       monthly_budget_micros) VALUES (@id, @name, @hash, @prefix, @createdAt, @revokedAt, @rateLimitPerMin, @monthlyBudgetMicros)`);
   const listApiKeys = db.prepare(`SELECT * FROM api_keys ORDER BY created_at, rowid`);
@@ -179,6 +183,26 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const spendByApiKey = db.prepare(
     `SELECT api_key_id AS id, SUM(cost_micros) AS spent FROM requests WHERE api_key_id IS NOT NULL AND ts >= ? AND cost_micros > 0 GROUP BY api_key_id`,
   );
+  return { insertApiKey, listApiKeys, revokeApiKey, spendByApiKey };
+}
+
+/** The conversations and their message trees (each answer's versions a branch). */
+type SyncConversations = Pick<
+  SyncLedger,
+  | 'listConversations'
+  | 'getConversation'
+  | 'createConversation'
+  | 'renameConversation'
+  | 'deleteConversation'
+  | 'listMessages'
+  | 'appendMessages'
+  | 'setLeaf'
+  | 'deleteMessage'
+  | 'deleteAllHistory'
+>;
+
+/** Conversations and their message trees over `db`: their statements, the transactions over them, the store's methods. */
+function sqliteConversations(db: Database.Database): SyncConversations {
   const conversationColumns = `c.id, c.title, c.created_at, c.updated_at, c.leaf_id,
     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
   const listConversations = db.prepare(
@@ -240,6 +264,49 @@ function openSyncSqliteLedger(file: string): SyncStore {
     db.prepare(`DELETE FROM stored_responses`).run();
     return { conversations, messages, requestTexts };
   });
+  return {
+    listConversations({ search, limit }) {
+      const q = search?.trim();
+      const rows = q ? (searchConversations.all({ q: likePattern(q), limit }) as Row[]) : (listConversations.all(limit) as Row[]);
+      return rows.map(toConversation);
+    },
+    getConversation(id) {
+      const r = getConversation.get(id) as Row | undefined;
+      return r ? toConversation(r) : undefined;
+    },
+    createConversation(title, now) {
+      const id = timeOrderedId();
+      insertConversation.run(id, title, now, now);
+      return { id, title, createdAt: now, updatedAt: now, messageCount: 0, leafId: null };
+    },
+    renameConversation(id, title, now) {
+      if (renameConversation.run(title, now, id).changes === 0) return undefined;
+      return toConversation(getConversation.get(id) as Row);
+    },
+    deleteConversation(id) {
+      return deleteConversation.run(id).changes > 0;
+    },
+    listMessages(conversationId) {
+      return (listMessages.all(conversationId) as Row[]).map(toStoredMessage);
+    },
+    appendMessages(conversationId, messages, now, parentId) {
+      return appendMessages(conversationId, messages, now, parentId);
+    },
+    setLeaf(conversationId, leafId) {
+      if (!messageIn.get(leafId, conversationId)) return false;
+      return setLeaf.run(leafId, conversationId).changes > 0;
+    },
+    deleteMessage(conversationId, messageId) {
+      return deleteOne(conversationId, messageId);
+    },
+    deleteAllHistory() {
+      return deleteAllHistory();
+    },
+  };
+}
+
+/** Stored responses (the Responses API), settings and the write probe. */
+function storedStatements(db: Database.Database) {
   const saveResponse = db.prepare(
     `INSERT INTO stored_responses (id, created_at, body, owner) VALUES (?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET body = excluded.body WHERE stored_responses.owner = excluded.owner`,
@@ -251,6 +318,21 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
   const allSettings = db.prepare(`SELECT key, value FROM settings`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+  return { saveResponse, probeInsert, getResponse, deleteResponse, getSetting, allSettings, setSetting };
+}
+
+/** The synchronous store over one better-sqlite3 connection. */
+function openSyncSqliteLedger(file: string): SyncStore {
+  const db = openDatabase(file);
+  const insert = db.prepare(
+    `INSERT INTO requests (${RECORD_COLUMNS}) VALUES (${RECORD_COLUMNS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const { totals, byModel, byRoute, byDay, spend, recent, byApp } = statsStatements(db);
+  const { insertApiKey, listApiKeys, revokeApiKey, spendByApiKey } = apiKeyStatements(db);
+  const conversations = sqliteConversations(db);
+  const { saveResponse, probeInsert, getResponse, deleteResponse, getSetting, allSettings, setSetting } = storedStatements(db);
 
   // Hot-path caches: every decision reads settings and spend-so-far. Settings change only through
   // setSetting; spend only through record(), so both stay exact without a query per request.
@@ -347,43 +429,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
       setSetting.run(key, JSON.stringify(value));
       settingsCache.set(key, value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown));
     },
-    listConversations({ search, limit }) {
-      const q = search?.trim();
-      const rows = q ? (searchConversations.all({ q: likePattern(q), limit }) as Row[]) : (listConversations.all(limit) as Row[]);
-      return rows.map(toConversation);
-    },
-    getConversation(id) {
-      const r = getConversation.get(id) as Row | undefined;
-      return r ? toConversation(r) : undefined;
-    },
-    createConversation(title, now) {
-      const id = timeOrderedId();
-      insertConversation.run(id, title, now, now);
-      return { id, title, createdAt: now, updatedAt: now, messageCount: 0, leafId: null };
-    },
-    renameConversation(id, title, now) {
-      if (renameConversation.run(title, now, id).changes === 0) return undefined;
-      return toConversation(getConversation.get(id) as Row);
-    },
-    deleteConversation(id) {
-      return deleteConversation.run(id).changes > 0;
-    },
-    listMessages(conversationId) {
-      return (listMessages.all(conversationId) as Row[]).map(toStoredMessage);
-    },
-    appendMessages(conversationId, messages, now, parentId) {
-      return appendMessages(conversationId, messages, now, parentId);
-    },
-    setLeaf(conversationId, leafId) {
-      if (!messageIn.get(leafId, conversationId)) return false;
-      return setLeaf.run(leafId, conversationId).changes > 0;
-    },
-    deleteMessage(conversationId, messageId) {
-      return deleteOne(conversationId, messageId);
-    },
-    deleteAllHistory() {
-      return deleteAllHistory();
-    },
+    ...conversations,
     probeWrite(): void {
       db.exec('SAVEPOINT write_probe');
       try {

@@ -89,20 +89,7 @@ const asRecord = (v: unknown): Record<string, unknown> =>
 
 function walk(node: unknown, path: string, depth: number, defs: Record<string, unknown>): unknown {
   const here = path || '(root)';
-  if (depth > MAX_DEPTH) throw new SchemaProblem(here, `nested more than ${MAX_DEPTH} levels`);
-  if (node === true) throw new SchemaProblem(here, '`true` (any value) cannot be enforced: give a type');
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new SchemaProblem(here, 'must be a schema object');
-  const s = node as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (KNOWN.has(key)) continue;
-    const hint =
-      key === 'pattern' || key === 'patternProperties'
-        ? ' (regular expressions cannot be enforced here; use enum, or check the value afterwards)'
-        : key === 'allOf' || key === 'not' || key === 'if'
-          ? ' (use oneOf/anyOf, or merge the schemas into one)'
-          : '';
-    throw new SchemaProblem(here, `the keyword "${key}" is not supported${hint}`);
-  }
+  const s = schemaNode(node, here, depth);
   const out: Record<string, unknown> = {};
   if (typeof s.description === 'string') out.description = s.description;
   if ('const' in s) {
@@ -122,27 +109,8 @@ function walk(node: unknown, path: string, depth: number, defs: Record<string, u
       throw new SchemaProblem(`${here}.${key}`, `${key} must be a non-empty list of schemas`);
     return { ...out, oneOf: choices.map((c, i) => walk(c, `${path}.${key}[${i}]`, depth + 1, defs)), ...defsOf(s, path, depth, defs) };
   }
-  if (typeof s.$ref === 'string') {
-    const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(s.$ref);
-    if (!m || !(m[1]! in defs)) {
-      throw new SchemaProblem(
-        `${here}.$ref`,
-        `"${s.$ref}" does not point into this schema's $defs (valid: ${
-          Object.keys(defs)
-            .map((k) => `#/$defs/${k}`)
-            .join(', ') || 'none defined'
-        })`,
-      );
-    }
-    return { ...out, $ref: `#/$defs/${m[1]}`, ...defsOf(s, path, depth, defs) };
-  }
-  const types = Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type];
-  if (types.length === 0)
-    throw new SchemaProblem(here, `a schema needs "type" (${TYPES.join(', ')}), "enum", "const", "anyOf"/"oneOf" or "$ref"`);
-  for (const t of types) {
-    if (!(TYPES as readonly unknown[]).includes(t))
-      throw new SchemaProblem(`${here}.type`, `unknown type ${JSON.stringify(t)} (valid: ${TYPES.join(', ')})`);
-  }
+  if (typeof s.$ref === 'string') return { ...out, $ref: checkRef(s.$ref, here, defs), ...defsOf(s, path, depth, defs) };
+  const types = typesOf(s, here);
   if (types.length > 1) {
     // A list of types: each alone (object or array ones with the rest of this schema's keywords).
     if (types.every((t) => t !== 'object' && t !== 'array')) return { ...out, type: types };
@@ -151,15 +119,7 @@ function walk(node: unknown, path: string, depth: number, defs: Record<string, u
   const type = types[0] as (typeof TYPES)[number];
   out.type = type;
   if (type === 'string') {
-    if (s.format !== undefined) {
-      if (!(FORMATS as readonly unknown[]).includes(s.format)) {
-        throw new SchemaProblem(
-          `${here}.format`,
-          `string format ${JSON.stringify(s.format)} cannot be enforced (valid: ${FORMATS.join(', ')})`,
-        );
-      }
-      return { ...out, format: s.format };
-    }
+    if (s.format !== undefined) return { ...out, format: checkFormat(s.format, here) };
     for (const k of ['minLength', 'maxLength'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
   } else if (type === 'number' || type === 'integer') {
     for (const k of NUMBER_BOUNDS) {
@@ -168,35 +128,114 @@ function walk(node: unknown, path: string, depth: number, defs: Record<string, u
       out[k] = s[k];
     }
   } else if (type === 'object') {
-    const props = asRecord(s.properties);
-    out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, walk(v, `${path}.properties.${k}`, depth + 1, defs)]));
-    if (s.required !== undefined) {
-      if (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string'))
-        throw new SchemaProblem(`${here}.required`, 'required must be a list of property names');
-      const unknown = s.required.find((r) => !(r in props));
-      if (unknown !== undefined)
-        throw new SchemaProblem(
-          `${here}.required`,
-          `"${unknown}" is required but not among the properties (${Object.keys(props).join(', ') || 'none'})`,
-        );
-      out.required = s.required;
-    }
-    if (s.additionalProperties !== undefined) {
-      out.additionalProperties =
-        typeof s.additionalProperties === 'boolean'
-          ? s.additionalProperties
-          : walk(s.additionalProperties, `${path}.additionalProperties`, depth + 1, defs);
-    }
-    for (const k of ['minProperties', 'maxProperties'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
+    objectKeywords(s, out, path, depth, defs);
   } else if (type === 'array') {
-    if (s.items !== undefined) out.items = walk(s.items, `${path}.items`, depth + 1, defs);
-    if (s.prefixItems !== undefined) {
-      if (!Array.isArray(s.prefixItems)) throw new SchemaProblem(`${here}.prefixItems`, 'prefixItems must be a list of schemas');
-      out.prefixItems = s.prefixItems.map((p, i) => walk(p, `${path}.prefixItems[${i}]`, depth + 1, defs));
-    }
-    for (const k of ['minItems', 'maxItems'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
+    arrayKeywords(s, out, path, depth, defs);
   }
   return { ...out, ...defsOf(s, path, depth, defs) };
+}
+
+/** A schema node as an object whose keywords are all known; refuses anything else (`here` names the place). */
+function schemaNode(node: unknown, here: string, depth: number): Record<string, unknown> {
+  if (depth > MAX_DEPTH) throw new SchemaProblem(here, `nested more than ${MAX_DEPTH} levels`);
+  if (node === true) throw new SchemaProblem(here, '`true` (any value) cannot be enforced: give a type');
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new SchemaProblem(here, 'must be a schema object');
+  const s = node as Record<string, unknown>;
+  for (const key of Object.keys(s)) {
+    if (KNOWN.has(key)) continue;
+    const hint =
+      key === 'pattern' || key === 'patternProperties'
+        ? ' (regular expressions cannot be enforced here; use enum, or check the value afterwards)'
+        : key === 'allOf' || key === 'not' || key === 'if'
+          ? ' (use oneOf/anyOf, or merge the schemas into one)'
+          : '';
+    throw new SchemaProblem(here, `the keyword "${key}" is not supported${hint}`);
+  }
+  return s;
+}
+
+/** A `$ref` into this schema's definitions, written as `#/$defs/NAME`. */
+function checkRef(ref: string, here: string, defs: Record<string, unknown>): string {
+  const m = /^#\/(?:\$defs|definitions)\/([^/]+)$/.exec(ref);
+  if (!m || !(m[1]! in defs)) {
+    throw new SchemaProblem(
+      `${here}.$ref`,
+      `"${ref}" does not point into this schema's $defs (valid: ${
+        Object.keys(defs)
+          .map((k) => `#/$defs/${k}`)
+          .join(', ') || 'none defined'
+      })`,
+    );
+  }
+  return `#/$defs/${m[1]}`;
+}
+
+/** The node's type or types, each one of {@link TYPES}; at least one. */
+function typesOf(s: Record<string, unknown>, here: string): unknown[] {
+  const types = Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type];
+  if (types.length === 0)
+    throw new SchemaProblem(here, `a schema needs "type" (${TYPES.join(', ')}), "enum", "const", "anyOf"/"oneOf" or "$ref"`);
+  for (const t of types) {
+    if (!(TYPES as readonly unknown[]).includes(t))
+      throw new SchemaProblem(`${here}.type`, `unknown type ${JSON.stringify(t)} (valid: ${TYPES.join(', ')})`);
+  }
+  return types;
+}
+
+/** A string format an engine can enforce. */
+function checkFormat(format: unknown, here: string): unknown {
+  if (!(FORMATS as readonly unknown[]).includes(format)) {
+    throw new SchemaProblem(`${here}.format`, `string format ${JSON.stringify(format)} cannot be enforced (valid: ${FORMATS.join(', ')})`);
+  }
+  return format;
+}
+
+/** An object's properties (each walked), `required`, `additionalProperties` and size bounds, into `out`. */
+function objectKeywords(
+  s: Record<string, unknown>,
+  out: Record<string, unknown>,
+  path: string,
+  depth: number,
+  defs: Record<string, unknown>,
+): void {
+  const here = path || '(root)';
+  const props = asRecord(s.properties);
+  out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, walk(v, `${path}.properties.${k}`, depth + 1, defs)]));
+  if (s.required !== undefined) {
+    if (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string'))
+      throw new SchemaProblem(`${here}.required`, 'required must be a list of property names');
+    const unknown = s.required.find((r) => !(r in props));
+    if (unknown !== undefined)
+      throw new SchemaProblem(
+        `${here}.required`,
+        `"${unknown}" is required but not among the properties (${Object.keys(props).join(', ') || 'none'})`,
+      );
+    out.required = s.required;
+  }
+  if (s.additionalProperties !== undefined) {
+    out.additionalProperties =
+      typeof s.additionalProperties === 'boolean'
+        ? s.additionalProperties
+        : walk(s.additionalProperties, `${path}.additionalProperties`, depth + 1, defs);
+  }
+  for (const k of ['minProperties', 'maxProperties'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
+}
+
+/** An array's `items`, `prefixItems` (each walked) and size bounds, into `out`. */
+function arrayKeywords(
+  s: Record<string, unknown>,
+  out: Record<string, unknown>,
+  path: string,
+  depth: number,
+  defs: Record<string, unknown>,
+): void {
+  const here = path || '(root)';
+  if (s.items !== undefined) out.items = walk(s.items, `${path}.items`, depth + 1, defs);
+  if (s.prefixItems !== undefined) {
+    if (!Array.isArray(s.prefixItems)) throw new SchemaProblem(`${here}.prefixItems`, 'prefixItems must be a list of schemas');
+    out.prefixItems = s.prefixItems.map((p, i) => walk(p, `${path}.prefixItems[${i}]`, depth + 1, defs));
+  }
+  for (const k of ['minItems', 'maxItems'] as const) if (s[k] !== undefined) out[k] = count(s[k], `${here}.${k}`);
 }
 
 /** The `$defs` of a schema node (and its `definitions`), checked, under `$defs`. */

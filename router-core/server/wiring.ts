@@ -8,7 +8,7 @@ import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/d
 import type { TierDecision } from '../contracts/hardware.js';
 import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../data/models.js';
 import { prices, type Price } from '../data/prices.js';
-import { createAvailabilityCache } from '../engines/availability.js';
+import { createAvailabilityCache, type AvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import type { LlamaCppEngine } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
@@ -16,14 +16,14 @@ import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
 import type { ClaudeAuthError, KeyTest } from '../gateway/secrets-api.js';
 import { periodStarts } from '../gateway/admin.js';
-import { createAppKeys } from '../gateway/keys-api.js';
+import { createAppKeys, type AppKeys } from '../gateway/keys-api.js';
 import { envKeyWarnings } from '../gateway/cloud-api.js';
-import { createMetrics, registerStateGauges } from '../gateway/metrics.js';
+import { createMetrics, registerStateGauges, type Metrics } from '../gateway/metrics.js';
 import type { LoadedModel } from '../gateway/protocol.js';
 import { loopbackHosts, OLLAMA_WITHOUT_TOKEN_SETTING, type SecurityOptions } from '../gateway/security.js';
-import { loadOrCreateToken, openDataDir } from '../host/data-dir.js';
-import { CLAUDE_KEY, cloudKeyEnvNames, cloudKeyNames, createSecretStore } from '../host/secrets.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { loadOrCreateToken, openDataDir, type DataDir } from '../host/data-dir.js';
+import { CLAUDE_KEY, cloudKeyEnvNames, cloudKeyNames, createSecretStore, type SecretStore } from '../host/secrets.js';
+import type { Ledger, RequestRecord } from '../ledger/ledger.js';
 import { parseLedgerUrl } from '../ledger/ledger-url.js';
 import { createSettingsView, type SettingsView } from '../ledger/settings-view.js';
 import { openSqliteLedger } from '../ledger/sqlite.js';
@@ -37,7 +37,7 @@ import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/po
 import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
-import { createLocalInference, type LocalInference } from './local-inference.js';
+import { createLocalInference, type LocalInference, type LocalInferenceDeps } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
 
@@ -146,19 +146,30 @@ export async function openLedger(config: Config, ledgerFile: string, logger?: Lo
   return openSqliteLedger(target.file ? path.resolve(target.file) : ledgerFile);
 }
 
-/** Build everything; nothing listens yet. */
-export async function createCore(
-  config: Config,
-  opts: {
-    logger?: Logger;
-    now?: () => number;
-    engines?: Map<EngineId, Engine>;
-    /** Hold hardware detection and the Ollama start until {@link Core.startBackground} (the server: once it listens). */
-    deferBackground?: boolean;
-  } = {},
-): Promise<Core> {
-  let startBackground = (): void => undefined;
-  const backgroundGate = opts.deferBackground ? new Promise<void>((resolve) => (startBackground = resolve)) : undefined;
+/** What {@link createCore} takes besides the config. */
+export interface CoreOptions {
+  logger?: Logger;
+  now?: () => number;
+  engines?: Map<EngineId, Engine>;
+  /** Hold hardware detection and the Ollama start until {@link Core.startBackground} (the server: once it listens). */
+  deferBackground?: boolean;
+}
+
+/** The data dir, the API token, the ledger and the settings read from it. */
+interface Storage {
+  logger: Logger;
+  now: () => number;
+  dir: DataDir;
+  token: string;
+  tokenCreated: boolean;
+  /** The model files the embedded engine may use ({@link modelFiles}). */
+  files: Record<string, string>;
+  ledger: Ledger;
+  settingsView: SettingsView;
+}
+
+/** Step 1: the data dir, the API token, the ledger and its settings. */
+async function openStorage(config: Config, opts: CoreOptions): Promise<Storage> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const now = opts.now ?? Date.now;
   const dir = openDataDir(config.dataDir);
@@ -174,6 +185,20 @@ export async function createCore(
     await ledger.close();
     throw e;
   }
+  return { logger, now, dir, token, tokenCreated: created, files, ledger, settingsView };
+}
+
+/** The cloud keys and what they say about each provider. */
+interface CloudSetup {
+  secrets: SecretStore;
+  /** Whether a provider is set up: its key is known (env, keychain or file), Vertex AI is configured, or a compatible cloud's URL is. */
+  cloudConfigured: (p: CloudProvider) => boolean;
+  /** The model a provider answers the cloud route with: the catalog's default (a compatible cloud: the configured or first listed). */
+  cloudModelOf: (p: CloudProvider) => string;
+}
+
+/** Step 2: the secret store (the cloud keys) and the cloud providers it makes usable. */
+function openSecrets(config: Config, dir: DataDir, logger: Logger): CloudSetup {
   // The Claude key: env → OS keychain → 0600 file in the data dir; saved through /api/v1/settings/claude-key.
   const secrets = createSecretStore({
     dataDir: dir.root,
@@ -194,9 +219,99 @@ export async function createCore(
     compat: { env: 'HYBRID_AI_CLOUD_COMPAT_KEY', value: config.cloudCompatKey },
   }))
     logger.warn(w);
+  const cloudConfigured = (p: CloudProvider): boolean => {
+    if (p === 'compat') return config.cloudCompatUrl !== undefined;
+    if (p === 'gemini' && config.geminiVertex) return true;
+    return secrets.peek(cloudKeyNames[p]) !== undefined;
+  };
+  const cloudModelOf = (p: CloudProvider): string => (p === 'compat' ? (config.cloudCompatModel ?? '') : (defaultCloudModelFor(p) ?? ''));
+  return { secrets, cloudConfigured, cloudModelOf };
+}
 
+/**
+ * The last refusal of each cloud key seen on a real request (Settings turns the key red with a fix-it hint): set by
+ * the pipeline, cleared by a new key or by the provider answering again. In memory: a restart re-learns it on use.
+ */
+interface AuthErrors {
+  claude: ClaudeAuthError | undefined;
+  /** The same, for every cloud provider (the cloud settings show each provider's). */
+  cloud: Map<CloudProvider, ClaudeAuthError>;
+}
+
+/** A saved or deleted key counts from the next request: clears its auth error and re-probes before the API call answers. */
+function watchCloudKeys(secrets: SecretStore, availability: AvailabilityCache): AuthErrors {
+  const authErrors: AuthErrors = { claude: undefined, cloud: new Map() };
+  secrets.onChange(async (name) => {
+    if (name === CLAUDE_KEY) authErrors.claude = undefined;
+    for (const p of cloudProviders) if (cloudKeyNames[p] === name) authErrors.cloud.delete(p);
+    await availability.refresh();
+  });
+  return authErrors;
+}
+
+/**
+ * After a key test: one that passed with the key already in use (saved again once fixed upstream) makes its last
+ * refusal stale. A new key clears the refusal anyway, through onChange above.
+ */
+function keyAccepted(secrets: SecretStore, authErrors: AuthErrors, p: CloudProvider, key: string): (t: KeyTest) => KeyTest {
+  return (t) => {
+    if (t.ok && secrets.peek(cloudKeyNames[p]) === key) {
+      if (p === 'anthropic') authErrors.claude = undefined;
+      authErrors.cloud.delete(p);
+    }
+    return t;
+  };
+}
+
+/** The embedded engine's load as local inference reports it (/api/v1/system), or undefined without one. */
+function embeddedLoad(engines: ReadonlyMap<EngineId, Engine>): ReturnType<NonNullable<LocalInferenceDeps['embeddedLoad']>> {
+  const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
+  if (!e || typeof e.info !== 'function') return undefined;
+  const i = e.info();
+  return {
+    queueLimit: i.queueLimit,
+    running: i.running.length,
+    queued: i.queued,
+    queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
+    models: i.models.map((m) => ({
+      model: m.model,
+      sequences: m.sequences,
+      requestedSequences: m.requestedSequences,
+      busy: m.busy,
+      queued: m.queued,
+      contextSize: m.contextSize,
+      bytesPerSequence: m.bytesPerSequence,
+      contextBytes: m.contextBytes,
+      ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
+    })),
+  };
+}
+
+interface EnginesInput {
+  config: Config;
+  opts: CoreOptions;
+  storage: Storage;
+  cloud: CloudSetup;
+  /** Local inference's background work waits for this (see {@link CoreOptions.deferBackground}). */
+  startAfter: Promise<void> | undefined;
+}
+
+/** The engines and what watches them. */
+interface Engines {
+  /** What every engine is built from (the key test builds one more with another key). */
+  settings: EngineSettings;
+  engines: Map<EngineId, Engine>;
+  availability: AvailabilityCache;
+  authErrors: AuthErrors;
+  local: LocalInference;
+}
+
+/** Step 3: the engines, their availability, the cloud keys' auth errors and local inference (hardware, models, Ollama). */
+function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput): Engines {
+  const { secrets } = cloud;
+  const { logger, now, settingsView } = storage;
   const settings: EngineSettings = {
-    modelFiles: files,
+    modelFiles: storage.files,
     ...(config.localModel ? { servesAllLocalAs: localModelName(config.localModel) } : {}),
     threads: config.threads,
     // --parallel wins; else the tier's (data/tiers.ts), read when a model loads so a tier change applies to the next load.
@@ -216,14 +331,6 @@ export async function createCore(
     cloudCompatUrl: config.cloudCompatUrl,
     cloudCompatKey: () => secrets.peek(cloudKeyNames.compat),
   };
-  /** Whether a provider is set up: its key is known (env, keychain or file), Vertex AI is configured, or a compatible cloud's URL is. */
-  const cloudConfigured = (p: CloudProvider): boolean => {
-    if (p === 'compat') return config.cloudCompatUrl !== undefined;
-    if (p === 'gemini' && config.geminiVertex) return true;
-    return secrets.peek(cloudKeyNames[p]) !== undefined;
-  };
-  /** The model a provider answers the cloud route with: the catalog's default (a compatible cloud: the configured or first listed). */
-  const cloudModelOf = (p: CloudProvider): string => (p === 'compat' ? (config.cloudCompatModel ?? '') : (defaultCloudModelFor(p) ?? ''));
   const engines = opts.engines ?? new Map<EngineId, Engine>();
   if (!opts.engines) {
     for (const [id, factory] of Object.entries(engineFactories) as Array<[EngineId, NonNullable<(typeof engineFactories)[EngineId]>]>) {
@@ -232,17 +339,7 @@ export async function createCore(
     }
   }
   const availability = createAvailabilityCache(engines, now);
-  // A saved or deleted key counts from the next request: re-probe before the API call answers.
-  // The last refusal of the Claude key seen on a real request (Settings turns the key red with a fix-it hint): set
-  // by the pipeline, cleared by a new key or by Claude answering again. In memory: a restart re-learns it on use.
-  let claudeAuthError: ClaudeAuthError | undefined;
-  /** The same, for every cloud provider (the cloud settings show each provider's). */
-  const cloudAuthErrors = new Map<CloudProvider, ClaudeAuthError>();
-  secrets.onChange(async (name) => {
-    if (name === CLAUDE_KEY) claudeAuthError = undefined;
-    for (const p of cloudProviders) if (cloudKeyNames[p] === name) cloudAuthErrors.delete(p);
-    await availability.refresh();
-  });
+  const authErrors = watchCloudKeys(secrets, availability);
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
   void secrets.status(CLAUDE_KEY).then(
     (s) => logger.info({ configured: s.configured, store: s.store }, s.warning ?? 'Claude key store ready'),
@@ -250,35 +347,14 @@ export async function createCore(
   );
   const local = createLocalInference({
     config,
-    startAfter: backgroundGate,
-    modelsDir: dir.modelsDir,
+    startAfter,
+    modelsDir: storage.dir.modelsDir,
     settings: settingsView,
     availability,
     engines,
     logger,
     now,
-    embeddedLoad: () => {
-      const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
-      if (!e || typeof e.info !== 'function') return undefined;
-      const i = e.info();
-      return {
-        queueLimit: i.queueLimit,
-        running: i.running.length,
-        queued: i.queued,
-        queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
-        models: i.models.map((m) => ({
-          model: m.model,
-          sequences: m.sequences,
-          requestedSequences: m.requestedSequences,
-          busy: m.busy,
-          queued: m.queued,
-          contextSize: m.contextSize,
-          bytesPerSequence: m.bytesPerSequence,
-          contextBytes: m.contextBytes,
-          ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
-        })),
-      };
-    },
+    embeddedLoad: () => embeddedLoad(engines),
     // An Ollama we started listens on a private port: point the Ollama engine there (not when tests inject engines).
     useOllamaAt: opts.engines
       ? undefined
@@ -289,6 +365,17 @@ export async function createCore(
           void old?.close();
         },
   });
+  return { settings, engines, availability, authErrors, local };
+}
+
+/** The routing config as the pipeline reads it per request, and a running experiment's variant of it. */
+interface Routing {
+  routing: () => RoutingConfig;
+  experiment: () => RunningExperiment | undefined;
+}
+
+/** Step 4: the routing config, read from the settings (and the config's defaults) on every call. */
+function routingConfig(config: Config, settingsView: SettingsView, { cloudConfigured, cloudModelOf }: CloudSetup): Routing {
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
   const localEnginePreference: EngineId[] = config.localModel
     ? ['llamacpp', 'ollama', 'openai-compat']
@@ -315,42 +402,6 @@ export async function createCore(
   };
   const routing = (): RoutingConfig => routingFrom(settingsView);
   /**
-   * One token from a provider's cheapest catalog model with `key` (an OpenAI-compatible cloud: its configured or first
-   * listed model): proves the key works for a few micro-dollars. Not in the ledger: a setup check, not a request.
-   */
-  const testCloudKey = async (p: CloudProvider, key: string, signal: AbortSignal): Promise<KeyTest> => {
-    const withKey: EngineSettings =
-      p === 'anthropic'
-        ? { ...settings, anthropicApiKey: key }
-        : p === 'openai'
-          ? { ...settings, openaiApiKey: () => key }
-          : p === 'gemini'
-            ? { ...settings, geminiApiKey: () => key, geminiVertex: undefined }
-            : { ...settings, cloudCompatKey: () => key };
-    const engine = engineFactories[cloudEngineOf[p]]?.(withKey);
-    if (!engine) {
-      const hint = p === 'compat' ? ' (set HYBRID_AI_CLOUD_COMPAT_URL to its base URL)' : '';
-      return { ok: false, error_type: 'no_model_available', message: `This core has no ${providerNames[p]} engine${hint}.` };
-    }
-    try {
-      const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
-      const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
-      const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
-      if (!model)
-        return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
-      const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
-      for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
-        if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
-      }
-      return { ok: true };
-    } catch (e) {
-      const err = toCoreError(e);
-      return { ok: false, error_type: err.type, message: err.message };
-    } finally {
-      await engine.close().catch(() => undefined);
-    }
-  };
-  /**
    * The cloud route: the first choice (Settings, else HYBRID_AI_CLOUD, else Claude when its key is set, else the first
    * provider configured, else Claude as today), then the fallback order (Settings, else every other configured provider).
    */
@@ -372,23 +423,131 @@ export async function createCore(
     const e = runningExperiment(settingsView);
     return e && { id: e.id, share: e.share, variant: routingFrom(overlaySettings(settingsView, e.overrides)) };
   };
+  return { routing, experiment };
+}
+
+/**
+ * One token from a provider's cheapest catalog model with `key` (an OpenAI-compatible cloud: its configured or first
+ * listed model): proves the key works for a few micro-dollars. Not in the ledger: a setup check, not a request.
+ */
+async function testCloudKey(
+  config: Config,
+  settings: EngineSettings,
+  p: CloudProvider,
+  key: string,
+  signal: AbortSignal,
+): Promise<KeyTest> {
+  const withKey: EngineSettings =
+    p === 'anthropic'
+      ? { ...settings, anthropicApiKey: key }
+      : p === 'openai'
+        ? { ...settings, openaiApiKey: () => key }
+        : p === 'gemini'
+          ? { ...settings, geminiApiKey: () => key, geminiVertex: undefined }
+          : { ...settings, cloudCompatKey: () => key };
+  const engine = engineFactories[cloudEngineOf[p]]?.(withKey);
+  if (!engine) {
+    const hint = p === 'compat' ? ' (set HYBRID_AI_CLOUD_COMPAT_URL to its base URL)' : '';
+    return { ok: false, error_type: 'no_model_available', message: `This core has no ${providerNames[p]} engine${hint}.` };
+  }
+  try {
+    const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
+    const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
+    const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
+    if (!model) return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
+    const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+    for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
+      if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+    }
+    return { ok: true };
+  } catch (e) {
+    const err = toCoreError(e);
+    return { ok: false, error_type: err.type, message: err.message };
+  } finally {
+    await engine.close().catch(() => undefined);
+  }
+}
+
+/**
+ * One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger: it is a
+ * setup check, not a request anyone asked to have answered).
+ */
+async function testClaudeKey(settings: EngineSettings, key: string, signal: AbortSignal): Promise<KeyTest> {
+  const engine = engineFactories.anthropic?.({ ...settings, anthropicApiKey: key });
+  if (!engine) return { ok: false, error_type: 'no_model_available', message: 'This core has no Claude engine.' };
+  try {
+    const request = { model: 'claude-haiku', messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+    for await (const ev of engine.chat({ request, model: 'claude-haiku', stream: false }, signal)) {
+      if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+    }
+    return { ok: true };
+  } catch (e) {
+    const err = toCoreError(e);
+    return { ok: false, error_type: err.type, message: err.message };
+  } finally {
+    await engine.close().catch(() => undefined);
+  }
+}
+
+/** Re-reads the settings and app keys that other replicas on a shared ledger (PostgreSQL) may have changed. */
+function refreshFromSharedLedger(settingsView: SettingsView, keys: AppKeys, logger: Logger): NodeJS.Timeout {
+  let refreshing = false;
+  return setInterval(() => {
+    // A slow database must not pile reloads up: skip a tick while one is still running.
+    if (refreshing) return;
+    refreshing = true;
+    Promise.all([settingsView.reload(), keys.reload()])
+      .catch((e: unknown) =>
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not refresh settings from the shared ledger'),
+      )
+      .finally(() => (refreshing = false));
+  }, SHARED_REFRESH_MS);
+}
+
+/** One log line per answered request. */
+function logRequest(logger: Logger, r: RequestRecord): void {
+  logger.info(
+    {
+      reqId: r.id,
+      protocol: r.protocol,
+      route: r.route,
+      model: r.model,
+      engine: r.engine,
+      status: r.status,
+      error: r.errorType,
+      ms: Math.round(r.latencyMs),
+      cost_micros: r.costMicros,
+    },
+    'request',
+  );
+}
+
+interface PipelineInput {
+  config: Config;
+  storage: Storage;
+  engines: Engines;
+  routing: Routing;
+}
+
+/** The pipeline and what counts its requests. */
+interface Requests {
+  pipeline: ChatPipeline;
+  metrics: Metrics;
+  keys: AppKeys;
+  /** The shared ledger's refresh timer (none on SQLite). */
+  refresh: NodeJS.Timeout | undefined;
+}
+
+/** Step 5: metrics, app keys and the chat pipeline, which records each request in the ledger and those counters. */
+async function startPipeline({ config, storage, engines: e, routing: r }: PipelineInput): Promise<Requests> {
+  const { ledger, settingsView, logger, now } = storage;
+  const { engines, availability, authErrors, local } = e;
+  const { routing, experiment } = r;
   const metrics = createMetrics();
   const keys = createAppKeys({ ledger, now, periodStarts });
   await keys.reload();
   // Another replica's settings and app keys (created, revoked, their spend) arrive within a second.
-  let refreshing = false;
-  const refresh = ledger.shared
-    ? setInterval(() => {
-        // A slow database must not pile reloads up: skip a tick while one is still running.
-        if (refreshing) return;
-        refreshing = true;
-        Promise.all([settingsView.reload(), keys.reload()])
-          .catch((e: unknown) =>
-            logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not refresh settings from the shared ledger'),
-          )
-          .finally(() => (refreshing = false));
-      }, SHARED_REFRESH_MS)
-    : undefined;
+  const refresh = ledger.shared ? refreshFromSharedLedger(settingsView, keys, logger) : undefined;
   refresh?.unref();
   registerStateGauges(metrics, {
     availability: () => availability.get(),
@@ -429,35 +588,40 @@ export async function createCore(
     }),
     onEngineError: (engine, err) => {
       if (engine === 'anthropic' && err.type === 'upstream_auth')
-        claudeAuthError = { error_type: 'upstream_auth', message: err.message, at: now() };
+        authErrors.claude = { error_type: 'upstream_auth', message: err.message, at: now() };
       const provider = providerOf(engine);
       if (provider && err.type === 'upstream_auth')
-        cloudAuthErrors.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
+        authErrors.cloud.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
     },
     onRecord: (r) => {
-      if (r.engine === 'anthropic' && r.status === 'ok') claudeAuthError = undefined;
-      if (isCloudEngine(r.engine) && r.status === 'ok') cloudAuthErrors.delete(providerOf(r.engine)!);
+      if (r.engine === 'anthropic' && r.status === 'ok') authErrors.claude = undefined;
+      if (isCloudEngine(r.engine) && r.status === 'ok') authErrors.cloud.delete(providerOf(r.engine)!);
       metrics.observe(r);
       keys.observe(r);
-      logger.info(
-        {
-          reqId: r.id,
-          protocol: r.protocol,
-          route: r.route,
-          model: r.model,
-          engine: r.engine,
-          status: r.status,
-          error: r.errorType,
-          ms: Math.round(r.latencyMs),
-          cost_micros: r.costMicros,
-        },
-        'request',
-      );
+      logRequest(logger, r);
     },
   });
+  return { pipeline, metrics, keys, refresh };
+}
 
+interface GatewayInput extends PipelineInput {
+  opts: CoreOptions;
+  cloud: CloudSetup;
+  requests: Requests;
+}
+
+/** Step 6: the HTTP gateway (nothing listens yet), and the API token it checks, which Settings may regenerate. */
+function startGateway({ config, opts, storage, cloud, engines: e, routing: r, requests }: GatewayInput): {
+  app: FastifyInstance;
+  currentToken: () => string;
+} {
+  const { dir, files, ledger, settingsView, logger, now } = storage;
+  const { settings, engines, availability, authErrors, local } = e;
+  const { secrets, cloudConfigured } = cloud;
+  const { routing } = r;
+  const { pipeline, metrics, keys } = requests;
   let security: SecurityOptions | undefined;
-  let currentToken = token;
+  let currentToken = storage.token;
   const regenerateToken = (): string => {
     if (config.token) {
       throw new CoreError('forbidden', 'The API token is set by HYBRID_AI_TOKEN: change it there and restart the server.');
@@ -506,7 +670,7 @@ export async function createCore(
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,
     secrets,
-    lastClaudeAuthError: () => claudeAuthError,
+    lastClaudeAuthError: () => authErrors.claude,
     cloud: {
       secrets,
       settings: settingsView,
@@ -521,33 +685,18 @@ export async function createCore(
         return cloudStatus({ config, tier: local.tier().tier, availability: await availability.get(), spend, clock });
       },
       configured: cloudConfigured,
-      lastAuthError: (p) => (p === 'anthropic' ? claudeAuthError : cloudAuthErrors.get(p)),
+      lastAuthError: (p) => (p === 'anthropic' ? authErrors.claude : authErrors.cloud.get(p)),
       // Tests that inject engines get no key test: it would reach for the real cloud.
-      testKey: opts.engines ? undefined : testCloudKey,
+      testKey: opts.engines
+        ? undefined
+        : (p, key, signal) => testCloudKey(config, settings, p, key, signal).then(keyAccepted(secrets, authErrors, p, key)),
       vertex: config.geminiVertex && { project: config.geminiVertex.project, location: config.geminiVertex.location },
       compatUrl: config.cloudCompatUrl,
     },
-    // One token from the cheapest Claude model: proves the key works for a few micro-dollars (not in the ledger:
-    // it is a setup check, not a request anyone asked to have answered).
     // Tests that inject engines get no key test: it would reach for the real Claude.
     testClaudeKey: opts.engines
       ? undefined
-      : async (key, signal) => {
-          const engine = engineFactories.anthropic?.({ ...settings, anthropicApiKey: key });
-          if (!engine) return { ok: false, error_type: 'no_model_available', message: 'This core has no Claude engine.' };
-          try {
-            const request = { model: 'claude-haiku', messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
-            for await (const ev of engine.chat({ request, model: 'claude-haiku', stream: false }, signal)) {
-              if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
-            }
-            return { ok: true };
-          } catch (e) {
-            const err = toCoreError(e);
-            return { ok: false, error_type: err.type, message: err.message };
-          } finally {
-            await engine.close().catch(() => undefined);
-          }
-        },
+      : (key, signal) => testClaudeKey(settings, key, signal).then(keyAccepted(secrets, authErrors, 'anthropic', key)),
     security: () => {
       if (!security) {
         // The port is known only after listen(); computed once on the first request.
@@ -565,30 +714,46 @@ export async function createCore(
       return security;
     },
   });
+  return { app, currentToken: () => currentToken };
+}
 
+/**
+ * Build everything; nothing listens yet. The steps, in order: storage (data dir, token, ledger, settings), the
+ * secrets and cloud config, the engines and local inference, the routing config, the pipeline, the gateway.
+ */
+export async function createCore(config: Config, opts: CoreOptions = {}): Promise<Core> {
+  let startBackground = (): void => undefined;
+  const backgroundGate = opts.deferBackground ? new Promise<void>((resolve) => (startBackground = resolve)) : undefined;
+  const storage = await openStorage(config, opts);
+  const cloud = openSecrets(config, storage.dir, storage.logger);
+  const engines = startEngines({ config, opts, storage, cloud, startAfter: backgroundGate });
+  const routing = routingConfig(config, storage.settingsView, cloud);
+  const requests = await startPipeline({ config, storage, engines, routing });
+  const { app, currentToken } = startGateway({ config, opts, storage, cloud, engines, routing, requests });
+  const { local } = engines;
   return {
     config,
     app,
-    pipeline,
-    ledger,
-    settings: settingsView,
-    engines,
+    pipeline: requests.pipeline,
+    ledger: storage.ledger,
+    settings: storage.settingsView,
+    engines: engines.engines,
     get token() {
-      return currentToken;
+      return currentToken();
     },
-    tokenCreated: created,
+    tokenCreated: storage.tokenCreated,
     get tier() {
       return local.tier();
     },
     hardwareReady: local.hardwareReady,
     local,
-    logger,
+    logger: storage.logger,
     startBackground: () => startBackground(),
     async close() {
       await local.close();
-      clearInterval(refresh);
-      await Promise.allSettled([...engines.values()].map((e) => e.close()));
-      await ledger.close();
+      clearInterval(requests.refresh);
+      await Promise.allSettled([...engines.engines.values()].map((e) => e.close()));
+      await storage.ledger.close();
     },
   };
 }

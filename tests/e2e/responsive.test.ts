@@ -223,7 +223,7 @@ describe('responsive layout', () => {
     }
     // The chat's answers name a model this screen now explains.
     const api = (await (await fetch(`${srv.url}/api/v1/models/local`, { headers: srv.auth })).json()) as any;
-    expect(api.localModelFile).toMatchObject({ name: 'tiny.gguf', path: path.join(dir, 'tiny.gguf') });
-    expect(api.localModelFile.sizeBytes).toBeGreaterThan(0);
+    expect(api.local_model_file).toMatchObject({ name: 'tiny.gguf', path: path.join(dir, 'tiny.gguf') });
+    expect(api.local_model_file.size_bytes).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -310,7 +310,7 @@ describe('models', () => {
     await page.getByRole('progressbar', { name: 'Downloading Phi-2 2.7B' }).waitFor();
     await page.getByTestId('download-phi2').getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => page.getByTestId('status-phi2').textContent()).toMatch(/^(Paused at|Not installed)/);
-    expect((await apiJson('GET', '/api/v1/downloads')).downloads.find((d: any) => d.modelId === 'phi2').state).toBe('cancelled');
+    expect((await apiJson('GET', '/api/v1/downloads')).downloads.find((d: any) => d.model_id === 'phi2').state).toBe('cancelled');
   });
 
   it('never trips its own Content-Security-Policy', () => {

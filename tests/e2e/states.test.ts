@@ -114,15 +114,15 @@ describe('chat states', () => {
       await open(srv);
       await page.getByText('Claude is off: no API key').waitFor();
       await page.goto(`${srv.url}/#/settings`);
-      // A key Claude refuses: saved, but tested with a one-token call, and the result says so in red.
+      // A key Claude refuses: tried with a one-token call first, not saved, and the form says so in red.
       const calls = claude.requests.length;
       await page.locator('#claude-key').fill('sk-ant-api03-not-the-right-key-9999');
       await page.getByRole('button', { name: 'Save key' }).click();
-      await page.getByTestId('key-test').waitFor();
-      expect(await page.getByTestId('key-test').textContent()).toMatch(/^Claude refused this key/);
+      await page.getByText(/Claude rejected it as unauthorized/).waitFor();
+      expect(await page.getByRole('alert').last().textContent()).toMatch(/It was not saved/);
       expect(claude.requests.length).toBe(calls + 1);
       expect(claude.requests.at(-1)!.body).toMatchObject({ max_tokens: 1 });
-      await page.getByRole('button', { name: 'Replace' }).click();
+      expect(await page.getByTestId('key-mask').count()).toBe(0);
       await page.locator('#claude-key').fill(key);
       await page.getByRole('button', { name: 'Save key' }).click();
       await expect.poll(() => page.getByTestId('key-mask').textContent()).toBe('••••4321');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { makeTinyGguf, SLOW_SHAPE } from '../fixtures/make-tiny-gguf.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -89,11 +89,11 @@ describe('a request beyond N running plus the queue', () => {
   beforeAll(fill, 60_000);
 
   it('shows the queue in /api/v1/system and /metrics', async () => {
-    const sys = (await (await fetch(`${srv.url}/api/v1/system`, { headers: srv.auth })).json()) as SystemInfo;
+    const sys = (await (await fetch(`${srv.url}/api/v1/system`, { headers: srv.auth })).json()) as SystemDto;
     expect(sys.parallel).toMatchObject({
       sequences: 1,
-      sequencesFrom: '--parallel / HYBRID_AI_PARALLEL',
-      queueLimit: 1,
+      sequences_from: '--parallel / HYBRID_AI_PARALLEL',
+      queue_limit: 1,
       running: 1,
       queued: 1,
     });
@@ -101,8 +101,8 @@ describe('a request beyond N running plus the queue', () => {
     // answers and /api/ps do, whatever catalog name the request used.
     expect(sys.parallel!.queue).toEqual([expect.objectContaining({ model: 'slow', position: 1 })]);
     expect(sys.parallel!.models).toEqual([expect.objectContaining({ model: 'slow', sequences: 1, busy: 1, queued: 1 })]);
-    expect(sys.parallel!.models[0]!.bytesPerSequence).toBeGreaterThan(0);
-    expect(sys.parallel!.ollama).toEqual({ numParallel: null, keepAlive: '30m' });
+    expect(sys.parallel!.models[0]!.bytes_per_sequence).toBeGreaterThan(0);
+    expect(sys.parallel!.ollama).toEqual({ num_parallel: null, keep_alive: '30m' });
     const metrics = await (await fetch(`${srv.url}/metrics`, { headers: srv.auth })).text();
     expect(metrics).toMatch(/^api_gateway_local_queue_depth\{model="[^"]+"\} 1$/m);
     expect(metrics).toMatch(/^api_gateway_local_running\{model="[^"]+"\} 1$/m);

@@ -278,6 +278,15 @@ describe('bad-input corpus over the route table', () => {
           failures.push(`${where}: not in the ${protocol ?? 'native'} error shape: ${text.slice(0, 120)}`);
           return;
         }
+        // OpenAI's shape always has `param` (the field at fault, or null) and `code`; a 400 naming a field names it there.
+        if (protocol === 'openai' || protocol === 'openai-responses') {
+          const e = err as { param?: unknown; code?: unknown };
+          const named = /^Invalid "([^"]+)":/.exec(message)?.[1];
+          if (!('param' in e) || (e.param !== null && typeof e.param !== 'string') || typeof e.code !== 'string')
+            failures.push(`${where}: OpenAI error without param and code: ${text.slice(0, 160)}`);
+          else if (status === 400 && named !== undefined && e.param !== named)
+            failures.push(`${where}: param ${JSON.stringify(e.param)} is not the field the message names ("${named}")`);
+        }
         // A refusal for a reason other than the field (auth, not found, rate limits) is fine; a 400 must name it.
         // (Another field may be at fault first, e.g. a required one the case left out: then that one is named.)
         if (status === 400 && c.names && !c.names.test(message) && !NAMES_A_FIELD.test(message))

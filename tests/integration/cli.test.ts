@@ -172,7 +172,7 @@ describe('hybrid-ai ask', () => {
     expect(r.stdout).not.toMatch(/missing/);
     expect(r.stdout).toMatch(/HYBRID_AI_LOCAL_MODEL=.*tiny\.gguf \([\d.]+ KiB\) answers every local model name above/);
     const json = run(['models', 'list', '--json', '--data-dir', path.join(dir, 'list')], { env: { HYBRID_AI_LOCAL_MODEL: gguf } });
-    expect(JSON.parse(json.stdout).localModelFile).toMatchObject({ path: gguf, name: 'tiny.gguf', sizeBytes: expect.any(Number) });
+    expect(JSON.parse(json.stdout).local_model_file).toMatchObject({ path: gguf, name: 'tiny.gguf', size_bytes: expect.any(Number) });
   });
 
   it('unknown command lists the valid ones', () => {

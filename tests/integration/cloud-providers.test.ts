@@ -280,12 +280,13 @@ describe('guards hold for every provider', () => {
 });
 
 describe('keys', () => {
-  it('saving a key tests it with one token: the provider’s refusal is reported, the key never comes back', async () => {
+  it('saving a key tests it with one token: a key the provider refuses is a 400 and not saved, the key never comes back', async () => {
     const wrong = 'sk-proj-wrong-key-for-the-test-0000';
     const r = await call('PUT', '/api/v1/cloud/keys/openai?store=file', { key: wrong });
-    expect(r.status).toBe(200);
-    expect(r.json.test).toMatchObject({ ok: false, error_type: 'upstream_auth' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ type: 'invalid_request', message: expect.stringMatching(/OpenAI rejected it as unauthorized/) });
     expect(r.text).not.toContain(wrong);
+    expect(readdirSync(gw.srv.dataDir)).not.toContain('openai-key.secret');
     // The test call reached the stand-in with the new key, asking for one token.
     const probe = gw.openai!.requests.at(-1)!;
     expect(probe.headers.authorization).toBe(`Bearer ${wrong}`);

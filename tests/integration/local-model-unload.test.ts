@@ -3,7 +3,7 @@
 // the same way by the answer, /api/v1/system's `parallel` entry and /api/ps. Real llama.cpp on a generated GGUF.
 import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
 
@@ -26,9 +26,9 @@ async function post(url: string, body: unknown): Promise<any> {
   return res.json();
 }
 
-async function system(): Promise<SystemInfo> {
+async function system(): Promise<SystemDto> {
   const res = await fetch(`${gw.srv.url}/api/v1/system`, { headers: gw.srv.auth });
-  return (await res.json()) as SystemInfo;
+  return (await res.json()) as SystemDto;
 }
 
 const psNames = async (): Promise<string[]> => (await ollama().ps()).models.map((m) => m.name);

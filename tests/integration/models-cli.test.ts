@@ -9,6 +9,7 @@ import { localModels } from '../../router-core/data/models.js';
 import { recommendationsFor } from '../../router-core/data/tiers.js';
 import { buildTinyGguf } from '../fixtures/make-tiny-gguf.js';
 import { startFileServer, type FileServer } from '../fixtures/gguf-server.js';
+import { camelKeys } from '../fixtures/wire-keys.js';
 
 const BIN = path.resolve('bin/hybrid-ai.mjs');
 const TINY = 'tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf';
@@ -78,7 +79,7 @@ describe('hybrid-ai models', () => {
     expect(out.models.find((m: { id: string }) => m.id === 'tinyllama')).toMatchObject({
       id: 'tinyllama',
       present: false,
-      sizeBytes: gguf.length,
+      size_bytes: gguf.length,
       licence: 'Apache-2.0',
       quantization: 'Q4_K_M',
     });
@@ -87,11 +88,13 @@ describe('hybrid-ai models', () => {
     expect(out.recommended).toEqual(recommendationsFor(out.tier.tier).map((r) => r.id));
     // No file yet: no rung is answered locally.
     expect(out.answering).toEqual({});
+    // Named as GET /api/v1/models/local names them: snake_case at any depth.
+    expect(camelKeys(out)).toEqual([]);
     // A custom licence is flagged as such, with the licence text's address.
     expect(out.models.find((m: { id: string }) => m.id === 'llama-3.2-3b')).toMatchObject({
-      licencePermissive: false,
+      licence_permissive: false,
       licence: expect.stringMatching(/^custom: Llama 3\.2 Community License \(not permissive: /),
-      licenceUrl: expect.stringMatching(/^https:\/\//),
+      licence_url: expect.stringMatching(/^https:\/\//),
     });
 
     // The table says the same in words: each recommendation with its reason, custom licences flagged.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OllamaProcessStatus } from '../../router-core/contracts/events.js';
-import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import type { SystemDto } from '../../router-core/contracts/api.js';
 import { createOllamaProcessManager, type OllamaProcessManager, type OllamaProcessOptions } from '../../router-core/host/ollama-process.js';
 import { processStartTime } from '../../router-core/host/process-identity.js';
 import { startOllamaStandIn } from '../stand-ins/ollama-server.js';
@@ -329,10 +329,10 @@ describe('the core with a managed Ollama', () => {
     try {
       const url = await until(() => /Hybrid AI Stack (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 'the server banner');
       const auth = { authorization: `Bearer ${token}` };
-      let sys: SystemInfo | undefined;
+      let sys: SystemDto | undefined;
       const end = Date.now() + 20_000;
       while (Date.now() < end) {
-        sys = (await (await fetch(`${url}/api/v1/system`, { headers: auth })).json()) as SystemInfo;
+        sys = (await (await fetch(`${url}/api/v1/system`, { headers: auth })).json()) as SystemDto;
         if (sys.ollama.state === 'running' && sys.engines.find((e) => e.id === 'ollama')?.ok) break;
         await new Promise((r) => setTimeout(r, 100));
       }

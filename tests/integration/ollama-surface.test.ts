@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SystemInfo } from '../../router-core/contracts/hardware.js';
+import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
 import { createFakeEngine, type FakeEngine } from '../fakes/engines.js';
@@ -248,13 +248,13 @@ describe('the Ollama CLI opt-in: loopback clients without a token', () => {
       const settings = (await raw('GET', '/api/v1/settings', undefined, auth)).json;
       expect(settings.api.ollama_without_token).toBe(true);
       expect(settings.api.ollama_without_token_warning).toMatch(/without a token/);
-      const system = (await raw('GET', '/api/v1/system', undefined, auth)).json as SystemInfo;
+      const system = (await raw('GET', '/api/v1/system', undefined, auth)).json as SystemDto;
       expect(system.warnings).toEqual([{ id: 'ollama-without-token', message: expect.stringMatching(/any program on this computer/) }]);
     } finally {
       await put(false);
     }
     expect((await raw('GET', '/api/tags')).status).toBe(401);
-    expect(((await raw('GET', '/api/v1/system', undefined, auth)).json as SystemInfo).warnings).toEqual([]);
+    expect(((await raw('GET', '/api/v1/system', undefined, auth)).json as SystemDto).warnings).toEqual([]);
   });
 
   it('app keys may chat on the Ollama routes but not pull or delete models', async () => {

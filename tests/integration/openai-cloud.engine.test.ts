@@ -1,12 +1,10 @@
 // The OpenAI engine (and an OpenAI-compatible cloud's) through the real `openai` SDK against the Chat Completions stand-in: contract, errors, tools, structured output, usage, abort, key checks, key hygiene.
-import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ChatRequest } from '../../router-core/contracts/chat.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../router-core/contracts/stream.js';
 import { checkKey, createOpenAICloudEngine, type OpenAICloudEngineOptions } from '../../router-core/engines/openai.js';
-import { isCoreError } from '../../router-core/errors.js';
+import { closedPortURL, collect, failureOf, request, runCloudEngineSuite } from '../contract/cloud-engine.contract.js';
 import { runEngineContract } from '../contract/engine.contract.js';
-import { type OpenAIStandIn, type OpenAIStandInMode, startOpenAIStandIn } from '../stand-ins/openai-cloud.js';
+import { type OpenAIStandIn, startOpenAIStandIn } from '../stand-ins/openai-cloud.js';
 
 const KEY = 'sk-proj-TEST-KEY-must-never-leak-0123456789abcdef';
 const COMPAT_KEY = 'gsk_COMPAT-TEST-KEY-never-leak-5555';
@@ -15,20 +13,12 @@ let compat: OpenAIStandIn;
 let compatWithUsage: OpenAIStandIn;
 let deadURL: string;
 
-async function closedPortURL(): Promise<string> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return `http://127.0.0.1:${port}/v1`;
-}
-
 beforeAll(async () => {
   standIn = await startOpenAIStandIn({ apiKey: KEY, cachedTokens: 2 });
   // A compat cloud with its own model names that ignores stream_options (as some do).
   compat = await startOpenAIStandIn({ apiKey: COMPAT_KEY, models: ['llama-3.3-70b-versatile', 'mixtral-8x7b'], usage: false });
   compatWithUsage = await startOpenAIStandIn({ apiKey: COMPAT_KEY, models: ['deepseek-chat'] });
-  deadURL = await closedPortURL();
+  deadURL = await closedPortURL('/v1');
 });
 afterAll(async () => {
   await standIn.close();
@@ -45,57 +35,41 @@ const engineWith = (o: Partial<OpenAICloudEngineOptions> = {}) =>
   createOpenAICloudEngine({ apiKey: KEY, baseURL: standIn.url, maxRetries: 0, ...o });
 const compatEngine = (o: Partial<OpenAICloudEngineOptions> = {}) =>
   createOpenAICloudEngine({ id: 'cloud-compat', apiKey: COMPAT_KEY, baseURL: compat.url, maxRetries: 0, ...o });
-const withMode =
-  (mode: OpenAIStandInMode, o: Partial<OpenAICloudEngineOptions> = {}) =>
-  async () => {
-    standIn.setMode(mode);
-    return { engine: engineWith(o), model: 'gpt-5.4-mini' };
-  };
 
-function request(prompt: string, maxTokens = 16, over: Partial<ChatRequest> = {}): ChatRequest {
-  return { model: 'auto', messages: [{ role: 'user', content: prompt }], params: { maxTokens }, ...over };
-}
-async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const ev of it) out.push(ev);
-  return out;
-}
-async function failureOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a failure');
-}
 const textOf = (events: StreamEvent[]) => events.map((e) => (e.type === 'text-delta' ? e.text : '')).join('');
 
-runEngineContract('openai via the openai SDK (stand-in)', {
-  make: withMode({ kind: 'normal' }),
-  timeoutMs: 5_000,
+runCloudEngineSuite({
+  name: 'openai',
+  contractName: 'openai via the openai SDK (stand-in)',
+  key: KEY,
+  model: 'gpt-5.4-mini',
+  standIn: () => standIn,
+  engine: engineWith,
+  engineWithKey: (apiKey, o) => engineWith({ ...o, apiKey }),
+  unreachableEngine: () => createOpenAICloudEngine({ apiKey: KEY, baseURL: deadURL, maxRetries: 0 }),
+  wrongKey: {
+    name: '401 wrong key',
+    key: 'sk-wrong',
+    message: 'OpenAI rejected the API key (HTTP 401).',
+    secret: 'sk-proj-WRONG-KEY-also-secret-987654321',
+  },
   failures: [
-    {
-      name: '401 wrong key',
-      make: async () => ({
-        engine: createOpenAICloudEngine({ apiKey: 'sk-wrong', baseURL: standIn.url, maxRetries: 0 }),
-        model: 'gpt-5.4',
-      }),
-      expectType: 'upstream_auth',
-    },
-    { name: '429 rate limited', make: withMode({ kind: 'error', status: 429, retryAfter: '0' }), expectType: 'upstream_rate_limited' },
-    { name: '500 server_error', make: withMode({ kind: 'error', status: 500 }), expectType: 'upstream_error' },
-    { name: '503 overloaded', make: withMode({ kind: 'error', status: 503 }), expectType: 'upstream_overloaded' },
-    { name: '400 invalid_request_error', make: withMode({ kind: 'error', status: 400 }), expectType: 'upstream_error' },
-    {
-      name: 'connection refused',
-      make: async () => ({ engine: createOpenAICloudEngine({ apiKey: KEY, baseURL: deadURL, maxRetries: 0 }), model: 'gpt-5.4' }),
-      expectType: 'upstream_unavailable',
-    },
-    { name: 'connection breaks midway', make: withMode({ kind: 'break', afterDeltas: 1 }), expectType: 'upstream_error' },
-    { name: 'error event mid-stream', make: withMode({ kind: 'stream-error', afterDeltas: 1 }), expectType: 'upstream_error' },
-    { name: 'stream ends without a finish_reason', make: withMode({ kind: 'no-finish' }), expectType: 'upstream_error' },
-    { name: 'hangs before the first byte', make: withMode({ kind: 'hang' }, { timeoutMs: 200 }), expectType: 'timeout' },
+    { name: '429 rate limited', mode: { kind: 'error', status: 429, retryAfter: '0' }, expectType: 'upstream_rate_limited' },
+    { name: '500 server_error', mode: { kind: 'error', status: 500 }, expectType: 'upstream_error' },
+    { name: '503 overloaded', mode: { kind: 'error', status: 503 }, expectType: 'upstream_overloaded' },
+    { name: '400 invalid_request_error', mode: { kind: 'error', status: 400 }, expectType: 'upstream_error' },
+    { name: 'connection breaks midway', mode: { kind: 'break', afterDeltas: 1 }, expectType: 'upstream_error' },
+    { name: 'error event mid-stream', mode: { kind: 'stream-error', afterDeltas: 1 }, expectType: 'upstream_error' },
+    { name: 'stream ends without a finish_reason', mode: { kind: 'no-finish' }, expectType: 'upstream_error' },
   ],
+  rateLimit: { mode: { kind: 'error', status: 429, retryAfter: '7' }, retryAfter: 7 },
+  hang: { kind: 'hang' },
+  retries: {
+    transientOnce: { name: '503', mode: { kind: 'error', status: 503, times: 1, retryAfter: '0.01' } },
+    rateLimited: { kind: 'error', status: 429, retryAfter: '0.2' },
+    retryAfter: 0.2,
+  },
+  baseUrlEnv: { variable: 'OPENAI_BASE_URL', engine: () => createOpenAICloudEngine({ apiKey: KEY, maxRetries: 0 }) },
 });
 
 runEngineContract('OpenAI-compatible cloud via the openai SDK (stand-in)', {
@@ -299,29 +273,7 @@ describe('openai engine on the wire', () => {
     expect(none.reason).toMatch(/no API key configured for OpenAI/);
   });
 
-  it('honours OPENAI_BASE_URL when no baseURL is passed (as the official client does)', async () => {
-    vi.stubEnv('OPENAI_BASE_URL', standIn.url);
-    try {
-      const events = await collect(
-        createOpenAICloudEngine({ apiKey: KEY, maxRetries: 0 }).chat(
-          { model: 'gpt-5.4', request: request('hi', 2) },
-          new AbortController().signal,
-        ),
-      );
-      expect(events.at(-1)).toEqual({ type: 'done', finishReason: 'length' });
-    } finally {
-      vi.unstubAllEnvs();
-    }
-  });
-
-  it('a 429 keeps its retry-after, and a spent quota says so', async () => {
-    standIn.setMode({ kind: 'error', status: 429, retryAfter: '7' });
-    expect(
-      await failureOf(collect(engineWith().chat({ model: 'gpt-5.4', request: request('hi') }, new AbortController().signal))),
-    ).toMatchObject({
-      type: 'upstream_rate_limited',
-      retryAfter: 7,
-    });
+  it('a spent quota (429 insufficient_quota) says so', async () => {
     standIn.setMode({ kind: 'error', status: 429, code: 'insufficient_quota' });
     const e = await failureOf(collect(engineWith().chat({ model: 'gpt-5.4', request: request('hi') }, new AbortController().signal)));
     expect(e).toMatchObject({ type: 'upstream_rate_limited' });
@@ -380,51 +332,6 @@ describe('OpenAI-compatible cloud', () => {
   });
 });
 
-describe('openai engine: abort reaches upstream', () => {
-  it('closes the upstream connection when the signal aborts mid-stream', async () => {
-    standIn.setDeltaDelay(40);
-    const before = standIn.disconnects;
-    const ac = new AbortController();
-    const err = await failureOf(
-      (async () => {
-        for await (const ev of engineWith().chat({ model: 'gpt-5.4', request: request('Write a long story.', 4000) }, ac.signal)) {
-          if (ev.type === 'text-delta') ac.abort();
-        }
-      })(),
-    );
-    expect(isCoreError(err) && err.type).toBe('aborted');
-    await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
-    expect(standIn.requests.at(-1)!.disconnected).toBe(true);
-  });
-
-  it('closes the upstream connection when the consumer stops reading', async () => {
-    standIn.setDeltaDelay(40);
-    const before = standIn.disconnects;
-    for await (const ev of engineWith().chat(
-      { model: 'gpt-5.4', request: request('Write a long story.', 4000) },
-      new AbortController().signal,
-    )) {
-      if (ev.type === 'text-delta') break;
-    }
-    await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
-  }, 5_000);
-
-  it('maps no first token within firstTokenTimeoutMs to timeout, and hangs up', async () => {
-    standIn.setMode({ kind: 'hang' });
-    const before = standIn.disconnects;
-    const err = await failureOf(
-      collect(
-        engineWith({ timeoutMs: 10_000, firstTokenTimeoutMs: 200 }).chat(
-          { model: 'gpt-5.4', request: request('hi') },
-          new AbortController().signal,
-        ),
-      ),
-    );
-    expect(err).toMatchObject({ type: 'timeout' });
-    await vi.waitFor(() => expect(standIn.disconnects).toBe(before + 1), { timeout: 2_000 });
-  }, 5_000);
-});
-
 describe('openai checkKey: one token on save', () => {
   it('a working key: one request for one token on the cheapest catalog model', async () => {
     const n = standIn.requests.length;
@@ -454,62 +361,5 @@ describe('openai checkKey: one token on save', () => {
     expect(compat.requests.at(-1)!.body).toMatchObject({ model: 'llama-3.3-70b-versatile', max_tokens: 1 });
     const dead = await checkKey({ id: 'cloud-compat', apiKey: COMPAT_KEY, baseURL: deadURL });
     expect(dead.ok === false && dead.error.type).toBe('upstream_unavailable');
-  });
-});
-
-describe('openai engine: the API key never leaks', () => {
-  it('appears in no error message, cause, stack or console line across every failure mode', async () => {
-    const logged: string[] = [];
-    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
-      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' '))),
-    );
-    const texts: string[] = [];
-    const record = (e: unknown) => {
-      expect(isCoreError(e)).toBe(true);
-      const c = e as Error & { cause?: unknown };
-      texts.push(c.message, String(c), c.stack ?? '', JSON.stringify(c.cause ?? null), JSON.stringify(c));
-    };
-    try {
-      const modes: OpenAIStandInMode[] = [
-        { kind: 'error', status: 400 },
-        { kind: 'error', status: 429, retryAfter: '0' },
-        { kind: 'error', status: 500 },
-        { kind: 'error', status: 503 },
-        { kind: 'break', afterDeltas: 1 },
-        { kind: 'stream-error', afterDeltas: 1 },
-      ];
-      for (const mode of modes) {
-        standIn.setMode(mode);
-        record(await failureOf(collect(engineWith().chat({ model: 'gpt-5.4', request: request('hi') }, new AbortController().signal))));
-      }
-      standIn.setMode({ kind: 'normal' });
-      const wrong = 'sk-proj-WRONG-KEY-also-secret-987654321';
-      record(
-        await failureOf(
-          collect(
-            createOpenAICloudEngine({ apiKey: wrong, baseURL: standIn.url, maxRetries: 0 }).chat(
-              { model: 'gpt-5.4', request: request('hi') },
-              new AbortController().signal,
-            ),
-          ),
-        ),
-      );
-      expect(texts.join('\n')).not.toContain(wrong);
-      record(
-        await failureOf(
-          collect(
-            createOpenAICloudEngine({ apiKey: KEY, baseURL: deadURL, maxRetries: 0 }).chat(
-              { model: 'gpt-5.4', request: request('hi') },
-              new AbortController().signal,
-            ),
-          ),
-        ),
-      );
-    } finally {
-      for (const s of spies) s.mockRestore();
-    }
-    expect(texts.length).toBeGreaterThan(0);
-    expect(texts.join('\n')).not.toContain(KEY);
-    expect(logged.join('\n')).not.toContain(KEY);
   });
 });

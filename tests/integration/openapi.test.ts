@@ -9,17 +9,23 @@ import {
   chatAnswerSchema,
   claudeKeyStatusSchema,
   complexitySchema,
+  downloadsSchema,
   feedbackStatsSchema,
   healthSchema,
+  localModelsSchema,
+  modelsSchema,
   readySchema,
   routingStatsAnswerSchema,
   settingsSchema,
   statsSchema,
+  systemSchema,
+  tuneProposalSchema,
 } from '../../router-core/gateway/api-schemas.js';
 import { routeTable } from '../../router-core/gateway/app.js';
 import { anthropicErrorSchema, nativeErrorSchema, ollamaErrorSchema, openAiErrorSchema } from '../../router-core/gateway/api-schemas.js';
 import { protocols } from '../../router-core/gateway/protocols/index.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import { camelKeys } from '../fixtures/wire-keys.js';
 import type { TestServer } from './helpers.js';
 
 let gw: RealGateway;
@@ -35,13 +41,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => gw?.close());
 
-/** Every key at any depth that is not snake_case, with its path. */
-const camelKeys = (v: unknown, at = ''): string[] =>
-  Array.isArray(v)
-    ? v.flatMap((x, i) => camelKeys(x, `${at}[${i}]`))
-    : v && typeof v === 'object'
-      ? Object.entries(v).flatMap(([k, x]) => [...(/^[a-z0-9_]+$/.test(k) ? [] : [`${at}.${k}`]), ...camelKeys(x, `${at}.${k}`)])
-      : [];
+/** The answer fits its documented schema at every depth: zod drops keys it does not know, so an extra key anywhere changes the parse. */
+const fitsExactly = (schema: { parse(v: unknown): unknown }, v: unknown): void => expect(schema.parse(v)).toEqual(v);
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** `/a/{id}/b`, `/a/:id/b` and `/a/*` all as `/a/{}/b` / `/a/{}`. */
@@ -162,7 +163,7 @@ describe('GET /openapi.json', () => {
     expect(doc.components.schemas.NativeError.properties.error.properties.type.enum).toEqual(Object.keys(errorStatus));
   });
 
-  it('documents the answers the server really sends (chat, complexity, health, ready, stats, routing and feedback stats, settings, Claude key, errors)', async () => {
+  it('documents the answers the server really sends (chat, complexity, health, ready, stats, routing and feedback stats, system, models, local models, downloads, tuner, settings, Claude key, errors)', async () => {
     const post = (path: string, body: unknown) =>
       fetch(`${srv.url}${path}`, {
         method: 'POST',
@@ -185,6 +186,28 @@ describe('GET /openapi.json', () => {
     // The stats answers are snake_case all the way down, as the rest of the native API.
     expect(stats.by_model.length).toBeGreaterThan(0);
     expect([...camelKeys(stats), ...camelKeys(routingStats), ...camelKeys(feedbackStats)]).toEqual([]);
+    // So are the machine, model and download answers (the download answers' progress objects: models-api.test.ts).
+    const system = await get('/api/v1/system');
+    systemSchema.strict().parse(system);
+    fitsExactly(systemSchema, system);
+    expect(system.hardware).not.toBeNull();
+    expect(system.parallel.models.length).toBeGreaterThan(0); // the chat above loaded the model
+    const models = await get('/api/v1/models');
+    modelsSchema.strict().parse(models);
+    fitsExactly(modelsSchema, models);
+    expect(models.engines.llamacpp).toMatchObject({ serves_all_local_as: 'tiny', context_lengths: expect.any(Object) });
+    const local = await get('/api/v1/models/local');
+    localModelsSchema.strict().parse(local);
+    fitsExactly(localModelsSchema, local);
+    expect(local.local_model_file).toMatchObject({ name: 'tiny.gguf', size_bytes: expect.any(Number) });
+    const downloads = await get('/api/v1/downloads');
+    downloadsSchema.strict().parse(downloads);
+    const tune = await get('/api/v1/feedback/tune');
+    tuneProposalSchema.strict().parse(tune);
+    fitsExactly(tuneProposalSchema, tune);
+    // Engines and context lengths are keyed by id (data, not field names): only their values are checked.
+    const records = ['.engines', '.engines.*.context_lengths'];
+    expect([system, models, local, downloads, tune].flatMap((a) => camelKeys(a, records))).toEqual([]);
     settingsSchema.strict().parse(await get('/api/v1/settings'));
     claudeKeyStatusSchema.strict().parse(await get('/api/v1/settings/claude-key'));
     nativeErrorSchema.strict().parse(await (await post('/api/v1/chat', {})).json());

@@ -404,23 +404,35 @@ describe('HTTP: /api/v1/settings/claude-key (file store) and the Claude engine',
     expect(models.json.engines.anthropic).toMatchObject({ ok: false, reason: 'no Claude API key configured' });
   });
 
-  it('a key Claude refuses on a real request shows as last_error in GET until a new key is saved', async () => {
+  it('a key Claude refuses when saved is a 400 and is not written', async () => {
     const wrong = 'sk-ant-api03-revoked-key-0000';
     const put = await call('PUT', url, { key: wrong });
-    expect(put.json.test).toMatchObject({ ok: false, error_type: 'upstream_auth' });
+    expect(put.status).toBe(400);
+    expect(put.json.error).toMatchObject({ type: 'invalid_request', message: expect.stringMatching(/Claude rejected it as unauthorized/) });
+    expect(put.text).not.toContain(wrong);
+    expect(existsSync(path.join(srv.dataDir, `${CLAUDE_KEY}.secret`))).toBe(false);
+    expect((await call('GET', url)).json).toEqual({ configured: false, store: 'file' });
+  });
+
+  it('a key Claude refuses later, on a real request, shows as last_error in GET until the key is saved again', async () => {
+    const put = await call('PUT', url, { key: KEY });
+    expect(put.json.test).toEqual({ ok: true });
     // The save itself starts clean: only a refusal seen later, on a request someone asked for, counts.
     expect((await call('GET', url)).json).not.toHaveProperty('last_error');
 
+    // The key is revoked after it was saved: Claude now refuses it.
+    standIn.setMode({ kind: 'error', status: 401 });
     const chat = await call('POST', '/api/v1/chat', { prompt: 'Say hi', model: 'claude-sonnet' });
+    standIn.setMode({ kind: 'normal' });
     expect(chat.status).toBeGreaterThanOrEqual(400);
     const get = await call('GET', url);
     expect(get.json).toMatchObject({
       configured: true,
-      last4: last4(wrong),
+      last4: last4(KEY),
       last_error: { error_type: 'upstream_auth', at: expect.any(Number) },
     });
     expect(get.json.last_error.message).toMatch(/Claude rejected the API key/);
-    expect(get.text).not.toContain(wrong);
+    expect(get.text).not.toContain(KEY);
 
     // A new key clears it, and Claude answering with it keeps it clear.
     expect((await call('PUT', url, { key: KEY })).json.test).toEqual({ ok: true });

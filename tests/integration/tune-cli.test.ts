@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runTune } from '../../router-core/cli/tune.js';
 import type { RequestRecord } from '../../router-core/ledger/ledger.js';
 import { openSqliteLedger } from '../../router-core/ledger/sqlite.js';
+import { camelKeys } from '../fixtures/wire-keys.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -99,7 +100,11 @@ describe('hybrid-ai tune', () => {
     expect(s.text()).toMatch(/applied: medium/);
     const again = sink();
     await runTune(['--data-dir', dir, '--json'], again.out, async () => 'n');
-    expect(JSON.parse(again.text().split('\n')[0]!).current).toEqual(saved);
+    const json = JSON.parse(again.text().split('\n')[0]!);
+    expect(json.current).toEqual(saved);
+    // As GET /api/v1/feedback/tune answers it: snake_case at any depth.
+    expect(json.evidence.local_rated).toBeGreaterThan(0);
+    expect(camelKeys(json)).toEqual([]);
   });
 
   it('rejects bad flags', async () => {

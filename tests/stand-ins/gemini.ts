@@ -1,8 +1,7 @@
 // Stand-in for Google's Gemini API (AI Studio `/v1beta/models/M:generateContent|streamGenerateContent` with x-goog-api-key, and Vertex AI `/v1*/projects/P/locations/L/publishers/google/models/M:…` with a bearer token; JSON and SSE) in tests: no network here.
 import { createPublicKey, createVerify } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { roughTokens, sampleFor } from './anthropic-server.js';
+import type { ServerResponse } from 'node:http';
+import * as wire from './cloud-common.js';
 
 /** HTTP statuses the stand-in can fail with, each with the body Google sends. */
 export type GeminiStandInErrorStatus = 400 | 401 | 403 | 429 | 500 | 503;
@@ -23,20 +22,17 @@ const errorBodies: Record<GeminiStandInErrorStatus, { status: string; message: s
 /** How the stand-in answers the next requests (as the OpenAI stand-in: normal, error, hang, break, stream-error, no-finish). */
 export type GeminiStandInMode =
   | { kind: 'normal' }
-  | { kind: 'error'; status: GeminiStandInErrorStatus; times?: number }
+  | Omit<wire.ErrorMode<GeminiStandInErrorStatus>, 'retryAfter'>
   | { kind: 'hang' }
   | { kind: 'break'; afterDeltas: number }
   | { kind: 'stream-error'; afterDeltas: number }
   | { kind: 'no-finish' };
 
 /** One request as the stand-in saw it. */
-export interface RecordedGeminiRequest {
-  method: string;
-  path: string;
+export interface RecordedGeminiRequest extends wire.RecordedRequestBase {
   /** The query string's parameters (`alt=sse` on streams). */
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
-  body: unknown;
   /** Which API the path belongs to, and for Vertex AI its project and location. */
   api: 'ai-studio' | 'vertex';
   project?: string;
@@ -44,7 +40,6 @@ export interface RecordedGeminiRequest {
   model?: string;
   /** Vertex AI: the bearer token's JWT claims when it is a JWT whose signature `publicKeyPem` verifies. */
   jwtClaims?: Record<string, unknown>;
-  disconnected: boolean;
 }
 
 /** Options of {@link startGeminiStandIn}. */
@@ -64,16 +59,8 @@ export interface GeminiStandInOptions {
   mode?: GeminiStandInMode;
 }
 
-/** A running stand-in. */
-export interface GeminiStandIn {
-  /** Base URL to give the SDK as `httpOptions.baseUrl`. */
-  url: string;
-  requests: RecordedGeminiRequest[];
-  readonly disconnects: number;
-  setMode(mode: GeminiStandInMode): void;
-  setDeltaDelay(ms: number): void;
-  close(): Promise<void>;
-}
+/** A running stand-in; its `url` goes to the SDK as `httpOptions.baseUrl`. */
+export type GeminiStandIn = wire.CloudStandIn<RecordedGeminiRequest, GeminiStandInMode>;
 
 type WirePart = { text?: string; thought?: boolean; functionCall?: unknown; functionResponse?: unknown };
 type WireContent = { role?: string; parts?: WirePart[] };
@@ -88,27 +75,21 @@ function verifiedClaims(token: string, publicKeyPem: string): Record<string, unk
   return ok ? (JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Starts the stand-in on 127.0.0.1 with an ephemeral port. */
 export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promise<GeminiStandIn> {
   const apiKey = opts.apiKey ?? 'AIza-standin-key';
-  let deltaDelayMs = opts.deltaDelayMs ?? 5;
+  const delay = { ms: opts.deltaDelayMs ?? 5 };
   const answerWords = opts.answerWords ?? 24;
-  let mode: GeminiStandInMode = opts.mode ?? { kind: 'normal' };
-  let errorsServed = 0;
-  let disconnects = 0;
+  const mode = new wire.ModeSwitch<GeminiStandInMode>(opts.mode ?? { kind: 'normal' });
   let seq = 0;
-  const requests: RecordedGeminiRequest[] = [];
-  const sockets = new Set<Socket>();
-  const broken = new WeakSet<RecordedGeminiRequest>();
 
   const sendError = (res: ServerResponse, code: number, status: string, message: string, details?: unknown[]) => {
     res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8' });
     res.end(JSON.stringify({ error: { code, message, status, ...(details ? { details } : {}) } }));
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedGeminiRequest) => {
+  const handle = async (ex: wire.Exchange<RecordedGeminiRequest>) => {
+    const { req, res, record } = ex;
     const studio = /^\/v1(?:beta|alpha)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(record.path);
     const vertex =
       /^\/v1(?:beta1)?\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
@@ -158,18 +139,20 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
       if (c.role !== 'user' && c.role !== 'model')
         return sendError(res, 400, 'INVALID_ARGUMENT', `Please use a valid role: user, model. Got: ${String(c.role)}`);
 
-    if (mode.kind === 'error' && (mode.times === undefined || errorsServed < mode.times)) {
-      errorsServed++;
-      const e = errorBodies[mode.status];
-      return sendError(res, mode.status, e.status, e.message, e.details);
+    const failure = mode.takeError();
+    if (failure) {
+      const e = errorBodies[failure.status];
+      return sendError(res, failure.status, e.status, e.message, e.details);
     }
-    if (mode.kind === 'hang') return;
+    const current = mode.current;
+    if (current.kind === 'hang') return;
 
     seq++;
     const gc = body.generationConfig ?? {};
     const limit = Number(gc.maxOutputTokens ?? Number.POSITIVE_INFINITY);
     const promptTokens =
-      roughTokens(textOfParts(body.systemInstruction?.parts)) + body.contents.reduce((n, c) => n + roughTokens(textOfParts(c.parts)), 0);
+      wire.roughTokens(textOfParts(body.systemInstruction?.parts)) +
+      body.contents.reduce((n, c) => n + wire.roughTokens(textOfParts(c.parts)), 0);
     const cached = Math.min(promptTokens, opts.cachedTokens ?? 0);
     const decls = (body.tools ?? []).flatMap((t) => t.functionDeclarations ?? []);
     const fcc = body.toolConfig?.functionCallingConfig;
@@ -182,12 +165,11 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
 
     let pieces: string[];
     if (gc.responseMimeType === 'application/json') {
-      const json = JSON.stringify(gc.responseJsonSchema ? sampleFor(gc.responseJsonSchema) : { answer: 'Paris' });
+      const json = JSON.stringify(gc.responseJsonSchema ? wire.sampleFor(gc.responseJsonSchema) : { answer: 'Paris' });
       pieces = [json.slice(0, Math.ceil(json.length / 2)), json.slice(Math.ceil(json.length / 2))];
     } else {
       const lastUser = [...body.contents].reverse().find((c) => c.role === 'user');
-      const words = ['Stand-in', 'Gemini', 'heard:', ...textOfParts(lastUser?.parts).split(/\s+/).filter(Boolean)].slice(0, answerWords);
-      for (let i = 1; words.length < answerWords; i++) words.push(`w${i}`);
+      const words = wire.answerWords(['Stand-in', 'Gemini', 'heard:'], textOfParts(lastUser?.parts), answerWords);
       pieces = words.map((w, i) => (i === 0 ? w : ` ${w}`));
     }
     // Thinking (on unless thinkingBudget is 0) spends the same maxOutputTokens budget as the answer, as on Gemini 2.5.
@@ -202,7 +184,7 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
       ...(cached > 0 ? { cachedContentTokenCount: cached } : {}),
       ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
     });
-    const call = tool ? { name: tool.name, args: sampleFor(tool.parametersJsonSchema ?? tool.parameters) } : undefined;
+    const call = tool ? { name: tool.name, args: wire.sampleFor(tool.parametersJsonSchema ?? tool.parameters) } : undefined;
     const responseId = `standin-${seq}`;
     const modelVersion = record.model;
 
@@ -238,45 +220,29 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
       });
     if (thoughts > 0) chunk([{ text: 'Let me think about this.', thought: true }], false, 0);
     if (call) {
-      chunk([{ functionCall: call }], mode.kind !== 'no-finish', 5);
+      chunk([{ functionCall: call }], current.kind !== 'no-finish', 5);
       res.end();
       return;
     }
     res.flushHeaders();
-    for (let i = 0; i < cut.length; i++) {
-      if (mode.kind === 'break' && i === mode.afterDeltas) {
-        // Let the chunks already written reach the client, then drop the connection.
-        await sleep(deltaDelayMs);
-        broken.add(record);
-        req.socket.destroy();
-        return;
-      }
-      if (mode.kind === 'stream-error' && i === mode.afterDeltas) {
-        send({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } });
-        res.end();
-        return;
-      }
-      await sleep(deltaDelayMs);
-      if (res.destroyed || record.disconnected) return;
-      chunk([{ text: cut[i] }], mode.kind !== 'no-finish' && i === cut.length - 1, i + 1);
-    }
-    if (cut.length === 0 && mode.kind !== 'no-finish') chunk([{ text: '' }], true, 0);
+    const complete = await wire.streamDeltas(server, ex, {
+      count: cut.length,
+      delayMs: () => delay.ms,
+      fault: wire.streamFaultOf(current),
+      // Let the chunks already written reach the client, then drop the connection.
+      settleBeforeBreak: true,
+      emit: (i) => chunk([{ text: cut[i] }], current.kind !== 'no-finish' && i === cut.length - 1, i + 1),
+      streamError: () => send({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }),
+    });
+    if (!complete) return;
+    if (cut.length === 0 && current.kind !== 'no-finish') chunk([{ text: '' }], true, 0);
     res.end();
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = undefined;
-      }
+  const server = await wire.startRecordingServer<RecordedGeminiRequest>({
+    record: (req, body) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
-      const record: RecordedGeminiRequest = {
+      return {
         method: req.method ?? '',
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
@@ -285,39 +251,9 @@ export async function startGeminiStandIn(opts: GeminiStandInOptions = {}): Promi
         api: 'ai-studio',
         disconnected: false,
       };
-      requests.push(record);
-      res.on('close', () => {
-        if (!res.writableFinished && !broken.has(record)) {
-          record.disconnected = true;
-          disconnects++;
-        }
-      });
-      handle(req, res, record).catch(() => res.destroy());
-    });
+    },
+    handle,
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    get disconnects() {
-      return disconnects;
-    },
-    setMode(m) {
-      mode = m;
-      errorsServed = 0;
-    },
-    setDeltaDelay(ms) {
-      deltaDelayMs = ms;
-    },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return wire.cloudStandIn(`http://127.0.0.1:${server.port}`, server, mode, delay);
 }

@@ -1,6 +1,6 @@
 // Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/chat, /api/generate, /api/embed) in tests.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { type Exchange, pathOf, type RecordedRequestBase, sleep, startRecordingServer, streamDeltas } from './cloud-common.js';
 
 /**
  * How the stand-in answers chat/generate requests.
@@ -18,13 +18,7 @@ export type OllamaStandInMode =
   | { kind: 'hang' };
 
 /** One request as the stand-in saw it. */
-export interface RecordedOllamaRequest {
-  method: string;
-  path: string;
-  body: unknown;
-  /** True when the client closed the connection before the response ended. */
-  disconnected: boolean;
-}
+export type RecordedOllamaRequest = RecordedRequestBase;
 
 /** Options of {@link startOllamaStandIn}. */
 export interface OllamaStandInOptions {
@@ -60,7 +54,6 @@ export interface OllamaStandIn {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const words = (s: unknown) => (typeof s === 'string' ? s.split(/\s+/).filter(Boolean) : []);
 
 /** Ollama resolves a bare name to `name:latest`. */
@@ -75,17 +68,14 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
   const answerWords = opts.answerWords ?? 24;
   const version = opts.version ?? '0.12.6';
   let mode: OllamaStandInMode = opts.mode ?? { kind: 'normal' };
-  let disconnects = 0;
-  const requests: RecordedOllamaRequest[] = [];
-  const sockets = new Set<Socket>();
-  const broken = new WeakSet<RecordedOllamaRequest>();
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedOllamaRequest) => {
+  const handle = async (ex: Exchange<RecordedOllamaRequest>) => {
+    const { req, res, record } = ex;
     const { path } = record;
     if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version });
     if (req.method === 'GET' && path === '/api/tags') {
@@ -204,65 +194,35 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     const line = (obj: unknown) => {
       if (!res.destroyed) res.write(`${JSON.stringify(obj)}\n`);
     };
-    for (let i = 0; i < out.length; i++) {
-      if (mode.kind === 'break' && i === mode.afterChunks) {
-        broken.add(record);
-        req.socket.destroy();
-        return;
-      }
-      if (mode.kind === 'stream-error' && i === mode.afterChunks) {
-        line({ error: mode.message ?? 'an error was encountered while running the model' });
-        res.end();
-        return;
-      }
-      if (tokenDelayMs > 0) await sleep(tokenDelayMs);
-      if (res.destroyed || record.disconnected) return;
-      line({ model: tag, created_at: created(), ...piece((i === 0 ? '' : ' ') + out[i]), done: false });
-    }
+    const current = mode;
+    const complete = await streamDeltas(server, ex, {
+      count: out.length,
+      delayMs: () => tokenDelayMs,
+      fault: current.kind === 'break' || current.kind === 'stream-error' ? { kind: current.kind, after: current.afterChunks } : undefined,
+      emit: (i) => line({ model: tag, created_at: created(), ...piece((i === 0 ? '' : ' ') + out[i]), done: false }),
+      streamError: () =>
+        line({
+          error: (current.kind === 'stream-error' ? current.message : undefined) ?? 'an error was encountered while running the model',
+        }),
+    });
+    if (!complete) return;
     line(final());
     res.end();
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const record: RecordedOllamaRequest = {
-        method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0] ?? '',
-        body,
-        disconnected: false,
-      };
-      requests.push(record);
-      res.on('close', () => {
-        if (!res.writableFinished && !broken.has(record)) {
-          record.disconnected = true;
-          disconnects++;
-        }
-      });
-      handle(req, res, record).catch(() => res.destroy());
-    });
+  const server = await startRecordingServer<RecordedOllamaRequest>({
+    port: opts.port,
+    record: (req, body) => ({ method: req.method ?? '', path: pathOf(req), body, disconnected: false }),
+    handle,
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = server;
 
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
-    requests,
+    requests: server.requests,
     get disconnects() {
-      return disconnects;
+      return server.disconnects;
     },
     setMode(m) {
       mode = m;
@@ -273,9 +233,6 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     setTokenDelay(ms) {
       tokenDelayMs = ms;
     },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

@@ -1,7 +1,6 @@
 // Stand-in for OpenAI's Chat Completions API (and any OpenAI-compatible cloud: POST /v1/chat/completions, GET /v1/models, JSON and SSE) in tests: no network here.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { roughTokens, sampleFor } from './anthropic-server.js';
+import type { ServerResponse } from 'node:http';
+import * as wire from './cloud-common.js';
 
 /** HTTP statuses the stand-in can fail with, each with the error OpenAI puts in its body. */
 export type OpenAIStandInErrorStatus = 400 | 401 | 403 | 429 | 500 | 503;
@@ -33,21 +32,15 @@ const errorBodies: Record<OpenAIStandInErrorStatus, { type: string; code: string
  */
 export type OpenAIStandInMode =
   | { kind: 'normal' }
-  | { kind: 'error'; status: OpenAIStandInErrorStatus; retryAfter?: string; times?: number; code?: string }
+  | (wire.ErrorMode<OpenAIStandInErrorStatus> & { code?: string })
   | { kind: 'hang' }
   | { kind: 'break'; afterDeltas: number }
   | { kind: 'stream-error'; afterDeltas: number }
   | { kind: 'no-finish' };
 
 /** One request as the stand-in saw it. */
-export interface RecordedOpenAIRequest {
-  method: string;
-  path: string;
+export interface RecordedOpenAIRequest extends wire.RecordedRequestBase {
   headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON body (undefined when not JSON). */
-  body: unknown;
-  /** True when the client closed the connection before the response ended. */
-  disconnected: boolean;
 }
 
 /** Options of {@link startOpenAIStandIn}. */
@@ -69,25 +62,10 @@ export interface OpenAIStandInOptions {
   mode?: OpenAIStandInMode;
 }
 
-/** A running stand-in. */
-export interface OpenAIStandIn {
-  /** Base URL including /v1, to give the SDK as `baseURL`. */
-  url: string;
-  requests: RecordedOpenAIRequest[];
-  readonly disconnects: number;
-  setMode(mode: OpenAIStandInMode): void;
-  setDeltaDelay(ms: number): void;
-  close(): Promise<void>;
-}
+/** A running stand-in; its `url` (including /v1) goes to the SDK as `baseURL`. */
+export type OpenAIStandIn = wire.CloudStandIn<RecordedOpenAIRequest, OpenAIStandInMode>;
 
 type WireMessage = { role: string; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content))
-    return content.map((b: unknown) => (b && typeof b === 'object' && 'text' in b && typeof b.text === 'string' ? b.text : '')).join(' ');
-  return '';
-}
 
 function toolToCall(body: Record<string, unknown>, messages: WireMessage[]) {
   const tools = body.tools as Array<{ type: string; function: { name: string; parameters?: unknown } }> | undefined;
@@ -99,22 +77,15 @@ function toolToCall(body: Record<string, unknown>, messages: WireMessage[]) {
   return (forced ? tools.find((t) => t.function.name === forced) : undefined) ?? tools[0]!;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Starts the stand-in on 127.0.0.1 with an ephemeral port. */
 export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promise<OpenAIStandIn> {
   const apiKey = opts.apiKey ?? 'sk-standin-key';
   const models = opts.models ?? ['gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano'];
-  let deltaDelayMs = opts.deltaDelayMs ?? 5;
+  const delay = { ms: opts.deltaDelayMs ?? 5 };
   const answerWords = opts.answerWords ?? 24;
   const completionOnly = opts.maxCompletionTokensOnly ?? ['gpt-5', 'o1', 'o3', 'o4'];
-  let mode: OpenAIStandInMode = opts.mode ?? { kind: 'normal' };
-  let errorsServed = 0;
-  let disconnects = 0;
+  const mode = new wire.ModeSwitch<OpenAIStandInMode>(opts.mode ?? { kind: 'normal' });
   let seq = 0;
-  const requests: RecordedOpenAIRequest[] = [];
-  const sockets = new Set<Socket>();
-  const broken = new WeakSet<RecordedOpenAIRequest>();
 
   const sendError = (
     res: ServerResponse,
@@ -128,7 +99,8 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
   const invalid = (res: ServerResponse, message: string, param: string | null = null) =>
     sendError(res, 400, { type: 'invalid_request_error', code: null, message, param });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedOpenAIRequest) => {
+  const handle = async (ex: wire.Exchange<RecordedOpenAIRequest>) => {
+    const { req, res, record } = ex;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== apiKey) return sendError(res, 401, errorBodies[401]);
     if (req.method === 'GET' && record.path === '/v1/models') {
@@ -172,7 +144,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
         'max_tokens',
       );
     const rf = body.response_format as { type: string; json_schema?: { name?: string; schema?: unknown } } | undefined;
-    if (rf?.type === 'json_object' && !messages.some((m) => /json/i.test(textOf(m.content))))
+    if (rf?.type === 'json_object' && !messages.some((m) => /json/i.test(wire.textOf(m.content))))
       return invalid(
         res,
         "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
@@ -181,24 +153,19 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     if (rf?.type === 'json_schema' && (!rf.json_schema?.name || !/^[\w-]{1,64}$/.test(rf.json_schema.name)))
       return invalid(res, "Invalid 'response_format.json_schema.name'.", 'response_format.json_schema.name');
 
-    if (mode.kind === 'error' && (mode.times === undefined || errorsServed < mode.times)) {
-      errorsServed++;
-      const e = errorBodies[mode.status];
-      const retryAfter = mode.retryAfter ?? (mode.status === 429 ? '1' : undefined);
-      return sendError(
-        res,
-        mode.status,
-        { ...e, code: mode.code ?? e.code },
-        retryAfter === undefined ? {} : { 'retry-after': retryAfter },
-      );
+    const failure = mode.takeError();
+    if (failure) {
+      const e = errorBodies[failure.status];
+      return sendError(res, failure.status, { ...e, code: failure.code ?? e.code }, wire.retryAfterHeader(failure));
     }
-    if (mode.kind === 'hang') return;
+    const current = mode.current;
+    if (current.kind === 'hang') return;
 
     const id = `chatcmpl-standin-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model;
     const limit = Number(body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY);
-    const promptTokens = messages.reduce((n, m) => n + roughTokens(textOf(m.content)), 0);
+    const promptTokens = messages.reduce((n, m) => n + wire.roughTokens(wire.textOf(m.content)), 0);
     const cached = Math.min(promptTokens, opts.cachedTokens ?? 0);
     const usageOf = (completion: number) => ({
       prompt_tokens: promptTokens,
@@ -213,12 +180,11 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
     // The answer's words: a tool call, a schema-shaped JSON answer, or the prompt echoed and counted.
     let pieces: string[];
     if (rf?.type === 'json_schema' || rf?.type === 'json_object') {
-      const json = JSON.stringify(rf.type === 'json_schema' ? sampleFor(rf.json_schema?.schema) : { answer: 'Paris' });
+      const json = JSON.stringify(rf.type === 'json_schema' ? wire.sampleFor(rf.json_schema?.schema) : { answer: 'Paris' });
       pieces = [json.slice(0, Math.ceil(json.length / 2)), json.slice(Math.ceil(json.length / 2))];
     } else {
       const lastUser = [...messages].reverse().find((m) => m.role === 'user');
-      const words = ['Stand-in', 'GPT', 'heard:', ...textOf(lastUser?.content).split(/\s+/).filter(Boolean)].slice(0, answerWords);
-      for (let i = 1; words.length < answerWords; i++) words.push(`w${i}`);
+      const words = wire.answerWords(['Stand-in', 'GPT', 'heard:'], wire.textOf(lastUser?.content), answerWords);
       pieces = words.map((w, i) => (i === 0 ? w : ` ${w}`));
     }
     const cut = tool ? [] : pieces.slice(0, limit);
@@ -227,7 +193,7 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
       ? {
           id: `call_standin_${seq}`,
           type: 'function',
-          function: { name: tool.function.name, arguments: JSON.stringify(sampleFor(tool.function.parameters)) },
+          function: { name: tool.function.name, arguments: JSON.stringify(wire.sampleFor(tool.function.parameters)) },
         }
       : undefined;
     const completionTokens = tool ? 5 : cut.length;
@@ -280,80 +246,27 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
       chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, half) } }] });
       chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] });
     }
-    for (let i = 0; i < cut.length; i++) {
-      if (mode.kind === 'break' && i === mode.afterDeltas) {
-        broken.add(record);
-        req.socket.destroy();
-        return;
-      }
-      if (mode.kind === 'stream-error' && i === mode.afterDeltas) {
+    const complete = await wire.streamDeltas(server, ex, {
+      count: cut.length,
+      delayMs: () => delay.ms,
+      fault: wire.streamFaultOf(current),
+      emit: (i) => chunk({ content: cut[i] }),
+      streamError: () =>
         send({
           error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null },
-        });
-        res.end();
-        return;
-      }
-      await sleep(deltaDelayMs);
-      if (res.destroyed || record.disconnected) return;
-      chunk({ content: cut[i] });
-    }
-    if (mode.kind !== 'no-finish') chunk({}, finish);
+        }),
+    });
+    if (!complete) return;
+    if (current.kind !== 'no-finish') chunk({}, finish);
     if (wantUsage) send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(completionTokens) });
     res.write('data: [DONE]\n\n');
     res.end();
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const record: RecordedOpenAIRequest = {
-        method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0] ?? '',
-        headers: { ...req.headers },
-        body,
-        disconnected: false,
-      };
-      requests.push(record);
-      res.on('close', () => {
-        if (!res.writableFinished && !broken.has(record)) {
-          record.disconnected = true;
-          disconnects++;
-        }
-      });
-      handle(req, res, record).catch(() => res.destroy());
-    });
+  const server = await wire.startRecordingServer<RecordedOpenAIRequest>({
+    record: (req, body) => ({ method: req.method ?? '', path: wire.pathOf(req), headers: { ...req.headers }, body, disconnected: false }),
+    handle,
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    get disconnects() {
-      return disconnects;
-    },
-    setMode(m) {
-      mode = m;
-      errorsServed = 0;
-    },
-    setDeltaDelay(ms) {
-      deltaDelayMs = ms;
-    },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return wire.cloudStandIn(`http://127.0.0.1:${server.port}/v1`, server, mode, delay);
 }

@@ -231,6 +231,24 @@ const countTokensRoute: ExtraRoute = {
   },
 };
 
+/** The stream's first event: the message, empty, with an estimate of its input tokens. */
+function messageStart(run: PipelineRun, decoded: Decoded<undefined>): string {
+  return sseFrame('message_start', {
+    type: 'message_start',
+    message: {
+      id: messageId(run.requestId),
+      type: 'message',
+      role: 'assistant',
+      model: run.decision.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      // The engine reports real input tokens only at the end (message_delta carries them): an estimate until then.
+      usage: { input_tokens: estimateInputTokens(decoded.request), output_tokens: 0 },
+    },
+  });
+}
+
 export const anthropicProtocol: ProtocolAdapter<undefined> = {
   name: 'anthropic',
   chatRoutes: [{ method: 'POST', url: '/v1/messages' }],
@@ -291,21 +309,7 @@ export const anthropicProtocol: ProtocolAdapter<undefined> = {
     };
     return {
       contentType: 'text/event-stream; charset=utf-8',
-      begin: () =>
-        sseFrame('message_start', {
-          type: 'message_start',
-          message: {
-            id: messageId(run.requestId),
-            type: 'message',
-            role: 'assistant',
-            model: run.decision.model,
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            // The engine reports real input tokens only at the end (message_delta carries them): an estimate until then.
-            usage: { input_tokens: estimateInputTokens(decoded.request), output_tokens: 0 },
-          },
-        }),
+      begin: () => messageStart(run, decoded),
       encode(ev: PipelineEvent): string {
         switch (ev.type) {
           case 'text-delta': {

@@ -10,7 +10,9 @@ import { CoreError } from '../../errors.js';
  */
 export function requireUserTurn(messages: readonly ChatMessage[]): void {
   if (!messages.some((m) => (m.role === 'user' && m.content.trim() !== '') || m.role === 'tool')) {
-    throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.');
+    throw new CoreError('invalid_request', 'Invalid "messages": at least one user message with non-empty content is required.', {
+      details: { param: 'messages' },
+    });
   }
 }
 

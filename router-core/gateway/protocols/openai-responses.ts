@@ -503,6 +503,44 @@ const inputItemsRoute: ExtraRoute = {
 
 const openAiResponsesError = (type: ErrorType, message: string, param?: string) => openAiError(type, message, param);
 
+/** Writes one stream event as an SSE frame, numbering it (`sequence_number`) in the order written. */
+type Frame = (type: string, data: Record<string, unknown>) => string;
+
+/** A function call's events: added, its arguments, done. `done` is its completed item, at output index `at`. */
+function callFrames(frame: Frame, run: PipelineRun, call: ToolCall, i: number, at: number, done: ReturnType<typeof callItemOf>): string {
+  const item_id = callItemId(run, i);
+  // The whole arguments in one delta: engines hand over complete calls, and one piece is a valid stream.
+  return (
+    frame('response.output_item.added', { output_index: at, item: callItemOf(run, call, i, 'in_progress') }) +
+    frame('response.function_call_arguments.delta', { item_id, output_index: at, delta: call.arguments }) +
+    frame('response.function_call_arguments.done', {
+      item_id,
+      output_index: at,
+      name: call.name,
+      arguments: call.arguments,
+    }) +
+    frame('response.output_item.done', { output_index: at, item: done })
+  );
+}
+
+/** A failed stream's last events: the error, then the response as it stood, failed. */
+function failedFrames(
+  frame: Frame,
+  run: PipelineRun,
+  decoded: Decoded<ResponsesOptions>,
+  error: { type: ErrorType; message: string },
+  sofar: { output: unknown[]; usage: Usage | undefined },
+): string {
+  const e = openAiResponsesError(error.type, error.message).error;
+  const response = responseObject(run, decoded, {
+    status: 'failed',
+    output: sofar.output,
+    usage: sofar.usage,
+    error: { code: error.type === 'rate_limited' ? 'rate_limit_exceeded' : 'server_error', message: error.message },
+  });
+  return frame('error', { code: e.code, message: e.message, param: e.param }) + frame('response.failed', { response });
+}
+
 export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
   name: 'openai-responses',
   chatRoutes: [{ method: 'POST', url: '/v1/responses' }],
@@ -547,7 +585,7 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
 
   createStreamEncoder(run: PipelineRun, decoded: Decoded<ResponsesOptions>): StreamEncoder {
     let seq = 0;
-    const frame = (type: string, data: Record<string, unknown>) => sseFrame(type, { type, sequence_number: seq++, ...data });
+    const frame: Frame = (type, data) => sseFrame(type, { type, sequence_number: seq++, ...data });
     const output: Array<Record<string, unknown>> = [];
     const calls: ToolCall[] = [];
     let text = '';
@@ -596,20 +634,7 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
             const at = output.length;
             const done = callItemOf(run, ev.call, i, 'completed');
             output.push(done);
-            const item_id = callItemId(run, i);
-            // The whole arguments in one delta: engines hand over complete calls, and one piece is a valid stream.
-            return (
-              head +
-              frame('response.output_item.added', { output_index: at, item: callItemOf(run, ev.call, i, 'in_progress') }) +
-              frame('response.function_call_arguments.delta', { item_id, output_index: at, delta: ev.call.arguments }) +
-              frame('response.function_call_arguments.done', {
-                item_id,
-                output_index: at,
-                name: ev.call.name,
-                arguments: ev.call.arguments,
-              }) +
-              frame('response.output_item.done', { output_index: at, item: done })
-            );
+            return head + callFrames(frame, run, ev.call, i, at, done);
           }
           case 'usage':
             usage = ev.usage;
@@ -622,16 +647,8 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
             const response = responseObject(run, decoded, { status, output, usage });
             return `${head}${closed}${frame(status === 'completed' ? 'response.completed' : 'response.incomplete', { response })}`;
           }
-          case 'error': {
-            const e = openAiResponsesError(ev.error.type, ev.error.message).error;
-            const response = responseObject(run, decoded, {
-              status: 'failed',
-              output,
-              usage,
-              error: { code: ev.error.type === 'rate_limited' ? 'rate_limit_exceeded' : 'server_error', message: ev.error.message },
-            });
-            return frame('error', { code: e.code, message: e.message, param: e.param }) + frame('response.failed', { response });
-          }
+          case 'error':
+            return failedFrames(frame, run, decoded, ev.error, { output, usage });
           default:
             return '';
         }

@@ -7,7 +7,7 @@ import type { Availability } from '../../contracts/decision.js';
 import { findModel } from '../../data/models.js';
 import { validModelNames } from '../../routing/policy.js';
 import { listModels } from '../mount.js';
-import { float32Base64, openaiProtocol } from './openai.js';
+import { float32Base64, openAiError, openaiProtocol } from './openai.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 beforeAll(() => {
@@ -310,5 +310,20 @@ describe('GET /v1/models', () => {
       type: 'not_found',
       message: 'The model "nope" does not exist or is not available now. Available: auto, hf.co/org/repo:Q4.',
     });
+  });
+});
+
+describe('openAiError', () => {
+  it('always carries param and code: the field given, else the one a refusal names, else null', () => {
+    expect(openAiError('invalid_request', 'Invalid "stop": too many.', 'stop').error).toEqual({
+      message: 'Invalid "stop": too many.',
+      type: 'invalid_request_error',
+      param: 'stop',
+      code: 'invalid_request',
+    });
+    expect(openAiError('invalid_request', 'Invalid "tools[0].function.name": required.').error.param).toBe('tools[0].function.name');
+    expect(openAiError('invalid_request', 'Invalid response id "x": ids look like resp_….').error.param).toBeNull();
+    expect(openAiError('internal', 'Invalid "x": not a refusal of the caller.').error).toMatchObject({ param: null, code: 'internal' });
+    expect(openAiError('not_found', 'Unknown model "m".', 'model').error.code).toBe('model_not_found');
   });
 });

@@ -146,10 +146,15 @@ export function toResponseFormat(f: z.infer<typeof responseFormat>, param: strin
   return { type: 'json_schema', name: f.json_schema.name, schema: checked.schema };
 }
 
-/** Our error → OpenAI's `{error: {message, type, param, code}}`; an unknown model is `model_not_found` as upstream. */
+/**
+ * Our error → OpenAI's `{error: {message, type, param, code}}`, every field always present: `param` is the request
+ * field at fault or null, `code` our error type (an unknown model is `model_not_found` as upstream). A refusal thrown
+ * without a param but worded as every refusal here is (`Invalid "temperature": …`) names its field in `param` too.
+ */
 export function openAiError(type: ErrorType, message: string, param?: string) {
-  const code = type === 'not_found' && param === 'model' ? 'model_not_found' : type;
-  return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: param ?? null, code } };
+  const field = param ?? (type === 'invalid_request' ? /^Invalid "([^"]+)":/.exec(message)?.[1] : undefined);
+  const code = type === 'not_found' && field === 'model' ? 'model_not_found' : type;
+  return { error: { message, type: openAiErrorType[type] ?? 'api_error', param: field ?? null, code } };
 }
 
 /** OpenAI's finish_reason (an aborted answer ends as "stop": the client stopped reading it). */
@@ -183,6 +188,7 @@ const embeddingsRoute: ExtraRoute = {
       throw new CoreError(
         'invalid_request',
         `Invalid "dimensions": ${r.model} gives ${r.embeddings[0]?.length ?? 0}-dimensional vectors and cannot shorten them; leave "dimensions" out.`,
+        { details: { param: 'dimensions' } },
       );
     }
     const base64 = b.encoding_format === 'base64';
@@ -255,15 +261,20 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
     { method: 'POST', url: '/v1/completions', variant: 'completions' },
   ],
   extraRoutes: [modelsRoute, modelRoute, embeddingsRoute],
+  // OpenAI clients own /v1: a path nobody serves there is refused in their shape (Anthropic's /v1/messages routes are
+  // longer prefixes, so they keep Anthropic's).
+  pathPrefixes: ['/v1'],
 
   decode(raw: unknown, route?: ChatRoute): Decoded<OpenAiOptions> {
     if (route?.variant === 'completions') return decodeCompletions(raw);
     const b = parseBody(body, raw);
     if (b.n !== undefined && b.n !== null && b.n !== 1) {
-      throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`);
+      throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`, { details: { param: 'n' } });
     }
     if (b.functions !== undefined) {
-      throw new CoreError('invalid_request', 'Invalid "functions": the deprecated functions API is not supported; send "tools" instead.');
+      throw new CoreError('invalid_request', 'Invalid "functions": the deprecated functions API is not supported; send "tools" instead.', {
+        details: { param: 'functions' },
+      });
     }
     const messages: ChatMessage[] = b.messages.map((m): ChatMessage => {
       if (m.role === 'tool') return { role: 'tool', content: text(m.content), toolCallId: m.tool_call_id };

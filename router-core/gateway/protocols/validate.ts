@@ -16,7 +16,9 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const { path, message } = explainIssue(r.error.issues[0]!, body);
-  throw new CoreError('invalid_request', `Invalid "${pathText(path, Infinity)}": ${message}.`);
+  const param = pathText(path, Infinity);
+  // `param` is the field at fault (OpenAI's error shape carries it); a body that is wrong as a whole names none.
+  throw new CoreError('invalid_request', `Invalid "${param}": ${message}.`, path.length > 0 ? { details: { param } } : undefined);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Cost dashboard: spend, savings versus all-Claude, local share, by model and route, spend over time, budget progress,
 // what the routing features did (cache hits, cascade escalations, feedback), and a routing experiment's arms.
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useStats } from '../../api/queries';
 import type { RoutingStatsDto, StatsDto } from '../../api/types';
 import { Notice } from '../../components/Notice';
@@ -112,123 +112,130 @@ const providerLabels: Record<NonNullable<StatsDto['by_provider']>[number]['provi
   compat: 'OpenAI-compatible cloud',
 };
 
-function Breakdown({ stats }: { stats: StatsDto }) {
+/** A number column of a breakdown table: its header and what each row shows in it. */
+interface NumColumn<T> {
+  header: string;
+  value(row: T): ReactNode;
+}
+
+/**
+ * One breakdown card (spend by model, by route, by provider): a titled table whose rows are headed by `rowHeader` and
+ * carry the number columns, or `empty` when the range has no rows.
+ */
+function BreakdownCard<T>({
+  id,
+  title,
+  testId,
+  rows,
+  rowKey,
+  rowLabel,
+  rowHeader,
+  columns,
+  empty,
+}: {
+  id: string;
+  title: string;
+  testId?: string;
+  rows: readonly T[];
+  rowKey(row: T): string;
+  /** The header of the row-header column. */
+  rowLabel: string;
+  rowHeader(row: T): ReactNode;
+  columns: Array<NumColumn<T>>;
+  empty: string;
+}) {
+  return (
+    <section className="card" aria-labelledby={id} data-testid={testId}>
+      <h2 id={id} className="card-title">
+        {title}
+      </h2>
+      {rows.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
+        <table className="data-table" tabIndex={0}>
+          <thead>
+            <tr>
+              <th scope="col">{rowLabel}</th>
+              {columns.map((c) => (
+                <th key={c.header} scope="col" className="num">
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={rowKey(row)}>
+                <th scope="row">{rowHeader(row)}</th>
+                {columns.map((c) => (
+                  <td key={c.header} className="num">
+                    {c.value(row)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type ModelRow = StatsDto['by_model'][number];
+type RouteRow = StatsDto['by_route'][number];
+type ProviderRow = NonNullable<StatsDto['by_provider']>[number];
+
+const requestsColumn = { header: 'Requests', value: (r: { requests: number }) => r.requests };
+const tokensColumn = {
+  header: 'Tokens',
+  value: (r: { input_tokens: number; output_tokens: number }) => formatTokens(r.input_tokens + r.output_tokens),
+};
+const spentColumn = { header: 'Spent', value: (r: { cost_micros: number }) => formatMoney(r.cost_micros) };
+
+/** Spend by model, by route and by cloud provider, one card each. */
+export function Breakdown({ stats }: { stats: StatsDto }) {
   return (
     <div className="grid-2">
-      <section className="card" aria-labelledby="by-model">
-        <h2 id="by-model" className="card-title">
-          By model
-        </h2>
-        {stats.by_model.length === 0 ? (
-          <p className="muted">No requests in this range.</p>
-        ) : (
-          <table className="data-table" tabIndex={0}>
-            <thead>
-              <tr>
-                <th scope="col">Model</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Tokens
-                </th>
-                <th scope="col" className="num">
-                  Spent
-                </th>
-                <th scope="col" className="num">
-                  Saved
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.by_model.map((m) => (
-                <tr key={`${m.model}-${m.engine}`}>
-                  <th scope="row">
-                    <span className="cell-main">{m.model}</span>
-                    <span className="cell-sub">{engineName(m.engine)}</span>
-                  </th>
-                  <td className="num">{m.requests}</td>
-                  <td className="num">{formatTokens(m.input_tokens + m.output_tokens)}</td>
-                  <td className="num">{formatMoney(m.cost_micros)}</td>
-                  <td className="num">{formatMoney(m.savings_micros)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <BreakdownCard<ModelRow>
+        id="by-model"
+        title="By model"
+        rows={stats.by_model}
+        rowKey={(m) => `${m.model}-${m.engine}`}
+        rowLabel="Model"
+        rowHeader={(m) => (
+          <>
+            <span className="cell-main">{m.model}</span>
+            <span className="cell-sub">{engineName(m.engine)}</span>
+          </>
         )}
-      </section>
-      <section className="card" aria-labelledby="by-route">
-        <h2 id="by-route" className="card-title">
-          By route
-        </h2>
-        {stats.by_route.length === 0 ? (
-          <p className="muted">No requests in this range.</p>
-        ) : (
-          <table className="data-table" tabIndex={0}>
-            <thead>
-              <tr>
-                <th scope="col">Route</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Share
-                </th>
-                <th scope="col" className="num">
-                  Spent
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.by_route.map((r) => (
-                <tr key={r.route}>
-                  <th scope="row">
-                    <span className={`route-pill route-${r.route}`}>{r.route}</span>
-                  </th>
-                  <td className="num">{r.requests}</td>
-                  <td className="num">{formatPercent(stats.totals.requests ? r.requests / stats.totals.requests : 0)}</td>
-                  <td className="num">{formatMoney(r.cost_micros)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
-      <section className="card" aria-labelledby="by-provider" data-testid="spend-by-provider">
-        <h2 id="by-provider" className="card-title">
-          Cloud spend by provider
-        </h2>
-        {(stats.by_provider ?? []).length === 0 ? (
-          <p className="muted">No cloud answers in this range.</p>
-        ) : (
-          <table className="data-table" tabIndex={0}>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Tokens
-                </th>
-                <th scope="col" className="num">
-                  Spent
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(stats.by_provider ?? []).map((p) => (
-                <tr key={p.provider}>
-                  <th scope="row">{providerLabels[p.provider]}</th>
-                  <td className="num">{p.requests}</td>
-                  <td className="num">{formatTokens(p.input_tokens + p.output_tokens)}</td>
-                  <td className="num">{formatMoney(p.cost_micros)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+        columns={[requestsColumn, tokensColumn, spentColumn, { header: 'Saved', value: (m) => formatMoney(m.savings_micros) }]}
+        empty="No requests in this range."
+      />
+      <BreakdownCard<RouteRow>
+        id="by-route"
+        title="By route"
+        rows={stats.by_route}
+        rowKey={(r) => r.route}
+        rowLabel="Route"
+        rowHeader={(r) => <span className={`route-pill route-${r.route}`}>{r.route}</span>}
+        columns={[
+          requestsColumn,
+          { header: 'Share', value: (r) => formatPercent(stats.totals.requests ? r.requests / stats.totals.requests : 0) },
+          spentColumn,
+        ]}
+        empty="No requests in this range."
+      />
+      <BreakdownCard<ProviderRow>
+        id="by-provider"
+        title="Cloud spend by provider"
+        testId="spend-by-provider"
+        rows={stats.by_provider ?? []}
+        rowKey={(p) => p.provider}
+        rowLabel="Provider"
+        rowHeader={(p) => providerLabels[p.provider]}
+        columns={[requestsColumn, tokensColumn, spentColumn]}
+        empty="No cloud answers in this range."
+      />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // One model download: progress bar with bytes, rate and time left, and a cancel button.
-import type { DownloadProgress as Progress } from '../../../../router-core/contracts/events';
+import type { DownloadProgressDto as Progress } from '../../api/types';
 import { Button } from '../../components/Button';
 import { formatBytes, formatDuration, formatRate } from '../../lib/format';
 
@@ -10,18 +10,18 @@ export function isActive(p: Progress | null | undefined): boolean {
 
 /** The line under the bar: "1.2 GB of 4.1 GB · 12 MB/s · 3 min 05 s left". */
 export function progressText(p: Progress): string {
-  const parts = [`${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`];
+  const parts = [`${formatBytes(p.bytes)} of ${formatBytes(p.total_bytes)}`];
   if (p.state === 'verifying') parts[0] = `Checking the file: ${parts[0]}`;
   if (p.state === 'queued') return 'Waiting to start…';
-  if (p.bytesPerSecond !== null) parts.push(formatRate(p.bytesPerSecond));
-  if (p.etaSeconds !== null) parts.push(`${formatDuration(p.etaSeconds * 1000)} left`);
+  if (p.bytes_per_second !== null) parts.push(formatRate(p.bytes_per_second));
+  if (p.eta_seconds !== null) parts.push(`${formatDuration(p.eta_seconds * 1000)} left`);
   return parts.join(' · ');
 }
 
 export function DownloadProgress({ p, label, onCancel }: { p: Progress; label: string; onCancel(): void }) {
-  const fraction = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 0;
+  const fraction = p.total_bytes > 0 ? Math.min(1, p.bytes / p.total_bytes) : 0;
   return (
-    <div className="download" data-testid={`download-${p.modelId}`}>
+    <div className="download" data-testid={`download-${p.model_id}`}>
       <div
         className="progress"
         role="progressbar"
@@ -34,7 +34,7 @@ export function DownloadProgress({ p, label, onCancel }: { p: Progress; label: s
         <div className="progress-fill" style={{ width: `${fraction * 100}%` }} />
       </div>
       <div className="download-foot">
-        <span className="muted small" data-testid={`download-text-${p.modelId}`}>
+        <span className="muted small" data-testid={`download-text-${p.model_id}`}>
           {progressText(p)}
           {p.message ? ` · ${p.message}` : ''}
         </span>

@@ -1,11 +1,9 @@
 // Models: the machine's tier and why, each route's models (present/missing, size, download, delete), disk, engines, answers at once.
 import { useEffect, useState } from 'react';
-import type { DownloadProgress as Progress } from '../../../../router-core/contracts/events';
-import type { EngineInUse, SystemInfo } from '../../../../router-core/contracts/hardware';
 import { api, ApiError } from '../../api/client';
 import { subscribeSse } from '../../api/events';
 import { invalidate, useApi, useModels } from '../../api/queries';
-import type { LocalModelRow, LocalModelsDto, Route } from '../../api/types';
+import type { DownloadProgressDto as Progress, EngineInUseDto, LocalModelRow, LocalModelsDto, Route, SystemDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { Notice } from '../../components/Notice';
@@ -30,7 +28,7 @@ const routeHelp: Record<Exclude<Route, 'cloud'>, string> = {
   large: 'Harder work the machine can still run locally',
 };
 
-const engineKinds: Record<EngineInUse['kind'], string> = {
+const engineKinds: Record<EngineInUseDto['kind'], string> = {
   embedded: 'Embedded llama.cpp',
   'system-ollama': 'System Ollama',
   'bundled-ollama': 'Bundled Ollama',
@@ -42,14 +40,14 @@ function ramText(mib: number): string {
   return `${(mib / 1024).toFixed(mib < 10_240 ? 1 : 0)} GB RAM`;
 }
 
-function Machine({ s }: { s: SystemInfo }) {
+function Machine({ s }: { s: SystemDto }) {
   const h = s.hardware;
   const facts: string[] = [];
   if (h) {
-    if (h.totalRamMiB.known) facts.push(`${ramText(h.totalRamMiB.value)}`);
-    if (h.cpuCores.known) facts.push(`${h.cpuCores.value} CPU cores`);
+    if (h.total_ram_mib.known) facts.push(`${ramText(h.total_ram_mib.value)}`);
+    if (h.cpu_cores.known) facts.push(`${h.cpu_cores.value} CPU cores`);
     if (h.gpus.known) facts.push(h.gpus.value.length ? h.gpus.value.map((g) => g.model).join(', ') : 'no GPU');
-    if (h.diskFreeMiB.known) facts.push(`${formatBytes(h.diskFreeMiB.value * 1024 * 1024)} free`);
+    if (h.disk_free_mib.known) facts.push(`${formatBytes(h.disk_free_mib.value * 1024 * 1024)} free`);
     facts.push(`${h.platform}/${h.arch}`);
   }
   return (
@@ -65,7 +63,7 @@ function Machine({ s }: { s: SystemInfo }) {
         <p className="machine-reason">{s.tier.reason}</p>
         {s.tier.overridden && (
           <p className="muted small">
-            Set by you; detection alone would pick tier {s.detectedTier.tier} ({s.detectedTier.reason}).
+            Set by you; detection alone would pick tier {s.detected_tier.tier} ({s.detected_tier.reason}).
           </p>
         )}
         {facts.length > 0 && <p className="muted small">{facts.join(' · ')}</p>}
@@ -113,18 +111,18 @@ function ModelRow({
           </div>
         )}
         <div className="muted small model-meta">
-          <span>{formatBytes(m.sizeBytes)}</span>
+          <span>{formatBytes(m.size_bytes)}</span>
           <span>{m.quantization}</span>
-          <span>needs {ramText(m.ramMiB)}</span>
-          <span>{m.contextLength.toLocaleString('en-US')} tokens context</span>
-          {m.licencePermissive === false ? (
-            <span className="chip chip-warn" data-testid={`licence-${m.id}`} title={m.licenceUrl}>
+          <span>needs {ramText(m.ram_mib)}</span>
+          <span>{m.context_length.toLocaleString('en-US')} tokens context</span>
+          {m.licence_permissive === false ? (
+            <span className="chip chip-warn" data-testid={`licence-${m.id}`} title={m.licence_url}>
               {m.licence}
             </span>
           ) : (
             <span data-testid={`licence-${m.id}`}>{m.licence}</span>
           )}
-          {m.ollamaNote && <span title={m.ollamaNote}>{m.ollamaNote}</span>}
+          {m.ollama_note && <span title={m.ollama_note}>{m.ollama_note}</span>}
         </div>
       </div>
       <div className="model-side">
@@ -133,7 +131,7 @@ function ModelRow({
         ) : m.present ? (
           <>
             <span className="status status-ok" data-testid={`status-${m.id}`}>
-              Installed · {formatBytes(m.bytesOnDisk)}
+              Installed · {formatBytes(m.bytes_on_disk)}
             </span>
             <Button size="sm" variant="danger" icon="trash" onClick={onDelete} aria-label={`Delete ${m.label}`}>
               Delete
@@ -153,8 +151,8 @@ function ModelRow({
             >
               {d?.state === 'failed'
                 ? `Download failed: ${downloadFailure(d.message)}`
-                : m.partialBytes > 0
-                  ? `Paused at ${formatBytes(m.partialBytes)}`
+                : m.partial_bytes > 0
+                  ? `Paused at ${formatBytes(m.partial_bytes)}`
                   : 'Not installed'}
             </span>
             <Button
@@ -164,7 +162,7 @@ function ModelRow({
               onClick={onPull}
               aria-label={`${d?.state === 'failed' ? 'Retry the download of' : 'Download'} ${m.label}`}
             >
-              {d?.state === 'failed' ? 'Retry' : m.partialBytes > 0 ? 'Resume' : 'Download'}
+              {d?.state === 'failed' ? 'Retry' : m.partial_bytes > 0 ? 'Resume' : 'Download'}
             </Button>
           </>
         )}
@@ -174,7 +172,7 @@ function ModelRow({
 }
 
 export default function ModelsView() {
-  const system = useApi<SystemInfo>('/api/v1/system');
+  const system = useApi<SystemDto>('/api/v1/system');
   const local = useApi<LocalModelsDto>('/api/v1/models/local');
   const catalog = useModels();
   const [live, setLive] = useState<Record<string, Progress>>({});
@@ -188,7 +186,7 @@ export default function ModelsView() {
       (event, data) => {
         if (event !== 'download') return;
         const p = data as Progress;
-        setLive((prev) => ({ ...prev, [p.modelId]: p }));
+        setLive((prev) => ({ ...prev, [p.model_id]: p }));
         if (p.state === 'done' || p.state === 'failed' || p.state === 'cancelled') {
           invalidate('/api/v1/models');
           invalidate('/api/v1/system');
@@ -254,22 +252,22 @@ export default function ModelsView() {
                   Local models
                 </h2>
                 <span className="muted small" data-testid="disk-used">
-                  {formatBytes(local.data.diskUsedBytes)} used
-                  {local.data.diskFreeBytes !== null ? ` · ${formatBytes(local.data.diskFreeBytes)} free` : ''}
+                  {formatBytes(local.data.disk_used_bytes)} used
+                  {local.data.disk_free_bytes !== null ? ` · ${formatBytes(local.data.disk_free_bytes)} free` : ''}
                 </span>
               </div>
-              {local.data.localModelFile && (
+              {local.data.local_model_file && (
                 <div data-testid="local-model-file">
-                  <Notice tone="info" title={`Every local model is answered by ${local.data.localModelFile.name}`}>
-                    HYBRID_AI_LOCAL_MODEL points to <code>{local.data.localModelFile.path}</code>
-                    {local.data.localModelFile.sizeBytes !== null ? ` (${formatBytes(local.data.localModelFile.sizeBytes)})` : ''}. Answers
-                    labelled with the names below come from this one file; the catalog files are not needed.
+                  <Notice tone="info" title={`Every local model is answered by ${local.data.local_model_file.name}`}>
+                    HYBRID_AI_LOCAL_MODEL points to <code>{local.data.local_model_file.path}</code>
+                    {local.data.local_model_file.size_bytes !== null ? ` (${formatBytes(local.data.local_model_file.size_bytes)})` : ''}.
+                    Answers labelled with the names below come from this one file; the catalog files are not needed.
                   </Notice>
                 </div>
               )}
               <div className="ladder">
                 {(['small', 'medium', 'large'] as const).map((r) => {
-                  const list = rows.filter((m) => m.ladderRoute === r);
+                  const list = rows.filter((m) => m.ladder_route === r);
                   if (list.length === 0) return null;
                   return (
                     <section key={r} className="ladder-rung" aria-labelledby={`rung-${r}`}>
@@ -286,7 +284,7 @@ export default function ModelsView() {
                             m={m}
                             recommended={s?.recommended.includes(m.id) ?? false}
                             reason={s?.recommendations?.find((x) => x.id === m.id)?.reason}
-                            servedBy={local.data?.localModelFile}
+                            servedBy={local.data?.local_model_file}
                             onPull={() => void pull(m)}
                             onCancel={() => void cancel(m)}
                             onDelete={() => setConfirm(m)}
@@ -348,7 +346,7 @@ export default function ModelsView() {
       )}
       <Dialog open={confirm !== null} title={`Delete ${confirm?.label ?? 'this model'}?`} onClose={() => setConfirm(null)}>
         <p>
-          This frees {formatBytes(confirm?.bytesOnDisk ?? 0)}. You can download it again later; prompts for its route go to another model
+          This frees {formatBytes(confirm?.bytes_on_disk ?? 0)}. You can download it again later; prompts for its route go to another model
           meanwhile.
         </p>
         <div className="dialog-actions">

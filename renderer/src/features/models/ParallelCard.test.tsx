@@ -2,15 +2,15 @@
 // ParallelCard: the Models screen says how many answers run at once and what the extra sequences cost in memory.
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalParallelism } from '../../../../router-core/contracts/hardware';
+import type { ParallelDto } from '../../api/types';
 import { ParallelCard } from './ParallelCard';
 
 afterEach(cleanup);
 
-const base: LocalParallelism = {
+const base: ParallelDto = {
   sequences: 4,
-  sequencesFrom: 'tier 3',
-  queueLimit: 16,
+  sequences_from: 'tier 3',
+  queue_limit: 16,
   running: 2,
   queued: 1,
   queue: [{ id: 7, model: 'tinyllama', position: 1 }],
@@ -18,16 +18,16 @@ const base: LocalParallelism = {
     {
       model: 'tinyllama',
       sequences: 3,
-      requestedSequences: 4,
+      requested_sequences: 4,
       busy: 2,
       queued: 1,
-      contextSize: 4096,
-      bytesPerSequence: 92_000_000,
-      contextBytes: 300_000_000,
-      limitedBy: 'free memory',
+      context_size: 4096,
+      bytes_per_sequence: 92_000_000,
+      context_bytes: 300_000_000,
+      limited_by: 'free memory',
     },
   ],
-  ollama: { numParallel: 4, keepAlive: '30m' },
+  ollama: { num_parallel: 4, keep_alive: '30m' },
 };
 
 describe('ParallelCard', () => {
@@ -46,7 +46,7 @@ describe('ParallelCard', () => {
   });
 
   it('says nothing about Ollama’s parallelism when the core did not start it', () => {
-    render(<ParallelCard p={{ ...base, models: [], running: 0, queued: 0, ollama: { numParallel: null, keepAlive: '30m' } }} />);
+    render(<ParallelCard p={{ ...base, models: [], running: 0, queued: 0, ollama: { num_parallel: null, keep_alive: '30m' } }} />);
     const text = screen.getByTestId('parallel-card').textContent!;
     expect(text).not.toContain('started with');
     expect(text).not.toContain('Now:');

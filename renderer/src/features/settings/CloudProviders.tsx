@@ -64,7 +64,7 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
         <>
           {p.key.configured && (
             <div className="key-configured">
-              <span className={`key-dot${tested?.ok === false || p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
+              <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
               <span>
                 Configured{' '}
                 <span className="mono" data-testid={`cloud-key-mask-${p.provider}`}>
@@ -86,10 +86,9 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
               {tested.ok ? (
                 <p className="key-test-ok small">{p.name} accepted the key (a one-token test call answered).</p>
               ) : (
-                <Notice tone="error" title={`${p.name} refused this key`}>
-                  {tested.error_type === 'upstream_auth'
-                    ? `Check that it was copied whole and is still active (${keyHelp[p.provider]}), then save it again.`
-                    : `The test call failed: ${tested.message} The key is saved; it will be tried on the next cloud prompt.`}
+                // A key the provider refuses is never saved (the save fails with the reason); this one could not be tried now.
+                <Notice tone="warn" title="Saved, but not checked">
+                  {`The test call failed: ${tested.message} ${p.name} will be tried with the key on the next cloud prompt.`}
                 </Notice>
               )}
             </div>

@@ -23,12 +23,16 @@ const KEY_HINT = /^sk-ant-/;
 /** The core's words for "the OS keychain cannot be used" (router-core/host/secrets.ts), with its technical cause. */
 const KEYCHAIN_DOWN = /The OS keychain is unavailable: [^]*?(?:save it with \?store=file\.|\(mode 0600\) instead\.)/;
 
+/** The core's words for "saved without a test" (router-core/gateway/secrets-api.ts checkKeyBeforeSaving). */
+const UNCHECKED = /The key was saved but could not be checked: [^]*?accepts it\./;
+
 /**
  * The core's key warning in plain words: the keychain problem is said without D-Bus or API details, and left out
  * entirely when the key comes from the environment (the keychain plays no part then). null when nothing is left.
  */
 export function plainKeyWarning(status: ClaudeKeyStatus): string | null {
-  const w = status.warning ?? '';
+  // A save the core could not test says so in the key-test notice; the same words are not repeated here.
+  const w = (status.warning ?? '').replace(UNCHECKED, '');
   const m = KEYCHAIN_DOWN.exec(w);
   if (!m) return w.trim() || null;
   const plain =
@@ -118,7 +122,7 @@ export function KeyField({
     <div className="key-field">
       {status.configured && !editing && (
         <div className="key-configured">
-          <span className={`key-dot${tested?.ok === false || refusedLater ? ' key-dot-bad' : ''}`} aria-hidden="true" />
+          <span className={`key-dot${refusedLater ? ' key-dot-bad' : ''}`} aria-hidden="true" />
           <span>
             Configured{' '}
             <span className="mono" data-testid="key-mask">
@@ -138,7 +142,7 @@ export function KeyField({
           )}
         </div>
       )}
-      {refusedLater && !editing && !(tested && !tested.ok) && (
+      {refusedLater && !editing && (
         <div data-testid="key-last-error">
           <Notice tone="error" title="Claude refused this key">
             Claude turned this key down on a request {formatWhenAgo(status.last_error!.at, Date.now())}, so hard prompts are answered
@@ -151,10 +155,9 @@ export function KeyField({
           {tested.ok ? (
             <p className="key-test-ok small">Claude accepted the key (a one-token test call answered).</p>
           ) : (
-            <Notice tone="error" title="Claude refused this key">
-              {tested.error_type === 'upstream_auth'
-                ? 'Check that it was copied whole and is still active at console.anthropic.com → API keys, then replace it.'
-                : `The test call failed: ${tested.message} The key is saved; Claude will be tried with it on the next cloud prompt.`}
+            // A key Claude refuses is never saved (the save fails with the reason); this one could not be tried now.
+            <Notice tone="warn" title="Saved, but not checked">
+              {`The test call failed: ${tested.message} Claude will be tried with the key on the next cloud prompt.`}
             </Notice>
           )}
         </div>

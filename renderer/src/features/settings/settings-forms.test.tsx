@@ -248,6 +248,49 @@ describe('KeyField', () => {
     expect(screen.getByText(/stored in the system keychain/)).toBeTruthy();
   });
 
+  it('a key Claude refuses is not saved: the core’s reason is shown and the field stays; one that could not be tried is saved with a notice', async () => {
+    respond = (method, url, body) => {
+      if (url !== '/api/v1/settings/claude-key' || method !== 'PUT') return { status: 404, json: {} };
+      if ((body as { key: string }).key.endsWith('BAD1'))
+        return {
+          status: 400,
+          json: {
+            error: {
+              type: 'invalid_request',
+              message: 'Invalid "key": Claude rejected it as unauthorized (Claude rejected the API key). It was not saved.',
+            },
+          },
+        };
+      return {
+        status: 200,
+        json: {
+          configured: true,
+          last4: 'OK22',
+          store: 'keychain',
+          test: { ok: false, error_type: 'upstream_unavailable', message: 'Claude could not be reached.' },
+          warning:
+            'The key was saved but could not be checked: Claude could not be reached (upstream_unavailable). The next cloud request will tell whether Claude accepts it.',
+        },
+      };
+    };
+    const onChange = vi.fn();
+    const { rerender } = render(<KeyField status={{ configured: false, store: 'keychain' }} onChange={onChange} />);
+    fireEvent.change(screen.getByLabelText('Claude API key'), { target: { value: 'sk-ant-api03-abcdefghijklmnop-BAD1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save key' }));
+    await screen.findByText(/Claude rejected it as unauthorized.*It was not saved/);
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.getByLabelText('Claude API key')).toBeTruthy();
+
+    fireEvent.change(screen.getByLabelText('Claude API key'), { target: { value: 'sk-ant-api03-abcdefghijklmnop-OK22' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save key' }));
+    await waitFor(() => expect(onChange).toHaveBeenCalled());
+    rerender(<KeyField status={onChange.mock.calls[0]![0] as ClaudeKeyStatus} onChange={onChange} />);
+    expect(screen.getByTestId('key-test').textContent).toMatch(/^Saved, but not checked.*Claude could not be reached\./);
+    expect(document.querySelector('.key-dot')!.className).not.toContain('key-dot-bad');
+    // Said once, in the notice, not again as the key's warning.
+    expect(screen.queryByTestId('key-warning')).toBeNull();
+  });
+
   it('a key from the environment cannot be replaced or removed here; the core’s warning is shown', () => {
     render(
       <KeyField
