@@ -594,8 +594,16 @@ interface DirectReply {
   stopReason: string;
 }
 
+/**
+ * The shared test model: `../shared` beside the checkout (CI), or the folder HYBRID_AI_BENCH_SHARED names (a checkout
+ * elsewhere, e.g. a second worktree, still measures the same model).
+ */
+function sharedModel(): string {
+  return path.resolve(process.env.HYBRID_AI_BENCH_SHARED ?? path.join(repoRoot, '../shared'), 'models/llama-2-tiny-random.gguf');
+}
+
 async function benchLlama(): Promise<LlamaResult> {
-  const shared = path.resolve(repoRoot, '../shared/models/llama-2-tiny-random.gguf');
+  const shared = sharedModel();
   let model = shared;
   let modelNote = 'shared llama-2-tiny-random.gguf (real Llama-2 tokenizer)';
   if (!existsSync(shared)) {
@@ -971,7 +979,7 @@ async function main(): Promise<void> {
 
 /** Sections 4 (parallel streams, direct ceiling, memory, turns) and 5 (cold start, idle memory). */
 async function benchSpeed(which: 'parallel' | 'core'): Promise<{ parallel?: ParallelResult; cold: ColdStartResult }> {
-  const shared = path.resolve(repoRoot, '../shared/models/llama-2-tiny-random.gguf');
+  const shared = sharedModel();
   const model = existsSync(shared) ? shared : (await makeTinyGguf(path.join(tmpRoot, 'tiny-par.gguf'))).path;
   const env = {
     quick: QUICK,
