@@ -1,6 +1,6 @@
 // Bench helpers: child processes that announce a URL, keep-alive HTTP load, percentiles, /proc CPU time, tables.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -138,6 +138,24 @@ export function procCpuSplit(pid: number): { userUs: number; systemUs: number } 
   return { userUs: (Number(fields[11]) * 1e6) / clockTicks, systemUs: (Number(fields[12]) * 1e6) / clockTicks };
 }
 export const cpuTickMicros = 1e6 / clockTicks;
+
+/** CPU time of each thread of process `pid` in µs, summed by thread name (main, worker, libuv pool, GC helpers). */
+export function procThreadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+    out.set(name, (out.get(name) ?? 0) + us);
+  }
+  return out;
+}
 
 /** One HTTP target of the load generator. */
 export interface Target {

@@ -2,7 +2,8 @@
 //
 // Usage: tsx bench/profile-parallel.ts [--model file.gguf] [--bursts 6] [--streams 4] [--top 25] [--direct] [--no-profile] [--no-build]
 // The server runs with --cpu-prof (each thread writes its own .cpuprofile on exit); --direct profiles
-// bench/llama-direct.ts with the same sequences instead, for the ceiling's own cost.
+// bench/llama-direct.ts with the same sequences instead, for the ceiling's own cost. Both print the CPU per token of
+// each thread (main, llama.cpp worker, libuv pool where ggml computes, V8 helpers) from /proc, profiler or not.
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { gatewayEntry, keepAliveAgent, procCpuMicros, repoRoot, startChild } from './lib.js';
+import { gatewayEntry, keepAliveAgent, procCpuMicros, procThreadCpu, repoRoot, startChild } from './lib.js';
 import { formatProfile, summarizeCpuProfile } from './profile.js';
 
 const { values: args } = parseArgs({
@@ -71,6 +72,16 @@ function stream(url: string, agent: ReturnType<typeof keepAliveAgent>, prompt: s
   });
 }
 
+/** CPU per token of each thread (by name) over the measured bursts: where the process's CPU goes. */
+function threadCpuPerToken(before: Map<string, number>, after: Map<string, number>, tokens: number): string {
+  return [...after]
+    .map(([name, us]) => [name, (us - (before.get(name) ?? 0)) / tokens] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+    .join(', ');
+}
+
 let stop: () => Promise<void>;
 /** The measured bursts, on the clock V8 profiles use (µs). */
 const span = { fromUs: 0, toUs: 0 };
@@ -99,6 +110,7 @@ if (args.direct) {
   await run();
   span.fromUs = nowUs();
   const c0 = procCpuMicros(d.pid);
+  const t0 = procThreadCpu(d.pid);
   let tokens = 0;
   const rates: number[] = [];
   for (let i = 0; i < bursts; i++) {
@@ -110,6 +122,7 @@ if (args.direct) {
   console.log(
     `direct: ${rates.map((r) => r.toFixed(0)).join(' ')} tok/s; CPU/token ${((procCpuMicros(d.pid) - c0) / tokens).toFixed(0)} us`,
   );
+  console.log(`  by thread (us/token): ${threadCpuPerToken(t0, procThreadCpu(d.pid), tokens)}`);
   stop = async () => {
     d.proc.stdin!.end();
     await new Promise((r) => d.proc.once('exit', r));
@@ -117,9 +130,7 @@ if (args.direct) {
 } else {
   const c = await startChild(
     [
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      profDir,
+      ...profArgs,
       ...(args['no-build'] ? ['dist/server/router-core/server/main.js'] : gatewayEntry('server')),
       '--port',
       '0',
@@ -153,6 +164,7 @@ if (args.direct) {
   await burst();
   span.fromUs = nowUs();
   const c0 = procCpuMicros(c.pid);
+  const t0 = procThreadCpu(c.pid);
   let tokens = 0;
   const out: string[] = [];
   for (let i = 0; i < bursts; i++) {
@@ -162,6 +174,7 @@ if (args.direct) {
   }
   span.toUs = nowUs();
   console.log(`gateway: ${out.join(' ')} (tok/s / slowest first token); CPU/token ${((procCpuMicros(c.pid) - c0) / tokens).toFixed(0)} us`);
+  console.log(`  by thread (us/token): ${threadCpuPerToken(t0, procThreadCpu(c.pid), tokens)}`);
   agent.destroy();
   stop = c.stop;
 }
