@@ -8,7 +8,7 @@ import { request, type Agent } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fmt, keepAliveAgent, median, procCpuMicros, table, type Child } from './lib.js';
+import { fmt, keepAliveAgent, median, procCpuMicros, procThreadCpu, table, type Child } from './lib.js';
 
 /** What the sections need from bench/run.ts. */
 export interface ParallelBenchEnv {
@@ -147,15 +147,18 @@ async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: s
   await d.run(16); // warm-up
   const rate = { gateway: [] as number[], direct: [] as number[] };
   const cpu = { gateway: { us: 0, tokens: 0 }, direct: { us: 0, tokens: 0 } };
+  const byThread = { gateway: {} as Record<string, number>, direct: {} as Record<string, number> };
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? (['gateway', 'direct'] as const) : (['direct', 'gateway'] as const)) {
       const pid = side === 'gateway' ? gw.child.pid : d.child.pid;
       const c0 = procCpuMicros(pid);
+      const t0 = procThreadCpu(pid);
       const x =
         side === 'gateway'
           ? await burst(gw.url, env, agent, n, maxTokens).then((b) => ({ tokens: b.tokens, rate: b.tokensPerS }))
           : await d.run(maxTokens).then((y) => ({ tokens: y.tokens, rate: (y.tokens * 1000) / y.wallMs }));
       cpu[side].us += procCpuMicros(pid) - c0;
+      for (const [name, us] of procThreadCpu(pid)) byThread[side][name] = (byThread[side][name] ?? 0) + us - (t0.get(name) ?? 0);
       cpu[side].tokens += x.tokens;
       rate[side].push(x.rate);
     }
@@ -169,8 +172,26 @@ async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: s
     ratio: median(ratios),
     ratioPerRound: ratios,
     cpuUsPerToken: { gateway: cpu.gateway.us / cpu.gateway.tokens, direct: cpu.direct.us / cpu.direct.tokens },
+    cpuByThreadUsPerToken: {
+      gateway: perToken(byThread.gateway, cpu.gateway.tokens),
+      direct: perToken(byThread.direct, cpu.direct.tokens),
+    },
   };
 }
+
+/** CPU µs per token of each thread name (threads under 1 µs/token left out), largest first. */
+function perToken(us: Record<string, number>, tokens: number): Record<string, number> {
+  const rows = Object.entries(us)
+    .map(([name, v]) => [name, Math.round(v / tokens)] as const)
+    .filter(([, v]) => v >= 1)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+}
+
+const threadLine = (t: Record<string, number>): string =>
+  Object.entries(t)
+    .map(([name, v]) => `${name} ${v}`)
+    .join(', ');
 
 /** Result of {@link benchParallel}. */
 export interface ParallelResult {
@@ -188,6 +209,8 @@ export interface ParallelResult {
   gatewayVsDirect4: number;
   gatewayVsDirect4PerRound: number[];
   cpuUsPerToken4: { gateway: number; direct: number };
+  /** The same by thread name (MainThread: HTTP and JS; WorkerThread: the llama.cpp worker's JS; libuv-worker: ggml). */
+  cpuByThreadUsPerToken4: { gateway: Record<string, number>; direct: Record<string, number> };
   rssMb: { oneSequence: number; fourSequences: number; eightSequences: number };
   turns: { reuse: number[]; noReuse: number[]; reuseRatio10: number; noReuseRatio10: number; historyTokens10: number };
 }
@@ -265,6 +288,7 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     gatewayVsDirect4: vs.ratio,
     gatewayVsDirect4PerRound: vs.ratioPerRound,
     cpuUsPerToken4: vs.cpuUsPerToken,
+    cpuByThreadUsPerToken4: vs.cpuByThreadUsPerToken,
     rssMb: rss,
     turns,
   };
@@ -272,6 +296,9 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     `  direct node-llama-cpp, 4 sequences of one context, same threads, alternating with the gateway's 4 streams: ${fmt(vs.directTokensPerS, 0)} ` +
       `tokens/s vs gateway ${fmt(vs.gatewayTokensPerS, 0)}; gateway keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}% (per round: ` +
       `${vs.ratioPerRound.map((x) => fmt(x * 100, 0)).join(' ')}); CPU per token: gateway ${fmt(vs.cpuUsPerToken.gateway, 0)} µs, direct ${fmt(vs.cpuUsPerToken.direct, 0)} µs`,
+  );
+  env.log(
+    `  CPU per token by thread, µs: gateway ${threadLine(vs.cpuByThreadUsPerToken.gateway)}; direct ${threadLine(vs.cpuByThreadUsPerToken.direct)}`,
   );
   env.log(
     `  gateway resident size after the bursts: 1 sequence ${fmt(rss.oneSequence, 0)} MB, 4 ${fmt(rss.fourSequences, 0)} MB, 8 ${fmt(rss.eightSequences, 0)} MB`,
