@@ -1,10 +1,10 @@
 // Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
 import type { CloudProvider, EngineId, Route, Tier } from './decision.js';
-import type { ErrorType } from './errors.js';
+import type { ErrorKind, ErrorType } from './errors.js';
 import type { DownloadState, OllamaProcessState } from './events.js';
 import type { FinishReason } from './stream.js';
 
-export type { CloudProvider, EngineId, ErrorType, Route, Tier };
+export type { CloudProvider, EngineId, ErrorKind, ErrorType, Route, Tier };
 
 /** `route` SSE event and the `routing` object of a stored answer. */
 export interface RoutingInfo {

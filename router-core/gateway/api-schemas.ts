@@ -22,7 +22,7 @@ import type {
   TuneProposalDto,
 } from '../contracts/api.js';
 import type { CloudProvider, EngineId, Route, Tier } from '../contracts/decision.js';
-import type { ErrorBody, ErrorType } from '../contracts/errors.js';
+import type { ErrorBody, ErrorKind, ErrorType } from '../contracts/errors.js';
 import type { DownloadState, OllamaProcessState, OllamaSource } from '../contracts/events.js';
 import type { GpuInfo, LocalEngineKind } from '../contracts/hardware.js';
 import type { FinishReason } from '../contracts/stream.js';
@@ -50,10 +50,31 @@ const route = z.enum(keysOf(routes));
 const engine = z.enum(keysOf(engines));
 const provider = z.enum(keysOf(providers));
 const errorType = z.enum(keysOf(errorStatus));
+const errorKinds = {
+  'local-only': 1,
+  'request-local': 1,
+  schedule: 1,
+  privacy: 1,
+  unavailable: 1,
+  budget: 1,
+  tools: 1,
+  format: 1,
+  context: 1,
+  'keychain-unavailable': 1,
+} satisfies Record<ErrorKind, 1>;
 
-/** The native API's error (and every /api/v1 route's): `{"error": {"type", "message"}}`. */
+/** The native API's error (and every /api/v1 route's): `{"error": {"type", "message", "kind"?}}`. */
 export const nativeErrorSchema = z
-  .object({ error: z.object({ type: errorType, message: z.string() }) })
+  .object({
+    error: z.object({
+      type: errorType,
+      message: z.string(),
+      kind: z
+        .enum(keysOf(errorKinds))
+        .optional()
+        .meta({ description: "A refusal's cause, typed (a cloud block, or a keychain that could not take a key): what a client acts on" }),
+    }),
+  })
   .meta({ description: 'Native error: `type` is one of the error catalogue (router-core/errors.ts), `message` says what to do.' });
 assertSame<Same<z.infer<typeof nativeErrorSchema>, ErrorBody>>();
 

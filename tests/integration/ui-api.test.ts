@@ -249,6 +249,14 @@ describe('settings', () => {
     const local = (await call(srv, 'POST', '/api/v1/complexity', { prompt: 'hi' })).json;
     expect(local.engine).toBe('llamacpp');
     expect(local.reasons.join(' ')).toMatch(/local-only/);
+    // A named cloud model is refused with the cause typed in the native error (the app acts on `kind`, not the words);
+    // the OpenAI shape stays OpenAI's own.
+    const refused = await call(srv, 'POST', '/api/v1/chat', { prompt: 'hi', model: 'claude-sonnet' });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toEqual({ type: 'forbidden', message: expect.stringMatching(/local-only mode is on/), kind: 'local-only' });
+    const openAi = await call(srv, 'POST', '/v1/chat/completions', { model: 'claude-sonnet', messages: [{ role: 'user', content: 'hi' }] });
+    expect(openAi.status).toBe(403);
+    expect(Object.keys(openAi.json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     await call(srv, 'PUT', '/api/v1/settings', { local_only: false, thresholds: allCloud.json.default_thresholds });
   });
 
