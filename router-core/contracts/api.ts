@@ -78,6 +78,23 @@ export interface MessageDto {
   versions?: VersionsDto;
 }
 
+/** One conversation in the history export: its listing, the shown path's last message, and every stored message. */
+export interface HistoryConversationDto extends Omit<ConversationDto, 'snippet'> {
+  leaf_id: string | null;
+  /** Every version of every turn, oldest first, each with its parent, versions, badge data and cost. */
+  messages: Array<Required<MessageDto>>;
+}
+
+/** GET /api/v1/history/export: every stored conversation, one JSON document to keep or move. */
+export interface HistoryExportDto {
+  format: 'hybrid-ai-history';
+  version: 1;
+  /** ISO time of the export (the file name's date). */
+  exported_at: string;
+  history_enabled: boolean;
+  conversations: HistoryConversationDto[];
+}
+
 /** A turn's versions (regenerated answers, edited prompts). */
 export interface VersionsDto {
   index: number;

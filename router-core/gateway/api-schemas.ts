@@ -13,6 +13,7 @@ import type {
   DownloadProgressDto,
   DownloadsDto,
   FeedbackStatsDto,
+  HistoryExportDto,
   LocalModelsDto,
   ModelsDto,
   RoutingStatsDto,
@@ -138,6 +139,54 @@ export const chatAnswerSchema = z.object({
   cached: z.boolean(),
 });
 assertSame<Same<z.infer<typeof chatAnswerSchema>, ChatAnswerDto>>();
+
+const feedbackRating = z.enum(['up', 'down', 'retry']);
+
+/** A stored message as the history export writes it (every field present; `routing` without the chat answer's `reasoning`). */
+const storedMessage = z.object({
+  id: z.string(),
+  parent_id: z.string().nullable(),
+  versions: z.object({ index: z.number().int(), count: z.number().int(), ids: z.array(z.string()) }),
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+  created_at: z.number().int(),
+  request_id: z.string().nullable(),
+  status: z.enum(['ok', 'error', 'aborted']).nullable(),
+  error_type: errorType.nullable(),
+  routing: routingInfo.omit({ reasoning: true }).nullable(),
+  rating: feedbackRating.nullable(),
+  retried_from: z.object({ request_id: z.string(), model: z.string().nullable(), rating: feedbackRating.nullable() }).nullable(),
+  summary: z
+    .object({
+      usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+      cost_micros: z.number().int(),
+      all_cloud_cost_micros: z.number().int(),
+      savings_micros: z.number().int(),
+      latency_seconds: z.number(),
+      ttft_ms: z.number().nullable(),
+    })
+    .nullable(),
+});
+
+/** GET /api/v1/history/export. */
+export const historyExportSchema = z.object({
+  format: z.literal('hybrid-ai-history'),
+  version: z.literal(1),
+  exported_at: z.string().meta({ description: 'ISO time of the export' }),
+  history_enabled: z.boolean(),
+  conversations: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      created_at: z.number().int(),
+      updated_at: z.number().int(),
+      message_count: z.number().int(),
+      leaf_id: z.string().nullable().meta({ description: "The shown path's last message" }),
+      messages: z.array(storedMessage),
+    }),
+  ),
+});
+assertSame<Same<z.infer<typeof historyExportSchema>, HistoryExportDto>>();
 
 /** POST /api/v1/complexity. */
 export const complexitySchema = z.object({

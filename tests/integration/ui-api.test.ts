@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
+import { historyExportSchema } from '../../router-core/gateway/api-schemas.js';
 import { mountStatic } from '../../router-core/gateway/static.js';
 import { createFakeEngine } from '../fakes/engines.js';
 import { parseSse, startTestServer, type TestServer } from './helpers.js';
@@ -184,6 +185,8 @@ describe('conversations', () => {
     expect(exp.headers.get('content-disposition')).toMatch(/^attachment; filename="hybrid-ai-history-\d{4}-\d{2}-\d{2}\.json"$/);
     const doc = (await exp.json()) as any;
     expect(doc).toMatchObject({ format: 'hybrid-ai-history', version: 1, exported_at: expect.any(String) });
+    // The documented wire type, exactly: nothing missing, nothing extra (zod drops unknown keys, so toEqual finds them).
+    expect(historyExportSchema.parse(doc)).toEqual(doc);
     const listed = (await call(srv, 'GET', '/api/v1/conversations')).json.conversations as any[];
     expect(doc.conversations.map((x: any) => x.id)).toEqual(listed.map((x) => x.id));
     for (const x of doc.conversations) expect(x.messages).toHaveLength(x.message_count);
