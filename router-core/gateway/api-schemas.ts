@@ -18,6 +18,7 @@ import type {
   ModelsDto,
   RoutingStatsDto,
   SettingsDto,
+  SettingsUpdate,
   StatsDto,
   SystemDto,
   TuneProposalDto,
@@ -29,6 +30,7 @@ import type { GpuInfo, LocalEngineKind } from '../contracts/hardware.js';
 import type { FinishReason } from '../contracts/stream.js';
 import { errorStatus } from '../errors.js';
 import type { openAiError } from './protocols/openai.js';
+import type { settingsPutBody } from './settings-api.js';
 
 /** True when A and B are assignable both ways (a field added to one side only, or typed differently, fails). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -309,6 +311,8 @@ export const settingsSchema = z.object({
   }),
 });
 assertSame<Same<z.infer<typeof settingsSchema>, SettingsDto>>();
+// The PUT body is derived from router-core/settings-schema.ts: its stored fields are exactly SettingsUpdate's.
+assertSame<Same<Omit<z.infer<typeof settingsPutBody>, 'quality_cost'>, SettingsUpdate>>();
 
 /** GET/PUT/DELETE /api/v1/settings/claude-key: never the key. */
 export const claudeKeyStatusSchema = z.object({

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
 import { historyExportSchema } from '../../router-core/gateway/api-schemas.js';
+import { settingsPutBody } from '../../router-core/gateway/settings-api.js';
 import { mountStatic } from '../../router-core/gateway/static.js';
+import { settingsApiFields } from '../../router-core/settings-schema.js';
 import { createFakeEngine } from '../fakes/engines.js';
 import { parseSse, startTestServer, type TestServer } from './helpers.js';
 
@@ -242,6 +244,31 @@ describe('settings', () => {
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json.error.message).toMatch(msg);
     }
+  });
+
+  it('the settings table drives PUT and GET /api/v1/settings: each setting it gives the API is a PUT field, read back by GET', async () => {
+    // One valid value per setting GET shows at its wire name (a setting added to the table fails here until it has one).
+    const samples: Record<string, unknown> = {
+      thresholds: { medium: 0.2, cloud: 0.7 },
+      local_only: true,
+      daily_budget_micros: 5_000_000,
+      monthly_budget_micros: 90_000_000,
+      history_enabled: false,
+    };
+    const shown = settingsApiFields.filter((s) => 'shown' in s).map((s) => s.wire);
+    expect(shown.sort()).toEqual(Object.keys(samples).sort());
+    expect(Object.keys(settingsPutBody.shape)).toEqual([...settingsApiFields.map((s) => s.wire), 'quality_cost']);
+    const before = (await call(srv, 'GET', '/api/v1/settings')).json;
+    for (const [wire, value] of Object.entries(samples)) expect(before[wire], wire).not.toEqual(value);
+    const put = await call(srv, 'PUT', '/api/v1/settings', samples);
+    expect(put.status).toBe(200);
+    const got = (await call(srv, 'GET', '/api/v1/settings')).json;
+    for (const [wire, value] of Object.entries(samples)) {
+      expect(put.json[wire], wire).toEqual(value);
+      expect(got[wire], wire).toEqual(value);
+    }
+    const restored = await call(srv, 'PUT', '/api/v1/settings', Object.fromEntries(Object.keys(samples).map((w) => [w, before[w]])));
+    for (const wire of Object.keys(samples)) expect(restored.json[wire], wire).toEqual(before[wire]);
   });
 
   it('thresholds and local-only change routing at once', async () => {
