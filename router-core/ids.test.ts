@@ -12,6 +12,17 @@ describe('timeOrderedId', () => {
     expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
   });
 
+  it('writes the time as 12 hex digits whatever its size (the low 48 bits past 2^48)', () => {
+    const head = (t: number): string => timeOrderedId(t).slice(0, 13).replace('-', '');
+    expect(head(0)).toBe('000000000000');
+    expect(head(0xab)).toBe('0000000000ab');
+    expect(head(2 ** 32 - 1)).toBe('0000ffffffff');
+    expect(head(2 ** 32)).toBe('000100000000');
+    expect(head(0x123456789abc)).toBe('123456789abc');
+    expect(head(2 ** 48 + 5)).toBe('000000000005');
+    expect(head(-3)).toBe('000000000000');
+  });
+
   it('sorts by time as a string across milliseconds (what the id index sees)', () => {
     const ids = [0, 1, 255, 256, 1_700_000_000_000, 1_700_000_000_001, 2 ** 47].map((t) => timeOrderedId(t));
     expect([...ids].sort()).toEqual(ids);

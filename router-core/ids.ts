@@ -10,6 +10,13 @@ import { randomUUID } from 'node:crypto';
  */
 export function timeOrderedId(now: number = Date.now()): string {
   const r = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx
-  const ts = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
-  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${r.slice(15, 18)}-${r.slice(19)}`;
+  // The low 48 bits of the time as 12 hex digits, a byte at a time from a table. why: Number#toString(16) then
+  // padStart and slices cost ~2 µs an id, several times the random part.
+  const ms = Math.max(0, Math.floor(now));
+  const hi = Math.floor(ms / 2 ** 32) & 0xffff;
+  const lo = ms >>> 0;
+  return `${HEX[hi >>> 8]}${HEX[hi & 255]}${HEX[lo >>> 24]}${HEX[(lo >>> 16) & 255]}-${HEX[(lo >>> 8) & 255]}${HEX[lo & 255]}-7${r.slice(15, 18)}-${r.slice(19)}`;
 }
+
+/** Every byte as two lower-case hex digits. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

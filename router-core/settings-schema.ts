@@ -51,6 +51,86 @@ const cloudProvider = z.enum(['anthropic', 'openai', 'gemini', 'compat'], {
   error: () => 'must be one of: anthropic, openai, gemini, compat',
 });
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for a URL's host that only this machine answers on (http is fine there: nothing crosses a network). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** USD per million tokens, as providers list them; 10,000 is far past any real price (a unit mistake). */
+const usdPerMTok = z
+  .number({ error: 'must be a number of US dollars per million tokens, e.g. 0.59' })
+  .min(0, 'must be ≥ 0 (US dollars per million tokens)')
+  .max(10_000, 'must be at most 10000 (US dollars per million tokens)');
+
+/** An OpenAI-compatible cloud as Settings stores it (the wire form: snake_case). */
+export const compatSetup = z
+  .object({
+    url: z
+      .string({ error: 'must be the provider\'s base URL, e.g. "https://openrouter.ai/api/v1"' })
+      .trim()
+      .min(1, 'must be the provider\'s base URL, e.g. "https://openrouter.ai/api/v1"')
+      .max(2048, 'must be at most 2048 characters'),
+    model: z
+      .string({ error: 'must be a model id the provider lists, e.g. "deepseek-chat"' })
+      .trim()
+      .min(1, 'must be a model id the provider lists, e.g. "deepseek-chat"')
+      .max(200, 'must be at most 200 characters'),
+    /** The model's prices (USD per million tokens); absent or null: unknown, so no savings are claimed. */
+    prices: z.object({ input: usdPerMTok, output: usdPerMTok, cached_input: usdPerMTok.optional() }).strict().nullable().optional(),
+    /** Allow plain http to a host other than this machine (a proxy on a trusted network); off by default. */
+    allow_http: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const problem = compatUrlProblem(v.url, v.allow_http === true);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+  });
+
+/**
+ * What is wrong with a compatible cloud's base URL, or undefined: http(s) only, no credentials inside, and https for
+ * any host but this machine unless `allowHttp` (a proxy on a trusted network).
+ */
+export function compatUrlProblem(url: string, allowHttp: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return 'is not a URL; give the provider\'s base URL, e.g. "https://openrouter.ai/api/v1"';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `must be an http:// or https:// URL, not "${u.protocol}"`;
+  if (u.username || u.password) return 'must not hold a user name or password (save the key separately)';
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname) && !allowHttp)
+    return 'must be https:// for a host other than this machine (http:// is allowed for localhost; set "allow_http": true to allow it elsewhere)';
+  return undefined;
+}
+
+/** Gemini on Vertex AI as Settings stores it: the project, the region, and a service-account file (null: application-default credentials). */
+export const vertexSetup = z
+  .object({
+    project: z
+      .string({ error: 'must be a Google Cloud project id, e.g. "my-project-123"' })
+      .trim()
+      .regex(/^([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+        message:
+          'must be a Google Cloud project id: 6 to 30 lowercase letters, digits or hyphens, starting with a letter (e.g. "my-project-123")',
+      }),
+    location: z
+      .string({ error: 'must be a Vertex AI location, e.g. "us-central1" or "global"' })
+      .trim()
+      .regex(/^(global|[a-z]+-[a-z]+[0-9]+)$/, {
+        message: 'must be a Vertex AI location such as "us-central1", "europe-west4" or "global"',
+      }),
+    credentials_file: z
+      .string({ error: 'must be the path of a service-account JSON key file, or null for application-default credentials' })
+      .trim()
+      .min(1, 'must be the path of a service-account JSON key file, or null for application-default credentials')
+      .max(4096, 'must be at most 4096 characters')
+      .nullable(),
+  })
+  .strict();
+
 /** An entry, typed as written (its wire name, validator and `shown` stay precise for the API's derived types). */
 const spec = <const T extends SettingSpec>(s: T): T => s;
 
@@ -130,6 +210,26 @@ export const coreSettings = {
       .max(4)
       .refine((a) => new Set(a).size === a.length, { message: 'must not name a provider twice' }),
     writers: ['PUT /api/v1/cloud'],
+  }),
+  /**
+   * An OpenAI-compatible cloud set up in Settings (null/absent: none, unless HYBRID_AI_CLOUD_COMPAT_URL is set, which
+   * wins). The key is not here: it lives in the SecretStore like every provider's.
+   */
+  cloudCompat: spec({
+    key: 'cloud.compat',
+    wire: 'compat',
+    schema: compatSetup.nullable(),
+    writers: ['PUT /api/v1/cloud/compat', 'DELETE /api/v1/cloud/compat'],
+  }),
+  /**
+   * Gemini on Vertex AI set up in Settings (null/absent: AI Studio by key, unless GOOGLE_GENAI_USE_VERTEXAI is set,
+   * which wins). Holds a service-account file's path, never its content.
+   */
+  cloudVertex: spec({
+    key: 'cloud.vertex',
+    wire: 'vertex',
+    schema: vertexSetup.nullable(),
+    writers: ['PUT /api/v1/cloud/vertex', 'DELETE /api/v1/cloud/vertex'],
   }),
 } as const;
 

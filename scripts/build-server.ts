@@ -222,6 +222,18 @@ const bundleCommon = {
 } as const;
 
 /**
+ * The first character of `js` outside ASCII, with up to 30 characters either side; undefined when there is none.
+ * why it matters: V8 keeps a script's source in memory for lazy compilation, as one byte per character when every
+ * character is Latin-1 and two bytes otherwise, so a single `•` in a regular expression doubles the 2 MB core.cjs.
+ */
+export function nonAsciiAt(js: string): { index: number; char: string; context: string } | undefined {
+  // eslint-disable-next-line no-control-regex -- the range is every ASCII character, control characters included
+  const m = /[^\x00-\x7f]/.exec(js);
+  if (!m) return undefined;
+  return { index: m.index, char: m[0], context: js.slice(Math.max(0, m.index - 30), m.index + 31) };
+}
+
+/**
  * Bundles the start path over the tsc output in `out`: router-core/server/core.cjs (CommonJS: node built-ins then
  * load through require, without the ESM facades that cost a cold start ~tens of ms each), the llama.cpp worker (ESM,
  * off the start path), and the small start shim as router-core/server/main.js.
@@ -251,6 +263,14 @@ export function bundleStartPath(repo: string, out: string): void {
   ];
   const errors = results.flatMap((r) => r.errors.map((e) => e.text));
   if (errors.length > 0) throw new BuildError(`bundling the start path failed: ${errors.join('; ')}`);
+  for (const file of [path.join(rc, 'server', 'core.cjs'), path.join(rc, 'engines', 'llamacpp.worker.js')]) {
+    const at = nonAsciiAt(readFileSync(file, 'utf8'));
+    if (at)
+      throw new BuildError(
+        `${path.relative(out, file)} holds the non-ASCII character ${at.char} (U+${at.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) in …${at.context}…: ` +
+          'write it as a \\u escape in the source (esbuild escapes strings, not regular expressions); an ASCII bundle is held in memory at one byte per character, not two.',
+      );
+  }
   writeFileSync(path.join(rc, 'server', 'main.js'), START_SHIM);
 }
 

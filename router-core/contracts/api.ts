@@ -312,10 +312,68 @@ export interface CloudProviderDto {
   /** The model it answers the cloud route with ("" = the first its server lists). */
   model: string;
   key: ClaudeKeyStatus;
-  /** Vertex AI's project and location, when Gemini runs there (no key then). */
-  vertex?: { project: string; location: string };
+  /** Vertex AI's setup, when Gemini runs there (no key then). */
+  vertex?: VertexSetupDto;
   /** The compatible cloud's base URL (compat only). */
   url?: string;
+  /** The compatible cloud's setup in force (compat only, when it has a URL). */
+  compat?: CompatSetupDto;
+}
+
+/** A compatible cloud model's prices, in US dollars per million tokens (as providers list them). */
+export interface CompatPricesDto {
+  input: number;
+  output: number;
+  cached_input?: number;
+}
+
+/** The OpenAI-compatible cloud in force: from the environment (read-only there) or saved in Settings. */
+export interface CompatSetupDto {
+  url: string;
+  /** The model the cloud route asks for ("" = the first the provider lists). */
+  model: string;
+  /** The model's prices; null = unknown, so no savings are claimed for its answers. */
+  prices: CompatPricesDto | null;
+  allow_http: boolean;
+  source: 'env' | 'settings';
+  /** The fields the environment fixes (HYBRID_AI_CLOUD_COMPAT_URL, _MODEL, _PRICES): Settings cannot change them. */
+  env_fields: Array<'url' | 'model' | 'prices'>;
+}
+
+/** Gemini on Vertex AI in force: from the environment (read-only there) or saved in Settings. Never a key's content. */
+export interface VertexSetupDto {
+  project: string;
+  location: string;
+  credentials: 'application-default' | 'service-account-file';
+  /** The service-account key file's path (null: application-default credentials). */
+  credentials_file: string | null;
+  source: 'env' | 'settings';
+}
+
+/** PUT /api/v1/cloud/compat (prices in USD per million tokens; the key is saved through /api/v1/cloud/keys/compat). */
+export interface CompatSetupUpdate {
+  url: string;
+  model: string;
+  prices?: CompatPricesDto | null;
+  allow_http?: boolean;
+}
+
+/** PUT /api/v1/cloud/vertex (credentials_file null: application-default credentials). */
+export interface VertexSetupUpdate {
+  project: string;
+  location: string;
+  credentials_file: string | null;
+}
+
+/** The answer to PUT /api/v1/cloud/compat or /vertex: the cloud settings, and what a one-token call with the new setup said. */
+export interface CloudSetupSaved extends CloudSettingsDto {
+  test?: { ok: true } | { ok: false; error_type: string; message: string };
+}
+
+/** POST /api/v1/cloud/compat/models: what the provider's /v1/models lists (empty with `error` when it did not answer). */
+export interface CompatModelsDto {
+  models: string[];
+  error: string | null;
 }
 
 /** GET /api/v1/cloud: the providers, the cloud route's first choice and fallback order, and whether it can answer. */

@@ -199,7 +199,7 @@ const RETRY_AFTER_MAX_S = 60;
 /** Weight of the newest call in the moving average of call durations (one in five: smooth, yet follows a new load). */
 const DURATION_EWMA = 0.2;
 
-type JobEvent = Exclude<FromWorker, { type: 'ready' | 'log' | 'closed' }> | { type: 'crash'; message: string };
+type JobEvent = Exclude<FromWorker, { type: 'ready' | 'log' | 'closed' | 'deltas' }> | { type: 'crash'; message: string };
 
 interface Job {
   id: number;
@@ -253,21 +253,29 @@ function startWorkerThread(workerData: WorkerInit): Worker {
 
 const aborted = (): CoreError => new CoreError('aborted', 'The request was cancelled.');
 
-/** Creates the embedded llama.cpp engine. Nothing starts until the first chat; probe() never loads a model. */
-export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngine {
-  const maxLoaded = Math.max(1, opts.maxLoadedModels ?? 1);
-  const init: WorkerInit = {
+/** What the worker is started with. */
+function workerInit(opts: LlamaCppEngineOptions): WorkerInit {
+  return {
     kind: 'hybrid-ai-llamacpp',
     threads: opts.threads,
     gpu: opts.gpu ?? 'auto',
     contextSize: opts.contextSize ?? DEFAULT_CONTEXT_SIZE,
   };
+}
+
+/** Sequences a model gets when it loads now (the option, or its getter's value: it follows the tier). */
+function sequencesOf(opts: LlamaCppEngineOptions): number {
+  const n = typeof opts.sequences === 'function' ? opts.sequences() : (opts.sequences ?? DEFAULT_SEQUENCES);
+  return Number.isFinite(n) ? Math.max(1, Math.floor(n)) : DEFAULT_SEQUENCES;
+}
+
+/** Creates the embedded llama.cpp engine. Nothing starts until the first chat; probe() never loads a model. */
+export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngine {
+  const maxLoaded = Math.max(1, opts.maxLoadedModels ?? 1);
+  const init = workerInit(opts);
   const log = opts.logger;
+  const { resolveModel, probe } = createModelFiles(opts, init.contextSize);
   const queueLimit = Math.max(0, Math.floor(opts.queueLimit ?? DEFAULT_QUEUE_LIMIT));
-  const sequencesWanted = (): number => {
-    const n = typeof opts.sequences === 'function' ? opts.sequences() : (opts.sequences ?? DEFAULT_SEQUENCES);
-    return Number.isFinite(n) ? Math.max(1, Math.floor(n)) : DEFAULT_SEQUENCES;
-  };
   /** Moving average of how long a call holds a sequence, ms (for Retry-After); undefined until one finished. */
   let avgCallMs: number | undefined;
 
@@ -402,33 +410,15 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           }
           return;
         }
+        case 'deltas':
+          for (let i = 0; i < m.ids.length; i++) {
+            const job = running.get(m.ids[i]!);
+            if (job) onJobMessage(job, { type: 'delta', id: job.id, text: m.texts[i]! });
+          }
+          return;
       }
       const job = running.get(m.id);
-      if (!job) return;
-      if (m.type === 'started') {
-        contextThreads = m.contextThreads;
-        job.phase = 'evaluating';
-        job.promptTokens = m.promptTokens;
-      } else if (m.type === 'progress') {
-        job.evaluatedTokens = m.evaluatedTokens;
-        return;
-      } else if (m.type === 'delta') {
-        job.phase = 'generating';
-        job.deltas++;
-      } else if (m.type === 'end') {
-        finished.push({ id: job.id, model: job.modelId, owner: job.owner, stopReason: m.stopReason, work: m.work });
-        if (finished.length > FINISHED_KEPT) finished.shift();
-      }
-      if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded' || m.type === 'too-long') {
-        // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
-        if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) {
-          slots.delete(job.path);
-          if (unloadWhenIdle.delete(job.path)) confirmFreed(job.path);
-        }
-        finish(job);
-        pump();
-      }
-      push(job, m);
+      if (job) onJobMessage(job, m);
     });
     w.on('error', (e) => onCrash(w, e instanceof Error ? e.message : String(e)));
     w.on('exit', (code) => {
@@ -436,6 +426,34 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       else onClosed?.();
     });
     return w;
+  }
+
+  /** A worker message about `job`: its state follows, and the events its caller waits for are queued. */
+  function onJobMessage(job: Job, m: Exclude<JobEvent, { type: 'crash' | 'loaded' | 'unloaded' }>): void {
+    if (m.type === 'started') {
+      contextThreads = m.contextThreads;
+      job.phase = 'evaluating';
+      job.promptTokens = m.promptTokens;
+    } else if (m.type === 'progress') {
+      job.evaluatedTokens = m.evaluatedTokens;
+      return;
+    } else if (m.type === 'delta') {
+      job.phase = 'generating';
+      job.deltas++;
+    } else if (m.type === 'end') {
+      finished.push({ id: job.id, model: job.modelId, owner: job.owner, stopReason: m.stopReason, work: m.work });
+      if (finished.length > FINISHED_KEPT) finished.shift();
+    }
+    if (m.type === 'end' || m.type === 'failed' || m.type === 'embedded' || m.type === 'too-long') {
+      // A model that failed to load (or a runtime that failed to start) holds no memory: free its slot.
+      if (m.type === 'failed' && (m.stage === 'load' || m.stage === 'runtime')) {
+        slots.delete(job.path);
+        if (unloadWhenIdle.delete(job.path)) confirmFreed(job.path);
+      }
+      finish(job);
+      pump();
+    }
+    push(job, m);
   }
 
   function dispatch(job: Job): void {
@@ -451,7 +469,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     running.set(job.id, job);
     worker ??= startWorker();
     refreshRef();
-    const load = { sequences: sequencesWanted() };
+    const load = { sequences: sequencesOf(opts) };
     if (job.kind === 'embed') send({ type: 'embed', id: job.id, path: job.path, load, texts: job.texts ?? [] });
     else send({ type: 'chat', id: job.id, path: job.path, load, messages: job.messages, params: job.params });
   }
@@ -495,45 +513,18 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     }
   }
 
-  /**
-   * Back-pressure: a call that would wait behind {@link queueLimit} others of its model is refused now, with a
-   * Retry-After from how long calls take here (a caller told "busy, retry in N s" beats one left hanging).
-   */
+  /** Back-pressure: see {@link busyError}. */
   function refuseWhenFull(job: Job): void {
     const slot = slots.get(job.path);
-    const capacity = slot?.capacity ?? 1;
-    const runningNow = slot?.busy.size ?? 0;
-    const waiting = queue.filter((j) => j.path === job.path).length;
-    // A free sequence (or a model not loaded yet with room to load) takes the call at once: only a real wait counts.
-    if (waiting < queueLimit || (waiting === 0 && runningNow < capacity)) return;
-    const perCallS = (avgCallMs ?? 1000) / 1000;
-    const retryAfter = Math.min(
-      RETRY_AFTER_MAX_S,
-      Math.max(RETRY_AFTER_MIN_S, Math.ceil((perCallS * (waiting + 1)) / Math.max(1, capacity))),
+    const err = busyError(
+      job.modelId,
+      slot?.capacity ?? 1,
+      slot?.busy.size ?? 0,
+      queue.filter((j) => j.path === job.path).length,
+      queueLimit,
+      avgCallMs,
     );
-    throw new CoreError(
-      'upstream_overloaded',
-      `Local model ${job.modelId} is busy: ${runningNow} answer${runningNow === 1 ? '' : 's'} running and ${waiting} waiting ` +
-        `(the queue holds ${queueLimit}; HYBRID_AI_QUEUE_LIMIT changes it). Retry in ${retryAfter} s.`,
-      { retryAfter },
-    );
-  }
-
-  async function resolveModel(modelId: string): Promise<string> {
-    const path = Object.hasOwn(opts.modelFiles, modelId) ? opts.modelFiles[modelId] : undefined;
-    if (!path) {
-      const known = Object.keys(opts.modelFiles);
-      throw new CoreError(
-        'no_model_available',
-        `Local model "${modelId}" is not configured for the llama.cpp engine (configured: ${known.length ? known.join(', ') : 'none'}).`,
-      );
-    }
-    try {
-      await access(path, fsConstants.R_OK);
-    } catch {
-      throw new CoreError('no_model_available', `Local model "${modelId}" is not available: no readable file at ${path}.`);
-    }
-    return path;
+    if (err) throw err;
   }
 
   /**
@@ -567,17 +558,33 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     }
   }
 
+  /** A call not yet queued. */
+  function newJob(kind: Job['kind'], modelId: string, path: string, what: Pick<Job, 'owner' | 'messages' | 'params' | 'texts'>): Job {
+    return {
+      id: nextId++,
+      kind,
+      modelId,
+      path,
+      ...what,
+      state: 'queued',
+      abortSent: false,
+      events: [],
+      wake: null,
+      phase: 'loading',
+      promptTokens: 0,
+      evaluatedTokens: 0,
+      deltas: 0,
+      startedAt: 0,
+    };
+  }
+
   async function* chat(call: EngineCall, signal: AbortSignal): AsyncGenerator<StreamEvent> {
     if (signal.aborted) throw aborted();
     if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
     const path = await resolveModel(call.model);
     if (signal.aborted) throw aborted();
     const p: GenerationParams = call.request.params;
-    const job: Job = {
-      id: nextId++,
-      kind: 'chat',
-      modelId: call.model,
-      path,
+    const job = newJob('chat', call.model, path, {
       owner: call.owner ?? 'master',
       // Hybrid-thinking catalog models (Qwen3, SmolLM3) get their documented switch: routed answers do not think aloud.
       messages: (findLocalModel(call.model)?.hybridThinking ? withThinkingOff(call.request.messages) : call.request.messages).map((m) => ({
@@ -593,79 +600,20 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         confidence: call.confidence,
         ...(call.request.responseFormat ? { format: call.request.responseFormat } : {}),
       },
-      state: 'queued',
-      abortSent: false,
-      events: [],
-      wake: null,
-      phase: 'loading',
-      promptTokens: 0,
-      evaluatedTokens: 0,
-      deltas: 0,
-      startedAt: 0,
-    };
+    });
     for await (const ev of runJob(job, signal)) {
-      switch (ev.type) {
-        case 'started':
-          yield { type: 'start', model: call.model, engine: 'llamacpp' };
-          break;
-        case 'delta':
-          yield { type: 'text-delta', text: ev.text };
-          break;
-        case 'end':
-          if (ev.stopReason === 'abort')
-            throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
-          yield {
-            type: 'usage',
-            usage: {
-              inputTokens: ev.inputTokens,
-              outputTokens: ev.outputTokens,
-              ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
-            },
-          };
-          yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
-          return;
-        case 'failed':
-          if (ev.stage === 'load') {
-            log?.warn({ engine: 'llamacpp', model: call.model, path }, `model load failed: ${ev.message}`);
-            throw new CoreError('upstream_error', `Local model ${call.model} could not be loaded: ${ev.message}`);
-          }
-          if (ev.stage === 'runtime')
-            throw new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
-          if (ev.stage === 'grammar') {
-            throw new CoreError('invalid_request', `The JSON schema cannot be compiled into a grammar: ${ev.message}`, {
-              details: { param: 'response_format' },
-            });
-          }
-          if (ev.stage === 'context' && ev.context) {
-            const c = ev.context;
-            throw new CoreError(
-              'context_length_exceeded',
-              `The input is ${c.inputTokens.toLocaleString('en-US')} tokens (counted by ${call.model}'s tokenizer) and the answer ` +
-                `needs room for ${c.answerTokens.toLocaleString('en-US')} more, but ${call.model}'s context here is ` +
-                `${c.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, or lower max_tokens.`,
-              { details: { param: 'messages', value: `${c.inputTokens} tokens` } },
-            );
-          }
-          throw new CoreError('upstream_error', `Local model ${call.model} failed while generating: ${ev.message}`);
-        case 'too-long': {
-          // context_length_exceeded: the pipeline tries the next candidate (a larger context, or the cloud) first.
-          const n = `${ev.atLeast ? 'at least ' : ''}${ev.promptTokens.toLocaleString('en-US')}`;
-          const answer = ev.answerTokens ? ` and the answer needs room for ${ev.answerTokens.toLocaleString('en-US')} more` : '';
-          throw new CoreError(
-            'context_length_exceeded',
-            `The input is ${n} tokens (counted by ${call.model}'s tokenizer)${answer}, but ${call.model}'s context here is ` +
-              `${ev.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, lower max_tokens, or choose a model with a larger context.`,
-            {
-              details: {
-                param: 'messages',
-                value: `${ev.atLeast ? '≥ ' : ''}${ev.promptTokens} tokens`,
-                valid: [`fewer than ${ev.contextSize - 1} tokens`],
-              },
-            },
-          );
-        }
-        case 'crash':
-          throw new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${call.model}.`);
+      if (ev.type === 'started') yield { type: 'start', model: call.model, engine: 'llamacpp' };
+      else if (ev.type === 'delta') yield { type: 'text-delta', text: ev.text };
+      else if (ev.type === 'end') {
+        if (ev.stopReason === 'abort') throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
+        const usage = { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens };
+        yield { type: 'usage', usage: ev.meanLogprob !== undefined ? { ...usage, meanLogprob: ev.meanLogprob } : usage };
+        yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
+        return;
+      } else if (ev.type === 'failed' || ev.type === 'too-long' || ev.type === 'crash') {
+        if (ev.type === 'failed' && ev.stage === 'load')
+          log?.warn({ engine: 'llamacpp', model: call.model, path }, `model load failed: ${ev.message}`);
+        throw chatError(ev, call.model);
       }
     }
   }
@@ -675,25 +623,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
     const path = await resolveModel(model);
     if (signal.aborted) throw aborted();
-    const job: Job = {
-      id: nextId++,
-      kind: 'embed',
-      texts: [...texts],
-      modelId: model,
-      path,
-      owner: 'master',
-      messages: [],
-      params: { maxTokens: 0 },
-      state: 'queued',
-      abortSent: false,
-      events: [],
-      wake: null,
-      phase: 'loading',
-      promptTokens: 0,
-      evaluatedTokens: 0,
-      deltas: 0,
-      startedAt: 0,
-    };
+    const job = newJob('embed', model, path, { owner: 'master', texts: [...texts], messages: [], params: { maxTokens: 0 } });
     for await (const ev of runJob(job, signal)) {
       if (ev.type === 'embedded') return { embeddings: ev.embeddings, inputTokens: ev.inputTokens };
       if (ev.type === 'crash') throw new CoreError('upstream_error', `The local llama.cpp worker stopped while embedding with ${model}.`);
@@ -704,60 +634,6 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       }
     }
     throw new CoreError('upstream_error', `The local llama.cpp worker ended the embedding of ${model} without a result.`);
-  }
-
-  /** Trained context of each GGUF file read so far, by path, size and mtime (a replaced file is read again). */
-  const trainedContext = new Map<string, { key: string; tokens: Promise<number | undefined> }>();
-
-  /**
-   * The context a model gets here: the engine's context cap, or less when the GGUF was trained for less (llama.cpp
-   * sizes the context within both); the catalog's figure when the header cannot be read.
-   */
-  async function contextFor(id: string, path: string, size: number, mtimeMs: number): Promise<number> {
-    const key = `${size}:${mtimeMs}`;
-    let known = trainedContext.get(path);
-    if (known?.key !== key) {
-      known = { key, tokens: readGgufContextLength(path).catch(() => undefined) };
-      trainedContext.set(path, known);
-    }
-    const trained = (await known.tokens) ?? findModel(id)?.contextLength;
-    return trained === undefined ? init.contextSize : Math.min(init.contextSize, trained);
-  }
-
-  async function probe(): Promise<EngineAvailability> {
-    try {
-      const contextLengths: Record<string, number> = {};
-      const checks = await Promise.all(
-        Object.entries(opts.modelFiles).map(async ([id, path]) => {
-          try {
-            await access(path, fsConstants.R_OK);
-            const st = await stat(path);
-            if (!st.isFile()) return null;
-            contextLengths[id] = await contextFor(id, path, st.size, st.mtimeMs);
-            return id;
-          } catch {
-            return null;
-          }
-        }),
-      );
-      const models = checks.filter((id): id is string => id !== null);
-      if (models.length > 0)
-        return {
-          ok: true,
-          models,
-          contextLengths,
-          structuredOutput: true,
-          ...(opts.servesAllLocalAs !== undefined ? { servesAllLocalAs: opts.servesAllLocalAs } : {}),
-        };
-      const n = Object.keys(opts.modelFiles).length;
-      return {
-        ok: false,
-        models: [],
-        reason: n === 0 ? 'No local model is configured.' : `None of the ${n} configured local model files is on disk.`,
-      };
-    } catch (e) {
-      return { ok: false, models: [], reason: `Could not check local model files: ${e instanceof Error ? e.message : String(e)}` };
-    }
   }
 
   async function close(): Promise<void> {
@@ -799,15 +675,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     });
   }
 
-  const modelIdOf = (path: string): string => Object.entries(opts.modelFiles).find(([, p]) => p === path)?.[0] ?? path;
-
-  return {
-    id: 'llamacpp',
-    probe,
-    chat,
-    embed,
-    close,
-    info: () => ({
+  function info(): LlamaCppEngineInfo {
+    const modelIdOf = (path: string): string => Object.entries(opts.modelFiles).find(([, p]) => p === path)?.[0] ?? path;
+    return {
       threads: runtimeInfo?.threads,
       contextThreads,
       gpu: runtimeInfo?.gpu,
@@ -831,7 +701,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       queued: queue.length,
       queue: queuePositions(),
       queueLimit,
-      sequences: sequencesWanted(),
+      sequences: sequencesOf(opts),
       models: [...slots]
         .filter((e): e is [string, Slot & { info: LoadedModelInfo }] => e[1].info !== undefined)
         .map(([path, sl]) => ({
@@ -841,11 +711,169 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           queued: queue.filter((j) => j.path === path).length,
         })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
-    }),
+    };
+  }
+
+  return {
+    id: 'llamacpp',
+    probe,
+    chat,
+    embed,
+    close,
+    info,
     unload,
     async terminateWorkerForTesting() {
       const w = worker;
       if (w) await w.terminate();
     },
   };
+}
+
+/** The error a chat call ends with when the worker reports it failed, did not fit, or crashed. */
+function chatError(ev: Extract<JobEvent, { type: 'failed' | 'too-long' | 'crash' }>, model: string): CoreError {
+  if (ev.type === 'crash') return new CoreError('upstream_error', `The local llama.cpp worker stopped while answering with ${model}.`);
+  if (ev.type === 'too-long') {
+    // context_length_exceeded: the pipeline tries the next candidate (a larger context, or the cloud) first.
+    const n = `${ev.atLeast ? 'at least ' : ''}${ev.promptTokens.toLocaleString('en-US')}`;
+    const answer = ev.answerTokens ? ` and the answer needs room for ${ev.answerTokens.toLocaleString('en-US')} more` : '';
+    return new CoreError(
+      'context_length_exceeded',
+      `The input is ${n} tokens (counted by ${model}'s tokenizer)${answer}, but ${model}'s context here is ` +
+        `${ev.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, lower max_tokens, or choose a model with a larger context.`,
+      {
+        details: {
+          param: 'messages',
+          value: `${ev.atLeast ? '≥ ' : ''}${ev.promptTokens} tokens`,
+          valid: [`fewer than ${ev.contextSize - 1} tokens`],
+        },
+      },
+    );
+  }
+  if (ev.stage === 'load') return new CoreError('upstream_error', `Local model ${model} could not be loaded: ${ev.message}`);
+  if (ev.stage === 'runtime') return new CoreError('upstream_unavailable', `llama.cpp could not start on this machine: ${ev.message}`);
+  if (ev.stage === 'grammar') {
+    return new CoreError('invalid_request', `The JSON schema cannot be compiled into a grammar: ${ev.message}`, {
+      details: { param: 'response_format' },
+    });
+  }
+  if (ev.stage === 'context' && ev.context) {
+    const c = ev.context;
+    return new CoreError(
+      'context_length_exceeded',
+      `The input is ${c.inputTokens.toLocaleString('en-US')} tokens (counted by ${model}'s tokenizer) and the answer ` +
+        `needs room for ${c.answerTokens.toLocaleString('en-US')} more, but ${model}'s context here is ` +
+        `${c.contextSize.toLocaleString('en-US')} tokens. Shorten the input or the conversation, or lower max_tokens.`,
+      { details: { param: 'messages', value: `${c.inputTokens} tokens` } },
+    );
+  }
+  return new CoreError('upstream_error', `Local model ${model} failed while generating: ${ev.message}`);
+}
+
+/**
+ * The engine's model files: which file a model id names (readable now), and the probe that lists those on disk with
+ * the context each gets (read from the GGUF header once per file version).
+ */
+function createModelFiles(
+  opts: LlamaCppEngineOptions,
+  contextCap: number,
+): { resolveModel(modelId: string): Promise<string>; probe(): Promise<EngineAvailability> } {
+  async function resolveModel(modelId: string): Promise<string> {
+    const path = Object.hasOwn(opts.modelFiles, modelId) ? opts.modelFiles[modelId] : undefined;
+    if (!path) {
+      const known = Object.keys(opts.modelFiles);
+      throw new CoreError(
+        'no_model_available',
+        `Local model "${modelId}" is not configured for the llama.cpp engine (configured: ${known.length ? known.join(', ') : 'none'}).`,
+      );
+    }
+    try {
+      await access(path, fsConstants.R_OK);
+    } catch {
+      throw new CoreError('no_model_available', `Local model "${modelId}" is not available: no readable file at ${path}.`);
+    }
+    return path;
+  }
+
+  /** Trained context of each GGUF file read so far, by path, size and mtime (a replaced file is read again). */
+  const trainedContext = new Map<string, { key: string; tokens: Promise<number | undefined> }>();
+
+  /**
+   * The context a model gets here: the engine's context cap, or less when the GGUF was trained for less (llama.cpp
+   * sizes the context within both); the catalog's figure when the header cannot be read.
+   */
+  async function contextFor(id: string, path: string, size: number, mtimeMs: number): Promise<number> {
+    const key = `${size}:${mtimeMs}`;
+    let known = trainedContext.get(path);
+    if (known?.key !== key) {
+      known = { key, tokens: readGgufContextLength(path).catch(() => undefined) };
+      trainedContext.set(path, known);
+    }
+    const trained = (await known.tokens) ?? findModel(id)?.contextLength;
+    return trained === undefined ? contextCap : Math.min(contextCap, trained);
+  }
+
+  async function probe(): Promise<EngineAvailability> {
+    try {
+      const contextLengths: Record<string, number> = {};
+      const checks = await Promise.all(
+        Object.entries(opts.modelFiles).map(async ([id, path]) => {
+          try {
+            await access(path, fsConstants.R_OK);
+            const st = await stat(path);
+            if (!st.isFile()) return null;
+            contextLengths[id] = await contextFor(id, path, st.size, st.mtimeMs);
+            return id;
+          } catch {
+            return null;
+          }
+        }),
+      );
+      const models = checks.filter((id): id is string => id !== null);
+      if (models.length > 0)
+        return {
+          ok: true,
+          models,
+          contextLengths,
+          structuredOutput: true,
+          ...(opts.servesAllLocalAs !== undefined ? { servesAllLocalAs: opts.servesAllLocalAs } : {}),
+        };
+      const n = Object.keys(opts.modelFiles).length;
+      return {
+        ok: false,
+        models: [],
+        reason: n === 0 ? 'No local model is configured.' : `None of the ${n} configured local model files is on disk.`,
+      };
+    } catch (e) {
+      return { ok: false, models: [], reason: `Could not check local model files: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  return { resolveModel, probe };
+}
+
+/**
+ * Back-pressure: a call that would wait behind `queueLimit` others of its model is refused now, with a Retry-After
+ * from how long calls take here (a caller told "busy, retry in N s" beats one left hanging). Undefined: it may wait.
+ */
+function busyError(
+  modelId: string,
+  capacity: number,
+  runningNow: number,
+  waiting: number,
+  queueLimit: number,
+  avgCallMs: number | undefined,
+): CoreError | undefined {
+  // A free sequence (or a model not loaded yet with room to load) takes the call at once: only a real wait counts.
+  if (waiting < queueLimit || (waiting === 0 && runningNow < capacity)) return undefined;
+  const perCallS = (avgCallMs ?? 1000) / 1000;
+  const retryAfter = Math.min(
+    RETRY_AFTER_MAX_S,
+    Math.max(RETRY_AFTER_MIN_S, Math.ceil((perCallS * (waiting + 1)) / Math.max(1, capacity))),
+  );
+  return new CoreError(
+    'upstream_overloaded',
+    `Local model ${modelId} is busy: ${runningNow} answer${runningNow === 1 ? '' : 's'} running and ${waiting} waiting ` +
+      `(the queue holds ${queueLimit}; HYBRID_AI_QUEUE_LIMIT changes it). Retry in ${retryAfter} s.`,
+    { retryAfter },
+  );
 }

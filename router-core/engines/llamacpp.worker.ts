@@ -159,6 +159,8 @@ export type FromWorker =
   | { type: 'started'; id: number; contextThreads: number; promptTokens: number }
   | { type: 'progress'; id: number; evaluatedTokens: number; promptTokens: number }
   | { type: 'delta'; id: number; text: string }
+  /** Batched text of several calls: `texts[i]` continues call `ids[i]` (each id once, in the order produced). */
+  | { type: 'deltas'; ids: number[]; texts: string[] }
   | {
       type: 'end';
       id: number;
@@ -220,6 +222,8 @@ interface Loaded {
   newChat: () => LlamaChat;
   /** Created on the first embed request for this model (a second, embeddings-only context). */
   embedding?: Promise<LlamaEmbeddingContext>;
+  /** Prompt tokens per ms the last evaluated chunk reached (sizes the next call's first chunk); unknown at first. */
+  evalTokensPerMs?: number;
 }
 
 /**
@@ -253,6 +257,34 @@ const post = (m: FromWorker): void => port?.postMessage(m);
  * over 4 ms). A slow model (one token per 50 ms) still sends each token on its own, at most 16 ms late.
  */
 const DELTA_BATCH_MS = 16;
+
+/**
+ * Text generated and not yet posted, by call, in the order the calls produced it. One timer flushes every stream's
+ * text in one message, so N streams wake the host once per batch instead of N times.
+ */
+const pendingDeltas = new Map<number, string>();
+let deltaTimer: NodeJS.Timeout | undefined;
+
+function queueDelta(id: number, text: string): void {
+  const before = pendingDeltas.get(id);
+  pendingDeltas.set(id, before === undefined ? text : before + text);
+  deltaTimer ??= setTimeout(flushDeltas, DELTA_BATCH_MS);
+}
+
+/** Posts all pending text now (before a call's `end`, so the host sees its text first). */
+function flushDeltas(): void {
+  if (deltaTimer) clearTimeout(deltaTimer);
+  deltaTimer = undefined;
+  if (pendingDeltas.size === 0) return;
+  const ids: number[] = [];
+  const texts: string[] = [];
+  for (const [id, text] of pendingDeltas) {
+    ids.push(id);
+    texts.push(text);
+  }
+  pendingDeltas.clear();
+  post({ type: 'deltas', ids, texts });
+}
 
 let llamaPromise: Promise<{ llama: Llama; threads: number }> | undefined;
 const loaded = new Map<string, Promise<Loaded>>();
@@ -510,192 +542,246 @@ async function tokenLowerBound(model: LlamaModel, texts: readonly string[], limi
   return bound;
 }
 
-async function chat(msg: Extract<ToWorker, { type: 'chat' }>): Promise<void> {
+type ChatMsg = Extract<ToWorker, { type: 'chat' }>;
+
+/** One chat call's record in the worker: what llama.cpp did for it, and when it was told to stop. */
+interface ChatCall {
+  msg: ChatMsg;
+  signal: AbortSignal;
+  work: JobWork;
+  /**
+   * Prompt tokens as the chat template renders them, once known (the KV cache may reuse a prefix, so the meter alone
+   * would under-count the prompt of a follow-up turn).
+   */
+  inputTokens: number;
+  /** performance.now() when the abort arrived. */
+  abortAt?: number;
+}
+
+/** A call's model, grammar and prompt, checked to fit the context. */
+interface PreparedChat {
+  m: Loaded;
+  grammar: LlamaGrammar | undefined;
+  history: ChatHistoryItem[];
+  tokens: Token[];
+}
+
+const finishWork = (c: ChatCall): JobWork =>
+  c.abortAt === undefined ? c.work : { ...c.work, abortToIdleMs: performance.now() - c.abortAt };
+
+/** The end of a call that was aborted: what it did so far, with stop reason 'abort'. */
+function endAborted(c: ChatCall): void {
+  flushDeltas();
+  post({
+    type: 'end',
+    id: c.msg.id,
+    inputTokens: c.inputTokens,
+    outputTokens: c.work.generatedTokens,
+    stopReason: 'abort',
+    work: finishWork(c),
+  });
+}
+
+async function chat(msg: ChatMsg): Promise<void> {
   const ac = new AbortController();
-  let abortAt: number | undefined;
-  ac.signal.addEventListener('abort', () => (abortAt = performance.now()), { once: true });
+  const call: ChatCall = {
+    msg,
+    signal: ac.signal,
+    work: { promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, maxTokens: msg.params.maxTokens },
+    inputTokens: 0,
+  };
+  ac.signal.addEventListener('abort', () => (call.abortAt = performance.now()), { once: true });
   running.set(msg.id, ac);
-  let flushDeltas: (() => void) | undefined;
-  const work: JobWork = { promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, maxTokens: msg.params.maxTokens };
-  const finishWork = (): JobWork => (abortAt === undefined ? work : { ...work, abortToIdleMs: performance.now() - abortAt });
-  // Prompt tokens as the chat template renders them, once known (the KV cache may reuse a prefix, so the meter alone
-  // would under-count the prompt of a follow-up turn).
-  let inputTokens = 0;
-  const endAborted = (): void =>
-    post({ type: 'end', id: msg.id, inputTokens, outputTokens: work.generatedTokens, stopReason: 'abort', work: finishWork() });
   try {
+    const ready = await prepareChat(call);
+    if (!ready) return;
+    const slot = await acquire(ready.m, ready.tokens, ac.signal);
+    if (!slot) return endAborted(call);
     try {
-      await runtime();
-    } catch (e) {
-      post({ type: 'failed', id: msg.id, stage: 'runtime', message: shortReason(e) });
-      return;
-    }
-    let m: Loaded;
-    try {
-      m = await load(msg.path, msg.load);
-    } catch (e) {
-      post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
-      return;
-    }
-    if (ac.signal.aborted) return endAborted();
-    let grammar: LlamaGrammar | undefined;
-    if (msg.params.format) {
-      try {
-        grammar = await grammarFor(msg.params.format);
-      } catch (e) {
-        post({ type: 'failed', id: msg.id, stage: 'grammar', message: shortReason(e) });
-        return;
-      }
-    }
-    const history = toHistory(msg.messages);
-    const contextSize = m.context.contextSize;
-    // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
-    // it (uninterruptibly). A sliced lower bound refuses a huge prompt cheaply; the exact count follows.
-    // why twice the context: counting a prompt up to that size exactly takes milliseconds and gives the caller the
-    // real number; beyond it only "at least" matters, and a 8 MiB prompt is refused without tokenizing it whole.
-    const roughLimit = 2 * contextSize;
-    const bound = await tokenLowerBound(
-      m.model,
-      msg.messages.map((x) => x.content),
-      roughLimit,
-      ac.signal,
-    );
-    if (bound === null) return endAborted();
-    if (bound > roughLimit) {
-      post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize, atLeast: true });
-      return;
-    }
-    // The prompt as LlamaChat renders it when it fits (LlamaChat.getContextWindow), so the chunks below are reused.
-    const tokens = m.slots[0]!.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer);
-    inputTokens = tokens.length;
-    // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
-    // library would shift the context and silently drop the start of the conversation). The room an answer needs is
-    // max_tokens up to MIN_ANSWER_TOKENS (routing reserves the same); LlamaChat also needs prompt + 1 < context.
-    const answerTokens = Math.max(1, Math.min(msg.params.maxTokens, MIN_ANSWER_TOKENS));
-    if (inputTokens + answerTokens + 1 > contextSize) {
-      post({ type: 'too-long', id: msg.id, promptTokens: inputTokens, contextSize, atLeast: false, answerTokens });
-      return;
-    }
-    const slot = await acquire(m, tokens, ac.signal);
-    if (!slot) return endAborted();
-    try {
-      await generate(msg, m, slot, history, tokens, ac.signal, work, grammar, {
-        finishWork,
-        endAborted,
-        onFlush: (f) => (flushDeltas = f),
-      });
+      await generate(call, ready, slot);
     } finally {
-      release(m, slot);
+      release(ready.m, slot);
     }
   } catch (e) {
-    flushDeltas?.();
-    if (ac.signal.aborted) endAborted();
-    else post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
+    if (ac.signal.aborted) endAborted(call);
+    else {
+      flushDeltas();
+      post({ type: 'failed', id: msg.id, stage: 'generate', message: shortReason(e) });
+    }
   } finally {
     running.delete(msg.id);
   }
 }
 
-/** Evaluates the prompt on `slot`'s sequence (reusing its cached prefix) and generates the answer, posting as it goes. */
-async function generate(
-  msg: Extract<ToWorker, { type: 'chat' }>,
-  m: Loaded,
-  slot: SeqSlot,
-  history: ChatHistoryItem[],
-  tokens: Token[],
-  signal: AbortSignal,
-  work: JobWork,
-  grammar: LlamaGrammar | undefined,
-  hooks: { finishWork: () => JobWork; endAborted: () => void; onFlush: (flush: () => void) => void },
-): Promise<void> {
-  const { finishWork, endAborted } = hooks;
-  const inputTokens = tokens.length;
+/**
+ * Starts llama.cpp, loads the model and compiles the grammar, then checks the prompt fits the context. Null when the
+ * call already ended (failed, too long or aborted: the host has been told).
+ */
+async function prepareChat(call: ChatCall): Promise<PreparedChat | null> {
+  const { msg } = call;
+  const fail = (stage: 'runtime' | 'load' | 'grammar', e: unknown): null => {
+    post({ type: 'failed', id: msg.id, stage, message: shortReason(e) });
+    return null;
+  };
+  try {
+    await runtime();
+  } catch (e) {
+    return fail('runtime', e);
+  }
+  let m: Loaded;
+  try {
+    m = await load(msg.path, msg.load);
+  } catch (e) {
+    return fail('load', e);
+  }
+  if (call.signal.aborted) return (endAborted(call), null);
+  let grammar: LlamaGrammar | undefined;
+  if (msg.params.format) {
+    try {
+      grammar = await grammarFor(msg.params.format);
+    } catch (e) {
+      return fail('grammar', e);
+    }
+  }
+  const history = toHistory(msg.messages);
+  const tokens = await fitPrompt(call, m, history);
+  return tokens ? { m, grammar, history, tokens } : null;
+}
+
+/**
+ * The prompt's tokens, when it fits the context with room for an answer; else null, the host told (too long, or
+ * aborted while counting).
+ */
+async function fitPrompt(call: ChatCall, m: Loaded, history: ChatHistoryItem[]): Promise<Token[] | null> {
+  const { msg } = call;
   const contextSize = m.context.contextSize;
+  // Never feed llama.cpp a prompt that cannot fit: LlamaChat would spend minutes compressing and re-tokenizing
+  // it (uninterruptibly). A sliced lower bound refuses a huge prompt cheaply; the exact count follows.
+  // why twice the context: counting a prompt up to that size exactly takes milliseconds and gives the caller the
+  // real number; beyond it only "at least" matters, and a 8 MiB prompt is refused without tokenizing it whole.
+  const roughLimit = 2 * contextSize;
+  const bound = await tokenLowerBound(
+    m.model,
+    msg.messages.map((x) => x.content),
+    roughLimit,
+    call.signal,
+  );
+  if (bound === null) return (endAborted(call), null);
+  if (bound > roughLimit) {
+    post({ type: 'too-long', id: msg.id, promptTokens: bound, contextSize, atLeast: true });
+    return null;
+  }
+  // The prompt as LlamaChat renders it when it fits (LlamaChat.getContextWindow), so the chunks below are reused.
+  const tokens = m.slots[0]!.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(m.model.tokenizer);
+  call.inputTokens = tokens.length;
+  // Context fit with the real tokenizer: an input that leaves no room for an answer is refused, never fed (the
+  // library would shift the context and silently drop the start of the conversation). The room an answer needs is
+  // max_tokens up to MIN_ANSWER_TOKENS (routing reserves the same); LlamaChat also needs prompt + 1 < context.
+  const answerTokens = Math.max(1, Math.min(msg.params.maxTokens, MIN_ANSWER_TOKENS));
+  if (tokens.length + answerTokens + 1 > contextSize) {
+    post({ type: 'too-long', id: msg.id, promptTokens: tokens.length, contextSize, atLeast: false, answerTokens });
+    return null;
+  }
+  return tokens;
+}
+
+/** Evaluates the prompt on `slot`'s sequence (reusing its cached prefix) and generates the answer, posting as it goes. */
+async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Promise<void> {
+  const { msg, work, signal } = call;
+  const { m, tokens } = ready;
   const sequence = slot.chat.sequence;
   work.sequence = slot.index;
   // The answer stops where the context is full: past it llama.cpp would shift the context and run on for as long
   // as max_tokens allows (a num_predict of 1e15 would hold the engine for hours).
-  work.maxTokens = Math.min(msg.params.maxTokens, contextSize - inputTokens - 1);
-  post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads, promptTokens: inputTokens });
+  work.maxTokens = Math.min(msg.params.maxTokens, m.context.contextSize - tokens.length - 1);
+  post({ type: 'started', id: msg.id, contextThreads: m.context.currentThreads, promptTokens: tokens.length });
   const before = sequence.tokenMeter.getState();
-  // Evaluate all but the last prompt token here, in chunks, checking the abort signal between them; LlamaChat then
-  // finds them in the KV cache and decodes only the last one before generating (where it checks per token).
-  const prefix = tokens.slice(0, -1);
-  await sequence.adaptStateToTokens(prefix, false);
-  let done = Math.min(sequence.nextTokenIndex, prefix.length);
-  work.reusedTokens = done;
-  work.promptTokens = inputTokens - done;
-  let chunk = EVAL_CHUNK_FIRST;
-  while (done < prefix.length) {
-    if (signal.aborted) return endAborted();
-    const piece = prefix.slice(done, done + chunk);
-    const t0 = performance.now();
-    await sequence.evaluateWithoutGeneratingNewTokens(piece);
-    const ms = performance.now() - t0;
-    done += piece.length;
-    work.evaluatedTokens += piece.length;
-    post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
-    const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / Math.max(ms, 1));
-    chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, m.context.batchSize));
-  }
-  if (signal.aborted) return endAborted();
-  const p = msg.params;
-  // The first chunk goes out at once (time to first token); later ones are batched for up to DELTA_BATCH_MS, so
-  // the main thread handles one message per few tokens instead of one per token.
-  let pending = '';
-  let timer: NodeJS.Timeout | undefined;
-  let first = true;
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (pending) post({ type: 'delta', id: msg.id, text: pending });
-    pending = '';
-  };
-  hooks.onFlush(flush);
-  const meter = (): void => {
-    const d = sequence.tokenMeter.diff(before);
-    work.generatedTokens = d.usedOutputTokens;
-    // The meter counts a decoded token that asks for logits as "output": the last prompt token is one of them, and
-    // prompt tokens are decoded before any generated one is fed back.
-    work.evaluatedTokens = Math.min(work.promptTokens, d.usedInputTokens + (d.usedOutputTokens > 0 ? 1 : 0));
-  };
+  if (!(await evaluatePrompt(call, m, sequence, tokens)) || signal.aborted) return endAborted(call);
   let res: Awaited<ReturnType<LlamaChat['generateResponse']>>;
   try {
-    res = await slot.chat.generateResponse(history, {
-      maxTokens: work.maxTokens,
-      temperature: p.temperature ?? DEFAULT_TEMPERATURE,
-      topP: p.topP,
-      seed: p.seed,
-      customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
-      grammar,
-      signal,
-      // Return what was generated instead of throwing: the host already told its caller "aborted".
-      stopOnAbortSignal: true,
-      onTextChunk: (text) => {
-        if (!text) return;
-        if (first) {
-          first = false;
-          post({ type: 'delta', id: msg.id, text });
-          return;
-        }
-        pending += text;
-        timer ??= setTimeout(flush, DELTA_BATCH_MS);
-      },
-    });
+    res = await respond(call, ready, slot);
   } finally {
-    meter();
+    // The meter counts a decoded token that asks for logits as "output": the last prompt token is one of them, and
+    // prompt tokens are decoded before any generated one is fed back.
+    const d = sequence.tokenMeter.diff(before);
+    work.generatedTokens = d.usedOutputTokens;
+    work.evaluatedTokens = Math.min(work.promptTokens, d.usedInputTokens + (d.usedOutputTokens > 0 ? 1 : 0));
   }
-  flush();
+  flushDeltas();
   const outputTokens = work.generatedTokens;
+  const p = msg.params;
   const meanLogprob = p.confidence && outputTokens > 0 && !signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
   post({
     type: 'end',
     id: msg.id,
-    inputTokens,
+    inputTokens: tokens.length,
     outputTokens,
     stopReason: signal.aborted ? 'abort' : res.metadata.stopReason,
     meanLogprob,
-    work: finishWork(),
+    work: finishWork(call),
+  });
+}
+
+/**
+ * Evaluates all but the last prompt token ahead of LlamaChat, in chunks, checking the abort signal between them;
+ * LlamaChat then finds them in the KV cache and decodes only the rest before generating (where it checks per token).
+ * A rest that one chunk would take whole is left to LlamaChat: it then rides in one batch with the last token
+ * (and with the other sequences' next tokens) instead of costing decode rounds of its own before the first token.
+ * False when aborted.
+ */
+async function evaluatePrompt(call: ChatCall, m: Loaded, sequence: LlamaChat['sequence'], tokens: Token[]): Promise<boolean> {
+  const { msg, work, signal } = call;
+  const prefix = tokens.slice(0, -1);
+  await sequence.adaptStateToTokens(prefix, false);
+  let done = Math.min(sequence.nextTokenIndex, prefix.length);
+  work.reusedTokens = done;
+  work.promptTokens = tokens.length - done;
+  const batch = m.context.batchSize;
+  // The first chunk: what the last one reached in EVAL_CHUNK_TARGET_MS, or EVAL_CHUNK_FIRST while that is unknown.
+  const rate = m.evalTokensPerMs;
+  let chunk = rate === undefined ? EVAL_CHUNK_FIRST : Math.max(EVAL_CHUNK_MIN, Math.min(batch, Math.round(rate * EVAL_CHUNK_TARGET_MS)));
+  if (prefix.length - done <= chunk) return !signal.aborted;
+  while (done < prefix.length) {
+    if (signal.aborted) return false;
+    const piece = prefix.slice(done, done + chunk);
+    const t0 = performance.now();
+    await sequence.evaluateWithoutGeneratingNewTokens(piece);
+    const ms = Math.max(performance.now() - t0, 1);
+    done += piece.length;
+    work.evaluatedTokens += piece.length;
+    post({ type: 'progress', id: msg.id, evaluatedTokens: work.evaluatedTokens, promptTokens: work.promptTokens });
+    m.evalTokensPerMs = piece.length / ms;
+    const fit = Math.round((piece.length * EVAL_CHUNK_TARGET_MS) / ms);
+    chunk = Math.max(EVAL_CHUNK_MIN, Math.min(fit, chunk * EVAL_CHUNK_GROWTH, batch));
+  }
+  return true;
+}
+
+/**
+ * LlamaChat generates the answer. The first text goes to the host at once (time to first token); later text waits
+ * up to DELTA_BATCH_MS in {@link pendingDeltas}, so the host handles one message per few tokens of all streams.
+ */
+function respond(call: ChatCall, ready: PreparedChat, slot: SeqSlot): ReturnType<LlamaChat['generateResponse']> {
+  const { msg, work, signal } = call;
+  const p = msg.params;
+  let first = true;
+  return slot.chat.generateResponse(ready.history, {
+    maxTokens: work.maxTokens,
+    temperature: p.temperature ?? DEFAULT_TEMPERATURE,
+    topP: p.topP,
+    seed: p.seed,
+    customStopTriggers: p.stop && p.stop.length > 0 ? p.stop : undefined,
+    grammar: ready.grammar,
+    signal,
+    // Return what was generated instead of throwing: the host already told its caller "aborted".
+    stopOnAbortSignal: true,
+    onTextChunk: (text) => {
+      if (!text) return;
+      if (first) {
+        first = false;
+        post({ type: 'delta', id: msg.id, text });
+      } else queueDelta(msg.id, text);
+    },
   });
 }
 

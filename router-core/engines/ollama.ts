@@ -250,6 +250,40 @@ class CloseSwitch implements AbortSource {
   }
 }
 
+/**
+ * One `ollama` client for every call of an engine, each call's abort signals handed to its fetch.
+ * why: a client per call parsed the host URL again in its constructor (~4 µs a request in the gateway's profile).
+ * The client calls fetch synchronously inside chat()/embed() (nothing is awaited before it for messages without
+ * images, which this engine never sends), so the signals set just before the call are the ones its fetch takes; a fetch
+ * reached any other way (a future client that awaits first) fails loudly instead of running without its signals.
+ */
+class SharedClient {
+  private handoff: readonly AbortSource[] | undefined;
+  readonly client: Ollama;
+
+  constructor(host: string) {
+    this.client = new Ollama({
+      host,
+      fetch: ((input: string | URL | Request, init?: RequestInit) => {
+        const signals = this.handoff;
+        this.handoff = undefined;
+        if (signals === undefined) return Promise.reject(new Error('Ollama client fetch called outside SharedClient.call'));
+        return nodeFetch(input, { ...init, signal: undefined }, init?.signal ? [init.signal, ...signals] : signals);
+      }) as unknown as typeof fetch,
+    });
+  }
+
+  /** Run `fn` (one client call) with `signals` reaching its HTTP request. */
+  call<T>(signals: readonly AbortSource[], fn: (client: Ollama) => Promise<T>): Promise<T> {
+    this.handoff = signals;
+    try {
+      return fn(this.client);
+    } finally {
+      this.handoff = undefined;
+    }
+  }
+}
+
 /** The Ollama engine: talks to a system (or bundled) Ollama server over HTTP through the official client. */
 export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
   const baseURL = normalizeOllamaHost(opts.host);
@@ -259,6 +293,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
   // why one per engine rather than one per call: the caller's signal already reaches the request directly, and an
   // AbortController plus its listeners per call showed up in the gateway's profile.
   let closing = new CloseSwitch();
+  const shared = new SharedClient(baseURL);
 
   /** Catalog id (or alias) → tag; a cloud model is refused; anything else is taken as a raw Ollama tag. */
   function tagFor(model: string): string {
@@ -306,7 +341,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     // exists once the response has started).
     const closed = closing;
     const cancelled = (): boolean => signal.aborted || closed.aborted;
-    const client = new Ollama({ host: baseURL, fetch: fetchWith([signal, closed]) });
+    const signals = [signal, closed];
     let started = false;
     let finished = false;
     let toolCalls = 0;
@@ -319,7 +354,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
         // The whole answer in one response (the caller does not stream): the same events, text in one delta.
         let whole: OllamaChatResponse;
         try {
-          whole = await client.chat({ ...req, stream: false });
+          whole = await shared.call(signals, (client) => client.chat({ ...req, stream: false }));
         } catch (e) {
           throw fail(e);
         }
@@ -332,7 +367,7 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
       }
       let stream: AsyncIterable<OllamaChatResponse> & { abort(): void };
       try {
-        stream = await client.chat({ ...req, stream: true });
+        stream = await shared.call(signals, (client) => client.chat({ ...req, stream: true }));
       } catch (e) {
         throw fail(e);
       }
@@ -366,13 +401,14 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     const tag = tagFor(model);
     const closed = closing;
     try {
-      const client = new Ollama({ host: baseURL, fetch: fetchWith([signal, closed]) });
-      const r = await client.embed({
-        model: tag,
-        input: [...texts],
-        truncate: true,
-        ...(opts.keepAlive ? { keep_alive: opts.keepAlive } : {}),
-      });
+      const r = await shared.call([signal, closed], (client) =>
+        client.embed({
+          model: tag,
+          input: [...texts],
+          truncate: true,
+          ...(opts.keepAlive ? { keep_alive: opts.keepAlive } : {}),
+        }),
+      );
       return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTextTokens(texts.join('\n')) };
     } catch (e) {
       throw mapOllamaError(e, { baseURL, tag, started: false, aborted: signal.aborted || closed.aborted });

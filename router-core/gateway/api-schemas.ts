@@ -7,6 +7,11 @@ import type {
   ChatAnswerDto,
   ClaudeKeyStatus,
   CloudSettingsDto,
+  CloudSetupSaved,
+  CompatModelsDto,
+  CompatPricesDto,
+  CompatSetupDto,
+  VertexSetupDto,
   ComplexityDto,
   DeletedModelDto,
   DownloadAnswerDto,
@@ -330,6 +335,30 @@ export const claudeKeyStatusSchema = z.object({
 });
 assertSame<Same<z.infer<typeof claudeKeyStatusSchema>, ClaudeKeyStatus>>();
 
+const compatPricesSchema = z
+  .object({ input: z.number(), output: z.number(), cached_input: z.number().optional() })
+  .meta({ description: 'US dollars per million tokens' });
+assertSame<Same<z.infer<typeof compatPricesSchema>, CompatPricesDto>>();
+
+const compatSetupSchema = z.object({
+  url: z.string(),
+  model: z.string().meta({ description: 'The model the cloud route asks for ("" = the first the provider lists)' }),
+  prices: compatPricesSchema.nullable().meta({ description: 'null = unknown: no savings are claimed' }),
+  allow_http: z.boolean(),
+  source: z.enum(['env', 'settings']),
+  env_fields: z.array(z.enum(['url', 'model', 'prices'])).meta({ description: 'Fields the environment fixes (read-only here)' }),
+});
+assertSame<Same<z.infer<typeof compatSetupSchema>, CompatSetupDto>>();
+
+const vertexSetupSchema = z.object({
+  project: z.string(),
+  location: z.string(),
+  credentials: z.enum(['application-default', 'service-account-file']),
+  credentials_file: z.string().nullable().meta({ description: "The service-account key file's path (never its content)" }),
+  source: z.enum(['env', 'settings']),
+});
+assertSame<Same<z.infer<typeof vertexSetupSchema>, VertexSetupDto>>();
+
 /** GET/PUT /api/v1/cloud. */
 export const cloudSettingsSchema = z.object({
   providers: z.array(
@@ -342,8 +371,9 @@ export const cloudSettingsSchema = z.object({
       reason: z.string().nullable(),
       model: z.string(),
       key: claudeKeyStatusSchema,
-      vertex: z.object({ project: z.string(), location: z.string() }).optional(),
+      vertex: vertexSetupSchema.optional(),
       url: z.string().optional(),
+      compat: compatSetupSchema.optional(),
     }),
   ),
   first_choice: provider,
@@ -358,6 +388,18 @@ export const cloudSettingsSchema = z.object({
   }),
 });
 assertSame<Same<z.infer<typeof cloudSettingsSchema>, CloudSettingsDto>>();
+
+/** PUT/DELETE /api/v1/cloud/compat and /vertex: the cloud settings and, after a save, the one-token test. */
+export const cloudSetupSavedSchema = cloudSettingsSchema.extend({
+  test: z
+    .union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error_type: z.string(), message: z.string() })])
+    .optional(),
+});
+assertSame<Same<z.infer<typeof cloudSetupSavedSchema>, CloudSetupSaved>>();
+
+/** POST /api/v1/cloud/compat/models. */
+export const compatModelsSchema = z.object({ models: z.array(z.string()), error: z.string().nullable() });
+assertSame<Same<z.infer<typeof compatModelsSchema>, CompatModelsDto>>();
 
 const downloadStates = { queued: 1, downloading: 1, verifying: 1, done: 1, failed: 1, cancelled: 1 } satisfies Record<DownloadState, 1>;
 const ollamaStates = {

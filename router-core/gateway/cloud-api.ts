@@ -1,17 +1,20 @@
 // Cloud settings: GET/PUT /api/v1/cloud (providers, first choice, fallback order, can the cloud answer) and each provider's key.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { CloudProviderDto, CloudSettingsDto, CloudStatusDto } from '../contracts/api.js';
+import type { CloudProviderDto, CloudSettingsDto, CloudSetupSaved, CloudStatusDto, CompatModelsDto } from '../contracts/api.js';
 import { cloudEngineOf, type Availability, type CloudProvider } from '../contracts/decision.js';
 import { CoreError } from '../errors.js';
 import { cloudKeyNames, type SecretStatus, type SecretStore } from '../host/secrets.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { cloudProviders, providerNames, providerOf } from '../routing/cloud.js';
 import { cloudChoices, type CloudStatus, type RoutingConfig } from '../routing/policy.js';
-import { coreSettings } from '../settings-schema.js';
+import { checkServiceAccountFile } from '../host/service-account.js';
+import type { CloudSetup } from '../server/cloud-setup.js';
+import { compatSetup, compatUrlProblem, coreSettings, vertexSetup } from '../settings-schema.js';
 import { parseBody } from './protocols/validate.js';
 import {
   checkKeyBeforeSaving,
+  KEY_TEST_TIMEOUT_MS,
   joinWarnings,
   refuseEnvKeyDelete,
   validateClaudeKey,
@@ -33,8 +36,8 @@ export interface CloudApiDeps {
   testKey?(p: CloudProvider, key: string, signal: AbortSignal): Promise<KeyTest>;
   /** The last refusal of a provider's key on a real request. */
   lastAuthError?(p: CloudProvider): ClaudeAuthError | undefined;
-  vertex?: { project: string; location: string };
-  compatUrl?: string;
+  /** The compatible cloud and Vertex AI: in force (environment, else Settings), rebuilt and tested on a change. */
+  setup?: CloudSetup;
 }
 
 /** Longest key accepted for any provider: far past every real key; anything longer is a paste of something else. */
@@ -118,6 +121,8 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
     const [availability, status] = await Promise.all([deps.availability(), deps.cloudStatus()]);
     const choices = cloudChoices(deps.routing());
     const providers: CloudProviderDto[] = [];
+    const compat = deps.setup?.compat();
+    const vertex = deps.setup?.vertex();
     for (const p of cloudProviders) {
       const engine = cloudEngineOf[p];
       const a = availability.engines[engine];
@@ -132,8 +137,8 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
         reason: a?.ok ? null : (a?.reason ?? 'not configured'),
         model: choices.find((c) => c.engine === engine)?.model ?? '',
         key: { ...key, ...(lastError ? { last_error: lastError } : {}) },
-        ...(p === 'gemini' && deps.vertex ? { vertex: deps.vertex } : {}),
-        ...(p === 'compat' && deps.compatUrl ? { url: deps.compatUrl } : {}),
+        ...(p === 'gemini' && vertex ? { vertex: vertex.dto } : {}),
+        ...(p === 'compat' && compat ? { url: compat.url, compat: compat.dto } : {}),
       });
     }
     const order = choices.map((c) => providerOf(c.engine)!);
@@ -189,5 +194,87 @@ export function mountCloudApi(app: FastifyInstance, deps: CloudApiDeps): void {
     refuseEnvKeyDelete(deps.secrets, cloudKeyNames[p], providerNames[p]);
     noStore(reply);
     return deps.secrets.delete(cloudKeyNames[p]);
+  });
+
+  mountSetupRoutes(app, deps, view);
+}
+
+/** POST /api/v1/cloud/compat/models's body: the URL to ask (else the one in force) and a key (else the saved one). */
+export const compatModelsBody = z
+  .object({
+    url: z.string().max(2048, 'must be at most 2048 characters').optional(),
+    allow_http: z.boolean().optional(),
+    key: z.string().max(MAX_KEY_LENGTH, `must be at most ${MAX_KEY_LENGTH} characters`).optional(),
+  })
+  .strict();
+
+/** The compatible cloud's and Vertex AI's setup: saved through the settings schema, the engine rebuilt, one token tested. */
+function mountSetupRoutes(app: FastifyInstance, deps: CloudApiDeps, view: () => Promise<CloudSettingsDto>): void {
+  const setup = deps.setup;
+  if (!setup) return;
+  const envRefusal = (what: string, vars: string): CoreError =>
+    new CoreError(
+      'conflict',
+      `${what} is set in the environment (${vars}), which wins over Settings: change or unset it there, then restart.`,
+      {
+        details: { param: 'environment' },
+      },
+    );
+  const saved = async (p: 'compat' | 'gemini', test: boolean): Promise<CloudSetupSaved> => {
+    await setup.apply(p);
+    const result = test ? await setup.test(p, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS)) : undefined;
+    return { ...(await view()), ...(result ? { test: result } : {}) };
+  };
+
+  app.put('/api/v1/cloud/compat', async (req, reply) => {
+    const env = setup.compat()?.dto.env_fields ?? [];
+    if (env.length > 0)
+      throw envRefusal('The OpenAI-compatible cloud', env.map((f) => `HYBRID_AI_CLOUD_COMPAT_${f.toUpperCase()}`).join(', '));
+    const b = parseBody(compatSetup, req.body);
+    await deps.settings.setSetting(coreSettings.cloudCompat.key, {
+      ...b,
+      url: b.url.replace(/\/+$/, ''),
+      prices: b.prices ?? null,
+    });
+    noStore(reply);
+    return saved('compat', true);
+  });
+
+  app.delete('/api/v1/cloud/compat', async (_req, reply) => {
+    if (setup.compat()?.dto.source === 'env') throw envRefusal('The OpenAI-compatible cloud', 'HYBRID_AI_CLOUD_COMPAT_URL');
+    await deps.settings.setSetting(coreSettings.cloudCompat.key, null);
+    noStore(reply);
+    return saved('compat', false);
+  });
+
+  app.post('/api/v1/cloud/compat/models', async (req, reply): Promise<CompatModelsDto> => {
+    const b = parseBody(compatModelsBody, req.body ?? {});
+    const url = b.url?.trim() || setup.compat()?.url;
+    if (!url)
+      throw new CoreError('invalid_request', 'Invalid "url": give the provider\'s base URL, e.g. "https://openrouter.ai/api/v1".', {
+        details: { param: 'url' },
+      });
+    const problem = compatUrlProblem(url, b.allow_http === true);
+    if (problem) throw new CoreError('invalid_request', `Invalid "url": ${problem}.`, { details: { param: 'url' } });
+    const key = b.key?.trim() || (await deps.secrets.get(cloudKeyNames.compat));
+    noStore(reply);
+    return setup.listModels(url.replace(/\/+$/, ''), key, AbortSignal.timeout(KEY_TEST_TIMEOUT_MS));
+  });
+
+  app.put('/api/v1/cloud/vertex', async (req, reply) => {
+    if (setup.vertex()?.dto.source === 'env')
+      throw envRefusal('Vertex AI', 'GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION');
+    const b = parseBody(vertexSetup, req.body);
+    const file = b.credentials_file === null ? null : checkServiceAccountFile(b.credentials_file);
+    await deps.settings.setSetting(coreSettings.cloudVertex.key, { ...b, credentials_file: file });
+    noStore(reply);
+    return saved('gemini', true);
+  });
+
+  app.delete('/api/v1/cloud/vertex', async (_req, reply) => {
+    if (setup.vertex()?.dto.source === 'env') throw envRefusal('Vertex AI', 'GOOGLE_GENAI_USE_VERTEXAI');
+    await deps.settings.setSetting(coreSettings.cloudVertex.key, null);
+    noStore(reply);
+    return saved('gemini', false);
   });
 }

@@ -8,6 +8,8 @@ import {
   chatAnswerSchema,
   claudeKeyStatusSchema,
   cloudSettingsSchema,
+  cloudSetupSavedSchema,
+  compatModelsSchema,
   complexitySchema,
   deletedModelSchema,
   downloadAnswerSchema,
@@ -29,7 +31,7 @@ import {
   systemSchema,
   tuneProposalSchema,
 } from './api-schemas.js';
-import { cloudPutBody } from './cloud-api.js';
+import { cloudPutBody, compatModelsBody } from './cloud-api.js';
 import { conversationActiveBody, conversationTitleBody } from './conversations-api.js';
 import { experimentAdoptBody, experimentPutBody } from './experiment-api.js';
 import { feedbackBody, tuneApplyBody } from './feedback-api.js';
@@ -50,6 +52,7 @@ import { openAiResponsesBody } from './protocols/openai-responses.js';
 import { rangeNames } from './ranges.js';
 import { routingPutBody } from './routing-settings-api.js';
 import { settingsPutBody } from './settings-api.js';
+import { compatSetup, vertexSetup } from '../settings-schema.js';
 
 /** Whose error shape a route answers in (and the tag it is listed under). */
 type Api = 'native' | 'openai' | 'ollama' | 'anthropic' | 'service';
@@ -428,6 +431,51 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: "Forget a provider's saved key (a key from the environment is a 409 naming the variable to unset)",
     ok: { schema: { name: 'ClaudeKeyStatus', schema: claudeKeyStatusSchema } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/cloud/compat',
+    api: 'native',
+    access: 'master',
+    summary:
+      'Set up an OpenAI-compatible cloud (base URL, model, optional prices in USD per million tokens) and try it with a one-token call; the key is saved through /api/v1/cloud/keys/compat. 409 while HYBRID_AI_CLOUD_COMPAT_* is set.',
+    body: { name: 'CompatSetupUpdate', schema: compatSetup },
+    ok: { schema: { name: 'CloudSetupSaved', schema: cloudSetupSavedSchema } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/cloud/compat',
+    api: 'native',
+    access: 'master',
+    summary: 'Remove the OpenAI-compatible cloud saved in Settings (its key stays until deleted)',
+    ok: { schema: { name: 'CloudSetupSaved', schema: cloudSetupSavedSchema } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/cloud/compat/models',
+    api: 'native',
+    access: 'master',
+    summary: 'The models an OpenAI-compatible cloud lists at its /v1/models (url and key default to the ones in force)',
+    body: { name: 'CompatModelsRequest', schema: compatModelsBody },
+    ok: { schema: { name: 'CompatModels', schema: compatModelsSchema } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/cloud/vertex',
+    api: 'native',
+    access: 'master',
+    summary:
+      'Run Gemini on Vertex AI: project, location, and a service-account JSON key file path (null = application-default credentials); tried with a one-token call. 409 while GOOGLE_GENAI_USE_VERTEXAI is set.',
+    body: { name: 'VertexSetupUpdate', schema: vertexSetup },
+    ok: { schema: { name: 'CloudSetupSaved', schema: cloudSetupSavedSchema } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/cloud/vertex',
+    api: 'native',
+    access: 'master',
+    summary: 'Stop running Gemini on Vertex AI (back to AI Studio with its key)',
+    ok: { schema: { name: 'CloudSetupSaved', schema: cloudSetupSavedSchema } },
   },
   {
     method: 'get',

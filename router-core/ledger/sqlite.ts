@@ -366,7 +366,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     }
   };
   const insertAll = db.transaction((rows: RequestRecord[]) => {
-    for (const r of rows) insert.run(...recordValues(r));
+    for (const r of rows) insert.run(recordValues(r));
   });
 
   const ledger: SyncLedger = {
@@ -374,7 +374,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
     shared: false,
     ...createSqliteRoutingStore(db),
     record(r: RequestRecord): void {
-      insert.run(...recordValues(r));
+      insert.run(recordValues(r));
       recorded(r);
     },
     budgetSpend(dayStart: number, monthStart: number): SpendSoFar {
@@ -467,7 +467,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
   return {
     ledger,
     recordAll(rows: RequestRecord[]): void {
-      if (rows.length === 1) insert.run(...recordValues(rows[0]!));
+      if (rows.length === 1) insert.run(recordValues(rows[0]!));
       else insertAll(rows);
       for (const r of rows) recorded(r);
     },

@@ -73,14 +73,16 @@ export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity):
   async function record(o: Outcome): Promise<Summary> {
     const latencyMs = deps.now() - who.ts;
     // A cache hit costs nothing and is neither a local nor a cloud call (no engine ran).
-    const extra = deps.routing?.().prices;
+    // Read once: each call builds the routing config anew from the settings.
+    const routing = deps.routing?.();
+    const extra = routing?.prices;
     const costMicros = o.decision && !cached ? costOf(o.usage, priceOf(o.decision.model, extra)) : 0;
     // The counterfactual prices the same tokens on the cloud model this user chose (their cloud route's first choice).
     // An answer from a cloud whose price is unknown (an OpenAI-compatible cloud's model) claims no savings: its cost
     // is not known, so neither is what it saved.
     const unpriced =
       o.decision !== null && !cached && isCloudEngine(o.decision.engine) && knownCloudPrice(o.decision.model, extra) === undefined;
-    const allCloudMicros = unpriced ? costMicros : allCloudCost(o.usage, deps.routing?.().cloudModel);
+    const allCloudMicros = unpriced ? costMicros : allCloudCost(o.usage, routing?.cloudModel);
     const row = toRow(who, o, { costMicros, allCloudMicros, latencyMs, cached, experiment });
     // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
     await deps.ledger.record(row);

@@ -568,6 +568,11 @@ describe('features: pattern index', () => {
     expect(extractFeatures(prompts[2]!, { normaliseWhole: true }).listItems).toBeGreaterThanOrEqual(3);
   });
 
+  it('reads bullet (•) list items (written as a \\u escape in the regular expression)', () => {
+    expect(extractFeatures('Compare:\n• first option\n• second option\n• third option').listItems).toBe(3);
+    expect(extractFeatures('Compare:\n~ first option\n~ second option\n~ third option').listItems).toBe(0);
+  });
+
   it('tells code lines exactly like the single code-line regex it replaces', () => {
     // The reference: the regex before its two end-anchored alternatives became a check from the line's end.
     const reference =

@@ -4,6 +4,7 @@ import type { Availability, EngineId, Tier } from '../contracts/decision.js';
 import type { ChatRequest } from '../contracts/chat.js';
 import { decideEmbedding, decideRoute, type RoutingConfig } from './policy.js';
 import { estimateComplexity } from './complexity.js';
+import { createRoutingState } from './state.js';
 
 // Thresholds that force every prompt into one band, so these tests do not depend on the estimator.
 const ALL_SMALL = { medium: 1.01, cloud: 1.02 };
@@ -47,6 +48,27 @@ function decide(
     spend: opts.spend ?? nothingSpent,
   });
 }
+
+describe('decideRoute: kept state across decisions', () => {
+  it('a threshold change takes effect at once with the routing state kept between requests (estimates are kept per threshold pair)', () => {
+    const state = createRoutingState();
+    const route = (thresholds: RoutingConfig['thresholds']) => {
+      const o = decideRoute({
+        request: req('hi'),
+        config: config({ thresholds }),
+        tier: 2,
+        availability: everything,
+        spend: nothingSpent,
+        state,
+      });
+      return o.ok ? o.decision.route : o.error.type;
+    };
+    expect(route(ALL_SMALL)).toBe('small');
+    expect(route(ALL_CLOUD)).toBe('cloud');
+    expect(route(ALL_SMALL)).toBe('small');
+    expect(route(ALL_MEDIUM)).toBe('medium');
+  });
+});
 
 describe('decideRoute: the ladder', () => {
   it('small prompts go to the tier small model', () => {

@@ -230,7 +230,21 @@ export function estimateRequest(
     kind === 'rules'
       ? (text: string) => estimateComplexity(text, t, state.text)
       : (text: string) => estimateLearned(text, t, state.learned);
-  return estimateConversation(request.messages, estimate, t, `${kind}|${t.medium}|${t.cloud}`, state.turns);
+  return estimateConversation(request.messages, estimate, t, estimatorKey(kind, t), state.turns);
+}
+
+/** The last estimator key made: the same estimator and thresholds give the same string. */
+let lastEstimatorKey = { kind: '', medium: NaN, cloud: NaN, key: '' };
+
+/**
+ * The key the per-turn estimates are kept under: the estimator and its thresholds. why remembered: formatting the two
+ * thresholds (doubles) cost ~1.5 µs on every request, and they change only when a person changes a setting.
+ */
+function estimatorKey(kind: 'rules' | 'learned', t: ComplexityThresholds): string {
+  const last = lastEstimatorKey;
+  if (last.kind === kind && last.medium === t.medium && last.cloud === t.cloud) return last.key;
+  lastEstimatorKey = { kind, medium: t.medium, cloud: t.cloud, key: `${kind}|${t.medium}|${t.cloud}` };
+  return lastEstimatorKey.key;
 }
 
 /**

@@ -24,6 +24,10 @@ export interface Config {
   geminiApiKey?: string;
   /** GOOGLE_GEMINI_BASE_URL (GOOGLE_VERTEX_BASE_URL on Vertex AI): where the Gemini SDK sends requests (the SDK's own names). */
   geminiBaseUrl?: string;
+  /** GOOGLE_VERTEX_BASE_URL, read whether or not Vertex AI is on in the environment (Settings may turn it on). */
+  vertexBaseUrl?: string;
+  /** GOOGLE_GEMINI_BASE_URL, likewise (Settings may turn Vertex AI off again). */
+  geminiStudioBaseUrl?: string;
   /**
    * GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (and optionally
    * GOOGLE_APPLICATION_CREDENTIALS, a service-account file; else application-default credentials): Gemini on Vertex AI.
@@ -392,6 +396,8 @@ function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
     geminiBaseUrl: vertex
       ? httpUrl('GOOGLE_VERTEX_BASE_URL', env.GOOGLE_VERTEX_BASE_URL || undefined)
       : httpUrl('GOOGLE_GEMINI_BASE_URL', env.GOOGLE_GEMINI_BASE_URL || undefined),
+    vertexBaseUrl: httpUrl('GOOGLE_VERTEX_BASE_URL', env.GOOGLE_VERTEX_BASE_URL || undefined),
+    geminiStudioBaseUrl: httpUrl('GOOGLE_GEMINI_BASE_URL', env.GOOGLE_GEMINI_BASE_URL || undefined),
     geminiVertex,
     cloudCompatUrl: compatUrl,
     cloudCompatKey: compatKey,

@@ -5,6 +5,7 @@ import { isCoreError } from '../errors.js';
 import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
 import { prepareFeatureIndex } from '../routing/features.js';
 import { loadConfig, usage } from './config.js';
+import { compactHeap, SETTLE_AFTER_MS } from './heap-settle.js';
 import { createCore, type Core } from './wiring.js';
 
 /** How long in-flight requests get to finish on SIGINT/SIGTERM before they are cut. */
@@ -30,6 +31,15 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
   // ~tens of ms; a chat that comes first builds it itself).
   core.startBackground();
   setImmediate(prepareFeatureIndex).unref();
+  // Start-up done (detection is the last of it): give back the memory its bursts made V8 reserve (see compactHeap).
+  let settle: NodeJS.Timeout | undefined;
+  void core.hardwareReady
+    .catch(() => undefined)
+    .then(() => {
+      if (stopping) return;
+      settle = setTimeout(compactHeap, SETTLE_AFTER_MS);
+      settle.unref();
+    });
   const addr = core.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -52,6 +62,7 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
         core.app.server.closeAllConnections();
       }, SHUTDOWN_GRACE_MS);
       timer.unref();
+      clearTimeout(settle);
       await core.app.close();
       clearTimeout(timer);
       await taskwarrior?.stop();

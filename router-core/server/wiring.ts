@@ -37,6 +37,7 @@ import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/po
 import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
+import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce, type CloudSetup as CloudSetupApi } from './cloud-setup.js';
 import { createLocalInference, type LocalInference, type LocalInferenceDeps } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
@@ -198,7 +199,7 @@ interface CloudSetup {
 }
 
 /** Step 2: the secret store (the cloud keys) and the cloud providers it makes usable. */
-function openSecrets(config: Config, dir: DataDir, logger: Logger): CloudSetup {
+function openSecrets(config: Config, dir: DataDir, logger: Logger, view: Pick<SettingsView, 'getSetting'>): CloudSetup {
   // The Claude key: env → OS keychain → 0600 file in the data dir; saved through /api/v1/settings/claude-key.
   const secrets = createSecretStore({
     dataDir: dir.root,
@@ -220,11 +221,13 @@ function openSecrets(config: Config, dir: DataDir, logger: Logger): CloudSetup {
   }))
     logger.warn(w);
   const cloudConfigured = (p: CloudProvider): boolean => {
-    if (p === 'compat') return config.cloudCompatUrl !== undefined;
-    if (p === 'gemini' && config.geminiVertex) return true;
+    // The compatible cloud and Vertex AI: the environment's, else what Settings saved (server/cloud-setup.ts).
+    if (p === 'compat') return compatInForce(config, view) !== undefined;
+    if (p === 'gemini' && vertexInForce(config, view)) return true;
     return secrets.peek(cloudKeyNames[p]) !== undefined;
   };
-  const cloudModelOf = (p: CloudProvider): string => (p === 'compat' ? (config.cloudCompatModel ?? '') : (defaultCloudModelFor(p) ?? ''));
+  const cloudModelOf = (p: CloudProvider): string =>
+    p === 'compat' ? (compatInForce(config, view)?.model ?? '') : (defaultCloudModelFor(p) ?? '');
   return { secrets, cloudConfigured, cloudModelOf };
 }
 
@@ -304,6 +307,7 @@ interface Engines {
   availability: AvailabilityCache;
   authErrors: AuthErrors;
   local: LocalInference;
+  cloudSetup: CloudSetupApi;
 }
 
 /** Step 3: the engines, their availability, the cloud keys' auth errors and local inference (hardware, models, Ollama). */
@@ -326,9 +330,7 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     openaiApiKey: () => secrets.peek(cloudKeyNames.openai),
     openaiBaseUrl: config.openaiBaseUrl,
     geminiApiKey: () => secrets.peek(cloudKeyNames.gemini),
-    geminiVertex: config.geminiVertex,
-    geminiBaseUrl: config.geminiBaseUrl,
-    cloudCompatUrl: config.cloudCompatUrl,
+    ...cloudEngineSettings(config, settingsView),
     cloudCompatKey: () => secrets.peek(cloudKeyNames.compat),
   };
   const engines = opts.engines ?? new Map<EngineId, Engine>();
@@ -339,6 +341,18 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     }
   }
   const availability = createAvailabilityCache(engines, now);
+  // Settings may set up the compatible cloud and Vertex AI: their engines are rebuilt on a change.
+  const cloudSetup = createCloudSetup({
+    config,
+    view: settingsView,
+    settings,
+    engines,
+    build: (id, s) => engineFactories[id]?.(s) ?? null,
+    refresh: () => availability.refresh(),
+    rebuild: !opts.engines,
+    // Another replica's change arrives with the shared settings: rebuild here too.
+    ...(storage.ledger.shared ? { syncEveryMs: SHARED_REFRESH_MS } : {}),
+  });
   const authErrors = watchCloudKeys(secrets, availability);
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
   void secrets.status(CLAUDE_KEY).then(
@@ -365,7 +379,7 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
           void old?.close();
         },
   });
-  return { settings, engines, availability, authErrors, local };
+  return { settings, engines, availability, authErrors, local, cloudSetup };
 }
 
 /** The routing config as the pipeline reads it per request, and a running experiment's variant of it. */
@@ -386,7 +400,7 @@ function routingConfig(config: Config, settingsView: SettingsView, { cloudConfig
       thresholds: view.getSetting<RoutingConfig['thresholds']>(coreSettings.thresholds.key) ?? defaultThresholds,
       localOnly: view.getSetting<boolean>(coreSettings.localOnly.key) ?? config.localOnly,
       ...cloudRouting(view),
-      prices: config.cloudCompatPrices,
+      prices: compatInForce(config, view)?.prices,
       // Caps saved in Settings win (null = no cap); otherwise the config/environment's.
       budget: {
         dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),
@@ -687,9 +701,11 @@ function startGateway({ config, opts, storage, cloud, engines: e, routing: r, re
       // Tests that inject engines get no key test: it would reach for the real cloud.
       testKey: opts.engines
         ? undefined
-        : (p, key, signal) => testCloudKey(config, settings, p, key, signal).then(keyAccepted(secrets, authErrors, p, key)),
-      vertex: config.geminiVertex && { project: config.geminiVertex.project, location: config.geminiVertex.location },
-      compatUrl: config.cloudCompatUrl,
+        : (p, key, signal) =>
+            testCloudKey({ ...config, cloudCompatModel: e.cloudSetup.compat()?.model || undefined }, settings, p, key, signal).then(
+              keyAccepted(secrets, authErrors, p, key),
+            ),
+      setup: e.cloudSetup,
     },
     // Tests that inject engines get no key test: it would reach for the real Claude.
     testClaudeKey: opts.engines
@@ -723,7 +739,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   let startBackground = (): void => undefined;
   const backgroundGate = opts.deferBackground ? new Promise<void>((resolve) => (startBackground = resolve)) : undefined;
   const storage = await openStorage(config, opts);
-  const cloud = openSecrets(config, storage.dir, storage.logger);
+  const cloud = openSecrets(config, storage.dir, storage.logger, storage.settingsView);
   const engines = startEngines({ config, opts, storage, cloud, startAfter: backgroundGate });
   const routing = routingConfig(config, storage.settingsView, cloud);
   const requests = await startPipeline({ config, storage, engines, routing });
@@ -751,6 +767,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       await local.close();
       clearInterval(requests.refresh);
       await Promise.allSettled([...engines.engines.values()].map((e) => e.close()));
+      await engines.cloudSetup.close();
       await storage.ledger.close();
     },
   };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { scanImports } from '../../scripts/build-server.js';
+import { nonAsciiAt, scanImports } from '../../scripts/build-server.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -36,5 +36,16 @@ describe('scanImports', () => {
   it('does not read a quoted word "from" in data as an import', () => {
     const js = 'const params = [{ name: \'from\', description: \'Start, epoch ms.\' }, { name: "from", in: "query" }];';
     expect(scan(js)).toEqual([]);
+  });
+});
+
+describe('nonAsciiAt (the bundle must stay ASCII: V8 keeps a source with any other character at two bytes each)', () => {
+  it('finds the first character outside ASCII, with the code around it', () => {
+    expect(nonAsciiAt('const a = /[-*]/g, b = "\\u2022";')).toBeUndefined();
+    expect(nonAsciiAt('const a = /[-*\u2022]/g; const c = "\u00b5";')).toEqual({
+      index: 14,
+      char: '\u2022',
+      context: 'const a = /[-*\u2022]/g; const c = "\u00b5";',
+    });
   });
 });

@@ -310,7 +310,7 @@ describe('non-chat routes', () => {
 
 describe('keep_alive', () => {
   it('zero as seconds or a zero Go duration unloads; anything else keeps the model', () => {
-    for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ']) expect(isZeroKeepAlive(v)).toBe(true);
+    for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ', '0µs']) expect(isZeroKeepAlive(v)).toBe(true);
     for (const v of [undefined, null, -1, '-1', '5m', '10s', '0.5s', 1, 'never', '', '00x']) expect(isZeroKeepAlive(v)).toBe(false);
   });
 });

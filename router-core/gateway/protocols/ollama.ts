@@ -126,7 +126,8 @@ const NEVER_EXPIRES_MS = 292 * 365.25 * 24 * 3600 * 1000;
 /** Ollama's keep_alive that unloads: 0 as seconds or a zero Go duration ("0", "0s", "0m", "0h0m0s"). */
 export function isZeroKeepAlive(v: unknown): boolean {
   if (v === 0) return true;
-  return typeof v === 'string' && /^(?:[+-]?0+(?:\.0*)?(?:ns|us|µs|ms|s|m|h)?)+$/.test(v.trim());
+  // \u00b5 is Go's µ (written escaped: the server bundle stays ASCII).
+  return typeof v === 'string' && /^(?:[+-]?0+(?:\.0*)?(?:ns|us|\u00b5s|ms|s|m|h)?)+$/.test(v.trim());
 }
 
 /**

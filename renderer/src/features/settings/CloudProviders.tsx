@@ -1,17 +1,19 @@
-// Cloud providers: which cloud answers hard prompts first, the fallback order, and each provider's key (saved and tested by the core).
+// Cloud providers: which cloud answers hard prompts first, the fallback order, each provider's key (saved and tested by the
+// core), and the setup of an OpenAI-compatible cloud and of Vertex AI.
 import { useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import { invalidate, useCloud } from '../../api/queries';
 import type { ClaudeKeyStatus, CloudProvider, CloudProviderDto, CloudSettingsDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Notice } from '../../components/Notice';
+import { CompatSetupForm, VertexSetupForm } from './CloudSetupForms';
 
 /** Where each provider's key is made (shown beside its key field). */
 const keyHelp: Record<CloudProvider, string> = {
   anthropic: 'console.anthropic.com → API keys',
   openai: 'platform.openai.com → API keys',
   gemini: 'aistudio.google.com → Get API key',
-  compat: 'your provider’s dashboard',
+  compat: 'your provider’s dashboard (leave it empty for a server that needs none)',
 };
 
 /** One provider's key: "Configured ••••1234" or a field; saving asks the core to store it and try one token with it. */
@@ -53,65 +55,56 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
   return (
     <div className="key-field" data-testid={`cloud-provider-${p.provider}`}>
       <h3 className="small">{p.name}</h3>
-      {p.vertex && (
-        <p className="muted small">
-          Vertex AI: project {p.vertex.project}, location {p.vertex.location} (credentials from the environment).
-        </p>
-      )}
-      {p.provider === 'compat' && !p.url ? (
-        <p className="muted small">Set HYBRID_AI_CLOUD_COMPAT_URL (and _KEY) when starting the core to add an OpenAI-compatible cloud.</p>
-      ) : (
-        <>
-          {p.key.configured && (
-            <div className="key-configured">
-              <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
-              <span>
-                Configured{' '}
-                <span className="mono" data-testid={`cloud-key-mask-${p.provider}`}>
-                  ••••{p.key.last4 ?? ''}
-                </span>
-                {p.key.store === 'env' && <span className="muted small"> · from the environment</span>}
-              </span>
-              {p.key.store !== 'env' && (
-                <span className="key-actions">
-                  <Button size="sm" variant="danger" onClick={() => void remove()} disabled={busy}>
-                    Remove
-                  </Button>
-                </span>
-              )}
-            </div>
-          )}
-          {tested && (
-            <div data-testid={`cloud-key-test-${p.provider}`}>
-              {tested.ok ? (
-                <p className="key-test-ok small">{p.name} accepted the key (a one-token test call answered).</p>
-              ) : (
-                // A key the provider refuses is never saved (the save fails with the reason); this one could not be tried now.
-                <Notice tone="warn" title="Saved, but not checked">
-                  {`The test call failed: ${tested.message} ${p.name} will be tried with the key on the next cloud prompt.`}
-                </Notice>
-              )}
-            </div>
-          )}
+      {p.provider === 'gemini' && <VertexSetupForm p={p} onSaved={onSaved} />}
+      {p.provider === 'compat' && <CompatSetupForm p={p} onSaved={onSaved} />}
+      {p.key.configured && (
+        <div className="key-configured">
+          <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
+          <span>
+            Configured{' '}
+            <span className="mono" data-testid={`cloud-key-mask-${p.provider}`}>
+              ••••{p.key.last4 ?? ''}
+            </span>
+            {p.key.store === 'env' && <span className="muted small"> · from the environment</span>}
+          </span>
           {p.key.store !== 'env' && (
-            <form
-              className="key-form"
-              onSubmit={(e) => {
-                e.preventDefault();
-                if (key.trim()) void save();
-              }}
-            >
-              <label htmlFor={id}>{p.key.configured ? `New ${p.name} API key` : `${p.name} API key`}</label>
-              <div className="input-row">
-                <input id={id} type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
-                <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
-                  Save and test
-                </Button>
-              </div>
-              <p className="muted small">Create one at {keyHelp[p.provider]}. Saved by the core in your system keychain.</p>
-            </form>
+            <span className="key-actions">
+              <Button size="sm" variant="danger" onClick={() => void remove()} disabled={busy}>
+                Remove
+              </Button>
+            </span>
           )}
-        </>
+        </div>
+      )}
+      {tested && (
+        <div data-testid={`cloud-key-test-${p.provider}`}>
+          {tested.ok ? (
+            <p className="key-test-ok small">{p.name} accepted the key (a one-token test call answered).</p>
+          ) : (
+            // A key the provider refuses is never saved (the save fails with the reason); this one could not be tried now.
+            <Notice tone="warn" title="Saved, but not checked">
+              {`The test call failed: ${tested.message} ${p.name} will be tried with the key on the next cloud prompt.`}
+            </Notice>
+          )}
+        </div>
+      )}
+      {p.key.store !== 'env' && (
+        <form
+          className="key-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (key.trim()) void save();
+          }}
+        >
+          <label htmlFor={id}>{p.key.configured ? `New ${p.name} API key` : `${p.name} API key`}</label>
+          <div className="input-row">
+            <input id={id} type="password" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.target.value)} />
+            <Button variant="primary" type="submit" disabled={busy || !key.trim()}>
+              Save and test
+            </Button>
+          </div>
+          <p className="muted small">Create one at {keyHelp[p.provider]}. Saved by the core in your system keychain.</p>
+        </form>
       )}
       {error && <Notice tone="error">{error}</Notice>}
     </div>
