@@ -1,6 +1,7 @@
 // One table of the settings the core keeps in the ledger: key, wire name, validator and who writes each.
 import { z } from 'zod';
 import { isValidTimeZone } from './local-clock.js';
+import type { RoutingConfig } from './routing/policy.js';
 import type { PrivacyKind } from './routing/privacy.js';
 import { parseHhMm, WEEKDAYS } from './routing/schedule.js';
 
@@ -21,6 +22,15 @@ const thresholds = z
   })
   .refine((t) => t.medium <= t.cloud, { message: 'medium must be ≤ cloud (0 ≤ medium ≤ cloud ≤ 1)', path: ['medium'] });
 
+/** What GET /api/v1/settings shows a setting from: the settings in force (saved, else the config's, else built in). */
+export interface SettingsInForce {
+  routing: RoutingConfig;
+  history: boolean;
+}
+
+/** The writer whose body and answer this table drives: an entry it writes is a PUT field and (with `shown`) a GET field. */
+export const SETTINGS_API = 'PUT /api/v1/settings';
+
 /** One stored setting: its ledger key, its field on the wire (snake_case), its validator, and who may write it. */
 export interface SettingSpec<S extends z.ZodType = z.ZodType> {
   key: string;
@@ -29,6 +39,11 @@ export interface SettingSpec<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** Who writes it (readers: server/wiring.ts). */
   writers: readonly string[];
+  /**
+   * Its value in GET /api/v1/settings (top level, under `wire`), from the settings in force; absent where GET shows it
+   * elsewhere (ollama_without_token, under `api`) or not at all (tier_override: GET /api/v1/system shows the tier).
+   */
+  shown?: (now: SettingsInForce) => unknown;
 }
 
 /** A cloud provider, as the cloud settings name it. */
@@ -116,7 +131,8 @@ export const vertexSetup = z
   })
   .strict();
 
-const spec = <S extends z.ZodType>(s: SettingSpec<S>): SettingSpec<S> => s;
+/** An entry, typed as written (its wire name, validator and `shown` stay precise for the API's derived types). */
+const spec = <const T extends SettingSpec>(s: T): T => s;
 
 /**
  * The core's settings, in the order PUT /api/v1/settings lists and writes them. A value absent from the ledger means
@@ -127,19 +143,44 @@ export const coreSettings = {
     key: 'routing.thresholds',
     wire: 'thresholds',
     schema: thresholds,
-    writers: ['PUT /api/v1/settings', 'POST /api/v1/feedback/tune/apply', 'hybrid-ai tune'],
+    writers: [SETTINGS_API, 'POST /api/v1/feedback/tune/apply', 'hybrid-ai tune'],
+    shown: (now) => now.routing.thresholds,
   }),
-  localOnly: spec({ key: 'routing.localOnly', wire: 'local_only', schema: z.boolean(), writers: ['PUT /api/v1/settings'] }),
+  localOnly: spec({
+    key: 'routing.localOnly',
+    wire: 'local_only',
+    schema: z.boolean(),
+    writers: [SETTINGS_API],
+    shown: (now) => now.routing.localOnly,
+  }),
   // null is stored on purpose: "no cap", overriding a cap from the config or environment.
-  dailyBudget: spec({ key: 'budget.dailyMicros', wire: 'daily_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
-  monthlyBudget: spec({ key: 'budget.monthlyMicros', wire: 'monthly_budget_micros', schema: budgetCap, writers: ['PUT /api/v1/settings'] }),
-  history: spec({ key: 'history.enabled', wire: 'history_enabled', schema: z.boolean(), writers: ['PUT /api/v1/settings'] }),
+  dailyBudget: spec({
+    key: 'budget.dailyMicros',
+    wire: 'daily_budget_micros',
+    schema: budgetCap,
+    writers: [SETTINGS_API],
+    shown: (now) => now.routing.budget.dailyMicros ?? null,
+  }),
+  monthlyBudget: spec({
+    key: 'budget.monthlyMicros',
+    wire: 'monthly_budget_micros',
+    schema: budgetCap,
+    writers: [SETTINGS_API],
+    shown: (now) => now.routing.budget.monthlyMicros ?? null,
+  }),
+  history: spec({
+    key: 'history.enabled',
+    wire: 'history_enabled',
+    schema: z.boolean(),
+    writers: [SETTINGS_API],
+    shown: (now) => now.history,
+  }),
   /** Loopback clients may use the Ollama routes without a token (the Ollama CLI cannot send one); off by default. */
   ollamaWithoutToken: spec({
     key: 'api.ollamaLoopbackWithoutToken',
     wire: 'ollama_without_token',
     schema: z.boolean(),
-    writers: ['PUT /api/v1/settings'],
+    writers: [SETTINGS_API],
   }),
   /**
    * The machine tier chosen by the user (null = the detected one); `--tier`, HYBRID_AI_TIER or the config file's
@@ -151,7 +192,7 @@ export const coreSettings = {
     schema: z
       .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'must be a tier: 1, 2, 3 or 4 (null = detected)' })
       .nullable(),
-    writers: ['PUT /api/v1/settings'],
+    writers: [SETTINGS_API],
   }),
   /** The cloud route's first choice (null or absent: HYBRID_AI_CLOUD, else Claude when its key is set, else the first configured). */
   cloudProvider: spec({
@@ -192,16 +233,17 @@ export const coreSettings = {
   }),
 } as const;
 
-/** The settings PUT /api/v1/settings writes one for one (its wire field → the stored value). */
-export const settingsApiFields = [
-  coreSettings.thresholds,
-  coreSettings.localOnly,
-  coreSettings.dailyBudget,
-  coreSettings.monthlyBudget,
-  coreSettings.history,
-  coreSettings.ollamaWithoutToken,
-  coreSettings.tierOverride,
-] as const;
+/** The entries of `coreSettings` that PUT /api/v1/settings writes (typed: the API's body and answer derive from them). */
+export type SettingsApiField = {
+  [K in keyof typeof coreSettings]: typeof SETTINGS_API extends (typeof coreSettings)[K]['writers'][number]
+    ? (typeof coreSettings)[K]
+    : never;
+}[keyof typeof coreSettings];
+
+/** The settings PUT /api/v1/settings writes one for one (its wire field → the stored value), in `coreSettings`' order. */
+export const settingsApiFields: readonly SettingsApiField[] = Object.values(coreSettings).filter((s): s is SettingsApiField =>
+  (s.writers as readonly string[]).includes(SETTINGS_API),
+);
 
 // The routing features' settings (PUT /api/v1/routing/settings): each stored as one JSON object merged over the
 // feature's defaults (routing-settings.ts reads them; the wire is snake_case, the stored object camelCase).

@@ -1,10 +1,10 @@
 // Wire shapes of the native /api/v1 API, shared by the server (handlers `satisfies` them) and the renderer (money in integer micro-dollars).
 import type { CloudProvider, EngineId, Route, Tier } from './decision.js';
-import type { ErrorType } from './errors.js';
+import type { ErrorKind, ErrorType } from './errors.js';
 import type { DownloadState, OllamaProcessState } from './events.js';
 import type { FinishReason } from './stream.js';
 
-export type { CloudProvider, EngineId, ErrorType, Route, Tier };
+export type { CloudProvider, EngineId, ErrorKind, ErrorType, Route, Tier };
 
 /** `route` SSE event and the `routing` object of a stored answer. */
 export interface RoutingInfo {
@@ -76,6 +76,23 @@ export interface MessageDto {
   parent_id?: string | null;
   /** This turn's versions: 1-based index, count and every version's id, oldest first. */
   versions?: VersionsDto;
+}
+
+/** One conversation in the history export: its listing, the shown path's last message, and every stored message. */
+export interface HistoryConversationDto extends Omit<ConversationDto, 'snippet'> {
+  leaf_id: string | null;
+  /** Every version of every turn, oldest first, each with its parent, versions, badge data and cost. */
+  messages: Array<Required<MessageDto>>;
+}
+
+/** GET /api/v1/history/export: every stored conversation, one JSON document to keep or move. */
+export interface HistoryExportDto {
+  format: 'hybrid-ai-history';
+  version: 1;
+  /** ISO time of the export (the file name's date). */
+  exported_at: string;
+  history_enabled: boolean;
+  conversations: HistoryConversationDto[];
 }
 
 /** A turn's versions (regenerated answers, edited prompts). */

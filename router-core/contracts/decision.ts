@@ -38,6 +38,15 @@ export const cloudEngineOf: Readonly<Record<CloudProvider, EngineId>> = {
   compat: 'cloud-compat',
 };
 
+/**
+ * Why the cloud may not take a request, by kind (control flow reads the kind; people read the reason, so rewording a
+ * reason never changes a decision): local-only mode, the request's own local-only flag, the schedule, the privacy
+ * guard, the cloud not available, a budget cap, a cloud model that cannot take the request's tools or format, or a
+ * context the request does not fit.
+ */
+export type CloudBlockKind =
+  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
+
 /** Machine tier from the seed's VPS table. */
 export type Tier = 1 | 2 | 3 | 4;
 

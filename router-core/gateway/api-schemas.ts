@@ -18,21 +18,24 @@ import type {
   DownloadProgressDto,
   DownloadsDto,
   FeedbackStatsDto,
+  HistoryExportDto,
   LocalModelsDto,
   ModelsDto,
   RoutingStatsDto,
   SettingsDto,
+  SettingsUpdate,
   StatsDto,
   SystemDto,
   TuneProposalDto,
 } from '../contracts/api.js';
 import type { CloudProvider, EngineId, Route, Tier } from '../contracts/decision.js';
-import type { ErrorBody, ErrorType } from '../contracts/errors.js';
+import type { ErrorBody, ErrorKind, ErrorType } from '../contracts/errors.js';
 import type { DownloadState, OllamaProcessState, OllamaSource } from '../contracts/events.js';
 import type { GpuInfo, LocalEngineKind } from '../contracts/hardware.js';
 import type { FinishReason } from '../contracts/stream.js';
 import { errorStatus } from '../errors.js';
 import type { openAiError } from './protocols/openai.js';
+import type { settingsPutBody } from './settings-api.js';
 
 /** True when A and B are assignable both ways (a field added to one side only, or typed differently, fails). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -55,10 +58,31 @@ const route = z.enum(keysOf(routes));
 const engine = z.enum(keysOf(engines));
 const provider = z.enum(keysOf(providers));
 const errorType = z.enum(keysOf(errorStatus));
+const errorKinds = {
+  'local-only': 1,
+  'request-local': 1,
+  schedule: 1,
+  privacy: 1,
+  unavailable: 1,
+  budget: 1,
+  tools: 1,
+  format: 1,
+  context: 1,
+  'keychain-unavailable': 1,
+} satisfies Record<ErrorKind, 1>;
 
-/** The native API's error (and every /api/v1 route's): `{"error": {"type", "message"}}`. */
+/** The native API's error (and every /api/v1 route's): `{"error": {"type", "message", "kind"?}}`. */
 export const nativeErrorSchema = z
-  .object({ error: z.object({ type: errorType, message: z.string() }) })
+  .object({
+    error: z.object({
+      type: errorType,
+      message: z.string(),
+      kind: z
+        .enum(keysOf(errorKinds))
+        .optional()
+        .meta({ description: "A refusal's cause, typed (a cloud block, or a keychain that could not take a key): what a client acts on" }),
+    }),
+  })
   .meta({ description: 'Native error: `type` is one of the error catalogue (router-core/errors.ts), `message` says what to do.' });
 assertSame<Same<z.infer<typeof nativeErrorSchema>, ErrorBody>>();
 
@@ -122,6 +146,54 @@ export const chatAnswerSchema = z.object({
   cached: z.boolean(),
 });
 assertSame<Same<z.infer<typeof chatAnswerSchema>, ChatAnswerDto>>();
+
+const feedbackRating = z.enum(['up', 'down', 'retry']);
+
+/** A stored message as the history export writes it (every field present; `routing` without the chat answer's `reasoning`). */
+const storedMessage = z.object({
+  id: z.string(),
+  parent_id: z.string().nullable(),
+  versions: z.object({ index: z.number().int(), count: z.number().int(), ids: z.array(z.string()) }),
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+  created_at: z.number().int(),
+  request_id: z.string().nullable(),
+  status: z.enum(['ok', 'error', 'aborted']).nullable(),
+  error_type: errorType.nullable(),
+  routing: routingInfo.omit({ reasoning: true }).nullable(),
+  rating: feedbackRating.nullable(),
+  retried_from: z.object({ request_id: z.string(), model: z.string().nullable(), rating: feedbackRating.nullable() }).nullable(),
+  summary: z
+    .object({
+      usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+      cost_micros: z.number().int(),
+      all_cloud_cost_micros: z.number().int(),
+      savings_micros: z.number().int(),
+      latency_seconds: z.number(),
+      ttft_ms: z.number().nullable(),
+    })
+    .nullable(),
+});
+
+/** GET /api/v1/history/export. */
+export const historyExportSchema = z.object({
+  format: z.literal('hybrid-ai-history'),
+  version: z.literal(1),
+  exported_at: z.string().meta({ description: 'ISO time of the export' }),
+  history_enabled: z.boolean(),
+  conversations: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      created_at: z.number().int(),
+      updated_at: z.number().int(),
+      message_count: z.number().int(),
+      leaf_id: z.string().nullable().meta({ description: "The shown path's last message" }),
+      messages: z.array(storedMessage),
+    }),
+  ),
+});
+assertSame<Same<z.infer<typeof historyExportSchema>, HistoryExportDto>>();
 
 /** POST /api/v1/complexity. */
 export const complexitySchema = z.object({
@@ -244,6 +316,8 @@ export const settingsSchema = z.object({
   }),
 });
 assertSame<Same<z.infer<typeof settingsSchema>, SettingsDto>>();
+// The PUT body is derived from router-core/settings-schema.ts: its stored fields are exactly SettingsUpdate's.
+assertSame<Same<Omit<z.infer<typeof settingsPutBody>, 'quality_cost'>, SettingsUpdate>>();
 
 /** GET/PUT/DELETE /api/v1/settings/claude-key: never the key. */
 export const claudeKeyStatusSchema = z.object({

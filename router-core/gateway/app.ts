@@ -3,13 +3,12 @@ import { createServer } from 'node:http';
 import { timeOrderedId } from '../ids.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Ledger } from '../ledger/ledger.js';
 import type { ChatPipeline } from '../pipeline.js';
 import { mountAdmin, type AdminDeps } from './admin.js';
 import { mountCloudApi, type CloudApiDeps } from './cloud-api.js';
 import { mountConversationsApi, type ConversationsDeps } from './conversations-api.js';
-import { mountExperimentApi } from './experiment-api.js';
-import { mountFeedbackApi } from './feedback-api.js';
+import { mountExperimentApi, type ExperimentDeps } from './experiment-api.js';
+import { mountFeedbackApi, type FeedbackDeps } from './feedback-api.js';
 import { mountModelsApi, type ModelsApiDeps } from './models-api.js';
 import { clientErrorHandler, installErrorHandling, MAX_PARAM_LENGTH, type FrameworkErrorHandler } from './errors.js';
 import { LazyChildLogger } from './lazy-logger.js';
@@ -17,7 +16,7 @@ import { mountKeysApi, type AppKeys } from './keys-api.js';
 import type { ChatLimits } from './chat-limits.js';
 import { createChatGuard, createProtocolServices, mountProtocol, type ProtocolServicesDeps } from './mount.js';
 import { protocols } from './protocols/index.js';
-import { mountRoutingSettingsApi } from './routing-settings-api.js';
+import { mountRoutingSettingsApi, type RoutingSettingsDeps } from './routing-settings-api.js';
 import { nativeProtocol } from './protocols/native.js';
 import { checkJsonShape } from './protocols/validate.js';
 import { CoreError } from '../errors.js';
@@ -27,11 +26,20 @@ import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
 import { mountStatic } from './static.js';
 import { mountOpenApi } from './openapi.js';
 
+/** What the gateway's modules read and write in the ledger: the union of their own narrow interfaces. */
+export type GatewayLedger = AdminDeps['ledger'] &
+  ConversationsDeps['ledger'] &
+  SettingsDeps['ledger'] &
+  RoutingSettingsDeps['ledger'] &
+  ExperimentDeps['ledger'] &
+  FeedbackDeps['ledger'] &
+  NonNullable<ProtocolServicesDeps['ledger']>;
+
 export interface GatewayOptions
   extends Omit<AdminDeps, 'pipeline' | 'ledger'>, Omit<ConversationsDeps, 'ledger'>, Omit<SettingsDeps, 'ledger'> {
   pipeline: ChatPipeline;
-  /** Every concern of the ledger: each API module is handed the part it uses. */
-  ledger: Ledger;
+  /** The parts of the ledger the mounted modules use (each module is handed its own part). */
+  ledger: GatewayLedger;
   /** Machine, model files and downloads (absent in tests that build a bare gateway). */
   models?: ModelsApiDeps;
   /** The built UI served at / (default dist/renderer). */

@@ -1,6 +1,7 @@
 // Conversations API: list/search/create/rename/delete stored chats, their messages and versions, and "delete all history".
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { HistoryConversationDto, HistoryExportDto } from '../contracts/api.js';
 import { CoreError } from '../errors.js';
 import type { Conversation, ConversationStore, StoredMessage } from '../ledger/ledger.js';
 import { activePath, newestInSubtree, versionIndex, type VersionInfo } from '../ledger/tree.js';
@@ -172,7 +173,7 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
   // badge data and cost of each answer: one JSON document to keep or move before "delete all history".
   app.get('/api/v1/history/export', async (_req, reply) => {
     const all = await deps.ledger.listConversations({ limit: EXPORT_LIMIT });
-    const conversations = [];
+    const conversations: HistoryConversationDto[] = [];
     for (const c of all) {
       const messages = await deps.ledger.listMessages(c.id);
       const versions = versionIndex(messages);
@@ -184,7 +185,13 @@ export function mountConversationsApi(app: FastifyInstance, deps: ConversationsD
     }
     const stamp = new Date(deps.now()).toISOString();
     void reply.header('content-disposition', `attachment; filename="hybrid-ai-history-${stamp.slice(0, 10)}.json"`);
-    return { format: 'hybrid-ai-history', version: 1, exported_at: stamp, history_enabled: deps.history(), conversations };
+    return {
+      format: 'hybrid-ai-history',
+      version: 1,
+      exported_at: stamp,
+      history_enabled: deps.history(),
+      conversations,
+    } satisfies HistoryExportDto;
   });
 
   app.delete('/api/v1/history', async () => {

@@ -18,6 +18,7 @@ import {
   errorCatalogue,
   feedbackStatsSchema,
   healthSchema,
+  historyExportSchema,
   localModelsSchema,
   modelsSchema,
   nativeErrorSchema,
@@ -290,7 +291,14 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'Delete one message',
   },
-  { method: 'get', path: '/api/v1/history/export', api: 'native', access: 'master', summary: 'Every stored conversation as JSON' },
+  {
+    method: 'get',
+    path: '/api/v1/history/export',
+    api: 'native',
+    access: 'master',
+    summary: 'Every stored conversation as JSON',
+    ok: { schema: { name: 'HistoryExport', schema: historyExportSchema } },
+  },
   { method: 'delete', path: '/api/v1/history', api: 'native', access: 'master', summary: 'Delete all history (costs stay)' },
   {
     method: 'post',

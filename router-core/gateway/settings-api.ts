@@ -10,20 +10,42 @@ import { defaultThresholds, type ComplexityThresholds } from '../routing/complex
 import { knobStopFor, qualityCostKnob, scoreForCloudProbability, weights } from '../routing/learned.js';
 import type { RoutingConfig } from '../routing/policy.js';
 import { parseBody } from './protocols/validate.js';
-import { coreSettings, settingsApiFields } from '../settings-schema.js';
+import { coreSettings, settingsApiFields, type SettingsApiField, type SettingsInForce } from '../settings-schema.js';
 import type { SettingsDto } from '../contracts/api.js';
 import { OLLAMA_WITHOUT_TOKEN_WARNING } from './security.js';
 
-/** Setting keys this API owns (router-core/settings-schema.ts; wiring reads the same). */
-export const settingKeys = {
-  thresholds: coreSettings.thresholds.key,
-  localOnly: coreSettings.localOnly.key,
-  dailyBudget: coreSettings.dailyBudget.key,
-  monthlyBudget: coreSettings.monthlyBudget.key,
-  history: coreSettings.history.key,
-  ollamaWithoutToken: coreSettings.ollamaWithoutToken.key,
-  tierOverride: coreSettings.tierOverride.key,
-} as const;
+/** Setting keys (router-core/settings-schema.ts; wiring reads the same). */
+export const settingKeys = Object.fromEntries(Object.entries(coreSettings).map(([name, s]) => [name, s.key])) as {
+  readonly [K in keyof typeof coreSettings]: (typeof coreSettings)[K]['key'];
+};
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** PUT /api/v1/settings' stored fields: each entry's wire name → its validator, optional (all of them, by type). */
+type PutShape = UnionToIntersection<
+  SettingsApiField extends infer F
+    ? F extends { wire: infer W extends string; schema: infer S extends z.ZodType }
+      ? { [K in W]: z.ZodOptional<S> }
+      : never
+    : never
+>;
+
+/** GET /api/v1/settings' stored fields: each entry with `shown`, its wire name → the value in force. */
+type Shown = UnionToIntersection<
+  SettingsApiField extends infer F
+    ? F extends { wire: infer W extends string; shown: (now: SettingsInForce) => infer V }
+      ? { [K in W]: V }
+      : never
+    : never
+>;
+
+function putShape(): PutShape {
+  return Object.fromEntries(settingsApiFields.filter((s) => s.wire !== null).map((s) => [s.wire, s.schema.optional()])) as PutShape;
+}
+
+function shown(now: SettingsInForce): Shown {
+  return Object.fromEntries(settingsApiFields.flatMap((s) => ('shown' in s && s.wire !== null ? [[s.wire, s.shown(now)]] : []))) as Shown;
+}
 
 /** What the settings routes need from the core. */
 export interface SettingsDeps {
@@ -46,15 +68,7 @@ export interface SettingsDeps {
 
 /** The PUT /api/v1/settings body: each stored setting's validator from the schema, plus the Quality ↔ Cost knob. */
 export const settingsPutBody = z.object({
-  thresholds: coreSettings.thresholds.schema.optional(),
-  local_only: coreSettings.localOnly.schema.optional(),
-  daily_budget_micros: coreSettings.dailyBudget.schema.optional(),
-  monthly_budget_micros: coreSettings.monthlyBudget.schema.optional(),
-  history_enabled: coreSettings.history.schema.optional(),
-  /** The Ollama CLI's door: loopback clients may use the Ollama routes without a token (off by default). */
-  ollama_without_token: coreSettings.ollamaWithoutToken.schema.optional(),
-  /** The machine tier (1-4), or null for the detected one: GET /api/v1/system shows the tier in force and why. */
-  tier_override: coreSettings.tierOverride.schema.optional(),
+  ...putShape(),
   quality_cost: z
     .object({
       p_cloud: z
@@ -141,12 +155,8 @@ async function view(deps: SettingsDeps): Promise<SettingsDto> {
   const access = deps.apiAccess();
   const ollamaOpen = deps.settings.getSetting<boolean>(coreSettings.ollamaWithoutToken.key) === true;
   return {
-    thresholds: r.thresholds,
+    ...shown({ routing: r, history: deps.history() }),
     default_thresholds: deps.defaultThresholds,
-    local_only: r.localOnly,
-    daily_budget_micros: r.budget.dailyMicros ?? null,
-    monthly_budget_micros: r.budget.monthlyMicros ?? null,
-    history_enabled: deps.history(),
     quality_cost: qualityCostView(r),
     budget_status: {
       spent_today_micros: spend.todayMicros,

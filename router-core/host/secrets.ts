@@ -379,6 +379,7 @@ export function createSecretStore(opts: SecretStoreOptions): SecretStore {
             throw new CoreError(
               'invalid_request',
               `The OS keychain is turned off (HYBRID_AI_KEYCHAIN=off). Save with ?store=file to keep the key in ${filePath(name)} (mode 0600).`,
+              { details: { kind: 'keychain-unavailable' } },
             );
           try {
             await keychain.set(name, v);
@@ -390,6 +391,7 @@ export function createSecretStore(opts: SecretStoreOptions): SecretStore {
               'upstream_unavailable',
               `Could not save the key in the OS keychain: ${problem}. Nothing was changed (a previously saved key is kept). ` +
                 `To save it in ${filePath(name)} instead (readable only by you, mode 0600), send the same request with ?store=file.`,
+              { details: { kind: 'keychain-unavailable' } },
             );
           }
           // One copy only: the file would otherwise hold a stale key.

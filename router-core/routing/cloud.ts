@@ -16,6 +16,19 @@ export const providerNames: Record<CloudProvider, string> = {
 /** Every cloud engine id (the ledger's SQL counts a row as cloud by this list). */
 export const cloudEngineIds: readonly EngineId[] = (Object.keys(engineKinds) as EngineId[]).filter((e) => engineKinds[e].kind === 'cloud');
 
+/** Every local engine id, in `engineKinds`' order. */
+export const localEngineIds: readonly EngineId[] = (Object.keys(engineKinds) as EngineId[]).filter((e) => engineKinds[e].kind === 'local');
+
+/**
+ * The order local engines are tried for a model several can run: every local engine of `engineKinds`, Ollama first
+ * (the models a person pulled there), except that an explicit HYBRID_AI_LOCAL_MODEL ("use this file") puts the
+ * embedded engine first.
+ */
+export function localEnginePreference(explicitLocalModel: boolean): EngineId[] {
+  const first: EngineId = explicitLocalModel ? 'llamacpp' : 'ollama';
+  return [first, ...localEngineIds.filter((e) => e !== first)];
+}
+
 /** True when `engine` is a cloud (tokens billed by a provider); false for local engines, unknown ids and null. */
 export function isCloudEngine(engine: string | null | undefined): boolean {
   if (!engine) return false;

@@ -1,6 +1,6 @@
 // Route policy: complexity + tier ladder + availability + local-only/budget/no-key → one decision with reasons.
 import type { ChatRequest } from '../contracts/chat.js';
-import type { Availability, EngineId, Route, RouteCandidate, RouteDecision, Tier } from '../contracts/decision.js';
+import type { Availability, CloudBlockKind, EngineId, Route, RouteCandidate, RouteDecision, Tier } from '../contracts/decision.js';
 import type { ErrorDetails, ErrorType } from '../contracts/errors.js';
 import { cloudModels, findModel, localModels } from '../data/models.js';
 import { tierLadders } from '../data/tiers.js';
@@ -120,13 +120,8 @@ export function toolModelNames(): string[] {
   return [...localModels, ...cloudModels].filter((m) => m.supportsTools === true).map((m) => m.id);
 }
 
-/**
- * Why the cloud may not take a request, by kind (control flow reads the kind; people read the reason, so rewording a
- * reason never changes a decision): local-only mode, the request's own local-only flag, the privacy guard, Claude not
- * available, a budget cap, a cloud model that cannot take the request's tools, or a context the request does not fit.
- */
-export type CloudBlockKind =
-  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
+/** Why the cloud may not take a request, by kind (declared in contracts/ so the wire and the renderer share it). */
+export type { CloudBlockKind };
 
 /** A typed cloud block and its words. */
 export interface CloudBlock {
@@ -627,6 +622,7 @@ function decideCloudOverride(
       error: {
         type: refusalType[blocked.kind],
         message: message ?? `Model "${requested}" is a cloud model and the cloud is unavailable: ${blocked.reason}.`,
+        details: { kind: blocked.kind },
       },
     };
   }

@@ -32,7 +32,7 @@ import { createRoutingExtras } from '../pipeline-routing.js';
 import { overlaySettings, runningExperiment } from '../routing-experiment.js';
 import { readRoutingSettings } from '../routing-settings.js';
 import { defaultThresholds } from '../routing/complexity.js';
-import { cloudProviders, isCloudEngine, providerNames, providerOf } from '../routing/cloud.js';
+import { cloudProviders, isCloudEngine, localEnginePreference, providerNames, providerOf } from '../routing/cloud.js';
 import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/policy.js';
 import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
@@ -391,9 +391,7 @@ interface Routing {
 /** Step 4: the routing config, read from the settings (and the config's defaults) on every call. */
 function routingConfig(config: Config, settingsView: SettingsView, { secrets, cloudConfigured, cloudModelOf }: CloudSetup): Routing {
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
-  const localEnginePreference: EngineId[] = config.localModel
-    ? ['llamacpp', 'ollama', 'openai-compat']
-    : ['ollama', 'llamacpp', 'openai-compat'];
+  const localEngines = localEnginePreference(Boolean(config.localModel));
   // The routing config from a settings view: the saved settings, or (a routing experiment's arm B) the saved settings
   // with the variant's laid over them, so the variant composes with every setting read here.
   const routingFrom = (view: Pick<SettingsView, 'getSetting'>): RoutingConfig => {
@@ -408,7 +406,7 @@ function routingConfig(config: Config, settingsView: SettingsView, { secrets, cl
         dailyMicros: budgetCap(view.getSetting<number | null>(coreSettings.dailyBudget.key), config.dailyBudgetMicros),
         monthlyMicros: budgetCap(view.getSetting<number | null>(coreSettings.monthlyBudget.key), config.monthlyBudgetMicros),
       },
-      localEnginePreference,
+      localEnginePreference: localEngines,
       estimator: features.estimator,
       privacy: features.privacy,
       schedule: features.schedule,

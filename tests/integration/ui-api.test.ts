@@ -6,7 +6,10 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineId } from '../../router-core/contracts/decision.js';
 import type { Engine } from '../../router-core/engines/engine.js';
+import { historyExportSchema } from '../../router-core/gateway/api-schemas.js';
+import { settingsPutBody } from '../../router-core/gateway/settings-api.js';
 import { mountStatic } from '../../router-core/gateway/static.js';
+import { settingsApiFields } from '../../router-core/settings-schema.js';
 import { createFakeEngine } from '../fakes/engines.js';
 import { parseSse, startTestServer, type TestServer } from './helpers.js';
 
@@ -184,6 +187,8 @@ describe('conversations', () => {
     expect(exp.headers.get('content-disposition')).toMatch(/^attachment; filename="hybrid-ai-history-\d{4}-\d{2}-\d{2}\.json"$/);
     const doc = (await exp.json()) as any;
     expect(doc).toMatchObject({ format: 'hybrid-ai-history', version: 1, exported_at: expect.any(String) });
+    // The documented wire type, exactly: nothing missing, nothing extra (zod drops unknown keys, so toEqual finds them).
+    expect(historyExportSchema.parse(doc)).toEqual(doc);
     const listed = (await call(srv, 'GET', '/api/v1/conversations')).json.conversations as any[];
     expect(doc.conversations.map((x: any) => x.id)).toEqual(listed.map((x) => x.id));
     for (const x of doc.conversations) expect(x.messages).toHaveLength(x.message_count);
@@ -241,6 +246,31 @@ describe('settings', () => {
     }
   });
 
+  it('the settings table drives PUT and GET /api/v1/settings: each setting it gives the API is a PUT field, read back by GET', async () => {
+    // One valid value per setting GET shows at its wire name (a setting added to the table fails here until it has one).
+    const samples: Record<string, unknown> = {
+      thresholds: { medium: 0.2, cloud: 0.7 },
+      local_only: true,
+      daily_budget_micros: 5_000_000,
+      monthly_budget_micros: 90_000_000,
+      history_enabled: false,
+    };
+    const shown = settingsApiFields.filter((s) => 'shown' in s).map((s) => s.wire);
+    expect(shown.sort()).toEqual(Object.keys(samples).sort());
+    expect(Object.keys(settingsPutBody.shape)).toEqual([...settingsApiFields.map((s) => s.wire), 'quality_cost']);
+    const before = (await call(srv, 'GET', '/api/v1/settings')).json;
+    for (const [wire, value] of Object.entries(samples)) expect(before[wire], wire).not.toEqual(value);
+    const put = await call(srv, 'PUT', '/api/v1/settings', samples);
+    expect(put.status).toBe(200);
+    const got = (await call(srv, 'GET', '/api/v1/settings')).json;
+    for (const [wire, value] of Object.entries(samples)) {
+      expect(put.json[wire], wire).toEqual(value);
+      expect(got[wire], wire).toEqual(value);
+    }
+    const restored = await call(srv, 'PUT', '/api/v1/settings', Object.fromEntries(Object.keys(samples).map((w) => [w, before[w]])));
+    for (const wire of Object.keys(samples)) expect(restored.json[wire], wire).toEqual(before[wire]);
+  });
+
   it('thresholds and local-only change routing at once', async () => {
     const allCloud = await call(srv, 'PUT', '/api/v1/settings', { thresholds: { medium: 0, cloud: 0 } });
     expect(allCloud.json.thresholds).toEqual({ medium: 0, cloud: 0 });
@@ -249,6 +279,14 @@ describe('settings', () => {
     const local = (await call(srv, 'POST', '/api/v1/complexity', { prompt: 'hi' })).json;
     expect(local.engine).toBe('llamacpp');
     expect(local.reasons.join(' ')).toMatch(/local-only/);
+    // A named cloud model is refused with the cause typed in the native error (the app acts on `kind`, not the words);
+    // the OpenAI shape stays OpenAI's own.
+    const refused = await call(srv, 'POST', '/api/v1/chat', { prompt: 'hi', model: 'claude-sonnet' });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toEqual({ type: 'forbidden', message: expect.stringMatching(/local-only mode is on/), kind: 'local-only' });
+    const openAi = await call(srv, 'POST', '/v1/chat/completions', { model: 'claude-sonnet', messages: [{ role: 'user', content: 'hi' }] });
+    expect(openAi.status).toBe(403);
+    expect(Object.keys(openAi.json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     await call(srv, 'PUT', '/api/v1/settings', { local_only: false, thresholds: allCloud.json.default_thresholds });
   });
 

@@ -1,5 +1,5 @@
 // Typed fetch over the gateway (same origin + bearer token from the #token= link or the prompt); errors → ApiError.
-import type { ErrorType } from './types';
+import type { ErrorKind, ErrorType } from './types';
 
 const TOKEN_KEY = 'hybrid-ai.token';
 
@@ -7,11 +7,14 @@ const TOKEN_KEY = 'hybrid-ai.token';
 export class ApiError extends Error {
   readonly status: number;
   readonly type: ErrorType | 'network';
-  constructor(status: number, type: ErrorType | 'network', message: string) {
+  /** The refusal's typed cause, when the core gave one (the UI acts on this, never on the message's words). */
+  readonly kind?: ErrorKind;
+  constructor(status: number, type: ErrorType | 'network', message: string, kind?: ErrorKind) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.type = type;
+    if (kind !== undefined) this.kind = kind;
   }
 }
 
@@ -61,8 +64,8 @@ export function adoptTokenFromLocation(loc: Location = window.location, hist: Hi
 /** Parse an error response into an ApiError with the gateway's message. */
 async function toApiError(res: Response): Promise<ApiError> {
   try {
-    const body = (await res.json()) as { error?: { type?: ErrorType; message?: string } };
-    if (body.error?.message) return new ApiError(res.status, body.error.type ?? 'internal', body.error.message);
+    const body = (await res.json()) as { error?: { type?: ErrorType; message?: string; kind?: ErrorKind } };
+    if (body.error?.message) return new ApiError(res.status, body.error.type ?? 'internal', body.error.message, body.error.kind);
   } catch {
     // Not JSON: fall through to a generic message with the status.
   }

@@ -1,6 +1,6 @@
 // SSE reader for POST /api/v1/chat (events: route, delta, summary, done, error); Stop/Esc abort via AbortSignal.
 import { ApiError, authHeaders, setToken, toApiError } from './client';
-import type { AnswerSummary, ErrorType, RoutingInfo } from './types';
+import type { AnswerSummary, ErrorKind, ErrorType, RoutingInfo } from './types';
 
 /** Body of a streamed native chat request. */
 export interface ChatStreamRequest {
@@ -12,12 +12,19 @@ export interface ChatStreamRequest {
   retry_of?: string;
 }
 
+/** An answer's error: its type, the core's words and, for a refusal, its typed cause. */
+export interface StreamError {
+  type: ErrorType | 'network';
+  message: string;
+  kind?: ErrorKind;
+}
+
 export interface ChatStreamHandlers {
   onRoute(r: RoutingInfo): void;
   onDelta(text: string): void;
   onSummary(s: AnswerSummary): void;
   onDone(finishReason: string): void;
-  onError(e: { type: ErrorType | 'network'; message: string }): void;
+  onError(e: StreamError): void;
 }
 
 /** Split an SSE buffer into complete frames; returns the frames and the unfinished rest. */
@@ -84,7 +91,7 @@ export async function streamChat(body: ChatStreamRequest, h: ChatStreamHandlers,
     // Refused before streaming (no model, bad model, budget...): a JSON error, not SSE.
     const err = res.ok ? new ApiError(500, 'internal', 'The server sent no stream.') : await toApiError(res);
     if (res.status === 401) setToken(null);
-    h.onError({ type: err.type, message: err.message });
+    h.onError({ type: err.type, message: err.message, ...(err.kind ? { kind: err.kind } : {}) });
     return;
   }
   try {
@@ -116,8 +123,8 @@ function dispatch(f: SseFrame, h: ChatStreamHandlers): void {
       h.onDone((data as { finish_reason: string }).finish_reason);
       break;
     case 'error': {
-      const e = (data as { error: { type: ErrorType; message: string } }).error;
-      h.onError({ type: e.type, message: e.message });
+      const e = (data as { error: StreamError }).error;
+      h.onError({ type: e.type, message: e.message, ...(e.kind ? { kind: e.kind } : {}) });
       break;
     }
   }

@@ -140,7 +140,8 @@ export const nativeProtocol: ProtocolAdapter<undefined> = {
   },
 
   encodeError(err: CoreError): ErrorBody {
-    return { error: { type: err.type, message: err.message } };
+    const kind = err.details?.kind;
+    return { error: { type: err.type, message: err.message, ...(kind ? { kind } : {}) } };
   },
 };
 

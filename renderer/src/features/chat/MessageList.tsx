@@ -8,6 +8,7 @@ import { Markdown } from '../../components/Markdown';
 import { formatBytes, splitAttachments } from './attachments';
 import { FeedbackButtons, type Thumb } from './FeedbackButtons';
 import { firstPrivateTurn, privacyFinding, privateCloudReason } from './privacy';
+import type { ErrorKind } from '../../api/types';
 import { RouteBadge } from './RouteBadge';
 import { isLocalAnswer, type RetryWhere, type UiMessage } from './useChatStream';
 
@@ -39,8 +40,8 @@ export interface RetryAvailability {
   cloudName?: string;
 }
 
-/** What to do about an error, from its type and (for a refusal) the core's own reason. */
-export function errorHint(type: string, message = ''): ReactNode {
+/** What to do about an error, from its type and (for a refusal) its typed cause. */
+export function errorHint(type: string, kind?: ErrorKind): ReactNode {
   switch (type) {
     case 'no_model_available':
       return (
@@ -61,8 +62,8 @@ export function errorHint(type: string, message = ''): ReactNode {
         </>
       );
     case 'forbidden':
-      // 403 has several causes; the core's message names which one (the privacy guard, local-only mode, a local-only request).
-      if (message.includes('privacy guard')) {
+      // 403 has several causes; the core's typed kind says which (the privacy guard, local-only mode, a local-only request).
+      if (kind === 'privacy') {
         return (
           <>
             The conversation holds private data, so it stays on this computer. Edit or delete that message, or start a new chat, to use
@@ -70,7 +71,7 @@ export function errorHint(type: string, message = ''): ReactNode {
           </>
         );
       }
-      if (message.includes('local-only mode')) {
+      if (kind === 'local-only') {
         return (
           <>
             Local-only mode is on: turn it off in <a href="#/settings">Settings</a> to use Claude.
@@ -252,7 +253,7 @@ function Answer({
       {m.state === 'error' && m.error && (
         <div className="msg-error" role="alert" data-testid="answer-error">
           <strong>{m.content ? 'The answer broke off: ' : 'No answer: '}</strong>
-          {m.error.message} {errorHint(m.error.type, m.error.message)}
+          {m.error.message} {errorHint(m.error.type, m.error.kind)}
         </div>
       )}
       {m.routing && (

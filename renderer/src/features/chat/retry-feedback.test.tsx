@@ -2,7 +2,7 @@
 // "Retry with Claude" on a local answer records the miss and re-asks with the Claude override; the answer's actions.
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RoutingInfo } from '../../api/types';
+import type { ErrorKind, RoutingInfo } from '../../api/types';
 import { MessageList, type RetryAvailability } from './MessageList';
 import { useChatStream, type UiMessage } from './useChatStream';
 
@@ -231,25 +231,31 @@ describe('an answer’s actions (MessageList)', () => {
     );
   });
 
-  it('a 403 says what refused the cloud: the privacy guard is not "local-only mode"', () => {
-    const refused = (message: string) =>
-      done({ key: message, state: 'error', content: '', routing: undefined, error: { type: 'forbidden', message } });
+  it('a 403 says what refused the cloud, from the typed kind: the privacy guard is not "local-only mode"', () => {
+    const refused = (message: string, kind: ErrorKind) =>
+      done({ key: message, state: 'error', content: '', routing: undefined, error: { type: 'forbidden', message, kind } });
     render(
       <MessageList
         messages={[
           refused(
             'Model "claude-sonnet" is a cloud model and the cloud is unavailable: privacy guard: the conversation contains what looks like a password → kept on this machine.',
+            'privacy',
           ),
-          refused('Model "claude-sonnet" is a cloud model and the cloud is unavailable: local-only mode is on.'),
+          refused('Model "claude-sonnet" is a cloud model and the cloud is unavailable: local-only mode is on.', 'local-only'),
+          // The words do not decide: a refusal whose message reads otherwise still gets its kind's hint.
+          refused('Model "claude-sonnet" may not be used now.', 'privacy'),
+          refused('Model "claude-sonnet" is refused: the privacy guard has nothing to do with it.', 'request-local'),
         ]}
         retry={ok}
         actions={noActions}
         busy={false}
       />,
     );
-    const [privacy, localOnly] = screen.getAllByTestId('answer-error').map((e) => e.textContent ?? '');
+    const [privacy, localOnly, reworded, requestLocal] = screen.getAllByTestId('answer-error').map((e) => e.textContent ?? '');
     expect(privacy).toMatch(/holds private data, so it stays on this computer\. Edit or delete that message/);
     expect(privacy).not.toMatch(/Local-only mode is on/);
     expect(localOnly).toMatch(/Local-only mode is on: turn it off in Settings/);
+    expect(reworded).toMatch(/holds private data, so it stays on this computer/);
+    expect(requestLocal).not.toMatch(/holds private data|Local-only mode is on/);
   });
 });

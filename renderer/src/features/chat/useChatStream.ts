@@ -3,8 +3,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import { sendFeedback } from '../../api/feedback';
 import { invalidate } from '../../api/queries';
-import { streamChat } from '../../api/stream';
-import type { AnswerSummary, ConversationDto, ErrorType, FeedbackRating, MessageDto, RoutingInfo, VersionsDto } from '../../api/types';
+import { streamChat, type StreamError } from '../../api/stream';
+import type { AnswerSummary, ConversationDto, FeedbackRating, MessageDto, RoutingInfo, VersionsDto } from '../../api/types';
 
 /*
  * One answer's life:
@@ -27,7 +27,7 @@ export interface UiMessage {
   state: AnswerState;
   routing?: RoutingInfo;
   summary?: AnswerSummary;
-  error?: { type: ErrorType | 'network'; message: string };
+  error?: StreamError;
   /** What was asked for: 'auto', a model id, or 'local' (auto, kept on this machine). */
   requested?: string;
   /** The request this message belongs to (from the `route` event, or the stored message). */
@@ -310,7 +310,11 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       } catch (e) {
         patchAnswer(answerKey, () => ({
           state: 'error',
-          error: { type: e instanceof ApiError ? e.type : 'internal', message: e instanceof Error ? e.message : String(e) },
+          error: {
+            type: e instanceof ApiError ? e.type : 'internal',
+            message: e instanceof Error ? e.message : String(e),
+            ...(e instanceof ApiError && e.kind ? { kind: e.kind } : {}),
+          },
         }));
       } finally {
         if (abortRef.current === ac) abortRef.current = null;

@@ -1,14 +1,9 @@
 // "Export all history": every saved conversation (all versions, each answer's model and cost) as one JSON file.
 import { useState } from 'react';
 import { api, ApiError } from '../../api/client';
+import type { HistoryExportDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { download } from '../chat/export';
-
-/** What GET /api/v1/history/export answers (only the fields read here; the file keeps the whole document). */
-interface HistoryExportDoc {
-  exported_at: string;
-  conversations: Array<{ messages: unknown[] }>;
-}
 
 /** The file name for an export made at `exportedAt` (ISO time): hybrid-ai-history-YYYY-MM-DD.json. */
 export function historyFileName(exportedAt: string): string {
@@ -21,7 +16,7 @@ export function HistoryExport({ onDone, onError }: { onDone(message: string): vo
   const run = async (): Promise<void> => {
     setBusy(true);
     try {
-      const doc = await api<HistoryExportDoc>('GET', '/api/v1/history/export');
+      const doc = await api<HistoryExportDto>('GET', '/api/v1/history/export');
       download(historyFileName(doc.exported_at), 'application/json', `${JSON.stringify(doc, null, 2)}\n`);
       const messages = doc.conversations.reduce((n, c) => n + c.messages.length, 0);
       onDone(`Exported ${doc.conversations.length} conversations and ${messages} messages`);

@@ -87,7 +87,7 @@ export function KeyField({
       invalidate('/api/v1/models');
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
-      setOfferFile(e instanceof ApiError && e.message.includes('?store=file'));
+      setOfferFile(e instanceof ApiError && e.kind === 'keychain-unavailable');
     } finally {
       setBusy(false);
     }

@@ -353,6 +353,7 @@ describe('KeyField without a keychain', () => {
               type: 'upstream_unavailable',
               message:
                 'Could not save the key in the OS keychain: locked. To save it in /d/claude-key.secret instead, send the same request with ?store=file.',
+              kind: 'keychain-unavailable',
             },
           },
         };
