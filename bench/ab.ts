@@ -1,7 +1,7 @@
 // A/B of two compiled gateway builds against one instant Ollama stand-in: added latency and CPU per request at concurrency 1
 // (or --concurrency N), alternating rounds.
 //
-// Usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds 8] [--per-round 600] [--concurrency 1]   (a side may also be
+// Usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds 8] [--per-round 600] [--concurrency 1] [--protocol native|openai|mixed]   (a side may also be
 // "--import=tsx router-core/server/main.ts": node arguments separated by spaces)
 // Build each side with `npx tsc -p tsconfig.server.json --outDir DIR` in the checkout to compare (a git worktree of an older
 // commit, say) and pass DIR/router-core/server/main.js. Both run with plain node, same flags, same upstream, phases rotated.
@@ -17,6 +17,8 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '8' },
     'per-round': { type: 'string', default: '600' },
     concurrency: { type: 'string', default: '1' },
+    // native: /api/v1/chat; openai: /v1/chat/completions; mixed: half of each per round (the pipeline switches protocol).
+    protocol: { type: 'string', default: 'native' },
   },
 });
 if (positionals.length !== 2) {
@@ -49,6 +51,13 @@ try {
   );
   const direct = { name: 'direct', url: up.url, lat: [] as number[] };
   const body = JSON.stringify({ prompt: 'hi' });
+  const openaiBody = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] });
+  const chats = (url: string) => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const native = target(url, '/api/v1/chat', body, auth);
+    const openai = target(url, '/v1/chat/completions', openaiBody, auth);
+    return values.protocol === 'openai' ? [openai] : values.protocol === 'mixed' ? [native, openai] : [native];
+  };
   const agent = keepAliveAgent(concurrency);
   const target = (url: string, p: string, b: string, headers: Record<string, string>) => ({ name: url, url, path: p, body: b, headers });
   const directTarget = target(
@@ -58,7 +67,7 @@ try {
     {},
   );
   // Warm-up long enough for V8 to optimise the hot paths (the first ~1,000 requests cost twice as much).
-  for (const s of sides) await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, concurrency, 3000);
+  for (const s of sides) for (const t of chats(s.url)) await load(t, agent, concurrency, 3000);
   await load(directTarget, agent, concurrency, 400);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
@@ -71,9 +80,10 @@ try {
     );
     for (const s of order) {
       const c0 = procCpuMicros(s.child.pid);
-      const res = await load(target(s.url, '/api/v1/chat', body, { authorization: `Bearer ${TOKEN}` }), agent, concurrency, perRound);
+      const ts = chats(s.url);
+      const ms: number[] = [];
+      for (const t of ts) ms.push(...(await load(t, agent, concurrency, perRound / ts.length)).samples.map((x) => x.ms));
       s.cpu.push((procCpuMicros(s.child.pid) - c0) / perRound);
-      const ms = res.samples.map((x) => x.ms);
       s.lat.push(percentile(ms, 50));
       s.p99.push(percentile(ms, 99));
     }

@@ -20,6 +20,7 @@ import {
   type ProtocolAdapter,
   type ProtocolServices,
   type ResponseStore,
+  uniformRequest,
 } from './protocol.js';
 import {
   budgetExceeded,
@@ -275,7 +276,7 @@ async function handleChat(
   const timer = setTimeout(() => ac.abort(budgetExceeded(budgetMs)), budgetMs);
   try {
     const run = await pipeline.handle(
-      decoded.request,
+      uniformRequest(decoded.request),
       {
         protocol: adapter.name,
         requestId: req.id,

@@ -1,5 +1,5 @@
 // ProtocolAdapter: a wire protocol as pure decode/encode over our neutral ChatRequest and pipeline events.
-import type { ChatRequest, Protocol, ToolCall } from '../contracts/chat.js';
+import type { ChatMessage, ChatRequest, Protocol, ToolCall } from '../contracts/chat.js';
 import type { EngineId } from '../contracts/decision.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
@@ -182,4 +182,28 @@ export interface ProtocolAdapter<O = unknown> {
    * `keep_alive: 0`) without running the pipeline; undefined = decode and run it as usual. Throws CoreError like decode.
    */
   answerWithoutModel?(body: unknown, route: ChatRoute, services: ProtocolServices): Promise<unknown>;
+}
+
+/**
+ * The request as the pipeline gets it, whichever protocol decoded it: every property present (undefined when not
+ * given), always in this order, the messages and params likewise. The pipeline's hot functions then see one object
+ * shape, not one per protocol (V8 deoptimises a function each time it meets a shape it was not optimised for).
+ */
+export function uniformRequest(r: ChatRequest): ChatRequest {
+  const p = r.params;
+  return {
+    messages: r.messages.map(uniformMessage),
+    model: r.model,
+    params: { maxTokens: p.maxTokens, temperature: p.temperature, topP: p.topP, stop: p.stop, seed: p.seed },
+    localOnly: r.localOnly,
+    cache: r.cache,
+    cascade: r.cascade,
+    tools: r.tools,
+    toolChoice: r.toolChoice,
+    responseFormat: r.responseFormat,
+  };
+}
+
+function uniformMessage(m: ChatMessage): ChatMessage {
+  return { role: m.role, content: m.content, toolCalls: m.toolCalls, toolCallId: m.toolCallId, name: m.name };
 }

@@ -10,6 +10,11 @@ export interface SettingsView {
   setSetting(key: string, value: unknown): Promise<void>;
   /** Read every setting from the ledger again (other gateways' changes). */
   reload(): Promise<void>;
+  /**
+   * A number that changes whenever what getSetting answers may have changed (a write, a reload): lets a reader keep
+   * something built from the settings until they change. Absent = no such promise (build it again each time).
+   */
+  version?(): number;
 }
 
 /**
@@ -22,17 +27,24 @@ export async function createSettingsView(ledger: Pick<SettingsStore, 'allSetting
   let values = new Map<string, unknown>(Object.entries(await ledger.allSettings()));
   // A reload that started before a local write must not bring back the old value: writes bump the generation.
   let generation = 0;
+  // Bumped by every write and every reload that replaced the values (see SettingsView.version).
+  let version = 0;
   return {
     getSetting: <T>(key: string) => values.get(key) as T | undefined,
     async setSetting(key, value) {
       await ledger.setSetting(key, value);
       generation++;
+      version++;
       values.set(key, value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown));
     },
     async reload() {
       const started = generation;
       const fresh = new Map<string, unknown>(Object.entries(await ledger.allSettings()));
-      if (started === generation) values = fresh;
+      if (started === generation) {
+        values = fresh;
+        version++;
+      }
     },
+    version: () => version,
   };
 }

@@ -389,7 +389,7 @@ interface Routing {
 }
 
 /** Step 4: the routing config, read from the settings (and the config's defaults) on every call. */
-function routingConfig(config: Config, settingsView: SettingsView, { cloudConfigured, cloudModelOf }: CloudSetup): Routing {
+function routingConfig(config: Config, settingsView: SettingsView, { secrets, cloudConfigured, cloudModelOf }: CloudSetup): Routing {
   // An explicit HYBRID_AI_LOCAL_MODEL means "use this file": the embedded engine goes first.
   const localEngines = localEnginePreference(Boolean(config.localModel));
   // The routing config from a settings view: the saved settings, or (a routing experiment's arm B) the saved settings
@@ -412,7 +412,22 @@ function routingConfig(config: Config, settingsView: SettingsView, { cloudConfig
       schedule: features.schedule,
     };
   };
-  const routing = (): RoutingConfig => routingFrom(settingsView);
+  // Read on every request (twice or more): built once per change of what it is read from, the settings (their version)
+  // and which cloud keys are known (a key saved, removed or found in the keychain changes peekKeys' answer).
+  const version = settingsView.version?.bind(settingsView);
+  const peekKeys = (): number => {
+    let known = 0;
+    for (let i = 0; i < cloudProviders.length; i++) if (secrets.peek(cloudKeyNames[cloudProviders[i]!]) !== undefined) known |= 1 << i;
+    return known;
+  };
+  let memo: { version: number; keys: number; config: RoutingConfig } | undefined;
+  const routing = (): RoutingConfig => {
+    if (!version) return routingFrom(settingsView);
+    const v = version();
+    const keys = peekKeys();
+    if (memo?.version !== v || memo.keys !== keys) memo = { version: v, keys, config: routingFrom(settingsView) };
+    return memo.config;
+  };
   /**
    * The cloud route: the first choice (Settings, else HYBRID_AI_CLOUD, else Claude when its key is set, else the first
    * provider configured, else Claude as today), then the fallback order (Settings, else every other configured provider).

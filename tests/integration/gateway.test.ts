@@ -361,3 +361,35 @@ describe('/ready', () => {
     expect((await fetch(`${srv.url}/ready`)).status).toBe(200);
   });
 });
+
+describe('settings and routing', () => {
+  const put = (body: unknown) =>
+    fetch(`${srv.url}/api/v1/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify(body),
+    });
+  // The routing config is built once per settings change, not per request: a change must reach the very next one.
+  it('a settings change takes effect on the next request, both ways', async () => {
+    const ask = { prompt: 'Prove that there are infinitely many primes.', max_tokens: 8 };
+    const before = await post('/api/v1/chat', ask);
+    expect(before.status).toBe(200);
+    expect(before.json.backend).toBe('cloud');
+    try {
+      expect((await put({ local_only: true })).status).toBe(200);
+      const native = await post('/api/v1/chat', ask);
+      expect(native.json.backend).toBe('local');
+      const openai = await post('/v1/chat/completions', {
+        model: 'auto',
+        messages: [{ role: 'user', content: ask.prompt }],
+        max_tokens: 8,
+      });
+      expect(openai.status).toBe(200);
+      expect(openai.json.model).not.toMatch(/^claude/);
+    } finally {
+      expect((await put({ local_only: false })).status).toBe(200);
+    }
+    const after = await post('/api/v1/chat', ask);
+    expect(after.json.backend).toBe('cloud');
+  });
+});
