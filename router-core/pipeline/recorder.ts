@@ -82,7 +82,7 @@ export function createRequestRecorder(deps: RecorderDeps, who: RequestIdentity):
     // is not known, so neither is what it saved.
     const unpriced =
       o.decision !== null && !cached && isCloudEngine(o.decision.engine) && knownCloudPrice(o.decision.model, extra) === undefined;
-    const allCloudMicros = unpriced ? costMicros : allCloudCost(o.usage, routing?.cloudModel);
+    const allCloudMicros = unpriced ? costMicros : allCloudCost(o.usage, routing?.cloudModel, extra);
     const row = toRow(who, o, { costMicros, allCloudMicros, latencyMs, cached, experiment });
     // Committed before the answer is reported; the request's budget reservation goes in the same transaction.
     await deps.ledger.record(row);

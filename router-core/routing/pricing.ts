@@ -47,11 +47,12 @@ export function knownCloudPrice(model: string, extra?: Readonly<Record<string, P
 /**
  * What the same usage would have cost on the reference cloud model (the user's chosen cloud model): the "all-cloud"
  * counterfactual. Token counts of the model that answered stand in for the cloud model's (tokenizers differ by
- * ~10-20%; the ledger keeps the real counts, so the estimate can be refined without losing data). A reference without
- * a known price (an OpenAI-compatible cloud's model) is priced as the default cloud model, never as $0.
+ * ~10-20%; the ledger keeps the real counts, so the estimate can be refined without losing data). `extra` holds the
+ * configured prices (an OpenAI-compatible cloud's); a reference without a known price is priced as the default cloud
+ * model, never as $0.
  */
-export function allCloudCost(usage: Usage, reference: string = defaultCloudModel): number {
-  return costOf(usage, knownCloudPrice(reference) ?? prices[defaultCloudModel as ModelId]);
+export function allCloudCost(usage: Usage, reference: string = defaultCloudModel, extra?: Readonly<Record<string, Price>>): number {
+  return costOf(usage, knownCloudPrice(reference, extra) ?? prices[defaultCloudModel as ModelId]);
 }
 
 /** Money saved versus all-cloud, never negative (a pricier model than the reference saves nothing). */

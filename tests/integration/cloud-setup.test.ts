@@ -158,6 +158,9 @@ describe('an OpenAI-compatible cloud set up through the API', () => {
     expect(expected).toBeGreaterThan(0);
     expect(row.costMicros).toBe(expected);
     expect(chat.json.cost_micros).toBe(expected);
+    // The all-cloud counterfactual is the first-choice cloud at its configured prices: this answer saved nothing.
+    expect(row.allCloudMicros).toBe(expected);
+    expect(chat.json.savings_micros).toBe(0);
   });
 
   it('without prices no savings are claimed', async () => {
