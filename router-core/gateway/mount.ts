@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ToolCall } from '../contracts/chat.js';
 import type { Availability, EngineId } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
+import { isCloudEngine } from '../routing/cloud.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason } from '../contracts/stream.js';
@@ -97,13 +98,15 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[]): 
         : {}),
     });
   }
-  // Names an engine offers beyond the catalog (an Ollama tag): abilities unknown here, the engine decides.
+  // Names an engine offers beyond the catalog (an Ollama tag, an OpenAI-compatible cloud's model): abilities unknown
+  // here, the engine decides; a name only clouds serve is a cloud model.
   for (const engine of Object.values(a.engines)) {
     for (const id of engine?.ok ? engine.models : []) {
       if (known.has(id)) continue;
       known.add(id);
       const engines = on(id);
-      out.push({ id, kind: 'local', label: id, engines, supportsTools: false, canEmbed: engines.some((e) => embedEngines.includes(e)) });
+      const kind = engines.every(isCloudEngine) ? 'cloud' : 'local';
+      out.push({ id, kind, label: id, engines, supportsTools: false, canEmbed: engines.some((e) => embedEngines.includes(e)) });
     }
   }
   const auto: ModelListing = {

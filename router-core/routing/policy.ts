@@ -527,7 +527,11 @@ function nothingAvailableMessage(blocked: CloudBlock | null): string {
 export function validModelNames(availability: Availability): string[] {
   const up = Object.entries(availability.engines).filter(([, e]) => e?.ok === true) as Array<[EngineId, { models: string[] }]>;
   const served = (id: string) => up.some(([, e]) => e.models.includes(id));
-  const raw = up.filter(([e]) => !cloudEngineIds.includes(e)).flatMap(([, e]) => e.models.filter((m) => !findModel(m)));
+  // Raw ids (no catalog entry) of local engines, and of the OpenAI-compatible cloud the user set up (its own list is
+  // what they call it by); OpenAI's and Gemini's raw ids stay out (their catalog ids name them).
+  const raw = up
+    .filter(([e]) => e === 'cloud-compat' || !cloudEngineIds.includes(e))
+    .flatMap(([, e]) => e.models.filter((m) => !findModel(m)));
   return [...new Set(['auto', ...localModels.map((m) => m.id).filter(served), ...cloudModels.map((m) => m.id).filter(served), ...raw])];
 }
 

@@ -298,6 +298,28 @@ describe('GET /v1/models', () => {
     });
   });
 
+  it("lists the OpenAI-compatible cloud's own models (owned by compat), finds them by id, not OpenAI's raw ids", async () => {
+    const a: Availability = {
+      engines: {
+        'cloud-compat': { ok: true, models: ['deepseek-chat', 'meta-llama/llama-3.3-70b'] },
+        openai: { ok: true, models: ['gpt-5.4-mini', 'gpt-4o-2024-08-06'] },
+      },
+    };
+    const services = { startedAt: 0, models: async () => listModels(a, []) } as unknown as ProtocolServices;
+    const signal = new AbortController().signal;
+    const list = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models')!;
+    const got = (await list.handle({ body: undefined, signal }, services)) as { data: Array<{ id: string; owned_by: string }> };
+    expect(got.data.map((m) => m.id)).toEqual(validModelNames(a));
+    expect(got.data).toContainEqual(expect.objectContaining({ id: 'deepseek-chat', owned_by: 'compat' }));
+    expect(got.data).toContainEqual(expect.objectContaining({ id: 'gpt-5.4-mini', owned_by: 'openai' }));
+    expect(got.data.some((m) => m.id === 'gpt-4o-2024-08-06')).toBe(false);
+    const one = openaiProtocol.extraRoutes!.find((r) => r.url === '/v1/models/*')!;
+    expect(await one.handle({ body: undefined, signal, params: { '*': 'meta-llama/llama-3.3-70b' } }, services)).toMatchObject({
+      id: 'meta-llama/llama-3.3-70b',
+      owned_by: 'compat',
+    });
+  });
+
   it('one model by id (slashes included), or a 404 naming the available ones', async () => {
     const a: Availability = { engines: { ollama: { ok: true, models: ['hf.co/org/repo:Q4'] } } };
     const services = { startedAt: 0, models: async () => listModels(a, []) } as unknown as ProtocolServices;

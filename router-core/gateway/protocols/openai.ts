@@ -220,14 +220,24 @@ export async function openAiModels(services: Pick<ProtocolServices, 'models' | '
   const isCatalog = (m: ModelListing) => findModel(m.id)?.id === m.id;
   const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
   return listed
-    .filter((m) => m.kind === 'auto' || isCatalog(m) || (!findModel(m.id) && m.engines.some((e) => !cloudEngineIds.includes(e))))
+    .filter(
+      (m) =>
+        m.kind === 'auto' ||
+        isCatalog(m) ||
+        (!findModel(m.id) && m.engines.some((e) => e === 'cloud-compat' || !cloudEngineIds.includes(e))),
+    )
     .map((m, i) => ({ m, i }))
     .sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i)
     .map(({ m }) => ({
       id: m.id,
       object: 'model' as const,
       created,
-      owned_by: m.kind === 'auto' ? 'hybrid-ai' : m.kind === 'cloud' ? (providerOfModel(m.id) ?? 'cloud') : 'local',
+      owned_by:
+        m.kind === 'auto'
+          ? 'hybrid-ai'
+          : m.kind === 'cloud'
+            ? (providerOfModel(m.id) ?? (m.engines.includes('cloud-compat') ? 'compat' : 'cloud'))
+            : 'local',
     }));
 }
 
