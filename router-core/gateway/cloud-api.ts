@@ -44,6 +44,8 @@ export interface CloudApiDeps {
 const MAX_KEY_LENGTH = 512;
 /** Shortest: a truncated paste or a last 4 copied back from the UI is refused (OpenAI's and Gemini's keys are 39+). */
 const MIN_KEY_LENGTH = 20;
+/** A self-hosted OpenAI-compatible proxy's key is whatever its owner set (LiteLLM's examples use sk-1234). */
+const MIN_COMPAT_KEY_LENGTH = 1;
 /** Keys of every provider are printable ASCII without spaces or quotes. */
 const KEY_CHARS = /^[A-Za-z0-9_\-.:+/=]+$/;
 
@@ -59,10 +61,11 @@ export function validateProviderKey(p: CloudProvider, raw: unknown): string {
       'invalid_request',
       'Invalid "key": an OpenAI API key starts with "sk-" (create one at platform.openai.com → API keys).',
     );
-  if (key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH)
+  const min = p === 'compat' ? MIN_COMPAT_KEY_LENGTH : MIN_KEY_LENGTH;
+  if (key.length < min || key.length > MAX_KEY_LENGTH)
     throw new CoreError(
       'invalid_request',
-      `Invalid "key": ${key.length} characters; ${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} API key has ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} (check that it was copied whole).`,
+      `Invalid "key": ${key.length} characters; ${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} API key has ${min} to ${MAX_KEY_LENGTH} (check that it was copied whole).`,
     );
   if (!KEY_CHARS.test(key)) throw new CoreError('invalid_request', 'Invalid "key": no spaces, quotes or other punctuation inside a key.');
   return key;

@@ -6,7 +6,14 @@ describe('validateProviderKey / envKeyWarnings', () => {
   it('uses the right article for each provider', () => {
     expect(() => validateProviderKey('openai', 'sk-short')).toThrow(/; an OpenAI API key has 20 to 512 /);
     expect(() => validateProviderKey('gemini', 'AIza-short')).toThrow(/; a Gemini API key has 20 to 512 /);
-    expect(() => validateProviderKey('compat', 'short')).toThrow(/; an OpenAI-compatible cloud API key has 20 to 512 /);
+    expect(() => validateProviderKey('compat', 'x'.repeat(513))).toThrow(/; an OpenAI-compatible cloud API key has 1 to 512 /);
+  });
+
+  it("takes a self-hosted OpenAI-compatible proxy's short key (LiteLLM's sk-1234), not an empty or spaced one", () => {
+    expect(validateProviderKey('compat', ' sk-1234 ')).toBe('sk-1234');
+    expect(() => validateProviderKey('compat', '  ')).toThrow(/0 characters; an OpenAI-compatible cloud API key has 1 to 512/);
+    expect(() => validateProviderKey('compat', 'sk 1234')).toThrow(/no spaces/);
+    expect(() => validateProviderKey('openai', 'sk-1234')).toThrow(/has 20 to 512/);
   });
 
   it('warns about a malformed env key by the same rule the API refuses it, and says nothing of a good one', () => {
