@@ -128,6 +128,15 @@ function installBodyChecks(app: FastifyInstance): void {
     }
     done(null, payload);
   });
+  // A DELETE with no body is whole, whatever Content-Type a client's wrapper adds by default (many send JSON's on every
+  // call): the header alone would make the JSON parser refuse the empty body.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const h = req.headers;
+    if (req.method === 'DELETE' && h['content-type'] !== undefined && (h['content-length'] ?? '0') === '0' && !h['transfer-encoding']) {
+      delete h['content-type'];
+    }
+    done();
+  });
   app.addHook('preValidation', (req, _reply, done) => {
     checkJsonShape(req.body);
     done();

@@ -196,6 +196,22 @@ describe('deleting a key set in the environment', () => {
     expect((await call(srv, 'GET', url)).json).toMatchObject({ configured: true, store: 'env', last4: key.slice(-4) });
   });
 
+  it('a DELETE with a JSON Content-Type and no body is answered like one without (clients add the header by default)', async () => {
+    const res = await fetch(`${srv.url}/api/v1/cloud/keys/gemini`, {
+      method: 'DELETE',
+      headers: { ...srv.auth, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('conflict');
+    // A DELETE that does send a body still has it parsed (and a broken one refused).
+    const broken = await fetch(`${srv.url}/api/v1/cloud/keys/gemini`, {
+      method: 'DELETE',
+      headers: { ...srv.auth, 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(broken.status).toBe(400);
+  });
+
   it('the Claude key from the environment still answers after the refused DELETE', async () => {
     await call(srv, 'DELETE', '/api/v1/settings/claude-key');
     const asked = claude.requests.length;
