@@ -106,10 +106,12 @@ describe('N sequences of one model', () => {
             (e: unknown) => ({ ok: false as const, error: e }),
           ),
         );
+        // All four in flight on their sequences and generation under way. Not "all four have sent text": under a loaded
+        // machine the tiny model can finish one 400-token answer before another's first text, and that window never came.
         await until(
-          () => engine.info().running.length === 4 && engine.info().running.every((j) => j.deltas > 0),
+          () => engine.info().running.length === 4 && engine.info().running.some((j) => j.deltas > 0),
           20_000,
-          'all four generating',
+          'all four in flight, one generating',
         );
         victim.abort();
         const results = await Promise.all(runs);
