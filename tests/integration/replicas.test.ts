@@ -134,6 +134,19 @@ describe.skipIf(postgresSkipReason !== undefined)(
       const local = answers.filter((r) => r.json.engine !== 'anthropic');
       expect(cloud.length).toBeGreaterThan(0);
       expect(local.length).toBeGreaterThan(0);
+      // On a failure, what each cloud answer cost and when each charged row started: enough to tell a miscount from a
+      // reservation that let one through.
+      const charged = async (): Promise<string> => {
+        const c = new pg.Client({ connectionString: dbUrl });
+        await c.connect();
+        try {
+          const q = await c.query('SELECT id, ts, cost_micros, input_tokens, output_tokens, latency_ms FROM requests WHERE cost_micros > 0 ORDER BY ts');
+          return JSON.stringify({ answers: cloud.map((r) => [r.json.id, r.json.cached, r.json.cost_micros]), rows: q.rows });
+        } finally {
+          await c.end();
+        }
+      };
+      if (cloud.length > 4) expect.fail(`${cloud.length} cloud answers: ${await charged()}`);
       expect(cloud.length).toBeLessThanOrEqual(4);
       // Every request that stayed local did so because the cap was reached (in either replica), and says so.
       for (const r of local) {
