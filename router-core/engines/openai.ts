@@ -328,9 +328,7 @@ export function mapOpenAIError(
   if (classes && e instanceof classes.APIConnectionTimeoutError)
     return new CoreError('timeout', `${label} did not answer in time.`, { cause: summary });
   if (classes && e instanceof classes.APIConnectionError)
-    return new CoreError(ctx.started ? 'upstream_error' : 'upstream_unavailable', `Could not reach ${label} at ${ctx.baseURL}.`, {
-      cause: summary,
-    });
+    return new CoreError(ctx.started ? 'upstream_error' : 'upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
   if (classes && e instanceof classes.APIError) {
     const status = e.status;
     if (status === undefined) {
@@ -375,7 +373,49 @@ export function mapOpenAIError(
     return new CoreError('internal', `Internal error while preparing the request for ${label}.`, { cause: summary });
   if (ctx.started)
     return new CoreError('upstream_error', `${label} stream ended unexpectedly (the connection broke mid-answer).`, { cause: summary });
-  return new CoreError('upstream_unavailable', `Could not reach ${label} at ${ctx.baseURL}.`, { cause: summary });
+  return new CoreError('upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
+}
+
+/** Socket and TLS error codes (Node's, undici's) → what went wrong, in words. */
+const connectionProblems: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate is for another host',
+};
+
+/**
+ * "Could not reach X at URL (connection refused): check …", naming the address once: the label of an OpenAI-compatible
+ * cloud already holds its host, which is replaced by the full base URL (a repeat of both read "…at h:1 at http://h:1/v1").
+ * The problem comes from the socket error under the SDK's (undici's "fetch failed" holds it as its cause).
+ */
+function unreachable(label: string, baseURL: string, e: unknown): string {
+  let host = '';
+  try {
+    host = new URL(baseURL).host;
+  } catch {
+    // Not a URL: said as given.
+  }
+  const where = host && label.endsWith(` at ${host}`) ? `${label.slice(0, -host.length)}${baseURL}` : `${label} at ${baseURL}`;
+  let problem: string | undefined;
+  for (let c: unknown = e, depth = 0; c && depth < 5 && !problem; depth++) {
+    const code = (c as { code?: unknown }).code;
+    problem = typeof code === 'string' ? connectionProblems[code] : undefined;
+    // fetch refuses a few ports outright (1, 9, 22, 25, …: the Fetch standard's "bad ports"), without trying them.
+    if (!problem && (c as { message?: unknown }).message === 'bad port')
+      problem = `port ${host.split(':').pop() ?? '?'} is one that fetch refuses to use; choose another`;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return `Could not reach ${where}${problem ? ` (${problem})` : ''}: check the URL, and that the server is running and reachable from this machine.`;
 }
 
 /** The OpenAI engine, or an OpenAI-compatible cloud's: streams Chat Completions through the official SDK. */
