@@ -18,7 +18,14 @@ export type VertexSetupWire = z.infer<typeof vertexSetup>;
 type View = Pick<SettingsView, 'getSetting'>;
 type CloudConfig = Pick<
   Config,
-  'cloudCompatUrl' | 'cloudCompatModel' | 'cloudCompatPrices' | 'geminiVertex' | 'geminiBaseUrl' | 'vertexBaseUrl' | 'geminiStudioBaseUrl'
+  | 'cloudCompatUrl'
+  | 'cloudCompatModel'
+  | 'cloudCompatPrices'
+  | 'geminiVertex'
+  | 'geminiBaseUrl'
+  | 'vertexBaseUrl'
+  | 'geminiStudioBaseUrl'
+  | 'cloudEnv'
 >;
 
 /** The compatible cloud in force: its URL, model, prices (micro-dollars) and how the API shows it. */
@@ -27,6 +34,8 @@ export interface CompatInForce {
   model?: string;
   prices?: Record<string, Price>;
   dto: CompatSetupDto;
+  /** The environment variables that set it up, when the environment does (what to unset to remove it). */
+  env: string[];
 }
 
 const usd = (micros: number): number => micros / 1_000_000;
@@ -58,6 +67,7 @@ export function compatInForce(config: CloudConfig, view: View): CompatInForce | 
     url,
     model,
     prices,
+    env: fromEnv ? (config.cloudEnv?.compat ?? ['HYBRID_AI_CLOUD_COMPAT_URL']) : [],
     dto: {
       url,
       model: model ?? '',
@@ -83,7 +93,7 @@ export function compatInForce(config: CloudConfig, view: View): CompatInForce | 
 export function vertexInForce(
   config: CloudConfig,
   view: View,
-): { project: string; location: string; credentialsFile?: string; dto: VertexSetupDto } | undefined {
+): { project: string; location: string; credentialsFile?: string; dto: VertexSetupDto; env: string[] } | undefined {
   const env = config.geminiVertex;
   const saved = env ? undefined : (view.getSetting<VertexSetupWire | null>(coreSettings.cloudVertex.key) ?? undefined);
   const v = env ?? (saved && { project: saved.project, location: saved.location, credentialsFile: saved.credentials_file ?? undefined });
@@ -92,6 +102,8 @@ export function vertexInForce(
     project: v.project,
     location: v.location,
     ...(v.credentialsFile ? { credentialsFile: v.credentialsFile } : {}),
+    // The environment's: the variables that set it (what to unset to remove it).
+    env: env ? (config.cloudEnv?.vertex ?? ['GOOGLE_GENAI_USE_VERTEXAI']) : [],
     dto: {
       project: v.project,
       location: v.location,
