@@ -311,7 +311,18 @@ type StopCause = 'caller' | 'first-token-timeout' | 'consumer-left';
  */
 export function mapOpenAIError(
   e: unknown,
-  ctx: { label?: string; apiKey?: string; baseURL: string; started: boolean; stopCause?: StopCause; firstTokenTimeoutMs?: number },
+  ctx: {
+    label?: string;
+    apiKey?: string;
+    baseURL: string;
+    started: boolean;
+    stopCause?: StopCause;
+    firstTokenTimeoutMs?: number;
+    /** The model the failed call asked for (a chat): a refusal of it is marked as such ({@link CoreError.refusedModel}). */
+    model?: string;
+    /** The provider's own name for it (a 400 may quote this one). */
+    wireModel?: string;
+  },
 ): CoreError {
   const label = ctx.label ?? 'OpenAI';
   if (ctx.stopCause === 'caller' || ctx.stopCause === 'consumer-left') return new CoreError('aborted', 'The request was cancelled.');
@@ -361,6 +372,15 @@ export function mapOpenAIError(
       default: {
         if (status >= 500) return new CoreError('upstream_error', `${label} failed with HTTP ${status}.`, { cause: summary });
         const detail = (e.error as { message?: unknown } | undefined)?.message;
+        if (ctx.model !== undefined && refusesModel(status, e.code, e.param, detail, ctx.wireModel ?? ctx.model))
+          return new CoreError(
+            'upstream_error',
+            redact(
+              `${label} refused the model "${ctx.model}" (HTTP ${status}): ${String(detail ?? 'no details').slice(0, 500)}`,
+              ctx.apiKey,
+            ),
+            { cause: summary, refusedModel: ctx.model },
+          );
         return new CoreError(
           'upstream_error',
           redact(`${label} refused the request (HTTP ${status}): ${String(detail ?? 'no details').slice(0, 500)}`, ctx.apiKey),
@@ -374,6 +394,18 @@ export function mapOpenAIError(
   if (ctx.started)
     return new CoreError('upstream_error', `${label} stream ended unexpectedly (the connection broke mid-answer).`, { cause: summary });
   return new CoreError('upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
+}
+
+/**
+ * Whether a chat's 4xx says the provider does not have `model` (or not for this key): a 404 (OpenAI's model_not_found,
+ * vLLM's and LiteLLM's "model … does not exist"), or a 400 that names the model, by code, by parameter or in its
+ * message (OpenRouter's "… is not a valid model ID", Groq's "model_not_found" / "model_decommissioned").
+ */
+function refusesModel(status: number, code: unknown, param: unknown, detail: unknown, model: string): boolean {
+  if (status === 404) return true;
+  if (status !== 400) return false;
+  if (code === 'model_not_found' || code === 'model_decommissioned' || param === 'model') return true;
+  return model !== '' && typeof detail === 'string' && detail.includes(model);
 }
 
 /** Socket and TLS error codes (Node's, undici's) → what went wrong, in words. */
@@ -480,7 +512,17 @@ export function createOpenAICloudEngine(opts: OpenAICloudEngineOptions): Engine 
     let timer: NodeJS.Timeout | undefined = setTimeout(() => stop('first-token-timeout'), firstTokenTimeoutMs);
     let state = initialOpenAIState(call.model, id);
     let ended = false;
-    const fail = (e: unknown) => mapOpenAIError(e, { label, apiKey, baseURL, started: state.started, stopCause, firstTokenTimeoutMs });
+    const fail = (e: unknown) =>
+      mapOpenAIError(e, {
+        label,
+        apiKey,
+        baseURL,
+        started: state.started,
+        stopCause,
+        firstTokenTimeoutMs,
+        model: call.model,
+        wireModel: params.model,
+      });
 
     try {
       let stream: AsyncIterable<ChatCompletionChunk>;

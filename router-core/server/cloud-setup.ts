@@ -6,7 +6,7 @@ import { cloudModelsOf } from '../data/models.js';
 import { prices as catalogPrices, type Price } from '../data/prices.js';
 import type { Engine } from '../engines/engine.js';
 import type { EngineSettings } from '../engines/registry.js';
-import { toCoreError } from '../errors.js';
+import { toCoreError, type CoreError } from '../errors.js';
 import type { KeyTest } from '../gateway/secrets-api.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { coreSettings, type compatSetup, type vertexSetup } from '../settings-schema.js';
@@ -160,6 +160,10 @@ export function createCloudSetup(deps: {
   /** The engine `id` built from `settings`, or null where it cannot exist (wiring.ts: the registry's factory). */
   build(id: EngineId, settings: EngineSettings): Engine | null;
   refresh(): Promise<unknown>;
+  /** `p`'s setup was just saved or removed (before its engine is rebuilt and probed). */
+  changed?(p: SetupProvider): void;
+  /** {@link CloudSetup.test}'s call to `p` failed with `err` (a refused key or model is remembered like a request's). */
+  failed?(p: SetupProvider, err: CoreError): void;
   rebuild: boolean;
   /**
    * Every this many ms, rebuild what another gateway sharing the ledger changed (its settings reach this view within
@@ -175,6 +179,7 @@ export function createCloudSetup(deps: {
     compat: () => compatInForce(config, view),
     vertex: () => vertexInForce(config, view),
     async apply(p) {
+      deps.changed?.(p);
       Object.assign(settings, cloudEngineSettings(config, view));
       applied = fingerprint();
       if (deps.rebuild) {
@@ -211,6 +216,7 @@ export function createCloudSetup(deps: {
         return { ok: true };
       } catch (e) {
         const err = toCoreError(e);
+        if (err.type !== 'aborted' && err.type !== 'timeout') deps.failed?.(p, err);
         return { ok: false, error_type: err.type, message: err.message };
       }
     },

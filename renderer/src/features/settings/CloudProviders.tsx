@@ -16,8 +16,11 @@ const keyHelp: Record<CloudProvider, string> = {
   compat: 'your provider’s dashboard (leave it empty for a server that needs none)',
 };
 
-/** One provider's key: "Configured ••••1234" or a field; saving asks the core to store it and try one token with it. */
-function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
+/**
+ * One provider's key: "Configured ••••1234" or a field; saving asks the core to store it and try one token with it. A
+ * provider that is set up but cannot answer now (unreachable, or its model refused) says so with the core's reason.
+ */
+export function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
   const [key, setKey] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -57,6 +60,13 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
       <h3 className="small">{p.name}</h3>
       {p.provider === 'gemini' && <VertexSetupForm p={p} onSaved={onSaved} />}
       {p.provider === 'compat' && <CompatSetupForm p={p} onSaved={onSaved} />}
+      {p.configured && !p.available && p.reason && (
+        <div data-testid={`cloud-unavailable-${p.provider}`}>
+          <Notice tone="warn" title={`${p.name} cannot answer now`}>
+            {`${p.reason.replace(/\.$/, '')}. Hard prompts go to the next cloud in the order below meanwhile.`}
+          </Notice>
+        </div>
+      )}
       {p.key.configured && (
         <div className="key-configured">
           <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
