@@ -208,7 +208,8 @@ export function chatStream(url: string, auth: Record<string, string>, agent: Age
 
 /**
  * Direct node-llama-cpp (bench/llama-direct.ts): `sequences` sequences of one context generating at once, the ceiling
- * for the gateway. `run` sends the first `sequences` {@link STORY_PROMPTS} and resolves with the tokens and wall time.
+ * for the gateway. `run` sends the first `streams` (default `sequences`) {@link STORY_PROMPTS} and resolves with the tokens
+ * and wall time.
  */
 export async function startLlamaDirect(opts: {
   model: string;
@@ -217,7 +218,7 @@ export async function startLlamaDirect(opts: {
   /** Node arguments before the script (--cpu-prof, ...). */
   nodeArgs?: string[];
   start?: StartChild;
-}): Promise<{ child: Child; run: (maxTokens: number) => Promise<{ tokens: number; wallMs: number }> }> {
+}): Promise<{ child: Child; run: (maxTokens: number, streams?: number) => Promise<{ tokens: number; wallMs: number }> }> {
   const start = opts.start ?? startChild;
   const d = await start(
     [...(opts.nodeArgs ?? []), '--import', 'tsx', 'bench/llama-direct.ts', opts.model, String(opts.threads), String(opts.sequences)],
@@ -234,8 +235,8 @@ export async function startLlamaDirect(opts: {
       wake?.();
     }
   });
-  const run = async (maxTokens: number): Promise<{ tokens: number; wallMs: number }> => {
-    d.proc.stdin!.write(`${JSON.stringify({ prompts: STORY_PROMPTS.slice(0, opts.sequences), maxTokens })}\n`);
+  const run = async (maxTokens: number, streams = opts.sequences): Promise<{ tokens: number; wallMs: number }> => {
+    d.proc.stdin!.write(`${JSON.stringify({ prompts: STORY_PROMPTS.slice(0, streams), maxTokens })}\n`);
     while (replies.length === 0) await new Promise<void>((res) => (wake = res));
     return replies.shift()!;
   };

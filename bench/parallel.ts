@@ -75,13 +75,16 @@ async function gateway(env: ParallelBenchEnv, name: string, extra: Record<string
 
 /**
  * The gateway with 4 sequences against direct node-llama-cpp with 4, alternating burst by burst (rotated order) so
- * both see the same machine load; tokens/s per round and CPU per token of each process.
+ * both see the same machine load; tokens/s per round and CPU per token of each process. Each round also times one
+ * stream alone on each side: direct 4 ÷ direct 1 is what the library's own batching gains on this model and machine,
+ * the ceiling for the gateway's 4-streams-vs-one ratio.
  */
 async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: string }, agent: Agent, maxTokens: number, rounds: number) {
   const n = 4;
   const d = await startLlamaDirect({ model: env.model, threads: env.threads, sequences: n, start: env.child });
   await d.run(16); // warm-up
   const rate = { gateway: [] as number[], direct: [] as number[] };
+  const alone = { gateway: [] as number[], direct: [] as number[] };
   const cpu = { gateway: { us: 0, tokens: 0 }, direct: { us: 0, tokens: 0 } };
   const byThread = { gateway: {} as Record<string, number>, direct: {} as Record<string, number> };
   for (let r = 0; r < rounds; r++) {
@@ -97,6 +100,11 @@ async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: s
       for (const [name, us] of procThreadCpu(pid)) byThread[side][name] = (byThread[side][name] ?? 0) + us - (t0.get(name) ?? 0);
       cpu[side].tokens += x.tokens;
       rate[side].push(x.rate);
+      const one =
+        side === 'gateway'
+          ? (await burst(gw.url, env, agent, 1, maxTokens)).tokensPerS
+          : await d.run(maxTokens, 1).then((y) => (y.tokens * 1000) / y.wallMs);
+      alone[side].push(one);
     }
   }
   d.child.proc.stdin!.end();
@@ -107,6 +115,11 @@ async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: s
     gatewayTokensPerS: median(rate.gateway),
     ratio: median(ratios),
     ratioPerRound: ratios,
+    /** Per round, 4 streams' tokens/s over one stream's, on each side. */
+    batchingGain: {
+      gateway: median(rate.gateway.map((g, i) => g / alone.gateway[i]!)),
+      direct: median(rate.direct.map((g, i) => g / alone.direct[i]!)),
+    },
     cpuUsPerToken: { gateway: cpu.gateway.us / cpu.gateway.tokens, direct: cpu.direct.us / cpu.direct.tokens },
     cpuByThreadUsPerToken: {
       gateway: perToken(byThread.gateway, cpu.gateway.tokens),
@@ -130,6 +143,11 @@ export interface ParallelResult {
   /** Median over rounds of (gateway 4 streams tokens/s) / (direct 4 sequences tokens/s), measured alternating. */
   gatewayVsDirect4: number;
   gatewayVsDirect4PerRound: number[];
+  /**
+   * 4 streams ÷ 1 stream, medians of per-round ratios measured in the same rounds: the gateway's, and direct
+   * node-llama-cpp's (the most batching can give with this library, model and machine).
+   */
+  batchingGain4: { gateway: number; direct: number };
   cpuUsPerToken4: { gateway: number; direct: number };
   /** The same by thread name (MainThread: HTTP and JS; WorkerThread: the llama.cpp worker's JS; libuv-worker: ggml). */
   cpuByThreadUsPerToken4: { gateway: Record<string, number>; direct: Record<string, number> };
@@ -173,8 +191,8 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
         ttftRatio: median(slow) / median(first),
       });
     }
-    // The ceiling, measured against this gateway in the same rounds (at least 3: one round says little on a busy machine).
-    if (sequences === 4) vsDirect = await gatewayVsDirect(env, gw, agent, maxTokens, Math.max(3, rounds));
+    // The ceiling, measured against this gateway in the same rounds (at least 5: one round says little on a busy machine).
+    if (sequences === 4) vsDirect = await gatewayVsDirect(env, gw, agent, maxTokens, Math.max(5, rounds));
     const r = rssMb(gw.child.pid);
     if (sequences === 1) rss.oneSequence = r;
     else if (sequences === 4) rss.fourSequences = r;
@@ -209,6 +227,7 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     direct4TokensPerS: vs.directTokensPerS,
     gatewayVsDirect4: vs.ratio,
     gatewayVsDirect4PerRound: vs.ratioPerRound,
+    batchingGain4: vs.batchingGain,
     cpuUsPerToken4: vs.cpuUsPerToken,
     cpuByThreadUsPerToken4: vs.cpuByThreadUsPerToken,
     rssMb: rss,
@@ -218,6 +237,9 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     `  direct node-llama-cpp, 4 sequences of one context, same threads, alternating with the gateway's 4 streams: ${fmt(vs.directTokensPerS, 0)} ` +
       `tokens/s vs gateway ${fmt(vs.gatewayTokensPerS, 0)}; gateway keeps ${fmt(res.gatewayVsDirect4 * 100, 0)}% (per round: ` +
       `${vs.ratioPerRound.map((x) => fmt(x * 100, 0)).join(' ')}); CPU per token: gateway ${fmt(vs.cpuUsPerToken.gateway, 0)} µs, direct ${fmt(vs.cpuUsPerToken.direct, 0)} µs`,
+  );
+  env.log(
+    `  4 streams ÷ 1 stream in the same rounds: gateway ${fmt(vs.batchingGain.gateway, 2)}×, direct node-llama-cpp ${fmt(vs.batchingGain.direct, 2)}× (the library's own batching gain here)`,
   );
   env.log(
     `  CPU per token by thread, µs: gateway ${threadLine(vs.cpuByThreadUsPerToken.gateway)}; direct ${threadLine(vs.cpuByThreadUsPerToken.direct)}`,

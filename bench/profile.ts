@@ -130,7 +130,8 @@ export function summarizeCpuProfile(file: string, top: number, window?: { fromUs
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const f = byId.get(id)!.callFrame;
       const fFile = shortUrl(f.url);
-      if (!fFile.endsWith('.ts') || fFile.startsWith('node_modules/')) continue;
+      // The project's sources (tsx) or its server bundle (dist/, where function names survive but files are one).
+      if (!(fFile.endsWith('.ts') || fFile.startsWith('dist/')) || fFile.startsWith('node_modules/')) continue;
       const k = `${f.functionName || '(anonymous)'}@${fFile}`;
       if (seen.has(k)) continue;
       seen.add(k);
