@@ -10,7 +10,7 @@ import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../
 import { prices, type Price } from '../data/prices.js';
 import { createAvailabilityCache, type AvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
-import type { LlamaCppEngine } from '../engines/llamacpp.js';
+import type { LlamaCppEngine, LlamaCppEngineInfo } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
@@ -38,7 +38,7 @@ import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
 import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce, type CloudSetup as CloudSetupApi } from './cloud-setup.js';
-import { createLocalInference, type LocalInference, type LocalInferenceDeps } from './local-inference.js';
+import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
 
@@ -318,28 +318,10 @@ function refusalAware(
   };
 }
 
-/** The embedded engine's load as local inference reports it (/api/v1/system), or undefined without one. */
-function embeddedLoad(engines: ReadonlyMap<EngineId, Engine>): ReturnType<NonNullable<LocalInferenceDeps['embeddedLoad']>> {
+/** The embedded engine's load in its own shape (mapped for /api/v1/system in gateway/models-dto.ts), or undefined without one. */
+function embeddedLoad(engines: ReadonlyMap<EngineId, Engine>): LlamaCppEngineInfo | undefined {
   const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
-  if (!e || typeof e.info !== 'function') return undefined;
-  const i = e.info();
-  return {
-    queueLimit: i.queueLimit,
-    running: i.running.length,
-    queued: i.queued,
-    queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
-    models: i.models.map((m) => ({
-      model: m.model,
-      sequences: m.sequences,
-      requestedSequences: m.requestedSequences,
-      busy: m.busy,
-      queued: m.queued,
-      contextSize: m.contextSize,
-      bytesPerSequence: m.bytesPerSequence,
-      contextBytes: m.contextBytes,
-      ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
-    })),
-  };
+  return e && typeof e.info === 'function' ? e.info() : undefined;
 }
 
 interface EnginesInput {
