@@ -369,24 +369,9 @@ export function mapOpenAIError(
         return new CoreError('timeout', `${label} did not answer in time.`, { cause: summary });
       case 'context_length_exceeded':
         return new CoreError('context_length_exceeded', `The request does not fit the model's context at ${label}.`, { cause: summary });
-      default: {
+      default:
         if (status >= 500) return new CoreError('upstream_error', `${label} failed with HTTP ${status}.`, { cause: summary });
-        const detail = (e.error as { message?: unknown } | undefined)?.message;
-        if (ctx.model !== undefined && refusesModel(status, e.code, e.param, detail, ctx.wireModel ?? ctx.model))
-          return new CoreError(
-            'upstream_error',
-            redact(
-              `${label} refused the model "${ctx.model}" (HTTP ${status}): ${String(detail ?? 'no details').slice(0, 500)}`,
-              ctx.apiKey,
-            ),
-            { cause: summary, refusedModel: ctx.model },
-          );
-        return new CoreError(
-          'upstream_error',
-          redact(`${label} refused the request (HTTP ${status}): ${String(detail ?? 'no details').slice(0, 500)}`, ctx.apiKey),
-          { cause: summary },
-        );
-      }
+        return refusal(label, status, e, ctx, summary);
     }
   }
   if (e instanceof RangeError)
@@ -396,17 +381,41 @@ export function mapOpenAIError(
   return new CoreError('upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
 }
 
+/** A 4xx the provider explained: a refused model (marked, see {@link CoreError.refusedModel}) or a refused request. */
+function refusal(
+  label: string,
+  status: number,
+  e: { error?: unknown; code?: unknown; param?: unknown },
+  ctx: { apiKey?: string; model?: string; wireModel?: string },
+  summary: Record<string, unknown>,
+): CoreError {
+  const detail = (e.error as { message?: unknown } | undefined)?.message;
+  const why = String(detail ?? 'no details').slice(0, 500);
+  if (ctx.model !== undefined && refusesModel(status, e.code, e.param, detail, ctx.wireModel ?? ctx.model))
+    return new CoreError('upstream_error', redact(`${label} refused the model "${ctx.model}" (HTTP ${status}): ${why}`, ctx.apiKey), {
+      cause: summary,
+      refusedModel: ctx.model,
+    });
+  return new CoreError('upstream_error', redact(`${label} refused the request (HTTP ${status}): ${why}`, ctx.apiKey), { cause: summary });
+}
+
 /**
  * Whether a chat's 4xx says the provider does not have `model` (or not for this key): a 404 (OpenAI's model_not_found,
- * vLLM's and LiteLLM's "model … does not exist"), or a 400 that names the model, by code, by parameter or in its
- * message (OpenRouter's "… is not a valid model ID", Groq's "model_not_found" / "model_decommissioned").
+ * vLLM's "model … does not exist"), or a 400 that refuses the model by code or parameter (Groq's model_not_found,
+ * model_decommissioned) or names it in words of refusal (OpenRouter's "… is not a valid model ID", LiteLLM's "Invalid
+ * model name passed in model=…").
  */
 function refusesModel(status: number, code: unknown, param: unknown, detail: unknown, model: string): boolean {
   if (status === 404) return true;
   if (status !== 400) return false;
   if (code === 'model_not_found' || code === 'model_decommissioned' || param === 'model') return true;
-  return model !== '' && typeof detail === 'string' && detail.includes(model);
+  // Named, and refused as a model: "max_tokens is too large for model x" names it without refusing it.
+  return model !== '' && typeof detail === 'string' && detail.includes(model) && MODEL_REFUSED.test(detail);
 }
+
+/** How providers word a model they do not have (OpenRouter, LiteLLM, Mistral, Together, vLLM, Groq). */
+const MODEL_REFUSED =
+  /not a valid model|invalid model|does not exist|do(es)? not have access|not found|unknown model|no such model|decommissioned|unable to access model|not available/i;
 
 /** Socket and TLS error codes (Node's, undici's) → what went wrong, in words. */
 const connectionProblems: Record<string, string> = {
