@@ -252,6 +252,9 @@ function forgetRefusals(authErrors: AuthErrors, p: CloudProvider): void {
   authErrors.models.delete(p);
 }
 
+/** Refused models remembered per provider, oldest forgotten first: far more than one setup ever names. */
+const MAX_REFUSED_MODELS = 64;
+
 /** A cloud engine's failure on a call: a refused key or a refused model is remembered (see {@link AuthErrors}). */
 function noteRefusal(authErrors: AuthErrors, engine: EngineId, err: CoreError, at: number): void {
   if (engine === 'anthropic' && err.type === 'upstream_auth') authErrors.claude = { error_type: 'upstream_auth', message: err.message, at };
@@ -259,6 +262,9 @@ function noteRefusal(authErrors: AuthErrors, engine: EngineId, err: CoreError, a
   if (provider && err.type === 'upstream_auth') authErrors.cloud.set(provider, { error_type: 'upstream_auth', message: err.message, at });
   if (provider && err.refusedModel !== undefined) {
     const refused = authErrors.models.get(provider) ?? new Map<string, { message: string; at: number }>();
+    refused.delete(err.refusedModel);
+    // Bounded: callers may name any "gpt-…" id, and each refused one would otherwise stay for the life of the process.
+    if (refused.size >= MAX_REFUSED_MODELS) refused.delete(refused.keys().next().value!);
     refused.set(err.refusedModel, { message: err.message, at });
     authErrors.models.set(provider, refused);
   }
