@@ -393,8 +393,11 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     refresh: () => availability.refresh(),
     // A saved or removed setup (URL, model) is a new start: what the old one refused no longer holds.
     changed: (p) => forgetRefusals(authErrors, p),
-    // The one-token test of a saved setup is a call like any other: a model it finds refused is no longer offered.
-    failed: (p, err) => noteRefusal(authErrors, cloudEngineOf[p], err, now()),
+    // The one-token test of a saved setup asks for its model: one it finds refused is no longer offered (a refused key
+    // is reported by the save itself, as before).
+    failed: (p, err) => {
+      if (err.refusedModel !== undefined) noteRefusal(authErrors, cloudEngineOf[p], err, now());
+    },
     rebuild: !opts.engines,
     // Another replica's change arrives with the shared settings: rebuild here too.
     ...(storage.ledger.shared ? { syncEveryMs: SHARED_REFRESH_MS } : {}),
