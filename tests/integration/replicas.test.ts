@@ -140,7 +140,9 @@ describe.skipIf(postgresSkipReason !== undefined)(
         const c = new pg.Client({ connectionString: dbUrl });
         await c.connect();
         try {
-          const q = await c.query('SELECT id, ts, cost_micros, input_tokens, output_tokens, latency_ms FROM requests WHERE cost_micros > 0 ORDER BY ts');
+          const q = await c.query(
+            'SELECT id, ts, cost_micros, input_tokens, output_tokens, latency_ms FROM requests WHERE cost_micros > 0 ORDER BY ts',
+          );
           return JSON.stringify({ answers: cloud.map((r) => [r.json.id, r.json.cached, r.json.cost_micros]), rows: q.rows });
         } finally {
           await c.end();
