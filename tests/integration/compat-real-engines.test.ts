@@ -86,6 +86,31 @@ describe('chat through each protocol on real engines', () => {
   });
 });
 
+describe('model names as Ollama clients send them back', () => {
+  it('every name /api/tags lists works in chat, generate, show and embed (the HYBRID_AI_LOCAL_MODEL file as tiny:latest)', async () => {
+    const names = (await ollama().list()).models.map((m) => m.name);
+    expect(names).toContain('tiny:latest');
+    const chat = await ollama().chat({
+      model: 'tiny:latest',
+      stream: false,
+      messages: [{ role: 'user', content: 'hi' }],
+      options: { num_predict: 2 },
+    });
+    expect(chat).toMatchObject({ model: 'tiny:latest', done: true });
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'ollama', engine: 'llamacpp', model: 'tiny', status: 'ok' });
+    const gen = await ollama().generate({ model: 'tiny:latest', prompt: 'hi', stream: false, options: { num_predict: 2 } });
+    expect(gen).toMatchObject({ model: 'tiny:latest', done: true });
+    expect((await ollama().show({ model: 'tiny:latest' })).details).toMatchObject({ format: 'gguf' });
+    expect((await ollama().embed({ model: 'tiny:latest', input: 'hello world' })).embeddings[0]).toHaveLength(32);
+    expect((await ollama().embeddings({ model: 'TINY:latest', prompt: 'hello world' })).embedding).toHaveLength(32);
+    // The tag is Ollama's only: another tag of the file's name is still unknown, in Ollama's shape.
+    const other = await ollama()
+      .chat({ model: 'tiny:7b', stream: false, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(other).toMatchObject({ status_code: 404, error: expect.stringMatching(/^model 'tiny:7b' not found/) });
+  });
+});
+
 describe('embeddings from the embedded engine', () => {
   it('ollama embed: one vector per input, unit length, deterministic, different texts differ', async () => {
     const r = await ollama().embed({ model: 'auto', input: ['hello world', 'a different sentence'] });

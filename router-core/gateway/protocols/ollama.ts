@@ -279,7 +279,9 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   const all = await models();
   const wanted = normalizeOllamaModel(name);
   const entry = findModel(wanted);
-  const hit = all.find((m) => m.id === wanted || m.id === entry?.id);
+  // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
+  const listed = name.trim().toLowerCase();
+  const hit = all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed);
   if (hit) return hit;
   throw unknownModel(
     name,
