@@ -153,6 +153,19 @@ describe('embeddings from the embedded engine', () => {
     expect(y).toEqual(ollamaVec);
   });
 
+  it('openai embeddings: an empty string is a 400 naming the input, not an empty vector', async () => {
+    for (const [input, param] of [
+      ['', 'input'],
+      [['hello', ''], 'input[1]'],
+    ] as const) {
+      const e = await openai()
+        .embeddings.create({ model: 'auto', input: input as string | string[] })
+        .catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e).toMatchObject({ param, message: expect.stringMatching(/must not be empty/) });
+    }
+  });
+
   it('openai embeddings errors: unknown model 404, Claude 400, wrong dimensions 400', async () => {
     const nf = await openai()
       .embeddings.create({ model: 'text-embedding-3-small', input: 'x' })

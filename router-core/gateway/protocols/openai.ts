@@ -106,7 +106,11 @@ const completionsBody = z.object({
 
 const embeddingsBody = z.object({
   model: z.string().min(1, 'must name a model ("auto" picks a local one)'),
-  input: z.union([z.string(), z.array(z.string()).min(1, 'must have at least one string').max(2048, 'must have at most 2048 strings')]),
+  // An empty string has no tokens and so no embedding (OpenAI refuses it too): a 400, not an empty vector.
+  input: z.union([
+    z.string().min(1, 'must not be empty'),
+    z.array(z.string().min(1, 'must not be empty')).min(1, 'must have at least one string').max(2048, 'must have at most 2048 strings'),
+  ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().min(1).optional(),
   user: z.string().optional(),
