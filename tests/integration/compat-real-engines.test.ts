@@ -80,6 +80,28 @@ describe('chat through each protocol on real engines', () => {
     expect(local.usage.output_tokens).toBeGreaterThan(0);
   });
 
+  it('anthropic: an answer cut by one of stop_sequences says stop_reason "stop_sequence" and which one (plain and streamed)', async () => {
+    const ask = { model: 'auto', max_tokens: 12, temperature: 0, messages: [{ role: 'user' as const, content: 'count to ten' }] };
+    const full = (await anthropic().messages.create(ask)).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    // A stop the deterministic answer is sure to meet: its second non-space character.
+    const stop = full.replace(/\s/g, '').charAt(1);
+    expect(stop).not.toBe('');
+    const cut = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop', stop] });
+    expect(cut).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    const text = cut.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    expect(full.startsWith(text) && !text.includes(stop)).toBe(true);
+    // Asked again (temperature 0: the response cache's case), it still says which stop ended it.
+    const again = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop', stop] });
+    expect(again).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    const streamed = await anthropic()
+      .messages.stream({ ...ask, stop_sequences: [stop] })
+      .finalMessage();
+    expect(streamed).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    // An answer that ends without meeting one is still end_turn or max_tokens, with no stop_sequence.
+    const uncut = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop'] });
+    expect(uncut).toMatchObject({ stop_reason: 'max_tokens', stop_sequence: null });
+  });
+
   it('openai: chat over llama.cpp', async () => {
     const c = await openai().chat.completions.create({ model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(c.choices[0]!.message.content!.length).toBeGreaterThan(0);
