@@ -81,11 +81,14 @@ export function promptForScoring(request: ChatRequest): string {
 }
 
 /**
- * True when answering needs a model that can call tools: tools are offered, or the conversation already holds
- * tool calls or tool results (a model without tool turns in its template cannot read those back).
+ * True when answering needs a model that can call tools: tools are offered to be called, or the conversation already
+ * holds tool calls or tool results (a model without tool turns in its template cannot read those back). Tools sent
+ * with tool_choice "none" cannot be called, so any model can answer (engines that pass tools pass "none" on, or, like
+ * Ollama, leave the tools out; llama.cpp never offers them).
  */
 export function requestUsesTools(request: ChatRequest): boolean {
-  return (request.tools?.length ?? 0) > 0 || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
+  const offered = (request.tools?.length ?? 0) > 0 && request.toolChoice !== 'none';
+  return offered || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
 }
 
 /**

@@ -102,6 +102,38 @@ describe('chat through each protocol on real engines', () => {
     expect(uncut).toMatchObject({ stop_reason: 'max_tokens', stop_sequence: null });
   });
 
+  it('tools offered with tool_choice "none" cannot be called: a model without tool calling answers (OpenAI and Anthropic)', async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    // Named: the HYBRID_AI_LOCAL_MODEL file on llama.cpp, which passes no tools (with tools to call, a 503 saying so).
+    const named = await openai().chat.completions.create({ model: 'tiny', max_tokens: 4, messages, tools, tool_choice: 'none' });
+    expect(named.choices[0]).toMatchObject({ finish_reason: 'length', message: { role: 'assistant' } });
+    expect(named.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'openai', engine: 'llamacpp', status: 'ok' });
+    // auto: routed as a plain chat (a greeting stays local), not forced to the one engine that can call tools.
+    await openai().chat.completions.create({ model: 'auto', max_tokens: 4, messages, tools, tool_choice: 'none' });
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'openai', engine: 'llamacpp', status: 'ok' });
+    const claudeTools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+    const msg = await anthropic().messages.create({
+      model: 'tiny',
+      max_tokens: 4,
+      messages,
+      tools: claudeTools,
+      tool_choice: { type: 'none' },
+    });
+    expect(msg.content.every((b) => b.type === 'text')).toBe(true);
+    // Offered to be called (auto), the tools still need a model that can call them: llama.cpp is not one.
+    const refused = await openai()
+      .chat.completions.create({ model: 'tiny', max_tokens: 4, messages, tools })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 503, code: 'no_model_available' });
+  });
+
   it('openai: chat over llama.cpp', async () => {
     const c = await openai().chat.completions.create({ model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(c.choices[0]!.message.content!.length).toBeGreaterThan(0);
