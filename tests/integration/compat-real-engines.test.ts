@@ -220,6 +220,27 @@ describe('embeddings from the embedded engine', () => {
     }
   });
 
+  it('openai: null encoding_format, dimensions, user and json_schema description mean "not set"', async () => {
+    const r = await openai().embeddings.create({
+      model: 'auto',
+      input: 'hello world',
+      encoding_format: null,
+      dimensions: null,
+      user: null,
+    } as never);
+    expect(r.data[0]!.embedding).toHaveLength(32);
+    const c = await openai().chat.completions.create({
+      model: 'auto',
+      max_tokens: 40,
+      messages: [{ role: 'user', content: 'a city' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'city', description: null, schema: { type: 'object', properties: { a: { type: 'string' } } }, strict: null },
+      },
+    } as never);
+    expect(c.choices[0]!.message.content!.startsWith('{')).toBe(true);
+  });
+
   it('openai embeddings errors: unknown model 404, Claude 400, wrong dimensions 400', async () => {
     const nf = await openai()
       .embeddings.create({ model: 'text-embedding-3-small', input: 'x' })
