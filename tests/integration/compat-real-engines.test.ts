@@ -165,6 +165,39 @@ describe('model names as Ollama clients send them back', () => {
   });
 });
 
+describe('null fields as Ollama reads them', () => {
+  it('null is an absent field on chat, generate and embed (Ollama decodes JSON null as the zero value)', async () => {
+    const chat = await ollama().chat({
+      model: 'auto',
+      stream: false,
+      messages: [{ role: 'user', content: 'hi', images: null, tool_calls: null }],
+      options: { num_predict: 2, temperature: null, stop: null },
+      format: null,
+      tools: null,
+      keep_alive: null,
+      think: null,
+    } as never);
+    expect(chat).toMatchObject({ done: true, eval_count: 2 });
+    const gen = await ollama().generate({
+      model: 'auto',
+      prompt: 'hi',
+      stream: false,
+      options: { num_predict: 2 },
+      system: null,
+      suffix: null,
+      images: null,
+      template: null,
+      context: null,
+      raw: null,
+    } as never);
+    expect(gen).toMatchObject({ done: true, eval_count: 2 });
+    const none = await ollama().chat({ model: 'auto', stream: false, messages: [{ role: 'user', content: 'hi' }], options: null } as never);
+    expect((none as unknown as { done: boolean }).done).toBe(true);
+    const e = await ollama().embed({ model: 'auto', input: 'hi', truncate: null, dimensions: null, options: null } as never);
+    expect(e.embeddings[0]).toHaveLength(32);
+  });
+});
+
 describe('embeddings from the embedded engine', () => {
   it('ollama embed: one vector per input, unit length, deterministic, different texts differ', async () => {
     const r = await ollama().embed({ model: 'auto', input: ['hello world', 'a different sentence'] });
