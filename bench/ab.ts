@@ -9,7 +9,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmt, keepAliveAgent, load, median, percentile, procCpuMicros, startChild, table, type Child } from './lib.js';
+import {
+  BENCH_TOKEN,
+  fmt,
+  GATEWAY_READY,
+  keepAliveAgent,
+  load,
+  median,
+  percentile,
+  procCpuMicros,
+  startChild,
+  startUpstream,
+  table,
+  upstreamGatewayEnv,
+  type Child,
+} from './lib.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,7 +39,6 @@ if (positionals.length !== 2) {
   process.stderr.write('usage: tsx bench/ab.ts <A main.js> <B main.js> [--rounds N] [--per-round N]\n');
   process.exit(2);
 }
-const TOKEN = 'bench-token-0123456789abcdef';
 const rounds = Number(values.rounds);
 const perRound = Number(values['per-round']);
 const concurrency = Number(values.concurrency);
@@ -33,18 +46,12 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'hybrid-ab-'));
 const children: Child[] = [];
 
 try {
-  const upstream = await startChild(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', '8'], /^\{.*"url"/);
-  children.push(upstream);
-  const up = JSON.parse(upstream.line) as { url: string; host: string };
-  const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: up.host, HYBRID_AI_TOKEN: TOKEN, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '' };
-  delete env.HYBRID_AI_LOCAL_MODEL;
+  const up = await startUpstream(8);
+  children.push(up.child);
+  const env = upstreamGatewayEnv(up.host);
   const sides = await Promise.all(
     positionals.map(async (main, i) => {
-      const c = await startChild(
-        [...main.split(' '), '--port', '0', '--data-dir', path.join(tmp, `side${i}`)],
-        /Hybrid AI Stack (http:\/\/\S+)/,
-        env,
-      );
+      const c = await startChild([...main.split(' '), '--port', '0', '--data-dir', path.join(tmp, `side${i}`)], GATEWAY_READY, env);
       children.push(c);
       return { name: i === 0 ? 'A' : 'B', main, child: c, url: c.match[1]!, lat: [] as number[], p99: [] as number[], cpu: [] as number[] };
     }),
@@ -53,7 +60,7 @@ try {
   const body = JSON.stringify({ prompt: 'hi' });
   const openaiBody = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] });
   const chats = (url: string) => {
-    const auth = { authorization: `Bearer ${TOKEN}` };
+    const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
     const native = target(url, '/api/v1/chat', body, auth);
     const openai = target(url, '/v1/chat/completions', openaiBody, auth);
     return values.protocol === 'openai' ? [openai] : values.protocol === 'mixed' ? [native, openai] : [native];

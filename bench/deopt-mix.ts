@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { keepAliveAgent, load, startChild, type Child } from './lib.js';
+import { BENCH_TOKEN, GATEWAY_READY, keepAliveAgent, load, startChild, startUpstream, upstreamGatewayEnv, type Child } from './lib.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -15,19 +15,15 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '3000' },
   },
 });
-const TOKEN = 'bench-token-0123456789abcdef';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hybrid-deopt-'));
 const children: Child[] = [];
 try {
-  const upstream = await startChild(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', '8'], /^\{.*"url"/);
-  children.push(upstream);
-  const up = JSON.parse(upstream.line) as { url: string; host: string };
-  const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: up.host, HYBRID_AI_TOKEN: TOKEN, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '' };
-  delete env.HYBRID_AI_LOCAL_MODEL;
+  const up = await startUpstream(8);
+  children.push(up.child);
   const gw = await startChild(
     ['--trace-deopt', positionals[0]!, '--port', '0', '--data-dir', path.join(tmp, 'gw')],
-    /Hybrid AI Stack (http:\/\/\S+)/,
-    env,
+    GATEWAY_READY,
+    upstreamGatewayEnv(up.host),
   );
   children.push(gw);
   const url = gw.match[1]!;
@@ -47,7 +43,7 @@ try {
       if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
   });
-  const auth = { authorization: `Bearer ${TOKEN}` };
+  const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
   const native = { name: 'native', url, path: '/api/v1/chat', body: JSON.stringify({ prompt: 'hi' }), headers: auth };
   const openai = {
     name: 'openai',

@@ -1,4 +1,5 @@
-// Bench helpers: child processes that announce a URL, keep-alive HTTP load, percentiles, /proc CPU time, tables.
+// Bench helpers: child processes that announce a URL (the gateway, the Ollama stand-in, direct llama.cpp), keep-alive HTTP
+// load and SSE streams, percentiles, /proc CPU time, tables.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
@@ -116,6 +117,132 @@ export async function startChild(args: string[], ready: RegExp, env: NodeJS.Proc
   };
 }
 
+/** The API token every bench gateway is started with (HYBRID_AI_TOKEN). */
+export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
+
+/** The gateway's start-up line; group 1 is its URL. */
+export const GATEWAY_READY = /Hybrid AI Stack (http:\/\/\S+)/;
+
+/** How a bench starts a child: {@link startChild}, or a wrapper that also stops it at the end (bench/run.ts). */
+export type StartChild = (args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, timeoutMs?: number) => Promise<Child>;
+
+/** The instant Ollama stand-in (bench/upstream.ts) answering `answerWords` words; `host` is for OLLAMA_HOST. */
+export async function startUpstream(
+  answerWords: number,
+  start: StartChild = startChild,
+): Promise<{ child: Child; url: string; host: string }> {
+  const child = await start(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', String(answerWords)], /^\{.*"url"/);
+  const up = JSON.parse(child.line) as { url: string; host: string };
+  return { child, url: up.url, host: up.host };
+}
+
+/** A gateway's environment in front of the stand-in at `ollamaHost`: the bench token, quiet logs, no cloud key, no local model file. */
+export function upstreamGatewayEnv(ollamaHost: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OLLAMA_HOST: ollamaHost,
+    HYBRID_AI_TOKEN: BENCH_TOKEN,
+    LOG_LEVEL: 'warn',
+    ANTHROPIC_API_KEY: '',
+  };
+  delete env.HYBRID_AI_LOCAL_MODEL;
+  return env;
+}
+
+/** Prompts that ask for long answers (parallel streams each take the next). */
+export const STORY_PROMPTS = [
+  'Write a long story about a robot who learns to paint.',
+  'Describe a journey across the sea in a small boat.',
+  'Tell me about the history of a mountain village.',
+  'Explain how a clock works to a child.',
+  'Write a letter from a lighthouse keeper.',
+  'Describe a market at dawn in a busy city.',
+  'Tell a fable about a fox and a crow.',
+  'Write a poem about winter rain.',
+];
+
+/** One native SSE answer timed from `t0`: to the first text delta, to the end; tokens from the summary. */
+export interface StreamResult {
+  ttftMs: number;
+  endMs: number;
+  tokens: number;
+}
+
+/** POST `body` to /api/v1/chat at `url` and read the SSE stream to the end; rejects on a status other than 200. */
+export function chatStream(url: string, auth: Record<string, string>, agent: Agent, body: object, t0: number): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: '/api/v1/chat',
+        agent,
+        headers: { 'content-type': 'application/json', ...auth },
+      },
+      (res) => {
+        let ttft = -1;
+        let buf = '';
+        let tokens = 0;
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          if (ttft < 0 && buf.includes('event: delta')) ttft = performance.now() - t0;
+          const m = /"output_tokens":(\d+)/.exec(buf);
+          if (m) tokens = Number(m[1]);
+          if (buf.length > 4096) buf = buf.slice(-1024);
+        });
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve({ ttftMs: ttft, endMs: performance.now() - t0, tokens })
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/**
+ * Direct node-llama-cpp (bench/llama-direct.ts): `sequences` sequences of one context generating at once, the ceiling
+ * for the gateway. `run` sends the first `streams` (default `sequences`) {@link STORY_PROMPTS} and resolves with the tokens
+ * and wall time.
+ */
+export async function startLlamaDirect(opts: {
+  model: string;
+  threads: number;
+  sequences: number;
+  /** Node arguments before the script (--cpu-prof, ...). */
+  nodeArgs?: string[];
+  start?: StartChild;
+}): Promise<{ child: Child; run: (maxTokens: number, streams?: number) => Promise<{ tokens: number; wallMs: number }> }> {
+  const start = opts.start ?? startChild;
+  const d = await start(
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', 'bench/llama-direct.ts', opts.model, String(opts.threads), String(opts.sequences)],
+    /^\{"ready":true/,
+    undefined,
+    120_000,
+  );
+  const lines = createInterface({ input: d.proc.stdout! });
+  const replies: Array<{ tokens: number; wallMs: number }> = [];
+  let wake: (() => void) | null = null;
+  lines.on('line', (l) => {
+    if (l.startsWith('{"parallel"')) {
+      replies.push(JSON.parse(l) as { tokens: number; wallMs: number });
+      wake?.();
+    }
+  });
+  const run = async (maxTokens: number, streams = opts.sequences): Promise<{ tokens: number; wallMs: number }> => {
+    d.proc.stdin!.write(`${JSON.stringify({ prompts: STORY_PROMPTS.slice(0, streams), maxTokens })}\n`);
+    while (replies.length === 0) await new Promise<void>((res) => (wake = res));
+    return replies.shift()!;
+  };
+  return { child: d, run };
+}
+
 const clockTicks = ((): number => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -213,6 +340,21 @@ export function post(t: Target, agent: Agent, keepBody = false): Promise<Sample>
     req.end(t.body);
   });
 }
+
+/** CPU µs per token of each thread name (threads under 1 µs/token left out), largest first; `us` from {@link procThreadCpu} deltas. */
+export function perToken(us: Record<string, number>, tokens: number): Record<string, number> {
+  const rows = Object.entries(us)
+    .map(([name, v]) => [name, Math.round(v / tokens)] as const)
+    .filter(([, v]) => v >= 1)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+}
+
+/** "main 120, llama-worker 80": {@link perToken}'s result on one line. */
+export const threadLine = (t: Record<string, number>): string =>
+  Object.entries(t)
+    .map(([name, v]) => `${name} ${v}`)
+    .join(', ');
 
 /** A keep-alive agent sized for `concurrency`. */
 export function keepAliveAgent(concurrency: number): Agent {

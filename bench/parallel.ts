@@ -7,8 +7,22 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { request, type Agent } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fmt, keepAliveAgent, median, procCpuMicros, procThreadCpu, table, type Child } from './lib.js';
+import {
+  chatStream,
+  fmt,
+  GATEWAY_READY,
+  keepAliveAgent,
+  median,
+  perToken,
+  post,
+  procCpuMicros,
+  procThreadCpu,
+  startLlamaDirect,
+  STORY_PROMPTS,
+  table,
+  threadLine,
+  type Child,
+} from './lib.js';
 
 /** What the sections need from bench/run.ts. */
 export interface ParallelBenchEnv {
@@ -23,66 +37,10 @@ export interface ParallelBenchEnv {
   log: (s?: string) => void;
 }
 
-const GATEWAY_READY = /Hybrid AI Stack (http:\/\/\S+)/;
-const PROMPTS = [
-  'Write a long story about a robot who learns to paint.',
-  'Describe a journey across the sea in a small boat.',
-  'Tell me about the history of a mountain village.',
-  'Explain how a clock works to a child.',
-  'Write a letter from a lighthouse keeper.',
-  'Describe a market at dawn in a busy city.',
-  'Tell a fable about a fox and a crow.',
-  'Write a poem about winter rain.',
-];
-
 /** Resident set size of a process, MB (VmRSS). */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-interface StreamResult {
-  ttftMs: number;
-  endMs: number;
-  tokens: number;
-}
-
-/** One native SSE stream; times from `t0` to the first text delta and to the end; tokens from the summary. */
-function stream(url: string, auth: Record<string, string>, agent: Agent, body: object, t0: number): Promise<StreamResult> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method: 'POST',
-        path: '/api/v1/chat',
-        agent,
-        headers: { 'content-type': 'application/json', ...auth },
-      },
-      (res) => {
-        let ttft = -1;
-        let buf = '';
-        let tokens = 0;
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          buf += c;
-          if (ttft < 0 && buf.includes('event: delta')) ttft = performance.now() - t0;
-          const m = /"output_tokens":(\d+)/.exec(buf);
-          if (m) tokens = Number(m[1]);
-          if (buf.length > 4096) buf = buf.slice(-1024);
-        });
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve({ ttftMs: ttft, endMs: performance.now() - t0, tokens })
-            : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
 }
 
 /** `c` streams at once; aggregate tokens/s over the wall time, each first-token time. */
@@ -90,7 +48,13 @@ async function burst(url: string, env: ParallelBenchEnv, agent: Agent, c: number
   const t0 = performance.now();
   const rs = await Promise.all(
     Array.from({ length: c }, (_, i) =>
-      stream(url, env.auth, agent, { prompt: PROMPTS[i % PROMPTS.length], max_tokens: maxTokens, stream: true, temperature: 0 }, t0),
+      chatStream(
+        url,
+        env.auth,
+        agent,
+        { prompt: STORY_PROMPTS[i % STORY_PROMPTS.length], max_tokens: maxTokens, stream: true, temperature: 0 },
+        t0,
+      ),
     ),
   );
   const wall = Math.max(...rs.map((r) => r.endMs));
@@ -109,34 +73,6 @@ async function gateway(env: ParallelBenchEnv, name: string, extra: Record<string
   return { child: c, url: c.match[1]! };
 }
 
-/** Direct node-llama-cpp: `n` sequences of one context generating at once (the ceiling for the gateway). */
-async function startDirect(
-  env: ParallelBenchEnv,
-  n: number,
-): Promise<{ child: Child; run: (maxTokens: number, streams?: number) => Promise<{ tokens: number; wallMs: number }> }> {
-  const d = await env.child(
-    ['--import', 'tsx', 'bench/llama-direct.ts', env.model, String(env.threads), String(n)],
-    /^\{"ready":true/,
-    undefined,
-    120_000,
-  );
-  const lines = createInterface({ input: d.proc.stdout! });
-  const replies: Array<{ tokens: number; wallMs: number }> = [];
-  let wake: (() => void) | null = null;
-  lines.on('line', (l) => {
-    if (l.startsWith('{"parallel"')) {
-      replies.push(JSON.parse(l) as { tokens: number; wallMs: number });
-      wake?.();
-    }
-  });
-  const run = async (maxTokens: number, streams = n): Promise<{ tokens: number; wallMs: number }> => {
-    d.proc.stdin!.write(`${JSON.stringify({ prompts: PROMPTS.slice(0, streams), maxTokens })}\n`);
-    while (replies.length === 0) await new Promise<void>((res) => (wake = res));
-    return replies.shift()!;
-  };
-  return { child: d, run };
-}
-
 /**
  * The gateway with 4 sequences against direct node-llama-cpp with 4, alternating burst by burst (rotated order) so
  * both see the same machine load; tokens/s per round and CPU per token of each process. Each round also times one
@@ -145,7 +81,7 @@ async function startDirect(
  */
 async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: string }, agent: Agent, maxTokens: number, rounds: number) {
   const n = 4;
-  const d = await startDirect(env, n);
+  const d = await startLlamaDirect({ model: env.model, threads: env.threads, sequences: n, start: env.child });
   await d.run(16); // warm-up
   const rate = { gateway: [] as number[], direct: [] as number[] };
   const alone = { gateway: [] as number[], direct: [] as number[] };
@@ -191,20 +127,6 @@ async function gatewayVsDirect(env: ParallelBenchEnv, gw: { child: Child; url: s
     },
   };
 }
-
-/** CPU µs per token of each thread name (threads under 1 µs/token left out), largest first. */
-function perToken(us: Record<string, number>, tokens: number): Record<string, number> {
-  const rows = Object.entries(us)
-    .map(([name, v]) => [name, Math.round(v / tokens)] as const)
-    .filter(([, v]) => v >= 1)
-    .sort((a, b) => b[1] - a[1]);
-  return Object.fromEntries(rows);
-}
-
-const threadLine = (t: Record<string, number>): string =>
-  Object.entries(t)
-    .map(([name, v]) => `${name} ${v}`)
-    .join(', ');
 
 /** Result of {@link benchParallel}. */
 export interface ParallelResult {
@@ -376,25 +298,16 @@ async function benchTurns(env: ParallelBenchEnv): Promise<ParallelResult['turns'
       messages.push({ role: 'assistant', content: r.text });
       if (interleave) {
         // Another conversation between two turns: with one sequence it takes the KV cache, as a second client would.
-        await new Promise<void>((resolve, reject) => {
-          const u = new URL(url);
-          const req = request(
-            {
-              host: u.hostname,
-              port: u.port,
-              method: 'POST',
-              path: '/api/v1/chat',
-              agent,
-              headers: { 'content-type': 'application/json', ...env.auth },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve());
-            },
-          );
-          req.on('error', reject);
-          req.end(JSON.stringify({ prompt: `Another question number ${i} about something else.`, model: 'tinyllama', max_tokens: 4 }));
-        });
+        await post(
+          {
+            name: 'interleave',
+            url,
+            path: '/api/v1/chat',
+            body: JSON.stringify({ prompt: `Another question number ${i} about something else.`, model: 'tinyllama', max_tokens: 4 }),
+            headers: env.auth,
+          },
+          agent,
+        );
       }
     }
     return ttft;

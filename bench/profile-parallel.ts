@@ -8,10 +8,22 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { request } from 'node:http';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { gatewayEntry, keepAliveAgent, procCpuMicros, procThreadCpu, repoRoot, startChild } from './lib.js';
+import {
+  BENCH_TOKEN,
+  chatStream,
+  GATEWAY_READY,
+  gatewayEntry,
+  keepAliveAgent,
+  perToken,
+  procCpuMicros,
+  procThreadCpu,
+  repoRoot,
+  startChild,
+  startLlamaDirect,
+  STORY_PROMPTS,
+  threadLine,
+} from './lib.js';
 import { formatProfile, summarizeCpuProfile } from './profile.js';
 
 const { values: args } = parseArgs({
@@ -27,59 +39,15 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
   },
 });
-const TOKEN = 'bench-token-0123456789abcdef';
 const n = Number(args.streams);
 const bursts = Number(args.bursts);
-const PROMPTS = [
-  'Write a long story about a robot who learns to paint.',
-  'Describe a journey across the sea in a small boat.',
-  'Tell me about the history of a mountain village.',
-  'Explain how a clock works to a child.',
-  'Write a letter from a lighthouse keeper.',
-  'Describe a market at dawn in a busy city.',
-  'Tell a fable about a fox and a crow.',
-  'Write a poem about winter rain.',
-];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'prof-par-'));
 const profDir = path.join(dir, 'prof');
 const profArgs = args['no-profile'] ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir];
 
-function stream(url: string, agent: ReturnType<typeof keepAliveAgent>, prompt: string, t0: number) {
-  return new Promise<{ tokens: number; ttft: number }>((resolve, reject) => {
-    const u = new URL(url);
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method: 'POST',
-        path: '/api/v1/chat',
-        agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      },
-      (res) => {
-        let buf = '';
-        let ttft = -1;
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          if (ttft < 0 && c.includes('event: delta')) ttft = performance.now() - t0;
-          buf = (buf + c).slice(-4096);
-        });
-        res.on('end', () => resolve({ tokens: Number(/"output_tokens":(\d+)/.exec(buf)?.[1] ?? 0), ttft }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ prompt, max_tokens: 200, stream: true, temperature: 0 }));
-  });
-}
-
 /** CPU per token of each thread (by name) over the measured bursts: where the process's CPU goes. */
 function threadCpuPerToken(before: Map<string, number>, after: Map<string, number>, tokens: number): string {
-  return [...after]
-    .map(([name, us]) => [name, (us - (before.get(name) ?? 0)) / tokens] as const)
-    .filter(([, us]) => us >= 1)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
-    .join(', ');
+  return threadLine(perToken(Object.fromEntries([...after].map(([name, us]) => [name, us - (before.get(name) ?? 0)])), tokens));
 }
 
 let stop: () => Promise<void>;
@@ -87,30 +55,12 @@ let stop: () => Promise<void>;
 const span = { fromUs: 0, toUs: 0 };
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 if (args.direct) {
-  const d = await startChild(
-    [...profArgs, '--import', 'tsx', 'bench/llama-direct.ts', args.model!, '1', String(n)],
-    /^\{"ready":true/,
-    process.env,
-    120_000,
-  );
-  const lines = createInterface({ input: d.proc.stdout! });
-  const replies: string[] = [];
-  let wake: (() => void) | null = null;
-  lines.on('line', (l) => {
-    if (l.startsWith('{"parallel"')) {
-      replies.push(l);
-      wake?.();
-    }
-  });
-  const run = async (): Promise<{ tokens: number; wallMs: number }> => {
-    d.proc.stdin!.write(`${JSON.stringify({ prompts: PROMPTS.slice(0, n), maxTokens: 200 })}\n`);
-    while (replies.length === 0) await new Promise<void>((res) => (wake = res));
-    return JSON.parse(replies.shift()!) as { tokens: number; wallMs: number };
-  };
+  const d = await startLlamaDirect({ model: args.model!, threads: 1, sequences: n, nodeArgs: profArgs });
+  const run = () => d.run(200);
   await run();
   span.fromUs = nowUs();
-  const c0 = procCpuMicros(d.pid);
-  const t0 = procThreadCpu(d.pid);
+  const c0 = procCpuMicros(d.child.pid);
+  const t0 = procThreadCpu(d.child.pid);
   let tokens = 0;
   const rates: number[] = [];
   for (let i = 0; i < bursts; i++) {
@@ -120,12 +70,12 @@ if (args.direct) {
   }
   span.toUs = nowUs();
   console.log(
-    `direct: ${rates.map((r) => r.toFixed(0)).join(' ')} tok/s; CPU/token ${((procCpuMicros(d.pid) - c0) / tokens).toFixed(0)} us`,
+    `direct: ${rates.map((r) => r.toFixed(0)).join(' ')} tok/s; CPU/token ${((procCpuMicros(d.child.pid) - c0) / tokens).toFixed(0)} us`,
   );
-  console.log(`  by thread (us/token): ${threadCpuPerToken(t0, procThreadCpu(d.pid), tokens)}`);
+  console.log(`  by thread (us/token): ${threadCpuPerToken(t0, procThreadCpu(d.child.pid), tokens)}`);
   stop = async () => {
-    d.proc.stdin!.end();
-    await new Promise((r) => d.proc.once('exit', r));
+    d.child.proc.stdin!.end();
+    await new Promise((r) => d.child.proc.once('exit', r));
   };
 } else {
   const c = await startChild(
@@ -140,10 +90,10 @@ if (args.direct) {
       '1',
       '--local-only',
     ],
-    /Hybrid AI Stack (http:\/\/\S+)/,
+    GATEWAY_READY,
     {
       ...process.env,
-      HYBRID_AI_TOKEN: TOKEN,
+      HYBRID_AI_TOKEN: BENCH_TOKEN,
       LOG_LEVEL: 'warn',
       ANTHROPIC_API_KEY: '',
       HYBRID_AI_LOCAL_MODEL: args.model,
@@ -155,11 +105,14 @@ if (args.direct) {
   );
   const url = c.match[1]!;
   const agent = keepAliveAgent(8);
+  const auth = { authorization: `Bearer ${BENCH_TOKEN}` };
   const burst = async () => {
     const s = performance.now();
-    const rs = await Promise.all(PROMPTS.slice(0, n).map((p) => stream(url, agent, p, s)));
+    const rs = await Promise.all(
+      STORY_PROMPTS.slice(0, n).map((prompt) => chatStream(url, auth, agent, { prompt, max_tokens: 200, stream: true, temperature: 0 }, s)),
+    );
     const tokens = rs.reduce((a, r) => a + r.tokens, 0);
-    return { tokens, rate: (tokens * 1000) / (performance.now() - s), ttft: Math.max(...rs.map((r) => r.ttft)) };
+    return { tokens, rate: (tokens * 1000) / (performance.now() - s), ttft: Math.max(...rs.map((r) => r.ttftMs)) };
   };
   await burst();
   span.fromUs = nowUs();

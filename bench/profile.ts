@@ -10,9 +10,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmt, gatewayEntry, keepAliveAgent, load, repoRoot, startChild, table, type Child } from './lib.js';
-
-const TOKEN = 'bench-token-0123456789abcdef';
+import {
+  BENCH_TOKEN,
+  fmt,
+  GATEWAY_READY,
+  gatewayEntry,
+  keepAliveAgent,
+  load,
+  repoRoot,
+  startChild,
+  startUpstream,
+  table,
+  upstreamGatewayEnv,
+  type Child,
+} from './lib.js';
 
 interface ProfileNode {
   id: number;
@@ -119,7 +130,8 @@ export function summarizeCpuProfile(file: string, top: number, window?: { fromUs
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const f = byId.get(id)!.callFrame;
       const fFile = shortUrl(f.url);
-      if (!fFile.endsWith('.ts') || fFile.startsWith('node_modules/')) continue;
+      // The project's sources (tsx) or its server bundle (dist/, where function names survive but files are one).
+      if (!(fFile.endsWith('.ts') || fFile.startsWith('dist/')) || fFile.startsWith('node_modules/')) continue;
       const k = `${f.functionName || '(anonymous)'}@${fFile}`;
       if (seen.has(k)) continue;
       seen.add(k);
@@ -199,16 +211,9 @@ export async function runProfile(opts: {
   let upstream: Child | undefined;
   let gateway: Child | undefined;
   try {
-    upstream = await startChild(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', String(opts.answerWords ?? 8)], /^\{.*"url"/);
-    const up = JSON.parse(upstream.line) as { url: string; host: string };
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      OLLAMA_HOST: up.host,
-      HYBRID_AI_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-      ANTHROPIC_API_KEY: '',
-    };
-    delete env.HYBRID_AI_LOCAL_MODEL;
+    const up = await startUpstream(opts.answerWords ?? 8);
+    upstream = up.child;
+    const env = upstreamGatewayEnv(up.host);
     gateway = await startChild(
       [
         '--cpu-prof',
@@ -220,7 +225,7 @@ export async function runProfile(opts: {
         '--data-dir',
         path.join(tmp, 'data'),
       ],
-      /Hybrid AI Stack (http:\/\/\S+)/,
+      GATEWAY_READY,
       env,
     );
     const target = {
@@ -228,7 +233,7 @@ export async function runProfile(opts: {
       url: gateway.match[1]!,
       path: '/api/v1/chat',
       body: JSON.stringify(opts.stream ? { prompt: 'hi', stream: true } : { prompt: 'hi' }),
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${BENCH_TOKEN}` },
     };
     const c = opts.concurrency ?? 1;
     const agent = keepAliveAgent(c);

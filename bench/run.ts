@@ -13,8 +13,10 @@ import { parseArgs } from 'node:util';
 import { request, type Agent } from 'node:http';
 import { makeTinyGguf } from '../tests/fixtures/make-tiny-gguf.js';
 import {
+  BENCH_TOKEN,
   cpuTickMicros,
   fmt,
+  GATEWAY_READY,
   gatewayEntry,
   keepAliveAgent,
   load,
@@ -27,6 +29,7 @@ import {
   routingCode,
   type RoutingCode,
   startChild,
+  startUpstream,
   table,
   type Child,
   type Target,
@@ -73,9 +76,7 @@ if (!Number.isInteger(WARMUP) || WARMUP < 0) {
   process.exit(2);
 }
 const ANSWER_WORDS = Number(args['answer-words'] ?? 8);
-const TOKEN = 'bench-token-0123456789abcdef';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
-const GATEWAY_READY = /Hybrid AI Stack (http:\/\/\S+)/;
+const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 const targets = {
   estimatorP99Us: 50,
@@ -98,7 +99,7 @@ async function child(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv, tim
 
 /** Env of a gateway child: only what the bench sets; a developer's own keys and model never leak in. */
 function gatewayEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HYBRID_AI_TOKEN: TOKEN, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HYBRID_AI_TOKEN: BENCH_TOKEN, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', ...extra };
   for (const k of ['HYBRID_AI_LOCAL_MODEL', 'ANTHROPIC_BASE_URL', 'HYBRID_AI_OPENAI_COMPAT_URL', 'HYBRID_AI_THREADS', 'HYBRID_AI_TIER']) {
     if (!(k in extra)) delete env[k];
   }
@@ -382,8 +383,8 @@ interface GatewayResult {
 }
 
 async function benchGateway(): Promise<GatewayResult> {
-  const upstream = await child(['--import', 'tsx', 'bench/upstream.ts', '--answer-words', String(ANSWER_WORDS)], /^\{.*"url"/);
-  const up = JSON.parse(upstream.line) as { url: string; host: string };
+  const up = await startUpstream(ANSWER_WORDS, child);
+  const upstream = up.child;
   const proxy = await child(['--import', 'tsx', 'bench/bare-proxy.ts', up.url], /^\{.*"url"/);
   const proxyUrl = (JSON.parse(proxy.line) as { url: string }).url;
   // Fastify + the official ollama client and nothing else: what the required libraries cost, beside the bare proxy.

@@ -36,13 +36,23 @@ export class CoreError extends Error {
   /** Seconds a client should wait before retrying (429/503), when known. */
   readonly retryAfter?: number;
   readonly details?: ErrorDetails;
+  /**
+   * The model a cloud provider refused as unknown to it (HTTP 404, or a 400 naming the model): the core stops offering
+   * that model until its setup changes or a call to it succeeds. Not part of any wire shape.
+   */
+  readonly refusedModel?: string;
 
-  constructor(type: ErrorType, message: string, options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails }) {
+  constructor(
+    type: ErrorType,
+    message: string,
+    options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails; refusedModel?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
     this.type = type;
     this.retryAfter = options?.retryAfter;
     this.details = options?.details;
+    this.refusedModel = options?.refusedModel;
   }
 
   get status(): number {

@@ -1,15 +1,20 @@
 // `npm run serve`: build the UI when needed (ensure-ui.mjs), then run the server as this process's only child and stop
 // it when this process is told to stop.
 //
-// Why a script and not `ensure-ui && tsx main.ts`: npm runs a script under `sh -c`, and on SIGTERM npm passes the
-// signal to that shell only; the shell dies without passing it on, and the server below it (two processes down, under
-// tsx's own wrapper) kept running and holding the port. Here the server runs as `node --import tsx`, one process, and
-// it is stopped whichever way the stop comes:
-//   - a signal to this process (SIGINT, SIGTERM, SIGHUP) is passed on to the server;
-//   - the shell npm started this under going away (npm got the signal and passed it to the shell) is noticed by the
-//     parent PID changing, and handled as SIGTERM.
-// The server's graceful stop ends in-flight requests first (router-core/server/main.ts); this process then exits with
-// the server's status.
+// How a stop reaches the server, whoever is signalled:
+//   - npm (a process manager's `kill PID`, a terminal multiplexer's `kill -INT PID`): npm passes SIGINT and SIGTERM to
+//     the process it started, and only to it. It starts the script under `sh -c`; dash (Debian's sh) does not replace
+//     itself with the command, and while it waits for it, it swallows SIGINT (it would exit only after its child), so
+//     the server kept running and holding the port. The script is therefore `exec node scripts/serve.mjs`: the shell
+//     becomes this process, npm's own child, and npm's signal arrives here. (On Windows, cmd.exe runs exec.cmd, which
+//     runs the rest of the line; Windows has no such signals to pass on.)
+//   - this process (SIGINT, SIGTERM, SIGHUP): passed on to the server;
+//   - the whole group (Ctrl-C in a terminal): the server and this process both get it; the server stops once;
+//   - whoever started this going away without a word (npm killed, a shell that does not exec) is noticed by the parent
+//     PID changing, and handled as SIGTERM.
+// Why a script and not `ensure-ui && tsx main.ts`: the server runs as `node --import tsx`, one process (under tsx's own
+// wrapper it was two processes down). The server's graceful stop ends in-flight requests first
+// (router-core/server/main.ts); this process then exits with the server's status.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -101,20 +101,28 @@ export interface ParallelModelInfo {
   limitedBy?: string;
 }
 
+/**
+ * The embedded engine's load in its own shape (the llama.cpp engine's `info()` is one; what else it holds is not sent).
+ * Mapped to the wire once, in gateway/models-dto.ts.
+ */
+export interface EmbeddedLoad {
+  /** Requests that may wait per model; one more gets 503 with Retry-After. */
+  queueLimit: number;
+  /** Requests answering now, all local models. */
+  running: ReadonlyArray<{ id: number; model: string }>;
+  /** Requests waiting now, all local models. */
+  queued: number;
+  /** Waiting requests in the order they will run; position 1 runs next on its model. */
+  queue: ReadonlyArray<{ id: number; model: string; position: number }>;
+  models: readonly ParallelModelInfo[];
+}
+
 /** Parallelism and queueing of local inference (GET /api/v1/system `parallel`). */
-export interface LocalParallelism {
+export interface LocalParallelism extends EmbeddedLoad {
   /** Sequences the embedded engine gives a model when it loads next (tier default or --parallel). */
   sequences: number;
   /** Where that number comes from. */
   sequencesFrom: string;
-  /** Requests that may wait per model; one more gets 503 with Retry-After. */
-  queueLimit: number;
-  /** Requests answering now / waiting now, all local models. */
-  running: number;
-  queued: number;
-  /** Waiting requests in the order they will run; position 1 runs next on its model. */
-  queue: Array<{ id: number; model: string; position: number }>;
-  models: ParallelModelInfo[];
   /** The Ollama the core uses: how many requests per model it serves at once and how long it keeps a model loaded. */
   ollama: {
     /** OLLAMA_NUM_PARALLEL the bundled Ollama was started with; null when the core did not start it (a system Ollama decides). */

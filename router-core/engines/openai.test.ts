@@ -159,6 +159,28 @@ describe('mapOpenAIError', () => {
     expect(e.message).toBe('OpenAI refused the request (HTTP 400): bad field, key [redacted]');
   });
 
+  it('a chat whose model the provider refuses is marked with that model; other 4xx are not', () => {
+    const chat = { ...ctx, label: 'the OpenAI-compatible cloud at openrouter.ai', model: 'ghost', wireModel: 'ghost' };
+    const refused = (status: number, error: Record<string, unknown>) =>
+      mapOpenAIError(APIError.generate(status, { error }, undefined, h()), chat).refusedModel;
+    expect(refused(404, { code: 'model_not_found', message: 'The model `ghost` does not exist.' })).toBe('ghost');
+    expect(refused(400, { message: 'ghost is not a valid model ID' })).toBe('ghost');
+    expect(refused(400, { message: 'Invalid model name passed in model=ghost' })).toBe('ghost');
+    expect(refused(400, { code: 'model_decommissioned', message: 'gone' })).toBe('ghost');
+    expect(refused(400, { param: 'model', message: 'bad' })).toBe('ghost');
+    // Named without being refused, or not named at all: the model stays offered.
+    expect(refused(400, { message: 'max_tokens is too large for ghost: 9000 > 8192' })).toBeUndefined();
+    expect(refused(400, { message: "Invalid value for 'messages'." })).toBeUndefined();
+    expect(refused(422, { message: 'unprocessable' })).toBeUndefined();
+    // A model list (no chat model) is never marked.
+    expect(
+      mapOpenAIError(APIError.generate(404, { error: { message: 'no /models here' } }, undefined, h()), ctx).refusedModel,
+    ).toBeUndefined();
+    expect(mapOpenAIError(APIError.generate(404, { error: { message: 'nope' } }, undefined, h()), chat).message).toBe(
+      'the OpenAI-compatible cloud at openrouter.ai refused the model "ghost" (HTTP 404): nope',
+    );
+  });
+
   it('a broken stream after the start is upstream_error, before it upstream_unavailable', () => {
     expect(mapOpenAIError(new TypeError('terminated'), { ...ctx, started: true }).type).toBe('upstream_error');
     expect(mapOpenAIError(new TypeError('fetch failed'), ctx).type).toBe('upstream_unavailable');

@@ -311,7 +311,18 @@ type StopCause = 'caller' | 'first-token-timeout' | 'consumer-left';
  */
 export function mapOpenAIError(
   e: unknown,
-  ctx: { label?: string; apiKey?: string; baseURL: string; started: boolean; stopCause?: StopCause; firstTokenTimeoutMs?: number },
+  ctx: {
+    label?: string;
+    apiKey?: string;
+    baseURL: string;
+    started: boolean;
+    stopCause?: StopCause;
+    firstTokenTimeoutMs?: number;
+    /** The model the failed call asked for (a chat): a refusal of it is marked as such ({@link CoreError.refusedModel}). */
+    model?: string;
+    /** The provider's own name for it (a 400 may quote this one). */
+    wireModel?: string;
+  },
 ): CoreError {
   const label = ctx.label ?? 'OpenAI';
   if (ctx.stopCause === 'caller' || ctx.stopCause === 'consumer-left') return new CoreError('aborted', 'The request was cancelled.');
@@ -328,9 +339,7 @@ export function mapOpenAIError(
   if (classes && e instanceof classes.APIConnectionTimeoutError)
     return new CoreError('timeout', `${label} did not answer in time.`, { cause: summary });
   if (classes && e instanceof classes.APIConnectionError)
-    return new CoreError(ctx.started ? 'upstream_error' : 'upstream_unavailable', `Could not reach ${label} at ${ctx.baseURL}.`, {
-      cause: summary,
-    });
+    return new CoreError(ctx.started ? 'upstream_error' : 'upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
   if (classes && e instanceof classes.APIError) {
     const status = e.status;
     if (status === undefined) {
@@ -360,22 +369,94 @@ export function mapOpenAIError(
         return new CoreError('timeout', `${label} did not answer in time.`, { cause: summary });
       case 'context_length_exceeded':
         return new CoreError('context_length_exceeded', `The request does not fit the model's context at ${label}.`, { cause: summary });
-      default: {
+      default:
         if (status >= 500) return new CoreError('upstream_error', `${label} failed with HTTP ${status}.`, { cause: summary });
-        const detail = (e.error as { message?: unknown } | undefined)?.message;
-        return new CoreError(
-          'upstream_error',
-          redact(`${label} refused the request (HTTP ${status}): ${String(detail ?? 'no details').slice(0, 500)}`, ctx.apiKey),
-          { cause: summary },
-        );
-      }
+        return refusal(label, status, e, ctx, summary);
     }
   }
   if (e instanceof RangeError)
     return new CoreError('internal', `Internal error while preparing the request for ${label}.`, { cause: summary });
   if (ctx.started)
     return new CoreError('upstream_error', `${label} stream ended unexpectedly (the connection broke mid-answer).`, { cause: summary });
-  return new CoreError('upstream_unavailable', `Could not reach ${label} at ${ctx.baseURL}.`, { cause: summary });
+  return new CoreError('upstream_unavailable', unreachable(label, ctx.baseURL, e), { cause: summary });
+}
+
+/** A 4xx the provider explained: a refused model (marked, see {@link CoreError.refusedModel}) or a refused request. */
+function refusal(
+  label: string,
+  status: number,
+  e: { error?: unknown; code?: unknown; param?: unknown },
+  ctx: { apiKey?: string; model?: string; wireModel?: string },
+  summary: Record<string, unknown>,
+): CoreError {
+  const detail = (e.error as { message?: unknown } | undefined)?.message;
+  const why = String(detail ?? 'no details').slice(0, 500);
+  if (ctx.model !== undefined && refusesModel(status, e.code, e.param, detail, ctx.wireModel ?? ctx.model))
+    return new CoreError('upstream_error', redact(`${label} refused the model "${ctx.model}" (HTTP ${status}): ${why}`, ctx.apiKey), {
+      cause: summary,
+      refusedModel: ctx.model,
+    });
+  return new CoreError('upstream_error', redact(`${label} refused the request (HTTP ${status}): ${why}`, ctx.apiKey), { cause: summary });
+}
+
+/**
+ * Whether a chat's 4xx says the provider does not have `model` (or not for this key): a 404 (OpenAI's model_not_found,
+ * vLLM's "model … does not exist"), or a 400 that refuses the model by code or parameter (Groq's model_not_found,
+ * model_decommissioned) or names it in words of refusal (OpenRouter's "… is not a valid model ID", LiteLLM's "Invalid
+ * model name passed in model=…").
+ */
+function refusesModel(status: number, code: unknown, param: unknown, detail: unknown, model: string): boolean {
+  if (status === 404) return true;
+  if (status !== 400) return false;
+  if (code === 'model_not_found' || code === 'model_decommissioned' || param === 'model') return true;
+  // Named, and refused as a model: "max_tokens is too large for model x" names it without refusing it.
+  return model !== '' && typeof detail === 'string' && detail.includes(model) && MODEL_REFUSED.test(detail);
+}
+
+/** How providers word a model they do not have (OpenRouter, LiteLLM, Mistral, Together, vLLM, Groq). */
+const MODEL_REFUSED =
+  /not a valid model|invalid model|does not exist|do(es)? not have access|not found|unknown model|no such model|decommissioned|unable to access model|not available/i;
+
+/** Socket and TLS error codes (Node's, undici's) → what went wrong, in words. */
+const connectionProblems: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate is for another host',
+};
+
+/**
+ * "Could not reach X at URL (connection refused): check …", naming the address once: the label of an OpenAI-compatible
+ * cloud already holds its host, which is replaced by the full base URL (a repeat of both read "…at h:1 at http://h:1/v1").
+ * The problem comes from the socket error under the SDK's (undici's "fetch failed" holds it as its cause).
+ */
+function unreachable(label: string, baseURL: string, e: unknown): string {
+  let host = '';
+  try {
+    host = new URL(baseURL).host;
+  } catch {
+    // Not a URL: said as given.
+  }
+  const where = host && label.endsWith(` at ${host}`) ? `${label.slice(0, -host.length)}${baseURL}` : `${label} at ${baseURL}`;
+  let problem: string | undefined;
+  for (let c: unknown = e, depth = 0; c && depth < 5 && !problem; depth++) {
+    const code = (c as { code?: unknown }).code;
+    problem = typeof code === 'string' ? connectionProblems[code] : undefined;
+    // fetch refuses a few ports outright (1, 9, 22, 25, …: the Fetch standard's "bad ports"), without trying them.
+    if (!problem && (c as { message?: unknown }).message === 'bad port')
+      problem = `port ${host.split(':').pop() ?? '?'} is one that fetch refuses to use; choose another`;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return `Could not reach ${where}${problem ? ` (${problem})` : ''}: check the URL, and that the server is running and reachable from this machine.`;
 }
 
 /** The OpenAI engine, or an OpenAI-compatible cloud's: streams Chat Completions through the official SDK. */
@@ -440,7 +521,17 @@ export function createOpenAICloudEngine(opts: OpenAICloudEngineOptions): Engine 
     let timer: NodeJS.Timeout | undefined = setTimeout(() => stop('first-token-timeout'), firstTokenTimeoutMs);
     let state = initialOpenAIState(call.model, id);
     let ended = false;
-    const fail = (e: unknown) => mapOpenAIError(e, { label, apiKey, baseURL, started: state.started, stopCause, firstTokenTimeoutMs });
+    const fail = (e: unknown) =>
+      mapOpenAIError(e, {
+        label,
+        apiKey,
+        baseURL,
+        started: state.started,
+        stopCause,
+        firstTokenTimeoutMs,
+        model: call.model,
+        wireModel: params.model,
+      });
 
     try {
       let stream: AsyncIterable<ChatCompletionChunk>;

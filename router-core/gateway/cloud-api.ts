@@ -243,8 +243,17 @@ function mountSetupRoutes(app: FastifyInstance, deps: CloudApiDeps, view: () => 
     return saved('compat', true);
   });
 
+  // Removing what the environment set up: only unsetting every variable that sets it (and a restart) removes it.
+  const envRemoval = (what: string, vars: string[]): CoreError =>
+    new CoreError(
+      'conflict',
+      `${what} is set up by the environment (${vars.join(', ')}), which Settings cannot remove: unset ${vars.length > 1 ? 'these variables' : 'it'} where the server is started (its service file, container or shell), then restart the server.`,
+      { details: { param: 'environment' } },
+    );
+
   app.delete('/api/v1/cloud/compat', async (_req, reply) => {
-    if (setup.compat()?.dto.source === 'env') throw envRefusal('The OpenAI-compatible cloud', 'HYBRID_AI_CLOUD_COMPAT_URL');
+    const compat = setup.compat();
+    if (compat?.dto.source === 'env') throw envRemoval('The OpenAI-compatible cloud', compat.env);
     await deps.settings.setSetting(coreSettings.cloudCompat.key, null);
     noStore(reply);
     return saved('compat', false);
@@ -265,8 +274,8 @@ function mountSetupRoutes(app: FastifyInstance, deps: CloudApiDeps, view: () => 
   });
 
   app.put('/api/v1/cloud/vertex', async (req, reply) => {
-    if (setup.vertex()?.dto.source === 'env')
-      throw envRefusal('Vertex AI', 'GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION');
+    const inForce = setup.vertex();
+    if (inForce?.dto.source === 'env') throw envRefusal('Vertex AI', inForce.env.join(', '));
     const b = parseBody(vertexSetup, req.body);
     const file = b.credentials_file === null ? null : checkServiceAccountFile(b.credentials_file);
     await deps.settings.setSetting(coreSettings.cloudVertex.key, { ...b, credentials_file: file });
@@ -275,7 +284,8 @@ function mountSetupRoutes(app: FastifyInstance, deps: CloudApiDeps, view: () => 
   });
 
   app.delete('/api/v1/cloud/vertex', async (_req, reply) => {
-    if (setup.vertex()?.dto.source === 'env') throw envRefusal('Vertex AI', 'GOOGLE_GENAI_USE_VERTEXAI');
+    const inForce = setup.vertex();
+    if (inForce?.dto.source === 'env') throw envRemoval('Vertex AI', inForce.env);
     await deps.settings.setSetting(coreSettings.cloudVertex.key, null);
     noStore(reply);
     return saved('gemini', false);

@@ -85,8 +85,8 @@ export interface StateSources {
 
 /** Local models' load as the gauges read it. */
 export interface LocalLoad {
-  models: Array<{ model: string; sequences: number; busy: number }>;
-  queue: Array<{ model: string }>;
+  models: ReadonlyArray<{ model: string; sequences: number; busy: number }>;
+  queue: ReadonlyArray<{ model: string }>;
 }
 
 /**

@@ -109,7 +109,7 @@ export function parallelDto(p: LocalParallelism): ParallelDto {
     sequences: p.sequences,
     sequences_from: p.sequencesFrom,
     queue_limit: p.queueLimit,
-    running: p.running,
+    running: p.running.length,
     queued: p.queued,
     queue: p.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
     models: p.models.map((m) => ({
@@ -121,7 +121,7 @@ export function parallelDto(p: LocalParallelism): ParallelDto {
       context_size: m.contextSize,
       bytes_per_sequence: m.bytesPerSequence,
       context_bytes: m.contextBytes,
-      ...(m.limitedBy !== undefined ? { limited_by: m.limitedBy } : {}),
+      ...(m.limitedBy ? { limited_by: m.limitedBy } : {}),
     })),
     ollama: { num_parallel: p.ollama.numParallel, keep_alive: p.ollama.keepAlive },
   };

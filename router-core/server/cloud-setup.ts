@@ -6,7 +6,7 @@ import { cloudModelsOf } from '../data/models.js';
 import { prices as catalogPrices, type Price } from '../data/prices.js';
 import type { Engine } from '../engines/engine.js';
 import type { EngineSettings } from '../engines/registry.js';
-import { toCoreError } from '../errors.js';
+import { toCoreError, type CoreError } from '../errors.js';
 import type { KeyTest } from '../gateway/secrets-api.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { coreSettings, type compatSetup, type vertexSetup } from '../settings-schema.js';
@@ -18,7 +18,14 @@ export type VertexSetupWire = z.infer<typeof vertexSetup>;
 type View = Pick<SettingsView, 'getSetting'>;
 type CloudConfig = Pick<
   Config,
-  'cloudCompatUrl' | 'cloudCompatModel' | 'cloudCompatPrices' | 'geminiVertex' | 'geminiBaseUrl' | 'vertexBaseUrl' | 'geminiStudioBaseUrl'
+  | 'cloudCompatUrl'
+  | 'cloudCompatModel'
+  | 'cloudCompatPrices'
+  | 'geminiVertex'
+  | 'geminiBaseUrl'
+  | 'vertexBaseUrl'
+  | 'geminiStudioBaseUrl'
+  | 'cloudEnv'
 >;
 
 /** The compatible cloud in force: its URL, model, prices (micro-dollars) and how the API shows it. */
@@ -27,6 +34,8 @@ export interface CompatInForce {
   model?: string;
   prices?: Record<string, Price>;
   dto: CompatSetupDto;
+  /** The environment variables that set it up, when the environment does (what to unset to remove it). */
+  env: string[];
 }
 
 const usd = (micros: number): number => micros / 1_000_000;
@@ -58,6 +67,7 @@ export function compatInForce(config: CloudConfig, view: View): CompatInForce | 
     url,
     model,
     prices,
+    env: fromEnv ? (config.cloudEnv?.compat ?? ['HYBRID_AI_CLOUD_COMPAT_URL']) : [],
     dto: {
       url,
       model: model ?? '',
@@ -83,7 +93,7 @@ export function compatInForce(config: CloudConfig, view: View): CompatInForce | 
 export function vertexInForce(
   config: CloudConfig,
   view: View,
-): { project: string; location: string; credentialsFile?: string; dto: VertexSetupDto } | undefined {
+): { project: string; location: string; credentialsFile?: string; dto: VertexSetupDto; env: string[] } | undefined {
   const env = config.geminiVertex;
   const saved = env ? undefined : (view.getSetting<VertexSetupWire | null>(coreSettings.cloudVertex.key) ?? undefined);
   const v = env ?? (saved && { project: saved.project, location: saved.location, credentialsFile: saved.credentials_file ?? undefined });
@@ -92,6 +102,8 @@ export function vertexInForce(
     project: v.project,
     location: v.location,
     ...(v.credentialsFile ? { credentialsFile: v.credentialsFile } : {}),
+    // The environment's: the variables that set it (what to unset to remove it).
+    env: env ? (config.cloudEnv?.vertex ?? ['GOOGLE_GENAI_USE_VERTEXAI']) : [],
     dto: {
       project: v.project,
       location: v.location,
@@ -148,6 +160,10 @@ export function createCloudSetup(deps: {
   /** The engine `id` built from `settings`, or null where it cannot exist (wiring.ts: the registry's factory). */
   build(id: EngineId, settings: EngineSettings): Engine | null;
   refresh(): Promise<unknown>;
+  /** `p`'s setup was just saved or removed (before its engine is rebuilt and probed). */
+  changed?(p: SetupProvider): void;
+  /** {@link CloudSetup.test}'s call to `p` failed with `err` (a refused key or model is remembered like a request's). */
+  failed?(p: SetupProvider, err: CoreError): void;
   rebuild: boolean;
   /**
    * Every this many ms, rebuild what another gateway sharing the ledger changed (its settings reach this view within
@@ -163,6 +179,7 @@ export function createCloudSetup(deps: {
     compat: () => compatInForce(config, view),
     vertex: () => vertexInForce(config, view),
     async apply(p) {
+      deps.changed?.(p);
       Object.assign(settings, cloudEngineSettings(config, view));
       applied = fingerprint();
       if (deps.rebuild) {
@@ -199,6 +216,7 @@ export function createCloudSetup(deps: {
         return { ok: true };
       } catch (e) {
         const err = toCoreError(e);
+        if (err.type !== 'aborted' && err.type !== 'timeout') deps.failed?.(p, err);
         return { ok: false, error_type: err.type, message: err.message };
       }
     },

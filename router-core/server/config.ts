@@ -40,6 +40,11 @@ export interface Config {
   cloudCompatModel?: string;
   /** HYBRID_AI_CLOUD_COMPAT_PRICES: the compatible cloud's model prices (micro-dollars per million tokens); absent = unknown. */
   cloudCompatPrices?: Record<string, Price>;
+  /**
+   * The environment variables, of those above, that are set (non-empty): what a person must unset to remove the
+   * compatible cloud or Vertex AI that the environment sets up (Settings cannot remove them).
+   */
+  cloudEnv?: { compat: string[]; vertex: string[] };
   /** HYBRID_AI_CLOUD: the cloud route's first choice when several clouds are configured (default: Claude, else the first configured). */
   cloud?: CloudProvider;
   ollamaHost: string;
@@ -404,7 +409,27 @@ function cloudSettings(env: NodeJS.ProcessEnv): Partial<Config> {
     cloudCompatModel: env.HYBRID_AI_CLOUD_COMPAT_MODEL?.trim() || undefined,
     cloudCompatPrices: compatPrices(env.HYBRID_AI_CLOUD_COMPAT_PRICES),
     cloud: cloudRaw ? (cloudRaw as CloudProvider) : undefined,
+    cloudEnv: {
+      compat: compatUrl ? setVars(env, compatEnvVars) : [],
+      vertex: geminiVertex ? setVars(env, vertexEnvVars) : [],
+    },
   };
+}
+
+/** Every variable that sets up the compatible cloud (the key may come from its _FILE instead). */
+const compatEnvVars = [
+  'HYBRID_AI_CLOUD_COMPAT_URL',
+  'HYBRID_AI_CLOUD_COMPAT_KEY',
+  'HYBRID_AI_CLOUD_COMPAT_KEY_FILE',
+  'HYBRID_AI_CLOUD_COMPAT_MODEL',
+  'HYBRID_AI_CLOUD_COMPAT_PRICES',
+];
+/** Every variable that sets up Gemini on Vertex AI. */
+const vertexEnvVars = ['GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_CLOUD_PROJECT', 'GOOGLE_CLOUD_LOCATION', 'GOOGLE_APPLICATION_CREDENTIALS'];
+
+/** Those of `names` set to something other than blanks (an empty variable sets nothing: it is read as unset). */
+function setVars(env: NodeJS.ProcessEnv, names: string[]): string[] {
+  return names.filter((n) => env[n]?.trim());
 }
 
 /** The ledger URL (flag, then env or its _FILE, then the config file) and password, checked; errors name the field they came from. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { EngineId } from '../contracts/decision.js';
 import type { OllamaProcessStatus } from '../contracts/events.js';
 import type {
+  EmbeddedLoad,
   EngineInUse,
   HardwareProfile,
   Known,
@@ -56,7 +57,7 @@ export interface LocalInferenceDeps {
    */
   startAfter?: Promise<unknown>;
   /** The embedded engine's sequences, running and waiting calls (absent when it is not in use). */
-  embeddedLoad?: () => Omit<LocalParallelism, 'sequences' | 'sequencesFrom' | 'ollama'> | undefined;
+  embeddedLoad?: () => EmbeddedLoad | undefined;
 }
 
 /** The local-inference side of the core. */
@@ -298,7 +299,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
       sequences: p.sequences,
       sequencesFrom: p.from,
       queueLimit: e?.queueLimit ?? 0,
-      running: e?.running ?? 0,
+      running: e?.running ?? [],
       queued: e?.queued ?? 0,
       queue: e?.queue ?? [],
       models: e?.models ?? [],

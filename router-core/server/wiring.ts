@@ -4,13 +4,13 @@ import path from 'node:path';
 import { timeOrderedId } from '../ids.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { cloudEngineOf, type CloudProvider, type EngineId } from '../contracts/decision.js';
+import { cloudEngineOf, type Availability, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import type { TierDecision } from '../contracts/hardware.js';
 import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../data/models.js';
 import { prices, type Price } from '../data/prices.js';
 import { createAvailabilityCache, type AvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
-import type { LlamaCppEngine } from '../engines/llamacpp.js';
+import type { LlamaCppEngine, LlamaCppEngineInfo } from '../engines/llamacpp.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
@@ -38,7 +38,7 @@ import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
 import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce, type CloudSetup as CloudSetupApi } from './cloud-setup.js';
-import { createLocalInference, type LocalInference, type LocalInferenceDeps } from './local-inference.js';
+import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
 
@@ -232,24 +232,51 @@ function openSecrets(config: Config, dir: DataDir, logger: Logger, view: Pick<Se
 }
 
 /**
- * The last refusal of each cloud key seen on a real request (Settings turns the key red with a fix-it hint): set by
- * the pipeline, cleared by a new key or by the provider answering again. In memory: a restart re-learns it on use.
+ * The last refusal of each cloud key seen on a real request (Settings turns the key red with a fix-it hint), and the
+ * models each cloud refused as unknown to it (no longer offered: see {@link withoutRefusedModels}): set by the
+ * pipeline, cleared by a new key, a changed setup (the compatible cloud's URL or model) or the provider answering
+ * again. In memory: a restart re-learns them on use.
  */
 interface AuthErrors {
   claude: ClaudeAuthError | undefined;
   /** The same, for every cloud provider (the cloud settings show each provider's). */
   cloud: Map<CloudProvider, ClaudeAuthError>;
+  /** Per provider, the models it refused (HTTP 404, or a 400 naming the model), each with the provider's words. */
+  models: Map<CloudProvider, Map<string, { message: string; at: number }>>;
 }
 
-/** A saved or deleted key counts from the next request: clears its auth error and re-probes before the API call answers. */
-function watchCloudKeys(secrets: SecretStore, availability: AvailabilityCache): AuthErrors {
-  const authErrors: AuthErrors = { claude: undefined, cloud: new Map() };
+/** Forget what `p` refused: its key and its models (a new key, a new setup, or an answer from it). */
+function forgetRefusals(authErrors: AuthErrors, p: CloudProvider): void {
+  if (p === 'anthropic') authErrors.claude = undefined;
+  authErrors.cloud.delete(p);
+  authErrors.models.delete(p);
+}
+
+/** Refused models remembered per provider, oldest forgotten first: far more than one setup ever names. */
+const MAX_REFUSED_MODELS = 64;
+
+/** A cloud engine's failure on a call: a refused key or a refused model is remembered (see {@link AuthErrors}). */
+function noteRefusal(authErrors: AuthErrors, engine: EngineId, err: CoreError, at: number): void {
+  if (engine === 'anthropic' && err.type === 'upstream_auth') authErrors.claude = { error_type: 'upstream_auth', message: err.message, at };
+  const provider = providerOf(engine);
+  if (provider && err.type === 'upstream_auth') authErrors.cloud.set(provider, { error_type: 'upstream_auth', message: err.message, at });
+  if (provider && err.refusedModel !== undefined) {
+    const refused = authErrors.models.get(provider) ?? new Map<string, { message: string; at: number }>();
+    refused.delete(err.refusedModel);
+    // Bounded: callers may name any "gpt-…" id, and each refused one would otherwise stay for the life of the process.
+    if (refused.size >= MAX_REFUSED_MODELS) refused.delete(refused.keys().next().value!);
+    refused.set(err.refusedModel, { message: err.message, at });
+    authErrors.models.set(provider, refused);
+  }
+}
+
+/** A saved or deleted key counts from the next request: clears its refusals and re-probes before the API call answers. */
+function watchCloudKeys(secrets: SecretStore, availability: AvailabilityCache, authErrors: AuthErrors): void {
   secrets.onChange(async (name) => {
     if (name === CLAUDE_KEY) authErrors.claude = undefined;
-    for (const p of cloudProviders) if (cloudKeyNames[p] === name) authErrors.cloud.delete(p);
+    for (const p of cloudProviders) if (cloudKeyNames[p] === name) forgetRefusals(authErrors, p);
     await availability.refresh();
   });
-  return authErrors;
 }
 
 /**
@@ -258,36 +285,49 @@ function watchCloudKeys(secrets: SecretStore, availability: AvailabilityCache): 
  */
 function keyAccepted(secrets: SecretStore, authErrors: AuthErrors, p: CloudProvider, key: string): (t: KeyTest) => KeyTest {
   return (t) => {
-    if (t.ok && secrets.peek(cloudKeyNames[p]) === key) {
-      if (p === 'anthropic') authErrors.claude = undefined;
-      authErrors.cloud.delete(p);
-    }
+    if (t.ok && secrets.peek(cloudKeyNames[p]) === key) forgetRefusals(authErrors, p);
     return t;
   };
 }
 
-/** The embedded engine's load as local inference reports it (/api/v1/system), or undefined without one. */
-function embeddedLoad(engines: ReadonlyMap<EngineId, Engine>): ReturnType<NonNullable<LocalInferenceDeps['embeddedLoad']>> {
-  const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
-  if (!e || typeof e.info !== 'function') return undefined;
-  const i = e.info();
+/**
+ * Availability as routing, the model lists and the cloud settings see it: a model its cloud refused is not offered,
+ * and a cloud whose route model (the configured one, or the first it lists) was refused is unavailable with the
+ * provider's reason, so the cloud route falls back as for any unavailable cloud. Unchanged while nothing was refused.
+ */
+function withoutRefusedModels(a: Availability, refused: AuthErrors['models'], routeModelOf: (p: CloudProvider) => string): Availability {
+  if (refused.size === 0) return a;
+  const engines = { ...a.engines };
+  for (const [p, models] of refused) {
+    const id = cloudEngineOf[p];
+    const e = engines[id];
+    if (!e?.ok || models.size === 0) continue;
+    const routeModel = routeModelOf(p) || e.models[0] || '';
+    const left = e.models.filter((m) => !models.has(m));
+    const refusal = models.get(routeModel) ?? (left.length === 0 ? [...models.values()].at(-1) : undefined);
+    engines[id] = refusal ? { ...e, ok: false, models: [], reason: refusal.message } : { ...e, models: left };
+  }
+  return { engines };
+}
+
+/** The availability cache, seen through {@link withoutRefusedModels}. */
+function refusalAware(
+  cache: AvailabilityCache,
+  refused: AuthErrors['models'],
+  routeModelOf: (p: CloudProvider) => string,
+): AvailabilityCache {
+  const view = (a: Availability): Availability => withoutRefusedModels(a, refused, routeModelOf);
   return {
-    queueLimit: i.queueLimit,
-    running: i.running.length,
-    queued: i.queued,
-    queue: i.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
-    models: i.models.map((m) => ({
-      model: m.model,
-      sequences: m.sequences,
-      requestedSequences: m.requestedSequences,
-      busy: m.busy,
-      queued: m.queued,
-      contextSize: m.contextSize,
-      bytesPerSequence: m.bytesPerSequence,
-      contextBytes: m.contextBytes,
-      ...(m.limitedBy ? { limitedBy: m.limitedBy } : {}),
-    })),
+    get: () => cache.get().then(view),
+    invalidate: (e) => cache.invalidate(e),
+    refresh: () => cache.refresh().then(view),
   };
+}
+
+/** The embedded engine's load in its own shape (mapped for /api/v1/system in gateway/models-dto.ts), or undefined without one. */
+function embeddedLoad(engines: ReadonlyMap<EngineId, Engine>): LlamaCppEngineInfo | undefined {
+  const e = engines.get('llamacpp') as LlamaCppEngine | undefined;
+  return e && typeof e.info === 'function' ? e.info() : undefined;
 }
 
 interface EnginesInput {
@@ -340,7 +380,9 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
       if (e) engines.set(id, e);
     }
   }
-  const availability = createAvailabilityCache(engines, now);
+  const authErrors: AuthErrors = { claude: undefined, cloud: new Map(), models: new Map() };
+  // Every reader (routing, the model lists, the cloud settings, metrics) sees the models a cloud refused as gone.
+  const availability = refusalAware(createAvailabilityCache(engines, now), authErrors.models, cloud.cloudModelOf);
   // Settings may set up the compatible cloud and Vertex AI: their engines are rebuilt on a change.
   const cloudSetup = createCloudSetup({
     config,
@@ -349,11 +391,18 @@ function startEngines({ config, opts, storage, cloud, startAfter }: EnginesInput
     engines,
     build: (id, s) => engineFactories[id]?.(s) ?? null,
     refresh: () => availability.refresh(),
+    // A saved or removed setup (URL, model) is a new start: what the old one refused no longer holds.
+    changed: (p) => forgetRefusals(authErrors, p),
+    // The one-token test of a saved setup asks for its model: one it finds refused is no longer offered (a refused key
+    // is reported by the save itself, as before).
+    failed: (p, err) => {
+      if (err.refusedModel !== undefined) noteRefusal(authErrors, cloudEngineOf[p], err, now());
+    },
     rebuild: !opts.engines,
     // Another replica's change arrives with the shared settings: rebuild here too.
     ...(storage.ledger.shared ? { syncEveryMs: SHARED_REFRESH_MS } : {}),
   });
-  const authErrors = watchCloudKeys(secrets, availability);
+  watchCloudKeys(secrets, availability, authErrors);
   // The keychain answers after a D-Bus round trip; env and file were read synchronously above.
   void secrets.status(CLAUDE_KEY).then(
     (s) => logger.info({ configured: s.configured, store: s.store }, s.warning ?? 'Claude key store ready'),
@@ -613,16 +662,17 @@ async function startPipeline({ config, storage, engines: e, routing: r }: Pipeli
       embed: (texts, signal) => pipeline.embed(texts, 'auto', signal),
       history: () => settingsView.getSetting<boolean>(coreSettings.history.key) ?? config.history,
     }),
-    onEngineError: (engine, err) => {
-      if (engine === 'anthropic' && err.type === 'upstream_auth')
-        authErrors.claude = { error_type: 'upstream_auth', message: err.message, at: now() };
-      const provider = providerOf(engine);
-      if (provider && err.type === 'upstream_auth')
-        authErrors.cloud.set(provider, { error_type: 'upstream_auth', message: err.message, at: now() });
-    },
+    onEngineError: (engine, err) => noteRefusal(authErrors, engine, err, now()),
     onRecord: (r) => {
       if (r.engine === 'anthropic' && r.status === 'ok') authErrors.claude = undefined;
-      if (isCloudEngine(r.engine) && r.status === 'ok') authErrors.cloud.delete(providerOf(r.engine)!);
+      if (isCloudEngine(r.engine) && r.status === 'ok') {
+        const p = providerOf(r.engine)!;
+        authErrors.cloud.delete(p);
+        // The model answered: the provider has it again.
+        const refused = authErrors.models.get(p);
+        if (r.model !== null) refused?.delete(r.model);
+        if (refused?.size === 0) authErrors.models.delete(p);
+      }
       metrics.observe(r);
       keys.observe(r);
       logRequest(logger, r);

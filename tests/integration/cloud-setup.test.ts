@@ -302,7 +302,16 @@ describe('Vertex AI set up through the API', () => {
 describe('the environment wins', () => {
   let envGw: RealGateway;
   beforeAll(async () => {
-    envGw = await startRealGateway({ compat: { models: ['deepseek-chat'] }, env: { HYBRID_AI_CLOUD_COMPAT_MODEL: 'deepseek-chat' } });
+    envGw = await startRealGateway({
+      compat: { models: ['deepseek-chat'] },
+      env: {
+        HYBRID_AI_CLOUD_COMPAT_MODEL: 'deepseek-chat',
+        GOOGLE_GENAI_USE_VERTEXAI: 'true',
+        GOOGLE_CLOUD_PROJECT: 'proj-env',
+        GOOGLE_CLOUD_LOCATION: 'us-central1',
+        GOOGLE_VERTEX_BASE_URL: vertex.url,
+      },
+    });
   }, 60_000);
   afterAll(async () => {
     await envGw?.close();
@@ -321,5 +330,23 @@ describe('the environment wins', () => {
     expect(r.json.error).toMatchObject({ type: 'conflict' });
     expect(r.json.error.message).toMatch(/set in the environment \(HYBRID_AI_CLOUD_COMPAT_URL, HYBRID_AI_CLOUD_COMPAT_MODEL\)/);
     expect((await call('DELETE', '/api/v1/cloud/compat', undefined, envGw.srv)).status).toBe(409);
+  });
+
+  it('a DELETE refused because of the environment names every variable that sets it, and how to remove it', async () => {
+    const r = await call('DELETE', '/api/v1/cloud/compat', undefined, envGw.srv);
+    expect(r.status).toBe(409);
+    expect(r.json.error.type).toBe('conflict');
+    // The URL, the key and the model are set here (no prices): all three, and only those.
+    expect(r.json.error.message).toMatch(/\(HYBRID_AI_CLOUD_COMPAT_URL, HYBRID_AI_CLOUD_COMPAT_KEY, HYBRID_AI_CLOUD_COMPAT_MODEL\)/);
+    expect(r.json.error.message).not.toMatch(/PRICES/);
+    expect(r.json.error.message).toMatch(/unset (them|these variables).*restart/);
+    expect(provider((await call('GET', '/api/v1/cloud', undefined, envGw.srv)).json, 'compat').configured).toBe(true);
+
+    const v = await call('DELETE', '/api/v1/cloud/vertex', undefined, envGw.srv);
+    expect(v.status).toBe(409);
+    expect(v.json.error.type).toBe('conflict');
+    expect(v.json.error.message).toMatch(/\(GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_LOCATION\)/);
+    expect(v.json.error.message).toMatch(/unset (them|these variables).*restart/);
+    expect(provider((await call('GET', '/api/v1/cloud', undefined, envGw.srv)).json, 'gemini').vertex).toMatchObject({ source: 'env' });
   });
 });

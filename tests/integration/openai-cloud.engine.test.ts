@@ -311,7 +311,30 @@ describe('OpenAI-compatible cloud', () => {
     expect(bad.reason).toMatch(/rejected the API key/);
     const dead = await createOpenAICloudEngine({ id: 'cloud-compat', apiKey: 'k', baseURL: deadURL, maxRetries: 0 }).probe();
     expect(dead).toMatchObject({ ok: false });
-    expect(dead.reason).toMatch(/Could not reach the OpenAI-compatible cloud at 127\.0\.0\.1/);
+    expect(dead.reason).toMatch(/Could not reach the OpenAI-compatible cloud at http:\/\/127\.0\.0\.1/);
+  });
+
+  it('an unreachable server is named once, with what went wrong and what to check (probe, chat and key check alike)', async () => {
+    const host = new URL(deadURL).host;
+    const once = (message: string | undefined): void => {
+      expect(message).toBeDefined();
+      // The address appears once (it was "…cloud at 127.0.0.1:P at http://127.0.0.1:P/v1").
+      expect(message!.split(host)).toHaveLength(2);
+      expect(message).toContain(deadURL);
+      expect(message).toMatch(/connection refused/);
+      expect(message).toMatch(/check/i);
+    };
+    const engine = createOpenAICloudEngine({ id: 'cloud-compat', apiKey: 'k', baseURL: deadURL, maxRetries: 0 });
+    once((await engine.probe()).reason);
+    const failure = (await failureOf(collect(engine.chat({ model: 'm', request: request('hi', 4) }, new AbortController().signal)))) as {
+      type: string;
+      message: string;
+    };
+    expect(failure.type).toBe('upstream_unavailable');
+    once(failure.message);
+    const checked = await checkKey({ id: 'cloud-compat', apiKey: 'k', baseURL: deadURL, model: 'm' });
+    expect(checked.ok).toBe(false);
+    once(checked.ok ? undefined : checked.error.message);
   });
 
   it("sends the server's own model id with max_tokens; a server that sends no usage still ends with one usage event", async () => {

@@ -1,6 +1,7 @@
-// `npm run serve` as a process manager starts it: SIGTERM (or SIGINT) sent to the npm process alone stops the server
-// it started, freeing the port and leaving no process behind (npm runs the script under `sh -c`, which dies on the
-// signal without passing it on). Real npm, real server, temp data dir and port; Linux (/proc tells the process tree).
+// `npm run serve` as a process manager, a terminal or a terminal multiplexer stops it: SIGTERM or SIGINT sent to the npm
+// process alone, to the whole process group, or to the node process npm runs (scripts/serve.mjs) alone, stops the server
+// it started, freeing the port and leaving no process behind (npm passes a signal only to its own child, and a shell
+// between them swallowed SIGINT). Real npm, real server, temp data dir and port; Linux (/proc tells the process tree).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -57,6 +58,15 @@ function tree(root: number): number[] {
   return found;
 }
 
+/** A process's command line, words joined by spaces ('' once it has gone: short-lived helpers come and go). */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** Running (a zombie waiting for a reaper has stopped: it holds no port and runs no code). */
 function alive(pid: number): boolean {
   try {
@@ -97,14 +107,20 @@ async function until(check: () => boolean | Promise<boolean>, ms: number): Promi
 describe.runIf(process.platform === 'linux')('npm run serve: a signal to the npm process stops the server', () => {
   // SIGTERM to the npm process alone (a process manager, `kill PID`); SIGINT to its whole process group, as Ctrl-C in a
   // terminal sends it (every process gets it at once, so the server must not take the second one as a hard stop).
+  // And each signal to each of them: npm alone (`kill -INT` from a process manager or a terminal multiplexer, which npm
+  // passes to its child only), the group, and the node process npm runs (scripts/serve.mjs) alone.
   const cases = [
     { signal: 'SIGTERM', to: 'the npm process' },
+    { signal: 'SIGINT', to: 'the npm process' },
     { signal: 'SIGINT', to: 'the process group (Ctrl-C)' },
+    { signal: 'SIGTERM', to: 'the process group' },
+    { signal: 'SIGINT', to: 'the node process running scripts/serve.mjs' },
+    { signal: 'SIGTERM', to: 'the node process running scripts/serve.mjs' },
   ] as const;
   for (const { signal, to } of cases) {
     it(`${signal} to ${to} → the port is free and no process it started is left`, async () => {
       const port = await freePort();
-      const dataDir = path.join(dir, `data-${signal}`);
+      const dataDir = path.join(dir, `data-${signal}-${to.split(' ')[1]}`);
       const npm: ChildProcess = spawn('npm', ['run', 'serve', '--', '--port', String(port), '--data-dir', dataDir], {
         env: {
           ...process.env,
@@ -123,7 +139,6 @@ describe.runIf(process.platform === 'linux')('npm run serve: a signal to the npm
       let out = '';
       npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const npmExit = new Promise<void>((r) => npm.once('exit', () => r()));
       started.push(npm.pid!);
       const up = await until(async () => {
         try {
@@ -135,15 +150,24 @@ describe.runIf(process.platform === 'linux')('npm run serve: a signal to the npm
       expect(up, out).toBe(true);
       const pids = tree(npm.pid!);
       started.push(...pids);
-      // npm, its shell, and the node processes below it (the server among them).
+      // npm, the node process it runs (scripts/serve.mjs), and the server below it.
       expect(pids.length).toBeGreaterThanOrEqual(3);
 
-      process.kill(signal === 'SIGINT' ? -npm.pid! : npm.pid!, signal);
-      await npmExit;
+      // scripts/serve.mjs's own process: node, with the script as its first argument (not a shell whose command names it).
+      const serveScript = pids.find((p) => {
+        const argv = cmdline(p).split(' ');
+        return /(^|\/)node$/.test(argv[0]!) && argv[1] === 'scripts/serve.mjs';
+      });
+      expect(serveScript, pids.map(cmdline).join('\n')).toBeDefined();
+      const target = to.startsWith('the process group') ? -npm.pid! : to.startsWith('the npm') ? npm.pid! : serveScript!;
+      process.kill(target, signal);
+      // npm ends once what it ran has (bounded, so a server left running fails here instead of hanging the test).
+      const npmEnded = await until(() => npm.exitCode !== null || npm.signalCode !== null, 30_000);
+      expect(npmEnded, out).toBe(true);
       // The server gets its grace period for in-flight requests (5 s); 30 s bounds a loaded machine.
       const gone = await until(async () => pids.every((p) => !alive(p)) && !(await listening(port)), 30_000);
       expect(
-        pids.filter(alive).map((p) => `${p}: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`),
+        pids.filter(alive).map((p) => `${p}: ${cmdline(p)}`),
         out,
       ).toEqual([]);
       expect(gone).toBe(true);

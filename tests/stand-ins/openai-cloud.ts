@@ -60,6 +60,11 @@ export interface OpenAIStandInOptions {
   /** Refuse `max_tokens` for models starting with these prefixes, as OpenAI does for its reasoning models; default ['gpt-5', 'o1', 'o3', 'o4']. */
   maxCompletionTokensOnly?: string[];
   mode?: OpenAIStandInMode;
+  /**
+   * Models GET /v1/models still lists but a chat refuses, read on every request (the test may change it): 404 with
+   * OpenAI's model_not_found, or 400 naming the model as OpenRouter words it ("… is not a valid model ID").
+   */
+  refuseModels?: Map<string, 400 | 404>;
 }
 
 /** A running stand-in; its `url` (including /v1) goes to the SDK as `baseURL`. */
@@ -129,6 +134,14 @@ export async function startOpenAIStandIn(opts: OpenAIStandInOptions = {}): Promi
         code: 'model_not_found',
         message: `The model \`${body.model}\` does not exist or you do not have access to it.`,
       });
+    const refusal = opts.refuseModels?.get(body.model);
+    if (refusal === 404)
+      return sendError(res, 404, {
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+        message: `The model \`${body.model}\` does not exist or you do not have access to it.`,
+      });
+    if (refusal === 400) return invalid(res, `${body.model} is not a valid model ID`);
     const messages = body.messages as WireMessage[] | undefined;
     if (!Array.isArray(messages) || messages.length === 0) return invalid(res, "Invalid 'messages': empty array.", 'messages');
     for (const m of messages) {

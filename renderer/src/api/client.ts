@@ -18,6 +18,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any thrown value as an ApiError: an ApiError as it is (its `kind` kept), anything else as an 'internal' one with its text. */
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'internal', String(e));
+}
+
 type TokenListener = (token: string | null) => void;
 const listeners = new Set<TokenListener>();
 let memoryToken: string | null = null;

@@ -1,6 +1,7 @@
 // Data hooks over the API: load on mount, reload on demand or when another screen says the data changed.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from './client';
+import type { ApiError } from './client';
+import { api, asApiError } from './client';
 import type { ClaudeKeyStatus, CloudSettingsDto, ConversationDto, ModelsDto, SettingsDto, StatsDto } from './types';
 
 type Listener = (path: string) => void;
@@ -45,7 +46,7 @@ export function useApi<T>(path: string | null): Resource<T> {
         setState((s) => ({
           data: s.data,
           loading: false,
-          error: e instanceof ApiError ? e : new ApiError(0, 'internal', String(e)),
+          error: asApiError(e),
         }));
       },
     );

@@ -1,7 +1,7 @@
 // The dashboard's routing experiment: both arms side by side with counts and 95% intervals; adopt an arm, or stop.
-import { useState } from 'react';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import { invalidate, useApi } from '../../api/queries';
+import { useAction } from '../../api/useAction';
 import type { ArmStatsDto, ExperimentDto, ExperimentStatsDto, ProportionDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Notice } from '../../components/Notice';
@@ -142,26 +142,18 @@ export function ExperimentComparison({
 export function ExperimentCard() {
   const current = useApi<{ experiment: ExperimentDto | null }>('/api/v1/routing/experiment');
   const stats = useApi<ExperimentStatsDto>(current.data?.experiment ? '/api/v1/routing/experiment/stats' : null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   if (!current.data?.experiment) return null;
 
-  const act = async (method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (method: 'POST' | 'DELETE', path: string, body?: unknown) =>
+    run(async () => {
       await api(method, path, body);
       current.reload();
       stats.reload();
       // An adopted variant changed the main settings.
       invalidate('/api/v1/settings');
       invalidate('/api/v1/routing');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="card" aria-labelledby="experiment-title">
@@ -170,7 +162,7 @@ export function ExperimentCard() {
       </h2>
       {error && (
         <Notice tone="error" title="The experiment could not be changed">
-          {error}
+          {error.message}
         </Notice>
       )}
       {stats.error && (

@@ -1,8 +1,9 @@
 // Cloud providers: which cloud answers hard prompts first, the fallback order, each provider's key (saved and tested by the
 // core), and the setup of an OpenAI-compatible cloud and of Vertex AI.
 import { useState } from 'react';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import { invalidate, useCloud } from '../../api/queries';
+import { useAction } from '../../api/useAction';
 import type { ClaudeKeyStatus, CloudProvider, CloudProviderDto, CloudSettingsDto } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Notice } from '../../components/Notice';
@@ -16,47 +17,42 @@ const keyHelp: Record<CloudProvider, string> = {
   compat: 'your provider’s dashboard (leave it empty for a server that needs none)',
 };
 
-/** One provider's key: "Configured ••••1234" or a field; saving asks the core to store it and try one token with it. */
-function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
+/**
+ * One provider's key: "Configured ••••1234" or a field; saving asks the core to store it and try one token with it. A
+ * provider that is set up but cannot answer now (unreachable, or its model refused) says so with the core's reason.
+ */
+export function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
   const [key, setKey] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [tested, setTested] = useState<ClaudeKeyStatus['test'] | null>(null);
   const id = `cloud-key-${p.provider}`;
 
-  const save = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const save = () =>
+    run(async () => {
       const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/cloud/keys/${p.provider}`, { key: key.trim() });
       setKey('');
       setTested(s.test ?? null);
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const remove = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    });
+  const remove = () =>
+    run(async () => {
       await api('DELETE', `/api/v1/cloud/keys/${p.provider}`);
       setTested(null);
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div className="key-field" data-testid={`cloud-provider-${p.provider}`}>
       <h3 className="small">{p.name}</h3>
       {p.provider === 'gemini' && <VertexSetupForm p={p} onSaved={onSaved} />}
       {p.provider === 'compat' && <CompatSetupForm p={p} onSaved={onSaved} />}
+      {p.configured && !p.available && p.reason && (
+        <div data-testid={`cloud-unavailable-${p.provider}`}>
+          <Notice tone="warn" title={`${p.name} cannot answer now`}>
+            {`${p.reason.replace(/\.$/, '')}. Hard prompts go to the next cloud in the order below meanwhile.`}
+          </Notice>
+        </div>
+      )}
       {p.key.configured && (
         <div className="key-configured">
           <span className={`key-dot${p.key.last_error ? ' key-dot-bad' : ''}`} aria-hidden="true" />
@@ -106,7 +102,7 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
           <p className="muted small">Create one at {keyHelp[p.provider]}. Saved by the core in your system keychain.</p>
         </form>
       )}
-      {error && <Notice tone="error">{error}</Notice>}
+      {error && <Notice tone="error">{error.message}</Notice>}
     </div>
   );
 }
@@ -114,18 +110,14 @@ function ProviderKey({ p, onSaved }: { p: CloudProviderDto; onSaved(): void }) {
 /** The cloud section: first choice, fallback order, and the keys of the providers besides Claude (Claude's is above). */
 export function CloudProviders() {
   const cloud = useCloud();
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
   const c = cloud.data;
 
-  const put = async (patch: { first_choice?: CloudProvider | null; fallback_order?: CloudProvider[] }): Promise<void> => {
-    setError(null);
-    try {
+  const put = (patch: { first_choice?: CloudProvider | null; fallback_order?: CloudProvider[] }) =>
+    run(async () => {
       cloud.set(await api<CloudSettingsDto>('PUT', '/api/v1/cloud', patch));
       invalidate('/api/v1/models');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
+    });
   const refresh = (): void => {
     cloud.reload();
     invalidate('/api/v1/models');
@@ -182,7 +174,7 @@ export function CloudProviders() {
         .map((p) => (
           <ProviderKey key={p.provider} p={p} onSaved={refresh} />
         ))}
-      {error && <Notice tone="error">{error}</Notice>}
+      {error && <Notice tone="error">{error.message}</Notice>}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // Vertex AI (project, location, credentials): saved and tried with one token by the core; read-only when the environment sets them.
 import { useState } from 'react';
 import { api, ApiError } from '../../api/client';
+import { useAction } from '../../api/useAction';
 import type { CloudProviderDto, CloudSetupSaved, CompatModelsDto, CompatSetupUpdate, VertexSetupUpdate } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Notice } from '../../components/Notice';
@@ -49,8 +50,7 @@ export function CompatSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
   const [cached, setCached] = useState(c?.prices?.cached_input === undefined ? '' : String(c.prices.cached_input));
   const [models, setModels] = useState<string[]>([]);
   const [listNote, setListNote] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [test, setTest] = useState<Test>(undefined);
 
   if (c && c.env_fields.length > 0)
@@ -75,44 +75,30 @@ export function CompatSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
       setListNote(e instanceof ApiError ? e.message : String(e));
     }
   };
-  const save = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setTest(undefined);
-    const i = num(input);
-    const o = num(output);
-    const ci = num(cached);
-    const body: CompatSetupUpdate = {
-      url: url.trim(),
-      model: model.trim(),
-      ...(i === undefined && o === undefined && ci === undefined
-        ? { prices: null }
-        : { prices: { input: i as number, output: o as number, ...(ci === undefined ? {} : { cached_input: ci }) } }),
-      ...(allowHttp ? { allow_http: true } : {}),
-    };
-    try {
+  const save = () =>
+    run(async () => {
+      setTest(undefined);
+      const i = num(input);
+      const o = num(output);
+      const ci = num(cached);
+      const body: CompatSetupUpdate = {
+        url: url.trim(),
+        model: model.trim(),
+        ...(i === undefined && o === undefined && ci === undefined
+          ? { prices: null }
+          : { prices: { input: i as number, output: o as number, ...(ci === undefined ? {} : { cached_input: ci }) } }),
+        ...(allowHttp ? { allow_http: true } : {}),
+      };
       const r = await api<CloudSetupSaved>('PUT', '/api/v1/cloud/compat', body);
       setTest(r.test);
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const remove = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    });
+  const remove = () =>
+    run(async () => {
       await api('DELETE', '/api/v1/cloud/compat');
       setTest(undefined);
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <form
@@ -193,7 +179,7 @@ export function CompatSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
         )}
       </div>
       <TestResult name={p.name} test={test} testId="cloud-compat-test" />
-      {error && <Notice tone="error">{error}</Notice>}
+      {error && <Notice tone="error">{error.message}</Notice>}
     </form>
   );
 }
@@ -205,8 +191,7 @@ export function VertexSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
   const [location, setLocation] = useState(v?.location ?? 'us-central1');
   const [useFile, setUseFile] = useState(v?.credentials === 'service-account-file');
   const [file, setFile] = useState(v?.credentials_file ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [test, setTest] = useState<Test>(undefined);
 
   if (v?.source === 'env')
@@ -217,11 +202,9 @@ export function VertexSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
       </p>
     );
 
-  const send = async (method: 'PUT' | 'DELETE'): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setTest(undefined);
-    try {
+  const send = (method: 'PUT' | 'DELETE') =>
+    run(async () => {
+      setTest(undefined);
       const body: VertexSetupUpdate = {
         project: project.trim(),
         location: location.trim(),
@@ -230,12 +213,7 @@ export function VertexSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
       const r = await api<CloudSetupSaved>(method, '/api/v1/cloud/vertex', method === 'PUT' ? body : undefined);
       setTest(r.test);
       onSaved();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <details className="cloud-setup" open={v !== undefined}>
@@ -297,7 +275,7 @@ export function VertexSetupForm({ p, onSaved }: { p: CloudProviderDto; onSaved()
           )}
         </div>
         <TestResult name="Vertex AI" test={test} testId="cloud-vertex-test" />
-        {error && <Notice tone="error">{error}</Notice>}
+        {error && <Notice tone="error">{error.message}</Notice>}
       </form>
     </details>
   );

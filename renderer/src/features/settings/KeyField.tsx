@@ -1,7 +1,8 @@
 // Claude API key: typed once and saved through the core into the keychain; afterwards only "configured ••••1234".
 import { useState } from 'react';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import { invalidate } from '../../api/queries';
+import { useAction } from '../../api/useAction';
 import type { ClaudeKeyStatus } from '../../api/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
@@ -66,45 +67,33 @@ export function KeyField({
 }) {
   const [editing, setEditing] = useState(false);
   const [key, setKey] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   /** The keychain refused (locked, no Secret Service): the core can keep the key in a 0600 file instead. */
   const [offerFile, setOfferFile] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
   /** What Claude said to the key just saved (a one-token test call); null before a save or from an older core. */
   const [tested, setTested] = useState<ClaudeKeyStatus['test'] | null>(null);
 
-  const save = async (store?: 'file'): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setOfferFile(false);
-    try {
-      const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/settings/claude-key${store ? `?store=${store}` : ''}`, { key: key.trim() });
-      setKey('');
-      setEditing(false);
-      setTested(s.test ?? null);
-      onChange(s);
-      invalidate('/api/v1/models');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-      setOfferFile(e instanceof ApiError && e.kind === 'keychain-unavailable');
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = (store?: 'file') =>
+    run(
+      async () => {
+        setOfferFile(false);
+        const s = await api<ClaudeKeyStatus>('PUT', `/api/v1/settings/claude-key${store ? `?store=${store}` : ''}`, { key: key.trim() });
+        setKey('');
+        setEditing(false);
+        setTested(s.test ?? null);
+        onChange(s);
+        invalidate('/api/v1/models');
+      },
+      (e) => setOfferFile(e.kind === 'keychain-unavailable'),
+    );
 
-  const remove = async (): Promise<void> => {
+  const remove = () => {
     setConfirmRemove(false);
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       onChange(await api<ClaudeKeyStatus>('DELETE', '/api/v1/settings/claude-key'));
       invalidate('/api/v1/models');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (unavailable) {
@@ -215,7 +204,7 @@ export function KeyField({
           </Notice>
         </div>
       )}
-      {error && <Notice tone="error">{error}</Notice>}
+      {error && <Notice tone="error">{error.message}</Notice>}
       {(offerFile || (keychainDown && (editing || !status.configured))) && (
         <div className="form-actions">
           <Button onClick={() => void save('file')} disabled={busy || !key.trim()}>
