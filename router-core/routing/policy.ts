@@ -690,7 +690,10 @@ function decideLocalOverride(
       ok: false,
       error: {
         type: 'no_model_available',
-        message: `Model "${model}" can call tools, but the engine running it here (${all.join(', ')}) does not pass tools; run it in Ollama, or choose "auto".`,
+        // A name beyond the catalog (the HYBRID_AI_LOCAL_MODEL file) has no known tool calling to speak of.
+        message: entry
+          ? `Model "${model}" can call tools, but the engine running it here (${all.join(', ')}) does not pass tools; run it in Ollama, or choose "auto".`
+          : `Model "${model}" runs here only on ${all.join(', ')}, which does not pass tools; name a model that can call tools, or choose "auto".`,
       },
     };
   }

@@ -132,6 +132,8 @@ describe('chat through each protocol on real engines', () => {
       .chat.completions.create({ model: 'tiny', max_tokens: 4, messages, tools })
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 503, code: 'no_model_available' });
+    // The file's own abilities are unknown: the refusal does not claim it can call tools.
+    expect((refused as Error).message).toMatch(/Model "tiny" runs here only on llamacpp, which does not pass tools/);
   });
 
   it('openai: chat over llama.cpp', async () => {
