@@ -29,5 +29,9 @@ export type StreamEvent =
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
-  | { type: 'done'; finishReason: FinishReason }
+  /**
+   * `stopSequence`: which of the request's stop sequences ended the answer, when one did and the engine can tell
+   * (the embedded llama.cpp engine and Claude can; finishReason is then 'stop').
+   */
+  | { type: 'done'; finishReason: FinishReason; stopSequence?: string }
   | { type: 'error'; error: { type: ErrorType; message: string } };

@@ -150,6 +150,15 @@ describe('fromAnthropicEvent', () => {
     ]);
   });
 
+  it('passes on which stop sequence Claude stopped on', () => {
+    const { out } = run([
+      { type: 'message_start', message: { model: 'm', usage: { input_tokens: 1 } } },
+      { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: '###' }, usage: { output_tokens: 3 } },
+      { type: 'message_stop' },
+    ]);
+    expect(out.at(-1)).toEqual({ type: 'done', finishReason: 'stop', stopSequence: '###' });
+  });
+
   it('maps an SSE error event to an error event of our catalogue', () => {
     const { out } = run([{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]);
     expect(out).toEqual([{ type: 'error', error: { type: 'upstream_overloaded', message: expect.stringContaining('overloaded_error') } }]);

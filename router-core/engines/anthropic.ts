@@ -67,7 +67,11 @@ export type AnthropicWireEvent =
   | { type: 'content_block_start'; index: number; content_block?: { type: string; id?: string; name?: string } }
   | { type: 'content_block_delta'; index: number; delta: { type: string; text?: string; partial_json?: string } }
   | { type: 'content_block_stop'; index: number }
-  | { type: 'message_delta'; delta: { stop_reason: string | null }; usage: { output_tokens: number; input_tokens?: number | null } }
+  | {
+      type: 'message_delta';
+      delta: { stop_reason: string | null; stop_sequence?: string | null };
+      usage: { output_tokens: number; input_tokens?: number | null };
+    }
   | { type: 'message_stop' }
   | { type: 'ping' }
   | { type: 'error'; error: { type: string; message: string } };
@@ -81,6 +85,8 @@ export interface AnthropicStreamState {
   /** Of inputTokens, those read from Claude's prompt cache (cache_read_input_tokens). */
   cachedInputTokens?: number;
   stopReason: string | null;
+  /** The stop sequence Claude stopped on (stop_reason "stop_sequence"). */
+  stopSequence?: string;
   started: boolean;
   /** message_stop seen: anything ending the stream before this is a broken stream. */
   ended: boolean;
@@ -313,6 +319,7 @@ export function fromAnthropicEvent(
     }
     case 'message_delta': {
       const next = { ...state, outputTokens: event.usage.output_tokens, stopReason: event.delta.stop_reason ?? state.stopReason };
+      if (typeof event.delta.stop_sequence === 'string') next.stopSequence = event.delta.stop_sequence;
       // Newer API versions repeat cumulative input_tokens here; take it when given.
       if (typeof event.usage.input_tokens === 'number' && event.usage.input_tokens > 0)
         next.inputTokens = Math.max(state.inputTokens, event.usage.input_tokens);
@@ -329,7 +336,11 @@ export function fromAnthropicEvent(
               ...(state.cachedInputTokens ? { cachedInputTokens: state.cachedInputTokens } : {}),
             },
           },
-          { type: 'done', finishReason: finishReasonOf(state.stopReason) },
+          {
+            type: 'done',
+            finishReason: finishReasonOf(state.stopReason),
+            ...(state.stopReason === 'stop_sequence' && state.stopSequence !== undefined ? { stopSequence: state.stopSequence } : {}),
+          },
         ],
         state: { ...state, ended: true },
       };

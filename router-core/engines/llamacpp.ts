@@ -608,7 +608,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         if (ev.stopReason === 'abort') throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
         const usage = { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens };
         yield { type: 'usage', usage: ev.meanLogprob !== undefined ? { ...usage, meanLogprob: ev.meanLogprob } : usage };
-        yield { type: 'done', finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop' };
+        yield {
+          type: 'done',
+          finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop',
+          ...(ev.stopSequence !== undefined ? { stopSequence: ev.stopSequence } : {}),
+        };
         return;
       } else if (ev.type === 'failed' || ev.type === 'too-long' || ev.type === 'crash') {
         if (ev.type === 'failed' && ev.stage === 'load')

@@ -167,6 +167,8 @@ export type FromWorker =
       inputTokens: number;
       outputTokens: number;
       stopReason: string;
+      /** The caller's stop sequence that ended the answer (stopReason 'customStopTrigger'). */
+      stopSequence?: string;
       meanLogprob?: number;
       /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
       work: JobWork;
@@ -569,6 +571,20 @@ interface PreparedChat {
 const finishWork = (c: ChatCall): JobWork =>
   c.abortAt === undefined ? c.work : { ...c.work, abortToIdleMs: performance.now() - c.abortAt };
 
+/**
+ * Which of `stops` llama.cpp stopped on: its trigger comes back as text parts (and tokens, never used here: stops are
+ * passed as strings), matched to the caller's spelling; `{}` when no stop sequence ended the answer.
+ */
+function stopSequenceOf(
+  metadata: { stopReason: string; customStopTrigger?: ReadonlyArray<unknown> },
+  stops: readonly string[] | undefined,
+) {
+  if (metadata.stopReason !== 'customStopTrigger' || !stops || stops.length === 0) return {};
+  const said = (metadata.customStopTrigger ?? []).filter((t): t is string => typeof t === 'string').join('');
+  const stop = stops.find((s) => s === said) ?? (said !== '' ? said : undefined);
+  return stop !== undefined ? { stopSequence: stop } : {};
+}
+
 /** The end of a call that was aborted: what it did so far, with stop reason 'abort'. */
 function endAborted(c: ChatCall): void {
   flushDeltas();
@@ -717,6 +733,7 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
     inputTokens: tokens.length,
     outputTokens,
     stopReason: signal.aborted ? 'abort' : res.metadata.stopReason,
+    ...(signal.aborted ? {} : stopSequenceOf(res.metadata, p.stop)),
     meanLogprob,
     work: finishWork(call),
   });

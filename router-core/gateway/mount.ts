@@ -332,13 +332,16 @@ async function collectRun(
   let text = '';
   const toolCalls: ToolCall[] = [];
   let finishReason: FinishReason = 'stop';
+  let stopSequence: string | undefined;
   let summary: Summary | undefined;
   for await (const ev of run.events) {
     if (ev.type === 'text-delta') text += ev.text;
     else if (ev.type === 'tool-call') toolCalls.push(ev.call);
     else if (ev.type === 'summary') summary = ev.summary;
-    else if (ev.type === 'done') finishReason = ev.finishReason;
-    else if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
+    else if (ev.type === 'done') {
+      finishReason = ev.finishReason;
+      stopSequence = ev.stopSequence;
+    } else if (ev.type === 'error') throw new CoreError(ev.error.type, ev.error.message);
   }
   if (!summary) throw new CoreError('aborted', 'The request was cancelled.');
   // Money of a non-streamed answer, so an app on any protocol can total its own spend and savings.
@@ -348,7 +351,7 @@ async function collectRun(
     'x-hybrid-all-cloud-usd': (summary.allCloudMicros / 1e6).toFixed(6),
     'x-hybrid-savings-usd': (summary.savingsMicros / 1e6).toFixed(6),
   });
-  const collected: Collected = { text, toolCalls, finishReason, summary };
+  const collected: Collected = { text, toolCalls, finishReason, summary, ...(stopSequence !== undefined ? { stopSequence } : {}) };
   await complete?.(collected);
   return adapter.encodeResponse(run, collected, decoded);
 }
@@ -386,6 +389,7 @@ async function streamRun(
         else if (ev.type === 'summary') got.summary = ev.summary;
         else if (ev.type === 'done') {
           got.finishReason = ev.finishReason;
+          if (ev.stopSequence !== undefined) got.stopSequence = ev.stopSequence;
           if (got.summary) await complete!(got);
         }
       }

@@ -29,6 +29,8 @@ export interface Collected {
   /** Tool calls the model made, in order (empty when none). */
   toolCalls: ToolCall[];
   finishReason: FinishReason;
+  /** The request's stop sequence that ended the answer, when the engine said which (absent otherwise). */
+  stopSequence?: string;
   summary: Summary;
 }
 

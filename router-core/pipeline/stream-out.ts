@@ -32,6 +32,8 @@ class Tally {
   ttft: number | null = null;
   text = '';
   finishReason: FinishReason = 'stop';
+  /** The stop sequence that ended the answer, when the engine said which. */
+  stopSequence: string | undefined;
 
   constructor(
     private readonly keepText: boolean,
@@ -48,7 +50,10 @@ class Tally {
       return ev;
     }
     if (ev.type === 'usage') this.usage = ev.usage;
-    if (ev.type === 'done') this.finishReason = ev.finishReason;
+    if (ev.type === 'done') {
+      this.finishReason = ev.finishReason;
+      this.stopSequence = ev.stopSequence;
+    }
     return ev.type === 'done' || ev.type === 'start' ? null : ev;
   }
 
@@ -97,7 +102,9 @@ export async function* streamOut(
   }
   const usage = tally.usageOr(scope.estimatedInputTokens);
   const summary = await recorder.record({ ...outcome, usage, status: 'ok', errorType: null, ttft: tally.ttft, text: tally.text });
-  if (scope.cacheProbe) {
+  // An answer a stop sequence cut is not kept: the cache stores no stop sequence, and a replay would say the answer
+  // ended on its own (Anthropic's stop_reason "stop_sequence" would become "end_turn").
+  if (scope.cacheProbe && tally.stopSequence === undefined) {
     const { finishReason, text } = tally;
     await deps.extras?.cache?.store(scope.cacheProbe, {
       requestId: recorder.id,
@@ -109,7 +116,11 @@ export async function* streamOut(
     });
   }
   yield { type: 'summary', summary };
-  yield { type: 'done', finishReason: tally.finishReason };
+  yield {
+    type: 'done',
+    finishReason: tally.finishReason,
+    ...(tally.stopSequence !== undefined ? { stopSequence: tally.stopSequence } : {}),
+  };
 }
 
 /**

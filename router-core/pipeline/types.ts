@@ -23,7 +23,9 @@ export interface Summary {
 
 /** What the pipeline streams to a protocol encoder. */
 export type PipelineEvent =
-  Exclude<StreamEvent, { type: 'done' | 'start' }> | { type: 'summary'; summary: Summary } | { type: 'done'; finishReason: FinishReason };
+  | Exclude<StreamEvent, { type: 'done' | 'start' }>
+  | { type: 'summary'; summary: Summary }
+  | { type: 'done'; finishReason: FinishReason; stopSequence?: string };
 
 /** A started answer: the final decision (after any fallback) and the rest of the stream. */
 export interface PipelineRun {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Availability, EngineId, Tier } from '../contracts/decision.js';
 import type { ChatRequest } from '../contracts/chat.js';
-import { decideEmbedding, decideRoute, type RoutingConfig } from './policy.js';
+import { decideEmbedding, decideRoute, withoutLatestTag, type RoutingConfig } from './policy.js';
 import { estimateComplexity } from './complexity.js';
 import { createRoutingState } from './state.js';
 
@@ -653,5 +653,18 @@ describe('decideRoute: structured output needs an engine that can enforce it', (
     const ok = run('tinyllama', mixed);
     expect(ok.ok && ok.decision.engine).toBe('llamacpp');
     expect(ok.ok && ok.decision.reasons.join('; ')).toMatch(/enforced by llamacpp/);
+  });
+});
+
+describe("withoutLatestTag: Ollama's default tag on a name beyond the catalog", () => {
+  it('x:latest is the raw name x an engine offers; anything else is kept as given', () => {
+    expect(withoutLatestTag('tiny:latest', ['tiny'])).toBe('tiny');
+    expect(withoutLatestTag('Tiny:LATEST', ['tiny'])).toBe('tiny');
+    // An Ollama engine lists its tags whole: that name is the one to route.
+    expect(withoutLatestTag('llama3:latest', ['llama3:latest'])).toBe('llama3:latest');
+    // Other tags and names no engine offers stay as they are.
+    expect(withoutLatestTag('tiny:7b', ['tiny'])).toBe('tiny:7b');
+    expect(withoutLatestTag('other:latest', ['tiny'])).toBe('other:latest');
+    expect(withoutLatestTag('tiny', ['tiny'])).toBe('tiny');
   });
 });

@@ -81,11 +81,14 @@ export function promptForScoring(request: ChatRequest): string {
 }
 
 /**
- * True when answering needs a model that can call tools: tools are offered, or the conversation already holds
- * tool calls or tool results (a model without tool turns in its template cannot read those back).
+ * True when answering needs a model that can call tools: tools are offered to be called, or the conversation already
+ * holds tool calls or tool results (a model without tool turns in its template cannot read those back). Tools sent
+ * with tool_choice "none" cannot be called, so any model can answer (engines that pass tools pass "none" on, or, like
+ * Ollama, leave the tools out; llama.cpp never offers them).
  */
 export function requestUsesTools(request: ChatRequest): boolean {
-  return (request.tools?.length ?? 0) > 0 || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
+  const offered = (request.tools?.length ?? 0) > 0 && request.toolChoice !== 'none';
+  return offered || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0);
 }
 
 /**
@@ -298,11 +301,31 @@ function asServed(d: RouteDecision, availability: Availability): RouteDecision {
   return { ...d, model: primary.model, reasons, fallbacks };
 }
 
+/**
+ * A name with Ollama's default tag (`x:latest`, as /api/tags lists every name without one) for a name an engine offers
+ * beyond the catalog (the HYBRID_AI_LOCAL_MODEL file's, or another engine-native name without a tag): that name, as
+ * Ollama reads `x:latest` and `x` as one model. Any other name comes back as given (catalog names and aliases resolve
+ * on their own; a name an engine lists with its tag, an Ollama `llama3:latest`, is kept whole).
+ */
+export function withoutLatestTag(requested: string, rawNames: readonly string[]): string {
+  const m = /^(.+):latest$/i.exec(requested);
+  if (!m || findModel(requested) || rawNames.includes(requested)) return requested;
+  const bare = m[1]!.toLowerCase();
+  return rawNames.find((n) => !n.includes(':') && n.toLowerCase() === bare) ?? requested;
+}
+
+/** The names the available engines offer beyond the catalog (an Ollama tag, the HYBRID_AI_LOCAL_MODEL file's name). */
+function rawEngineNames(availability: Availability): string[] {
+  return Object.values(availability.engines)
+    .filter((a) => a?.ok === true)
+    .flatMap((a) => a!.models.filter((m) => !findModel(m)));
+}
+
 function decideByCatalogIds(input: RouteInput): GuardedOutcome {
   const { request, config } = input;
   const estimate = estimateRequest(request, config, input.state);
   const reasons = estimateReasons(estimate);
-  const requested = request.model.trim();
+  const requested = withoutLatestTag(request.model.trim(), rawEngineNames(input.availability));
   if (requested !== '' && requested.toLowerCase() !== 'auto') {
     return { outcome: decideOverride(input, requested, estimate.score, reasons), cloudBlock: null };
   }
@@ -667,7 +690,10 @@ function decideLocalOverride(
       ok: false,
       error: {
         type: 'no_model_available',
-        message: `Model "${model}" can call tools, but the engine running it here (${all.join(', ')}) does not pass tools; run it in Ollama, or choose "auto".`,
+        // A name beyond the catalog (the HYBRID_AI_LOCAL_MODEL file) has no known tool calling to speak of.
+        message: entry
+          ? `Model "${model}" can call tools, but the engine running it here (${all.join(', ')}) does not pass tools; run it in Ollama, or choose "auto".`
+          : `Model "${model}" runs here only on ${all.join(', ')}, which does not pass tools; name a model that can call tools, or choose "auto".`,
       },
     };
   }
@@ -749,7 +775,7 @@ export function decideEmbedding(input: EmbedRouteInput): EmbedRouteOutcome {
     .flatMap((e) => (availability.engines[e]?.ok ? availability.engines[e].models : []))
     .filter((m) => !findModel(m));
   const valid = ['auto', ...localModels.map((m) => m.id).filter((m) => servable(m).length > 0), ...new Set(rawNames)];
-  const requested = input.model.trim();
+  const requested = withoutLatestTag(input.model.trim(), rawNames);
   if (requested === '' || requested.toLowerCase() === 'auto') {
     const ladder = tierLadders[input.tier].routes;
     const order = [...localRoutesWeakToStrong.flatMap((r) => ladder[r] ?? []), ...localModels.map((m) => m.id)];

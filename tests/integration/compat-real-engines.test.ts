@@ -80,9 +80,123 @@ describe('chat through each protocol on real engines', () => {
     expect(local.usage.output_tokens).toBeGreaterThan(0);
   });
 
+  it('anthropic: an answer cut by one of stop_sequences says stop_reason "stop_sequence" and which one (plain and streamed)', async () => {
+    const ask = { model: 'auto', max_tokens: 12, temperature: 0, messages: [{ role: 'user' as const, content: 'count to ten' }] };
+    const full = (await anthropic().messages.create(ask)).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    // A stop the deterministic answer is sure to meet: its second non-space character.
+    const stop = full.replace(/\s/g, '').charAt(1);
+    expect(stop).not.toBe('');
+    const cut = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop', stop] });
+    expect(cut).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    const text = cut.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    expect(full.startsWith(text) && !text.includes(stop)).toBe(true);
+    // Asked again (temperature 0: the response cache's case), it still says which stop ended it.
+    const again = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop', stop] });
+    expect(again).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    const streamed = await anthropic()
+      .messages.stream({ ...ask, stop_sequences: [stop] })
+      .finalMessage();
+    expect(streamed).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
+    // An answer that ends without meeting one is still end_turn or max_tokens, with no stop_sequence.
+    const uncut = await anthropic().messages.create({ ...ask, stop_sequences: ['never-seen-stop'] });
+    expect(uncut).toMatchObject({ stop_reason: 'max_tokens', stop_sequence: null });
+  });
+
+  it('tools offered with tool_choice "none" cannot be called: a model without tool calling answers (OpenAI and Anthropic)', async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    // Named: the HYBRID_AI_LOCAL_MODEL file on llama.cpp, which passes no tools (with tools to call, a 503 saying so).
+    const named = await openai().chat.completions.create({ model: 'tiny', max_tokens: 4, messages, tools, tool_choice: 'none' });
+    expect(named.choices[0]).toMatchObject({ finish_reason: 'length', message: { role: 'assistant' } });
+    expect(named.choices[0]!.message.tool_calls ?? []).toEqual([]);
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'openai', engine: 'llamacpp', status: 'ok' });
+    // auto: routed as a plain chat (a greeting stays local), not forced to the one engine that can call tools.
+    await openai().chat.completions.create({ model: 'auto', max_tokens: 4, messages, tools, tool_choice: 'none' });
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'openai', engine: 'llamacpp', status: 'ok' });
+    const claudeTools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+    const msg = await anthropic().messages.create({
+      model: 'tiny',
+      max_tokens: 4,
+      messages,
+      tools: claudeTools,
+      tool_choice: { type: 'none' },
+    });
+    expect(msg.content.every((b) => b.type === 'text')).toBe(true);
+    // Offered to be called (auto), the tools still need a model that can call them: llama.cpp is not one.
+    const refused = await openai()
+      .chat.completions.create({ model: 'tiny', max_tokens: 4, messages, tools })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 503, code: 'no_model_available' });
+    // The file's own abilities are unknown: the refusal does not claim it can call tools.
+    expect((refused as Error).message).toMatch(/Model "tiny" runs here only on llamacpp, which does not pass tools/);
+  });
+
   it('openai: chat over llama.cpp', async () => {
     const c = await openai().chat.completions.create({ model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(c.choices[0]!.message.content!.length).toBeGreaterThan(0);
+  });
+});
+
+describe('model names as Ollama clients send them back', () => {
+  it('every name /api/tags lists works in chat, generate, show and embed (the HYBRID_AI_LOCAL_MODEL file as tiny:latest)', async () => {
+    const names = (await ollama().list()).models.map((m) => m.name);
+    expect(names).toContain('tiny:latest');
+    const chat = await ollama().chat({
+      model: 'tiny:latest',
+      stream: false,
+      messages: [{ role: 'user', content: 'hi' }],
+      options: { num_predict: 2 },
+    });
+    expect(chat).toMatchObject({ model: 'tiny:latest', done: true });
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'ollama', engine: 'llamacpp', model: 'tiny', status: 'ok' });
+    const gen = await ollama().generate({ model: 'tiny:latest', prompt: 'hi', stream: false, options: { num_predict: 2 } });
+    expect(gen).toMatchObject({ model: 'tiny:latest', done: true });
+    expect((await ollama().show({ model: 'tiny:latest' })).details).toMatchObject({ format: 'gguf' });
+    expect((await ollama().embed({ model: 'tiny:latest', input: 'hello world' })).embeddings[0]).toHaveLength(32);
+    expect((await ollama().embeddings({ model: 'TINY:latest', prompt: 'hello world' })).embedding).toHaveLength(32);
+    // The tag is Ollama's only: another tag of the file's name is still unknown, in Ollama's shape.
+    const other = await ollama()
+      .chat({ model: 'tiny:7b', stream: false, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(other).toMatchObject({ status_code: 404, error: expect.stringMatching(/^model 'tiny:7b' not found/) });
+  });
+});
+
+describe('null fields as Ollama reads them', () => {
+  it('null is an absent field on chat, generate and embed (Ollama decodes JSON null as the zero value)', async () => {
+    const chat = await ollama().chat({
+      model: 'auto',
+      stream: false,
+      messages: [{ role: 'user', content: 'hi', images: null, tool_calls: null }],
+      options: { num_predict: 2, temperature: null, stop: null },
+      format: null,
+      tools: null,
+      keep_alive: null,
+      think: null,
+    } as never);
+    expect(chat).toMatchObject({ done: true, eval_count: 2 });
+    const gen = await ollama().generate({
+      model: 'auto',
+      prompt: 'hi',
+      stream: false,
+      options: { num_predict: 2 },
+      system: null,
+      suffix: null,
+      images: null,
+      template: null,
+      context: null,
+      raw: null,
+    } as never);
+    expect(gen).toMatchObject({ done: true, eval_count: 2 });
+    const none = await ollama().chat({ model: 'auto', stream: false, messages: [{ role: 'user', content: 'hi' }], options: null } as never);
+    expect((none as unknown as { done: boolean }).done).toBe(true);
+    const e = await ollama().embed({ model: 'auto', input: 'hi', truncate: null, dimensions: null, options: null } as never);
+    expect(e.embeddings[0]).toHaveLength(32);
   });
 });
 
@@ -126,6 +240,40 @@ describe('embeddings from the embedded engine', () => {
     x.forEach((v, i) => expect(v).toBeCloseTo(y[i]!, 5));
     const ollamaVec = (await ollama().embed({ model: 'auto', input: 'hello world' })).embeddings[0]!;
     expect(y).toEqual(ollamaVec);
+  });
+
+  it('openai embeddings: an empty string is a 400 naming the input, not an empty vector', async () => {
+    for (const [input, param] of [
+      ['', 'input'],
+      [['hello', ''], 'input[1]'],
+    ] as const) {
+      const e = await openai()
+        .embeddings.create({ model: 'auto', input: input as string | string[] })
+        .catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e).toMatchObject({ param, message: expect.stringMatching(/must not be empty/) });
+    }
+  });
+
+  it('openai: null encoding_format, dimensions, user and json_schema description mean "not set"', async () => {
+    const r = await openai().embeddings.create({
+      model: 'auto',
+      input: 'hello world',
+      encoding_format: null,
+      dimensions: null,
+      user: null,
+    } as never);
+    expect(r.data[0]!.embedding).toHaveLength(32);
+    const c = await openai().chat.completions.create({
+      model: 'auto',
+      max_tokens: 40,
+      messages: [{ role: 'user', content: 'a city' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'city', description: null, schema: { type: 'object', properties: { a: { type: 'string' } } }, strict: null },
+      },
+    } as never);
+    expect(c.choices[0]!.message.content!.startsWith('{')).toBe(true);
   });
 
   it('openai embeddings errors: unknown model 404, Claude 400, wrong dimensions 400', async () => {

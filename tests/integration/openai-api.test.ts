@@ -161,6 +161,34 @@ describe('OpenAI client: chat completions', () => {
     expect((auth as InstanceType<typeof OpenAI.AuthenticationError>).type).toBe('authentication_error');
   });
 
+  it('null for an optional field means "not set", as OpenAI reads it (clients that build bodies from maps send nulls)', async () => {
+    const c = await client().chat.completions.create({
+      model: 'auto',
+      messages: [
+        { role: 'user', content: 'hi', name: null },
+        { role: 'assistant', content: 'hello', name: null, tool_calls: null },
+        { role: 'user', content: 'again' },
+      ],
+      user: null,
+      functions: null,
+      function_call: null,
+      stream_options: { include_usage: null },
+      tools: [{ type: 'function', function: { name: 'get_weather', description: null, parameters: null } }],
+    } as never);
+    expect((c as OpenAI.ChatCompletion).choices[0]!.message.role).toBe('assistant');
+    const t = await client().completions.create({ model: 'auto', prompt: 'hi', max_tokens: 2, user: null } as never);
+    expect(t.choices).toHaveLength(1);
+    const r = await client().responses.create({
+      model: 'auto',
+      input: 'hi',
+      user: null,
+      text: { format: null },
+      prompt_cache_key: null,
+      safety_identifier: null,
+    } as never);
+    expect(r.status).toBe('completed');
+  });
+
   it('a body over the limit → 413 in OpenAI shape', async () => {
     const e = await client()
       .chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] })

@@ -199,6 +199,13 @@ const stopReasons: FinishReasonTable<'end_turn' | 'max_tokens' | 'tool_use'> = {
 };
 const stopReason = (f: FinishReason) => wireFinishReason(stopReasons, f);
 
+/** stop_reason and stop_sequence as Claude sends them: "stop_sequence" and which one when a stop sequence ended it. */
+function stopOf(f: FinishReason, stopSequence: string | undefined) {
+  return f === 'stop' && stopSequence !== undefined
+    ? { stop_reason: 'stop_sequence' as const, stop_sequence: stopSequence }
+    : { stop_reason: stopReason(f), stop_sequence: null };
+}
+
 /** Message ids look like Claude's ("msg_" + 24 alphanumerics): some clients check the prefix. */
 const messageId = (requestId: string): string => `msg_${requestId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 24)}`;
 
@@ -284,8 +291,7 @@ export const anthropicProtocol: ProtocolAdapter<undefined> = {
       role: 'assistant',
       model: run.decision.model,
       content,
-      stop_reason: stopReason(c.finishReason),
-      stop_sequence: null,
+      ...stopOf(c.finishReason, c.stopSequence),
       usage: { input_tokens: c.summary.usage.inputTokens, output_tokens: c.summary.usage.outputTokens },
     };
   },
@@ -343,7 +349,7 @@ export const anthropicProtocol: ProtocolAdapter<undefined> = {
             if (index < 0) out += start({ type: 'text', text: '' }) + sseFrame('content_block_stop', { type: 'content_block_stop', index });
             out += sseFrame('message_delta', {
               type: 'message_delta',
-              delta: { stop_reason: stopReason(ev.finishReason), stop_sequence: null },
+              delta: stopOf(ev.finishReason, ev.stopSequence),
               usage: { input_tokens: usage?.inputTokens ?? 0, output_tokens: usage?.outputTokens ?? 0 },
             });
             return out + sseFrame('message_stop', { type: 'message_stop' });

@@ -20,8 +20,14 @@ export function requireUserTurn(messages: readonly ChatMessage[]): void {
 export const NO_PARAMETERS: Readonly<Record<string, unknown>> = { type: 'object', properties: {} };
 
 /** A function tool as OpenAI and Ollama declare it → our ToolSpec (no parameters = an empty object schema). */
-export function fromFunctionTool(t: { function: { name: string; description?: string; parameters?: Record<string, unknown> } }): ToolSpec {
-  return { name: t.function.name, description: t.function.description, parameters: t.function.parameters ?? { ...NO_PARAMETERS } };
+export function fromFunctionTool(t: {
+  function: { name: string; description?: string | null; parameters?: Record<string, unknown> | null };
+}): ToolSpec {
+  return {
+    name: t.function.name,
+    description: t.function.description ?? undefined,
+    parameters: t.function.parameters ?? { ...NO_PARAMETERS },
+  };
 }
 
 /**

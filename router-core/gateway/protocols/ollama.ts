@@ -26,7 +26,7 @@ import {
 } from '../protocol.js';
 import { ndjsonLine } from '../sse.js';
 import { fromFunctionTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
-import { parseBody } from './validate.js';
+import { parseBody as parseAny } from './validate.js';
 
 /**
  * The Ollama API level this adapter speaks, reported by /api/version. Clients gate features on it (tools in
@@ -37,6 +37,27 @@ export const OLLAMA_API_VERSION = '0.12.6';
 const NO_LIMIT = 0;
 // The other protocols cap max_tokens at 32768; a bigger num_predict is clamped, not refused (Ollama never refuses it).
 const MAX_PREDICT = 32_768;
+
+/** Where a null is data, not an absent field: JSON schemas (format, tool parameters) and tool-call arguments. */
+const KEEP_NULLS = new Set(['format', 'parameters', 'arguments']);
+
+/**
+ * A body as Ollama (Go) reads it: a JSON null is the field's zero value, so a null field is an absent one
+ * (`"options": null`, `"system": null`, `"temperature": null` are what clients that build bodies from maps send).
+ */
+export function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    out[k] = KEEP_NULLS.has(k) ? x : withoutNulls(x);
+  }
+  return out;
+}
+
+/** parseBody on the body with its null fields left out (Ollama's reading). */
+const parseBody: typeof parseAny = (schema, raw) => parseAny(schema, withoutNulls(raw));
 
 const options = z
   .object({
@@ -279,7 +300,9 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   const all = await models();
   const wanted = normalizeOllamaModel(name);
   const entry = findModel(wanted);
-  const hit = all.find((m) => m.id === wanted || m.id === entry?.id);
+  // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
+  const listed = name.trim().toLowerCase();
+  const hit = all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed);
   if (hit) return hit;
   throw unknownModel(
     name,

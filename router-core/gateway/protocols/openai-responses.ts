@@ -95,7 +95,7 @@ const textFormat = z.discriminatedUnion('type', [
     type: z.literal('json_schema'),
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
     schema: z.record(z.string(), z.unknown()),
-    description: z.string().optional(),
+    description: z.string().nullish(),
     strict: z.boolean().nullish(),
   }),
 ]);
@@ -112,9 +112,9 @@ const body = z.object({
   tools: z.array(tool).max(128).nullish(),
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
-  text: z.object({ format: textFormat.optional(), verbosity: z.string().nullish() }).nullish(),
+  text: z.object({ format: textFormat.nullish(), verbosity: z.string().nullish() }).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  user: z.string().optional(),
+  user: z.string().nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
   background: z.boolean().nullish(),
   conversation: z.unknown().optional(),
@@ -124,8 +124,8 @@ const body = z.object({
   include: z.array(z.string()).nullish(),
   stream_options: z.unknown().optional(),
   service_tier: z.string().nullish(),
-  prompt_cache_key: z.string().optional(),
-  safety_identifier: z.string().optional(),
+  prompt_cache_key: z.string().nullish(),
+  safety_identifier: z.string().nullish(),
 });
 type Body = z.infer<typeof body>;
 
@@ -246,7 +246,7 @@ function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
   });
   const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
   if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice', 'function', { param: 'tool_choice' });
-  const responseFormat = fromTextFormat(b.text?.format);
+  const responseFormat = fromTextFormat(b.text?.format ?? undefined);
   const instructions = b.instructions ?? null;
   const options: ResponsesOptions = {
     createdAt: Math.floor(Date.now() / 1000),

@@ -31,16 +31,16 @@ const toolCall = z.object({
   function: z.object({ name: z.string().min(1), arguments: z.string() }),
 });
 const message = z.discriminatedUnion('role', [
-  z.object({ role: z.enum(['system', 'developer', 'user']), content, name: z.string().optional() }),
-  z.object({ role: z.literal('assistant'), content, name: z.string().optional(), tool_calls: z.array(toolCall).nullish() }),
+  z.object({ role: z.enum(['system', 'developer', 'user']), content, name: z.string().nullish() }),
+  z.object({ role: z.literal('assistant'), content, name: z.string().nullish(), tool_calls: z.array(toolCall).nullish() }),
   z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1, 'must name the tool call this answers') }),
 ]);
 const tool = z.object({
   type: z.literal('function'),
   function: z.object({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
     strict: z.boolean().nullish(),
   }),
 });
@@ -55,8 +55,8 @@ const responseFormat = z.discriminatedUnion('type', [
     type: z.literal('json_schema'),
     json_schema: z.object({
       name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      description: z.string().nullish(),
+      schema: z.record(z.string(), z.unknown()).nullish(),
       strict: z.boolean().nullish(),
     }),
   }),
@@ -66,7 +66,7 @@ const body = z.object({
   response_format: responseFormat.nullish(),
   messages: z.array(message).min(1, 'must have at least one message'),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().min(1).max(32_768).nullish(),
   max_completion_tokens: z.number().int().min(1).max(32_768).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
@@ -78,7 +78,7 @@ const body = z.object({
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   functions: z.unknown().optional(),
-  user: z.string().optional(),
+  user: z.string().nullish(),
 });
 
 /** The legacy text-completions body (editor autocomplete plugins): one prompt in, its continuation out. */
@@ -86,7 +86,7 @@ const completionsBody = z.object({
   model: z.string().min(1, 'must name a model ("auto" lets the router choose)'),
   prompt: z.union([z.string(), z.array(z.string()).length(1, 'must hold exactly one prompt string here (send one request per prompt)')]),
   stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().min(1).max(32_768).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
@@ -101,15 +101,19 @@ const completionsBody = z.object({
   presence_penalty: z.number().nullish(),
   frequency_penalty: z.number().nullish(),
   logit_bias: z.record(z.string(), z.number()).nullish(),
-  user: z.string().optional(),
+  user: z.string().nullish(),
 });
 
 const embeddingsBody = z.object({
   model: z.string().min(1, 'must name a model ("auto" picks a local one)'),
-  input: z.union([z.string(), z.array(z.string()).min(1, 'must have at least one string').max(2048, 'must have at most 2048 strings')]),
-  encoding_format: z.enum(['float', 'base64']).optional(),
-  dimensions: z.number().int().min(1).optional(),
-  user: z.string().optional(),
+  // An empty string has no tokens and so no embedding (OpenAI refuses it too): a 400, not an empty vector.
+  input: z.union([
+    z.string().min(1, 'must not be empty'),
+    z.array(z.string().min(1, 'must not be empty')).min(1, 'must have at least one string').max(2048, 'must have at most 2048 strings'),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.number().int().min(1).nullish(),
+  user: z.string().nullish(),
 });
 
 function text(c: string | Array<{ text: string }> | null | undefined): string {
@@ -134,7 +138,7 @@ const openAiErrorType: Partial<Record<ErrorType, string>> = {
  */
 export function toResponseFormat(f: z.infer<typeof responseFormat>, param: string): ResponseFormat | undefined {
   if (f.type === 'text') return undefined;
-  if (f.type === 'json_object' || f.json_schema.schema === undefined) return { type: 'json' };
+  if (f.type === 'json_object' || f.json_schema.schema == null) return { type: 'json' };
   const checked = checkJsonSchema(f.json_schema.schema);
   if (!checked.ok) {
     throw new CoreError(
@@ -184,7 +188,7 @@ const embeddingsRoute: ExtraRoute = {
     const b = parseBody(embeddingsBody, raw);
     const texts = typeof b.input === 'string' ? [b.input] : b.input;
     const r = await services.embed(texts, b.model, signal);
-    if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
+    if (b.dimensions != null && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
       throw new CoreError(
         'invalid_request',
         `Invalid "dimensions": ${r.model} gives ${r.embeddings[0]?.length ?? 0}-dimensional vectors and cannot shorten them; leave "dimensions" out.`,
@@ -281,7 +285,7 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
     if (b.n !== undefined && b.n !== null && b.n !== 1) {
       throw new CoreError('invalid_request', `Invalid "n": only n=1 is supported (got ${b.n}).`, { details: { param: 'n' } });
     }
-    if (b.functions !== undefined) {
+    if (b.functions !== undefined && b.functions !== null) {
       throw new CoreError('invalid_request', 'Invalid "functions": the deprecated functions API is not supported; send "tools" instead.', {
         details: { param: 'functions' },
       });
