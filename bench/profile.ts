@@ -151,7 +151,7 @@ export function summarizeCpuProfile(file: string, top: number, window?: { fromUs
     .map(([name, us]) => ({ name, where: '', selfMs: us / 1000, pct: pct(us) }));
   const projectInclusive = [...projectTotal.values()]
     .sort((a, b) => b.us - a.us)
-    .slice(0, 20)
+    .slice(0, 60)
     .map((r) => ({ name: r.name, where: r.where, selfMs: r.us / 1000, pct: pct(r.us) }));
   const windowMs = windowed && window ? (window.toUs - window.fromUs) / 1000 : (prof.endTime - prof.startTime) / 1000;
   return { file, windowMs, busyMs: busy / 1000, idleMs: idle / 1000, samples: counted, windowed, functions, modules, projectInclusive };

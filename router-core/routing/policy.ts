@@ -301,6 +301,8 @@ function asServed(d: RouteDecision, availability: Availability): RouteDecision {
   return { ...d, model: primary.model, reasons, fallbacks };
 }
 
+const LATEST_TAG = /^(.+):latest$/i;
+
 /**
  * A name with Ollama's default tag (`x:latest`, as /api/tags lists every name without one) for a name an engine offers
  * beyond the catalog (the HYBRID_AI_LOCAL_MODEL file's, or another engine-native name without a tag): that name, as
@@ -308,7 +310,7 @@ function asServed(d: RouteDecision, availability: Availability): RouteDecision {
  * on their own; a name an engine lists with its tag, an Ollama `llama3:latest`, is kept whole).
  */
 export function withoutLatestTag(requested: string, rawNames: readonly string[]): string {
-  const m = /^(.+):latest$/i.exec(requested);
+  const m = LATEST_TAG.exec(requested);
   if (!m || findModel(requested) || rawNames.includes(requested)) return requested;
   const bare = m[1]!.toLowerCase();
   return rawNames.find((n) => !n.includes(':') && n.toLowerCase() === bare) ?? requested;
@@ -325,7 +327,9 @@ function decideByCatalogIds(input: RouteInput): GuardedOutcome {
   const { request, config } = input;
   const estimate = estimateRequest(request, config, input.state);
   const reasons = estimateReasons(estimate);
-  const requested = withoutLatestTag(request.model.trim(), rawEngineNames(input.availability));
+  const named = request.model.trim();
+  // Only a name with the tag needs the engines' raw names (gathering them on every request cost ~8 µs).
+  const requested = LATEST_TAG.test(named) ? withoutLatestTag(named, rawEngineNames(input.availability)) : named;
   if (requested !== '' && requested.toLowerCase() !== 'auto') {
     return { outcome: decideOverride(input, requested, estimate.score, reasons), cloudBlock: null };
   }
