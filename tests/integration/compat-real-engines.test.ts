@@ -136,6 +136,17 @@ describe('chat through each protocol on real engines', () => {
     expect((refused as Error).message).toMatch(/Model "tiny" runs here only on llamacpp, which does not pass tools/);
   });
 
+  it('ollama generate: the context an answer returns continues the conversation on llama.cpp', async () => {
+    const opts = { num_predict: 6, temperature: 0 };
+    const first = await ollama().generate({ model: 'auto', prompt: 'name three rivers', options: opts });
+    expect(first.context.length).toBeGreaterThan(2);
+    const alone = await ollama().generate({ model: 'auto', prompt: 'and the longest?', options: opts });
+    const continued = await ollama().generate({ model: 'auto', prompt: 'and the longest?', context: first.context, options: opts });
+    // The earlier exchange reached the model: the same prompt costs more prompt tokens with it than without.
+    expect(continued.prompt_eval_count).toBeGreaterThan(alone.prompt_eval_count + first.eval_count);
+    expect(srv.core.ledger.recent(1)[0]).toMatchObject({ protocol: 'ollama', engine: 'llamacpp', status: 'ok' });
+  });
+
   it('openai: chat over llama.cpp', async () => {
     const c = await openai().chat.completions.create({ model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(c.choices[0]!.message.content!.length).toBeGreaterThan(0);

@@ -117,11 +117,26 @@ describe('ollama client: chat', () => {
 describe('ollama client: generate', () => {
   it('stream:false answers in `response` with the system prompt applied', async () => {
     const r = await client().generate({ model: 'auto', prompt: 'hi', system: 'be brief' });
-    expect(r).toMatchObject({ model: 'auto', response: 'Hello world', done: true, done_reason: 'stop', context: [] });
+    expect(r).toMatchObject({ model: 'auto', response: 'Hello world', done: true, done_reason: 'stop' });
     expect(local.calls.at(-1)!.request.messages).toEqual([
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'hi' },
     ]);
+    // The context the answer returned continues the conversation, streamed or not.
+    const stream = await client().generate({ model: 'auto', prompt: 'more', system: 'be brief', context: r.context, stream: true });
+    let last;
+    for await (const part of stream) last = part;
+    expect(local.calls.at(-1)!.request.messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hello world' },
+      { role: 'user', content: 'more' },
+    ]);
+    await client().generate({ model: 'auto', prompt: 'last', context: last!.context });
+    expect(local.calls.at(-1)!.request.messages.map((m) => m.content)).toEqual(['hi', 'Hello world', 'more', 'Hello world', 'last']);
+    const refused = await rejection(client().generate({ model: 'auto', prompt: 'x', context: [1, 2, 3] }));
+    expect(refused.status_code).toBe(400);
+    expect(refused.error).toMatch(/Invalid "context"/);
   });
 
   it('streams response chunks', async () => {

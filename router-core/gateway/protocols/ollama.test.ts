@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../errors.js';
 import type { PipelineRun, Summary } from '../../pipeline.js';
 import type { ChatRoute, ModelListing, ProtocolServices } from '../protocol.js';
-import { isZeroKeepAlive, normalizeOllamaModel, OLLAMA_API_VERSION, ollamaName, ollamaProtocol } from './ollama.js';
+import {
+  contextTurns,
+  encodeContext,
+  isZeroKeepAlive,
+  normalizeOllamaModel,
+  OLLAMA_API_VERSION,
+  ollamaName,
+  ollamaProtocol,
+} from './ollama.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const ISO = new Date(NOW).toISOString();
@@ -168,8 +176,33 @@ describe('answers (golden)', () => {
       done: true,
       done_reason: 'length',
       ...metrics,
-      context: [],
+      context: encodeContext([{ role: 'user', content: 'hi' }], 'Hi'),
     });
+  });
+
+  it('/api/generate context: the conversation so far, sent back to continue it (system prompt left to each request)', () => {
+    const first = ollamaProtocol.decode({ model: 'auto', prompt: 'hi', system: 'be brief', stream: false }, generateRoute);
+    const answered = ollamaProtocol.encodeResponse(run, { text: 'Hé there', toolCalls: [], finishReason: 'stop', summary }, first) as {
+      context: number[];
+    };
+    expect(contextTurns(answered.context)).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hé there' },
+    ]);
+    const next = ollamaProtocol.decode({ model: 'auto', prompt: 'and now?', system: 'be brief', context: answered.context }, generateRoute);
+    expect(next.request.messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hé there' },
+      { role: 'user', content: 'and now?' },
+    ]);
+    // An empty context starts a new conversation; one this server did not return (Ollama's token ids, a cut array) is a 400.
+    expect(ollamaProtocol.decode({ model: 'auto', prompt: 'x', context: [] }, generateRoute).request.messages).toEqual([
+      { role: 'user', content: 'x' },
+    ]);
+    for (const context of [[1, 2, 3], answered.context.slice(0, -1), [...answered.context.slice(0, 2), 300]]) {
+      expect(() => ollamaProtocol.decode({ model: 'auto', prompt: 'x', context }, generateRoute)).toThrow(/Invalid "context": send back/);
+    }
   });
 
   it('/api/chat NDJSON lines: one per delta, a tool call line, then the final line with counts', () => {

@@ -201,6 +201,51 @@ function refuseUnsupported(b: { images?: string[]; suffix?: string }, messages?:
   if (b.suffix) throw new CoreError('invalid_request', 'Invalid "suffix": fill-in-the-middle is not supported by this server.');
 }
 
+/**
+ * Marks a `context` this server returned. Ollama's own contexts are the prompt's token ids; here the engine may be any
+ * (or the cloud), so the conversation travels as its text: this pair, then the UTF-8 bytes of the turns as JSON.
+ */
+const CONTEXT_MAGIC = 0x48594252;
+const CONTEXT_VERSION = 1;
+
+/**
+ * The conversation after this answer as an Ollama `context`: numbers a client sends back with its next /api/generate
+ * to continue (ollama-js, LangChain and the CLI treat it as opaque). The system prompt stays out: each request sends its own.
+ */
+export function encodeContext(messages: readonly ChatMessage[], answer: string): number[] {
+  const turns: Array<['u' | 'a', string]> = [];
+  for (const m of messages) if (m.role === 'user' || m.role === 'assistant') turns.push([m.role === 'user' ? 'u' : 'a', m.content]);
+  turns.push(['a', answer]);
+  return [CONTEXT_MAGIC, CONTEXT_VERSION, ...new TextEncoder().encode(JSON.stringify(turns))];
+}
+
+/** The earlier turns a `context` carries (none for an absent or empty one); a context from elsewhere is a 400. */
+export function contextTurns(context: readonly number[] | undefined): ChatMessage[] {
+  if (!context || context.length === 0) return [];
+  const refuse = (): CoreError =>
+    new CoreError(
+      'invalid_request',
+      'Invalid "context": send back, unchanged, the context array an earlier /api/generate answer of this server returned, or leave it out to start a new conversation.',
+    );
+  if (context[0] !== CONTEXT_MAGIC || context[1] !== CONTEXT_VERSION) throw refuse();
+  const bytes = new Uint8Array(context.length - 2);
+  for (let i = 2; i < context.length; i++) {
+    const b = context[i]!;
+    if (!Number.isInteger(b) || b < 0 || b > 255) throw refuse();
+    bytes[i - 2] = b;
+  }
+  let turns: unknown;
+  try {
+    turns = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw refuse();
+  }
+  const valid = (t: unknown): t is ['u' | 'a', string] =>
+    Array.isArray(t) && t.length === 2 && (t[0] === 'u' || t[0] === 'a') && typeof t[1] === 'string';
+  if (!Array.isArray(turns) || !turns.every(valid)) throw refuse();
+  return turns.map(([r, content]): ChatMessage => ({ role: r === 'u' ? 'user' : 'assistant', content }));
+}
+
 function paramsOf(o: z.infer<typeof options> | undefined) {
   const n = o?.num_predict;
   return {
@@ -630,6 +675,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       refuseUnsupported(b);
       const messages: ChatMessage[] = [
         ...(b.system && b.system.trim() !== '' ? [{ role: 'system' as const, content: b.system }] : []),
+        ...contextTurns(b.context),
         { role: 'user', content: b.prompt },
       ];
       return {
@@ -664,7 +710,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
     const head = { model: decoded.options?.model ?? run.decision.model, created_at: new Date().toISOString() };
     const tail = { done: true, done_reason: doneReason(c.finishReason), ...metrics(c.summary) };
-    if (decoded.options?.variant === 'generate') return { ...head, response: c.text, ...tail, context: [] };
+    if (decoded.options?.variant === 'generate')
+      return { ...head, response: c.text, ...tail, context: encodeContext(decoded.request.messages, c.text) };
     const calls = c.toolCalls.length > 0 ? { tool_calls: wireCalls(c.toolCalls) } : {};
     return { ...head, message: { role: 'assistant', content: c.text, ...calls }, ...tail };
   },
@@ -673,6 +720,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const model = decoded.options?.model ?? run.decision.model;
     const generate = decoded.options?.variant === 'generate';
     let summary: Summary | undefined;
+    // /api/generate's last line carries the conversation so far, this answer included.
+    let answer = '';
     const line = (fields: Record<string, unknown>): string => ndjsonLine({ model, created_at: new Date().toISOString(), ...fields });
     return {
       contentType: 'application/x-ndjson',
@@ -680,6 +729,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       encode(ev: PipelineEvent): string {
         switch (ev.type) {
           case 'text-delta':
+            if (generate) answer += ev.text;
             return generate
               ? line({ response: ev.text, done: false })
               : line({ message: { role: 'assistant', content: ev.text }, done: false });
@@ -691,7 +741,9 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
             return '';
           case 'done': {
             const tail = { done: true, done_reason: doneReason(ev.finishReason), ...metrics(summary) };
-            return generate ? line({ response: '', ...tail, context: [] }) : line({ message: { role: 'assistant', content: '' }, ...tail });
+            return generate
+              ? line({ response: '', ...tail, context: encodeContext(decoded.request.messages, answer) })
+              : line({ message: { role: 'assistant', content: '' }, ...tail });
           }
           case 'error':
             // The official client throws on a line with `error`.
