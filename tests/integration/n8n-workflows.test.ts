@@ -416,7 +416,14 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
         await sleep(1000);
       }
       expect(res?.status, log.slice(-4000)).toBe(200);
-      const answer = (await res!.json()) as Record<string, any>;
+      // Read as text first: a body that is not JSON fails with what n8n sent and its log, not a bare SyntaxError.
+      const text = await res!.text();
+      let answer: Record<string, any>;
+      try {
+        answer = JSON.parse(text) as Record<string, any>;
+      } catch {
+        throw new Error(`n8n answered 200 with a body that is not JSON: ${JSON.stringify(text.slice(0, 2000))}\n${log.slice(-4000)}`);
+      }
       expect(answer).toMatchObject({ ok: true, backend: 'local' });
       const rows = rowsSince(before);
       expect(rows.map((x) => x.id)).toEqual([answer.request_id]);
