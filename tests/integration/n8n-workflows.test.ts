@@ -3,7 +3,7 @@
 // cloud. Each workflow is imported with `n8n import:workflow`, its bearer token comes from n8n's own credential store
 // (`n8n import:credentials`, a Header Auth credential), and it runs with `n8n execute`; the test checks what the
 // workflow produced against the ledger rows its requests left, and what it posted to an alert webhook.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -49,6 +49,33 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `n8n start` on a free port, resolved once n8n says it listens there. why: the port is free when picked but another
+ * process can take it before n8n binds it (then n8n exits with "already in use", and a request sent meanwhile reaches
+ * whatever holds the port): such a start is tried again on another port.
+ */
+async function startN8nServer(): Promise<{ child: ChildProcess; port: number; log: () => string; exited: Promise<unknown> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [n8nBin!, 'start'], {
+      env: { ...env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1', N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5' },
+      cwd: home,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = once(child, 'exit');
+    // n8n's own line once its server listens (its "port N is already in use" must not count).
+    const ready = `n8n ready on 127.0.0.1, port ${port}`;
+    for (let i = 0; i < 1800 && child.exitCode === null && !log.includes(ready); i++) await sleep(100);
+    if (child.exitCode === null && log.includes(ready)) return { child, port, log: () => log, exited };
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    if (attempt >= 3 || !log.includes('already in use')) throw new Error(`n8n start did not listen on port ${port}:\n${log.slice(-4000)}`);
+  }
 }
 
 /** A Slack-style incoming webhook on loopback: records every JSON body posted to it. */
@@ -394,35 +421,26 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
     // The CLI runs a workflow from its Manual Trigger; the webhook a user calls needs the n8n server with the workflow
     // published, so that path is checked here too: a POST to /webhook/hybrid-ai/chat, answered from the gateway.
     await n8n(['publish:workflow', `--id=${variants.smartWebhook.id}`]);
-    const port = await freePort();
-    const child = spawn(process.execPath, [n8nBin!, 'start'], {
-      env: { ...env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_HOST: '127.0.0.1', N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5' },
-      cwd: home,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (c: Buffer) => (log += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    const exited = once(child, 'exit');
+    const { child, port, log, exited } = await startN8nServer();
     try {
       const before = srv.core.ledger.recent(10_000).length;
       const url = `http://127.0.0.1:${port}/webhook/hybrid-ai/chat`;
       const body = JSON.stringify({ prompt: 'Name one colour.', local_only: true, max_tokens: 16 });
       let res: Response | undefined;
       // Until n8n listens and has registered the published webhook, the port is closed or the path is a 404.
-      for (let i = 0; i < 300 && child.exitCode === null; i++) {
+      for (let i = 0; i < 120 && child.exitCode === null; i++) {
         res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
         if (res && res.status !== 404) break;
         await sleep(1000);
       }
-      expect(res?.status, log.slice(-4000)).toBe(200);
+      expect(res?.status, log().slice(-4000)).toBe(200);
       // Read as text first: a body that is not JSON fails with what n8n sent and its log, not a bare SyntaxError.
       const text = await res!.text();
       let answer: Record<string, any>;
       try {
         answer = JSON.parse(text) as Record<string, any>;
       } catch {
-        throw new Error(`n8n answered 200 with a body that is not JSON: ${JSON.stringify(text.slice(0, 2000))}\n${log.slice(-4000)}`);
+        throw new Error(`n8n answered 200 with a body that is not JSON: ${JSON.stringify(text.slice(0, 2000))}\n${log().slice(-4000)}`);
       }
       expect(answer).toMatchObject({ ok: true, backend: 'local' });
       const rows = rowsSince(before);
