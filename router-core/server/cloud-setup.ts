@@ -41,6 +41,24 @@ export interface CompatInForce {
 const usd = (micros: number): number => micros / 1_000_000;
 const micros = (usdPerMTok: number): number => Math.round(usdPerMTok * 1_000_000);
 
+/** A cloud provider's cheapest catalog model, by input price (none for the compatible cloud, whose models are its own). */
+export function cheapestCatalogModel(p: CloudProvider): string | undefined {
+  const price = (id: string): number => (catalogPrices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
+  return [...cloudModelsOf(p)].sort((a, b) => price(a.id) - price(b.id))[0]?.id;
+}
+
+/**
+ * One token from `model` on `engine`: proves a key or a setup works for a few micro-dollars. Not in the ledger (a
+ * setup check, not a request). An engine error ends as a refusal; a thrown one is the caller's to map.
+ */
+export async function oneTokenCheck(engine: Engine, model: string, signal: AbortSignal): Promise<KeyTest> {
+  const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
+  for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
+    if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
+  }
+  return { ok: true };
+}
+
 /** HYBRID_AI_CLOUD_COMPAT_URL (with its _MODEL and _PRICES) wins; else the setup saved in Settings; else none. */
 export function compatInForce(config: CloudConfig, view: View): CompatInForce | undefined {
   const saved = view.getSetting<CompatSetupWire | null>(coreSettings.cloudCompat.key) ?? undefined;
@@ -202,18 +220,10 @@ export function createCloudSetup(deps: {
           message: `No ${p === 'compat' ? 'compatible cloud' : 'Gemini'} engine is set up.`,
         };
       try {
-        let model: string | undefined;
-        if (p === 'compat') model = compatInForce(config, view)?.model || (await engine.probe()).models[0];
-        else {
-          const price = (id: string): number => (catalogPrices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
-          model = [...cloudModelsOf('gemini')].sort((a, b) => price(a.id) - price(b.id))[0]?.id;
-        }
+        const model =
+          p === 'compat' ? compatInForce(config, view)?.model || (await engine.probe()).models[0] : cheapestCatalogModel('gemini');
         if (!model) return { ok: false, error_type: 'no_model_available', message: 'The provider lists no model to test with.' };
-        const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
-        for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
-          if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
-        }
-        return { ok: true };
+        return await oneTokenCheck(engine, model, signal);
       } catch (e) {
         const err = toCoreError(e);
         if (err.type !== 'aborted' && err.type !== 'timeout') deps.failed?.(p, err);

@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cloudEngineOf, type Availability, type CloudProvider, type EngineId } from '../contracts/decision.js';
 import type { TierDecision } from '../contracts/hardware.js';
-import { cloudModelsOf, defaultCloudModelFor, findModel, localModels } from '../data/models.js';
-import { prices, type Price } from '../data/prices.js';
+import { defaultCloudModelFor, findModel, localModels } from '../data/models.js';
 import { createAvailabilityCache, type AvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import type { LlamaCppEngine, LlamaCppEngineInfo } from '../engines/llamacpp.js';
@@ -37,7 +36,15 @@ import { cloudStatus, type CloudChoice, type RoutingConfig } from '../routing/po
 import { localClock } from '../local-clock.js';
 import { createNodeRoutingState } from '../routing-state.js';
 import { isLoopback, type Config } from './config.js';
-import { cloudEngineSettings, compatInForce, createCloudSetup, vertexInForce, type CloudSetup as CloudSetupApi } from './cloud-setup.js';
+import {
+  cheapestCatalogModel,
+  cloudEngineSettings,
+  compatInForce,
+  createCloudSetup,
+  oneTokenCheck,
+  vertexInForce,
+  type CloudSetup as CloudSetupApi,
+} from './cloud-setup.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
@@ -527,15 +534,9 @@ async function testCloudKey(
     return { ok: false, error_type: 'no_model_available', message: `This core has no ${providerNames[p]} engine${hint}.` };
   }
   try {
-    const priceOfModel = (id: string): number => (prices as Record<string, Price>)[id]?.inputPerMTok ?? Infinity;
-    const cheapest = [...cloudModelsOf(p)].sort((a, b) => priceOfModel(a.id) - priceOfModel(b.id))[0]?.id;
-    const model = cheapest ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
+    const model = cheapestCatalogModel(p) ?? config.cloudCompatModel ?? (await engine.probe()).models[0];
     if (!model) return { ok: false, error_type: 'no_model_available', message: `${providerNames[p]} lists no model to test the key with.` };
-    const request = { model, messages: [{ role: 'user' as const, content: 'Say OK.' }], params: { maxTokens: 1 } };
-    for await (const ev of engine.chat({ request, model, stream: false }, signal)) {
-      if (ev.type === 'error') return { ok: false, error_type: ev.error.type, message: ev.error.message };
-    }
-    return { ok: true };
+    return await oneTokenCheck(engine, model, signal);
   } catch (e) {
     const err = toCoreError(e);
     return { ok: false, error_type: err.type, message: err.message };
