@@ -17,10 +17,13 @@ import {
   load,
   median,
   percentile,
+  perToken,
   procCpuMicros,
+  procThreadCpu,
   startChild,
   startUpstream,
   table,
+  threadLine,
   upstreamGatewayEnv,
   type Child,
 } from './lib.js';
@@ -53,7 +56,16 @@ try {
     positionals.map(async (main, i) => {
       const c = await startChild([...main.split(' '), '--port', '0', '--data-dir', path.join(tmp, `side${i}`)], GATEWAY_READY, env);
       children.push(c);
-      return { name: i === 0 ? 'A' : 'B', main, child: c, url: c.match[1]!, lat: [] as number[], p99: [] as number[], cpu: [] as number[] };
+      return {
+        name: i === 0 ? 'A' : 'B',
+        main,
+        child: c,
+        url: c.match[1]!,
+        lat: [] as number[],
+        p99: [] as number[],
+        cpu: [] as number[],
+        byThread: {} as Record<string, number>,
+      };
     }),
   );
   const direct = { name: 'direct', url: up.url, lat: [] as number[] };
@@ -87,10 +99,12 @@ try {
     );
     for (const s of order) {
       const c0 = procCpuMicros(s.child.pid);
+      const t0 = procThreadCpu(s.child.pid);
       const ts = chats(s.url);
       const ms: number[] = [];
       for (const t of ts) ms.push(...(await load(t, agent, concurrency, perRound / ts.length)).samples.map((x) => x.ms));
       s.cpu.push((procCpuMicros(s.child.pid) - c0) / perRound);
+      for (const [name, us] of procThreadCpu(s.child.pid)) s.byThread[name] = (s.byThread[name] ?? 0) + us - (t0.get(name) ?? 0);
       s.lat.push(percentile(ms, 50));
       s.p99.push(percentile(ms, 99));
     }
@@ -111,6 +125,8 @@ try {
       ]),
     ])}\n`,
   );
+  for (const s of sides)
+    process.stdout.write(`${s.name} CPU µs/request by thread: ${threadLine(perToken(s.byThread, rounds * perRound))}\n`);
   const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
   process.stdout.write(
     `B/A: added latency ${fmt((median(b.lat) - dp50) / (median(a.lat) - dp50), 2)}, CPU per request ${fmt(median(b.cpu) / median(a.cpu), 2)}\n`,
