@@ -4,7 +4,7 @@ import { countCodeLines, cutFences, type CodeStats } from './text-index/code-sta
 import { hasCaseSpecial, normalise, normalisedSlice, trimEndSymbols } from './text-index/normalise.js';
 import {
   ANY_START,
-  buildPatternIndex,
+  patternIndexSteps,
   countMatches,
   groupCount,
   groupTest,
@@ -105,12 +105,54 @@ const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
  * piece of the core's own start-up profile; {@link prepareFeatureIndex} lets the composition root build it after start.
  */
 let keywordIndex: PatternIndex | undefined;
-const index = (): PatternIndex =>
-  (keywordIndex ??= buildPatternIndex(groupIds.map((id) => ({ id, patterns: patternGroups[id].patterns }))));
+/** A build started by {@link prepareFeatureIndexInSlices} and not finished yet. */
+let pendingBuild: Generator<void, PatternIndex, void> | undefined;
+/** Runs the build (the pending one, else a new one) until it is done or `until()` says stop; true when done. */
+function advanceBuild(until: () => boolean): boolean {
+  const steps = (pendingBuild ??= patternIndexSteps(groupIds.map((id) => ({ id, patterns: patternGroups[id].patterns }))));
+  for (;;) {
+    const r = steps.next();
+    if (r.done) {
+      keywordIndex = r.value;
+      pendingBuild = undefined;
+      return true;
+    }
+    if (until()) return false;
+  }
+}
+const index = (): PatternIndex => {
+  if (!keywordIndex) advanceBuild(() => false);
+  return keywordIndex!;
+};
 
 /** Builds the keyword index now (idempotent); otherwise the first estimate builds it. */
 export function prepareFeatureIndex(): void {
   index();
+}
+
+/** Whether the keyword index is built (a build in slices may be under way). */
+export function featureIndexBuilt(): boolean {
+  return keywordIndex !== undefined;
+}
+
+/**
+ * Builds the keyword index in the background: slices of about `sliceMs`, each in its own turn of the event loop, so
+ * requests that arrive meanwhile (a freshly started server's first /health) are answered between slices instead of
+ * after the whole build (~70 ms here). An estimate needed before the end finishes the build itself, at once.
+ * Resolves once the index is built.
+ */
+export function prepareFeatureIndexInSlices(sliceMs = 4): Promise<void> {
+  return new Promise((resolve) => {
+    const slice = (): void => {
+      if (keywordIndex) return resolve();
+      const end = performance.now() + sliceMs;
+      if (advanceBuild(() => performance.now() >= end)) resolve();
+      // Not unref'd: libuv would then block in its poll until some other event (an unref'd immediate does not
+      // keep the loop turning), and the build could wait for the next request.
+      else setImmediate(slice);
+    };
+    slice();
+  });
 }
 
 /** Patterns that cannot use the index, as "group: source" (their group falls back to a full scan). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCoreError } from '../errors.js';
 import type { TaskwarriorSyncer } from '../host/taskwarrior.js';
-import { prepareFeatureIndex } from '../routing/features.js';
+import { prepareFeatureIndexInSlices } from '../routing/features.js';
 import { loadConfig, usage } from './config.js';
 import { compactHeap, SETTLE_AFTER_MS } from './heap-settle.js';
 import { createCore, type Core } from './wiring.js';
@@ -28,9 +28,10 @@ export async function startServer(argv: string[]): Promise<{ core: Core; url: st
     throw e;
   }
   // Listening: now the background work, and what the first chat needs but /health does not (the keyword index,
-  // ~tens of ms; a chat that comes first builds it itself).
+  // ~tens of ms, built in slices so the first requests are answered between them; a chat that comes first finishes
+  // it itself).
   core.startBackground();
-  setImmediate(prepareFeatureIndex).unref();
+  void prepareFeatureIndexInSlices();
   // Start-up done (detection is the last of it): give back the memory its bursts made V8 reserve (see compactHeap).
   let settle: NodeJS.Timeout | undefined;
   void core.hardwareReady

@@ -45,13 +45,28 @@ const joined = (g: PatternGroup, flags: string): RegExp => new RegExp(g.patterns
 
 /** Builds the prefix index of every group. */
 export function buildPatternIndex(groups: readonly PatternGroup[]): PatternIndex {
+  const steps = patternIndexSteps(groups);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link buildPatternIndex} one group at a time: each next() adds one group's prefixes to the trie, the last one
+ * flattens the trie and returns the index (the same index). why: the whole build takes tens of ms on this VM, too long
+ * to hold the event loop in one piece while a server that just started answers its first requests.
+ */
+export function* patternIndexSteps(groups: readonly PatternGroup[]): Generator<void, PatternIndex, void> {
   const root = newNode();
   const unindexed = new Uint8Array(groups.length);
   const startOnly = new Uint8Array(groups.length);
   const anywhereFirst = new Set<number>();
   const anywhereTable = new Uint8Array(65536);
   const unindexedSources: string[] = [];
-  groups.forEach(({ id, patterns }, g) => {
+  for (let g = 0; g < groups.length; g++) {
+    if (g > 0) yield;
+    const { id, patterns } = groups[g]!;
     startOnly[g] = 1;
     for (const src of patterns) {
       for (const alt of parseRegex(src)) {
@@ -74,7 +89,8 @@ export function buildPatternIndex(groups: readonly PatternGroup[]): PatternIndex
         for (const p of pre) addPrefix(root, p, g);
       }
     }
-  });
+  }
+  yield;
   const sticky = groups.map((g) => joined(g, 'y'));
   const scan = groups.map((g) => joined(g, 'g'));
   return {
