@@ -118,7 +118,9 @@ function loadedModels(engine: Engine | undefined, files: Record<string, string>,
     } catch {
       // Deleted since it was loaded: size unknown.
     }
-    return { id, engine: 'llamacpp', sizeBytes };
+    // The window each request gets (tokens per sequence, as Ollama's num_ctx), once the worker reported the load.
+    const contextLength = info?.models.find((m) => m.path === file)?.contextSize;
+    return { id, engine: 'llamacpp', sizeBytes, ...(contextLength !== undefined ? { contextLength } : {}) };
   });
 }
 

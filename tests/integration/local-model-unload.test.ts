@@ -43,6 +43,10 @@ describe('one HYBRID_AI_LOCAL_MODEL file, one name', () => {
     expect(openai.model).toBe('tiny');
     expect((await system()).parallel?.models.map((m) => m.model)).toEqual(['tiny']);
     expect(await psNames()).toEqual(['tiny:latest']);
+    // The context the engine really opened for each request (tokens per sequence), as Ollama's num_ctx, not 0.
+    const opened = engine().info().models[0]!.contextSize;
+    expect(opened).toBeGreaterThan(0);
+    expect((await ollama().ps()).models[0]).toMatchObject({ name: 'tiny:latest', context_length: opened });
     // The name can be sent back: it is listed, and asking for it is answered by the same file.
     expect((await ollama().list()).models.map((m) => m.name)).toContain('tiny:latest');
     expect((await post('/api/v1/chat', { prompt: 'hi', model: 'tiny', max_tokens: 4 })).model).toBe('tiny');
