@@ -18,6 +18,11 @@ export interface Usage {
   cachedInputTokens?: number;
   /** Mean natural-log probability of the generated tokens, when the engine was asked for it and can tell (cascade check). */
   meanLogprob?: number;
+  /**
+   * Milliseconds this call waited for the engine to load the model (start the runtime, read the weights, open the
+   * context); absent when the model was already loaded. Ollama's `load_duration`.
+   */
+  loadMs?: number;
 }
 
 /**

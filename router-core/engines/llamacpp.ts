@@ -606,8 +606,15 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       else if (ev.type === 'delta') yield { type: 'text-delta', text: ev.text };
       else if (ev.type === 'end') {
         if (ev.stopReason === 'abort') throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
-        const usage = { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens };
-        yield { type: 'usage', usage: ev.meanLogprob !== undefined ? { ...usage, meanLogprob: ev.meanLogprob } : usage };
+        yield {
+          type: 'usage',
+          usage: {
+            inputTokens: ev.inputTokens,
+            outputTokens: ev.outputTokens,
+            ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
+            ...(ev.loadMs !== undefined ? { loadMs: ev.loadMs } : {}),
+          },
+        };
         yield {
           type: 'done',
           finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop',

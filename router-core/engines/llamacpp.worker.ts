@@ -170,6 +170,8 @@ export type FromWorker =
       /** The caller's stop sequence that ended the answer (stopReason 'customStopTrigger'). */
       stopSequence?: string;
       meanLogprob?: number;
+      /** Milliseconds the call waited for the model to load (the runtime started too); absent when it was loaded. */
+      loadMs?: number;
       /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
       work: JobWork;
     }
@@ -290,6 +292,8 @@ function flushDeltas(): void {
 
 let llamaPromise: Promise<{ llama: Llama; threads: number }> | undefined;
 const loaded = new Map<string, Promise<Loaded>>();
+/** Paths whose load has finished (a call for one of them waits for no load). */
+const ready = new Set<string>();
 const running = new Map<number, AbortController>();
 /** Chats in progress; close() waits for them so nothing is disposed under a running llama.cpp evaluation. */
 const inflight = new Set<Promise<void>>();
@@ -401,8 +405,13 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
       }
     })();
     loaded.set(path, p);
-    // A failed load is forgotten so a later request (after the file is fixed) tries again.
-    p.catch(() => loaded.delete(path));
+    const mine = p;
+    // Ready only while this load is still the path's (an unload may have come first).
+    p.then(
+      () => void (loaded.get(path) === mine && ready.add(path)),
+      // A failed load is forgotten so a later request (after the file is fixed) tries again.
+      () => loaded.delete(path),
+    );
   }
   return p;
 }
@@ -464,6 +473,7 @@ function release(m: Loaded, slot: SeqSlot): void {
 async function unload(path: string): Promise<void> {
   const p = loaded.get(path);
   loaded.delete(path);
+  ready.delete(path);
   if (!p) return;
   try {
     const m = await p;
@@ -558,6 +568,8 @@ interface ChatCall {
   inputTokens: number;
   /** performance.now() when the abort arrived. */
   abortAt?: number;
+  /** Milliseconds the call waited for its model to load; undefined when it was loaded already. */
+  loadMs?: number;
 }
 
 /** A call's model, grammar and prompt, checked to fit the context. */
@@ -639,6 +651,7 @@ async function prepareChat(call: ChatCall): Promise<PreparedChat | null> {
     post({ type: 'failed', id: msg.id, stage, message: shortReason(e) });
     return null;
   };
+  const loadStart = ready.has(msg.path) ? undefined : performance.now();
   try {
     await runtime();
   } catch (e) {
@@ -650,6 +663,7 @@ async function prepareChat(call: ChatCall): Promise<PreparedChat | null> {
   } catch (e) {
     return fail('load', e);
   }
+  if (loadStart !== undefined) call.loadMs = performance.now() - loadStart;
   if (call.signal.aborted) return (endAborted(call), null);
   let grammar: LlamaGrammar | undefined;
   if (msg.params.format) {
@@ -742,6 +756,7 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
     stopReason: signal.aborted ? 'abort' : res.metadata.stopReason,
     ...(signal.aborted ? {} : stopSequenceOf(res.metadata, p.stop)),
     meanLogprob,
+    ...(call.loadMs !== undefined ? { loadMs: call.loadMs } : {}),
     work: finishWork(call),
   });
 }

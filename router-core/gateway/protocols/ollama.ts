@@ -289,17 +289,23 @@ const ns = (ms: number): number => Math.round(ms * 1e6);
 const doneReasons: FinishReasonTable<'stop' | 'length'> = { stop: 'stop', length: 'length', tool_calls: 'stop', abort: 'stop' };
 const doneReason = (f: FinishReason) => wireFinishReason(doneReasons, f);
 
-/** Ollama's timing and count fields from our summary (durations in nanoseconds). */
+/**
+ * Ollama's timing and count fields from our summary (durations in nanoseconds). The model's load, when this request
+ * waited for one, is `load_duration` and is not prompt evaluation (the time to the first token includes it).
+ */
 function metrics(s: Summary | undefined) {
   if (!s) return { total_duration: 0, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: 0, eval_duration: 0 };
-  const first = s.ttftMs ?? s.latencyMs;
+  // In whole nanoseconds before splitting, so the parts add up to the total exactly.
+  const total = ns(s.latencyMs);
+  const first = Math.min(ns(s.ttftMs ?? s.latencyMs), total);
+  const load = Math.min(ns(s.usage.loadMs ?? 0), first);
   return {
-    total_duration: ns(s.latencyMs),
-    load_duration: 0,
+    total_duration: total,
+    load_duration: load,
     prompt_eval_count: s.usage.inputTokens,
-    prompt_eval_duration: ns(first),
+    prompt_eval_duration: first - load,
     eval_count: s.usage.outputTokens,
-    eval_duration: ns(Math.max(0, s.latencyMs - first)),
+    eval_duration: total - first,
   };
 }
 
