@@ -66,6 +66,35 @@ export interface ModelListing {
   contextLength?: number;
   quantization?: string;
   sizeBytes?: number;
+  /** The architecture (`general.architecture` of a GGUF), when read from the file itself. */
+  family?: string;
+  /** Weights in the file, counted from its tensors (finer than `paramsB`). */
+  parameterCount?: number;
+  /** The chat template the file carries (Jinja), when read from the file itself. */
+  template?: string;
+  /** The file's scalar header values (Ollama's model_info), when read from the file itself. */
+  modelInfo?: Record<string, string | number | boolean>;
+  /**
+   * Other names a caller may send for this model, not listed on their own: the catalog ids the HYBRID_AI_LOCAL_MODEL
+   * file answers for.
+   */
+  aliases?: string[];
+}
+
+/** The one file HYBRID_AI_LOCAL_MODEL makes answer every local route, as its GGUF header describes it. */
+export interface LocalModelFileInfo {
+  /** The name answers carry: the file name without `.gguf`. */
+  name: string;
+  sizeBytes?: number;
+  architecture?: string;
+  parameterCount?: number;
+  /** Ollama's name of the file type ("Q4_K_M", "F16"). */
+  quantization?: string;
+  /** The context it was trained for, in tokens. */
+  contextLength?: number;
+  chatTemplate?: string;
+  /** Scalar header values (numbers, booleans, short strings), `general.parameter_count` included when counted. */
+  metadata: Record<string, string | number | boolean>;
 }
 
 /**

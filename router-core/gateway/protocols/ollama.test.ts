@@ -6,6 +6,7 @@ import type { ChatRoute, ModelListing, ProtocolServices } from '../protocol.js';
 import {
   contextTurns,
   encodeContext,
+  humanNumber,
   isZeroKeepAlive,
   normalizeOllamaModel,
   OLLAMA_API_VERSION,
@@ -345,5 +346,16 @@ describe('keep_alive', () => {
   it('zero as seconds or a zero Go duration unloads; anything else keeps the model', () => {
     for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ', '0µs']) expect(isZeroKeepAlive(v)).toBe(true);
     for (const v of [undefined, null, -1, '-1', '5m', '10s', '0.5s', 1, 'never', '', '00x']) expect(isZeroKeepAlive(v)).toBe(false);
+  });
+});
+
+describe('humanNumber', () => {
+  it("writes parameter counts as Ollama's format.HumanNumber does", () => {
+    expect(humanNumber(8_000_000_000)).toBe('8B');
+    expect(humanNumber(1_543_714_304)).toBe('1.5B');
+    expect(humanNumber(494_032_768)).toBe('494.03M');
+    expect(humanNumber(7_000_000)).toBe('7M');
+    expect(humanNumber(513_048)).toBe('513K');
+    expect(humanNumber(999)).toBe('999');
   });
 });

@@ -328,14 +328,24 @@ function familyOf(m: ModelListing): string {
   return id.startsWith('phi') ? 'phi2' : id.startsWith('qwen') ? 'qwen2' : id.split(/[:\-.]/)[0] || 'llama';
 }
 
+/** Ollama's parameter_size of a count (its format.HumanNumber): "8B", "1.5B", "494.03M", "513K". */
+export function humanNumber(n: number): string {
+  const whole = (x: number): boolean => x === Math.floor(x);
+  if (n >= 1e9) return whole(n / 1e9) ? `${n / 1e9}B` : `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return whole(n / 1e6) ? `${n / 1e6}M` : `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)}K`;
+  return String(n);
+}
+
 function details(m: ModelListing) {
-  const family = familyOf(m);
+  // A file's own architecture (HYBRID_AI_LOCAL_MODEL) before a family guessed from the name.
+  const family = m.family ?? familyOf(m);
   return {
     parent_model: '',
     format: m.kind === 'local' ? 'gguf' : 'api',
     family,
     families: [family],
-    parameter_size: m.paramsB !== undefined ? `${m.paramsB}B` : '',
+    parameter_size: m.parameterCount !== undefined ? humanNumber(m.parameterCount) : m.paramsB !== undefined ? `${m.paramsB}B` : '',
     quantization_level: m.quantization ?? '',
   };
 }
@@ -353,7 +363,10 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
   const entry = findModel(wanted);
   // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
   const listed = name.trim().toLowerCase();
-  const hit = all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed);
+  const hit =
+    all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed) ??
+    // A catalog name the HYBRID_AI_LOCAL_MODEL file answers for: the file.
+    all.find((m) => m.aliases?.includes(entry?.id ?? wanted));
   if (hit) return hit;
   throw unknownModel(
     name,
@@ -508,10 +521,11 @@ const routes: ExtraRoute[] = [
         license: entry?.kind === 'local' ? licenceLabel(entry.licence) : '',
         modelfile: `# Served by the hybrid-ai gateway: ${m.label}\nFROM ${m.id}\n`,
         parameters: '',
-        template: '{{ .Prompt }}',
+        template: m.template ?? '{{ .Prompt }}',
         system: '',
         details: d,
-        model_info: {
+        // A file's own header values (HYBRID_AI_LOCAL_MODEL), as Ollama shows a GGUF's; else what the catalog knows.
+        model_info: m.modelInfo ?? {
           'general.architecture': d.family,
           ...(m.paramsB !== undefined ? { 'general.parameter_count': Math.round(m.paramsB * 1e9) } : {}),
           ...(m.contextLength !== undefined ? { [`${d.family}.context_length`]: m.contextLength } : {}),

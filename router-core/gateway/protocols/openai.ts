@@ -222,7 +222,8 @@ export async function openAiModels(services: Pick<ProtocolServices, 'models' | '
   const created = Math.floor(services.startedAt / 1000);
   const listed = await services.models();
   const isCatalog = (m: ModelListing) => findModel(m.id)?.id === m.id;
-  const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
+  // The HYBRID_AI_LOCAL_MODEL file (listed with the catalog names it answers for) is the local model: first after auto.
+  const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : m.aliases ? 1 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
   return listed
     .filter(
       (m) =>
@@ -260,6 +261,12 @@ const modelRoute: ExtraRoute = {
     const models = await openAiModels(services);
     const found = models.find((m) => m.id === id);
     if (found) return found;
+    // A catalog name the HYBRID_AI_LOCAL_MODEL file answers for still exists (a request may name it): the file's
+    // object, under the name asked for.
+    const catalogId = findModel(id)?.id;
+    const fileOf = catalogId ? (await services.models()).find((m) => m.aliases?.includes(catalogId))?.id : undefined;
+    const file = models.find((m) => m.id === fileOf);
+    if (file) return { ...file, id };
     throw new CoreError(
       'not_found',
       `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
