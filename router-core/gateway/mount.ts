@@ -109,7 +109,13 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[], f
       supportsTools: m.supportsTools === true && toolsOn(engines),
       canEmbed: m.kind === 'local' && engines.some((e) => embedEngines.includes(e)),
       ...(m.kind === 'local'
-        ? { paramsB: m.paramsB, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes }
+        ? {
+            paramsB: m.paramsB,
+            contextLength: m.contextLength,
+            quantization: m.quantization,
+            sizeBytes: m.sizeBytes,
+            thinking: m.hybridThinking === true,
+          }
         : {}),
     });
   }
@@ -144,9 +150,16 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[], f
   return [auto, ...out];
 }
 
+/**
+ * A chat template that can switch thinking on: Qwen3's and SmolLM3's read `enable_thinking`, DeepSeek-R1's and Qwen3's
+ * write `<think>`, others pass `reasoning_content` back.
+ */
+const THINKING_TEMPLATE = /<think>|enable_thinking|reasoning_content/;
+
 /** A listing's facts from the file's own header. */
 function fromFile(f: LocalModelFileInfo): Partial<ModelListing> {
   return {
+    ...(f.chatTemplate !== undefined ? { thinking: THINKING_TEMPLATE.test(f.chatTemplate) } : {}),
     ...(f.sizeBytes !== undefined ? { sizeBytes: f.sizeBytes } : {}),
     ...(f.architecture !== undefined ? { family: f.architecture } : {}),
     ...(f.parameterCount !== undefined ? { parameterCount: f.parameterCount } : {}),

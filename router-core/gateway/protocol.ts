@@ -75,6 +75,12 @@ export interface ModelListing {
   /** The file's scalar header values (Ollama's model_info), when read from the file itself. */
   modelInfo?: Record<string, string | number | boolean>;
   /**
+   * Whether the model can think aloud when asked (Ollama's `think`): true for the catalog's hybrid-thinking models and a
+   * file whose chat template has a thinking switch, false for models known not to; absent = unknown (auto, clouds,
+   * engine-native names), which are not refused.
+   */
+  thinking?: boolean;
+  /**
    * Other names a caller may send for this model, not listed on their own: the catalog ids the HYBRID_AI_LOCAL_MODEL
    * file answers for.
    */

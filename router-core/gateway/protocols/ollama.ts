@@ -276,6 +276,11 @@ function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
   });
 }
 
+/** The encoders' options a body's keep_alive and think give. */
+function keepAndThink(b: { keep_alive?: unknown; think?: unknown }): Pick<OllamaOptions, 'unloadAfter' | 'think'> {
+  return { ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}), ...(wantsThinking(b.think) ? { think: true } : {}) };
+}
+
 /** `{responseFormat}` for a request's `format`, or nothing. */
 function withFormat(format: unknown): { responseFormat?: ResponseFormat } {
   const f = formatOf(format);
@@ -359,6 +364,16 @@ function digestOf(m: ModelListing): string {
 /** The listing for a name, or Ollama's 404 naming what exists. */
 async function findListing(name: string, models: () => Promise<ModelListing[]>): Promise<ModelListing> {
   const all = await models();
+  const hit = listingOf(name, all);
+  if (hit) return hit;
+  throw unknownModel(
+    name,
+    all.map((m) => ollamaName(m.id)),
+  );
+}
+
+/** The listing a name (as Ollama clients write it) stands for, if any. */
+function listingOf(name: string, all: readonly ModelListing[]): ModelListing | undefined {
   const wanted = normalizeOllamaModel(name);
   const entry = findModel(wanted);
   // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
@@ -367,10 +382,20 @@ async function findListing(name: string, models: () => Promise<ModelListing[]>):
     all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed) ??
     // A catalog name the HYBRID_AI_LOCAL_MODEL file answers for: the file.
     all.find((m) => m.aliases?.includes(entry?.id ?? wanted));
-  if (hit) return hit;
-  throw unknownModel(
-    name,
-    all.map((m) => ollamaName(m.id)),
+  return hit;
+}
+
+/** Ollama's thinking levels; any of them, like `true`, asks the model to think. */
+const THINK_LEVELS: readonly unknown[] = ['high', 'medium', 'low', 'max'];
+
+/** Whether Ollama's `think` asks for thinking: true or a level; false or absent do not; anything else is a 400. */
+export function wantsThinking(think: unknown): boolean {
+  if (think === undefined || typeof think === 'boolean') return think === true;
+  if (THINK_LEVELS.includes(think)) return true;
+  throw new CoreError(
+    'invalid_request',
+    `Invalid "think": ${JSON.stringify(think).slice(0, 40)} is not a think value (must be "high", "medium", "low", "max", true, or false).`,
+    { details: { param: 'think' } },
   );
 }
 
@@ -532,7 +557,7 @@ const routes: ExtraRoute[] = [
         },
         // As Ollama lists them: 'embedding' marks an embedding-only model (the Ollama CLI then computes vectors instead
         // of chatting), so a chat model that can also embed through /api/embed says 'completion' only, as llama3 does.
-        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : [])],
+        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.thinking ? ['thinking'] : [])],
         modified_at: iso(services.startedAt),
       };
     },
@@ -659,6 +684,8 @@ export interface OllamaOptions {
   model: string;
   /** keep_alive 0 on a generating request: unload the model once the answer is complete. */
   unloadAfter?: boolean;
+  /** `think` asked for thinking (true or a level): refused for a model known not to think, as Ollama does. */
+  think?: boolean;
 }
 
 export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
@@ -700,7 +727,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       ];
       return {
         stream: b.stream,
-        options: { variant: 'generate', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
+        options: { variant: 'generate', model: b.model, ...keepAndThink(b) },
         request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
       };
     }
@@ -711,7 +738,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
-      options: { variant: 'chat', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
+      options: { variant: 'chat', model: b.model, ...keepAndThink(b) },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
@@ -720,6 +747,17 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
         ...withFormat(b.format),
       },
     };
+  },
+
+  // Ollama refuses `think` for a model without the thinking capability: 400 `"<model>" does not support thinking`
+  // (server/routes.go), the name as sent. Models whose abilities are unknown here (auto, clouds, Ollama tags) pass.
+  async prepare(decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<Decoded<OllamaOptions>> {
+    const sent = decoded.options?.model;
+    if (decoded.options?.think !== true || sent === undefined) return decoded;
+    if (listingOf(sent, await services.models())?.thinking === false) {
+      throw new CoreError('invalid_request', `${JSON.stringify(sent)} does not support thinking`, { details: { param: 'think' } });
+    }
+    return decoded;
   },
 
   // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
