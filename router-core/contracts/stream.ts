@@ -25,14 +25,28 @@ export interface Usage {
   loadMs?: number;
 }
 
+/** One candidate token at a position of the answer: its text, natural-log probability and UTF-8 bytes. */
+export interface TokenChoice {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+/** One token of the answer with its log-probability and the most likely tokens at its position (best first). */
+export interface TokenLogprob extends TokenChoice {
+  top: TokenChoice[];
+}
+
 /**
- * Events in order: start, (text-delta | tool-call)*, usage, done — or error at any point after start.
+ * Events in order: start, (text-delta | tool-call)*, logprobs?, usage, done — or error at any point after start.
+ * `logprobs` comes once, for the whole answer, when the request asked for them and the engine returns them.
  * A tool-call carries one whole call (its arguments complete): engines buffer partial arguments.
  */
 export type StreamEvent =
   | { type: 'start'; model: string; engine: EngineId }
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; call: ToolCall }
+  | { type: 'logprobs'; tokens: TokenLogprob[] }
   | { type: 'usage'; usage: Usage }
   /**
    * `stopSequence`: which of the request's stop sequences ended the answer, when one did and the engine can tell

@@ -599,6 +599,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         seed: p.seed,
         confidence: call.confidence,
         ...(call.request.responseFormat ? { format: call.request.responseFormat } : {}),
+        ...(call.request.logprobs ? { logprobs: call.request.logprobs.top } : {}),
       },
     });
     for await (const ev of runJob(job, signal)) {
@@ -606,6 +607,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       else if (ev.type === 'delta') yield { type: 'text-delta', text: ev.text };
       else if (ev.type === 'end') {
         if (ev.stopReason === 'abort') throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
+        if (call.request.logprobs) {
+          // Asked for and not measured: an error, never an answer without them.
+          if (!ev.logprobs) throw new CoreError('upstream_error', `Local model ${call.model} could not score its answer's tokens.`);
+          yield { type: 'logprobs', tokens: ev.logprobs };
+        }
         yield {
           type: 'usage',
           usage: {
@@ -846,6 +852,7 @@ function createModelFiles(
           models,
           contextLengths,
           structuredOutput: true,
+          logprobs: true,
           ...(opts.servesAllLocalAs !== undefined ? { servesAllLocalAs: opts.servesAllLocalAs } : {}),
         };
       const n = Object.keys(opts.modelFiles).length;

@@ -18,6 +18,7 @@ import type {
   Token,
 } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
+import type { TokenChoice, TokenLogprob } from '../contracts/stream.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
@@ -72,6 +73,8 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
   confidence?: boolean;
   /** Constrain the answer to JSON (any object) or a JSON schema, with a grammar. */
   format?: ResponseFormat;
+  /** Return each answer token's log-probability and this many most likely tokens at its position (undefined: none). */
+  logprobs?: number;
 }
 
 /**
@@ -172,6 +175,8 @@ export type FromWorker =
       meanLogprob?: number;
       /** Milliseconds the call waited for the model to load (the runtime started too); absent when it was loaded. */
       loadMs?: number;
+      /** Each answer token's log-probability (params.logprobs set). */
+      logprobs?: TokenLogprob[];
       /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
       work: JobWork;
     }
@@ -570,6 +575,8 @@ interface ChatCall {
   abortAt?: number;
   /** Milliseconds the call waited for its model to load; undefined when it was loaded already. */
   loadMs?: number;
+  /** The answer's tokens as generated (collected only when log-probabilities are asked for). */
+  answerTokens: Token[];
 }
 
 /** A call's model, grammar and prompt, checked to fit the context. */
@@ -617,6 +624,7 @@ async function chat(msg: ChatMsg): Promise<void> {
     signal: ac.signal,
     work: { promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, maxTokens: msg.params.maxTokens },
     inputTokens: 0,
+    answerTokens: [],
   };
   ac.signal.addEventListener('abort', () => (call.abortAt = performance.now()), { once: true });
   running.set(msg.id, ac);
@@ -747,6 +755,10 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
   flushDeltas();
   const outputTokens = work.generatedTokens;
   const p = msg.params;
+  const logprobs =
+    p.logprobs !== undefined && !signal.aborted
+      ? await tokenLogprobs(m.model, sequence, tokens, call.answerTokens, res.response, p.logprobs)
+      : undefined;
   const meanLogprob = p.confidence && outputTokens > 0 && !signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
   post({
     type: 'end',
@@ -757,6 +769,7 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
     ...(signal.aborted ? {} : stopSequenceOf(res.metadata, p.stop)),
     meanLogprob,
     ...(call.loadMs !== undefined ? { loadMs: call.loadMs } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
     work: finishWork(call),
   });
 }
@@ -814,6 +827,7 @@ function respond(call: ChatCall, ready: PreparedChat, slot: SeqSlot): ReturnType
     signal,
     // Return what was generated instead of throwing: the host already told its caller "aborted".
     stopOnAbortSignal: true,
+    ...(p.logprobs !== undefined ? { onToken: (t: Token[]) => void call.answerTokens.push(...t) } : {}),
     onTextChunk: (text) => {
       if (!text) return;
       if (first) {
@@ -907,6 +921,67 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
     return n === 0 ? undefined : sum / n;
   } catch (e) {
     post({ type: 'log', level: 'warn', message: `could not measure answer confidence: ${shortReason(e)}` });
+    return undefined;
+  }
+}
+
+/**
+ * Each answer token's natural-log probability and the `top` most likely tokens at its position (OpenAI's logprobs).
+ * LlamaChat does not expose per-token probabilities, so the answer is re-scored as {@link answerLogprob} does: the
+ * answer is erased from the context and fed again after the prompt's last token in one batch, asking at each position
+ * for the raw logits of the token that came and of the `top` best, and the total logit weight:
+ * log p(t) = (logit(t) − max) − ln Σ exp(logit − max) (before temperature, as the model scores them). Only the tokens
+ * whose text the caller got count (a stop sequence's are generated, then cut). Undefined when it cannot be measured.
+ */
+async function tokenLogprobs(
+  model: LlamaModel,
+  sequence: LlamaChat['sequence'],
+  prompt: readonly Token[],
+  answer: readonly Token[],
+  text: string,
+  top: number,
+): Promise<TokenLogprob[] | undefined> {
+  try {
+    const pieces: string[] = [];
+    let len = 0;
+    for (let i = 0; i < answer.length; i++) {
+      const piece = model.detokenize([answer[i]!], false, answer.slice(Math.max(0, i - 4), i) as Token[]);
+      if (len + piece.length > text.length) break;
+      pieces.push(piece);
+      len += piece.length;
+    }
+    const kept = answer.slice(0, pieces.length);
+    if (kept.length === 0 || prompt.length === 0) return [];
+    const before = prompt.length - 1;
+    await sequence.eraseContextTokenRanges([{ start: before, end: sequence.nextTokenIndex }]);
+    const fed = [prompt[before]!, ...kept.slice(0, -1)];
+    const out = await sequence.controlledEvaluate(
+      fed.map((t, i) => [
+        t,
+        { generateNext: { logits: { filter: { tokens: [kept[i]!], includeTop: top, includeMax: true } }, totalLogitWeight: true } },
+      ]),
+    );
+    const choice = (t: Token, logprob: number, previous: readonly Token[]): TokenChoice => {
+      const token = model.detokenize([t], false, previous as Token[]);
+      return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+    };
+    return kept.map((t, i) => {
+      const next = out[i]?.next;
+      if (!next?.logits || next.totalLogitWeight === undefined) throw new Error(`no logits at answer token ${i}`);
+      let max = -Infinity;
+      for (const v of next.logits.values()) max = Math.max(max, v);
+      const lp = (logit: number): number => logit - max - Math.log(next.totalLogitWeight!);
+      const previous = kept.slice(Math.max(0, i - 4), i);
+      const best = [...next.logits.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+      return {
+        token: pieces[i]!,
+        logprob: lp(next.logits.get(t) ?? -Infinity),
+        bytes: [...Buffer.from(pieces[i]!, 'utf8')],
+        top: best.map(([c, logit]) => choice(c, lp(logit), previous)),
+      };
+    });
+  } catch (e) {
+    post({ type: 'log', level: 'warn', message: `could not measure token log-probabilities: ${shortReason(e)}` });
     return undefined;
   }
 }

@@ -7,7 +7,7 @@ import { modelCatalog } from '../data/models.js';
 import { isCloudEngine } from '../routing/cloud.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
-import type { FinishReason } from '../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ModelsApiDeps } from './models-api.js';
 import {
@@ -387,9 +387,11 @@ async function collectRun(
   let finishReason: FinishReason = 'stop';
   let stopSequence: string | undefined;
   let summary: Summary | undefined;
+  let logprobs: TokenLogprob[] | undefined;
   for await (const ev of run.events) {
     if (ev.type === 'text-delta') text += ev.text;
     else if (ev.type === 'tool-call') toolCalls.push(ev.call);
+    else if (ev.type === 'logprobs') logprobs = ev.tokens;
     else if (ev.type === 'summary') summary = ev.summary;
     else if (ev.type === 'done') {
       finishReason = ev.finishReason;
@@ -404,7 +406,14 @@ async function collectRun(
     'x-hybrid-all-cloud-usd': (summary.allCloudMicros / 1e6).toFixed(6),
     'x-hybrid-savings-usd': (summary.savingsMicros / 1e6).toFixed(6),
   });
-  const collected: Collected = { text, toolCalls, finishReason, summary, ...(stopSequence !== undefined ? { stopSequence } : {}) };
+  const collected: Collected = {
+    text,
+    toolCalls,
+    finishReason,
+    summary,
+    ...(stopSequence !== undefined ? { stopSequence } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
+  };
   await complete?.(collected);
   return adapter.encodeResponse(run, collected, decoded);
 }

@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest, Protocol, ToolCall } from '../contracts/
 import type { EngineId } from '../contracts/decision.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
-import type { FinishReason } from '../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
 import type { ModelsApiDeps } from './models-api.js';
 
 /**
@@ -31,6 +31,8 @@ export interface Collected {
   finishReason: FinishReason;
   /** The request's stop sequence that ended the answer, when the engine said which (absent otherwise). */
   stopSequence?: string;
+  /** Per-token log-probabilities, when the request asked for them (the engine that answered returns them). */
+  logprobs?: TokenLogprob[];
   summary: Summary;
 }
 
@@ -238,6 +240,7 @@ export function uniformRequest(r: ChatRequest): ChatRequest {
     tools: r.tools,
     toolChoice: r.toolChoice,
     responseFormat: r.responseFormat,
+    logprobs: r.logprobs,
   };
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { ErrorType } from '../../contracts/errors.js';
-import type { FinishReason } from '../../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import { findModel } from '../../data/models.js';
@@ -79,6 +79,8 @@ const body = z.object({
   parallel_tool_calls: z.boolean().nullish(),
   functions: z.unknown().optional(),
   user: z.string().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0, 'must be between 0 and 20').max(20, 'must be between 0 and 20').nullish(),
 });
 
 /** The legacy text-completions body (editor autocomplete plugins): one prompt in, its continuation out. */
@@ -176,6 +178,29 @@ function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
 
 const wireToolCall = (c: ToolCall) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } });
 
+/** OpenAI's `choices[].logprobs`: `{content: [{token, logprob, bytes, top_logprobs}], refusal: null}`. */
+export function wireLogprobs(tokens: readonly TokenLogprob[]) {
+  return {
+    content: tokens.map((t) => ({
+      token: t.token,
+      logprob: t.logprob,
+      bytes: t.bytes,
+      top_logprobs: t.top.map((c) => ({ token: c.token, logprob: c.logprob, bytes: c.bytes })),
+    })),
+    refusal: null,
+  };
+}
+
+/** `logprobs` / `top_logprobs` → our request's, or a 400 when top_logprobs comes without logprobs (as OpenAI refuses it). */
+function logprobsOf(b: { logprobs?: boolean | null; top_logprobs?: number | null }): { top: number } | undefined {
+  if (b.top_logprobs != null && b.logprobs !== true) {
+    throw new CoreError('invalid_request', 'Invalid "top_logprobs": "logprobs" must be set to true when "top_logprobs" is used.', {
+      details: { param: 'top_logprobs' },
+    });
+  }
+  return b.logprobs === true ? { top: b.top_logprobs ?? 0 } : undefined;
+}
+
 /** float32 little-endian bytes in base64: what `encoding_format: "base64"` means (the openai client's default). */
 export function float32Base64(v: readonly number[]): string {
   return Buffer.from(new Float32Array(v).buffer).toString('base64');
@@ -209,6 +234,8 @@ const embeddingsRoute: ExtraRoute = {
 export interface OpenAiOptions {
   variant?: 'completions';
   includeUsage: boolean;
+  /** `logprobs: true`: the answer carries its tokens' log-probabilities. */
+  logprobs?: boolean;
   /** /v1/completions with `echo: true`: the prompt, sent back before its continuation. */
   echo?: string;
 }
@@ -312,9 +339,10 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
     const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
     if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice');
     const format = b.response_format ? toResponseFormat(b.response_format, 'response_format.json_schema.schema') : undefined;
+    const logprobs = logprobsOf(b);
     return {
       stream: b.stream === true,
-      options: { includeUsage: b.stream_options?.include_usage === true },
+      options: { includeUsage: b.stream_options?.include_usage === true, ...(logprobs ? { logprobs: true } : {}) },
       request: {
         model: b.model,
         messages,
@@ -328,6 +356,7 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...(choice && tools && tools.length > 0 ? { toolChoice: choice } : {}),
         ...(format ? { responseFormat: format } : {}),
+        ...(logprobs ? { logprobs } : {}),
       },
     };
   },
@@ -345,7 +374,7 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
           index: 0,
           // OpenAI sends content null when the turn is only tool calls.
           message: { role: 'assistant', content: c.text === '' && c.toolCalls.length > 0 ? null : c.text, refusal: null, ...calls },
-          logprobs: null,
+          logprobs: decoded.options?.logprobs ? wireLogprobs(c.logprobs ?? []) : null,
           finish_reason: finish(c.finishReason),
         },
       ],
@@ -382,6 +411,12 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
             return chunk([
               { index: 0, delta: { tool_calls: [{ index: toolIndex++, ...wireToolCall(ev.call) }] }, logprobs: null, finish_reason: null },
             ]);
+          case 'logprobs':
+            // The engine scores the answer once it is complete: its tokens come in one chunk before the last one
+            // (the SDKs append each chunk's logprobs.content, so the joined list is the same).
+            return decoded.options?.logprobs
+              ? chunk([{ index: 0, delta: {}, logprobs: wireLogprobs(ev.tokens), finish_reason: null }])
+              : '';
           case 'usage':
             usage = ev.usage;
             return '';
