@@ -30,7 +30,8 @@ export function gatewayEntry(kind: 'server' | 'source'): string[] {
   }
   return ['dist/server/router-core/server/main.js'];
 }
-let builtServer = false;
+/** HYBRID_AI_BENCH_NO_BUILD=1 benches the bundle already in dist/ (one built with a source map, or changed by hand). */
+let builtServer = process.env.HYBRID_AI_BENCH_NO_BUILD === '1';
 
 /** The routing functions the bench times. */
 export interface RoutingCode {
@@ -218,7 +219,11 @@ export async function startLlamaDirect(opts: {
   /** Node arguments before the script (--cpu-prof, ...). */
   nodeArgs?: string[];
   start?: StartChild;
-}): Promise<{ child: Child; run: (maxTokens: number, streams?: number) => Promise<{ tokens: number; wallMs: number }> }> {
+}): Promise<{
+  child: Child;
+  run: (maxTokens: number, streams?: number) => Promise<{ tokens: number; wallMs: number }>;
+  conversation: (turns: string[], maxTokens: number) => Promise<{ firstMs: number[]; evaluated: number[] }>;
+}> {
   const start = opts.start ?? startChild;
   const d = await start(
     [...(opts.nodeArgs ?? []), '--import', 'tsx', 'bench/llama-direct.ts', opts.model, String(opts.threads), String(opts.sequences)],
@@ -227,20 +232,24 @@ export async function startLlamaDirect(opts: {
     120_000,
   );
   const lines = createInterface({ input: d.proc.stdout! });
-  const replies: Array<{ tokens: number; wallMs: number }> = [];
+  const replies: unknown[] = [];
   let wake: (() => void) | null = null;
   lines.on('line', (l) => {
-    if (l.startsWith('{"parallel"')) {
-      replies.push(JSON.parse(l) as { tokens: number; wallMs: number });
+    if (l.startsWith('{"parallel"') || l.startsWith('{"turns"')) {
+      replies.push(JSON.parse(l));
       wake?.();
     }
   });
-  const run = async (maxTokens: number, streams = opts.sequences): Promise<{ tokens: number; wallMs: number }> => {
-    d.proc.stdin!.write(`${JSON.stringify({ prompts: STORY_PROMPTS.slice(0, streams), maxTokens })}\n`);
+  const ask = async <T>(cmd: Record<string, unknown>): Promise<T> => {
+    d.proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
     while (replies.length === 0) await new Promise<void>((res) => (wake = res));
-    return replies.shift()!;
+    return replies.shift() as T;
   };
-  return { child: d, run };
+  const run = (maxTokens: number, streams = opts.sequences): Promise<{ tokens: number; wallMs: number }> =>
+    ask({ prompts: STORY_PROMPTS.slice(0, streams), maxTokens });
+  const conversation = (turns: string[], maxTokens: number): Promise<{ firstMs: number[]; evaluated: number[] }> =>
+    ask({ turns, maxTokens });
+  return { child: d, run, conversation };
 }
 
 const clockTicks = ((): number => {

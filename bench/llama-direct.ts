@@ -3,8 +3,9 @@
 // Usage: tsx bench/llama-direct.ts <model.gguf> [threads] [sequences]
 // Prints `{"ready":true,...}` once the model is loaded, then answers each stdin line `{"prompt","maxTokens"}` with
 // `{"outputTokens","firstMs","lastMs","chunks","stopReason"}` (times from performance.now(), first/last text chunk),
-// and each line `{"prompts":[...],"maxTokens"}` (one prompt per sequence, generated at once, batched by the context)
-// with `{"parallel":true,"tokens","wallMs"}`.
+// each line `{"prompts":[...],"maxTokens"}` (one prompt per sequence, generated at once, batched by the context)
+// with `{"parallel":true,"tokens","wallMs"}`, and each line `{"turns":[...],"maxTokens"}` (one conversation, a turn per
+// user message) with `{"turns":true,"firstMs":[...],"evaluated":[...]}`.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -92,13 +93,43 @@ async function generate(prompt: string, maxTokens: number): Promise<Record<strin
   return { outputTokens, firstMs, lastMs, chunks, stopReason: res.metadata.stopReason };
 }
 
+/**
+ * One conversation of `turns` user messages on the first sequence, each answered before the next is sent (the answer
+ * joins the history), as a chat client does: the library's own reuse of the KV cache (LlamaChat keeps what matches
+ * the sequence's tokens). Per turn, ms from the call to the first text chunk and the prompt tokens decoded.
+ */
+async function conversation(turns: string[], maxTokens: number): Promise<Record<string, unknown>> {
+  const history: ChatHistoryItem[] = [];
+  const firstMs: number[] = [];
+  const evaluated: number[] = [];
+  for (const text of turns) {
+    history.push({ type: 'user', text }, { type: 'model', response: [] });
+    const before = chat.sequence.tokenMeter.getState();
+    const t0 = performance.now();
+    let first = -1;
+    const res = await chat.generateResponse(history, {
+      maxTokens,
+      temperature: 0,
+      onTextChunk: (chunk) => {
+        if (chunk && first < 0) first = performance.now() - t0;
+      },
+    });
+    firstMs.push(first);
+    evaluated.push(chat.sequence.tokenMeter.diff(before).usedInputTokens);
+    history[history.length - 1] = { type: 'model', response: [res.response] };
+  }
+  return { turns: true, firstMs, evaluated };
+}
+
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   if (!line.trim()) continue;
-  const cmd = JSON.parse(line) as { prompt?: string; prompts?: string[]; maxTokens: number };
-  const out = cmd.prompts
-    ? await generateParallel(cmd.prompts.slice(0, sequences), cmd.maxTokens)
-    : await generate(cmd.prompt ?? '', cmd.maxTokens);
+  const cmd = JSON.parse(line) as { prompt?: string; prompts?: string[]; turns?: string[]; maxTokens: number };
+  const out = cmd.turns
+    ? await conversation(cmd.turns, cmd.maxTokens)
+    : cmd.prompts
+      ? await generateParallel(cmd.prompts.slice(0, sequences), cmd.maxTokens)
+      : await generate(cmd.prompt ?? '', cmd.maxTokens);
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 // stdin closed: the bench is done (or gone).

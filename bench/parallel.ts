@@ -152,7 +152,17 @@ export interface ParallelResult {
   /** The same by thread name (MainThread: HTTP and JS; WorkerThread: the llama.cpp worker's JS; libuv-worker: ggml). */
   cpuByThreadUsPerToken4: { gateway: Record<string, number>; direct: Record<string, number> };
   rssMb: { oneSequence: number; fourSequences: number; eightSequences: number };
-  turns: { reuse: number[]; noReuse: number[]; reuseRatio10: number; noReuseRatio10: number; historyTokens10: number };
+  turns: {
+    reuse: number[];
+    noReuse: number[];
+    /** Direct node-llama-cpp, same turns: first-token ms, and the prompt tokens it decoded per turn (last conversation). */
+    direct: number[];
+    directEvaluated: number[];
+    reuseRatio10: number;
+    noReuseRatio10: number;
+    directRatio10: number;
+    historyTokens10: number;
+  };
 }
 
 /** 4 and 8 concurrent 200-token streams vs one, with 1 sequence (the old FIFO) and with N; the direct ceiling; memory. */
@@ -250,7 +260,9 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
   env.log(
     `  turns 1-10 of a conversation (~${turns.historyTokens10} words of history at turn 10), first-token ms, median of new conversations:\n` +
       `    with reuse (4 sequences):                 ${turns.reuse.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.reuseRatio10, 2)}\n` +
-      `    without (1 sequence, another chat between): ${turns.noReuse.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.noReuseRatio10, 2)}`,
+      `    without (1 sequence, another chat between): ${turns.noReuse.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.noReuseRatio10, 2)}\n` +
+      `    direct node-llama-cpp (same threads, its own reuse; ${turns.directEvaluated.join('/')} prompt tokens decoded per turn): ` +
+      `${turns.direct.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.directRatio10, 2)}`,
   );
   return res;
 }
@@ -330,10 +342,35 @@ async function benchTurns(env: ParallelBenchEnv): Promise<ParallelResult['turns'
   const noReuse = await medianTurns(b.url, true);
   await b.child.stop();
   agent.destroy();
+  // The library alone on the same turns (same threads, 4 sequences, its own KV reuse): how a first token's time grows
+  // with the history on this model and machine before any gateway work, the floor for the gateway's curve.
+  const d = await startLlamaDirect({ model: env.model, threads: env.threads, sequences: 4, start: env.child });
+  const directRuns: number[][] = [];
+  let directEvaluated: number[] = [];
+  for (let c = 0; c <= conversations; c++) {
+    const r = await d.conversation(
+      Array.from({ length: 10 }, (_, i) => userTurn(i + 1, c)),
+      12,
+    );
+    if (c > 0) directRuns.push(r.firstMs);
+    directEvaluated = r.evaluated;
+  }
+  d.child.proc.stdin!.end();
+  await d.child.stop();
+  const direct = Array.from({ length: 10 }, (_, i) => median(directRuns.map((r) => r[i]!)));
   const words = Array.from({ length: 10 }, (_, i) => userTurn(i + 1))
     .join(' ')
     .split(/\s+/).length;
-  return { reuse, noReuse, reuseRatio10: reuse[9]! / reuse[0]!, noReuseRatio10: noReuse[9]! / noReuse[0]!, historyTokens10: words };
+  return {
+    reuse,
+    noReuse,
+    direct,
+    directEvaluated,
+    reuseRatio10: reuse[9]! / reuse[0]!,
+    noReuseRatio10: noReuse[9]! / noReuse[0]!,
+    directRatio10: direct[9]! / direct[0]!,
+    historyTokens10: words,
+  };
 }
 
 /** Result of {@link benchColdStart}. */

@@ -217,6 +217,8 @@ const bundleCommon = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'linked',
+  // HYBRID_AI_SOURCEMAP=1 writes core.cjs.map and llamacpp.worker.js.map, to read a CPU profile by source file.
+  sourcemap: process.env.HYBRID_AI_SOURCEMAP === '1' ? ('external' as const) : false,
   external: BUNDLE_EXTERNAL,
   logLevel: 'silent',
 } as const;

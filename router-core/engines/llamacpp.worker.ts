@@ -20,6 +20,7 @@ import type {
 import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
 import type { TokenChoice, TokenLogprob } from '../contracts/stream.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
+import { memoizeTokenizer } from './tokenizer-memo.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
 export const WORKER_KIND = 'hybrid-ai-llamacpp';
@@ -380,6 +381,8 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
       const { llama, threads } = await runtime();
       const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
       const model = await llama.loadModel({ modelPath: path });
+      // Each prompt is tokenized here (fitPrompt) and again inside LlamaChat: the second time is a lookup.
+      memoizeTokenizer(model);
       try {
         const requested = Math.max(1, Math.floor(req.sequences));
         const want = Math.min(init!.contextSize, model.trainContextSize);
