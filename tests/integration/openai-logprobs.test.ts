@@ -97,6 +97,47 @@ describe('logprobs from the embedded engine', () => {
   });
 });
 
+describe('the legacy /v1/completions logprobs (an integer: that many alternatives)', () => {
+  const prompt = { model: 'auto', prompt: 'say hello to the world', max_tokens: 8, temperature: 0 };
+
+  it('tokens, token_logprobs, top_logprobs and text_offset for the text, plain and streamed', async () => {
+    const c = await openai().completions.create({ ...prompt, logprobs: 2 });
+    const { text, logprobs } = c.choices[0]!;
+    expect(logprobs).not.toBeNull();
+    const lp = logprobs!;
+    expect(lp.tokens!.join('')).toBe(text);
+    expect(lp.token_logprobs).toHaveLength(lp.tokens!.length);
+    let at = 0;
+    lp.tokens!.forEach((t, i) => {
+      expect(lp.text_offset![i]).toBe(at);
+      at += t.length;
+      const top = lp.top_logprobs![i]!;
+      expect(Object.keys(top).length).toBeGreaterThan(0);
+      expect(Object.keys(top).length).toBeLessThanOrEqual(2);
+      // Greedy: the token taken is the best alternative.
+      expect(Math.max(...Object.values(top))).toBeCloseTo(lp.token_logprobs![i]!, 6);
+      expect(top[t]).toBeCloseTo(lp.token_logprobs![i]!, 6);
+    });
+    let streamed = '';
+    let tokens: string[] = [];
+    for await (const chunk of await openai().completions.create({ ...prompt, logprobs: 2, stream: true })) {
+      streamed += chunk.choices[0]?.text ?? '';
+      if (chunk.choices[0]?.logprobs) tokens = chunk.choices[0].logprobs.tokens!;
+    }
+    expect(streamed).toBe(text);
+    expect(tokens).toEqual(lp.tokens);
+    expect((await openai().completions.create(prompt)).choices[0]!.logprobs).toBeNull();
+  });
+
+  it('with echo (the prompt would need scoring too): 400 naming logprobs', async () => {
+    const e = await openai()
+      .completions.create({ ...prompt, logprobs: 1, echo: true })
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e).toMatchObject({ param: 'logprobs' });
+  });
+});
+
 describe('logprobs that cannot be given are refused, never answered with null', () => {
   it('a model whose engine cannot score tokens (Claude): 400 naming logprobs; the cloud is not called', async () => {
     const calls = gw.claude.requests.length;

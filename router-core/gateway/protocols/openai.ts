@@ -97,8 +97,9 @@ const completionsBody = z.object({
   best_of: z.number().int().nullish(),
   seed: z.number().int().nullish(),
   echo: z.boolean().nullish(),
-  // Accepted and not used: no engine here returns token log-probabilities or fills in the middle.
-  logprobs: z.number().int().min(0).max(5).nullish(),
+  // The answer's tokens with their log-probabilities and this many best alternatives (the embedded engine's).
+  logprobs: z.number().int().min(0, 'must be between 0 and 5').max(5, 'must be between 0 and 5').nullish(),
+  // Accepted and not used: no engine here fills in the middle.
   suffix: z.string().nullish(),
   presence_penalty: z.number().nullish(),
   frequency_penalty: z.number().nullish(),
@@ -459,12 +460,21 @@ function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
   const prompt = typeof b.prompt === 'string' ? b.prompt : b.prompt[0]!;
   if (prompt.trim() === '')
     throw new CoreError('invalid_request', 'Invalid "prompt": must be a non-empty string.', { details: { param: 'prompt' } });
+  const logprobs = b.logprobs != null ? { top: b.logprobs } : undefined;
+  if (logprobs && b.echo === true) {
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "logprobs": the prompt\'s own tokens are not scored here, so "logprobs" cannot be given with "echo": true; leave one out.',
+      { details: { param: 'logprobs' } },
+    );
+  }
   return {
     stream: b.stream === true,
     options: {
       variant: 'completions',
       includeUsage: b.stream_options?.include_usage === true,
       ...(b.echo === true ? { echo: prompt } : {}),
+      ...(logprobs ? { logprobs: true } : {}),
     },
     request: {
       model: b.model,
@@ -477,7 +487,24 @@ function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
         stop: typeof b.stop === 'string' ? [b.stop] : (b.stop ?? undefined),
         seed: b.seed ?? undefined,
       },
+      ...(logprobs ? { logprobs } : {}),
     },
+  };
+}
+
+/** The legacy API's `logprobs`: parallel lists of tokens, their log-probabilities, the best alternatives and offsets. */
+export function legacyLogprobs(tokens: readonly TokenLogprob[]) {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    offsets.push(at);
+    at += t.token.length;
+  }
+  return {
+    tokens: tokens.map((t) => t.token),
+    token_logprobs: tokens.map((t) => t.logprob),
+    top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((c) => [c.token, c.logprob]))),
+    text_offset: offsets,
   };
 }
 
@@ -496,7 +523,14 @@ function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded<OpenA
     object: 'text_completion',
     created: Math.floor(Date.now() / 1000),
     model: run.decision.model,
-    choices: [{ text: echoed(decoded) + c.text, index: 0, logprobs: null, finish_reason: finish(c.finishReason) }],
+    choices: [
+      {
+        text: echoed(decoded) + c.text,
+        index: 0,
+        logprobs: decoded.options?.logprobs ? legacyLogprobs(c.logprobs ?? []) : null,
+        finish_reason: finish(c.finishReason),
+      },
+    ],
     usage: completionUsage(c.summary.usage),
     system_fingerprint: null,
   };
@@ -518,6 +552,9 @@ function completionStreamEncoder(run: PipelineRun, decoded: Decoded<OpenAiOption
       switch (ev.type) {
         case 'text-delta':
           return piece(ev.text);
+        case 'logprobs':
+          // Scored once the answer is complete: one chunk with no text carries them all.
+          return decoded.options?.logprobs ? chunk([{ text: '', index: 0, logprobs: legacyLogprobs(ev.tokens), finish_reason: null }]) : '';
         case 'usage':
           usage = ev.usage;
           return '';
