@@ -68,6 +68,11 @@ export interface ChatRequest {
   toolChoice?: ToolChoice;
   /** Structured output: the router only picks engines that can constrain the answer to it. */
   responseFormat?: ResponseFormat;
+  /**
+   * Per-token log-probabilities of the answer, with the `top` most likely tokens at each position (OpenAI's `logprobs`
+   * and `top_logprobs`): the router only picks engines that return them (availability `logprobs`).
+   */
+  logprobs?: { top: number };
 }
 
 /** Which door a request came in by (ledger + metrics label). */

@@ -45,7 +45,7 @@ export const cloudEngineOf: Readonly<Record<CloudProvider, EngineId>> = {
  * context the request does not fit.
  */
 export type CloudBlockKind =
-  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context';
+  'local-only' | 'request-local' | 'schedule' | 'privacy' | 'unavailable' | 'budget' | 'tools' | 'format' | 'context' | 'logprobs';
 
 /** Machine tier from the seed's VPS table. */
 export type Tier = 1 | 2 | 3 | 4;
@@ -81,6 +81,8 @@ export interface EngineAvailability {
   tools?: boolean;
   /** The engine constrains answers to JSON or a JSON schema (`ChatRequest.responseFormat`) for real (absent = it does not). */
   structuredOutput?: boolean;
+  /** The engine returns per-token log-probabilities (`ChatRequest.logprobs`) for real (absent = it does not). */
+  logprobs?: boolean;
   /**
    * Tokens each model's context holds on this engine (model id → tokens), where the engine knows better than the
    * catalog (the embedded engine: the GGUF's trained context, capped by its own context size). Absent = the catalog's.

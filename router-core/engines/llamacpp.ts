@@ -599,6 +599,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         seed: p.seed,
         confidence: call.confidence,
         ...(call.request.responseFormat ? { format: call.request.responseFormat } : {}),
+        ...(call.request.logprobs ? { logprobs: call.request.logprobs.top } : {}),
       },
     });
     for await (const ev of runJob(job, signal)) {
@@ -606,8 +607,20 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       else if (ev.type === 'delta') yield { type: 'text-delta', text: ev.text };
       else if (ev.type === 'end') {
         if (ev.stopReason === 'abort') throw new CoreError('upstream_error', `Local model ${call.model} stopped generating unexpectedly.`);
-        const usage = { inputTokens: ev.inputTokens, outputTokens: ev.outputTokens };
-        yield { type: 'usage', usage: ev.meanLogprob !== undefined ? { ...usage, meanLogprob: ev.meanLogprob } : usage };
+        if (call.request.logprobs) {
+          // Asked for and not measured: an error, never an answer without them.
+          if (!ev.logprobs) throw new CoreError('upstream_error', `Local model ${call.model} could not score its answer's tokens.`);
+          yield { type: 'logprobs', tokens: ev.logprobs };
+        }
+        yield {
+          type: 'usage',
+          usage: {
+            inputTokens: ev.inputTokens,
+            outputTokens: ev.outputTokens,
+            ...(ev.meanLogprob !== undefined ? { meanLogprob: ev.meanLogprob } : {}),
+            ...(ev.loadMs !== undefined ? { loadMs: ev.loadMs } : {}),
+          },
+        };
         yield {
           type: 'done',
           finishReason: ev.stopReason === 'maxTokens' ? 'length' : 'stop',
@@ -839,6 +852,7 @@ function createModelFiles(
           models,
           contextLengths,
           structuredOutput: true,
+          logprobs: true,
           ...(opts.servesAllLocalAs !== undefined ? { servesAllLocalAs: opts.servesAllLocalAs } : {}),
         };
       const n = Object.keys(opts.modelFiles).length;

@@ -18,6 +18,7 @@ import type {
   Token,
 } from 'node-llama-cpp';
 import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts/chat.js';
+import type { TokenChoice, TokenLogprob } from '../contracts/stream.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 import { memoizeTokenizer } from './tokenizer-memo.js';
 
@@ -73,6 +74,8 @@ export interface WorkerGenerationParams extends Omit<GenerationParams, 'maxToken
   confidence?: boolean;
   /** Constrain the answer to JSON (any object) or a JSON schema, with a grammar. */
   format?: ResponseFormat;
+  /** Return each answer token's log-probability and this many most likely tokens at its position (undefined: none). */
+  logprobs?: number;
 }
 
 /**
@@ -171,6 +174,10 @@ export type FromWorker =
       /** The caller's stop sequence that ended the answer (stopReason 'customStopTrigger'). */
       stopSequence?: string;
       meanLogprob?: number;
+      /** Milliseconds the call waited for the model to load (the runtime started too); absent when it was loaded. */
+      loadMs?: number;
+      /** Each answer token's log-probability (params.logprobs set). */
+      logprobs?: TokenLogprob[];
       /** What llama.cpp really did for this call (prompt tokens decoded, tokens generated): the engine's own record. */
       work: JobWork;
     }
@@ -291,6 +298,8 @@ function flushDeltas(): void {
 
 let llamaPromise: Promise<{ llama: Llama; threads: number }> | undefined;
 const loaded = new Map<string, Promise<Loaded>>();
+/** Paths whose load has finished (a call for one of them waits for no load). */
+const ready = new Set<string>();
 const running = new Map<number, AbortController>();
 /** Chats in progress; close() waits for them so nothing is disposed under a running llama.cpp evaluation. */
 const inflight = new Set<Promise<void>>();
@@ -404,8 +413,13 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
       }
     })();
     loaded.set(path, p);
-    // A failed load is forgotten so a later request (after the file is fixed) tries again.
-    p.catch(() => loaded.delete(path));
+    const mine = p;
+    // Ready only while this load is still the path's (an unload may have come first).
+    p.then(
+      () => void (loaded.get(path) === mine && ready.add(path)),
+      // A failed load is forgotten so a later request (after the file is fixed) tries again.
+      () => loaded.delete(path),
+    );
   }
   return p;
 }
@@ -467,6 +481,7 @@ function release(m: Loaded, slot: SeqSlot): void {
 async function unload(path: string): Promise<void> {
   const p = loaded.get(path);
   loaded.delete(path);
+  ready.delete(path);
   if (!p) return;
   try {
     const m = await p;
@@ -561,6 +576,10 @@ interface ChatCall {
   inputTokens: number;
   /** performance.now() when the abort arrived. */
   abortAt?: number;
+  /** Milliseconds the call waited for its model to load; undefined when it was loaded already. */
+  loadMs?: number;
+  /** The answer's tokens as generated (collected only when log-probabilities are asked for). */
+  answerTokens: Token[];
 }
 
 /** A call's model, grammar and prompt, checked to fit the context. */
@@ -608,6 +627,7 @@ async function chat(msg: ChatMsg): Promise<void> {
     signal: ac.signal,
     work: { promptTokens: 0, evaluatedTokens: 0, generatedTokens: 0, maxTokens: msg.params.maxTokens },
     inputTokens: 0,
+    answerTokens: [],
   };
   ac.signal.addEventListener('abort', () => (call.abortAt = performance.now()), { once: true });
   running.set(msg.id, ac);
@@ -642,6 +662,7 @@ async function prepareChat(call: ChatCall): Promise<PreparedChat | null> {
     post({ type: 'failed', id: msg.id, stage, message: shortReason(e) });
     return null;
   };
+  const loadStart = ready.has(msg.path) ? undefined : performance.now();
   try {
     await runtime();
   } catch (e) {
@@ -653,6 +674,7 @@ async function prepareChat(call: ChatCall): Promise<PreparedChat | null> {
   } catch (e) {
     return fail('load', e);
   }
+  if (loadStart !== undefined) call.loadMs = performance.now() - loadStart;
   if (call.signal.aborted) return (endAborted(call), null);
   let grammar: LlamaGrammar | undefined;
   if (msg.params.format) {
@@ -736,6 +758,10 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
   flushDeltas();
   const outputTokens = work.generatedTokens;
   const p = msg.params;
+  const logprobs =
+    p.logprobs !== undefined && !signal.aborted
+      ? await tokenLogprobs(m.model, sequence, tokens, call.answerTokens, res.response, p.logprobs)
+      : undefined;
   const meanLogprob = p.confidence && outputTokens > 0 && !signal.aborted ? await answerLogprob(sequence, outputTokens) : undefined;
   post({
     type: 'end',
@@ -745,6 +771,8 @@ async function generate(call: ChatCall, ready: PreparedChat, slot: SeqSlot): Pro
     stopReason: signal.aborted ? 'abort' : res.metadata.stopReason,
     ...(signal.aborted ? {} : stopSequenceOf(res.metadata, p.stop)),
     meanLogprob,
+    ...(call.loadMs !== undefined ? { loadMs: call.loadMs } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
     work: finishWork(call),
   });
 }
@@ -802,6 +830,7 @@ function respond(call: ChatCall, ready: PreparedChat, slot: SeqSlot): ReturnType
     signal,
     // Return what was generated instead of throwing: the host already told its caller "aborted".
     stopOnAbortSignal: true,
+    ...(p.logprobs !== undefined ? { onToken: (t: Token[]) => void call.answerTokens.push(...t) } : {}),
     onTextChunk: (text) => {
       if (!text) return;
       if (first) {
@@ -895,6 +924,67 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
     return n === 0 ? undefined : sum / n;
   } catch (e) {
     post({ type: 'log', level: 'warn', message: `could not measure answer confidence: ${shortReason(e)}` });
+    return undefined;
+  }
+}
+
+/**
+ * Each answer token's natural-log probability and the `top` most likely tokens at its position (OpenAI's logprobs).
+ * LlamaChat does not expose per-token probabilities, so the answer is re-scored as {@link answerLogprob} does: the
+ * answer is erased from the context and fed again after the prompt's last token in one batch, asking at each position
+ * for the raw logits of the token that came and of the `top` best, and the total logit weight:
+ * log p(t) = (logit(t) − max) − ln Σ exp(logit − max) (before temperature, as the model scores them). Only the tokens
+ * whose text the caller got count (a stop sequence's are generated, then cut). Undefined when it cannot be measured.
+ */
+async function tokenLogprobs(
+  model: LlamaModel,
+  sequence: LlamaChat['sequence'],
+  prompt: readonly Token[],
+  answer: readonly Token[],
+  text: string,
+  top: number,
+): Promise<TokenLogprob[] | undefined> {
+  try {
+    const pieces: string[] = [];
+    let len = 0;
+    for (let i = 0; i < answer.length; i++) {
+      const piece = model.detokenize([answer[i]!], false, answer.slice(Math.max(0, i - 4), i) as Token[]);
+      if (len + piece.length > text.length) break;
+      pieces.push(piece);
+      len += piece.length;
+    }
+    const kept = answer.slice(0, pieces.length);
+    if (kept.length === 0 || prompt.length === 0) return [];
+    const before = prompt.length - 1;
+    await sequence.eraseContextTokenRanges([{ start: before, end: sequence.nextTokenIndex }]);
+    const fed = [prompt[before]!, ...kept.slice(0, -1)];
+    const out = await sequence.controlledEvaluate(
+      fed.map((t, i) => [
+        t,
+        { generateNext: { logits: { filter: { tokens: [kept[i]!], includeTop: top, includeMax: true } }, totalLogitWeight: true } },
+      ]),
+    );
+    const choice = (t: Token, logprob: number, previous: readonly Token[]): TokenChoice => {
+      const token = model.detokenize([t], false, previous as Token[]);
+      return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+    };
+    return kept.map((t, i) => {
+      const next = out[i]?.next;
+      if (!next?.logits || next.totalLogitWeight === undefined) throw new Error(`no logits at answer token ${i}`);
+      let max = -Infinity;
+      for (const v of next.logits.values()) max = Math.max(max, v);
+      const lp = (logit: number): number => logit - max - Math.log(next.totalLogitWeight!);
+      const previous = kept.slice(Math.max(0, i - 4), i);
+      const best = [...next.logits.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+      return {
+        token: pieces[i]!,
+        logprob: lp(next.logits.get(t) ?? -Infinity),
+        bytes: [...Buffer.from(pieces[i]!, 'utf8')],
+        top: best.map(([c, logit]) => choice(c, lp(logit), previous)),
+      };
+    });
+  } catch (e) {
+    post({ type: 'log', level: 'warn', message: `could not measure token log-probabilities: ${shortReason(e)}` });
     return undefined;
   }
 }

@@ -68,6 +68,7 @@ const errorKinds = {
   tools: 1,
   format: 1,
   context: 1,
+  logprobs: 1,
   'keychain-unavailable': 1,
 } satisfies Record<ErrorKind, 1>;
 

@@ -60,6 +60,8 @@ export interface GatewayOptions
   chatLimits?: Partial<ChatLimits>;
   /** Models engines hold in memory now, for Ollama's /api/ps (absent = none known). */
   loadedModels?: ProtocolServicesDeps['loadedModels'];
+  /** The HYBRID_AI_LOCAL_MODEL file as its header describes it, for the model lists (absent = none). */
+  localModelFile?: ProtocolServicesDeps['localModelFile'];
   /** Free a model an engine holds (Ollama's keep_alive 0 and `ollama stop`); absent = nothing to free. */
   unloadModel?: ProtocolServicesDeps['unloadModel'];
   /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */

@@ -7,7 +7,7 @@ import { modelCatalog } from '../data/models.js';
 import { isCloudEngine } from '../routing/cloud.js';
 import { CoreError, isCoreError } from '../errors.js';
 import type { ChatPipeline, PipelineRun, Summary } from '../pipeline.js';
-import type { FinishReason } from '../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ModelsApiDeps } from './models-api.js';
 import {
@@ -17,6 +17,7 @@ import {
   type Collected,
   type Decoded,
   type LoadedModel,
+  type LocalModelFileInfo,
   type ModelListing,
   type ProtocolAdapter,
   type ProtocolServices,
@@ -66,6 +67,8 @@ export interface ProtocolServicesDeps {
   models?: ModelsApiDeps;
   /** Models engines hold in memory now (absent = none known). */
   loadedModels?(): LoadedModel[];
+  /** The HYBRID_AI_LOCAL_MODEL file as its header describes it (absent or undefined = none, or unreadable). */
+  localModelFile?(): Promise<LocalModelFileInfo | undefined>;
   /** Free the model a caller names (as in a chat; 'auto' = every local model loaded); resolves once freed. */
   unloadModel?(model: string): Promise<void>;
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
@@ -73,8 +76,12 @@ export interface ProtocolServicesDeps {
   history?(): boolean;
 }
 
-/** The models a caller may name now, for every protocol's model list (pure over an availability snapshot). */
-export function listModels(a: Availability, embedEngines: readonly EngineId[]): ModelListing[] {
+/**
+ * The models a caller may name now, for every protocol's model list (pure over an availability snapshot). A catalog
+ * model that only a HYBRID_AI_LOCAL_MODEL file answers for is not listed: the file is, under its own name (described
+ * by `file`, its header), with the catalog ids as its `aliases`.
+ */
+export function listModels(a: Availability, embedEngines: readonly EngineId[], file?: LocalModelFileInfo): ModelListing[] {
   const on = (id: string): EngineId[] =>
     (Object.entries(a.engines) as Array<[EngineId, NonNullable<Availability['engines'][EngineId]>]>)
       .filter(([, e]) => e.ok && e.models.includes(id))
@@ -82,10 +89,18 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[]): 
   const toolsOn = (engines: EngineId[]): boolean => engines.some((e) => a.engines[e]?.tools === true);
   const out: ModelListing[] = [];
   const known = new Set<string>();
+  /** Catalog ids answered only by a file serving every local route, by that file's name. */
+  const aliases = new Map<string, string[]>();
   for (const m of modelCatalog) {
     known.add(m.id);
     const engines = on(m.id);
     if (engines.length === 0) continue;
+    const servedAs = new Set(engines.map((e) => a.engines[e]?.servesAllLocalAs));
+    const fileName = servedAs.size === 1 ? [...servedAs][0] : undefined;
+    if (m.kind === 'local' && fileName !== undefined) {
+      aliases.set(fileName, [...(aliases.get(fileName) ?? []), m.id]);
+      continue;
+    }
     out.push({
       id: m.id,
       kind: m.kind,
@@ -94,7 +109,13 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[]): 
       supportsTools: m.supportsTools === true && toolsOn(engines),
       canEmbed: m.kind === 'local' && engines.some((e) => embedEngines.includes(e)),
       ...(m.kind === 'local'
-        ? { paramsB: m.paramsB, contextLength: m.contextLength, quantization: m.quantization, sizeBytes: m.sizeBytes }
+        ? {
+            paramsB: m.paramsB,
+            contextLength: m.contextLength,
+            quantization: m.quantization,
+            sizeBytes: m.sizeBytes,
+            thinking: m.hybridThinking === true,
+          }
         : {}),
     });
   }
@@ -106,7 +127,16 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[]): 
       known.add(id);
       const engines = on(id);
       const kind = engines.every(isCloudEngine) ? 'cloud' : 'local';
-      out.push({ id, kind, label: id, engines, supportsTools: false, canEmbed: engines.some((e) => embedEngines.includes(e)) });
+      const listing: ModelListing = {
+        id,
+        kind,
+        label: id,
+        engines,
+        supportsTools: false,
+        canEmbed: engines.some((e) => embedEngines.includes(e)),
+      };
+      const alias = aliases.get(id);
+      out.push({ ...listing, ...(alias ? { aliases: alias } : {}), ...(file?.name === id ? fromFile(file) : {}) });
     }
   }
   const auto: ModelListing = {
@@ -120,13 +150,36 @@ export function listModels(a: Availability, embedEngines: readonly EngineId[]): 
   return [auto, ...out];
 }
 
+/**
+ * A chat template that can switch thinking on: Qwen3's and SmolLM3's read `enable_thinking`, DeepSeek-R1's and Qwen3's
+ * write `<think>`, others pass `reasoning_content` back.
+ */
+const THINKING_TEMPLATE = /<think>|enable_thinking|reasoning_content/;
+
+/** A listing's facts from the file's own header. */
+function fromFile(f: LocalModelFileInfo): Partial<ModelListing> {
+  return {
+    ...(f.chatTemplate !== undefined ? { thinking: THINKING_TEMPLATE.test(f.chatTemplate) } : {}),
+    ...(f.sizeBytes !== undefined ? { sizeBytes: f.sizeBytes } : {}),
+    ...(f.architecture !== undefined ? { family: f.architecture } : {}),
+    ...(f.parameterCount !== undefined ? { parameterCount: f.parameterCount } : {}),
+    ...(f.quantization !== undefined ? { quantization: f.quantization } : {}),
+    ...(f.contextLength !== undefined ? { contextLength: f.contextLength } : {}),
+    ...(f.chatTemplate !== undefined ? { template: f.chatTemplate } : {}),
+    modelInfo: f.metadata,
+  };
+}
+
 /** Services for the protocols' non-chat routes. */
 export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServices {
   return {
     version: deps.version,
     startedAt: deps.startedAt,
     now: deps.now,
-    models: async () => listModels(await deps.availability(), deps.pipeline.embedEngines()),
+    models: async () => {
+      const [a, file] = await Promise.all([deps.availability(), deps.localModelFile?.()]);
+      return listModels(a, deps.pipeline.embedEngines(), file);
+    },
     embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
     ...(deps.models ? { files: deps.models } : {}),
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
@@ -334,9 +387,11 @@ async function collectRun(
   let finishReason: FinishReason = 'stop';
   let stopSequence: string | undefined;
   let summary: Summary | undefined;
+  let logprobs: TokenLogprob[] | undefined;
   for await (const ev of run.events) {
     if (ev.type === 'text-delta') text += ev.text;
     else if (ev.type === 'tool-call') toolCalls.push(ev.call);
+    else if (ev.type === 'logprobs') logprobs = ev.tokens;
     else if (ev.type === 'summary') summary = ev.summary;
     else if (ev.type === 'done') {
       finishReason = ev.finishReason;
@@ -351,7 +406,14 @@ async function collectRun(
     'x-hybrid-all-cloud-usd': (summary.allCloudMicros / 1e6).toFixed(6),
     'x-hybrid-savings-usd': (summary.savingsMicros / 1e6).toFixed(6),
   });
-  const collected: Collected = { text, toolCalls, finishReason, summary, ...(stopSequence !== undefined ? { stopSequence } : {}) };
+  const collected: Collected = {
+    text,
+    toolCalls,
+    finishReason,
+    summary,
+    ...(stopSequence !== undefined ? { stopSequence } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
+  };
   await complete?.(collected);
   return adapter.encodeResponse(run, collected, decoded);
 }

@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest, Protocol, ToolCall } from '../contracts/
 import type { EngineId } from '../contracts/decision.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
-import type { FinishReason } from '../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
 import type { ModelsApiDeps } from './models-api.js';
 
 /**
@@ -31,6 +31,8 @@ export interface Collected {
   finishReason: FinishReason;
   /** The request's stop sequence that ended the answer, when the engine said which (absent otherwise). */
   stopSequence?: string;
+  /** Per-token log-probabilities, when the request asked for them (the engine that answered returns them). */
+  logprobs?: TokenLogprob[];
   summary: Summary;
 }
 
@@ -66,6 +68,41 @@ export interface ModelListing {
   contextLength?: number;
   quantization?: string;
   sizeBytes?: number;
+  /** The architecture (`general.architecture` of a GGUF), when read from the file itself. */
+  family?: string;
+  /** Weights in the file, counted from its tensors (finer than `paramsB`). */
+  parameterCount?: number;
+  /** The chat template the file carries (Jinja), when read from the file itself. */
+  template?: string;
+  /** The file's scalar header values (Ollama's model_info), when read from the file itself. */
+  modelInfo?: Record<string, string | number | boolean>;
+  /**
+   * Whether the model can think aloud when asked (Ollama's `think`): true for the catalog's hybrid-thinking models and a
+   * file whose chat template has a thinking switch, false for models known not to; absent = unknown (auto, clouds,
+   * engine-native names), which are not refused.
+   */
+  thinking?: boolean;
+  /**
+   * Other names a caller may send for this model, not listed on their own: the catalog ids the HYBRID_AI_LOCAL_MODEL
+   * file answers for.
+   */
+  aliases?: string[];
+}
+
+/** The one file HYBRID_AI_LOCAL_MODEL makes answer every local route, as its GGUF header describes it. */
+export interface LocalModelFileInfo {
+  /** The name answers carry: the file name without `.gguf`. */
+  name: string;
+  sizeBytes?: number;
+  architecture?: string;
+  parameterCount?: number;
+  /** Ollama's name of the file type ("Q4_K_M", "F16"). */
+  quantization?: string;
+  /** The context it was trained for, in tokens. */
+  contextLength?: number;
+  chatTemplate?: string;
+  /** Scalar header values (numbers, booleans, short strings), `general.parameter_count` included when counted. */
+  metadata: Record<string, string | number | boolean>;
 }
 
 /**
@@ -203,6 +240,7 @@ export function uniformRequest(r: ChatRequest): ChatRequest {
     tools: r.tools,
     toolChoice: r.toolChoice,
     responseFormat: r.responseFormat,
+    logprobs: r.logprobs,
   };
 }
 

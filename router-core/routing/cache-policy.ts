@@ -38,6 +38,8 @@ export type CacheEligibility = { eligible: true } | { eligible: false; why: stri
 export function cacheEligibility(request: ChatRequest, config: CacheConfig): CacheEligibility {
   if (!config.enabled) return { eligible: false, why: 'cache off in settings' };
   if (request.cache === false) return { eligible: false, why: 'request asked not to use the cache' };
+  // A replay has no token log-probabilities to give back.
+  if (request.logprobs) return { eligible: false, why: 'log-probabilities are never cached' };
   if ((request.tools?.length ?? 0) > 0 || request.messages.some((m) => m.role === 'tool' || (m.toolCalls?.length ?? 0) > 0)) {
     return { eligible: false, why: 'tool use is never cached' };
   }

@@ -49,6 +49,8 @@ export function planCascade(
   const requested = request.model.trim().toLowerCase();
   if (requested !== '' && requested !== 'auto') return null;
   if ((request.tools?.length ?? 0) > 0) return null;
+  // The answer's log-probabilities must be those of the model that answers, from an engine that returns them.
+  if (request.logprobs) return null;
   const chain = [decision as RouteCandidate, ...decision.fallbacks];
   if (decision.route === 'cloud') {
     if (decision.complexity >= cloudThreshold + config.unsureMargin) return null;

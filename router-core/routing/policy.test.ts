@@ -668,3 +668,51 @@ describe("withoutLatestTag: Ollama's default tag on a name beyond the catalog", 
     expect(withoutLatestTag('tiny', ['tiny'])).toBe('tiny');
   });
 });
+
+describe('decideRoute: log-probabilities need an engine that returns them', () => {
+  const mixed: Availability = {
+    engines: {
+      ollama: { ok: true, models: ['tinyllama', 'phi2'] },
+      llamacpp: { ok: true, models: ['tinyllama'], logprobs: true },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const run = (model: string, cfg: Partial<RoutingConfig> = {}, availability: Availability = mixed) =>
+    decideRoute({
+      request: req('hi', model, { logprobs: { top: 2 } }),
+      config: config(cfg),
+      tier: 2,
+      availability,
+      spend: nothingSpent,
+    });
+
+  it('auto keeps only candidates whose engine returns them, even where the cloud would answer; the reasons say so', () => {
+    for (const thresholds of [ALL_SMALL, ALL_CLOUD]) {
+      const o = run('auto', { thresholds });
+      expect(o.ok && o.decision).toMatchObject({ model: 'tinyllama', engine: 'llamacpp' });
+      expect(o.ok && o.decision.fallbacks).toEqual([]);
+      expect(o.ok && o.decision.reasons.join('; ')).toMatch(
+        /log-probabilities requested → only engines that return them \(tinyllama on llamacpp\)/,
+      );
+    }
+  });
+
+  it('a named model on engines that cannot, or nothing that can: invalid_request naming logprobs', () => {
+    for (const [model, words] of [
+      ['claude-sonnet', /model "claude-sonnet" \(on anthropic\) does not return token log-probabilities/],
+      ['phi2', /model "phi2" \(on ollama\) does not return token log-probabilities/],
+    ] as const) {
+      const o = run(model);
+      expect(o.ok, model).toBe(false);
+      expect(!o.ok && o.error, model).toMatchObject({
+        type: 'invalid_request',
+        message: expect.stringMatching(words),
+        details: { param: 'logprobs' },
+      });
+    }
+    const none = run('auto', {}, { engines: { ollama: mixed.engines.ollama, anthropic: mixed.engines.anthropic } });
+    expect(!none.ok && none.error).toMatchObject({ type: 'invalid_request', details: { param: 'logprobs' } });
+    // The same model on the engine that can: answered there.
+    expect(run('tinyllama').ok && (run('tinyllama') as { decision: { engine: string } }).decision.engine).toBe('llamacpp');
+  });
+});

@@ -419,6 +419,11 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
       return { ok: false, error: { type: 'no_model_available', message }, blocked };
     }
   }
+  if (request.logprobs) {
+    const only = logprobCandidates(input, locals, clouds, blocked, reasons);
+    if (!only.ok) return only;
+    ({ locals, clouds, blocked } = only);
+  }
   // Context fit: a model whose window cannot hold the prompt and the answer's room is never given the request.
   const need = contextNeed(request, input.state?.tokens);
   const tooSmall = new Map<string, number>();
@@ -442,6 +447,46 @@ function usableCandidates(input: RouteInput, tools: boolean, reasons: string[]):
   if (locals.length === 0 && blocked !== null && tooSmall.size > 0)
     return { ok: false, error: contextError(need, tooSmall, blocked.reason), blocked };
   return { ok: true, locals, clouds, blocked, need, tooSmall };
+}
+
+/** An engine that returns per-token log-probabilities (the embedded llama.cpp engine). */
+function logprobsCapable(engine: EngineId, availability: Availability): boolean {
+  return availability.engines[engine]?.logprobs === true;
+}
+
+/** The 400 for log-probabilities no candidate can return: it names the field and what does return them. */
+function logprobsRefusal(what: string): { type: ErrorType; message: string; details: ErrorDetails } {
+  return {
+    type: 'invalid_request',
+    message:
+      `Invalid "logprobs": ${what} does not return token log-probabilities here. Only the embedded llama.cpp engine ` +
+      'does (local models; "auto" picks one when it can); leave "logprobs" out for other models.',
+    details: { param: 'logprobs' },
+  };
+}
+
+/**
+ * Log-probabilities asked for: only candidates on engines that return them; the cloud is off when none of its engines
+ * does (kind 'logprobs'), and a request no candidate can serve is a 400 naming `logprobs`.
+ */
+function logprobCandidates(
+  input: RouteInput,
+  locals: RouteCandidate[],
+  clouds: RouteCandidate[],
+  blocked: CloudBlock | null,
+  reasons: string[],
+): { ok: true; locals: RouteCandidate[]; clouds: RouteCandidate[]; blocked: CloudBlock | null } | Extract<Usable, { ok: false }> {
+  const capable = locals.filter((c) => logprobsCapable(c.engine, input.availability));
+  const cloudCapable = clouds.filter((c) => logprobsCapable(c.engine, input.availability));
+  const where = [...new Set(capable.map((c) => `${c.model} on ${c.engine}`)), ...cloudCapable.map((c) => c.model)];
+  reasons.push(`log-probabilities requested → only engines that return them (${where.length > 0 ? where.join(', ') : 'none available'})`);
+  let b = blocked;
+  if (b === null && cloudCapable.length === 0 && clouds.length > 0)
+    b = { kind: 'logprobs', reason: `${describeClouds(clouds)} does not return log-probabilities` };
+  if (capable.length === 0 && cloudCapable.length === 0) {
+    return { ok: false, error: logprobsRefusal(b ? `no model available now (${b.reason})` : 'no model available now'), blocked: b };
+  }
+  return { ok: true, locals: capable, clouds: b === null ? cloudCapable : [], blocked: b };
 }
 
 /** "claude-sonnet on anthropic" (the first choice; the others are named when several clouds are configured). */
@@ -569,6 +614,7 @@ const refusalType: Record<CloudBlockKind, ErrorType> = {
   schedule: 'forbidden',
   privacy: 'forbidden',
   budget: 'rate_limited',
+  logprobs: 'invalid_request',
   unavailable: 'no_model_available',
   tools: 'no_model_available',
   format: 'no_model_available',
@@ -636,6 +682,9 @@ function decideCloudOverride(
   reasons: string[],
 ): RouteOutcome {
   const { availability } = input;
+  if (input.request.logprobs && !logprobsCapable(cloudEngine, availability)) {
+    return { ok: false, error: logprobsRefusal(`model "${requested}" (on ${cloudEngine})`) };
+  }
   if (input.request.responseFormat && !formatCapable({ route: 'cloud', model: requested, engine: cloudEngine }, availability)) {
     return {
       ok: false,
@@ -679,8 +728,12 @@ function decideLocalOverride(
   const all = enginesFor(model, availability, config.localEnginePreference);
   const withTools = tools ? all.filter((e) => availability.engines[e]?.tools === true) : all;
   const format = input.request.responseFormat !== undefined;
-  const engines = format ? withTools.filter((e) => availability.engines[e]?.structuredOutput === true) : withTools;
-  if (format && withTools.length > 0 && engines.length === 0) {
+  const formatted = format ? withTools.filter((e) => availability.engines[e]?.structuredOutput === true) : withTools;
+  const engines = input.request.logprobs ? formatted.filter((e) => logprobsCapable(e, availability)) : formatted;
+  if (formatted.length > 0 && engines.length === 0) {
+    return { ok: false, error: logprobsRefusal(`model "${model}" (on ${formatted.join(', ')})`) };
+  }
+  if (format && withTools.length > 0 && formatted.length === 0) {
     return {
       ok: false,
       error: {

@@ -46,6 +46,7 @@ import {
   type CloudSetup as CloudSetupApi,
 } from './cloud-setup.js';
 import { createLocalInference, type LocalInference } from './local-inference.js';
+import { createLocalModelFileDescriber } from './local-model-file.js';
 import { createLogger } from './logger.js';
 import { coreSettings } from '../settings-schema.js';
 
@@ -118,7 +119,9 @@ function loadedModels(engine: Engine | undefined, files: Record<string, string>,
     } catch {
       // Deleted since it was loaded: size unknown.
     }
-    return { id, engine: 'llamacpp', sizeBytes };
+    // The window each request gets (tokens per sequence, as Ollama's num_ctx), once the worker reported the load.
+    const contextLength = info?.models.find((m) => m.path === file)?.contextSize;
+    return { id, engine: 'llamacpp', sizeBytes, ...(contextLength !== undefined ? { contextLength } : {}) };
   });
 }
 
@@ -739,6 +742,7 @@ function startGateway({ config, opts, storage, cloud, engines: e, routing: r, re
     tier: () => local.tier(),
     models: local.api,
     loadedModels: () => loadedModels(engines.get('llamacpp'), files, config.localModel),
+    ...(config.localModel ? { localModelFile: createLocalModelFileDescriber(config.localModel, localModelName(config.localModel)) } : {}),
     unloadModel: async (model) => {
       const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
       const entry = findModel(model);

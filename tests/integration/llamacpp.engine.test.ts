@@ -94,7 +94,13 @@ describe('llamacpp engine', () => {
     const none = make({ modelFiles: { gone: join(dir, 'gone.gguf') } });
     try {
       // With each present model's context (read from the GGUF header, not by loading it): the generated file's 2,048.
-      expect(await engine.probe()).toEqual({ ok: true, models: ['tiny'], contextLengths: { tiny: 2048 }, structuredOutput: true });
+      expect(await engine.probe()).toEqual({
+        ok: true,
+        models: ['tiny'],
+        contextLengths: { tiny: 2048 },
+        structuredOutput: true,
+        logprobs: true,
+      });
       expect(engine.info().workersStarted).toBe(0);
       const a = await none.probe();
       expect(a.ok).toBe(false);

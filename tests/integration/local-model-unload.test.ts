@@ -43,6 +43,10 @@ describe('one HYBRID_AI_LOCAL_MODEL file, one name', () => {
     expect(openai.model).toBe('tiny');
     expect((await system()).parallel?.models.map((m) => m.model)).toEqual(['tiny']);
     expect(await psNames()).toEqual(['tiny:latest']);
+    // The context the engine really opened for each request (tokens per sequence), as Ollama's num_ctx, not 0.
+    const opened = engine().info().models[0]!.contextSize;
+    expect(opened).toBeGreaterThan(0);
+    expect((await ollama().ps()).models[0]).toMatchObject({ name: 'tiny:latest', context_length: opened });
     // The name can be sent back: it is listed, and asking for it is answered by the same file.
     expect((await ollama().list()).models.map((m) => m.name)).toContain('tiny:latest');
     expect((await post('/api/v1/chat', { prompt: 'hi', model: 'tiny', max_tokens: 4 })).model).toBe('tiny');
@@ -91,6 +95,29 @@ describe('unload frees the model in llama.cpp; the next request loads it again',
     const stream = await ollama().generate({ model: 'auto', prompt: 'hi', stream: true, keep_alive: 0, options: { num_predict: 4 } });
     for await (const part of stream) void part;
     expect(engine().info()).toMatchObject({ loadedModels: [], modelLoads: modelLoads + 2, modelsFreed: modelsFreed + 2 });
+  });
+
+  it('load_duration: the load a request waited for, in nanoseconds, kept out of prompt_eval_duration; 0 once loaded', async () => {
+    await post('/api/generate', { model: 'auto', keep_alive: 0 });
+    expect(engine().info().loadedModels).toEqual([]);
+    const loads = engine().info().modelLoads;
+    const opts = { num_predict: 4, temperature: 0 };
+    const cold = await ollama().chat({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], options: opts });
+    expect(engine().info().modelLoads).toBe(loads + 1);
+    expect(cold.load_duration).toBeGreaterThan(0);
+    // Ollama's parts of one answer: the load, then the prompt, then the tokens, all inside the total.
+    expect(cold.load_duration + cold.prompt_eval_duration + cold.eval_duration).toBeLessThanOrEqual(cold.total_duration);
+    const warm = await ollama().chat({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], options: opts });
+    expect(engine().info().modelLoads).toBe(loads + 1);
+    expect(warm.load_duration).toBe(0);
+    // Streamed (generate): the last line carries the same fields; a fresh load is reported again.
+    await post('/api/generate', { model: 'auto', keep_alive: 0 });
+    let last: any;
+    for await (const part of await ollama().generate({ model: 'auto', prompt: 'hi', stream: true, options: opts })) last = part;
+    expect(last.done).toBe(true);
+    expect(last.load_duration).toBeGreaterThan(0);
+    expect(last.load_duration + last.prompt_eval_duration + last.eval_duration).toBeLessThanOrEqual(last.total_duration);
+    await post('/api/generate', { model: 'auto', keep_alive: 0 });
   });
 
   it('an unload of a model that is not loaded answers as Ollama does and frees nothing', async () => {

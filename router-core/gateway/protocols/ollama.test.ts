@@ -1,11 +1,14 @@
 // Golden frames for the Ollama adapter: decode, JSON answers, NDJSON stream lines, errors and the non-chat routes.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Availability } from '../../contracts/decision.js';
 import { CoreError } from '../../errors.js';
+import { listModels } from '../mount.js';
 import type { PipelineRun, Summary } from '../../pipeline.js';
 import type { ChatRoute, ModelListing, ProtocolServices } from '../protocol.js';
 import {
   contextTurns,
   encodeContext,
+  humanNumber,
   isZeroKeepAlive,
   normalizeOllamaModel,
   OLLAMA_API_VERSION,
@@ -345,5 +348,55 @@ describe('keep_alive', () => {
   it('zero as seconds or a zero Go duration unloads; anything else keeps the model', () => {
     for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ', '0µs']) expect(isZeroKeepAlive(v)).toBe(true);
     for (const v of [undefined, null, -1, '-1', '5m', '10s', '0.5s', 1, 'never', '', '00x']) expect(isZeroKeepAlive(v)).toBe(false);
+  });
+});
+
+describe('humanNumber', () => {
+  it("writes parameter counts as Ollama's format.HumanNumber does", () => {
+    expect(humanNumber(8_000_000_000)).toBe('8B');
+    expect(humanNumber(1_543_714_304)).toBe('1.5B');
+    expect(humanNumber(494_032_768)).toBe('494.03M');
+    expect(humanNumber(7_000_000)).toBe('7M');
+    expect(humanNumber(513_048)).toBe('513K');
+    expect(humanNumber(999)).toBe('999');
+  });
+});
+
+describe('think on a model without thinking', () => {
+  // The catalog marks thinking (hybridThinking): Qwen3 can, TinyLlama cannot; Claude's and auto's are not known here.
+  const a: Availability = {
+    engines: {
+      llamacpp: { ok: true, models: ['qwen3-1.7b', 'tinyllama'] },
+      anthropic: { ok: true, models: ['claude-sonnet'] },
+    },
+  };
+  const services = { models: async () => listModels(a, ['llamacpp']) } as unknown as ProtocolServices;
+  const chatRoute: ChatRoute = { method: 'POST', url: '/api/chat', variant: 'chat' };
+  const ask = (model: string, think: unknown) => {
+    const decoded = ollamaProtocol.decode({ model, think, messages: [{ role: 'user', content: 'hi' }] }, chatRoute);
+    return ollamaProtocol.prepare!(decoded, services, {});
+  };
+
+  it("is refused for a catalog model known not to think, in Ollama's words, and passes for one that can", async () => {
+    await expect(ask('tinyllama:latest', true)).rejects.toMatchObject({
+      type: 'invalid_request',
+      message: '"tinyllama:latest" does not support thinking',
+    });
+    await expect(ask('tinyllama', 'high')).rejects.toMatchObject({ message: '"tinyllama" does not support thinking' });
+    await expect(ask('qwen3-1.7b', true)).resolves.toMatchObject({ options: { think: true } });
+    for (const model of ['auto', 'claude-sonnet']) await expect(ask(model, true)).resolves.toBeDefined();
+    await expect(ask('tinyllama', false)).resolves.toBeDefined();
+  });
+
+  it('/api/show lists thinking for the catalog models that can think', async () => {
+    const show = ollamaProtocol.extraRoutes!.find((r) => r.url === '/api/show')!;
+    const caps = async (model: string) =>
+      (
+        (await show.handle({ body: { model }, signal: new AbortController().signal }, { ...services, startedAt: 0 })) as {
+          capabilities: string[];
+        }
+      ).capabilities;
+    expect(await caps('qwen3-1.7b')).toEqual(['completion', 'thinking']);
+    expect(await caps('tinyllama')).toEqual(['completion']);
   });
 });

@@ -276,6 +276,11 @@ function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
   });
 }
 
+/** The encoders' options a body's keep_alive and think give. */
+function keepAndThink(b: { keep_alive?: unknown; think?: unknown }): Pick<OllamaOptions, 'unloadAfter' | 'think'> {
+  return { ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}), ...(wantsThinking(b.think) ? { think: true } : {}) };
+}
+
 /** `{responseFormat}` for a request's `format`, or nothing. */
 function withFormat(format: unknown): { responseFormat?: ResponseFormat } {
   const f = formatOf(format);
@@ -289,17 +294,23 @@ const ns = (ms: number): number => Math.round(ms * 1e6);
 const doneReasons: FinishReasonTable<'stop' | 'length'> = { stop: 'stop', length: 'length', tool_calls: 'stop', abort: 'stop' };
 const doneReason = (f: FinishReason) => wireFinishReason(doneReasons, f);
 
-/** Ollama's timing and count fields from our summary (durations in nanoseconds). */
+/**
+ * Ollama's timing and count fields from our summary (durations in nanoseconds). The model's load, when this request
+ * waited for one, is `load_duration` and is not prompt evaluation (the time to the first token includes it).
+ */
 function metrics(s: Summary | undefined) {
   if (!s) return { total_duration: 0, load_duration: 0, prompt_eval_count: 0, prompt_eval_duration: 0, eval_count: 0, eval_duration: 0 };
-  const first = s.ttftMs ?? s.latencyMs;
+  // In whole nanoseconds before splitting, so the parts add up to the total exactly.
+  const total = ns(s.latencyMs);
+  const first = Math.min(ns(s.ttftMs ?? s.latencyMs), total);
+  const load = Math.min(ns(s.usage.loadMs ?? 0), first);
   return {
-    total_duration: ns(s.latencyMs),
-    load_duration: 0,
+    total_duration: total,
+    load_duration: load,
     prompt_eval_count: s.usage.inputTokens,
-    prompt_eval_duration: ns(first),
+    prompt_eval_duration: first - load,
     eval_count: s.usage.outputTokens,
-    eval_duration: ns(Math.max(0, s.latencyMs - first)),
+    eval_duration: total - first,
   };
 }
 
@@ -322,14 +333,24 @@ function familyOf(m: ModelListing): string {
   return id.startsWith('phi') ? 'phi2' : id.startsWith('qwen') ? 'qwen2' : id.split(/[:\-.]/)[0] || 'llama';
 }
 
+/** Ollama's parameter_size of a count (its format.HumanNumber): "8B", "1.5B", "494.03M", "513K". */
+export function humanNumber(n: number): string {
+  const whole = (x: number): boolean => x === Math.floor(x);
+  if (n >= 1e9) return whole(n / 1e9) ? `${n / 1e9}B` : `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return whole(n / 1e6) ? `${n / 1e6}M` : `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)}K`;
+  return String(n);
+}
+
 function details(m: ModelListing) {
-  const family = familyOf(m);
+  // A file's own architecture (HYBRID_AI_LOCAL_MODEL) before a family guessed from the name.
+  const family = m.family ?? familyOf(m);
   return {
     parent_model: '',
     format: m.kind === 'local' ? 'gguf' : 'api',
     family,
     families: [family],
-    parameter_size: m.paramsB !== undefined ? `${m.paramsB}B` : '',
+    parameter_size: m.parameterCount !== undefined ? humanNumber(m.parameterCount) : m.paramsB !== undefined ? `${m.paramsB}B` : '',
     quantization_level: m.quantization ?? '',
   };
 }
@@ -343,15 +364,38 @@ function digestOf(m: ModelListing): string {
 /** The listing for a name, or Ollama's 404 naming what exists. */
 async function findListing(name: string, models: () => Promise<ModelListing[]>): Promise<ModelListing> {
   const all = await models();
-  const wanted = normalizeOllamaModel(name);
-  const entry = findModel(wanted);
-  // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
-  const listed = name.trim().toLowerCase();
-  const hit = all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed);
+  const hit = listingOf(name, all);
   if (hit) return hit;
   throw unknownModel(
     name,
     all.map((m) => ollamaName(m.id)),
+  );
+}
+
+/** The listing a name (as Ollama clients write it) stands for, if any. */
+function listingOf(name: string, all: readonly ModelListing[]): ModelListing | undefined {
+  const wanted = normalizeOllamaModel(name);
+  const entry = findModel(wanted);
+  // A name as /api/tags lists it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file `tiny`) is that model.
+  const listed = name.trim().toLowerCase();
+  const hit =
+    all.find((m) => m.id === wanted || m.id === entry?.id || ollamaName(m.id).toLowerCase() === listed) ??
+    // A catalog name the HYBRID_AI_LOCAL_MODEL file answers for: the file.
+    all.find((m) => m.aliases?.includes(entry?.id ?? wanted));
+  return hit;
+}
+
+/** Ollama's thinking levels; any of them, like `true`, asks the model to think. */
+const THINK_LEVELS: readonly unknown[] = ['high', 'medium', 'low', 'max'];
+
+/** Whether Ollama's `think` asks for thinking: true or a level; false or absent do not; anything else is a 400. */
+export function wantsThinking(think: unknown): boolean {
+  if (think === undefined || typeof think === 'boolean') return think === true;
+  if (THINK_LEVELS.includes(think)) return true;
+  throw new CoreError(
+    'invalid_request',
+    `Invalid "think": ${JSON.stringify(think).slice(0, 40)} is not a think value (must be "high", "medium", "low", "max", true, or false).`,
+    { details: { param: 'think' } },
   );
 }
 
@@ -502,17 +546,18 @@ const routes: ExtraRoute[] = [
         license: entry?.kind === 'local' ? licenceLabel(entry.licence) : '',
         modelfile: `# Served by the hybrid-ai gateway: ${m.label}\nFROM ${m.id}\n`,
         parameters: '',
-        template: '{{ .Prompt }}',
+        template: m.template ?? '{{ .Prompt }}',
         system: '',
         details: d,
-        model_info: {
+        // A file's own header values (HYBRID_AI_LOCAL_MODEL), as Ollama shows a GGUF's; else what the catalog knows.
+        model_info: m.modelInfo ?? {
           'general.architecture': d.family,
           ...(m.paramsB !== undefined ? { 'general.parameter_count': Math.round(m.paramsB * 1e9) } : {}),
           ...(m.contextLength !== undefined ? { [`${d.family}.context_length`]: m.contextLength } : {}),
         },
         // As Ollama lists them: 'embedding' marks an embedding-only model (the Ollama CLI then computes vectors instead
         // of chatting), so a chat model that can also embed through /api/embed says 'completion' only, as llama3 does.
-        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : [])],
+        capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.thinking ? ['thinking'] : [])],
         modified_at: iso(services.startedAt),
       };
     },
@@ -639,6 +684,8 @@ export interface OllamaOptions {
   model: string;
   /** keep_alive 0 on a generating request: unload the model once the answer is complete. */
   unloadAfter?: boolean;
+  /** `think` asked for thinking (true or a level): refused for a model known not to think, as Ollama does. */
+  think?: boolean;
 }
 
 export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
@@ -680,7 +727,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       ];
       return {
         stream: b.stream,
-        options: { variant: 'generate', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
+        options: { variant: 'generate', model: b.model, ...keepAndThink(b) },
         request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
       };
     }
@@ -691,7 +738,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
-      options: { variant: 'chat', model: b.model, ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}) },
+      options: { variant: 'chat', model: b.model, ...keepAndThink(b) },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
@@ -700,6 +747,17 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
         ...withFormat(b.format),
       },
     };
+  },
+
+  // Ollama refuses `think` for a model without the thinking capability: 400 `"<model>" does not support thinking`
+  // (server/routes.go), the name as sent. Models whose abilities are unknown here (auto, clouds, Ollama tags) pass.
+  async prepare(decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<Decoded<OllamaOptions>> {
+    const sent = decoded.options?.model;
+    if (decoded.options?.think !== true || sent === undefined) return decoded;
+    if (listingOf(sent, await services.models())?.thinking === false) {
+      throw new CoreError('invalid_request', `${JSON.stringify(sent)} does not support thinking`, { details: { param: 'think' } });
+    }
+    return decoded;
   },
 
   // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.

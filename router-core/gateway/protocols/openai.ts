@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { ErrorType } from '../../contracts/errors.js';
-import type { FinishReason } from '../../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import { findModel } from '../../data/models.js';
@@ -79,6 +79,8 @@ const body = z.object({
   parallel_tool_calls: z.boolean().nullish(),
   functions: z.unknown().optional(),
   user: z.string().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0, 'must be between 0 and 20').max(20, 'must be between 0 and 20').nullish(),
 });
 
 /** The legacy text-completions body (editor autocomplete plugins): one prompt in, its continuation out. */
@@ -95,8 +97,9 @@ const completionsBody = z.object({
   best_of: z.number().int().nullish(),
   seed: z.number().int().nullish(),
   echo: z.boolean().nullish(),
-  // Accepted and not used: no engine here returns token log-probabilities or fills in the middle.
-  logprobs: z.number().int().min(0).max(5).nullish(),
+  // The answer's tokens with their log-probabilities and this many best alternatives (the embedded engine's).
+  logprobs: z.number().int().min(0, 'must be between 0 and 5').max(5, 'must be between 0 and 5').nullish(),
+  // Accepted and not used: no engine here fills in the middle.
   suffix: z.string().nullish(),
   presence_penalty: z.number().nullish(),
   frequency_penalty: z.number().nullish(),
@@ -176,6 +179,29 @@ function toToolChoice(c: z.infer<typeof toolChoice>): ToolChoice {
 
 const wireToolCall = (c: ToolCall) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } });
 
+/** OpenAI's `choices[].logprobs`: `{content: [{token, logprob, bytes, top_logprobs}], refusal: null}`. */
+export function wireLogprobs(tokens: readonly TokenLogprob[]) {
+  return {
+    content: tokens.map((t) => ({
+      token: t.token,
+      logprob: t.logprob,
+      bytes: t.bytes,
+      top_logprobs: t.top.map((c) => ({ token: c.token, logprob: c.logprob, bytes: c.bytes })),
+    })),
+    refusal: null,
+  };
+}
+
+/** `logprobs` / `top_logprobs` → our request's, or a 400 when top_logprobs comes without logprobs (as OpenAI refuses it). */
+function logprobsOf(b: { logprobs?: boolean | null; top_logprobs?: number | null }): { top: number } | undefined {
+  if (b.top_logprobs != null && b.logprobs !== true) {
+    throw new CoreError('invalid_request', 'Invalid "top_logprobs": "logprobs" must be set to true when "top_logprobs" is used.', {
+      details: { param: 'top_logprobs' },
+    });
+  }
+  return b.logprobs === true ? { top: b.top_logprobs ?? 0 } : undefined;
+}
+
 /** float32 little-endian bytes in base64: what `encoding_format: "base64"` means (the openai client's default). */
 export function float32Base64(v: readonly number[]): string {
   return Buffer.from(new Float32Array(v).buffer).toString('base64');
@@ -209,6 +235,8 @@ const embeddingsRoute: ExtraRoute = {
 export interface OpenAiOptions {
   variant?: 'completions';
   includeUsage: boolean;
+  /** `logprobs: true`: the answer carries its tokens' log-probabilities. */
+  logprobs?: boolean;
   /** /v1/completions with `echo: true`: the prompt, sent back before its continuation. */
   echo?: string;
 }
@@ -222,7 +250,8 @@ export async function openAiModels(services: Pick<ProtocolServices, 'models' | '
   const created = Math.floor(services.startedAt / 1000);
   const listed = await services.models();
   const isCatalog = (m: ModelListing) => findModel(m.id)?.id === m.id;
-  const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
+  // The HYBRID_AI_LOCAL_MODEL file (listed with the catalog names it answers for) is the local model: first after auto.
+  const rank = (m: ModelListing) => (m.kind === 'auto' ? 0 : m.aliases ? 1 : !isCatalog(m) ? 3 : m.kind === 'local' ? 1 : 2);
   return listed
     .filter(
       (m) =>
@@ -260,6 +289,12 @@ const modelRoute: ExtraRoute = {
     const models = await openAiModels(services);
     const found = models.find((m) => m.id === id);
     if (found) return found;
+    // A catalog name the HYBRID_AI_LOCAL_MODEL file answers for still exists (a request may name it): the file's
+    // object, under the name asked for.
+    const catalogId = findModel(id)?.id;
+    const fileOf = catalogId ? (await services.models()).find((m) => m.aliases?.includes(catalogId))?.id : undefined;
+    const file = models.find((m) => m.id === fileOf);
+    if (file) return { ...file, id };
     throw new CoreError(
       'not_found',
       `The model "${id}" does not exist or is not available now. Available: ${models.map((m) => m.id).join(', ')}.`,
@@ -305,9 +340,10 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
     const choice = b.tool_choice ? toToolChoice(b.tool_choice) : undefined;
     if (choice && typeof choice === 'object') requireOfferedTool(choice.name, tools, 'tool_choice');
     const format = b.response_format ? toResponseFormat(b.response_format, 'response_format.json_schema.schema') : undefined;
+    const logprobs = logprobsOf(b);
     return {
       stream: b.stream === true,
-      options: { includeUsage: b.stream_options?.include_usage === true },
+      options: { includeUsage: b.stream_options?.include_usage === true, ...(logprobs ? { logprobs: true } : {}) },
       request: {
         model: b.model,
         messages,
@@ -321,6 +357,7 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...(choice && tools && tools.length > 0 ? { toolChoice: choice } : {}),
         ...(format ? { responseFormat: format } : {}),
+        ...(logprobs ? { logprobs } : {}),
       },
     };
   },
@@ -338,7 +375,7 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
           index: 0,
           // OpenAI sends content null when the turn is only tool calls.
           message: { role: 'assistant', content: c.text === '' && c.toolCalls.length > 0 ? null : c.text, refusal: null, ...calls },
-          logprobs: null,
+          logprobs: decoded.options?.logprobs ? wireLogprobs(c.logprobs ?? []) : null,
           finish_reason: finish(c.finishReason),
         },
       ],
@@ -375,6 +412,12 @@ export const openaiProtocol: ProtocolAdapter<OpenAiOptions> = {
             return chunk([
               { index: 0, delta: { tool_calls: [{ index: toolIndex++, ...wireToolCall(ev.call) }] }, logprobs: null, finish_reason: null },
             ]);
+          case 'logprobs':
+            // The engine scores the answer once it is complete: its tokens come in one chunk before the last one
+            // (the SDKs append each chunk's logprobs.content, so the joined list is the same).
+            return decoded.options?.logprobs
+              ? chunk([{ index: 0, delta: {}, logprobs: wireLogprobs(ev.tokens), finish_reason: null }])
+              : '';
           case 'usage':
             usage = ev.usage;
             return '';
@@ -417,12 +460,21 @@ function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
   const prompt = typeof b.prompt === 'string' ? b.prompt : b.prompt[0]!;
   if (prompt.trim() === '')
     throw new CoreError('invalid_request', 'Invalid "prompt": must be a non-empty string.', { details: { param: 'prompt' } });
+  const logprobs = b.logprobs != null ? { top: b.logprobs } : undefined;
+  if (logprobs && b.echo === true) {
+    throw new CoreError(
+      'invalid_request',
+      'Invalid "logprobs": the prompt\'s own tokens are not scored here, so "logprobs" cannot be given with "echo": true; leave one out.',
+      { details: { param: 'logprobs' } },
+    );
+  }
   return {
     stream: b.stream === true,
     options: {
       variant: 'completions',
       includeUsage: b.stream_options?.include_usage === true,
       ...(b.echo === true ? { echo: prompt } : {}),
+      ...(logprobs ? { logprobs: true } : {}),
     },
     request: {
       model: b.model,
@@ -435,7 +487,24 @@ function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
         stop: typeof b.stop === 'string' ? [b.stop] : (b.stop ?? undefined),
         seed: b.seed ?? undefined,
       },
+      ...(logprobs ? { logprobs } : {}),
     },
+  };
+}
+
+/** The legacy API's `logprobs`: parallel lists of tokens, their log-probabilities, the best alternatives and offsets. */
+export function legacyLogprobs(tokens: readonly TokenLogprob[]) {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    offsets.push(at);
+    at += t.token.length;
+  }
+  return {
+    tokens: tokens.map((t) => t.token),
+    token_logprobs: tokens.map((t) => t.logprob),
+    top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((c) => [c.token, c.logprob]))),
+    text_offset: offsets,
   };
 }
 
@@ -454,7 +523,14 @@ function encodeCompletion(run: PipelineRun, c: Collected, decoded: Decoded<OpenA
     object: 'text_completion',
     created: Math.floor(Date.now() / 1000),
     model: run.decision.model,
-    choices: [{ text: echoed(decoded) + c.text, index: 0, logprobs: null, finish_reason: finish(c.finishReason) }],
+    choices: [
+      {
+        text: echoed(decoded) + c.text,
+        index: 0,
+        logprobs: decoded.options?.logprobs ? legacyLogprobs(c.logprobs ?? []) : null,
+        finish_reason: finish(c.finishReason),
+      },
+    ],
     usage: completionUsage(c.summary.usage),
     system_fingerprint: null,
   };
@@ -476,6 +552,9 @@ function completionStreamEncoder(run: PipelineRun, decoded: Decoded<OpenAiOption
       switch (ev.type) {
         case 'text-delta':
           return piece(ev.text);
+        case 'logprobs':
+          // Scored once the answer is complete: one chunk with no text carries them all.
+          return decoded.options?.logprobs ? chunk([{ text: '', index: 0, logprobs: legacyLogprobs(ev.tokens), finish_reason: null }]) : '';
         case 'usage':
           usage = ev.usage;
           return '';
