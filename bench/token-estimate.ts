@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getLlama } from 'node-llama-cpp';
-import { readGgufContextLength } from '../router-core/engines/gguf-context.js';
+import { readGgufContextLength } from '../router-core/engines/gguf-info.js';
 import { estimateTokens } from '../router-core/routing/tokens.js';
 
 const REAL = path.resolve('../shared/models/llama-2-tiny-random.gguf');

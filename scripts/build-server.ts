@@ -187,6 +187,8 @@ export const BUNDLE_EXTERNAL = [
   '@google/genai',
   'ollama',
   'undici',
+  // Loaded on first use (a model list, a local model's first chat), so kept out of the start-up bundle.
+  '@huggingface/gguf',
 ];
 
 /** The entry `node router-core/server/main.js` runs: compile cache on, then the bundled core (required after that,

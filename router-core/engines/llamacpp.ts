@@ -29,7 +29,7 @@ import { findLocalModel, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import { withThinkingOff } from '../routing/thinking.js';
 import type { EmbedResult, Engine, EngineCall } from './engine.js';
-import { readGgufContextLength } from './gguf-context.js';
+import { readGgufContextLength } from './gguf-info.js';
 import type {
   FromWorker,
   JobWork,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../router-core/contracts/chat.js';
 import type { StreamEvent } from '../../router-core/contracts/stream.js';
-import { readGgufContextLength } from '../../router-core/engines/gguf-context.js';
+import { readGgufContextLength } from '../../router-core/engines/gguf-info.js';
 import { createLlamaCppEngine, type LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { isCoreError } from '../../router-core/errors.js';
 import { estimateRequestTokens } from '../../router-core/routing/tokens.js';
