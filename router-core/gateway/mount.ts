@@ -161,6 +161,7 @@ function fromFile(f: LocalModelFileInfo): Partial<ModelListing> {
   return {
     ...(f.chatTemplate !== undefined ? { thinking: THINKING_TEMPLATE.test(f.chatTemplate) } : {}),
     ...(f.sizeBytes !== undefined ? { sizeBytes: f.sizeBytes } : {}),
+    ...(f.modifiedAt !== undefined ? { modifiedAt: f.modifiedAt } : {}),
     ...(f.architecture !== undefined ? { family: f.architecture } : {}),
     ...(f.parameterCount !== undefined ? { parameterCount: f.parameterCount } : {}),
     ...(f.quantization !== undefined ? { quantization: f.quantization } : {}),

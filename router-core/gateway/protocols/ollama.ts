@@ -524,7 +524,7 @@ const routes: ExtraRoute[] = [
         models: (await services.models()).map((m) => ({
           name: ollamaName(m.id),
           model: ollamaName(m.id),
-          modified_at: modified,
+          modified_at: m.modifiedAt !== undefined ? iso(m.modifiedAt) : modified,
           size: m.sizeBytes ?? 0,
           digest: digestOf(m),
           details: details(m),
@@ -558,7 +558,7 @@ const routes: ExtraRoute[] = [
         // As Ollama lists them: 'embedding' marks an embedding-only model (the Ollama CLI then computes vectors instead
         // of chatting), so a chat model that can also embed through /api/embed says 'completion' only, as llama3 does.
         capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.thinking ? ['thinking'] : [])],
-        modified_at: iso(services.startedAt),
+        modified_at: iso(m.modifiedAt ?? services.startedAt),
       };
     },
   },
