@@ -870,6 +870,8 @@ async function embed(msg: Extract<ToWorker, { type: 'embed' }>): Promise<void> {
       post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
       return;
     }
+    // No texts: a preload (Ollama's); the model is loaded now and no embedding context is opened for nothing.
+    if (msg.texts.length === 0) return void post({ type: 'embedded', id: msg.id, embeddings: [], inputTokens: 0 });
     const { ctx, maxTokens } = await embeddingContext(m, threads);
     const embeddings: number[][] = [];
     let inputTokens = 0;

@@ -127,6 +127,8 @@ export interface ProtocolServices {
   loaded?(): LoadedModel[];
   /** Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed. */
   unload?(model: string): Promise<void>;
+  /** Load the model a caller names into the engine's memory now (absent, or a model no engine loads: nothing). */
+  load?(model: string): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
 }

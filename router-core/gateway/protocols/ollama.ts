@@ -710,6 +710,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
     // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
     if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
+    // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
+    else await services.load?.(normalizeOllamaModel(b.model));
     const head = { model: b.model, created_at: new Date().toISOString() };
     return generate
       ? { ...head, response: '', done: true, done_reason: reason }
