@@ -78,13 +78,30 @@ if (!Number.isInteger(WARMUP) || WARMUP < 0) {
 const ANSWER_WORDS = Number(args['answer-words'] ?? 8);
 const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
 
+/**
+ * Targets the summary checks. The gateway's are ratios against baselines measured in the same run (the absolute
+ * concurrency-1 latency and CPU targets are retired: on a shared 2-core VM they measured the machine's load as much as
+ * the gateway); the speed ones are the parallel-inference and lean-core targets, for this machine and the tiny GGUF.
+ */
 const targets = {
   estimatorP99Us: 50,
   learnedP99Us: 100,
-  addedP50Ms: 0.35,
-  cpuPerReqUs: 250,
   addedTtfbMs: 1,
   tokensRatio: 0.95,
+  /** c=16: gateway requests/s ÷ the bare proxy's, at least. */
+  c16RpsVsProxy: 0.7,
+  /** c=16: gateway CPU per request ÷ the bare proxy's, at most. */
+  c16CpuVsProxy: 1.5,
+  /** 4 streams at once: aggregate tokens/s ÷ one stream's, at least. */
+  streams4Throughput: 2,
+  /** 4 streams at once: slowest first token ÷ a single stream's, at most. */
+  streams4Ttft: 3,
+  /** 4 streams: the gateway's tokens/s ÷ direct node-llama-cpp's with the same sequences and threads, at least. */
+  gatewayVsDirect4: 0.9,
+  /** Turn 10's first-token time ÷ turn 1's, with cache reuse, at most. */
+  turnRatio10: 1.5,
+  coldStartMs: 500,
+  idleRssMb: 100,
 };
 
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'hybrid-bench-'));
@@ -783,7 +800,13 @@ function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'FAIL';
 }
 
-function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: RoutingBenchResult): string {
+function summary(
+  est: EstimatorResult,
+  gw: GatewayResult,
+  ll: LlamaResult,
+  rt: RoutingBenchResult,
+  speed: { parallel?: ParallelResult; cold: ColdStartResult },
+): string {
   const rows: string[][] = [['metric', 'value', 'baseline (same run)', 'target', '']];
   const add = (metric: string, value: string, baseline: string, target = '', ok?: boolean): void => {
     rows.push([metric, value, baseline, target, ok === undefined ? '' : verdict(ok)]);
@@ -844,23 +867,25 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
     add(`${c} direct upstream p50 / p99`, `${fmt(m.direct!.p50Ms, 3)} / ${fmt(m.direct!.p99Ms, 3)} ms`, '(baseline)');
     for (const k of ['native', 'openai'] as const) {
       const name = k === 'native' ? 'gateway /api/v1/chat' : 'gateway /v1/chat/completions';
-      const isTarget = s.concurrency === 1;
-      add(
-        `${c} ${name} added p50`,
-        `${fmt(s.addedP50Ms[k]!, 3)} ms`,
-        `bare proxy ${fmt(s.addedP50Ms.proxy!, 3)} ms`,
-        isTarget ? `≤ ${targets.addedP50Ms} ms` : '',
-        isTarget ? s.addedP50Ms[k]! <= targets.addedP50Ms : undefined,
-      );
+      const isTarget = s.concurrency === 16;
+      add(`${c} ${name} added p50`, `${fmt(s.addedP50Ms[k]!, 3)} ms`, `bare proxy ${fmt(s.addedP50Ms.proxy!, 3)} ms`);
       add(`${c} ${name} added p99`, `${fmt(s.addedP99Ms[k]!, 3)} ms`, `bare proxy ${fmt(s.addedP99Ms.proxy!, 3)} ms`);
+      const cpuRatio = m[k]!.cpuUs / m.proxy!.cpuUs;
       add(
         `${c} ${name} CPU/request`,
-        `${fmt(m[k]!.cpuUs, 0)} µs`,
+        `${fmt(m[k]!.cpuUs, 0)} µs (×${fmt(cpuRatio, 2)})`,
         `bare proxy ${fmt(m.proxy!.cpuUs, 0)} µs`,
-        isTarget ? `≤ ${targets.cpuPerReqUs} µs` : '',
-        isTarget ? m[k]!.cpuUs <= targets.cpuPerReqUs : undefined,
+        isTarget ? `≤ ×${targets.c16CpuVsProxy}` : '',
+        isTarget ? cpuRatio <= targets.c16CpuVsProxy : undefined,
       );
-      add(`${c} ${name} req/s`, fmt(m[k]!.rps, 0), `direct ${fmt(m.direct!.rps, 0)}, proxy ${fmt(m.proxy!.rps, 0)}`);
+      const rpsRatio = m[k]!.rps / m.proxy!.rps;
+      add(
+        `${c} ${name} req/s`,
+        `${fmt(m[k]!.rps, 0)} (×${fmt(rpsRatio, 2)})`,
+        `direct ${fmt(m.direct!.rps, 0)}, proxy ${fmt(m.proxy!.rps, 0)}`,
+        isTarget ? `≥ ×${targets.c16RpsVsProxy}` : '',
+        isTarget ? rpsRatio >= targets.c16RpsVsProxy : undefined,
+      );
     }
     add(
       `${c} Fastify + ollama client floor: added p50 / CPU`,
@@ -886,7 +911,63 @@ function summary(est: EstimatorResult, gw: GatewayResult, ll: LlamaResult, rt: R
   add('embedded tokens/s via gateway', fmt(ll.gateway.tokensPerS, 0), `direct ${fmt(ll.direct.tokensPerS, 0)}`);
   add('embedded CPU per token via gateway', `${fmt(ll.gateway.cpuUsPerToken, 0)} µs`, `direct ${fmt(ll.direct.cpuUsPerToken, 0)} µs`);
   add('embedded tokens/s ratio gateway/direct', fmt(ll.ratio, 3), '1.000', `≥ ${targets.tokensRatio}`, ll.ratio >= targets.tokensRatio);
+  if (speed.parallel) speedRows(speed.parallel, add);
+  add(
+    'cold start of the built server to /health',
+    `${fmt(speed.cold.gatewayHealthMs, 0)} ms`,
+    `bare node:http ${fmt(speed.cold.bareHealthMs, 0)} ms`,
+    `≤ ${targets.coldStartMs} ms`,
+    speed.cold.gatewayHealthMs <= targets.coldStartMs,
+  );
+  add(
+    'idle resident size, no model',
+    `${fmt(speed.cold.gatewayIdleRssMb, 0)} MB`,
+    `bare node:http ${fmt(speed.cold.bareIdleRssMb, 0)} MB`,
+    `≤ ${targets.idleRssMb} MB`,
+    speed.cold.gatewayIdleRssMb <= targets.idleRssMb,
+  );
   return table(rows);
+}
+
+/** The parallel-inference rows of the summary, each against its baseline in the same run. */
+function speedRows(p: ParallelResult, add: (metric: string, value: string, baseline: string, target?: string, ok?: boolean) => void): void {
+  for (const r of p.byConcurrency.filter((x) => x.sequences > 1)) {
+    add(
+      `${r.c} streams at once: aggregate tokens/s × one stream`,
+      `×${fmt(r.throughputRatio, 2)}`,
+      r.c === 4
+        ? `library's own 4-vs-1 gain ×${fmt(p.batchingGain4.direct, 2)} (gateway ×${fmt(p.batchingGain4.gateway, 2)} in the same rounds)`
+        : `one stream ${fmt(p.single.tokensPerS, 0)} tokens/s`,
+      r.c === 4 ? `≥ ×${targets.streams4Throughput}` : '',
+      r.c === 4 ? r.throughputRatio >= targets.streams4Throughput : undefined,
+    );
+    add(
+      `${r.c} streams at once: slowest first token × single`,
+      `×${fmt(r.ttftRatio, 2)}`,
+      `single first token ${fmt(p.single.ttftMs, 0)} ms`,
+      r.c === 4 ? `≤ ×${targets.streams4Ttft}` : '',
+      r.c === 4 ? r.ttftRatio <= targets.streams4Ttft : undefined,
+    );
+  }
+  add(
+    '4 streams: gateway tokens/s ÷ direct node-llama-cpp',
+    fmt(p.gatewayVsDirect4, 2),
+    `direct ${fmt(p.direct4TokensPerS, 0)} tokens/s`,
+    `≥ ${targets.gatewayVsDirect4}`,
+    p.gatewayVsDirect4 >= targets.gatewayVsDirect4,
+  );
+  add(
+    'turn 10 ÷ turn 1 first token, with cache reuse',
+    fmt(p.turns.reuseRatio10, 2),
+    `direct node-llama-cpp ${fmt(p.turns.directRatio10, 2)}; without reuse ${fmt(p.turns.noReuseRatio10, 2)}`,
+    `≤ ${targets.turnRatio10}`,
+    p.turns.reuseRatio10 <= targets.turnRatio10,
+  );
+  add(
+    'resident size with 1 / 4 / 8 sequences',
+    `${fmt(p.rssMb.oneSequence, 0)} / ${fmt(p.rssMb.fourSequences, 0)} / ${fmt(p.rssMb.eightSequences, 0)} MB`,
+    'after the bursts',
+  );
 }
 
 async function main(): Promise<void> {
@@ -951,7 +1032,7 @@ async function main(): Promise<void> {
   const speed = await benchSpeed('parallel');
 
   log('\nSummary');
-  log(summary(est, gw, ll, rt));
+  log(summary(est, gw, ll, rt, speed));
   const out = path.join(repoRoot, 'bench', 'results.json');
   const results = {
     when: new Date().toISOString(),
