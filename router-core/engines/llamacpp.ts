@@ -168,6 +168,11 @@ export interface LlamaCppEngine extends Engine {
    * Resolves with the paths freed (none when it was not loaded), after the worker confirms.
    */
   unload(model: string): Promise<string[]>;
+  /**
+   * Load a model now without generating (Ollama's preload: `/api/generate` with no prompt, `/api/chat` with
+   * `messages: []`), in turn with the calls queued for it; resolves once its weights and context are in memory.
+   */
+  load(model: string): Promise<void>;
 }
 
 // Chat replies from small local models are short; 512 bounds a runaway generation (random or looping output)
@@ -739,6 +744,10 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     close,
     info,
     unload,
+    async load(model: string) {
+      // An embed job without texts loads the model as a chat would and computes nothing.
+      await embed([], model, new AbortController().signal);
+    },
     async terminateWorkerForTesting() {
       const w = worker;
       if (w) await w.terminate();

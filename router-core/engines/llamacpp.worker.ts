@@ -870,6 +870,8 @@ async function embed(msg: Extract<ToWorker, { type: 'embed' }>): Promise<void> {
       post({ type: 'failed', id: msg.id, stage: 'load', message: shortReason(e) });
       return;
     }
+    // No texts: a preload (Ollama's); the model is loaded now and no embedding context is opened for nothing.
+    if (msg.texts.length === 0) return void post({ type: 'embedded', id: msg.id, embeddings: [], inputTokens: 0 });
     const { ctx, maxTokens } = await embeddingContext(m, threads);
     const embeddings: number[][] = [];
     let inputTokens = 0;
@@ -928,6 +930,38 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
   }
 }
 
+/** node-llama-cpp's native model handle: `getTokenString` reads a token's vocabulary entry (`<0xF0>` for a byte). */
+interface NativeTokenStrings {
+  _model?: { getTokenString?: (token: number) => string };
+}
+
+/**
+ * The one byte a SentencePiece byte-fallback token (`<0xF0>`) stands for, or undefined for any other token. Its text
+ * alone is U+FFFD (a lone byte of a longer character is no text), so its bytes cannot be read back from that text.
+ */
+function fallbackByte(model: LlamaModel, t: Token): number | undefined {
+  if (!model.getTokenAttributes(t).byte) return undefined;
+  const entry = (model as unknown as NativeTokenStrings)._model?.getTokenString?.(t);
+  const hex = entry === undefined ? null : /^<0x([0-9A-Fa-f]{2})>$/.exec(entry);
+  return hex ? Number.parseInt(hex[1]!, 16) : undefined;
+}
+
+/**
+ * The characters that `bytes` completes after `pending` (the bytes of a run of byte tokens not yet a whole
+ * character): '' while a character is still incomplete, the character (or U+FFFD for an invalid sequence) once it is.
+ */
+function completedText(pending: readonly number[], bytes: readonly number[]): string {
+  const before = new TextDecoder().decode(Uint8Array.from(pending), { stream: true });
+  return new TextDecoder().decode(Uint8Array.from([...pending, ...bytes]), { stream: true }).slice(before.length);
+}
+
+/** What is left of an unfinished run of byte tokens when a whole token follows: U+FFFD for its incomplete tail. */
+function flushedText(pending: readonly number[]): string {
+  if (pending.length === 0) return '';
+  const streamed = new TextDecoder().decode(Uint8Array.from(pending), { stream: true });
+  return new TextDecoder().decode(Uint8Array.from(pending)).slice(streamed.length);
+}
+
 /**
  * Each answer token's natural-log probability and the `top` most likely tokens at its position (OpenAI's logprobs).
  * LlamaChat does not expose per-token probabilities, so the answer is re-scored as {@link answerLogprob} does: the
@@ -935,6 +969,8 @@ async function answerLogprob(sequence: LlamaChat['sequence'], answerTokens: numb
  * for the raw logits of the token that came and of the `top` best, and the total logit weight:
  * log p(t) = (logit(t) − max) − ln Σ exp(logit − max) (before temperature, as the model scores them). Only the tokens
  * whose text the caller got count (a stop sequence's are generated, then cut). Undefined when it cannot be measured.
+ * A byte-fallback token's `bytes` is its own byte; its text is the character it completes ('' before), so the tokens'
+ * text still joins to the answer and their bytes, joined, are the answer's UTF-8 (OpenAI's use of `bytes`).
  */
 async function tokenLogprobs(
   model: LlamaModel,
@@ -945,15 +981,28 @@ async function tokenLogprobs(
   top: number,
 ): Promise<TokenLogprob[] | undefined> {
   try {
-    const pieces: string[] = [];
+    // Each token's text and bytes after the answer's earlier tokens; `pending` holds an unfinished byte run.
+    const spell = (
+      t: Token,
+      previous: readonly Token[],
+      pending: readonly number[],
+    ): Omit<TokenChoice, 'logprob'> & { pendingAfter: number[] } => {
+      const byte = fallbackByte(model, t);
+      if (byte !== undefined) return { token: completedText(pending, [byte]), bytes: [byte], pendingAfter: [...pending, byte] };
+      const piece = model.detokenize([t], false, previous as Token[]);
+      return { token: flushedText(pending) + piece, bytes: [...Buffer.from(piece, 'utf8')], pendingAfter: [] };
+    };
+    const spelled: Array<ReturnType<typeof spell> & { pendingBefore: number[] }> = [];
+    let pending: number[] = [];
     let len = 0;
     for (let i = 0; i < answer.length; i++) {
-      const piece = model.detokenize([answer[i]!], false, answer.slice(Math.max(0, i - 4), i) as Token[]);
-      if (len + piece.length > text.length) break;
-      pieces.push(piece);
-      len += piece.length;
+      const s = spell(answer[i]!, answer.slice(Math.max(0, i - 4), i), pending);
+      if (len + s.token.length > text.length) break;
+      spelled.push({ ...s, pendingBefore: pending });
+      pending = s.pendingAfter;
+      len += s.token.length;
     }
-    const kept = answer.slice(0, pieces.length);
+    const kept = answer.slice(0, spelled.length);
     if (kept.length === 0 || prompt.length === 0) return [];
     const before = prompt.length - 1;
     await sequence.eraseContextTokenRanges([{ start: before, end: sequence.nextTokenIndex }]);
@@ -964,10 +1013,6 @@ async function tokenLogprobs(
         { generateNext: { logits: { filter: { tokens: [kept[i]!], includeTop: top, includeMax: true } }, totalLogitWeight: true } },
       ]),
     );
-    const choice = (t: Token, logprob: number, previous: readonly Token[]): TokenChoice => {
-      const token = model.detokenize([t], false, previous as Token[]);
-      return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
-    };
     return kept.map((t, i) => {
       const next = out[i]?.next;
       if (!next?.logits || next.totalLogitWeight === undefined) throw new Error(`no logits at answer token ${i}`);
@@ -975,12 +1020,17 @@ async function tokenLogprobs(
       for (const v of next.logits.values()) max = Math.max(max, v);
       const lp = (logit: number): number => logit - max - Math.log(next.totalLogitWeight!);
       const previous = kept.slice(Math.max(0, i - 4), i);
+      const { pendingBefore } = spelled[i]!;
+      const choice = (c: Token, logprob: number): TokenChoice => {
+        const s = spell(c, previous, pendingBefore);
+        return { token: s.token, logprob, bytes: s.bytes };
+      };
       const best = [...next.logits.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
       return {
-        token: pieces[i]!,
+        token: spelled[i]!.token,
         logprob: lp(next.logits.get(t) ?? -Infinity),
-        bytes: [...Buffer.from(pieces[i]!, 'utf8')],
-        top: best.map(([c, logit]) => choice(c, lp(logit), previous)),
+        bytes: spelled[i]!.bytes,
+        top: best.map(([c, logit]) => choice(c, lp(logit))),
       };
     });
   } catch (e) {

@@ -64,6 +64,8 @@ export interface GatewayOptions
   localModelFile?: ProtocolServicesDeps['localModelFile'];
   /** Free a model an engine holds (Ollama's keep_alive 0 and `ollama stop`); absent = nothing to free. */
   unloadModel?: ProtocolServicesDeps['unloadModel'];
+  /** Load a model into an engine now (Ollama's preload); absent = nothing is loaded ahead of a request. */
+  loadModel?: ProtocolServicesDeps['loadModel'];
   /** The last time Claude refused the saved key on a real request (Settings turns the key red); absent in bare gateways. */
   lastClaudeAuthError?: SecretsApiDeps['lastAuthError'];
   /** Cloud providers, first choice, fallback order and keys behind /api/v1/cloud (absent in bare gateways). */

@@ -71,6 +71,8 @@ export interface ProtocolServicesDeps {
   localModelFile?(): Promise<LocalModelFileInfo | undefined>;
   /** Free the model a caller names (as in a chat; 'auto' = every local model loaded); resolves once freed. */
   unloadModel?(model: string): Promise<void>;
+  /** Load the model a caller names (as in a chat) into the embedded engine now; other models: nothing to do. */
+  loadModel?(model: string): Promise<void>;
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
   ledger?: Pick<Ledger, 'saveResponse' | 'getResponse' | 'deleteResponse'>;
   history?(): boolean;
@@ -161,6 +163,7 @@ function fromFile(f: LocalModelFileInfo): Partial<ModelListing> {
   return {
     ...(f.chatTemplate !== undefined ? { thinking: THINKING_TEMPLATE.test(f.chatTemplate) } : {}),
     ...(f.sizeBytes !== undefined ? { sizeBytes: f.sizeBytes } : {}),
+    ...(f.modifiedAt !== undefined ? { modifiedAt: f.modifiedAt } : {}),
     ...(f.architecture !== undefined ? { family: f.architecture } : {}),
     ...(f.parameterCount !== undefined ? { parameterCount: f.parameterCount } : {}),
     ...(f.quantization !== undefined ? { quantization: f.quantization } : {}),
@@ -184,6 +187,7 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     ...(deps.models ? { files: deps.models } : {}),
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
     ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
+    ...(deps.loadModel ? { load: deps.loadModel } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
   };
 }

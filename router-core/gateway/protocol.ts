@@ -82,6 +82,8 @@ export interface ModelListing {
    * engine-native names), which are not refused.
    */
   thinking?: boolean;
+  /** When the model's file last changed (ms since the epoch; Ollama's `modified_at`); absent = the server's start. */
+  modifiedAt?: number;
   /**
    * Other names a caller may send for this model, not listed on their own: the catalog ids the HYBRID_AI_LOCAL_MODEL
    * file answers for.
@@ -101,6 +103,8 @@ export interface LocalModelFileInfo {
   /** The context it was trained for, in tokens. */
   contextLength?: number;
   chatTemplate?: string;
+  /** The file's modification time, ms since the epoch. */
+  modifiedAt?: number;
   /** Scalar header values (numbers, booleans, short strings), `general.parameter_count` included when counted. */
   metadata: Record<string, string | number | boolean>;
 }
@@ -123,6 +127,8 @@ export interface ProtocolServices {
   loaded?(): LoadedModel[];
   /** Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed. */
   unload?(model: string): Promise<void>;
+  /** Load the model a caller names into the engine's memory now (absent, or a model no engine loads: nothing). */
+  load?(model: string): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
 }

@@ -18,6 +18,7 @@ export function createLocalModelFileDescriber(file: string, name: string): () =>
         (g): LocalModelFileInfo => ({
           name,
           sizeBytes: st.size,
+          modifiedAt: st.mtimeMs,
           ...(g?.architecture !== undefined ? { architecture: g.architecture } : {}),
           ...(g?.parameterCount !== undefined ? { parameterCount: g.parameterCount } : {}),
           ...(g?.quantization !== undefined ? { quantization: g.quantization } : {}),
@@ -26,7 +27,7 @@ export function createLocalModelFileDescriber(file: string, name: string): () =>
           metadata: g?.metadata ?? {},
         }),
         // Unreadable now (replaced mid-read, permissions): its name and size still describe it.
-        (): LocalModelFileInfo => ({ name, sizeBytes: st.size, metadata: {} }),
+        (): LocalModelFileInfo => ({ name, sizeBytes: st.size, modifiedAt: st.mtimeMs, metadata: {} }),
       );
       cached = { key, info };
     }

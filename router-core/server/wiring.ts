@@ -748,6 +748,14 @@ function startGateway({ config, opts, storage, cloud, engines: e, routing: r, re
       const entry = findModel(model);
       await e?.unload?.(entry?.kind === 'local' ? entry.id : model);
     },
+    loadModel: async (model) => {
+      const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
+      const entry = findModel(model);
+      const id = entry?.kind === 'local' ? entry.id : model;
+      // Only a model the embedded engine serves has anything to load ahead ('auto', clouds and Ollama's own tags not).
+      const llama = (await availability.get()).engines.llamacpp;
+      if (e?.load && llama?.ok && llama.models.includes(id)) await e.load(id);
+    },
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     keys,

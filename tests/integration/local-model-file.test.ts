@@ -2,7 +2,7 @@
 // really answers (its name, size and header: architecture, parameters, quantization, context, chat template), not the
 // catalog models it stands in for; the catalog names still work in requests. Real llama.cpp on a generated GGUF; the
 // file's facts are read independently with node-llama-cpp's own GGUF reader.
-import { statSync } from 'node:fs';
+import { statSync, utimesSync } from 'node:fs';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
@@ -74,6 +74,16 @@ describe('the model lists describe the HYBRID_AI_LOCAL_MODEL file', () => {
       expect(show.template, model).toBe(file.template);
       // Not the catalog entry's licence: the file's is unknown here.
       expect(show.license, model).toBe('');
+    }
+  });
+
+  it("modified_at in /api/tags and /api/show is the file's modification time, not the server's start", async () => {
+    const changed = new Date('2024-03-05T06:07:08.000Z');
+    utimesSync(gw.gguf, changed, changed);
+    const { models } = await ollama().list();
+    expect(new Date(models.find((m) => m.name === 'tiny:latest')!.modified_at).toISOString()).toBe(changed.toISOString());
+    for (const model of ['tiny', 'tinyllama']) {
+      expect(new Date((await ollama().show({ model })).modified_at).toISOString(), model).toBe(changed.toISOString());
     }
   });
 

@@ -127,3 +127,27 @@ describe('unload frees the model in llama.cpp; the next request loads it again',
     expect(engine().info().modelsFreed).toBe(freed);
   });
 });
+
+describe('a preload loads the model, as Ollama does', () => {
+  it('generate with no prompt, or chat with messages: [], loads it: /api/ps lists it, the next answer waits for no load', async () => {
+    const preloads: Array<() => Promise<unknown>> = [
+      () => post('/api/generate', { model: 'tiny' }),
+      () => ollama().chat({ model: 'tinyllama', messages: [] }),
+    ];
+    for (const preload of preloads) {
+      await post('/api/generate', { model: 'auto', keep_alive: 0 });
+      expect(await psNames()).toEqual([]);
+      const loads = engine().info().modelLoads;
+      expect(await preload()).toMatchObject({ done: true, done_reason: 'load' });
+      expect(engine().info().modelLoads).toBe(loads + 1);
+      expect(await psNames()).toEqual(['tiny:latest']);
+      const r = await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], options: { num_predict: 2 } });
+      expect(r.load_duration).toBe(0);
+      expect(engine().info().modelLoads).toBe(loads + 1);
+    }
+    // "auto" names no one model: answered, and nothing is loaded for it.
+    await post('/api/generate', { model: 'auto', keep_alive: 0 });
+    expect(await post('/api/generate', { model: 'auto' })).toMatchObject({ done_reason: 'load' });
+    expect(await psNames()).toEqual([]);
+  });
+});

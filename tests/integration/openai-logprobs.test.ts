@@ -129,6 +129,20 @@ describe('the legacy /v1/completions logprobs (an integer: that many alternative
     expect((await openai().completions.create(prompt)).choices[0]!.logprobs).toBeNull();
   });
 
+  it("top_logprobs always holds the sampled token's own, even outside the best (OpenAI: up to logprobs+1 entries)", async () => {
+    // Sampled hot, so some tokens taken are not the model's best; logprobs 0 asks for no alternatives at all.
+    for (const n of [0, 1]) {
+      const c = await openai().completions.create({ ...prompt, max_tokens: 16, temperature: 1.8, seed: 7, logprobs: n });
+      const lp = c.choices[0]!.logprobs!;
+      lp.tokens!.forEach((t, i) => {
+        const top = lp.top_logprobs![i]!;
+        expect(top[t]).toBeCloseTo(lp.token_logprobs![i]!, 6);
+        expect(Object.keys(top).length).toBeLessThanOrEqual(n + 1);
+        if (n === 0) expect(Object.keys(top)).toEqual([t]);
+      });
+    }
+  });
+
   it('with echo (the prompt would need scoring too): 400 naming logprobs', async () => {
     const e = await openai()
       .completions.create({ ...prompt, logprobs: 1, echo: true })

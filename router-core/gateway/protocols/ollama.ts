@@ -524,7 +524,7 @@ const routes: ExtraRoute[] = [
         models: (await services.models()).map((m) => ({
           name: ollamaName(m.id),
           model: ollamaName(m.id),
-          modified_at: modified,
+          modified_at: m.modifiedAt !== undefined ? iso(m.modifiedAt) : modified,
           size: m.sizeBytes ?? 0,
           digest: digestOf(m),
           details: details(m),
@@ -558,7 +558,7 @@ const routes: ExtraRoute[] = [
         // As Ollama lists them: 'embedding' marks an embedding-only model (the Ollama CLI then computes vectors instead
         // of chatting), so a chat model that can also embed through /api/embed says 'completion' only, as llama3 does.
         capabilities: ['completion', ...(m.supportsTools ? ['tools'] : []), ...(m.thinking ? ['thinking'] : [])],
-        modified_at: iso(services.startedAt),
+        modified_at: iso(m.modifiedAt ?? services.startedAt),
       };
     },
   },
@@ -710,6 +710,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
     // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
     if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
+    // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
+    else await services.load?.(normalizeOllamaModel(b.model));
     const head = { model: b.model, created_at: new Date().toISOString() };
     return generate
       ? { ...head, response: '', done: true, done_reason: reason }

@@ -492,7 +492,11 @@ function decodeCompletions(raw: unknown): Decoded<OpenAiOptions> {
   };
 }
 
-/** The legacy API's `logprobs`: parallel lists of tokens, their log-probabilities, the best alternatives and offsets. */
+/**
+ * The legacy API's `logprobs`: parallel lists of tokens, their log-probabilities, the best alternatives and offsets.
+ * Each position's alternatives also hold the token taken, as OpenAI's do ("up to logprobs+1 elements"), so a sampled
+ * token outside the best (or `logprobs: 0`) still has its entry.
+ */
 export function legacyLogprobs(tokens: readonly TokenLogprob[]) {
   const offsets: number[] = [];
   let at = 0;
@@ -503,7 +507,11 @@ export function legacyLogprobs(tokens: readonly TokenLogprob[]) {
   return {
     tokens: tokens.map((t) => t.token),
     token_logprobs: tokens.map((t) => t.logprob),
-    top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((c) => [c.token, c.logprob]))),
+    top_logprobs: tokens.map((t) => {
+      const top: Record<string, number> = Object.fromEntries(t.top.map((c) => [c.token, c.logprob]));
+      if (!Object.hasOwn(top, t.token)) top[t.token] = t.logprob;
+      return top;
+    }),
     text_offset: offsets,
   };
 }
