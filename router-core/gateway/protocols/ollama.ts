@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolSpec } from '../../contracts/chat.js';
 import { checkJsonSchema } from '../../routing/json-schema.js';
-import type { FinishReason } from '../../contracts/stream.js';
+import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { DownloadProgress } from '../../contracts/events.js';
@@ -96,6 +96,8 @@ const common = {
   format: z.unknown().optional(),
   keep_alive: z.unknown().optional(),
   think: z.unknown().optional(),
+  logprobs: z.boolean().optional(),
+  top_logprobs: z.number().int().optional(),
 };
 const chatBody = z.object({
   ...common,
@@ -276,9 +278,40 @@ function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
   });
 }
 
-/** The encoders' options a body's keep_alive and think give. */
-function keepAndThink(b: { keep_alive?: unknown; think?: unknown }): Pick<OllamaOptions, 'unloadAfter' | 'think'> {
-  return { ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}), ...(wantsThinking(b.think) ? { think: true } : {}) };
+/** The encoders' options a body's keep_alive, think and logprobs give. */
+function keepAndThink(b: {
+  keep_alive?: unknown;
+  think?: unknown;
+  logprobs?: boolean;
+  top_logprobs?: number;
+}): Pick<OllamaOptions, 'unloadAfter' | 'think' | 'logprobs'> {
+  const lp = logprobsOf(b);
+  return {
+    ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}),
+    ...(wantsThinking(b.think) ? { think: true } : {}),
+    ...(lp ? { logprobs: lp } : {}),
+  };
+}
+
+/**
+ * `logprobs` / `top_logprobs` as Ollama reads them: top_logprobs outside 0-20 is a 400 in Ollama's words
+ * (server/routes.go); without `logprobs: true` none are returned.
+ */
+function logprobsOf(b: { logprobs?: boolean; top_logprobs?: number }): { top: number } | undefined {
+  if (b.top_logprobs !== undefined && (b.top_logprobs < 0 || b.top_logprobs > 20)) {
+    throw new CoreError('invalid_request', 'top_logprobs must be between 0 and 20', { details: { param: 'top_logprobs' } });
+  }
+  return b.logprobs === true ? { top: b.top_logprobs ?? 0 } : undefined;
+}
+
+/** Ollama's `logprobs`: `[{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]` (api/types.go). */
+function wireLogprobs(tokens: readonly TokenLogprob[]) {
+  return tokens.map((t) => ({
+    token: t.token,
+    logprob: t.logprob,
+    bytes: t.bytes,
+    ...(t.top.length > 0 ? { top_logprobs: t.top.map((c) => ({ token: c.token, logprob: c.logprob, bytes: c.bytes })) } : {}),
+  }));
 }
 
 /** `{responseFormat}` for a request's `format`, or nothing. */
@@ -686,6 +719,8 @@ export interface OllamaOptions {
   unloadAfter?: boolean;
   /** `think` asked for thinking (true or a level): refused for a model known not to think, as Ollama does. */
   think?: boolean;
+  /** `logprobs: true`: the answer carries its tokens' log-probabilities, with `top` alternatives each. */
+  logprobs?: { top: number };
 }
 
 export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
@@ -730,7 +765,13 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       return {
         stream: b.stream,
         options: { variant: 'generate', model: b.model, ...keepAndThink(b) },
-        request: { model: normalizeOllamaModel(b.model), messages, params: paramsOf(b.options), ...withFormat(b.format) },
+        request: {
+          model: normalizeOllamaModel(b.model),
+          messages,
+          params: paramsOf(b.options),
+          ...withFormat(b.format),
+          ...(b.logprobs === true ? { logprobs: logprobsOf(b) } : {}),
+        },
       };
     }
     const b = parseBody(chatBody, raw);
@@ -747,6 +788,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
         params: paramsOf(b.options),
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...withFormat(b.format),
+        ...(b.logprobs === true ? { logprobs: logprobsOf(b) } : {}),
       },
     };
   },
@@ -769,7 +811,12 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
     const head = { model: decoded.options?.model ?? run.decision.model, created_at: new Date().toISOString() };
-    const tail = { done: true, done_reason: doneReason(c.finishReason), ...metrics(c.summary) };
+    const tail = {
+      done: true,
+      done_reason: doneReason(c.finishReason),
+      ...metrics(c.summary),
+      ...(decoded.options?.logprobs ? { logprobs: wireLogprobs(c.logprobs ?? []) } : {}),
+    };
     if (decoded.options?.variant === 'generate')
       return { ...head, response: c.text, ...tail, context: encodeContext(decoded.request.messages, c.text) };
     const calls = c.toolCalls.length > 0 ? { tool_calls: wireCalls(c.toolCalls) } : {};
@@ -780,6 +827,9 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const model = decoded.options?.model ?? run.decision.model;
     const generate = decoded.options?.variant === 'generate';
     let summary: Summary | undefined;
+    // The engine scores the whole answer once it is complete: its log-probabilities ride on the last line (Ollama sends
+    // each chunk's own; a client that joins the lines' lists gets the same list).
+    let logprobs: TokenLogprob[] | undefined;
     // /api/generate's last line carries the conversation so far, this answer included.
     let answer = '';
     const line = (fields: Record<string, unknown>): string => ndjsonLine({ model, created_at: new Date().toISOString(), ...fields });
@@ -799,8 +849,16 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
           case 'summary':
             summary = ev.summary;
             return '';
+          case 'logprobs':
+            logprobs = ev.tokens;
+            return '';
           case 'done': {
-            const tail = { done: true, done_reason: doneReason(ev.finishReason), ...metrics(summary) };
+            const tail = {
+              done: true,
+              done_reason: doneReason(ev.finishReason),
+              ...metrics(summary),
+              ...(decoded.options?.logprobs ? { logprobs: wireLogprobs(logprobs ?? []) } : {}),
+            };
             return generate
               ? line({ response: '', ...tail, context: encodeContext(decoded.request.messages, answer) })
               : line({ message: { role: 'assistant', content: '' }, ...tail });
