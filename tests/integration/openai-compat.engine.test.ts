@@ -14,7 +14,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hai-oac-'));
-  const gguf = await makeTinyGguf(path.join(dir, 'tiny.gguf'));
+  // Named as LM Studio and llama.cpp servers list models (from the file): the server lists this one model by that name.
+  const gguf = await makeTinyGguf(path.join(dir, 'tinyllama-1.1b-chat.gguf'));
   upstream = await startTestServer({ env: { HYBRID_AI_LOCAL_MODEL: gguf.path, HYBRID_AI_THREADS: '1' } });
 }, 60_000);
 afterAll(async () => {
@@ -55,7 +56,10 @@ describe('openai-compat engine', () => {
   it('probe lists catalog ids it can serve and the raw server models', async () => {
     const a = await make().probe();
     expect(a.ok).toBe(true);
-    expect(a.models).toEqual(expect.arrayContaining(['tinyllama', 'phi2', 'auto']));
+    // The server's one model matches the catalog's TinyLlama; its raw name and the server's own "auto" are listed too.
+    expect(a.models).toEqual(expect.arrayContaining(['tinyllama', 'tinyllama-1.1b-chat', 'auto']));
+    // A catalog model no server model matches is not claimed.
+    expect(a.models).not.toContain('phi2');
   });
 
   it('serveAllLocalAs maps every local route to one server model', async () => {
