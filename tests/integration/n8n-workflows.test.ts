@@ -426,16 +426,25 @@ describe.skipIf(skipReason !== undefined)('n8n workflows (integrations/n8n) in r
       const before = srv.core.ledger.recent(10_000).length;
       const url = `http://127.0.0.1:${port}/webhook/hybrid-ai/chat`;
       const body = JSON.stringify({ prompt: 'Name one colour.', local_only: true, max_tokens: 16 });
+      // n8n says "ready on … port N" once it listens, but answers every path with a 200 "n8n is starting up. Please
+      // wait" until its database is migrated; its readiness probe says when it is fully ready (abstract-server.js).
+      let ready = false;
+      for (let i = 0; i < 120 && child.exitCode === null && !ready; i++) {
+        ready = (await fetch(`http://127.0.0.1:${port}/healthz/readiness`).catch(() => undefined))?.status === 200;
+        if (!ready) await sleep(1000);
+      }
+      expect(ready, `n8n never reported ready:\n${log().slice(-4000)}`).toBe(true);
       let res: Response | undefined;
-      // Until n8n listens and has registered the published webhook, the port is closed or the path is a 404.
+      let text = '';
+      // Until n8n has registered the published webhook, the path is a 404.
       for (let i = 0; i < 120 && child.exitCode === null; i++) {
         res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+        // Read as text first: a body that is not JSON fails below with what n8n sent and its log, not a bare SyntaxError.
+        text = res ? await res.text() : '';
         if (res && res.status !== 404) break;
         await sleep(1000);
       }
       expect(res?.status, log().slice(-4000)).toBe(200);
-      // Read as text first: a body that is not JSON fails with what n8n sent and its log, not a bare SyntaxError.
-      const text = await res!.text();
       let answer: Record<string, any>;
       try {
         answer = JSON.parse(text) as Record<string, any>;
