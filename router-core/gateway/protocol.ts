@@ -140,6 +140,8 @@ export interface LoadedModel {
   engine: EngineId;
   /** Bytes of the model file, when known. */
   sizeBytes?: number;
+  /** Bytes it holds in memory (weights and context: KV cache and buffers for all its sequences), when known. */
+  memoryBytes?: number;
   /** Context window the engine opened, in tokens, when known. */
   contextLength?: number;
 }

@@ -120,8 +120,17 @@ function loadedModels(engine: Engine | undefined, files: Record<string, string>,
       // Deleted since it was loaded: size unknown.
     }
     // The window each request gets (tokens per sequence, as Ollama's num_ctx), once the worker reported the load.
-    const contextLength = info?.models.find((m) => m.path === file)?.contextSize;
-    return { id, engine: 'llamacpp', sizeBytes, ...(contextLength !== undefined ? { contextLength } : {}) };
+    const held = info?.models.find((m) => m.path === file);
+    const contextLength = held?.contextSize;
+    // In memory: the weights (the file) and the context llama.cpp opened for all its sequences (KV cache, buffers).
+    const memoryBytes = sizeBytes !== undefined && held ? sizeBytes + held.contextBytes : undefined;
+    return {
+      id,
+      engine: 'llamacpp',
+      sizeBytes,
+      ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+      ...(contextLength !== undefined ? { contextLength } : {}),
+    };
   });
 }
 

@@ -92,9 +92,15 @@ describe('the model lists describe the HYBRID_AI_LOCAL_MODEL file', () => {
     expect(chat.done).toBe(true);
     const { models } = await ollama().ps();
     expect(models).toHaveLength(1);
+    // Its size in memory, as Ollama's: the weights (the file) and the context llama.cpp opened for its sequences.
+    const system = (await (await fetch(`${gw.srv.url}/api/v1/system`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+      parallel: { models: Array<{ model: string; context_bytes: number }> };
+    };
+    const held = system.parallel.models.find((m) => m.model === 'tiny')!;
+    expect(held.context_bytes).toBeGreaterThan(0);
     expect(models[0]).toMatchObject({
       name: 'tiny:latest',
-      size: file.size,
+      size: file.size + held.context_bytes,
       details: { format: 'gguf', family: 'llama', parameter_size: `${Math.round(file.params / 1000)}K`, quantization_level: 'F32' },
     });
   });

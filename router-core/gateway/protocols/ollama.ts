@@ -615,7 +615,8 @@ const routes: ExtraRoute[] = [
           return {
             name: ollamaName(l.id),
             model: ollamaName(l.id),
-            size: l.sizeBytes ?? m.sizeBytes ?? 0,
+            // As Ollama's: what the model takes in memory (weights and context), not the file alone.
+            size: l.memoryBytes ?? l.sizeBytes ?? m.sizeBytes ?? 0,
             digest: digestOf(m),
             details: details(m),
             expires_at: expires,
