@@ -102,7 +102,7 @@ const MEMO_WORDS = Math.ceil((3 * groupIds.length) / 16);
 
 /**
  * The keyword groups' index (immutable once built), built on first use. why: parsing ~400 patterns was the largest
- * piece of the core's own start-up profile; {@link prepareFeatureIndex} lets the composition root build it after start.
+ * piece of the core's own start-up profile; {@link prepareFeatureIndexInSlices} lets the composition root build it after start.
  */
 let keywordIndex: PatternIndex | undefined;
 /** A build started by {@link prepareFeatureIndexInSlices} and not finished yet. */
@@ -124,11 +124,6 @@ const index = (): PatternIndex => {
   if (!keywordIndex) advanceBuild(() => false);
   return keywordIndex!;
 };
-
-/** Builds the keyword index now (idempotent); otherwise the first estimate builds it. */
-export function prepareFeatureIndex(): void {
-  index();
-}
 
 /** Whether the keyword index is built (a build in slices may be under way). */
 export function featureIndexBuilt(): boolean {

@@ -3,6 +3,7 @@
 // top_logprobs is Ollama's 400; a model whose engine cannot return them (Claude, through its stand-in) is a 400.
 import { Ollama, type ChatResponse, type GenerateResponse } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAnswerLogprobs } from '../fixtures/logprobs.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
 import { TOKEN } from './helpers.js';
 
@@ -18,27 +19,9 @@ const messages = [{ role: 'user', content: 'say hello to the world' }];
 
 type Logprobs = NonNullable<ChatResponse['logprobs']>;
 
-/** Every answer's log-probabilities: its text token by token, real log-probabilities, greedy choices on top. */
+/** Every answer's log-probabilities (see tests/fixtures/logprobs.ts); Ollama leaves top_logprobs out when none were asked. */
 function check(logprobs: Logprobs | undefined, text: string, top: number): void {
-  expect(logprobs).toBeDefined();
-  const tokens = logprobs!;
-  expect(tokens.length).toBeGreaterThan(0);
-  expect(tokens.map((t) => t.token).join('')).toBe(text);
-  for (const t of tokens) {
-    expect(t.logprob).toBeLessThanOrEqual(0);
-    expect(Number.isFinite(t.logprob)).toBe(true);
-    expect((t as { bytes?: number[] }).bytes).toEqual([...Buffer.from(t.token, 'utf8')]);
-    if (top === 0) {
-      expect(t.top_logprobs).toBeUndefined();
-      continue;
-    }
-    expect(t.top_logprobs).toHaveLength(top);
-    const lps = t.top_logprobs!.map((c) => c.logprob);
-    expect([...lps].sort((a, b) => b - a)).toEqual(lps);
-    // Greedy decoding took the most likely token.
-    expect(t.top_logprobs![0]!.token).toBe(t.token);
-    expect(t.top_logprobs![0]!.logprob).toBeCloseTo(t.logprob, 6);
-  }
+  expectAnswerLogprobs(logprobs, text, top, 'absent');
 }
 
 describe('Ollama logprobs from the embedded engine', () => {

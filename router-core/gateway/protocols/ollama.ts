@@ -278,8 +278,8 @@ function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
   });
 }
 
-/** The encoders' options a body's keep_alive, think and logprobs give. */
-function keepAndThink(b: {
+/** The encoders' options a body's keep_alive, think and logprobs give (its logprobs also go into the request). */
+function bodyOptions(b: {
   keep_alive?: unknown;
   think?: unknown;
   logprobs?: boolean;
@@ -758,6 +758,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (route.variant === 'generate') {
       const b = parseBody(generateBody, raw);
       refuseUnsupported(b);
+      const opts = bodyOptions(b);
       const messages: ChatMessage[] = [
         ...(b.system && b.system.trim() !== '' ? [{ role: 'system' as const, content: b.system }] : []),
         ...contextTurns(b.context),
@@ -765,31 +766,32 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
       ];
       return {
         stream: b.stream,
-        options: { variant: 'generate', model: b.model, ...keepAndThink(b) },
+        options: { variant: 'generate', model: b.model, ...opts },
         request: {
           model: normalizeOllamaModel(b.model),
           messages,
           params: paramsOf(b.options),
           ...withFormat(b.format),
-          ...(b.logprobs === true ? { logprobs: logprobsOf(b) } : {}),
+          ...(opts.logprobs ? { logprobs: opts.logprobs } : {}),
         },
       };
     }
     const b = parseBody(chatBody, raw);
     refuseUnsupported({}, b.messages);
+    const opts = bodyOptions(b);
     const messages = messagesOf(b.messages);
     requireUserTurn(messages);
     const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
     return {
       stream: b.stream,
-      options: { variant: 'chat', model: b.model, ...keepAndThink(b) },
+      options: { variant: 'chat', model: b.model, ...opts },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
         params: paramsOf(b.options),
         ...(tools && tools.length > 0 ? { tools } : {}),
         ...withFormat(b.format),
-        ...(b.logprobs === true ? { logprobs: logprobsOf(b) } : {}),
+        ...(opts.logprobs ? { logprobs: opts.logprobs } : {}),
       },
     };
   },
