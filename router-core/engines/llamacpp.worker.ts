@@ -955,7 +955,7 @@ function completedText(pending: readonly number[], bytes: readonly number[]): st
   return new TextDecoder().decode(Uint8Array.from([...pending, ...bytes]), { stream: true }).slice(before.length);
 }
 
-/** What is left of an unfinished run of byte tokens when a whole token follows: U+FFFD for its incomplete tail. */
+/** What is left of an unfinished run of byte tokens when no byte token continues it: U+FFFD for its incomplete tail. */
 function flushedText(pending: readonly number[]): string {
   if (pending.length === 0) return '';
   const streamed = new TextDecoder().decode(Uint8Array.from(pending), { stream: true });
@@ -990,13 +990,20 @@ async function tokenLogprobs(
       const byte = fallbackByte(model, t);
       if (byte !== undefined) return { token: completedText(pending, [byte]), bytes: [byte], pendingAfter: [...pending, byte] };
       const piece = model.detokenize([t], false, previous as Token[]);
-      return { token: flushedText(pending) + piece, bytes: [...Buffer.from(piece, 'utf8')], pendingAfter: [] };
+      return { token: piece, bytes: [...Buffer.from(piece, 'utf8')], pendingAfter: [] };
     };
     const spelled: Array<ReturnType<typeof spell> & { pendingBefore: number[] }> = [];
     let pending: number[] = [];
     let len = 0;
     for (let i = 0; i < answer.length; i++) {
       const s = spell(answer[i]!, answer.slice(Math.max(0, i - 4), i), pending);
+      // A byte run the next token does not continue (no token, a whole one, or a byte that is not a UTF-8 continuation
+      // byte) stays unfinished: its U+FFFD is this last byte token's text, not the next token's.
+      const nextByte = i + 1 < answer.length ? fallbackByte(model, answer[i + 1]!) : undefined;
+      if (s.pendingAfter.length > 0 && (nextByte === undefined || nextByte < 0x80 || nextByte > 0xbf)) {
+        s.token += flushedText(s.pendingAfter);
+        s.pendingAfter = [];
+      }
       if (len + s.token.length > text.length) break;
       spelled.push({ ...s, pendingBefore: pending });
       pending = s.pendingAfter;
@@ -1022,6 +1029,8 @@ async function tokenLogprobs(
       const previous = kept.slice(Math.max(0, i - 4), i);
       const { pendingBefore } = spelled[i]!;
       const choice = (c: Token, logprob: number): TokenChoice => {
+        // The token taken is spelled as in the answer (its text may close an unfinished byte run).
+        if (c === t) return { token: spelled[i]!.token, logprob, bytes: spelled[i]!.bytes };
         const s = spell(c, previous, pendingBefore);
         return { token: s.token, logprob, bytes: s.bytes };
       };

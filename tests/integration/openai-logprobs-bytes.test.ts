@@ -45,6 +45,11 @@ describe('logprobs of byte-fallback tokens', () => {
     for (const t of all) expect(t.bytes).not.toEqual(REPLACEMENT);
     // The answer did use lone bytes that are not characters by themselves (else this test proves nothing).
     expect(tokens.some((t) => t.bytes!.length === 1 && t.bytes![0]! >= 0x80)).toBe(true);
+    // A token that is whole characters spells exactly its own bytes: the U+FFFD of a byte run left unfinished belongs
+    // to that run's last byte token, not to the token after it.
+    for (const t of tokens)
+      if (!(t.bytes!.length === 1 && t.bytes![0]! >= 0x80)) expect(t.token).toBe(Buffer.from(t.bytes!).toString('utf8'));
+    expect(text).toMatch(/\uFFFD/);
     // Greedy: the best alternative is the token taken, text and bytes alike.
     for (const t of tokens) expect(t.top_logprobs[0]).toMatchObject({ token: t.token, bytes: t.bytes });
   });
