@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { getLlama, LlamaChat, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMO_MIN_CHARS, memoizeTokenizer } from '../../router-core/engines/tokenizer-memo.js';
 import { makeTinyGguf } from '../fixtures/make-tiny-gguf.js';
@@ -71,6 +71,45 @@ describe('memoizeTokenizer', () => {
       expect(stats).toMatchObject({ hits: 3, misses: 3 });
       model.tokenizer(longText(2));
       expect(stats).toMatchObject({ hits: 3, misses: 4 });
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+
+  it('tokenizes only the new messages of a follow-up turn: the earlier ones are pieces it already holds', async () => {
+    const model = await llama.loadModel({ modelPath });
+    try {
+      const plain = model.tokenizer;
+      // What reaches llama.cpp, whatever the memory does with it: every character the native tokenizer was given.
+      let nativeChars = 0;
+      const counting = Object.assign(
+        (t: string, s?: boolean | 'builtin', o?: 'trimLeadingSpace') => ((nativeChars += t.length), plain(t, s as boolean, o)),
+        plain,
+      );
+      Object.defineProperty(model, 'tokenizer', { value: counting, configurable: true, writable: true });
+      const stats = memoizeTokenizer(model);
+      const context = await model.createContext({ contextSize: 2048, sequences: 1, threads: 1 });
+      const chat = new LlamaChat({ contextSequence: context.getSequence() });
+      const history: ChatHistoryItem[] = [];
+      const render = () =>
+        chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: 'model', response: [] }] }).contextText;
+      for (let turn = 1; turn <= 6; turn++) {
+        // A chat message of a usual size (~220 characters), not a pasted document.
+        const user = `Turn ${turn}: ${'the river runs past the old mill and the children play by the water '.repeat(3)}`;
+        const answer = `answer number ${turn} to that`;
+        history.push({ type: 'user', text: user });
+        const before = nativeChars;
+        const tokens = render().tokenize(model.tokenizer);
+        const tokenized = nativeChars - before;
+        // Exactly what llama.cpp gives for the whole rendering.
+        expect(tokens).toEqual(render().tokenize(plain));
+        // From the second turn on, only the new user message (and the answer added before it) reach llama.cpp, not
+        // the history: the characters tokenized stay those of one turn however long the conversation grows.
+        if (turn > 1) expect(tokenized).toBeLessThanOrEqual(user.length + answer.length + 32);
+        history.push({ type: 'model', response: [answer] });
+      }
+      expect(stats.hits).toBeGreaterThan(10);
+      await context.dispose();
     } finally {
       await model.dispose();
     }
