@@ -129,6 +129,41 @@ describe('the bundled llama.cpp runs every catalog architecture', () => {
   );
 
   it(
+    'weights stored as Q8_0 (as real models ship them quantized) load as Q8_0 and generate',
+    async () => {
+      const f32 = await makeTinyGguf(join(dir, 'f32.gguf'), { seed: 3 });
+      const q8 = await makeTinyGguf(join(dir, 'q8.gguf'), { seed: 3, weights: 'q8_0' });
+      // 34 bytes per 32 weights instead of 128: the file is well under a third of its f32 twin (norms stay f32).
+      expect(q8.bytes).toBeLessThan(f32.bytes / 3);
+      const from = logs.length;
+      const model = await llama.loadModel({ modelPath: q8.path });
+      try {
+        expect(model.fileInfo.metadata.general.file_type).toBe(7);
+        // llama.cpp's loader counts the tensors of each type it read: every matrix is Q8_0, the norms f32.
+        const blocks = TINY_SHAPE.blocks;
+        await vi.waitFor(() => expect(logs.slice(from).join('\n')).toMatch(new RegExp(`type\\s+q8_0:\\s+${2 + 7 * blocks} tensors`)), {
+          timeout: 10_000,
+        });
+        const ctx = await model.createContext({ contextSize: 256, sequences: 1 });
+        try {
+          const seq = ctx.getSequence();
+          const generated: number[] = [];
+          for await (const t of seq.evaluate(model.tokenize('the river'), { temperature: 0 })) {
+            generated.push(t);
+            if (generated.length === 8) break;
+          }
+          expect(generated).toHaveLength(8);
+        } finally {
+          await ctx.dispose();
+        }
+      } finally {
+        await model.dispose();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
     'an architecture llama.cpp does not know is refused (so the loads above prove support)',
     async () => {
       const path = join(dir, 'unknown.gguf');
