@@ -3,7 +3,7 @@
 // Every number is a ratio against a baseline measured in the same run: one stream alone, direct node-llama-cpp with the
 // same sequences and threads, the first turn of the conversation, a bare node:http server started the same way.
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { request, type Agent } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +23,7 @@ import {
   threadLine,
   type Child,
 } from './lib.js';
+import { makeTinyGguf, SLOW_SHAPE } from '../tests/fixtures/make-tiny-gguf.js';
 
 /** What the sections need from bench/run.ts. */
 export interface ParallelBenchEnv {
@@ -152,6 +153,11 @@ export interface ParallelResult {
   /** The same by thread name (MainThread: HTTP and JS; WorkerThread: the llama.cpp worker's JS; libuv-worker: ggml). */
   cpuByThreadUsPerToken4: { gateway: Record<string, number>; direct: Record<string, number> };
   rssMb: { oneSequence: number; fourSequences: number; eightSequences: number };
+  /**
+   * Direct node-llama-cpp, 4 streams ÷ 1 on models of growing size (same threads): what llama.cpp's batching gains on
+   * this machine when decoding is the work, not per-token overhead. Empty in --quick.
+   */
+  ceilingByModel: Array<{ model: string; mb: number; singleTokensPerS: number; gain4: number }>;
   turns: {
     reuse: number[];
     noReuse: number[];
@@ -230,6 +236,7 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
       .join('\n'),
   );
   const vs = vsDirect!;
+  const ceilingByModel = env.quick ? [] : await batchingCeilingByModel(env);
   const turns = await benchTurns(env);
   const res: ParallelResult = {
     single,
@@ -241,6 +248,7 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
     cpuUsPerToken4: vs.cpuUsPerToken,
     cpuByThreadUsPerToken4: vs.cpuByThreadUsPerToken,
     rssMb: rss,
+    ceilingByModel,
     turns,
   };
   env.log(
@@ -254,6 +262,13 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
   env.log(
     `  CPU per token by thread, µs: gateway ${threadLine(vs.cpuByThreadUsPerToken.gateway)}; direct ${threadLine(vs.cpuByThreadUsPerToken.direct)}`,
   );
+  if (ceilingByModel.length > 0)
+    env.log(
+      `  the library's batching gain by model size (direct node-llama-cpp, 4 streams ÷ 1, ${CEILING_TOKENS}-token greedy streams, same threads): ` +
+        ceilingByModel
+          .map((c) => `${c.model} (${fmt(c.mb, 0)} MB, ${fmt(c.singleTokensPerS, 0)} tokens/s alone) ${fmt(c.gain4, 2)}×`)
+          .join('; '),
+    );
   env.log(
     `  gateway resident size after the bursts: 1 sequence ${fmt(rss.oneSequence, 0)} MB, 4 ${fmt(rss.fourSequences, 0)} MB, 8 ${fmt(rss.eightSequences, 0)} MB`,
   );
@@ -265,6 +280,44 @@ export async function benchParallel(env: ParallelBenchEnv): Promise<ParallelResu
       `${turns.direct.map((x) => fmt(x, 0)).join(' ')}  → turn 10 / turn 1 = ${fmt(turns.directRatio10, 2)}`,
   );
   return res;
+}
+
+/** Tokens per stream in {@link batchingCeilingByModel}: the largest model decodes ~50 tokens/s here. */
+const CEILING_TOKENS = 48;
+
+/**
+ * Direct node-llama-cpp with 4 sequences on the bench model and on two generated models where decoding the weights is
+ * the work (a 26 MB f32 one and a ~220 MB Q8_0 one, quantized as real models ship): 4 streams ÷ 1, alternating, 2 rounds.
+ * why: on the tiny model most of a token's cost is per-token overhead that batching cannot share; this shows whether
+ * llama.cpp's batched decode itself gains on this CPU when the matrices are the cost.
+ */
+async function batchingCeilingByModel(env: ParallelBenchEnv): Promise<ParallelResult['ceilingByModel']> {
+  const models: Array<{ name: string; path: string }> = [{ name: path.basename(env.model), path: env.model }];
+  const slow = await makeTinyGguf(path.join(env.tmpRoot, 'ceiling-f32.gguf'), { shape: SLOW_SHAPE });
+  models.push({ name: 'generated f32', path: slow.path });
+  const q8 = await makeTinyGguf(path.join(env.tmpRoot, 'ceiling-q8.gguf'), {
+    weights: 'q8_0',
+    shape: { embd: 1024, heads: 16, ff: 2816, blocks: 16, contextLength: 4096 },
+  });
+  models.push({ name: 'generated Q8_0', path: q8.path });
+  const out: ParallelResult['ceilingByModel'] = [];
+  for (const m of models) {
+    const d = await startLlamaDirect({ model: m.path, threads: env.threads, sequences: 4, start: env.child });
+    await d.run(8); // warm-up: touches every sequence
+    const gains: number[] = [];
+    const singles: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      const one = await d.run(CEILING_TOKENS, 1);
+      const four = await d.run(CEILING_TOKENS);
+      const single = (one.tokens * 1000) / one.wallMs;
+      singles.push(single);
+      gains.push((four.tokens * 1000) / four.wallMs / single);
+    }
+    d.child.proc.stdin!.end();
+    await d.child.stop();
+    out.push({ model: m.name, mb: statSync(m.path).size / 1e6, singleTokensPerS: median(singles), gain4: median(gains) });
+  }
+  return out;
 }
 
 /** First-token time of each of 10 turns of one conversation (growing to ~1,500 tokens), with and without cache reuse. */

@@ -936,7 +936,13 @@ function speedRows(p: ParallelResult, add: (metric: string, value: string, basel
       `${r.c} streams at once: aggregate tokens/s × one stream`,
       `×${fmt(r.throughputRatio, 2)}`,
       r.c === 4
-        ? `library's own 4-vs-1 gain ×${fmt(p.batchingGain4.direct, 2)} (gateway ×${fmt(p.batchingGain4.gateway, 2)} in the same rounds)`
+        ? `library's own 4-vs-1 gain ×${fmt(p.batchingGain4.direct, 2)} (gateway ×${fmt(p.batchingGain4.gateway, 2)} in the same rounds)` +
+            (p.ceilingByModel.length > 0
+              ? `; on bigger models ${p.ceilingByModel
+                  .slice(1)
+                  .map((c) => `×${fmt(c.gain4, 2)} (${fmt(c.mb, 0)} MB)`)
+                  .join(', ')}`
+              : '')
         : `one stream ${fmt(p.single.tokensPerS, 0)} tokens/s`,
       r.c === 4 ? `≥ ×${targets.streams4Throughput}` : '',
       r.c === 4 ? r.throughputRatio >= targets.streams4Throughput : undefined,
