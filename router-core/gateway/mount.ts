@@ -32,6 +32,7 @@ import {
   type ChatLimits,
 } from './chat-limits.js';
 import { appKeyOf } from './security.js';
+import { createKeepAliveHolds } from './keep-alive.js';
 import { CoalescingWriter, ndjsonLine } from './sse.js';
 
 /** Response headers every protocol carries so any client can see the route (issue: "x-hybrid-*"). */
@@ -175,6 +176,11 @@ function fromFile(f: LocalModelFileInfo): Partial<ModelListing> {
 
 /** Services for the protocols' non-chat routes. */
 export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServices {
+  const { loadedModels, unloadModel } = deps;
+  const keepAlive =
+    loadedModels && unloadModel
+      ? createKeepAliveHolds({ now: deps.now, uses: (model) => loadedModels().find((l) => l.id === model)?.uses, unload: unloadModel })
+      : undefined;
   return {
     version: deps.version,
     startedAt: deps.startedAt,
@@ -189,6 +195,7 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
     ...(deps.loadModel ? { load: deps.loadModel } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
+    ...(keepAlive ? { keepAlive } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
 import type { ModelsApiDeps } from './models-api.js';
+import type { KeepAliveHolds } from './keep-alive.js';
 
 /**
  * A decoded request and how the caller wants the answer back. `O` is what the adapter's own encoders need beyond the
@@ -131,6 +132,8 @@ export interface ProtocolServices {
   load?(model: string): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
+  /** Ollama keep_alive durations on loaded models (absent where no engine can unload). */
+  keepAlive?: KeepAliveHolds;
 }
 
 /** A model held in memory by an engine (for Ollama's /api/ps). */
@@ -144,6 +147,8 @@ export interface LoadedModel {
   memoryBytes?: number;
   /** Context window the engine opened, in tokens, when known. */
   contextLength?: number;
+  /** Calls the engine dispatched to it since it loaded, when known (a keep_alive hold lapses if others used it). */
+  uses?: number;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */

@@ -2,7 +2,7 @@
 // embedded llama.cpp engine for real, and the next request loads it again; one HYBRID_AI_LOCAL_MODEL file is named
 // the same way by the answer, /api/v1/system's `parallel` entry and /api/ps. Real llama.cpp on a generated GGUF.
 import { Ollama } from 'ollama';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
@@ -149,5 +149,77 @@ describe('a preload loads the model, as Ollama does', () => {
     await post('/api/generate', { model: 'auto', keep_alive: 0 });
     expect(await post('/api/generate', { model: 'auto' })).toMatchObject({ done_reason: 'load' });
     expect(await psNames()).toEqual([]);
+  });
+});
+
+describe('keep_alive durations: the model stays loaded that long after the request, then is freed', () => {
+  const expiresAt = async (): Promise<number | undefined> => {
+    const m = (await ollama().ps()).models[0];
+    return m ? new Date(m.expires_at).getTime() : undefined;
+  };
+  /** Until /api/ps lists no model (the hold lapsed and llama.cpp freed it), or 15 s. */
+  const untilUnloaded = () => vi.waitFor(async () => expect(await psNames()).toEqual([]), { timeout: 15_000, interval: 100 });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('a request with keep_alive "1s": /api/ps says when, and llama.cpp frees the model once it lapses', async () => {
+    const { modelsFreed } = engine().info();
+    const sent = Date.now();
+    const r = await ollama().generate({ model: 'tiny', prompt: 'hi', keep_alive: '1s', options: { num_predict: 2 } });
+    expect(r.done).toBe(true);
+    const at = await expiresAt();
+    expect(at).toBeGreaterThanOrEqual(sent + 1_000 - 5);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1_000 + 5);
+    await untilUnloaded();
+    expect(engine().info()).toMatchObject({ loadedModels: [], modelsFreed: modelsFreed + 1 });
+  });
+
+  it('a preload with keep_alive holds the model the same way; a number is seconds', async () => {
+    expect(await post('/api/generate', { model: 'tiny', keep_alive: 1 })).toMatchObject({ done_reason: 'load' });
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(await expiresAt()).toBeLessThanOrEqual(Date.now() + 1_000);
+    await untilUnloaded();
+  });
+
+  it('a later request without keep_alive (the app, another client) keeps it loaded: no expiry any more', async () => {
+    const { modelsFreed } = engine().info();
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
+    await post('/api/v1/chat', { prompt: 'hello', max_tokens: 2 });
+    // The hold would have lapsed by now; the model another client used since is kept.
+    await sleep(1_500);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    // Ollama's "never": ~292 years on.
+    expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
+    // keep_alive -1 (as a number or as text) keeps it too.
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '-1', options: { num_predict: 2 } });
+    await sleep(1_500);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
+  it('a keep_alive that is not a duration is a 400 in Ollama shape naming what is valid, and nothing is run or freed', async () => {
+    const { modelsFreed } = engine().info();
+    const served = engine().info().finished.length;
+    for (const route of ['/api/chat', '/api/generate']) {
+      const body =
+        route === '/api/chat'
+          ? { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '5 minutes', stream: false }
+          : { model: 'tiny', prompt: 'hi', keep_alive: 'soon', stream: false };
+      const res = await fetch(`${gw.srv.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gw.srv.auth },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      const err = (await res.json()) as { error: string };
+      expect(Object.keys(err)).toEqual(['error']);
+      expect(err.error).toMatch(/keep_alive .* is not a duration: send a Go duration such as "5m"/);
+    }
+    await expect(ollama().generate({ model: 'tiny', keep_alive: 'later' } as never)).rejects.toThrow(
+      /keep_alive "later" is not a duration/,
+    );
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    expect(engine().info().finished.length).toBe(served);
   });
 });

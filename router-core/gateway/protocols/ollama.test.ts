@@ -9,7 +9,6 @@ import {
   contextTurns,
   encodeContext,
   humanNumber,
-  isZeroKeepAlive,
   normalizeOllamaModel,
   OLLAMA_API_VERSION,
   ollamaName,
@@ -341,13 +340,6 @@ describe('non-chat routes', () => {
     expect(await call('/api/embeddings', { model: 'tinyllama', prompt: 'a' })).toEqual({ embedding: [0.6, 0.8] });
     await expect(call('/api/embed', { model: 'auto', input: 'a', dimensions: 3 })).rejects.toMatchObject({ type: 'invalid_request' });
     await expect(call('/api/embed', { model: 'auto' })).rejects.toMatchObject({ type: 'invalid_request' });
-  });
-});
-
-describe('keep_alive', () => {
-  it('zero as seconds or a zero Go duration unloads; anything else keeps the model', () => {
-    for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ', '0µs']) expect(isZeroKeepAlive(v)).toBe(true);
-    for (const v of [undefined, null, -1, '-1', '5m', '10s', '0.5s', 1, 'never', '', '00x']) expect(isZeroKeepAlive(v)).toBe(false);
   });
 });
 

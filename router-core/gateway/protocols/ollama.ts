@@ -24,6 +24,7 @@ import {
   type ProtocolServices,
   type StreamEncoder,
 } from '../protocol.js';
+import { parseKeepAlive, type KeepAlive } from '../keep-alive.js';
 import { ndjsonLine } from '../sse.js';
 import { fromFunctionTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody as parseAny } from './validate.js';
@@ -142,16 +143,10 @@ const copyBody = z.object({
 
 /**
  * When a model held by `keep_alive` < 0 is let go in Ollama: never. Ollama reports it as now + the largest Go
- * duration (~292 years); /api/ps says the same for our engines, which unload only to make room (LRU).
+ * duration (~292 years); /api/ps says the same for a model here that no keep_alive duration holds (our engines keep
+ * it loaded, and unload only to make room, least recently used first).
  */
 const NEVER_EXPIRES_MS = 292 * 365.25 * 24 * 3600 * 1000;
-
-/** Ollama's keep_alive that unloads: 0 as seconds or a zero Go duration ("0", "0s", "0m", "0h0m0s"). */
-export function isZeroKeepAlive(v: unknown): boolean {
-  if (v === 0) return true;
-  // \u00b5 is Go's µ (written escaped: the server bundle stays ASCII).
-  return typeof v === 'string' && /^(?:[+-]?0+(?:\.0*)?(?:ns|us|\u00b5s|ms|s|m|h)?)+$/.test(v.trim());
-}
 
 /**
  * Ollama clients name models `name:tag`: `x:latest` is `x` for our names, and a catalog model's Ollama tag
@@ -284,10 +279,11 @@ function bodyOptions(b: {
   think?: unknown;
   logprobs?: boolean;
   top_logprobs?: number;
-}): Pick<OllamaOptions, 'unloadAfter' | 'think' | 'logprobs'> {
+}): Pick<OllamaOptions, 'keepAlive' | 'think' | 'logprobs'> {
   const lp = logprobsOf(b);
+  const keepAlive = parseKeepAlive(b.keep_alive);
   return {
-    ...(isZeroKeepAlive(b.keep_alive) ? { unloadAfter: true } : {}),
+    ...(keepAlive.kind !== 'default' ? { keepAlive } : {}),
     ...(wantsThinking(b.think) ? { think: true } : {}),
     ...(lp ? { logprobs: lp } : {}),
   };
@@ -601,7 +597,7 @@ const routes: ExtraRoute[] = [
     async handle(_input, services) {
       const loaded = services.loaded?.() ?? [];
       const listings = new Map((await services.models()).map((m) => [m.id, m]));
-      const expires = iso(services.now() + NEVER_EXPIRES_MS);
+      const never = services.now() + NEVER_EXPIRES_MS;
       return {
         models: loaded.map((l) => {
           const m: ModelListing = listings.get(l.id) ?? {
@@ -619,7 +615,8 @@ const routes: ExtraRoute[] = [
             size: l.memoryBytes ?? l.sizeBytes ?? m.sizeBytes ?? 0,
             digest: digestOf(m),
             details: details(m),
-            expires_at: expires,
+            // When keep_alive lets it go; a model held without one stays loaded (Ollama's "never": ~292 years on).
+            expires_at: iso(services.keepAlive?.expiresAt(l.id) ?? never),
             // Unknown per model here: the embedded engine reports its GPU offload as a whole, not in bytes.
             size_vram: 0,
             context_length: l.contextLength ?? m.contextLength ?? 0,
@@ -716,8 +713,8 @@ const routes: ExtraRoute[] = [
 export interface OllamaOptions {
   variant: 'chat' | 'generate';
   model: string;
-  /** keep_alive 0 on a generating request: unload the model once the answer is complete. */
-  unloadAfter?: boolean;
+  /** keep_alive: 0 unloads the model once the answer is complete; a duration holds it that long (see keep-alive.ts). */
+  keepAlive?: KeepAlive;
   /** `think` asked for thinking (true or a level): refused for a model known not to think, as Ollama does. */
   think?: boolean;
   /** `logprobs: true`: the answer carries its tokens' log-probabilities, with `top` alternatives each. */
@@ -742,12 +739,19 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const generate = route.variant === 'generate';
     const noWork = generate ? b.prompt === undefined || b.prompt === '' : Array.isArray(b.messages) && b.messages.length === 0;
     if (!noWork) return undefined;
+    const keepAlive = parseKeepAlive(b.keep_alive);
     await findListing(b.model, () => services.models());
-    const reason = isZeroKeepAlive(b.keep_alive) ? 'unload' : 'load';
+    const reason = keepAlive.kind === 'unload' ? 'unload' : 'load';
     // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
     if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
-    // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
-    else await services.load?.(normalizeOllamaModel(b.model));
+    else {
+      // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
+      await services.load?.(normalizeOllamaModel(b.model));
+      // Held as its keep_alive says: the model just loaded is the most recently used one (under the name the engine
+      // gives it, which /api/ps shows: one HYBRID_AI_LOCAL_MODEL file answers for every catalog name).
+      const held = normalizeOllamaModel(b.model) === 'auto' ? undefined : services.loaded?.()[0];
+      if (held?.engine === 'llamacpp') services.keepAlive?.apply(held.id, keepAlive);
+    }
     const head = { model: b.model, created_at: new Date().toISOString() };
     return generate
       ? { ...head, response: '', done: true, done_reason: reason }
@@ -808,8 +812,12 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   },
 
   // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
+  // A duration holds the model that long from now; none (or a negative one) keeps it loaded, the engine's default.
   async complete(run: PipelineRun, _c: Collected, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
-    if (decoded.options?.unloadAfter === true && run.decision.engine === 'llamacpp') await services.unload?.(run.decision.model);
+    if (run.decision.engine !== 'llamacpp') return;
+    const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
+    if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
+    else services.keepAlive?.apply(run.decision.model, keepAlive);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
