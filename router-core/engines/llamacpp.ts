@@ -141,8 +141,8 @@ export interface LoadedModelState extends LoadedModelInfo {
   busy: number;
   /** Calls waiting for this model. */
   queued: number;
-  /** Calls dispatched to it since it was loaded. */
-  uses: number;
+  /** The engine's count of dispatched calls (all models) at this model's latest call: grows across unloads and reloads. */
+  lastDispatch: number;
 }
 
 /** A finished chat call and the work llama.cpp did for it. */
@@ -238,8 +238,8 @@ interface Slot {
   capacity: number;
   /** What the worker reported when the model loaded. */
   info?: LoadedModelInfo;
-  /** Calls dispatched to it since it was loaded (a caller holding it for a while sees whether others used it since). */
-  uses: number;
+  /** The engine's count of dispatched calls at this model's latest call (a keep_alive hold sees whether it was used since). */
+  lastDispatch: number;
 }
 
 /**
@@ -469,9 +469,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     queue.splice(queue.indexOf(job), 1);
     lastServed.set(job.owner, ++dispatches);
     // Capacity 1 until the worker reports the sequences it created: the first call loads the model, the rest follow.
-    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, uses: 0 };
+    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, lastDispatch: 0 };
     slot.busy.add(job);
-    slot.uses++;
+    slot.lastDispatch = dispatches;
     slots.delete(job.path);
     slots.set(job.path, slot); // most recently used
     job.state = 'running';
@@ -736,7 +736,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           model: modelIdOf(path),
           busy: sl.busy.size,
           queued: queue.filter((j) => j.path === path).length,
-          uses: sl.uses,
+          lastDispatch: sl.lastDispatch,
         })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     };

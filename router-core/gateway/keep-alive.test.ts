@@ -34,12 +34,12 @@ describe('parseKeepAlive', () => {
 });
 
 describe('keep_alive holds', () => {
-  let uses: Map<string, number>;
+  let lastUse: Map<string, number>;
   let unloaded: string[];
   beforeEach(() => {
     // The fake clock moves Date.now() and the timers together, as the real one does.
     vi.useFakeTimers({ now: 1_000_000 });
-    uses = new Map([['tiny', 1]]);
+    lastUse = new Map([['tiny', 1]]);
     unloaded = [];
   });
   afterEach(() => vi.useRealTimers());
@@ -47,10 +47,10 @@ describe('keep_alive holds', () => {
   const holds = () =>
     createKeepAliveHolds({
       now: () => Date.now(),
-      uses: (m) => uses.get(m),
+      lastUse: (m) => lastUse.get(m),
       unload: async (m) => {
         unloaded.push(m);
-        uses.delete(m);
+        lastUse.delete(m);
       },
     });
   const pass = (ms: number): void => void vi.advanceTimersByTime(ms);
@@ -86,10 +86,19 @@ describe('keep_alive holds', () => {
   it('a model another client used since the hold was set stays loaded', () => {
     const h = holds();
     h.apply('tiny', { kind: 'for', ms: 60_000 });
-    uses.set('tiny', 2); // a chat from the app's window, with no keep_alive
+    lastUse.set('tiny', 2); // a chat from the app's window, with no keep_alive
     pass(60_000);
     expect(unloaded).toEqual([]);
     expect(h.expiresAt('tiny')).toBeUndefined();
+  });
+
+  it('a model unloaded and loaded again by another request since the hold is kept', () => {
+    const h = holds();
+    h.apply('tiny', { kind: 'for', ms: 60_000 });
+    lastUse.delete('tiny'); // pushed out to make room
+    lastUse.set('tiny', 7); // and loaded again for another client's call
+    pass(60_000);
+    expect(unloaded).toEqual([]);
   });
 
   it('a model no longer loaded is not held, and a hold longer than a timer can wait still lapses on time', () => {

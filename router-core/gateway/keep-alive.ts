@@ -45,8 +45,11 @@ export function parseKeepAlive(v: unknown): KeepAlive {
 /** What the holds need from the gateway. */
 export interface KeepAliveDeps {
   now(): number;
-  /** Calls the engine dispatched to `model` so far (undefined = not loaded). */
-  uses(model: string): number | undefined;
+  /**
+   * A number that grows whenever `model` is given a call, also across an unload and reload (the engine's dispatch count
+   * at its latest call); undefined = not loaded.
+   */
+  lastUse(model: string): number | undefined;
   /** Free `model`; resolves once it is out of memory. */
   unload(model: string): Promise<void>;
 }
@@ -70,7 +73,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * restores the default of staying loaded). An unload waits for calls still running on the model.
  */
 export function createKeepAliveHolds(deps: KeepAliveDeps): KeepAliveHolds {
-  const holds = new Map<string, { until: number; uses: number; timer: NodeJS.Timeout }>();
+  const holds = new Map<string, { until: number; lastUse: number; timer: NodeJS.Timeout }>();
   const drop = (model: string): void => {
     const h = holds.get(model);
     if (h) clearTimeout(h.timer);
@@ -88,18 +91,18 @@ export function createKeepAliveHolds(deps: KeepAliveDeps): KeepAliveHolds {
     if (!h) return;
     if (deps.now() < h.until) return arm(model);
     holds.delete(model);
-    const used = deps.uses(model);
-    // Gone already (unloaded, or pushed out to make room), or used since: nothing to let go.
-    if (used === undefined || used > h.uses) return;
+    const used = deps.lastUse(model);
+    // Gone already (unloaded, or pushed out to make room), or used since (even after a reload): nothing to let go.
+    if (used === undefined || used !== h.lastUse) return;
     void deps.unload(model).catch(() => undefined);
   };
   return {
     apply(model, keepAlive) {
       drop(model);
       if (keepAlive.kind !== 'for') return;
-      const uses = deps.uses(model);
-      if (uses === undefined) return;
-      holds.set(model, { until: deps.now() + keepAlive.ms, uses, timer: undefined as unknown as NodeJS.Timeout });
+      const lastUse = deps.lastUse(model);
+      if (lastUse === undefined) return;
+      holds.set(model, { until: deps.now() + keepAlive.ms, lastUse, timer: undefined as unknown as NodeJS.Timeout });
       arm(model);
     },
     expiresAt: (model) => holds.get(model)?.until,

@@ -179,7 +179,11 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
   const { loadedModels, unloadModel } = deps;
   const keepAlive =
     loadedModels && unloadModel
-      ? createKeepAliveHolds({ now: deps.now, uses: (model) => loadedModels().find((l) => l.id === model)?.uses, unload: unloadModel })
+      ? createKeepAliveHolds({
+          now: deps.now,
+          lastUse: (model) => loadedModels().find((l) => l.id === model)?.lastDispatch,
+          unload: unloadModel,
+        })
       : undefined;
   return {
     version: deps.version,

@@ -147,8 +147,11 @@ export interface LoadedModel {
   memoryBytes?: number;
   /** Context window the engine opened, in tokens, when known. */
   contextLength?: number;
-  /** Calls the engine dispatched to it since it loaded, when known (a keep_alive hold lapses if others used it). */
-  uses?: number;
+  /**
+   * The engine's running count of dispatched calls at this model's latest call, when known: it grows with every call
+   * and across reloads, so a keep_alive hold can tell whether the model was used since it was set.
+   */
+  lastDispatch?: number;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */

@@ -198,6 +198,19 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     expect(engine().info().modelsFreed).toBe(modelsFreed);
   });
 
+  it('a hold set before the model was freed and loaded again by another request does not unload the new load', async () => {
+    await post('/api/generate', { model: 'auto', keep_alive: 0 });
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
+    // `ollama stop`, then the app's chat window loads the model again (its first call, as the held one's was).
+    await post('/api/generate', { model: 'tiny', keep_alive: 0 });
+    expect(await psNames()).toEqual([]);
+    await post('/api/v1/chat', { prompt: 'hello', max_tokens: 2 });
+    const { modelsFreed } = engine().info();
+    await sleep(1_500);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
   it('a keep_alive that is not a duration is a 400 in Ollama shape naming what is valid, and nothing is run or freed', async () => {
     const { modelsFreed } = engine().info();
     const served = engine().info().finished.length;
