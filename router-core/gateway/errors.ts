@@ -99,7 +99,7 @@ export function installErrorHandling(
         err = new CoreError('internal', `Internal error (request id ${req.id}).`);
       }
     }
-    if (err.status >= 500 && err.type !== 'internal') req.log.warn({ type: err.type, msg: err.message }, 'request failed');
+    if (err.status >= 500 && err.type !== 'internal') req.log.warn({ type: err.type, error: err.message }, 'request failed');
     return send(req, reply, err);
   });
 

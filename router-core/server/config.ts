@@ -267,13 +267,20 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
   const pick = (flag: unknown, envName: string, fileKey: string): string | undefined =>
     str(flag) ?? (env[envName] || undefined) ?? str(file[fileKey]);
+  /** As pick, with the name of where the value came from, so an error names what the user set (flag, variable or key). */
+  const from = (flagName: string, flag: unknown, envName: string, fileKey: string): [string, string | undefined] =>
+    str(flag) !== undefined
+      ? [flagName, str(flag)]
+      : env[envName]
+        ? [envName, env[envName]]
+        : [`"${fileKey}" in ${String(values.config)}`, str(file[fileKey])];
 
   const host = pick(values.host, 'HYBRID_AI_HOST', 'host') ?? '127.0.0.1';
-  const port = int('--port', pick(values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
-  const tier = int('--tier', pick(values.tier, 'HYBRID_AI_TIER', 'tier'), 1, 4) as Tier | undefined;
-  const threads = int('--threads', pick(values.threads, 'HYBRID_AI_THREADS', 'threads'), 1, 256);
+  const port = int(...from('--port', values.port, 'HYBRID_AI_PORT', 'port'), 0, 65535) ?? 8787;
+  const tier = int(...from('--tier', values.tier, 'HYBRID_AI_TIER', 'tier'), 1, 4) as Tier | undefined;
+  const threads = int(...from('--threads', values.threads, 'HYBRID_AI_THREADS', 'threads'), 1, 256);
   // 64: far past what batching helps on any one machine; a typo (1000) would reserve a KV cache per sequence.
-  const parallel = int('--parallel', pick(values.parallel, 'HYBRID_AI_PARALLEL', 'parallel'), 1, 64);
+  const parallel = int(...from('--parallel', values.parallel, 'HYBRID_AI_PARALLEL', 'parallel'), 1, 64);
   const queueLimit = int('HYBRID_AI_QUEUE_LIMIT', pick(undefined, 'HYBRID_AI_QUEUE_LIMIT', 'queueLimit'), 0, 10_000);
   const token = secret(env, 'HYBRID_AI_TOKEN');
   if (token !== undefined && token.length < 16) throw new ConfigError('Invalid HYBRID_AI_TOKEN: use at least 16 characters.');
@@ -319,8 +326,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     parallel,
     queueLimit,
     localOnly:
-      bool('--local-only', (values['local-only'] as boolean | undefined) ?? env.HYBRID_AI_LOCAL_ONLY ?? str(file.localOnly)) ?? false,
-    history: bool('--history', (values.history as boolean | undefined) ?? env.HYBRID_AI_HISTORY ?? str(file.history)) ?? false,
+      (values['local-only'] as boolean | undefined) ??
+      bool(...from('--local-only', undefined, 'HYBRID_AI_LOCAL_ONLY', 'localOnly')) ??
+      false,
+    history: (values.history as boolean | undefined) ?? bool(...from('--history', undefined, 'HYBRID_AI_HISTORY', 'history')) ?? false,
     dailyBudgetMicros: usd('HYBRID_AI_DAILY_BUDGET_USD', env.HYBRID_AI_DAILY_BUDGET_USD ?? str(file.dailyBudgetUsd)),
     monthlyBudgetMicros: usd('HYBRID_AI_MONTHLY_BUDGET_USD', env.HYBRID_AI_MONTHLY_BUDGET_USD ?? str(file.monthlyBudgetUsd)),
     logLevel: pick(undefined, 'LOG_LEVEL', 'logLevel') ?? 'info',

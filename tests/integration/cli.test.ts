@@ -1,6 +1,6 @@
 // The `hybrid-ai` CLI and `npm run serve` entry as real processes: route, ask, serve start/refuse/shutdown.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,31 @@ describe('serve', () => {
     const r = run(['serve', '--port', 'abc', '--data-dir', path.join(dir, 'x')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Invalid --port: "abc" \(must be an integer from 0 to 65535\)/);
+  });
+
+  it('names the environment variable or config key that set a bad value, not a flag that was not given', () => {
+    const x = path.join(dir, 'x');
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ HYBRID_AI_TIER: '9' }, /Invalid HYBRID_AI_TIER: "9" \(must be an integer from 1 to 4\)/],
+      [{ HYBRID_AI_THREADS: 'x' }, /Invalid HYBRID_AI_THREADS: "x"/],
+      [{ HYBRID_AI_PARALLEL: '0' }, /Invalid HYBRID_AI_PARALLEL: "0"/],
+      [{ HYBRID_AI_PORT: 'abc' }, /Invalid HYBRID_AI_PORT: "abc"/],
+      [{ HYBRID_AI_LOCAL_ONLY: 'maybe' }, /Invalid HYBRID_AI_LOCAL_ONLY: "maybe" \(use true or false\)/],
+      [{ HYBRID_AI_HISTORY: 'maybe' }, /Invalid HYBRID_AI_HISTORY: "maybe"/],
+    ];
+    for (const [env, message] of cases) {
+      const r = run(['serve', '--data-dir', x], { env });
+      expect(r.status, JSON.stringify(env)).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/Invalid --/);
+    }
+    const config = path.join(dir, 'bad-tier.json');
+    writeFileSync(config, JSON.stringify({ tier: 7 }));
+    const r = run(['serve', '--data-dir', x, '--config', config]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`Invalid "tier" in ${config}: "7" (must be an integer from 1 to 4).`);
+    // The flag, when given, is still what the message names.
+    expect(run(['serve', '--data-dir', x, '--tier', '0'], { env: { HYBRID_AI_TIER: '2' } }).stderr).toMatch(/Invalid --tier: "0"/);
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -23,7 +23,16 @@ import { sseFrame } from '../sse.js';
 import { fromFunctionTool, requireOfferedTool, requireUserTurn, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+/** A content part: text is read; an image, audio or file part is refused by its type (this server reads text only). */
+const textPart = z.object({
+  type: z.literal('text', {
+    error: (iss) =>
+      iss.input === undefined
+        ? 'a content part needs "type" (valid: text)'
+        : `content of type ${JSON.stringify(iss.input)} is not supported (valid: text): this server reads text only`,
+  }),
+  text: z.string(),
+});
 const content = z.union([z.string(), z.array(textPart)]).nullish();
 const toolCall = z.object({
   id: z.string().min(1),
