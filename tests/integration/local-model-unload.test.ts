@@ -198,6 +198,19 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     expect(engine().info().modelsFreed).toBe(modelsFreed);
   });
 
+  it('a keep_alive longer than Go can hold (~292 years) keeps the model loaded, and /api/ps still answers', async () => {
+    const { modelsFreed } = engine().info();
+    for (const keep_alive of [1e20, 9.3e12, '3000000h']) {
+      expect(await post('/api/generate', { model: 'tiny', keep_alive })).toMatchObject({ done_reason: 'load' });
+      const res = await fetch(`${gw.srv.url}/api/ps`, { headers: gw.srv.auth });
+      expect(res.status, JSON.stringify(keep_alive)).toBe(200);
+      const { models } = (await res.json()) as { models: Array<{ name: string; expires_at: string }> };
+      expect(models.map((m) => m.name)).toEqual(['tiny:latest']);
+      expect(new Date(models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
+    }
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
   it('a keep_alive that is not a duration is a 400 in Ollama shape naming what is valid, and nothing is run or freed', async () => {
     const { modelsFreed } = engine().info();
     const served = engine().info().finished.length;
