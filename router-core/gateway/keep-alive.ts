@@ -59,7 +59,7 @@ export interface KeepAliveDeps {
 export interface KeepAliveHolds {
   /** After a request to `model` with this keep_alive: a duration sets when it is let go, anything else clears that. */
   apply(model: string, keepAlive: KeepAlive): void;
-  /** When `model` will be unloaded (ms since the epoch), or undefined when it stays loaded */
+  /** When `model` will be unloaded (ms since the epoch), or undefined when it stays loaded (used since the hold). */
   expiresAt(model: string): number | undefined;
   /** Stops every timer (the gateway is closing). */
   close(): void;
@@ -106,7 +106,12 @@ export function createKeepAliveHolds(deps: KeepAliveDeps): KeepAliveHolds {
       holds.set(model, { until: deps.now() + keepAlive.ms, uses, timer: undefined as unknown as NodeJS.Timeout });
       arm(model);
     },
-    expiresAt: (model) => holds.get(model)?.until,
+    expiresAt(model) {
+      const h = holds.get(model);
+      // Used since (another API's request, which sends no keep_alive): it stays loaded, so no end to show.
+      if (!h || (deps.uses(model) ?? 0) > h.uses) return undefined;
+      return h.until;
+    },
     close() {
       for (const model of [...holds.keys()]) drop(model);
     },

@@ -2,10 +2,12 @@
 // embedded llama.cpp engine for real, and the next request loads it again; one HYBRID_AI_LOCAL_MODEL file is named
 // the same way by the answer, /api/v1/system's `parallel` entry and /api/ps. Real llama.cpp on a generated GGUF.
 import { Ollama } from 'ollama';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import { TOKEN } from './helpers.js';
 
 let gw: RealGateway;
 beforeAll(async () => {
@@ -196,6 +198,25 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     await sleep(1_500);
     expect(await psNames()).toEqual(['tiny:latest']);
     expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
+  it('a request through another API (OpenAI, native) ends the hold: /api/ps shows no expiry at once, and it stays loaded', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    const never = (at: number | undefined) => new Date(at!).getUTCFullYear() > 2200;
+    const sendOthers: Array<() => Promise<unknown>> = [
+      () => openai.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+      () => openai.completions.create({ model: 'tiny', prompt: 'hi', max_tokens: 2 }),
+      () => post('/api/v1/chat', { prompt: 'hello', model: 'tiny', max_tokens: 2 }),
+    ];
+    for (const other of sendOthers) {
+      await ollama().chat({ model: 'tiny', messages: [], keep_alive: '10m' });
+      const held = await expiresAt();
+      expect(held).toBeLessThanOrEqual(Date.now() + 600_000);
+      expect(never(held)).toBe(false);
+      await other();
+      expect(never(await expiresAt())).toBe(true);
+    }
+    expect(await psNames()).toEqual(['tiny:latest']);
   });
 
   it('a keep_alive longer than Go can hold (~292 years) keeps the model loaded, and /api/ps still answers', async () => {
