@@ -154,6 +154,21 @@ describe('a preload loads the model, as Ollama does', () => {
   });
 });
 
+describe('a chat with no messages at all is a preload or an unload too, as Ollama reads it', () => {
+  it('chat({ model, keep_alive: 0 }) with no messages frees the model; chat({ model }) loads it; a null prompt the same', async () => {
+    const loads = engine().info().modelLoads;
+    expect(await ollama().chat({ model: 'tiny', keep_alive: 0 })).toMatchObject({ done: true, done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
+    expect(await ollama().chat({ model: 'tinyllama' })).toMatchObject({ done: true, done_reason: 'load' });
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelLoads).toBe(loads + 1);
+    expect(await post('/api/chat', { model: 'tiny', messages: null, keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
+    expect(await post('/api/generate', { model: 'tiny', prompt: null })).toMatchObject({ done_reason: 'load' });
+    expect(await psNames()).toEqual(['tiny:latest']);
+  });
+});
+
 describe('keep_alive durations: the model stays loaded that long after the request, then is freed', () => {
   const expiresAt = async (): Promise<number | undefined> => {
     const m = (await ollama().ps()).models[0];

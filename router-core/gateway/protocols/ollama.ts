@@ -735,9 +735,11 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
     const b = raw as { model?: unknown; messages?: unknown; prompt?: unknown; keep_alive?: unknown };
     if (typeof b.model !== 'string' || b.model.trim() === '') return undefined;
-    // Ollama's preload: /api/generate with no prompt, /api/chat with `messages: []`; with keep_alive 0 it unloads.
+    // Ollama's preload: /api/generate with no prompt, /api/chat with no messages (`[]`, null or none, as Go's empty
+    // slice: the official client's `chat({ model, keep_alive: 0 })`); with keep_alive 0 it unloads.
     const generate = route.variant === 'generate';
-    const noWork = generate ? b.prompt === undefined || b.prompt === '' : Array.isArray(b.messages) && b.messages.length === 0;
+    const empty = (v: unknown): boolean => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+    const noWork = generate ? empty(b.prompt) || b.prompt === '' : empty(b.messages);
     if (!noWork) return undefined;
     const keepAlive = parseKeepAlive(b.keep_alive);
     await findListing(b.model, () => services.models());
