@@ -169,6 +169,40 @@ describe('a chat with no messages at all is a preload or an unload too, as Ollam
   });
 });
 
+describe('keep_alive on /api/embed and /api/embeddings, as on a chat', () => {
+  it('0 frees the model after the vectors; a duration holds it; an invalid one is a 400 and computes nothing', async () => {
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const r = await ollama().embed({ model: 'tinyllama', input: 'hi', keep_alive: 0 });
+    expect(r.embeddings).toHaveLength(1);
+    expect(await psNames()).toEqual([]);
+    const legacy = await post('/api/embeddings', { model: 'tiny', prompt: 'hi', keep_alive: '0s' });
+    expect(legacy.embedding.length).toBeGreaterThan(0);
+    expect(await psNames()).toEqual([]);
+    const sent = Date.now();
+    await ollama().embed({ model: 'tiny', input: ['a', 'b'], keep_alive: '10m' });
+    const at = new Date((await ollama().ps()).models[0]!.expires_at).getTime();
+    expect(at).toBeGreaterThanOrEqual(sent + 600_000 - 5);
+    expect(at).toBeLessThanOrEqual(Date.now() + 600_000 + 5);
+    const { modelsFreed } = engine().info();
+    for (const [route, body] of [
+      ['/api/embed', { model: 'tiny', input: 'hi', keep_alive: 'soon' }],
+      ['/api/embeddings', { model: 'tiny', prompt: 'hi', keep_alive: [] }],
+    ] as const) {
+      const res = await fetch(`${gw.srv.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gw.srv.auth },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/keep_alive .* is not a duration/);
+    }
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    // Without keep_alive it stays loaded (the hold ends).
+    await ollama().embed({ model: 'tiny', input: 'hi' });
+    expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
+  });
+});
+
 describe('keep_alive durations: the model stays loaded that long after the request, then is freed', () => {
   const expiresAt = async (): Promise<number | undefined> => {
     const m = (await ollama().ps()).models[0];

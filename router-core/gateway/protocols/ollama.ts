@@ -12,7 +12,7 @@ import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { DownloadProgress } from '../../contracts/events.js';
-import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
+import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import {
   NdjsonAnswer,
   type ChatRoute,
@@ -128,7 +128,12 @@ const embedBody = z.object({
   options: z.unknown().optional(),
   keep_alive: z.unknown().optional(),
 });
-const legacyEmbedBody = z.object({ model: z.string().trim().min(1), prompt: z.string(), options: z.unknown().optional() });
+const legacyEmbedBody = z.object({
+  model: z.string().trim().min(1),
+  prompt: z.string(),
+  options: z.unknown().optional(),
+  keep_alive: z.unknown().optional(),
+});
 // Ollama's own CLI sends `model`; ollama-js and older clients send `name`.
 const namedBody = z.object({
   model: z.string().trim().min(1).optional(),
@@ -676,12 +681,14 @@ const routes: ExtraRoute[] = [
     url: '/api/embed',
     async handle({ body, signal }, services) {
       const b = parseBody(embedBody, body);
+      const keepAlive = parseKeepAlive(b.keep_alive);
       const texts = typeof b.input === 'string' ? [b.input] : b.input;
       const model = normalizeOllamaModel(b.model);
       // An empty input list is how Ollama clients preload a model: nothing to compute.
       if (texts.length === 0) return { model: b.model, embeddings: [], total_duration: 0, load_duration: 0, prompt_eval_count: 0 };
       const started = services.now();
       const r = await services.embed(texts, model, signal);
+      await keepAfterEmbedding(r, keepAlive, services);
       if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
         throw new CoreError(
           'invalid_request',
@@ -703,11 +710,20 @@ const routes: ExtraRoute[] = [
     url: '/api/embeddings',
     async handle({ body, signal }, services) {
       const b = parseBody(legacyEmbedBody, body);
+      const keepAlive = parseKeepAlive(b.keep_alive);
       const r = await services.embed([b.prompt], normalizeOllamaModel(b.model), signal);
+      await keepAfterEmbedding(r, keepAlive, services);
       return { embedding: r.embeddings[0] ?? [] };
     },
   },
 ];
+
+/** keep_alive after an embedding, as after a chat: 0 frees the model, a duration holds it, none keeps it loaded. */
+async function keepAfterEmbedding(r: EmbedOutcome, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> {
+  if (r.engine !== 'llamacpp') return;
+  if (keepAlive.kind === 'unload') await services.unload?.(r.model);
+  else services.keepAlive?.apply(r.model, keepAlive);
+}
 
 /** What the Ollama encoders need: which endpoint, and the model name as the caller wrote it (answers repeat it). */
 export interface OllamaOptions {
