@@ -355,12 +355,24 @@ async function handleChat(
       },
       ac.signal,
     );
-    const complete = adapter.complete ? (c: Collected) => adapter.complete!(run, c, decoded, services ?? NO_SERVICES, caller) : undefined;
-    if (decoded.stream) {
-      await streamRun(adapter, decoded, run, reply, ac, complete);
-      return reply;
+    let answered = false;
+    const complete =
+      adapter.complete || adapter.abandoned
+        ? async (c: Collected) => {
+            answered = true;
+            await adapter.complete?.(run, c, decoded, services ?? NO_SERVICES, caller);
+          }
+        : undefined;
+    try {
+      if (decoded.stream) {
+        await streamRun(adapter, decoded, run, reply, ac, complete);
+        return reply;
+      }
+      return await collectRun(adapter, decoded, run, reply, complete);
+    } finally {
+      // Ended without an answer (the caller went away, or the run failed): nobody waits for what this does.
+      if (!answered) void adapter.abandoned?.(run, decoded, services ?? NO_SERVICES).catch(() => undefined);
     }
-    return await collectRun(adapter, decoded, run, reply, complete);
   } finally {
     clearTimeout(timer);
     release();

@@ -222,6 +222,11 @@ export interface ProtocolAdapter<O = unknown> {
    * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
    */
   complete?(run: PipelineRun, collected: Collected, decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<void>;
+  /**
+   * Called instead of complete() when a run ends without an answer (the caller went away mid-answer, or it failed),
+   * after the caller is gone: e.g. Ollama's keep_alive, which applies however a request ends.
+   */
+  abandoned?(run: PipelineRun, decoded: Decoded<O>, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

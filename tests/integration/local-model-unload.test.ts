@@ -268,6 +268,42 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     expect(await psNames()).toEqual(['tiny:latest']);
   });
 
+  it('a request the caller stops mid-answer still leaves the model as its keep_alive says: 0 frees it, "1s" holds it', async () => {
+    const { modelsFreed } = engine().info();
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const stream = await ollama().chat({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      keep_alive: 0,
+      options: { num_predict: 1500 },
+    });
+    let parts = 0;
+    await expect(
+      (async () => {
+        for await (const _ of stream) if (++parts === 2) stream.abort();
+      })(),
+    ).rejects.toThrow(/abort/i);
+    await untilUnloaded();
+    expect(engine().info().modelsFreed).toBe(modelsFreed + 1);
+
+    // Not streamed: the client gives up before the answer; the hold is set as if it had come.
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const ac = new AbortController();
+    const sent = fetch(`${gw.srv.url}/api/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gw.srv.auth },
+      body: JSON.stringify({ model: 'tiny', prompt: 'hi', stream: false, keep_alive: '1s', options: { num_predict: 1500 } }),
+      signal: ac.signal,
+    });
+    await vi.waitFor(() => expect(engine().info().running.length).toBeGreaterThan(0), { timeout: 5_000, interval: 10 });
+    ac.abort();
+    await expect(sent).rejects.toThrow(/abort/i);
+    await vi.waitFor(async () => expect(await expiresAt()).toBeLessThanOrEqual(Date.now() + 1_000), { timeout: 5_000, interval: 50 });
+    await untilUnloaded();
+    expect(engine().info().modelsFreed).toBe(modelsFreed + 2);
+  });
+
   it('a keep_alive longer than Go can hold (~292 years) keeps the model loaded, and /api/ps still answers', async () => {
     const { modelsFreed } = engine().info();
     for (const keep_alive of [1e20, 9.3e12, '3000000h']) {

@@ -718,6 +718,14 @@ const routes: ExtraRoute[] = [
   },
 ];
 
+/** keep_alive after a chat or generate run on the embedded engine: 0 frees the model, a duration holds it. */
+async function keepAfterRun(run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+  if (run.decision.engine !== 'llamacpp') return;
+  const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
+  if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
+  else services.keepAlive?.apply(run.decision.model, keepAlive);
+}
+
 /** keep_alive after an embedding, as after a chat: 0 frees the model, a duration holds it, none keeps it loaded. */
 async function keepAfterEmbedding(r: EmbedOutcome, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> {
   if (r.engine !== 'llamacpp') return;
@@ -832,10 +840,13 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
   // A duration holds the model that long from now; none (or a negative one) keeps it loaded, the engine's default.
   async complete(run: PipelineRun, _c: Collected, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
-    if (run.decision.engine !== 'llamacpp') return;
-    const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
-    if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
-    else services.keepAlive?.apply(run.decision.model, keepAlive);
+    await keepAfterRun(run, decoded, services);
+  },
+
+  // The same when the caller stops the answer (a client's Stop button) or it fails, as in Ollama, where keep_alive
+  // applies however the request ends: a cancelled keep_alive 0 request still frees the model.
+  async abandoned(run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+    await keepAfterRun(run, decoded, services);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
