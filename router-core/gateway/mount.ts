@@ -341,8 +341,10 @@ async function handleChat(
   // The wall-clock budget: the abort reason tells the pipeline (and the caller) it was the budget, not the client.
   const budgetMs = guard.limits.requestBudgetMs;
   const timer = setTimeout(() => ac.abort(budgetExceeded(budgetMs)), budgetMs);
+  let run: PipelineRun | undefined;
+  let answered = false;
   try {
-    const run = await pipeline.handle(
+    const started = await pipeline.handle(
       uniformRequest(decoded.request),
       {
         protocol: adapter.name,
@@ -355,27 +357,25 @@ async function handleChat(
       },
       ac.signal,
     );
-    let answered = false;
+    run = started;
     const complete =
       adapter.complete || adapter.abandoned
         ? async (c: Collected) => {
             answered = true;
-            await adapter.complete?.(run, c, decoded, services ?? NO_SERVICES, caller);
+            await adapter.complete?.(started, c, decoded, services ?? NO_SERVICES, caller);
           }
         : undefined;
-    try {
-      if (decoded.stream) {
-        await streamRun(adapter, decoded, run, reply, ac, complete);
-        return reply;
-      }
-      return await collectRun(adapter, decoded, run, reply, complete);
-    } finally {
-      // Ended without an answer (the caller went away, or the run failed): nobody waits for what this does.
-      if (!answered) void adapter.abandoned?.(run, decoded, services ?? NO_SERVICES).catch(() => undefined);
+    if (decoded.stream) {
+      await streamRun(adapter, decoded, started, reply, ac, complete);
+      return reply;
     }
+    return await collectRun(adapter, decoded, started, reply, complete);
   } finally {
     clearTimeout(timer);
     release();
+    // Ended without an answer: the run failed, or the caller went away (before the first token there is no run yet; a
+    // refusal such as a full queue, with no run either, is left alone). Nobody waits for what this does.
+    if (!answered && (run || clientGone(ac))) void adapter.abandoned?.(run, decoded, services ?? NO_SERVICES).catch(() => undefined);
   }
 }
 

@@ -223,10 +223,11 @@ export interface ProtocolAdapter<O = unknown> {
    */
   complete?(run: PipelineRun, collected: Collected, decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<void>;
   /**
-   * Called instead of complete() when a run ends without an answer (the caller went away mid-answer, or it failed),
-   * after the caller is gone: e.g. Ollama's keep_alive, which applies however a request ends.
+   * Called instead of complete() when a request ends without an answer: its run failed, or the caller went away
+   * (`run` undefined: before the first token, so before a route was known). E.g. Ollama's keep_alive, which applies
+   * however a request ends.
    */
-  abandoned?(run: PipelineRun, decoded: Decoded<O>, services: ProtocolServices): Promise<void>;
+  abandoned?(run: PipelineRun | undefined, decoded: Decoded<O>, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -845,8 +845,15 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
 
   // The same when the caller stops the answer (a client's Stop button) or it fails, as in Ollama, where keep_alive
   // applies however the request ends: a cancelled keep_alive 0 request still frees the model.
-  async abandoned(run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
-    await keepAfterRun(run, decoded, services);
+  async abandoned(run: PipelineRun | undefined, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+    if (run) return keepAfterRun(run, decoded, services);
+    // Stopped before the first token, so no route yet: the model the caller named, as a preload reads it.
+    const named = decoded.options?.model;
+    if (named === undefined || normalizeOllamaModel(named) === 'auto') return;
+    const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
+    if (keepAlive.kind === 'unload') return services.unload?.(normalizeOllamaModel(named));
+    const held = services.loaded?.()[0];
+    if (held?.engine === 'llamacpp') services.keepAlive?.apply(held.id, keepAlive);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
