@@ -141,7 +141,7 @@ export interface LoadedModelState extends LoadedModelInfo {
   busy: number;
   /** Calls waiting for this model. */
   queued: number;
-  /** Calls dispatched to it since it was loaded. */
+  /** Grows by one with each call dispatched to it, never back: a model loaded again starts past every earlier count. */
   uses: number;
 }
 
@@ -238,7 +238,10 @@ interface Slot {
   capacity: number;
   /** What the worker reported when the model loaded. */
   info?: LoadedModelInfo;
-  /** Calls dispatched to it since it was loaded (a caller holding it for a while sees whether others used it since). */
+  /**
+   * Grows by one with each call dispatched to it and never goes back: a model loaded again starts from the engine's
+   * dispatch count, past every count it had before (a keep_alive hold sees whether others used it since, reload included).
+   */
   uses: number;
 }
 
@@ -469,7 +472,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     queue.splice(queue.indexOf(job), 1);
     lastServed.set(job.owner, ++dispatches);
     // Capacity 1 until the worker reports the sequences it created: the first call loads the model, the rest follow.
-    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, uses: 0 };
+    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, uses: dispatches - 1 };
     slot.busy.add(job);
     slot.uses++;
     slots.delete(job.path);

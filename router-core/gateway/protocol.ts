@@ -147,7 +147,7 @@ export interface LoadedModel {
   memoryBytes?: number;
   /** Context window the engine opened, in tokens, when known. */
   contextLength?: number;
-  /** Calls the engine dispatched to it since it loaded, when known (a keep_alive hold lapses if others used it). */
+  /** Grows with each call the engine dispatched to it, across loads, when known (a keep_alive hold lapses if others used it). */
   uses?: number;
 }
 

@@ -304,6 +304,20 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     expect(engine().info().modelsFreed).toBe(modelsFreed + 2);
   });
 
+  it('a hold ends with the model: freed (keep_alive 0) and loaded again by another API, it stays loaded', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    for (let i = 0; i < 3; i++) await ollama().generate({ model: 'tiny', prompt: 'hi', options: { num_predict: 1 } });
+    await ollama().generate({ model: 'tiny', prompt: 'hi', keep_alive: '1s', options: { num_predict: 1 } });
+    await post('/api/generate', { model: 'tiny', keep_alive: 0 });
+    expect(await psNames()).toEqual([]);
+    const { modelsFreed } = engine().info();
+    await openai.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
+    await sleep(1_500);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
   it('a keep_alive longer than Go can hold (~292 years) keeps the model loaded, and /api/ps still answers', async () => {
     const { modelsFreed } = engine().info();
     for (const keep_alive of [1e20, 9.3e12, '3000000h']) {
