@@ -135,6 +135,9 @@ describe('a preload loads the model, as Ollama does', () => {
     const preloads: Array<() => Promise<unknown>> = [
       () => post('/api/generate', { model: 'tiny' }),
       () => ollama().chat({ model: 'tinyllama', messages: [] }),
+      // The name /api/tags lists the file under.
+      () => ollama().chat({ model: 'tiny:latest', messages: [], keep_alive: '10m' }),
+      () => post('/api/generate', { model: 'tiny:latest' }),
     ];
     for (const preload of preloads) {
       await post('/api/generate', { model: 'auto', keep_alive: 0 });

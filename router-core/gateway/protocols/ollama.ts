@@ -766,13 +766,14 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const noWork = generate ? empty(b.prompt) || b.prompt === '' : empty(b.messages);
     if (!noWork) return undefined;
     const keepAlive = parseKeepAlive(b.keep_alive);
-    await findListing(b.model, () => services.models());
+    // The model as listed: a name as /api/tags writes it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file) included.
+    const { id } = await findListing(b.model, () => services.models());
     const reason = keepAlive.kind === 'unload' ? 'unload' : 'load';
     // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
-    if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
+    if (reason === 'unload') await services.unload?.(id);
     else {
       // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
-      await services.load?.(normalizeOllamaModel(b.model));
+      await services.load?.(id);
       // Held as its keep_alive says: the model just loaded is the most recently used one (under the name the engine
       // gives it, which /api/ps shows: one HYBRID_AI_LOCAL_MODEL file answers for every catalog name).
       const held = normalizeOllamaModel(b.model) === 'auto' ? undefined : services.loaded?.()[0];
