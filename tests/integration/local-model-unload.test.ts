@@ -150,6 +150,10 @@ describe('a preload loads the model, as Ollama does', () => {
       expect(r.load_duration).toBe(0);
       expect(engine().info().modelLoads).toBe(loads + 1);
     }
+    // Freed by the name /api/tags lists (`ollama stop tiny:latest`).
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(await post('/api/generate', { model: 'tiny:latest', keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
     // "auto" names no one model: answered, and nothing is loaded for it.
     await post('/api/generate', { model: 'auto', keep_alive: 0 });
     expect(await post('/api/generate', { model: 'auto' })).toMatchObject({ done_reason: 'load' });

@@ -852,7 +852,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const named = decoded.options?.model;
     if (named === undefined || normalizeOllamaModel(named) === 'auto') return;
     const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
-    if (keepAlive.kind === 'unload') return services.unload?.(normalizeOllamaModel(named));
+    const id = listingOf(named, await services.models())?.id;
+    if (keepAlive.kind === 'unload') return id === undefined ? undefined : services.unload?.(id);
     const held = services.loaded?.()[0];
     if (held?.engine === 'llamacpp') services.keepAlive?.apply(held.id, keepAlive);
   },
