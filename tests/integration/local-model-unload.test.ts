@@ -292,10 +292,11 @@ describe('keep_alive durations: the model stays loaded that long after the reque
       })(),
     ).rejects.toThrow(/abort/i);
     await untilUnloaded();
-    expect(engine().info().modelsFreed).toBe(modelsFreed + 1);
+    await vi.waitFor(() => expect(engine().info().modelsFreed).toBe(modelsFreed + 1), { timeout: 5_000, interval: 20 });
 
     // Not streamed: the client gives up before the answer; the hold is set as if it had come.
     await ollama().chat({ model: 'tiny', messages: [] });
+    expect(await psNames()).toEqual(['tiny:latest']);
     const ac = new AbortController();
     const sent = fetch(`${gw.srv.url}/api/generate`, {
       method: 'POST',
@@ -308,7 +309,7 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     await expect(sent).rejects.toThrow(/abort/i);
     await vi.waitFor(async () => expect(await expiresAt()).toBeLessThanOrEqual(Date.now() + 1_000), { timeout: 5_000, interval: 50 });
     await untilUnloaded();
-    expect(engine().info().modelsFreed).toBe(modelsFreed + 2);
+    await vi.waitFor(() => expect(engine().info().modelsFreed).toBe(modelsFreed + 2), { timeout: 5_000, interval: 20 });
   });
 
   it('a hold ends with the model: freed (keep_alive 0) and loaded again by another API, it stays loaded', async () => {
