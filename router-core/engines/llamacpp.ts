@@ -141,8 +141,8 @@ export interface LoadedModelState extends LoadedModelInfo {
   busy: number;
   /** Calls waiting for this model. */
   queued: number;
-  /** The engine's count of dispatched calls (all models) at this model's latest call: grows across unloads and reloads. */
-  lastDispatch: number;
+  /** Grows by one with each call dispatched to it, never back: a model loaded again starts past every earlier count. */
+  uses: number;
 }
 
 /** A finished chat call and the work llama.cpp did for it. */
@@ -238,8 +238,11 @@ interface Slot {
   capacity: number;
   /** What the worker reported when the model loaded. */
   info?: LoadedModelInfo;
-  /** The engine's count of dispatched calls at this model's latest call (a keep_alive hold sees whether it was used since). */
-  lastDispatch: number;
+  /**
+   * Grows by one with each call dispatched to it and never goes back: a model loaded again starts from the engine's
+   * dispatch count, past every count it had before (a keep_alive hold sees whether others used it since, reload included).
+   */
+  uses: number;
 }
 
 /**
@@ -469,9 +472,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     queue.splice(queue.indexOf(job), 1);
     lastServed.set(job.owner, ++dispatches);
     // Capacity 1 until the worker reports the sequences it created: the first call loads the model, the rest follow.
-    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, lastDispatch: 0 };
+    const slot = slots.get(job.path) ?? { busy: new Set<Job>(), capacity: 1, uses: dispatches - 1 };
     slot.busy.add(job);
-    slot.lastDispatch = dispatches;
+    slot.uses++;
     slots.delete(job.path);
     slots.set(job.path, slot); // most recently used
     job.state = 'running';
@@ -736,7 +739,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           model: modelIdOf(path),
           busy: sl.busy.size,
           queued: queue.filter((j) => j.path === path).length,
-          lastDispatch: sl.lastDispatch,
+          uses: sl.uses,
         })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     };

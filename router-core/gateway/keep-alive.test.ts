@@ -8,6 +8,9 @@ describe('parseKeepAlive', () => {
     expect(parseKeepAlive(null)).toEqual({ kind: 'default' });
     for (const v of [0, '0', '0s', '0m', '0ms', '0h0m0s', ' 0 ', '0µs', '-0']) expect(parseKeepAlive(v)).toEqual({ kind: 'unload' });
     for (const v of [-1, '-1', '-1m', '-0.5h']) expect(parseKeepAlive(v)).toEqual({ kind: 'forever' });
+    // Past Go's longest duration (2^63-1 ns, ~292 years): Ollama's "never", not a hold whose end no Date can hold.
+    for (const v of [1e20, 9.3e12, '3000000h', '10000000000000']) expect(parseKeepAlive(v)).toEqual({ kind: 'forever' });
+    expect(parseKeepAlive('2562047h')).toEqual({ kind: 'for', ms: 2_562_047 * 3_600_000 });
     expect(parseKeepAlive(300)).toEqual({ kind: 'for', ms: 300_000 });
     expect(parseKeepAlive(0.5)).toEqual({ kind: 'for', ms: 500 });
     expect(parseKeepAlive('300')).toEqual({ kind: 'for', ms: 300_000 });

@@ -11,6 +11,8 @@ export type KeepAlive = { kind: 'default' } | { kind: 'unload' } | { kind: 'fore
 /** Go's time units as Ollama parses them (time.ParseDuration). \u00b5 is Go's µ (the server bundle stays ASCII). */
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const DURATION = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h)(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))*$/;
+/** Go's time.Duration at its longest, in ms (~292 years). */
+const MAX_DURATION_MS = (2 ** 63 - 1) / 1e6;
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/g;
 
 /**
@@ -38,7 +40,9 @@ export function parseKeepAlive(v: unknown): KeepAlive {
     );
   }
   if (ms === 0) return { kind: 'unload' };
-  if (ms < 0) return { kind: 'forever' };
+  // Longer than Go's longest duration (2^63-1 ns, ~292 years) is Ollama's "never" too. why: such a hold's end is past
+  // what a Date can hold (1e20 seconds), and /api/ps could not say when it expires.
+  if (ms < 0 || ms > MAX_DURATION_MS) return { kind: 'forever' };
   return { kind: 'for', ms };
 }
 
@@ -58,7 +62,7 @@ export interface KeepAliveDeps {
 export interface KeepAliveHolds {
   /** After a request to `model` with this keep_alive: a duration sets when it is let go, anything else clears that. */
   apply(model: string, keepAlive: KeepAlive): void;
-  /** When `model` will be unloaded (ms since the epoch), or undefined when it stays loaded. */
+  /** When `model` will be unloaded (ms since the epoch), or undefined when it stays loaded (used since the hold). */
   expiresAt(model: string): number | undefined;
   /** Stops every timer (the gateway is closing). */
   close(): void;
@@ -105,7 +109,12 @@ export function createKeepAliveHolds(deps: KeepAliveDeps): KeepAliveHolds {
       holds.set(model, { until: deps.now() + keepAlive.ms, lastUse, timer: undefined as unknown as NodeJS.Timeout });
       arm(model);
     },
-    expiresAt: (model) => holds.get(model)?.until,
+    expiresAt(model) {
+      const h = holds.get(model);
+      // Used since (another API's request, which sends no keep_alive): it stays loaded, so no end to show.
+      if (!h || deps.lastUse(model) !== h.lastUse) return undefined;
+      return h.until;
+    },
     close() {
       for (const model of [...holds.keys()]) drop(model);
     },

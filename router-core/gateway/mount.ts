@@ -181,7 +181,7 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     loadedModels && unloadModel
       ? createKeepAliveHolds({
           now: deps.now,
-          lastUse: (model) => loadedModels().find((l) => l.id === model)?.lastDispatch,
+          lastUse: (model) => loadedModels().find((l) => l.id === model)?.uses,
           unload: unloadModel,
         })
       : undefined;
@@ -345,8 +345,10 @@ async function handleChat(
   // The wall-clock budget: the abort reason tells the pipeline (and the caller) it was the budget, not the client.
   const budgetMs = guard.limits.requestBudgetMs;
   const timer = setTimeout(() => ac.abort(budgetExceeded(budgetMs)), budgetMs);
+  let run: PipelineRun | undefined;
+  let answered = false;
   try {
-    const run = await pipeline.handle(
+    const started = await pipeline.handle(
       uniformRequest(decoded.request),
       {
         protocol: adapter.name,
@@ -359,15 +361,25 @@ async function handleChat(
       },
       ac.signal,
     );
-    const complete = adapter.complete ? (c: Collected) => adapter.complete!(run, c, decoded, services ?? NO_SERVICES, caller) : undefined;
+    run = started;
+    const complete =
+      adapter.complete || adapter.abandoned
+        ? async (c: Collected) => {
+            answered = true;
+            await adapter.complete?.(started, c, decoded, services ?? NO_SERVICES, caller);
+          }
+        : undefined;
     if (decoded.stream) {
-      await streamRun(adapter, decoded, run, reply, ac, complete);
+      await streamRun(adapter, decoded, started, reply, ac, complete);
       return reply;
     }
-    return await collectRun(adapter, decoded, run, reply, complete);
+    return await collectRun(adapter, decoded, started, reply, complete);
   } finally {
     clearTimeout(timer);
     release();
+    // Ended without an answer: the run failed, or the caller went away (before the first token there is no run yet; a
+    // refusal such as a full queue, with no run either, is left alone). Nobody waits for what this does.
+    if (!answered && (run || clientGone(ac))) void adapter.abandoned?.(run, decoded, services ?? NO_SERVICES).catch(() => undefined);
   }
 }
 

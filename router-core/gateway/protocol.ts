@@ -147,11 +147,8 @@ export interface LoadedModel {
   memoryBytes?: number;
   /** Context window the engine opened, in tokens, when known. */
   contextLength?: number;
-  /**
-   * The engine's running count of dispatched calls at this model's latest call, when known: it grows with every call
-   * and across reloads, so a keep_alive hold can tell whether the model was used since it was set.
-   */
-  lastDispatch?: number;
+  /** Grows with each call the engine dispatched to it, across loads, when known (a keep_alive hold lapses if others used it). */
+  uses?: number;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */
@@ -225,6 +222,12 @@ export interface ProtocolAdapter<O = unknown> {
    * what it keeps is there when the caller asks for it: e.g. store the response for `previous_response_id`.
    */
   complete?(run: PipelineRun, collected: Collected, decoded: Decoded<O>, services: ProtocolServices, caller: Caller): Promise<void>;
+  /**
+   * Called instead of complete() when a request ends without an answer: its run failed, or the caller went away
+   * (`run` undefined: before the first token, so before a route was known). E.g. Ollama's keep_alive, which applies
+   * however a request ends.
+   */
+  abandoned?(run: PipelineRun | undefined, decoded: Decoded<O>, services: ProtocolServices): Promise<void>;
   /** The protocol's own error shape. */
   encodeError(err: CoreError): unknown;
   /**

@@ -130,7 +130,7 @@ function loadedModels(engine: Engine | undefined, files: Record<string, string>,
       sizeBytes,
       ...(memoryBytes !== undefined ? { memoryBytes } : {}),
       ...(contextLength !== undefined ? { contextLength } : {}),
-      ...(held ? { lastDispatch: held.lastDispatch } : {}),
+      ...(held ? { uses: held.uses } : {}),
     };
   });
 }

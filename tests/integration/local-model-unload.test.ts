@@ -2,10 +2,12 @@
 // embedded llama.cpp engine for real, and the next request loads it again; one HYBRID_AI_LOCAL_MODEL file is named
 // the same way by the answer, /api/v1/system's `parallel` entry and /api/ps. Real llama.cpp on a generated GGUF.
 import { Ollama } from 'ollama';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SystemDto } from '../../router-core/contracts/api.js';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { startRealGateway, type RealGateway } from '../fixtures/real-gateway.js';
+import { TOKEN } from './helpers.js';
 
 let gw: RealGateway;
 beforeAll(async () => {
@@ -133,6 +135,9 @@ describe('a preload loads the model, as Ollama does', () => {
     const preloads: Array<() => Promise<unknown>> = [
       () => post('/api/generate', { model: 'tiny' }),
       () => ollama().chat({ model: 'tinyllama', messages: [] }),
+      // The name /api/tags lists the file under.
+      () => ollama().chat({ model: 'tiny:latest', messages: [], keep_alive: '10m' }),
+      () => post('/api/generate', { model: 'tiny:latest' }),
     ];
     for (const preload of preloads) {
       await post('/api/generate', { model: 'auto', keep_alive: 0 });
@@ -145,10 +150,63 @@ describe('a preload loads the model, as Ollama does', () => {
       expect(r.load_duration).toBe(0);
       expect(engine().info().modelLoads).toBe(loads + 1);
     }
+    // Freed by the name /api/tags lists (`ollama stop tiny:latest`).
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(await post('/api/generate', { model: 'tiny:latest', keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
     // "auto" names no one model: answered, and nothing is loaded for it.
     await post('/api/generate', { model: 'auto', keep_alive: 0 });
     expect(await post('/api/generate', { model: 'auto' })).toMatchObject({ done_reason: 'load' });
     expect(await psNames()).toEqual([]);
+  });
+});
+
+describe('a chat with no messages at all is a preload or an unload too, as Ollama reads it', () => {
+  it('chat({ model, keep_alive: 0 }) with no messages frees the model; chat({ model }) loads it; a null prompt the same', async () => {
+    const loads = engine().info().modelLoads;
+    expect(await ollama().chat({ model: 'tiny', keep_alive: 0 })).toMatchObject({ done: true, done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
+    expect(await ollama().chat({ model: 'tinyllama' })).toMatchObject({ done: true, done_reason: 'load' });
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelLoads).toBe(loads + 1);
+    expect(await post('/api/chat', { model: 'tiny', messages: null, keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(await psNames()).toEqual([]);
+    expect(await post('/api/generate', { model: 'tiny', prompt: null })).toMatchObject({ done_reason: 'load' });
+    expect(await psNames()).toEqual(['tiny:latest']);
+  });
+});
+
+describe('keep_alive on /api/embed and /api/embeddings, as on a chat', () => {
+  it('0 frees the model after the vectors; a duration holds it; an invalid one is a 400 and computes nothing', async () => {
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const r = await ollama().embed({ model: 'tinyllama', input: 'hi', keep_alive: 0 });
+    expect(r.embeddings).toHaveLength(1);
+    expect(await psNames()).toEqual([]);
+    const legacy = await post('/api/embeddings', { model: 'tiny', prompt: 'hi', keep_alive: '0s' });
+    expect(legacy.embedding.length).toBeGreaterThan(0);
+    expect(await psNames()).toEqual([]);
+    const sent = Date.now();
+    await ollama().embed({ model: 'tiny', input: ['a', 'b'], keep_alive: '10m' });
+    const at = new Date((await ollama().ps()).models[0]!.expires_at).getTime();
+    expect(at).toBeGreaterThanOrEqual(sent + 600_000 - 5);
+    expect(at).toBeLessThanOrEqual(Date.now() + 600_000 + 5);
+    const { modelsFreed } = engine().info();
+    for (const [route, body] of [
+      ['/api/embed', { model: 'tiny', input: 'hi', keep_alive: 'soon' }],
+      ['/api/embeddings', { model: 'tiny', prompt: 'hi', keep_alive: [] }],
+    ] as const) {
+      const res = await fetch(`${gw.srv.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gw.srv.auth },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/keep_alive .* is not a duration/);
+    }
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    // Without keep_alive it stays loaded (the hold ends).
+    await ollama().embed({ model: 'tiny', input: 'hi' });
+    expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
   });
 });
 
@@ -182,32 +240,107 @@ describe('keep_alive durations: the model stays loaded that long after the reque
 
   it('a later request without keep_alive (the app, another client) keeps it loaded: no expiry any more', async () => {
     const { modelsFreed } = engine().info();
-    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
+    // A hold of a few seconds, so the next request surely comes before it lapses even on a busy machine; the test
+    // then waits until the time the hold named has passed.
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '3s', options: { num_predict: 2 } });
+    let held = (await expiresAt())!;
+    expect(held).toBeLessThanOrEqual(Date.now() + 3_000);
     await post('/api/v1/chat', { prompt: 'hello', max_tokens: 2 });
-    // The hold would have lapsed by now; the model another client used since is kept.
-    await sleep(1_500);
+    await sleep(Math.max(0, held - Date.now()) + 500);
+    // The hold has lapsed; the model another client used since is kept.
     expect(await psNames()).toEqual(['tiny:latest']);
     expect(engine().info().modelsFreed).toBe(modelsFreed);
     // Ollama's "never": ~292 years on.
     expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
     // keep_alive -1 (as a number or as text) keeps it too.
-    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
+    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '3s', options: { num_predict: 2 } });
+    held = (await expiresAt())!;
     await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '-1', options: { num_predict: 2 } });
+    await sleep(Math.max(0, held - Date.now()) + 500);
+    expect(await psNames()).toEqual(['tiny:latest']);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  });
+
+  it('a request through another API (OpenAI, native) ends the hold: /api/ps shows no expiry at once, and it stays loaded', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    const never = (at: number | undefined) => new Date(at!).getUTCFullYear() > 2200;
+    const sendOthers: Array<() => Promise<unknown>> = [
+      () => openai.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+      () => openai.completions.create({ model: 'tiny', prompt: 'hi', max_tokens: 2 }),
+      () => post('/api/v1/chat', { prompt: 'hello', model: 'tiny', max_tokens: 2 }),
+    ];
+    for (const other of sendOthers) {
+      await ollama().chat({ model: 'tiny', messages: [], keep_alive: '10m' });
+      const held = await expiresAt();
+      expect(held).toBeLessThanOrEqual(Date.now() + 600_000);
+      expect(never(held)).toBe(false);
+      await other();
+      expect(never(await expiresAt())).toBe(true);
+    }
+    expect(await psNames()).toEqual(['tiny:latest']);
+  });
+
+  it('a request the caller stops mid-answer still leaves the model as its keep_alive says: 0 frees it, "1s" holds it', async () => {
+    const { modelsFreed } = engine().info();
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const stream = await ollama().chat({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      keep_alive: 0,
+      options: { num_predict: 1500 },
+    });
+    let parts = 0;
+    await expect(
+      (async () => {
+        for await (const _ of stream) if (++parts === 2) stream.abort();
+      })(),
+    ).rejects.toThrow(/abort/i);
+    await untilUnloaded();
+    await vi.waitFor(() => expect(engine().info().modelsFreed).toBe(modelsFreed + 1), { timeout: 5_000, interval: 20 });
+
+    // Not streamed: the client gives up before the answer; the hold is set as if it had come.
+    await ollama().chat({ model: 'tiny', messages: [] });
+    expect(await psNames()).toEqual(['tiny:latest']);
+    const ac = new AbortController();
+    const sent = fetch(`${gw.srv.url}/api/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gw.srv.auth },
+      body: JSON.stringify({ model: 'tiny', prompt: 'hi', stream: false, keep_alive: '1s', options: { num_predict: 1500 } }),
+      signal: ac.signal,
+    });
+    await vi.waitFor(() => expect(engine().info().running.length).toBeGreaterThan(0), { timeout: 5_000, interval: 10 });
+    ac.abort();
+    await expect(sent).rejects.toThrow(/abort/i);
+    await vi.waitFor(async () => expect(await expiresAt()).toBeLessThanOrEqual(Date.now() + 1_000), { timeout: 5_000, interval: 50 });
+    await untilUnloaded();
+    await vi.waitFor(() => expect(engine().info().modelsFreed).toBe(modelsFreed + 2), { timeout: 5_000, interval: 20 });
+  });
+
+  it('a hold ends with the model: freed (keep_alive 0) and loaded again by another API, it stays loaded', async () => {
+    const openai = new OpenAI({ baseURL: `${gw.srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    for (let i = 0; i < 3; i++) await ollama().generate({ model: 'tiny', prompt: 'hi', options: { num_predict: 1 } });
+    await ollama().generate({ model: 'tiny', prompt: 'hi', keep_alive: '1s', options: { num_predict: 1 } });
+    await post('/api/generate', { model: 'tiny', keep_alive: 0 });
+    expect(await psNames()).toEqual([]);
+    const { modelsFreed } = engine().info();
+    await openai.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    expect(new Date((await ollama().ps()).models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
     await sleep(1_500);
     expect(await psNames()).toEqual(['tiny:latest']);
     expect(engine().info().modelsFreed).toBe(modelsFreed);
   });
 
-  it('a hold set before the model was freed and loaded again by another request does not unload the new load', async () => {
-    await post('/api/generate', { model: 'auto', keep_alive: 0 });
-    await ollama().chat({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '1s', options: { num_predict: 2 } });
-    // `ollama stop`, then the app's chat window loads the model again (its first call, as the held one's was).
-    await post('/api/generate', { model: 'tiny', keep_alive: 0 });
-    expect(await psNames()).toEqual([]);
-    await post('/api/v1/chat', { prompt: 'hello', max_tokens: 2 });
+  it('a keep_alive longer than Go can hold (~292 years) keeps the model loaded, and /api/ps still answers', async () => {
     const { modelsFreed } = engine().info();
-    await sleep(1_500);
-    expect(await psNames()).toEqual(['tiny:latest']);
+    for (const keep_alive of [1e20, 9.3e12, '3000000h']) {
+      expect(await post('/api/generate', { model: 'tiny', keep_alive })).toMatchObject({ done_reason: 'load' });
+      const res = await fetch(`${gw.srv.url}/api/ps`, { headers: gw.srv.auth });
+      expect(res.status, JSON.stringify(keep_alive)).toBe(200);
+      const { models } = (await res.json()) as { models: Array<{ name: string; expires_at: string }> };
+      expect(models.map((m) => m.name)).toEqual(['tiny:latest']);
+      expect(new Date(models[0]!.expires_at).getUTCFullYear()).toBeGreaterThan(2200);
+    }
     expect(engine().info().modelsFreed).toBe(modelsFreed);
   });
 

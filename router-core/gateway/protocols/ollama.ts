@@ -12,7 +12,7 @@ import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { DownloadProgress } from '../../contracts/events.js';
-import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
+import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import {
   NdjsonAnswer,
   type ChatRoute,
@@ -128,7 +128,12 @@ const embedBody = z.object({
   options: z.unknown().optional(),
   keep_alive: z.unknown().optional(),
 });
-const legacyEmbedBody = z.object({ model: z.string().trim().min(1), prompt: z.string(), options: z.unknown().optional() });
+const legacyEmbedBody = z.object({
+  model: z.string().trim().min(1),
+  prompt: z.string(),
+  options: z.unknown().optional(),
+  keep_alive: z.unknown().optional(),
+});
 // Ollama's own CLI sends `model`; ollama-js and older clients send `name`.
 const namedBody = z.object({
   model: z.string().trim().min(1).optional(),
@@ -676,12 +681,14 @@ const routes: ExtraRoute[] = [
     url: '/api/embed',
     async handle({ body, signal }, services) {
       const b = parseBody(embedBody, body);
+      const keepAlive = parseKeepAlive(b.keep_alive);
       const texts = typeof b.input === 'string' ? [b.input] : b.input;
       const model = normalizeOllamaModel(b.model);
       // An empty input list is how Ollama clients preload a model: nothing to compute.
       if (texts.length === 0) return { model: b.model, embeddings: [], total_duration: 0, load_duration: 0, prompt_eval_count: 0 };
       const started = services.now();
       const r = await services.embed(texts, model, signal);
+      await keepAfterEmbedding(r, keepAlive, services);
       if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
         throw new CoreError(
           'invalid_request',
@@ -703,11 +710,28 @@ const routes: ExtraRoute[] = [
     url: '/api/embeddings',
     async handle({ body, signal }, services) {
       const b = parseBody(legacyEmbedBody, body);
+      const keepAlive = parseKeepAlive(b.keep_alive);
       const r = await services.embed([b.prompt], normalizeOllamaModel(b.model), signal);
+      await keepAfterEmbedding(r, keepAlive, services);
       return { embedding: r.embeddings[0] ?? [] };
     },
   },
 ];
+
+/** keep_alive after a chat or generate run on the embedded engine: 0 frees the model, a duration holds it. */
+async function keepAfterRun(run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+  if (run.decision.engine !== 'llamacpp') return;
+  const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
+  if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
+  else services.keepAlive?.apply(run.decision.model, keepAlive);
+}
+
+/** keep_alive after an embedding, as after a chat: 0 frees the model, a duration holds it, none keeps it loaded. */
+async function keepAfterEmbedding(r: EmbedOutcome, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> {
+  if (r.engine !== 'llamacpp') return;
+  if (keepAlive.kind === 'unload') await services.unload?.(r.model);
+  else services.keepAlive?.apply(r.model, keepAlive);
+}
 
 /** What the Ollama encoders need: which endpoint, and the model name as the caller wrote it (answers repeat it). */
 export interface OllamaOptions {
@@ -735,18 +759,21 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
     const b = raw as { model?: unknown; messages?: unknown; prompt?: unknown; keep_alive?: unknown };
     if (typeof b.model !== 'string' || b.model.trim() === '') return undefined;
-    // Ollama's preload: /api/generate with no prompt, /api/chat with `messages: []`; with keep_alive 0 it unloads.
+    // Ollama's preload: /api/generate with no prompt, /api/chat with no messages (`[]`, null or none, as Go's empty
+    // slice: the official client's `chat({ model, keep_alive: 0 })`); with keep_alive 0 it unloads.
     const generate = route.variant === 'generate';
-    const noWork = generate ? b.prompt === undefined || b.prompt === '' : Array.isArray(b.messages) && b.messages.length === 0;
+    const empty = (v: unknown): boolean => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+    const noWork = generate ? empty(b.prompt) || b.prompt === '' : empty(b.messages);
     if (!noWork) return undefined;
     const keepAlive = parseKeepAlive(b.keep_alive);
-    await findListing(b.model, () => services.models());
+    // The model as listed: a name as /api/tags writes it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file) included.
+    const { id } = await findListing(b.model, () => services.models());
     const reason = keepAlive.kind === 'unload' ? 'unload' : 'load';
     // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
-    if (reason === 'unload') await services.unload?.(normalizeOllamaModel(b.model));
+    if (reason === 'unload') await services.unload?.(id);
     else {
       // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
-      await services.load?.(normalizeOllamaModel(b.model));
+      await services.load?.(id);
       // Held as its keep_alive says: the model just loaded is the most recently used one (under the name the engine
       // gives it, which /api/ps shows: one HYBRID_AI_LOCAL_MODEL file answers for every catalog name).
       const held = normalizeOllamaModel(b.model) === 'auto' ? undefined : services.loaded?.()[0];
@@ -814,10 +841,21 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
   // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
   // A duration holds the model that long from now; none (or a negative one) keeps it loaded, the engine's default.
   async complete(run: PipelineRun, _c: Collected, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
-    if (run.decision.engine !== 'llamacpp') return;
+    await keepAfterRun(run, decoded, services);
+  },
+
+  // The same when the caller stops the answer (a client's Stop button) or it fails, as in Ollama, where keep_alive
+  // applies however the request ends: a cancelled keep_alive 0 request still frees the model.
+  async abandoned(run: PipelineRun | undefined, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
+    if (run) return keepAfterRun(run, decoded, services);
+    // Stopped before the first token, so no route yet: the model the caller named, as a preload reads it.
+    const named = decoded.options?.model;
+    if (named === undefined || normalizeOllamaModel(named) === 'auto') return;
     const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
-    if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
-    else services.keepAlive?.apply(run.decision.model, keepAlive);
+    const id = listingOf(named, await services.models())?.id;
+    if (keepAlive.kind === 'unload') return id === undefined ? undefined : services.unload?.(id);
+    const held = services.loaded?.()[0];
+    if (held?.engine === 'llamacpp') services.keepAlive?.apply(held.id, keepAlive);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
