@@ -149,11 +149,30 @@ function installBodyChecks(app: FastifyInstance): void {
   // Ollama reads the body as JSON whatever the header says, so its routes here do too. Every other route keeps
   // refusing a body that is not declared JSON (415).
   const json = app.getDefaultJsonParser('error', 'error');
+  const isOllamaRoute = (req: FastifyRequest): boolean =>
+    (req.routeOptions.config as { protocol?: string } | undefined)?.protocol === 'ollama';
+  // Fastify's own text/plain parser hands the route a string, which every protocol refuses as "not JSON"; an Ollama
+  // route reads it as JSON instead (a client that labels its JSON as text), the others keep the string and its 400.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
+    if (unrouted(req) || !isOllamaRoute(req)) return done(null, body);
+    void json(req, body as string, (err, parsed) =>
+      err
+        ? done(
+            new CoreError(
+              'invalid_request',
+              'The request body is not valid JSON: it was sent as text/plain; send a JSON object (with "Content-Type: application/json").',
+              { details: { param: 'content-type' } },
+            ),
+            undefined,
+          )
+        : done(null, parsed),
+    );
+  });
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     if (unrouted(req)) return done(null, undefined);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const ollama = (req.routeOptions.config as { protocol?: string } | undefined)?.protocol === 'ollama';
-    if (ollama && (type === '' || type === 'application/x-www-form-urlencoded' || type === 'text/plain')) {
+    if (isOllamaRoute(req) && (type === '' || type === 'application/x-www-form-urlencoded')) {
       return json(req, body as string, done);
     }
     done(new CoreError('unsupported_media_type', 'Unsupported Content-Type: send "Content-Type: application/json".'), undefined);

@@ -197,6 +197,19 @@ describe('errors and bodies as Ollama clients send them', () => {
     expect(form.json.message.content).toBe('Hello world');
     const none = await raw('POST', '/api/chat', body, auth);
     expect(none.status).toBe(200);
+    // text/plain too (a client that labels its JSON as text): Ollama reads it as JSON, and so does this.
+    const text = await raw('POST', '/api/chat', body, { ...auth, 'content-type': 'text/plain; charset=utf-8' });
+    expect(text.status).toBe(200);
+    expect(text.json.message.content).toBe('Hello world');
+    const textGenerate = await raw('POST', '/api/generate', JSON.stringify({ model: 'auto', stream: false, prompt: 'hi' }), {
+      ...auth,
+      'content-type': 'text/plain',
+    });
+    expect(textGenerate.status).toBe(200);
+    // Elsewhere a text/plain body is still refused: JSON must be declared as JSON there.
+    const textOpenai = await raw('POST', '/v1/chat/completions', body, { ...auth, 'content-type': 'text/plain' });
+    expect(textOpenai.status).toBe(400);
+    expect(textOpenai.json.error.message).toMatch(/Content-Type: application\/json/);
     const bad = await raw('POST', '/api/chat', '{"model":', { ...auth, 'content-type': 'application/x-www-form-urlencoded' });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatch(/not valid JSON/);
