@@ -317,6 +317,40 @@ describe('keep_alive durations: the model stays loaded that long after the reque
     await vi.waitFor(() => expect(engine().info().modelsFreed).toBe(modelsFreed + 2), { timeout: 5_000, interval: 20 });
   });
 
+  it('a request stopped while it waits for a sequence (no first token, no route yet) still sets its hold', async () => {
+    await ollama().chat({ model: 'tiny', messages: [] });
+    const never = (at: number | undefined) => new Date(at!).getUTCFullYear() > 2200;
+    expect(never(await expiresAt())).toBe(true);
+    // Every sequence busy with a long answer, so the next request waits in the queue.
+    const sequences = engine().info().sequences;
+    const long = Array.from({ length: sequences }, () => new AbortController());
+    const busy = long.map((ac) =>
+      fetch(`${gw.srv.url}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...gw.srv.auth },
+        body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], options: { num_predict: 3000 } }),
+        signal: ac.signal,
+      }).catch(() => undefined),
+    );
+    await vi.waitFor(() => expect(engine().info().running.length).toBe(sequences), { timeout: 10_000, interval: 10 });
+    const ac = new AbortController();
+    const waiting = fetch(`${gw.srv.url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...gw.srv.auth },
+      body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], keep_alive: '10m', options: { num_predict: 2 } }),
+      signal: ac.signal,
+    });
+    await vi.waitFor(() => expect(engine().info().queued).toBe(1), { timeout: 10_000, interval: 10 });
+    ac.abort();
+    await expect(waiting).rejects.toThrow(/abort/i);
+    // The hold its keep_alive names, on the model it named, though it never ran.
+    await vi.waitFor(async () => expect(never(await expiresAt())).toBe(false), { timeout: 5_000, interval: 20 });
+    expect(await expiresAt()).toBeLessThanOrEqual(Date.now() + 600_000);
+    for (const c of long) c.abort();
+    await Promise.all(busy);
+    await vi.waitFor(() => expect(engine().info().running.length).toBe(0), { timeout: 10_000, interval: 20 });
+  });
+
   it('a hold ends with the model: freed (keep_alive 0) and loaded again by another API, it stays loaded', async () => {
     const openai = new OpenAI({ baseURL: `${gw.srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
     for (let i = 0; i < 3; i++) await ollama().generate({ model: 'tiny', prompt: 'hi', options: { num_predict: 1 } });

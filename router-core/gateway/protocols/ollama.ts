@@ -718,20 +718,23 @@ const routes: ExtraRoute[] = [
   },
 ];
 
-/** keep_alive after a chat or generate run on the embedded engine: 0 frees the model, a duration holds it. */
-async function keepAfterRun(run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
-  if (run.decision.engine !== 'llamacpp') return;
-  const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
-  if (keepAlive.kind === 'unload') await services.unload?.(run.decision.model);
-  else services.keepAlive?.apply(run.decision.model, keepAlive);
+/**
+ * keep_alive after a request a model of `engine` served (chat, generate, embed): on the embedded engine 0 frees the
+ * model, a duration holds it, none (or a negative one) keeps it loaded. Other engines keep their own policy.
+ */
+async function keepAliveAfter(engine: string, model: string, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> {
+  if (engine !== 'llamacpp') return;
+  if (keepAlive.kind === 'unload') await services.unload?.(model);
+  else services.keepAlive?.apply(model, keepAlive);
 }
 
-/** keep_alive after an embedding, as after a chat: 0 frees the model, a duration holds it, none keeps it loaded. */
-async function keepAfterEmbedding(r: EmbedOutcome, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> {
-  if (r.engine !== 'llamacpp') return;
-  if (keepAlive.kind === 'unload') await services.unload?.(r.model);
-  else services.keepAlive?.apply(r.model, keepAlive);
-}
+/** keep_alive after a chat or generate run. */
+const keepAfterRun = (run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> =>
+  keepAliveAfter(run.decision.engine, run.decision.model, decoded.options?.keepAlive ?? { kind: 'default' }, services);
+
+/** keep_alive after an embedding. */
+const keepAfterEmbedding = (r: EmbedOutcome, keepAlive: KeepAlive, services: ProtocolServices): Promise<void> =>
+  keepAliveAfter(r.engine, r.model, keepAlive, services);
 
 /** What the Ollama encoders need: which endpoint, and the model name as the caller wrote it (answers repeat it). */
 export interface OllamaOptions {
@@ -853,9 +856,11 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (named === undefined || normalizeOllamaModel(named) === 'auto') return;
     const keepAlive = decoded.options?.keepAlive ?? { kind: 'default' };
     const id = listingOf(named, await services.models())?.id;
-    if (keepAlive.kind === 'unload') return id === undefined ? undefined : services.unload?.(id);
-    const held = services.loaded?.()[0];
-    if (held?.engine === 'llamacpp') services.keepAlive?.apply(held.id, keepAlive);
+    if (id === undefined) return;
+    if (keepAlive.kind === 'unload') return services.unload?.(id);
+    // Held only if that model is the one loaded (not whichever was used last: this request may never have reached it).
+    const held = services.loaded?.().find((l) => l.id === id);
+    if (held) await keepAliveAfter(held.engine, held.id, keepAlive, services);
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<OllamaOptions>) {
