@@ -528,15 +528,8 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
 
   /** Back-pressure: see {@link busyError}. */
   function refuseWhenFull(job: Job): void {
-    const slot = slots.get(job.path);
-    const err = busyError(
-      job.modelId,
-      slot?.capacity ?? 1,
-      slot?.busy.size ?? 0,
-      queue.filter((j) => j.path === job.path).length,
-      queueLimit,
-      avgCallMs,
-    );
+    const queued = queue.filter((j) => j.path === job.path).length;
+    const err = busyError(job.modelId, slots.get(job.path), sequencesOf(opts), queued, queueLimit, avgCallMs);
     if (err) throw err;
   }
 
@@ -890,15 +883,25 @@ function createModelFiles(
 /**
  * Back-pressure: a call that would wait behind `queueLimit` others of its model is refused now, with a Retry-After
  * from how long calls take here (a caller told "busy, retry in N s" beats one left hanging). Undefined: it may wait.
+ *
+ * A model still loading (a slot without info) runs one call and holds the rest until the worker reports its sequences,
+ * but those calls are not waiting behind a full model: up to the `requested` sequences start together once it is
+ * loaded, so only the calls beyond them count against the queue (else N + queue callers arriving at a cold start were
+ * refused though the queue had room).
  */
 function busyError(
   modelId: string,
-  capacity: number,
-  runningNow: number,
-  waiting: number,
+  slot: Slot | undefined,
+  requested: number,
+  queued: number,
   queueLimit: number,
   avgCallMs: number | undefined,
 ): CoreError | undefined {
+  const loading = slot !== undefined && slot.info === undefined;
+  const capacity = loading ? requested : (slot?.capacity ?? 1);
+  const starting = loading ? Math.min(queued, Math.max(0, capacity - slot.busy.size)) : 0;
+  const runningNow = (slot?.busy.size ?? 0) + starting;
+  const waiting = queued - starting;
   // A free sequence (or a model not loaded yet with room to load) takes the call at once: only a real wait counts.
   if (waiting < queueLimit || (waiting === 0 && runningNow < capacity)) return undefined;
   const perCallS = (avgCallMs ?? 1000) / 1000;

@@ -192,6 +192,38 @@ describe('prompt-cache reuse across turns', () => {
 
 describe('back-pressure', () => {
   it(
+    'a model still loading takes N calls and the queue: only the call beyond both is refused',
+    async () => {
+      // Cold: the first call loads the model. Its two sequences are not known to the host until the worker says so,
+      // but callers arriving meanwhile (a desktop app's windows and scripts at start-up) are within N plus the queue.
+      const engine = make({ sequences: 2, queueLimit: 1 });
+      try {
+        let refusedSoFar = 0;
+        const runs = [0, 1, 2, 3].map((i) =>
+          collect(engine.chat({ request: greedy(user(`hello ${i}`), 8), model: 'tiny' }, new AbortController().signal)).catch(
+            (e: unknown) => (refusedSoFar++, e),
+          ),
+        );
+        const admitted = (): number => engine.info().running.length + engine.info().queued;
+        await until(() => admitted() + refusedSoFar === 4, 10_000, 'all four calls admitted or refused');
+        // All four were decided before the worker reported the model loaded.
+        expect(engine.info().modelLoads).toBe(0);
+        expect(admitted()).toBe(3);
+        const results = await Promise.all(runs);
+        const refused = results.filter((r) => isCoreError(r));
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toMatchObject({ type: 'upstream_overloaded', status: 503 });
+        expect((refused[0] as { message: string }).message).toMatch(/tiny is busy: 2 answers running and 1 waiting/);
+        const answered = results.filter((r): r is StreamEvent[] => Array.isArray(r));
+        expect(answered).toHaveLength(3);
+        for (const events of answered) expect(textOf(events).length).toBeGreaterThan(0);
+      } finally {
+        await engine.close();
+      }
+    },
+    TIMEOUT,
+  );
+  it(
     'queues only beyond N, and past the queue limit refuses at once with upstream_overloaded and a Retry-After',
     async () => {
       const engine = make({ sequences: 2, queueLimit: 1 });
