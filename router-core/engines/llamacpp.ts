@@ -167,7 +167,8 @@ export interface LlamaCppEngine extends Engine {
   /**
    * Free a model now (Ollama's `keep_alive: 0`, `ollama stop`): its weights, context and KV caches, once the calls
    * running on it end; the next call loads it again. `model` names it as a call would ('auto': every loaded model).
-   * Resolves with the paths freed (none when it was not loaded), after the worker confirms.
+   * Resolves with the paths freed or to be freed (none when it was not loaded): an idle model's once the worker
+   * confirms, one with calls still running at once (it is freed when they end).
    */
   unload(model: string): Promise<string[]>;
   /**
@@ -361,15 +362,17 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         : Object.hasOwn(opts.modelFiles, model) && slots.has(opts.modelFiles[model]!)
           ? [opts.modelFiles[model]!]
           : [];
+    // A model other calls are still answering on is freed when the last of them ends, and nobody waits for that: Ollama
+    // answers a keep_alive 0 request (or `ollama stop`) at once and frees the model once no request uses it. Waiting
+    // held that caller's answer behind other clients' streams (minutes), and longer still while new calls arrived.
     await Promise.all(
-      paths.map(
-        (path) =>
-          new Promise<void>((resolve) => {
-            freedWaiters.set(path, [...(freedWaiters.get(path) ?? []), resolve]);
-            if (slots.get(path)?.busy.size) unloadWhenIdle.add(path);
-            else free(path);
-          }),
-      ),
+      paths.map((path) => {
+        if (slots.get(path)?.busy.size) return void unloadWhenIdle.add(path);
+        return new Promise<void>((resolve) => {
+          freedWaiters.set(path, [...(freedWaiters.get(path) ?? []), resolve]);
+          free(path);
+        });
+      }),
     );
     return paths;
   }

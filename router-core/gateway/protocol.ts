@@ -126,7 +126,10 @@ export interface ProtocolServices {
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
   loaded?(): LoadedModel[];
-  /** Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed. */
+  /**
+   * Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed, or at
+   * once when other calls are running on it (freed when they end).
+   */
   unload?(model: string): Promise<void>;
   /** Load the model a caller names into the engine's memory now (absent, or a model no engine loads: nothing). */
   load?(model: string): Promise<void>;

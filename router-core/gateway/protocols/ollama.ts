@@ -772,7 +772,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     // The model as listed: a name as /api/tags writes it (`tiny:latest` for the HYBRID_AI_LOCAL_MODEL file) included.
     const { id } = await findListing(b.model, () => services.models());
     const reason = keepAlive.kind === 'unload' ? 'unload' : 'load';
-    // Ollama answers an unload once the model is out of memory; so does this (the embedded engine frees it for real).
+    // Answered once the embedded engine has freed the model for real; while other requests are using it, at once (it
+    // is freed when they end, as in Ollama).
     if (reason === 'unload') await services.unload?.(id);
     else {
       // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
@@ -841,7 +842,8 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     return decoded;
   },
 
-  // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed.
+  // keep_alive 0 on a request that generates: Ollama answers, then unloads the model; the answer ends once it is freed
+  // (at once when other requests still use it: it is freed when they end, and this caller does not wait for them).
   // A duration holds the model that long from now; none (or a negative one) keeps it loaded, the engine's default.
   async complete(run: PipelineRun, _c: Collected, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> {
     await keepAfterRun(run, decoded, services);

@@ -1,0 +1,112 @@
+// Ollama keep_alive 0 (and `ollama stop`) on a model another client is still answering on: answered at once, the model freed when that answer ends; real llama.cpp on a generated GGUF.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Ollama } from 'ollama';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
+import { makeTinyGguf, SLOW_SHAPE } from '../fixtures/make-tiny-gguf.js';
+import { startTestServer, type TestServer } from './helpers.js';
+
+let dir: string;
+let srv: TestServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-keepalive-shared-'));
+  // The slower fixture (~200 tokens/s, 8,192-token context): the other client's answer runs for the whole test.
+  const model = (await makeTinyGguf(path.join(dir, 'slow.gguf'), { shape: SLOW_SHAPE })).path;
+  srv = await startTestServer({
+    env: { HYBRID_AI_LOCAL_MODEL: model, HYBRID_AI_THREADS: '1', HYBRID_AI_PARALLEL: '2' },
+    args: ['--tier', '2', '--local-only'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await srv?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const engine = (): LlamaCppEngine => srv.core.engines.get('llamacpp') as LlamaCppEngine;
+const ollama = (): Ollama => new Ollama({ host: srv.url, headers: srv.auth });
+const psNames = async (): Promise<string[]> => (await ollama().ps()).models.map((m) => m.name);
+
+/** Another client's long streamed answer on the model; resolves once it is running. `stop` ends it. */
+async function otherClientAnswering(): Promise<{ stop(): Promise<void> }> {
+  const ac = new AbortController();
+  const reading = fetch(`${srv.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...srv.auth },
+    body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Write a long story.' }], max_tokens: 7_000, stream: true }),
+    signal: ac.signal,
+  })
+    .then(async (r) => {
+      const reader = r.body!.getReader();
+      for (;;) if ((await reader.read()).done) return;
+    })
+    .catch(() => undefined);
+  await vi.waitFor(
+    () =>
+      expect(
+        engine()
+          .info()
+          .running.filter((j) => j.phase === 'generating'),
+      ).toHaveLength(1),
+    {
+      timeout: 20_000,
+      interval: 10,
+    },
+  );
+  return {
+    async stop() {
+      ac.abort();
+      await reading;
+    },
+  };
+}
+
+describe('keep_alive 0 while another client is answered on the same model', () => {
+  it('a chat with keep_alive 0 is answered at once (not after the other answer); the model is freed when that ends', async () => {
+    const other = await otherClientAnswering();
+    const { modelsFreed } = engine().info();
+    const r = await ollama().chat({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'hi' }],
+      keep_alive: 0,
+      options: { num_predict: 2 },
+    });
+    expect(r.done).toBe(true);
+    // The other client's answer is still running: this one did not wait for it, and the model it uses is still there.
+    expect(
+      engine()
+        .info()
+        .running.filter((j) => !j.abortRequested),
+    ).toHaveLength(1);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    expect(await psNames()).toEqual(['slow:latest']);
+    await other.stop();
+    await vi.waitFor(() => expect(engine().info()).toMatchObject({ loadedModels: [], modelsFreed: modelsFreed + 1 }), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await psNames()).toEqual([]);
+  }, 60_000);
+
+  it('`ollama stop` (generate, no prompt, keep_alive 0) answers "unload" at once; the model is freed when the other answer ends', async () => {
+    const other = await otherClientAnswering();
+    const { modelsFreed } = engine().info();
+    const r = await ollama().generate({ model: 'slow', prompt: '', keep_alive: 0 });
+    expect(r).toMatchObject({ done: true, done_reason: 'unload' });
+    expect(
+      engine()
+        .info()
+        .running.filter((j) => !j.abortRequested),
+    ).toHaveLength(1);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    await other.stop();
+    await vi.waitFor(() => expect(engine().info()).toMatchObject({ loadedModels: [], modelsFreed: modelsFreed + 1 }), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await psNames()).toEqual([]);
+  }, 60_000);
+});
