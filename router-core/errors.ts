@@ -1,5 +1,6 @@
 // One error catalogue: ErrorType -> HTTP status; CoreError carries a message safe to show a user.
 import type { ErrorDetails, ErrorType } from './contracts/errors.js';
+import type { Usage } from './contracts/stream.js';
 
 export type { ErrorDetails, ErrorType };
 
@@ -41,11 +42,16 @@ export class CoreError extends Error {
    * that model until its setup changes or a call to it succeeds. Not part of any wire shape.
    */
   readonly refusedModel?: string;
+  /**
+   * What an engine really used before it stopped, when it can tell (an aborted local answer: the prompt's tokens and
+   * those generated), recorded instead of an estimate. Not part of any wire shape.
+   */
+  readonly usage?: Usage;
 
   constructor(
     type: ErrorType,
     message: string,
-    options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails; refusedModel?: string },
+    options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails; refusedModel?: string; usage?: Usage },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
@@ -53,6 +59,7 @@ export class CoreError extends Error {
     this.retryAfter = options?.retryAfter;
     this.details = options?.details;
     this.refusedModel = options?.refusedModel;
+    this.usage = options?.usage;
   }
 
   get status(): number {

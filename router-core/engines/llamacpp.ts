@@ -17,14 +17,16 @@
 //     │                                       │ └───(worker: failed)────> CoreError
 //     │                                       └─────(worker crashed)────> CoreError('upstream_error')
 //     └──(signal aborts)──> removed             (signal aborts: abort sent to the worker, the caller gets
-//                                                'aborted' at once; the sequence frees when the worker confirms;
-//                                                the model's other sequences keep generating)
+//                                                'aborted' at once, or once the worker confirms (within a token)
+//                                                with the tokens it used when text was streamed; the sequence
+//                                                frees when the worker confirms; the model's other sequences
+//                                                keep generating)
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { ChatMessage, GenerationParams } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
-import type { StreamEvent } from '../contracts/stream.js';
+import type { StreamEvent, Usage } from '../contracts/stream.js';
 import { findLocalModel, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import { withThinkingOff } from '../routing/thinking.js';
@@ -264,7 +266,24 @@ function startWorkerThread(workerData: WorkerInit): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
-const aborted = (): CoreError => new CoreError('aborted', 'The request was cancelled.');
+const aborted = (usage?: Usage): CoreError => new CoreError('aborted', 'The request was cancelled.', usage ? { usage } : undefined);
+
+/**
+ * The error a call its caller stopped ends with. A chat that has streamed text first waits for the worker to confirm
+ * the stop (it checks between tokens): its end says how many tokens the prompt had and how many were generated, and
+ * the ledger records those instead of an estimate (text comes in batches of several tokens, so counting the chunks
+ * recorded a fraction of the answer, and of what it would have cost in the cloud).
+ */
+async function abortedAfter(job: Job): Promise<CoreError> {
+  if (job.kind !== 'chat' || job.deltas === 0) return aborted();
+  for (;;) {
+    const end = job.events.find((e) => e.type === 'end' || e.type === 'failed' || e.type === 'crash');
+    if (end) return end.type === 'end' ? aborted({ inputTokens: end.inputTokens, outputTokens: end.outputTokens }) : aborted();
+    if (job.state === 'finished') return aborted();
+    await new Promise<void>((resolve) => (job.wake = resolve));
+    job.wake = null;
+  }
+}
 
 /** What the worker is started with. */
 function workerInit(opts: LlamaCppEngineOptions): WorkerInit {
@@ -551,7 +570,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     try {
       pump();
       for (;;) {
-        if (signal.aborted) throw aborted();
+        if (signal.aborted) throw await abortedAfter(job);
         const ev = job.events.shift();
         if (!ev) {
           await new Promise<void>((resolve) => (job.wake = resolve));

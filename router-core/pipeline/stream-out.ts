@@ -58,11 +58,11 @@ class Tally {
   }
 
   /**
-   * The engine's usage, or when it never reported one (a break): the prompt was sent whole (estimated), and each
-   * streamed chunk is about one token, so spend is not hidden.
+   * The engine's usage; when it never reported one (a break), what its error says it used (an aborted local answer);
+   * else the prompt was sent whole (estimated), and each streamed chunk is about one token, so spend is not hidden.
    */
-  usageOr(estimatedInput: number): Usage {
-    return this.usage ?? { inputTokens: estimatedInput, outputTokens: this.deltas };
+  usageOr(estimatedInput: number, stopped?: Usage): Usage {
+    return this.usage ?? stopped ?? { inputTokens: estimatedInput, outputTokens: this.deltas };
   }
 }
 
@@ -89,9 +89,10 @@ export async function* streamOut(
     }
     ended = true;
   } catch (e) {
-    const err = abortCause(toCoreError(e), scope.signal);
+    const thrown = toCoreError(e);
+    const err = abortCause(thrown, scope.signal);
     const status = err.type === 'aborted' ? 'aborted' : 'error';
-    const usage = tally.usageOr(scope.estimatedInputTokens);
+    const usage = tally.usageOr(scope.estimatedInputTokens, thrown.usage);
     await recorder.record({ ...outcome, usage, status, errorType: err.type, ttft: tally.ttft, text: tally.text });
     if (status === 'error') yield { type: 'error', error: { type: err.type, message: err.message } };
     return;

@@ -205,6 +205,7 @@ describe('real engines through the gateway', () => {
     const body = { prompt: 'hi', model: 'tinyllama', max_tokens: 400, temperature: 0 };
     expect((await chat(body)).status).toBe(200);
     const whole = engine.info().finished.at(-1)!;
+    const wholeRow = srv.core.ledger.recent(1)[0]!;
     expect(whole.work).toMatchObject({ generatedTokens: 400, maxTokens: 400 });
     expect(whole.stopReason).toBe('maxTokens');
 
@@ -230,6 +231,10 @@ describe('real engines through the gateway', () => {
     expect(job.stopReason).toBe('abort');
     expect(job.work.maxTokens).toBe(400);
     expect(job.work.generatedTokens).toBeLessThan(whole.work.generatedTokens);
+    // The row holds what llama.cpp really used: every token generated until it stopped (not the number of text chunks
+    // the client got, each of several tokens), and the prompt's real token count (not an estimate).
+    expect(row.outputTokens).toBe(job.work.generatedTokens);
+    expect(row.inputTokens).toBe(wholeRow.inputTokens);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
