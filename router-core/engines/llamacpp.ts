@@ -175,7 +175,8 @@ export interface LlamaCppEngine extends Engine {
   unload(model: string): Promise<string[]>;
   /**
    * Load a model now without generating (Ollama's preload: `/api/generate` with no prompt, `/api/chat` with
-   * `messages: []`), in turn with the calls queued for it; resolves once its weights and context are in memory.
+   * `messages: []`), in turn with the calls queued for it; resolves once its weights and context are in memory (at
+   * once when they already are, however busy its sequences).
    */
   load(model: string): Promise<void>;
 }
@@ -769,6 +770,16 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     info,
     unload,
     async load(model: string) {
+      // Already in memory: done at once, as the most recently used model (Ollama answers a preload of a loaded model at
+      // once; `ollama run` sends one before its prompt). Queued as a call, it waited for a free sequence: minutes behind
+      // other clients' answers, or a 503 with the queue full.
+      const path = await resolveModel(model);
+      const slot = slots.get(path);
+      if (slot?.info) {
+        slots.delete(path);
+        slots.set(path, slot);
+        return;
+      }
       // An embed job without texts loads the model as a chat would and computes nothing.
       await embed([], model, new AbortController().signal);
     },

@@ -1,4 +1,5 @@
-// Ollama keep_alive 0 (and `ollama stop`) on a model another client is still answering on: answered at once, the model freed when that answer ends; real llama.cpp on a generated GGUF.
+// Ollama's model lifecycle calls on a model other clients are still answering on: a preload, keep_alive 0 and `ollama stop`
+// are answered at once (the unload frees the model when those answers end); real llama.cpp on a generated GGUF.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ let dir: string;
 let srv: TestServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-keepalive-shared-'));
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hai-ollama-busy-'));
   // The slower fixture (~200 tokens/s, 8,192-token context): the other client's answer runs for the whole test.
   const model = (await makeTinyGguf(path.join(dir, 'slow.gguf'), { shape: SLOW_SHAPE })).path;
   srv = await startTestServer({
@@ -30,13 +31,20 @@ const engine = (): LlamaCppEngine => srv.core.engines.get('llamacpp') as LlamaCp
 const ollama = (): Ollama => new Ollama({ host: srv.url, headers: srv.auth });
 const psNames = async (): Promise<string[]> => (await ollama().ps()).models.map((m) => m.name);
 
-/** Another client's long streamed answer on the model; resolves once it is running. `stop` ends it. */
-async function otherClientAnswering(): Promise<{ stop(): Promise<void> }> {
+/** Another client's long streamed answer on the model; resolves once `generating` answers run. `stop` ends it. */
+async function otherClientAnswering(generating = 1): Promise<{ stop(): Promise<void> }> {
   const ac = new AbortController();
   const reading = fetch(`${srv.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...srv.auth },
-    body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Write a long story.' }], max_tokens: 7_000, stream: true }),
+    // Greedy, so it is the same answer on every run: thousands of tokens, far longer than the test.
+    body: JSON.stringify({
+      model: 'auto',
+      messages: [{ role: 'user', content: 'Write a long story.' }],
+      max_tokens: 7_000,
+      temperature: 0,
+      stream: true,
+    }),
     signal: ac.signal,
   })
     .then(async (r) => {
@@ -50,7 +58,7 @@ async function otherClientAnswering(): Promise<{ stop(): Promise<void> }> {
         engine()
           .info()
           .running.filter((j) => j.phase === 'generating'),
-      ).toHaveLength(1),
+      ).toHaveLength(generating),
     {
       timeout: 20_000,
       interval: 10,
@@ -108,5 +116,34 @@ describe('keep_alive 0 while another client is answered on the same model', () =
       interval: 20,
     });
     expect(await psNames()).toEqual([]);
+  }, 60_000);
+});
+
+describe('a preload of a model that is loaded and busy', () => {
+  it('answers "load" at once (as `ollama run` needs before its prompt), not once a sequence frees', async () => {
+    await ollama().generate({ model: 'slow', prompt: '' });
+    const other = await otherClientAnswering();
+    const second = await otherClientAnswering(2);
+    const { modelLoads } = engine().info();
+    // Both sequences are answering: a call would wait. The preload has nothing to wait for.
+    const r = await ollama().generate({ model: 'slow', prompt: '' });
+    expect(r).toMatchObject({ done: true, done_reason: 'load' });
+    expect(
+      engine()
+        .info()
+        .running.filter((j) => j.phase === 'generating' && !j.abortRequested),
+    ).toHaveLength(2);
+    expect(engine().info().modelLoads).toBe(modelLoads);
+    expect(await psNames()).toEqual(['slow:latest']);
+    // The same through /api/chat with no messages.
+    const c = await ollama().chat({ model: 'slow', messages: [] });
+    expect(c).toMatchObject({ done: true, done_reason: 'load' });
+    expect(
+      engine()
+        .info()
+        .running.filter((j) => j.phase === 'generating' && !j.abortRequested),
+    ).toHaveLength(2);
+    await other.stop();
+    await second.stop();
   }, 60_000);
 });
