@@ -236,9 +236,9 @@ interface Job {
 }
 
 interface Slot {
-  /** Calls using this model's sequences now. */
+  /** Calls using this model now: chats on its sequences, and embeddings (which keep it loaded but take no sequence). */
   busy: Set<Job>;
-  /** Calls it may run at once: 1 while loading, then the sequences the worker created. */
+  /** Chats it may run at once: 1 while loading, then the sequences the worker created. */
   capacity: number;
   /** What the worker reported when the model loaded. */
   info?: LoadedModelInfo;
@@ -356,8 +356,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     const slot = slots.get(job.path);
     slot?.busy.delete(job);
     if (slot && slot.busy.size === 0 && unloadWhenIdle.has(job.path)) free(job.path);
+    // How long a chat holds a sequence (for Retry-After): embeddings hold none.
     const ms = performance.now() - job.startedAt;
-    avgCallMs = avgCallMs === undefined ? ms : avgCallMs + DURATION_EWMA * (ms - avgCallMs);
+    if (job.kind === 'chat') avgCallMs = avgCallMs === undefined ? ms : avgCallMs + DURATION_EWMA * (ms - avgCallMs);
     refreshRef();
   }
 
@@ -519,10 +520,12 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     const blocked = new Set<string>();
     const order = [...queue].sort((a, b) => (lastServed.get(a.owner) ?? 0) - (lastServed.get(b.owner) ?? 0) || a.id - b.id);
     for (const job of order) {
-      if (blocked.has(job.path)) continue;
+      // An embedding takes no sequence (the worker computes it in the model's embedding context): it never waits for
+      // a chat to free one, only for its model to have room in memory.
       const slot = slots.get(job.path);
+      if (blocked.has(job.path) && !(slot && job.kind === 'embed')) continue;
       if (slot) {
-        if (slot.busy.size >= slot.capacity) {
+        if (job.kind === 'chat' && chatsOn(slot) >= slot.capacity) {
           blocked.add(job.path);
           continue;
         }
@@ -551,8 +554,11 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
 
   /** Back-pressure: see {@link busyError}. */
   function refuseWhenFull(job: Job): void {
+    const slot = slots.get(job.path);
+    // An embedding starts at once on a model in memory (or loading): see pump().
+    if (job.kind === 'embed' && slot) return;
     const queued = queue.filter((j) => j.path === job.path).length;
-    const err = busyError(job.modelId, slots.get(job.path), sequencesOf(opts), queued, queueLimit, avgCallMs);
+    const err = busyError(job.modelId, slot, sequencesOf(opts), queued, queueLimit, avgCallMs);
     if (err) throw err;
   }
 
@@ -753,7 +759,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         .map(([path, sl]) => ({
           ...sl.info,
           model: modelIdOf(path),
-          busy: sl.busy.size,
+          busy: chatsOn(sl),
           queued: queue.filter((j) => j.path === path).length,
           uses: sl.uses,
         })),
@@ -913,6 +919,13 @@ function createModelFiles(
   return { resolveModel, probe };
 }
 
+/** Chat calls on a model's sequences now (its embeddings take none). */
+function chatsOn(slot: Slot): number {
+  let n = 0;
+  for (const job of slot.busy) if (job.kind === 'chat') n++;
+  return n;
+}
+
 /**
  * Back-pressure: a call that would wait behind `queueLimit` others of its model is refused now, with a Retry-After
  * from how long calls take here (a caller told "busy, retry in N s" beats one left hanging). Undefined: it may wait.
@@ -932,8 +945,9 @@ function busyError(
 ): CoreError | undefined {
   const loading = slot !== undefined && slot.info === undefined;
   const capacity = loading ? requested : (slot?.capacity ?? 1);
-  const starting = loading ? Math.min(queued, Math.max(0, capacity - slot.busy.size)) : 0;
-  const runningNow = (slot?.busy.size ?? 0) + starting;
+  const chats = slot ? chatsOn(slot) : 0;
+  const starting = loading ? Math.min(queued, Math.max(0, capacity - chats)) : 0;
+  const runningNow = chats + starting;
   const waiting = queued - starting;
   // A free sequence (or a model not loaded yet with room to load) takes the call at once: only a real wait counts.
   if (waiting < queueLimit || (waiting === 0 && runningNow < capacity)) return undefined;

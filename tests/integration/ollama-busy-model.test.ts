@@ -1,13 +1,15 @@
-// Ollama's model lifecycle calls on a model other clients are still answering on: a preload, keep_alive 0 and `ollama stop`
-// are answered at once (the unload frees the model when those answers end); real llama.cpp on a generated GGUF.
+// Calls that need no free sequence, on a model other clients are still answering on, are answered at once: Ollama's
+// preload, keep_alive 0 and `ollama stop` (the unload frees the model when those answers end), and embeddings (OpenAI
+// and Ollama). Real llama.cpp on a generated GGUF.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ollama } from 'ollama';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { makeTinyGguf, SLOW_SHAPE } from '../fixtures/make-tiny-gguf.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer, TOKEN, type TestServer } from './helpers.js';
 
 let dir: string;
 let srv: TestServer;
@@ -143,6 +145,28 @@ describe('a preload of a model that is loaded and busy', () => {
         .info()
         .running.filter((j) => j.phase === 'generating' && !j.abortRequested),
     ).toHaveLength(2);
+    await other.stop();
+    await second.stop();
+  }, 60_000);
+});
+
+describe('embeddings while every sequence is answering', () => {
+  it('/v1/embeddings and /api/embed answer at once (an embedding takes no sequence), not once a chat ends', async () => {
+    const other = await otherClientAnswering();
+    const second = await otherClientAnswering(2);
+    const generating = (): number =>
+      engine()
+        .info()
+        .running.filter((j) => j.phase === 'generating' && !j.abortRequested).length;
+    const openai = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    const e = await openai.embeddings.create({ model: 'auto', input: 'hello world' });
+    expect(e.data[0]!.embedding.length).toBeGreaterThan(0);
+    expect(generating()).toBe(2);
+    const o = await ollama().embed({ model: 'slow', input: ['a', 'b'] });
+    expect(o.embeddings).toHaveLength(2);
+    expect(generating()).toBe(2);
+    // The sequences are the chats': /api/v1/system counts those, and a chat still waits for one.
+    expect(engine().info().models[0]).toMatchObject({ sequences: 2, busy: 2 });
     await other.stop();
     await second.stop();
   }, 60_000);
