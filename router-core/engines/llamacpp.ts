@@ -501,6 +501,9 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     slot.uses++;
     slots.delete(job.path);
     slots.set(job.path, slot); // most recently used
+    // A free asked for while other calls ran (keep_alive 0, `ollama stop`) is called off by a later call: the latest
+    // request's keep_alive wins, as in Ollama, and this one's (when 0) asks again once it is answered.
+    unloadWhenIdle.delete(job.path);
     job.state = 'running';
     job.startedAt = performance.now();
     running.set(job.id, job);
@@ -784,6 +787,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
       if (slot?.info) {
         slots.delete(path);
         slots.set(path, slot);
+        unloadWhenIdle.delete(path); // a later request: see dispatch()
         return;
       }
       // An embed job without texts loads the model as a chat would and computes nothing.

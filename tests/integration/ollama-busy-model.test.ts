@@ -121,6 +121,39 @@ describe('keep_alive 0 while another client is answered on the same model', () =
   }, 60_000);
 });
 
+describe('the latest request wins, as in Ollama', () => {
+  it('a request after keep_alive 0 (while another answer ran) keeps the model loaded once every answer has ended', async () => {
+    await ollama().generate({ model: 'slow', prompt: '' });
+    const other = await otherClientAnswering();
+    const { modelsFreed } = engine().info();
+    await ollama().chat({ model: 'slow', messages: [{ role: 'user', content: 'hi' }], keep_alive: 0, options: { num_predict: 2 } });
+    // Another client's request after it, with no keep_alive: the model is to stay loaded.
+    const later = await fetch(`${srv.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], max_tokens: 2 }),
+    });
+    expect(later.status).toBe(200);
+    await other.stop();
+    await vi.waitFor(() => expect(engine().info().running).toEqual([]), { timeout: 10_000, interval: 10 });
+    // An idle model with a free pending is freed the moment its last call ends: nothing was, it stays.
+    expect(engine().info().loadedModels).toHaveLength(1);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+    expect(await psNames()).toEqual(['slow:latest']);
+  }, 60_000);
+
+  it('`ollama stop` while another answer runs, then a preload: the model stays loaded', async () => {
+    const other = await otherClientAnswering();
+    const { modelsFreed } = engine().info();
+    expect(await ollama().generate({ model: 'slow', prompt: '', keep_alive: 0 })).toMatchObject({ done_reason: 'unload' });
+    expect(await ollama().generate({ model: 'slow', prompt: '' })).toMatchObject({ done_reason: 'load' });
+    await other.stop();
+    await vi.waitFor(() => expect(engine().info().running).toEqual([]), { timeout: 10_000, interval: 10 });
+    expect(engine().info().loadedModels).toHaveLength(1);
+    expect(engine().info().modelsFreed).toBe(modelsFreed);
+  }, 60_000);
+});
+
 describe('a preload of a model that is loaded and busy', () => {
   it('answers "load" at once (as `ollama run` needs before its prompt), not once a sequence frees', async () => {
     await ollama().generate({ model: 'slow', prompt: '' });
