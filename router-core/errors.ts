@@ -47,11 +47,23 @@ export class CoreError extends Error {
    * those generated), recorded instead of an estimate. Not part of any wire shape.
    */
   readonly usage?: Usage;
+  /**
+   * Asking again the same way cannot succeed (the request's own time budget ran out): answers tell the SDKs that
+   * retry every 5xx not to (x-should-retry: false). Not part of any wire shape.
+   */
+  readonly final?: boolean;
 
   constructor(
     type: ErrorType,
     message: string,
-    options?: { cause?: unknown; retryAfter?: number; details?: ErrorDetails; refusedModel?: string; usage?: Usage },
+    options?: {
+      cause?: unknown;
+      retryAfter?: number;
+      details?: ErrorDetails;
+      refusedModel?: string;
+      usage?: Usage;
+      final?: boolean;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
@@ -60,6 +72,7 @@ export class CoreError extends Error {
     this.details = options?.details;
     this.refusedModel = options?.refusedModel;
     this.usage = options?.usage;
+    this.final = options?.final;
   }
 
   get status(): number {

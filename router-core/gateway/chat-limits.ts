@@ -64,5 +64,8 @@ export function budgetExceeded(budgetMs: number): CoreError {
   return new CoreError(
     'timeout',
     `The request ran longer than its ${Math.round(budgetMs / 1000)} s time budget and was stopped (set HYBRID_AI_REQUEST_TIMEOUT_S to change it); ask for fewer tokens (max_tokens) or a shorter prompt.`,
+    // The same request runs into the same budget: an SDK retrying the 504 made the caller wait three budgets (15 min
+    // by default) while the engine spent a sequence on it all that time.
+    { final: true },
   );
 }

@@ -82,9 +82,10 @@ export function installErrorHandling(
 
   const send = (req: FastifyRequest, reply: FastifyReply, err: CoreError): FastifyReply => {
     if (err.retryAfter !== undefined) void reply.header('retry-after', String(Math.ceil(err.retryAfter)));
-    // A 503/507 that asking again cannot fix (no model set up, no disk): the official OpenAI and Anthropic SDKs retry
-    // every 5xx unless told not to, so a missing Claude key would cost the caller two useless retries and their waits.
-    if (err.type === 'no_model_available' || err.type === 'insufficient_storage') void reply.header('x-should-retry', 'false');
+    // A 5xx that asking again cannot fix (no model set up, no disk, the request's own time budget): the official OpenAI
+    // and Anthropic SDKs retry every 5xx unless told not to, so a missing Claude key would cost the caller two useless
+    // retries and their waits.
+    if (err.type === 'no_model_available' || err.type === 'insufficient_storage' || err.final) void reply.header('x-should-retry', 'false');
     return reply.code(err.status).type('application/json; charset=utf-8').send(adapterFor(req).encodeError(err));
   };
 

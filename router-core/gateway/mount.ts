@@ -373,7 +373,11 @@ async function handleChat(
       await streamRun(adapter, decoded, started, reply, ac, complete);
       return reply;
     }
-    return await collectRun(adapter, decoded, started, reply, complete);
+    return await collectRun(adapter, decoded, started, reply, complete).catch((e: unknown) => {
+      // The answer's error event names only the type: past the request's own budget, the budget's error is the one to
+      // render (it tells SDKs not to retry).
+      throw isBudgetAbort(ac.signal) && isCoreError(e) && e.type === 'timeout' ? (ac.signal.reason as CoreError) : e;
+    });
   } finally {
     clearTimeout(timer);
     release();

@@ -5,10 +5,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinishedJobInfo, LlamaCppEngine } from '../../router-core/engines/llamacpp.js';
 import { makeTinyGguf, SLOW_SHAPE } from '../fixtures/make-tiny-gguf.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { startTestServer, TOKEN, type TestServer } from './helpers.js';
 
 let dir: string;
 let slowModel: string;
@@ -206,6 +208,31 @@ describe('a request past its time budget', () => {
     expect(job.work.generatedTokens).toBeLessThan(job.work.maxTokens);
     const row = short.core.ledger.recent(1)[0]!;
     expect(row).toMatchObject({ status: 'error', errorType: 'timeout' });
+  }, 60_000);
+
+  it('tells the official OpenAI and Anthropic clients not to retry it: they ask once, not three times', async () => {
+    const engine = engineOf(short);
+    // The SDKs' default: two retries of any 5xx (504 included) unless the answer says x-should-retry: false. The same
+    // request runs into the same budget each time, holding a sequence for three budgets.
+    const openai = new OpenAI({ baseURL: `${short.url}/v1`, apiKey: TOKEN, maxRetries: 2 });
+    const anthropic = new Anthropic({ baseURL: short.url, apiKey: TOKEN, maxRetries: 2 });
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    for (const ask of [
+      () => openai.chat.completions.create({ model: 'tinyllama', messages, max_tokens: 3000 }),
+      () => anthropic.messages.create({ model: 'tinyllama', messages, max_tokens: 3000 }),
+    ]) {
+      const rows = short.core.ledger.recent(100).length;
+      const jobs = engine.info().finished.length;
+      const err = await ask().then(
+        () => null,
+        (e: unknown) => e as { status?: number; headers?: Headers },
+      );
+      expect(err?.status).toBe(504);
+      expect(err?.headers?.get('x-should-retry')).toBe('false');
+      await until(() => engine.info().running.length === 0, 10_000, 'the engine to stop');
+      expect(short.core.ledger.recent(100).length - rows).toBe(1);
+      expect(engine.info().finished.length - jobs).toBe(1);
+    }
   }, 60_000);
 });
 
