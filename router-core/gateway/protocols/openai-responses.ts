@@ -55,7 +55,12 @@ const functionCallOutputItem = z.object({
 });
 /** Reasoning items a client echoes back from another model: nothing here produces or reads them, so they are skipped. */
 const reasoningItem = z.object({ type: z.literal('reasoning') }).passthrough();
-const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning'] as const;
+/**
+ * An item of an earlier stored response, by id: the AI SDK's default OpenAI provider sends its earlier answers this way
+ * (its `store` defaults to true). Resolved in prepare, from the stored responses (history on).
+ */
+const referenceItem = z.object({ type: z.literal('item_reference'), id: z.string().min(1, 'must name the item (id)') });
+const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'] as const;
 const item = z.unknown().superRefine((v, ctx) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     ctx.addIssue({ code: 'custom', message: 'must be an input item object' });
@@ -148,6 +153,8 @@ export interface ResponsesOptions {
   history: ChatMessage[];
   /** This request's input, without the instructions. */
   input: ChatMessage[];
+  /** The raw input items when some are `item_reference`s: prepare replaces those by the stored items, then reads them. */
+  referencing?: readonly unknown[];
 }
 
 /** A stored response: the object GET returns, and the conversation it answered (for the next `previous_response_id`). */
@@ -175,6 +182,10 @@ export function itemsToMessages(items: readonly unknown[]): ChatMessage[] {
     if (t === 'reasoning') {
       parse(reasoningItem);
       return;
+    }
+    if (t === 'item_reference') {
+      // Only prepare can look a reference up; one left here was not resolved.
+      throw at(`item_reference "${parse(referenceItem).id}" was not resolved`);
     }
     if (t === 'function_call') {
       const c = parse(functionCallItem);
@@ -234,8 +245,11 @@ function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
       details: { param: 'prompt' },
     });
   }
+  const items = typeof b.input === 'string' ? undefined : (b.input as readonly unknown[]);
+  const referencing = items?.some((i) => (i as { type?: unknown }).type === 'item_reference') ? items : undefined;
+  // With references the input is read in prepare, once they are replaced by the items they name.
   const input: ChatMessage[] =
-    typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : itemsToMessages(b.input as readonly unknown[]);
+    items === undefined ? [{ role: 'user', content: b.input as string }] : referencing ? [] : itemsToMessages(items);
   const tools: ToolSpec[] = (b.tools ?? []).map((raw, i) => {
     const t = parsePart(functionTool, raw, ['tools', i]);
     return {
@@ -268,6 +282,7 @@ function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
     user: b.user ?? null,
     history: [],
     input,
+    ...(referencing ? { referencing } : {}),
   };
   return {
     stream: b.stream === true,
@@ -388,6 +403,42 @@ async function storedResponse(services: ProtocolServices, id: string, param: str
   const found = (await store.get(id, caller)) as StoredResponse | undefined;
   if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
   return found;
+}
+
+/** The response an item id belongs to: items are named after their response (`msg_<id>`, `fc_<id>_<n>`, `fco_<id>_in<n>`). */
+function responseIdOfItem(itemId: string): string | undefined {
+  const m = /^(?:msg|fc|fco)_([A-Za-z0-9-]+)(?:_[A-Za-z0-9]+)?$/.exec(itemId);
+  return m ? `resp_${m[1]}` : undefined;
+}
+
+/**
+ * Input items with each `item_reference` replaced by the stored item it names (an output item of an earlier response,
+ * or one of its input items). History off: a 400 saying so and what to send instead; an unknown id: OpenAI's 404.
+ */
+async function resolveReferences(services: ProtocolServices, items: readonly unknown[], caller: Caller): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [i, raw] of items.entries()) {
+    if ((raw as { type?: unknown }).type !== 'item_reference') {
+      out.push(raw);
+      continue;
+    }
+    const { id } = parsePart(referenceItem, raw, ['input', i]);
+    const param = `input[${i}].id`;
+    if (!services.responses?.enabled()) {
+      throw new CoreError(
+        'invalid_request',
+        `Invalid "${param}": item_reference "${id.slice(0, 100)}" names an item of a stored response, and stored responses are off because history is off (Settings → history, or --history); send the item itself instead (the AI SDK does with providerOptions.openai.store: false).`,
+        { details: { param } },
+      );
+    }
+    const responseId = responseIdOfItem(id);
+    const stored = responseId ? ((await services.responses.get(responseId, caller)) as StoredResponse | undefined) : undefined;
+    const all = [...((stored?.response.output as Array<Record<string, unknown>> | undefined) ?? []), ...(stored?.inputItems ?? [])];
+    const found = all.find((it) => it.id === id);
+    if (!found) throw new CoreError('not_found', `Item with id '${id.slice(0, 100)}' not found.`, { details: { param } });
+    out.push(found);
+  }
+  return out;
 }
 
 /** A stored response's turns as messages: what it was asked (without its instructions) and what it answered. */
@@ -552,14 +603,18 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     const o = optionsOf(decoded);
     // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
     const store = o.store && services.responses?.enabled() === true;
-    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } };
-    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id', caller);
-    const history = conversationAfter(prev);
-    const options: ResponsesOptions = { ...o, store, history };
+    const input = o.referencing ? itemsToMessages(await resolveReferences(services, o.referencing, caller)) : o.input;
+    if (o.previousResponseId === null && !o.referencing) return { ...decoded, options: { ...o, store } };
+    const history =
+      o.previousResponseId === null
+        ? []
+        : conversationAfter(await storedResponse(services, o.previousResponseId, 'previous_response_id', caller));
+    const { referencing: _, ...rest } = o;
+    const options: ResponsesOptions = { ...rest, store, history, input };
     return {
       ...decoded,
       options,
-      request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...o.input]) },
+      request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...input]) },
     };
   },
 
