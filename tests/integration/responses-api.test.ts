@@ -277,7 +277,7 @@ describe('stored responses belong to the key that made them', () => {
 });
 
 describe('responses: errors in OpenAI shape', () => {
-  it('history off: previous_response_id is a 400 saying stored responses are off', async () => {
+  it('history off: readable responses are hidden (404) and new ones are kept sealed; on again, both are found', async () => {
     const first = await client().responses.create({ model: 'claude-sonnet', input: 'keep me', max_output_tokens: 3 });
     const put = (on: boolean) =>
       fetch(`${srv.url}/api/v1/settings`, {
@@ -286,34 +286,32 @@ describe('responses: errors in OpenAI shape', () => {
         body: JSON.stringify({ history_enabled: on }),
       });
     expect((await put(false)).status).toBe(200);
-    let unstored: OpenAI.Responses.Response | undefined;
+    let sealed: OpenAI.Responses.Response | undefined;
     try {
-      // Nothing is kept while history is off, and the response says so.
-      unstored = await client().responses.create({ model: 'claude-sonnet', input: 'not kept', max_output_tokens: 3 });
-      expect((unstored as unknown as { store: boolean }).store).toBe(false);
+      // Kept sealed (responses-sealed.test.ts): its id carries the key, and the response says it is stored.
+      sealed = await client().responses.create({ model: 'claude-sonnet', input: 'kept sealed', max_output_tokens: 3 });
+      expect((sealed as unknown as { store: boolean }).store).toBe(true);
+      expect(sealed.id).toMatch(/^resp_[0-9a-f]{48}$/);
+      // A response kept readable before is not found while history is off, by id or by item.
       const e = await client()
         .responses.create({ model: 'auto', input: 'hi', previous_response_id: first.id })
         .catch((err: unknown) => err);
-      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((e as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((e as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
         type: 'invalid_request_error',
         param: 'previous_response_id',
-        message: expect.stringMatching(/history is off/),
+        message: `Response with id '${first.id}' not found.`,
       });
-      // An item of a stored response, by id: the same, with what to send instead.
       const ref = await client()
         .responses.create({ model: 'auto', input: [{ type: 'item_reference', id: first.output[0]!.id! }] })
         .catch((err: unknown) => err);
-      expect(ref).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((ref as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
-        type: 'invalid_request_error',
-        param: 'input[0].id',
-        message: expect.stringMatching(/history is off.*send the item itself.*store: false/),
-      });
+      expect(ref).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((ref as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param: 'input[0].id' });
+      expect((await client().responses.retrieve(sealed.id)).id).toBe(sealed.id);
     } finally {
       await put(true);
     }
-    await expect(client().responses.retrieve(unstored!.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await client().responses.retrieve(sealed!.id)).id).toBe(sealed!.id);
     expect((await client().responses.retrieve(first.id)).id).toBe(first.id);
   });
 

@@ -2,7 +2,8 @@
 // GET /v1/responses/{id}/input_items. Stored responses belong to the key that made them.
 //
 // Input items (messages, function_call, function_call_output) and `instructions` decode into our ChatRequest;
-// `previous_response_id` continues a stored response (history on), and each answer is stored unless `store: false`.
+// `previous_response_id` continues a stored response, and each answer is stored unless `store: false`: readable with
+// history on, sealed with history off (gateway/response-store.ts: its id carries the key, the ledger holds ciphertext).
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
@@ -57,7 +58,7 @@ const functionCallOutputItem = z.object({
 const reasoningItem = z.object({ type: z.literal('reasoning') }).passthrough();
 /**
  * An item of an earlier stored response, by id: the AI SDK's default OpenAI provider sends its earlier answers this way
- * (its `store` defaults to true). Resolved in prepare, from the stored responses (history on).
+ * (its `store` defaults to true). Resolved in prepare, from the stored responses (readable or sealed).
  */
 const referenceItem = z.object({ type: z.literal('item_reference'), id: z.string().min(1, 'must name the item (id)') });
 const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'] as const;
@@ -155,6 +156,11 @@ export interface ResponsesOptions {
   input: ChatMessage[];
   /** The raw input items when some are `item_reference`s: prepare replaces those by the stored items, then reads them. */
   referencing?: readonly unknown[];
+  /**
+   * Set by prepare when the answer is kept sealed (history off, `store` not false): the id part (with its secret) that
+   * the response and its items are named by instead of the request id. Absent: ids use the request id.
+   */
+  sealedIdPart?: string;
 }
 
 /** A stored response: the object GET returns, and the conversation it answered (for the next `previous_response_id`). */
@@ -308,24 +314,30 @@ function withInstructions(instructions: string | null, messages: ChatMessage[]):
 }
 
 /** The output items of a finished answer: its text as one message (when any), then each function call. */
-function outputItems(run: PipelineRun, text: string, calls: readonly ToolCall[], status: 'completed' | 'incomplete') {
+function outputItems(part: string, text: string, calls: readonly ToolCall[], status: 'completed' | 'incomplete') {
   const out: Array<Record<string, unknown>> = [];
-  if (text !== '' || calls.length === 0) out.push(messageItemOf(run, text, status));
-  calls.forEach((c, i) => out.push(callItemOf(run, c, i, 'completed')));
+  if (text !== '' || calls.length === 0) out.push(messageItemOf(part, text, status));
+  calls.forEach((c, i) => out.push(callItemOf(part, c, i, 'completed')));
   return out;
 }
 
-const messageId = (run: PipelineRun) => `msg_${run.requestId}`;
-const callItemId = (run: PipelineRun, i: number) => `fc_${run.requestId}_${i}`;
+/**
+ * What a response and its items are named by: the request id, or the sealed id part (its secret) when the answer is
+ * kept sealed. why the same shapes (`resp_`, `msg_`, `fc_` + letters, digits, dashes) either way: clients treat ids as
+ * opaque strings (the AI SDK and the Agents SDK send them back as they came), and items name their response.
+ */
+const idPartOf = (run: PipelineRun, decoded: Decoded<ResponsesOptions>): string => optionsOf(decoded).sealedIdPart ?? run.requestId;
+const messageId = (part: string) => `msg_${part}`;
+const callItemId = (part: string, i: number) => `fc_${part}_${i}`;
 const textPart = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
-function messageItemOf(run: PipelineRun, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
-  return { id: messageId(run), type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+function messageItemOf(part: string, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
+  return { id: messageId(part), type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
 }
 
-function callItemOf(run: PipelineRun, c: ToolCall, i: number, status: 'in_progress' | 'completed') {
+function callItemOf(part: string, c: ToolCall, i: number, status: 'in_progress' | 'completed') {
   return {
-    id: callItemId(run, i),
+    id: callItemId(part, i),
     type: 'function_call',
     status,
     call_id: c.id,
@@ -358,7 +370,7 @@ function responseObject(
     .flatMap((i) => i.content.map((p) => p.text))
     .join('');
   return {
-    id: `resp_${run.requestId}`,
+    id: `resp_${idPartOf(run, decoded)}`,
     object: 'response',
     created_at: o.createdAt,
     status: state.status,
@@ -390,16 +402,17 @@ function responseObject(
 
 const statusOf = (reason: FinishReason): 'completed' | 'incomplete' => (reason === 'length' ? 'incomplete' : 'completed');
 
-/** The stored response behind `id` that `caller` made, or a 404 in OpenAI's words (another caller's is not there). */
+/** A 400 for a gateway that keeps no responses at all (no ledger): say what to send instead. */
+const noStore = (param: string, instead: string) =>
+  new CoreError('invalid_request', `Invalid "${param}": this server keeps no responses; ${instead}`, { details: { param } });
+
+/**
+ * The stored response behind `id` that `caller` made, or a 404 in OpenAI's words: unknown, expired (sealed), another
+ * caller's, or kept readable while history is now off all look the same.
+ */
 async function storedResponse(services: ProtocolServices, id: string, param: string, caller: Caller): Promise<StoredResponse> {
   const store = services.responses;
-  if (!store || !store.enabled()) {
-    throw new CoreError(
-      'invalid_request',
-      `Invalid "${param}": stored responses are off because history is off (Settings → history, or --history); send the whole conversation in "input" instead.`,
-      { details: { param } },
-    );
-  }
+  if (!store) throw noStore(param, 'send the whole conversation in "input" instead.');
   const found = (await store.get(id, caller)) as StoredResponse | undefined;
   if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
   return found;
@@ -424,12 +437,8 @@ async function resolveReferences(services: ProtocolServices, items: readonly unk
     }
     const { id } = parsePart(referenceItem, raw, ['input', i]);
     const param = `input[${i}].id`;
-    if (!services.responses?.enabled()) {
-      throw new CoreError(
-        'invalid_request',
-        `Invalid "${param}": item_reference "${id.slice(0, 100)}" names an item of a stored response, and stored responses are off because history is off (Settings → history, or --history); send the item itself instead (the AI SDK does with providerOptions.openai.store: false).`,
-        { details: { param } },
-      );
+    if (!services.responses) {
+      throw noStore(param, 'send the item itself instead (the AI SDK does with providerOptions.openai.store: false).');
     }
     const responseId = responseIdOfItem(id);
     const stored = responseId ? ((await services.responses.get(responseId, caller)) as StoredResponse | undefined) : undefined;
@@ -486,9 +495,9 @@ const deleteRoute: ExtraRoute = {
 };
 
 /** This request's input (instructions apart) as the Responses API's input items, each with an id of its own. */
-function inputItemsOf(requestId: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
+function inputItemsOf(part: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
   const items: Array<Record<string, unknown>> = [];
-  const id = (prefix: string) => `${prefix}_${requestId}_in${items.length}`;
+  const id = (prefix: string) => `${prefix}_${part}_in${items.length}`;
   for (const m of input) {
     if (m.role === 'tool') {
       items.push({ id: id('fco'), type: 'function_call_output', call_id: m.toolCallId, output: m.content, status: 'completed' });
@@ -558,11 +567,11 @@ const openAiResponsesError = (type: ErrorType, message: string, param?: string) 
 type Frame = (type: string, data: Record<string, unknown>) => string;
 
 /** A function call's events: added, its arguments, done. `done` is its completed item, at output index `at`. */
-function callFrames(frame: Frame, run: PipelineRun, call: ToolCall, i: number, at: number, done: ReturnType<typeof callItemOf>): string {
-  const item_id = callItemId(run, i);
+function callFrames(frame: Frame, part: string, call: ToolCall, i: number, at: number, done: ReturnType<typeof callItemOf>): string {
+  const item_id = callItemId(part, i);
   // The whole arguments in one delta: engines hand over complete calls, and one piece is a valid stream.
   return (
-    frame('response.output_item.added', { output_index: at, item: callItemOf(run, call, i, 'in_progress') }) +
+    frame('response.output_item.added', { output_index: at, item: callItemOf(part, call, i, 'in_progress') }) +
     frame('response.function_call_arguments.delta', { item_id, output_index: at, delta: call.arguments }) +
     frame('response.function_call_arguments.done', {
       item_id,
@@ -601,16 +610,19 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
 
   async prepare(decoded, services, caller) {
     const o = optionsOf(decoded);
-    // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
-    const store = o.store && services.responses?.enabled() === true;
+    // `store` says what really happens: kept when asked and a store exists (readable with history on, else sealed).
+    const responses = services.responses;
+    const store = o.store && responses !== undefined;
+    // Fixed now, before any id is shown: the response and its items are named by the sealed part from here on.
+    const sealed = store && !responses.enabled() ? { sealedIdPart: responses.sealedIdPart() } : {};
     const input = o.referencing ? itemsToMessages(await resolveReferences(services, o.referencing, caller)) : o.input;
-    if (o.previousResponseId === null && !o.referencing) return { ...decoded, options: { ...o, store } };
+    if (o.previousResponseId === null && !o.referencing) return { ...decoded, options: { ...o, store, ...sealed } };
     const history =
       o.previousResponseId === null
         ? []
         : conversationAfter(await storedResponse(services, o.previousResponseId, 'previous_response_id', caller));
     const { referencing: _, ...rest } = o;
-    const options: ResponsesOptions = { ...rest, store, history, input };
+    const options: ResponsesOptions = { ...rest, store, ...sealed, history, input };
     return {
       ...decoded,
       options,
@@ -620,22 +632,25 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
 
   async complete(run, c, decoded, services, caller) {
     const o = optionsOf(decoded);
-    if (!o.store || !services.responses?.enabled()) return;
+    if (!o.store || !services.responses) return;
+    const part = idPartOf(run, decoded);
     const stored: StoredResponse = {
       response: responseObject(run, decoded, {
         status: statusOf(c.finishReason),
-        output: outputItems(run, c.text, c.toolCalls, statusOf(c.finishReason)),
+        output: outputItems(part, c.text, c.toolCalls, statusOf(c.finishReason)),
         usage: c.summary.usage,
       }),
       messages: [...o.history, ...o.input],
-      inputItems: inputItemsOf(run.requestId, o.input),
+      inputItems: inputItemsOf(part, o.input),
     };
-    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored, caller);
+    // How was fixed in prepare: a readable id whose history went off meanwhile is kept nowhere (the store checks).
+    await services.responses.save(`resp_${part}`, o.createdAt, stored, caller, o.sealedIdPart ? 'sealed' : 'readable');
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<ResponsesOptions>) {
     const status = statusOf(c.finishReason);
-    return responseObject(run, decoded, { status, output: outputItems(run, c.text, c.toolCalls, status), usage: c.summary.usage });
+    const output = outputItems(idPartOf(run, decoded), c.text, c.toolCalls, status);
+    return responseObject(run, decoded, { status, output, usage: c.summary.usage });
   },
 
   createStreamEncoder(run: PipelineRun, decoded: Decoded<ResponsesOptions>): StreamEncoder {
@@ -647,12 +662,13 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     /** The output index of the open message item, or -1. */
     let open = -1;
     let usage: Usage | undefined;
-    const mid = messageId(run);
+    const part = idPartOf(run, decoded);
+    const mid = messageId(part);
     const closeMessage = (status: 'completed' | 'incomplete'): string => {
       if (open < 0) return '';
       const at = open;
       open = -1;
-      const item = messageItemOf(run, text, status);
+      const item = messageItemOf(part, text, status);
       output[at] = item;
       const where = { item_id: mid, output_index: at, content_index: 0 };
       return (
@@ -663,9 +679,9 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     };
     const openMessage = (): string => {
       open = output.length;
-      output.push(messageItemOf(run, '', 'in_progress'));
+      output.push(messageItemOf(part, '', 'in_progress'));
       return (
-        frame('response.output_item.added', { output_index: open, item: messageItemOf(run, '', 'in_progress') }) +
+        frame('response.output_item.added', { output_index: open, item: messageItemOf(part, '', 'in_progress') }) +
         frame('response.content_part.added', { item_id: mid, output_index: open, content_index: 0, part: textPart('') })
       );
     };
@@ -687,9 +703,9 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
             const i = calls.length;
             calls.push(ev.call);
             const at = output.length;
-            const done = callItemOf(run, ev.call, i, 'completed');
+            const done = callItemOf(part, ev.call, i, 'completed');
             output.push(done);
-            return head + callFrames(frame, run, ev.call, i, at, done);
+            return head + callFrames(frame, part, ev.call, i, at, done);
           }
           case 'usage':
             usage = ev.usage;
