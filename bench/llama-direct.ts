@@ -10,6 +10,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem } from 'node-llama-cpp';
+import { flashAttentionFor } from '../router-core/engines/flash-attention.js';
 import { defaultThreadCount } from '../router-core/engines/llamacpp.worker.js';
 
 /** The embedded engine's context cap (DEFAULT_CONTEXT_SIZE in router-core/engines/llamacpp.ts). */
@@ -35,11 +36,13 @@ const llama = await getLlama({
 const threads = explicitThreads ?? defaultThreadCount(os.availableParallelism(), llama.cpuMathCores);
 llama.maxThreads = threads;
 const model = await llama.loadModel({ modelPath });
-const context = await model.createContext({ contextSize: { max: CONTEXT_SIZE }, sequences, threads });
+// The engine's attention kernel for this model (plain attention on the CPU for small heads), so the ceiling runs the same.
+const flashAttention = flashAttentionFor(model.fileInfo.architectureMetadata, model.gpuLayers > 0);
+const context = await model.createContext({ contextSize: { max: CONTEXT_SIZE }, sequences, threads, flashAttention });
 const chats = Array.from({ length: sequences }, () => new LlamaChat({ contextSequence: context.getSequence() }));
 const chat = chats[0]!;
 process.stdout.write(
-  `${JSON.stringify({ ready: true, threads, contextThreads: context.currentThreads, contextSize: context.contextSize, gpu: llama.gpu })}\n`,
+  `${JSON.stringify({ ready: true, threads, contextThreads: context.currentThreads, contextSize: context.contextSize, gpu: llama.gpu, flashAttention })}\n`,
 );
 
 /**

@@ -1,10 +1,11 @@
 // Response cache over the ledger: exact match on the normalised request (sha256 key), optional semantic match on embeddings.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ChatRequest } from './contracts/chat.js';
 import type { RouteDecision } from './contracts/decision.js';
 import type { FinishReason, Usage } from './contracts/stream.js';
 import type { CacheEntry, RoutingStore } from './ledger/routing-store.js';
 import { cacheEligibility, cacheKeyMaterial, cosine, type CacheConfig } from './routing/cache-policy.js';
+import { openText, SEALED, sealText } from './seal.js';
 
 /** Embeds one text for the semantic cache (a local model; the vector is compared by cosine). */
 export type Embedder = (text: string, signal: AbortSignal) => Promise<Float32Array>;
@@ -53,30 +54,6 @@ export interface ResponseCache {
 const SEMANTIC_SCAN_LIMIT = 500;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-/** Marks a sealed answer in the `response` column. */
-const SEALED = 'sealed:v1:';
-
-/** AES-256-GCM: 12-byte IV, 16-byte tag, then the ciphertext, base64. */
-function sealText(text: string, key: Buffer): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([c.update(text, 'utf8'), c.final()]);
-  return SEALED + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
-}
-
-/** The answer in `stored`, opened when sealed; undefined when it cannot be opened (then it is a miss). */
-function openText(stored: string, key: Buffer): string | undefined {
-  if (!stored.startsWith(SEALED)) return stored;
-  try {
-    const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
-    const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-    d.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 export function createResponseCache(deps: ResponseCacheDeps): ResponseCache {
   return {

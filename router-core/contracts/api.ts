@@ -595,6 +595,8 @@ export interface ParallelModelDto {
   bytes_per_sequence: number;
   /** Memory of the whole context, bytes; the weights are extra. */
   context_bytes: number;
+  /** Whether its attention runs llama.cpp's flash-attention kernel (off on the CPU for heads under 64 wide). */
+  flash_attention: boolean;
   /** Why it has fewer sequences than asked, when so. */
   limited_by?: string;
 }

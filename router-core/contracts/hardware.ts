@@ -97,6 +97,8 @@ export interface ParallelModelInfo {
   bytesPerSequence: number;
   /** Memory of the whole context (every sequence and compute buffers), bytes; the weights are extra. */
   contextBytes: number;
+  /** Whether its attention runs llama.cpp's flash-attention kernel (engines/flash-attention.ts decides). */
+  flashAttention: boolean;
   /** Why it has fewer sequences than asked, when so. */
   limitedBy?: string;
 }

@@ -21,6 +21,7 @@ import type { ChatMessage, GenerationParams, ResponseFormat } from '../contracts
 import type { TokenChoice, TokenLogprob } from '../contracts/stream.js';
 import { MIN_ANSWER_TOKENS } from '../routing/tokens.js';
 import { memoizeTokenizer } from './tokenizer-memo.js';
+import { flashAttentionFor } from './flash-attention.js';
 
 /** Marks this module's `workerData`, so importing the module anywhere else (a test, the host) runs nothing. */
 export const WORKER_KIND = 'hybrid-ai-llamacpp';
@@ -63,6 +64,8 @@ export interface LoadedModelInfo {
   bytesPerSequence: number;
   /** Estimated memory of the whole context (all sequences, compute buffers), bytes; the weights are extra. */
   contextBytes: number;
+  /** Whether the context runs llama.cpp's flash-attention kernel (flash-attention.ts decides). */
+  flashAttention: boolean;
   /** Why fewer sequences than asked, when so. */
   limitedBy?: string;
 }
@@ -355,9 +358,15 @@ function fitSequences(
   requested: number,
   contextSize: number,
   freeBytes: number,
+  flashAttention: boolean,
 ): { sequences: number; bytesPerSequence: number; contextBytes: number; limitedBy?: string } {
   const est = (n: number): number => {
-    const r = model.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: model.gpuLayers, sequences: n });
+    const r = model.fileInsights.estimateContextResourceRequirements({
+      contextSize,
+      modelGpuLayers: model.gpuLayers,
+      sequences: n,
+      flashAttention,
+    });
     return model.gpuLayers > 0 ? r.gpuVram : r.cpuRam;
   };
   const one = est(1);
@@ -387,9 +396,17 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
         const requested = Math.max(1, Math.floor(req.sequences));
         const want = Math.min(init!.contextSize, model.trainContextSize);
         const free = model.gpuLayers > 0 ? (await llama.getVramState()).free : os.freemem();
-        const fit = fitSequences(model, requested, want, free);
+        // Plain attention for the small heads llama.cpp's CPU flash-attention kernel handles slowly (flash-attention.ts).
+        const flashAttention = flashAttentionFor(model.fileInfo.architectureMetadata, model.gpuLayers > 0);
+        const usesFlash = flashAttention === 'auto' && model.flashAttentionSupported;
+        const fit = fitSequences(model, requested, want, free, usesFlash);
         // One context, N sequences: llama.cpp decodes the pending tokens of every busy sequence in one batch.
-        const context = await model.createContext({ contextSize: { max: init!.contextSize }, sequences: fit.sequences, threads });
+        const context = await model.createContext({
+          contextSize: { max: init!.contextSize },
+          sequences: fit.sequences,
+          threads,
+          flashAttention,
+        });
         post({
           type: 'loaded',
           info: {
@@ -399,6 +416,7 @@ function load(path: string, req: LoadRequest): Promise<Loaded> {
             contextSize: context.contextSize,
             bytesPerSequence: fit.bytesPerSequence,
             contextBytes: fit.contextBytes,
+            flashAttention: usesFlash,
             ...(fit.limitedBy ? { limitedBy: fit.limitedBy } : {}),
           },
         });

@@ -557,6 +557,7 @@ export const systemSchema = z.object({
           context_size: z.number().int(),
           bytes_per_sequence: z.number(),
           context_bytes: z.number(),
+          flash_attention: z.boolean(),
           limited_by: z.string().optional(),
         }),
       ),

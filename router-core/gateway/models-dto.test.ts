@@ -32,6 +32,7 @@ const info: LlamaCppEngineInfo = {
       contextSize: 2048,
       bytesPerSequence: 1_000,
       contextBytes: 3_000,
+      flashAttention: false,
       limitedBy: 'free memory holds 1 sequence',
     },
     {
@@ -45,6 +46,7 @@ const info: LlamaCppEngineInfo = {
       contextSize: 1024,
       bytesPerSequence: 500,
       contextBytes: 1_500,
+      flashAttention: true,
     },
   ],
   finished: [],
@@ -77,6 +79,7 @@ describe('parallelDto', () => {
             context_size: 2048,
             bytes_per_sequence: 1_000,
             context_bytes: 3_000,
+            flash_attention: false,
             limited_by: 'free memory holds 1 sequence',
           },
           {
@@ -88,6 +91,7 @@ describe('parallelDto', () => {
             context_size: 1024,
             bytes_per_sequence: 500,
             context_bytes: 1_500,
+            flash_attention: true,
           },
         ],
         ollama: { num_parallel: null, keep_alive: '30m' },

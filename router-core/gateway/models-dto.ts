@@ -121,6 +121,7 @@ export function parallelDto(p: LocalParallelism): ParallelDto {
       context_size: m.contextSize,
       bytes_per_sequence: m.bytesPerSequence,
       context_bytes: m.contextBytes,
+      flash_attention: m.flashAttention,
       ...(m.limitedBy ? { limited_by: m.limitedBy } : {}),
     })),
     ollama: { num_parallel: p.ollama.numParallel, keep_alive: p.ollama.keepAlive },

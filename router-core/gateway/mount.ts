@@ -21,7 +21,6 @@ import {
   type ModelListing,
   type ProtocolAdapter,
   type ProtocolServices,
-  type ResponseStore,
   uniformRequest,
 } from './protocol.js';
 import {
@@ -31,6 +30,7 @@ import {
   DEFAULT_REQUEST_BUDGET_MS,
   type ChatLimits,
 } from './chat-limits.js';
+import { ledgerResponseStore } from './response-store.js';
 import { appKeyOf } from './security.js';
 import { createKeepAliveHolds } from './keep-alive.js';
 import { CoalescingWriter, ndjsonLine } from './sse.js';
@@ -75,7 +75,10 @@ export interface ProtocolServicesDeps {
   /** Load the model a caller names (as in a chat) into the embedded engine now; other models: nothing to do. */
   loadModel?(model: string): Promise<void>;
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
-  ledger?: Pick<Ledger, 'saveResponse' | 'getResponse' | 'deleteResponse'>;
+  ledger?: Pick<
+    Ledger,
+    'saveResponse' | 'getResponse' | 'deleteResponse' | 'saveSealedResponse' | 'getSealedResponse' | 'deleteSealedResponse'
+  >;
   history?(): boolean;
 }
 
@@ -198,35 +201,16 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
     ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
     ...(deps.loadModel ? { load: deps.loadModel } : {}),
-    ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history) } : {}),
+    ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history, deps.now) } : {}),
     ...(keepAlive ? { keepAlive } : {}),
   };
 }
-
-/** The ledger's owner of what a caller stores: its app key's id, '' for the main token. */
-const ownerOf = (caller: Caller): string => caller.appKeyId ?? '';
 
 /** The caller of a request, from the key the auth hook found. */
 const callerOf = (req: FastifyRequest): Caller => {
   const id = appKeyOf(req)?.id;
   return id === undefined ? {} : { appKeyId: id };
 };
-
-/** Stored responses in the ledger, only while history is on (off: nothing kept, nothing found). */
-function ledgerResponseStore(ledger: NonNullable<ProtocolServicesDeps['ledger']>, history: () => boolean): ResponseStore {
-  return {
-    enabled: history,
-    async save(id, createdAt, body, caller) {
-      if (history()) await ledger.saveResponse(id, createdAt, JSON.stringify(body), ownerOf(caller));
-    },
-    async get(id, caller) {
-      if (!history()) return undefined;
-      const text = await ledger.getResponse(id, ownerOf(caller));
-      return text === undefined ? undefined : (JSON.parse(text) as unknown);
-    },
-    delete: (id, caller) => ledger.deleteResponse(id, ownerOf(caller)),
-  };
-}
 
 /** Chat limits and the per-key gate, shared by every protocol of one gateway. */
 export interface ChatGuard {

@@ -559,7 +559,13 @@ export const operations: readonly Operation[] = [
     ok: { description: 'A response object' },
     stream: 'text/event-stream',
   },
-  { method: 'get', path: '/v1/responses/{id}', api: 'openai', access: 'model', summary: 'A stored response (history on)' },
+  {
+    method: 'get',
+    path: '/v1/responses/{id}',
+    api: 'openai',
+    access: 'model',
+    summary: 'A stored response (readable with history on, sealed with history off)',
+  },
   { method: 'delete', path: '/v1/responses/{id}', api: 'openai', access: 'model', summary: 'Delete a stored response' },
   {
     method: 'get',

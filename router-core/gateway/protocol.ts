@@ -169,12 +169,25 @@ export interface Caller {
 /**
  * Where a protocol keeps answers a later request may refer to (OpenAI's `previous_response_id`). Each answer belongs to
  * the caller that made it: another caller finds nothing under its id.
+ *
+ * History on, answers are kept readable under their id. History off, they are kept sealed: encrypted under a key
+ * derived from a random secret in their id ({@link ResponseStore.sealedIdPart}), found by a hash of that id, and gone
+ * after a while; only whoever holds the id can find or read one.
  */
 export interface ResponseStore {
-  /** Whether anything may be kept now (history on); off = nothing is stored and nothing can be referred to. */
+  /** Whether answers are kept readable now (history on); off = only sealed ones are kept. */
   enabled(): boolean;
-  save(id: string, createdAt: number, body: unknown, caller: Caller): Promise<void>;
-  /** The stored body, or undefined when unknown, another caller's, or history is off. */
+  /**
+   * A fresh id part (letters and digits) for an answer to keep sealed: `resp_<part>` and its items' ids carry the
+   * secret its key comes from. Call once per answer, before its id is shown.
+   */
+  sealedIdPart(): string;
+  /** Keep `body` under `id`: sealed (`id` must hold a sealedIdPart), or readable (history on only; off: nothing kept). */
+  save(id: string, createdAt: number, body: unknown, caller: Caller, how: 'readable' | 'sealed'): Promise<void>;
+  /**
+   * The body under `id`, or undefined when unknown, expired, another caller's, or kept readable while history is off.
+   * A sealed answer is found whatever history is now, until it expires.
+   */
   get(id: string, caller: Caller): Promise<unknown>;
   delete(id: string, caller: Caller): Promise<boolean>;
 }

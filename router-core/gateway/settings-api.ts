@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CoreError } from '../errors.js';
-import type { StatsStore } from '../ledger/ledger.js';
+import type { ConversationStore, StatsStore } from '../ledger/ledger.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
 import type { SettingsView } from '../ledger/settings-view.js';
 import { budgetGuard } from '../routing/budget.js';
@@ -49,7 +49,7 @@ function shown(now: SettingsInForce): Shown {
 
 /** What the settings routes need from the core. */
 export interface SettingsDeps {
-  ledger: Pick<StatsStore, 'spendSince'> & Pick<RoutingStore, 'cacheClear'>;
+  ledger: Pick<StatsStore, 'spendSince'> & Pick<RoutingStore, 'cacheClear'> & Pick<ConversationStore, 'clearSealedResponses'>;
   /** Settings as the core reads them; writes go through it to the ledger. */
   settings: SettingsView;
   now(): number;
@@ -185,9 +185,16 @@ export function mountSettingsApi(app: FastifyInstance, deps: SettingsDeps): void
       }
     }
     const b = parseBody(settingsPutBody, req.body);
+    const wasOn = deps.history();
     for (const [key, value] of settingWrites(b, deps.routing().thresholds)) await deps.settings.setSetting(key, value);
     // History off: answers already in the response cache go too (the cache is off while history is).
     if (b.history_enabled === false) await deps.ledger.cacheClear();
+    // Switching history off also drops sealed responses left from an earlier time it was off, as the cache drops its
+    // sealed answers: each off period starts with nothing kept. Only on a real switch (was on): why: a repeated
+    // `history_enabled: false` (a provisioning script) must not break the conversations that clients are continuing
+    // now. Switching on drops nothing: sealed responses stay unreadable, and their holders may go on until they expire.
+    // Readable stored responses stay for when history is on again (hidden while off).
+    if (b.history_enabled === false && wasOn) await deps.ledger.clearSealedResponses();
     return view(deps);
   });
 

@@ -408,6 +408,28 @@ describe.each(stores)('ledger ($name)', (store) => {
     });
   });
 
+  test('sealed responses: per owner, gone once expired (purged as new ones come), cleared, and taken by all history', async () => {
+    await withLedger(open, async (l) => {
+      await l.saveSealedResponse('k1', 'sealed:v1:a', 'key_a', 100, 10);
+      await l.saveSealedResponse('k1', 'sealed:v1:b', 'key_b', 100, 10);
+      await l.saveSealedResponse('k2', 'sealed:v1:m', '', 50, 10);
+      expect(await l.getSealedResponse('k1', 'key_a', 20)).toBe('sealed:v1:a');
+      expect(await l.getSealedResponse('k1', 'key_b', 20)).toBeUndefined();
+      expect(await l.getSealedResponse('k2', '', 49)).toBe('sealed:v1:m');
+      expect(await l.getSealedResponse('k2', '', 50)).toBeUndefined();
+      expect(await l.deleteSealedResponse('k1', 'key_b')).toBe(false);
+      // A save at 60 purges k2 (expired at 50).
+      await l.saveSealedResponse('k3', 'sealed:v1:c', '', 200, 60);
+      expect(await l.clearSealedResponses()).toBe(2);
+      await l.saveSealedResponse('k4', 'sealed:v1:d', '', 200, 60);
+      expect(await l.deleteSealedResponse('k4', '')).toBe(true);
+      expect(await l.deleteSealedResponse('k4', '')).toBe(false);
+      await l.saveSealedResponse('k5', 'sealed:v1:e', '', 200, 60);
+      await l.deleteAllHistory();
+      expect(await l.getSealedResponse('k5', '', 61)).toBeUndefined();
+    });
+  });
+
   test('probeWrite proves a write and keeps nothing', async () => {
     await withLedger(open, async (l) => {
       const before = await l.allSettings();

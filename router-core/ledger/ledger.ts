@@ -210,7 +210,7 @@ export interface ConversationStore {
    * moves to its parent. Returns how many went (0 or 1).
    */
   deleteMessage(conversationId: string, messageId: string): Promise<number>;
-  /** Conversations, messages, stored responses and the prompt/answer text of request rows; costs stay. */
+  /** Conversations, messages, stored responses (sealed ones too) and the prompt/answer text of request rows; costs stay. */
   deleteAllHistory(): Promise<HistoryDeletion>;
   /**
    * Keep an OpenAI Responses API object (JSON text) under its id for `owner` (an app key's id; '' = the main API
@@ -221,6 +221,17 @@ export interface ConversationStore {
   getResponse(id: string, owner?: string): Promise<string | undefined>;
   /** false when `owner` has no such response (another owner's is left alone). */
   deleteResponse(id: string, owner?: string): Promise<boolean>;
+  /**
+   * Keep a sealed response (ciphertext) under `key` (a hash of its id) for `owner` until `expiresAt` (ms); saving a key
+   * again replaces it, for the same owner only. Rows expired at `now` are removed on the way.
+   */
+  saveSealedResponse(key: string, body: string, owner: string, expiresAt: number, now: number): Promise<void>;
+  /** The sealed body under `key` when `owner` made it and it has not expired at `now`, else undefined. */
+  getSealedResponse(key: string, owner: string, now: number): Promise<string | undefined>;
+  /** false when `owner` has no such sealed response. */
+  deleteSealedResponse(key: string, owner: string): Promise<boolean>;
+  /** Remove every sealed response; returns how many went. */
+  clearSealedResponses(): Promise<number>;
 }
 
 /** App keys (hashes only) and what each spent. */

@@ -267,4 +267,21 @@ export const migrations: readonly Migration[] = [
     // someone unknown: they go to the main token, which could already see everything.
     sql: `ALTER TABLE stored_responses ADD COLUMN owner TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 13,
+    name: 'sealed_responses',
+    // Responses API objects kept while history is off (the caller asked to store them): the body is AES-256-GCM
+    // ciphertext under a key derived from the response id's random secret, and `key` is a one-way hash of that id, so
+    // the table holds neither the id nor anything readable (gateway/sealed-responses.ts). `owner` as in
+    // stored_responses; `expires_at` (ms) bounds how long the ciphertext stays.
+    sql: `
+      CREATE TABLE sealed_responses (
+        key        TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        body       TEXT NOT NULL
+      );
+      CREATE INDEX sealed_responses_expires ON sealed_responses (expires_at);
+    `,
+  },
 ];

@@ -386,6 +386,7 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
         // Cached answers are history too.
         await c.query(`DELETE FROM response_cache`);
         await c.query(`DELETE FROM stored_responses`);
+        await c.query(`DELETE FROM sealed_responses`);
         return { conversations, messages, requestTexts };
       });
     },
@@ -414,6 +415,25 @@ function createPostgresLedger(pool: pg.Pool): Ledger {
     },
     async deleteResponse(id, owner = '') {
       return ((await pool.query(`DELETE FROM stored_responses WHERE id = $1 AND owner = $2`, [id, owner])).rowCount ?? 0) > 0;
+    },
+    async saveSealedResponse(key, body, owner, expiresAt, now) {
+      // Expired sealed responses go as new ones come (as the response cache purges on put): no timer needed.
+      await pool.query(`DELETE FROM sealed_responses WHERE expires_at <= $1`, [now]);
+      await pool.query(
+        `INSERT INTO sealed_responses (key, owner, expires_at, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at WHERE sealed_responses.owner = excluded.owner`,
+        [key, owner, expiresAt, body],
+      );
+    },
+    async getSealedResponse(key, owner, now) {
+      return (await rows(`SELECT body FROM sealed_responses WHERE key = $1 AND owner = $2 AND expires_at > $3`, [key, owner, now]))[0]
+        ?.body as string | undefined;
+    },
+    async deleteSealedResponse(key, owner) {
+      return ((await pool.query(`DELETE FROM sealed_responses WHERE key = $1 AND owner = $2`, [key, owner])).rowCount ?? 0) > 0;
+    },
+    async clearSealedResponses() {
+      return (await pool.query(`DELETE FROM sealed_responses`)).rowCount ?? 0;
     },
     async createApiKey(k) {
       await pool.query(

@@ -262,6 +262,7 @@ function sqliteConversations(db: Database.Database): SyncConversations {
     // Cached answers are history too.
     db.prepare(`DELETE FROM response_cache`).run();
     db.prepare(`DELETE FROM stored_responses`).run();
+    db.prepare(`DELETE FROM sealed_responses`).run();
     return { conversations, messages, requestTexts };
   });
   return {
@@ -315,10 +316,19 @@ function storedStatements(db: Database.Database) {
   const probeInsert = db.prepare(`INSERT INTO settings (key, value) VALUES ('health.writeProbe', '0')`);
   const getResponse = db.prepare(`SELECT body FROM stored_responses WHERE id = ? AND owner = ?`);
   const deleteResponse = db.prepare(`DELETE FROM stored_responses WHERE id = ? AND owner = ?`);
+  const saveSealed = db.prepare(
+    `INSERT INTO sealed_responses (key, owner, expires_at, body) VALUES (?, ?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at WHERE sealed_responses.owner = excluded.owner`,
+  );
+  const purgeSealed = db.prepare(`DELETE FROM sealed_responses WHERE expires_at <= ?`);
+  const getSealed = db.prepare(`SELECT body FROM sealed_responses WHERE key = ? AND owner = ? AND expires_at > ?`);
+  const deleteSealed = db.prepare(`DELETE FROM sealed_responses WHERE key = ? AND owner = ?`);
+  const clearSealed = db.prepare(`DELETE FROM sealed_responses`);
+  const sealed = { saveSealed, purgeSealed, getSealed, deleteSealed, clearSealed };
   const getSetting = db.prepare(`SELECT value FROM settings WHERE key = ?`);
   const allSettings = db.prepare(`SELECT key, value FROM settings`);
   const setSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-  return { saveResponse, probeInsert, getResponse, deleteResponse, getSetting, allSettings, setSetting };
+  return { saveResponse, probeInsert, getResponse, deleteResponse, sealed, getSetting, allSettings, setSetting };
 }
 
 /** The synchronous store over one better-sqlite3 connection. */
@@ -332,7 +342,7 @@ function openSyncSqliteLedger(file: string): SyncStore {
   const { totals, byModel, byRoute, byDay, spend, recent, byApp } = statsStatements(db);
   const { insertApiKey, listApiKeys, revokeApiKey, spendByApiKey } = apiKeyStatements(db);
   const conversations = sqliteConversations(db);
-  const { saveResponse, probeInsert, getResponse, deleteResponse, getSetting, allSettings, setSetting } = storedStatements(db);
+  const { saveResponse, probeInsert, getResponse, deleteResponse, sealed, getSetting, allSettings, setSetting } = storedStatements(db);
 
   // Hot-path caches: every decision reads settings and spend-so-far. Settings change only through
   // setSetting; spend only through record(), so both stay exact without a query per request.
@@ -367,6 +377,11 @@ function openSyncSqliteLedger(file: string): SyncStore {
   };
   const insertAll = db.transaction((rows: RequestRecord[]) => {
     for (const r of rows) insert.run(recordValues(r));
+  });
+  // Expired sealed responses go as new ones come (as the response cache purges on put): no timer needed.
+  const purgeSealedAndSave = db.transaction((key: string, body: string, owner: string, expiresAt: number, now: number) => {
+    sealed.purgeSealed.run(now);
+    sealed.saveSealed.run(key, owner, expiresAt, body);
   });
 
   const ledger: SyncLedger = {
@@ -447,6 +462,18 @@ function openSyncSqliteLedger(file: string): SyncStore {
     },
     deleteResponse(id, owner = '') {
       return deleteResponse.run(id, owner).changes > 0;
+    },
+    saveSealedResponse(key, body, owner, expiresAt, now) {
+      purgeSealedAndSave(key, body, owner, expiresAt, now);
+    },
+    getSealedResponse(key, owner, now) {
+      return (sealed.getSealed.get(key, owner, now) as { body: string } | undefined)?.body;
+    },
+    deleteSealedResponse(key, owner) {
+      return sealed.deleteSealed.run(key, owner).changes > 0;
+    },
+    clearSealedResponses() {
+      return sealed.clearSealed.run().changes;
     },
     createApiKey(key) {
       insertApiKey.run(key);

@@ -226,6 +226,47 @@ describe('Anthropic SDK: errors in Anthropic shape and classes', () => {
     expect((hot as InstanceType<typeof Anthropic.BadRequestError>).apiMessage).toMatch(/Invalid "temperature"/);
   });
 
+  it("Claude's versioned tools and image or document blocks → 400 naming their type and what is valid", async () => {
+    // As the AI SDK's anthropic.tools.webSearch_20250305 / bash_20250124 and its image and PDF file parts send them.
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        { tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] },
+        /^Invalid "tools\[0\]\.type": tools of type "web_search_20250305" are not supported here \(valid: custom tools/,
+      ],
+      [{ tools: [weather, { type: 'bash_20250124', name: 'bash' }] }, /^Invalid "tools\[1\]\.type": tools of type "bash_20250124"/],
+      [
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'what is this?' },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+              ],
+            },
+          ],
+        },
+        /^Invalid "messages\[0\]\.content\[1\]\.type": content of type "image" is not supported \(valid: text, tool_use, tool_result, thinking, redacted_thinking\): this server reads text only/,
+      ],
+      [
+        {
+          messages: [
+            { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }] },
+          ],
+        },
+        /content of type "document" is not supported/,
+      ],
+    ];
+    for (const [over, message] of cases) {
+      const e = await create(over);
+      expect(e).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((e as InstanceType<typeof Anthropic.BadRequestError>).type).toBe('invalid_request_error');
+      expect((e as InstanceType<typeof Anthropic.BadRequestError>).apiMessage).toMatch(message);
+    }
+    // A custom tool with "type": "custom" is still a tool.
+    expect(await create({ tools: [{ ...weather, type: 'custom' }] })).toBeUndefined();
+  });
+
   it('a body over the limit → 413 request_too_large', async () => {
     const e = await create({ messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] });
     expect(e).toBeInstanceOf(Anthropic.APIError);

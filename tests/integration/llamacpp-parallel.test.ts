@@ -258,3 +258,32 @@ describe('back-pressure', () => {
     TIMEOUT,
   );
 });
+
+describe('attention kernel', () => {
+  it(
+    'plain attention for heads under 64 wide on the CPU, llama.cpp’s flash attention from 64 on, as the model info says',
+    async () => {
+      // The default fixture has 16-wide heads (32 wide, 2 heads); this one 64-wide (128 wide, 2 heads), as real models.
+      const wide = (
+        await makeTinyGguf(join(dir, 'wide-heads.gguf'), { shape: { embd: 128, heads: 2, ff: 256, blocks: 2, contextLength: 2048 } })
+      ).path;
+      const engine = createLlamaCppEngine({ modelFiles: { tiny: model, wide }, gpu: false, threads: 1, sequences: 2 });
+      try {
+        // One model is resident at a time here: each is checked right after it answered.
+        for (const [m, flash] of [
+          ['tiny', false],
+          ['wide', true],
+        ] as const) {
+          const text = textOf(
+            await collect(engine.chat({ request: greedy(user('Hello there'), 8), model: m }, new AbortController().signal)),
+          );
+          expect(text).not.toBe('');
+          expect(engine.info().models.find((x) => x.model === m)).toMatchObject({ flashAttention: flash, sequences: 2 });
+        }
+      } finally {
+        await engine.close();
+      }
+    },
+    TIMEOUT,
+  );
+});

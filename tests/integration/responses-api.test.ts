@@ -194,6 +194,29 @@ describe('responses on Claude (stand-in): instructions, input items, tools, stor
     });
   });
 
+  it("an item_reference to an earlier answer (the AI SDK's default provider sends its earlier answers so) reads the stored item", async () => {
+    const first = await client().responses.create({ model: 'claude-sonnet', input: 'alpha beta', max_output_tokens: 5 });
+    const answer = first.output[0] as OpenAI.Responses.ResponseOutputMessage;
+    // The AI SDK's request for the next turn, as it sends it: the earlier answer by id only.
+    const second = await client().responses.create({
+      model: 'claude-sonnet',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'alpha beta' }] },
+        { type: 'item_reference', id: answer.id },
+        { role: 'user', content: [{ type: 'input_text', text: 'gamma' }] },
+      ],
+    });
+    expect(second.output_text).toMatch(/^Stand-in Claude heard: gamma/);
+    expect(lastClaudeBody().messages).toEqual([
+      { role: 'user', content: 'alpha beta' },
+      { role: 'assistant', content: first.output_text },
+      { role: 'user', content: 'gamma' },
+    ]);
+    // The stored input of the second response holds the item itself, not the reference.
+    const items = await client().responses.inputItems.list(second.id, { order: 'asc' });
+    expect(items.data.map((i) => i.type)).toEqual(['message', 'message', 'message']);
+  });
+
   it('store: false keeps nothing; an unknown previous_response_id is a 404 naming it', async () => {
     const r = await client().responses.create({ model: 'claude-sonnet', input: 'x y', store: false, max_output_tokens: 3 });
     expect((r as unknown as { store: boolean }).store).toBe(false);
@@ -254,7 +277,7 @@ describe('stored responses belong to the key that made them', () => {
 });
 
 describe('responses: errors in OpenAI shape', () => {
-  it('history off: previous_response_id is a 400 saying stored responses are off', async () => {
+  it('history off: readable responses are hidden (404) and new ones are kept sealed; on again, both are found', async () => {
     const first = await client().responses.create({ model: 'claude-sonnet', input: 'keep me', max_output_tokens: 3 });
     const put = (on: boolean) =>
       fetch(`${srv.url}/api/v1/settings`, {
@@ -263,24 +286,32 @@ describe('responses: errors in OpenAI shape', () => {
         body: JSON.stringify({ history_enabled: on }),
       });
     expect((await put(false)).status).toBe(200);
-    let unstored: OpenAI.Responses.Response | undefined;
+    let sealed: OpenAI.Responses.Response | undefined;
     try {
-      // Nothing is kept while history is off, and the response says so.
-      unstored = await client().responses.create({ model: 'claude-sonnet', input: 'not kept', max_output_tokens: 3 });
-      expect((unstored as unknown as { store: boolean }).store).toBe(false);
+      // Kept sealed (responses-sealed.test.ts): its id carries the key, and the response says it is stored.
+      sealed = await client().responses.create({ model: 'claude-sonnet', input: 'kept sealed', max_output_tokens: 3 });
+      expect((sealed as unknown as { store: boolean }).store).toBe(true);
+      expect(sealed.id).toMatch(/^resp_[0-9a-f]{48}$/);
+      // A response kept readable before is not found while history is off, by id or by item.
       const e = await client()
         .responses.create({ model: 'auto', input: 'hi', previous_response_id: first.id })
         .catch((err: unknown) => err);
-      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((e as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((e as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
         type: 'invalid_request_error',
         param: 'previous_response_id',
-        message: expect.stringMatching(/history is off/),
+        message: `Response with id '${first.id}' not found.`,
       });
+      const ref = await client()
+        .responses.create({ model: 'auto', input: [{ type: 'item_reference', id: first.output[0]!.id! }] })
+        .catch((err: unknown) => err);
+      expect(ref).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((ref as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param: 'input[0].id' });
+      expect((await client().responses.retrieve(sealed.id)).id).toBe(sealed.id);
     } finally {
       await put(true);
     }
-    await expect(client().responses.retrieve(unstored!.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await client().responses.retrieve(sealed!.id)).id).toBe(sealed!.id);
     expect((await client().responses.retrieve(first.id)).id).toBe(first.id);
   });
 
@@ -291,9 +322,17 @@ describe('responses: errors in OpenAI shape', () => {
     expect(e1).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e1 as Error).message).toMatch(/tools\[0\]\.type.*web_search.*valid: function/);
     const e2 = await client()
+      .responses.create({ model: 'auto', input: [{ type: 'file_search_call', id: 'fs_1' } as never] })
+      .catch((err: unknown) => err);
+    expect((e2 as Error).message).toMatch(/input\[0\]\.type.*file_search_call.*valid: .*item_reference/);
+    const e3 = await client()
       .responses.create({ model: 'auto', input: [{ type: 'item_reference', id: 'msg_1' }] })
       .catch((err: unknown) => err);
-    expect((e2 as Error).message).toMatch(/input\[0\]\.type.*item_reference/);
+    expect(e3).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((e3 as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      message: "Item with id 'msg_1' not found.",
+      param: 'input[0].id',
+    });
     await expect(client('wrong-key').responses.create({ model: 'auto', input: 'hi' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

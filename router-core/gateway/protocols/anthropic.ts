@@ -47,18 +47,49 @@ const toolResultBlock = z.object({
 });
 // Clients echo earlier assistant turns whole, thinking blocks included: accepted, and dropped (no engine reads them).
 const thinkingBlock = z.object({ type: z.enum(['thinking', 'redacted_thinking']) }).passthrough();
-const block = z.discriminatedUnion('type', [textBlock, toolUseBlock, toolResultBlock, thinkingBlock]);
+const BLOCK_TYPES = ['text', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'];
+/** A content block: an image, document or other block is refused by its type (this server reads text only). */
+const block = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    const t = v !== null && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;
+    if (typeof t === 'string' && !BLOCK_TYPES.includes(t)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `content of type ${JSON.stringify(t)} is not supported (valid: ${BLOCK_TYPES.join(', ')}): this server reads text only`,
+      });
+    }
+  })
+  .pipe(z.discriminatedUnion('type', [textBlock, toolUseBlock, toolResultBlock, thinkingBlock]));
 const message = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.union([z.string(), z.array(block)]),
 });
-const tool = z.object({
+const customTool = z.object({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, underscores or dashes'),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()),
   cache_control: z.unknown().optional(),
   type: z.literal('custom').optional(),
 });
+/**
+ * A tool: custom tools (name, input_schema) only. Claude's versioned tools (web_search_20250305, bash_20250124,
+ * text_editor_…, computer_…, code_execution_…) are refused by their type, not as a tool missing input_schema.
+ */
+const tool = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    const t = v !== null && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;
+    if (t !== undefined && t !== null && t !== 'custom') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `tools of type ${JSON.stringify(t)} are not supported here (valid: custom tools with "name" and "input_schema"); Anthropic's server and built-in tools run only with Anthropic`,
+      });
+    }
+  })
+  .pipe(customTool);
 const toolChoice = z.object({
   type: z.enum(['auto', 'any', 'tool', 'none']),
   name: z.string().optional(),

@@ -6,7 +6,7 @@
 // (gateway/security.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChatMessage, ResponseFormat, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
@@ -26,7 +26,7 @@ import {
 } from '../protocol.js';
 import { parseKeepAlive, type KeepAlive } from '../keep-alive.js';
 import { ndjsonLine } from '../sse.js';
-import { fromFunctionTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
+import { fromFunctionTool, requireOfferedTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody as parseAny } from './validate.js';
 
 /**
@@ -100,8 +100,28 @@ const common = {
   logprobs: z.boolean().optional(),
   top_logprobs: z.number().int().optional(),
 };
+/**
+ * Fields Ollama itself does not read but the AI SDK's Ollama provider (ollama-ai-provider-v2) sends at the top level of
+ * /api/chat instead of in `options`: `max_output_tokens`, `temperature`, `top_p`, and `tool_choice` (as its
+ * Responses-style `{type: "function", name}`). Read, so its maxOutputTokens, temperature, topP and toolChoice take
+ * effect (unread, maxOutputTokens ran a local model to its own limit and toolChoice "none" still got a tool call); a
+ * value in `options` wins.
+ */
+const providerFields = {
+  max_output_tokens: z.number().int().optional(),
+  temperature: options.shape.temperature,
+  top_p: options.shape.top_p,
+  tool_choice: z
+    .union([
+      z.enum(['auto', 'none', 'required']),
+      z.object({ type: z.literal('function'), name: z.string().min(1) }),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+    ])
+    .optional(),
+};
 const chatBody = z.object({
   ...common,
+  ...providerFields,
   messages: z.array(message).min(1, 'must have at least one message'),
   tools: z.array(tool).max(128).optional(),
 });
@@ -248,15 +268,24 @@ export function contextTurns(context: readonly number[] | undefined): ChatMessag
   return turns.map(([r, content]): ChatMessage => ({ role: r === 'u' ? 'user' : 'assistant', content }));
 }
 
-function paramsOf(o: z.infer<typeof options> | undefined) {
-  const n = o?.num_predict;
+/** Generation params from `options`, else from the top-level fields the AI SDK's provider sends (see providerFields). */
+function paramsOf(o: z.infer<typeof options> | undefined, top: { max_output_tokens?: number; temperature?: number; top_p?: number } = {}) {
+  const n = o?.num_predict ?? top.max_output_tokens;
   return {
     maxTokens: n === undefined || n <= NO_LIMIT ? undefined : Math.min(n, MAX_PREDICT),
-    temperature: o?.temperature,
-    topP: o?.top_p,
+    temperature: o?.temperature ?? top.temperature,
+    topP: o?.top_p ?? top.top_p,
     stop: typeof o?.stop === 'string' ? [o.stop] : o?.stop,
     seed: o?.seed,
   };
+}
+
+/** A top-level `tool_choice` (see providerFields) as ours; a named tool must be one of `tools`. */
+function toolChoiceOf(c: z.infer<typeof providerFields.tool_choice>, tools: readonly ToolSpec[] | undefined): ToolChoice | undefined {
+  if (c === undefined || typeof c === 'string') return c;
+  const name = 'name' in c ? c.name : c.function.name;
+  requireOfferedTool(name, tools, 'tool_choice', 'tool', { param: 'tool_choice' });
+  return { name };
 }
 
 function messagesOf(list: z.infer<typeof message>[]): ChatMessage[] {
@@ -817,14 +846,15 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     const messages = messagesOf(b.messages);
     requireUserTurn(messages);
     const tools: ToolSpec[] | undefined = b.tools?.map(fromFunctionTool);
+    const choice = toolChoiceOf(b.tool_choice, tools);
     return {
       stream: b.stream,
       options: { variant: 'chat', model: b.model, ...opts },
       request: {
         model: normalizeOllamaModel(b.model),
         messages,
-        params: paramsOf(b.options),
-        ...(tools && tools.length > 0 ? { tools } : {}),
+        params: paramsOf(b.options, b),
+        ...(tools && tools.length > 0 ? { tools, ...(choice ? { toolChoice: choice } : {}) } : {}),
         ...withFormat(b.format),
         ...(opts.logprobs ? { logprobs: opts.logprobs } : {}),
       },

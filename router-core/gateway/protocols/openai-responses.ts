@@ -2,7 +2,8 @@
 // GET /v1/responses/{id}/input_items. Stored responses belong to the key that made them.
 //
 // Input items (messages, function_call, function_call_output) and `instructions` decode into our ChatRequest;
-// `previous_response_id` continues a stored response (history on), and each answer is stored unless `store: false`.
+// `previous_response_id` continues a stored response, and each answer is stored unless `store: false`: readable with
+// history on, sealed with history off (gateway/response-store.ts: its id carries the key, the ledger holds ciphertext).
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolCall, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import type { ErrorType } from '../../contracts/errors.js';
@@ -55,7 +56,12 @@ const functionCallOutputItem = z.object({
 });
 /** Reasoning items a client echoes back from another model: nothing here produces or reads them, so they are skipped. */
 const reasoningItem = z.object({ type: z.literal('reasoning') }).passthrough();
-const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning'] as const;
+/**
+ * An item of an earlier stored response, by id: the AI SDK's default OpenAI provider sends its earlier answers this way
+ * (its `store` defaults to true). Resolved in prepare, from the stored responses (readable or sealed).
+ */
+const referenceItem = z.object({ type: z.literal('item_reference'), id: z.string().min(1, 'must name the item (id)') });
+const ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'] as const;
 const item = z.unknown().superRefine((v, ctx) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     ctx.addIssue({ code: 'custom', message: 'must be an input item object' });
@@ -148,6 +154,13 @@ export interface ResponsesOptions {
   history: ChatMessage[];
   /** This request's input, without the instructions. */
   input: ChatMessage[];
+  /** The raw input items when some are `item_reference`s: prepare replaces those by the stored items, then reads them. */
+  referencing?: readonly unknown[];
+  /**
+   * Set by prepare when the answer is kept sealed (history off, `store` not false): the id part (with its secret) that
+   * the response and its items are named by instead of the request id. Absent: ids use the request id.
+   */
+  sealedIdPart?: string;
 }
 
 /** A stored response: the object GET returns, and the conversation it answered (for the next `previous_response_id`). */
@@ -175,6 +188,10 @@ export function itemsToMessages(items: readonly unknown[]): ChatMessage[] {
     if (t === 'reasoning') {
       parse(reasoningItem);
       return;
+    }
+    if (t === 'item_reference') {
+      // Only prepare can look a reference up; one left here was not resolved.
+      throw at(`item_reference "${parse(referenceItem).id}" was not resolved`);
     }
     if (t === 'function_call') {
       const c = parse(functionCallItem);
@@ -234,8 +251,11 @@ function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
       details: { param: 'prompt' },
     });
   }
+  const items = typeof b.input === 'string' ? undefined : (b.input as readonly unknown[]);
+  const referencing = items?.some((i) => (i as { type?: unknown }).type === 'item_reference') ? items : undefined;
+  // With references the input is read in prepare, once they are replaced by the items they name.
   const input: ChatMessage[] =
-    typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : itemsToMessages(b.input as readonly unknown[]);
+    items === undefined ? [{ role: 'user', content: b.input as string }] : referencing ? [] : itemsToMessages(items);
   const tools: ToolSpec[] = (b.tools ?? []).map((raw, i) => {
     const t = parsePart(functionTool, raw, ['tools', i]);
     return {
@@ -268,6 +288,7 @@ function decodeBody(raw: unknown): Decoded<ResponsesOptions> {
     user: b.user ?? null,
     history: [],
     input,
+    ...(referencing ? { referencing } : {}),
   };
   return {
     stream: b.stream === true,
@@ -293,24 +314,30 @@ function withInstructions(instructions: string | null, messages: ChatMessage[]):
 }
 
 /** The output items of a finished answer: its text as one message (when any), then each function call. */
-function outputItems(run: PipelineRun, text: string, calls: readonly ToolCall[], status: 'completed' | 'incomplete') {
+function outputItems(part: string, text: string, calls: readonly ToolCall[], status: 'completed' | 'incomplete') {
   const out: Array<Record<string, unknown>> = [];
-  if (text !== '' || calls.length === 0) out.push(messageItemOf(run, text, status));
-  calls.forEach((c, i) => out.push(callItemOf(run, c, i, 'completed')));
+  if (text !== '' || calls.length === 0) out.push(messageItemOf(part, text, status));
+  calls.forEach((c, i) => out.push(callItemOf(part, c, i, 'completed')));
   return out;
 }
 
-const messageId = (run: PipelineRun) => `msg_${run.requestId}`;
-const callItemId = (run: PipelineRun, i: number) => `fc_${run.requestId}_${i}`;
+/**
+ * What a response and its items are named by: the request id, or the sealed id part (its secret) when the answer is
+ * kept sealed. why the same shapes (`resp_`, `msg_`, `fc_` + letters, digits, dashes) either way: clients treat ids as
+ * opaque strings (the AI SDK and the Agents SDK send them back as they came), and items name their response.
+ */
+const idPartOf = (run: PipelineRun, decoded: Decoded<ResponsesOptions>): string => optionsOf(decoded).sealedIdPart ?? run.requestId;
+const messageId = (part: string) => `msg_${part}`;
+const callItemId = (part: string, i: number) => `fc_${part}_${i}`;
 const textPart = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
-function messageItemOf(run: PipelineRun, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
-  return { id: messageId(run), type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+function messageItemOf(part: string, text: string, status: 'in_progress' | 'completed' | 'incomplete') {
+  return { id: messageId(part), type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
 }
 
-function callItemOf(run: PipelineRun, c: ToolCall, i: number, status: 'in_progress' | 'completed') {
+function callItemOf(part: string, c: ToolCall, i: number, status: 'in_progress' | 'completed') {
   return {
-    id: callItemId(run, i),
+    id: callItemId(part, i),
     type: 'function_call',
     status,
     call_id: c.id,
@@ -343,7 +370,7 @@ function responseObject(
     .flatMap((i) => i.content.map((p) => p.text))
     .join('');
   return {
-    id: `resp_${run.requestId}`,
+    id: `resp_${idPartOf(run, decoded)}`,
     object: 'response',
     created_at: o.createdAt,
     status: state.status,
@@ -375,19 +402,52 @@ function responseObject(
 
 const statusOf = (reason: FinishReason): 'completed' | 'incomplete' => (reason === 'length' ? 'incomplete' : 'completed');
 
-/** The stored response behind `id` that `caller` made, or a 404 in OpenAI's words (another caller's is not there). */
+/** A 400 for a gateway that keeps no responses at all (no ledger): say what to send instead. */
+const noStore = (param: string, instead: string) =>
+  new CoreError('invalid_request', `Invalid "${param}": this server keeps no responses; ${instead}`, { details: { param } });
+
+/**
+ * The stored response behind `id` that `caller` made, or a 404 in OpenAI's words: unknown, expired (sealed), another
+ * caller's, or kept readable while history is now off all look the same.
+ */
 async function storedResponse(services: ProtocolServices, id: string, param: string, caller: Caller): Promise<StoredResponse> {
   const store = services.responses;
-  if (!store || !store.enabled()) {
-    throw new CoreError(
-      'invalid_request',
-      `Invalid "${param}": stored responses are off because history is off (Settings → history, or --history); send the whole conversation in "input" instead.`,
-      { details: { param } },
-    );
-  }
+  if (!store) throw noStore(param, 'send the whole conversation in "input" instead.');
   const found = (await store.get(id, caller)) as StoredResponse | undefined;
   if (!found) throw new CoreError('not_found', `Response with id '${id}' not found.`, { details: { param } });
   return found;
+}
+
+/** The response an item id belongs to: items are named after their response (`msg_<id>`, `fc_<id>_<n>`, `fco_<id>_in<n>`). */
+function responseIdOfItem(itemId: string): string | undefined {
+  const m = /^(?:msg|fc|fco)_([A-Za-z0-9-]+)(?:_[A-Za-z0-9]+)?$/.exec(itemId);
+  return m ? `resp_${m[1]}` : undefined;
+}
+
+/**
+ * Input items with each `item_reference` replaced by the stored item it names (an output item of an earlier response,
+ * or one of its input items). History off: a 400 saying so and what to send instead; an unknown id: OpenAI's 404.
+ */
+async function resolveReferences(services: ProtocolServices, items: readonly unknown[], caller: Caller): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [i, raw] of items.entries()) {
+    if ((raw as { type?: unknown }).type !== 'item_reference') {
+      out.push(raw);
+      continue;
+    }
+    const { id } = parsePart(referenceItem, raw, ['input', i]);
+    const param = `input[${i}].id`;
+    if (!services.responses) {
+      throw noStore(param, 'send the item itself instead (the AI SDK does with providerOptions.openai.store: false).');
+    }
+    const responseId = responseIdOfItem(id);
+    const stored = responseId ? ((await services.responses.get(responseId, caller)) as StoredResponse | undefined) : undefined;
+    const all = [...((stored?.response.output as Array<Record<string, unknown>> | undefined) ?? []), ...(stored?.inputItems ?? [])];
+    const found = all.find((it) => it.id === id);
+    if (!found) throw new CoreError('not_found', `Item with id '${id.slice(0, 100)}' not found.`, { details: { param } });
+    out.push(found);
+  }
+  return out;
 }
 
 /** A stored response's turns as messages: what it was asked (without its instructions) and what it answered. */
@@ -435,9 +495,9 @@ const deleteRoute: ExtraRoute = {
 };
 
 /** This request's input (instructions apart) as the Responses API's input items, each with an id of its own. */
-function inputItemsOf(requestId: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
+function inputItemsOf(part: string, input: readonly ChatMessage[]): Array<Record<string, unknown>> {
   const items: Array<Record<string, unknown>> = [];
-  const id = (prefix: string) => `${prefix}_${requestId}_in${items.length}`;
+  const id = (prefix: string) => `${prefix}_${part}_in${items.length}`;
   for (const m of input) {
     if (m.role === 'tool') {
       items.push({ id: id('fco'), type: 'function_call_output', call_id: m.toolCallId, output: m.content, status: 'completed' });
@@ -507,11 +567,11 @@ const openAiResponsesError = (type: ErrorType, message: string, param?: string) 
 type Frame = (type: string, data: Record<string, unknown>) => string;
 
 /** A function call's events: added, its arguments, done. `done` is its completed item, at output index `at`. */
-function callFrames(frame: Frame, run: PipelineRun, call: ToolCall, i: number, at: number, done: ReturnType<typeof callItemOf>): string {
-  const item_id = callItemId(run, i);
+function callFrames(frame: Frame, part: string, call: ToolCall, i: number, at: number, done: ReturnType<typeof callItemOf>): string {
+  const item_id = callItemId(part, i);
   // The whole arguments in one delta: engines hand over complete calls, and one piece is a valid stream.
   return (
-    frame('response.output_item.added', { output_index: at, item: callItemOf(run, call, i, 'in_progress') }) +
+    frame('response.output_item.added', { output_index: at, item: callItemOf(part, call, i, 'in_progress') }) +
     frame('response.function_call_arguments.delta', { item_id, output_index: at, delta: call.arguments }) +
     frame('response.function_call_arguments.done', {
       item_id,
@@ -550,37 +610,47 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
 
   async prepare(decoded, services, caller) {
     const o = optionsOf(decoded);
-    // `store` says what really happens: with history off nothing is kept, whatever the caller asked.
-    const store = o.store && services.responses?.enabled() === true;
-    if (o.previousResponseId === null) return { ...decoded, options: { ...o, store } };
-    const prev = await storedResponse(services, o.previousResponseId, 'previous_response_id', caller);
-    const history = conversationAfter(prev);
-    const options: ResponsesOptions = { ...o, store, history };
+    // `store` says what really happens: kept when asked and a store exists (readable with history on, else sealed).
+    const responses = services.responses;
+    const store = o.store && responses !== undefined;
+    // Fixed now, before any id is shown: the response and its items are named by the sealed part from here on.
+    const sealed = store && !responses.enabled() ? { sealedIdPart: responses.sealedIdPart() } : {};
+    const input = o.referencing ? itemsToMessages(await resolveReferences(services, o.referencing, caller)) : o.input;
+    if (o.previousResponseId === null && !o.referencing) return { ...decoded, options: { ...o, store, ...sealed } };
+    const history =
+      o.previousResponseId === null
+        ? []
+        : conversationAfter(await storedResponse(services, o.previousResponseId, 'previous_response_id', caller));
+    const { referencing: _, ...rest } = o;
+    const options: ResponsesOptions = { ...rest, store, ...sealed, history, input };
     return {
       ...decoded,
       options,
-      request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...o.input]) },
+      request: { ...decoded.request, messages: withInstructions(o.instructions, [...history, ...input]) },
     };
   },
 
   async complete(run, c, decoded, services, caller) {
     const o = optionsOf(decoded);
-    if (!o.store || !services.responses?.enabled()) return;
+    if (!o.store || !services.responses) return;
+    const part = idPartOf(run, decoded);
     const stored: StoredResponse = {
       response: responseObject(run, decoded, {
         status: statusOf(c.finishReason),
-        output: outputItems(run, c.text, c.toolCalls, statusOf(c.finishReason)),
+        output: outputItems(part, c.text, c.toolCalls, statusOf(c.finishReason)),
         usage: c.summary.usage,
       }),
       messages: [...o.history, ...o.input],
-      inputItems: inputItemsOf(run.requestId, o.input),
+      inputItems: inputItemsOf(part, o.input),
     };
-    await services.responses.save(`resp_${run.requestId}`, o.createdAt, stored, caller);
+    // How was fixed in prepare: a readable id whose history went off meanwhile is kept nowhere (the store checks).
+    await services.responses.save(`resp_${part}`, o.createdAt, stored, caller, o.sealedIdPart ? 'sealed' : 'readable');
   },
 
   encodeResponse(run: PipelineRun, c: Collected, decoded: Decoded<ResponsesOptions>) {
     const status = statusOf(c.finishReason);
-    return responseObject(run, decoded, { status, output: outputItems(run, c.text, c.toolCalls, status), usage: c.summary.usage });
+    const output = outputItems(idPartOf(run, decoded), c.text, c.toolCalls, status);
+    return responseObject(run, decoded, { status, output, usage: c.summary.usage });
   },
 
   createStreamEncoder(run: PipelineRun, decoded: Decoded<ResponsesOptions>): StreamEncoder {
@@ -592,12 +662,13 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     /** The output index of the open message item, or -1. */
     let open = -1;
     let usage: Usage | undefined;
-    const mid = messageId(run);
+    const part = idPartOf(run, decoded);
+    const mid = messageId(part);
     const closeMessage = (status: 'completed' | 'incomplete'): string => {
       if (open < 0) return '';
       const at = open;
       open = -1;
-      const item = messageItemOf(run, text, status);
+      const item = messageItemOf(part, text, status);
       output[at] = item;
       const where = { item_id: mid, output_index: at, content_index: 0 };
       return (
@@ -608,9 +679,9 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
     };
     const openMessage = (): string => {
       open = output.length;
-      output.push(messageItemOf(run, '', 'in_progress'));
+      output.push(messageItemOf(part, '', 'in_progress'));
       return (
-        frame('response.output_item.added', { output_index: open, item: messageItemOf(run, '', 'in_progress') }) +
+        frame('response.output_item.added', { output_index: open, item: messageItemOf(part, '', 'in_progress') }) +
         frame('response.content_part.added', { item_id: mid, output_index: open, content_index: 0, part: textPart('') })
       );
     };
@@ -632,9 +703,9 @@ export const responsesProtocol: ProtocolAdapter<ResponsesOptions> = {
             const i = calls.length;
             calls.push(ev.call);
             const at = output.length;
-            const done = callItemOf(run, ev.call, i, 'completed');
+            const done = callItemOf(part, ev.call, i, 'completed');
             output.push(done);
-            return head + callFrames(frame, run, ev.call, i, at, done);
+            return head + callFrames(frame, part, ev.call, i, at, done);
           }
           case 'usage':
             usage = ev.usage;

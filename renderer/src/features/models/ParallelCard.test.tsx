@@ -24,6 +24,7 @@ const base: ParallelDto = {
       context_size: 4096,
       bytes_per_sequence: 92_000_000,
       context_bytes: 300_000_000,
+      flash_attention: true,
       limited_by: 'free memory',
     },
   ],
@@ -40,6 +41,7 @@ describe('ParallelCard', () => {
     const row = screen.getByTestId('parallel-tinyllama').textContent!;
     expect(row).toContain('3 sequences × 4,096 tokens');
     expect(row).toContain('92 MB each, 300 MB for the context');
+    expect(row).toContain('flash attention');
     expect(row).toContain('fewer than the 4 asked: free memory');
     expect(card.textContent).toContain('keeps models loaded 30m');
     expect(card.textContent).toContain('started with 4 requests per model at once');
@@ -50,5 +52,10 @@ describe('ParallelCard', () => {
     const text = screen.getByTestId('parallel-card').textContent!;
     expect(text).not.toContain('started with');
     expect(text).not.toContain('Now:');
+  });
+
+  it('says when a model runs plain attention', () => {
+    render(<ParallelCard p={{ ...base, models: [{ ...base.models[0]!, flash_attention: false }] }} />);
+    expect(screen.getByTestId('parallel-tinyllama').textContent).toContain('plain attention');
   });
 });

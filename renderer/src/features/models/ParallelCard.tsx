@@ -24,7 +24,8 @@ export function ParallelCard({ p }: { p: ParallelDto }) {
               <span className="model-name">{m.model}</span>
               <span className="muted small">
                 {plural(m.sequences, 'sequence')} × {m.context_size.toLocaleString('en-US')} tokens · {formatBytes(m.bytes_per_sequence)}{' '}
-                each, {formatBytes(m.context_bytes)} for the context beside the weights · {m.busy} answering, {m.queued} waiting
+                each, {formatBytes(m.context_bytes)} for the context beside the weights ·{' '}
+                {m.flash_attention ? 'flash attention' : 'plain attention'} · {m.busy} answering, {m.queued} waiting
                 {m.limited_by ? ` · fewer than the ${m.requested_sequences} asked: ${m.limited_by}` : ''}
               </span>
             </li>
