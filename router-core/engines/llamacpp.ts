@@ -145,6 +145,8 @@ export interface LoadedModelState extends LoadedModelInfo {
   queued: number;
   /** Grows by one with each call dispatched to it, never back: a model loaded again starts past every earlier count. */
   uses: number;
+  /** Asked to be freed (keep_alive 0, `ollama stop`) while calls ran on it: freed when they end, unless another comes. */
+  freeing: boolean;
 }
 
 /** A finished chat call and the work llama.cpp did for it. */
@@ -765,6 +767,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
           busy: chatsOn(sl),
           queued: queue.filter((j) => j.path === path).length,
           uses: sl.uses,
+          freeing: unloadWhenIdle.has(path),
         })),
       finished: finished.map((f) => ({ ...f, work: { ...f.work } })),
     };

@@ -152,6 +152,8 @@ export interface LoadedModel {
   contextLength?: number;
   /** Grows with each call the engine dispatched to it, across loads, when known (a keep_alive hold lapses if others used it). */
   uses?: number;
+  /** Asked to be freed while other calls ran on it: it goes when they end (Ollama's ps then says it is stopping). */
+  freeing?: boolean;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */

@@ -131,6 +131,7 @@ function loadedModels(engine: Engine | undefined, files: Record<string, string>,
       ...(memoryBytes !== undefined ? { memoryBytes } : {}),
       ...(contextLength !== undefined ? { contextLength } : {}),
       ...(held ? { uses: held.uses } : {}),
+      ...(held?.freeing ? { freeing: true } : {}),
     };
   });
 }

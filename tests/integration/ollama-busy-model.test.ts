@@ -93,6 +93,9 @@ describe('keep_alive 0 while another client is answered on the same model', () =
     ).toHaveLength(1);
     expect(engine().info().modelsFreed).toBe(modelsFreed);
     expect(await psNames()).toEqual(['slow:latest']);
+    // Listed as going (expires now, as Ollama's ps shows "Stopping..."), not as staying for ~292 years.
+    const [listed] = (await ollama().ps()).models;
+    expect(new Date(listed!.expires_at).getTime()).toBeLessThanOrEqual(Date.now());
     await other.stop();
     await vi.waitFor(() => expect(engine().info()).toMatchObject({ loadedModels: [], modelsFreed: modelsFreed + 1 }), {
       timeout: 10_000,

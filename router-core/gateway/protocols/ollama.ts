@@ -649,8 +649,9 @@ const routes: ExtraRoute[] = [
             size: l.memoryBytes ?? l.sizeBytes ?? m.sizeBytes ?? 0,
             digest: digestOf(m),
             details: details(m),
-            // When keep_alive lets it go; a model held without one stays loaded (Ollama's "never": ~292 years on).
-            expires_at: iso(services.keepAlive?.expiresAt(l.id) ?? never),
+            // When keep_alive lets it go; a model held without one stays loaded (Ollama's "never": ~292 years on). One
+            // asked to go while others' answers run goes when they end: now, as Ollama's ps shows it ("Stopping...").
+            expires_at: iso(l.freeing ? services.now() : (services.keepAlive?.expiresAt(l.id) ?? never)),
             // Unknown per model here: the embedded engine reports its GPU offload as a whole, not in bytes.
             size_vram: 0,
             context_length: l.contextLength ?? m.contextLength ?? 0,
