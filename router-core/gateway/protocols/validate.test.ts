@@ -46,7 +46,7 @@ const cases: Array<{ protocol: string; variant?: string; body: unknown; field: s
     protocol: 'anthropic',
     body: { model: 'auto', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'image' }] }] },
     field: 'messages[0].content[0].type',
-    valid: /'text'/,
+    valid: /\(valid: text, tool_use, tool_result, thinking, redacted_thinking\)/,
   },
   {
     protocol: 'anthropic',
