@@ -36,7 +36,11 @@ export function createPipeline(deps: PipelineDeps): ChatPipeline {
     const armConfig = experimentArm(deps, recorder, request, ctx);
     const { decision, cloudBlock } = await decideStep(deps, recorder, request, armConfig);
     if (cloudBlock?.kind === 'privacy') await notePrivacy(deps, recorder);
-    const cascade = await cascadeStep(deps, scope, request, decision, armConfig);
+    const cascade = await cascadeStep(deps, scope, request, decision, armConfig, {
+      owner: ctx.apiKeyId,
+      requestId: recorder.id,
+      clientRequestId: ctx.clientRequestId,
+    });
     if (cascade.run) return cascade.run;
     return attemptWithFallback(deps, scope, request, ctx, cascade);
   }

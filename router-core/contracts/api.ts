@@ -610,8 +610,13 @@ export interface ParallelDto {
   queue_limit: number;
   running: number;
   queued: number;
-  /** Waiting requests in the order they will run; position 1 runs next on its model. */
-  queue: Array<{ id: number; model: string; position: number }>;
+  /**
+   * Waiting requests in the order they will run; position 1 runs next on its model. `id` is the engine's own job
+   * number; `request_id` the id the request will be answered under (its x-request-id and ledger row id; null for a
+   * call that has none, e.g. an embedding); `client_request_id` the caller's own x-client-request-id (null when it sent
+   * none): a waiting client cannot see its x-request-id yet, so it finds itself by the id it chose.
+   */
+  queue: Array<{ id: number; request_id: string | null; client_request_id: string | null; model: string; position: number }>;
   models: ParallelModelDto[];
   ollama: {
     /** OLLAMA_NUM_PARALLEL the bundled Ollama was started with; null when the core did not start it. */

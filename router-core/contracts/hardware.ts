@@ -115,7 +115,7 @@ export interface EmbeddedLoad {
   /** Requests waiting now, all local models. */
   queued: number;
   /** Waiting requests in the order they will run; position 1 runs next on its model. */
-  queue: ReadonlyArray<{ id: number; model: string; position: number }>;
+  queue: ReadonlyArray<{ id: number; requestId?: string; clientRequestId?: string; model: string; position: number }>;
   models: readonly ParallelModelInfo[];
 }
 

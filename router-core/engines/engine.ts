@@ -18,7 +18,14 @@ export interface EngineCall {
   stream?: boolean;
   /** Who asks (the app key id; absent = the API token): engines with a queue serve callers fairly by it. */
   owner?: string;
+  /** The gateway's id of the request (its x-request-id and ledger row id): engines with a queue show it beside each call. */
+  requestId?: string;
+  /** The id the caller sent as x-client-request-id, when it sent one: shown beside its queued call, so it can find itself. */
+  clientRequestId?: string;
 }
+
+/** Who a call is for, as an engine's queue shows it and serves callers fairly by. */
+export type CallIdentity = Pick<EngineCall, 'owner' | 'requestId' | 'clientRequestId'>;
 
 /** Embedding vectors for some texts, in input order, and the tokens they took. */
 export interface EmbedResult {

@@ -114,6 +114,10 @@ export interface LlamaCppEngineInfo {
 /** A chat call in progress, as the worker last reported it. */
 export interface RunningJobInfo {
   id: number;
+  /** The gateway's request id (x-request-id); absent for calls made without one (embeddings, direct engine use). */
+  requestId?: string;
+  /** The caller's own id for the request (x-client-request-id), when it sent one. */
+  clientRequestId?: string;
   model: string;
   /** Who asked (the app key id; 'master' for the API token). */
   owner: string;
@@ -129,6 +133,9 @@ export interface RunningJobInfo {
 /** A call waiting for its model. */
 export interface QueuedJobInfo {
   id: number;
+  /** As {@link RunningJobInfo.requestId}: a waiting caller finds its position by the id it will be answered under. */
+  requestId?: string;
+  clientRequestId?: string;
   model: string;
   owner: string;
   /** 1 = runs next on its model. */
@@ -223,6 +230,8 @@ interface Job {
   path: string;
   /** Fair-queue key: the caller's app key id, 'master' for the API token. */
   owner: string;
+  requestId?: string;
+  clientRequestId?: string;
   messages: ChatMessage[];
   params: WorkerGenerationParams;
   state: 'queued' | 'running' | 'finished';
@@ -599,7 +608,12 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
   }
 
   /** A call not yet queued. */
-  function newJob(kind: Job['kind'], modelId: string, path: string, what: Pick<Job, 'owner' | 'messages' | 'params' | 'texts'>): Job {
+  function newJob(
+    kind: Job['kind'],
+    modelId: string,
+    path: string,
+    what: Pick<Job, 'owner' | 'requestId' | 'clientRequestId' | 'messages' | 'params' | 'texts'>,
+  ): Job {
     return {
       id: nextId++,
       kind,
@@ -626,6 +640,8 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     const p: GenerationParams = call.request.params;
     const job = newJob('chat', call.model, path, {
       owner: call.owner ?? 'master',
+      requestId: call.requestId,
+      clientRequestId: call.clientRequestId,
       // Hybrid-thinking catalog models (Qwen3, SmolLM3) get their documented switch: routed answers do not think aloud.
       messages: (findLocalModel(call.model)?.hybridThinking ? withThinkingOff(call.request.messages) : call.request.messages).map((m) => ({
         role: m.role,
@@ -728,7 +744,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     return order.map((j) => {
       const position = (seen.get(j.path) ?? 0) + 1;
       seen.set(j.path, position);
-      return { id: j.id, model: j.modelId, owner: j.owner, position };
+      return { id: j.id, ...callIds(j), model: j.modelId, owner: j.owner, position };
     });
   }
 
@@ -747,6 +763,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
         .filter((j) => j.kind === 'chat')
         .map((j) => ({
           id: j.id,
+          ...callIds(j),
           model: j.modelId,
           owner: j.owner,
           phase: j.phase,
@@ -927,6 +944,14 @@ function createModelFiles(
 }
 
 /** Chat calls on a model's sequences now (its embeddings take none). */
+/** A job's request ids, only those it has (so info() stays free of undefined fields). */
+function callIds(job: Job): Pick<QueuedJobInfo, 'requestId' | 'clientRequestId'> {
+  return {
+    ...(job.requestId !== undefined ? { requestId: job.requestId } : {}),
+    ...(job.clientRequestId !== undefined ? { clientRequestId: job.clientRequestId } : {}),
+  };
+}
+
 function chatsOn(slot: Slot): number {
   let n = 0;
   for (const job of slot.busy) if (job.kind === 'chat') n++;

@@ -546,7 +546,15 @@ export const systemSchema = z.object({
       queue_limit: z.number().int(),
       running: z.number().int(),
       queued: z.number().int(),
-      queue: z.array(z.object({ id: z.number().int(), model: z.string(), position: z.number().int() })),
+      queue: z.array(
+        z.object({
+          id: z.number().int(),
+          request_id: z.string().nullable(),
+          client_request_id: z.string().nullable(),
+          model: z.string(),
+          position: z.number().int(),
+        }),
+      ),
       models: z.array(
         z.object({
           model: z.string(),

@@ -4,6 +4,7 @@ import type { Availability } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
 import type { RequestRecord } from '../ledger/ledger.js';
 import type { SpendSoFar } from '../routing/budget.js';
+import { isCloudEngine } from '../routing/cloud.js';
 
 /** Model label values: catalog ids only. Any other name (a raw claude-* id, an Ollama tag) is "other", so callers cannot mint label values (unbounded cardinality takes Prometheus down). */
 const CATALOG_IDS: ReadonlySet<string> = new Set(modelCatalog.map((m) => m.id));
@@ -12,6 +13,26 @@ const CATALOG_IDS: ReadonlySet<string> = new Set(modelCatalog.map((m) => m.id));
 export function modelLabel(model: string | null): string {
   if (model === null) return 'none';
   return CATALOG_IDS.has(model) ? model : 'other';
+}
+
+/** The `status` label of `api_gateway_requests_total`. */
+export type RequestStatusLabel = 'success' | 'error' | 'aborted' | 'refused';
+
+/**
+ * The `status` label of a finished request: the seed's success | error, aborted (nobody read it), and refused: turned
+ * away by this machine's own limits before any work, asking the caller to retry (a local model's full queue: 503
+ * upstream_overloaded from a local engine; the gateway's 429 rate_limited, e.g. the cloud budget cap). A dashboard
+ * then tells overload from breakage. A cloud provider's 429/529 stays an error: that is the provider failing us.
+ *
+ * The ledger keeps such rows as status 'error' with the refusal in error_type (its CHECK allows ok | error | aborted,
+ * and the stats' error count is unchanged); this function is the one place that reads a refusal from a row.
+ */
+export function requestStatusLabel(r: Pick<RequestRecord, 'status' | 'errorType' | 'engine'>): RequestStatusLabel {
+  if (r.status === 'ok') return 'success';
+  if (r.status === 'aborted') return 'aborted';
+  if (r.errorType === 'rate_limited') return 'refused';
+  if (r.errorType === 'upstream_overloaded' && r.engine !== null && !isCloudEngine(r.engine)) return 'refused';
+  return 'error';
 }
 
 export interface Metrics {
@@ -60,8 +81,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     observe(r: RequestRecord): void {
       const model = modelLabel(r.model);
       const backend = r.engine ?? 'none';
-      // The seed's status label values: success | error (aborted is its own: nobody read it).
-      requests.inc({ model, backend, status: r.status === 'ok' ? 'success' : r.status });
+      requests.inc({ model, backend, status: requestStatusLabel(r) });
       duration.observe({ model, backend }, r.latencyMs / 1000);
       if (r.costMicros > 0) cost.inc({ model }, r.costMicros / 1e6);
       const saved = r.allCloudMicros - r.costMicros;

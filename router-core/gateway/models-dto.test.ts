@@ -16,8 +16,11 @@ const info: LlamaCppEngineInfo = {
     { id: 7, model: 'a', owner: 'master', phase: 'generating', promptTokens: 12, evaluatedTokens: 12, deltas: 3, abortRequested: false },
     { id: 8, model: 'b', owner: 'key-1', phase: 'evaluating', promptTokens: 40, evaluatedTokens: 16, deltas: 0, abortRequested: false },
   ],
-  queued: 1,
-  queue: [{ id: 9, model: 'a', owner: 'key-2', position: 1 }],
+  queued: 2,
+  queue: [
+    { id: 9, requestId: 'r-9', clientRequestId: 'mine-9', model: 'a', owner: 'key-2', position: 1 },
+    { id: 10, model: 'a', owner: 'master', position: 2 },
+  ],
   queueLimit: 8,
   sequences: 2,
   models: [
@@ -69,8 +72,12 @@ describe('parallelDto', () => {
         sequences_from: 'tier 3',
         queue_limit: 8,
         running: 2,
-        queued: 1,
-        queue: [{ id: 9, model: 'a', position: 1 }],
+        queued: 2,
+        // The key that asked (owner) stays out: only the master token reads /api/v1/system.
+        queue: [
+          { id: 9, request_id: 'r-9', client_request_id: 'mine-9', model: 'a', position: 1 },
+          { id: 10, request_id: null, client_request_id: null, model: 'a', position: 2 },
+        ],
         models: [
           {
             model: 'a',

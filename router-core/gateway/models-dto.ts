@@ -111,7 +111,13 @@ export function parallelDto(p: LocalParallelism): ParallelDto {
     queue_limit: p.queueLimit,
     running: p.running.length,
     queued: p.queued,
-    queue: p.queue.map((q) => ({ id: q.id, model: q.model, position: q.position })),
+    queue: p.queue.map((q) => ({
+      id: q.id,
+      request_id: q.requestId ?? null,
+      client_request_id: q.clientRequestId ?? null,
+      model: q.model,
+      position: q.position,
+    })),
     models: p.models.map((m) => ({
       model: m.model,
       sequences: m.sequences,

@@ -316,6 +316,9 @@ async function handleChat(
   services?: ProtocolServices,
 ): Promise<unknown> {
   const caller = callerOf(req);
+  const clientRequestId = clientRequestIdOf(req.headers);
+  // On the raw response, so it goes out with every answer: JSON, a hijacked stream, or a refusal.
+  if (clientRequestId !== undefined) reply.raw.setHeader('x-client-request-id', clientRequestId);
   let decoded = adapter.decode(req.body, route);
   if (adapter.prepare) decoded = await adapter.prepare(decoded, services ?? NO_SERVICES, caller);
   const key = appKeyOf(req);
@@ -342,6 +345,7 @@ async function handleChat(
         versionOf: decoded.versionOf,
         apiKeyId: key?.id,
         stream: decoded.stream,
+        clientRequestId,
       },
       ac.signal,
     );
@@ -377,6 +381,32 @@ const clientGone = (ac: AbortController): boolean => ac.signal.aborted && !isBud
 /** The signal was aborted by the request's time budget. */
 function isBudgetAbort(signal: AbortSignal): boolean {
   return signal.aborted && isCoreError(signal.reason) && signal.reason.type === 'timeout';
+}
+
+/**
+ * Most characters of an x-client-request-id (why: OpenAI's API, which takes the same header, allows 512 ASCII
+ * characters; enough for any trace id, small enough to echo on every answer and list in /api/v1/system).
+ */
+export const CLIENT_REQUEST_ID_MAX = 512;
+
+/**
+ * The caller's own id for a chat request (`x-client-request-id`), or undefined when it sent none. It is the caller's
+ * label, never our id: x-request-id stays the gateway's (the ledger row's unique, time-ordered key, from which answer
+ * ids such as `chatcmpl-…` and stored responses are made), so a caller cannot collide with or claim another row.
+ * Echoed on the answer and shown beside the request while it waits in /api/v1/system, where a queued client (which
+ * has no answer headers yet) finds its position by it.
+ */
+export function clientRequestIdOf(headers: FastifyRequest['headers']): string | undefined {
+  const raw = headers['x-client-request-id'];
+  if (raw === undefined) return undefined;
+  const value = (Array.isArray(raw) ? raw.join(', ') : raw).trim();
+  if (value.length === 0 || value.length > CLIENT_REQUEST_ID_MAX || !/^[\x20-\x7e]+$/.test(value)) {
+    throw new CoreError(
+      'invalid_request',
+      `Invalid x-client-request-id header: it must be 1 to ${CLIENT_REQUEST_ID_MAX} printable ASCII characters (it was ${value.length} characters${/^[\x20-\x7e]*$/.test(value) ? '' : ', with others'}).`,
+    );
+  }
+  return value;
 }
 
 /** Services for a protocol mounted without any (bare test gateways): nothing stored, no models. */

@@ -33,7 +33,7 @@ export async function attemptWithFallback(
   deps: AttemptDeps,
   scope: StreamScope,
   request: ChatRequest,
-  ctx: Pick<RequestContext, 'stream' | 'apiKeyId'>,
+  ctx: Pick<RequestContext, 'stream' | 'apiKeyId' | 'clientRequestId'>,
   plan: Plan,
 ): Promise<PipelineRun> {
   const { recorder } = scope;
@@ -49,7 +49,17 @@ export async function attemptWithFallback(
       failed.push(`${describeCandidate(cand)}: cloud budget reached`);
       continue;
     }
-    const answer = engine.chat({ request, model: cand.model, stream: ctx.stream, owner: ctx.apiKeyId }, scope.signal);
+    const answer = engine.chat(
+      {
+        request,
+        model: cand.model,
+        stream: ctx.stream,
+        owner: ctx.apiKeyId,
+        requestId: recorder.id,
+        clientRequestId: ctx.clientRequestId,
+      },
+      scope.signal,
+    );
     const iterator = answer[Symbol.asyncIterator]();
     const start = await firstEvent(iterator, scope.signal);
     const reasons = withFallbackReasons(decision.reasons, failed);

@@ -2,7 +2,7 @@
 import type { ChatRequest } from '../contracts/chat.js';
 import type { RouteCandidate, RouteDecision } from '../contracts/decision.js';
 import type { FinishReason, StreamEvent, Usage } from '../contracts/stream.js';
-import type { Engine } from '../engines/engine.js';
+import type { CallIdentity, Engine } from '../engines/engine.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { judgeAnswer, planCascade, type CascadeConfig, type CascadePlan } from '../routing/cascade.js';
 import type { RoutingConfig } from '../routing/policy.js';
@@ -35,6 +35,7 @@ export async function cascadeStep(
   request: ChatRequest,
   decision: RouteDecision,
   armConfig: RoutingConfig | undefined,
+  who: CallIdentity = {},
 ): Promise<CascadeStep> {
   const unchanged = { decision, candidates: [decision, ...decision.fallbacks] };
   const config = deps.extras?.cascade?.();
@@ -46,7 +47,7 @@ export async function cascadeStep(
   const engine = plan ? deps.engines.get(plan.first.engine) : undefined;
   if (!plan || !engine) return unchanged;
   const { recorder } = scope;
-  const attempt = await runFirstAttempt(engine, plan.first, request, config, scope.signal);
+  const attempt = await runFirstAttempt(engine, plan.first, request, config, scope.signal, who);
   if (attempt.kind === 'failed' && attempt.error.type === 'aborted') {
     const err = abortCause(attempt.error, scope.signal);
     await recorder.fail(decision, err, []);
@@ -126,6 +127,7 @@ export async function runFirstAttempt(
   request: ChatRequest,
   config: CascadeConfig,
   signal: AbortSignal,
+  who: CallIdentity = {},
 ): Promise<FirstAttempt> {
   const events: StreamEvent[] = [];
   let text = '';
@@ -133,7 +135,7 @@ export async function runFirstAttempt(
   let finishReason: FinishReason = 'stop';
   let deltas = 0;
   try {
-    for await (const ev of engine.chat({ request, model: cand.model, confidence: true }, signal)) {
+    for await (const ev of engine.chat({ request, model: cand.model, confidence: true, ...who }, signal)) {
       if (ev.type === 'start') continue;
       if (ev.type === 'error') return { kind: 'failed', error: new CoreError(ev.error.type, ev.error.message) };
       events.push(ev);

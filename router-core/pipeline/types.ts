@@ -109,6 +109,8 @@ export interface RequestContext {
   versionOf?: string;
   /** false: the caller reads the answer whole (engines may then fetch it in one response; EngineCall.stream). */
   stream?: boolean;
+  /** The caller's own id for the request (x-client-request-id), passed to engines to show beside a queued call. */
+  clientRequestId?: string;
 }
 
 /** Embedding vectors (unit length, as OpenAI's and Ollama's /api/embed are) and what computed them. */

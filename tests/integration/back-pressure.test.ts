@@ -12,6 +12,10 @@ let dir: string;
 let srv: TestServer;
 const held: AbortController[] = [];
 let holding: Promise<unknown>[] = [];
+/** The headers each held request gets once its answer starts (the second one only after the first is cancelled). */
+const heldHeaders: Array<Promise<Headers | null>> = [];
+/** The id the queued request sends as x-client-request-id, so it can find itself in /api/v1/system while it waits. */
+const QUEUED_CLIENT_ID = 'script-7:queued-one';
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hai-backpressure-'));
@@ -66,22 +70,29 @@ async function fill(): Promise<void> {
   for (let i = 0; i < 2; i++) {
     const ac = new AbortController();
     held.push(ac);
+    const answer = fetch(`${srv.url}/api/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...srv.auth, ...(i === 1 ? { 'x-client-request-id': QUEUED_CLIENT_ID } : {}) },
+      body: JSON.stringify({ prompt: 'Write a long story.', model: 'tinyllama', max_tokens: 7_000, stream: true }),
+      signal: ac.signal,
+    });
+    heldHeaders.push(answer.then((r) => r.headers).catch(() => null));
     holding.push(
-      fetch(`${srv.url}/api/v1/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...srv.auth },
-        body: JSON.stringify({ prompt: 'Write a long story.', model: 'tinyllama', max_tokens: 7_000, stream: true }),
-        signal: ac.signal,
-      })
+      answer
         .then(async (r) => {
           const reader = r.body!.getReader();
           for (;;) if ((await reader.read()).done) return;
         })
         .catch(() => undefined),
     );
+    // The second waits for the first to run, so the queue holds the one that sent its own id.
+    if (i === 0) await until(() => engine().info().running.length === 1, 30_000, 'the first to run');
   }
   await until(() => engine().info().running.length === 1 && engine().info().queued === 1, 30_000, 'one running, one queued');
 }
+
+const systemQueue = async (): Promise<NonNullable<SystemDto['parallel']>['queue']> =>
+  ((await (await fetch(`${srv.url}/api/v1/system`, { headers: srv.auth })).json()) as SystemDto).parallel!.queue;
 
 const messages = [{ role: 'user', content: 'hello' }];
 
@@ -107,6 +118,15 @@ describe('a request beyond N running plus the queue', () => {
     expect(metrics).toMatch(/^api_gateway_local_queue_depth\{model="[^"]+"\} 1$/m);
     expect(metrics).toMatch(/^api_gateway_local_running\{model="[^"]+"\} 1$/m);
     expect(metrics).toMatch(/^api_gateway_local_sequences\{model="[^"]+"\} 1$/m);
+  });
+
+  it("a queued request finds itself in /api/v1/system's queue by its own x-client-request-id, with the request id it will be answered under", async () => {
+    const queue = await systemQueue();
+    expect(queue).toEqual([
+      expect.objectContaining({ client_request_id: QUEUED_CLIENT_ID, request_id: expect.any(String), model: 'slow', position: 1 }),
+    ]);
+    // The running one sent no id of its own: nothing to show but ours.
+    expect(queue[0]!.request_id).not.toBe('');
   });
 
   it('native: 503 with Retry-After and {error:{type,message}}', async () => {
@@ -148,6 +168,18 @@ describe('a request beyond N running plus the queue', () => {
     expect(r.json.error.message).toMatch(/slow is busy/);
   });
 
+  it("/metrics counts the refusals as refused, not as errors; the ledger keeps status error with the refusal's type", async () => {
+    const metrics = await (await fetch(`${srv.url}/metrics`, { headers: srv.auth })).text();
+    const requests = metrics.split('\n').filter((l) => l.startsWith('api_gateway_requests_total{'));
+    const refused = requests.find((l) => /backend="llamacpp",status="refused"\}/.test(l));
+    // native, native streamed, OpenAI, Ollama, Anthropic: five refusals so far.
+    expect(refused).toMatch(/ 5$/);
+    expect(requests.filter((l) => l.includes('status="error"'))).toEqual([]);
+    const rows = srv.core.ledger.recent(20).filter((r) => r.errorType === 'upstream_overloaded');
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['error']));
+  });
+
   it('the held requests are still served: nothing was dropped by the refusals', () => {
     expect(engine().info()).toMatchObject({ queued: 1 });
     expect(engine().info().running).toHaveLength(1);
@@ -155,6 +187,16 @@ describe('a request beyond N running plus the queue', () => {
 });
 
 describe('once the load is gone', () => {
+  let waitedAs: string | null = null;
+
+  it("the queued request is answered under the request_id /api/v1/system showed while it waited, and echoes the caller's id", async () => {
+    waitedAs = (await systemQueue())[0]!.request_id;
+    held[0]!.abort();
+    const headers = (await heldHeaders[1])!;
+    expect(headers.get('x-request-id')).toBe(waitedAs);
+    expect(headers.get('x-client-request-id')).toBe(QUEUED_CLIENT_ID);
+  }, 30_000);
+
   it('the same request is answered', async () => {
     for (const ac of held) ac.abort();
     await Promise.all(holding);
@@ -162,5 +204,7 @@ describe('once the load is gone', () => {
     await until(() => engine().info().running.length === 0 && engine().info().queued === 0, 20_000, 'the engine to go idle');
     const r = await post('/v1/chat/completions', { model: 'tinyllama', messages, max_tokens: 4 });
     expect(r.status).toBe(200);
+    // The ledger row of the request that waited has the id it waited under.
+    expect(srv.core.ledger.recent(20).some((row) => row.id === waitedAs)).toBe(true);
   }, 30_000);
 });
