@@ -384,8 +384,8 @@ function isBudgetAbort(signal: AbortSignal): boolean {
 }
 
 /**
- * Most characters of an x-client-request-id (why: OpenAI's API, which takes the same header, allows 512 ASCII
- * characters; enough for any trace id, small enough to echo on every answer and list in /api/v1/system).
+ * Most characters of an x-client-request-id (the header OpenAI's API takes for the same purpose). Why 512: room for
+ * any trace id (a UUID, a W3C traceparent, a job path), small enough to echo on every answer and list in /api/v1/system.
  */
 export const CLIENT_REQUEST_ID_MAX = 512;
 

@@ -810,6 +810,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           errorCatalogue.map(([t, s]) => `${t} ${s}`).join(', ') +
           '.',
         'Chat answers carry x-hybrid-route, x-hybrid-model, x-hybrid-engine, x-hybrid-complexity, x-hybrid-reasons and x-request-id headers.',
+        "A chat request may send its own id as x-client-request-id (1 to 512 printable ASCII characters): it is echoed on the answer, and GET /api/v1/system lists a request waiting for a busy local model under it (parallel.queue). x-request-id is always the gateway's own.",
       ].join('\n\n'),
     },
     servers: [{ url: 'http://127.0.0.1:8787', description: 'The default local address' }],

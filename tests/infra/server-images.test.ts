@@ -527,6 +527,8 @@ describe('Grafana provisioning', () => {
       'histogram_quantile(0.99',
       'api_gateway_savings_total',
       'status="error"',
+      // Back-pressure refusals apart from failures: overload is not breakage.
+      'status="refused"',
     ])
       expect(exprs).toContain(q);
   });
