@@ -1,5 +1,5 @@
 // The one interface every engine implements (embedded llama.cpp, Ollama, Anthropic, OpenAI-compatible).
-import type { ChatRequest } from '../contracts/chat.js';
+import type { ChatRequest, ModelKeepAlive } from '../contracts/chat.js';
 import type { EngineAvailability, EngineId } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import type { CoreError } from '../errors.js';
@@ -18,6 +18,12 @@ export interface EngineCall {
   stream?: boolean;
   /** Who asks (the app key id; absent = the API token): engines with a queue serve callers fairly by it. */
   owner?: string;
+}
+
+/** What an embedding call may add to its texts. */
+export interface EmbedOptions {
+  /** The caller's keep_alive (Ollama's API): engines that load models on their own honour it for this call. */
+  keepAlive?: ModelKeepAlive;
 }
 
 /** Embedding vectors for some texts, in input order, and the tokens they took. */
@@ -42,7 +48,7 @@ export interface Engine {
    * engines that can embed. Over-long texts are truncated to the model's window (as Ollama does by default).
    * Throws CoreError like chat(); CoreError('aborted') once `signal` aborts.
    */
-  embed?(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult>;
+  embed?(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedResult>;
   /** Release processes, workers, sockets. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // ProtocolAdapter: a wire protocol as pure decode/encode over our neutral ChatRequest and pipeline events.
-import type { ChatMessage, ChatRequest, Protocol, ToolCall } from '../contracts/chat.js';
+import type { ChatMessage, ChatRequest, ModelKeepAlive, Protocol, ToolCall } from '../contracts/chat.js';
 import type { EngineId } from '../contracts/decision.js';
+import type { EmbedOptions } from '../engines/engine.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
@@ -121,7 +122,7 @@ export interface ProtocolServices {
   now(): number;
   /** Models a caller may name now: 'auto' first, then available catalog models, then engine-native names. */
   models(): Promise<ModelListing[]>;
-  embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+  embed(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedOutcome>;
   /** Model files and downloads on this machine (absent in bare gateways: pull/delete then answer that they cannot). */
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
@@ -132,7 +133,7 @@ export interface ProtocolServices {
    */
   unload?(model: string): Promise<void>;
   /** Load the model a caller names into the engine's memory now (absent, or a model no engine loads: nothing). */
-  load?(model: string): Promise<void>;
+  load?(model: string, keepAlive?: ModelKeepAlive): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
   /** Ollama keep_alive durations on loaded models (absent where no engine can unload). */
@@ -278,6 +279,7 @@ export function uniformRequest(r: ChatRequest): ChatRequest {
     toolChoice: r.toolChoice,
     responseFormat: r.responseFormat,
     logprobs: r.logprobs,
+    keepAlive: r.keepAlive,
   };
 }
 
