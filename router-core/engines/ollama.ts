@@ -64,6 +64,18 @@ export interface OllamaEngine extends Engine {
   load(model: string, keepAlive?: ModelKeepAlive): Promise<void>;
   /** Asks Ollama to free `model` now (keep_alive 0); resolves once Ollama has answered. */
   unload(model: string): Promise<void>;
+  /** The models Ollama holds in memory now (its /api/ps), with when its keep_alive lets each go; [] when unreachable. */
+  ps(): Promise<OllamaLoadedModel[]>;
+}
+
+/** One model Ollama holds in memory, as its /api/ps says. */
+export interface OllamaLoadedModel {
+  /** Ollama's tag. */
+  name: string;
+  sizeBytes: number;
+  /** When Ollama unloads it, ms since the epoch (its "never" is ~292 years on). */
+  expiresAt: number;
+  contextLength?: number;
 }
 
 /** Options of {@link createOllamaEngine}. */
@@ -478,6 +490,22 @@ export function createOllamaEngine(opts: OllamaEngineOptions): OllamaEngine {
     chat,
     embed,
     load: (model, keepAlive) => hold(model, toOllamaKeepAlive(keepAlive, opts.keepAlive)),
+    async ps() {
+      try {
+        const client = new Ollama({ host: baseURL, fetch: fetchWith([closing], probeTimeoutMs) });
+        const { models } = await client.ps();
+        return models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          expiresAt: new Date(m.expires_at).getTime(),
+          ...((m as { context_length?: number }).context_length
+            ? { contextLength: (m as { context_length?: number }).context_length }
+            : {}),
+        }));
+      } catch {
+        return [];
+      }
+    },
     unload: (model) => hold(model, 0),
     async close() {
       closing.abort();

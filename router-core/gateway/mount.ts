@@ -68,6 +68,8 @@ export interface ProtocolServicesDeps {
   models?: ModelsApiDeps;
   /** Models engines hold in memory now (absent = none known). */
   loadedModels?(): LoadedModel[];
+  /** Models an Ollama backend holds in memory now, with its own expiry (absent = no Ollama). */
+  backendLoadedModels?(): Promise<LoadedModel[]>;
   /** The HYBRID_AI_LOCAL_MODEL file as its header describes it (absent or undefined = none, or unreadable). */
   localModelFile?(): Promise<LocalModelFileInfo | undefined>;
   /** Free the model a caller names (as in a chat; 'auto' = every local model loaded) in each engine holding it; resolves once freed. */
@@ -202,6 +204,7 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
     embed: (texts, model, signal, options) => deps.pipeline.embed(texts, model, signal, options),
     ...(deps.models ? { files: deps.models } : {}),
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
+    ...(deps.backendLoadedModels ? { backendLoaded: deps.backendLoadedModels } : {}),
     ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
     ...(deps.loadModel ? { load: deps.loadModel } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history, deps.now) } : {}),

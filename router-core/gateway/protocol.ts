@@ -127,6 +127,8 @@ export interface ProtocolServices {
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
   loaded?(): LoadedModel[];
+  /** Models an Ollama backend holds in memory now, as its /api/ps says (absent = no Ollama). */
+  backendLoaded?(): Promise<LoadedModel[]>;
   /**
    * Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed, or at
    * once when other calls are running on it (freed when they end).
@@ -155,6 +157,8 @@ export interface LoadedModel {
   uses?: number;
   /** Asked to be freed while other calls ran on it: it goes when they end (Ollama's ps then says it is stopping). */
   freeing?: boolean;
+  /** When the engine itself lets it go (ms since the epoch): an Ollama backend's own expires_at. */
+  expiresAt?: number;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */

@@ -754,6 +754,17 @@ function startGateway({ config, opts, storage, cloud, engines: e, routing: r, re
     tier: () => local.tier(),
     models: local.api,
     loadedModels: () => loadedModels(engines.get('llamacpp'), files, config.localModel),
+    backendLoadedModels: async () => {
+      const o = engines.get('ollama') as Partial<OllamaEngine> | undefined;
+      const held = (await o?.ps?.()) ?? [];
+      return held.map((m) => ({
+        id: m.name,
+        engine: 'ollama' as const,
+        sizeBytes: m.sizeBytes,
+        expiresAt: m.expiresAt,
+        ...(m.contextLength !== undefined ? { contextLength: m.contextLength } : {}),
+      }));
+    },
     ...(config.localModel ? { localModelFile: createLocalModelFileDescriber(config.localModel, localModelName(config.localModel)) } : {}),
     unloadModel: async (model) => {
       const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;

@@ -83,12 +83,21 @@ describe('keep_alive reaches the Ollama backend', () => {
     expect(got).toHaveLength(1);
     expect(got[0]!.body).toMatchObject({ model: TAG, keep_alive: '5m' });
     expect(ollama.loaded().has(TAG)).toBe(true);
+    // /api/ps lists it with Ollama's own expires_at (not the gateway's "never").
+    const ps = async () =>
+      (
+        (await (await fetch(`${gw.srv.url}/api/ps`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+          models: Array<{ name: string; expires_at: string }>;
+        }
+      ).models;
+    expect((await ps()).find((m) => m.name === TAG)?.expires_at).toBe(new Date(ollama.loaded().get(TAG)!).toISOString());
 
     // `ollama stop` / the official client's chat({ model, keep_alive: 0 }).
     const unload = await post('/api/chat', { model: TAG, messages: [], keep_alive: 0 });
     expect(unload).toMatchObject({ status: 200, json: { done: true, done_reason: 'unload' } });
     expect(lastTo('/api/generate')).toMatchObject({ model: TAG, keep_alive: 0 });
     expect(ollama.loaded().has(TAG)).toBe(false);
+    expect((await ps()).map((m) => m.name)).not.toContain(TAG);
 
     // A preload without keep_alive: the gateway's default; -1: forever.
     await post('/api/chat', { model: TAG, messages: [] });

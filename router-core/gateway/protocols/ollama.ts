@@ -638,7 +638,8 @@ const routes: ExtraRoute[] = [
     method: 'GET',
     url: '/api/ps',
     async handle(_input, services) {
-      const loaded = services.loaded?.() ?? [];
+      // The embedded engine's models, then those an Ollama backend holds (with Ollama's own expires_at).
+      const loaded = [...(services.loaded?.() ?? []), ...((await services.backendLoaded?.()) ?? [])];
       const listings = new Map((await services.models()).map((m) => [m.id, m]));
       const never = services.now() + NEVER_EXPIRES_MS;
       return {
@@ -660,7 +661,7 @@ const routes: ExtraRoute[] = [
             details: details(m),
             // When keep_alive lets it go; a model held without one stays loaded (Ollama's "never": ~292 years on). One
             // asked to go while others' answers run goes when they end: now, as Ollama's ps shows it ("Stopping...").
-            expires_at: iso(l.freeing ? services.now() : (services.keepAlive?.expiresAt(l.id) ?? never)),
+            expires_at: iso(l.expiresAt ?? (l.freeing ? services.now() : (services.keepAlive?.expiresAt(l.id) ?? never))),
             // Unknown per model here: the embedded engine reports its GPU offload as a whole, not in bytes.
             size_vram: 0,
             context_length: l.contextLength ?? m.contextLength ?? 0,
