@@ -1,5 +1,6 @@
 // One request end to end: cache → decide and reserve → cascade → engine with fallback → stream out → ledger row once.
 import type { ChatRequest } from './contracts/chat.js';
+import type { EmbedOptions } from './engines/engine.js';
 import type { EngineId, RouteDecision } from './contracts/decision.js';
 import { CoreError, toCoreError } from './errors.js';
 import { attemptWithFallback } from './pipeline/attempt.js';
@@ -49,7 +50,7 @@ export function createPipeline(deps: PipelineDeps): ChatPipeline {
     return [...deps.engines].filter(([, e]) => typeof e.embed === 'function').map(([id]) => id);
   }
 
-  async function embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome> {
+  async function embed(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedOutcome> {
     const outcome = decideEmbedding({
       model,
       tier: deps.tier(),
@@ -60,7 +61,7 @@ export function createPipeline(deps: PipelineDeps): ChatPipeline {
     if (!outcome.ok) throw new CoreError(outcome.error.type, outcome.error.message, { details: outcome.error.details });
     const engine = deps.engines.get(outcome.engine)!;
     try {
-      const r = await engine.embed!(texts, outcome.model, signal);
+      const r = await engine.embed!(texts, outcome.model, signal, options);
       return { model: outcome.model, engine: outcome.engine, embeddings: r.embeddings.map(unitLength), inputTokens: r.inputTokens };
     } catch (e) {
       const err = toCoreError(e);

@@ -51,6 +51,12 @@ export interface GenerationParams {
  */
 export type ResponseFormat = { type: 'json' } | { type: 'json_schema'; name?: string; schema: Record<string, unknown> };
 
+/**
+ * How long a local engine keeps the model loaded after a request (Ollama's `keep_alive`): `unload` frees it once the
+ * request ends, `forever` keeps it, `for` holds it `ms` milliseconds. A request without one gets the engine's default.
+ */
+export type ModelKeepAlive = { kind: 'unload' } | { kind: 'forever' } | { kind: 'for'; ms: number };
+
 /** The one request type that flows adapter -> pipeline -> engine. */
 export interface ChatRequest {
   messages: ChatMessage[];
@@ -73,6 +79,8 @@ export interface ChatRequest {
    * and `top_logprobs`): the router only picks engines that return them (availability `logprobs`).
    */
   logprobs?: { top: number };
+  /** The caller's keep_alive (Ollama's API only): engines that load models on their own honour it for this request. */
+  keepAlive?: ModelKeepAlive;
 }
 
 /** Which door a request came in by (ledger + metrics label). */

@@ -1,5 +1,5 @@
 // The one interface every engine implements (embedded llama.cpp, Ollama, Anthropic, OpenAI-compatible).
-import type { ChatRequest } from '../contracts/chat.js';
+import type { ChatRequest, ModelKeepAlive } from '../contracts/chat.js';
 import type { EngineAvailability, EngineId } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import type { CoreError } from '../errors.js';
@@ -27,6 +27,12 @@ export interface EngineCall {
 /** Who a call is for, as an engine's queue shows it and serves callers fairly by. */
 export type CallIdentity = Pick<EngineCall, 'owner' | 'requestId' | 'clientRequestId'>;
 
+/** What an embedding call may add to its texts. */
+export interface EmbedOptions {
+  /** The caller's keep_alive (Ollama's API): engines that load models on their own honour it for this call. */
+  keepAlive?: ModelKeepAlive;
+}
+
 /** Embedding vectors for some texts, in input order, and the tokens they took. */
 export interface EmbedResult {
   embeddings: number[][];
@@ -49,7 +55,7 @@ export interface Engine {
    * engines that can embed. Over-long texts are truncated to the model's window (as Ollama does by default).
    * Throws CoreError like chat(); CoreError('aborted') once `signal` aborts.
    */
-  embed?(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult>;
+  embed?(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedResult>;
   /** Release processes, workers, sockets. */
   close(): Promise<void>;
 }

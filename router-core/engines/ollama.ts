@@ -7,14 +7,15 @@ import type {
   Options as OllamaOptions,
   Tool as OllamaTool,
 } from 'ollama';
-import type { ChatMessage } from '../contracts/chat.js';
+import type { ChatMessage, ModelKeepAlive } from '../contracts/chat.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { StreamEvent } from '../contracts/stream.js';
 import { findLocalModel, findModel, localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import { estimatePromptTokens, estimateTextTokens } from '../routing/tokens.js';
-import type { EmbedResult, Engine, EngineCall } from './engine.js';
+import type { EmbedOptions, EmbedResult, Engine, EngineCall } from './engine.js';
 import { nodeFetch, type AbortSource } from './node-fetch.js';
+import { greedyWhenTopPZero } from './sampling.js';
 
 /** How long probe() waits for /api/tags: a local server answers in milliseconds; longer means it is not there. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -27,6 +28,55 @@ const DEFAULT_PORT = 11434;
  * 30 m covers a working session's gaps, while "-1" (forever) would hold gigabytes of RAM all day after one question.
  */
 export const OLLAMA_KEEP_ALIVE = '30m';
+
+/** A Go duration for `ms` milliseconds in its largest units ("5m", "1h30m", "90s", "1500ms"), as Ollama parses it. */
+function goDuration(ms: number): string {
+  if (!Number.isInteger(ms)) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+  }
+  if (rest > 0) parts.push(`${rest}ms`);
+  return parts.join('') || '0s';
+}
+
+/**
+ * Pure: a caller's keep_alive as Ollama reads it: 0 unloads after the request, -1 keeps the model loaded, a duration holds
+ * it that long; absent = `fallback` (the engine's default, {@link OLLAMA_KEEP_ALIVE} when wired).
+ */
+export function toOllamaKeepAlive(k: ModelKeepAlive | undefined, fallback?: string): string | number | undefined {
+  if (k === undefined) return fallback;
+  if (k.kind === 'unload') return 0;
+  if (k.kind === 'forever') return -1;
+  return goDuration(k.ms);
+}
+
+/** The Ollama engine's extras beyond {@link Engine}: Ollama's own load and unload (a request with nothing to generate). */
+export interface OllamaEngine extends Engine {
+  /** Loads `model` in Ollama now, held as `keepAlive` says (absent = the engine's default). */
+  load(model: string, keepAlive?: ModelKeepAlive): Promise<void>;
+  /** Asks Ollama to free `model` now (keep_alive 0); resolves once Ollama has answered. */
+  unload(model: string): Promise<void>;
+  /** The models Ollama holds in memory now (its /api/ps), with when its keep_alive lets each go; [] when unreachable. */
+  ps(): Promise<OllamaLoadedModel[]>;
+}
+
+/** One model Ollama holds in memory, as its /api/ps says. */
+export interface OllamaLoadedModel {
+  /** Ollama's tag. */
+  name: string;
+  sizeBytes: number;
+  /** When Ollama unloads it, ms since the epoch (its "never" is ~292 years on). */
+  expiresAt: number;
+  contextLength?: number;
+}
 
 /** Options of {@link createOllamaEngine}. */
 export interface OllamaEngineOptions {
@@ -114,7 +164,7 @@ export function ollamaContextLength(model: string): number | undefined {
  * the answer whole (`call.stream === false`): then one JSON answer spares a parse and an event per token.
  */
 export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: boolean } {
-  const p = call.request.params;
+  const p = greedyWhenTopPZero(call.request.params);
   const options: Partial<OllamaOptions> = {};
   if (p.maxTokens !== undefined) options.num_predict = p.maxTokens;
   if (p.temperature !== undefined) options.temperature = p.temperature;
@@ -139,7 +189,9 @@ export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?:
   // Ollama constrains decoding itself: "json", or the schema.
   const f = call.request.responseFormat;
   if (f) req.format = f.type === 'json' ? 'json' : f.schema;
-  if (extra.keepAlive !== undefined) req.keep_alive = extra.keepAlive;
+  // The caller's keep_alive (Ollama's API) wins; the engine's default holds otherwise.
+  const keepAlive = toOllamaKeepAlive(call.request.keepAlive, extra.keepAlive);
+  if (keepAlive !== undefined) req.keep_alive = keepAlive;
   // Hybrid-thinking models (Qwen3, SmolLM3) answer routed requests directly: Ollama's own switch for their template.
   if (findLocalModel(call.model)?.hybridThinking) req.think = false;
   return req;
@@ -285,7 +337,7 @@ class SharedClient {
 }
 
 /** The Ollama engine: talks to a system (or bundled) Ollama server over HTTP through the official client. */
-export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
+export function createOllamaEngine(opts: OllamaEngineOptions): OllamaEngine {
   const baseURL = normalizeOllamaHost(opts.host);
   const modelTags: Record<string, string> = opts.modelTags ?? Object.fromEntries(localModels.map((m) => [m.id, m.ollamaTag]));
   const probeTimeoutMs = opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
@@ -396,17 +448,18 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     }
   }
 
-  async function embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedResult> {
+  async function embed(texts: readonly string[], model: string, signal: AbortSignal, options: EmbedOptions = {}): Promise<EmbedResult> {
     if (signal.aborted) throw new CoreError('aborted', 'The request was cancelled.');
     const tag = tagFor(model);
     const closed = closing;
+    const keepAlive = toOllamaKeepAlive(options.keepAlive, opts.keepAlive);
     try {
       const r = await shared.call([signal, closed], (client) =>
         client.embed({
           model: tag,
           input: [...texts],
           truncate: true,
-          ...(opts.keepAlive ? { keep_alive: opts.keepAlive } : {}),
+          ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
         }),
       );
       return { embeddings: r.embeddings, inputTokens: r.prompt_eval_count ?? estimateTextTokens(texts.join('\n')) };
@@ -415,11 +468,45 @@ export function createOllamaEngine(opts: OllamaEngineOptions): Engine {
     }
   }
 
+  /**
+   * Ollama's own load/unload: /api/generate naming the model with no prompt loads it and holds it for keep_alive (0:
+   * unloads it). Answered once Ollama has done it.
+   */
+  async function hold(model: string, keepAlive: string | number | undefined): Promise<void> {
+    const tag = tagFor(model);
+    const closed = closing;
+    try {
+      await shared.call([closed], (client) =>
+        client.generate({ model: tag, prompt: '', stream: false, ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}) }),
+      );
+    } catch (e) {
+      throw mapOllamaError(e, { baseURL, tag, started: false, aborted: closed.aborted });
+    }
+  }
+
   return {
     id: 'ollama',
     probe,
     chat,
     embed,
+    load: (model, keepAlive) => hold(model, toOllamaKeepAlive(keepAlive, opts.keepAlive)),
+    async ps() {
+      try {
+        const client = new Ollama({ host: baseURL, fetch: fetchWith([closing], probeTimeoutMs) });
+        const { models } = await client.ps();
+        return models.map((m) => ({
+          name: m.name,
+          sizeBytes: m.size,
+          expiresAt: new Date(m.expires_at).getTime(),
+          ...((m as { context_length?: number }).context_length
+            ? { contextLength: (m as { context_length?: number }).context_length }
+            : {}),
+        }));
+      } catch {
+        return [];
+      }
+    },
+    unload: (model) => hold(model, 0),
     async close() {
       closing.abort();
       closing = new CloseSwitch();

@@ -60,6 +60,8 @@ export interface GatewayOptions
   chatLimits?: Partial<ChatLimits>;
   /** Models engines hold in memory now, for Ollama's /api/ps (absent = none known). */
   loadedModels?: ProtocolServicesDeps['loadedModels'];
+  /** Models an Ollama backend holds in memory, for /api/ps (absent = no Ollama). */
+  backendLoadedModels?: ProtocolServicesDeps['backendLoadedModels'];
   /** The HYBRID_AI_LOCAL_MODEL file as its header describes it, for the model lists (absent = none). */
   localModelFile?: ProtocolServicesDeps['localModelFile'];
   /** Free a model an engine holds (Ollama's keep_alive 0 and `ollama stop`); absent = nothing to free. */

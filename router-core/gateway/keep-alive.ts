@@ -3,10 +3,11 @@
 //
 // why here and not in the engine: keep_alive is an Ollama API setting. The engine's own policy (keep the tier's models
 // loaded; make room by least recent use) is the default; a duration only shortens it for the model it was sent with.
+import type { ModelKeepAlive } from '../contracts/chat.js';
 import { CoreError } from '../errors.js';
 
-/** What a request's keep_alive asks for. */
-export type KeepAlive = { kind: 'default' } | { kind: 'unload' } | { kind: 'forever' } | { kind: 'for'; ms: number };
+/** What a request's keep_alive asks for: the server's default when it sent none. */
+export type KeepAlive = { kind: 'default' } | ModelKeepAlive;
 
 /** Go's time units as Ollama parses them (time.ParseDuration). \u00b5 is Go's µ (the server bundle stays ASCII). */
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };

@@ -1,7 +1,7 @@
 // Generic chat route: decode → pipeline.handle → JSON or stream encode; a client disconnect aborts generation.
 // Also mounts each protocol's non-chat routes over framework-free ProtocolServices.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ToolCall } from '../contracts/chat.js';
+import type { ModelKeepAlive, ToolCall } from '../contracts/chat.js';
 import type { Availability, EngineId } from '../contracts/decision.js';
 import { modelCatalog } from '../data/models.js';
 import { isCloudEngine } from '../routing/cloud.js';
@@ -68,12 +68,17 @@ export interface ProtocolServicesDeps {
   models?: ModelsApiDeps;
   /** Models engines hold in memory now (absent = none known). */
   loadedModels?(): LoadedModel[];
+  /** Models an Ollama backend holds in memory now, with its own expiry (absent = no Ollama). */
+  backendLoadedModels?(): Promise<LoadedModel[]>;
   /** The HYBRID_AI_LOCAL_MODEL file as its header describes it (absent or undefined = none, or unreadable). */
   localModelFile?(): Promise<LocalModelFileInfo | undefined>;
-  /** Free the model a caller names (as in a chat; 'auto' = every local model loaded); resolves once freed. */
+  /** Free the model a caller names (as in a chat; 'auto' = every local model loaded) in each engine holding it; resolves once freed. */
   unloadModel?(model: string): Promise<void>;
-  /** Load the model a caller names (as in a chat) into the embedded engine now; other models: nothing to do. */
-  loadModel?(model: string): Promise<void>;
+  /**
+   * Load the model a caller names (as in a chat) into the engine that serves it now, held as `keepAlive` says (absent =
+   * the engine's default); other models: nothing to do.
+   */
+  loadModel?(model: string, keepAlive?: ModelKeepAlive): Promise<void>;
   /** Where stored responses live, and whether history is on (absent = no stored responses). */
   ledger?: Pick<
     Ledger,
@@ -196,9 +201,10 @@ export function createProtocolServices(deps: ProtocolServicesDeps): ProtocolServ
       const [a, file] = await Promise.all([deps.availability(), deps.localModelFile?.()]);
       return listModels(a, deps.pipeline.embedEngines(), file);
     },
-    embed: (texts, model, signal) => deps.pipeline.embed(texts, model, signal),
+    embed: (texts, model, signal, options) => deps.pipeline.embed(texts, model, signal, options),
     ...(deps.models ? { files: deps.models } : {}),
     ...(deps.loadedModels ? { loaded: deps.loadedModels } : {}),
+    ...(deps.backendLoadedModels ? { backendLoaded: deps.backendLoadedModels } : {}),
     ...(deps.unloadModel ? { unload: deps.unloadModel } : {}),
     ...(deps.loadModel ? { load: deps.loadModel } : {}),
     ...(deps.ledger && deps.history ? { responses: ledgerResponseStore(deps.ledger, deps.history, deps.now) } : {}),

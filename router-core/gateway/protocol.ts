@@ -1,6 +1,7 @@
 // ProtocolAdapter: a wire protocol as pure decode/encode over our neutral ChatRequest and pipeline events.
-import type { ChatMessage, ChatRequest, Protocol, ToolCall } from '../contracts/chat.js';
+import type { ChatMessage, ChatRequest, ModelKeepAlive, Protocol, ToolCall } from '../contracts/chat.js';
 import type { EngineId } from '../contracts/decision.js';
+import type { EmbedOptions } from '../engines/engine.js';
 import type { CoreError } from '../errors.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../pipeline.js';
 import type { FinishReason, TokenLogprob } from '../contracts/stream.js';
@@ -121,18 +122,20 @@ export interface ProtocolServices {
   now(): number;
   /** Models a caller may name now: 'auto' first, then available catalog models, then engine-native names. */
   models(): Promise<ModelListing[]>;
-  embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+  embed(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedOutcome>;
   /** Model files and downloads on this machine (absent in bare gateways: pull/delete then answer that they cannot). */
   files?: Pick<ModelsApiDeps, 'downloads' | 'deleteModel' | 'modelsOnDisk' | 'localModelFile'>;
   /** Models an engine holds in memory now, most recently used first (absent = none known). */
   loaded?(): LoadedModel[];
+  /** Models an Ollama backend holds in memory now, as its /api/ps says (absent = no Ollama). */
+  backendLoaded?(): Promise<LoadedModel[]>;
   /**
    * Free the model a caller names from the engines' memory (absent = none can be freed); resolves once freed, or at
    * once when other calls are running on it (freed when they end).
    */
   unload?(model: string): Promise<void>;
   /** Load the model a caller names into the engine's memory now (absent, or a model no engine loads: nothing). */
-  load?(model: string): Promise<void>;
+  load?(model: string, keepAlive?: ModelKeepAlive): Promise<void>;
   /** Stored OpenAI Responses API objects (absent in bare gateways without a ledger). */
   responses?: ResponseStore;
   /** Ollama keep_alive durations on loaded models (absent where no engine can unload). */
@@ -154,6 +157,8 @@ export interface LoadedModel {
   uses?: number;
   /** Asked to be freed while other calls ran on it: it goes when they end (Ollama's ps then says it is stopping). */
   freeing?: boolean;
+  /** When the engine itself lets it go (ms since the epoch): an Ollama backend's own expires_at. */
+  expiresAt?: number;
 }
 
 /** A non-chat route's answer sent as NDJSON lines as they come (Ollama's /api/pull progress). */
@@ -278,6 +283,7 @@ export function uniformRequest(r: ChatRequest): ChatRequest {
     toolChoice: r.toolChoice,
     responseFormat: r.responseFormat,
     logprobs: r.logprobs,
+    keepAlive: r.keepAlive,
   };
 }
 

@@ -2,7 +2,7 @@
 import type { ChatRequest, Protocol } from '../contracts/chat.js';
 import type { Availability, EngineId, RouteDecision, Tier } from '../contracts/decision.js';
 import type { FinishReason, StreamEvent, Usage } from '../contracts/stream.js';
-import type { Engine } from '../engines/engine.js';
+import type { EmbedOptions, Engine } from '../engines/engine.js';
 import type { CoreError } from '../errors.js';
 import type { BudgetStore, ConversationStore, RequestLog, RequestRecord } from '../ledger/ledger.js';
 import type { RoutingStore } from '../ledger/routing-store.js';
@@ -131,7 +131,7 @@ export interface ChatPipeline {
    */
   handle(request: ChatRequest, ctx: RequestContext, signal: AbortSignal): Promise<PipelineRun>;
   /** Embedding vectors for `texts` from a local model (no ledger row: embeddings cost nothing and have no cloud counterfactual). */
-  embed(texts: readonly string[], model: string, signal: AbortSignal): Promise<EmbedOutcome>;
+  embed(texts: readonly string[], model: string, signal: AbortSignal, options?: EmbedOptions): Promise<EmbedOutcome>;
   /** Engines that can compute embeddings. */
   embedEngines(): EngineId[];
 }

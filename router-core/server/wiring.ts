@@ -10,6 +10,7 @@ import { defaultCloudModelFor, findModel, localModels } from '../data/models.js'
 import { createAvailabilityCache, type AvailabilityCache } from '../engines/availability.js';
 import type { Engine } from '../engines/engine.js';
 import type { LlamaCppEngine, LlamaCppEngineInfo } from '../engines/llamacpp.js';
+import type { OllamaEngine } from '../engines/ollama.js';
 import { engineFactories, type EngineSettings } from '../engines/registry.js';
 import { CoreError, toCoreError } from '../errors.js';
 import { buildGateway, DEFAULT_BODY_LIMIT } from '../gateway/app.js';
@@ -753,19 +754,38 @@ function startGateway({ config, opts, storage, cloud, engines: e, routing: r, re
     tier: () => local.tier(),
     models: local.api,
     loadedModels: () => loadedModels(engines.get('llamacpp'), files, config.localModel),
+    backendLoadedModels: async () => {
+      const o = engines.get('ollama') as Partial<OllamaEngine> | undefined;
+      const held = (await o?.ps?.()) ?? [];
+      return held.map((m) => ({
+        id: m.name,
+        engine: 'ollama' as const,
+        sizeBytes: m.sizeBytes,
+        expiresAt: m.expiresAt,
+        ...(m.contextLength !== undefined ? { contextLength: m.contextLength } : {}),
+      }));
+    },
     ...(config.localModel ? { localModelFile: createLocalModelFileDescriber(config.localModel, localModelName(config.localModel)) } : {}),
     unloadModel: async (model) => {
       const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
-      const entry = findModel(model);
-      await e?.unload?.(entry?.kind === 'local' ? entry.id : model);
-    },
-    loadModel: async (model) => {
-      const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
+      const o = engines.get('ollama') as Partial<OllamaEngine> | undefined;
       const entry = findModel(model);
       const id = entry?.kind === 'local' ? entry.id : model;
-      // Only a model the embedded engine serves has anything to load ahead ('auto', clouds and Ollama's own tags not).
-      const llama = (await availability.get()).engines.llamacpp;
+      // Ollama frees a model it serves itself (keep_alive 0); the embedded engine frees whatever it holds of it.
+      const ollama = (await availability.get()).engines.ollama;
+      const viaOllama = o?.unload && ollama?.ok && ollama.models.includes(id) ? o.unload(id) : undefined;
+      await Promise.all([e?.unload?.(id), viaOllama]);
+    },
+    loadModel: async (model, keepAlive) => {
+      const e = engines.get('llamacpp') as Partial<LlamaCppEngine> | undefined;
+      const o = engines.get('ollama') as Partial<OllamaEngine> | undefined;
+      const entry = findModel(model);
+      const id = entry?.kind === 'local' ? entry.id : model;
+      // Only a local model has anything to load ahead ('auto' and clouds not): the embedded engine's if it serves it,
+      // else Ollama's (which holds it for the caller's keep_alive, or the engine's default).
+      const { llamacpp: llama, ollama } = (await availability.get()).engines;
       if (e?.load && llama?.ok && llama.models.includes(id)) await e.load(id);
+      else if (o?.load && ollama?.ok && ollama.models.includes(id)) await o.load(id, keepAlive);
     },
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,

@@ -1,4 +1,5 @@
-// Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/chat, /api/generate, /api/embed) in tests.
+// Stand-in for the Ollama binary/server (its HTTP API: /api/version, /api/tags, /api/ps, /api/chat, /api/generate,
+// /api/embed) in tests; it keeps models "loaded" as Ollama's keep_alive says (load, unload, expiry) without weights.
 import type { ServerResponse } from 'node:http';
 import { type Exchange, pathOf, type RecordedRequestBase, sleep, startRecordingServer, streamDeltas } from './cloud-common.js';
 
@@ -51,7 +52,30 @@ export interface OllamaStandIn {
   setMode(mode: OllamaStandInMode): void;
   setModels(tags: string[]): void;
   setTokenDelay(ms: number): void;
+  /** Models "loaded" now, by tag, with when keep_alive lets each go (ms since the epoch; Infinity = never). */
+  loaded(): Map<string, number>;
   close(): Promise<void>;
+}
+
+/** Ollama's default keep_alive (OLLAMA_KEEP_ALIVE unset): 5 minutes. */
+const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
+const GO_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * keep_alive as Ollama's api.Duration reads it: absent = the default; a JSON number is seconds; a string must be a Go
+ * duration (time.ParseDuration: "5m", "1h30m", "0"; a bare "-1" is refused, as Go refuses a number without a unit);
+ * negative = forever. Returns ms (Infinity = forever) or an error message.
+ */
+export function ollamaKeepAliveMs(v: unknown): number | { error: string } {
+  if (v === undefined || v === null) return DEFAULT_KEEP_ALIVE_MS;
+  if (typeof v === 'number') return v < 0 ? Infinity : v * 1_000;
+  if (typeof v !== 'string') return { error: 'invalid duration' };
+  if (v === '0') return 0;
+  const m = /^([+-]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+)$/.exec(v);
+  if (!m) return { error: `time: invalid duration "${v}"` };
+  let ms = 0;
+  for (const [, n, unit] of m[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * GO_UNIT_MS[unit!]!;
+  return m[1] === '-' ? Infinity : ms;
 }
 
 const words = (s: unknown) => (typeof s === 'string' ? s.split(/\s+/).filter(Boolean) : []);
@@ -68,6 +92,17 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
   const answerWords = opts.answerWords ?? 24;
   const version = opts.version ?? '0.12.6';
   let mode: OllamaStandInMode = opts.mode ?? { kind: 'normal' };
+  // tag → when keep_alive lets it go (Infinity = never); a lapsed entry is dropped when read.
+  const loaded = new Map<string, number>();
+  const loadedNow = (): Map<string, number> => {
+    for (const [tag, until] of loaded) if (until <= Date.now()) loaded.delete(tag);
+    return loaded;
+  };
+  /** After a request to `tag`: keep_alive 0 unloads it, anything else (re)loads it until now + keep_alive. */
+  const keep = (tag: string, ms: number): void => {
+    if (ms === 0) loaded.delete(normalizeTag(tag));
+    else loaded.set(normalizeTag(tag), Date.now() + ms);
+  };
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -94,6 +129,28 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
             parameter_size: '1B',
             quantization_level: 'Q4_0',
           },
+        })),
+      });
+    }
+    if (req.method === 'GET' && path === '/api/ps') {
+      return json(res, 200, {
+        models: [...loadedNow()].map(([name, until]) => ({
+          name,
+          model: name,
+          size: 637700138,
+          digest: '0000000000000000000000000000000000000000000000000000000000000000',
+          details: {
+            parent_model: '',
+            format: 'gguf',
+            family: 'llama',
+            families: ['llama'],
+            parameter_size: '1B',
+            quantization_level: 'Q4_0',
+          },
+          // Ollama writes "never" as now + Go's longest duration (~292 years).
+          expires_at: new Date(Number.isFinite(until) ? until : Date.now() + 292 * 365.25 * 24 * 3600 * 1000).toISOString(),
+          size_vram: 0,
+          context_length: 4096,
         })),
       });
     }
@@ -128,9 +185,12 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
       return res.end('Ollama is running');
     }
     if (req.method === 'POST' && path === '/api/embed') {
-      const b = (record.body ?? {}) as { model?: unknown; input?: unknown };
+      const b = (record.body ?? {}) as { model?: unknown; input?: unknown; keep_alive?: unknown };
       if (typeof b.model !== 'string' || !models.some((m) => normalizeTag(m) === normalizeTag(b.model as string)))
         return json(res, 404, { error: `model '${String(b.model)}' not found, try pulling it first` });
+      const keepMs = ollamaKeepAliveMs(b.keep_alive);
+      if (typeof keepMs !== 'number') return json(res, 400, { error: keepMs.error });
+      keep(b.model, keepMs);
       const inputs = typeof b.input === 'string' ? [b.input] : Array.isArray(b.input) ? (b.input as unknown[]).map(String) : [];
       // A deterministic unit vector per text (length and word count), as Ollama's /api/embed returns unit vectors.
       const embeddings = inputs.map((t) => {
@@ -148,8 +208,24 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     const tag = body.model;
     if (!models.some((m) => normalizeTag(m) === normalizeTag(tag)))
       return json(res, 404, { error: `model '${tag}' not found, try pulling it first` });
+    const keepMs = ollamaKeepAliveMs(body.keep_alive);
+    if (typeof keepMs !== 'number') return json(res, 400, { error: keepMs.error });
+    // Ollama's load/unload: /api/generate without a prompt, /api/chat without messages; keep_alive 0 unloads.
+    const noWork = isChat ? !Array.isArray(body.messages) || body.messages.length === 0 : !body.prompt;
+    if (noWork) {
+      keep(tag, keepMs);
+      const piece = isChat ? { message: { role: 'assistant', content: '' } } : { response: '' };
+      return json(res, 200, {
+        model: tag,
+        created_at: new Date().toISOString(),
+        ...piece,
+        done: true,
+        done_reason: keepMs === 0 ? 'unload' : 'load',
+      });
+    }
     if (mode.kind === 'error500') return json(res, 500, { error: mode.message ?? 'llama runner process has terminated: exit status 2' });
     if (mode.kind === 'hang') return;
+    keep(tag, keepMs);
 
     const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
     const promptTokens = isChat
@@ -233,6 +309,7 @@ export async function startOllamaStandIn(opts: OllamaStandInOptions = {}): Promi
     setTokenDelay(ms) {
       tokenDelayMs = ms;
     },
+    loaded: () => new Map(loadedNow()),
     close: () => server.close(),
   };
 }

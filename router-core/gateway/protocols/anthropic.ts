@@ -22,7 +22,7 @@ import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Collected, Decoded, ExtraRoute, ProtocolAdapter, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
-import { requireOfferedTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
+import { requireOfferedTool, requireUserTurn, topPSchema, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 const textBlock = z.object({
@@ -131,7 +131,7 @@ const body = z.object({
   max_tokens: z.number().int().min(1).max(MAX_TOKENS_ACCEPTED),
   stop_sequences: z.array(z.string()).max(16).optional(),
   temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().gt(0).max(1).optional(),
+  top_p: topPSchema.optional(),
   top_k: z.number().int().min(0).optional(),
   stream: z.boolean().optional(),
   metadata: z.object({ user_id: z.string().nullish() }).optional(),

@@ -1,5 +1,6 @@
 // What every protocol adapter checks and maps the same way: a turn to answer, tools and tool_choice, unknown models,
 // finish reasons. Each protocol keeps only its wire names; the rule and the refusal's words live here once.
+import { z } from 'zod';
 import type { ChatMessage, ToolSpec } from '../../contracts/chat.js';
 import type { FinishReason } from '../../contracts/stream.js';
 import { CoreError } from '../../errors.js';
@@ -64,3 +65,12 @@ export type FinishReasonTable<T extends string> = Readonly<Record<FinishReason, 
 
 /** The wire name of `reason` in `table`. */
 export const wireFinishReason = <T extends string>(table: FinishReasonTable<T>, reason: FinishReason): T => table[reason];
+
+/** Why a top_p is refused, in every protocol's words: the valid range, both ends included. */
+const TOP_P_RANGE = 'must be a number from 0 to 1 (0 keeps only the most likely token)';
+
+/**
+ * top_p as OpenAI (chat, completions, Responses), Ollama and Anthropic document it: 0 ≤ top_p ≤ 1. 0 is legal and
+ * asks for the most likely token only (greedy decoding; see engines/sampling.ts); clients send it for determinism.
+ */
+export const topPSchema = z.number().min(0, TOP_P_RANGE).max(1, TOP_P_RANGE);

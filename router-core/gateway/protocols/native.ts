@@ -7,7 +7,7 @@ import type { CoreError } from '../../errors.js';
 import type { PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import { isCloudEngine, providerOf } from '../../routing/cloud.js';
 import type { Collected, Decoded, ProtocolAdapter, StreamEncoder } from '../protocol.js';
-import { requireUserTurn } from './common.js';
+import { requireUserTurn, topPSchema } from './common.js';
 import { parseBody } from './validate.js';
 import { sseFrame } from '../sse.js';
 
@@ -20,7 +20,7 @@ const body = z
     stream: z.boolean().default(false),
     max_tokens: z.number().int().min(1).max(32_768).optional(),
     temperature: z.number().min(0).max(2).optional(),
-    top_p: z.number().gt(0).max(1).optional(),
+    top_p: topPSchema.optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
     local_only: z.boolean().optional(),
     cache: z.boolean().optional(),

@@ -6,12 +6,13 @@
 // (gateway/security.ts).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChatMessage, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
+import type { ChatMessage, ModelKeepAlive, ResponseFormat, ToolChoice, ToolSpec } from '../../contracts/chat.js';
 import { checkJsonSchema } from '../../routing/json-schema.js';
 import type { FinishReason, TokenLogprob } from '../../contracts/stream.js';
 import { findModel, licenceLabel, localModels } from '../../data/models.js';
 import { CoreError } from '../../errors.js';
 import type { DownloadProgress } from '../../contracts/events.js';
+import type { EmbedOptions } from '../../engines/engine.js';
 import type { EmbedOutcome, PipelineEvent, PipelineRun, Summary } from '../../pipeline.js';
 import {
   NdjsonAnswer,
@@ -26,7 +27,15 @@ import {
 } from '../protocol.js';
 import { parseKeepAlive, type KeepAlive } from '../keep-alive.js';
 import { ndjsonLine } from '../sse.js';
-import { fromFunctionTool, requireOfferedTool, requireUserTurn, unknownModel, wireFinishReason, type FinishReasonTable } from './common.js';
+import {
+  fromFunctionTool,
+  requireOfferedTool,
+  requireUserTurn,
+  topPSchema,
+  unknownModel,
+  wireFinishReason,
+  type FinishReasonTable,
+} from './common.js';
 import { parseBody as parseAny } from './validate.js';
 
 /**
@@ -65,7 +74,7 @@ const options = z
     temperature: z.number().min(0).max(2).optional(),
     num_predict: z.number().int().optional(),
     stop: z.union([z.string(), z.array(z.string()).max(16)]).optional(),
-    top_p: z.number().gt(0).max(1).optional(),
+    top_p: topPSchema.optional(),
     seed: z.number().int().optional(),
   })
   // Other runtime options (num_ctx, top_k, repeat_penalty, ...) are Ollama's own knobs: ignored, as Ollama ignores unknown ones.
@@ -629,7 +638,8 @@ const routes: ExtraRoute[] = [
     method: 'GET',
     url: '/api/ps',
     async handle(_input, services) {
-      const loaded = services.loaded?.() ?? [];
+      // The embedded engine's models, then those an Ollama backend holds (with Ollama's own expires_at).
+      const loaded = [...(services.loaded?.() ?? []), ...((await services.backendLoaded?.()) ?? [])];
       const listings = new Map((await services.models()).map((m) => [m.id, m]));
       const never = services.now() + NEVER_EXPIRES_MS;
       return {
@@ -651,7 +661,7 @@ const routes: ExtraRoute[] = [
             details: details(m),
             // When keep_alive lets it go; a model held without one stays loaded (Ollama's "never": ~292 years on). One
             // asked to go while others' answers run goes when they end: now, as Ollama's ps shows it ("Stopping...").
-            expires_at: iso(l.freeing ? services.now() : (services.keepAlive?.expiresAt(l.id) ?? never)),
+            expires_at: iso(l.expiresAt ?? (l.freeing ? services.now() : (services.keepAlive?.expiresAt(l.id) ?? never))),
             // Unknown per model here: the embedded engine reports its GPU offload as a whole, not in bytes.
             size_vram: 0,
             context_length: l.contextLength ?? m.contextLength ?? 0,
@@ -717,7 +727,7 @@ const routes: ExtraRoute[] = [
       // An empty input list is how Ollama clients preload a model: nothing to compute.
       if (texts.length === 0) return { model: b.model, embeddings: [], total_duration: 0, load_duration: 0, prompt_eval_count: 0 };
       const started = services.now();
-      const r = await services.embed(texts, model, signal);
+      const r = await services.embed(texts, model, signal, embedOptions(keepAlive));
       await keepAfterEmbedding(r, keepAlive, services);
       if (b.dimensions !== undefined && b.dimensions !== (r.embeddings[0]?.length ?? 0)) {
         throw new CoreError(
@@ -741,7 +751,7 @@ const routes: ExtraRoute[] = [
     async handle({ body, signal }, services) {
       const b = parseBody(legacyEmbedBody, body);
       const keepAlive = parseKeepAlive(b.keep_alive);
-      const r = await services.embed([b.prompt], normalizeOllamaModel(b.model), signal);
+      const r = await services.embed([b.prompt], normalizeOllamaModel(b.model), signal, embedOptions(keepAlive));
       await keepAfterEmbedding(r, keepAlive, services);
       return { embedding: r.embeddings[0] ?? [] };
     },
@@ -758,6 +768,9 @@ async function keepAliveAfter(engine: string, model: string, keepAlive: KeepAliv
   else services.keepAlive?.apply(model, keepAlive);
 }
 
+/** A body's keep_alive for the engine that computes the vectors (Ollama applies it itself); none = its default. */
+const embedOptions = (keepAlive: KeepAlive): EmbedOptions => (keepAlive.kind === 'default' ? {} : { keepAlive });
+
 /** keep_alive after a chat or generate run. */
 const keepAfterRun = (run: PipelineRun, decoded: Decoded<OllamaOptions>, services: ProtocolServices): Promise<void> =>
   keepAliveAfter(run.decision.engine, run.decision.model, decoded.options?.keepAlive ?? { kind: 'default' }, services);
@@ -771,7 +784,7 @@ export interface OllamaOptions {
   variant: 'chat' | 'generate';
   model: string;
   /** keep_alive: 0 unloads the model once the answer is complete; a duration holds it that long (see keep-alive.ts). */
-  keepAlive?: KeepAlive;
+  keepAlive?: ModelKeepAlive;
   /** `think` asked for thinking (true or a level): refused for a model known not to think, as Ollama does. */
   think?: boolean;
   /** `logprobs: true`: the answer carries its tokens' log-probabilities, with `top` alternatives each. */
@@ -807,7 +820,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
     if (reason === 'unload') await services.unload?.(id);
     else {
       // A preload loads the model, as Ollama's does: /api/ps lists it and the next request waits for no load.
-      await services.load?.(id);
+      await services.load?.(id, keepAlive.kind === 'default' ? undefined : keepAlive);
       // Held as its keep_alive says: the model just loaded is the most recently used one (under the name the engine
       // gives it, which /api/ps shows: one HYBRID_AI_LOCAL_MODEL file answers for every catalog name).
       const held = normalizeOllamaModel(b.model) === 'auto' ? undefined : services.loaded?.()[0];
@@ -838,6 +851,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
           params: paramsOf(b.options),
           ...withFormat(b.format),
           ...(opts.logprobs ? { logprobs: opts.logprobs } : {}),
+          ...(opts.keepAlive ? { keepAlive: opts.keepAlive } : {}),
         },
       };
     }
@@ -858,6 +872,7 @@ export const ollamaProtocol: ProtocolAdapter<OllamaOptions> = {
         ...(tools && tools.length > 0 ? { tools, ...(choice ? { toolChoice: choice } : {}) } : {}),
         ...withFormat(b.format),
         ...(opts.logprobs ? { logprobs: opts.logprobs } : {}),
+        ...(opts.keepAlive ? { keepAlive: opts.keepAlive } : {}),
       },
     };
   },

@@ -13,7 +13,7 @@ import type { PipelineEvent, PipelineRun } from '../../pipeline.js';
 import type { Caller, Collected, Decoded, ExtraRoute, ProtocolAdapter, ProtocolServices, StreamEncoder } from '../protocol.js';
 import { sseFrame } from '../sse.js';
 import { openAiError, toResponseFormat } from './openai.js';
-import { NO_PARAMETERS, requireOfferedTool } from './common.js';
+import { NO_PARAMETERS, requireOfferedTool, topPSchema } from './common.js';
 import { parseBody, parsePart } from './validate.js';
 
 /** Content parts of an input message: text of any kind is read; images and files are refused by name. */
@@ -114,7 +114,7 @@ const body = z.object({
   stream: z.boolean().nullish(),
   max_output_tokens: z.number().int().min(1).max(32_768).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
+  top_p: topPSchema.nullish(),
   tools: z.array(tool).max(128).nullish(),
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),

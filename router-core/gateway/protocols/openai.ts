@@ -20,7 +20,7 @@ import type {
   StreamEncoder,
 } from '../protocol.js';
 import { sseFrame } from '../sse.js';
-import { fromFunctionTool, requireOfferedTool, requireUserTurn, wireFinishReason, type FinishReasonTable } from './common.js';
+import { fromFunctionTool, requireOfferedTool, requireUserTurn, topPSchema, wireFinishReason, type FinishReasonTable } from './common.js';
 import { parseBody } from './validate.js';
 
 /** A content part: text is read; an image, audio or file part is refused by its type (this server reads text only). */
@@ -79,7 +79,7 @@ const body = z.object({
   max_tokens: z.number().int().min(1).max(32_768).nullish(),
   max_completion_tokens: z.number().int().min(1).max(32_768).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
+  top_p: topPSchema.nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.number().int().nullish(),
   seed: z.number().int().nullish(),
@@ -100,7 +100,7 @@ const completionsBody = z.object({
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().min(1).max(32_768).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().gt(0).max(1).nullish(),
+  top_p: topPSchema.nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.number().int().nullish(),
   best_of: z.number().int().nullish(),
