@@ -86,6 +86,32 @@ describe('top_p 0', () => {
     expect(p.text(greedy.json)).toBe(p.text(cold.json));
   });
 
+  it.each([
+    [
+      'OpenAI chat completions',
+      '/v1/chat/completions',
+      (s: Record<string, number>) => ({ model: MODEL, messages: user, max_tokens: N, ...s }),
+    ],
+    [
+      'Ollama /api/chat options',
+      '/api/chat',
+      (s: Record<string, number>) => ({ model: MODEL, messages: user, stream: false, options: { num_predict: N, ...s } }),
+    ],
+  ] as const)(
+    '%s: top_p 0 overrides a high temperature (a seeded sampled answer differs; with top_p 0 it is the greedy one)',
+    async (name, path, body) => {
+      const read = PROTOCOLS.find((x) => x.name === name)!.text;
+      const greedy = read((await post(path, body({ temperature: 0 }))).json);
+      const sampled = await post(path, body({ temperature: 1.5, seed: 7 }));
+      const hot = await post(path, body({ temperature: 1.5, seed: 7, top_p: 0 }));
+      expect(sampled.status).toBe(200);
+      expect(hot.status, JSON.stringify(hot.json)).toBe(200);
+      // The sampling is real: without top_p 0 this seed and temperature give another answer than greedy decoding.
+      expect(read(sampled.json)).not.toBe(greedy);
+      expect(read(hot.json)).toBe(greedy);
+    },
+  );
+
   it('reaches Claude as temperature 0 without top_p (Claude 4.5 refuses the pair; temperature 0 is greedy everywhere)', async () => {
     const r = await post('/v1/messages', { model: 'claude-sonnet', messages: user, max_tokens: 8, top_p: 0 });
     expect(r.status).toBe(200);
