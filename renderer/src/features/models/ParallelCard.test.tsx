@@ -13,7 +13,7 @@ const base: ParallelDto = {
   queue_limit: 16,
   running: 2,
   queued: 1,
-  queue: [{ id: 7, model: 'tinyllama', position: 1 }],
+  queue: [{ id: 7, request_id: 'req-7', client_request_id: null, model: 'tinyllama', position: 1 }],
   models: [
     {
       model: 'tinyllama',
