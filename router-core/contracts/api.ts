@@ -626,6 +626,32 @@ export interface ParallelDto {
   };
 }
 
+/** One of the caller's own requests in `GET /api/v1/queue`: waiting (with its position) or answering now. */
+export interface QueueEntryDto {
+  /** The id it will be answered under (its x-request-id and ledger row id); null for a call that has none. */
+  request_id: string | null;
+  /** The caller's own x-client-request-id (null when it sent none): a waiting client finds itself by it. */
+  client_request_id: string | null;
+  model: string;
+}
+
+/**
+ * `GET /api/v1/queue`: the local queue as one caller may see it. An app key gets its own requests in detail and only
+ * counts of everyone else's; the API token (`scope: "all"`) gets every request.
+ */
+export interface QueueDto {
+  /** "own": the entries are the calling app key's requests only; "all": every caller's (the API token). */
+  scope: 'own' | 'all';
+  /** Requests that may wait per model; one more gets 503 with Retry-After. */
+  queue_limit: number;
+  /** Waiting requests in the order they will run; position 1 runs next on its model. */
+  queued: Array<QueueEntryDto & { position: number }>;
+  /** Requests a local model is answering now. */
+  running: QueueEntryDto[];
+  /** Per local model, all callers together: parallel sequences (null while not loaded), running and waiting requests. */
+  models: Array<{ model: string; sequences: number | null; running: number; queued: number }>;
+}
+
 /** One engine as `GET /api/v1/system` shows it. */
 export interface EngineInUseDto {
   id: EngineId;

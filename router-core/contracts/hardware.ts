@@ -110,12 +110,12 @@ export interface ParallelModelInfo {
 export interface EmbeddedLoad {
   /** Requests that may wait per model; one more gets 503 with Retry-After. */
   queueLimit: number;
-  /** Requests answering now, all local models. */
-  running: ReadonlyArray<{ id: number; model: string }>;
+  /** Requests answering now, all local models (`owner`: the app key id, or "master" for the API token). */
+  running: ReadonlyArray<{ id: number; requestId?: string; clientRequestId?: string; model: string; owner?: string }>;
   /** Requests waiting now, all local models. */
   queued: number;
-  /** Waiting requests in the order they will run; position 1 runs next on its model. */
-  queue: ReadonlyArray<{ id: number; requestId?: string; clientRequestId?: string; model: string; position: number }>;
+  /** Waiting requests in the order they will run; position 1 runs next on its model (`owner` as in `running`). */
+  queue: ReadonlyArray<{ id: number; requestId?: string; clientRequestId?: string; model: string; position: number; owner?: string }>;
   models: readonly ParallelModelInfo[];
 }
 

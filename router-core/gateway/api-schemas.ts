@@ -21,6 +21,7 @@ import type {
   HistoryExportDto,
   LocalModelsDto,
   ModelsDto,
+  QueueDto,
   RoutingStatsDto,
   SettingsDto,
   SettingsUpdate,
@@ -574,6 +575,19 @@ export const systemSchema = z.object({
     .optional(),
 });
 assertSame<Same<z.infer<typeof systemSchema>, SystemDto>>();
+
+/** GET /api/v1/queue. */
+const queueEntry = z.object({ request_id: z.string().nullable(), client_request_id: z.string().nullable(), model: z.string() });
+export const queueSchema = z.object({
+  scope: z.enum(['own', 'all']),
+  queue_limit: z.number().int(),
+  queued: z.array(queueEntry.extend({ position: z.number().int() })),
+  running: z.array(queueEntry),
+  models: z.array(
+    z.object({ model: z.string(), sequences: z.number().int().nullable(), running: z.number().int(), queued: z.number().int() }),
+  ),
+});
+assertSame<Same<z.infer<typeof queueSchema>, QueueDto>>();
 
 /** GET /api/v1/models. */
 export const modelsSchema = z.object({

@@ -20,7 +20,8 @@ import { mountRoutingSettingsApi, type RoutingSettingsDeps } from './routing-set
 import { nativeProtocol } from './protocols/native.js';
 import { checkJsonShape } from './protocols/validate.js';
 import { CoreError } from '../errors.js';
-import { installSecurity, type SecurityOptions } from './security.js';
+import type { Metrics } from './metrics.js';
+import { installSecurity, type AppKeyAuth, type SecurityOptions } from './security.js';
 import { mountSecretsApi, type SecretsApiDeps } from './secrets-api.js';
 import { mountSettingsApi, type SettingsDeps } from './settings-api.js';
 import { mountStatic } from './static.js';
@@ -104,6 +105,18 @@ function installAccessLog(app: FastifyInstance): void {
     }
     done();
   });
+}
+
+/** App-key auth whose refusals (rate limit, monthly budget: 429s before the pipeline) are counted in /metrics. */
+function countingRefusals(keys: AppKeyAuth, metrics: Metrics): AppKeyAuth {
+  return {
+    lookup: (hashHex) => keys.lookup(hashHex),
+    admit(key) {
+      const refused = keys.admit(key);
+      if (refused) metrics.refused();
+      return refused;
+    },
+  };
 }
 
 /** The request matched no route: only the 404 handler will see it. */
@@ -228,7 +241,8 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   });
   const onFrameworkError: FrameworkErrorHandler = installErrorHandling(app, protocols, nativeProtocol, opts.bodyLimit);
   installAccessLog(app);
-  installSecurity(app, opts.security, opts.keys);
+  // Refusals by an app key's own limits happen before the pipeline, so no ledger row reaches /metrics: counted here.
+  installSecurity(app, opts.security, opts.keys && countingRefusals(opts.keys, opts.metrics));
   installBodyChecks(app);
   mountAdmin(app, opts);
   mountConversationsApi(app, opts);
@@ -244,7 +258,7 @@ export function buildGateway(opts: GatewayOptions): FastifyInstance {
   mountOpenApi(app, opts.version);
   if (opts.keys) mountKeysApi(app, opts.keys);
   const services = createProtocolServices(opts);
-  const guard = createChatGuard(opts.chatLimits);
+  const guard = createChatGuard(opts.chatLimits, () => opts.metrics.refused());
   for (const p of protocols) mountProtocol(app, p, opts.pipeline, services, guard);
   return app;
 }

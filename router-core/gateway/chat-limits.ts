@@ -30,14 +30,15 @@ export interface ConcurrencyGate {
   inFlight(keyId: string): number;
 }
 
-/** A gate that admits at most `limit` concurrent requests per app key. */
-export function createConcurrencyGate(limit: number): ConcurrencyGate {
+/** A gate that admits at most `limit` concurrent requests per app key; `onRefused` hears of each 429 (metrics). */
+export function createConcurrencyGate(limit: number, onRefused?: () => void): ConcurrencyGate {
   const counts = new Map<string, number>();
   return {
     acquire(keyId, keyName) {
       if (keyId === undefined) return () => undefined;
       const n = counts.get(keyId) ?? 0;
       if (n >= limit) {
+        onRefused?.();
         throw new CoreError(
           'rate_limited',
           `App key "${keyName ?? keyId}" already has ${n} chat request${n === 1 ? '' : 's'} in flight (the limit is ${limit} at once): wait for one to finish.`,

@@ -38,6 +38,13 @@ export function requestStatusLabel(r: Pick<RequestRecord, 'status' | 'errorType'
 export interface Metrics {
   registry: Registry;
   observe(r: RequestRecord): void;
+  /**
+   * Count a request an app key's own limits turned away before the pipeline (its rate limit, monthly budget or
+   * concurrency limit: a 429 with Retry-After). It has no model or engine yet, so it counts as model="none",
+   * backend="none", status="refused" (the labels a ledger row without them gets); no duration and no ledger row: no work
+   * was done, and a client hammering past its limit must not cost a database write per refusal.
+   */
+  refused(): void;
 }
 
 /** A private registry (never the global one, so tests and several servers in one process do not collide). */
@@ -88,6 +95,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       if (r.status === 'ok' && saved > 0) savings.inc({ model }, saved / 1e6);
       if (r.inputTokens > 0) tokens.inc({ model, direction: 'input' }, r.inputTokens);
       if (r.outputTokens > 0) tokens.inc({ model, direction: 'output' }, r.outputTokens);
+    },
+    refused(): void {
+      requests.inc({ model: modelLabel(null), backend: 'none', status: 'refused' });
     },
   };
 }

@@ -1,12 +1,13 @@
 // Machine and model-file routes: /api/v1/system, local model list, pulls (with an SSE progress stream), cancel, delete.
-import type { DeletedModelDto, DownloadAnswerDto, DownloadsDto, LocalModelsDto, SystemDto } from '../contracts/api.js';
+import type { DeletedModelDto, DownloadAnswerDto, DownloadsDto, LocalModelsDto, QueueDto, SystemDto } from '../contracts/api.js';
 import type { FastifyInstance } from 'fastify';
 import type { DownloadEvent } from '../contracts/events.js';
-import type { SystemInfo } from '../contracts/hardware.js';
+import type { EmbeddedLoad, SystemInfo } from '../contracts/hardware.js';
 import { CoreError } from '../errors.js';
 import type { ModelsOnDisk } from '../host/catalog.js';
 import type { DownloadManager } from '../host/downloads.js';
-import { downloadDto, localModelsDto, systemDto } from './models-dto.js';
+import { downloadDto, localModelsDto, queueDto, systemDto } from './models-dto.js';
+import { appKeyIdOf } from './security.js';
 import { sseFrame } from './sse.js';
 
 /** SSE comment every 15 s: proxies and browsers drop idle streams after 30–60 s. */
@@ -15,6 +16,8 @@ const HEARTBEAT_MS = 15_000;
 /** What the routes need; built by server/wiring.ts. */
 export interface ModelsApiDeps {
   system(): Promise<SystemInfo>;
+  /** The embedded engine's running and waiting requests (cheap: no probe), for GET /api/v1/queue. */
+  queue(): Pick<EmbeddedLoad, 'queueLimit' | 'running' | 'queue' | 'models'>;
   downloads: DownloadManager;
   modelsOnDisk(): Promise<ModelsOnDisk>;
   /** Free bytes where models are stored (null when unknown). */
@@ -31,9 +34,19 @@ function idParam(params: unknown): string {
   return id;
 }
 
-/** Mount the machine, model-file and download routes (master token only: they have no protocol config). */
+/**
+ * Mount the machine, model-file and download routes (master token only: they have no protocol config), and
+ * GET /api/v1/queue, which app keys may read too.
+ */
 export function mountModelsApi(app: FastifyInstance, deps: ModelsApiDeps): void {
   app.get('/api/v1/system', async () => systemDto(await deps.system()) satisfies SystemDto);
+
+  // Its own place in the queue, for an app key: a route of the native protocol (the auth hook lets app keys call those,
+  // and holds them to their rate limit as on /api/v1/models), answering with the caller's own requests only.
+  // A dedicated route rather than a filtered /api/v1/system: that answer holds the machine, engines, downloads and
+  // warnings, all master-only, so a filter would have to follow every field added to it; this one is built from
+  // nothing but the queue, and leaks nothing by default.
+  app.get('/api/v1/queue', { config: { protocol: 'native' } }, async (req) => queueDto(deps.queue(), appKeyIdOf(req)) satisfies QueueDto);
 
   app.get('/api/v1/models/local', async () => {
     const [disk, free, override] = await Promise.all([deps.modelsOnDisk(), deps.diskFreeBytes(), deps.localModelFile?.() ?? null]);

@@ -10,12 +10,13 @@ import type {
   LocalModelRow,
   LocalModelsDto,
   ParallelDto,
+  QueueDto,
   SystemDto,
   TuneProposalDto,
 } from '../contracts/api.js';
 import type { EngineAvailability } from '../contracts/decision.js';
 import type { DownloadProgress } from '../contracts/events.js';
-import type { HardwareProfile, LocalParallelism, SystemInfo } from '../contracts/hardware.js';
+import type { EmbeddedLoad, HardwareProfile, LocalParallelism, SystemInfo } from '../contracts/hardware.js';
 import type { LocalModelStatus, ModelsOnDisk } from '../host/catalog.js';
 import type { TuningProposal } from '../routing/tuner.js';
 
@@ -131,6 +132,34 @@ export function parallelDto(p: LocalParallelism): ParallelDto {
       ...(m.limitedBy ? { limited_by: m.limitedBy } : {}),
     })),
     ollama: { num_parallel: p.ollama.numParallel, keep_alive: p.ollama.keepAlive },
+  };
+}
+
+/**
+ * GET /api/v1/queue for one caller: `appKeyId` (an app key) sees its own requests only, and of everyone else's only the
+ * per-model counts; undefined (the API token) sees every request. The engine names the API token's calls "master";
+ * app key ids never take that name (keys-api makes them), so no key matches the token's calls.
+ */
+export function queueDto(load: Pick<EmbeddedLoad, 'queueLimit' | 'running' | 'queue' | 'models'>, appKeyId: string | undefined): QueueDto {
+  const mine = (e: { owner?: string }): boolean => appKeyId === undefined || e.owner === appKeyId;
+  const ids = (e: { requestId?: string; clientRequestId?: string; model: string }) => ({
+    request_id: e.requestId ?? null,
+    client_request_id: e.clientRequestId ?? null,
+    model: e.model,
+  });
+  // Every model something runs on or waits for, loaded ones first (a waiting request may be for a model still loading).
+  const models = new Map(
+    load.models.map((m) => [m.model, { model: m.model, sequences: m.sequences as number | null, running: 0, queued: 0 }]),
+  );
+  const row = (model: string) => models.get(model) ?? models.set(model, { model, sequences: null, running: 0, queued: 0 }).get(model)!;
+  for (const r of load.running) row(r.model).running++;
+  for (const q of load.queue) row(q.model).queued++;
+  return {
+    scope: appKeyId === undefined ? 'all' : 'own',
+    queue_limit: load.queueLimit,
+    queued: load.queue.filter(mine).map((q) => ({ ...ids(q), position: q.position })),
+    running: load.running.filter(mine).map(ids),
+    models: [...models.values()],
   };
 }
 

@@ -224,13 +224,13 @@ export interface ChatGuard {
   gate: ReturnType<typeof createConcurrencyGate>;
 }
 
-/** The guard for one gateway: `limits` over the defaults. */
-export function createChatGuard(limits: Partial<ChatLimits> = {}): ChatGuard {
+/** The guard for one gateway: `limits` over the defaults; `onRefused` hears of each per-key concurrency 429. */
+export function createChatGuard(limits: Partial<ChatLimits> = {}, onRefused?: () => void): ChatGuard {
   const full: ChatLimits = {
     requestBudgetMs: limits.requestBudgetMs ?? DEFAULT_REQUEST_BUDGET_MS,
     maxConcurrentPerKey: limits.maxConcurrentPerKey ?? DEFAULT_MAX_CONCURRENT_PER_KEY,
   };
-  return { limits: full, gate: createConcurrencyGate(full.maxConcurrentPerKey) };
+  return { limits: full, gate: createConcurrencyGate(full.maxConcurrentPerKey, onRefused) };
 }
 
 /** Register every chat route (and non-chat route, given services) of `adapter` on `app`. */

@@ -24,6 +24,7 @@ import {
   nativeErrorSchema,
   ollamaErrorSchema,
   openAiErrorSchema,
+  queueSchema,
   readySchema,
   routingStatsAnswerSchema,
   settingsSchema,
@@ -180,6 +181,15 @@ export const operations: readonly Operation[] = [
     access: 'master',
     summary: 'Hardware, tier and why, engines, models present, warnings',
     ok: { schema: { name: 'System', schema: systemSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/queue',
+    api: 'native',
+    access: 'model',
+    summary:
+      "The local queue as the caller may see it: an app key gets its own waiting requests (request_id, client_request_id, model, position) and running ones, and only per-model counts of everyone else's; the API token gets every request",
+    ok: { schema: { name: 'Queue', schema: queueSchema } },
   },
   {
     method: 'get',

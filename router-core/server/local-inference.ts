@@ -239,6 +239,7 @@ export function createLocalInference(d: LocalInferenceDeps): LocalInference {
         (st) => st.bavail * st.bsize,
         () => null,
       ),
+    queue: () => d.embeddedLoad?.() ?? { queueLimit: 0, running: [], queue: [], models: [] },
     async system(): Promise<SystemInfo> {
       if (!profile || d.now() - detectedAt > REDETECT_AFTER_MS) await detect().catch(() => undefined);
       const [a, disk] = await Promise.all([availability.get(), listModelsOnDisk(d.modelsDir, sources)]);

@@ -14,6 +14,7 @@ import {
   healthSchema,
   localModelsSchema,
   modelsSchema,
+  queueSchema,
   readySchema,
   routingStatsAnswerSchema,
   settingsSchema,
@@ -137,6 +138,9 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/api/v1/settings'].get.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     expect(doc.paths['/v1/chat/completions'].post['x-app-keys']).toBe(true);
     expect(doc.paths['/api/v1/keys'].post['x-app-keys']).toBe(false);
+    // An app key reads its own place in the queue; the whole machine view stays the API token's.
+    expect(doc.paths['/api/v1/queue'].get['x-app-keys']).toBe(true);
+    expect(doc.paths['/api/v1/system'].get['x-app-keys']).toBe(false);
   });
 
   it("documents each protocol's error shape, and each adapter's errors fit it for every error type", () => {
@@ -192,6 +196,10 @@ describe('GET /openapi.json', () => {
     fitsExactly(systemSchema, system);
     expect(system.hardware).not.toBeNull();
     expect(system.parallel.models.length).toBeGreaterThan(0); // the chat above loaded the model
+    const queue = await get('/api/v1/queue');
+    queueSchema.strict().parse(queue);
+    fitsExactly(queueSchema, queue);
+    expect(queue.scope).toBe('all');
     const models = await get('/api/v1/models');
     modelsSchema.strict().parse(models);
     fitsExactly(modelsSchema, models);
@@ -207,7 +215,7 @@ describe('GET /openapi.json', () => {
     fitsExactly(tuneProposalSchema, tune);
     // Engines and context lengths are keyed by id (data, not field names): only their values are checked.
     const records = ['.engines', '.engines.*.context_lengths'];
-    expect([system, models, local, downloads, tune].flatMap((a) => camelKeys(a, records))).toEqual([]);
+    expect([system, queue, models, local, downloads, tune].flatMap((a) => camelKeys(a, records))).toEqual([]);
     settingsSchema.strict().parse(await get('/api/v1/settings'));
     claudeKeyStatusSchema.strict().parse(await get('/api/v1/settings/claude-key'));
     nativeErrorSchema.strict().parse(await (await post('/api/v1/chat', {})).json());
