@@ -1,5 +1,5 @@
 // Applies pending migrations all-or-nothing: SQLite tracks PRAGMA user_version (after a backup of the old file), PostgreSQL a schema_migrations table.
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
@@ -29,28 +29,76 @@ export function fileStamp(d: Date): string {
   return d.toISOString().replace(/[-:.]/g, '');
 }
 
+/** Suffix of a pre-migration copy still being written: `<final name>.partial-<pid>`. */
+const PARTIAL = /^ledger-pre-v\d+-from-v\d+-\w+\.db\.partial-(\d+)$/;
+
+function fsyncPath(p: string): void {
+  const fd = openSync(p, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  for (const f of [file, `${file}-journal`]) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // Not there.
+    }
+  }
+}
+
+/** Whether process `pid` still runs (a copy it is writing is not ours to remove). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove pre-migration copies that a start killed mid-copy left behind (their writer is gone). */
+function removeAbandonedCopies(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = PARTIAL.exec(name);
+    if (m && !alive(Number(m[1]))) unlinkQuietly(path.join(dir, name));
+  }
+}
+
 /**
- * Copy of the SQLite ledger before it is migrated: `<dir>/backups/ledger-pre-v<to>-<stamp>.db`, made with
+ * Copy of the SQLite ledger before it is migrated: `<dir>/backups/ledger-pre-v<to>-from-v<from>-<stamp>.db`, made with
  * VACUUM INTO (one read transaction, so a consistent snapshot even while another process writes; synchronous,
  * as opening the ledger is). Returns its path. A failure (a full disk) stops the migration before it starts.
+ * The copy is written under a temporary name, fsynced, and only then renamed: a start killed mid-copy (the app quit,
+ * a power cut, a container stopped while a large ledger is copied) leaves no truncated file under the name of a good
+ * copy (a restore of it failed with "not a SQLite database"); the next start removes the abandoned part.
  */
 function backupBeforeMigration(db: Database.Database, from: number, to: number, now: Date): string {
   const dir = path.join(path.dirname(db.name), 'backups');
   const file = path.join(dir, `ledger-pre-v${to}-from-v${from}-${fileStamp(now)}.db`);
+  const tmp = `${file}.partial-${process.pid}`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    db.prepare('VACUUM INTO ?').run(file);
+    removeAbandonedCopies(dir);
+    db.prepare('VACUUM INTO ?').run(tmp);
+    fsyncPath(tmp);
+    renameSync(tmp, file);
   } catch (e) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Nothing was written.
-    }
+    unlinkQuietly(tmp);
     throw new Error(
       `Cannot back up the ledger before migrating it from schema version ${from} to ${to} (${file}): ${(e as Error).message}. ` +
         'Nothing was migrated; free some disk space (or fix the folder permissions) and start again.',
       { cause: e },
     );
+  }
+  try {
+    fsyncPath(dir);
+  } catch {
+    // Windows cannot open a folder to fsync it; the rename stands either way.
   }
   return file;
 }
