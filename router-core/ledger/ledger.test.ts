@@ -1,5 +1,5 @@
 // The ledger on both stores (SQLite file, real PostgreSQL): migrations, rows, stats, spend, settings, conversations, keys, budget reservations.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -620,6 +620,32 @@ describe('sqlite ledger', () => {
       db.pragma('user_version = 999');
       db.close();
       expect(() => openSqliteLedger(file)).toThrow(/schema version 999, newer than this app supports/);
+      // No copy of this version's ledger beside it: nothing to point at.
+      expect(() => openSqliteLedger(file)).not.toThrow(/hybrid-ai restore/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('going back after an upgrade: the refusal names the newest copy the newer build made of this version, and how to restore it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+    try {
+      const file = path.join(dir, 'l.db');
+      const db = new Database(file);
+      db.pragma('user_version = 999');
+      db.close();
+      const mine = newestVersion;
+      mkdirSync(path.join(dir, 'backups'));
+      for (const name of [
+        `ledger-pre-v998-from-v${mine}-20261101T100000000Z.db`,
+        `ledger-pre-v999-from-v${mine}-20261201T100000000Z.db`,
+        `ledger-pre-v999-from-v${mine - 1}-20261205T100000000Z.db`,
+        `ledger-pre-v999-from-v${mine}-20261206T100000000Z.db.partial-1`,
+      ])
+        writeFileSync(path.join(dir, 'backups', name), '');
+      expect(() => openSqliteLedger(file)).toThrow(
+        `hybrid-ai restore ${path.join(dir, 'backups', `ledger-pre-v999-from-v${mine}-20261201T100000000Z.db`)}`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -70,6 +70,27 @@ function removeAbandonedCopies(dir: string): void {
 }
 
 /**
+ * The newest copy in `dir` that a newer build made before migrating a ledger of version `from` (its name says so), or
+ * undefined. why: a user who goes back to this version after an upgrade is refused the migrated ledger; that copy is
+ * the way back, and the refusal names it with the command that restores it.
+ */
+function copyFromVersion(dir: string, from: number): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const mine = new RegExp(`^ledger-pre-v\\d+-from-v${from}-\\w+\\.db$`);
+  // The stamp in the name sorts by time.
+  const newest = names
+    .filter((n) => mine.test(n))
+    .sort((a, b) => (a.split('-').at(-1)! < b.split('-').at(-1)! ? -1 : 1))
+    .at(-1);
+  return newest ? path.join(dir, newest) : undefined;
+}
+
+/**
  * Copy of the SQLite ledger before it is migrated: `<dir>/backups/ledger-pre-v<to>-from-v<from>-<stamp>.db`, made with
  * VACUUM INTO (one read transaction, so a consistent snapshot even while another process writes; synchronous,
  * as opening the ledger is). Returns its path. A failure (a full disk) stops the migration before it starts.
@@ -118,10 +139,16 @@ export function migrate(db: Database.Database, opts: MigrateOptions = {}): numbe
   const list = opts.migrations ?? migrations;
   const newest = list.at(-1)?.version ?? 0;
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > newest) throw tooNew(current, newest, 'another --data-dir');
+  const onDisk = db.name !== ':memory:' && db.name !== '' && !db.memory;
+  if (current > newest) {
+    const copy = onDisk ? copyFromVersion(path.join(path.dirname(db.name), 'backups'), newest) : undefined;
+    const err = tooNew(current, newest, 'another --data-dir');
+    if (copy)
+      err.message += ` To go back to this version, restore the copy the newer one made before migrating (what was answered since is not in it): hybrid-ai restore ${copy}`;
+    throw err;
+  }
   const pending = list.filter((m) => m.version > current);
   if (pending.length === 0) return newest;
-  const onDisk = db.name !== ':memory:' && db.name !== '' && !db.memory;
   const backup = current > 0 && onDisk ? backupBeforeMigration(db, current, newest, (opts.now ?? (() => new Date()))()) : undefined;
   db.transaction(() => {
     for (const m of pending) {
