@@ -92,12 +92,21 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
  * requests are logged once by the pipeline with their ledger row; everything else (admin API, refused tokens,
  * invalid bodies) is logged here. Streamed chats are hijacked and never reach onResponse.
  */
+/**
+ * The path of a request as the access log writes it: no query, and a Responses API id replaced by `:id`. why: with
+ * history off a stored response is sealed under a key derived from its id (gateway/response-store.ts), so the id is
+ * the only way to open it; a log file beside the database must not hold it.
+ */
+export function loggedPath(url: string): string {
+  return url.split('?')[0]!.replace(/^(\/v1\/responses\/)[^/]+/, '$1:id');
+}
+
 function installAccessLog(app: FastifyInstance): void {
   // A callback hook, not an async one: no promise per request.
   app.addHook('onResponse', (req, reply, done) => {
     const isChat = req.method === 'POST' && (req.routeOptions.config as { protocol?: string } | undefined)?.protocol !== undefined;
     if (!isChat || reply.statusCode >= 400) {
-      const line = { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+      const line = { method: req.method, url: loggedPath(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
       // Successful reads at debug: healthchecks (30 s), scrapes (15 s) and the UI's polling would flood info;
       // changes and every refused or failed request (401, 400, 5xx) at info.
       if (req.method === 'GET' && reply.statusCode < 400) req.log.debug(line, 'http');

@@ -119,6 +119,16 @@ describe('history off: stored responses are sealed', () => {
     await notFound(client().responses.retrieve(unkept.id), 'response_id');
     expect(await client().responses.delete(first.id)).toMatchObject({ id: first.id, deleted: true });
     await notFound(client().responses.retrieve(first.id), 'response_id', `Response with id '${first.id}' not found.`);
+    // A continuation of the deleted one is refused too (a chat request, logged by the pipeline).
+    await client()
+      .responses.create({ model: 'claude-sonnet', previous_response_id: first.id, input: 'again' })
+      .catch(() => undefined);
+    // The id's secret part is the key that opens the sealed body: no log line may hold it (a log file beside the
+    // database would open it again), not the access log of GET/DELETE (refused ones are logged at info), not the
+    // pipeline's line for the refused continuation.
+    const logs = srv.logs.join('');
+    expect(logs).toContain('/v1/responses');
+    for (const id of [first.id, second.id, done!.id]) expect(logs).not.toContain(id.slice('resp_'.length, 'resp_'.length + 16));
   });
 
   it('the database holds neither the answer text nor the response or item ids in the clear', async () => {
