@@ -257,7 +257,13 @@ function Answer({
         </div>
       )}
       {m.routing && (
-        <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} privatePill={privateNote?.pill} />
+        <RouteBadge
+          routing={m.routing}
+          summary={m.summary}
+          streaming={m.state === 'streaming'}
+          ended={m.state === 'stopped' || m.state === 'error' ? m.state : undefined}
+          privatePill={privateNote?.pill}
+        />
       )}
       {m.retriedFrom &&
         (m.retriedFrom.recorded ? (

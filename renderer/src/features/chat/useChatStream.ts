@@ -110,7 +110,9 @@ export function mergeServerIds(local: UiMessage[], server: MessageDto[]): UiMess
     const s = m.requestId ? byRequest.get(`${m.role}:${m.requestId}`) : undefined;
     if (!s) return m;
     used.add(s.id);
-    return { ...m, serverId: s.id, versions: s.versions };
+    // A stopped answer gets no summary on the stream; the server's (tokens, cost, time) is what a reload shows.
+    const summary = m.summary ?? (m.state === 'stopped' ? (s.summary ?? undefined) : undefined);
+    return { ...m, serverId: s.id, versions: s.versions, ...(summary ? { summary } : {}) };
   });
   return withIds.map((m) => {
     if (m.serverId) return m.versions ? m : { ...m, versions: server.find((x) => x.id === m.serverId)?.versions };
