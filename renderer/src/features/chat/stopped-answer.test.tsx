@@ -90,3 +90,19 @@ describe('a stopped answer', () => {
     expect(screen.getByTestId('route-badge').textContent).toContain('525 tokens');
   });
 });
+
+describe('a prompt whose answer the server did not keep', () => {
+  it('says so after a reload, instead of showing the prompt as if it were waiting or answered', () => {
+    // What a reload shows when the page was reloaded (or the answer stopped) before its first word: the prompt alone.
+    const lone: UiMessage = { key: 'q2', role: 'user', content: 'hello world long story', state: 'done' };
+    list([question, stopped(), lone]);
+    const notes = screen.getAllByTestId('unanswered');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.closest('article')?.textContent).toContain('hello world long story');
+    expect(notes[0]!.textContent).toContain('No answer is kept');
+    cleanup();
+    // A prompt with its answer (streaming or not) has no such note.
+    list([question, stopped({ state: 'streaming', content: '' })]);
+    expect(screen.queryByTestId('unanswered')).toBeNull();
+  });
+});
