@@ -256,6 +256,8 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
           convId = conversation.id;
           createdRef.current = convId;
           onCreated(conversation);
+          // The sidebar and the title list it now, not only when its first answer ends (seconds to minutes later).
+          invalidate('/api/v1/conversations');
         }
         // Deltas arrive faster than frames: batch them per animation frame so Markdown re-renders ≤ 60×/s.
         let pending = '';
