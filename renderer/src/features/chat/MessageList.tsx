@@ -148,7 +148,7 @@ function Question({
   busy: boolean;
   actions: MessageActions;
   onAskDelete(m: UiMessage): void;
-  /** No answer follows this prompt: the server kept none (stopped or reloaded before the first word, or deleted). */
+  /** No answer follows this prompt: the server kept none (stopped, reloaded or refused before the first word, or deleted). */
   unanswered?: boolean;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
@@ -210,7 +210,7 @@ function Question({
       </div>
       {unanswered && (
         <p className="msg-note" data-testid="unanswered">
-          No answer is kept for this message: it was stopped before the first word, or deleted. Edit and resend to ask again.
+          No answer is kept for this message: it was stopped or refused before its first word, or deleted. Edit and resend to ask again.
         </p>
       )}
     </article>
