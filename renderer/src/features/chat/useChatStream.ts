@@ -243,6 +243,9 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       const history = (keepQuestion ? base.slice(0, -1) : base)
         .filter((m) => (m.role === 'user' || m.state === 'done' || m.state === 'stopped') && m.content.trim() !== '')
         .map((m) => ({ role: m.role, content: m.content }));
+      // The exchange follows the last message on screen: another window may have moved the stored leaf since (a regenerate
+      // or a version switch there), and the follow-up would hang under an answer this one never showed.
+      const parentId = versionOf || keepQuestion ? undefined : base[base.length - 1]?.serverId;
       setMessages([
         ...base,
         ...(keepQuestion ? [] : [{ key: questionKey, role: 'user' as const, content: prompt, state: 'done' as const }]),
@@ -275,7 +278,12 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
             model: model === LOCAL_ONLY_CHOICE ? 'auto' : model,
             ...(model === LOCAL_ONLY_CHOICE ? { local_only: true } : {}),
             ...(convId && historyEnabled
-              ? { conversation_id: convId, ...(retryOf ? { retry_of: retryOf } : {}), ...(versionOf ? { version_of: versionOf } : {}) }
+              ? {
+                  conversation_id: convId,
+                  ...(retryOf ? { retry_of: retryOf } : {}),
+                  ...(versionOf ? { version_of: versionOf } : {}),
+                  ...(parentId ? { parent_id: parentId } : {}),
+                }
               : {}),
           },
           {
