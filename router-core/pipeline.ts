@@ -109,6 +109,21 @@ async function identify(deps: PipelineDeps, request: ChatRequest, ctx: RequestCo
       version = { of: target.role, parentId: target.parentId };
     }
   }
+  let parentId: string | undefined;
+  if (ctx.parentId !== undefined && version === undefined) {
+    if (ctx.conversationId === undefined) {
+      throw new CoreError('invalid_request', 'Invalid "parent_id": it needs "conversation_id" (the conversation the message is in).');
+    }
+    if (history) {
+      if (!(await deps.ledger.listMessages(ctx.conversationId)).some((m) => m.id === ctx.parentId && m.role !== 'system')) {
+        throw new CoreError(
+          'invalid_request',
+          `Invalid "parent_id": no prompt or answer "${ctx.parentId}" in conversation "${ctx.conversationId}" (GET /api/v1/conversations/${ctx.conversationId} lists them).`,
+        );
+      }
+      parentId = ctx.parentId;
+    }
+  }
   return {
     id,
     ts: started,
@@ -118,6 +133,7 @@ async function identify(deps: PipelineDeps, request: ChatRequest, ctx: RequestCo
     apiKeyId: ctx.apiKeyId ?? null,
     retryOf: ctx.retryOf,
     version,
+    parentId,
   };
 }
 

@@ -349,6 +349,7 @@ async function handleChat(
         conversationId: decoded.conversationId,
         retryOf: decoded.retryOf,
         versionOf: decoded.versionOf,
+        parentId: decoded.parentId,
         apiKeyId: key?.id,
         stream: decoded.stream,
         clientRequestId,

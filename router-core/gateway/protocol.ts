@@ -23,6 +23,8 @@ export interface Decoded<O = unknown> {
   retryOf?: string;
   /** With conversationId: the stored message this exchange is a new version of (regenerate, retry, edit). */
   versionOf?: string;
+  /** With conversationId: the stored message this exchange follows (else the conversation's current leaf). */
+  parentId?: string;
 }
 
 /** A whole (non-streamed) answer collected from the pipeline. */

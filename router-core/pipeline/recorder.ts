@@ -33,6 +33,8 @@ export interface RequestIdentity {
   retryOf?: string;
   /** A new version of a stored message: which kind it replaces on screen and the message both follow. */
   version?: { of: 'user' | 'assistant'; parentId: string | null };
+  /** Not a new version: the stored message the exchange follows (undefined = the conversation's current leaf). */
+  parentId?: string;
 }
 
 /**
@@ -172,6 +174,6 @@ async function joinConversation(deps: RecorderDeps, who: RequestIdentity, text: 
     who.conversationId,
     who.version?.of === 'assistant' ? answer : [{ role: 'user', content: who.prompt, requestId: who.id }, ...answer],
     deps.now(),
-    who.version ? who.version.parentId : undefined,
+    who.version ? who.version.parentId : who.parentId,
   );
 }

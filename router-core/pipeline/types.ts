@@ -107,6 +107,11 @@ export interface RequestContext {
    * prompt = an edited prompt, stored with its answer beside the original.
    */
   versionOf?: string;
+  /**
+   * With `conversationId`: the stored message this exchange follows (the last one the caller shows). Without it, the
+   * conversation's current leaf, which another window may have moved since the caller loaded it. `versionOf` wins.
+   */
+  parentId?: string;
   /** false: the caller reads the answer whole (engines may then fetch it in one response; EngineCall.stream). */
   stream?: boolean;
   /** The caller's own id for the request (x-client-request-id), passed to engines to show beside a queued call. */

@@ -111,6 +111,39 @@ describe('conversations', () => {
     expect((await call(srv, 'DELETE', `/api/v1/conversations/${id}`)).status).toBe(404);
   });
 
+  it('parent_id: a follow-up from a window still showing version 1 continues version 1, though another window made version 2 the leaf', async () => {
+    await call(srv, 'PUT', '/api/v1/settings', { history_enabled: true });
+    const id = (await call(srv, 'POST', '/api/v1/conversations', { title: 'Two windows' })).json.conversation.id as string;
+    const ask = (body: object) => call(srv, 'POST', '/api/v1/chat', { conversation_id: id, ...body });
+    const path = async () => (await call(srv, 'GET', `/api/v1/conversations/${id}`)).json.messages as any[];
+    await ask({ prompt: 'q1' });
+    const [, a1] = await path();
+    // Window A regenerates the answer: version 2 is now the stored leaf.
+    expect((await ask({ prompt: 'q1', model: 'claude-sonnet', version_of: a1.id })).status).toBe(200);
+    expect((await path())[1].versions.index).toBe(2);
+    // Window B still shows version 1 and asks a follow-up after it.
+    const follow = await ask({
+      messages: [
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', content: a1.content },
+        { role: 'user', content: 'q2' },
+      ],
+      parent_id: a1.id,
+    });
+    expect(follow.status).toBe(200);
+    const p = await path();
+    expect(p.map((m) => m.content)).toEqual(['q1', a1.content, 'q2', expect.any(String)]);
+    expect(p[1]).toMatchObject({ id: a1.id, versions: { index: 1, count: 2 } });
+    expect(p[2].parent_id).toBe(a1.id);
+
+    const unknown = await ask({ prompt: 'x', parent_id: 'nope' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toMatch(/"parent_id": no prompt or answer "nope"/);
+    const noConv = await call(srv, 'POST', '/api/v1/chat', { prompt: 'x', parent_id: a1.id });
+    expect(noConv.status).toBe(400);
+    expect(noConv.json.error.message).toMatch(/"parent_id": it needs "conversation_id"/);
+  });
+
   it('versions: a regenerated answer and an edited prompt sit beside the originals; switching shows what followed each', async () => {
     await call(srv, 'PUT', '/api/v1/settings', { history_enabled: true });
     const id = (await call(srv, 'POST', '/api/v1/conversations', { title: 'Versions' })).json.conversation.id as string;

@@ -10,6 +10,10 @@ export interface ChatStreamRequest {
   conversation_id?: string;
   /** With conversation_id: the request whose answer this one replaces (Retry with Claude), kept for a reopened chat. */
   retry_of?: string;
+  /** With conversation_id: a new version of this stored message (regenerate, retry, edit). */
+  version_of?: string;
+  /** With conversation_id: the stored message this exchange follows (the last one on screen), not the stored leaf. */
+  parent_id?: string;
 }
 
 /** An answer's error: its type, the core's words and, for a refusal, its typed cause. */

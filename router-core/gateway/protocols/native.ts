@@ -31,6 +31,9 @@ const body = z
     // With conversation_id: the stored message this exchange is a new version of. An answer's id = a new answer to the
     // same prompt (regenerate, retry); a prompt's id = an edited prompt and its answer. Nothing is replaced or deleted.
     version_of: z.string().min(1, 'must be the id of a message in the conversation').max(200).optional(),
+    // With conversation_id: the stored message this exchange follows (the last one on the caller's screen); without it,
+    // the conversation's current leaf, which another window may have moved (a regenerate, a version switch).
+    parent_id: z.string().min(1, 'must be the id of a message in the conversation').max(200).optional(),
   })
   .refine((b) => b.prompt !== undefined || b.messages !== undefined, {
     message: 'provide "prompt" (a non-empty string) or "messages"',
@@ -87,6 +90,7 @@ export const nativeProtocol: ProtocolAdapter<undefined> = {
       conversationId: b.conversation_id,
       retryOf: b.retry_of,
       versionOf: b.version_of,
+      parentId: b.parent_id,
       request: {
         model: b.model,
         messages,

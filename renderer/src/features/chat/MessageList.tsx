@@ -142,11 +142,14 @@ function Question({
   busy,
   actions,
   onAskDelete,
+  unanswered,
 }: {
   m: UiMessage;
   busy: boolean;
   actions: MessageActions;
   onAskDelete(m: UiMessage): void;
+  /** No answer follows this prompt: the server kept none (stopped, reloaded or refused before the first word, or deleted). */
+  unanswered?: boolean;
 }) {
   const [draft, setDraft] = useState<string | null>(null);
   if (draft !== null) {
@@ -205,6 +208,11 @@ function Question({
         />
         <IconButton icon="trash" label="Delete this message" disabled={busy} onClick={() => onAskDelete(m)} />
       </div>
+      {unanswered && (
+        <p className="msg-note" data-testid="unanswered">
+          No answer is kept for this message: it was stopped or refused before its first word, or deleted. Edit and resend to ask again.
+        </p>
+      )}
     </article>
   );
 }
@@ -257,7 +265,13 @@ function Answer({
         </div>
       )}
       {m.routing && (
-        <RouteBadge routing={m.routing} summary={m.summary} streaming={m.state === 'streaming'} privatePill={privateNote?.pill} />
+        <RouteBadge
+          routing={m.routing}
+          summary={m.summary}
+          streaming={m.state === 'streaming'}
+          ended={m.state === 'stopped' || m.state === 'error' ? m.state : undefined}
+          privatePill={privateNote?.pill}
+        />
       )}
       {m.retriedFrom &&
         (m.retriedFrom.recorded ? (
@@ -444,7 +458,14 @@ export function MessageList({
         )}
         {shown.map((m, j) =>
           m.role === 'user' ? (
-            <Question key={m.key} m={m} busy={busy} actions={actions} onAskDelete={setConfirmDelete} />
+            <Question
+              key={m.key}
+              m={m}
+              busy={busy}
+              actions={actions}
+              onAskDelete={setConfirmDelete}
+              unanswered={shown[j + 1]?.role !== 'assistant'}
+            />
           ) : (
             <Answer
               key={m.key}

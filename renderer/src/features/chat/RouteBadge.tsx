@@ -35,9 +35,14 @@ export function engineName(id: string): string {
  * The badge's first line in plain words: where the answer came from and what it cost or saved
  * ("Answered free on this computer · saved $0.0077 vs Claude"); the technical row follows.
  */
-export function plainSummary(routing: RoutingInfo, summary: AnswerSummary | undefined): string {
+export function plainSummary(routing: RoutingInfo, summary: AnswerSummary | undefined, ended?: 'stopped' | 'error'): string {
   const provider = providerName(routing);
   const cloud = provider !== null && !routing.cached;
+  if (!summary && ended) {
+    // An answer that ended without its summary (Stop, Esc, a cut stream) is no longer answering: say where it ended.
+    const where = cloud ? `with ${provider}` : routing.cached ? 'from the cache' : 'on this computer';
+    return ended === 'stopped' ? `Stopped ${where} before the end` : `Broke off ${where}`;
+  }
   if (!summary) return cloud ? `Answering with ${provider}…` : routing.cached ? 'Answering from the cache…' : 'Answering on this computer…';
   if (routing.cached) return `Answered free from the cache · saved ${formatMoney(summary.savings_micros)} vs Claude`;
   if (cloud) return `Answered by ${provider} · ${formatMoney(summary.cost_micros)}`;
@@ -49,11 +54,14 @@ export function RouteBadge({
   routing,
   summary,
   streaming,
+  ended,
   privatePill,
 }: {
   routing: RoutingInfo;
   summary?: AnswerSummary;
   streaming?: boolean;
+  /** The answer was stopped or broke off (no summary may follow): the plain line says so instead of "Answering…". */
+  ended?: 'stopped' | 'error';
   /** The privacy guard kept this answer local: what the pill says ("kept on this computer: contained a password"). */
   privatePill?: string;
 }) {
@@ -63,7 +71,7 @@ export function RouteBadge({
   return (
     <div className="badge" data-testid="route-badge">
       <p className="badge-plain" data-testid="badge-plain">
-        {plainSummary(routing, summary)}
+        {plainSummary(routing, summary, ended)}
       </p>
       <div className="badge-row">
         <span className={`route-pill route-${routing.route}`} title={`Route: ${routing.route}`}>

@@ -216,3 +216,27 @@ describe('Retry with Claude in a stored conversation', () => {
     expect(calls.find((c) => c.url === '/api/v1/chat')!.body).not.toHaveProperty('retry_of');
   });
 });
+
+describe('a follow-up in a reopened conversation', () => {
+  it('names the message it follows (the last on screen), so another window moving the stored leaf cannot re-parent it', async () => {
+    stored = [message('q1', 'user', 'first'), message('a1', 'assistant', 'local', { routing: routing({}) })];
+    const { result } = renderHook(() => useChatStream('c1', true, () => {}));
+    await waitFor(() => expect(result.current.messages.map((m) => m.serverId)).toEqual(['q1', 'a1']));
+    await act(async () => {
+      await result.current.send('second', 'auto');
+    });
+    const chat = calls.filter((c) => c.url === '/api/v1/chat');
+    expect(chat).toHaveLength(1);
+    expect(chat[0]!.body).toMatchObject({ conversation_id: 'c1', parent_id: 'a1' });
+    expect(chat[0]!.body).not.toHaveProperty('version_of');
+
+    // A regenerate is a version of its answer: it names that, not a parent.
+    const answerKey = result.current.messages.at(-1)!.key;
+    await act(async () => {
+      await result.current.retry(answerKey, 'auto', 'claude-sonnet');
+    });
+    const regen = calls.filter((c) => c.url === '/api/v1/chat').at(-1)!;
+    expect(regen.body).toHaveProperty('version_of');
+    expect(regen.body).not.toHaveProperty('parent_id');
+  });
+});

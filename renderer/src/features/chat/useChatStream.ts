@@ -110,7 +110,9 @@ export function mergeServerIds(local: UiMessage[], server: MessageDto[]): UiMess
     const s = m.requestId ? byRequest.get(`${m.role}:${m.requestId}`) : undefined;
     if (!s) return m;
     used.add(s.id);
-    return { ...m, serverId: s.id, versions: s.versions };
+    // A stopped answer gets no summary on the stream; the server's (tokens, cost, time) is what a reload shows.
+    const summary = m.summary ?? (m.state === 'stopped' ? (s.summary ?? undefined) : undefined);
+    return { ...m, serverId: s.id, versions: s.versions, ...(summary ? { summary } : {}) };
   });
   return withIds.map((m) => {
     if (m.serverId) return m.versions ? m : { ...m, versions: server.find((x) => x.id === m.serverId)?.versions };
@@ -241,6 +243,9 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
       const history = (keepQuestion ? base.slice(0, -1) : base)
         .filter((m) => (m.role === 'user' || m.state === 'done' || m.state === 'stopped') && m.content.trim() !== '')
         .map((m) => ({ role: m.role, content: m.content }));
+      // The exchange follows the last message on screen: another window may have moved the stored leaf since (a regenerate
+      // or a version switch there), and the follow-up would hang under an answer this one never showed.
+      const parentId = versionOf || keepQuestion ? undefined : base[base.length - 1]?.serverId;
       setMessages([
         ...base,
         ...(keepQuestion ? [] : [{ key: questionKey, role: 'user' as const, content: prompt, state: 'done' as const }]),
@@ -254,6 +259,8 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
           convId = conversation.id;
           createdRef.current = convId;
           onCreated(conversation);
+          // The sidebar and the title list it now, not only when its first answer ends (seconds to minutes later).
+          invalidate('/api/v1/conversations');
         }
         // Deltas arrive faster than frames: batch them per animation frame so Markdown re-renders ≤ 60×/s.
         let pending = '';
@@ -271,7 +278,12 @@ export function useChatStream(conversationId: string | null, historyEnabled: boo
             model: model === LOCAL_ONLY_CHOICE ? 'auto' : model,
             ...(model === LOCAL_ONLY_CHOICE ? { local_only: true } : {}),
             ...(convId && historyEnabled
-              ? { conversation_id: convId, ...(retryOf ? { retry_of: retryOf } : {}), ...(versionOf ? { version_of: versionOf } : {}) }
+              ? {
+                  conversation_id: convId,
+                  ...(retryOf ? { retry_of: retryOf } : {}),
+                  ...(versionOf ? { version_of: versionOf } : {}),
+                  ...(parentId ? { parent_id: parentId } : {}),
+                }
               : {}),
           },
           {

@@ -171,6 +171,9 @@ function ModelRow({
   );
 }
 
+/** why 2 s: answers on a local model last seconds, so a slower refresh misses most of them; GET /api/v1/system takes a few ms. */
+export const SYSTEM_REFRESH_MS = 2_000;
+
 export default function ModelsView() {
   const system = useApi<SystemDto>('/api/v1/system');
   const local = useApi<LocalModelsDto>('/api/v1/models/local');
@@ -178,6 +181,14 @@ export default function ModelsView() {
   const [live, setLive] = useState<Record<string, Progress>>({});
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<LocalModelRow | null>(null);
+  const reloadSystem = system.reload;
+
+  // The "Answers at once" card shows what answers and what waits now: read the core's state again while the screen is
+  // open, or it keeps the numbers of the moment the screen opened (a busy engine shown as idle, and the other way).
+  useEffect(() => {
+    const timer = setInterval(reloadSystem, SYSTEM_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reloadSystem]);
 
   useEffect(() => {
     const ac = new AbortController();

@@ -25,6 +25,18 @@ beforeEach(() => {
   vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
     const body = init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : undefined;
     calls.push({ method: init?.method ?? 'GET', url, body });
+    if (url === '/api/v1/chat' && body?.messages && JSON.stringify(body.messages).includes('long story')) {
+      // An answer that streams until the caller stops it (Esc).
+      const head = `event: route\ndata: ${JSON.stringify(route)}\n\nevent: delta\ndata: {"text":"Once upon"}\n\n`;
+      const signal = init?.signal;
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(head));
+          signal?.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+        },
+      });
+      return new Response(stream, { headers: { 'content-type': 'text/event-stream' } });
+    }
     if (url === '/api/v1/chat') {
       const frames = [
         `event: route\ndata: ${JSON.stringify(route)}\n\n`,
@@ -59,5 +71,17 @@ describe('QuickAskView', () => {
     expect(calls.filter((c) => c.url === '/api/v1/feedback')).toEqual([
       { method: 'POST', url: '/api/v1/feedback', body: { request_id: 'req-7', rating: 'up' } },
     ]);
+  });
+
+  it('an answer stopped with Esc says it stopped, not that it is still answering', async () => {
+    render(<QuickAskView />);
+    const box = screen.getByLabelText('Ask a quick question');
+    fireEvent.change(box, { target: { value: 'write a long story' } });
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(screen.getByTestId('badge-plain').textContent).toBe('Answering on this computer…'));
+    await screen.findByText('Once upon');
+    fireEvent.keyDown(window, { key: 'Escape' });
+    await screen.findByText('Stopped.');
+    expect(screen.getByTestId('badge-plain').textContent).toBe('Stopped on this computer before the end');
   });
 });

@@ -96,7 +96,14 @@ export default function QuickAskView() {
               </p>
             )}
             {/* The badge first: in a small window it stays in view above a long answer. */}
-            {answer.routing && <RouteBadge routing={answer.routing} summary={answer.summary} streaming={answer.state === 'streaming'} />}
+            {answer.routing && (
+              <RouteBadge
+                routing={answer.routing}
+                summary={answer.summary}
+                streaming={answer.state === 'streaming'}
+                ended={answer.state === 'stopped' || answer.state === 'error' ? answer.state : undefined}
+              />
+            )}
             {answer.content ? <Markdown text={answer.content} /> : answer.state === 'streaming' && <p className="muted">Thinking…</p>}
             {answer.state === 'error' && answer.error && (
               <p className="msg-error" role="alert">
