@@ -1,6 +1,7 @@
 // One request end to end: cache → decide and reserve → cascade → engine with fallback → stream out → ledger row once.
 import type { ChatRequest } from './contracts/chat.js';
 import type { EmbedOptions } from './engines/engine.js';
+import { greedyWhenTopPZero } from './sampling.js';
 import type { EngineId, RouteDecision } from './contracts/decision.js';
 import { CoreError, toCoreError } from './errors.js';
 import { attemptWithFallback } from './pipeline/attempt.js';
@@ -28,7 +29,10 @@ export type {
 
 /** Build the pipeline over its dependencies (server/wiring.ts is the only caller that knows concrete ones). */
 export function createPipeline(deps: PipelineDeps): ChatPipeline {
-  async function handle(request: ChatRequest, ctx: RequestContext, signal: AbortSignal): Promise<PipelineRun> {
+  async function handle(asked: ChatRequest, ctx: RequestContext, signal: AbortSignal): Promise<PipelineRun> {
+    // One reading of the sampling parameters for every engine (and the cache key): top_p 0 is greedy decoding.
+    const params = greedyWhenTopPZero(asked.params);
+    const request: ChatRequest = params === asked.params ? asked : { ...asked, params };
     const recorder = createRequestRecorder(deps, await identify(deps, request, ctx));
     const scope: StreamScope = { recorder, signal, estimatedInputTokens: estimatePromptTokens(request) };
     const cached = await cacheStep(deps, scope, request);

@@ -15,7 +15,6 @@ import type { FinishReason, StreamEvent } from '../contracts/stream.js';
 import { cloudModelsOf, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall, KeyCheck } from './engine.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 /** Used when the caller gives no maxTokens: Claude requires max_tokens, and 1024 fits a chat answer without runaway cost. */
 export const DEFAULT_MAX_TOKENS = 1024;
@@ -233,7 +232,7 @@ export function toAnthropicParams(call: EngineCall, defaults: { maxTokens?: numb
     return { role: t.role, content: only?.type === 'text' ? only.text : t.blocks };
   });
 
-  const p = greedyWhenTopPZero(request.params);
+  const p = request.params;
   const params: AnthropicParams = {
     model: toAnthropicModel(call.model),
     max_tokens: p.maxTokens ?? defaults.maxTokens ?? DEFAULT_MAX_TOKENS,

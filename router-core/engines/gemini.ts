@@ -16,7 +16,6 @@ import type { FinishReason, StreamEvent, Usage } from '../contracts/stream.js';
 import { cloudModelsOf, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall, KeyCheck } from './engine.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 /** Wait for the response headers (the SDK's own timeout would also cut a long answer mid-stream, so we time this ourselves). */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -171,7 +170,7 @@ export function toGeminiRequest(call: EngineCall): GenerateContentParameters {
   }
   if (contents.length === 0) throw new CoreError('invalid_request', 'A Gemini request needs at least one user or assistant message.');
 
-  const p = greedyWhenTopPZero(request.params);
+  const p = request.params;
   const config: GenerateContentConfig = {};
   if (system) config.systemInstruction = system;
   if (p.maxTokens !== undefined) config.maxOutputTokens = p.maxTokens;

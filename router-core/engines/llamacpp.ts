@@ -41,7 +41,6 @@ import type {
   WorkerInit,
   WorkerRuntimeInfo,
 } from './llamacpp.worker.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 export type { JobWork, LoadedModelInfo } from './llamacpp.worker.js';
 
@@ -638,7 +637,7 @@ export function createLlamaCppEngine(opts: LlamaCppEngineOptions): LlamaCppEngin
     if (closed) throw new CoreError('upstream_unavailable', 'The llama.cpp engine is closed.');
     const path = await resolveModel(call.model);
     if (signal.aborted) throw aborted();
-    const p: GenerationParams = greedyWhenTopPZero(call.request.params);
+    const p: GenerationParams = call.request.params;
     const job = newJob('chat', call.model, path, {
       owner: call.owner ?? 'master',
       requestId: call.requestId,

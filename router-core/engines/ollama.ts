@@ -15,7 +15,6 @@ import { CoreError } from '../errors.js';
 import { estimatePromptTokens, estimateTextTokens } from '../routing/tokens.js';
 import type { EmbedOptions, EmbedResult, Engine, EngineCall } from './engine.js';
 import { nodeFetch, type AbortSource } from './node-fetch.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 /** How long probe() waits for /api/tags: a local server answers in milliseconds; longer means it is not there. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -164,7 +163,7 @@ export function ollamaContextLength(model: string): number | undefined {
  * the answer whole (`call.stream === false`): then one JSON answer spares a parse and an event per token.
  */
 export function toOllamaChat(call: EngineCall, tag: string, extra: { keepAlive?: string } = {}): OllamaChatRequest & { stream: boolean } {
-  const p = greedyWhenTopPZero(call.request.params);
+  const p = call.request.params;
   const options: Partial<OllamaOptions> = {};
   if (p.maxTokens !== undefined) options.num_predict = p.maxTokens;
   if (p.temperature !== undefined) options.temperature = p.temperature;

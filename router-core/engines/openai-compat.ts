@@ -7,7 +7,6 @@ import type { StreamEvent } from '../contracts/stream.js';
 import { localModels } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall } from './engine.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 /** A local server answers /v1/models in milliseconds; longer means it is not there. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -37,7 +36,7 @@ export function catalogMatches(serverModels: readonly string[]): Record<string, 
 
 /** Pure: our call → Chat Completions params (streaming, with usage in the last chunk). */
 export function toOpenAIParams(call: EngineCall, serverModel: string): ChatCompletionCreateParamsStreaming {
-  const p = greedyWhenTopPZero(call.request.params);
+  const p = call.request.params;
   return {
     model: serverModel,
     // Tool requests are never routed here (probe() does not claim `tools`); a tool turn is sent as plain text.

@@ -15,7 +15,6 @@ import type { FinishReason, StreamEvent, Usage } from '../contracts/stream.js';
 import { cloudModelsOf, findModel } from '../data/models.js';
 import { CoreError } from '../errors.js';
 import type { Engine, EngineCall, KeyCheck } from './engine.js';
-import { greedyWhenTopPZero } from './sampling.js';
 
 /** Per-attempt wait for response headers; a streamed reply sends them with its first chunk, normally within seconds. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -174,7 +173,7 @@ export function toOpenAICloudParams(call: EngineCall, id: OpenAICloudEngineId = 
   if (messages.length === 0) throw new CoreError('invalid_request', 'A chat request needs at least one message.');
   if (request.responseFormat?.type === 'json' && !request.messages.some((m) => /json/i.test(m.content)))
     messages.unshift({ role: 'system', content: 'Answer with one JSON object.' });
-  const p = greedyWhenTopPZero(request.params);
+  const p = request.params;
   const params: ChatCompletionCreateParamsStreaming = {
     model: toOpenAIModel(call.model, id),
     messages,

@@ -71,6 +71,6 @@ const TOP_P_RANGE = 'must be a number from 0 to 1 (0 keeps only the most likely 
 
 /**
  * top_p as OpenAI (chat, completions, Responses), Ollama and Anthropic document it: 0 ≤ top_p ≤ 1. 0 is legal and
- * asks for the most likely token only (greedy decoding; see engines/sampling.ts); clients send it for determinism.
+ * asks for the most likely token only (greedy decoding; see router-core/sampling.ts); clients send it for determinism.
  */
 export const topPSchema = z.number().min(0, TOP_P_RANGE).max(1, TOP_P_RANGE);
