@@ -33,8 +33,21 @@ const engineKinds: Record<EngineInUseDto['kind'], string> = {
   'system-ollama': 'System Ollama',
   'bundled-ollama': 'Bundled Ollama',
   'openai-compat': 'OpenAI-compatible server',
-  cloud: 'Claude (cloud)',
+  cloud: 'Cloud',
 };
+
+/** A cloud engine by the provider it calls: every cloud engine has kind "cloud", so the kind alone named them all Claude. */
+const cloudNames: Partial<Record<EngineInUseDto['id'], string>> = {
+  anthropic: 'Claude (cloud)',
+  openai: 'OpenAI (cloud)',
+  gemini: 'Google Gemini (cloud)',
+  'cloud-compat': 'OpenAI-compatible cloud',
+};
+
+/** How the Models screen names an engine. */
+export function engineLabel(e: Pick<EngineInUseDto, 'id' | 'kind'>): string {
+  return (e.kind === 'cloud' ? cloudNames[e.id] : undefined) ?? engineKinds[e.kind] ?? e.id;
+}
 
 function ramText(mib: number): string {
   return `${(mib / 1024).toFixed(mib < 10_240 ? 1 : 0)} GB RAM`;
@@ -343,7 +356,7 @@ export default function ModelsView() {
                 {s.engines.map((e) => (
                   <li key={e.id} className="engine-row" data-testid={`engine-${e.id}`}>
                     <span className={`dot ${e.ok ? 'dot-ok' : 'dot-off'}`} aria-hidden="true" />
-                    <span className="model-name">{engineKinds[e.kind] ?? e.id}</span>
+                    <span className="model-name">{engineLabel(e)}</span>
                     <span className="muted small">
                       {e.ok ? `in use · ${e.models.length} model${e.models.length === 1 ? '' : 's'} ready` : (e.reason ?? 'not available')}
                       {e.url ? ` · ${e.url}` : ''}
